@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ID_PATTERN } from './ids.js';
+import { FRAME_KINDS, MODEL_KINDS } from './topics.js';
+
+/** Sensor keys: what an analyst sees in `readings.key`. */
+export const READING_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const MAX_READINGS_PER_MESSAGE = 256;
+export const SEVERITIES = ['CRITICAL', 'WARNING', 'INFO'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
+/** Device timestamps are milliseconds since the Unix epoch. */
+const epochMs = z.number().int('must be an integer (ms since epoch)').nonnegative();
+const seq = z.number().int().nonnegative().max(0xffff_ffff);
+const readings = z
+  .record(z.string().regex(READING_KEY_PATTERN, 'reading keys must match [A-Za-z0-9_.-]{1,64}'), z.number())
+  .refine((r) => Object.keys(r).length >= 1, 'must hold at least one reading')
+  .refine((r) => Object.keys(r).length <= MAX_READINGS_PER_MESSAGE, `must hold at most ${MAX_READINGS_PER_MESSAGE} readings`);
+
+// ---- MQTT payloads (device → core) ----
+
+/** `premonitor/v1/{site}/{device}/telemetry`: scalar readings taken at one instant. */
+export const telemetryMessage = z.strictObject({ ts: epochMs, seq, readings });
+export type TelemetryMessage = z.infer<typeof telemetryMessage>;
+
+const sourceStatus = z.strictObject({
+  state: z.enum(['ok', 'failing', 'stopped']),
+  lastError: z.string().max(500).optional(),
+});
+
+/** `premonitor/v1/{site}/{device}/status`: retained; also the device's last will ("offline"). */
+export const statusMessage = z.strictObject({
+  state: z.enum(['online', 'offline']),
+  ts: epochMs.optional(),
+  agentVersion: z.string().max(64).optional(),
+  models: z.record(z.string().max(32), z.string().max(64)).optional(),
+  queueDepth: z.number().int().nonnegative().optional(),
+  dropped: z.number().int().nonnegative().optional(),
+  sources: z.record(z.string().max(64), sourceStatus).optional(),
+});
+export type StatusMessage = z.infer<typeof statusMessage>;
+
+/** `premonitor/v1/{site}/{device}/edge-alert`: an alert the edge raised while the core was away. */
+export const edgeAlertMessage = z.strictObject({
+  ts: epochMs,
+  seq,
+  rule: z.string().min(1).max(64),
+  severity: z.enum(SEVERITIES),
+  score: z.number().min(0).max(1).optional(),
+  kind: z.enum(FRAME_KINDS).optional(),
+  message: z.string().max(1000).optional(),
+});
+export type EdgeAlertMessage = z.infer<typeof edgeAlertMessage>;
+
+// ---- MQTT payloads (core → device) ----
+
+/** `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model. */
+export const modelAnnouncement = z.strictObject({
+  kind: z.enum(MODEL_KINDS),
+  version: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().positive(),
+  url: z.string().url(),
+});
+export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
+
+// ---- Core bus payloads ----
+
+/** `pm.telemetry.{site}.{device}` */
+export const telemetryEvent = z.strictObject({ site: id, device: id, ts: epochMs, seq, readings, receivedAt: epochMs });
+export type TelemetryEvent = z.infer<typeof telemetryEvent>;
+
+/** `pm.status.{site}.{device}` */
+export const deviceStatusEvent = z.strictObject({
+  site: id,
+  device: id,
+  state: z.enum(['online', 'offline']),
+  ts: epochMs,
+});
+export type DeviceStatusEvent = z.infer<typeof deviceStatusEvent>;
+
+/** `pm.edge-alerts.{site}.{device}` */
+export const edgeAlertEvent = edgeAlertMessage.extend({ site: id, device: id });
+export type EdgeAlertEvent = z.infer<typeof edgeAlertEvent>;
+
+/** `pm.scores.{kind}.{site}.{device}` */
+export const scoreEvent = z.strictObject({
+  site: id,
+  device: id,
+  kind: z.enum(FRAME_KINDS),
+  ts: epochMs,
+  seq,
+  score: z.number().min(0).max(1),
+  modelVersion: z.string().min(1).max(64),
+  latencyMs: z.number().nonnegative(),
+});
+export type ScoreEvent = z.infer<typeof scoreEvent>;
+
+/** `pm.forecasts.{site}.{device}` */
+export const forecastEvent = z.strictObject({
+  site: id,
+  device: id,
+  sensorKey: z.string().regex(READING_KEY_PATTERN),
+  ts: epochMs,
+  riskScore: z.number().min(0).max(100),
+  riskLevel: z.enum(['low', 'medium', 'high']),
+  previousRiskLevel: z.enum(['low', 'medium', 'high']).optional(),
+  timeToFailureHours: z.number().nonnegative().nullable(),
+  recommendedAction: z.string().max(500),
+});
+export type ForecastEvent = z.infer<typeof forecastEvent>;
+
+/** `pm.alerts.{severity}.{site}.{device}`: one alert lifecycle transition. */
+export const alertEvent = z.strictObject({
+  alertId: z.string().min(1).max(64),
+  site: id,
+  device: id,
+  rule: z.string().min(1).max(64),
+  severity: z.enum(SEVERITIES),
+  from: z.enum(['none', 'open', 'acknowledged', 'resolved']),
+  to: z.enum(['open', 'acknowledged', 'resolved']),
+  ts: epochMs,
+  count: z.number().int().positive(),
+  peakScore: z.number().nullable(),
+  message: z.string().max(1000),
+  /** Receivers drop a second delivery of the same transition by this key. */
+  idempotencyKey: z.string().min(1).max(128),
+});
+export type AlertEvent = z.infer<typeof alertEvent>;
+
+/** `pm.models.{kind}.promoted`: the production model of a kind changed. */
+export const modelPromotedEvent = z.strictObject({
+  kind: z.enum(MODEL_KINDS),
+  version: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().positive(),
+  previousVersion: z.string().max(64).nullable(),
+  ts: epochMs,
+});
+export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
+
+/** `pm.training.{kind}`: progress and outcome of a training run. */
+export const trainingEvent = z.strictObject({
+  runId: z.string().min(1).max(64),
+  kind: z.enum(MODEL_KINDS),
+  state: z.enum(['started', 'progress', 'succeeded', 'failed']),
+  ts: epochMs,
+  progress: z.number().min(0).max(1).optional(),
+  message: z.string().max(1000).optional(),
+});
+export type TrainingEvent = z.infer<typeof trainingEvent>;

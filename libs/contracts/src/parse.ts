@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import type { DecodeResult } from './frame-codec.js';
+
+/** Turns a zod error into one line naming each offending field: `readings.temp: expected number`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Parses a JSON MQTT payload against its schema. Never throws on bad input. */
+export function parseJsonPayload<S extends z.ZodType>(schema: S, bytes: Uint8Array, maxBytes: number): DecodeResult<z.infer<S>> {
+  if (bytes.byteLength > maxBytes) return { ok: false, reason: `payload is ${bytes.byteLength} bytes, above the ${maxBytes}-byte limit` };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `malformed JSON: ${(err as Error).message}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `invalid payload: ${describeZodError(parsed.error)}` };
+  return { ok: true, value: parsed.data };
+}

@@ -1,0 +1,99 @@
+import type { z } from 'zod';
+import type { DeviceRef } from './ids.js';
+import type { FrameKind, ModelKind } from './topics.js';
+import type { Severity } from './messages.js';
+import {
+  alertEvent,
+  deviceStatusEvent,
+  edgeAlertEvent,
+  forecastEvent,
+  modelPromotedEvent,
+  scoreEvent,
+  telemetryEvent,
+  trainingEvent,
+} from './messages.js';
+
+/**
+ * Every NATS subject of the core bus, with the stream that stores it and its payload schema.
+ * Frames travel as their binary wire form (schema `null`); everything else is JSON.
+ */
+export const busSubjects = {
+  frames: {
+    stream: 'PM_FRAMES',
+    wildcard: 'pm.frames.>',
+    subject: (kind: FrameKind, ref: DeviceRef) => `pm.frames.${kind}.${ref.site}.${ref.device}`,
+    schema: null,
+  },
+  telemetry: {
+    stream: 'PM_TELEMETRY',
+    wildcard: 'pm.telemetry.>',
+    subject: (ref: DeviceRef) => `pm.telemetry.${ref.site}.${ref.device}`,
+    schema: telemetryEvent,
+  },
+  status: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.status.>',
+    subject: (ref: DeviceRef) => `pm.status.${ref.site}.${ref.device}`,
+    schema: deviceStatusEvent,
+  },
+  edgeAlerts: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.edge-alerts.>',
+    subject: (ref: DeviceRef) => `pm.edge-alerts.${ref.site}.${ref.device}`,
+    schema: edgeAlertEvent,
+  },
+  scores: {
+    stream: 'PM_SCORES',
+    wildcard: 'pm.scores.>',
+    subject: (kind: FrameKind, ref: DeviceRef) => `pm.scores.${kind}.${ref.site}.${ref.device}`,
+    schema: scoreEvent,
+  },
+  forecasts: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.forecasts.>',
+    subject: (ref: DeviceRef) => `pm.forecasts.${ref.site}.${ref.device}`,
+    schema: forecastEvent,
+  },
+  alerts: {
+    stream: 'PM_ALERTS',
+    wildcard: 'pm.alerts.>',
+    subject: (severity: Severity, ref: DeviceRef) => `pm.alerts.${severity.toLowerCase()}.${ref.site}.${ref.device}`,
+    schema: alertEvent,
+  },
+  modelPromoted: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.models.*.promoted',
+    subject: (kind: ModelKind) => `pm.models.${kind}.promoted`,
+    schema: modelPromotedEvent,
+  },
+  training: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.training.>',
+    subject: (kind: ModelKind) => `pm.training.${kind}`,
+    schema: trainingEvent,
+  },
+} as const;
+
+export type BusSubjectName = keyof typeof busSubjects;
+type SchemaOf<K extends BusSubjectName> = (typeof busSubjects)[K]['schema'];
+/** The payload type carried on a subject: bytes for frames, the parsed JSON type otherwise. */
+export type PayloadOf<K extends BusSubjectName> = SchemaOf<K> extends z.ZodType ? z.infer<SchemaOf<K>> : Uint8Array;
+
+/** Streams and the subjects each stores, derived from the map so the two never disagree. */
+export function streamLayout(): ReadonlyMap<string, readonly string[]> {
+  const layout = new Map<string, string[]>();
+  for (const entry of Object.values(busSubjects)) {
+    const list = layout.get(entry.stream) ?? [];
+    if (!list.includes(entry.wildcard)) list.push(entry.wildcard);
+    layout.set(entry.stream, list);
+  }
+  return layout;
+}
+
+/**
+ * The deduplication id of a device message: the same device, kind and sequence number is the
+ * same message, however often the edge re-sends it (JetStream `Nats-Msg-Id`).
+ */
+export function deviceMessageId(ref: DeviceRef, kind: string, seq: number): string {
+  return `${ref.site}.${ref.device}.${kind}.${seq}`;
+}

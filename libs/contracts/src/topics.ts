@@ -1,0 +1,74 @@
+import { isValidId, type DeviceRef } from './ids.js';
+
+/** Root of every MQTT topic; the version lets the wire format change without breaking old edges. */
+export const TOPIC_ROOT = 'premonitor/v1';
+
+export const FRAME_KINDS = ['acoustic', 'thermal'] as const;
+export type FrameKind = (typeof FRAME_KINDS)[number];
+
+export const MODEL_KINDS = ['acoustic', 'thermal', 'forecast'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** What a device topic carries, parsed from its last segments. */
+export type TopicChannel =
+  | { readonly type: 'telemetry' }
+  | { readonly type: 'status' }
+  | { readonly type: 'edge-alert' }
+  | { readonly type: 'frame'; readonly kind: FrameKind }
+  | { readonly type: 'model'; readonly kind: ModelKind };
+
+export type ParsedTopic = DeviceRef & { readonly channel: TopicChannel };
+
+/** Builders for every device topic, so no service spells a topic by hand. */
+export const mqttTopic = {
+  telemetry: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/telemetry`,
+  status: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/status`,
+  edgeAlert: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/edge-alert`,
+  frame: (ref: DeviceRef, kind: FrameKind) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/frame/${kind}`,
+  model: (ref: DeviceRef, kind: ModelKind) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/model/${kind}`,
+} as const;
+
+/** Subscriptions the core gateway (ingest) holds: everything devices publish. */
+export const INGEST_SUBSCRIPTIONS = [
+  `${TOPIC_ROOT}/+/+/telemetry`,
+  `${TOPIC_ROOT}/+/+/status`,
+  `${TOPIC_ROOT}/+/+/edge-alert`,
+  `${TOPIC_ROOT}/+/+/frame/+`,
+] as const;
+
+export type TopicParseResult =
+  | { readonly ok: true; readonly topic: ParsedTopic }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses a device topic. Site and device are read from the topic, which the broker's ACL
+ * has already tied to the authenticated device; payload fields never override them.
+ */
+export function parseTopic(topic: string): TopicParseResult {
+  const parts = topic.split('/');
+  if (parts.length < 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) {
+    return { ok: false, reason: `topic is not under ${TOPIC_ROOT}/{site}/{device}/…` };
+  }
+  const [, , site, device, channel, sub, ...rest] = parts as [string, string, string, string, string, string?, ...string[]];
+  if (!isValidId(site)) return { ok: false, reason: `invalid site id '${site}'` };
+  if (!isValidId(device)) return { ok: false, reason: `invalid device id '${device}'` };
+  if (rest.length > 0) return { ok: false, reason: 'topic has too many segments' };
+  const ref = { site, device };
+  switch (channel) {
+    case 'telemetry':
+    case 'status':
+    case 'edge-alert':
+      if (sub !== undefined) return { ok: false, reason: `unexpected segment after '${channel}'` };
+      return { ok: true, topic: { ...ref, channel: { type: channel } } };
+    case 'frame':
+      if (sub === 'acoustic' || sub === 'thermal') return { ok: true, topic: { ...ref, channel: { type: 'frame', kind: sub } } };
+      return { ok: false, reason: `unknown frame kind '${sub ?? ''}'` };
+    case 'model':
+      if (sub === 'acoustic' || sub === 'thermal' || sub === 'forecast') {
+        return { ok: true, topic: { ...ref, channel: { type: 'model', kind: sub } } };
+      }
+      return { ok: false, reason: `unknown model kind '${sub ?? ''}'` };
+    default:
+      return { ok: false, reason: `unknown channel '${channel}'` };
+  }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs every compiled test with node's test runner: unit specs beside the code
+// (libs/*/dist, services/*/dist: *.spec.js) and integration tests (test/dist: *.test.js).
+// Optional arguments filter by substring of the path: `npm test -- bus db`.
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function walk(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (/\.(spec|test)\.js$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+const files = [];
+for (const group of ['libs', 'services']) {
+  for (const pkg of readdirSync(join(root, group))) walk(join(root, group, pkg, 'dist'), files);
+}
+walk(join(root, 'test', 'dist'), files);
+const selected = files
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (selected.length === 0) {
+  console.error('no test files matched', filters);
+  process.exit(1);
+}
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], {
+  cwd: root,
+  stdio: 'inherit',
+});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
