@@ -1,1 +1,37 @@
-export {};
+// Public door of @premonitor/ml: ONNX writing, model export and in-graph features.
+// Nothing here loads tfjs at runtime; training helpers live behind '@premonitor/ml/training'.
+export { OnnxGraphBuilder } from './onnx/graph-builder.js';
+export type { OnnxDim, OnnxModelOptions } from './onnx/graph-builder.js';
+export { OnnxAttr } from './onnx/onnx-attribute.js';
+export type { OnnxAttribute, OnnxAttributes } from './onnx/onnx-attribute.js';
+export { OnnxDataType } from './onnx/onnx-schema.js';
+export type { OnnxDataTypeCode } from './onnx/onnx-schema.js';
+export { OnnxDecodeError, OnnxGraphError } from './onnx/onnx-errors.js';
+export { encodeModelMetadata, readMetadataProps, readModelMetadata } from './onnx/model-metadata.js';
+export type { InputSignature, ModelMetadata } from './onnx/model-metadata.js';
+
+export type {
+  ActivationName,
+  ActivationSpec,
+  BatchNormSpec,
+  Conv2dSpec,
+  DenseSpec,
+  FlattenSpec,
+  LayerSpec,
+  LstmSpec,
+  MaxPool2dSpec,
+  ModelDescription,
+  PaddingMode,
+  ReshapeSpec,
+  UpSampling2dSpec,
+} from './export/model-description.js';
+export { describeLayersModel } from './export/describe-layers-model.js';
+export { addLayers, exportModelToOnnx } from './export/onnx-exporter.js';
+export type { ExportOptions } from './export/onnx-exporter.js';
+export type { ExportValue } from './export/export-context.js';
+export { ModelExportError, UnsupportedLayerError } from './export/export-errors.js';
+
+export { addLogMelFeatures, buildLogMelModel, logMelFrameCount, periodicHann, resolveLogMelOptions } from './features/log-mel.js';
+export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js';
+export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
+export type { MelFilterbankOptions } from './features/mel-filterbank.js';

@@ -1,0 +1,107 @@
+import { ModelProtoType } from './onnx-schema.js';
+import { OnnxDecodeError } from './onnx-errors.js';
+
+/** Name, element type and shape of one model input; `-1` or a string marks a free dimension. */
+export interface InputSignature {
+  /** Graph input name, e.g. `'pcm'`. */
+  readonly name: string;
+  /** Element type as onnxruntime names it: `'float32'`, `'int16'`, … */
+  readonly type: string;
+  /** Dimensions; symbolic ones by name (`'batch'`). */
+  readonly shape: readonly (number | string)[];
+}
+
+/**
+ * What the platform needs to know about a model without running it. Stored in the ONNX
+ * file's `metadata_props` (so the file is self-describing on the edge) and mirrored in the
+ * registry.
+ */
+export interface ModelMetadata {
+  /** Model family, e.g. `'acoustic'`, `'thermal'`, `'forecast'`. */
+  readonly kind: string;
+  /** Version string of this artifact, unique within its kind. */
+  readonly version: string;
+  /** Inputs the graph expects. */
+  readonly inputs: readonly InputSignature[];
+  /** Audio sample rate in Hz, for acoustic models. */
+  readonly sampleRate?: number;
+  /** Frame shape the model consumes (audio samples, or thermal height×width). */
+  readonly frameShape?: readonly number[];
+  /** Decision threshold on the calibrated score. */
+  readonly threshold?: number;
+  /** Parameters that map a raw score to an anomaly probability, free-form JSON. */
+  readonly calibration?: Readonly<Record<string, unknown>>;
+  /** Hash identifying the exact training data (generator seed/config or file digest). */
+  readonly trainingDataFingerprint?: string;
+  /** Evaluation figures (AUC, pAUC, MAE, …). */
+  readonly metrics?: Readonly<Record<string, number>>;
+}
+
+const KEYS = {
+  kind: 'kind',
+  version: 'version',
+  inputs: 'input_signature',
+  sampleRate: 'sample_rate',
+  frameShape: 'frame_shape',
+  threshold: 'threshold',
+  calibration: 'calibration',
+  trainingDataFingerprint: 'training_data_fingerprint',
+  metrics: 'metrics',
+} as const;
+
+/**
+ * Flattens metadata to the string map ONNX `metadata_props` holds: plain strings stay as
+ * they are, numbers and structured values are JSON.
+ */
+export function encodeModelMetadata(meta: ModelMetadata): Record<string, string> {
+  const out: Record<string, string> = { [KEYS.kind]: meta.kind, [KEYS.version]: meta.version };
+  out[KEYS.inputs] = JSON.stringify(meta.inputs);
+  if (meta.sampleRate !== undefined) out[KEYS.sampleRate] = JSON.stringify(meta.sampleRate);
+  if (meta.frameShape !== undefined) out[KEYS.frameShape] = JSON.stringify(meta.frameShape);
+  if (meta.threshold !== undefined) out[KEYS.threshold] = JSON.stringify(meta.threshold);
+  if (meta.calibration !== undefined) out[KEYS.calibration] = JSON.stringify(meta.calibration);
+  if (meta.trainingDataFingerprint !== undefined) out[KEYS.trainingDataFingerprint] = meta.trainingDataFingerprint;
+  if (meta.metrics !== undefined) out[KEYS.metrics] = JSON.stringify(meta.metrics);
+  return out;
+}
+
+/** Reads the raw `metadata_props` pairs of an ONNX file. */
+export function readMetadataProps(modelBytes: Uint8Array): Record<string, string> {
+  let decoded: { metadataProps?: { key?: string; value?: string }[] };
+  try {
+    decoded = ModelProtoType.toObject(ModelProtoType.decode(modelBytes), { defaults: false }) as typeof decoded;
+  } catch (cause) {
+    throw new OnnxDecodeError('the bytes are not an ONNX ModelProto (is this the .onnx file?)', { cause });
+  }
+  const props: Record<string, string> = {};
+  for (const { key, value } of decoded.metadataProps ?? []) if (key !== undefined) props[key] = value ?? '';
+  return props;
+}
+
+/**
+ * Reads the {@link ModelMetadata} written by {@link encodeModelMetadata} back from an ONNX
+ * file. Throws {@link OnnxDecodeError} if `kind`, `version` or the input signature is missing.
+ */
+export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
+  const props = readMetadataProps(modelBytes);
+  const kind = props[KEYS.kind];
+  const version = props[KEYS.version];
+  const inputs = props[KEYS.inputs];
+  if (kind === undefined || version === undefined || inputs === undefined) {
+    throw new OnnxDecodeError(`model metadata lacks '${KEYS.kind}', '${KEYS.version}' or '${KEYS.inputs}'; was it exported by this library?`);
+  }
+  const json = <T>(key: string): T | undefined => (props[key] === undefined ? undefined : (JSON.parse(props[key]) as T));
+  const meta: ModelMetadata = {
+    kind,
+    version,
+    inputs: JSON.parse(inputs) as InputSignature[],
+    sampleRate: json<number>(KEYS.sampleRate),
+    frameShape: json<number[]>(KEYS.frameShape),
+    threshold: json<number>(KEYS.threshold),
+    calibration: json<Record<string, unknown>>(KEYS.calibration),
+    trainingDataFingerprint: props[KEYS.trainingDataFingerprint],
+    metrics: json<Record<string, number>>(KEYS.metrics),
+  };
+  // Drop absent optionals so a round trip compares equal to the original object.
+  return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;
+}

@@ -1,0 +1,4 @@
+// '@premonitor/ml/training': helpers that load tfjs at runtime, kept off the main entry so
+// inference services that only run ONNX never pay for importing tfjs.
+export { TfjsBackendError, useTfjsBackend, wasmSimdEnabled } from './tfjs-backend.js';
+export type { TfjsBackendName, TfjsBackendOptions } from './tfjs-backend.js';
