@@ -121,8 +121,9 @@ export function decodeFrame(bytes: Uint8Array, expectedKind?: FrameKind): Decode
   if (payloadBytes !== actualPayload) {
     return fail(`header declares a ${payloadBytes}-byte payload but ${actualPayload} bytes follow`);
   }
-  // Copy so the result never aliases a pooled network buffer and is always aligned.
-  const payload = bytes.slice(FRAME_HEADER_BYTES);
+  // Copy so the result never aliases a pooled network buffer and is always aligned. Not
+  // `bytes.slice()`: on a Node Buffer that returns a view into the shared pool.
+  const payload = new Uint8Array(bytes.subarray(FRAME_HEADER_BYTES));
 
   if (kind === 'acoustic') {
     if (encoding !== ENCODING_PCM_S16LE) return fail(`acoustic frames must be pcm_s16le (encoding 1), got ${encoding}`);
