@@ -1,1 +1,60 @@
-export {};
+export { openDatabase } from './open-database.js';
+export type { DatabaseHandle, DatabaseOptions, PostgresOptions, PGliteOptions } from './open-database.js';
+export { migrate } from './migrate.js';
+export type { MigrateOptions, MigrationReport } from './migrate.js';
+export type { Migration } from './migrations/migration.js';
+export { MIGRATIONS } from './migrations/migration-list.js';
+export type { TimescaleOptions } from './timescale.js';
+export { insertReadings } from './readings-repository.js';
+export {
+  recordDeadLetter,
+  recordDeadLetters,
+  boundPayload,
+  DEFAULT_MAX_DEAD_LETTER_BYTES,
+} from './dead-letter-repository.js';
+export type { DeadLetterInput, DeadLetterOptions } from './dead-letter-repository.js';
+export { PGliteDialect } from './pglite/pglite-dialect.js';
+export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
+export { DatabaseConnectionError, MigrationError } from './errors.js';
+export { maskUrl } from './mask-url.js';
+export type {
+  Database,
+  Json,
+  DevicesTable,
+  ReadingsTable,
+  DeadLettersTable,
+  ModelsTable,
+  ModelStage,
+  ScoresTable,
+  AlertsTable,
+  AlertSeverity,
+  AlertStatus,
+  AlertEventsTable,
+  DeliveriesTable,
+  DeliveryStatus,
+  ForecastsTable,
+  TrainingRunsTable,
+  TrainingStatus,
+  SamplesTable,
+  SchemaMigrationsTable,
+  DeviceHealthView,
+  AlertsDailyView,
+  DeadLettersDailyView,
+  Device,
+  NewDevice,
+  DeviceUpdate,
+  Reading,
+  NewReading,
+  DeadLetter,
+  Model,
+  NewModel,
+  Score,
+  NewScore,
+  Alert,
+  NewAlert,
+  AlertEvent,
+  Delivery,
+  Forecast,
+  TrainingRun,
+  Sample,
+} from './schema.js';

@@ -1,0 +1,84 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** A message that failed validation. */
+export interface DeadLetterInput {
+  /** The MQTT topic or bus subject it arrived on. */
+  readonly topic: string;
+  /** `site/device` when the topic named one the broker authorised; null otherwise. */
+  readonly deviceId?: string | null;
+  /** Why it was rejected, e.g. `payload shorter than width×height`. */
+  readonly reason: string;
+  /** The raw message; text is stored as its UTF-8 bytes. */
+  readonly payload: Uint8Array | string;
+  /** When it was rejected; defaults to the database's now(). */
+  readonly time?: Date;
+}
+
+/** Options of the dead-letter writers. */
+export interface DeadLetterOptions {
+  /** Most payload bytes kept per message (default 64 KiB); the original size is always stored. */
+  readonly maxPayloadBytes?: number;
+}
+
+/** Default bound of a stored dead-letter payload. */
+export const DEFAULT_MAX_DEAD_LETTER_BYTES = 64 * 1024;
+
+/**
+ * Bounds a payload for storage: the first `maxBytes` bytes (a view, no copy) and the
+ * original size, so an oversized or hostile message cannot fill the disk.
+ */
+export function boundPayload(payload: Uint8Array | string, maxBytes = DEFAULT_MAX_DEAD_LETTER_BYTES): { bytes: Buffer; size: number } {
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) {
+    throw new RangeError(`maxPayloadBytes must be a whole number ≥ 0, got ${String(maxBytes)}`);
+  }
+  const buffer = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { bytes: buffer.subarray(0, maxBytes), size: buffer.byteLength };
+}
+
+/** Stores one rejected message with its payload bounded; returns the new row's id. */
+export async function recordDeadLetter(db: Kysely<Database>, entry: DeadLetterInput, options: DeadLetterOptions = {}): Promise<number> {
+  const { bytes, size } = boundPayload(entry.payload, options.maxPayloadBytes);
+  const row = await db
+    .insertInto('dead_letters')
+    .values({
+      time: entry.time,
+      topic: entry.topic,
+      device_id: entry.deviceId ?? null,
+      reason: entry.reason,
+      payload: bytes,
+      payload_bytes: size,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * Stores many rejected messages in one statement (typed arrays unnested server-side, as
+ * readings are); returns how many rows were written.
+ */
+export async function recordDeadLetters(db: Kysely<Database>, entries: readonly DeadLetterInput[], options: DeadLetterOptions = {}): Promise<number> {
+  if (entries.length === 0) return 0;
+  const times: Array<Date | null> = [];
+  const topics: string[] = [];
+  const devices: Array<string | null> = [];
+  const reasons: string[] = [];
+  const payloads: Buffer[] = [];
+  const sizes: number[] = [];
+  for (const entry of entries) {
+    const { bytes, size } = boundPayload(entry.payload, options.maxPayloadBytes);
+    times.push(entry.time ?? null);
+    topics.push(entry.topic);
+    devices.push(entry.deviceId ?? null);
+    reasons.push(entry.reason);
+    payloads.push(bytes);
+    sizes.push(size);
+  }
+  const result = await sql`
+    insert into dead_letters (time, topic, device_id, reason, payload, payload_bytes)
+    select coalesce(t, now()), topic, device_id, reason, payload, payload_bytes
+      from unnest(${times}::timestamptz[], ${topics}::text[], ${devices}::text[], ${reasons}::text[], ${payloads}::bytea[], ${sizes}::int4[])
+        as u (t, topic, device_id, reason, payload, payload_bytes)`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -1,0 +1,99 @@
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '@premonitor/log';
+import { MigrationError } from './errors.js';
+import { MIGRATIONS } from './migrations/migration-list.js';
+import type { Migration } from './migrations/migration.js';
+import type { DatabaseHandle } from './open-database.js';
+import type { Database } from './schema.js';
+import { applyTimescale, type TimescaleOptions } from './timescale.js';
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** Retention and compression when TimescaleDB is used. */
+  readonly timescale?: TimescaleOptions;
+  /** Receives one line per applied migration. */
+  readonly logger?: Logger;
+  /** The migrations to apply; defaults to the platform's. Tests pass their own. */
+  readonly migrations?: readonly Migration[];
+}
+
+/** What {@link migrate} did. */
+export interface MigrationReport {
+  /** Names applied by this call, in order; empty when the schema was already current. */
+  readonly applied: readonly string[];
+  /** Names that were already recorded. */
+  readonly skipped: readonly string[];
+  /** True when hypertables, compression and retention were set up. */
+  readonly timescale: boolean;
+}
+
+// Any constant works as long as nothing else in the database uses it; this is
+// 'premonitor.migrate' folded into a positive int8.
+const MIGRATION_LOCK_KEY = 7_305_614_291_028_733;
+
+/**
+ * Brings the schema up to date; run at start-up by every service that owns tables. Safe to
+ * call again (a no-op) and from several processes at once: on PostgreSQL a session advisory
+ * lock lets one starter migrate while the others wait and then find nothing to do; on
+ * PGlite the single connection is held for the whole run.
+ *
+ * Kysely's Migrator is not used because it keeps its own tables and lock row, and the
+ * TimescaleDB step here must run outside a migration, at every start.
+ */
+export async function migrate(handle: DatabaseHandle, options: MigrateOptions = {}): Promise<MigrationReport> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  // Everything inside uses `conn` only: on PGlite the outer `db` would wait for this very connection.
+  return handle.db.connection().execute(async (conn) => {
+    const locked = handle.kind === 'postgres';
+    if (locked) await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      await sql`create table if not exists schema_migrations (
+        name text primary key,
+        applied_at timestamptz not null default now()
+      )`.execute(conn);
+      const { rows } = await sql<{ name: string }>`select name from schema_migrations`.execute(conn);
+      const done = new Set(rows.map((row) => row.name));
+      const applied: string[] = [];
+      const skipped: string[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.name)) {
+          skipped.push(migration.name);
+          continue;
+        }
+        await applyOne(conn, migration);
+        applied.push(migration.name);
+        options.logger?.info({ migration: migration.name }, 'migration applied');
+      }
+      if (handle.timescale) {
+        try {
+          await applyTimescale(conn, options.timescale);
+        } catch (cause) {
+          throw new MigrationError(
+            `TimescaleDB set-up failed: ${message(cause)}. Check that the database user may create the extension, ` +
+              "or open the database with timescale: 'off' to use plain tables.",
+            'timescale',
+            { cause },
+          );
+        }
+      }
+      return { applied, skipped, timescale: handle.timescale };
+    } finally {
+      if (locked) await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+}
+
+async function applyOne(conn: Kysely<Database>, migration: Migration): Promise<void> {
+  try {
+    await conn.transaction().execute(async (trx) => {
+      for (const statement of migration.statements) await sql.raw(statement).execute(trx);
+      await sql`insert into schema_migrations (name) values (${migration.name})`.execute(trx);
+    });
+  } catch (cause) {
+    throw new MigrationError(`migration ${migration.name} failed and was rolled back: ${message(cause)}`, migration.name, { cause });
+  }
+}
+
+function message(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

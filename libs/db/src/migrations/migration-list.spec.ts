@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MIGRATIONS } from './migration-list.js';
+
+test('migration names are unique and sorted in application order', () => {
+  const names = MIGRATIONS.map((m) => m.name);
+  assert.equal(new Set(names).size, names.length);
+  assert.deepEqual([...names].sort(), names);
+});
+
+test('every migration statement is one idempotent statement', () => {
+  for (const migration of MIGRATIONS) {
+    for (const statement of migration.statements) {
+      const text = statement.trim().toLowerCase();
+      assert.ok(!text.replace(/'[^']*'/g, '').includes(';'), `${migration.name}: one statement at a time`);
+      assert.match(text, /^create (table|unique index|index) if not exists|^create or replace view/, `${migration.name}: ${text.slice(0, 60)}`);
+    }
+  }
+});

@@ -1,0 +1,151 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '@premonitor/log';
+import { DatabaseConnectionError } from './errors.js';
+import { parseInt8 } from './int8.js';
+import { maskUrl } from './mask-url.js';
+import { PGliteDialect } from './pglite/pglite-dialect.js';
+import type { Database } from './schema.js';
+
+/** Connect to a PostgreSQL (or TimescaleDB) server. */
+export interface PostgresOptions {
+  readonly kind: 'postgres';
+  /** `postgres://user:password@host:port/database` */
+  readonly url: string;
+  /** Maximum pooled connections (default 10). */
+  readonly poolSize?: number;
+  /** `auto` uses TimescaleDB when the server offers it; `off` always builds plain tables. */
+  readonly timescale?: 'auto' | 'off';
+  /** Where pool errors on idle connections are logged. */
+  readonly logger?: Logger;
+}
+
+/** Open PGlite (PostgreSQL in WASM) persisted in a folder. */
+export interface PGliteOptions {
+  readonly kind: 'pglite';
+  /** Folder holding the database files; created when missing. */
+  readonly dataDir: string;
+  readonly logger?: Logger;
+}
+
+export type DatabaseOptions = PostgresOptions | PGliteOptions;
+
+/** An open database: the Kysely instance plus what the rest of the platform needs to know. */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly kind: DatabaseOptions['kind'];
+  /** True when TimescaleDB can be used (available and preloaded); `migrate` then creates hypertables. */
+  readonly timescale: boolean;
+  /** The URL with its password masked, or the absolute data folder. Safe to log. */
+  readonly target: string;
+  /** True when a trivial query succeeds; for `/readyz`. Never throws. */
+  ping(): Promise<boolean>;
+  /** Waits for in-flight queries, then closes the pool or the PGlite instance. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database and proves it answers, so a wrong URL fails at start-up with a message
+ * that says what to check instead of on the first insert.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  return options.kind === 'postgres' ? openPostgres(options) : openPGlite(options);
+}
+
+// Per-pool overrides rather than the global `pg.types`, so other pg users in the process keep theirs.
+const INT8_OID = 20;
+const INT8_ARRAY_OID = 1016;
+type TextParser = (text: string) => unknown;
+const defaultParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => TextParser;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): TextParser => {
+    if (oid === INT8_OID) return parseInt8;
+    if (oid === INT8_ARRAY_OID) {
+      const parseArray = defaultParser(INT8_ARRAY_OID, 'text') as (text: string) => Array<string | null>;
+      return (text) => parseArray(text).map((item) => (item === null ? null : parseInt8(item)));
+    }
+    return defaultParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+async function openPostgres(options: PostgresOptions): Promise<DatabaseHandle> {
+  const target = maskUrl(options.url);
+  const poolSize = options.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) {
+    throw new RangeError(`poolSize must be a positive integer, got ${String(options.poolSize)}`);
+  }
+  const pool = new pg.Pool({ connectionString: options.url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 10_000 });
+  // Without a listener an idle client that loses its server would crash the process.
+  pool.on('error', (err) => options.logger?.warn({ err, database: target }, 'idle database connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let timescale: boolean;
+  try {
+    timescale = options.timescale === 'off' ? false : await timescaleUsable(db);
+  } catch (cause) {
+    await db.destroy().catch(() => undefined);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new DatabaseConnectionError(
+      `cannot connect to PostgreSQL at ${target}: ${reason}. Check that the server is running and reachable ` +
+        'from here, and that the host, port, database name, user and password in the URL (DATABASE_URL) are right.',
+      target,
+      { cause },
+    );
+  }
+  return handle(db, 'postgres', timescale, target);
+}
+
+async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
+  const target = resolve(options.dataDir);
+  let client;
+  try {
+    await mkdir(target, { recursive: true });
+    // Loaded only here so a distributed service never pulls in the WASM build.
+    const { PGlite } = await import('@electric-sql/pglite');
+    client = await PGlite.create(target);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new DatabaseConnectionError(
+      `cannot open PGlite in ${target}: ${reason}. Check that the folder is writable, not used by another ` +
+        'running process, and holds a PGlite database (not files from another PostgreSQL version).',
+      target,
+      { cause },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: client }) });
+  return handle(db, 'pglite', false, target);
+}
+
+// Timescale must be both installed and preloaded: CREATE EXTENSION fails otherwise, and the
+// check here keeps that decision in one place instead of catching errors mid-migration.
+async function timescaleUsable(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ available: boolean; preloaded: boolean }>`
+    select exists (select 1 from pg_available_extensions where name = 'timescaledb') as available,
+           coalesce(current_setting('shared_preload_libraries', true), '') like '%timescaledb%' as preloaded`.execute(db);
+  const row = rows[0];
+  return Boolean(row?.available && row.preloaded);
+}
+
+function handle(db: Kysely<Database>, kind: DatabaseOptions['kind'], timescale: boolean, target: string): DatabaseHandle {
+  let closing: Promise<void> | undefined;
+  return Object.freeze({
+    db,
+    kind,
+    timescale,
+    target,
+    async ping() {
+      if (closing) return false;
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      closing ??= db.destroy();
+      return closing;
+    },
+  });
+}

@@ -1,0 +1,259 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Kysely types for every table the migrations create. Column names are the SQL names
+ * (snake_case) on purpose: analysts and Grafana read the same tables, so one vocabulary.
+ *
+ * `bigint` columns are typed `number`: both dialects parse int8 to a number when it is a
+ * safe integer (ids, sequence numbers, byte sizes, counts always are in practice) and to a
+ * `bigint` only beyond 2^53.
+ */
+export interface Database {
+  devices: DevicesTable;
+  readings: ReadingsTable;
+  dead_letters: DeadLettersTable;
+  models: ModelsTable;
+  scores: ScoresTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
+  deliveries: DeliveriesTable;
+  forecasts: ForecastsTable;
+  training_runs: TrainingRunsTable;
+  samples: SamplesTable;
+  schema_migrations: SchemaMigrationsTable;
+  v_device_health: DeviceHealthView;
+  v_alerts_daily: AlertsDailyView;
+  v_dead_letters_daily: DeadLettersDailyView;
+}
+
+/** A JSON value as stored in a jsonb column. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A timestamptz column that the database fills in (default now()) unless given. */
+type CreatedAt = ColumnType<Date, Date | undefined, Date>;
+
+/** One row per device ever seen; `id` is `site/device`. */
+export interface DevicesTable {
+  id: string;
+  site: string;
+  device: string;
+  first_seen: Date;
+  last_seen: Date;
+  online: boolean;
+  status_changed_at: Date;
+  /** The last status message's JSON body (agent version, model versions, queue depth…). */
+  last_status: Json | null;
+  /** Highest sequence number seen, for gap counting. */
+  last_seq: number | null;
+}
+
+/** One scalar telemetry value. Unique on (device_id, key, seq, time): replays are no-ops. */
+export interface ReadingsTable {
+  /** The device's timestamp for the reading. */
+  time: Date;
+  device_id: string;
+  key: string;
+  value: number;
+  seq: number;
+}
+
+/** A message that failed validation, kept with a bounded copy of its raw bytes. */
+export interface DeadLettersTable {
+  id: Generated<number>;
+  time: CreatedAt;
+  topic: string;
+  device_id: string | null;
+  reason: string;
+  /** At most the writer's bound (64 KiB by default); `payload_bytes` is the original size. */
+  payload: Uint8Array;
+  payload_bytes: number;
+}
+
+/** Lifecycle stage of a model in the registry. */
+export type ModelStage = 'candidate' | 'production' | 'archived';
+
+/** The model registry. At most one production model per (kind, scope). */
+export interface ModelsTable {
+  id: Generated<number>;
+  /** `acoustic`, `thermal`, `forecast`, … */
+  kind: string;
+  /** What the model is for when it is not fleet-wide, e.g. `site/device:temperature`; '' otherwise. */
+  scope: ColumnType<string, string | undefined, string>;
+  version: string;
+  stage: ModelStage;
+  /** Hex sha256 of the ONNX artifact; artifacts are stored content-addressed by it. */
+  sha256: string;
+  size: number;
+  metrics: Json;
+  /** Input signature, sample rate / frame shape, threshold, calibration, data fingerprint… */
+  metadata: Json;
+  created_at: CreatedAt;
+  promoted_at: Date | null;
+}
+
+/** One anomaly score from an inference service. */
+export interface ScoresTable {
+  /** The frame's device timestamp. */
+  time: Date;
+  device_id: string;
+  /** `acoustic` | `thermal` | … */
+  kind: string;
+  score: number;
+  model_version: string;
+  latency_ms: number | null;
+  seq: number;
+}
+
+export type AlertSeverity = 'CRITICAL' | 'WARNING' | 'INFO';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** An alert; at most one not-yet-resolved alert per (device_id, rule). */
+export interface AlertsTable {
+  id: Generated<number>;
+  device_id: string;
+  site: string;
+  rule: string;
+  severity: AlertSeverity;
+  status: ColumnType<AlertStatus, AlertStatus | undefined, AlertStatus>;
+  /** `core` or `edge` (raised by the edge node on its own). */
+  source: ColumnType<string, string | undefined, string>;
+  title: string;
+  first_seen: Date;
+  last_seen: Date;
+  count: ColumnType<number, number | undefined, number>;
+  peak_score: number | null;
+  details: Json | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+  resolved_at: Date | null;
+}
+
+/** Every lifecycle transition of an alert. */
+export interface AlertEventsTable {
+  id: Generated<number>;
+  alert_id: number;
+  time: CreatedAt;
+  /** Null for the transition that opened the alert. */
+  from_status: AlertStatus | null;
+  to_status: AlertStatus;
+  /** `system`, `edge`, or the user who acted. */
+  actor: string;
+  note: string | null;
+}
+
+export type DeliveryStatus = 'delivered' | 'failed' | 'dead';
+
+/** One notification attempt. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  alert_id: number | null;
+  channel: string;
+  /** One per alert transition, sent to receivers so they can drop duplicates. */
+  idempotency_key: string;
+  attempt: number;
+  time: CreatedAt;
+  status: DeliveryStatus;
+  status_code: number | null;
+  latency_ms: number | null;
+  error: string | null;
+  payload: Json | null;
+}
+
+/** One step of one forecast. */
+export interface ForecastsTable {
+  /** When the forecast was made. */
+  time: Date;
+  device_id: string;
+  key: string;
+  /** 1-based step of the horizon. */
+  step: number;
+  target_time: Date;
+  predicted: number;
+  lower: number | null;
+  upper: number | null;
+  model_version: string;
+}
+
+export type TrainingStatus = 'running' | 'succeeded' | 'failed';
+
+/** One training run; at most one running per (kind, scope). */
+export interface TrainingRunsTable {
+  id: Generated<number>;
+  kind: string;
+  scope: ColumnType<string, string | undefined, string>;
+  status: ColumnType<TrainingStatus, TrainingStatus | undefined, TrainingStatus>;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  params: Json;
+  metrics: Json | null;
+  data_fingerprint: string | null;
+  model_version: string | null;
+  error: string | null;
+}
+
+/** A labelled upload (WAV clip, thermal frame, CSV) used for training. */
+export interface SamplesTable {
+  id: Generated<number>;
+  time: CreatedAt;
+  device_id: string | null;
+  kind: string;
+  label: string;
+  /** Content address of the stored file. */
+  sha256: string;
+  size: number;
+  metadata: Json | null;
+  training_run_id: number | null;
+}
+
+/** Bookkeeping of applied migrations. */
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: CreatedAt;
+}
+
+/** `v_device_health`: one row per device. */
+export interface DeviceHealthView {
+  device_id: string;
+  site: string;
+  device: string;
+  online: boolean;
+  last_seen: Date;
+  status_changed_at: Date;
+  readings_last_hour: number;
+  dead_letters_24h: number;
+}
+
+/** `v_alerts_daily`: alerts opened per day, site and severity. */
+export interface AlertsDailyView {
+  day: Date;
+  site: string;
+  severity: AlertSeverity;
+  opened: number;
+  still_open: number;
+}
+
+/** `v_dead_letters_daily`: rejected messages per day and reason. */
+export interface DeadLettersDailyView {
+  day: Date;
+  reason: string;
+  messages: number;
+  bytes: number;
+}
+
+export type Device = Selectable<DevicesTable>;
+export type NewDevice = Insertable<DevicesTable>;
+export type DeviceUpdate = Updateable<DevicesTable>;
+export type Reading = Selectable<ReadingsTable>;
+export type NewReading = Insertable<ReadingsTable>;
+export type DeadLetter = Selectable<DeadLettersTable>;
+export type Model = Selectable<ModelsTable>;
+export type NewModel = Insertable<ModelsTable>;
+export type Score = Selectable<ScoresTable>;
+export type NewScore = Insertable<ScoresTable>;
+export type Alert = Selectable<AlertsTable>;
+export type NewAlert = Insertable<AlertsTable>;
+export type AlertEvent = Selectable<AlertEventsTable>;
+export type Delivery = Selectable<DeliveriesTable>;
+export type Forecast = Selectable<ForecastsTable>;
+export type TrainingRun = Selectable<TrainingRunsTable>;
+export type Sample = Selectable<SamplesTable>;
