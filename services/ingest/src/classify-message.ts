@@ -1,0 +1,84 @@
+import {
+  decodeFrame,
+  edgeAlertMessage,
+  parseJsonPayload,
+  parseTopic,
+  statusMessage,
+  telemetryMessage,
+  type DeviceRef,
+  type EdgeAlertMessage,
+  type Frame,
+  type StatusMessage,
+  type TelemetryMessage,
+} from '@premonitor/contracts';
+
+/** Limits a message must respect to be accepted. */
+export interface AcceptLimits {
+  /** Largest JSON payload, bytes. */
+  readonly maxJsonBytes: number;
+  /** How far a device timestamp may run ahead of the core's clock, ms. */
+  readonly maxFutureSkewMs: number;
+  /** How old a device timestamp may be (store-and-forward replays old data), ms. */
+  readonly maxPastAgeMs: number;
+}
+
+/** Why a message was refused; bounded set, used as a metric label. */
+export type RejectCategory = 'topic' | 'json' | 'schema' | 'frame' | 'timestamp' | 'size';
+
+export type Classified =
+  | { readonly type: 'telemetry'; readonly ref: DeviceRef; readonly message: TelemetryMessage }
+  | { readonly type: 'status'; readonly ref: DeviceRef; readonly message: StatusMessage }
+  | { readonly type: 'edge-alert'; readonly ref: DeviceRef; readonly message: EdgeAlertMessage }
+  | { readonly type: 'frame'; readonly ref: DeviceRef; readonly frame: Frame; readonly bytes: Uint8Array }
+  | { readonly type: 'rejected'; readonly category: RejectCategory; readonly reason: string; readonly ref?: DeviceRef };
+
+/**
+ * Validates one MQTT message. Site and device come from the topic (which the broker's ACL tied
+ * to the authenticated device), never from the payload. Pure: the clock is an argument.
+ */
+export function classifyMessage(topic: string, payload: Uint8Array, now: number, limits: AcceptLimits): Classified {
+  const parsed = parseTopic(topic);
+  if (!parsed.ok) return { type: 'rejected', category: 'topic', reason: parsed.reason };
+  const { site, device, channel } = parsed.topic;
+  const ref: DeviceRef = { site, device };
+
+  switch (channel.type) {
+    case 'frame': {
+      const decoded = decodeFrame(payload, channel.kind);
+      if (!decoded.ok) return { type: 'rejected', category: 'frame', reason: decoded.reason, ref };
+      const skew = checkTimestamp(decoded.value.ts, now, limits);
+      if (skew) return { type: 'rejected', category: 'timestamp', reason: skew, ref };
+      return { type: 'frame', ref, frame: decoded.value, bytes: payload };
+    }
+    case 'telemetry':
+    case 'status':
+    case 'edge-alert': {
+      const schema = channel.type === 'telemetry' ? telemetryMessage : channel.type === 'status' ? statusMessage : edgeAlertMessage;
+      const result = parseJsonPayload(schema, payload, limits.maxJsonBytes);
+      if (!result.ok) {
+        const category: RejectCategory = result.reason.startsWith('malformed') ? 'json' : result.reason.startsWith('payload is') ? 'size' : 'schema';
+        return { type: 'rejected', category, reason: result.reason, ref };
+      }
+      const ts = (result.value as { ts?: number }).ts;
+      if (ts !== undefined) {
+        const skew = checkTimestamp(ts, now, limits);
+        if (skew) return { type: 'rejected', category: 'timestamp', reason: skew, ref };
+      }
+      if (channel.type === 'telemetry') return { type: 'telemetry', ref, message: result.value as TelemetryMessage };
+      if (channel.type === 'status') return { type: 'status', ref, message: result.value as StatusMessage };
+      return { type: 'edge-alert', ref, message: result.value as EdgeAlertMessage };
+    }
+    case 'model':
+      return { type: 'rejected', category: 'topic', reason: 'model topics are published by the core, not by devices', ref };
+  }
+}
+
+function checkTimestamp(ts: number, now: number, limits: AcceptLimits): string | undefined {
+  if (ts > now + limits.maxFutureSkewMs) {
+    return `device timestamp ${new Date(ts).toISOString()} is ${Math.round((ts - now) / 1000)} s in the future (limit ${limits.maxFutureSkewMs / 1000} s, MAX_FUTURE_SKEW_MS)`;
+  }
+  if (ts < now - limits.maxPastAgeMs) {
+    return `device timestamp ${new Date(ts).toISOString()} is older than ${Math.round(limits.maxPastAgeMs / 3_600_000)} h (MAX_PAST_AGE_MS)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { envInt, envPort, envUrl, envEnum } from '@premonitor/config';
+
+/** Ingest's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
+export const ingestConfigShape = {
+  /** Broker the devices publish to. */
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'tcp', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** Stable client id: the broker keeps this session's queue while ingest restarts. */
+  MQTT_CLIENT_ID: z.string().min(1).default('premonitor-ingest'),
+  /** Shared-subscription group so replicas split the load (`$share/<group>/…`); empty = plain subscriptions. */
+  MQTT_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+  /** Most unacknowledged messages in flight from the broker (MQTT 5 Receive Maximum). */
+  MQTT_RECEIVE_MAXIMUM: envInt(20_000, 1, 65_535),
+  /** 5 for Mosquitto (Receive Maximum flow control), 4 (MQTT 3.1.1) for brokers without v5. */
+  MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('5').transform((v) => (v === '4' ? 4 : 5) as 4 | 5),
+  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
+  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
+  DATABASE_POOL_SIZE: envInt(8, 1, 100),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: envPort(8080),
+  /** Telemetry messages per database batch. */
+  BATCH_SIZE: envInt(1_000, 1, 50_000),
+  /** Longest a message waits for its batch, ms. */
+  BATCH_MAX_WAIT_MS: envInt(50, 1, 60_000),
+  MAX_JSON_BYTES: envInt(64 * 1024, 256, 16 * 1024 * 1024),
+  /** A device clock may run ahead of ours by this much, ms. */
+  MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
+  /** Oldest device timestamp accepted (store-and-forward replays), ms. */
+  MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
+  DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+};
+
+export type IngestConfig = Readonly<z.infer<z.ZodObject<typeof ingestConfigShape>>>;

@@ -1,0 +1,110 @@
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { INGEST_SUBSCRIPTIONS } from '@premonitor/contracts';
+import type { Bus } from '@premonitor/bus';
+import type { DatabaseHandle } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ReadinessCheck } from '@premonitor/http';
+import { createReadApi } from './api/read-api.js';
+import type { AcceptLimits } from './classify-message.js';
+import { createIngestMetrics } from './ingest-metrics.js';
+import { IngestService, type IngestStats } from './ingest-service.js';
+import { KyselyIngestStore } from './kysely-ingest-store.js';
+import { MqttGateway } from './mqtt-gateway.js';
+
+/** Everything ingest needs to know, whichever mode wires it. */
+export interface IngestSettings {
+  readonly mqtt: {
+    readonly url: string;
+    readonly username?: string;
+    readonly password?: string;
+    readonly clientId: string;
+    /** `$share/<group>/` prefix for replicas; empty for plain subscriptions. */
+    readonly sharedGroup: string;
+    readonly receiveMaximum: number;
+    readonly protocolVersion: 4 | 5;
+  };
+  readonly batchSize: number;
+  readonly batchMaxWaitMs: number;
+  readonly deadLetterMaxBytes: number;
+  readonly limits: AcceptLimits;
+}
+
+export interface IngestDependencies {
+  readonly db: DatabaseHandle;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+}
+
+/** Ingest as one unit: MQTT gateway → validation → database and bus, plus its read API. */
+export class Ingest {
+  readonly router: Router;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly #gateway: MqttGateway;
+  readonly #service: IngestService;
+
+  constructor(
+    private readonly settings: IngestSettings,
+    private readonly deps: IngestDependencies,
+  ) {
+    const { mqtt } = settings;
+    const prefix = mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/` : '';
+    this.#gateway = new MqttGateway({
+      url: mqtt.url,
+      username: mqtt.username,
+      password: mqtt.password,
+      clientId: mqtt.clientId,
+      subscriptions: INGEST_SUBSCRIPTIONS.map((t) => prefix + t),
+      receiveMaximum: mqtt.receiveMaximum,
+      protocolVersion: mqtt.protocolVersion,
+      logger: deps.logger,
+    });
+    const metrics = createIngestMetrics(deps.registry, () => this.#gateway.pendingAcks());
+    this.#service = new IngestService({
+      store: new KyselyIngestStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
+      bus: deps.bus,
+      metrics,
+      logger: deps.logger,
+      limits: settings.limits,
+      batchSize: settings.batchSize,
+      batchMaxWaitMs: settings.batchMaxWaitMs,
+      deadLetterMaxBytes: settings.deadLetterMaxBytes,
+    });
+    this.#gateway.onMessage((message) => this.#service.handle(message));
+    this.router = createReadApi(deps.db.db);
+    this.readiness = [
+      { name: 'mqtt', check: () => this.#gateway.isConnected() },
+      { name: 'bus', check: () => deps.bus.isReady() },
+      { name: 'database', check: () => deps.db.ping() },
+    ];
+  }
+
+  get stats(): Readonly<IngestStats> {
+    return this.#service.stats;
+  }
+
+  /** Messages accepted and not yet persisted or forwarded. */
+  backlog(): number {
+    return this.#service.backlog();
+  }
+
+  async start(): Promise<void> {
+    await this.#gateway.start();
+  }
+
+  /**
+   * Drains: stops taking messages, persists and forwards what was taken (acknowledging it),
+   * then disconnects. Anything received after the pause stays queued at the broker.
+   */
+  async stop(drainTimeoutMs = 10_000): Promise<void> {
+    this.#gateway.pause();
+    const drained = await Promise.race([
+      this.#service.drain().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), drainTimeoutMs).unref()),
+    ]);
+    if (!drained) this.deps.logger.warn({ backlog: this.#service.backlog() }, 'drain timed out; unacknowledged messages stay with the broker');
+    this.#service.stop();
+    await this.#gateway.stop();
+  }
+}

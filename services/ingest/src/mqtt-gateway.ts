@@ -1,0 +1,212 @@
+import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import type { Logger } from '@premonitor/log';
+
+/** One message from the broker. `ack()` releases its PUBACK (in arrival order). */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  /** Local receive time, ms since epoch. */
+  readonly receivedAt: number;
+  /** Marks the message handled; the broker forgets it once every earlier message is handled too. */
+  ack(): void;
+}
+
+export interface MqttGatewayOptions {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Stable client id: with a persistent session the broker queues messages while we are away. */
+  readonly clientId: string;
+  readonly subscriptions: readonly string[];
+  /**
+   * Most unacknowledged messages the broker may send us (MQTT 5 Receive Maximum). This is the
+   * back-pressure: a slow database holds acks, the broker holds the rest in the session queue.
+   */
+  readonly receiveMaximum: number;
+  /** 5 (Mosquitto; enables Receive Maximum) or 4 = MQTT 3.1.1 (Aedes speaks only that). */
+  readonly protocolVersion: 4 | 5;
+  readonly logger: Logger;
+}
+
+interface PendingAck {
+  readonly generation: number;
+  readonly packet: { cmd: 'puback'; messageId: number; reasonCode?: number };
+  handled: boolean;
+}
+
+type SendPacket = (packet: object, cb?: () => void) => void;
+
+/**
+ * Subscribes to device topics and hands each message on, acknowledging it to the broker only
+ * once the caller says it is handled (persisted or forwarded). That is what makes ingest
+ * at-least-once: a crash before the ack leaves the message with the broker, which redelivers it.
+ *
+ * mqtt.js sends a QoS 1 PUBACK as soon as its message handler returns and processes incoming
+ * packets one at a time until then, so holding the ack inside the handler would serialise
+ * ingest to one message per database round trip. Instead the PUBACK packet is intercepted as
+ * mqtt.js tries to send it: the pipeline continues at once and the packet is sent later, in
+ * arrival order, when `ack()` has been called for it and every earlier message.
+ */
+export class MqttGateway {
+  #client: MqttClient | undefined;
+  #generation = 0;
+  readonly #pending: PendingAck[] = [];
+  #handler: ((message: IncomingMessage) => void) | undefined;
+  #connected = false;
+  #paused = false;
+
+  constructor(private readonly options: MqttGatewayOptions) {}
+
+  /** Registers the single consumer of incoming messages (before `start`). */
+  onMessage(handler: (message: IncomingMessage) => void): void {
+    this.#handler = handler;
+  }
+
+  isConnected(): boolean {
+    return this.#connected;
+  }
+
+  /** Messages received but not yet acknowledged to the broker. */
+  pendingAcks(): number {
+    return this.#pending.length;
+  }
+
+  async start(): Promise<void> {
+    const { url, username, password, clientId, receiveMaximum, protocolVersion, logger } = this.options;
+    const clientOptions: IClientOptions = {
+      clientId,
+      username,
+      password,
+      protocolVersion,
+      clean: false,
+      properties: protocolVersion === 5 ? { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum } : undefined,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+      resubscribe: true,
+    };
+    const client = mqtt.connect(url, clientOptions);
+    this.#client = client;
+    this.#interceptPubacks(client);
+
+    client.on('message', (topic, payload, packet: IPublishPacket) => this.#receive(topic, payload, packet));
+    client.on('connect', (connack) => {
+      this.#connected = true;
+      logger.info({ url: redact(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+      // A fresh session (first start, or the broker lost it) needs the subscriptions again.
+      if (!connack.sessionPresent) {
+        client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
+          if (err) logger.error({ err }, 'subscribe failed');
+          const refused = granted?.filter((g) => g.qos > 2) ?? [];
+          if (refused.length) logger.error({ refused: refused.map((g) => g.topic) }, 'broker refused subscriptions');
+        });
+      }
+    });
+    client.on('close', () => {
+      if (this.#connected && this.#client === client) logger.warn('MQTT connection closed; reconnecting');
+      this.#connected = false;
+      // Acks of the old connection are void: the broker redelivers those messages to the new one.
+      this.#generation++;
+      this.#pending.length = 0;
+    });
+    client.on('error', (err) => logger.error({ err: err.message }, 'MQTT error'));
+
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`cannot connect to MQTT broker at ${redact(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
+      }, 10_000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Stops handing messages on. Whatever arrives from now on stays unacknowledged, so the broker
+   * keeps it for the next session; call before draining on shutdown.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Disconnects. Messages not yet acknowledged stay with the broker for the next start. */
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    await client.endAsync();
+    this.#connected = false;
+  }
+
+  #interceptPubacks(client: MqttClient): void {
+    const internals = client as unknown as { _sendPacket?: SendPacket };
+    const original = internals._sendPacket;
+    if (typeof original !== 'function') {
+      throw new Error('mqtt.js internals changed (no _sendPacket): MqttGateway cannot defer acknowledgements');
+    }
+    const send = original.bind(client) as SendPacket;
+    this.#sendNow = send;
+    internals._sendPacket = (packet: object, cb?: () => void) => {
+      const p = packet as { cmd?: string; messageId?: number };
+      const entry = p.cmd === 'puback' ? this.#findUnsent(p.messageId) : undefined;
+      if (!entry) {
+        send(packet, cb);
+        return;
+      }
+      entry.packet.reasonCode = (packet as { reasonCode?: number }).reasonCode ?? 0;
+      cb?.();
+      this.#flushAcks();
+    };
+  }
+
+  #sendNow: SendPacket = () => undefined;
+
+  /** mqtt.js acks right after emitting the message, so the entry is almost always the newest. */
+  #findUnsent(messageId: number | undefined): PendingAck | undefined {
+    for (let i = this.#pending.length - 1; i >= 0; i--) {
+      const e = this.#pending[i]!;
+      if (e.packet.messageId === messageId && e.packet.reasonCode === undefined) return e;
+    }
+    return undefined;
+  }
+
+  #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const receivedAt = Date.now();
+    let entry: PendingAck | undefined;
+    if (packet.qos > 0 && packet.messageId !== undefined) {
+      entry = { generation: this.#generation, packet: { cmd: 'puback', messageId: packet.messageId }, handled: false };
+      this.#pending.push(entry);
+    }
+    const generation = this.#generation;
+    let acked = false;
+    const ack = () => {
+      if (acked || !entry || generation !== this.#generation) return;
+      acked = true;
+      entry.handled = true;
+      this.#flushAcks();
+    };
+    if (!this.#handler) throw new Error('MqttGateway: onMessage() must be called before start()');
+    if (this.#paused) return;
+    this.#handler({ topic, payload, receivedAt, ack });
+  }
+
+  /** Sends PUBACKs from the head of the queue while they are handled and mqtt.js has produced them. */
+  #flushAcks(): void {
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0]!;
+      if (!head.handled || head.packet.reasonCode === undefined) return;
+      this.#pending.shift();
+      if (head.generation === this.#generation) this.#sendNow(head.packet);
+    }
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,187 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CredentialStore, EmbeddedBroker, generatePassword } from '@premonitor/broker';
+import { InProcessBus } from '@premonitor/bus';
+import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
+import { HttpServer, createRegistry } from '@premonitor/http';
+import { Ingest } from '@premonitor/ingest';
+import { Simulator } from '@premonitor/edge-agent';
+import type { Logger } from '@premonitor/log';
+import type { PlatformConfig } from './platform-config.js';
+
+/** The service account the in-process ingest uses; its password is new at every start. */
+const INGEST_ACCOUNT = 'platform-ingest';
+
+/** Where a running platform can be reached. */
+export interface PlatformEndpoints {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly mqttPort: number;
+  readonly dataDir: string;
+}
+
+/** The one-line summary numbers. */
+export interface PlatformSummary {
+  readonly devicesOnline: number;
+  readonly devicesKnown: number;
+  readonly readingsStored: number;
+  readonly rejected: number;
+}
+
+/**
+ * Embedded mode: every component in one process — Aedes, the in-process bus, PGlite in a
+ * folder, ingest with its read API, and optionally simulated devices. Same code as the
+ * distributed services, different adapters behind the same interfaces.
+ */
+export class EmbeddedPlatform {
+  #db: DatabaseHandle | undefined;
+  #bus: InProcessBus | undefined;
+  #broker: EmbeddedBroker | undefined;
+  #ingest: Ingest | undefined;
+  #http: HttpServer | undefined;
+  #simulator: Simulator | undefined;
+  #readingsAtStart = 0;
+  #rejectedAtStart = 0;
+
+  constructor(
+    private readonly config: PlatformConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts everything, in dependency order. A failure stops what already started. */
+  async start(): Promise<PlatformEndpoints> {
+    const { config, logger } = this;
+    const dataDir = resolve(config.PM_DATA_DIR);
+    try {
+      await mkdir(dataDir, { recursive: true });
+      const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
+      await migrate(db, { logger });
+      this.#readingsAtStart = await countRows(db, 'readings');
+      this.#rejectedAtStart = await countRows(db, 'dead_letters');
+
+      const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
+      const ingestPassword = generatePassword();
+      await credentials.addService(INGEST_ACCOUNT, 'core', ingestPassword, { replace: true });
+      const simPasswords = new Map<string, string>();
+      for (let i = 1; i <= config.SIM_DEVICES; i++) {
+        const device = `sim-${String(i).padStart(3, '0')}`;
+        const password = generatePassword();
+        await credentials.addDevice({ site: config.SIM_SITE, device }, password, { replace: true });
+        simPasswords.set(device, password);
+      }
+      await credentials.save();
+
+      const broker = (this.#broker = new EmbeddedBroker({
+        host: config.MQTT_HOST,
+        port: config.MQTT_PORT,
+        credentials: config.MQTT_ALLOW_ANONYMOUS ? null : credentials,
+        logger: logger.child({ component: 'broker' }),
+        portSetting: 'MQTT_PORT',
+      }));
+      await broker.start();
+
+      const bus = (this.#bus = new InProcessBus({ logger: logger.child({ component: 'bus' }) }));
+      await bus.start();
+
+      const registry = createRegistry('platform');
+      const ingest = (this.#ingest = new Ingest(
+        {
+          mqtt: {
+            url: broker.url,
+            username: INGEST_ACCOUNT,
+            password: ingestPassword,
+            clientId: 'premonitor-ingest',
+            sharedGroup: '',
+            receiveMaximum: 20_000,
+            protocolVersion: 4,
+          },
+          batchSize: config.BATCH_SIZE,
+          batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+          deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+          limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
+        },
+        { db, bus, logger: logger.child({ component: 'ingest' }), registry },
+      ));
+      const http = (this.#http = new HttpServer({
+        logger,
+        registry,
+        readiness: [...ingest.readiness, { name: 'broker', check: () => this.#broker !== undefined }],
+        routers: [{ path: '/api/v1', router: ingest.router }],
+        portSetting: 'HTTP_PORT',
+      }));
+      const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+      await ingest.start();
+
+      if (config.SIM_DEVICES > 0) {
+        this.#simulator = new Simulator({
+          mqttUrl: broker.url,
+          site: config.SIM_SITE,
+          deviceCount: config.SIM_DEVICES,
+          credentialsFor: (device) => ({ username: `${config.SIM_SITE}/${device}`, password: simPasswords.get(device) ?? '' }),
+          telemetryIntervalMs: config.SIM_TELEMETRY_INTERVAL_MS,
+          acousticIntervalMs: config.SIM_ACOUSTIC_INTERVAL_MS,
+          thermalIntervalMs: config.SIM_THERMAL_INTERVAL_MS,
+          logger: logger.child({ component: 'simulator' }),
+        });
+        await this.#simulator.start();
+      }
+      return { httpUrl: `http://${urlHost(config.HTTP_HOST)}:${httpPort}`, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Counts for the periodic summary line. */
+  async summary(): Promise<PlatformSummary> {
+    const db = this.#db;
+    const ingest = this.#ingest;
+    if (!db || !ingest) return { devicesOnline: 0, devicesKnown: 0, readingsStored: 0, rejected: 0 };
+    const row = await db.db
+      .selectFrom('devices')
+      .select((eb) => [eb.fn.countAll<number>().as('known'), eb.fn.count<number>('id').filterWhere('online', '=', true).as('online')])
+      .executeTakeFirstOrThrow();
+    return {
+      devicesOnline: Number(row.online),
+      devicesKnown: Number(row.known),
+      readingsStored: this.#readingsAtStart + ingest.stats.readingsStored,
+      rejected: this.#rejectedAtStart + ingest.stats.rejected,
+    };
+  }
+
+  /** Drains in reverse order: devices stop, ingest persists what it took, then the rest closes. */
+  async stop(): Promise<void> {
+    const simulator = this.#simulator;
+    const ingest = this.#ingest;
+    const http = this.#http;
+    const broker = this.#broker;
+    const bus = this.#bus;
+    const db = this.#db;
+    this.#simulator = this.#ingest = this.#http = this.#broker = this.#bus = this.#db = undefined;
+    const steps: Array<[string, (() => Promise<void>) | undefined]> = [
+      ['simulator', simulator && (() => simulator.stop())],
+      ['ingest', ingest && (() => ingest.stop())],
+      ['http', http && (() => http.stop())],
+      ['broker', broker && (() => broker.stop())],
+      ['bus', bus && (() => bus.stop())],
+      ['database', db && (() => db.close())],
+    ];
+    for (const [name, stop] of steps) {
+      if (!stop) continue;
+      try {
+        await stop();
+      } catch (err) {
+        this.logger.error({ err, component: name }, 'error while stopping');
+      }
+    }
+  }
+}
+
+async function countRows(db: DatabaseHandle, table: 'readings' | 'dead_letters'): Promise<number> {
+  const row = await db.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function urlHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { envBool, envEnum, envInt, envPort } from '@premonitor/config';
+
+/**
+ * Embedded mode's settings, by environment variable. Defaults avoid the standard ports
+ * (1883, 8080) because a developer machine often runs a Mosquitto or a web server there.
+ */
+export const platformConfigShape = {
+  /** Where PGlite keeps the database and the broker its device credentials. */
+  PM_DATA_DIR: z.string().min(1).default('.data'),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: envPort(8787),
+  MQTT_HOST: z.string().default('127.0.0.1'),
+  MQTT_PORT: envPort(1885),
+  /** Simulated devices started in-process (0 = none; real devices can still connect). */
+  SIM_DEVICES: envInt(3, 0, 10_000),
+  SIM_SITE: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}').default('demo'),
+  SIM_TELEMETRY_INTERVAL_MS: envInt(1_000, 10),
+  /** 0 disables simulated audio / thermal frames. */
+  SIM_ACOUSTIC_INTERVAL_MS: envInt(0, 0),
+  SIM_THERMAL_INTERVAL_MS: envInt(0, 0),
+  /** The periodic one-line summary, ms (0 = off). */
+  SUMMARY_INTERVAL_MS: envInt(10_000, 0),
+  BATCH_SIZE: envInt(1_000, 1, 50_000),
+  BATCH_MAX_WAIT_MS: envInt(50, 1, 60_000),
+  MAX_JSON_BYTES: envInt(64 * 1024, 256, 16 * 1024 * 1024),
+  MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
+  MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
+  DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Allow MQTT clients without credentials (development only). */
+  MQTT_ALLOW_ANONYMOUS: envBool(false),
+  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
+};
+
+export type PlatformConfig = Readonly<z.infer<z.ZodObject<typeof platformConfigShape>>>;
