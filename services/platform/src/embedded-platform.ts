@@ -132,6 +132,18 @@ export class EmbeddedPlatform {
     }
   }
 
+  /** The platform's database, while started (tests and tools read through it). */
+  database(): DatabaseHandle {
+    if (!this.#db) throw new Error('EmbeddedPlatform is not started');
+    return this.#db;
+  }
+
+  /** The platform's in-process bus, while started. */
+  bus(): InProcessBus {
+    if (!this.#bus) throw new Error('EmbeddedPlatform is not started');
+    return this.#bus;
+  }
+
   /** Counts for the periodic summary line. */
   async summary(): Promise<PlatformSummary> {
     const db = this.#db;
