@@ -2,6 +2,8 @@
 import { envEnum, envInt, envUrl, loadConfig, ConfigError } from '@premonitor/config';
 import { isValidId } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { HttpServer, createRegistry } from '@premonitor/http';
+import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { systemClock } from './clock.js';
 import { CsvReplay } from './csv-replay.js';
@@ -26,6 +28,9 @@ const configShape = {
     .transform(Number)
     .default(1),
   SEED: envInt(1, 0, 0xffff_ffff),
+  /** /healthz, /readyz (broker connected) and /metrics; 0 picks a free port. */
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: envInt(9464, 0, 65_535),
   LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
 };
 
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping');
       await runner.stop();
+      await http.stop();
       logger.info({ stats: summary() }, 'stopped');
       process.exit(code);
     })();
@@ -81,7 +87,36 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
 
+  const registry = createRegistry('edge-agent');
+  new Gauge({
+    name: 'pm_edge_messages_published',
+    help: 'Messages acknowledged by the broker since start, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const s = runner.stats();
+      if ('rowsSent' in s) this.set({ kind: 'telemetry' }, s.rowsSent);
+      else for (const [kind, counts] of Object.entries(s.byKind)) this.set({ kind }, counts.published);
+    },
+  });
+  const http = new HttpServer({
+    logger,
+    registry,
+    portSetting: 'HTTP_PORT',
+    readiness: [
+      {
+        name: 'broker',
+        check: () => {
+          const s = runner.stats();
+          return 'rowsSent' in s ? true : s.connected === s.devices;
+        },
+      },
+    ],
+  });
+  const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+
   await runner.start();
+  logger.info({ httpPort }, 'health and metrics served');
   logger.info({ mqttUrl: config.MQTT_URL, site: config.SITE, mode: config.REPLAY_CSV ? 'replay' : 'simulate' }, 'edge agent started');
   if (runner instanceof CsvReplay) {
     runner.finished().then(
