@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Batcher, type Clock } from './batcher.js';
+import type { Clock } from '@premonitor/bus';
+import { Batcher } from './batcher.js';
 
 /** A manual clock: timers fire only when the test advances time. */
 class FakeClock implements Clock {

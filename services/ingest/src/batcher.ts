@@ -1,15 +1,4 @@
-/** Injected time source, so batching windows are testable without sleeping. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { realClock, type Clock } from '@premonitor/bus';
 
 export interface BatcherOptions<T> {
   /** Flush as soon as this many items wait. */
@@ -38,7 +27,7 @@ export class Batcher<T> {
   readonly #clock: Clock;
 
   constructor(private readonly options: BatcherOptions<T>) {
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? realClock;
   }
 
   /** Items waiting, not yet flushed. */

@@ -1,7 +1,7 @@
 import { busSubjects, deviceKey, deviceMessageId, type DeviceRef } from '@premonitor/contracts';
-import { publishEvent, type Bus } from '@premonitor/bus';
+import { publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
-import { Batcher, systemClock, type Clock } from './batcher.js';
+import { Batcher } from './batcher.js';
 import { classifyMessage, type AcceptLimits } from './classify-message.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { AcceptedStatus, AcceptedTelemetry, DeadLetter, DeviceSeen, IngestStore } from './ingest-store.js';
@@ -51,7 +51,7 @@ export class IngestService {
   readonly #clock: Clock;
 
   constructor(private readonly options: IngestServiceOptions) {
-    const clock = (this.#clock = options.clock ?? systemClock);
+    const clock = (this.#clock = options.clock ?? realClock);
     const onError = (what: string) => (err: unknown, attempt: number) =>
       options.logger.error({ err, attempt }, `${what} failed; retrying (messages stay unacknowledged)`);
     this.#telemetry = new Batcher({
