@@ -125,6 +125,14 @@ export const alertEvent = z.strictObject({
   message: z.string().max(1000),
   /** Receivers drop a second delivery of the same transition by this key. */
   idempotencyKey: z.string().min(1).max(128),
+  /** Who raised the alert first: the core's rules or the edge node on its own. */
+  source: z.enum(['core', 'edge']).optional(),
+  /** Set on an escalation: the severity before it. */
+  previousSeverity: z.enum(SEVERITIES).optional(),
+  /** `system`, `edge`, or the user behind an acknowledge or resolve. */
+  actor: z.string().min(1).max(128).optional(),
+  /** The note given with the transition (an operator's comment, or why the system acted). */
+  note: z.string().max(1000).optional(),
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 

@@ -17,9 +17,12 @@ export interface Database {
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
   deliveries: DeliveriesTable;
+  notification_outbox: NotificationOutboxTable;
   forecasts: ForecastsTable;
   training_runs: TrainingRunsTable;
   samples: SamplesTable;
+  fusion_rules: FusionRulesTable;
+  alert_outbox: AlertOutboxTable;
   schema_migrations: SchemaMigrationsTable;
   v_device_health: DeviceHealthView;
   v_alerts_daily: AlertsDailyView;
@@ -159,6 +162,29 @@ export interface DeliveriesTable {
   payload: Json | null;
 }
 
+export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+
+/** One (channel, alert transition) the notifier must deliver; `dead` rows are its dead letters. */
+export interface NotificationOutboxTable {
+  id: Generated<number>;
+  channel: string;
+  /** The alert transition's key (the key sent to receivers adds the channel). */
+  idempotency_key: string;
+  alert_id: string;
+  site: string;
+  device: string;
+  severity: string;
+  /** The alert event as received from the bus. */
+  event: Json;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date;
+  last_error: string | null;
+  resend_count: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 /** One step of one forecast. */
 export interface ForecastsTable {
   /** When the forecast was made. */
@@ -203,6 +229,25 @@ export interface SamplesTable {
   size: number;
   metadata: Json | null;
   training_run_id: number | null;
+}
+
+/** A fusion rule or rule patch; '' in `site`/`device` means every site/device. */
+export interface FusionRulesTable {
+  site: ColumnType<string, string | undefined, string>;
+  device: ColumnType<string, string | undefined, string>;
+  rule_id: string;
+  /** A whole rule, or the fields that override the rule of the same id. */
+  definition: Json;
+  updated_at: CreatedAt;
+}
+
+/** An alert transition written but not yet published on the bus. */
+export interface AlertOutboxTable {
+  event_id: number;
+  subject: string;
+  /** The `alertEvent` payload (@premonitor/contracts). */
+  payload: Json;
+  created_at: CreatedAt;
 }
 
 /** Bookkeeping of applied migrations. */
@@ -257,3 +302,5 @@ export type Delivery = Selectable<DeliveriesTable>;
 export type Forecast = Selectable<ForecastsTable>;
 export type TrainingRun = Selectable<TrainingRunsTable>;
 export type Sample = Selectable<SamplesTable>;
+export type FusionRuleRow = Selectable<FusionRulesTable>;
+export type AlertOutboxRow = Selectable<AlertOutboxTable>;

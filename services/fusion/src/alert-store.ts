@@ -1,0 +1,43 @@
+import type { AlertEvent, DeviceRef } from '@premonitor/contracts';
+import type { AlertStatus } from './alert-lifecycle.js';
+import type { RaiseDecision } from './signals.js';
+
+/** A recorded transition waiting to be published (the outbox row). */
+export interface OutboxEntry {
+  readonly eventId: number;
+  readonly subject: string;
+  readonly payload: AlertEvent;
+}
+
+/** An alert not yet resolved, as the engine needs it after a restart. */
+export interface UnresolvedAlert {
+  readonly ref: DeviceRef;
+  readonly ruleId: string;
+  readonly lastSeen: number;
+}
+
+/** Outcome of a requested transition; expected failures are values, not exceptions. */
+export type TransitionOutcome =
+  | { readonly kind: 'done'; readonly entry: OutboxEntry }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'invalid'; readonly status: AlertStatus; readonly reason: string };
+
+/**
+ * Persistence of alerts and their lifecycle. Every write that makes a transition records it
+ * in `alert_events` and in the outbox in the same transaction, and returns the outbox entries
+ * for the caller to publish.
+ */
+export interface AlertStore {
+  /** Opens the (device, rule) alert or updates the unresolved one. */
+  raise(decision: RaiseDecision): Promise<readonly OutboxEntry[]>;
+  /** Resolves the unresolved alert of (device, rule), if there is one. */
+  resolveRule(ref: DeviceRef, ruleId: string, at: number, actor: string, note: string | null): Promise<readonly OutboxEntry[]>;
+  /** Moves an alert by id (the API's ack and resolve). */
+  transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome>;
+  /** Transitions recorded but not yet published, oldest first. */
+  outbox(limit: number): Promise<readonly OutboxEntry[]>;
+  /** Drops published entries from the outbox. */
+  published(eventIds: readonly number[]): Promise<void>;
+  /** Every alert not yet resolved. */
+  unresolved(): Promise<readonly UnresolvedAlert[]>;
+}

@@ -1,0 +1,98 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import { ID_PATTERN, SEVERITIES, type DeviceRef } from '@premonitor/contracts';
+import type { Database } from '@premonitor/db';
+import { HttpError, validateInput } from '@premonitor/http';
+import type { AlertStatus } from '../alert-lifecycle.js';
+import type { TransitionOutcome } from '../alert-store.js';
+import { alertKey, getAlert, listAlerts } from './alert-queries.js';
+
+const MAX_LIMIT = 1_000;
+
+const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
+const timeParam = z.string().transform((v, ctx) => {
+  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or ms since epoch' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
+
+const listQuery = z
+  .strictObject({
+    status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    site: id.optional(),
+    device: id.optional(),
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be a positive integer')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be ≥ 1').max(MAX_LIMIT, `must be ≤ ${MAX_LIMIT}`))
+      .default(100),
+    cursor: z.string().regex(/^\d{1,18}$/, 'not a cursor returned by this API').transform(Number).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
+
+const alertIdParam = z.string().regex(/^\d{1,18}$/, 'must be an alert id (a positive integer)').transform(Number);
+
+const transitionBody = z.strictObject({
+  note: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+  actor: z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+});
+
+/** What the API needs from the service to move an alert. */
+export type TransitionAlert = (alertId: number, ref: DeviceRef, ruleId: string, to: AlertStatus, actor: string, note: string) => Promise<TransitionOutcome>;
+
+/**
+ * The alert API (mounted at `/api/v1`): `GET /alerts` (filters, keyset paging, newest first),
+ * `GET /alerts/:id` (with events and deliveries), `POST /alerts/:id/ack` and `/resolve`
+ * with `{note, actor?}` — 404 for an unknown alert, 409 for a transition its status forbids.
+ */
+export function createAlertsApi(db: Kysely<Database>, transition: TransitionAlert): Router {
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+
+  router.get('/alerts', async (req, res) => {
+    const q = validateInput(listQuery, req.query);
+    const rows = await listAlerts(db, { ...q, beforeId: q.cursor });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    res.json({ items: page, next: rows.length > q.limit && last ? last.id : null });
+  });
+
+  router.get('/alerts/:id', async (req, res) => {
+    const alertId = parseAlertId(req.params.id);
+    const alert = await getAlert(db, alertId);
+    if (!alert) throw new HttpError(404, 'not_found', `alert ${alertId} is unknown`);
+    res.json(alert);
+  });
+
+  for (const [action, to] of [
+    ['ack', 'acknowledged'],
+    ['resolve', 'resolved'],
+  ] as const) {
+    router.post(`/alerts/:id/${action}`, async (req, res) => {
+      const alertId = parseAlertId(req.params.id);
+      const body = validateInput(transitionBody, req.body ?? {});
+      const key = await alertKey(db, alertId);
+      if (!key) throw new HttpError(404, 'not_found', `alert ${alertId} is unknown`);
+      const outcome = await transition(alertId, key, key.rule, to, body.actor ?? 'api', body.note);
+      if (outcome.kind === 'not_found') throw new HttpError(404, 'not_found', `alert ${alertId} is unknown`);
+      if (outcome.kind === 'invalid') throw new HttpError(409, 'invalid_transition', `cannot ${action} alert ${alertId}: ${outcome.reason}`);
+      res.json({ alert: await getAlert(db, alertId), transition: outcome.entry.payload });
+    });
+  }
+
+  return router;
+}
+
+function parseAlertId(raw: unknown): number {
+  const parsed = alertIdParam.safeParse(raw);
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'id: must be an alert id (a positive integer)', 'id');
+  return parsed.data;
+}

@@ -1,0 +1,68 @@
+import { busSubjects } from '@premonitor/contracts';
+import { decodeEvent, type BusMessage, type ConsumerSpec } from '@premonitor/bus';
+import type { Signal } from './signals.js';
+
+/** How fusion's durable consumers are named and what they read. */
+export interface ConsumerSettings {
+  /** Prefix of the durable names (`<prefix>_scores`, …); replicas share it to share the work. */
+  readonly durablePrefix: string;
+  /** Only this site's events (`*` for every site); lets tests and per-site deployments narrow. */
+  readonly site: string;
+  /** Where a new durable starts: every stored event, or only new ones. */
+  readonly deliverPolicy: 'all' | 'new';
+  /** Redelivery delay of an unacknowledged event, ms. */
+  readonly ackWaitMs: number;
+}
+
+type SignalType = Signal['type'];
+
+/** One consumer: its spec and how to turn its messages into signals. */
+export interface EventConsumer {
+  readonly type: SignalType;
+  readonly spec: ConsumerSpec;
+  /** The signal, or why the message can never be processed. */
+  decode(message: BusMessage): { ok: true; signal: Signal } | { ok: false; reason: string };
+}
+
+/** The five inputs of fusion: scores, telemetry (gas), forecasts, status and edge alerts. */
+export function eventConsumers(settings: ConsumerSettings): readonly EventConsumer[] {
+  const site = settings.site;
+  const spec = (name: string, stream: string, filterSubject: string): ConsumerSpec => ({
+    stream,
+    durable: `${settings.durablePrefix}_${name}`,
+    filterSubject,
+    deliverPolicy: settings.deliverPolicy,
+    ackWaitMs: settings.ackWaitMs,
+  });
+  return [
+    {
+      type: 'score',
+      spec: spec('scores', busSubjects.scores.stream, `pm.scores.*.${site}.*`),
+      decode: (m) => wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
+    },
+    {
+      type: 'telemetry',
+      spec: spec('telemetry', busSubjects.telemetry.stream, `pm.telemetry.${site}.*`),
+      decode: (m) => wrap(decodeEvent('telemetry', m), (event) => ({ type: 'telemetry', event })),
+    },
+    {
+      type: 'forecast',
+      spec: spec('forecasts', busSubjects.forecasts.stream, `pm.forecasts.${site}.*`),
+      decode: (m) => wrap(decodeEvent('forecasts', m), (event) => ({ type: 'forecast', event })),
+    },
+    {
+      type: 'status',
+      spec: spec('status', busSubjects.status.stream, `pm.status.${site}.*`),
+      decode: (m) => wrap(decodeEvent('status', m), (event) => ({ type: 'status', event })),
+    },
+    {
+      type: 'edge',
+      spec: spec('edge_alerts', busSubjects.edgeAlerts.stream, `pm.edge-alerts.${site}.*`),
+      decode: (m) => wrap(decodeEvent('edgeAlerts', m), (event) => ({ type: 'edge', event })),
+    },
+  ];
+}
+
+function wrap<T>(decoded: { ok: true; value: T } | { ok: false; reason: string }, toSignal: (value: T) => Signal): { ok: true; signal: Signal } | { ok: false; reason: string } {
+  return decoded.ok ? { ok: true, signal: toSignal(decoded.value) } : { ok: false, reason: decoded.reason };
+}

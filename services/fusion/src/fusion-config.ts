@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+
+/** Fusion's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
+export const fusionConfigShape = {
+  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
+  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
+  DATABASE_POOL_SIZE: envInt(8, 1, 100),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: envPort(8081),
+  /** JSON rules file; unset = the defaults, patched by the fusion_rules table. */
+  FUSION_RULES_FILE: z.string().min(1).optional(),
+  /** How often the rules file and table are re-read, ms (0 = at start only; SIGHUP reloads too). */
+  FUSION_RULES_RELOAD_MS: envInt(60_000, 0),
+  /** Period of the silence / quiet-period checks, ms. */
+  FUSION_TICK_MS: envInt(1_000, 10, 60_000),
+  /** Durable consumer name prefix; replicas share it. */
+  FUSION_DURABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only').default('fusion'),
+  /** Only this site's events; `*` for all. */
+  FUSION_SITE: z.string().regex(/^(\*|[a-z0-9-]{1,64})$/, 'must be * or a site id').default('*'),
+  FUSION_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
+  FUSION_ACK_WAIT_MS: envInt(30_000, 1_000),
+  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+};
+
+export type FusionConfig = Readonly<z.infer<z.ZodObject<typeof fusionConfigShape>>>;

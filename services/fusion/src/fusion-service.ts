@@ -1,0 +1,129 @@
+import { deviceKey, type DeviceRef } from '@premonitor/contracts';
+import { publishEvent, type Bus, type Clock, type TimerHandle } from '@premonitor/bus';
+import type { Logger } from '@premonitor/log';
+import type { AlertStatus } from './alert-lifecycle.js';
+import type { AlertStore, OutboxEntry, TransitionOutcome } from './alert-store.js';
+import type { FusionEngine } from './fusion-engine.js';
+import type { FusionMetrics } from './fusion-metrics.js';
+import { KeyedSerial } from './keyed-serial.js';
+import type { Decision, Signal } from './signals.js';
+
+/** Collaborators of the fusion service. */
+export interface FusionServiceOptions {
+  readonly engine: FusionEngine;
+  readonly store: AlertStore;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: FusionMetrics;
+  /** How often time-driven rules (silence, quiet periods) and the outbox are checked, ms. */
+  readonly tickMs: number;
+}
+
+const OUTBOX_BATCH = 500;
+
+/**
+ * Fusion's logic around the engine: applies its decisions to the alert store, publishes each
+ * recorded transition on `pm.alerts.*`, and drives the engine's clock-based rules. A call
+ * resolves only once the database write and the publish are done, so callers ack after it.
+ */
+export class FusionService {
+  readonly #o: FusionServiceOptions;
+  readonly #serial = new KeyedSerial();
+  #timer: TimerHandle | undefined;
+  #ticking: Promise<void> | undefined;
+  #running = false;
+
+  constructor(options: FusionServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Resumes unresolved alerts in the engine, publishes leftovers, then starts ticking. */
+  async start(): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const alert of await this.#o.store.unresolved()) this.#o.engine.restore(alert.ref, alert.ruleId, alert.lastSeen, now);
+    await this.flushOutbox();
+    this.#running = true;
+    this.#schedule();
+  }
+
+  /** Stops ticking and waits for work in progress. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+    await this.#serial.idle();
+  }
+
+  /** Applies one validated event: engine decisions, database, bus. */
+  async handle(signal: Signal): Promise<void> {
+    this.#o.metrics.eventsIn.inc({ type: signal.type });
+    const ref = { site: signal.event.site, device: signal.event.device };
+    await this.#serial.run(deviceKey(ref), async () => {
+      await this.#apply(this.#o.engine.observe(signal, this.#o.clock.now()));
+    });
+  }
+
+  /** One round of time-driven decisions plus an outbox sweep; the timer calls it. */
+  async tick(): Promise<void> {
+    const decisions = this.#o.engine.tick(this.#o.clock.now());
+    const byDevice = new Map<string, Decision[]>();
+    for (const d of decisions) byDevice.set(deviceKey(d.ref), [...(byDevice.get(deviceKey(d.ref)) ?? []), d]);
+    await Promise.all([...byDevice].map(([key, list]) => this.#serial.run(key, () => this.#apply(list))));
+    await this.flushOutbox();
+  }
+
+  /** An operator's acknowledge or resolve, recorded and published like every transition. */
+  async transition(alertId: number, ref: DeviceRef | undefined, ruleId: string | undefined, to: AlertStatus, actor: string, note: string | null): Promise<TransitionOutcome> {
+    const run = async () => {
+      const outcome = await this.#o.store.transition(alertId, to, actor, note, this.#o.clock.now());
+      if (outcome.kind === 'done') {
+        await this.#publish([outcome.entry]);
+        if (to === 'resolved' && ref && ruleId) this.#o.engine.forget(ref, ruleId);
+      }
+      return outcome;
+    };
+    return ref ? this.#serial.run(deviceKey(ref), run) : run();
+  }
+
+  /** Publishes transitions recorded but not yet published (after a crash or a failed publish). */
+  async flushOutbox(): Promise<void> {
+    for (;;) {
+      const entries = await this.#o.store.outbox(OUTBOX_BATCH);
+      if (entries.length === 0) return;
+      await this.#publish(entries);
+      if (entries.length < OUTBOX_BATCH) return;
+    }
+  }
+
+  async #apply(decisions: readonly Decision[]): Promise<void> {
+    for (const d of decisions) {
+      const entries = d.type === 'raise' ? await this.#o.store.raise(d) : await this.#o.store.resolveRule(d.ref, d.ruleId, d.at, 'system', d.note);
+      await this.#publish(entries);
+    }
+  }
+
+  async #publish(entries: readonly OutboxEntry[]): Promise<void> {
+    for (const entry of entries) {
+      // The bus dedup id makes an outbox re-send a no-op. Alert ids are only unique within one
+      // database, so the device is part of it: two databases on one bus (tests, a restore) never collide.
+      const { site, device, idempotencyKey } = entry.payload;
+      await publishEvent(this.#o.bus, 'alerts', entry.subject, entry.payload, { msgId: `alert.${site}.${device}.${idempotencyKey}` });
+      this.#o.metrics.transitions.inc({ to: entry.payload.to });
+    }
+    await this.#o.store.published(entries.map((e) => e.eventId));
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#ticking = this.tick()
+        .catch((err: unknown) => this.#o.logger.warn({ err }, 'fusion tick failed; retrying at the next one'))
+        .finally(() => {
+          this.#ticking = undefined;
+          this.#schedule();
+        });
+    }, this.#o.tickMs);
+  }
+}

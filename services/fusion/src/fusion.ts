@@ -1,0 +1,145 @@
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { realClock, type Bus, type Clock, type Subscription, type TimerHandle } from '@premonitor/bus';
+import type { DatabaseHandle } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ReadinessCheck } from '@premonitor/http';
+import { createAlertsApi } from './api/alerts-api.js';
+import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
+import { FusionEngine } from './fusion-engine.js';
+import { createFusionMetrics, type FusionMetrics } from './fusion-metrics.js';
+import { FusionService } from './fusion-service.js';
+import { KyselyAlertStore } from './kysely-alert-store.js';
+import { readRuleFile, readRuleRows } from './rule-sources.js';
+import { compileRules } from './rule-set.js';
+
+/** Everything fusion needs to know, whichever mode wires it. */
+export interface FusionSettings {
+  /** JSON rules file (see docs in README); undefined = the defaults plus the `fusion_rules` table. */
+  readonly rulesFile?: string;
+  /** How often the file and the table are re-read, ms; 0 = only at start and on `reloadRules()`. */
+  readonly rulesReloadMs: number;
+  /** Period of the time-driven checks (silence, quiet periods, outbox), ms. */
+  readonly tickMs: number;
+  readonly consumers: ConsumerSettings;
+}
+
+export interface FusionDependencies {
+  readonly db: DatabaseHandle;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Time source of every window, silence and quiet period. Default: the real clock. */
+  readonly clock?: Clock;
+}
+
+/** Rules that failed validation at start-up, when there are no previous rules to keep. */
+export class RuleConfigError extends Error {
+  override readonly name = 'RuleConfigError';
+}
+
+/** Outcome of a rules reload: the old rules stay active when it failed. */
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/** Fusion as one unit: bus events → rules → alert lifecycle in the database → `pm.alerts.*`, plus its API. */
+export class Fusion {
+  readonly router: Router;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly #engine = new FusionEngine();
+  readonly #service: FusionService;
+  readonly #metrics: FusionMetrics;
+  readonly #clock: Clock;
+  readonly #subscriptions: Subscription[] = [];
+  #reloadTimer: TimerHandle | undefined;
+  #running = false;
+
+  constructor(
+    private readonly settings: FusionSettings,
+    private readonly deps: FusionDependencies,
+  ) {
+    this.#clock = deps.clock ?? realClock;
+    this.#metrics = createFusionMetrics(deps.registry);
+    this.#service = new FusionService({
+      engine: this.#engine,
+      store: new KyselyAlertStore(deps.db.db),
+      bus: deps.bus,
+      clock: this.#clock,
+      logger: deps.logger,
+      metrics: this.#metrics,
+      tickMs: settings.tickMs,
+    });
+    this.router = createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note));
+    this.readiness = [
+      { name: 'bus', check: () => deps.bus.isReady() },
+      { name: 'database', check: () => deps.db.ping() },
+    ];
+  }
+
+  /** Loads the rules (refusing to start on invalid ones), resumes open alerts, then consumes. */
+  async start(): Promise<void> {
+    const loaded = await this.reloadRules();
+    if (!loaded.ok) throw new RuleConfigError(`fusion rules are invalid: ${loaded.error}`);
+    await this.#service.start();
+    for (const consumer of eventConsumers(this.settings.consumers)) {
+      const subscription = await this.deps.bus.consume(consumer.spec, async (message) => {
+        const decoded = consumer.decode(message);
+        if (!decoded.ok) {
+          this.#metrics.rejected.inc({ type: consumer.type });
+          this.deps.logger.warn({ subject: message.subject, reason: decoded.reason }, 'invalid event terminated');
+          message.term(decoded.reason);
+          return;
+        }
+        try {
+          await this.#service.handle(decoded.signal);
+          message.ack();
+        } catch (err) {
+          this.deps.logger.warn({ err, subject: message.subject }, 'event not applied; redelivering');
+          message.nak(Math.min(30_000, 500 * 2 ** Math.min(message.deliveryCount, 6)));
+        }
+      });
+      this.#subscriptions.push(subscription);
+    }
+    this.#running = true;
+    this.#scheduleReload();
+  }
+
+  /** Stops consuming (in-flight events finish and are acked), then the timers. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#reloadTimer !== undefined) this.#clock.clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = undefined;
+    await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop()));
+    await this.#service.stop();
+  }
+
+  /**
+   * Re-reads the rules file and the `fusion_rules` table. Invalid rules are refused with a
+   * message naming the rule, scope and field; the rules in force stay active.
+   */
+  async reloadRules(): Promise<ReloadResult> {
+    let result: ReloadResult;
+    try {
+      const compiled = compileRules(await readRuleFile(this.settings.rulesFile), await readRuleRows(this.deps.db.db));
+      if (compiled.ok) this.#engine.setRules(compiled.ruleSet);
+      result = compiled.ok ? { ok: true } : { ok: false, error: compiled.error };
+      if (compiled.ok) this.deps.logger.info(compiled.ruleSet.summary(), 'fusion rules loaded');
+    } catch (err) {
+      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    this.#metrics.ruleLoads.inc({ outcome: result.ok ? 'ok' : 'invalid' });
+    if (!result.ok) this.deps.logger.error({ error: result.error }, this.#running ? 'fusion rules refused; the previous rules stay active' : 'fusion rules refused');
+    return result;
+  }
+
+  /** Runs the time-driven checks now (the clock's timer also does, every `tickMs`). */
+  tick(): Promise<void> {
+    return this.#service.tick();
+  }
+
+  #scheduleReload(): void {
+    if (!this.#running || this.settings.rulesReloadMs <= 0) return;
+    this.#reloadTimer = this.#clock.setTimeout(() => {
+      void this.reloadRules().finally(() => this.#scheduleReload());
+    }, this.settings.rulesReloadMs);
+  }
+}

@@ -1,0 +1,17 @@
+import type { FusionConfig } from './fusion-config.js';
+import type { FusionSettings } from './fusion.js';
+
+/** Maps the environment-level config onto fusion's settings. */
+export function settingsFromConfig(config: FusionConfig): FusionSettings {
+  return {
+    rulesFile: config.FUSION_RULES_FILE,
+    rulesReloadMs: config.FUSION_RULES_RELOAD_MS,
+    tickMs: config.FUSION_TICK_MS,
+    consumers: {
+      durablePrefix: config.FUSION_DURABLE_PREFIX,
+      site: config.FUSION_SITE,
+      deliverPolicy: config.FUSION_DELIVER_POLICY,
+      ackWaitMs: config.FUSION_ACK_WAIT_MS,
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { AlertEvent } from '@premonitor/contracts';
+import type { Json } from '@premonitor/db';
+
+/** One (channel, alert transition) waiting to be delivered. */
+export interface OutboxItem {
+  readonly id: number;
+  readonly channel: string;
+  /** The transition's key from the alert event. */
+  readonly idempotencyKey: string;
+  readonly event: AlertEvent;
+  /** Attempts made so far. */
+  readonly attempts: number;
+}
+
+/** The outcome of one attempt for one item (a digest records one per item it covered). */
+export interface AttemptRecord {
+  readonly item: OutboxItem;
+  /** The `Idempotency-Key` sent. */
+  readonly sentKey: string;
+  readonly attempt: number;
+  readonly status: 'delivered' | 'failed' | 'dead';
+  readonly statusCode: number | null;
+  readonly latencyMs: number | null;
+  readonly error: string | null;
+  readonly payload: Json | null;
+  /** When a failed item is due again. */
+  readonly nextAttemptAt?: Date;
+}
+
+/** A delivery that exhausted its attempts or was refused for good. */
+export interface DeadLetterView {
+  readonly id: number;
+  readonly channel: string;
+  readonly idempotencyKey: string;
+  readonly alertId: string;
+  readonly site: string;
+  readonly device: string;
+  readonly severity: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly resendCount: number;
+  readonly createdAt: Date;
+  readonly deadAt: Date;
+  readonly event: Json;
+}
+
+/** Outcome of a re-send request. */
+export type ResendOutcome = { readonly ok: true; readonly channel: string } | { readonly ok: false; readonly reason: 'not_found' | 'not_dead' };
+
+/** The notifier's persistence port: outbox (queue per channel), attempt log, dead letters. */
+export interface DeliveryStore {
+  /** Adds items, ignoring those already present (bus redelivery); resolves once durable. */
+  enqueue(items: readonly { channel: string; event: AlertEvent; dueAt: Date }[]): Promise<void>;
+  /** Pending items of a channel due at `now`, oldest first. */
+  ready(channel: string, now: Date, limit: number): Promise<OutboxItem[]>;
+  /** When the next pending item of a channel falls due, if any. */
+  nextDueAt(channel: string): Promise<Date | undefined>;
+  /** True when an attempt with this key to this channel already succeeded. */
+  hasDelivered(channel: string, sentKey: string): Promise<boolean>;
+  /** Marks an item delivered without a new attempt (a success recorded before a crash). */
+  markDelivered(id: number): Promise<void>;
+  /** Writes the attempt rows and moves the items on, in one transaction. */
+  record(attempts: readonly AttemptRecord[]): Promise<void>;
+  listDeadLetters(query: { channel?: string; limit: number; beforeId?: number }): Promise<DeadLetterView[]>;
+  /** Puts a dead letter back in its channel's queue with fresh attempts. */
+  resend(id: number, now: Date): Promise<ResendOutcome>;
+}

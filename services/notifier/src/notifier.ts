@@ -1,0 +1,149 @@
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { busSubjects } from '@premonitor/contracts';
+import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
+import type { DatabaseHandle } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ReadinessCheck } from '@premonitor/http';
+import { AlertIntake } from './alert-intake.js';
+import { createDeadLetterApi } from './api/dead-letter-api.js';
+import { ChannelWorker } from './channel-worker.js';
+import type { DeliveryStore } from './delivery-store.js';
+import { EndpointBreaker } from './endpoint-breaker.js';
+import { NodeHttpTransport, type WebhookTransport } from './http-transport.js';
+import { KyselyDeliveryStore } from './kysely-delivery-store.js';
+import { createNotifierMetrics } from './notifier-metrics.js';
+import type { RoutingSettings } from './notifier-settings.js';
+import { assertPublicUrl, resolveAll, type ResolveAll } from './url-guard.js';
+
+/** Everything the notifier needs to know, whichever mode wires it. */
+export interface NotifierSettings {
+  readonly routing: RoutingSettings;
+  /** Durable consumer name on PM_ALERTS; replicas sharing it split the work. Default `notifier`. */
+  readonly durable?: string;
+  /** Longest wait for the bus message of an alert to be queued before redelivery. Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Longest sleep of an idle channel queue between database polls, ms. Default 5 s. */
+  readonly idlePollMs?: number;
+}
+
+export interface NotifierDependencies {
+  readonly db: DatabaseHandle;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Default: the real clock. Drives rate limits, backoff, digests and signing time. */
+  readonly clock?: Clock;
+  /** Default `Math.random`: backoff jitter. */
+  readonly random?: () => number;
+  /** Default `dns.lookup`: resolves webhook hosts for the start-up SSRF check. */
+  readonly resolve?: ResolveAll;
+}
+
+/**
+ * Alert notifications as one unit: PM_ALERTS consumer → routing → outbox → one delivery queue
+ * per channel (rate limits, digests, circuit breaker, retries, dead letters), plus the
+ * dead-letter API.
+ */
+export class Notifier {
+  readonly router: Router;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly #workers = new Map<string, ChannelWorker>();
+  readonly #breakers: EndpointBreaker[] = [];
+  readonly #store: DeliveryStore;
+  readonly #transport: WebhookTransport;
+  readonly #intake: AlertIntake;
+  readonly #clock: Clock;
+  #subscription: Subscription | undefined;
+
+  constructor(
+    private readonly settings: NotifierSettings,
+    private readonly deps: NotifierDependencies,
+  ) {
+    const { routing } = settings;
+    this.#clock = deps.clock ?? realClock;
+    this.#store = new KyselyDeliveryStore(deps.db.db);
+    this.#transport = new NodeHttpTransport({ allowPrivateNetworks: routing.allowPrivateNetworks, allowHttp: routing.allowHttp });
+    const metrics = createNotifierMetrics(deps.registry);
+    const breakers = new Map<string, EndpointBreaker>();
+    for (const channel of routing.channels) {
+      // One breaker per endpoint: channels posting to the same URL share its health.
+      let breaker = breakers.get(channel.url);
+      if (!breaker) {
+        breaker = new EndpointBreaker(channel.breaker);
+        breakers.set(channel.url, breaker);
+        this.#breakers.push(breaker);
+      }
+      this.#workers.set(
+        channel.name,
+        new ChannelWorker({
+          channel,
+          store: this.#store,
+          transport: this.#transport,
+          breaker,
+          clock: this.#clock,
+          random: deps.random ?? Math.random,
+          logger: deps.logger,
+          metrics,
+          idlePollMs: settings.idlePollMs,
+        }),
+      );
+    }
+    this.#intake = new AlertIntake({
+      store: this.#store,
+      routes: routing.routes,
+      now: () => this.#clock.now(),
+      logger: deps.logger,
+      metrics,
+      queued: (channel, count) => this.#workers.get(channel)?.notify(count),
+    });
+    this.router = createDeadLetterApi(this.#store, () => this.#clock.now(), (channel) => this.#workers.get(channel)?.wake());
+    this.readiness = [
+      { name: 'bus', check: () => deps.bus.isReady() },
+      { name: 'database', check: () => deps.db.ping() },
+    ];
+  }
+
+  /**
+   * Refuses webhook hosts that resolve to non-public addresses (unless allowed), then resumes
+   * every channel's queue from the outbox and starts consuming alert transitions.
+   */
+  async start(): Promise<void> {
+    const { routing } = this.settings;
+    const policy = { allowPrivateNetworks: routing.allowPrivateNetworks, allowHttp: routing.allowHttp };
+    for (const channel of routing.channels) {
+      try {
+        await assertPublicUrl(channel.url, policy, this.deps.resolve ?? resolveAll);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EUNSAFEURL') throw err;
+        // DNS may be briefly unavailable; every connection is checked again at send time.
+        this.deps.logger.warn({ channel: channel.name, err }, 'could not resolve webhook host at start-up');
+      }
+    }
+    for (const worker of this.#workers.values()) worker.start();
+    this.#subscription = await this.deps.bus.consume(
+      {
+        stream: busSubjects.alerts.stream,
+        durable: this.settings.durable ?? 'notifier',
+        filterSubject: busSubjects.alerts.wildcard,
+        ackWaitMs: this.settings.ackWaitMs ?? 30_000,
+        // Only a database outage makes intake nak; give it long enough to come back.
+        maxDeliver: 1_000,
+      },
+      (message) => this.#intake.handle(message),
+    );
+  }
+
+  /**
+   * Stops consuming (in-flight bus messages finish being queued), then lets each channel finish
+   * the request it has in flight; one still unanswered after `drainTimeoutMs` is aborted and
+   * stays queued for the next start.
+   */
+  async stop(drainTimeoutMs = 10_000): Promise<void> {
+    await this.#subscription?.stop();
+    this.#subscription = undefined;
+    await Promise.all([...this.#workers.values()].map((w) => w.stop(drainTimeoutMs)));
+    for (const breaker of this.#breakers) breaker.shutdown();
+    this.#transport.close();
+  }
+}
