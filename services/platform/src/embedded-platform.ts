@@ -5,6 +5,8 @@ import { InProcessBus } from '@premonitor/bus';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
+import { Fusion } from '@premonitor/fusion';
+import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import type { PlatformConfig } from './platform-config.js';
@@ -38,6 +40,8 @@ export class EmbeddedPlatform {
   #bus: InProcessBus | undefined;
   #broker: EmbeddedBroker | undefined;
   #ingest: Ingest | undefined;
+  #fusion: Fusion | undefined;
+  #notifier: Notifier | undefined;
   #http: HttpServer | undefined;
   #simulator: Simulator | undefined;
   #readingsAtStart = 0;
@@ -102,14 +106,33 @@ export class EmbeddedPlatform {
         },
         { db, bus, logger: logger.child({ component: 'ingest' }), registry },
       ));
+      const fusion = (this.#fusion = new Fusion(
+        {
+          rulesFile: config.FUSION_RULES_FILE,
+          rulesReloadMs: 60_000,
+          tickMs: 1_000,
+          consumers: { durablePrefix: 'fusion', site: '*', deliverPolicy: 'all', ackWaitMs: 30_000 },
+        },
+        { db, bus, logger: logger.child({ component: 'fusion' }), registry },
+      ));
+      // Without a routing file there is nobody to notify: alerts are kept, nothing is sent.
+      const notifier = (this.#notifier = config.NOTIFIER_CONFIG_FILE
+        ? new Notifier({ routing: await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE) }, { db, bus, logger: logger.child({ component: 'notifier' }), registry })
+        : undefined);
       const http = (this.#http = new HttpServer({
         logger,
         registry,
-        readiness: [...ingest.readiness, { name: 'broker', check: () => this.#broker !== undefined }],
-        routers: [{ path: '/api/v1', router: ingest.router }],
+        readiness: [...ingest.readiness, ...fusion.readiness, ...(notifier?.readiness ?? []), { name: 'broker', check: () => this.#broker !== undefined }],
+        routers: [
+          { path: '/api/v1', router: ingest.router },
+          { path: '/api/v1', router: fusion.router },
+          ...(notifier ? [{ path: '/api/v1', router: notifier.router }] : []),
+        ],
         portSetting: 'HTTP_PORT',
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+      await fusion.start();
+      await notifier?.start();
       await ingest.start();
 
       if (config.SIM_DEVICES > 0) {
@@ -165,14 +188,18 @@ export class EmbeddedPlatform {
   async stop(): Promise<void> {
     const simulator = this.#simulator;
     const ingest = this.#ingest;
+    const fusion = this.#fusion;
+    const notifier = this.#notifier;
     const http = this.#http;
     const broker = this.#broker;
     const bus = this.#bus;
     const db = this.#db;
-    this.#simulator = this.#ingest = this.#http = this.#broker = this.#bus = this.#db = undefined;
+    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#http = this.#broker = this.#bus = this.#db = undefined;
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['simulator', simulator && (() => simulator.stop())],
       ['ingest', ingest && (() => ingest.stop())],
+      ['fusion', fusion && (() => fusion.stop())],
+      ['notifier', notifier && (() => notifier.stop())],
       ['http', http && (() => http.stop())],
       ['broker', broker && (() => broker.stop())],
       ['bus', bus && (() => bus.stop())],

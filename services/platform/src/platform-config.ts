@@ -27,6 +27,10 @@ export const platformConfigShape = {
   MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
   MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Alert rules (JSON, see services/fusion/README.md); built-in defaults when unset. */
+  FUSION_RULES_FILE: z.string().min(1).optional(),
+  /** Notification channels and routes (JSON, see services/notifier/README.md); none when unset. */
+  NOTIFIER_CONFIG_FILE: z.string().min(1).optional(),
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
