@@ -1,1 +1,30 @@
-export {};
+// Public door of @premonitor/forecasting: the service unit, its settings, and the model
+// pieces the bench and other services reuse (training, ONNX forecasting, risk, chart).
+export { Forecasting, defaultModelDir } from './forecasting.js';
+export type { ForecastingDependencies, ForecastingSettings } from './forecasting.js';
+export { forecastingConfigShape, settingsFromConfig } from './forecasting-config.js';
+export type { ForecastingConfig } from './forecasting-config.js';
+export { ForecastService } from './forecast-service.js';
+export type { ForecastServiceSettings, Prediction, TrainRequest } from './forecast-service.js';
+export { ForecastCycle } from './forecast-cycle.js';
+export type { CycleReport, ForecastCycleSettings } from './forecast-cycle.js';
+export { ModelFormatError, InsufficientHistoryError, ModelNotFoundError, TrainingInProgressError, UnknownSeriesError } from './errors.js';
+export { DEFAULT_TRAIN_OPTIONS, trainForecaster } from './model/train-forecaster.js';
+export type { ForecastMetrics, TrainedForecaster, TrainOptions } from './model/train-forecaster.js';
+export { featureCount, forecasterSpecSchema } from './model/forecaster-spec.js';
+export type { ForecasterSpec } from './model/forecaster-spec.js';
+export { exportForecasterToOnnx, OnnxForecaster } from './model/onnx-forecaster.js';
+export type { ForecastPoint } from './model/onnx-forecaster.js';
+export { calibrateHalfWidths, conformalQuantile, intervalCoverage } from './model/intervals.js';
+export { usableOrigins } from './model/training-windows.js';
+export { assessFailureRisk, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
+export type { FailureRisk, OperatingLimits, RiskLevel, RiskThresholds } from './risk/failure-risk.js';
+export { alignSeries } from './series/align-series.js';
+export type { AlignedSeries } from './series/align-series.js';
+export { fillShortGaps, inferStepMs, resampleToStep } from './series/resample.js';
+export type { RegularSeries, TimedValue } from './series/resample.js';
+export { renderForecastChart } from './chart/forecast-chart.js';
+export type { ForecastChartInput } from './chart/forecast-chart.js';
+export { forecastScope } from './store/forecast-model-store.js';
+export type { ForecastModelRecord, ForecastModelStore, NewForecastModel } from './store/forecast-model-store.js';
+export { KyselyFolderModelStore } from './store/kysely-folder-model-store.js';

@@ -1,0 +1,106 @@
+import { publishEvent, type Bus, type Clock } from '@premonitor/bus';
+import { ID_PATTERN, type ForecastEvent } from '@premonitor/contracts';
+import type { Logger } from '@premonitor/log';
+import type { ForecastRepository } from './forecast-repository.js';
+import type { ForecastService, Prediction } from './forecast-service.js';
+import type { RiskLevel } from './risk/failure-risk.js';
+import { forecastScope, type ForecastModelRecord } from './store/forecast-model-store.js';
+
+/** Settings of {@link ForecastCycle}. */
+export interface ForecastCycleSettings {
+  /** Retrain a model older than this. */
+  readonly retrainAfterMs: number;
+  /** Retrain when the recent error exceeds the validation error by this factor. */
+  readonly driftFactor: number;
+  /** Recent forecasts backtested for the drift check. */
+  readonly driftWindows: number;
+}
+
+/** What one cycle did, for logs, metrics and tests. */
+export interface CycleReport {
+  readonly forecasts: number;
+  readonly retrained: readonly string[];
+  readonly risingToHigh: readonly string[];
+  readonly failed: readonly string[];
+}
+
+/**
+ * One scheduled pass over every trained model: retrain the stale or drifting ones, then
+ * forecast, persist the forecast, and publish the risk on `pm.forecasts.{site}.{device}`.
+ * An event whose level rose to `high` (previousRiskLevel tells) is what fusion turns into
+ * a "predicted failure" alert.
+ */
+export class ForecastCycle {
+  readonly #levels = new Map<string, RiskLevel>();
+  #lastRun: number | undefined;
+
+  constructor(
+    private readonly settings: ForecastCycleSettings,
+    private readonly deps: { service: ForecastService; forecasts: ForecastRepository; bus: Bus; clock: Clock; logger: Logger },
+  ) {}
+
+  get lastRun(): number | undefined {
+    return this.#lastRun;
+  }
+
+  async run(): Promise<CycleReport> {
+    const report = { forecasts: 0, retrained: [] as string[], risingToHigh: [] as string[], failed: [] as string[] };
+    for (const record of this.deps.service.models()) {
+      const scope = forecastScope(record.deviceId, record.sensorKey);
+      try {
+        if (await this.#needsRetraining(record)) {
+          await this.deps.service.train({
+            deviceId: record.deviceId,
+            sensorKey: record.sensorKey,
+            inputSensorKeys: record.spec.inputKeys.slice(1),
+            overrides: { sequenceLength: record.spec.sequenceLength, horizon: record.spec.horizon },
+          });
+          report.retrained.push(scope);
+        }
+        const prediction = await this.deps.service.predict(record.deviceId, record.sensorKey);
+        await this.deps.forecasts.saveForecast(record.deviceId, record.sensorKey, new Date(prediction.madeAt), prediction.points, prediction.record.version);
+        if (await this.#publish(prediction)) report.risingToHigh.push(scope);
+        report.forecasts++;
+      } catch (err) {
+        report.failed.push(scope);
+        this.deps.logger.warn({ scope, err: err instanceof Error ? err.message : String(err) }, 'forecast cycle failed for a model');
+      }
+    }
+    this.#lastRun = this.deps.clock.now();
+    return report;
+  }
+
+  async #needsRetraining(record: ForecastModelRecord): Promise<boolean> {
+    if (this.deps.clock.now() - record.createdAt.getTime() > this.settings.retrainAfterMs) return true;
+    const recent = await this.deps.service.recentError(record.deviceId, record.sensorKey, this.settings.driftWindows);
+    return recent !== undefined && recent > this.settings.driftFactor * record.metrics.valMae;
+  }
+
+  /** Publishes the risk; true when the level rose to high. */
+  async #publish(p: Prediction): Promise<boolean> {
+    const { deviceId, sensorKey } = p.record;
+    const scope = forecastScope(deviceId, sensorKey);
+    const previous = this.#levels.get(scope);
+    this.#levels.set(scope, p.risk.riskLevel);
+    const [site, device] = deviceId.split('/');
+    if (!site || !device || !ID_PATTERN.test(site) || !ID_PATTERN.test(device)) {
+      this.deps.logger.warn({ deviceId }, 'device id is not site/device; forecast not published');
+      return false;
+    }
+    const event: ForecastEvent = {
+      site,
+      device,
+      sensorKey,
+      ts: p.madeAt,
+      riskScore: p.risk.riskScore,
+      riskLevel: p.risk.riskLevel,
+      ...(previous ? { previousRiskLevel: previous } : {}),
+      timeToFailureHours: p.risk.timeToFailureHours,
+      recommendedAction: p.risk.recommendedAction.slice(0, 500),
+    };
+    await publishEvent(this.deps.bus, 'forecasts', [{ site, device }], event, { msgId: `forecast.${site}.${device}.${sensorKey}.${p.madeAt}` });
+    const rose = p.risk.riskLevel === 'high' && previous !== 'high';
+    if (rose) this.deps.logger.warn({ scope, riskScore: p.risk.riskScore, ttf: p.risk.timeToFailureHours }, 'predicted failure risk rose to high');
+    return rose;
+  }
+}

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { realClock, type Bus, type Clock } from '@premonitor/bus';
+import type { DatabaseHandle } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ReadinessCheck } from '@premonitor/http';
+import { useTfjsBackend, type TfjsBackendName } from '@premonitor/ml/training';
+import { createLstmApi } from './api/lstm-api.js';
+import { ForecastCycle, type ForecastCycleSettings } from './forecast-cycle.js';
+import { ForecastRepository } from './forecast-repository.js';
+import { ForecastService, type ForecastServiceSettings } from './forecast-service.js';
+import { IntervalScheduler } from './interval-scheduler.js';
+import { ReadingsRepository } from './readings-repository.js';
+import type { ForecastModelStore } from './store/forecast-model-store.js';
+import { KyselyFolderModelStore } from './store/kysely-folder-model-store.js';
+
+/** Everything forecasting needs to know, whichever mode wires it. */
+export interface ForecastingSettings extends ForecastServiceSettings, ForecastCycleSettings {
+  /** Folder of the ONNX artifacts (interim store, until @premonitor/registry is wired). */
+  readonly modelDir: string;
+  /** Forecast every model this often; 0 disables the schedule. */
+  readonly forecastIntervalMs: number;
+  readonly tfjsBackend: TfjsBackendName;
+}
+
+/** Collaborators; `clock` and `store` default to the real clock and the table-plus-folder store. */
+export interface ForecastingDependencies {
+  readonly db: DatabaseHandle;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly clock?: Clock;
+  readonly store?: ForecastModelStore;
+}
+
+/** Forecasting as one unit: models, the schedule and the `/lstm` API. */
+export class Forecasting {
+  readonly router: Router;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly service: ForecastService;
+  readonly cycle: ForecastCycle;
+  readonly #scheduler: IntervalScheduler | undefined;
+  #started = false;
+
+  constructor(
+    private readonly settings: ForecastingSettings,
+    deps: ForecastingDependencies,
+  ) {
+    const clock = deps.clock ?? realClock;
+    const forecasts = new ForecastRepository(deps.db.db);
+    const store = deps.store ?? new KyselyFolderModelStore(deps.db.db, settings.modelDir);
+    this.service = new ForecastService(settings, { readings: new ReadingsRepository(deps.db.db), forecasts, store, logger: deps.logger, clock });
+    this.cycle = new ForecastCycle(settings, { service: this.service, forecasts, bus: deps.bus, clock, logger: deps.logger });
+    const runs = new Counter({ name: 'pm_forecast_cycles_total', help: 'Forecast cycles run', registers: [deps.registry] });
+    const high = new Counter({ name: 'pm_forecast_risk_rose_high_total', help: 'Forecasts whose risk level rose to high', registers: [deps.registry] });
+    const loaded: Gauge = new Gauge({ name: 'pm_forecast_models', help: 'Forecast models loaded', registers: [deps.registry], collect: () => loaded.set(this.service.models().length) });
+    const cycle = async () => {
+      const report = await this.cycle.run();
+      runs.inc();
+      high.inc(report.risingToHigh.length);
+    };
+    this.#scheduler = settings.forecastIntervalMs > 0 ? new IntervalScheduler(clock, settings.forecastIntervalMs, cycle, deps.logger) : undefined;
+    this.router = createLstmApi(
+      this.service,
+      {
+        status: () => ({
+          started: this.#started,
+          tfjs_backend: settings.tfjsBackend,
+          forecast_interval_minutes: settings.forecastIntervalMs / 60_000,
+          retrain_after_hours: settings.retrainAfterMs / 3_600_000,
+          last_cycle_at: this.cycle.lastRun === undefined ? null : new Date(this.cycle.lastRun).toISOString(),
+        }),
+      },
+      () => clock.now(),
+    );
+    this.readiness = [
+      { name: 'models', check: () => this.#started },
+      { name: 'bus', check: () => deps.bus.isReady() },
+      { name: 'database', check: () => deps.db.ping() },
+    ];
+  }
+
+  /** Selects the tfjs backend, loads the stored models, starts the schedule. */
+  async start(): Promise<void> {
+    await useTfjsBackend(this.settings.tfjsBackend);
+    await this.service.start();
+    this.#scheduler?.start();
+    this.#started = true;
+  }
+
+  /** Waits for a running cycle, then releases the ONNX sessions. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.#scheduler?.stop();
+    await this.service.stop();
+  }
+}
+
+/** Default model folder inside a data directory. */
+export function defaultModelDir(dataDir: string): string {
+  return join(dataDir, 'models', 'forecast');
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { Scaler } from '../series/scaler.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Everything besides the weights that turns readings into model input and model output
+ * into values: stored with every model (registry metadata) so prediction after a restart
+ * windows and scales exactly as training did.
+ */
+export interface ForecasterSpec {
+  /** The sensor being forecast. */
+  readonly targetKey: string;
+  /** Sensors fed to the model, target first (more than one: the multivariate option). */
+  readonly inputKeys: readonly string[];
+  readonly sequenceLength: number;
+  readonly horizon: number;
+  /** Grid step the readings are resampled to. */
+  readonly stepMs: number;
+  /** Gaps up to this many steps are interpolated. */
+  readonly maxGapSteps: number;
+  /** Adds sin/cos of the time of day (UTC) as two more inputs. */
+  readonly calendar: boolean;
+  /** Standardisation per input key. */
+  readonly scaler: Scaler;
+  /** Nominal coverage of the intervals. */
+  readonly intervalLevel: number;
+  /** Interval half-width per step, in the target's units (conformal on validation). */
+  readonly halfWidths: readonly number[];
+  /** Limits used when none are configured: training mean ± k·std. */
+  readonly defaultLimits: { readonly low: number; readonly high: number };
+}
+
+/** Zod mirror of {@link ForecasterSpec}, for metadata read back from storage. */
+export const forecasterSpecSchema = z.object({
+  targetKey: z.string(),
+  inputKeys: z.array(z.string()).min(1),
+  sequenceLength: z.number().int().positive(),
+  horizon: z.number().int().positive(),
+  stepMs: z.number().positive(),
+  maxGapSteps: z.number().int().nonnegative(),
+  calendar: z.boolean(),
+  scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  intervalLevel: z.number().gt(0).lt(1),
+  halfWidths: z.array(z.number()),
+  defaultLimits: z.object({ low: z.number(), high: z.number() }),
+});
+
+/** Inputs per time step. */
+export function featureCount(spec: Pick<ForecasterSpec, 'inputKeys' | 'calendar'>): number {
+  return spec.inputKeys.length + (spec.calendar ? 2 : 0);
+}
+
+/**
+ * Writes the `[sequenceLength, features]` input window that ends at grid index `end`
+ * into `out` at `offset`. Returns false (leaving garbage) when a value is missing.
+ * `columns[k]` are the aligned series of `inputKeys[k]`, `start` the grid's first time.
+ */
+export function writeInputWindow(
+  spec: ForecasterSpec,
+  columns: readonly ArrayLike<number>[],
+  start: number,
+  end: number,
+  out: Float32Array,
+  offset: number,
+): boolean {
+  const f = featureCount(spec);
+  const first = end - spec.sequenceLength + 1;
+  if (first < 0) return false;
+  for (let t = 0; t < spec.sequenceLength; t++) {
+    const i = first + t;
+    const base = offset + t * f;
+    for (let k = 0; k < spec.inputKeys.length; k++) {
+      const v = columns[k]![i]!;
+      if (!Number.isFinite(v)) return false;
+      out[base + k] = (v - spec.scaler.mean[k]!) / spec.scaler.std[k]!;
+    }
+    if (spec.calendar) {
+      const phase = (2 * Math.PI * ((start + i * spec.stepMs) % DAY_MS)) / DAY_MS;
+      out[base + spec.inputKeys.length] = Math.sin(phase);
+      out[base + spec.inputKeys.length + 1] = Math.cos(phase);
+    }
+  }
+  return true;
+}
+
+/**
+ * Model outputs are the change from the last observed value in target standard
+ * deviations, one per step (direct multi-step): predicting the change rather than the
+ * level makes "no change" the easy default, so the model starts at persistence and only
+ * learns what beats it.
+ */
+export function outputToValue(spec: ForecasterSpec, lastValue: number, output: number): number {
+  return lastValue + output * spec.scaler.std[0]!;
+}

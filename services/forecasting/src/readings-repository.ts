@@ -1,0 +1,50 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@premonitor/db';
+import type { TimedValue } from './series/resample.js';
+
+/** Read side of the readings the forecaster learns from (thin Kysely wrapper). */
+export class ReadingsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** True when the device has sent any reading (or is registered). */
+  async deviceKnown(deviceId: string): Promise<boolean> {
+    const reading = await this.db.selectFrom('readings').select('device_id').where('device_id', '=', deviceId).limit(1).executeTakeFirst();
+    if (reading) return true;
+    const device = await this.db.selectFrom('devices').select('id').where('id', '=', deviceId).executeTakeFirst();
+    return device !== undefined;
+  }
+
+  async sensorKnown(deviceId: string, key: string): Promise<boolean> {
+    const row = await this.db.selectFrom('readings').select('key').where('device_id', '=', deviceId).where('key', '=', key).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The latest `limit` readings of a sensor, oldest first; from `since` when given. */
+  async recent(deviceId: string, key: string, limit: number, since?: Date): Promise<TimedValue[]> {
+    let q = this.db.selectFrom('readings').select(['time', 'value']).where('device_id', '=', deviceId).where('key', '=', key);
+    if (since) q = q.where('time', '>=', since);
+    const rows = await q.orderBy('time', 'desc').limit(limit).execute();
+    return rows.reverse().map((r) => ({ time: r.time.getTime(), value: Number(r.value) }));
+  }
+
+  /** Readings of a sensor in `[from, to]`, oldest first. */
+  async between(deviceId: string, key: string, from: Date, to: Date, limit: number): Promise<TimedValue[]> {
+    const rows = await this.db
+      .selectFrom('readings')
+      .select(['time', 'value'])
+      .where('device_id', '=', deviceId)
+      .where('key', '=', key)
+      .where('time', '>=', from)
+      .where('time', '<=', to)
+      .orderBy('time')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ time: r.time.getTime(), value: Number(r.value) }));
+  }
+
+  /** Distinct sensor keys of a device. */
+  async keys(deviceId: string): Promise<string[]> {
+    const rows = await sql<{ key: string }>`select distinct key from readings where device_id = ${deviceId} order by key`.execute(this.db);
+    return rows.rows.map((r) => r.key);
+  }
+}

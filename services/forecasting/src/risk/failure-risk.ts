@@ -1,0 +1,140 @@
+/** Operating limits of one sensor; either side may be absent. */
+export interface OperatingLimits {
+  readonly low?: number;
+  readonly high?: number;
+}
+
+/** One forecast step with its interval. */
+export interface RiskStep {
+  readonly hoursAhead: number;
+  readonly predicted: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+/** Risk score thresholds (0–100) of the levels. */
+export interface RiskThresholds {
+  /** At or above: medium (default 30). */
+  readonly medium: number;
+  /** At or above: high (default 70). */
+  readonly high: number;
+}
+
+export const DEFAULT_RISK_THRESHOLDS: RiskThresholds = Object.freeze({ medium: 30, high: 70 });
+
+/** Input of {@link assessFailureRisk}. */
+export interface RiskInput {
+  readonly sensorKey: string;
+  /** Last observed value (time 0 of the forecast). */
+  readonly lastValue: number;
+  readonly steps: readonly RiskStep[];
+  readonly limits: OperatingLimits;
+  /** Nominal coverage of the steps' intervals, e.g. 0.9. */
+  readonly intervalLevel: number;
+  readonly thresholds?: RiskThresholds;
+  /** Trend extrapolation beyond the horizon stops here (default 10× the horizon). */
+  readonly maxExtrapolationHours?: number;
+}
+
+/** Failure risk of one sensor, as the API and the bus report it. */
+export interface FailureRisk {
+  readonly riskScore: number;
+  readonly riskLevel: RiskLevel;
+  readonly timeToFailureHours: number | null;
+  readonly recommendedAction: string;
+  /** The limit the risk is about (the likelier one to be crossed). */
+  readonly limit: { readonly side: 'low' | 'high'; readonly value: number } | null;
+}
+
+/**
+ * Risk from a forecast and operating limits (formula in the service README):
+ * each step is read as a normal with mean ŷ and σ = interval width / (2·z), z the normal
+ * quantile of the interval level; the step's exceedance probability is Φ((ŷ − high)/σ) or
+ * Φ((low − ŷ)/σ); the score is 100 × the largest over steps and limits (100 when the last
+ * value is already outside). Hours to the limit: where the forecast crosses it (linear
+ * between steps), else a linear extrapolation of the forecast trend, else null.
+ */
+export function assessFailureRisk(input: RiskInput): FailureRisk {
+  const thresholds = input.thresholds ?? DEFAULT_RISK_THRESHOLDS;
+  const z = normalQuantile((1 + input.intervalLevel) / 2);
+  const sides: { side: 'low' | 'high'; value: number; sign: 1 | -1 }[] = [];
+  if (input.limits.high !== undefined) sides.push({ side: 'high', value: input.limits.high, sign: 1 });
+  if (input.limits.low !== undefined) sides.push({ side: 'low', value: input.limits.low, sign: -1 });
+
+  let best = { p: 0, side: sides[0], ttf: null as number | null };
+  for (const s of sides) {
+    const beyond = (x: number) => s.sign * (x - s.value) >= 0;
+    let p = beyond(input.lastValue) ? 1 : 0;
+    for (const step of input.steps) {
+      const sigma = Math.max((step.upper - step.lower) / (2 * z), 1e-9 * (Math.abs(s.value) + 1));
+      p = Math.max(p, normalCdf((s.sign * (step.predicted - s.value)) / sigma));
+    }
+    const ttf = hoursToLimit(input, s.value, s.sign);
+    if (p > best.p || (p === best.p && ttf !== null && (best.ttf === null || ttf < best.ttf))) best = { p, side: s, ttf };
+  }
+  const riskScore = Math.round(1000 * best.p) / 10;
+  const riskLevel: RiskLevel = riskScore >= thresholds.high ? 'high' : riskScore >= thresholds.medium ? 'medium' : 'low';
+  const limit = best.side ? { side: best.side.side, value: best.side.value } : null;
+  return { riskScore, riskLevel, timeToFailureHours: best.ttf, recommendedAction: recommend(input.sensorKey, riskLevel, best.ttf, limit), limit };
+}
+
+function hoursToLimit(input: RiskInput, limit: number, sign: 1 | -1): number | null {
+  const d = (x: number) => sign * (x - limit);
+  if (d(input.lastValue) >= 0) return 0;
+  let prevH = 0;
+  let prevY = input.lastValue;
+  for (const step of input.steps) {
+    if (d(step.predicted) >= 0) {
+      const frac = (limit - prevY) / (step.predicted - prevY);
+      return round2(prevH + frac * (step.hoursAhead - prevH));
+    }
+    prevH = step.hoursAhead;
+    prevY = step.predicted;
+  }
+  const last = input.steps[input.steps.length - 1];
+  if (!last || last.hoursAhead <= 0) return null;
+  const slope = (last.predicted - input.lastValue) / last.hoursAhead;
+  if (sign * slope <= 0) return null;
+  const hours = last.hoursAhead + (limit - last.predicted) / slope;
+  return hours <= (input.maxExtrapolationHours ?? 10 * last.hoursAhead) ? round2(hours) : null;
+}
+
+function recommend(key: string, level: RiskLevel, ttf: number | null, limit: FailureRisk['limit']): string {
+  if (!limit) return `No operating limits configured for ${key}; set them to get a failure risk.`;
+  const verb = limit.side === 'high' ? 'rise above' : 'fall below';
+  const when = ttf === null ? '' : ttf === 0 ? ' (already outside)' : ` in about ${formatHours(ttf)}`;
+  if (level === 'high') {
+    if (ttf === 0) return `Inspect now: ${key} is outside its ${limit.side} limit ${limit.value}.`;
+    return `Schedule maintenance${ttf === null ? ' soon' : ` within ${formatHours(ttf)}`}: ${key} is forecast to ${verb} its ${limit.side} limit ${limit.value}${when}.`;
+  }
+  if (level === 'medium') return `Plan an inspection: ${key} may ${verb} its ${limit.side} limit ${limit.value}${when}; watch the trend.`;
+  return `No action needed: ${key} is forecast to stay within its limits.`;
+}
+
+function formatHours(h: number): string {
+  return h < 1 ? `${Math.max(1, Math.round(h * 60))} min` : h < 48 ? `${Math.round(h * 10) / 10} h` : `${Math.round(h / 24)} days`;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** Inverse of {@link normalCdf} by bisection (called once per assessment; precision 1e-9). */
+export function normalQuantile(p: number): number {
+  let lo = -10;
+  let hi = 10;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalCdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

@@ -1,0 +1,41 @@
+import type { ForecastMetrics } from '../model/train-forecaster.js';
+import type { ForecasterSpec } from '../model/forecaster-spec.js';
+
+/** A stored forecaster: one per (device, sensor), the newest being in production. */
+export interface ForecastModelRecord {
+  readonly deviceId: string;
+  readonly sensorKey: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly createdAt: Date;
+  readonly spec: ForecasterSpec;
+  readonly metrics: ForecastMetrics;
+}
+
+/** What {@link ForecastModelStore.save} needs. */
+export interface NewForecastModel {
+  readonly deviceId: string;
+  readonly sensorKey: string;
+  readonly version: string;
+  readonly bytes: Uint8Array;
+  readonly spec: ForecasterSpec;
+  readonly metrics: ForecastMetrics;
+}
+
+/**
+ * Where forecasters live between restarts. The port the service codes against, so the
+ * shared `@premonitor/registry` (kind `forecast`, scope `device:sensor`) can replace the
+ * interim table-plus-folder adapter without touching the service.
+ */
+export interface ForecastModelStore {
+  /** Stores the artifact and makes it the production model of its pair. */
+  save(model: NewForecastModel): Promise<ForecastModelRecord>;
+  /** Every production forecaster with its ONNX bytes. */
+  loadProduction(): Promise<{ readonly record: ForecastModelRecord; readonly bytes: Uint8Array }[]>;
+}
+
+/** Registry scope of a pair: `site/device:sensor`. */
+export function forecastScope(deviceId: string, sensorKey: string): string {
+  return `${deviceId}:${sensorKey}`;
+}
