@@ -1,1 +1,19 @@
-export {};
+// Public door of @premonitor/registry: the model registry and its artifact stores.
+export { isSha256, sha256Hex } from './artifact-store.js';
+export type { ArtifactStore, StoredArtifact } from './artifact-store.js';
+export { FileArtifactStore } from './file-artifact-store.js';
+export { MemoryArtifactStore } from './memory-artifact-store.js';
+export { ModelRegistry } from './model-registry.js';
+export type { LoadedModel, ModelRegistryOptions, RegisterModelInput } from './model-registry.js';
+export type { ModelRecord } from './model-record.js';
+export { inspectOnnxModel } from './model-inspector.js';
+export type { ModelInspector } from './model-inspector.js';
+export {
+  ArtifactIntegrityError,
+  ArtifactNotFoundError,
+  InvalidModelError,
+  ModelNotFoundError,
+  ModelVersionExistsError,
+  NothingToRollBackError,
+  RegistryError,
+} from './registry-errors.js';

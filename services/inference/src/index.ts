@@ -1,1 +1,24 @@
-export {};
+// Public door of @premonitor/inference: the service for one frame kind, its parts, and the
+// reference models that honour the model I/O contract.
+export { Inference, type InferenceSettings, type InferenceDependencies } from './inference.js';
+export { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
+export { settingsFromConfig } from './settings-from-config.js';
+export { FrameScoringService, parseFrameSubject, type FrameScoringOptions, type FrameScoringStats } from './frame-scoring-service.js';
+export { ModelWatcher, type ModelLoader, type ModelWatcherOptions, type ProductionModelSource } from './model-watcher.js';
+export { ModelSlot, type ModelLease } from './model-slot.js';
+export { OnnxScoringModel, type OnnxSessionSettings } from './onnx-scoring-model.js';
+export { rowLength, type ModelOutputs, type ScoringModel } from './scoring-model.js';
+export { scoreFrames, type FrameScore } from './batch-runner.js';
+export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalRows, type FrameRows } from './frame-adapter.js';
+export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
+export { KyselyScoreStore, type ScoreStore } from './score-store.js';
+export { createInferenceMetrics, rejectCategory, type InferenceMetrics } from './inference-metrics.js';
+export { createScoreApi, type ScoreApiOptions, type UploadScore } from './score-api.js';
+export { FrameAdaptError, ModelContractError } from './model-errors.js';
+export {
+  buildAcousticReferenceModel,
+  buildThermalReferenceModel,
+  logistic,
+  type AcousticReferenceOptions,
+  type ThermalReferenceOptions,
+} from './reference-models.js';

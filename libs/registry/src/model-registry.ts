@@ -1,0 +1,220 @@
+import type { Kysely } from 'kysely';
+import { busSubjects, MODEL_KINDS, type ModelKind, type ModelPromotedEvent } from '@premonitor/contracts';
+import { publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
+import type { Database, Json, Model, ModelStage } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ModelMetadata } from '@premonitor/ml';
+import type { ArtifactStore } from './artifact-store.js';
+import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';
+import { toModelRecord, type ModelRecord } from './model-record.js';
+import { isUniqueViolation, modelRepository as repo } from './model-repository.js';
+import { InvalidModelError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError } from './registry-errors.js';
+
+/** Collaborators of {@link ModelRegistry}. */
+export interface ModelRegistryOptions {
+  /** Holds the `models` table. */
+  readonly db: Kysely<Database>;
+  /** Receives `pm.models.{kind}.promoted` whenever production changes. */
+  readonly bus: Bus;
+  /** Where the ONNX files live, addressed by sha256. */
+  readonly store: ArtifactStore;
+  readonly logger: Logger;
+  /** Time of `created_at` / `promoted_at` and of events. Default: the wall clock. */
+  readonly clock?: Pick<Clock, 'now'>;
+  /** Reads kind and version from model bytes. Default: ONNX metadata (`inspectOnnxModel`). */
+  readonly inspect?: ModelInspector;
+}
+
+/** What `register` needs. */
+export interface RegisterModelInput {
+  readonly kind: string;
+  /** Default '' (fleet-wide). */
+  readonly scope?: string;
+  /** Default: the `version` in the file's metadata; when given, it must equal it. */
+  readonly version?: string;
+  /** The ONNX file. */
+  readonly bytes: Uint8Array;
+  /** Evaluation figures; default: the file's `metrics` metadata. */
+  readonly metrics?: Readonly<Record<string, Json>>;
+  /** Extra metadata stored beside what the file declares (e.g. training run id, report path). */
+  readonly metadata?: Readonly<Record<string, Json>>;
+}
+
+/** A production model and its verified bytes. */
+export interface LoadedModel {
+  readonly record: ModelRecord;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The model registry: `models` rows plus content-addressed artifacts, and the bus event
+ * that tells services production changed. At most one production model per (kind, scope),
+ * guaranteed by the partial unique index `models_one_production`.
+ *
+ * Room left for the next issue: uploads (an HTTP front end calling `register`), retraining
+ * triggers (`pm.training.{kind}` events → a trainer that ends in `register`), and a
+ * promotion policy (a `PromotionPolicy` deciding from candidate vs production metrics
+ * whether `register` should call `promote`; today only the first model auto-promotes).
+ */
+export class ModelRegistry {
+  readonly #db: Kysely<Database>;
+  readonly #bus: Bus;
+  readonly #store: ArtifactStore;
+  readonly #logger: Logger;
+  readonly #clock: Pick<Clock, 'now'>;
+  readonly #inspect: ModelInspector;
+
+  constructor(options: ModelRegistryOptions) {
+    this.#db = options.db;
+    this.#bus = options.bus;
+    this.#store = options.store;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? realClock;
+    this.#inspect = options.inspect ?? inspectOnnxModel;
+  }
+
+  /**
+   * Stores the artifact and adds it as a candidate. The bytes must be a model whose metadata
+   * kind is `kind` (else `InvalidModelError`); a reused version fails with
+   * `ModelVersionExistsError`. When (kind, scope) has no production model yet, this one
+   * becomes production and the promotion event is published.
+   */
+  async register(input: RegisterModelInput): Promise<ModelRecord> {
+    const scope = input.scope ?? '';
+    const meta = this.#inspect(input.bytes);
+    if (meta.kind !== input.kind) {
+      throw new InvalidModelError(`the file declares kind '${meta.kind}' but it is registered as '${input.kind}'`);
+    }
+    if (input.version !== undefined && input.version !== meta.version) {
+      throw new InvalidModelError(`the file declares version '${meta.version}' but it is registered as '${input.version}'; export it with the version it is registered under`);
+    }
+    const version = meta.version;
+    if (await repo.findVersion(this.#db, input.kind, version)) throw new ModelVersionExistsError(input.kind, version);
+    // The artifact goes first: a row must never point at bytes that are not stored.
+    const stored = await this.#store.put(input.bytes);
+    let row: Model;
+    try {
+      row = await repo.insertCandidate(this.#db, {
+        kind: input.kind,
+        scope,
+        version,
+        sha256: stored.sha256,
+        size: stored.size,
+        metrics: { ...(meta.metrics ?? {}), ...(input.metrics ?? {}) },
+        metadata: { ...metadataJson(meta), ...(input.metadata ?? {}) },
+        createdAt: new Date(this.#clock.now()),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ModelVersionExistsError(input.kind, version);
+      throw err;
+    }
+    this.#logger.info({ kind: row.kind, scope, version, sha256: row.sha256, size: stored.size }, 'model registered');
+    if (!(await repo.findProduction(this.#db, input.kind, scope))) {
+      try {
+        return await this.#promoteRow(row, 'first model of its kind', true);
+      } catch (err) {
+        // Another first model won the race (the partial unique index said so); this one stays a candidate.
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+    return toModelRecord(row);
+  }
+
+  /**
+   * Makes `version` the production model of (kind, scope): the previous one is archived in
+   * the same transaction, then `pm.models.{kind}.promoted` is published. Promoting the
+   * current production model again only re-publishes the event (use it after a failed publish).
+   */
+  async promote(kind: string, version: string, scope = ''): Promise<ModelRecord> {
+    const row = await repo.findVersion(this.#db, kind, version);
+    if (!row || row.scope !== scope) throw new ModelNotFoundError(`no ${kind} model with version '${version}' in scope '${scope}'`);
+    return this.#promoteRow(row, 'promoted');
+  }
+
+  /**
+   * Returns (kind, scope) to the model that was production before the current one; the
+   * current one is archived. Repeated rollbacks walk further back through promotion history,
+   * because a restored model keeps its original `promoted_at`.
+   */
+  async rollback(kind: string, scope = ''): Promise<ModelRecord> {
+    const now = new Date(this.#clock.now());
+    const { restored, previous } = await this.#db.transaction().execute(async (trx) => {
+      const current = await repo.findProduction(trx, kind, scope, true);
+      if (!current) throw new NothingToRollBackError(`no production ${kind} model in scope '${scope}' to roll back`);
+      const target = await repo.findPreviousProduction(trx, kind, scope, current.promoted_at ?? now);
+      if (!target) throw new NothingToRollBackError(`${kind} model '${current.version}' is the first production model in scope '${scope}'; there is nothing to roll back to`);
+      await repo.setStage(trx, current.id, 'archived');
+      return { restored: await repo.setStage(trx, target.id, 'production'), previous: current };
+    });
+    this.#logger.warn({ kind, scope, version: restored.version, from: previous.version }, 'production model rolled back');
+    await this.#announce(restored, previous.version);
+    return toModelRecord(restored);
+  }
+
+  /** The production model of (kind, scope), or undefined when there is none yet. */
+  async production(kind: string, scope = ''): Promise<ModelRecord | undefined> {
+    const row = await repo.findProduction(this.#db, kind, scope);
+    return row && toModelRecord(row);
+  }
+
+  /** The production model and its bytes (hash-verified), or undefined when there is none yet. */
+  async loadProduction(kind: string, scope = ''): Promise<LoadedModel | undefined> {
+    const record = await this.production(kind, scope);
+    if (!record) return undefined;
+    return { record, bytes: await this.#store.get(record.sha256) };
+  }
+
+  /** The bytes of one registered version (hash-verified). */
+  async loadVersion(kind: string, version: string): Promise<LoadedModel> {
+    const row = await repo.findVersion(this.#db, kind, version);
+    if (!row) throw new ModelNotFoundError(`no ${kind} model with version '${version}'`);
+    const record = toModelRecord(row);
+    return { record, bytes: await this.#store.get(record.sha256) };
+  }
+
+  /** Registered models, newest first within each kind. */
+  async list(filter: { kind?: string; stage?: ModelStage; scope?: string } = {}): Promise<ModelRecord[]> {
+    return (await repo.list(this.#db, filter)).map(toModelRecord);
+  }
+
+  /** With `onlyIfNone`, a production model that appeared meanwhile wins and `row` stays a candidate. */
+  async #promoteRow(row: Model, why: string, onlyIfNone = false): Promise<ModelRecord> {
+    const now = new Date(this.#clock.now());
+    const { promoted, previous, changed } = await this.#db.transaction().execute(async (trx) => {
+      const current = await repo.findProduction(trx, row.kind, row.scope, true);
+      if (current?.id === row.id) return { promoted: current, previous: undefined, changed: false };
+      if (current && onlyIfNone) return { promoted: row, previous: undefined, changed: false };
+      if (current) await repo.setStage(trx, current.id, 'archived');
+      return { promoted: await repo.setStage(trx, row.id, 'production', now), previous: current, changed: true };
+    });
+    if (onlyIfNone && !changed) return toModelRecord(promoted);
+    if (changed) {
+      this.#logger.info({ kind: row.kind, scope: row.scope, version: row.version, previous: previous?.version ?? null, why }, 'production model changed');
+    }
+    await this.#announce(promoted, previous?.version ?? null);
+    return toModelRecord(promoted);
+  }
+
+  async #announce(row: Model, previousVersion: string | null): Promise<void> {
+    // Only the kinds the contracts know have a subject; other kinds change silently.
+    if (!(MODEL_KINDS as readonly string[]).includes(row.kind)) return;
+    const kind = row.kind as ModelKind;
+    const event: ModelPromotedEvent = {
+      kind,
+      version: row.version,
+      sha256: row.sha256,
+      size: Number(row.size),
+      previousVersion,
+      ts: Math.floor(this.#clock.now()),
+    };
+    // The event carries no scope (the contract has none): consumers re-read production from
+    // the registry, so an event about another scope is a harmless no-op for them.
+    await publishEvent(this.#bus, 'modelPromoted', [kind], event, { msgId: `${kind}.${row.scope}.${row.version}.${event.ts}` });
+    this.#logger.debug({ subject: busSubjects.modelPromoted.subject(kind), version: row.version }, 'promotion announced');
+  }
+}
+
+function metadataJson(meta: ModelMetadata): Record<string, Json> {
+  // ModelMetadata is JSON by construction (it round-trips through metadata_props).
+  return JSON.parse(JSON.stringify(meta)) as Record<string, Json>;
+}

@@ -1,0 +1,89 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Json, Model, ModelStage } from '@premonitor/db';
+
+/** Either the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Columns of a new registry row. */
+export interface NewModelRow {
+  readonly kind: string;
+  readonly scope: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly metrics: Json;
+  readonly metadata: Json;
+  readonly createdAt: Date;
+}
+
+/** Thin Kysely wrapper over the `models` table; the rules live in `ModelRegistry`. */
+export const modelRepository = {
+  async insertCandidate(db: Executor, row: NewModelRow): Promise<Model> {
+    return db
+      .insertInto('models')
+      .values({
+        kind: row.kind,
+        scope: row.scope,
+        version: row.version,
+        stage: 'candidate',
+        sha256: row.sha256,
+        size: row.size,
+        // jsonb columns: pg would send a JS array as a PG array, so always stringify.
+        metrics: JSON.stringify(row.metrics),
+        metadata: JSON.stringify(row.metadata),
+        created_at: row.createdAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  async findVersion(db: Executor, kind: string, version: string, forUpdate = false): Promise<Model | undefined> {
+    let query = db.selectFrom('models').selectAll().where('kind', '=', kind).where('version', '=', version);
+    if (forUpdate) query = query.forUpdate();
+    return query.executeTakeFirst();
+  },
+
+  async findProduction(db: Executor, kind: string, scope: string, forUpdate = false): Promise<Model | undefined> {
+    let query = db.selectFrom('models').selectAll().where('kind', '=', kind).where('scope', '=', scope).where('stage', '=', 'production');
+    if (forUpdate) query = query.forUpdate();
+    return query.executeTakeFirst();
+  },
+
+  /** The archived model of (kind, scope) promoted most recently before `before`. */
+  async findPreviousProduction(db: Executor, kind: string, scope: string, before: Date): Promise<Model | undefined> {
+    return db
+      .selectFrom('models')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('scope', '=', scope)
+      .where('stage', '=', 'archived')
+      .where('promoted_at', 'is not', null)
+      .where('promoted_at', '<', before)
+      .orderBy('promoted_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  async setStage(db: Executor, id: number, stage: ModelStage, promotedAt?: Date): Promise<Model> {
+    return db
+      .updateTable('models')
+      .set(promotedAt === undefined ? { stage } : { stage, promoted_at: promotedAt })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  async list(db: Executor, filter: { kind?: string; stage?: ModelStage; scope?: string }): Promise<Model[]> {
+    let query = db.selectFrom('models').selectAll();
+    if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+    if (filter.stage !== undefined) query = query.where('stage', '=', filter.stage);
+    if (filter.scope !== undefined) query = query.where('scope', '=', filter.scope);
+    return query.orderBy('kind').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  },
+};
+
+/** True when a database error is a unique-constraint violation (SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505';
+}

@@ -1,0 +1,175 @@
+import { decodeFrame, deviceKey, deviceMessageId, isValidId, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
+import { publishEvent, realClock, type Bus, type BusMessage, type Clock } from '@premonitor/bus';
+import type { DeadLetterInput, NewScore } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import { scoreFrames } from './batch-runner.js';
+import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
+import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
+import { MicroBatcher } from './micro-batcher.js';
+import type { ModelSlot } from './model-slot.js';
+import type { ScoreStore } from './score-store.js';
+import type { ScoringModel } from './scoring-model.js';
+
+/** Collaborators and settings of {@link FrameScoringService}. */
+export interface FrameScoringOptions {
+  /** The frame kind this instance scores. */
+  readonly kind: FrameKind;
+  readonly slot: ModelSlot;
+  readonly store: ScoreStore;
+  readonly bus: Bus;
+  readonly metrics: InferenceMetrics;
+  readonly logger: Logger;
+  /** Most frames per model run. */
+  readonly batchSize: number;
+  /** Longest a frame waits for its batch, ms. */
+  readonly batchMaxWaitMs: number;
+  /** Delay before a failed batch's frames are redelivered, ms (default 1,000). */
+  readonly retryDelayMs?: number;
+  readonly clock?: Clock;
+}
+
+/** Counters for tests and logs. */
+export interface FrameScoringStats {
+  scored: number;
+  duplicates: number;
+  rejected: number;
+  failedBatches: number;
+}
+
+type Pending =
+  | { readonly type: 'frame'; readonly message: BusMessage; readonly ref: DeviceRef; readonly frame: Frame; readonly receivedAt: number }
+  | { readonly type: 'reject'; readonly message: BusMessage; readonly reason: string; readonly deviceId: string | null };
+
+/**
+ * The consumer side of inference: frames from the bus are decoded and validated, batched,
+ * scored with one model run per batch, then persisted to `scores` and published on
+ * `pm.scores.{kind}.{site}.{device}`; each message is acknowledged only after both. Frames
+ * that fail validation go to `dead_letters` (and are then acknowledged). A batch that fails
+ * is nak-ed as a whole: redelivery is safe because the `scores` unique key and the bus
+ * dedup id (`site.device.kind.seq`) turn a second scoring into a no-op.
+ */
+export class FrameScoringService {
+  readonly stats: FrameScoringStats = { scored: 0, duplicates: 0, rejected: 0, failedBatches: 0 };
+  readonly #o: FrameScoringOptions;
+  readonly #clock: Clock;
+  readonly #batcher: MicroBatcher<Pending>;
+
+  constructor(options: FrameScoringOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.#batcher = new MicroBatcher<Pending>({
+      maxSize: options.batchSize,
+      maxWaitMs: options.batchMaxWaitMs,
+      clock: this.#clock,
+      flush: (items) => this.#flush(items),
+      onError: (err) => options.logger.error({ err }, 'inference batch failed unexpectedly'),
+    });
+  }
+
+  /** Bus handler: validates and queues; never blocks, so the consumer keeps fetching. */
+  handle(message: BusMessage): void {
+    const { kind, metrics } = this.#o;
+    metrics.framesIn.inc({ kind });
+    const ref = parseFrameSubject(message.subject, kind);
+    if (!ref) {
+      this.#batcher.add({ type: 'reject', message, reason: `subject '${message.subject}' is not pm.frames.${kind}.{site}.{device}`, deviceId: null });
+      return;
+    }
+    const decoded = decodeFrame(message.data, kind);
+    if (!decoded.ok) {
+      this.#batcher.add({ type: 'reject', message, reason: decoded.reason, deviceId: deviceKey(ref) });
+      return;
+    }
+    this.#batcher.add({ type: 'frame', message, ref, frame: decoded.value, receivedAt: this.#clock.now() });
+  }
+
+  /** Frames queued and not yet handled. */
+  backlog(): number {
+    return this.#batcher.size;
+  }
+
+  /** Handles everything queued (scoring, persisting, acknowledging). */
+  async drain(): Promise<void> {
+    await this.#batcher.drain();
+  }
+
+  stop(): void {
+    this.#batcher.stop();
+  }
+
+  async #flush(items: readonly Pending[]): Promise<void> {
+    const { kind, slot, store, bus, metrics, logger } = this.#o;
+    const hasFrames = items.some((i) => i.type === 'frame');
+    const lease = hasFrames ? slot.lease() : undefined;
+    // Every message of the batch is settled exactly once: acked on success, nak-ed otherwise.
+    const settle: BusMessage[] = [];
+    try {
+      const deadLetters: DeadLetterInput[] = [];
+      const scorable: { item: Extract<Pending, { type: 'frame' }>; rows: FrameRows }[] = [];
+      for (const item of items) {
+        if (item.type === 'reject') {
+          deadLetters.push({ topic: item.message.subject, deviceId: item.deviceId, reason: item.reason, payload: item.message.data });
+        } else if (!lease) {
+          // Only reachable once the model was cleared at shutdown: leave the frame for a later run.
+          item.message.nak(this.#retryDelay());
+          continue;
+        } else {
+          try {
+            scorable.push({ item, rows: adapt(item.frame, lease.model) });
+          } catch (err) {
+            deadLetters.push({ topic: item.message.subject, deviceId: deviceKey(item.ref), reason: `cannot adapt the frame to the model: ${(err as Error).message}`, payload: item.message.data });
+          }
+        }
+        settle.push(item.message);
+      }
+      const model = lease?.model;
+      const results = model && scorable.length > 0 ? await scoreFrames(model, scorable.map((s) => s.rows)) : [];
+      const now = this.#clock.now();
+      const rows: NewScore[] = [];
+      const publishes: Promise<unknown>[] = [];
+      scorable.forEach(({ item }, i) => {
+        const { score } = results[i]!;
+        const version = model!.version;
+        const ts = Math.floor(item.frame.ts);
+        const latencyMs = Math.max(0, now - item.receivedAt);
+        const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs };
+        rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq });
+        publishes.push(publishEvent(bus, 'scores', [kind, item.ref], event, { msgId: deviceMessageId(item.ref, kind, item.frame.seq) }));
+        metrics.latency.observe({ kind }, latencyMs / 1000);
+      });
+      const [written] = await Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, ...publishes]);
+      for (const message of settle) message.ack();
+      this.stats.scored += rows.length;
+      this.stats.duplicates += rows.length - written;
+      this.stats.rejected += deadLetters.length;
+      if (model && rows.length > 0) {
+        metrics.scored.inc({ kind, model_version: model.version }, rows.length);
+        metrics.batchSize.observe({ kind }, rows.length);
+      }
+      for (const d of deadLetters) metrics.rejected.inc({ kind, reason: rejectCategory(d.reason) });
+    } catch (err) {
+      this.stats.failedBatches++;
+      metrics.batchFailures.inc({ kind });
+      logger.error({ err, messages: settle.length }, 'inference batch failed; its frames will be redelivered');
+      for (const message of settle) message.nak(this.#retryDelay());
+    } finally {
+      lease?.release();
+    }
+  }
+
+  #retryDelay(): number {
+    return this.#o.retryDelayMs ?? 1_000;
+  }
+}
+
+function adapt(frame: Frame, model: ScoringModel): FrameRows {
+  return frame.kind === 'acoustic' ? acousticRows(frame, model) : thermalRows(frame, model);
+}
+
+/** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not one. */
+export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || parts[0] !== 'pm' || parts[1] !== 'frames' || parts[2] !== kind) return undefined;
+  const [site, device] = [parts[3]!, parts[4]!];
+  return isValidId(site) && isValidId(device) ? { site, device } : undefined;
+}

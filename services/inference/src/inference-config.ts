@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+
+/** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
+export const inferenceConfigShape = {
+  /** Which frames this instance scores; the same code is deployed once per kind. */
+  INFERENCE_KIND: z.enum(['acoustic', 'thermal'], { message: "must be 'acoustic' or 'thermal'" }),
+  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
+  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
+  DATABASE_POOL_SIZE: envInt(4, 1, 100),
+  /** Folder of the content-addressed model artifacts (shared with the registry's writers). */
+  MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: envPort(8080),
+  /** Most frames per model run. */
+  BATCH_SIZE: envInt(64, 1, 4_096),
+  /** Longest a frame waits for its batch, ms. */
+  BATCH_MAX_WAIT_MS: envInt(10, 1, 60_000),
+  /** onnxruntime intra-op threads; keep at 1–2 on small hosts shared by several services. */
+  ORT_THREADS: envInt(1, 1, 16),
+  /** Most unacknowledged frames outstanding to this instance (bounds memory). */
+  MAX_ACK_PENDING: envInt(1_000, 1, 100_000),
+  /** Largest upload to POST /api/v1/inference/score, bytes. */
+  MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
+  DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Names this replica's promotion consumer; must be stable across restarts and unique per replica. */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('0'),
+  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+};
+
+export type InferenceConfig = Readonly<z.infer<z.ZodObject<typeof inferenceConfigShape>>>;

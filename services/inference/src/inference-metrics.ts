@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What the inference service exposes at `/metrics`. */
+export interface InferenceMetrics {
+  readonly framesIn: Counter<'kind'>;
+  readonly scored: Counter<'kind' | 'model_version'>;
+  readonly rejected: Counter<'kind' | 'reason'>;
+  readonly batchFailures: Counter<'kind'>;
+  readonly batchSize: Histogram<'kind'>;
+  readonly latency: Histogram<'kind'>;
+  readonly modelInfo: Gauge<'kind' | 'version'>;
+  readonly uploads: Counter<'kind' | 'outcome'>;
+}
+
+/** Registers the inference metrics in `registry`. */
+export function createInferenceMetrics(registry: Registry): InferenceMetrics {
+  const registers = [registry];
+  return {
+    framesIn: new Counter({ name: 'pm_inference_frames_in_total', help: 'Frames received from the bus', labelNames: ['kind'], registers }),
+    scored: new Counter({ name: 'pm_inference_scored_total', help: 'Frames scored, persisted and published', labelNames: ['kind', 'model_version'], registers }),
+    rejected: new Counter({ name: 'pm_inference_rejected_total', help: 'Frames dead-lettered, by reason', labelNames: ['kind', 'reason'], registers }),
+    batchFailures: new Counter({ name: 'pm_inference_batch_failures_total', help: 'Batches whose frames were nak-ed for redelivery', labelNames: ['kind'], registers }),
+    batchSize: new Histogram({
+      name: 'pm_inference_batch_size',
+      help: 'Frames per model run',
+      labelNames: ['kind'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'pm_inference_latency_seconds',
+      help: 'Frame received → scored',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    modelInfo: new Gauge({ name: 'pm_inference_model_info', help: 'The model in service (value 1)', labelNames: ['kind', 'version'], registers }),
+    uploads: new Counter({ name: 'pm_inference_uploads_total', help: 'Frames scored through the upload endpoint, by outcome', labelNames: ['kind', 'outcome'], registers }),
+  };
+}
+
+/**
+ * A short, bounded label for a rejection: the full reason (with sizes and values) goes to
+ * `dead_letters`, but a metric label must not take one value per distinct frame.
+ */
+export function rejectCategory(reason: string): string {
+  if (reason.startsWith('subject')) return 'bad_subject';
+  if (/shorter than|bytes follow|payload has/.test(reason)) return 'bad_length';
+  if (/above the .*limit/.test(reason)) return 'too_large';
+  if (/magic|version|kind code|encoding/.test(reason)) return 'bad_header';
+  if (/does not match topic kind/.test(reason)) return 'kind_mismatch';
+  if (/sample rate|clip of|shape/.test(reason)) return 'bad_shape';
+  if (/finite|plausible|°C|timestamp/.test(reason)) return 'bad_values';
+  return 'invalid';
+}

@@ -1,0 +1,167 @@
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { busSubjects, type FrameKind } from '@premonitor/contracts';
+import type { Bus, Clock, Subscription } from '@premonitor/bus';
+import type { DatabaseHandle } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ReadinessCheck } from '@premonitor/http';
+import { FrameScoringService, type FrameScoringStats } from './frame-scoring-service.js';
+import { createInferenceMetrics, type InferenceMetrics } from './inference-metrics.js';
+import { ModelSlot } from './model-slot.js';
+import { ModelWatcher, type ModelLoader, type ProductionModelSource } from './model-watcher.js';
+import { OnnxScoringModel } from './onnx-scoring-model.js';
+import { createScoreApi } from './score-api.js';
+import { KyselyScoreStore } from './score-store.js';
+
+/** Everything inference needs to know, whichever mode wires it. */
+export interface InferenceSettings {
+  readonly kind: FrameKind;
+  readonly batchSize: number;
+  readonly batchMaxWaitMs: number;
+  /** onnxruntime intra-op threads (1–2). */
+  readonly ortThreads: number;
+  readonly maxAckPending: number;
+  readonly maxUploadBytes: number;
+  readonly deadLetterMaxBytes: number;
+  /** Unique per replica: names its promotion consumer. */
+  readonly instanceId: string;
+  /** Delay before a failed batch is redelivered, ms (default 1,000). */
+  readonly retryDelayMs?: number;
+  /** Durable name of the frames consumer, shared by the replicas of a kind (default `inference-{kind}`). */
+  readonly consumerName?: string;
+  /** Where a new frames consumer starts: every stored frame (default) or only new ones. */
+  readonly deliverPolicy?: 'all' | 'new';
+}
+
+export interface InferenceDependencies {
+  readonly db: DatabaseHandle;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  /** Prometheus registry for `/metrics`. */
+  readonly registry: Registry;
+  /** The model registry (`ModelRegistry`), or anything that can load the production model. */
+  readonly models: ProductionModelSource;
+  /** Replaces the ONNX loader (tests). */
+  readonly loadModel?: ModelLoader;
+  readonly clock?: Clock;
+}
+
+/**
+ * Inference as one unit: a durable consumer of `pm.frames.{kind}.>` scoring with the
+ * registry's production model, the hot swap on promotion, and the upload endpoint. Frames
+ * are consumed only once a model is in service; until then they wait in the stream and
+ * `/readyz` reports `model: false`.
+ */
+export class Inference {
+  readonly router: Router;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly #settings: InferenceSettings;
+  readonly #deps: InferenceDependencies;
+  readonly #slot: ModelSlot;
+  readonly #service: FrameScoringService;
+  readonly #watcher: ModelWatcher;
+  readonly #metrics: InferenceMetrics;
+  #frames: Subscription | undefined;
+  #consuming: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(settings: InferenceSettings, deps: InferenceDependencies) {
+    this.#settings = settings;
+    this.#deps = deps;
+    const { kind } = settings;
+    this.#metrics = createInferenceMetrics(deps.registry);
+    this.#slot = new ModelSlot((err, model) => deps.logger.warn({ err, version: model.version }, 'could not release a retired model session'));
+    this.#service = new FrameScoringService({
+      kind,
+      slot: this.#slot,
+      store: new KyselyScoreStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
+      bus: deps.bus,
+      metrics: this.#metrics,
+      logger: deps.logger,
+      batchSize: settings.batchSize,
+      batchMaxWaitMs: settings.batchMaxWaitMs,
+      retryDelayMs: settings.retryDelayMs,
+      clock: deps.clock,
+    });
+    const load: ModelLoader = deps.loadModel ?? ((bytes, sha256) => OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
+    this.#watcher = new ModelWatcher({
+      kind,
+      source: deps.models,
+      load,
+      slot: this.#slot,
+      bus: deps.bus,
+      logger: deps.logger,
+      durable: `inference-${kind}-models-${settings.instanceId}`,
+      onInstalled: (model) => {
+        this.#metrics.modelInfo.reset();
+        this.#metrics.modelInfo.set({ kind, version: model.version }, 1);
+        void this.#startConsuming();
+      },
+    });
+    this.router = createScoreApi({ kind, slot: this.#slot, metrics: this.#metrics, maxUploadBytes: settings.maxUploadBytes, clock: deps.clock });
+    this.readiness = [
+      { name: 'bus', check: () => deps.bus.isReady() },
+      { name: 'database', check: () => deps.db.ping() },
+      { name: 'model', check: () => this.#slot.current !== undefined },
+    ];
+  }
+
+  /** Version of the model in service, if any. */
+  get modelVersion(): string | undefined {
+    return this.#slot.current?.version;
+  }
+
+  get stats(): Readonly<FrameScoringStats> {
+    return this.#service.stats;
+  }
+
+  /** Frames received and not yet scored. */
+  backlog(): number {
+    return this.#service.backlog();
+  }
+
+  /**
+   * Starts watching promotions and loads the production model; frame consumption starts
+   * as soon as a model is in service (now, or at the first promotion).
+   */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#watcher.start();
+    await this.#consuming;
+  }
+
+  /** Drains: stops taking frames, scores and acknowledges what was taken, then releases the model. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#consuming;
+    await this.#frames?.stop();
+    this.#frames = undefined;
+    this.#consuming = undefined;
+    await this.#service.drain();
+    this.#service.stop();
+    await this.#watcher.stop();
+    this.#slot.clear();
+  }
+
+  #startConsuming(): Promise<void> {
+    if (this.#consuming || this.#stopped) return this.#consuming ?? Promise.resolve();
+    const { kind } = this.#settings;
+    this.#consuming = this.#deps.bus
+      .consume(
+        {
+          stream: busSubjects.frames.stream,
+          // Shared by the replicas of one kind, so they split the frames.
+          durable: this.#settings.consumerName ?? `inference-${kind}`,
+          filterSubject: `pm.frames.${kind}.>`,
+          maxAckPending: this.#settings.maxAckPending,
+          deliverPolicy: this.#settings.deliverPolicy ?? 'all',
+        },
+        (message) => this.#service.handle(message),
+      )
+      .then((subscription) => {
+        this.#frames = subscription;
+        this.#deps.logger.info({ kind }, 'consuming frames');
+      });
+    return this.#consuming;
+  }
+}

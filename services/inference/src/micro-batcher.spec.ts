@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Clock } from '@premonitor/bus';
+import { MicroBatcher } from './micro-batcher.js';
+
+/** Timers fire only when the test says so. */
+function fakeClock(): Clock & { fire(): void } {
+  const timers = new Map<number, () => void>();
+  let next = 0;
+  return {
+    now: () => 0,
+    setTimeout: (cb) => (timers.set(++next, cb), next),
+    clearTimeout: (h) => void timers.delete(h as number),
+    fire() {
+      const due = [...timers.values()];
+      timers.clear();
+      due.forEach((cb) => cb());
+    },
+  };
+}
+
+test('flushes a full batch at once and a partial one when the wait expires', async () => {
+  const clock = fakeClock();
+  const batches: number[][] = [];
+  const b = new MicroBatcher<number>({ maxSize: 3, maxWaitMs: 10, clock, flush: async (items) => void batches.push([...items]), onError: (err) => assert.fail(String(err)) });
+  [1, 2, 3, 4].forEach((i) => b.add(i));
+  await b.drain();
+  assert.deepEqual(batches, [[1, 2, 3], [4]]);
+  b.add(5);
+  assert.equal(b.size, 1);
+  clock.fire();
+  await b.drain();
+  assert.deepEqual(batches.at(-1), [5]);
+});
+
+test('items that arrive during a flush form the next batch, one flush at a time, in order', async () => {
+  let release!: () => void;
+  let running = 0;
+  const batches: number[][] = [];
+  const b = new MicroBatcher<number>({
+    maxSize: 10,
+    maxWaitMs: 1_000,
+    clock: fakeClock(),
+    flush: async (items) => {
+      assert.equal(++running, 1, 'never two flushes at once');
+      batches.push([...items]);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      running--;
+    },
+    onError: (err) => assert.fail(String(err)),
+  });
+  for (let i = 0; i < 10; i++) b.add(i);
+  for (let i = 10; i < 15; i++) b.add(i);
+  release();
+  await b.drain();
+  assert.deepEqual(batches, [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14]]);
+});
+
+test('a failing flush is reported and does not stop later batches', async () => {
+  const errors: unknown[] = [];
+  const seen: number[] = [];
+  const b = new MicroBatcher<number>({
+    maxSize: 1,
+    maxWaitMs: 1,
+    clock: fakeClock(),
+    flush: async ([x]) => {
+      if (x === 1) throw new Error('boom');
+      seen.push(x!);
+    },
+    onError: (err) => errors.push(err),
+  });
+  [1, 2].forEach((i) => b.add(i));
+  await b.drain();
+  assert.equal(errors.length, 1);
+  assert.deepEqual(seen, [2]);
+});

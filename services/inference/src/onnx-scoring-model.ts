@@ -1,0 +1,90 @@
+import * as ort from 'onnxruntime-node';
+import type { FrameKind } from '@premonitor/contracts';
+import { readModelMetadata, type ModelMetadata } from '@premonitor/ml';
+import { ModelContractError } from './model-errors.js';
+import type { ModelOutputs, ScoringModel } from './scoring-model.js';
+
+/** How the ONNX sessions run. */
+export interface OnnxSessionSettings {
+  /** Threads inside one operator (1–2 here: the host has 2 cores shared by several services). */
+  readonly intraOpThreads: number;
+}
+
+const INPUT_NAME: Record<FrameKind, string> = { acoustic: 'pcm', thermal: 'frame' };
+
+/**
+ * A `ScoringModel` backed by an onnxruntime-node session. `load` checks the model I/O
+ * contract up front — input `pcm` [N, S] or `frame` [N, H, W], outputs `score` and `error`
+ * [N], metadata `frame_shape` (and `sample_rate` for audio) — so a wrong file fails at
+ * promotion time with a message, not on the first frame.
+ */
+export class OnnxScoringModel implements ScoringModel {
+  readonly kind: FrameKind;
+  readonly version: string;
+  readonly sha256: string;
+  readonly frameShape: readonly number[];
+  readonly sampleRate: number | undefined;
+  readonly threshold: number | undefined;
+  readonly #session: ort.InferenceSession;
+  readonly #input: string;
+
+  private constructor(session: ort.InferenceSession, meta: ModelMetadata & { kind: FrameKind; frameShape: readonly number[] }, sha256: string) {
+    this.#session = session;
+    this.kind = meta.kind;
+    this.version = meta.version;
+    this.sha256 = sha256;
+    this.frameShape = Object.freeze([...meta.frameShape]);
+    this.sampleRate = meta.sampleRate;
+    this.threshold = meta.threshold;
+    this.#input = INPUT_NAME[meta.kind];
+  }
+
+  /** Creates a session for `bytes` after checking it is a `kind` model that follows the contract. */
+  static async load(bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<OnnxScoringModel> {
+    let meta: ModelMetadata;
+    try {
+      meta = readModelMetadata(bytes);
+    } catch (cause) {
+      throw new ModelContractError(`model ${sha256.slice(0, 12)} has no readable metadata: ${(cause as Error).message}`, { cause });
+    }
+    if (meta.kind !== kind) throw new ModelContractError(`model ${meta.version} is a '${meta.kind}' model; this service scores '${kind}' frames`);
+    const frameShape = meta.frameShape;
+    const rank = kind === 'acoustic' ? 1 : 2;
+    if (!frameShape || frameShape.length !== rank || frameShape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ModelContractError(`model ${meta.version}: metadata frame_shape must be ${kind === 'acoustic' ? '[samples]' : '[height, width]'}, got ${JSON.stringify(frameShape)}`);
+    }
+    if (kind === 'acoustic' && !(Number.isInteger(meta.sampleRate) && (meta.sampleRate ?? 0) > 0)) {
+      throw new ModelContractError(`model ${meta.version}: acoustic models must declare sample_rate in their metadata`);
+    }
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: settings.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    const missing = [
+      ...(session.inputNames.includes(INPUT_NAME[kind]) ? [] : [`input '${INPUT_NAME[kind]}'`]),
+      ...['score', 'error'].filter((o) => !session.outputNames.includes(o)).map((o) => `output '${o}'`),
+    ];
+    if (missing.length > 0) {
+      await session.release();
+      throw new ModelContractError(`model ${meta.version} lacks ${missing.join(', ')} of the inference I/O contract`);
+    }
+    return new OnnxScoringModel(session, { ...meta, kind, frameShape }, sha256);
+  }
+
+  async run(input: Float32Array, rows: number): Promise<ModelOutputs> {
+    const tensor = new ort.Tensor('float32', input, [rows, ...this.frameShape]);
+    const out = await this.#session.run({ [this.#input]: tensor });
+    const score = out['score']?.data;
+    const error = out['error']?.data;
+    if (!(score instanceof Float32Array) || !(error instanceof Float32Array) || score.length !== rows || error.length !== rows) {
+      throw new ModelContractError(`model ${this.version} returned outputs that are not float32 [${rows}]`);
+    }
+    return { score, error };
+  }
+
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}

@@ -1,0 +1,38 @@
+import type { FrameKind } from '@premonitor/contracts';
+
+/** Outputs of one model run, one value per input row. */
+export interface ModelOutputs {
+  /** Calibrated anomaly probability in [0, 1]. */
+  readonly score: Float32Array;
+  /** Raw anomaly measure (reconstruction error for the autoencoders). */
+  readonly error: Float32Array;
+}
+
+/**
+ * A loaded model as the service uses it: the port the ONNX adapter implements, so the
+ * consumer, the hot swap and the upload endpoint never see onnxruntime types.
+ */
+export interface ScoringModel {
+  readonly kind: FrameKind;
+  readonly version: string;
+  /** Address of the artifact it was loaded from. */
+  readonly sha256: string;
+  /** One input row's shape: `[samples]` (acoustic) or `[height, width]` (thermal). */
+  readonly frameShape: readonly number[];
+  /** Acoustic only: the sample rate the model expects, Hz. */
+  readonly sampleRate: number | undefined;
+  /** Decision threshold on the score, when the model declares one. */
+  readonly threshold: number | undefined;
+  /**
+   * Runs `rows` inputs packed row-major in `input` (`rows × product(frameShape)` values)
+   * in one call.
+   */
+  run(input: Float32Array, rows: number): Promise<ModelOutputs>;
+  /** Frees the native session; call only when no run is in flight. */
+  release(): Promise<void>;
+}
+
+/** Values in one input row. */
+export function rowLength(model: Pick<ScoringModel, 'frameShape'>): number {
+  return model.frameShape.reduce((a, b) => a * b, 1);
+}

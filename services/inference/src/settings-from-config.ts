@@ -1,0 +1,16 @@
+import type { InferenceConfig } from './inference-config.js';
+import type { InferenceSettings } from './inference.js';
+
+/** Maps the environment-level config onto the service's settings. */
+export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
+  return {
+    kind: config.INFERENCE_KIND,
+    batchSize: config.BATCH_SIZE,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    ortThreads: config.ORT_THREADS,
+    maxAckPending: config.MAX_ACK_PENDING,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+    instanceId: config.INSTANCE_ID,
+  };
+}
