@@ -12,8 +12,26 @@ export interface InferenceMetrics {
   readonly uploads: Counter<'kind' | 'outcome'>;
 }
 
-/** Registers the inference metrics in `registry`. */
+/**
+ * Registers the inference metrics in `registry`. Every metric is labelled by kind, so when
+ * the acoustic and the thermal instance share one registry (embedded mode) the second reuses
+ * what the first registered instead of failing on a duplicate name.
+ */
 export function createInferenceMetrics(registry: Registry): InferenceMetrics {
+  const existing = registry.getSingleMetric('pm_inference_frames_in_total');
+  if (existing) return shared.get(registry) ?? raise();
+  const metrics = buildMetrics(registry);
+  shared.set(registry, metrics);
+  return metrics;
+}
+
+const shared = new WeakMap<Registry, InferenceMetrics>();
+
+function raise(): never {
+  throw new Error('pm_inference_* metrics are registered in this registry by something other than createInferenceMetrics');
+}
+
+function buildMetrics(registry: Registry): InferenceMetrics {
   const registers = [registry];
   return {
     framesIn: new Counter({ name: 'pm_inference_frames_in_total', help: 'Frames received from the bus', labelNames: ['kind'], registers }),

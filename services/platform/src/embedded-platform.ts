@@ -5,11 +5,14 @@ import { InProcessBus } from '@premonitor/bus';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
+import { Inference } from '@premonitor/inference';
+import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Fusion } from '@premonitor/fusion';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import type { PlatformConfig } from './platform-config.js';
+import { SHIPPED_MODEL_KINDS, seedShippedModels } from './seed-models.js';
 
 /** The service account the in-process ingest uses; its password is new at every start. */
 const INGEST_ACCOUNT = 'platform-ingest';
@@ -42,6 +45,7 @@ export class EmbeddedPlatform {
   #ingest: Ingest | undefined;
   #fusion: Fusion | undefined;
   #notifier: Notifier | undefined;
+  #inference: Inference[] = [];
   #http: HttpServer | undefined;
   #simulator: Simulator | undefined;
   #readingsAtStart = 0;
@@ -106,6 +110,24 @@ export class EmbeddedPlatform {
         },
         { db, bus, logger: logger.child({ component: 'ingest' }), registry },
       ));
+      const models = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dataDir, 'models')), logger: logger.child({ component: 'registry' }) });
+      await seedShippedModels(models, resolve(config.PM_MODELS_DIR), logger);
+      const inference = (this.#inference = SHIPPED_MODEL_KINDS.map(
+        (kind) =>
+          new Inference(
+            {
+              kind,
+              batchSize: 64,
+              batchMaxWaitMs: 20,
+              ortThreads: 1,
+              maxAckPending: 1_000,
+              maxUploadBytes: 4 * 1024 * 1024,
+              deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+              instanceId: 'embedded',
+            },
+            { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
+          ),
+      ));
       const fusion = (this.#fusion = new Fusion(
         {
           rulesFile: config.FUSION_RULES_FILE,
@@ -122,15 +144,17 @@ export class EmbeddedPlatform {
       const http = (this.#http = new HttpServer({
         logger,
         registry,
-        readiness: [...ingest.readiness, ...fusion.readiness, ...(notifier?.readiness ?? []), { name: 'broker', check: () => this.#broker !== undefined }],
+        readiness: [...ingest.readiness, ...fusion.readiness, ...inference.flatMap((i, n) => i.readiness.map((c) => ({ ...c, name: `${SHIPPED_MODEL_KINDS[n]}-${c.name}` }))), ...(notifier?.readiness ?? []), { name: 'broker', check: () => this.#broker !== undefined }],
         routers: [
           { path: '/api/v1', router: ingest.router },
           { path: '/api/v1', router: fusion.router },
+          ...inference.map((i) => ({ path: '/api/v1', router: i.router })),
           ...(notifier ? [{ path: '/api/v1', router: notifier.router }] : []),
         ],
         portSetting: 'HTTP_PORT',
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+      for (const i of inference) await i.start();
       await fusion.start();
       await notifier?.start();
       await ingest.start();
@@ -189,6 +213,8 @@ export class EmbeddedPlatform {
     const simulator = this.#simulator;
     const ingest = this.#ingest;
     const fusion = this.#fusion;
+    const inference = this.#inference;
+    this.#inference = [];
     const notifier = this.#notifier;
     const http = this.#http;
     const broker = this.#broker;
@@ -198,6 +224,7 @@ export class EmbeddedPlatform {
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['simulator', simulator && (() => simulator.stop())],
       ['ingest', ingest && (() => ingest.stop())],
+      ...inference.map((i): [string, () => Promise<void>] => ['inference', () => i.stop()]),
       ['fusion', fusion && (() => fusion.stop())],
       ['notifier', notifier && (() => notifier.stop())],
       ['http', http && (() => http.stop())],

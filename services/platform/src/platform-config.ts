@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { envBool, envEnum, envInt, envPort } from '@premonitor/config';
 
@@ -8,6 +9,8 @@ import { envBool, envEnum, envInt, envPort } from '@premonitor/config';
 export const platformConfigShape = {
   /** Where PGlite keeps the database and the broker its device credentials. */
   PM_DATA_DIR: z.string().min(1).default('.data'),
+  /** Shipped ONNX models registered on first start (default: the repository's models/). */
+  PM_MODELS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../models/', import.meta.url))),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: envPort(8787),
   MQTT_HOST: z.string().default('127.0.0.1'),
@@ -17,8 +20,8 @@ export const platformConfigShape = {
   SIM_SITE: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}').default('demo'),
   SIM_TELEMETRY_INTERVAL_MS: envInt(1_000, 10),
   /** 0 disables simulated audio / thermal frames. */
-  SIM_ACOUSTIC_INTERVAL_MS: envInt(0, 0),
-  SIM_THERMAL_INTERVAL_MS: envInt(0, 0),
+  SIM_ACOUSTIC_INTERVAL_MS: envInt(5_000, 0),
+  SIM_THERMAL_INTERVAL_MS: envInt(2_000, 0),
   /** The periodic one-line summary, ms (0 = off). */
   SUMMARY_INTERVAL_MS: envInt(10_000, 0),
   BATCH_SIZE: envInt(1_000, 1, 50_000),
