@@ -1,0 +1,72 @@
+import { MACHINE_TYPES } from '@premonitor/ml/data';
+import type { AcousticAnomalyKind } from '@premonitor/ml/data';
+import type { AcousticSplit } from './acoustic-corpus.js';
+import type { DenseAutoencoderConfig } from './dense-autoencoder.js';
+
+/** Fault kinds that never influence a threshold, architecture or schedule choice. */
+export const ACOUSTIC_HELD_OUT_KINDS: readonly AcousticAnomalyKind[] = ['leak', 'speed_drift'];
+
+/** Fault kinds the validation split may use to compare settings. */
+export const ACOUSTIC_TUNING_KINDS: readonly AcousticAnomalyKind[] = ['bearing', 'imbalance', 'looseness', 'cavitation', 'clicks'];
+
+const ALL_KINDS: readonly AcousticAnomalyKind[] = [...ACOUSTIC_TUNING_KINDS, ...ACOUSTIC_HELD_OUT_KINDS];
+
+/**
+ * `gaussian`: one Gaussian over stacked frames, scored by Mahalanobis distance (the default:
+ * better on held-out machines here). `autoencoder`: the DCASE 2020 baseline.
+ */
+export type AcousticArchitecture = 'gaussian' | 'autoencoder';
+
+/** Data, features and schedule of one acoustic training run. */
+export interface AcousticPlan {
+  readonly architecture: AcousticArchitecture;
+  readonly seed: number;
+  readonly sampleRate: number;
+  readonly seconds: number;
+  /** STFT size; 2048 resolves the low rotation harmonics better than DCASE's 1024. */
+  readonly nFft: number;
+  readonly nMels: number;
+  /** Frames per autoencoder row. */
+  readonly context: number;
+  /** Every `rowStride`-th stacked row of a training clip is used (rows overlap heavily). */
+  readonly rowStride: number;
+  /** Healthy clips of the training machines. */
+  readonly train: AcousticSplit;
+  /** Healthy clips of other machines fix the threshold; their tuning-kind faults guide choices. */
+  readonly validation: AcousticSplit;
+  /** Held-out machines with every fault kind, reported only. */
+  readonly test: AcousticSplit;
+  readonly autoencoder: Omit<DenseAutoencoderConfig, 'inputDim'>;
+  /** Covariance shrinkage of the Gaussian model. */
+  readonly shrinkage: number;
+  /** Quantile of healthy validation errors that maps to score 0.5. */
+  readonly normalQuantile: number;
+}
+
+const SNRS = [6, 0, -6] as const;
+
+/**
+ * The shipped configuration (`quick` = a smoke-test-sized run of the same pipeline).
+ * Instances 0–9 train, 10–11 validate, 12–14 test: every evaluated machine is unseen. The
+ * autoencoder keeps the DCASE front end (64 mels, n_fft 1024, 5 frames).
+ */
+export function acousticPlan(quick: boolean, architecture: AcousticArchitecture = 'gaussian'): AcousticPlan {
+  const s = quick ? 0.25 : 1;
+  const dcase = architecture === 'autoencoder';
+  return {
+    architecture,
+    seed: 2020,
+    sampleRate: 16000,
+    seconds: 1,
+    nFft: dcase ? 1024 : 2048,
+    nMels: dcase ? 64 : 128,
+    context: dcase ? 5 : 3,
+    rowStride: quick ? 4 : 2,
+    train: { machineTypes: MACHINE_TYPES, instances: quick ? [0, 1, 2] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], normalClips: quick ? 10 : 24, anomalyKinds: [], anomalousClipsPerKind: 0, snrs: SNRS },
+    validation: { machineTypes: MACHINE_TYPES, instances: [10, 11], normalClips: Math.round(16 * s), anomalyKinds: ACOUSTIC_TUNING_KINDS, anomalousClipsPerKind: quick ? 1 : 3, snrs: SNRS },
+    test: { machineTypes: MACHINE_TYPES, instances: quick ? [12, 13] : [12, 13, 14], normalClips: Math.round(20 * s), anomalyKinds: ALL_KINDS, anomalousClipsPerKind: quick ? 1 : 4, snrs: SNRS },
+    autoencoder: { hidden: [128, 128, 128, 128], bottleneck: 8, epochs: quick ? 3 : 12, batchSize: 256, learningRate: 1e-3, seed: 7 },
+    shrinkage: 0.01,
+    normalQuantile: 0.99,
+  };
+}

@@ -1,0 +1,121 @@
+import { groupMetrics, metricsBy, metricsByKind } from '../evaluation/group-metrics.js';
+import type { EvaluatedExample } from '../evaluation/group-metrics.js';
+import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
+import { rocCurve } from '../evaluation/roc.js';
+import { formatMetricsTable } from '../evaluation/metrics-table.js';
+import type { ReportChart } from '../chart/report-chart.js';
+import { acousticSplitSize } from './acoustic-corpus.js';
+import type { AcousticPlan } from './acoustic-plan.js';
+
+/** Published AUCs of the DCASE 2020 task 2 baseline on its development set, for scale. */
+export const DCASE2020_BASELINE_DEV_AUC = { fan: 0.65, pump: 0.73, slider: 0.85, valve: 0.66, ToyCar: 0.8 } as const;
+
+/** Inputs of {@link buildAcousticReport}. */
+export interface AcousticReportInput {
+  readonly plan: AcousticPlan;
+  readonly version: string;
+  readonly fingerprint: string;
+  readonly calibration: LogisticCalibration;
+  /** Seconds from start to a calibrated model (data, features, fit, calibration). */
+  readonly trainS: number;
+  /** Seconds in `model.fit`. */
+  readonly fitS: number;
+  readonly test: readonly EvaluatedExample[];
+  readonly validation: readonly EvaluatedExample[];
+  readonly heldOutKinds: readonly string[];
+}
+
+/** The report in every form the command needs. */
+export interface AcousticReport {
+  readonly json: Record<string, unknown>;
+  readonly text: string[];
+  readonly chart: ReportChart;
+  /** Flat numbers for the ONNX metadata and the registry. */
+  readonly flatMetrics: Record<string, number>;
+  readonly summary: Record<string, unknown>;
+}
+
+/** Per machine type, per SNR, per type × SNR and per fault kind, plus the goal check. */
+export function buildAcousticReport(input: AcousticReportInput): AcousticReport {
+  const { test, plan } = input;
+  const overall = groupMetrics(test);
+  const byType = metricsBy(test, 'machine_type');
+  const bySnr = metricsBy(test, 'snr');
+  const withCell = test.map((e) => ({ ...e, tags: { ...e.tags, cell: `${e.tags['machine_type']}@${e.tags['snr']}dB` } }));
+  const byCell = metricsBy(withCell, 'cell');
+  const byKind = metricsByKind(test);
+  const validation = groupMetrics(input.validation.map((e) => ({ ...e, score: 0 })));
+  const goal = (snr: string, target: number): boolean => Object.keys(byType).every((t) => (byCell[`${t}@${snr}dB`]?.auc ?? 0) >= target);
+  const goals = { 'auc>=0.95 per type at 6 dB': goal('6', 0.95), 'auc>=0.85 per type at -6 dB': goal('-6', 0.85) };
+
+  const json = {
+    model: 'acoustic',
+    version: input.version,
+    data: {
+      generator: '@premonitor/ml/data (synthetic, seeded)',
+      training_data_fingerprint: input.fingerprint,
+      seed: plan.seed,
+      clips: { train: acousticSplitSize(plan.train), validation: acousticSplitSize(plan.validation), test: acousticSplitSize(plan.test) },
+      instances: { train: plan.train.instances, validation: plan.validation.instances, test: plan.test.instances },
+      held_out_kinds: input.heldOutKinds,
+      note: 'test machines are unseen in training and validation; held-out kinds never influenced any choice',
+    },
+    model_spec: {
+      architecture: plan.architecture,
+      features: `log-mel ${plan.nMels} bands (n_fft ${plan.nFft}, hop 512) in graph, per-band standardisation, ${plan.context} frames stacked`,
+      network: plan.architecture === 'gaussian'
+        ? `Gaussian over ${plan.context * plan.nMels}-d rows (shrinkage ${plan.shrinkage}), whitening MatMul in graph`
+        : `dense autoencoder ${[plan.context * plan.nMels, ...plan.autoencoder.hidden, plan.autoencoder.bottleneck, ...[...plan.autoencoder.hidden].reverse(), plan.context * plan.nMels].join('-')}, ${plan.autoencoder.epochs} epochs`,
+      score: plan.architecture === 'gaussian' ? 'sigmoid((mean squared Mahalanobis distance per dimension − center) / scale)' : 'sigmoid((mean squared reconstruction error − center) / scale)',
+    },
+    calibration: input.calibration,
+    threshold: 0.5,
+    training: { train_s: round1(input.trainS), fit_s: round1(input.fitS) },
+    validation_tuning_kinds: { auc: validation.auc, pauc: validation.pauc },
+    overall,
+    by_machine_type: byType,
+    by_snr: bySnr,
+    by_machine_type_and_snr: byCell,
+    by_anomaly_kind: Object.fromEntries(Object.entries(byKind).map(([k, m]) => [k, { ...m, held_out: input.heldOutKinds.includes(k) }])),
+    reference_dcase2020_baseline_dev_auc: DCASE2020_BASELINE_DEV_AUC,
+    goals,
+  };
+
+  const text = [
+    `acoustic ${input.version}: held-out machines ${plan.test.instances.join(', ')} (${test.length} clips), threshold = ${Math.round(input.calibration.normalQuantile * 100)}th percentile of healthy validation errors (${input.calibration.center.toPrecision(4)})`,
+    ...formatMetricsTable('overall', { all: overall }),
+    ...formatMetricsTable('by machine type', byType),
+    ...formatMetricsTable('by SNR (dB)', bySnr),
+    ...formatMetricsTable('by machine type and SNR', byCell),
+    ...formatMetricsTable('by fault kind (vs all healthy clips; * = held out from tuning)', Object.fromEntries(Object.entries(byKind).map(([k, m]) => [input.heldOutKinds.includes(k) ? `${k}*` : k, m]))),
+    `confusion at score ≥ 0.5: TP ${overall.at_threshold.confusion.tp}  FP ${overall.at_threshold.confusion.fp}  TN ${overall.at_threshold.confusion.tn}  FN ${overall.at_threshold.confusion.fn}`,
+    `reference — DCASE 2020 task 2 baseline dev-set AUC (real recordings, not comparable 1:1): ${Object.entries(DCASE2020_BASELINE_DEV_AUC).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `goals: ${Object.entries(goals).map(([k, v]) => `${k}: ${v ? 'met' : 'NOT met'}`).join('; ')}`,
+  ];
+
+  const flatMetrics: Record<string, number> = { auc: overall.auc, pauc: overall.pauc, precision: round4(overall.at_threshold.precision), recall: round4(overall.at_threshold.recall), f1: round4(overall.at_threshold.f1) };
+  for (const [snr, m] of Object.entries(bySnr)) flatMetrics[`auc_snr_${snr}`] = m.auc;
+  for (const [type, m] of Object.entries(byType)) flatMetrics[`auc_${type}`] = m.auc;
+
+  const chart: ReportChart = {
+    title: `acoustic ${input.version} - held-out machines`,
+    curves: Object.keys(bySnr).sort((a, b) => Number(b) - Number(a)).map((snr) => ({ label: `${snr} dB  AUC ${bySnr[snr]!.auc.toFixed(3)}`, points: rocCurve(test.filter((e) => e.tags['snr'] === snr).map((e) => ({ score: e.error, anomalous: e.anomalous }))) })),
+    histogram: histogramOf(test, Math.log10(input.calibration.center)),
+  };
+  const summary = { model: 'acoustic', version: input.version, auc: overall.auc, pauc: overall.pauc, auc_by_snr: Object.fromEntries(Object.entries(bySnr).map(([k, m]) => [k, m.auc])) };
+  return { json, text, chart, flatMetrics, summary };
+}
+
+function histogramOf(test: readonly EvaluatedExample[], thresholdLog: number): ReportChart['histogram'] {
+  const log = (e: EvaluatedExample): number => Math.log10(Math.max(e.error, 1e-12));
+  return { xLabel: 'log10 error', normal: test.filter((e) => !e.anomalous).map(log), anomalous: test.filter((e) => e.anomalous).map(log), threshold: thresholdLog };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+

@@ -1,0 +1,154 @@
+import { describeLayersModel } from '@premonitor/ml';
+import type { ModelMetadata } from '@premonitor/ml';
+import { useTfjsBackend } from '@premonitor/ml/training';
+import { renderAcousticSplit, acousticSplitSize } from './acoustic-corpus.js';
+import type { AcousticClip, AcousticSplit } from './acoustic-corpus.js';
+import { LogMelExtractor } from './log-mel-extractor.js';
+import { bandStatistics, stackFrames } from './frame-stacking.js';
+import { trainDenseAutoencoder } from './dense-autoencoder.js';
+import { buildAcousticModel } from './acoustic-graph.js';
+import type { AcousticGraphSpec } from './acoustic-graph.js';
+import { ACOUSTIC_HELD_OUT_KINDS, acousticPlan } from './acoustic-plan.js';
+import type { AcousticPlan } from './acoustic-plan.js';
+import type { AcousticArchitecture } from './acoustic-plan.js';
+import { fitGaussianWhitening } from './gaussian-model.js';
+import type { FoldedDense } from '../onnx/folded-dense-stack.js';
+import { buildAcousticReport } from './acoustic-report.js';
+import { foldDenseStack } from '../onnx/folded-dense-stack.js';
+import { OnnxScorer } from '../onnx/onnx-scorer.js';
+import { fitLogisticCalibration } from '../evaluation/logistic-calibration.js';
+import type { EvaluatedExample } from '../evaluation/group-metrics.js';
+import { dataFingerprint, versionFromTime } from '../training-data.js';
+import { formatEpoch, timed } from '../training-progress.js';
+import type { ProgressSink } from '../training-progress.js';
+import type { TrainedModel } from '../trained-model.js';
+import { compareVariants, formatComparison } from '../evaluation/variant-comparison.js';
+import type { VariantRun } from '../evaluation/variant-comparison.js';
+
+/** Options of one acoustic training run. */
+export interface TrainAcousticOptions {
+  readonly quick: boolean;
+  /** Default `gaussian`. */
+  readonly architecture?: AcousticArchitecture;
+  readonly now: Date;
+  readonly log: ProgressSink;
+}
+
+/**
+ * Generates data, trains the log-mel dense autoencoder on healthy clips, exports it with
+ * the feature front end and calibration inside the graph, fits the threshold on healthy
+ * validation machines and evaluates the exported bytes (float32 and INT8) on held-out ones.
+ */
+export async function trainAcoustic(options: TrainAcousticOptions): Promise<TrainedModel> {
+  const { log } = options;
+  const plan = acousticPlan(options.quick, options.architecture);
+  const started = performance.now();
+  const samples = plan.sampleRate * plan.seconds;
+  const logMel = { sampleRate: plan.sampleRate, nFft: plan.nFft, nMels: plan.nMels };
+  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test });
+  const version = versionFromTime(options.now);
+
+  const extractor = await LogMelExtractor.create(samples, logMel);
+  const train = await timed(log, `generating ${acousticSplitSize(plan.train)} healthy training clips`, () => collect(plan.train, plan.seed));
+  const trainFeatures = await timed(log, 'log-mel features (onnxruntime)', () => extractor.extract(train.map((c) => c.samples)));
+  await extractor.close();
+  const stats = bandStatistics(trainFeatures, plan.nMels);
+  const rows = concatRows(trainFeatures.map((f) => stackFrames(f, plan.nMels, plan.context, stats, plan.rowStride)));
+  const inputDim = plan.context * plan.nMels;
+
+  const fitStarted = performance.now();
+  const layers = plan.architecture === 'gaussian'
+    ? await timed(log, `fitting a Gaussian over ${rows.length / inputDim} rows of ${inputDim} features`, async () => [fitGaussianWhitening(rows, inputDim, { shrinkage: plan.shrinkage })])
+    : await trainAutoencoder(rows, inputDim, plan, log);
+  const fitS = (performance.now() - fitStarted) / 1000;
+
+  const validation = await timed(log, `generating ${acousticSplitSize(plan.validation)} validation clips`, () => collect(plan.validation, plan.seed));
+  const test = await timed(log, `generating ${acousticSplitSize(plan.test)} held-out test clips`, () => collect(plan.test, plan.seed));
+
+  const spec = (metadata: ModelMetadata, calibration = { method: 'logistic' as const, center: 0, scale: 1, normalQuantile: plan.normalQuantile }, int8 = false): AcousticGraphSpec =>
+    ({ samples, logMel, stats, context: plan.context, layers, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8 });
+  const baseMeta: ModelMetadata = {
+    kind: 'acoustic',
+    version,
+    inputs: [{ name: 'pcm', type: 'float32', shape: ['batch', samples] }],
+    sampleRate: plan.sampleRate,
+    frameShape: [samples],
+    trainingDataFingerprint: fingerprint,
+  };
+  const uncalibrated = await OnnxScorer.create(buildAcousticModel(spec(baseMeta)), 'pcm', [samples]);
+  const validationOut = await uncalibrated.run(validation.map((c) => c.samples));
+  await uncalibrated.close();
+  const validationExamples = validation.map((c, i) => toExample(c, validationOut.error[i]!, 0));
+  // Healthy validation machines only: faults never move the threshold.
+  const calibration = fitLogisticCalibration(validationExamples.filter((e) => !e.anomalous).map((e) => e.error), plan.normalQuantile);
+  const trainS = (performance.now() - started) / 1000;
+
+  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration } };
+  const evaluate = (bytes: Uint8Array): Promise<VariantRun> => evaluateVariant(bytes, test, samples);
+  const floatRun = await timed(log, `evaluating the float32 model on ${test.length} held-out clips`, () => evaluate(buildAcousticModel(spec(provisional, calibration))));
+  const int8Run = await timed(log, 'evaluating the INT8 model', () => evaluate(buildAcousticModel(spec(provisional, calibration, true))));
+
+  const report = buildAcousticReport({ plan, version, fingerprint, calibration, trainS, fitS, test: floatRun.examples, validation: validationExamples, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS });
+  const metadata: ModelMetadata = { ...provisional, metrics: report.flatMetrics };
+  const bytes = buildAcousticModel(spec(metadata, calibration));
+  const int8Bytes = buildAcousticModel(spec({ ...metadata, version: `${version}-int8` }, calibration, true));
+  const int8 = compareVariants({ ...floatRun, bytes: bytes.length }, { ...int8Run, bytes: int8Bytes.length });
+  return {
+    kind: 'acoustic',
+    name: 'acoustic',
+    version,
+    bytes,
+    metadata,
+    variants: [{ suffix: 'int8', bytes: int8Bytes }],
+    report: { ...report.json, int8 },
+    text: [...report.text, ...formatComparison(int8)],
+    chart: report.chart,
+    summary: { ...report.summary, train_s: Math.round(trainS * 10) / 10 },
+  };
+}
+
+async function evaluateVariant(bytes: Uint8Array, test: readonly AcousticClip[], samples: number): Promise<VariantRun> {
+  const scorer = await OnnxScorer.create(bytes, 'pcm', [samples]);
+  try {
+    const out = await scorer.run(test.map((c) => c.samples));
+    const latencyMs = await scorer.latencyMs(test[0]!.samples);
+    return { examples: test.map((c, i) => toExample(c, out.error[i]!, out.score[i]!)), latencyMs };
+  } finally {
+    await scorer.close();
+  }
+}
+
+async function trainAutoencoder(rows: Float32Array, inputDim: number, plan: AcousticPlan, log: ProgressSink): Promise<FoldedDense[]> {
+  await useTfjsBackend('wasm');
+  log(`training dense autoencoder ${inputDim}-${plan.autoencoder.hidden.join('-')}-${plan.autoencoder.bottleneck}-… on ${rows.length / inputDim} rows (tfjs wasm)`);
+  const model = await trainDenseAutoencoder(rows, { ...plan.autoencoder, inputDim }, (p) => log(formatEpoch('acoustic', p)));
+  const layers = foldDenseStack(describeLayersModel(model).layers, inputDim);
+  model.dispose();
+  return layers;
+}
+
+async function collect(split: AcousticSplit, seed: number): Promise<AcousticClip[]> {
+  const clips: AcousticClip[] = [];
+  for (const clip of renderAcousticSplit(split, seed)) {
+    clips.push(clip);
+    // Let timers and signals through during a long synchronous render.
+    if (clips.length % 200 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return clips;
+}
+
+function toExample(c: AcousticClip, error: number, score: number): EvaluatedExample {
+  const tags: Record<string, string> = { machine_type: c.machineType, snr: String(c.snrDb), instance: String(c.instanceId) };
+  if (c.anomaly) tags['kind'] = c.anomaly.kind;
+  return { error, score, anomalous: c.anomaly !== undefined, tags };
+}
+
+function concatRows(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

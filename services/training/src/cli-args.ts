@@ -1,0 +1,58 @@
+import { CliUsageError } from './training-errors.js';
+
+/** A parsed `npm run train -- …` command line. */
+export interface TrainCommand {
+  readonly kind: 'acoustic' | 'thermal';
+  /** Smaller data and fewer epochs: a smoke run of the same pipeline. */
+  readonly quick: boolean;
+  /** Folder the artifacts, report and picture are written to. */
+  readonly outDir: string;
+  /** Register the float32 model in the model registry. */
+  readonly register: boolean;
+  /** PGlite folder to register into when no DATABASE_URL is set. */
+  readonly pgliteDir?: string;
+  /** Thermal sensor size (default 32×24; 80×60 trains a Lepton model, `thermal-80x60.onnx`). */
+  readonly size: { readonly width: number; readonly height: number };
+  /** Acoustic model family (default `gaussian`; `autoencoder` = DCASE 2020 baseline). */
+  readonly architecture: 'gaussian' | 'autoencoder';
+}
+
+export const USAGE = 'usage: npm run train -- acoustic|thermal [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--register [--pglite <dir>]]  (registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+
+/** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
+export function parseTrainCommand(argv: readonly string[]): TrainCommand {
+  const [kind, ...rest] = argv;
+  if (kind !== 'acoustic' && kind !== 'thermal') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
+  let quick = false;
+  let register = false;
+  let outDir = 'models';
+  let pgliteDir: string | undefined;
+  let architecture: TrainCommand['architecture'] = 'gaussian';
+  let size = { width: 32, height: 24 };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new CliUsageError(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg === '--register') register = true;
+    else if (arg === '--out') outDir = value();
+    else if (arg === '--pglite') pgliteDir = value();
+    else if (arg === '--size') {
+      const v = value();
+      const match = /^(\d+)x(\d+)$/.exec(v);
+      if (!match || Number(match[1]) % 4 !== 0 || Number(match[2]) % 4 !== 0 || Number(match[1]) < 8 || Number(match[2]) < 8) {
+        throw new CliUsageError(`--size must be WIDTHxHEIGHT with both multiples of 4 and at least 8, e.g. 80x60; got '${v}'\n${USAGE}`);
+      }
+      size = { width: Number(match[1]), height: Number(match[2]) };
+    } else if (arg === '--arch') {
+      const v = value();
+      if (v !== 'gaussian' && v !== 'autoencoder') throw new CliUsageError(`--arch must be gaussian or autoencoder, got '${v}'\n${USAGE}`);
+      architecture = v;
+    }
+    else throw new CliUsageError(`unknown option '${arg}'\n${USAGE}`);
+  }
+  return { kind, quick, outDir, register, pgliteDir, architecture, size };
+}

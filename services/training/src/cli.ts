@@ -1,0 +1,48 @@
+/**
+ * `npm run train -- acoustic|thermal [--quick] [--out dir] [--arch …] [--size WxH] [--register [--pglite dir]]`:
+ * trains, evaluates, exports, writes artifacts, report and picture, optionally registers,
+ * and prints one JSON summary as the last line. Wiring only; the pipelines do the work.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { createLogger } from '@premonitor/log';
+import { trainAcoustic } from './acoustic/train-acoustic.js';
+import { trainThermal } from './thermal/train-thermal.js';
+import { writeArtifacts } from './artifact-writer.js';
+import { parseTrainCommand } from './cli-args.js';
+import { registerTrainedModel } from './model-registration.js';
+import { CliUsageError } from './training-errors.js';
+
+const env = z
+  .object({
+    DATABASE_URL: z.string().url().optional(),
+    MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
+    PM_DATA_DIR: z.string().min(1).default('.data'),
+  })
+  .parse(process.env);
+
+async function main(): Promise<void> {
+  const command = parseTrainCommand(process.argv.slice(2));
+  const log = (line: string): void => console.log(line);
+  const started = performance.now();
+  const options = { quick: command.quick, now: new Date(), log };
+  const model = command.kind === 'acoustic' ? await trainAcoustic({ ...options, architecture: command.architecture }) : await trainThermal({ ...options, ...command.size });
+  for (const line of model.text) log(line);
+  const written = await writeArtifacts(model, resolve(command.outDir));
+  log(`wrote ${[written.model, ...written.variants, written.report, written.chart].join(', ')}`);
+  if (command.register) {
+    const logger = createLogger({ service: 'training', destination: process.stderr });
+    const database = env.DATABASE_URL
+      ? { kind: 'postgres' as const, url: env.DATABASE_URL, logger }
+      : { kind: 'pglite' as const, dataDir: resolve(command.pgliteDir ?? `${env.PM_DATA_DIR}/pg`), logger };
+    const result = await registerTrainedModel(model, { database, artifactDir: resolve(env.MODEL_STORE_DIR), logger });
+    log(`registered ${model.kind} ${result.version} as ${result.stage} (sha256 ${result.sha256.slice(0, 12)}…)`);
+  }
+  log(`training time ${String(model.summary['train_s'])} s (whole command ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(JSON.stringify(model.summary));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof CliUsageError ? err.message : err);
+  process.exitCode = err instanceof CliUsageError ? 2 : 1;
+});

@@ -1,0 +1,63 @@
+import * as ort from 'onnxruntime-node';
+
+/** Raw outputs of an anomaly model for a list of inputs, in input order. */
+export interface ModelOutputs {
+  readonly score: Float32Array;
+  readonly error: Float32Array;
+}
+
+/**
+ * Runs an exported anomaly model (`input → score, error`) in onnxruntime-node, so the
+ * evaluation measures the exact bytes that ship rather than the training framework's copy.
+ */
+export class OnnxScorer {
+  readonly #session: ort.InferenceSession;
+  readonly #inputName: string;
+  readonly #itemShape: readonly number[];
+
+  private constructor(session: ort.InferenceSession, inputName: string, itemShape: readonly number[]) {
+    this.#session = session;
+    this.#inputName = inputName;
+    this.#itemShape = itemShape;
+  }
+
+  /** Opens `modelBytes` with one intra-op thread (the edge's budget, and fair on a shared host). */
+  static async create(modelBytes: Uint8Array, inputName: string, itemShape: readonly number[]): Promise<OnnxScorer> {
+    const session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return new OnnxScorer(session, inputName, itemShape);
+  }
+
+  /** Scores `items` (each `itemShape` row-major) in batches of `batchSize`. */
+  async run(items: readonly Float32Array[], batchSize = 64): Promise<ModelOutputs> {
+    const per = this.#itemShape.reduce((a, b) => a * b, 1);
+    const score = new Float32Array(items.length);
+    const error = new Float32Array(items.length);
+    for (let start = 0; start < items.length; start += batchSize) {
+      const batch = items.slice(start, start + batchSize);
+      const data = new Float32Array(batch.length * per);
+      batch.forEach((item, i) => data.set(item, i * per));
+      const out = await this.#session.run({ [this.#inputName]: new ort.Tensor('float32', data, [batch.length, ...this.#itemShape]) });
+      score.set(out['score']!.data as Float32Array, start);
+      error.set(out['error']!.data as Float32Array, start);
+    }
+    return { score, error };
+  }
+
+  /** Median milliseconds to score one item alone (batch 1), after a warm-up. */
+  async latencyMs(item: Float32Array, repeats = 50): Promise<number> {
+    const feeds = { [this.#inputName]: new ort.Tensor('float32', item, [1, ...this.#itemShape]) };
+    for (let i = 0; i < 5; i++) await this.#session.run(feeds);
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await this.#session.run(feeds);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  }
+
+  async close(): Promise<void> {
+    await this.#session.release();
+  }
+}

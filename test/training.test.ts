@@ -1,0 +1,141 @@
+// The shipped models in models/ (written by `npm run train -- acoustic|thermal`, see
+// models/README.md) honour the inference I/O contract and still tell faults from health on
+// freshly generated machines the training never saw.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { readModelMetadata } from '@premonitor/ml';
+import type { ModelMetadata } from '@premonitor/ml';
+import { generateAcousticClip, generateThermalFrame, toInt16Pcm } from '@premonitor/ml/data';
+import type { AcousticAnomalyKind, MachineType, ThermalAnomalyKind } from '@premonitor/ml/data';
+
+// Compiled to test/dist/, so the repository root is two levels up.
+const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url));
+// A seed no training run uses: new machine instances, new recordings.
+const FRESH_SEED = 424242;
+
+interface Scored {
+  readonly score: Float32Array;
+  readonly error: Float32Array;
+}
+
+async function open(file: string): Promise<{ session: ort.InferenceSession; meta: ModelMetadata; bytes: Uint8Array }> {
+  const bytes = new Uint8Array(readFileSync(`${modelsDir}${file}`));
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+  return { session, meta: readModelMetadata(bytes), bytes };
+}
+
+async function run(session: ort.InferenceSession, input: string, items: readonly Float32Array[], shape: readonly number[]): Promise<Scored> {
+  const per = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(items.length * per);
+  items.forEach((x, i) => data.set(x, i * per));
+  const out = await session.run({ [input]: new ort.Tensor('float32', data, [items.length, ...shape]) });
+  assert.deepEqual(out['score']!.dims, [items.length], 'score is [N]');
+  assert.deepEqual(out['error']!.dims, [items.length], 'error is [N]');
+  return { score: out['score']!.data as Float32Array, error: out['error']!.data as Float32Array };
+}
+
+function mean(values: Float32Array): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function assertCommonMetadata(meta: ModelMetadata, kind: string): void {
+  assert.equal(meta.kind, kind);
+  assert.match(meta.version, /^\d{8}-\d{6}/);
+  assert.equal(meta.threshold, 0.5);
+  assert.equal(meta.calibration?.['method'], 'logistic');
+  assert.equal(typeof meta.calibration?.['center'], 'number');
+  assert.ok(Number(meta.calibration?.['scale']) > 0);
+  assert.match(meta.trainingDataFingerprint ?? '', /^[0-9a-f]{64}$/);
+  assert.ok((meta.metrics?.['auc'] ?? 0) > 0.5, 'metrics carry the evaluation AUC');
+}
+
+/** Float PCM exactly as the edge sends it: int16 samples / 32768. */
+function pcm(machineType: MachineType, instanceId: number, clipIndex: number, snrDb: number, kind?: AcousticAnomalyKind): Float32Array {
+  const clip = generateAcousticClip({ machineType, instanceId, seed: FRESH_SEED, clipIndex, snrDb, anomaly: kind ? { kind, severity: 1 } : undefined });
+  return Float32Array.from(toInt16Pcm(clip), (v) => v / 32768);
+}
+
+for (const file of ['acoustic.onnx', 'acoustic.int8.onnx']) {
+  describe(`shipped ${file}`, () => {
+    it('takes pcm [N, 16000] and returns score and error [N] with complete metadata', async () => {
+      const { session, meta } = await open(file);
+      assert.deepEqual(session.inputNames, ['pcm']);
+      assert.deepEqual([...session.outputNames].sort(), ['error', 'score']);
+      assertCommonMetadata(meta, 'acoustic');
+      assert.equal(meta.sampleRate, 16000);
+      assert.deepEqual(meta.frameShape, [16000]);
+      assert.deepEqual(meta.inputs, [{ name: 'pcm', type: 'float32', shape: ['batch', 16000] }]);
+      await session.release();
+    });
+
+    it('scores fresh faulty clips (bearing, cavitation, clicks at 6 dB) above fresh healthy ones', async () => {
+      const { session } = await open(file);
+      const types: MachineType[] = ['fan', 'pump', 'compressor', 'motor'];
+      const normal = types.flatMap((t) => [0, 1].map((c) => pcm(t, 0, c, 6)));
+      const faulty = types.flatMap((t) => (['bearing', 'cavitation', 'clicks'] as const).map((k, c) => pcm(t, 0, 10 + c, 6, k)));
+      const n = await run(session, 'pcm', normal, [16000]);
+      const a = await run(session, 'pcm', faulty, [16000]);
+      for (const s of [...n.score, ...a.score]) assert.ok(s >= 0 && s <= 1, `score ${s} outside [0, 1]`);
+      assert.ok(mean(a.score) > mean(n.score), `faulty mean score ${mean(a.score)} should exceed healthy ${mean(n.score)}`);
+      assert.ok(mean(a.error) > mean(n.error), `faulty mean error ${mean(a.error)} should exceed healthy ${mean(n.error)}`);
+      await session.release();
+    });
+  });
+}
+
+describe('shipped acoustic.int8.onnx', () => {
+  it('is smaller than float32 and scores the same clips within 5 % of its error', async () => {
+    const float = await open('acoustic.onnx');
+    const int8 = await open('acoustic.int8.onnx');
+    assert.ok(int8.bytes.length < float.bytes.length * 0.8, `int8 ${int8.bytes.length} B vs float32 ${float.bytes.length} B`);
+    const clips = [pcm('pump', 1, 0, 0), pcm('fan', 1, 1, -6, 'leak')];
+    const f = await run(float.session, 'pcm', clips, [16000]);
+    const q = await run(int8.session, 'pcm', clips, [16000]);
+    f.error.forEach((e, i) => assert.ok(Math.abs(q.error[i]! - e) <= 0.05 * e, `clip ${i}: int8 error ${q.error[i]} vs float32 ${e}`));
+    await float.session.release();
+    await int8.session.release();
+  });
+});
+
+describe('shipped thermal.onnx', () => {
+  const frame = (instanceId: number, t: number, kind?: ThermalAnomalyKind): Float32Array =>
+    generateThermalFrame({ width: 32, height: 24, instanceId, seed: FRESH_SEED, episode: 0, t, anomaly: kind ? { kind, severity: 1, onsetT: 0, rampFrames: 0 } : undefined });
+
+  it('takes frame [N, 24, 32] in °C and returns score and error [N] with complete metadata', async () => {
+    const { session, meta } = await open('thermal.onnx');
+    assert.deepEqual(session.inputNames, ['frame']);
+    assert.deepEqual([...session.outputNames].sort(), ['error', 'score']);
+    assertCommonMetadata(meta, 'thermal');
+    assert.deepEqual(meta.frameShape, [24, 32]);
+    assert.deepEqual(meta.inputs, [{ name: 'frame', type: 'float32', shape: ['batch', 24, 32] }]);
+    await session.release();
+  });
+
+  it('scores fresh hotspot and overheating frames above fresh healthy ones', async () => {
+    const { session } = await open('thermal.onnx');
+    const normal = [0, 1, 2].flatMap((i) => [0, 40, 80].map((t) => frame(i, t)));
+    const faulty = [0, 1, 2].flatMap((i) => (['hotspot', 'overheating'] as const).map((k) => frame(i, 40, k)));
+    const n = await run(session, 'frame', normal, [24, 32]);
+    const a = await run(session, 'frame', faulty, [24, 32]);
+    for (const s of [...n.score, ...a.score]) assert.ok(s >= 0 && s <= 1, `score ${s} outside [0, 1]`);
+    assert.ok(mean(a.error) > mean(n.error), `faulty mean error ${mean(a.error)} should exceed healthy ${mean(n.error)}`);
+    assert.ok(mean(a.score) > mean(n.score), `faulty mean score ${mean(a.score)} should exceed healthy ${mean(n.score)}`);
+    await session.release();
+  });
+});
+
+describe('shipped evaluation reports', () => {
+  for (const kind of ['acoustic', 'thermal']) {
+    it(`${kind}: the JSON report matches the model version and the picture is a PNG`, () => {
+      const report = JSON.parse(readFileSync(`${modelsDir}${kind}.report.json`, 'utf8')) as { version: string; overall: { auc: number } };
+      const meta = readModelMetadata(new Uint8Array(readFileSync(`${modelsDir}${kind}.onnx`)));
+      assert.equal(report.version, meta.version);
+      assert.ok(report.overall.auc > 0.5);
+      const png = readFileSync(`${modelsDir}${kind}.png`);
+      assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+    });
+  }
+});
