@@ -88,6 +88,7 @@ function distributedMode(): Mode {
           mqtt: { url: mqttService.url!, clientId, sharedGroup: '', receiveMaximum: 1000, protocolVersion: 5 },
           batchSize: 500,
           batchMaxWaitMs: 20,
+          batchConcurrency: 2,
           deadLetterMaxBytes: 1024,
           limits: { maxJsonBytes: 4096, maxFutureSkewMs: 300_000, maxPastAgeMs: 7 * 86_400_000 },
         },

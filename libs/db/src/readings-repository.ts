@@ -15,14 +15,16 @@ import type { Database, NewReading } from './schema.js';
 export async function insertReadings(db: Kysely<Database>, rows: readonly NewReading[]): Promise<number> {
   if (rows.length === 0) return 0;
   const n = rows.length;
-  const times = new Array<Date>(n);
+  // Epoch milliseconds, not Dates: serialising tens of thousands of Date objects to text
+  // is a measurable share of ingest's CPU; the server converts the numbers instead.
+  const times = new Array<number>(n);
   const devices = new Array<string>(n);
   const keys = new Array<string>(n);
   const values = new Array<number>(n);
   const seqs = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
-    times[i] = row.time;
+    times[i] = row.time instanceof Date ? row.time.getTime() : new Date(row.time).getTime();
     devices[i] = row.device_id;
     keys[i] = row.key;
     values[i] = row.value;
@@ -30,7 +32,8 @@ export async function insertReadings(db: Kysely<Database>, rows: readonly NewRea
   }
   const result = await sql`
     insert into readings (time, device_id, key, value, seq)
-    select * from unnest(${times}::timestamptz[], ${devices}::text[], ${keys}::text[], ${values}::float8[], ${seqs}::int8[])
+    select to_timestamp(u.t / 1000.0), u.d, u.k, u.v, u.s
+    from unnest(${times}::float8[], ${devices}::text[], ${keys}::text[], ${values}::float8[], ${seqs}::int8[]) as u(t, d, k, v, s)
     on conflict do nothing`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

@@ -74,4 +74,35 @@ describe('Batcher', () => {
     assert.deepEqual(errors, [1, 2]);
     assert.deepEqual(flushed, [[1, 2], [3]]);
   });
+
+  it('runs at most `concurrency` flushes at once and loses nothing', async () => {
+    let running = 0;
+    let peak = 0;
+    const flushed: number[] = [];
+    const gates: Array<() => void> = [];
+    const b = new Batcher<number>({
+      maxSize: 2,
+      maxWaitMs: 10,
+      concurrency: 2,
+      clock: new FakeClock(),
+      flush: async (items) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise<void>((r) => gates.push(r));
+        flushed.push(...items);
+        running--;
+      },
+      onError: () => {},
+    });
+    for (let n = 1; n <= 7; n++) b.add(n);
+    const drained = b.drain();
+    while (flushed.length < 7) {
+      await new Promise((r) => setImmediate(r));
+      gates.shift()?.();
+    }
+    await drained;
+    assert.equal(peak, 2);
+    assert.deepEqual([...flushed].sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(b.size, 0);
+  });
 });

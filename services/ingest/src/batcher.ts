@@ -12,33 +12,42 @@ export interface BatcherOptions<T> {
   readonly flush: (items: readonly T[]) => Promise<void>;
   readonly onError: (err: unknown, attempt: number) => void;
   readonly retryDelayMs?: number;
+  /**
+   * Batches persisted at the same time (default 1). More than one keeps the database busy
+   * while a finished batch is still being forwarded; callers that need ordering across
+   * batches must not rely on flush order then (ingest acks in arrival order regardless).
+   */
+  readonly concurrency?: number;
   readonly clock?: Clock;
 }
 
 /**
- * Collects items and flushes them in batches of at most `maxSize`, one flush at a time, in
- * arrival order. Items are never dropped: a failed flush is retried.
+ * Collects items and flushes them in batches of at most `maxSize`, taken in arrival order,
+ * at most `concurrency` flushes at a time. Items are never dropped: a failed flush is retried.
  */
 export class Batcher<T> {
-  readonly #queue: T[] = [];
+  #queue: T[] = [];
   #timer: unknown;
-  #flushing: Promise<void> | undefined;
+  readonly #flushing = new Set<Promise<void>>();
+  #inFlightItems = 0;
   #stopped = false;
   readonly #clock: Clock;
+  readonly #concurrency: number;
 
   constructor(private readonly options: BatcherOptions<T>) {
     this.#clock = options.clock ?? realClock;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
-  /** Items waiting, not yet flushed. */
+  /** Items not yet persisted: waiting, or in a flush that has not succeeded yet. */
   get size(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#inFlightItems;
   }
 
   add(item: T): void {
     this.#queue.push(item);
     if (this.#queue.length >= this.options.maxSize) this.#kick();
-    else if (this.#timer === undefined && !this.#flushing) {
+    else if (this.#timer === undefined && this.#flushing.size < this.#concurrency) {
       this.#timer = this.#clock.setTimeout(() => {
         this.#timer = undefined;
         this.#kick();
@@ -48,9 +57,9 @@ export class Batcher<T> {
 
   /** Flushes everything waiting and resolves when it is persisted. */
   async drain(): Promise<void> {
-    while ((this.#queue.length > 0 || this.#flushing) && !this.#stopped) {
+    while ((this.#queue.length > 0 || this.#flushing.size > 0) && !this.#stopped) {
       this.#kick();
-      await this.#flushing;
+      await Promise.race(this.#flushing);
     }
   }
 
@@ -62,25 +71,29 @@ export class Batcher<T> {
   }
 
   #kick(): void {
-    if (this.#flushing || this.#queue.length === 0) return;
     if (this.#timer !== undefined) {
       this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#flushing = this.#run().finally(() => {
-      this.#flushing = undefined;
-      // Whatever arrived during the flush goes next, without waiting for another timer.
-      if (this.#queue.length > 0 && !this.#stopped) this.#kick();
-    });
+    while (this.#queue.length > 0 && this.#flushing.size < this.#concurrency && !this.#stopped) {
+      const batch = this.#queue.length <= this.options.maxSize ? this.#queue : this.#queue.slice(0, this.options.maxSize);
+      this.#queue = this.#queue.length <= this.options.maxSize ? [] : this.#queue.slice(batch.length);
+      this.#inFlightItems += batch.length;
+      const flushing: Promise<void> = this.#run(batch).finally(() => {
+        this.#flushing.delete(flushing);
+        this.#inFlightItems -= batch.length;
+        // Whatever arrived during the flush goes next, without waiting for another timer.
+        if (this.#queue.length > 0 && !this.#stopped) this.#kick();
+      });
+      this.#flushing.add(flushing);
+    }
   }
 
-  async #run(): Promise<void> {
-    const batch = this.#queue.slice(0, this.options.maxSize);
+  async #run(batch: readonly T[]): Promise<void> {
     let delay = this.options.retryDelayMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.flush(batch);
-        this.#queue.splice(0, batch.length);
         return;
       } catch (err) {
         this.options.onError(err, attempt);

@@ -24,6 +24,8 @@ export const ingestConfigShape = {
   BATCH_SIZE: envInt(1_000, 1, 50_000),
   /** Longest a message waits for its batch, ms. */
   BATCH_MAX_WAIT_MS: envInt(50, 1, 60_000),
+  /** Telemetry batches written at once (each on its own pool connection). */
+  BATCH_CONCURRENCY: envInt(2, 1, 16),
   MAX_JSON_BYTES: envInt(64 * 1024, 256, 16 * 1024 * 1024),
   /** A device clock may run ahead of ours by this much, ms. */
   MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),

@@ -16,6 +16,8 @@ export interface IngestServiceOptions {
   /** Telemetry messages per database batch, and the longest a message waits for its batch. */
   readonly batchSize: number;
   readonly batchMaxWaitMs: number;
+  /** Telemetry batches persisted at once (more keeps the database busy while one is forwarded). */
+  readonly batchConcurrency: number;
   /** Dead-letter payloads are cut to this many bytes (the original size is kept). */
   readonly deadLetterMaxBytes: number;
   readonly clock?: Clock;
@@ -57,6 +59,7 @@ export class IngestService {
     this.#telemetry = new Batcher({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,
+      concurrency: options.batchConcurrency,
       clock,
       flush: (batch) => this.#flushTelemetry(batch),
       onError: onError('persisting telemetry'),

@@ -26,6 +26,8 @@ export interface IngestSettings {
   };
   readonly batchSize: number;
   readonly batchMaxWaitMs: number;
+  /** Telemetry batches persisted at once; 1 for PGlite (one connection), 2–4 for PostgreSQL. */
+  readonly batchConcurrency: number;
   readonly deadLetterMaxBytes: number;
   readonly limits: AcceptLimits;
 }
@@ -69,6 +71,7 @@ export class Ingest {
       limits: settings.limits,
       batchSize: settings.batchSize,
       batchMaxWaitMs: settings.batchMaxWaitMs,
+      batchConcurrency: settings.batchConcurrency,
       deadLetterMaxBytes: settings.deadLetterMaxBytes,
     });
     this.#gateway.onMessage((message) => this.#service.handle(message));

@@ -50,7 +50,9 @@ type SendPacket = (packet: object, cb?: () => void) => void;
 export class MqttGateway {
   #client: MqttClient | undefined;
   #generation = 0;
-  readonly #pending: PendingAck[] = [];
+  /** Unacknowledged messages in arrival order; `#head` is the first live entry (shift() is O(n)). */
+  #pending: PendingAck[] = [];
+  #head = 0;
   #handler: ((message: IncomingMessage) => void) | undefined;
   #connected = false;
   #paused = false;
@@ -68,7 +70,7 @@ export class MqttGateway {
 
   /** Messages received but not yet acknowledged to the broker. */
   pendingAcks(): number {
-    return this.#pending.length;
+    return this.#pending.length - this.#head;
   }
 
   async start(): Promise<void> {
@@ -87,6 +89,7 @@ export class MqttGateway {
     const client = mqtt.connect(url, clientOptions);
     this.#client = client;
     this.#interceptPubacks(client);
+    client.handleMessage = (_packet, callback) => this.#admit(() => callback());
 
     client.on('message', (topic, payload, packet: IPublishPacket) => this.#receive(topic, payload, packet));
     client.on('connect', (connack) => {
@@ -106,7 +109,9 @@ export class MqttGateway {
       this.#connected = false;
       // Acks of the old connection are void: the broker redelivers those messages to the new one.
       this.#generation++;
-      this.#pending.length = 0;
+      this.#pending = [];
+      this.#head = 0;
+      this.#releaseWaiters();
     });
     client.on('error', (err) => logger.error({ err: err.message }, 'MQTT error'));
 
@@ -163,7 +168,7 @@ export class MqttGateway {
 
   /** mqtt.js acks right after emitting the message, so the entry is almost always the newest. */
   #findUnsent(messageId: number | undefined): PendingAck | undefined {
-    for (let i = this.#pending.length - 1; i >= 0; i--) {
+    for (let i = this.#pending.length - 1; i >= this.#head; i--) {
       const e = this.#pending[i]!;
       if (e.packet.messageId === messageId && e.packet.reasonCode === undefined) return e;
     }
@@ -192,12 +197,39 @@ export class MqttGateway {
 
   /** Sends PUBACKs from the head of the queue while they are handled and mqtt.js has produced them. */
   #flushAcks(): void {
-    while (this.#pending.length > 0) {
-      const head = this.#pending[0]!;
-      if (!head.handled || head.packet.reasonCode === undefined) return;
-      this.#pending.shift();
+    while (this.#head < this.#pending.length) {
+      const head = this.#pending[this.#head]!;
+      if (!head.handled || head.packet.reasonCode === undefined) break;
+      this.#head++;
       if (head.generation === this.#generation) this.#sendNow(head.packet);
     }
+    // Compact once the consumed prefix dominates, keeping memory proportional to the backlog.
+    if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+      this.#pending = this.#pending.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.pendingAcks() <= this.options.receiveMaximum / 2) this.#releaseWaiters();
+  }
+
+  readonly #waiters: Array<() => void> = [];
+
+  #releaseWaiters(): void {
+    for (const release of this.#waiters.splice(0)) release();
+  }
+
+  /**
+   * mqtt.js calls this for every incoming PUBLISH and reads the next packet only when it calls
+   * back. Mosquitto 2.0.11 does not honour Receive Maximum (one PUBACK releases a whole new
+   * window), so the window is enforced here: past `receiveMaximum` unacknowledged messages
+   * the socket stops being read until half of them are acknowledged, and TCP flow control
+   * leaves the rest queued at the broker. Memory stays bounded whatever the broker does.
+   */
+  #admit(callback: () => void): void {
+    if (this.pendingAcks() < this.options.receiveMaximum) {
+      callback();
+      return;
+    }
+    this.#waiters.push(callback);
   }
 }
 

@@ -105,6 +105,8 @@ export class EmbeddedPlatform {
           },
           batchSize: config.BATCH_SIZE,
           batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+          // PGlite has one connection: a second batch would only wait for it.
+          batchConcurrency: 1,
           deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
           limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
         },
