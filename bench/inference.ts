@@ -1,0 +1,175 @@
+// npm run bench -- inference [--seconds N] [--batch-size N] [--threads N] [--db postgres|pglite]
+// Service throughput through the bus (InProcessBus → Inference → scores table + score events)
+// and, in the same run, bare onnxruntime-node throughput on the same model: the ceiling.
+import { parseArgs } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { busSubjects, deviceMessageId, encodeFrame, type FrameKind } from '@premonitor/contracts';
+import { InProcessBus, decodeEvent } from '@premonitor/bus';
+import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { createLogger } from '@premonitor/log';
+import { createRegistry } from '@premonitor/http';
+import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { Inference, OnnxScoringModel, rowLength } from '@premonitor/inference';
+import { benchModel, type BenchModel } from './support/inference-models.js';
+import { ScratchDatabase } from './support/scratch-database.js';
+import { fmt, percentile, round } from './support/stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    'batch-size': { type: 'string', default: '256' },
+    threads: { type: 'string', default: '1' },
+    db: { type: 'string', default: 'postgres' },
+    'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+const seconds = Number(args.seconds);
+const batchSize = Number(args['batch-size']);
+const threads = Number(args.threads);
+const logger = createLogger({ service: 'bench-inference', level: 'warn' });
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+interface KindResult {
+  readonly servicePerS: number;
+  readonly barePerS: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** One frame's wire bytes; content varies a little so no run is trivially cached. */
+function makeFrame(kind: FrameKind, seq: number): Uint8Array {
+  if (kind === 'acoustic') {
+    const samples = Int16Array.from({ length: 16_000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * (200 + (seq % 50)) * i) / 16_000)));
+    return encodeFrame({ kind, ts: 1_700_000_000_000 + seq, seq, sampleRate: 16_000, samples });
+  }
+  const celsius = Float32Array.from({ length: 32 * 24 }, (_, i) => 25 + ((i * 31 + seq) % 17));
+  return encodeFrame({ kind, ts: 1_700_000_000_000 + seq, seq, width: 32, height: 24, celsius });
+}
+
+async function bare(kind: FrameKind, model: BenchModel): Promise<number> {
+  const session = await OnnxScoringModel.load(model.bytes, kind, 'bench', { intraOpThreads: threads });
+  const input = Float32Array.from({ length: batchSize * rowLength(session) }, (_, i) => (kind === 'acoustic' ? 0.2 * Math.sin(i / 7) : 25 + (i % 13)));
+  await session.run(input, batchSize);
+  let rows = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    await session.run(input, batchSize);
+    rows += batchSize;
+  }
+  const perS = rows / ((performance.now() - started) / 1000);
+  await session.release();
+  return perS;
+}
+
+async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandle, ceiling: number): Promise<KindResult> {
+  const bus = new InProcessBus();
+  await bus.start();
+  const registry = new ModelRegistry({ db: handle.db, bus, store: new MemoryArtifactStore(), logger });
+  await registry.register({ kind, bytes: model.bytes, version: model.version });
+  const inference = new Inference(
+    { kind, batchSize, batchMaxWaitMs: 5, ortThreads: threads, maxAckPending: 4 * batchSize, maxUploadBytes: 1 << 20, deadLetterMaxBytes: 1024, instanceId: 'bench' },
+    { db: handle, bus, logger, registry: createRegistry(`bench-${kind}`, false), models: registry },
+  );
+  await inference.start();
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let scored = 0;
+  await bus.consume({ stream: busSubjects.scores.stream, durable: `bench-${kind}`, filterSubject: `pm.scores.${kind}.>` }, (m) => {
+    const decoded = decodeEvent('scores', m);
+    if (decoded.ok) {
+      const t = sentAt.get(decoded.value.seq);
+      if (t !== undefined) latencies.push(performance.now() - t);
+      scored++;
+    }
+    m.ack();
+  });
+  const ref = { site: 'bench', device: `${kind}-1` };
+  const subject = busSubjects.frames.subject(kind, ref);
+  const frames = Array.from({ length: 64 }, (_, i) => makeFrame(kind, i));
+  let seq = 0;
+  const publish = async () => {
+    seq++;
+    const bytes = new Uint8Array(frames[seq % frames.length]!);
+    new DataView(bytes.buffer).setUint32(16, seq, true);
+    sentAt.set(seq, performance.now());
+    await bus.publish(subject, bytes, { msgId: deviceMessageId(ref, kind, seq) });
+  };
+
+  // Phase 1, throughput: for `seconds`, keep the service saturated with a bounded backlog
+  // (a few batches beyond what it is working on), as a consumer would see a busy stream.
+  const window = batchSize * 4;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    if (seq - scored < window) {
+      await publish();
+      if (seq % batchSize === 0) await new Promise((r) => setImmediate(r));
+    } else await new Promise((r) => setTimeout(r, 1));
+  }
+  const total = seq;
+  while (scored < total) await new Promise((r) => setTimeout(r, 2));
+  const servicePerS = total / ((performance.now() - started) / 1000);
+
+  // Phase 2, latency: an even load at half the measured throughput, publish → score event.
+  latencies.length = 0;
+  const rate = servicePerS / 2;
+  const latencyFrames = Math.round(rate * Math.min(seconds, 3));
+  const phaseStart = performance.now();
+  for (let i = 0; i < latencyFrames; i++) {
+    const due = phaseStart + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    await publish();
+  }
+  while (scored < total + latencyFrames) await new Promise((r) => setTimeout(r, 2));
+  const result = { servicePerS, barePerS: ceiling, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  await inference.stop();
+  await bus.stop();
+  console.log(
+    `${kind}: service ${fmt(servicePerS)}/s (${round((100 * servicePerS) / ceiling)} % of bare ${fmt(ceiling)}/s); ` +
+      `latency at ${fmt(rate)}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms`,
+  );
+  return result;
+}
+
+async function openBenchDatabase(): Promise<{ handle: DatabaseHandle; label: string; close(): Promise<void> }> {
+  if (args.db === 'postgres') {
+    try {
+      const scratch = await ScratchDatabase.create(args['database-url']!, logger, 4);
+      return { handle: scratch.handle, label: `PostgreSQL (${scratch.name})`, close: () => scratch.drop() };
+    } catch (err) {
+      console.log(`PostgreSQL at ${args['database-url']} unusable (${(err as Error).message}); using PGlite`);
+    }
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'pm-bench-inference-'));
+  const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
+  await migrate(handle);
+  return { handle, label: 'PGlite (in-process)', close: async () => (await handle.close(), await rm(dir, { recursive: true, force: true })) };
+}
+
+const db = await openBenchDatabase();
+console.log(`inference bench: batch ${batchSize}, ${threads} onnxruntime thread(s), ${seconds} s per phase, InProcessBus, scores persisted to ${db.label}`);
+const results = {} as Record<FrameKind, KindResult>;
+try {
+  for (const kind of ['acoustic', 'thermal'] as const) {
+    const model = benchModel(root, kind);
+    console.log(`${kind}: model ${model.version} from ${model.source}`);
+    const ceiling = await bare(kind, model);
+    results[kind] = await service(kind, model, db.handle, ceiling);
+  }
+} finally {
+  await db.close();
+}
+console.log(
+  JSON.stringify({
+    bench: 'inference',
+    acoustic_clips_per_s: round(results.acoustic.servicePerS),
+    acoustic_bare_clips_per_s: round(results.acoustic.barePerS),
+    acoustic_p99_ms: round(results.acoustic.p99, 1),
+    thermal_frames_per_s: round(results.thermal.servicePerS),
+    thermal_bare_frames_per_s: round(results.thermal.barePerS),
+    thermal_p99_ms: round(results.thermal.p99, 1),
+  }),
+);

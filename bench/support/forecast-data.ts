@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TimedValue } from '@premonitor/forecasting';
+
+/** `../shared/data` resolved from the repository root (bench/dist/support → ../../..), not the cwd. */
+export const DATA_DIR = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'data');
+
+/** A benchmark series: one target plus optional extra inputs on the same timestamps. */
+export interface BenchSeries {
+  readonly name: string;
+  readonly source: 'nab' | 'skab';
+  /** Target first. */
+  readonly inputs: readonly (readonly TimedValue[])[];
+  /** Labelled anomaly windows [start, end] in ms (NAB). */
+  readonly windows: readonly (readonly [number, number])[];
+}
+
+// NAB and SKAB timestamps carry no zone; reading them as UTC keeps the hours as written.
+const utc = (s: string) => Date.parse(`${s.trim().replace(' ', 'T')}Z`);
+
+/** One NAB file with its labelled windows. */
+export async function loadNab(file: string): Promise<BenchSeries> {
+  const text = await readFile(join(DATA_DIR, 'nab', file), 'utf8');
+  const points = text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [ts, v] = line.split(',');
+      return { time: utc(ts!), value: Number(v) };
+    });
+  const labels = JSON.parse(await readFile(join(DATA_DIR, 'nab', 'windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  const entry = Object.entries(labels).find(([k]) => k.endsWith(`/${file}`));
+  const windows = (entry?.[1] ?? []).map(([a, b]) => [utc(a.slice(0, 19)), utc(b.slice(0, 19))] as const);
+  return { name: `nab/${file.replace('.csv', '')}`, source: 'nab', inputs: [points], windows };
+}
+
+/** Columns of one SKAB experiment by header name. */
+export async function loadSkabColumns(file: string): Promise<Map<string, TimedValue[]>> {
+  const lines = (await readFile(join(DATA_DIR, 'skab', file), 'utf8')).trim().split('\n');
+  const header = lines[0]!.split(';');
+  const columns = new Map<string, TimedValue[]>(header.slice(1).map((h) => [h, []]));
+  for (const line of lines.slice(1)) {
+    const cells = line.split(';');
+    const time = utc(cells[0]!);
+    header.slice(1).forEach((h, i) => columns.get(h)!.push({ time, value: Number(cells[i + 1]) }));
+  }
+  return columns;
+}

@@ -1,0 +1,214 @@
+import { connect, type Socket } from 'node:net';
+
+/** One simulated device of the bench. */
+export interface PublisherSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: string;
+  readonly username: string;
+  readonly password: string;
+  readonly topic: string;
+  /** Most QoS 1 publishes awaiting their PUBACK. */
+  readonly window: number;
+}
+
+/** What one publishing phase achieved. */
+export interface PhaseResult {
+  /** PUBACKed publishes: the broker took responsibility for these. */
+  readonly acked: number;
+  /** Publishes written but never acknowledged (connection lost, or the ack timeout hit). */
+  readonly unacked: number;
+  /** Wall-clock ms of the first publish and the last PUBACK (0 when none). */
+  readonly firstPublishAt: number;
+  readonly lastAckAt: number;
+}
+
+/** How long a phase waits for outstanding PUBACKs after its last publish. */
+const ACK_TIMEOUT_MS = 60_000;
+const READING_KEYS = ['temperature', 'vibration_rms', 'vibration_peak', 'current', 'voltage', 'pressure', 'flow', 'rpm', 'humidity', 'power'];
+
+/**
+ * A deliberately minimal MQTT 3.1.1 QoS 1 publisher on a raw socket. mqtt.js keeps a packet
+ * store, callbacks and timers per message, which at tens of thousands of messages per second
+ * would make the publishers compete with the broker and ingest for this machine's two cores.
+ * Here a PUBLISH is one buffer, PUBACKs are counted, and a bounded window of unacknowledged
+ * messages stands in for a device's outgoing queue. Every message is valid telemetry
+ * (`telemetryMessage`: ts = send time, a per-device seq, 10 readings).
+ */
+export class RawMqttPublisher {
+  #socket: Socket | undefined;
+  #rx = Buffer.alloc(0);
+  readonly #topic: Buffer;
+  #seq = 0;
+  #packetId = 0;
+  #inFlight = 0;
+  #onConnack: ((code: number) => void) | undefined;
+  #phase: { remaining: number; deadline: number; acked: number; first: number; lastAck: number; done: () => void } | undefined;
+  #closedError: Error | undefined;
+
+  constructor(private readonly spec: PublisherSpec) {
+    this.#topic = Buffer.from(spec.topic);
+  }
+
+  async connect(): Promise<void> {
+    const { host, port, clientId, username, password } = this.spec;
+    const socket = connect({ host, port, noDelay: true });
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('close', () => {
+      this.#closedError ??= new Error(`publisher ${clientId}: connection closed by the broker`);
+      this.#phase?.done();
+    });
+    socket.on('error', (err) => (this.#closedError = err));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const code = await new Promise<number>((resolve, reject) => {
+      this.#onConnack = resolve;
+      socket.once('close', () => reject(this.#closedError ?? new Error('closed before CONNACK')));
+      socket.write(connectPacket(clientId, username, password));
+    });
+    if (code !== 0) throw new Error(`publisher ${clientId}: CONNACK return code ${code} (5 = not authorised: check the password file and ACL)`);
+  }
+
+  /** Publishes `count` messages, or until `deadline` (wall-clock ms), then waits for their PUBACKs. */
+  run(limit: { count?: number; deadline?: number }): Promise<PhaseResult> {
+    return new Promise<PhaseResult>((resolve) => {
+      const phase = {
+        remaining: limit.count ?? Number.POSITIVE_INFINITY,
+        deadline: limit.deadline ?? Number.POSITIVE_INFINITY,
+        acked: 0,
+        first: 0,
+        lastAck: 0,
+        done: () => {
+          clearTimeout(timer);
+          this.#phase = undefined;
+          resolve({ acked: phase.acked, unacked: this.#inFlight, firstPublishAt: phase.first, lastAckAt: phase.lastAck });
+        },
+      };
+      // A broker that stops acking must not hang the bench: give up ACK_TIMEOUT_MS after the deadline.
+      const budget = Number.isFinite(phase.deadline) ? phase.deadline - Date.now() + ACK_TIMEOUT_MS : 30 * 60_000;
+      const timer = setTimeout(() => phase.done(), budget);
+      this.#phase = phase;
+      if (this.#closedError) return phase.done();
+      this.#fill();
+    });
+  }
+
+  async close(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end(Buffer.from([0xe0, 0x00]));
+      setTimeout(() => socket.destroy(), 2_000).unref();
+    });
+  }
+
+  #fill(): void {
+    const phase = this.#phase;
+    const socket = this.#socket;
+    if (!phase || !socket || this.#closedError) return;
+    const now = Date.now();
+    if (phase.remaining <= 0 || now >= phase.deadline) {
+      if (this.#inFlight === 0) phase.done();
+      return;
+    }
+    const n = Math.min(this.spec.window - this.#inFlight, phase.remaining);
+    if (n <= 0) return;
+    if (phase.first === 0) phase.first = now;
+    const packets: Buffer[] = new Array<Buffer>(n);
+    for (let i = 0; i < n; i++) packets[i] = this.#publishPacket(now);
+    phase.remaining -= n;
+    this.#inFlight += n;
+    // One write per refill: the acks of a TCP read arrive together, so do their replacements.
+    socket.write(n === 1 ? packets[0]! : Buffer.concat(packets));
+  }
+
+  #publishPacket(ts: number): Buffer {
+    const seq = this.#seq++;
+    let body = `{"ts":${ts},"seq":${seq},"readings":{`;
+    for (let k = 0; k < READING_KEYS.length; k++) {
+      const value = Math.round((50 + 10 * Math.sin(seq / 50 + k) + Math.random()) * 1000) / 1000;
+      body += `${k ? ',' : ''}"${READING_KEYS[k]}":${value}`;
+    }
+    body += '}}';
+    this.#packetId = (this.#packetId % 0xffff) + 1;
+    const payloadLength = Buffer.byteLength(body);
+    const remaining = 2 + this.#topic.length + 2 + payloadLength;
+    const header = remainingLength(remaining);
+    const packet = Buffer.allocUnsafe(1 + header.length + remaining);
+    let o = 0;
+    packet[o++] = 0x32; // PUBLISH, QoS 1
+    for (const b of header) packet[o++] = b;
+    packet.writeUInt16BE(this.#topic.length, o);
+    o += 2;
+    this.#topic.copy(packet, o);
+    o += this.#topic.length;
+    packet.writeUInt16BE(this.#packetId, o);
+    o += 2;
+    packet.write(body, o, 'utf8');
+    return packet;
+  }
+
+  #receive(chunk: Buffer): void {
+    let buf = this.#rx.length ? Buffer.concat([this.#rx, chunk]) : chunk;
+    let acks = 0;
+    for (;;) {
+      if (buf.length < 2) break;
+      let length = 0;
+      let multiplier = 1;
+      let i = 1;
+      let complete = false;
+      for (; i < 5 && i < buf.length; i++) {
+        const byte = buf[i]!;
+        length += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || buf.length < i + 1 + length) break;
+      const type = buf[0]! >> 4;
+      if (type === 4) acks++;
+      else if (type === 2) this.#onConnack?.(buf[i + 2]!);
+      buf = buf.subarray(i + 1 + length);
+    }
+    this.#rx = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+    if (acks === 0) return;
+    this.#inFlight -= acks;
+    const phase = this.#phase;
+    if (!phase) return;
+    phase.acked += acks;
+    phase.lastAck = Date.now();
+    this.#fill();
+  }
+}
+
+function remainingLength(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return out;
+}
+
+function mqttString(s: string): Buffer {
+  const bytes = Buffer.from(s, 'utf8');
+  const out = Buffer.allocUnsafe(2 + bytes.length);
+  out.writeUInt16BE(bytes.length, 0);
+  bytes.copy(out, 2);
+  return out;
+}
+
+/** CONNECT, MQTT 3.1.1, clean session, keep-alive off (a run is short and the link is local). */
+function connectPacket(clientId: string, username: string, password: string): Buffer {
+  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0xc2, 0x00, 0x00]);
+  const body = Buffer.concat([variable, mqttString(clientId), mqttString(username), mqttString(password)]);
+  return Buffer.concat([Buffer.from([0x10, ...remainingLength(body.length)]), body]);
+}
