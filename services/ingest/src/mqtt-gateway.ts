@@ -56,6 +56,7 @@ export class MqttGateway {
   #handler: ((message: IncomingMessage) => void) | undefined;
   #connected = false;
   #paused = false;
+  #lastAlive = 0;
 
   constructor(private readonly options: MqttGatewayOptions) {}
 
@@ -177,6 +178,13 @@ export class MqttGateway {
 
   #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const receivedAt = Date.now();
+    // mqtt.js only counts PINGRESP and acks as signs of life. When the broker has a deep
+    // queue for us, its PINGRESP waits behind megabytes of PUBLISH packets and mqtt.js would
+    // drop a perfectly healthy connection ("Keepalive timeout") and start redelivery over.
+    if (receivedAt - this.#lastAlive > 1_000) {
+      this.#lastAlive = receivedAt;
+      this.#client?.reschedulePing(true);
+    }
     let entry: PendingAck | undefined;
     if (packet.qos > 0 && packet.messageId !== undefined) {
       entry = { generation: this.#generation, packet: { cmd: 'puback', messageId: packet.messageId }, handled: false };
