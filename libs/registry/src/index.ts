@@ -17,3 +17,4 @@ export {
   NothingToRollBackError,
   RegistryError,
 } from './registry-errors.js';
+export { SHIPPED_MODEL_KINDS, seedShippedModels } from './seed-models.js';

@@ -6,13 +6,12 @@ import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
 import { Inference } from '@premonitor/inference';
-import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModels } from '@premonitor/registry';
 import { Fusion } from '@premonitor/fusion';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import type { PlatformConfig } from './platform-config.js';
-import { SHIPPED_MODEL_KINDS, seedShippedModels } from './seed-models.js';
 
 /** The service account the in-process ingest uses; its password is new at every start. */
 const INGEST_ACCOUNT = 'platform-ingest';

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelRegistry } from '@premonitor/registry';
+import type { ModelRegistry } from './model-registry.js';
 import type { Logger } from '@premonitor/log';
 
-/** The model kinds the platform ships artifacts for (`models/{kind}.onnx` in the repository). */
+/** The model kinds the project ships artifacts for (`models/{kind}.onnx` in the repository). */
 export const SHIPPED_MODEL_KINDS = ['acoustic', 'thermal'] as const;
 
 /**
@@ -11,7 +11,7 @@ export const SHIPPED_MODEL_KINDS = ['acoustic', 'thermal'] as const;
  * clone scores frames with no manual step. Later starts find production models and skip;
  * models trained or promoted since are never replaced.
  */
-export async function seedShippedModels(registry: ModelRegistry, modelsDir: string, logger: Logger): Promise<void> {
+export async function seedShippedModels(registry: ModelRegistry, modelsDir: string, logger: Pick<Logger, 'info' | 'warn'>): Promise<void> {
   for (const kind of SHIPPED_MODEL_KINDS) {
     if (await registry.production(kind)) continue;
     const path = join(modelsDir, `${kind}.onnx`);
