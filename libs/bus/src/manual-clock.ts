@@ -8,7 +8,7 @@ interface Timer {
 
 /**
  * A clock that moves only when told to, for specs: `advance(ms)` fires the due timers in
- * time order. Not exported from the package; specs import it directly.
+ * time order. Exported for the tests of every service that takes a `Clock`.
  */
 export class ManualClock implements Clock {
   #now: number;
