@@ -1,10 +1,24 @@
-import { OnnxAttr, OnnxGraphBuilder, addLogMelFeatures, encodeModelMetadata, logMelFrameCount } from '@premonitor/ml';
+import { OnnxAttr, OnnxGraphBuilder, encodeModelMetadata, logMelFrameCount } from '@premonitor/ml';
 import type { LogMelOptions, ModelMetadata } from '@premonitor/ml';
 import { addFoldedDenseStack } from '../onnx/folded-dense-stack.js';
 import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 import { Int8Initializers } from '../onnx/int8-initializers.js';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
 import type { BandStatistics } from './frame-stacking.js';
+import { addSpectralFrontEnd } from './spectral-front-end.js';
+import { addClipStatistics, addLowBandProfile } from './clip-features.js';
+
+/** The clip-level Gaussians scored beside the frame model (see `clip-features.ts`). */
+export interface ClipModels {
+  /** Whitening of the `2 × mels` clip statistics. */
+  readonly statistics: FoldedDense;
+  /** Whitening of the low-band peak profile. */
+  readonly lowBand: FoldedDense;
+  /** Linear STFT bins 1 … `lowBins` form the low band. */
+  readonly lowBins: number;
+  /** Sorted peaks in the profile. */
+  readonly peaks: number;
+}
 
 /** Everything the acoustic ONNX graph is made of. */
 export interface AcousticGraphSpec {
@@ -18,6 +32,17 @@ export interface AcousticGraphSpec {
   readonly context: number;
   /** The trained network, BatchNorm folded: an autoencoder or one whitening layer. */
   readonly layers: readonly FoldedDense[];
+  /** Clip-level Gaussians whose distances are added to the frame error (Gaussian architecture). */
+  readonly clipModels?: ClipModels;
+  /**
+   * Divisors of the head errors (frame, then statistics and low band when `clipModels`):
+   * `error = Σ headError / divisor`. Set to the median healthy validation error of each
+   * head, so every head contributes ≈ 1 on a healthy clip and the error stays positive.
+   * Default: all 1.
+   */
+  readonly headScales?: readonly number[];
+  /** Also output `head_errors [N, heads]` (unscaled), to fit `headScales`. */
+  readonly exposeHeads?: boolean;
   /**
    * `reconstruction`: error = mean((network(x) − x)²), the autoencoder's. `whitened`: error =
    * mean(network(x)²), the Gaussian model's squared Mahalanobis distance per dimension.
@@ -32,8 +57,9 @@ export interface AcousticGraphSpec {
 /**
  * `pcm [N, S] float32 → score [N], error [N]`: log-mel (STFT in the graph) → per-band
  * standardisation → `context` frames stacked by Slice/Concat → dense network → mean squared
- * reconstruction error (or whitened distance) over all rows of the clip →
- * `sigmoid((error − center) / scale)`.
+ * reconstruction error (or whitened distance) over all rows of the clip, plus (Gaussian
+ * architecture) the whitened distances of the clip statistics and the low-band peak
+ * profile, each divided by its healthy median → `sigmoid((error − center) / scale)`.
  */
 export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   const g = new OnnxGraphBuilder('acoustic_autoencoder');
@@ -41,7 +67,8 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   const frames = logMelFrameCount(spec.samples, spec.logMel);
   const rows = frames - spec.context + 1;
   const pcm = g.addInput('pcm', ['batch', spec.samples]);
-  const logMel = addLogMelFeatures(g, pcm, { ...spec.logMel, inputType: 'float32' });
+  const front = addSpectralFrontEnd(g, pcm, spec.logMel, spec.clipModels?.lowBins ?? 1);
+  const logMel = front.logMel;
   const centred = g.op('Sub', [logMel, g.addInitializer(g.uniqueName('band_mean'), spec.stats.mean, [mels])]);
   const features = g.op('Div', [centred, g.addInitializer(g.uniqueName('band_std'), spec.stats.std, [mels])], {}, 'features');
 
@@ -56,7 +83,22 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   const out = addFoldedDenseStack(g, stacked, spec.layers, int8);
   const diff = spec.errorHead === 'reconstruction' ? g.op('Sub', [out, stacked]) : out;
   const squared = g.op('Mul', [diff, diff]);
-  g.addNode('ReduceMean', [squared], ['error'], { axes: OnnxAttr.ints([1, 2]), keepdims: OnnxAttr.int(0) });
+  const heads = [g.op('ReduceMean', [squared], { axes: OnnxAttr.ints([1, 2]), keepdims: OnnxAttr.int(0) }, 'frame_error')];
+  if (spec.clipModels) {
+    const { statistics, lowBand, peaks } = spec.clipModels;
+    // Float32 even in the INT8 variant: their inputs are raw dB (large offsets cancelled by
+    // the bias), where per-column INT8 weights moved the clip error by ~25 %.
+    heads.push(whitenedDistance(g, addClipStatistics(g, logMel), statistics, 'statistics_error'));
+    heads.push(whitenedDistance(g, addLowBandProfile(g, front.lowBandDb, peaks), lowBand, 'low_band_error'));
+  }
+  const scales = spec.headScales ?? heads.map(() => 1);
+  const terms = heads.map((h, i) => g.op('Div', [h, g.addInitializer(g.uniqueName('head_scale'), new Float32Array([scales[i] ?? 1]), [])]));
+  if (terms.length === 1) g.addNode('Identity', terms, ['error']);
+  else g.addNode('Sum', terms, ['error']);
+  if (spec.exposeHeads) {
+    const axis = g.addInt64Initializer(g.uniqueName('head_axis'), [1]);
+    g.addNode('Concat', heads.map((h) => g.op('Unsqueeze', [h, axis])), ['head_errors'], { axis: OnnxAttr.int(1) });
+  }
   const logit = g.op('Div', [
     g.op('Sub', ['error', g.addInitializer(g.uniqueName('center'), new Float32Array([spec.calibration.center]), [])]),
     g.addInitializer(g.uniqueName('scale'), new Float32Array([spec.calibration.scale]), []),
@@ -64,9 +106,16 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   g.addNode('Sigmoid', [logit], ['score']);
   g.addOutput('score', ['batch']);
   g.addOutput('error', ['batch']);
+  if (spec.exposeHeads) g.addOutput('head_errors', ['batch', heads.length]);
   const bytes = g.toModelBytes({
-    docString: 'Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768) → score [N] (calibrated probability), error [N] (raw reconstruction error).',
+    docString: 'Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768) → score [N] (calibrated probability), error [N] (raw clip error: frame distance or reconstruction error, plus clip-level distances, each over its healthy median).',
     metadata: encodeModelMetadata(spec.metadata),
   });
   return int8 ? int8.appendTo(bytes) : bytes;
+}
+
+/** `mean(((x·M + b))²)` over the last axis: the squared Mahalanobis distance per dimension. */
+function whitenedDistance(g: OnnxGraphBuilder, x: string, whitening: FoldedDense, name: string): string {
+  const z = addFoldedDenseStack(g, x, [whitening]);
+  return g.op('ReduceMean', [g.op('Mul', [z, z])], { axes: OnnxAttr.ints([-1]), keepdims: OnnxAttr.int(0) }, name);
 }

@@ -16,6 +16,8 @@ export interface AcousticReportInput {
   readonly version: string;
   readonly fingerprint: string;
   readonly calibration: LogisticCalibration;
+  /** Divisors of the head errors (frame, clip statistics, low band), if the model has several heads. */
+  readonly headScales?: readonly number[];
   /** Seconds from start to a calibrated model (data, features, fit, calibration). */
   readonly trainS: number;
   /** Seconds in `model.fit`. */
@@ -62,13 +64,17 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
     },
     model_spec: {
       architecture: plan.architecture,
-      features: `log-mel ${plan.nMels} bands (n_fft ${plan.nFft}, hop 512) in graph, per-band standardisation, ${plan.context} frames stacked`,
+      features: plan.architecture === 'gaussian'
+        ? `one STFT (n_fft ${plan.nFft}, hop 512) in graph → log-mel ${plan.nMels} bands (per-band standardisation, ${plan.context} frames stacked) and linear bins 1–${plan.lowBins} in dB`
+        : `log-mel ${plan.nMels} bands (n_fft ${plan.nFft}, hop 512) in graph, per-band standardisation, ${plan.context} frames stacked`,
       network: plan.architecture === 'gaussian'
-        ? `Gaussian over ${plan.context * plan.nMels}-d rows (shrinkage ${plan.shrinkage}), whitening MatMul in graph`
+        ? `three Gaussians (shrinkage ${plan.shrinkage}), whitening MatMuls in graph: frames (${plan.context * plan.nMels}-d stacked rows), clip statistics (${2 * plan.nMels}-d per-band mean and std over time), low-band peak profile (${plan.lowBandPeaks} largest bins of the clip's mean low-band dB spectrum, minus its mean, sorted by TopK)`
         : `dense autoencoder ${[plan.context * plan.nMels, ...plan.autoencoder.hidden, plan.autoencoder.bottleneck, ...[...plan.autoencoder.hidden].reverse(), plan.context * plan.nMels].join('-')}, ${plan.autoencoder.epochs} epochs`,
-      score: plan.architecture === 'gaussian' ? 'sigmoid((mean squared Mahalanobis distance per dimension − center) / scale)' : 'sigmoid((mean squared reconstruction error − center) / scale)',
+      score: plan.architecture === 'gaussian'
+        ? 'error = Σ over the three heads of (squared Mahalanobis distance per dimension / its median on healthy validation clips); score = sigmoid((error − center) / scale)' : 'sigmoid((mean squared reconstruction error − center) / scale)',
     },
     calibration: input.calibration,
+    ...(input.headScales ? { head_scales: { frame: input.headScales[0], clip_statistics: input.headScales[1], low_band: input.headScales[2] } } : {}),
     threshold: 0.5,
     training: { train_s: round1(input.trainS), fit_s: round1(input.fitS) },
     validation_tuning_kinds: { auc: validation.auc, pauc: validation.pauc },

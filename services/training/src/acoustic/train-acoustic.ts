@@ -3,7 +3,9 @@ import type { ModelMetadata } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
 import { renderAcousticSplit, acousticSplitSize } from './acoustic-corpus.js';
 import type { AcousticClip, AcousticSplit } from './acoustic-corpus.js';
-import { LogMelExtractor } from './log-mel-extractor.js';
+import { SpectralExtractor } from './spectral-extractor.js';
+import { clipStatistics, lowBandProfile } from './clip-features.js';
+import type { ClipModels } from './acoustic-graph.js';
 import { bandStatistics, stackFrames } from './frame-stacking.js';
 import { trainDenseAutoencoder } from './dense-autoencoder.js';
 import { buildAcousticModel } from './acoustic-graph.js';
@@ -17,6 +19,7 @@ import { buildAcousticReport } from './acoustic-report.js';
 import { foldDenseStack } from '../onnx/folded-dense-stack.js';
 import { OnnxScorer } from '../onnx/onnx-scorer.js';
 import { fitLogisticCalibration } from '../evaluation/logistic-calibration.js';
+import { quantile } from '../evaluation/roc.js';
 import type { EvaluatedExample } from '../evaluation/group-metrics.js';
 import { dataFingerprint, versionFromTime } from '../training-data.js';
 import { formatEpoch, timed } from '../training-progress.js';
@@ -48,10 +51,11 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test });
   const version = versionFromTime(options.now);
 
-  const extractor = await LogMelExtractor.create(samples, logMel);
+  const extractor = await SpectralExtractor.create(samples, logMel, plan.lowBins);
   const train = await timed(log, `generating ${acousticSplitSize(plan.train)} healthy training clips`, () => collect(plan.train, plan.seed));
-  const trainFeatures = await timed(log, 'log-mel features (onnxruntime)', () => extractor.extract(train.map((c) => c.samples)));
+  const spectra = await timed(log, 'log-mel and low-band features (onnxruntime)', () => extractor.extract(train.map((c) => c.samples)));
   await extractor.close();
+  const trainFeatures = spectra.map((s) => s.logMel);
   const stats = bandStatistics(trainFeatures, plan.nMels);
   const rows = concatRows(trainFeatures.map((f) => stackFrames(f, plan.nMels, plan.context, stats, plan.rowStride)));
   const inputDim = plan.context * plan.nMels;
@@ -60,13 +64,22 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const layers = plan.architecture === 'gaussian'
     ? await timed(log, `fitting a Gaussian over ${rows.length / inputDim} rows of ${inputDim} features`, async () => [fitGaussianWhitening(rows, inputDim, { shrinkage: plan.shrinkage })])
     : await trainAutoencoder(rows, inputDim, plan, log);
+  const clipModels: ClipModels | undefined = plan.architecture === 'gaussian'
+    ? await timed(log, `fitting clip-level Gaussians (${2 * plan.nMels}-d band statistics, ${plan.lowBandPeaks}-peak low-band profile) on ${spectra.length} clips`, async () => ({
+        statistics: fitGaussianWhitening(concatRows(spectra.map((s) => clipStatistics(s.logMel, plan.nMels))), 2 * plan.nMels, { shrinkage: plan.shrinkage }),
+        lowBand: fitGaussianWhitening(concatRows(spectra.map((s) => lowBandProfile(s.lowBandDb, plan.lowBins, plan.lowBandPeaks))), plan.lowBandPeaks, { shrinkage: plan.shrinkage }),
+        lowBins: plan.lowBins,
+        peaks: plan.lowBandPeaks,
+      }))
+    : undefined;
   const fitS = (performance.now() - fitStarted) / 1000;
 
   const validation = await timed(log, `generating ${acousticSplitSize(plan.validation)} validation clips`, () => collect(plan.validation, plan.seed));
   const test = await timed(log, `generating ${acousticSplitSize(plan.test)} held-out test clips`, () => collect(plan.test, plan.seed));
 
-  const spec = (metadata: ModelMetadata, calibration = { method: 'logistic' as const, center: 0, scale: 1, normalQuantile: plan.normalQuantile }, int8 = false): AcousticGraphSpec =>
-    ({ samples, logMel, stats, context: plan.context, layers, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8 });
+  let headScales: number[] | undefined;
+  const spec = (metadata: ModelMetadata, calibration = { method: 'logistic' as const, center: 0, scale: 1, normalQuantile: plan.normalQuantile }, int8 = false, exposeHeads = false): AcousticGraphSpec =>
+    ({ samples, logMel, stats, context: plan.context, layers, clipModels, headScales, exposeHeads, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8 });
   const baseMeta: ModelMetadata = {
     kind: 'acoustic',
     version,
@@ -75,10 +88,17 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
     frameShape: [samples],
     trainingDataFingerprint: fingerprint,
   };
-  const uncalibrated = await OnnxScorer.create(buildAcousticModel(spec(baseMeta)), 'pcm', [samples]);
-  const validationOut = await uncalibrated.run(validation.map((c) => c.samples));
-  await uncalibrated.close();
-  const validationExamples = validation.map((c, i) => toExample(c, validationOut.error[i]!, 0));
+  const probe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta, undefined, false, true)), 'pcm', [samples]);
+  const probeOut = await probe.run(validation.map((c) => c.samples));
+  await probe.close();
+  // Each head is divided by its median on healthy validation machines, so the heads weigh
+  // equally in the sum (weights tuned on validation faults gained < 0.01 AUC: not worth it).
+  const healthy = validation.map((c, i) => (c.anomaly ? -1 : i)).filter((i) => i >= 0);
+  const headErrors = probeOut.extra['head_errors']!;
+  const headCount = headErrors.length / validation.length;
+  headScales = Array.from({ length: headCount }, (_, h) => quantile(healthy.map((i) => headErrors[i * headCount + h]!), 0.5));
+  const validationError = (i: number): number => headScales!.reduce((sum, scale, h) => sum + headErrors[i * headCount + h]! / scale, 0);
+  const validationExamples = validation.map((c, i) => toExample(c, validationError(i), 0));
   // Healthy validation machines only: faults never move the threshold.
   const calibration = fitLogisticCalibration(validationExamples.filter((e) => !e.anomalous).map((e) => e.error), plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
@@ -88,7 +108,7 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const floatRun = await timed(log, `evaluating the float32 model on ${test.length} held-out clips`, () => evaluate(buildAcousticModel(spec(provisional, calibration))));
   const int8Run = await timed(log, 'evaluating the INT8 model', () => evaluate(buildAcousticModel(spec(provisional, calibration, true))));
 
-  const report = buildAcousticReport({ plan, version, fingerprint, calibration, trainS, fitS, test: floatRun.examples, validation: validationExamples, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS });
+  const report = buildAcousticReport({ plan, version, fingerprint, calibration, headScales, trainS, fitS, test: floatRun.examples, validation: validationExamples, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS });
   const metadata: ModelMetadata = { ...provisional, metrics: report.flatMetrics };
   const bytes = buildAcousticModel(spec(metadata, calibration));
   const int8Bytes = buildAcousticModel(spec({ ...metadata, version: `${version}-int8` }, calibration, true));

@@ -4,6 +4,8 @@ import * as ort from 'onnxruntime-node';
 export interface ModelOutputs {
   readonly score: Float32Array;
   readonly error: Float32Array;
+  /** Any further outputs (e.g. a probe model's `head_errors`), concatenated over batches. */
+  readonly extra: Readonly<Record<string, Float32Array>>;
 }
 
 /**
@@ -32,6 +34,7 @@ export class OnnxScorer {
     const per = this.#itemShape.reduce((a, b) => a * b, 1);
     const score = new Float32Array(items.length);
     const error = new Float32Array(items.length);
+    const extra: Record<string, number[]> = {};
     for (let start = 0; start < items.length; start += batchSize) {
       const batch = items.slice(start, start + batchSize);
       const data = new Float32Array(batch.length * per);
@@ -39,8 +42,11 @@ export class OnnxScorer {
       const out = await this.#session.run({ [this.#inputName]: new ort.Tensor('float32', data, [batch.length, ...this.#itemShape]) });
       score.set(out['score']!.data as Float32Array, start);
       error.set(out['error']!.data as Float32Array, start);
+      for (const [name, tensor] of Object.entries(out)) {
+        if (name !== 'score' && name !== 'error') (extra[name] ??= []).push(...(tensor.data as Float32Array));
+      }
     }
-    return { score, error };
+    return { score, error, extra: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, Float32Array.from(v)])) };
   }
 
   /** Median milliseconds to score one item alone (batch 1), after a warm-up. */
