@@ -137,22 +137,18 @@ export class ForecastService {
     }
     const series = alignSeries(points, { maxGapSteps: options.maxGapSteps, targetKey: inputKeys[0]! });
     const trained = await trainForecaster(series, inputKeys, options, () => this.deps.clock.now());
-    try {
-      const now = this.deps.clock.now();
-      // Unique within kind `forecast` (the table's constraint): time plus a digest of the pair.
-      const version = `fc-${now.toString(36)}-${createHash('sha256').update(`${deviceId}:${inputKeys[0]}`).digest('hex').slice(0, 8)}`;
-      const bytes = exportForecasterToOnnx(trained.model, trained.spec, version);
-      const record = await this.deps.store.save({ deviceId, sensorKey: inputKeys[0]!, version, bytes, spec: trained.spec, metrics: trained.metrics });
-      const forecaster = await OnnxForecaster.load(bytes, trained.spec);
-      const scope = forecastScope(deviceId, inputKeys[0]!);
-      const previous = this.#models.get(scope);
-      this.#models.set(scope, { record, forecaster });
-      await previous?.forecaster.release();
-      this.deps.logger.info({ scope, version, valMae: trained.metrics.valMae, seconds: trained.metrics.trainSeconds }, 'forecaster trained');
-      return record;
-    } finally {
-      trained.model.dispose();
-    }
+    const now = this.deps.clock.now();
+    // Unique within kind `forecast` (the table's constraint): time plus a digest of the pair.
+    const version = `fc-${now.toString(36)}-${createHash('sha256').update(`${deviceId}:${inputKeys[0]}`).digest('hex').slice(0, 8)}`;
+    const bytes = exportForecasterToOnnx(trained.model, trained.spec, version);
+    const record = await this.deps.store.save({ deviceId, sensorKey: inputKeys[0]!, version, bytes, spec: trained.spec, metrics: trained.metrics });
+    const forecaster = await OnnxForecaster.load(bytes, trained.spec);
+    const scope = forecastScope(deviceId, inputKeys[0]!);
+    const previous = this.#models.get(scope);
+    this.#models.set(scope, { record, forecaster });
+    await previous?.forecaster.release();
+    this.deps.logger.info({ scope, version, valMae: trained.metrics.valMae, seconds: trained.metrics.trainSeconds }, 'forecaster trained');
+    return record;
   }
 
   /** Limits of a pair: configured for the device, for the sensor on every device, or the model's default. */

@@ -27,6 +27,12 @@ export interface ForecasterSpec {
   readonly intervalLevel: number;
   /** Interval half-width per step, in the target's units (conformal on validation). */
   readonly halfWidths: readonly number[];
+  /**
+   * When present, the intervals scale with the input window instead: half-width of step h
+   * = `localHalfWidths[h]` × {@link localScale} of the window. Chosen on validation when it
+   * tracks changing volatility better than the fixed {@link halfWidths}.
+   */
+  readonly localHalfWidths?: readonly number[];
   /** Limits used when none are configured: training mean ± k·std. */
   readonly defaultLimits: { readonly low: number; readonly high: number };
 }
@@ -43,6 +49,7 @@ export const forecasterSpecSchema = z.object({
   scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
   intervalLevel: z.number().gt(0).lt(1),
   halfWidths: z.array(z.number()),
+  localHalfWidths: z.array(z.number()).optional(),
   defaultLimits: z.object({ low: z.number(), high: z.number() }),
 });
 
@@ -92,4 +99,15 @@ export function writeInputWindow(
  */
 export function outputToValue(spec: ForecasterSpec, lastValue: number, output: number): number {
   return lastValue + output * spec.scaler.std[0]!;
+}
+
+/**
+ * The target's recent volatility at grid index `end`: mean absolute step-to-step change over
+ * the input window, plus 1 % of the training std so a flat window still gets an interval.
+ * NaN when a value is missing.
+ */
+export function localScale(spec: Pick<ForecasterSpec, 'sequenceLength' | 'scaler'>, target: ArrayLike<number>, end: number): number {
+  let sum = 0;
+  for (let i = end - spec.sequenceLength + 2; i <= end; i++) sum += Math.abs(target[i]! - target[i - 1]!);
+  return sum / (spec.sequenceLength - 1) + 0.01 * spec.scaler.std[0]!;
 }

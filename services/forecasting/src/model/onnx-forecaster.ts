@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { describeLayersModel, exportModelToOnnx } from '@premonitor/ml';
-import type { LayersModel } from '@tensorflow/tfjs';
-import { featureCount, outputToValue, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
+import { exportModelToOnnx } from '@premonitor/ml';
+import type { LstmNetwork } from './lstm-network.js';
+import { featureCount, localScale, outputToValue, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
 
 /** One forecast step in the target's units. */
 export interface ForecastPoint {
@@ -14,9 +14,9 @@ export interface ForecastPoint {
   readonly upper: number;
 }
 
-/** Exports a trained forecaster's tfjs model to ONNX (LSTM op), input `[batch, seq, features]`. */
-export function exportForecasterToOnnx(model: LayersModel, spec: ForecasterSpec, version: string): Uint8Array {
-  return exportModelToOnnx(describeLayersModel(model), {
+/** Exports a trained forecaster's network to ONNX (LSTM op), input `[batch, seq, features]`. */
+export function exportForecasterToOnnx(model: LstmNetwork, spec: ForecasterSpec, version: string): Uint8Array {
+  return exportModelToOnnx(model.toDescription(), {
     metadata: {
       kind: 'forecast',
       version,
@@ -78,9 +78,11 @@ export class OnnxForecaster {
       if (!ok[i]) return undefined;
       const row = k++;
       const last = columns[0]![o]!;
+      const scale = spec.localHalfWidths ? localScale(spec, columns[0]!, o) : 1;
+      const halves = spec.localHalfWidths ?? spec.halfWidths;
       return Array.from({ length: spec.horizon }, (_, h) => {
         const predicted = outputToValue(spec, last, out[row * spec.horizon + h]!);
-        const half = spec.halfWidths[h] ?? 0;
+        const half = (halves[h] ?? 0) * scale;
         return {
           step: h + 1,
           targetTime: start + (o + h + 1) * spec.stepMs,

@@ -1,10 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '@premonitor/ml/data';
 import { InsufficientHistoryError } from '../errors.js';
 import type { AlignedSeries } from '../series/align-series.js';
 import { fitScaler } from '../series/scaler.js';
-import { featureCount, type ForecasterSpec } from './forecaster-spec.js';
+import { featureCount, localScale, type ForecasterSpec } from './forecaster-spec.js';
 import { calibrateHalfWidths, heldOutCoverage } from './intervals.js';
 import { buildWindows, splitByTime, usableOrigins } from './training-windows.js';
+import { fitLstm } from './fit-lstm.js';
+import { LstmNetwork } from './lstm-network.js';
 
 /** Hyper-parameters of one training run. */
 export interface TrainOptions {
@@ -57,14 +59,16 @@ export interface ForecastMetrics {
   readonly intervalCoverage: number;
   readonly epochsRun: number;
   readonly bestEpoch: number;
+  /** Per step, the factor the network's change was shrunk by toward persistence (1: none). */
+  readonly shrinkage: readonly number[];
   readonly trainWindows: number;
   readonly validationWindows: number;
   readonly trainSeconds: number;
 }
 
-/** A trained tfjs model with what it needs to be exported and used. */
+/** A trained network with what it needs to be exported and used. */
 export interface TrainedForecaster {
-  readonly model: tf.LayersModel;
+  readonly model: LstmNetwork;
   readonly spec: ForecasterSpec;
   readonly metrics: ForecastMetrics;
 }
@@ -119,41 +123,20 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   const tr = buildWindows(spec, series.columns, series.start, train);
   const va = buildWindows(spec, series.columns, series.start, validation);
 
-  const model = buildModel(f, options);
-  const xs = tf.tensor3d(tr.x, [train.length, spec.sequenceLength, f]);
-  const ys = tf.tensor2d(tr.y, [train.length, spec.horizon]);
-  const xv = tf.tensor3d(va.x, [validation.length, spec.sequenceLength, f]);
-  const yv = tf.tensor2d(va.y, [validation.length, spec.horizon]);
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as tf.Tensor[] };
-  let epochsRun = 0;
-  try {
-    await model.fit(xs, ys, {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      shuffle: true,
-      validationData: [xv, yv],
-      verbose: 0,
-      callbacks: {
-        onEpochEnd: async (epoch, logs) => {
-          epochsRun = epoch + 1;
-          const loss = logs?.['val_loss'] ?? Number.POSITIVE_INFINITY;
-          if (loss < best.loss) {
-            best.weights.forEach((w) => w.dispose());
-            best = { loss, epoch: epoch + 1, weights: model.getWeights().map((w) => w.clone()) };
-          } else if (epoch + 1 - best.epoch >= options.patience) {
-            model.stopTraining = true;
-          }
-        },
-      },
-    });
-    if (best.weights.length > 0) model.setWeights(best.weights);
-  } finally {
-    best.weights.forEach((w) => w.dispose());
-    tf.dispose([xs, ys, xv, yv]);
-  }
+  const random = new SeededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const model = LstmNetwork.initialise({ sequenceLength: spec.sequenceLength, features: f, units: options.units, horizon: spec.horizon }, random);
+  const fit = await fitLstm(model, { x: tr.x, y: tr.y, count: train.length }, { x: va.x, y: va.y, count: validation.length }, {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    patience: options.patience,
+    random,
+  });
 
   // Residuals in target units: the scaled change times std.
-  const predicted = tf.tidy(() => (model.predict(tf.tensor3d(va.x, [validation.length, spec.sequenceLength, f])) as tf.Tensor).dataSync());
+  const shrinkage = chooseShrinkage(model.predict(va.x, validation.length), va.y, spec.horizon);
+  model.scaleOutputs(shrinkage);
+  const predicted = model.predict(va.x, validation.length);
   const std = scaler.std[0]!;
   const residuals: number[][] = Array.from({ length: spec.horizon }, () => []);
   let absPersist = 0;
@@ -163,41 +146,51 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   }
   const maePerStep = residuals.map((r) => mean(r.map(Math.abs)));
   const all = residuals.flat();
+  // Intervals: fixed conformal half-widths, or residuals normalised by the window's local
+  // volatility (locally adaptive conformal); whichever holds its nominal level better on the
+  // later half of validation when calibrated on the earlier half.
   const halfWidths = calibrateHalfWidths(residuals, options.intervalLevel);
+  const scales = validation.map((o) => localScale(spec, series.columns[0]!, o));
+  const normalised = residuals.map((r) => r.map((e, w) => e / scales[w]!));
+  const fixedCoverage = heldOutCoverage(residuals, options.intervalLevel);
+  const localCoverage = heldOutCoverage(normalised, options.intervalLevel);
+  const useLocal = Math.abs(localCoverage - options.intervalLevel) < Math.abs(fixedCoverage - options.intervalLevel);
+  const localHalfWidths = useLocal ? calibrateHalfWidths(normalised, options.intervalLevel) : undefined;
   const metrics: ForecastMetrics = {
     valMae: mean(all.map(Math.abs)),
     valRmse: Math.sqrt(mean(all.map((e) => e * e))),
     valMaeAtHorizon: maePerStep[spec.horizon - 1]!,
     valMaePerStep: maePerStep,
     persistenceMaeAtHorizon: absPersist / validation.length,
-    intervalCoverage: heldOutCoverage(residuals, options.intervalLevel),
-    epochsRun,
-    bestEpoch: best.epoch,
+    intervalCoverage: useLocal ? localCoverage : fixedCoverage,
+    epochsRun: fit.epochsRun,
+    bestEpoch: fit.bestEpoch,
+    shrinkage,
     trainWindows: train.length,
     validationWindows: validation.length,
     trainSeconds: (now() - started) / 1000,
   };
-  return { model, spec: { ...spec, halfWidths }, metrics };
+  return { model, spec: { ...spec, halfWidths, ...(localHalfWidths ? { localHalfWidths } : {}) }, metrics };
 }
 
-function buildModel(features: number, options: TrainOptions): tf.LayersModel {
-  const seed = options.seed;
-  const model = tf.sequential({
-    layers: [
-      tf.layers.lstm({
-        inputShape: [options.sequenceLength, features],
-        units: options.units,
-        // tfjs defaults to hardSigmoid; sigmoid is the standard LSTM gate and exports as ONNX Sigmoid.
-        recurrentActivation: 'sigmoid',
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
-        recurrentInitializer: tf.initializers.orthogonal({ seed: seed === undefined ? undefined : seed + 1 }),
-      }),
-      tf.layers.dense({ units: options.horizon, kernelInitializer: tf.initializers.glorotUniform({ seed: seed === undefined ? undefined : seed + 2 }) }),
-    ],
+/**
+ * Shrinkage toward persistence, per step: the factor in 0, 0.05, …, 1 by which scaling the
+ * predicted change gives the lowest validation MAE. On random-walk-like series the network's
+ * changes are mostly noise and the factor goes to 0 (persistence, near optimal there); where
+ * the network has learned something it stays near 1. Chosen on validation, never on test.
+ */
+function chooseShrinkage(predicted: ArrayLike<number>, actual: ArrayLike<number>, horizon: number): number[] {
+  const count = actual.length / horizon;
+  return Array.from({ length: horizon }, (_, h) => {
+    let best = { factor: 1, mae: Number.POSITIVE_INFINITY };
+    for (let step = 20; step >= 0; step--) {
+      const factor = step / 20;
+      let sum = 0;
+      for (let w = 0; w < count; w++) sum += Math.abs(actual[w * horizon + h]! - factor * predicted[w * horizon + h]!);
+      if (sum < best.mae) best = { factor, mae: sum };
+    }
+    return best.factor;
   });
-  // MAE loss: the figure we are judged on, and robust to the spikes of real sensor data.
-  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'meanAbsoluteError' });
-  return model;
 }
 
 function mean(xs: readonly number[]): number {

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '@premonitor/ml/data';
+import { alignSeries } from '../series/align-series.js';
+import { DEFAULT_TRAIN_OPTIONS, trainForecaster } from './train-forecaster.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const STEP = 600_000;
+
+test('on a random walk the forecaster falls back toward persistence instead of losing to it', async () => {
+  const random = new SeededRandom(11);
+  let level = 20;
+  const walk = Array.from({ length: 700 }, (_, i) => ({ time: T0 + i * STEP, value: (level += random.gaussian(0, 1)) }));
+  const trained = await trainForecaster(alignSeries([walk], { maxGapSteps: 3, targetKey: 'walk' }), ['walk'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 4, units: 8, seed: 2, calendar: false });
+  const m = trained.metrics;
+  assert.ok(m.valMaeAtHorizon <= m.persistenceMaeAtHorizon * (1 + 1e-9), `${m.valMaeAtHorizon} vs persistence ${m.persistenceMaeAtHorizon}`);
+  assert.ok(m.shrinkage.every((a) => a >= 0 && a <= 1));
+});
+
+test('on a daily cycle the forecaster beats persistence clearly and keeps its forecast unshrunk', async () => {
+  const random = new SeededRandom(5);
+  const cycle = Array.from({ length: 900 }, (_, i) => ({ time: T0 + i * STEP, value: 50 + 5 * Math.sin((2 * Math.PI * i) / 144) + random.gaussian(0, 0.2) }));
+  const trained = await trainForecaster(alignSeries([cycle], { maxGapSteps: 3, targetKey: 'cycle' }), ['cycle'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 15, units: 16, seed: 1 });
+  const m = trained.metrics;
+  assert.ok(m.valMaeAtHorizon < 0.5 * m.persistenceMaeAtHorizon, `${m.valMaeAtHorizon} vs persistence ${m.persistenceMaeAtHorizon}`);
+  assert.ok(m.shrinkage[11]! >= 0.8, `shrinkage at the horizon ${m.shrinkage[11]}`);
+  assert.ok(m.intervalCoverage > 0.75, `held-out coverage ${m.intervalCoverage}`);
+});
