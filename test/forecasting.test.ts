@@ -45,7 +45,6 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     driftWindows: 12,
     modelDir,
     forecastIntervalMs: 0,
-    tfjsBackend: 'wasm',
   });
 
   async function boot(): Promise<void> {

@@ -46,7 +46,6 @@ export const forecastingConfigShape = {
       }
     })
     .pipe(limitsSchema),
-  TFJS_BACKEND: envEnum(['wasm', 'cpu'], 'wasm'),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };
 
@@ -73,6 +72,5 @@ export function settingsFromConfig(c: ForecastingConfig): ForecastingSettings {
     driftWindows: 24,
     modelDir: c.FORECAST_MODEL_DIR,
     forecastIntervalMs: c.FORECAST_INTERVAL_MINUTES * 60_000,
-    tfjsBackend: c.TFJS_BACKEND,
   });
 }

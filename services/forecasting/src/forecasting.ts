@@ -6,7 +6,6 @@ import { realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
-import { useTfjsBackend, type TfjsBackendName } from '@premonitor/ml/training';
 import { createLstmApi } from './api/lstm-api.js';
 import { ForecastCycle, type ForecastCycleSettings } from './forecast-cycle.js';
 import { ForecastRepository } from './forecast-repository.js';
@@ -22,7 +21,6 @@ export interface ForecastingSettings extends ForecastServiceSettings, ForecastCy
   readonly modelDir: string;
   /** Forecast every model this often; 0 disables the schedule. */
   readonly forecastIntervalMs: number;
-  readonly tfjsBackend: TfjsBackendName;
 }
 
 /** Collaborators; `clock` and `store` default to the real clock and the table-plus-folder store. */
@@ -67,7 +65,6 @@ export class Forecasting {
       {
         status: () => ({
           started: this.#started,
-          tfjs_backend: settings.tfjsBackend,
           forecast_interval_minutes: settings.forecastIntervalMs / 60_000,
           retrain_after_hours: settings.retrainAfterMs / 3_600_000,
           last_cycle_at: this.cycle.lastRun === undefined ? null : new Date(this.cycle.lastRun).toISOString(),
@@ -82,9 +79,8 @@ export class Forecasting {
     ];
   }
 
-  /** Selects the tfjs backend, loads the stored models, starts the schedule. */
+  /** Loads the stored models, starts the schedule. */
   async start(): Promise<void> {
-    await useTfjsBackend(this.settings.tfjsBackend);
     await this.service.start();
     this.#scheduler?.start();
     this.#started = true;
