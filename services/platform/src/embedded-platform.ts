@@ -8,6 +8,8 @@ import { Ingest } from '@premonitor/ingest';
 import { Inference } from '@premonitor/inference';
 import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModels } from '@premonitor/registry';
 import { Fusion } from '@premonitor/fusion';
+import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
+import { loadConfig } from '@premonitor/config';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
@@ -44,6 +46,7 @@ export class EmbeddedPlatform {
   #ingest: Ingest | undefined;
   #fusion: Fusion | undefined;
   #notifier: Notifier | undefined;
+  #forecasting: Forecasting | undefined;
   #inference: Inference[] = [];
   #http: HttpServer | undefined;
   #simulator: Simulator | undefined;
@@ -138,6 +141,15 @@ export class EmbeddedPlatform {
         },
         { db, bus, logger: logger.child({ component: 'fusion' }), registry },
       ));
+      const forecasting = (this.#forecasting = new Forecasting(
+        forecastingSettings(
+          loadConfig(forecastingConfigShape, {
+            FORECAST_MODEL_DIR: join(dataDir, 'forecast-models'),
+            FORECAST_INTERVAL_MINUTES: String(config.FORECAST_INTERVAL_MINUTES),
+          }),
+        ),
+        { db, bus, logger: logger.child({ component: 'forecasting' }), registry },
+      ));
       // Without a routing file there is nobody to notify: alerts are kept, nothing is sent.
       const notifier = (this.#notifier = config.NOTIFIER_CONFIG_FILE
         ? new Notifier({ routing: await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE) }, { db, bus, logger: logger.child({ component: 'notifier' }), registry })
@@ -145,12 +157,13 @@ export class EmbeddedPlatform {
       const http = (this.#http = new HttpServer({
         logger,
         registry,
-        readiness: [...ingest.readiness, ...fusion.readiness, ...inference.flatMap((i, n) => i.readiness.map((c) => ({ ...c, name: `${SHIPPED_MODEL_KINDS[n]}-${c.name}` }))), ...(notifier?.readiness ?? []), { name: 'broker', check: () => this.#broker !== undefined }],
+        readiness: [...ingest.readiness, ...fusion.readiness, ...inference.flatMap((i, n) => i.readiness.map((c) => ({ ...c, name: `${SHIPPED_MODEL_KINDS[n]}-${c.name}` }))), ...(notifier?.readiness ?? []), ...forecasting.readiness.map((c) => ({ ...c, name: `forecasting-${c.name}` })), { name: 'broker', check: () => this.#broker !== undefined }],
         routers: [
           { path: '/api/v1', router: ingest.router },
           { path: '/api/v1', router: fusion.router },
           ...inference.map((i) => ({ path: '/api/v1', router: i.router })),
           ...(notifier ? [{ path: '/api/v1', router: notifier.router }] : []),
+          { path: '/api/v1/lstm', router: forecasting.router },
         ],
         portSetting: 'HTTP_PORT',
       }));
@@ -158,6 +171,7 @@ export class EmbeddedPlatform {
       for (const i of inference) await i.start();
       await fusion.start();
       await notifier?.start();
+      await forecasting.start();
       await ingest.start();
 
       if (config.SIM_DEVICES > 0) {
@@ -217,17 +231,19 @@ export class EmbeddedPlatform {
     const inference = this.#inference;
     this.#inference = [];
     const notifier = this.#notifier;
+    const forecasting = this.#forecasting;
     const http = this.#http;
     const broker = this.#broker;
     const bus = this.#bus;
     const db = this.#db;
-    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#http = this.#broker = this.#bus = this.#db = undefined;
+    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#forecasting = this.#http = this.#broker = this.#bus = this.#db = undefined;
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['simulator', simulator && (() => simulator.stop())],
       ['ingest', ingest && (() => ingest.stop())],
       ...inference.map((i): [string, () => Promise<void>] => ['inference', () => i.stop()]),
       ['fusion', fusion && (() => fusion.stop())],
       ['notifier', notifier && (() => notifier.stop())],
+      ['forecasting', forecasting && (() => forecasting.stop())],
       ['http', http && (() => http.stop())],
       ['broker', broker && (() => broker.stop())],
       ['bus', bus && (() => bus.stop())],

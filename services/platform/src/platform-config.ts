@@ -34,6 +34,8 @@ export const platformConfigShape = {
   FUSION_RULES_FILE: z.string().min(1).optional(),
   /** Notification channels and routes (JSON, see services/notifier/README.md); none when unset. */
   NOTIFIER_CONFIG_FILE: z.string().min(1).optional(),
+  /** Forecast every trained sensor model this often, minutes (0 = only on request). */
+  FORECAST_INTERVAL_MINUTES: envInt(15, 0, 24 * 60),
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
