@@ -37,6 +37,8 @@ export const statusMessage = z.strictObject({
   queueDepth: z.number().int().nonnegative().optional(),
   dropped: z.number().int().nonnegative().optional(),
   sources: z.record(z.string().max(64), sourceStatus).optional(),
+  /** Last refused model update per kind (size, sha256, contract); the previous model keeps running. */
+  modelErrors: z.record(z.string().max(32), z.string().max(500)).optional(),
 });
 export type StatusMessage = z.infer<typeof statusMessage>;
 

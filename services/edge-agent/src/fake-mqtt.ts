@@ -21,9 +21,11 @@ export class FakeMqtt {
   /** When false, sessions never connect. */
   accept = true;
   #unacked: Array<() => void> = [];
+  readonly #events: MqttSessionEvents[] = [];
 
   readonly connector: MqttConnector = (options: MqttSessionOptions, events: MqttSessionEvents) => {
     this.sessions.push(options);
+    this.#events.push(events);
     let connected = false;
     if (this.accept) {
       queueMicrotask(() => {
@@ -50,6 +52,12 @@ export class FakeMqtt {
   /** Acknowledges every outstanding publish. */
   ackAll(): void {
     for (const ack of this.#unacked.splice(0)) ack();
+  }
+
+  /** Delivers a message to every session, as the broker would for a subscribed topic. */
+  deliver(topic: string, payload: string | Uint8Array, retained = false): void {
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    for (const events of this.#events) events.onMessage?.(topic, bytes, retained);
   }
 
   /** Parsed JSON payloads published on topics ending with `suffix`. */

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { systemClock } from './clock.js';
 import { CsvReplay } from './csv-replay.js';
 import { Simulator } from './simulator.js';
+import { EdgeAgent } from './edge-agent.js';
+import { buildSources, sourcesConfig } from './source-config.js';
 
 const id = (fallback: string) => z.string().refine(isValidId, 'must match [a-z0-9-]{1,64}').default(fallback);
 
@@ -32,6 +34,32 @@ const configShape = {
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: envInt(9464, 0, 65_535),
   LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  // ---- Agent mode (the Pi): set EDGE_DEVICE. Without it the process simulates DEVICE_COUNT devices or replays REPLAY_CSV. ----
+  /** This device's id; its MQTT username is `{SITE}/{EDGE_DEVICE}`. */
+  EDGE_DEVICE: z.string().refine(isValidId, 'must match [a-z0-9-]{1,64}').optional(),
+  /** JSON array of sensor sources (see services/edge-agent/README.md). */
+  EDGE_SOURCES: sourcesConfig.default([]),
+  /** Queue, models, sequence number and local alert log. */
+  EDGE_DATA_DIR: z.string().min(1).default('/var/lib/premonitor-edge'),
+  /** Shipped models copied in on first start (the repository's models/). */
+  EDGE_SEED_MODELS_DIR: z.string().min(1).default(new URL('../../../models/', import.meta.url).pathname),
+  EDGE_ACOUSTIC_MODEL_FILE: z.string().min(1).default('acoustic.onnx'),
+  QUEUE_MAX_BYTES: envInt(256 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024 * 1024),
+  /** Queued records older than this are dropped (counted); 0 = no limit. */
+  QUEUE_MAX_AGE_S: envInt(7 * 86_400, 0, 365 * 86_400),
+  QUEUE_FSYNC: envEnum(['always', 'interval', 'never'], 'interval'),
+  QUEUE_REPLAY_PER_S: envInt(200, 1, 100_000),
+  /** Frames kept while the broker is unreachable. */
+  QUEUE_FRAMES: envEnum(['all', 'sampled', 'anomaly'], 'anomaly'),
+  QUEUE_FRAMES_SAMPLE_EVERY: envInt(10, 1, 100_000),
+  QUEUE_FRAMES_CONTEXT: envInt(2, 0, 100),
+  /** Core heartbeat timeout, s; 0 = the core counts as reachable while the broker is. */
+  CORE_HEARTBEAT_TIMEOUT_S: envInt(0, 0, 86_400),
+  /** Local alerts while the core is unreachable also go here. */
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_FORMAT: envEnum(['discord', 'json'], 'json'),
+  MODEL_MAX_BYTES: envInt(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  STATUS_INTERVAL_S: envInt(30, 1, 86_400),
 };
 
 /** Parsed once; nothing else in the edge agent reads the environment. */
@@ -57,6 +85,8 @@ async function main(): Promise<void> {
     clock: systemClock,
     logger,
   };
+
+  if (config.EDGE_DEVICE) return runAgent(config, config.EDGE_DEVICE, logger);
 
   const runner = config.REPLAY_CSV
     ? new CsvReplay({ ...common, path: config.REPLAY_CSV, device: config.REPLAY_DEVICE, speedup: config.REPLAY_SPEEDUP })
@@ -130,6 +160,60 @@ async function main(): Promise<void> {
     const timer = setInterval(() => logger.info(summary(), 'summary'), 10_000);
     timer.unref();
   }
+}
+
+/** Agent mode: one device, its sources, store-and-forward, local scoring and model sync. */
+async function runAgent(config: EdgeAgentConfig, device: string, logger: ReturnType<typeof createLogger>): Promise<void> {
+  const seedDir = config.EDGE_SEED_MODELS_DIR;
+  const agent = new EdgeAgent({
+    ref: { site: config.SITE, device },
+    mqttUrl: config.MQTT_URL,
+    username: config.MQTT_USERNAME,
+    password: config.MQTT_PASSWORD,
+    dataDir: config.EDGE_DATA_DIR,
+    sources: buildSources(config.EDGE_SOURCES, systemClock),
+    queue: { maxBytes: config.QUEUE_MAX_BYTES, maxAgeMs: config.QUEUE_MAX_AGE_S * 1000, fsync: config.QUEUE_FSYNC, replayPerSecond: config.QUEUE_REPLAY_PER_S },
+    frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },
+    seedModels: { acoustic: `${seedDir}/${config.EDGE_ACOUSTIC_MODEL_FILE}`, thermal: `${seedDir}/thermal.onnx` },
+    maxModelBytes: config.MODEL_MAX_BYTES,
+    heartbeatTimeoutMs: config.CORE_HEARTBEAT_TIMEOUT_S * 1000,
+    ...(config.ALERT_WEBHOOK_URL ? { webhook: { url: config.ALERT_WEBHOOK_URL, format: config.ALERT_WEBHOOK_FORMAT } } : {}),
+    statusIntervalMs: config.STATUS_INTERVAL_S * 1000,
+    clock: systemClock,
+    logger,
+  });
+  const registry = createRegistry('edge-agent');
+  new Gauge({
+    name: 'pm_edge_queue_depth',
+    help: 'Messages waiting in the disk queue',
+    registers: [registry],
+    collect() {
+      this.set(agent.stats().queueDepth);
+    },
+  });
+  new Gauge({
+    name: 'pm_edge_queue_dropped',
+    help: 'Queued messages evicted by the size or age limit (since the queue was created)',
+    registers: [registry],
+    collect() {
+      this.set(agent.stats().dropped);
+    },
+  });
+  const http = new HttpServer({ logger, registry, portSetting: 'HTTP_PORT', readiness: [{ name: 'core', check: () => agent.coreReachable() }] });
+  const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+  await agent.start();
+  logger.info({ httpPort, device, sources: config.EDGE_SOURCES.length }, 'edge agent running');
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    await agent.stop();
+    await http.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

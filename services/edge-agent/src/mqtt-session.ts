@@ -12,6 +12,8 @@ export interface MqttSessionOptions {
   readonly connectTimeoutMs: number;
   /** Pause between reconnection attempts, ms. */
   readonly reconnectPeriodMs: number;
+  /** Topic filters subscribed (QoS 1) after every connection; the session is clean, so each reconnect needs them again. */
+  readonly subscriptions?: readonly string[];
 }
 
 /** Callbacks for the session's lifecycle. */
@@ -21,6 +23,8 @@ export interface MqttSessionEvents {
   /** The connection dropped; the session reconnects on its own. */
   onDisconnect(): void;
   onError(err: Error): void;
+  /** A message on one of `subscriptions` (model announcements, commands). */
+  onMessage?(topic: string, payload: Uint8Array, retained: boolean): void;
 }
 
 /**
@@ -50,7 +54,13 @@ export const connectMqtt: MqttConnector = (options, events) => {
     reconnectPeriod: options.reconnectPeriodMs,
     will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: options.will.retain },
   });
-  client.on('connect', () => events.onConnect());
+  client.on('connect', () => {
+    events.onConnect();
+    if (options.subscriptions?.length) {
+      client.subscribeAsync([...options.subscriptions], { qos: 1 }).catch((err: unknown) => events.onError(err instanceof Error ? err : new Error(String(err))));
+    }
+  });
+  client.on('message', (topic, payload, packet) => events.onMessage?.(topic, new Uint8Array(payload), packet.retain));
   client.on('close', () => events.onDisconnect());
   client.on('error', (err) => events.onError(err));
   return {

@@ -4,7 +4,7 @@ import { decodeFrame, statusMessage, telemetryMessage, type TelemetryMessage } f
 import { createLogger } from '@premonitor/log';
 import { FakeMqtt } from './fake-mqtt.js';
 import { ManualClock } from './manual-clock.js';
-import { SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
+import { EDGE_AGENT_VERSION, SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 
@@ -34,7 +34,7 @@ describe('SimulatedDevice', () => {
     assert.deepEqual(fake.sessions[0]!.will, { topic: 'premonitor/v1/plant-1/pump-7/status', payload: '{"state":"offline"}', retain: true });
     const online = fake.published.find((p) => p.topic.endsWith('/status'))!;
     assert.equal(online.retain, true);
-    assert.deepEqual(statusMessage.parse(JSON.parse(String(online.payload))), { state: 'online', ts: clock.now(), agentVersion: '0.1.0' });
+    assert.deepEqual(statusMessage.parse(JSON.parse(String(online.payload))), { state: 'online', ts: clock.now(), agentVersion: EDGE_AGENT_VERSION });
     await d.stop();
   });
 

@@ -57,7 +57,7 @@ export interface SimulatedDeviceStats extends DeviceLinkStats {
   readonly finished: boolean;
 }
 
-export const EDGE_AGENT_VERSION = '0.1.0';
+export const EDGE_AGENT_VERSION = '0.2.0';
 
 /**
  * One simulated machine with its own MQTT connection: telemetry from a {@link MachineModel}

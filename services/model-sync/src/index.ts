@@ -1,1 +1,3 @@
-export {};
+export { ModelSync, type ModelSyncSettings, type ModelSyncDependencies } from './model-sync.js';
+export { createArtifactRouter } from './artifact-router.js';
+export { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';

@@ -1,0 +1,286 @@
+import { join } from 'node:path';
+import { encodeFrame, mqttTopic, TOPIC_ROOT, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
+import type { Logger } from '@premonitor/log';
+import { every, type Cancel, type Clock } from './clock.js';
+import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
+import { EdgeRules, type EdgeRaise } from './edge-rules.js';
+import { EdgeUplink } from './edge-uplink.js';
+import { FramePolicy, type FramePolicyMode } from './frame-policy.js';
+import { LocalAlertLog } from './local-alert-log.js';
+import { ModelStore } from './model-store.js';
+import { ModelSyncClient } from './model-sync-client.js';
+import type { MqttConnector } from './mqtt-session.js';
+import { Outbox, type OutboxMessage, type OutboxStats } from './outbox.js';
+import type { SensorSample, SensorSource } from './sensor-source.js';
+import { SeqStore } from './seq-store.js';
+import { EDGE_AGENT_VERSION } from './simulated-device.js';
+import { SourceSupervisor } from './source-supervisor.js';
+import { WebhookNotifier, type WebhookFormat } from './webhook-notifier.js';
+
+
+/** Options of {@link EdgeAgent}. */
+export interface EdgeAgentOptions {
+  readonly ref: DeviceRef;
+  readonly mqttUrl: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Holds `queue/`, `models/`, `seq`, `alerts.log`. */
+  readonly dataDir: string;
+  readonly sources: readonly SensorSource[];
+  readonly queue: { readonly maxBytes: number; readonly maxAgeMs: number; readonly fsync: FsyncPolicy; readonly replayPerSecond: number };
+  /** Which frames are kept while the broker is unreachable; `sampleEvery` for `sampled`, `context` frames around an anomaly. */
+  readonly frames: { readonly mode: FramePolicyMode; readonly sampleEvery: number; readonly context: number };
+  /** Shipped models copied into `dataDir/models` on first start. */
+  readonly seedModels?: Readonly<Partial<Record<FrameKind, string>>>;
+  readonly maxModelBytes?: number;
+  /** 0: the core counts as reachable while the broker is; else also needs a heartbeat this recent, ms. */
+  readonly heartbeatTimeoutMs: number;
+  readonly webhook?: { readonly url: string; readonly format: WebhookFormat };
+  /** The local alert rules; default the core's default thresholds ({@link EdgeRules}). */
+  readonly rules?: EdgeRules;
+  /** Period of the retained status, ms. Default 30 000. */
+  readonly statusIntervalMs?: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly connector?: MqttConnector;
+  readonly fetch?: typeof fetch;
+}
+
+/** Counters for health, metrics and tests. */
+export interface EdgeAgentStats extends OutboxStats {
+  readonly connected: boolean;
+  readonly coreReachable: boolean;
+  readonly queueDepth: number;
+  readonly dropped: number;
+  readonly framesSkipped: number;
+  readonly scored: Readonly<Record<FrameKind, number>>;
+  readonly localAlerts: number;
+  readonly webhookSent: number;
+  readonly nextSeq: number;
+}
+
+/**
+ * The program on the Raspberry Pi: sensor sources → local model score → store-and-forward
+ * to the core over MQTT; while the core is unreachable, the edge rules raise alerts itself
+ * (local log, webhook, and an `edge-alert` queued for the core). Wiring only: each concern
+ * lives in its own class.
+ */
+export class EdgeAgent {
+  readonly #o: EdgeAgentOptions;
+  readonly #log: Logger;
+  readonly #uplink: EdgeUplink;
+  readonly #models: ModelStore;
+  readonly #sync: ModelSyncClient;
+  readonly #rules: EdgeRules;
+  readonly #alertLog: LocalAlertLog;
+  readonly #webhook: WebhookNotifier | undefined;
+  readonly #policy: FramePolicy;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #scored: Record<FrameKind, number> = { acoustic: 0, thermal: 0 };
+  #queue: DiskQueue | undefined;
+  #outbox: Outbox | undefined;
+  #seq: SeqStore | undefined;
+  #supervisor: SourceSupervisor | undefined;
+  #lastHeartbeat = 0;
+  #localAlerts = 0;
+  #cancelStatus: Cancel = () => {};
+
+  constructor(options: EdgeAgentOptions) {
+    this.#o = options;
+    const { ref } = options;
+    this.#log = options.logger.child({ site: ref.site, device: ref.device });
+    this.#uplink = new EdgeUplink({
+      mqttUrl: options.mqttUrl,
+      ref,
+      username: options.username,
+      password: options.password,
+      subscriptions: [`${TOPIC_ROOT}/${ref.site}/${ref.device}/model/+`, heartbeatTopic(ref)],
+      logger: this.#log,
+      connector: options.connector,
+    });
+    this.#models = new ModelStore({ dir: join(options.dataDir, 'models'), seed: options.seedModels, kinds: ['acoustic', 'thermal'], logger: this.#log });
+    this.#sync = new ModelSyncClient({ store: this.#models, maxBytes: options.maxModelBytes, logger: this.#log, fetch: options.fetch });
+    this.#alertLog = new LocalAlertLog(join(options.dataDir, 'alerts.log'));
+    this.#webhook = options.webhook && new WebhookNotifier({ ...options.webhook, ...ref, logger: this.#log, fetch: options.fetch });
+    this.#policy = new FramePolicy(options.frames);
+    this.#rules = options.rules ?? new EdgeRules();
+  }
+
+  /** Opens the queue and models, starts the sources, and connects in the background (never waits for the broker). */
+  async start(): Promise<void> {
+    const { clock, dataDir } = this.#o;
+    const queue = (this.#queue = await DiskQueue.open({ dir: join(dataDir, 'queue'), ...this.#o.queue, clock, logger: this.#log.child({ component: 'queue' }) }));
+    this.#seq = await SeqStore.open(join(dataDir, 'seq'));
+    await this.#models.start();
+    const uplink = this.#uplink;
+    // With a heartbeat configured, a broker without a live core is treated like no broker: an
+    // embedded broker that restarted holds no session for ingest, so what it acknowledged
+    // before ingest resubscribed would be lost; the disk queue keeps it instead.
+    const self = this;
+    const transport = { get connected() { return self.coreReachable(); }, publish: (topic: string, payload: Uint8Array) => uplink.publish(topic, payload) };
+    const outbox = (this.#outbox = new Outbox({ ref: this.#o.ref, queue, transport, replayPerSecond: this.#o.queue.replayPerSecond, clock, logger: this.#log.child({ component: 'outbox' }) }));
+    this.#uplink.listen({
+      onConnect: () => {
+        this.#lastHeartbeat = 0;
+        void this.#publishStatus();
+        outbox.connected();
+      },
+      onDisconnect: () => outbox.connectionLost(),
+      onMessage: (topic, payload) => this.#onMessage(topic, payload),
+    });
+    this.#uplink.start();
+    this.#supervisor = new SourceSupervisor({ sources: this.#o.sources, sink: (s) => this.#onSample(s), clock, logger: this.#log });
+    this.#supervisor.start();
+    this.#cancelStatus = every(clock, this.#o.statusIntervalMs ?? 30_000, () => void this.#publishStatus());
+    this.#log.info({ sources: this.#o.sources.map((s) => s.name), models: this.#models.versions(), queued: queue.stats().depth }, 'edge agent started');
+  }
+
+  /** Stops the sensor sources only; queued and in-flight messages keep draining to the core. */
+  async stopSources(): Promise<void> {
+    await this.#supervisor?.stop();
+    await this.settled();
+  }
+
+  /** Stops sources, lets pending work land on the broker or the disk, publishes `offline`, closes files. */
+  async stop(): Promise<void> {
+    this.#cancelStatus();
+    await this.stopSources();
+    await this.#outbox?.stop();
+    await this.#uplink.stop();
+    await this.#queue?.close();
+    await this.#seq?.flush().catch(() => {});
+    await this.#models.stop();
+  }
+
+  /** True while the broker is connected and (if configured) the core's heartbeat is fresh. */
+  coreReachable(): boolean {
+    if (!this.#uplink.connected) return false;
+    const timeout = this.#o.heartbeatTimeoutMs;
+    return timeout <= 0 || this.#o.clock.now() - this.#lastHeartbeat <= timeout;
+  }
+
+  /** Waits until every accepted sample is published or on disk (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** The retained status message as it would be published now. */
+  status(): StatusMessage {
+    const q = this.#queue?.stats();
+    const sources = Object.fromEntries(Object.entries(this.#supervisor?.states() ?? {}).map(([name, s]) => [name, { state: s.state, ...(s.lastError ? { lastError: s.lastError } : {}) }]));
+    const modelErrors = this.#sync.errors();
+    return {
+      state: 'online',
+      ts: this.#o.clock.now(),
+      agentVersion: EDGE_AGENT_VERSION,
+      models: this.#models.versions(),
+      queueDepth: q?.depth ?? 0,
+      dropped: q?.dropped ?? 0,
+      sources,
+      ...(Object.keys(modelErrors).length > 0 ? { modelErrors } : {}),
+    };
+  }
+
+  stats(): EdgeAgentStats {
+    const q = this.#queue?.stats();
+    const o = this.#outbox?.stats() ?? { sentLive: 0, queued: 0, replayed: 0, inFlight: 0, replaying: false };
+    return {
+      ...o,
+      connected: this.#uplink.connected,
+      coreReachable: this.coreReachable(),
+      queueDepth: q?.depth ?? 0,
+      dropped: q?.dropped ?? 0,
+      framesSkipped: this.#policy.skipped,
+      scored: { ...this.#scored },
+      localAlerts: this.#localAlerts,
+      webhookSent: this.#webhook?.stats().sent ?? 0,
+      nextSeq: this.#seq?.peek() ?? 0,
+    };
+  }
+
+  async #onSample(sample: SensorSample): Promise<void> {
+    const seq = this.#seq!;
+    if (sample.type === 'telemetry') {
+      const message: TelemetryMessage = { ts: sample.ts, seq: seq.next(), readings: sample.readings };
+      this.#send({ kind: 'telemetry', payload: json(message) });
+      this.#raise(this.#rules.observeReadings(sample.readings, sample.ts));
+    } else {
+      const frame: Frame = sample.type === 'acoustic' ? { kind: 'acoustic', ts: sample.ts, seq: seq.next(), sampleRate: sample.sampleRate, samples: sample.samples } : { kind: 'thermal', ts: sample.ts, seq: seq.next(), width: sample.width, height: sample.height, celsius: sample.celsius };
+      const payload = encodeFrame(frame);
+      const scored = await this.#models.score(frame).catch((err: unknown) => {
+        this.#log.warn({ kind: frame.kind, err: (err as Error).message }, 'local scoring failed');
+        return undefined;
+      });
+      const anomalous = scored !== undefined && scored.score >= scored.model.threshold;
+      for (const keep of this.#policy.admit(frame.kind, payload, anomalous, this.#uplink.connected)) this.#send({ kind: frame.kind, payload: keep });
+      if (scored) {
+        this.#scored[frame.kind]++;
+        // The local score travels as a reading at the frame's timestamp, so the core can compare it with its own.
+        const readings = { [`local_score_${frame.kind}`]: round(scored.score) };
+        this.#send({ kind: 'telemetry', payload: json({ ts: frame.ts, seq: seq.next(), readings } satisfies TelemetryMessage) });
+        this.#raise(this.#rules.observeScore(frame.kind, scored.score, frame.ts));
+      }
+    }
+    // Bounded memory: a slow disk or broker back-pressures the sources instead of growing this set.
+    while (this.#pending.size >= 256) await Promise.race([...this.#pending]);
+  }
+
+  #send(message: OutboxMessage): void {
+    const done = this.#outbox!.submit(message).catch((err: unknown) => this.#log.error({ kind: message.kind, err: String(err) }, 'message could be neither sent nor queued'));
+    this.#pending.add(done);
+    void done.finally(() => this.#pending.delete(done));
+  }
+
+  #raise(raises: readonly EdgeRaise[]): void {
+    if (raises.length === 0 || this.coreReachable()) return;
+    for (const r of raises) {
+      const alert: EdgeAlertMessage = {
+        ts: r.ts,
+        seq: this.#seq!.next(),
+        rule: r.rule,
+        severity: r.severity,
+        ...(r.score !== undefined ? { score: round(r.score) } : {}),
+        ...(r.kind ? { kind: r.kind } : {}),
+        message: `${r.title}${r.value !== undefined ? ` (${r.value})` : ''}`,
+      };
+      this.#localAlerts++;
+      this.#log.warn({ rule: r.rule, severity: r.severity, score: r.score }, 'local alert: core unreachable');
+      this.#send({ kind: 'edge-alert', payload: json(alert) });
+      const side = Promise.all([this.#alertLog.append({ ...alert, ...this.#o.ref }), this.#webhook?.send(alert)]).then(() => undefined, () => undefined);
+      this.#pending.add(side);
+      void side.finally(() => this.#pending.delete(side));
+    }
+  }
+
+  #onMessage(topic: string, payload: Uint8Array): void {
+    if (topic === heartbeatTopic(this.#o.ref)) {
+      const wasReachable = this.coreReachable();
+      this.#lastHeartbeat = this.#o.clock.now();
+      if (!wasReachable) {
+        this.#log.info('core heartbeat back; replaying');
+        this.#outbox?.connected();
+      }
+      return;
+    }
+    if (topic.startsWith(`${TOPIC_ROOT}/${this.#o.ref.site}/${this.#o.ref.device}/model/`)) {
+      void this.#sync.onAnnouncement(payload).then(() => this.#publishStatus());
+    }
+  }
+
+  async #publishStatus(): Promise<void> {
+    await this.#uplink.publishStatus(this.status());
+  }
+}
+
+/** `premonitor/v1/{site}/{device}/command/heartbeat`: published by model-sync; inside the device's ACL (`command/#`). */
+export function heartbeatTopic(ref: DeviceRef): string {
+  return `${mqttTopic.status(ref).slice(0, -'/status'.length)}/command/heartbeat`;
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+function round(score: number): number {
+  return Math.round(score * 1e4) / 1e4;
+}

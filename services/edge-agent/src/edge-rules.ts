@@ -1,0 +1,110 @@
+import type { FrameKind, Severity } from '@premonitor/contracts';
+
+/** A threshold rule on a local score or a telemetry reading: K of the last M above `raiseAbove` raise, one below `clearBelow` clears. */
+export interface EdgeThresholdRule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly on: { readonly score: FrameKind } | { readonly reading: string };
+  readonly raiseAbove: number;
+  readonly clearBelow: number;
+  readonly k: number;
+  readonly m: number;
+}
+
+/** Every listed score above its threshold within `windowMs` of the others. */
+export interface EdgeCorrelatedRule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly thresholds: Readonly<Partial<Record<FrameKind, number>>>;
+  readonly windowMs: number;
+}
+
+/** A rule that fired. */
+export interface EdgeRaise {
+  readonly rule: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly ts: number;
+  readonly score?: number;
+  readonly kind?: FrameKind;
+  readonly value?: number;
+}
+
+/**
+ * The core's default fusion rules (services/fusion `DEFAULT_RULES`), restated for the edge.
+ * Importing @premonitor/fusion would pull its database and HTTP stack onto the Pi for four
+ * numbers; a test pins these to fusion's defaults so they cannot drift apart.
+ */
+export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
+  { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
+  { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
+  { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
+];
+export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
+  { id: 'correlated-anomaly', title: 'correlated anomaly', severity: 'WARNING', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
+];
+
+/**
+ * Evaluates the edge rules on local scores and readings. Pure state machine: callers feed
+ * observations with their timestamps and get back the rules that became raised.
+ */
+export class EdgeRules {
+  readonly #threshold: readonly EdgeThresholdRule[];
+  readonly #correlated: readonly EdgeCorrelatedRule[];
+  readonly #history = new Map<string, boolean[]>();
+  readonly #raised = new Set<string>();
+  readonly #lastHigh = new Map<string, { ts: number; score: number }>();
+
+  constructor(threshold = EDGE_THRESHOLD_RULES, correlated = EDGE_CORRELATED_RULES) {
+    this.#threshold = threshold;
+    this.#correlated = correlated;
+  }
+
+  /** A local model score; returns the rules it raised. */
+  observeScore(kind: FrameKind, score: number, ts: number): EdgeRaise[] {
+    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { kind, score });
+    for (const rule of this.#correlated) {
+      const threshold = rule.thresholds[kind];
+      if (threshold === undefined) continue;
+      const key = `${rule.id}/${kind}`;
+      if (score > threshold) this.#lastHigh.set(key, { ts, score });
+      const all = Object.entries(rule.thresholds).map(([k]) => this.#lastHigh.get(`${rule.id}/${k}`));
+      const holds = all.every((h) => h !== undefined && Math.abs(ts - h.ts) <= rule.windowMs);
+      if (holds && !this.#raised.has(rule.id)) {
+        this.#raised.add(rule.id);
+        raises.push({ rule: rule.id, title: rule.title, severity: rule.severity, ts, score: Math.max(...all.map((h) => h!.score)) });
+      } else if (!holds) this.#raised.delete(rule.id);
+    }
+    return raises;
+  }
+
+  /** A telemetry message's readings; returns the rules they raised. */
+  observeReadings(readings: Readonly<Record<string, number>>, ts: number): EdgeRaise[] {
+    const out: EdgeRaise[] = [];
+    for (const [key, value] of Object.entries(readings)) out.push(...this.#evaluate((r) => 'reading' in r.on && r.on.reading === key, value, ts, { value }));
+    return out;
+  }
+
+  #evaluate(matches: (r: EdgeThresholdRule) => boolean, value: number, ts: number, extra: Partial<EdgeRaise>): EdgeRaise[] {
+    const out: EdgeRaise[] = [];
+    for (const rule of this.#threshold) {
+      if (!matches(rule)) continue;
+      const history = this.#history.get(rule.id) ?? [];
+      history.push(value > rule.raiseAbove);
+      if (history.length > rule.m) history.shift();
+      this.#history.set(rule.id, history);
+      if (this.#raised.has(rule.id)) {
+        if (value < rule.clearBelow) {
+          this.#raised.delete(rule.id);
+          this.#history.set(rule.id, []);
+        }
+      } else if (history.filter(Boolean).length >= rule.k) {
+        this.#raised.add(rule.id);
+        out.push({ rule: rule.id, title: rule.title, severity: rule.severity, ts, ...extra });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,130 @@
+import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Frame, FrameKind } from '@premonitor/contracts';
+import type { Logger } from '@premonitor/log';
+import { syncDirectory, writeFileAtomic } from './atomic-file.js';
+import { LocalModel } from './local-model.js';
+
+/** Options of {@link ModelStore}. */
+export interface ModelStoreOptions {
+  /** Where the running models live: `{kind}.onnx` and `{kind}.previous.onnx`. */
+  readonly dir: string;
+  /** Files copied in on first start when `dir` has none: kind → path (e.g. the repository's models/). */
+  readonly seed?: Readonly<Partial<Record<FrameKind, string>>>;
+  readonly kinds: readonly FrameKind[];
+  readonly logger: Logger;
+}
+
+/**
+ * The models the agent scores with, one per frame kind, kept on disk so the agent scores
+ * from its first frame after a reboot without the core. An install is atomic (temp file,
+ * fsync, rename) and keeps the replaced file as `{kind}.previous.onnx`; at start, a current
+ * file that no longer loads falls back to the previous one.
+ */
+export class ModelStore {
+  readonly #o: ModelStoreOptions;
+  readonly #active = new Map<FrameKind, LocalModel>();
+  readonly #busy = new Map<LocalModel, number>();
+  readonly #retired = new Set<LocalModel>();
+
+  constructor(options: ModelStoreOptions) {
+    this.#o = options;
+  }
+
+  /** Loads (seeding if needed) every kind that has a usable file; kinds without one are not scored. */
+  async start(): Promise<void> {
+    await mkdir(this.#o.dir, { recursive: true });
+    for (const kind of this.#o.kinds) {
+      const current = this.#path(kind);
+      const seed = this.#o.seed?.[kind];
+      if (!(await exists(current)) && seed && (await exists(seed))) {
+        await copyFile(seed, `${current}.seed.tmp`);
+        await rename(`${current}.seed.tmp`, current);
+        await syncDirectory(this.#o.dir);
+      }
+      for (const path of [current, this.#path(kind, 'previous')]) {
+        if (!(await exists(path))) continue;
+        try {
+          this.#active.set(kind, await LocalModel.load(new Uint8Array(await readFile(path)), kind));
+          if (path !== current) this.#o.logger.warn({ kind }, 'current model unusable; rolled back to the previous one');
+          break;
+        } catch (err) {
+          this.#o.logger.error({ kind, path, err: (err as Error).message }, 'model file unusable');
+        }
+      }
+      if (!this.#active.has(kind)) this.#o.logger.warn({ kind }, 'no local model: frames of this kind are forwarded unscored');
+    }
+  }
+
+  /** The running model of a kind, if any. */
+  model(kind: FrameKind): LocalModel | undefined {
+    return this.#active.get(kind);
+  }
+
+  /** Versions of the running models (for the status message). */
+  versions(): Record<string, string> {
+    return Object.fromEntries([...this.#active].map(([k, m]) => [k, m.version]));
+  }
+
+  /** Scores a frame with the running model of its kind; undefined when there is none. */
+  async score(frame: Frame): Promise<{ score: number; model: LocalModel } | undefined> {
+    const model = this.#active.get(frame.kind);
+    if (!model) return undefined;
+    this.#busy.set(model, (this.#busy.get(model) ?? 0) + 1);
+    try {
+      return { score: await model.score(frame), model };
+    } finally {
+      const left = (this.#busy.get(model) ?? 1) - 1;
+      if (left > 0) this.#busy.set(model, left);
+      else {
+        this.#busy.delete(model);
+        if (this.#retired.delete(model)) void model.release().catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * Installs verified bytes as the running model of `kind`: loads them first (a file that
+   * does not load never replaces a working one), then writes and renames atomically, keeping
+   * the replaced file as the previous version.
+   */
+  async install(kind: FrameKind, bytes: Uint8Array): Promise<LocalModel> {
+    const model = await LocalModel.load(bytes, kind);
+    const current = this.#path(kind);
+    const next = `${current}.next`;
+    await writeFileAtomic(next, bytes);
+    if (await exists(current)) await rename(current, this.#path(kind, 'previous'));
+    await rename(next, current);
+    await syncDirectory(this.#o.dir);
+    const old = this.#active.get(kind);
+    this.#active.set(kind, model);
+    if (old) this.#retire(old);
+    this.#o.logger.info({ kind, version: model.version, previous: old?.version ?? null }, 'model installed');
+    return model;
+  }
+
+  /** Releases every session. */
+  async stop(): Promise<void> {
+    const models = [...this.#active.values()];
+    this.#active.clear();
+    await Promise.all(models.map((m) => m.release().catch(() => {})));
+  }
+
+  #retire(model: LocalModel): void {
+    if (this.#busy.has(model)) this.#retired.add(model);
+    else void model.release().catch(() => {});
+  }
+
+  #path(kind: FrameKind, which: 'current' | 'previous' = 'current'): string {
+    return join(this.#o.dir, which === 'current' ? `${kind}.onnx` : `${kind}.previous.onnx`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { envEnum, envInt, envUrl, type loadConfig } from '@premonitor/config';
+
+/** Settings of the model-sync service, by environment variable. */
+export const modelSyncConfigShape = {
+  DATABASE_URL: z.string().min(1),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
+  /** A core service account (role core): it publishes on every device's model and command topics. */
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** The registry's artifact folder (shared with the services that register models). */
+  MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
+  /** Base URL devices download models from; must reach this service's `/api/v1`. */
+  PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:8090/api/v1'),
+  MODEL_SYNC_REFRESH_MS: envInt(60_000, 1_000, 86_400_000),
+  /** Core heartbeat on `…/{device}/command/heartbeat`; 0 = off (agents then rely on the broker connection). */
+  HEARTBEAT_MS: envInt(10_000, 0, 3_600_000),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: envInt(8090, 0, 65_535),
+  LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+};
+
+/** Parsed once in main.ts. */
+export type ModelSyncConfig = ReturnType<typeof loadConfig<typeof modelSyncConfigShape>>;

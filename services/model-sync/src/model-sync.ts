@@ -1,0 +1,147 @@
+import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelAnnouncement, type ModelKind } from '@premonitor/contracts';
+import type { Bus, Subscription } from '@premonitor/bus';
+import type { Database } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
+import type { Kysely } from 'kysely';
+import type { Router } from 'express';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createArtifactRouter } from './artifact-router.js';
+
+/** Settings of {@link ModelSync}. */
+export interface ModelSyncSettings {
+  readonly mqtt: { readonly url: string; readonly username?: string; readonly password?: string; readonly clientId: string };
+  /** Base URL devices download from, e.g. `http://core.local:8090/api/v1` (the router is mounted under it). */
+  readonly publicBaseUrl: string;
+  /** Model kinds synced to devices. */
+  readonly kinds: readonly ModelKind[];
+  /** Period of the check for devices that appeared since the last announcement, ms. */
+  readonly refreshMs: number;
+  /** Period of the per-device heartbeat on `…/command/heartbeat`, ms; 0 = none. */
+  readonly heartbeatMs: number;
+}
+
+/** Collaborators of {@link ModelSync}. */
+export interface ModelSyncDependencies {
+  readonly db: Kysely<Database>;
+  readonly bus: Bus;
+  readonly registry: ModelRegistry;
+  readonly store: ArtifactStore;
+  readonly logger: Logger;
+}
+
+/**
+ * The core side of model sync: the production model of each kind, announced to every known
+ * device as a retained `premonitor/v1/{site}/{device}/model/{kind}` message — at start, on
+ * every `pm.models.{kind}.promoted`, for devices that appear later (a periodic check, and at
+ * once when a device's status comes online) — and the artifact download route. It also
+ * publishes the core heartbeat the agents use to tell "core down" from "broker up".
+ */
+export class ModelSync {
+  readonly router: Router;
+  readonly #s: ModelSyncSettings;
+  readonly #d: ModelSyncDependencies;
+  /** `site/device/kind` → sha256 last announced, so a refresh only publishes what changed. */
+  readonly #announced = new Map<string, string>();
+  #client: MqttClient | undefined;
+  #subscription: Subscription | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #work: Promise<void> = Promise.resolve();
+
+  constructor(settings: ModelSyncSettings, deps: ModelSyncDependencies) {
+    this.#s = settings;
+    this.#d = deps;
+    this.router = createArtifactRouter(deps.registry, deps.store);
+  }
+
+  /** Readiness: the broker connection. */
+  get readiness(): { name: string; check: () => boolean }[] {
+    return [{ name: 'mqtt', check: () => this.#client?.connected ?? false }];
+  }
+
+  async start(): Promise<void> {
+    const { mqtt: m } = this.#s;
+    const client = (this.#client = await mqtt.connectAsync(m.url, { clientId: m.clientId, username: m.username, password: m.password, clean: true, reconnectPeriod: 2_000 }));
+    client.on('message', (topic, payload) => this.#onStatus(topic, payload));
+    // A broker restart loses non-persistent retained state in Aedes; re-announce on every reconnect.
+    client.on('connect', () => this.#enqueue(() => this.#announceAll(true)));
+    await client.subscribeAsync(`${TOPIC_ROOT}/+/+/status`, { qos: 1 });
+    this.#subscription = await this.#d.bus.consume(
+      { stream: busSubjects.modelPromoted.stream, durable: 'model-sync', filterSubject: busSubjects.modelPromoted.wildcard, deliverPolicy: 'new' },
+      async (msg) => {
+        await this.#enqueue(() => this.#announceAll(false));
+        msg.ack();
+      },
+    );
+    await this.#enqueue(() => this.#announceAll(true));
+    this.#timers.push(setInterval(() => void this.#enqueue(() => this.#announceAll(false)), this.#s.refreshMs));
+    if (this.#s.heartbeatMs > 0) this.#timers.push(setInterval(() => void this.#heartbeat(), this.#s.heartbeatMs));
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    await this.#subscription?.stop();
+    await this.#work.catch(() => {});
+    await this.#client?.endAsync();
+    this.#client = undefined;
+  }
+
+  /** Announces the current production models to every known device; `force` republishes even unchanged ones. */
+  async #announceAll(force: boolean): Promise<void> {
+    const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).execute();
+    for (const kind of this.#s.kinds) {
+      const model = await this.#d.registry.production(kind);
+      if (!model) continue;
+      const announcement: ModelAnnouncement = {
+        kind,
+        version: model.version,
+        sha256: model.sha256,
+        size: model.size,
+        url: `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/${kind}/artifact/${model.sha256}`,
+      };
+      for (const ref of devices) await this.#announce(ref, announcement, force);
+    }
+  }
+
+  async #announce(ref: DeviceRef, a: ModelAnnouncement, force: boolean): Promise<void> {
+    const key = `${ref.site}/${ref.device}/${a.kind}`;
+    if (!force && this.#announced.get(key) === a.sha256) return;
+    const client = this.#client;
+    if (!client?.connected) return;
+    await client.publishAsync(mqttTopic.model(ref, a.kind), JSON.stringify(a), { qos: 1, retain: true });
+    this.#announced.set(key, a.sha256);
+    this.#d.logger.info({ ...ref, kind: a.kind, version: a.version }, 'model announced');
+  }
+
+  #onStatus(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed.ok || parsed.topic.channel.type !== 'status') return;
+    if (!payload.toString().includes('"online"')) return;
+    const ref = { site: parsed.topic.site, device: parsed.topic.device };
+    // An agent that just (re)connected waits for a heartbeat before replaying its queue: answer at once.
+    if (this.#s.heartbeatMs > 0) this.#client?.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, JSON.stringify({ ts: Date.now() }), { qos: 0 });
+    void this.#enqueue(async () => {
+      for (const kind of this.#s.kinds) {
+        const model = await this.#d.registry.production(kind);
+        if (!model) continue;
+        const url = `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/${kind}/artifact/${model.sha256}`;
+        await this.#announce(ref, { kind, version: model.version, sha256: model.sha256, size: model.size, url }, false);
+      }
+    });
+  }
+
+  async #heartbeat(): Promise<void> {
+    const client = this.#client;
+    if (!client?.connected) return;
+    const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).where('online', '=', true).execute().catch(() => []);
+    const body = JSON.stringify({ ts: Date.now() });
+    for (const ref of devices) client.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, body, { qos: 0 });
+  }
+
+  /** Announcements run one at a time so a promotion and a refresh never interleave. */
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.#work.then(work).catch((err: unknown) => this.#d.logger.error({ err: String(err) }, 'model announcement failed; retried on the next refresh'));
+    this.#work = run;
+    return run;
+  }
+}

@@ -1,0 +1,49 @@
+// The edge restates the core's default alert thresholds (to keep fusion's database and HTTP
+// stack off the Pi); this pins the two together so a change in fusion fails here.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_RULES } from '@premonitor/fusion';
+import { EDGE_CORRELATED_RULES, EDGE_THRESHOLD_RULES, EdgeRules } from '@premonitor/edge-agent';
+
+describe('edge rules', () => {
+  it('use the same thresholds as fusion’s default rules', () => {
+    for (const edge of EDGE_THRESHOLD_RULES) {
+      const core = DEFAULT_RULES.find((r) => r.id === edge.id);
+      assert.ok(core && (core.kind === 'score' || core.kind === 'reading'), edge.id);
+      assert.equal(core.severity, edge.severity, edge.id);
+      assert.equal(core.raiseAbove, edge.raiseAbove, edge.id);
+      assert.equal(core.clearBelow, edge.clearBelow, edge.id);
+      assert.equal(core.k, edge.k, edge.id);
+      assert.equal(core.m, edge.m, edge.id);
+    }
+    for (const edge of EDGE_CORRELATED_RULES) {
+      const core = DEFAULT_RULES.find((r) => r.id === edge.id);
+      assert.ok(core && core.kind === 'correlated');
+      assert.deepEqual(core.thresholds, edge.thresholds);
+      assert.equal(core.windowMs, edge.windowMs);
+    }
+  });
+
+  it('raises an acoustic anomaly above 0.85 once, and again only after it cleared below 0.7', () => {
+    const rules = new EdgeRules();
+    assert.equal(rules.observeScore('acoustic', 0.9, 0).length, 1);
+    assert.equal(rules.observeScore('acoustic', 0.95, 1).length, 0);
+    assert.equal(rules.observeScore('acoustic', 0.75, 2).length, 0);
+    assert.equal(rules.observeScore('acoustic', 0.9, 3).length, 0);
+    rules.observeScore('acoustic', 0.5, 4);
+    assert.equal(rules.observeScore('acoustic', 0.9, 5)[0]?.rule, 'acoustic-anomaly');
+  });
+
+  it('raises gas-leak on 2 of the last 3 readings above 50 ppm', () => {
+    const rules = new EdgeRules();
+    assert.equal(rules.observeReadings({ gas_ppm: 60 }, 0).length, 0);
+    assert.equal(rules.observeReadings({ gas_ppm: 10 }, 1).length, 0);
+    assert.equal(rules.observeReadings({ gas_ppm: 70 }, 2)[0]?.rule, 'gas-leak');
+  });
+
+  it('raises the correlated rule when acoustic and thermal are both above 0.6 within 30 s', () => {
+    const rules = new EdgeRules();
+    rules.observeScore('acoustic', 0.65, 0);
+    assert.ok(rules.observeScore('thermal', 0.7, 20_000).some((r) => r.rule === 'correlated-anomaly'));
+  });
+});
