@@ -10,6 +10,8 @@ import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModel
 import { Fusion } from '@premonitor/fusion';
 import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
 import { loadConfig } from '@premonitor/config';
+import { ModelSync } from '@premonitor/model-sync';
+import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
@@ -47,6 +49,7 @@ export class EmbeddedPlatform {
   #fusion: Fusion | undefined;
   #notifier: Notifier | undefined;
   #forecasting: Forecasting | undefined;
+  #modelSync: ModelSync | undefined;
   #inference: Inference[] = [];
   #http: HttpServer | undefined;
   #simulator: Simulator | undefined;
@@ -114,7 +117,8 @@ export class EmbeddedPlatform {
         },
         { db, bus, logger: logger.child({ component: 'ingest' }), registry },
       ));
-      const models = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dataDir, 'models')), logger: logger.child({ component: 'registry' }) });
+      const artifacts = new FileArtifactStore(join(dataDir, 'models'));
+      const models = new ModelRegistry({ db: db.db, bus, store: artifacts, logger: logger.child({ component: 'registry' }) });
       await seedShippedModels(models, resolve(config.PM_MODELS_DIR), logger);
       const inference = (this.#inference = SHIPPED_MODEL_KINDS.map(
         (kind) =>
@@ -154,6 +158,7 @@ export class EmbeddedPlatform {
       const notifier = (this.#notifier = config.NOTIFIER_CONFIG_FILE
         ? new Notifier({ routing: await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE) }, { db, bus, logger: logger.child({ component: 'notifier' }), registry })
         : undefined);
+      const syncRouter = Router();
       const http = (this.#http = new HttpServer({
         logger,
         registry,
@@ -164,14 +169,29 @@ export class EmbeddedPlatform {
           ...inference.map((i) => ({ path: '/api/v1', router: i.router })),
           ...(notifier ? [{ path: '/api/v1', router: notifier.router }] : []),
           { path: '/api/v1/lstm', router: forecasting.router },
+          // Model sync needs the bound port for its download URLs, so it joins after start.
+          { path: '/api/v1', router: syncRouter },
         ],
         portSetting: 'HTTP_PORT',
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
+      const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
+      const modelSync = (this.#modelSync = new ModelSync(
+        {
+          mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestPassword, clientId: 'premonitor-model-sync' },
+          publicBaseUrl: `${httpUrl}/api/v1`,
+          kinds: [...SHIPPED_MODEL_KINDS],
+          refreshMs: 30_000,
+          heartbeatMs: 5_000,
+        },
+        { db: db.db, bus, registry: models, store: artifacts, logger: logger.child({ component: 'model-sync' }) },
+      ));
+      syncRouter.use(modelSync.router);
       for (const i of inference) await i.start();
       await fusion.start();
       await notifier?.start();
       await forecasting.start();
+      await modelSync.start();
       await ingest.start();
 
       if (config.SIM_DEVICES > 0) {
@@ -187,7 +207,7 @@ export class EmbeddedPlatform {
         });
         await this.#simulator.start();
       }
-      return { httpUrl: `http://${urlHost(config.HTTP_HOST)}:${httpPort}`, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
     } catch (err) {
       await this.stop().catch(() => undefined);
       throw err;
@@ -232,11 +252,12 @@ export class EmbeddedPlatform {
     this.#inference = [];
     const notifier = this.#notifier;
     const forecasting = this.#forecasting;
+    const modelSync = this.#modelSync;
     const http = this.#http;
     const broker = this.#broker;
     const bus = this.#bus;
     const db = this.#db;
-    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#forecasting = this.#http = this.#broker = this.#bus = this.#db = undefined;
+    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#forecasting = this.#modelSync = this.#http = this.#broker = this.#bus = this.#db = undefined;
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['simulator', simulator && (() => simulator.stop())],
       ['ingest', ingest && (() => ingest.stop())],
@@ -244,6 +265,7 @@ export class EmbeddedPlatform {
       ['fusion', fusion && (() => fusion.stop())],
       ['notifier', notifier && (() => notifier.stop())],
       ['forecasting', forecasting && (() => forecasting.stop())],
+      ['model-sync', modelSync && (() => modelSync.stop())],
       ['http', http && (() => http.stop())],
       ['broker', broker && (() => broker.stop())],
       ['bus', bus && (() => bus.stop())],
