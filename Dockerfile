@@ -66,7 +66,16 @@ ENV NODE_ENV=production
 WORKDIR /app
 # Files stay owned by root (read-only for the app); the process runs as the image's `node`
 # user. Numeric so Kubernetes `runAsNonRoot` can verify it.
+# The shipped ONNX models (/app/models/{kind}.onnx, plus acoustic.int8.onnx for small edge
+# devices): model-sync registers them with SEED_MODELS_DIR=/app/models; the edge agent's
+# EDGE_SEED_MODELS_DIR default (../../../models from its dist/) resolves to the same folder.
+COPY models/*.onnx ./models/
 COPY --from=build /out/ ./
+# Writable state lives under /data, owned by uid 1000: a Docker named volume mounted on
+# /data/... starts as a copy of this folder, owner included, so the non-root services can write
+# there (compose: MODEL_STORE_DIR=/data/models, FORECAST_MODEL_DIR=/data/forecast). Kubernetes
+# mounts PVCs here and makes them writable with fsGroup instead.
+RUN mkdir -p /data/models /data/forecast && chown -R 1000:1000 /data
 USER 1000:1000
 
 # Declared late so every service shares all layers above.

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Distributed mode: model-sync as its own process against MQTT_URL, NATS_URL, DATABASE_URL and the artifact folder.
+import { resolve } from 'node:path';
 import { loadConfig, ConfigError } from '@premonitor/config';
 import { createLogger } from '@premonitor/log';
 import { openDatabase, migrate } from '@premonitor/db';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
 import { HttpServer, createRegistry } from '@premonitor/http';
-import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor/registry';
 import { modelSyncConfigShape } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
 
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   await bus.start();
   const store = new FileArtifactStore(config.MODEL_STORE_DIR);
   const models = new ModelRegistry({ db: db.db, bus, store, logger });
+  // Before announcing: the first model of a kind becomes production and its promotion is published.
+  if (config.SEED_MODELS_DIR) await seedShippedModels(models, resolve(config.SEED_MODELS_DIR), logger);
   const sync = new ModelSync(
     {
       mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: 'premonitor-model-sync' },

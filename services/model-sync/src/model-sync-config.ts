@@ -11,6 +11,12 @@ export const modelSyncConfigShape = {
   MQTT_PASSWORD: z.string().optional(),
   /** The registry's artifact folder (shared with the services that register models). */
   MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
+  /**
+   * Folder of shipped models (`{kind}.onnx`, e.g. the repository's `models/`, `/app/models` in the
+   * image). When set, each kind without a production model gets its shipped model registered
+   * (and so promoted) at start, before the first announcement. Unset = no seeding.
+   */
+  SEED_MODELS_DIR: z.string().min(1).optional(),
   /** Base URL devices download models from; must reach this service's `/api/v1`. */
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:8090/api/v1'),
   MODEL_SYNC_REFRESH_MS: envInt(60_000, 1_000, 86_400_000),
