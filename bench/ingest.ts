@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- ingest --mode distributed|embedded [--burst] [--seconds 30] [--publishers 8]`
+ * `npm run bench -- ingest --mode distributed|embedded [--burst] [--seconds 30] [--publishers 8] [--rate 0]`
  *
  * Devices → broker → ingest → database, measured end to end, next to the broker-only ceiling
  * of the same run. Phases, on one broker and one set of devices:
  *   1. ceiling: the devices publish for --seconds to a plain subscriber (no ingest);
- *   2. pipeline: ingest takes over the subscription, the devices publish for --seconds, then
- *      the bench waits until every acknowledged reading is a row (or progress stalls);
+ *   2. pipeline: ingest takes over the subscription, the devices publish for --seconds (at
+ *      --rate messages/s, or flat out), then the bench waits until every acknowledged reading
+ *      is a row, or progress stalls, or a time limit proportional to the backlog passes;
  *   3. --burst: --burst-messages published as fast as the devices can, drained the same way.
  * Human-readable lines first; the last line is one JSON object.
  */
@@ -20,6 +21,7 @@ import { CeilingSubscriber } from './support/ceiling-subscriber.js';
 import { Cleanup } from './support/cleanup.js';
 import { CpuMeter, formatCpu, formatCpuPerMessages, type CpuUsage, type ProcessGroup } from './support/cpu-meter.js';
 import { PersistProbeBus } from './support/persist-probe-bus.js';
+import { PhaseProfiler } from './support/phase-profiler.js';
 import { PublisherFleet } from './support/publisher-fleet.js';
 import type { PhaseResult } from './support/raw-mqtt-publisher.js';
 import { fmt, percentile, round } from './support/stats.js';
@@ -34,6 +36,8 @@ interface PipelinePhase {
   readonly storedReadings: number;
   readonly readingsPerS: number;
   readonly drainMs: number;
+  /** How the wait for the rows ended. */
+  readonly drain: DrainOutcome;
   /** Share of the phase during which ingest was waiting for bus acks of telemetry events. */
   readonly busShare: number;
   /** Most messages ingest held at once (received, not yet persisted and acknowledged). */
@@ -41,6 +45,48 @@ interface PipelinePhase {
   readonly latencies: readonly number[];
   readonly cpu: CpuUsage;
 }
+
+/** Progress must not pause longer than this while draining. */
+const DRAIN_STALL_MS = 20_000;
+
+/** Why the wait for rows ended, and how long it was allowed to take. */
+interface DrainOutcome {
+  readonly reason: 'complete' | 'stalled' | 'time limit';
+  readonly limitMs: number;
+}
+
+/**
+ * Bounds the whole run whatever hangs. A drain may push the deadline out (its own limit is
+ * proportional to the backlog it has to clear), so a long flat-out run is not cut short.
+ */
+class Watchdog {
+  #deadline: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    budgetMs: number,
+    private readonly onExpiry: (ms: number) => void,
+  ) {
+    this.#deadline = Date.now() + budgetMs;
+    this.#arm();
+  }
+
+  /** Makes sure at least `ms` (plus a minute for cleanup) remain. */
+  atLeast(ms: number): void {
+    const wanted = Date.now() + ms + 60_000;
+    if (wanted <= this.#deadline) return;
+    this.#deadline = wanted;
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.onExpiry(this.#deadline), Math.max(0, this.#deadline - Date.now()));
+    this.#timer.unref();
+  }
+}
+
+let watchdog: Watchdog | undefined;
 
 async function main(): Promise<number> {
   let args: IngestBenchArgs;
@@ -59,9 +105,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => abort('interrupted', 130));
   process.once('SIGTERM', () => abort('terminated', 143));
   process.on('unhandledRejection', (err) => abort(`unhandled rejection: ${String(err)}`, 1));
-  // Bounded runtime whatever hangs: publishing, drains (stall-limited) and set-up, with margin.
+  // Bounded runtime whatever hangs: set-up, publishing and a first drain allowance; drains extend it.
+  const startedAt = Date.now();
   const budgetS = 240 + args.seconds * 6 + (args.burst ? 900 : 0);
-  setTimeout(() => abort(`bench exceeded its ${budgetS} s budget`, 1), budgetS * 1000).unref();
+  watchdog = new Watchdog(budgetS * 1000, (deadline) => abort(`bench exceeded its time budget (${Math.round((deadline - startedAt) / 1000)} s)`, 1));
 
   try {
     await run(args, cleanup);
@@ -80,7 +127,8 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
 
   console.log(
     `ingest bench: mode ${args.mode}, ${args.publishers} publishers × window ${args.window}, ${args.seconds} s per phase, ` +
-      `BATCH_SIZE ${args.batchSize}, BATCH_MAX_WAIT_MS ${args.batchWaitMs}, receive maximum ${args.receiveMaximum} (MQTT ${stack.protocolVersion === 5 ? '5' : '3.1.1'}), site ${site}` +
+      `pipeline rate ${args.rate > 0 ? `${fmt(args.rate)} msg/s (${fmt(args.rate * READINGS_PER_MESSAGE)} readings/s)` : 'unlimited'}, ` +
+      `BATCH_SIZE ${args.batchSize}, synchronous_commit ${args.synchronousCommit ? 'on' : 'off'}, BATCH_MAX_WAIT_MS ${args.batchWaitMs}, receive maximum ${args.receiveMaximum} (MQTT ${stack.protocolVersion === 5 ? '5' : '3.1.1'}), site ${site}` +
       (args.mode === 'distributed' && args.bus === 'memory' ? ' — DIAGNOSTIC: in-process bus instead of NATS' : ''),
   );
 
@@ -140,6 +188,7 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
       batchMaxWaitMs: args.batchWaitMs,
       batchConcurrency: args.mode === 'embedded' ? 1 : args.batchConcurrency,
       deadLetterMaxBytes: 64 * 1024,
+      synchronousCommit: args.synchronousCommit,
       limits: { maxJsonBytes: 64 * 1024, maxFutureSkewMs: 5 * 60_000, maxPastAgeMs: 7 * 24 * 3_600_000 },
     },
     { db: stack.db, bus: probe, logger: logger.child({ component: 'ingest' }), registry: createRegistry('bench', false) },
@@ -148,7 +197,12 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
   await ingest.start();
   const self = args.mode === 'embedded' ? stack.inProcess : 'ingest';
 
-  const pipeline = await pipelinePhase('pipeline', { seconds: args.seconds }, args, stack, fleet, ingest, probe, new CpuMeter(cpuGroups(self)), logger);
+  const profiler = args.profile ? await PhaseProfiler.start(args.profile) : undefined;
+  const pipeline = await pipelinePhase('pipeline', { seconds: args.seconds, rate: args.rate }, args, stack, fleet, ingest, probe, new CpuMeter(cpuGroups(self)), logger);
+  if (profiler && args.profile) {
+    await profiler.stop();
+    console.log(`  CPU profile of the pipeline phase: ${args.profile}`);
+  }
   const p50 = percentile(pipeline.latencies, 50);
   const p99 = percentile(pipeline.latencies, 99);
   const ratio = ceilingReadingsPerS > 0 ? pipeline.readingsPerS / ceilingReadingsPerS : 0;
@@ -157,6 +211,11 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
       `(first publish → last row; devices published ${fmt(rate(pipeline.publish.acked, pipeline.publish.firstPublishAt, pipeline.publish.lastAckAt) * READINGS_PER_MESSAGE)} readings/s; ` +
       `drain after the last ack ${(pipeline.drainMs / 1000).toFixed(1)} s)`,
   );
+  if (args.rate > 0) {
+    const offered = rate(pipeline.publish.acked, pipeline.publish.firstPublishAt, pipeline.publish.lastAckAt);
+    console.log(`  target rate ${fmt(args.rate)} msg/s, devices achieved ${fmt(offered)} msg/s${offered < args.rate * 0.95 ? ' — BELOW TARGET (publishers or broker saturated)' : ''}`);
+  }
+  console.log(`  drain: ${drainNote(pipeline)}`);
   console.log(`  sent ${fmt(pipeline.sentReadings)} readings (${fmt(pipeline.publish.acked)} acked messages), stored ${fmt(pipeline.storedReadings)}${lossNote(pipeline, stack)}`);
   console.log(`  publish → row latency: p50 ${p50} ms, p99 ${p99} ms (${fmt(pipeline.latencies.length)} samples)`);
   console.log(`  peak ingest backlog ${fmt(pipeline.peakBacklog)} messages held unacknowledged (receive maximum ${fmt(args.receiveMaximum)}${stack.protocolVersion === 4 ? ', not enforced by MQTT 3.1.1' : ''})`);
@@ -171,6 +230,7 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
         `sent ${fmt(burst.sentReadings)} readings, stored ${fmt(burst.storedReadings)}${lossNote(burst, stack)}; ` +
         `${fmt(burst.readingsPerS)} readings/s end to end, drain after the last ack ${(burst.drainMs / 1000).toFixed(1)} s`,
     );
+    console.log(`  drain: ${drainNote(burst)}`);
     console.log(`  publish → row latency: p50 ${percentile(burst.latencies, 50)} ms, p99 ${percentile(burst.latencies, 99)} ms; peak ingest backlog ${fmt(burst.peakBacklog)} messages`);
     console.log(`  cpu (100 % = one core): ${formatCpu(burst.cpu)}; ingest waited for bus acks ${(100 * burst.busShare).toFixed(0)} % of the time`);
     console.log(`  cpu ms per 1,000 messages: ${formatCpuPerMessages(burst.cpu, burst.storedReadings / READINGS_PER_MESSAGE)}`);
@@ -189,6 +249,7 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
     JSON.stringify({
       bench: 'ingest',
       mode: args.mode,
+      ...(args.rate > 0 ? { rate_msg_per_s: args.rate } : {}),
       readings_per_s: round(pipeline.readingsPerS),
       ceiling_readings_per_s: round(ceilingReadingsPerS),
       ratio: round(ratio, 3),
@@ -204,7 +265,7 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
 /** Publishes (for a time or a count), waits for the rows, and measures. */
 async function pipelinePhase(
   name: string,
-  limit: { seconds?: number; total?: number },
+  limit: { seconds?: number; total?: number; rate?: number },
   args: IngestBenchArgs,
   stack: BenchStack,
   fleet: PublisherFleet,
@@ -226,13 +287,19 @@ async function pipelinePhase(
     console.log(`  [${name} +${Math.round((Date.now() - started) / 1000)} s] ${fmt(stored())} readings stored, ingest backlog ${fmt(ingest.backlog())} messages`);
   }, 5_000);
   let publish: PhaseResult;
+  let drain: DrainOutcome;
   try {
     publish = await fleet.run(limit);
     if (publish.unacked > 0) logger.warn({ unacked: publish.unacked }, 'some publishes were never acknowledged by the broker');
     const sent = publish.acked * READINGS_PER_MESSAGE;
-    // A burst can leave a long queue at the broker: allow time in proportion, but give up on a stall.
-    const timeoutMs = 60_000 + 5 * (limit.seconds ?? 0) * 1000 + (limit.total ?? 0) * 3;
-    await waitForDrain(stored, sent, { stallMs: 20_000, timeoutMs });
+    // Flat out, the devices outrun the pipeline and leave a queue at the broker: allow three
+    // times what clearing it takes at the throughput seen while publishing (at least a minute),
+    // and give up earlier if nothing is stored for DRAIN_STALL_MS.
+    const publishMs = Math.max(1, Date.now() - started);
+    const perMs = Math.max(stored() / publishMs, 0.1);
+    const limitMs = Math.min(60 * 60_000, Math.max(60_000, (3 * Math.max(0, sent - stored())) / perMs));
+    watchdog?.atLeast(limitMs);
+    drain = { reason: await waitForDrain(stored, sent, { stallMs: DRAIN_STALL_MS, timeoutMs: limitMs }), limitMs };
   } finally {
     clearInterval(progress);
     clearInterval(sampler);
@@ -247,6 +314,7 @@ async function pipelinePhase(
     storedReadings,
     readingsPerS: rate(storedReadings, publish.firstPublishAt, probe.lastEventAt),
     drainMs: Math.max(0, probe.lastEventAt - publish.lastAckAt),
+    drain,
     peakBacklog,
     busShare: (probe.busBusyMs - busBefore) / Math.max(1, probe.lastEventAt - started),
     latencies,
@@ -254,18 +322,33 @@ async function pipelinePhase(
   };
 }
 
-/** Waits until `current()` reaches `target`, or stops growing for `stallMs`, or `timeoutMs` passes. */
-async function waitForDrain(current: () => number, target: number, limits: { stallMs: number; timeoutMs: number }): Promise<void> {
+/** Waits until `current()` reaches `target`, or stops growing for `stallMs`, or `timeoutMs` passes; says which. */
+async function waitForDrain(current: () => number, target: number, limits: { stallMs: number; timeoutMs: number }): Promise<DrainOutcome['reason']> {
   const deadline = Date.now() + limits.timeoutMs;
   let last = current();
   let lastChange = Date.now();
-  while (current() < target && Date.now() < deadline && Date.now() - lastChange < limits.stallMs) {
+  for (;;) {
+    if (current() >= target) return 'complete';
+    if (Date.now() >= deadline) return 'time limit';
+    if (Date.now() - lastChange >= limits.stallMs) return 'stalled';
     await new Promise((r) => setTimeout(r, 20));
     const now = current();
     if (now !== last) {
       last = now;
       lastChange = Date.now();
     }
+  }
+}
+
+function drainNote(phase: PipelinePhase): string {
+  const limit = `${Math.round(phase.drain.limitMs / 1000)} s`;
+  switch (phase.drain.reason) {
+    case 'complete':
+      return `complete (every acknowledged reading stored; limit was ${limit})`;
+    case 'stalled':
+      return `GAVE UP: nothing stored for ${DRAIN_STALL_MS / 1000} s`;
+    case 'time limit':
+      return `GAVE UP: still draining at the ${limit} limit (3 × backlog ÷ throughput while publishing)`;
   }
 }
 
@@ -285,7 +368,7 @@ function rate(count: number, from: number, to: number): number {
 function lossNote(phase: PipelinePhase, stack: BenchStack): string {
   if (phase.sentReadings === phase.storedReadings) return ' — nothing lost';
   const drops = stack.dropWarnings();
-  return ` — MISSING ${fmt(phase.sentReadings - phase.storedReadings)} readings (drain timed out or stalled${drops ? `; mosquitto logged ${drops} drop warnings` : ''})`;
+  return ` — MISSING ${fmt(phase.sentReadings - phase.storedReadings)} readings (drain ${phase.drain.reason}${drops ? `; mosquitto logged ${drops} drop warnings` : ''})`;
 }
 
 const code = await main().catch((err: unknown) => {

@@ -3,7 +3,7 @@ import type { PhaseResult, PublisherSpec } from './raw-mqtt-publisher.js';
 
 export type FleetRequest =
   | { readonly type: 'connect'; readonly publishers: readonly PublisherSpec[] }
-  | { readonly type: 'run'; readonly seconds?: number; readonly total?: number }
+  | { readonly type: 'run'; readonly seconds?: number; readonly total?: number; readonly rate?: number }
   | { readonly type: 'close' };
 
 export type FleetReply =
@@ -53,8 +53,11 @@ export class PublisherFleet {
     return this.#child.pid;
   }
 
-  /** Publishes for `seconds`, or `total` messages spread over the devices; resolves once acked. */
-  async run(limit: { seconds?: number; total?: number }): Promise<PhaseResult> {
+  /**
+   * Publishes for `seconds`, or `total` messages spread over the devices; resolves once acked.
+   * `rate` > 0: that many messages per second across the fleet, shared evenly by the devices.
+   */
+  async run(limit: { seconds?: number; total?: number; rate?: number }): Promise<PhaseResult> {
     const reply = await this.#request({ type: 'run', ...limit }, 'ran');
     return (reply as Extract<FleetReply, { type: 'ran' }>).result;
   }

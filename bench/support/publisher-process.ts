@@ -27,11 +27,12 @@ async function handle(request: FleetRequest): Promise<void> {
       return;
     }
     case 'run': {
-      const { total, seconds } = request;
+      const { total, seconds, rate } = request;
+      const ratePerS = rate ? rate / publishers.length : undefined;
       const deadline = seconds === undefined ? undefined : Date.now() + seconds * 1000;
       const share = (i: number): number | undefined =>
         total === undefined ? undefined : Math.floor(total / publishers.length) + (i < total % publishers.length ? 1 : 0);
-      const results = await Promise.all(publishers.map((p, i) => p.run({ count: share(i), deadline })));
+      const results = await Promise.all(publishers.map((p, i) => p.run({ count: share(i), deadline, ratePerS })));
       reply({ type: 'ran', result: combine(results) });
       return;
     }

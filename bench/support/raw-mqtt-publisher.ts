@@ -23,6 +23,21 @@ export interface PhaseResult {
   readonly lastAckAt: number;
 }
 
+interface Phase {
+  remaining: number;
+  deadline: number;
+  /** Messages per ms this device may send (0 = as fast as the window allows). */
+  rate: number;
+  sent: number;
+  acked: number;
+  first: number;
+  lastAck: number;
+  done: () => void;
+}
+
+/** Shortest pause between paced refills: sub-ms timers cost more CPU than they smooth. */
+const PACE_TICK_MS = 10;
+
 /** How long a phase waits for outstanding PUBACKs after its last publish. */
 const ACK_TIMEOUT_MS = 60_000;
 const READING_KEYS = ['temperature', 'vibration_rms', 'vibration_peak', 'current', 'voltage', 'pressure', 'flow', 'rpm', 'humidity', 'power'];
@@ -43,7 +58,8 @@ export class RawMqttPublisher {
   #packetId = 0;
   #inFlight = 0;
   #onConnack: ((code: number) => void) | undefined;
-  #phase: { remaining: number; deadline: number; acked: number; first: number; lastAck: number; done: () => void } | undefined;
+  #phase: Phase | undefined;
+  #pacer: ReturnType<typeof setTimeout> | undefined;
   #closedError: Error | undefined;
 
   constructor(private readonly spec: PublisherSpec) {
@@ -72,17 +88,25 @@ export class RawMqttPublisher {
     if (code !== 0) throw new Error(`publisher ${clientId}: CONNACK return code ${code} (5 = not authorised: check the password file and ACL)`);
   }
 
-  /** Publishes `count` messages, or until `deadline` (wall-clock ms), then waits for their PUBACKs. */
-  run(limit: { count?: number; deadline?: number }): Promise<PhaseResult> {
+  /**
+   * Publishes `count` messages, or until `deadline` (wall-clock ms), then waits for their PUBACKs.
+   * With `ratePerS` > 0 the device sends at that steady rate (a constant-rate schedule from its
+   * first publish, so a stall is caught up afterwards) instead of as fast as its window allows.
+   */
+  run(limit: { count?: number; deadline?: number; ratePerS?: number }): Promise<PhaseResult> {
     return new Promise<PhaseResult>((resolve) => {
-      const phase = {
+      const phase: Phase = {
         remaining: limit.count ?? Number.POSITIVE_INFINITY,
         deadline: limit.deadline ?? Number.POSITIVE_INFINITY,
+        rate: (limit.ratePerS ?? 0) / 1000,
+        sent: 0,
         acked: 0,
         first: 0,
         lastAck: 0,
         done: () => {
           clearTimeout(timer);
+          if (this.#pacer !== undefined) clearTimeout(this.#pacer);
+          this.#pacer = undefined;
           this.#phase = undefined;
           resolve({ acked: phase.acked, unacked: this.#inFlight, firstPublishAt: phase.first, lastAckAt: phase.lastAck });
         },
@@ -115,15 +139,31 @@ export class RawMqttPublisher {
       if (this.#inFlight === 0) phase.done();
       return;
     }
-    const n = Math.min(this.spec.window - this.#inFlight, phase.remaining);
-    if (n <= 0) return;
     if (phase.first === 0) phase.first = now;
+    let n = Math.min(this.spec.window - this.#inFlight, phase.remaining);
+    if (phase.rate > 0) {
+      const due = Math.floor((now - phase.first) * phase.rate) + 1 - phase.sent;
+      // The window allows more than is due: come back when the next message is.
+      if (due < n) this.#pace(phase, Math.ceil((phase.sent + Math.max(due, 0)) / phase.rate) - (now - phase.first));
+      n = Math.min(n, due);
+    }
+    if (n <= 0) return;
     const packets: Buffer[] = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) packets[i] = this.#publishPacket(now);
     phase.remaining -= n;
+    phase.sent += n;
     this.#inFlight += n;
     // One write per refill: the acks of a TCP read arrive together, so do their replacements.
     socket.write(n === 1 ? packets[0]! : Buffer.concat(packets));
+  }
+
+  /** Refills again in `ms` (once: a pending refill already covers an earlier moment). */
+  #pace(phase: Phase, ms: number): void {
+    if (this.#pacer !== undefined) return;
+    this.#pacer = setTimeout(() => {
+      this.#pacer = undefined;
+      if (this.#phase === phase) this.#fill();
+    }, Math.max(PACE_TICK_MS, Math.min(ms, phase.deadline - Date.now())));
   }
 
   #publishPacket(ts: number): Buffer {

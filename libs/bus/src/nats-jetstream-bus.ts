@@ -1,11 +1,12 @@
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { streamLayout } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
 import { BusConnectionError, BusNotStartedError, BusOperationError } from './errors.js';
+import { NatsAckPublisher } from './nats-ack-publisher.js';
 import { consumerConfig, ensureConsumer, ensureStream, streamConfig } from './nats-config.js';
 import { NatsSubscription } from './nats-subscription.js';
 import { StreamRouter } from './stream-router.js';
@@ -28,6 +29,7 @@ interface Connected {
   readonly nc: NatsConnection;
   readonly jsm: JetStreamManager;
   readonly js: JetStreamClient;
+  readonly publisher: NatsAckPublisher;
 }
 
 /**
@@ -65,7 +67,7 @@ export class NatsJetStreamBus implements Bus {
     try {
       const jsm = await jetstreamManager(nc);
       for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits));
-      this.#connection = { nc, jsm, js: jsm.jetstream() };
+      this.#connection = { nc, jsm, js: jsm.jetstream(), publisher: new NatsAckPublisher(nc) };
     } catch (err) {
       await nc.close();
       throw err instanceof BusOperationError ? err : new BusOperationError(`enabling JetStream at ${shownUrl}`, err);
@@ -85,21 +87,22 @@ export class NatsJetStreamBus implements Bus {
     if (connection && !connection.nc.isClosed()) {
       await connection.nc.drain().catch((err: unknown) => this.#logger.warn({ err }, 'bus drain failed'));
     }
+    // After the drain: acks of publishes still in flight arrive during it; whatever waits still is rejected.
+    connection?.publisher.close();
   }
 
   async publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
-    const { js } = this.#require('publish');
+    const { publisher } = this.#require('publish');
     this.#router.route(subject);
-    const publishOptions: Partial<JetStreamPublishOptions> = {};
-    if (options.msgId !== undefined) publishOptions.msgID = options.msgId;
-    if (options.headers) {
-      const h = natsHeaders();
-      for (const [key, value] of Object.entries(options.headers)) h.set(key, value);
-      publishOptions.headers = h;
+    let h: ReturnType<typeof natsHeaders> | undefined;
+    if (options.msgId !== undefined || options.headers) {
+      h = natsHeaders();
+      // JetStream's dedup header, as js.publish({ msgID }) sets it.
+      if (options.msgId !== undefined) h.set('Nats-Msg-Id', options.msgId);
+      for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
     }
     try {
-      const ack = await js.publish(subject, data, publishOptions);
-      return { seq: ack.seq, duplicate: ack.duplicate === true };
+      return await publisher.publish(subject, data, h);
     } catch (err) {
       throw new BusOperationError(`publish to ${subject}`, err);
     }

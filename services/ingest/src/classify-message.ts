@@ -37,7 +37,7 @@ export type Classified =
  * to the authenticated device), never from the payload. Pure: the clock is an argument.
  */
 export function classifyMessage(topic: string, payload: Uint8Array, now: number, limits: AcceptLimits): Classified {
-  const parsed = parseTopic(topic);
+  const parsed = parseTopicCached(topic);
   if (!parsed.ok) return { type: 'rejected', category: 'topic', reason: parsed.reason };
   const { site, device, channel } = parsed.topic;
   const ref: DeviceRef = { site, device };
@@ -71,6 +71,25 @@ export function classifyMessage(topic: string, payload: Uint8Array, now: number,
     case 'model':
       return { type: 'rejected', category: 'topic', reason: 'model topics are published by the core, not by devices', ref };
   }
+}
+
+/** Distinct topics remembered; a fleet has a handful per device, so this holds thousands of devices. */
+const TOPIC_CACHE_SIZE = 20_000;
+const topicCache = new Map<string, ReturnType<typeof parseTopic>>();
+
+/**
+ * `parseTopic`, remembered per topic string: every message of a device repeats its topic, and
+ * splitting and checking it each time showed in ingest's profile. The results are immutable
+ * values; the cache starts over when full (a flood of bogus topics cannot grow it).
+ */
+function parseTopicCached(topic: string): ReturnType<typeof parseTopic> {
+  let parsed = topicCache.get(topic);
+  if (parsed === undefined) {
+    parsed = parseTopic(topic);
+    if (topicCache.size >= TOPIC_CACHE_SIZE) topicCache.clear();
+    topicCache.set(topic, parsed);
+  }
+  return parsed;
 }
 
 function checkTimestamp(ts: number, now: number, limits: AcceptLimits): string | undefined {

@@ -31,6 +31,12 @@ export const ingestConfigShape = {
   MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
   /** Oldest device timestamp accepted (store-and-forward replays), ms. */
   MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
+  /**
+   * `off`: telemetry commits do not wait for the WAL flush. Cheaper for PostgreSQL, but a
+   * database crash can lose up to ~3 × wal_writer_delay of telemetry already acknowledged to
+   * devices (which will not resend it). `on` (default) keeps every acknowledged reading.
+   */
+  TELEMETRY_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('on'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };

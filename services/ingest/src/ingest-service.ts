@@ -1,11 +1,12 @@
 import { busSubjects, deviceKey, deviceMessageId, type DeviceRef } from '@premonitor/contracts';
-import { publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
+import { encodeEvent, eventSubject, publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { Batcher } from './batcher.js';
 import { classifyMessage, type AcceptLimits } from './classify-message.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { AcceptedStatus, AcceptedTelemetry, DeadLetter, DeviceSeen, IngestStore } from './ingest-store.js';
 import type { IncomingMessage } from './mqtt-gateway.js';
+import { telemetryEventBytes } from './telemetry-event-bytes.js';
 
 export interface IngestServiceOptions {
   readonly store: IngestStore;
@@ -156,13 +157,22 @@ export class IngestService {
 
   async #flushTelemetry(batch: readonly Pending<AcceptedTelemetry>[]): Promise<void> {
     const { store, bus, metrics } = this.options;
-    const rows = batch.reduce((n, p) => n + Object.keys(p.item.message.readings).length, 0);
-    const inserted = await store.saveTelemetry(batch.map((p) => p.item));
-    await Promise.all(
-      batch.map(({ item: { ref, message, receivedAt } }) =>
-        publishEvent(bus, 'telemetry', [ref], { ...ref, ...message, receivedAt }, { msgId: deviceMessageId(ref, 'telemetry', message.seq) }),
-      ),
-    );
+    const items = new Array<AcceptedTelemetry>(batch.length);
+    let rows = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const item = (items[i] = batch[i]!.item);
+      rows += Object.keys(item.message.readings).length;
+    }
+    const inserted = await store.saveTelemetry(items);
+    // All of the batch's events in flight at once; the bus pipelines them on one connection.
+    const published = new Array<Promise<unknown>>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const { item: { ref, message, receivedAt }, source } = batch[i]!;
+      // The payload was validated as telemetry a moment ago: splice the event around it rather than re-serialise it.
+      const bytes = telemetryEventBytes(source.payload, ref, receivedAt) ?? encodeEvent('telemetry', { ...ref, ...message, receivedAt });
+      published[i] = bus.publish(eventSubject('telemetry', [ref]), bytes, { msgId: deviceMessageId(ref, 'telemetry', message.seq) });
+    }
+    await Promise.all(published);
     this.stats.telemetryMessages += batch.length;
     this.stats.readingsStored += inserted;
     this.stats.duplicateReadings += rows - inserted;
