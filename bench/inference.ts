@@ -1,18 +1,21 @@
-// npm run bench -- inference [--seconds N] [--batch-size N] [--threads N] [--db postgres|pglite]
+// npm run bench -- inference [--seconds N] [--batch-size N] [--threads N] [--workers N] [--pipeline-depth N] [--kinds acoustic,thermal] [--db postgres|pglite]
 // Service throughput through the bus (InProcessBus → Inference → scores table + score events)
 // and, in the same run, bare onnxruntime-node throughput on the same model: the ceiling.
+// CPU per item (this process: event loop + onnxruntime worker threads) is printed beside each
+// throughput, since wall-clock figures move with whatever else shares the two cores.
 import { parseArgs } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busSubjects, deviceMessageId, encodeFrame, type FrameKind } from '@premonitor/contracts';
-import { InProcessBus, decodeEvent } from '@premonitor/bus';
+import { InProcessBus } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { Inference, OnnxScoringModel, rowLength } from '@premonitor/inference';
+import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, rowLength, type ScoringModel } from '@premonitor/inference';
+import { CpuMeter } from './support/cpu-meter.js';
 import { benchModel, type BenchModel } from './support/inference-models.js';
 import { ScratchDatabase } from './support/scratch-database.js';
 import { fmt, percentile, round } from './support/stats.js';
@@ -22,6 +25,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '256' },
     threads: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
+    'pipeline-depth': { type: 'string' },
+    kinds: { type: 'string', default: 'acoustic,thermal' },
     db: { type: 'string', default: 'postgres' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
   },
@@ -29,12 +35,17 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds);
 const batchSize = Number(args['batch-size']);
 const threads = Number(args.threads);
+const workers = Number(args.workers);
+const pipelineDepth = args['pipeline-depth'] === undefined ? undefined : Number(args['pipeline-depth']);
+const kinds = args.kinds!.split(',') as FrameKind[];
 const logger = createLogger({ service: 'bench-inference', level: 'warn' });
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface KindResult {
   readonly servicePerS: number;
   readonly barePerS: number;
+  readonly serviceCpuMs: number;
+  readonly bareCpuMs: number;
   readonly p50: number;
   readonly p99: number;
 }
@@ -49,28 +60,70 @@ function makeFrame(kind: FrameKind, seq: number): Uint8Array {
   return encodeFrame({ kind, ts: 1_700_000_000_000 + seq, seq, width: 32, height: 24, celsius });
 }
 
-async function bare(kind: FrameKind, model: BenchModel): Promise<number> {
-  const session = await OnnxScoringModel.load(model.bytes, kind, 'bench', { intraOpThreads: threads });
-  const input = Float32Array.from({ length: batchSize * rowLength(session) }, (_, i) => (kind === 'acoustic' ? 0.2 * Math.sin(i / 7) : 25 + (i % 13)));
-  await session.run(input, batchSize);
-  let rows = 0;
+/** Wall throughput, CPU ms per item (this process, all threads) and machine load of `loop`. */
+async function measured(loop: () => Promise<number>): Promise<{ perS: number; cpuMs: number; machinePercent: number }> {
+  const meter = new CpuMeter(new Map());
+  await meter.start();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
-  while (performance.now() - started < seconds * 1000) {
-    await session.run(input, batchSize);
-    rows += batchSize;
-  }
-  const perS = rows / ((performance.now() - started) / 1000);
-  await session.release();
-  return perS;
+  const items = await loop();
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const usage = await meter.stop();
+  return { perS: items / wall, cpuMs: (cpu.user + cpu.system) / 1000 / items, machinePercent: usage.machinePercent };
 }
 
-async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandle, ceiling: number): Promise<KindResult> {
+/**
+ * Bare onnxruntime-node on the same model: one session on this thread, batches back to back
+ * (`--workers 1`), or with `--workers N` N worker-thread sessions kept busy at once — the
+ * ceiling at the service's own parallelism.
+ */
+async function bare(kind: FrameKind, model: BenchModel): Promise<{ perS: number; cpuMs: number }> {
+  const pool = workers > 1 ? new OnnxWorkerPool(workers) : undefined;
+  const session: ScoringModel = pool
+    ? await WorkerScoringModel.load(pool, model.bytes, kind, 'bench', { intraOpThreads: threads })
+    : await OnnxScoringModel.load(model.bytes, kind, 'bench', { intraOpThreads: threads });
+  const template = Float32Array.from({ length: batchSize * rowLength(session) }, (_, i) => (kind === 'acoustic' ? 0.2 * Math.sin(i / 7) : 25 + (i % 13)));
+  // The worker model takes ownership of each input buffer, so it gets a fresh copy per run.
+  const input = () => (workers > 1 ? template.slice() : template);
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, () => session.run(input(), batchSize)));
+  const result = await measured(async () => {
+    let rows = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: Math.max(1, workers) }, async () => {
+        while (performance.now() - started < seconds * 1000) {
+          await session.run(input(), batchSize);
+          rows += batchSize;
+        }
+      }),
+    );
+    return rows;
+  });
+  await session.release();
+  await pool?.close();
+  console.log(`${kind}: bare onnxruntime ${fmt(result.perS)}/s, ${round(result.cpuMs, 3)} CPU-ms per item (machine busy ${result.machinePercent.toFixed(0)} % of 200 %)`);
+  return result;
+}
+
+async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandle, ceiling: { perS: number; cpuMs: number }): Promise<KindResult> {
   const bus = new InProcessBus();
   await bus.start();
   const registry = new ModelRegistry({ db: handle.db, bus, store: new MemoryArtifactStore(), logger });
   await registry.register({ kind, bytes: model.bytes, version: model.version });
   const inference = new Inference(
-    { kind, batchSize, batchMaxWaitMs: 5, ortThreads: threads, maxAckPending: 4 * batchSize, maxUploadBytes: 1 << 20, deadLetterMaxBytes: 1024, instanceId: 'bench' },
+    {
+      kind,
+      batchSize,
+      batchMaxWaitMs: 5,
+      ortThreads: threads,
+      ortWorkers: workers,
+      ...(pipelineDepth === undefined ? {} : { pipelineDepth }),
+      maxAckPending: 8 * batchSize,
+      maxUploadBytes: 1 << 20,
+      deadLetterMaxBytes: 1024,
+      instanceId: 'bench',
+    },
     { db: handle, bus, logger, registry: createRegistry(`bench-${kind}`, false), models: registry },
   );
   await inference.start();
@@ -78,12 +131,12 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
   const latencies: number[] = [];
   let scored = 0;
   await bus.consume({ stream: busSubjects.scores.stream, durable: `bench-${kind}`, filterSubject: `pm.scores.${kind}.>` }, (m) => {
-    const decoded = decodeEvent('scores', m);
-    if (decoded.ok) {
-      const t = sentAt.get(decoded.value.seq);
-      if (t !== undefined) latencies.push(performance.now() - t);
-      scored++;
-    }
+    // The seq only: a zod validation per event would charge the harness's consumer to the service.
+    const { seq } = JSON.parse(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8')) as { seq: number };
+    const t = sentAt.get(seq);
+    if (t !== undefined) latencies.push(performance.now() - t);
+    sentAt.delete(seq);
+    scored++;
     m.ack();
   });
   const ref = { site: 'bench', device: `${kind}-1` };
@@ -100,17 +153,21 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
 
   // Phase 1, throughput: for `seconds`, keep the service saturated with a bounded backlog
   // (a few batches beyond what it is working on), as a consumer would see a busy stream.
-  const window = batchSize * 4;
-  const started = performance.now();
-  while (performance.now() - started < seconds * 1000) {
-    if (seq - scored < window) {
-      await publish();
-      if (seq % batchSize === 0) await new Promise((r) => setImmediate(r));
-    } else await new Promise((r) => setTimeout(r, 1));
-  }
+  const window = batchSize * 6;
+  const throughput = await measured(async () => {
+    const started = performance.now();
+    while (performance.now() - started < seconds * 1000) {
+      if (seq - scored < window) {
+        await publish();
+        if (seq % batchSize === 0) await new Promise((r) => setImmediate(r));
+      } else await new Promise((r) => setTimeout(r, 1));
+    }
+    const total = seq;
+    while (scored < total) await new Promise((r) => setTimeout(r, 2));
+    return total;
+  });
+  const servicePerS = throughput.perS;
   const total = seq;
-  while (scored < total) await new Promise((r) => setTimeout(r, 2));
-  const servicePerS = total / ((performance.now() - started) / 1000);
 
   // Phase 2, latency: an even load at half the measured throughput, publish → score event.
   latencies.length = 0;
@@ -124,11 +181,12 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
     await publish();
   }
   while (scored < total + latencyFrames) await new Promise((r) => setTimeout(r, 2));
-  const result = { servicePerS, barePerS: ceiling, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const result = { servicePerS, barePerS: ceiling.perS, serviceCpuMs: throughput.cpuMs, bareCpuMs: ceiling.cpuMs, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   await inference.stop();
   await bus.stop();
   console.log(
-    `${kind}: service ${fmt(servicePerS)}/s (${round((100 * servicePerS) / ceiling)} % of bare ${fmt(ceiling)}/s); ` +
+    `${kind}: service ${fmt(servicePerS)}/s (${round((100 * servicePerS) / ceiling.perS)} % of bare ${fmt(ceiling.perS)}/s), ` +
+      `${round(throughput.cpuMs, 3)} CPU-ms per item in this process (bare ${round(ceiling.cpuMs, 3)}; machine busy ${throughput.machinePercent.toFixed(0)} % of 200 %); ` +
       `latency at ${fmt(rate)}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms`,
   );
   return result;
@@ -150,10 +208,13 @@ async function openBenchDatabase(): Promise<{ handle: DatabaseHandle; label: str
 }
 
 const db = await openBenchDatabase();
-console.log(`inference bench: batch ${batchSize}, ${threads} onnxruntime thread(s), ${seconds} s per phase, InProcessBus, scores persisted to ${db.label}`);
+console.log(
+  `inference bench: batch ${batchSize}, ${workers} onnxruntime worker(s) × ${threads} intra-op thread(s), pipeline depth ${pipelineDepth ?? workers + 1}, ` +
+    `${seconds} s per phase, InProcessBus, scores persisted to ${db.label}`,
+);
 const results = {} as Record<FrameKind, KindResult>;
 try {
-  for (const kind of ['acoustic', 'thermal'] as const) {
+  for (const kind of kinds) {
     const model = benchModel(root, kind);
     console.log(`${kind}: model ${model.version} from ${model.source}`);
     const ceiling = await bare(kind, model);
@@ -162,14 +223,20 @@ try {
 } finally {
   await db.close();
 }
+const a = results.acoustic as KindResult | undefined;
+const t = results.thermal as KindResult | undefined;
 console.log(
   JSON.stringify({
     bench: 'inference',
-    acoustic_clips_per_s: round(results.acoustic.servicePerS),
-    acoustic_bare_clips_per_s: round(results.acoustic.barePerS),
-    acoustic_p99_ms: round(results.acoustic.p99, 1),
-    thermal_frames_per_s: round(results.thermal.servicePerS),
-    thermal_bare_frames_per_s: round(results.thermal.barePerS),
-    thermal_p99_ms: round(results.thermal.p99, 1),
+    acoustic_clips_per_s: a && round(a.servicePerS),
+    acoustic_bare_clips_per_s: a && round(a.barePerS),
+    acoustic_p99_ms: a && round(a.p99, 1),
+    thermal_frames_per_s: t && round(t.servicePerS),
+    thermal_bare_frames_per_s: t && round(t.barePerS),
+    thermal_p99_ms: t && round(t.p99, 1),
+    acoustic_cpu_ms_per_clip: a && round(a.serviceCpuMs, 3),
+    acoustic_bare_cpu_ms_per_clip: a && round(a.bareCpuMs, 3),
+    thermal_cpu_ms_per_frame: t && round(t.serviceCpuMs, 3),
+    thermal_bare_cpu_ms_per_frame: t && round(t.bareCpuMs, 3),
   }),
 );

@@ -20,6 +20,8 @@ export const fusionConfigShape = {
   FUSION_SITE: z.string().regex(/^(\*|[a-z0-9-]{1,64})$/, 'must be * or a site id').default('*'),
   FUSION_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
   FUSION_ACK_WAIT_MS: envInt(30_000, 1_000),
+  /** Events applied at once across devices; each device's events stay in order. */
+  FUSION_CONCURRENCY: envInt(32, 1, 1_024),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };
 

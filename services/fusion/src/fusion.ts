@@ -22,6 +22,11 @@ export interface FusionSettings {
   /** Period of the time-driven checks (silence, quiet periods, outbox), ms. */
   readonly tickMs: number;
   readonly consumers: ConsumerSettings;
+  /**
+   * Events applied at once across devices (default 32); one device's events are still applied
+   * one at a time, in arrival order. 1 = strictly one event at a time.
+   */
+  readonly concurrency?: number;
 }
 
 export interface FusionDependencies {
@@ -50,6 +55,8 @@ export class Fusion {
   readonly #metrics: FusionMetrics;
   readonly #clock: Clock;
   readonly #subscriptions: Subscription[] = [];
+  /** Events being applied (their bus messages are acked or nak-ed when they settle). */
+  readonly #inFlight = new Set<Promise<void>>();
   #reloadTimer: TimerHandle | undefined;
   #running = false;
 
@@ -89,13 +96,20 @@ export class Fusion {
           message.term(decoded.reason);
           return;
         }
-        try {
-          await this.#service.handle(decoded.signal);
-          message.ack();
-        } catch (err) {
-          this.deps.logger.warn({ err, subject: message.subject }, 'event not applied; redelivering');
-          message.nak(Math.min(30_000, 500 * 2 ** Math.min(message.deliveryCount, 6)));
-        }
+        // Not awaited: the bus hands over one message at a time and waits for the handler, so
+        // awaiting each event's database transaction and publish would apply the whole fleet's
+        // events one after another. The service keeps each device's events in order (one
+        // queue per device); the bound below is the back-pressure.
+        const applied: Promise<void> = this.#service.handle(decoded.signal).then(
+          () => message.ack(),
+          (err: unknown) => {
+            this.deps.logger.warn({ err, subject: message.subject }, 'event not applied; redelivering');
+            message.nak(Math.min(30_000, 500 * 2 ** Math.min(message.deliveryCount, 6)));
+          },
+        );
+        this.#inFlight.add(applied);
+        void applied.finally(() => this.#inFlight.delete(applied));
+        while (this.#inFlight.size >= (this.settings.concurrency ?? 32)) await Promise.race(this.#inFlight);
       });
       this.#subscriptions.push(subscription);
     }
@@ -109,6 +123,7 @@ export class Fusion {
     if (this.#reloadTimer !== undefined) this.#clock.clearTimeout(this.#reloadTimer);
     this.#reloadTimer = undefined;
     await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop()));
+    await Promise.all(this.#inFlight);
     await this.#service.stop();
   }
 

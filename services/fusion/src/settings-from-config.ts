@@ -7,6 +7,7 @@ export function settingsFromConfig(config: FusionConfig): FusionSettings {
     rulesFile: config.FUSION_RULES_FILE,
     rulesReloadMs: config.FUSION_RULES_RELOAD_MS,
     tickMs: config.FUSION_TICK_MS,
+    concurrency: config.FUSION_CONCURRENCY,
     consumers: {
       durablePrefix: config.FUSION_DURABLE_PREFIX,
       site: config.FUSION_SITE,

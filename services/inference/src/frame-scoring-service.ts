@@ -23,6 +23,11 @@ export interface FrameScoringOptions {
   readonly batchSize: number;
   /** Longest a frame waits for its batch, ms. */
   readonly batchMaxWaitMs: number;
+  /**
+   * Batches in flight at once (default 2): batch k+1 is scored while batch k is stored and
+   * published. Results are still published in batch order.
+   */
+  readonly pipelineDepth?: number;
   /** Delay before a failed batch's frames are redelivered, ms (default 1,000). */
   readonly retryDelayMs?: number;
   readonly clock?: Clock;
@@ -53,6 +58,8 @@ export class FrameScoringService {
   readonly #o: FrameScoringOptions;
   readonly #clock: Clock;
   readonly #batcher: MicroBatcher<Pending>;
+  /** Resolves once the previous batch issued its publishes: keeps score events in batch order. */
+  #emitted: Promise<void> = Promise.resolve();
 
   constructor(options: FrameScoringOptions) {
     this.#o = options;
@@ -60,6 +67,7 @@ export class FrameScoringService {
     this.#batcher = new MicroBatcher<Pending>({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,
+      concurrency: options.pipelineDepth ?? 2,
       clock: this.#clock,
       flush: (items) => this.#flush(items),
       onError: (err) => options.logger.error({ err }, 'inference batch failed unexpectedly'),
@@ -101,6 +109,10 @@ export class FrameScoringService {
     const { kind, slot, store, bus, metrics, logger } = this.#o;
     const hasFrames = items.some((i) => i.type === 'frame');
     const lease = hasFrames ? slot.lease() : undefined;
+    // Taken in batch order, before scoring: a batch publishes only after the one before it did.
+    const previous = this.#emitted;
+    let emitted!: () => void;
+    this.#emitted = new Promise<void>((resolve) => (emitted = resolve));
     // Every message of the batch is settled exactly once: acked on success, nak-ed otherwise.
     const settle: BusMessage[] = [];
     try {
@@ -124,6 +136,7 @@ export class FrameScoringService {
       }
       const model = lease?.model;
       const results = model && scorable.length > 0 ? await scoreFrames(model, scorable.map((s) => s.rows)) : [];
+      await previous;
       const now = this.#clock.now();
       const rows: NewScore[] = [];
       const publishes: Promise<unknown>[] = [];
@@ -137,7 +150,9 @@ export class FrameScoringService {
         publishes.push(publishEvent(bus, 'scores', [kind, item.ref], event, { msgId: deviceMessageId(item.ref, kind, item.frame.seq) }));
         metrics.latency.observe({ kind }, latencyMs / 1000);
       });
-      const [written] = await Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, ...publishes]);
+      const saved = Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, ...publishes]);
+      emitted();
+      const [written] = await saved;
       for (const message of settle) message.ack();
       this.stats.scored += rows.length;
       this.stats.duplicates += rows.length - written;
@@ -153,6 +168,7 @@ export class FrameScoringService {
       logger.error({ err, messages: settle.length }, 'inference batch failed; its frames will be redelivered');
       for (const message of settle) message.nak(this.#retryDelay());
     } finally {
+      emitted();
       lease?.release();
     }
   }

@@ -7,6 +7,8 @@ export { FrameScoringService, parseFrameSubject, type FrameScoringOptions, type 
 export { ModelWatcher, type ModelLoader, type ModelWatcherOptions, type ProductionModelSource } from './model-watcher.js';
 export { ModelSlot, type ModelLease } from './model-slot.js';
 export { OnnxScoringModel, type OnnxSessionSettings } from './onnx-scoring-model.js';
+export { WorkerScoringModel } from './worker-scoring-model.js';
+export { OnnxWorkerPool, type SessionSpec } from './onnx-worker-pool.js';
 export { rowLength, type ModelOutputs, type ScoringModel } from './scoring-model.js';
 export { scoreFrames, type FrameScore } from './batch-runner.js';
 export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalRows, type FrameRows } from './frame-adapter.js';

@@ -18,6 +18,10 @@ export const inferenceConfigShape = {
   BATCH_MAX_WAIT_MS: envInt(10, 1, 60_000),
   /** onnxruntime intra-op threads; keep at 1–2 on small hosts shared by several services. */
   ORT_THREADS: envInt(1, 1, 16),
+  /** Worker threads running the model (each its own session); 0 runs it on the event loop. */
+  ORT_WORKERS: envInt(1, 0, 16),
+  /** Batches in flight (scoring overlaps storing/publishing); 0 = ORT_WORKERS + 1. */
+  PIPELINE_DEPTH: envInt(0, 0, 32),
   /** Most unacknowledged frames outstanding to this instance (bounds memory). */
   MAX_ACK_PENDING: envInt(1_000, 1, 100_000),
   /** Largest upload to POST /api/v1/inference/score, bytes. */

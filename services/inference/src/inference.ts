@@ -12,6 +12,8 @@ import { ModelWatcher, type ModelLoader, type ProductionModelSource } from './mo
 import { OnnxScoringModel } from './onnx-scoring-model.js';
 import { createScoreApi } from './score-api.js';
 import { KyselyScoreStore } from './score-store.js';
+import { OnnxWorkerPool } from './onnx-worker-pool.js';
+import { WorkerScoringModel } from './worker-scoring-model.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
 export interface InferenceSettings {
@@ -20,6 +22,13 @@ export interface InferenceSettings {
   readonly batchMaxWaitMs: number;
   /** onnxruntime intra-op threads (1–2). */
   readonly ortThreads: number;
+  /**
+   * Worker threads running the model, each with its own session (default 1). 0 runs it on
+   * the event loop, which then stalls for every batch (onnxruntime-node runs synchronously).
+   */
+  readonly ortWorkers?: number;
+  /** Batches in flight (default `ortWorkers + 1`): one scoring per worker while another is stored. */
+  readonly pipelineDepth?: number;
   readonly maxAckPending: number;
   readonly maxUploadBytes: number;
   readonly deadLetterMaxBytes: number;
@@ -61,6 +70,7 @@ export class Inference {
   readonly #service: FrameScoringService;
   readonly #watcher: ModelWatcher;
   readonly #metrics: InferenceMetrics;
+  readonly #pool: OnnxWorkerPool | undefined;
   #frames: Subscription | undefined;
   #consuming: Promise<void> | undefined;
   #stopped = false;
@@ -80,10 +90,19 @@ export class Inference {
       logger: deps.logger,
       batchSize: settings.batchSize,
       batchMaxWaitMs: settings.batchMaxWaitMs,
+      pipelineDepth: settings.pipelineDepth ?? (settings.ortWorkers ?? 1) + 1,
       retryDelayMs: settings.retryDelayMs,
       clock: deps.clock,
     });
-    const load: ModelLoader = deps.loadModel ?? ((bytes, sha256) => OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
+    const workers = settings.ortWorkers ?? 1;
+    const pool = workers > 0 ? new OnnxWorkerPool(workers) : undefined;
+    this.#pool = pool;
+    const load: ModelLoader =
+      deps.loadModel ??
+      ((bytes, sha256) =>
+        pool
+          ? WorkerScoringModel.load(pool, bytes, kind, sha256, { intraOpThreads: settings.ortThreads })
+          : OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
     this.#watcher = new ModelWatcher({
       kind,
       source: deps.models,
@@ -141,6 +160,8 @@ export class Inference {
     this.#service.stop();
     await this.#watcher.stop();
     this.#slot.clear();
+    // Nothing runs any more (the drain is over), so the threads can go.
+    await this.#pool?.close();
   }
 
   #startConsuming(): Promise<void> {

@@ -74,3 +74,37 @@ test('a failing flush is reported and does not stop later batches', async () => 
   assert.equal(errors.length, 1);
   assert.deepEqual(seen, [2]);
 });
+
+test('with concurrency 2 a full batch starts while the previous flush runs, never more than two at once', async () => {
+  const clock = fakeClock();
+  const releases: (() => void)[] = [];
+  let running = 0;
+  let peak = 0;
+  const batches: number[][] = [];
+  const b = new MicroBatcher<number>({
+    maxSize: 2,
+    maxWaitMs: 1_000,
+    concurrency: 2,
+    clock,
+    flush: async (items) => {
+      peak = Math.max(peak, ++running);
+      batches.push([...items]);
+      await new Promise<void>((r) => releases.push(r));
+      running--;
+    },
+    onError: (err) => assert.fail(String(err)),
+  });
+  for (let i = 0; i < 7; i++) b.add(i);
+  assert.deepEqual(batches, [[0, 1], [2, 3]], 'two full batches in flight, the rest waits');
+  releases.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(batches.at(-1), [4, 5], 'a freed slot takes the next full batch at once');
+  releases.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(batches.length, 3, 'a partial batch waits for maxWaitMs while another flush runs');
+  clock.fire();
+  assert.deepEqual(batches.at(-1), [6]);
+  while (releases.length > 0) releases.shift()!();
+  await b.drain();
+  assert.equal(peak, 2);
+});

@@ -12,25 +12,36 @@ export interface MicroBatcherOptions<T> {
    */
   readonly flush: (items: readonly T[]) => Promise<void>;
   readonly onError: (err: unknown) => void;
+  /**
+   * Batches handled at once (default 1). Above 1 the flushes overlap — e.g. one batch is
+   * scored while the previous one is stored and published — and `flush` must cope with that.
+   */
+  readonly concurrency?: number;
   readonly clock?: Clock;
 }
 
 /**
- * Collects items and hands them to `flush` in batches of at most `maxSize`, one batch at a
- * time, in arrival order. Items arriving during a flush form the next batch, which starts
- * as soon as the flush ends: under load batches fill up by themselves, when idle an item
- * waits at most `maxWaitMs`.
+ * Collects items and hands them to `flush` in batches of at most `maxSize`, in arrival
+ * order, at most `concurrency` batches at a time (default one). While every slot is busy,
+ * arrivals queue up and the next batch starts as soon as a flush ends: under load batches
+ * fill up by themselves, when idle an item waits at most `maxWaitMs`. With a free slot but
+ * another flush still running, a batch starts when it is full or its wait is over, so
+ * overlapping does not shred the stream into tiny batches.
  */
 export class MicroBatcher<T> {
   readonly #queue: T[] = [];
   readonly #options: MicroBatcherOptions<T>;
   readonly #clock: Clock;
+  readonly #concurrency: number;
   #timer: unknown;
-  #flushing: Promise<void> | undefined;
+  readonly #flushing = new Set<Promise<void>>();
 
   constructor(options: MicroBatcherOptions<T>) {
     if (!(Number.isInteger(options.maxSize) && options.maxSize >= 1)) throw new RangeError(`maxSize must be a positive integer, got ${options.maxSize}`);
+    const concurrency = options.concurrency ?? 1;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     this.#options = options;
+    this.#concurrency = concurrency;
     this.#clock = options.clock ?? realClock;
   }
 
@@ -41,21 +52,16 @@ export class MicroBatcher<T> {
 
   add(item: T): void {
     this.#queue.push(item);
-    if (this.#flushing) return;
+    if (this.#flushing.size >= this.#concurrency) return;
     if (this.#queue.length >= this.#options.maxSize) this.#kick();
-    else if (this.#timer === undefined) {
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#kick();
-      }, this.#options.maxWaitMs);
-    }
+    else this.#arm();
   }
 
   /** Flushes everything waiting and resolves when every batch is handled. */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#flushing) {
+    while (this.#queue.length > 0 || this.#flushing.size > 0) {
       this.#kick();
-      await this.#flushing;
+      await Promise.race(this.#flushing);
     }
   }
 
@@ -65,16 +71,32 @@ export class MicroBatcher<T> {
     this.#timer = undefined;
   }
 
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#kick();
+    }, this.#options.maxWaitMs);
+  }
+
   #kick(): void {
-    if (this.#flushing || this.#queue.length === 0) return;
+    if (this.#flushing.size >= this.#concurrency || this.#queue.length === 0) return;
     this.stop();
     const batch = this.#queue.splice(0, this.#options.maxSize);
-    this.#flushing = this.#options
+    const flushing: Promise<void> = this.#options
       .flush(batch)
       .catch((err: unknown) => this.#options.onError(err))
       .finally(() => {
-        this.#flushing = undefined;
-        if (this.#queue.length > 0) this.#kick();
+        this.#flushing.delete(flushing);
+        if (this.#queue.length === 0) return;
+        // Idle pipeline or a full batch: go now; otherwise let the batch fill up for maxWaitMs.
+        if (this.#flushing.size === 0 || this.#queue.length >= this.#options.maxSize) this.#kick();
+        else this.#arm();
       });
+    this.#flushing.add(flushing);
+    // More than one batch may be waiting (arrivals while every slot was busy).
+    if (this.#flushing.size >= this.#concurrency || this.#queue.length === 0) return;
+    if (this.#queue.length >= this.#options.maxSize) this.#kick();
+    else this.#arm();
   }
 }

@@ -17,6 +17,10 @@ const INPUT_NAME: Record<FrameKind, string> = { acoustic: 'pcm', thermal: 'frame
  * contract up front — input `pcm` [N, S] or `frame` [N, H, W], outputs `score` and `error`
  * [N], metadata `frame_shape` (and `sample_rate` for audio) — so a wrong file fails at
  * promotion time with a message, not on the first frame.
+ *
+ * `run` executes on the calling thread: onnxruntime-node's `session.run` only defers the
+ * native call with `setImmediate`, then blocks the event loop for the whole run. Fine for
+ * uploads and benches; the frame consumer uses {@link WorkerScoringModel} instead.
  */
 export class OnnxScoringModel implements ScoringModel {
   readonly kind: FrameKind;
@@ -28,7 +32,7 @@ export class OnnxScoringModel implements ScoringModel {
   readonly #session: ort.InferenceSession;
   readonly #input: string;
 
-  private constructor(session: ort.InferenceSession, meta: ModelMetadata & { kind: FrameKind; frameShape: readonly number[] }, sha256: string) {
+  private constructor(session: ort.InferenceSession, meta: ContractMetadata, sha256: string) {
     this.#session = session;
     this.kind = meta.kind;
     this.version = meta.version;
@@ -41,50 +45,90 @@ export class OnnxScoringModel implements ScoringModel {
 
   /** Creates a session for `bytes` after checking it is a `kind` model that follows the contract. */
   static async load(bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<OnnxScoringModel> {
-    let meta: ModelMetadata;
-    try {
-      meta = readModelMetadata(bytes);
-    } catch (cause) {
-      throw new ModelContractError(`model ${sha256.slice(0, 12)} has no readable metadata: ${(cause as Error).message}`, { cause });
-    }
-    if (meta.kind !== kind) throw new ModelContractError(`model ${meta.version} is a '${meta.kind}' model; this service scores '${kind}' frames`);
-    const frameShape = meta.frameShape;
-    const rank = kind === 'acoustic' ? 1 : 2;
-    if (!frameShape || frameShape.length !== rank || frameShape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new ModelContractError(`model ${meta.version}: metadata frame_shape must be ${kind === 'acoustic' ? '[samples]' : '[height, width]'}, got ${JSON.stringify(frameShape)}`);
-    }
-    if (kind === 'acoustic' && !(Number.isInteger(meta.sampleRate) && (meta.sampleRate ?? 0) > 0)) {
-      throw new ModelContractError(`model ${meta.version}: acoustic models must declare sample_rate in their metadata`);
-    }
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: settings.intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    const missing = [
-      ...(session.inputNames.includes(INPUT_NAME[kind]) ? [] : [`input '${INPUT_NAME[kind]}'`]),
-      ...['score', 'error'].filter((o) => !session.outputNames.includes(o)).map((o) => `output '${o}'`),
-    ];
-    if (missing.length > 0) {
+    const meta = readContractMetadata(bytes, kind, sha256);
+    const session = await ort.InferenceSession.create(bytes, onnxSessionOptions(settings));
+    const missing = missingContractIo(kind, session.inputNames, session.outputNames);
+    if (missing) {
       await session.release();
-      throw new ModelContractError(`model ${meta.version} lacks ${missing.join(', ')} of the inference I/O contract`);
+      throw new ModelContractError(`model ${meta.version} lacks ${missing} of the inference I/O contract`);
     }
-    return new OnnxScoringModel(session, { ...meta, kind, frameShape }, sha256);
+    return new OnnxScoringModel(session, meta, sha256);
   }
 
   async run(input: Float32Array, rows: number): Promise<ModelOutputs> {
-    const tensor = new ort.Tensor('float32', input, [rows, ...this.frameShape]);
-    const out = await this.#session.run({ [this.#input]: tensor });
-    const score = out['score']?.data;
-    const error = out['error']?.data;
-    if (!(score instanceof Float32Array) || !(error instanceof Float32Array) || score.length !== rows || error.length !== rows) {
-      throw new ModelContractError(`model ${this.version} returned outputs that are not float32 [${rows}]`);
-    }
-    return { score, error };
+    return runSession(this.#session, this.#input, this.version, input, rows, this.frameShape);
   }
 
   async release(): Promise<void> {
     await this.#session.release();
   }
+}
+
+/** The metadata of a model file, checked against the I/O contract of `kind`. */
+export type ContractMetadata = ModelMetadata & { kind: FrameKind; frameShape: readonly number[] };
+
+/** The input name of `kind` models: `pcm` or `frame`. */
+export function contractInputName(kind: FrameKind): string {
+  return INPUT_NAME[kind];
+}
+
+/**
+ * Reads and checks the metadata part of the contract (kind, `frame_shape`, `sample_rate`)
+ * without creating a session, so the worker-thread adapter checks it the same way.
+ */
+export function readContractMetadata(bytes: Uint8Array, kind: FrameKind, sha256: string): ContractMetadata {
+  let meta: ModelMetadata;
+  try {
+    meta = readModelMetadata(bytes);
+  } catch (cause) {
+    throw new ModelContractError(`model ${sha256.slice(0, 12)} has no readable metadata: ${(cause as Error).message}`, { cause });
+  }
+  if (meta.kind !== kind) throw new ModelContractError(`model ${meta.version} is a '${meta.kind}' model; this service scores '${kind}' frames`);
+  const frameShape = meta.frameShape;
+  const rank = kind === 'acoustic' ? 1 : 2;
+  if (!frameShape || frameShape.length !== rank || frameShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new ModelContractError(`model ${meta.version}: metadata frame_shape must be ${kind === 'acoustic' ? '[samples]' : '[height, width]'}, got ${JSON.stringify(frameShape)}`);
+  }
+  if (kind === 'acoustic' && !(Number.isInteger(meta.sampleRate) && (meta.sampleRate ?? 0) > 0)) {
+    throw new ModelContractError(`model ${meta.version}: acoustic models must declare sample_rate in their metadata`);
+  }
+  return { ...meta, kind, frameShape };
+}
+
+/** "input 'pcm', output 'score'" when the session lacks contract I/O, else undefined. */
+export function missingContractIo(kind: FrameKind, inputNames: readonly string[], outputNames: readonly string[]): string | undefined {
+  const missing = [
+    ...(inputNames.includes(INPUT_NAME[kind]) ? [] : [`input '${INPUT_NAME[kind]}'`]),
+    ...['score', 'error'].filter((o) => !outputNames.includes(o)).map((o) => `output '${o}'`),
+  ];
+  return missing.length > 0 ? missing.join(', ') : undefined;
+}
+
+/** Session options shared by both adapters. */
+export function onnxSessionOptions(settings: OnnxSessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: settings.intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+}
+
+/** One `session.run` of `rows` packed inputs, with the outputs checked to be float32 [rows]. */
+export async function runSession(
+  session: ort.InferenceSession,
+  inputName: string,
+  version: string,
+  input: Float32Array,
+  rows: number,
+  frameShape: readonly number[],
+): Promise<ModelOutputs> {
+  const tensor = new ort.Tensor('float32', input, [rows, ...frameShape]);
+  const out = await session.run({ [inputName]: tensor });
+  const score = out['score']?.data;
+  const error = out['error']?.data;
+  if (!(score instanceof Float32Array) || !(error instanceof Float32Array) || score.length !== rows || error.length !== rows) {
+    throw new ModelContractError(`model ${version} returned outputs that are not float32 [${rows}]`);
+  }
+  return { score, error };
 }

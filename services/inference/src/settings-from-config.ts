@@ -8,6 +8,8 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     batchSize: config.BATCH_SIZE,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     ortThreads: config.ORT_THREADS,
+    ortWorkers: config.ORT_WORKERS,
+    ...(config.PIPELINE_DEPTH > 0 ? { pipelineDepth: config.PIPELINE_DEPTH } : {}),
     maxAckPending: config.MAX_ACK_PENDING,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,

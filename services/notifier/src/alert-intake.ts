@@ -1,5 +1,6 @@
 import { decodeEvent } from '@premonitor/bus';
 import type { BusMessage } from '@premonitor/bus';
+import type { AlertEvent } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import type { DeliveryStore } from './delivery-store.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
@@ -18,13 +19,29 @@ export interface AlertIntakeOptions {
 
 /** Longest nak delay while the database is unavailable. */
 const MAX_NAK_DELAY_MS = 30_000;
+/** Most alerts queued in one statement; also the back-pressure bound on the bus handler. */
+const MAX_BATCH = 500;
+
+interface Routed {
+  readonly message: BusMessage;
+  readonly event: AlertEvent;
+  readonly channels: readonly string[];
+}
 
 /**
  * The bus side of the notifier: validates an alert transition, routes it, and writes one
  * outbox row per channel before acknowledging — so the bus redelivers anything not yet
  * durably queued, and a redelivery of something queued is a no-op (unique key).
+ *
+ * The bus hands over one message at a time and waits for the handler, so the handler only
+ * queues: alerts that arrive while a write is under way go into the next one, a single
+ * multi-row statement. Writes run one at a time, in arrival order, so the outbox keeps each
+ * alert's transitions in order; a full queue makes the handler wait (back-pressure).
  */
 export class AlertIntake {
+  readonly #pending: Routed[] = [];
+  #writing: Promise<void> | undefined;
+
   constructor(private readonly o: AlertIntakeOptions) {}
 
   async handle(message: BusMessage): Promise<void> {
@@ -42,17 +59,43 @@ export class AlertIntake {
       message.ack();
       return;
     }
+    this.#pending.push({ message, event, channels });
+    this.#kick();
+    while (this.#pending.length >= MAX_BATCH && this.#writing) await this.#writing;
+  }
+
+  /** Resolves once everything handed to `handle` is queued (or nak-ed). */
+  async drain(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  #kick(): void {
+    if (this.#writing || this.#pending.length === 0) return;
+    const batch = this.#pending.splice(0, MAX_BATCH);
+    this.#writing = this.#write(batch).finally(() => {
+      this.#writing = undefined;
+      this.#kick();
+    });
+  }
+
+  async #write(batch: readonly Routed[]): Promise<void> {
     try {
       const dueAt = new Date(this.o.now());
-      await this.o.store.enqueue(channels.map((channel) => ({ channel, event, dueAt })));
+      await this.o.store.enqueue(batch.flatMap(({ event, channels }) => channels.map((channel) => ({ channel, event, dueAt }))));
     } catch (err) {
-      const delay = Math.min(MAX_NAK_DELAY_MS, 500 * 2 ** Math.min(10, message.deliveryCount - 1));
-      this.o.logger.error({ err, key: event.idempotencyKey, delay }, 'could not queue alert; the bus will redeliver it');
-      message.nak(delay);
+      for (const { message, event } of batch) {
+        const delay = Math.min(MAX_NAK_DELAY_MS, 500 * 2 ** Math.min(10, message.deliveryCount - 1));
+        this.o.logger.error({ err, key: event.idempotencyKey, delay }, 'could not queue alert; the bus will redeliver it');
+        message.nak(delay);
+      }
       return;
     }
-    message.ack();
-    this.o.metrics.alertsIn.inc({ outcome: 'queued' });
-    for (const channel of channels) this.o.queued(channel, 1);
+    const counts = new Map<string, number>();
+    for (const { message, channels } of batch) {
+      message.ack();
+      this.o.metrics.alertsIn.inc({ outcome: 'queued' });
+      for (const channel of channels) counts.set(channel, (counts.get(channel) ?? 0) + 1);
+    }
+    for (const [channel, count] of counts) this.o.queued(channel, count);
   }
 }

@@ -36,7 +36,10 @@ const MAX_DEVICE_BUCKETS = 10_000;
  * The delivery queue of one channel: takes due items from the outbox, applies the channel and
  * per-device rate limits, folds storms into digests, sends through the endpoint's breaker and
  * records every attempt. Each channel has its own worker, so a dead endpoint only ever delays
- * its own queue.
+ * its own queue. Up to `sendConcurrency` requests are in flight at once, never two of one
+ * alert (its transitions go out in order); after a failed attempt the window drops to one
+ * request until one succeeds, so a failing endpoint is not hit by a burst before its
+ * breaker opens.
  */
 export class ChannelWorker {
   readonly #o: ChannelWorkerOptions;
@@ -51,6 +54,12 @@ export class ChannelWorker {
   #wakeSleeper: (() => void) | undefined;
   #pausedUntil = 0;
   #digestDueAt: number | undefined;
+  /** Sends in flight, by outbox id. */
+  readonly #inFlight = new Map<number, Promise<void>>();
+  /** Alerts with a transition in flight: their later transitions wait, so each alert's stay in order. */
+  readonly #busyAlerts = new Set<string>();
+  /** 1 after a failed attempt (a sick endpoint gets one request at a time), `sendConcurrency` after a success. */
+  #window = 1;
 
   constructor(options: ChannelWorkerOptions) {
     this.#o = options;
@@ -93,6 +102,7 @@ export class ChannelWorker {
     const timer = setTimeout(() => this.#abort.abort(), drainTimeoutMs);
     try {
       await this.#loop;
+      await Promise.all(this.#inFlight.values());
     } finally {
       clearTimeout(timer);
     }
@@ -117,6 +127,10 @@ export class ChannelWorker {
     const now = clock.now();
     if (now < this.#pausedUntil) return this.#pausedUntil - now;
     if (breaker.state === 'open') return this.#idlePollMs; // woken at half-open
+    // Sends in flight during the read may settle before their rows come up in the list, which
+    // then shows them as they were before: they are skipped (the next read sees them as they are).
+    const inFlightAtRead = new Set(this.#inFlight.keys());
+    const blocked = new Set(this.#busyAlerts);
     const items = await store.ready(channel.name, new Date(now), channel.digest.maxItems);
     if (items.length === 0) {
       const next = await store.nextDueAt(channel.name);
@@ -130,6 +144,11 @@ export class ChannelWorker {
     }
     if (this.#digestDueAt !== undefined) {
       if (now < this.#digestDueAt) return this.#digestDueAt - now;
+      if (this.#inFlight.size > 0) {
+        // Let the sends in flight settle first, so none of them is folded into the digest.
+        await Promise.all(this.#inFlight.values());
+        return 0;
+      }
       this.#digestDueAt = undefined;
       if (items.length >= 2) {
         const wait = this.#channelBucket.msUntilToken();
@@ -139,23 +158,53 @@ export class ChannelWorker {
         return 0;
       }
     }
+    // One read feeds many sends: the whole list is worked through (waiting for free slots)
+    // before the outbox is read again.
     let deviceWait = Number.POSITIVE_INFINITY;
+    let started = 0;
     for (const item of items) {
+      if (inFlightAtRead.has(item.id) || this.#inFlight.has(item.id) || blocked.has(item.event.alertId) || this.#busyAlerts.has(item.event.alertId)) continue;
+      // Whatever happens to this item, the alert's later transitions wait for the next read.
+      blocked.add(item.event.alertId);
       const bucket = this.#deviceBucket(`${item.event.site}/${item.event.device}`);
       const wait = bucket.msUntilToken();
       if (wait > 0) {
         deviceWait = Math.min(deviceWait, wait);
         continue;
       }
+      while (this.#inFlight.size >= this.#window) await Promise.race(this.#inFlight.values());
+      if (!this.#running || this.#circuitOpen() || clock.now() < this.#pausedUntil) break;
       const channelWait = this.#channelBucket.msUntilToken();
-      if (channelWait > 0) return channelWait;
+      if (channelWait > 0) return started > 0 ? 0 : channelWait;
       this.#channelBucket.tryTake();
       bucket.tryTake();
-      await this.#sendOne(item);
+      this.#start(item);
+      started++;
+    }
+    if (started > 0) return 0;
+    if (this.#inFlight.size > 0) {
+      // Everything sendable is in flight; what is left waits for one of those to settle.
+      await Promise.race(this.#inFlight.values());
       return 0;
     }
     // Every due item's device is over its limit: they wait, and pile into a digest if many.
     return Math.min(deviceWait, this.#idlePollMs);
+  }
+
+  #circuitOpen(): boolean {
+    return this.#o.breaker.state === 'open';
+  }
+
+  #start(item: OutboxItem): void {
+    const alertId = item.event.alertId;
+    this.#busyAlerts.add(alertId);
+    const sending = this.#sendOne(item)
+      .catch((err: unknown) => this.#o.logger.error({ err, channel: this.name, key: item.idempotencyKey }, 'delivery failed unexpectedly; it stays queued'))
+      .finally(() => {
+        this.#inFlight.delete(item.id);
+        this.#busyAlerts.delete(alertId);
+      });
+    this.#inFlight.set(item.id, sending);
   }
 
   async #sendOne(item: OutboxItem): Promise<void> {
@@ -168,6 +217,7 @@ export class ChannelWorker {
     const body = formatAlert(channel, item.event);
     const result = await this.#post(body, sentKey);
     if (result === CIRCUIT_OPEN || result.kind === 'aborted') return;
+    this.#window = result.kind === 'delivered' ? channel.sendConcurrency : 1;
     await store.record([this.#attempt(item, sentKey, result, body)]);
   }
 

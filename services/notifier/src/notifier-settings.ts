@@ -11,6 +11,8 @@ const tuning = {
   maxAttempts: z.number().int().min(1).max(100).optional(),
   /** Per-request timeout, ms. */
   timeoutMs: z.number().int().min(10).max(120_000).optional(),
+  /** Requests in flight at once on the channel (a failing endpoint gets one at a time). */
+  sendConcurrency: z.number().int().min(1).max(256).optional(),
   backoff: z.strictObject({ baseMs: z.number().int().min(1), maxMs: z.number().int().min(1) }).optional(),
   rateLimit: z.strictObject({ perChannel: bucket.optional(), perDevice: bucket.optional() }).optional(),
   /** More than `threshold` alerts within `windowMs` on one channel are sent as one digest. */
@@ -57,6 +59,8 @@ export interface ChannelSettings {
   readonly template: string;
   readonly maxAttempts: number;
   readonly timeoutMs: number;
+  /** Most requests in flight at once; back to one after a failed attempt until one succeeds. */
+  readonly sendConcurrency: number;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number };
   readonly rateLimit: {
     readonly perChannel: { readonly capacity: number; readonly refillPerSecond: number };
@@ -85,6 +89,7 @@ export interface RoutingSettings {
 export const CHANNEL_DEFAULTS = Object.freeze({
   maxAttempts: 8,
   timeoutMs: 5_000,
+  sendConcurrency: 8,
   backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
   rateLimit: { perChannel: { capacity: 20, refillPerSecond: 5 }, perDevice: { capacity: 5, refillPerSecond: 0.2 } },
   digest: { threshold: 20, windowMs: 30_000, maxItems: 200 },
@@ -122,6 +127,7 @@ export function parseRoutingSettings(input: unknown): RoutingSettings {
       template: c.template ?? DEFAULT_TEMPLATE,
       maxAttempts: c.maxAttempts ?? d.maxAttempts ?? CHANNEL_DEFAULTS.maxAttempts,
       timeoutMs: c.timeoutMs ?? d.timeoutMs ?? CHANNEL_DEFAULTS.timeoutMs,
+      sendConcurrency: c.sendConcurrency ?? d.sendConcurrency ?? CHANNEL_DEFAULTS.sendConcurrency,
       backoff,
       rateLimit: {
         perChannel: c.rateLimit?.perChannel ?? d.rateLimit?.perChannel ?? CHANNEL_DEFAULTS.rateLimit.perChannel,

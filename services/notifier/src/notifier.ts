@@ -142,6 +142,7 @@ export class Notifier {
   async stop(drainTimeoutMs = 10_000): Promise<void> {
     await this.#subscription?.stop();
     this.#subscription = undefined;
+    await this.#intake.drain();
     await Promise.all([...this.#workers.values()].map((w) => w.stop(drainTimeoutMs)));
     for (const breaker of this.#breakers) breaker.shutdown();
     this.#transport.close();

@@ -1,0 +1,71 @@
+// Worker-thread entry of OnnxWorkerPool: holds onnxruntime sessions (one per loaded model) and
+// runs the batches the main thread posts, so a model run never blocks the service's event loop.
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { onnxSessionOptions, runSession } from './onnx-scoring-model.js';
+
+/** Main → worker. A run's `input` buffer is transferred, not copied. */
+export type WorkerRequest =
+  | {
+      readonly type: 'load';
+      readonly model: number;
+      readonly bytes: Uint8Array;
+      readonly intraOpThreads: number;
+      readonly inputName: string;
+      readonly version: string;
+      readonly frameShape: readonly number[];
+    }
+  | { readonly type: 'run'; readonly id: number; readonly model: number; readonly input: Float32Array; readonly rows: number }
+  | { readonly type: 'release'; readonly model: number };
+
+/** Worker → main. */
+export type WorkerReply =
+  | { readonly type: 'loaded'; readonly model: number; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+  | { readonly type: 'load-failed'; readonly model: number; readonly message: string }
+  | { readonly type: 'result'; readonly id: number; readonly score: Float32Array; readonly error: Float32Array }
+  | { readonly type: 'run-failed'; readonly id: number; readonly message: string; readonly contract: boolean };
+
+interface Loaded {
+  readonly session: ort.InferenceSession;
+  readonly inputName: string;
+  readonly version: string;
+  readonly frameShape: readonly number[];
+}
+
+const port = parentPort;
+if (port) {
+  const sessions = new Map<number, Loaded>();
+  const reply = (message: WorkerReply) => port.postMessage(message);
+  port.on('message', (request: WorkerRequest) => {
+    switch (request.type) {
+      case 'load':
+        ort.InferenceSession.create(request.bytes, onnxSessionOptions({ intraOpThreads: request.intraOpThreads })).then(
+          (session) => {
+            sessions.set(request.model, { session, inputName: request.inputName, version: request.version, frameShape: request.frameShape });
+            reply({ type: 'loaded', model: request.model, inputNames: session.inputNames, outputNames: session.outputNames });
+          },
+          (err: unknown) => reply({ type: 'load-failed', model: request.model, message: (err as Error).message }),
+        );
+        break;
+      case 'run': {
+        const loaded = sessions.get(request.model);
+        if (!loaded) {
+          reply({ type: 'run-failed', id: request.id, message: `model #${request.model} is not loaded in this worker`, contract: false });
+          break;
+        }
+        runSession(loaded.session, loaded.inputName, loaded.version, request.input, request.rows, loaded.frameShape).then(
+          // Copies of N floats: output tensors may live in native memory that cannot be transferred.
+          ({ score, error }) => reply({ type: 'result', id: request.id, score: Float32Array.from(score), error: Float32Array.from(error) }),
+          (err: unknown) => reply({ type: 'run-failed', id: request.id, message: (err as Error).message, contract: (err as Error).name === 'ModelContractError' }),
+        );
+        break;
+      }
+      case 'release': {
+        const loaded = sessions.get(request.model);
+        sessions.delete(request.model);
+        void loaded?.session.release();
+        break;
+      }
+    }
+  });
+}

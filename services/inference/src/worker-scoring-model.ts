@@ -1,0 +1,54 @@
+import type { FrameKind } from '@premonitor/contracts';
+import { ModelContractError } from './model-errors.js';
+import { contractInputName, missingContractIo, readContractMetadata, type ContractMetadata, type OnnxSessionSettings } from './onnx-scoring-model.js';
+import type { OnnxWorkerPool } from './onnx-worker-pool.js';
+import type { ModelOutputs, ScoringModel } from './scoring-model.js';
+
+/**
+ * A `ScoringModel` whose sessions live in the threads of an {@link OnnxWorkerPool}: the event
+ * loop stays free while a batch runs (the service scores batch k+1 while batch k is stored and
+ * published), and with several threads batches run on several cores. Same contract checks as
+ * `OnnxScoringModel`. A batch's input buffer is transferred to a thread, so callers must not
+ * reuse it after `run`.
+ */
+export class WorkerScoringModel implements ScoringModel {
+  readonly kind: FrameKind;
+  readonly version: string;
+  readonly sha256: string;
+  readonly frameShape: readonly number[];
+  readonly sampleRate: number | undefined;
+  readonly threshold: number | undefined;
+  readonly #pool: OnnxWorkerPool;
+  readonly #model: number;
+
+  private constructor(pool: OnnxWorkerPool, model: number, meta: ContractMetadata, sha256: string) {
+    this.#pool = pool;
+    this.#model = model;
+    this.kind = meta.kind;
+    this.version = meta.version;
+    this.sha256 = sha256;
+    this.frameShape = Object.freeze([...meta.frameShape]);
+    this.sampleRate = meta.sampleRate;
+    this.threshold = meta.threshold;
+  }
+
+  /** Creates a session in every thread of `pool`, after checking the contract. */
+  static async load(pool: OnnxWorkerPool, bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<WorkerScoringModel> {
+    const meta = readContractMetadata(bytes, kind, sha256);
+    const loaded = await pool.load({ bytes, intraOpThreads: settings.intraOpThreads, inputName: contractInputName(kind), version: meta.version, frameShape: meta.frameShape });
+    const missing = missingContractIo(kind, loaded.inputNames, loaded.outputNames);
+    if (missing) {
+      pool.release(loaded.model);
+      throw new ModelContractError(`model ${meta.version} lacks ${missing} of the inference I/O contract`);
+    }
+    return new WorkerScoringModel(pool, loaded.model, meta, sha256);
+  }
+
+  run(input: Float32Array, rows: number): Promise<ModelOutputs> {
+    return this.#pool.run(this.#model, input, rows);
+  }
+
+  async release(): Promise<void> {
+    this.#pool.release(this.#model);
+  }
+}
