@@ -15,7 +15,7 @@ export {
 } from './csv-series.js';
 export { type MessageKind, type KindCounts, type DeviceLinkStats } from './device-link.js';
 export { MachineModel, MACHINE_KINDS, type MachineKind, type MachineModelOptions, type MachineState } from './machine-model.js';
-export { synthesizeAcoustic, synthesizeThermal, DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, type AcousticShape, type ThermalShape } from './frame-synth.js';
+export { synthesizeAcoustic, synthesizeThermal, DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 export { mulberry32, deriveSeed, normal, type Random, type RandomFactory } from './random.js';
 export { SequenceCounter } from './sequence-counter.js';
 export { systemClock, type Clock, type Cancel } from './clock.js';

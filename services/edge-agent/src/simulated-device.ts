@@ -2,7 +2,7 @@ import { encodeFrame, type TelemetryMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { every, type Cancel, type Clock } from './clock.js';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
-import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal, type AcousticShape, type ThermalShape } from './frame-synth.js';
+import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
 import type { MqttConnector } from './mqtt-session.js';
 import { deriveSeed, mulberry32, type RandomFactory } from './random.js';
@@ -70,7 +70,7 @@ export class SimulatedDevice {
   readonly #options: SimulatedDeviceOptions;
   readonly #link: DeviceLink;
   readonly #model: MachineModel;
-  readonly #random: { readonly acoustic: () => number; readonly thermal: () => number };
+  readonly #frames: SimulatedMachine;
   readonly #cancels: Cancel[] = [];
   readonly #pending = new Set<Promise<void>>();
   #telemetrySent = 0;
@@ -87,7 +87,7 @@ export class SimulatedDevice {
     this.machine = options.machine ?? 'motor';
     const make = options.createRandom ?? mulberry32;
     this.#model = new MachineModel({ kind: this.machine, random: make(deriveSeed(options.seed, 'telemetry')) });
-    this.#random = { acoustic: make(deriveSeed(options.seed, 'acoustic')), thermal: make(deriveSeed(options.seed, 'thermal')) };
+    this.#frames = { kind: this.machine, seed: deriveSeed(options.seed, 'machine') };
     this.#link = new DeviceLink({ ...options, agentVersion: options.agentVersion ?? EDGE_AGENT_VERSION });
   }
 
@@ -154,8 +154,8 @@ export class SimulatedDevice {
     const sent = this.#link.trySend(kind, (seq, ts) =>
       encodeFrame(
         kind === 'acoustic'
-          ? synthesizeAcoustic(state, this.#random.acoustic, ts, seq, this.#options.acousticShape ?? DEFAULT_ACOUSTIC_SHAPE)
-          : synthesizeThermal(state, this.#random.thermal, ts, seq, this.#options.thermalShape ?? DEFAULT_THERMAL_SHAPE),
+          ? synthesizeAcoustic(this.#frames, ts, seq, this.#options.acousticShape ?? DEFAULT_ACOUSTIC_SHAPE)
+          : synthesizeThermal(this.#frames, state, ts, seq, this.#options.thermalShape ?? DEFAULT_THERMAL_SHAPE),
       ),
     );
     if (sent) this.#remember(sent);

@@ -29,17 +29,18 @@ export class SimulatedSource implements SensorSource {
   async run(sink: SampleSink, signal: AbortSignal): Promise<void> {
     const { clock, intervalMs } = this.#o;
     const model = new MachineModel({ kind: this.#o.machine, random: mulberry32(deriveSeed(this.#o.seed, 'telemetry')) });
-    const random = mulberry32(deriveSeed(this.#o.seed, this.#o.signal));
+    const machine = { kind: this.#o.machine, seed: deriveSeed(this.#o.seed, 'machine') };
+    let recording = 0;
     let due = clock.now();
     while (!signal.aborted) {
       const ts = clock.now();
       const readings = model.step(intervalMs, ts);
       if (this.#o.signal === 'telemetry') await sink({ type: 'telemetry', ts, readings });
       else if (this.#o.signal === 'acoustic') {
-        const f = synthesizeAcoustic(model.state(), random, ts, 0, DEFAULT_ACOUSTIC_SHAPE);
+        const f = synthesizeAcoustic(machine, ts, recording++, DEFAULT_ACOUSTIC_SHAPE);
         await sink({ type: 'acoustic', ts, sampleRate: f.sampleRate, samples: f.samples });
       } else {
-        const f = synthesizeThermal(model.state(), random, ts, 0, DEFAULT_THERMAL_SHAPE);
+        const f = synthesizeThermal(machine, model.state(), ts, recording++, DEFAULT_THERMAL_SHAPE);
         await sink({ type: 'thermal', ts, width: f.width, height: f.height, celsius: f.celsius });
       }
       // Scheduled from the previous due time so slow scoring does not make the series drift.
