@@ -1,0 +1,1 @@
+export { runCoreService, type CoreContext, type CoreServiceConfig, type RunCoreServiceOptions, type ServiceComponent } from './run-core-service.js';
