@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHypertableStatement, hypertablePlans, hypertablePolicyStatements } from './timescale.js';
 
-test('plans readings, scores and forecasts with default retention', () => {
+test('plans readings (and their message keys), scores and forecasts with default retention', () => {
   const plans = hypertablePlans();
   assert.deepEqual(
     plans.map((p) => [p.table, p.retentionDays, p.segmentBy]),
     [
       ['readings', 90, 'device_id, key'],
+      ['telemetry_messages', 90, 'device_id'],
       ['scores', 90, 'device_id, kind'],
       ['forecasts', 30, 'device_id, key'],
     ],
@@ -32,7 +33,7 @@ test('sets compression only while it is off, and re-adds retention with the conf
 });
 
 test('null retention keeps data forever', () => {
-  const plan = hypertablePlans({ scoresRetentionDays: null })[1]!;
+  const plan = hypertablePlans({ scoresRetentionDays: null })[2]!;
   assert.equal(plan.retentionDays, null);
   assert.ok(!hypertablePolicyStatements(plan, true).some((s) => s.includes('add_retention_policy')));
 });
