@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { ID_PATTERN, SEVERITIES, type DeviceRef } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
-import { HttpError, validateInput } from '@premonitor/http';
+import { HttpError, queryLimit, queryTime, validateInput } from '@premonitor/http';
 import type { AlertStatus } from '../alert-lifecycle.js';
 import type { TransitionOutcome } from '../alert-store.js';
 import { alertKey, getAlert, listAlerts } from './alert-queries.js';
@@ -11,14 +11,6 @@ import { alertKey, getAlert, listAlerts } from './alert-queries.js';
 const MAX_LIMIT = 1_000;
 
 const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
-const timeParam = z.string().transform((v, ctx) => {
-  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or ms since epoch' });
-    return z.NEVER;
-  }
-  return new Date(ms);
-});
 
 const listQuery = z
   .strictObject({
@@ -26,14 +18,9 @@ const listQuery = z
     severity: z.enum(SEVERITIES).optional(),
     site: id.optional(),
     device: id.optional(),
-    from: timeParam.optional(),
-    to: timeParam.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a positive integer')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be ≥ 1').max(MAX_LIMIT, `must be ≤ ${MAX_LIMIT}`))
-      .default(100),
+    from: queryTime.optional(),
+    to: queryTime.optional(),
+    limit: queryLimit(MAX_LIMIT, 100),
     cursor: z.string().regex(/^\d{1,18}$/, 'not a cursor returned by this API').transform(Number).optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });

@@ -2,33 +2,17 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@premonitor/db';
-import { HttpError, validateInput } from '@premonitor/http';
+import { HttpError, queryLimit, queryTime, validateInput } from '@premonitor/http';
 import { ID_PATTERN, READING_KEY_PATTERN } from '@premonitor/contracts';
 
 const MAX_LIMIT = 10_000;
 
-const timeParam = z
-  .string()
-  .transform((v, ctx) => {
-    const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or ms since epoch' });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
-
 const readingsQuery = z
   .strictObject({
     key: z.string().regex(READING_KEY_PATTERN, 'must match [A-Za-z0-9_.-]{1,64}').optional(),
-    from: timeParam.optional(),
-    to: timeParam.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a positive integer')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be ≥ 1').max(MAX_LIMIT, `must be ≤ ${MAX_LIMIT}`))
-      .default(1_000),
+    from: queryTime.optional(),
+    to: queryTime.optional(),
+    limit: queryLimit(MAX_LIMIT, 1_000),
     cursor: z.string().max(200).optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
