@@ -31,7 +31,7 @@ export type { ExportOptions } from './export/onnx-exporter.js';
 export type { ExportValue } from './export/export-context.js';
 export { ModelExportError, UnsupportedLayerError } from './export/export-errors.js';
 
-export { addLogMelFeatures, buildLogMelModel, logMelFrameCount, periodicHann, resolveLogMelOptions } from './features/log-mel.js';
+export { addLogMelFeatures, addPowerSpectrum, addPowerToDb, buildLogMelModel, logMelFrameCount, melBasis, periodicHann, resolveLogMelOptions } from './features/log-mel.js';
 export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js';
 export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
 export type { MelFilterbankOptions } from './features/mel-filterbank.js';

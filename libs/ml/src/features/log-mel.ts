@@ -56,14 +56,12 @@ export function logMelFrameCount(samples: number, options: LogMelOptions = {}): 
 }
 
 /**
- * Appends the log-mel front end to a graph: PCM `[batch, samples]` → `[batch, frames, nMels]`
- * in decibels, `10·log10(melPower + epsilon)` (librosa `power_to_db` with `ref=1`, no
- * `top_db` clipping). Power is |STFT|² with a periodic Hann window and no normalisation.
- *
- * Runs entirely as ONNX ops (`STFT`, opset 17) so the edge and the core compute identical
- * features from the same raw frame. Returns the name of the output tensor.
+ * Appends the power spectrogram to a graph: PCM `[batch, samples]` → |STFT|² as
+ * `[batch, frames, nFft/2 + 1]`, periodic Hann window, frames centred with reflect padding
+ * when `center`. The shared first stage of every acoustic front end, so all of them see the
+ * same spectrum. Returns the name of the output tensor.
  */
-export function addLogMelFeatures(g: OnnxGraphBuilder, pcm: string, options: LogMelOptions = {}): string {
+export function addPowerSpectrum(g: OnnxGraphBuilder, pcm: string, options: LogMelOptions = {}): string {
   const o = resolveLogMelOptions(options);
   let signal = g.op('Cast', [pcm], { to: OnnxAttr.int(OnnxDataType.FLOAT) }, 'pcm_float');
   if (o.inputType === 'int16') {
@@ -88,17 +86,31 @@ export function addLogMelFeatures(g: OnnxGraphBuilder, pcm: string, options: Log
     { onesided: OnnxAttr.int(1) },
   );
   // [batch, frames, bins, (re, im)] → re² + im²
-  const power = g.op('ReduceSumSquare', [spectrum], { axes: OnnxAttr.ints([-1]), keepdims: OnnxAttr.int(0) }, 'power');
-  const melPower = g.op('MatMul', [power, g.addInitializer(g.uniqueName('mel_basis'), ...melBasis(o))], {}, 'mel_power');
-  const floored = g.op('Add', [melPower, g.addInitializer(g.uniqueName('amin'), new Float32Array([o.epsilon]), [])]);
+  return g.op('ReduceSumSquare', [spectrum], { axes: OnnxAttr.ints([-1]), keepdims: OnnxAttr.int(0) }, 'power');
+}
+
+/** Appends `10·log10(x + epsilon)`: power to decibels (librosa `power_to_db`, `ref=1`, no clipping). */
+export function addPowerToDb(g: OnnxGraphBuilder, power: string, epsilon: number, name = 'db'): string {
+  const floored = g.op('Add', [power, g.addInitializer(g.uniqueName('amin'), new Float32Array([epsilon]), [])]);
   const ln = g.op('Log', [floored]);
-  return g.op('Mul', [ln, g.addInitializer(g.uniqueName('db_scale'), new Float32Array([10 / Math.LN10]), [])], {}, 'log_mel');
+  return g.op('Mul', [ln, g.addInitializer(g.uniqueName('db_scale'), new Float32Array([10 / Math.LN10]), [])], {}, name);
 }
 
 /**
- * A standalone model `pcm [batch, samples] → log_mel [batch, frames, nMels]`, with the
- * samples dimension symbolic so any clip length of at least `nFft / 2 + 1` samples works.
+ * Appends the log-mel front end to a graph: PCM `[batch, samples]` → `[batch, frames, nMels]`
+ * in decibels, `10·log10(melPower + epsilon)` (librosa `power_to_db` with `ref=1`, no
+ * `top_db` clipping). Power is |STFT|² with a periodic Hann window and no normalisation.
+ *
+ * Runs entirely as ONNX ops (`STFT`, opset 17) so the edge and the core compute identical
+ * features from the same raw frame. Returns the name of the output tensor.
  */
+export function addLogMelFeatures(g: OnnxGraphBuilder, pcm: string, options: LogMelOptions = {}): string {
+  const o = resolveLogMelOptions(options);
+  const power = addPowerSpectrum(g, pcm, o);
+  const melPower = g.op('MatMul', [power, g.addInitializer(g.uniqueName('mel_basis'), ...melBasis(o))], {}, 'mel_power');
+  return addPowerToDb(g, melPower, o.epsilon, 'log_mel');
+}
+
 export function buildLogMelModel(options: LogMelOptions = {}, model: OnnxModelOptions = {}): Uint8Array {
   const o = resolveLogMelOptions(options);
   const g = new OnnxGraphBuilder('log_mel');
@@ -112,7 +124,8 @@ export function periodicHann(n: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
 }
 
-function melBasis(o: ResolvedLogMelOptions): [Float32Array, number[]] {
+/** The mel filterbank as a `[bins, mels]` MatMul constant: its values and its dims. */
+export function melBasis(o: ResolvedLogMelOptions): [Float32Array, number[]] {
   const bank = melFilterbank({ sampleRate: o.sampleRate, nFft: o.nFft, nMels: o.nMels, fMin: o.fMin, fMax: o.fMax });
   const nBins = Math.floor(o.nFft / 2) + 1;
   // Transposed to [bins, mels] so power [.., bins] @ basis gives [.., mels].
