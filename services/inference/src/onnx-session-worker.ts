@@ -16,7 +16,9 @@ export type WorkerRequest =
       readonly frameShape: readonly number[];
     }
   | { readonly type: 'run'; readonly id: number; readonly model: number; readonly input: Float32Array; readonly rows: number }
-  | { readonly type: 'release'; readonly model: number };
+  | { readonly type: 'release'; readonly model: number }
+  /** Finish the runs in flight, release every session, then let the thread end. */
+  | { readonly type: 'close' };
 
 /** Worker → main. */
 export type WorkerReply =
@@ -35,6 +37,11 @@ interface Loaded {
 const port = parentPort;
 if (port) {
   const sessions = new Map<number, Loaded>();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
   const reply = (message: WorkerReply) => port.postMessage(message);
   port.on('message', (request: WorkerRequest) => {
     switch (request.type) {
@@ -53,19 +60,32 @@ if (port) {
           reply({ type: 'run-failed', id: request.id, message: `model #${request.model} is not loaded in this worker`, contract: false });
           break;
         }
-        runSession(loaded.session, loaded.inputName, loaded.version, request.input, request.rows, loaded.frameShape).then(
-          // Copies of N floats: output tensors may live in native memory that cannot be transferred.
-          ({ score, error }) => reply({ type: 'result', id: request.id, score: Float32Array.from(score), error: Float32Array.from(error) }),
-          (err: unknown) => reply({ type: 'run-failed', id: request.id, message: (err as Error).message, contract: (err as Error).name === 'ModelContractError' }),
+        track(
+          runSession(loaded.session, loaded.inputName, loaded.version, request.input, request.rows, loaded.frameShape).then(
+            // Copies of N floats: output tensors may live in native memory that cannot be transferred.
+            ({ score, error }) => reply({ type: 'result', id: request.id, score: Float32Array.from(score), error: Float32Array.from(error) }),
+            (err: unknown) => reply({ type: 'run-failed', id: request.id, message: (err as Error).message, contract: (err as Error).name === 'ModelContractError' }),
+          ),
         );
         break;
       }
       case 'release': {
         const loaded = sessions.get(request.model);
         sessions.delete(request.model);
-        void loaded?.session.release();
+        if (loaded) track(loaded.session.release());
         break;
       }
+      case 'close':
+        // Terminating a thread while onnxruntime still holds sessions aborts the whole process
+        // ("terminate called after throwing Napi::Error"), so sessions go first, then the port.
+        void (async () => {
+          await Promise.allSettled([...inFlight]);
+          const open = [...sessions.values()];
+          sessions.clear();
+          await Promise.allSettled(open.map((l) => l.session.release()));
+          port.close();
+        })();
+        break;
     }
   });
 }

@@ -90,9 +90,24 @@ export class OnnxWorkerPool {
     }
   }
 
-  /** Stops every thread; runs still in flight are rejected. A later `load` starts new threads. */
-  async close(): Promise<void> {
-    await Promise.all(this.#threads.splice(0).map((t) => t.worker.terminate()));
+  /**
+   * Stops every thread: each finishes its runs, releases its sessions and exits; one that has
+   * not exited after `timeoutMs` is terminated. A later `load` starts new threads.
+   */
+  async close(timeoutMs = 5_000): Promise<void> {
+    await Promise.all(
+      this.#threads.splice(0).map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void t.worker.terminate().then(() => resolve()), timeoutMs);
+            t.worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            t.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+          }),
+      ),
+    );
   }
 
   #spawn(): PoolThread {
