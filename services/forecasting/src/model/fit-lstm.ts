@@ -1,4 +1,6 @@
 import type { RandomSource } from '@premonitor/ml/data';
+import { performance } from 'node:perf_hooks';
+import { LstmKernel } from '../kernel/lstm-kernel.js';
 import type { LstmNetwork } from './lstm-network.js';
 
 /** Supervised windows for {@link fitLstm}: `x [count, seq, features]`, `y [count, horizon]`. */
@@ -32,20 +34,26 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
+// Yield to the event loop at least this often while training, so a service stays responsive.
+const YIELD_EVERY_MS = 20;
+
 /**
  * Mini-batch Adam on the MAE with early stopping on the validation MAE: the best epoch's
- * parameters are restored at the end. Yields to the event loop after every epoch so a
- * service stays responsive while it trains.
+ * parameters are restored at the end. The arithmetic runs in the WebAssembly
+ * {@link LstmKernel} (float32); `net` holds the float64 parameters before and after.
+ * Yields to the event loop between batches (every {@link YIELD_EVERY_MS} ms at most), so a
+ * service answers requests while it trains.
  */
 export async function fitLstm(net: LstmNetwork, train: FitData, validation: FitData, options: FitOptions): Promise<FitResult> {
-  const p = net.params;
-  const grad = new Float64Array(p.length);
-  const m = new Float64Array(p.length);
-  const v = new Float64Array(p.length);
+  const kernel = new LstmKernel(net.shape);
+  kernel.setParams(net.params);
+  const tr = kernel.upload(train.x, train.y, train.count);
+  const va = kernel.upload(validation.x, validation.y, validation.count);
   const order = Uint32Array.from({ length: train.count }, (_, i) => i);
-  let best = { loss: validationMae(net, validation), epoch: 0, params: Float64Array.from(p) };
+  let best = { loss: kernel.mae(va), epoch: 0, params: kernel.params() };
   let step = 0;
   let epochsRun = 0;
+  let lastYield = performance.now();
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(options.random.next() * (i + 1));
@@ -54,30 +62,19 @@ export async function fitLstm(net: LstmNetwork, train: FitData, validation: FitD
       order[j] = t;
     }
     for (let from = 0; from < order.length; from += options.batchSize) {
-      grad.fill(0);
-      net.maeGradient(train.x, train.y, order.subarray(from, from + options.batchSize), grad);
+      kernel.maeGradient(tr, order.subarray(from, from + options.batchSize));
       step++;
-      const lr = (options.learningRate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
-      for (let k = 0; k < p.length; k++) {
-        const gk = grad[k]!;
-        const mk = (m[k] = BETA1 * m[k]! + (1 - BETA1) * gk);
-        const vk = (v[k] = BETA2 * v[k]! + (1 - BETA2) * gk * gk);
-        p[k]! -= (lr * mk) / (Math.sqrt(vk) + EPSILON);
+      kernel.adamStep((options.learningRate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step), BETA1, BETA2, EPSILON);
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
     epochsRun = epoch;
-    const loss = validationMae(net, validation);
-    if (loss < best.loss) best = { loss, epoch, params: Float64Array.from(p) };
+    const loss = kernel.mae(va);
+    if (loss < best.loss) best = { loss, epoch, params: kernel.params() };
     else if (epoch - best.epoch >= options.patience) break;
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  p.set(best.params);
+  net.params.set(best.params);
   return { epochsRun, bestEpoch: best.epoch, bestValidationLoss: best.loss };
-}
-
-function validationMae(net: LstmNetwork, data: FitData): number {
-  const out = net.predict(data.x, data.count);
-  let sum = 0;
-  for (let i = 0; i < out.length; i++) sum += Math.abs(out[i]! - data.y[i]!);
-  return sum / out.length;
 }
