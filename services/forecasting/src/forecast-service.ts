@@ -4,6 +4,7 @@ import type { Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { InsufficientHistoryError, ModelNotFoundError, TrainingInProgressError, UnknownSeriesError } from './errors.js';
 import type { ForecastRepository } from './forecast-repository.js';
+import { historySteps } from './model/forecaster-spec.js';
 import { exportForecasterToOnnx, OnnxForecaster, type ForecastPoint } from './model/onnx-forecaster.js';
 import { trainForecaster, type TrainOptions } from './model/train-forecaster.js';
 import type { ReadingsRepository } from './readings-repository.js';
@@ -166,14 +167,15 @@ export class ForecastService {
     }
     const { record, forecaster } = loaded;
     const { spec } = record;
-    const series = await this.#recentSeries(record, spec.sequenceLength * 3 + spec.maxGapSteps);
+    // Enough history for the input window and the base (a seasonal base may reach days back).
+    const series = await this.#recentSeries(record, Math.max(spec.sequenceLength * 3, historySteps(spec) + spec.sequenceLength) + spec.maxGapSteps);
     const end = series.columns[0]!.length - 1;
     const [points] = end >= 0 ? await forecaster.forecastAt(series.columns, series.start, [end]) : [undefined];
     if (!points) {
       throw new InsufficientHistoryError(
-        `${sensorKey} of ${deviceId} lacks recent history: the last ${spec.sequenceLength} steps of ${spec.stepMs / 1000} s must all be present (gaps of at most ${spec.maxGapSteps} steps are filled)`,
+        `${sensorKey} of ${deviceId} lacks recent history: the last ${historySteps(spec)} steps of ${spec.stepMs / 1000} s (input window and base) must be present (gaps of at most ${spec.maxGapSteps} steps are filled)`,
         0,
-        spec.sequenceLength,
+        historySteps(spec),
       );
     }
     const lastValue = series.columns[0]![end]!;
@@ -210,7 +212,7 @@ export class ForecastService {
     const loaded = this.#models.get(forecastScope(deviceId, sensorKey));
     if (!loaded) return undefined;
     const { spec } = loaded.record;
-    const series = await this.#recentSeries(loaded.record, spec.sequenceLength + spec.horizon + windows);
+    const series = await this.#recentSeries(loaded.record, historySteps(spec) + spec.horizon + windows);
     const n = series.columns[0]!.length;
     const origins = Array.from({ length: windows }, (_, i) => n - 1 - spec.horizon - i).filter((o) => o >= spec.sequenceLength - 1);
     const results = await loaded.forecaster.forecastAt(series.columns, series.start, origins);

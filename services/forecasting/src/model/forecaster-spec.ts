@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Scaler } from '../series/scaler.js';
+import { baseLookback, baseValue, PERSISTENCE, type BaseTerm } from './seasonal-base.js';
 
 const DAY_MS = 86_400_000;
 
@@ -35,6 +36,11 @@ export interface ForecasterSpec {
   readonly localHalfWidths?: readonly number[];
   /** Limits used when none are configured: training mean ± k·std. */
   readonly defaultLimits: { readonly low: number; readonly high: number };
+  /**
+   * Per step, the base forecast the network's output is added to (chosen on the training
+   * windows, see `seasonal-base.ts`). Absent: persistence, as in models stored before it.
+   */
+  readonly base?: readonly BaseTerm[];
 }
 
 /** Zod mirror of {@link ForecasterSpec}, for metadata read back from storage. */
@@ -51,6 +57,14 @@ export const forecasterSpecSchema = z.object({
   halfWidths: z.array(z.number()),
   localHalfWidths: z.array(z.number()).optional(),
   defaultLimits: z.object({ low: z.number(), high: z.number() }),
+  base: z
+    .array(
+      z.union([
+        z.object({ kind: z.enum(['mean', 'median']), period: z.number().int().positive(), count: z.number().int().positive() }),
+        z.object({ kind: z.literal('trend'), count: z.number().int().min(2), damping: z.number() }),
+      ]),
+    )
+    .optional(),
 });
 
 /** Inputs per time step. */
@@ -92,13 +106,23 @@ export function writeInputWindow(
 }
 
 /**
- * Model outputs are the change from the last observed value in target standard
- * deviations, one per step (direct multi-step): predicting the change rather than the
- * level makes "no change" the easy default, so the model starts at persistence and only
- * learns what beats it.
+ * Model outputs are the departure from each step's base forecast (persistence, a smoothed
+ * level or a seasonal mean) in target standard deviations, one per step (direct multi-step):
+ * predicting the departure rather than the level makes the base the easy default, so the
+ * model starts at the base and only learns what beats it.
  */
-export function outputToValue(spec: ForecasterSpec, lastValue: number, output: number): number {
-  return lastValue + output * spec.scaler.std[0]!;
+export function outputToValue(spec: ForecasterSpec, base: number, output: number): number {
+  return base + output * spec.scaler.std[0]!;
+}
+
+/** The base forecast of every step from origin `o` of the target (NaN where history is missing). */
+export function stepBases(spec: Pick<ForecasterSpec, 'horizon' | 'base'>, target: ArrayLike<number>, o: number): number[] {
+  return Array.from({ length: spec.horizon }, (_, i) => baseValue(target, o, i + 1, spec.base?.[i] ?? PERSISTENCE));
+}
+
+/** Steps of history one forecast reads: its input window, or as far back as its base reaches. */
+export function historySteps(spec: Pick<ForecasterSpec, 'sequenceLength' | 'base'>): number {
+  return Math.max(spec.sequenceLength, baseLookback(spec.base ?? []) + 1);
 }
 
 /**

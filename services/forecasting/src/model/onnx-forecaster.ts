@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { exportModelToOnnx } from '@premonitor/ml';
 import type { LstmNetwork } from './lstm-network.js';
-import { featureCount, localScale, outputToValue, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
+import { featureCount, localScale, outputToValue, stepBases, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
 
 /** One forecast step in the target's units. */
 export interface ForecastPoint {
@@ -58,13 +58,15 @@ export class OnnxForecaster {
 
   /**
    * Forecasts from every origin in `origins` (grid indices of the last observed step) of the
-   * aligned `columns`; origins whose window has a missing value are skipped (undefined).
+   * aligned `columns`; origins whose window or base history has a missing value are skipped
+   * (undefined).
    */
   async forecastAt(columns: readonly ArrayLike<number>[], start: number, origins: readonly number[]): Promise<(ForecastPoint[] | undefined)[]> {
     const spec = this.spec;
     const per = spec.sequenceLength * featureCount(spec);
     const x = new Float32Array(origins.length * per);
-    const ok = origins.map((o, i) => writeInputWindow(spec, columns, start, o, x, i * per));
+    const bases = origins.map((o) => stepBases(spec, columns[0]!, o));
+    const ok = origins.map((o, i) => writeInputWindow(spec, columns, start, o, x, i * per) && bases[i]!.every(Number.isFinite));
     const kept = origins.filter((_, i) => ok[i]);
     if (kept.length === 0) return origins.map(() => undefined);
     const packed = new Float32Array(kept.length * per);
@@ -77,11 +79,10 @@ export class OnnxForecaster {
     return origins.map((o, i) => {
       if (!ok[i]) return undefined;
       const row = k++;
-      const last = columns[0]![o]!;
       const scale = spec.localHalfWidths ? localScale(spec, columns[0]!, o) : 1;
       const halves = spec.localHalfWidths ?? spec.halfWidths;
       return Array.from({ length: spec.horizon }, (_, h) => {
-        const predicted = outputToValue(spec, last, out[row * spec.horizon + h]!);
+        const predicted = outputToValue(spec, bases[i]![h]!, out[row * spec.horizon + h]!);
         const half = (halves[h] ?? 0) * scale;
         return {
           step: h + 1,

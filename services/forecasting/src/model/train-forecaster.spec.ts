@@ -17,12 +17,25 @@ test('on a random walk the forecaster falls back toward persistence instead of l
   assert.ok(m.shrinkage.every((a) => a >= 0 && a <= 1));
 });
 
-test('on a daily cycle the forecaster beats persistence clearly and keeps its forecast unshrunk', async () => {
+function dailyCycle() {
   const random = new SeededRandom(5);
   const cycle = Array.from({ length: 900 }, (_, i) => ({ time: T0 + i * STEP, value: 50 + 5 * Math.sin((2 * Math.PI * i) / 144) + random.gaussian(0, 0.2) }));
-  const trained = await trainForecaster(alignSeries([cycle], { maxGapSteps: 3, targetKey: 'cycle' }), ['cycle'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 15, units: 16, seed: 1 });
+  return alignSeries([cycle], { maxGapSteps: 3, targetKey: 'cycle' });
+}
+
+test('on a daily cycle the network alone (persistence base) beats persistence clearly and keeps its forecast unshrunk', async () => {
+  const trained = await trainForecaster(dailyCycle(), ['cycle'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 15, units: 16, seed: 1, seasonalBase: false });
   const m = trained.metrics;
   assert.ok(m.valMaeAtHorizon < 0.5 * m.persistenceMaeAtHorizon, `${m.valMaeAtHorizon} vs persistence ${m.persistenceMaeAtHorizon}`);
   assert.ok(m.shrinkage[11]! >= 0.8, `shrinkage at the horizon ${m.shrinkage[11]}`);
   assert.ok(m.intervalCoverage > 0.75, `held-out coverage ${m.intervalCoverage}`);
+});
+
+test('on a daily cycle the forecaster takes a seasonal base, found in the training span, and beats persistence clearly', async () => {
+  const trained = await trainForecaster(dailyCycle(), ['cycle'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 15, units: 16, seed: 1 });
+  const m = trained.metrics;
+  const base = trained.spec.base![11]!;
+  assert.ok(base.kind !== 'trend' && base.period === 144, JSON.stringify(base));
+  assert.ok(m.valMaeAtHorizon < 0.2 * m.persistenceMaeAtHorizon, `${m.valMaeAtHorizon} vs persistence ${m.persistenceMaeAtHorizon}`);
+  assert.ok(m.baseComparison && m.baseComparison.base <= m.baseComparison.persistence, JSON.stringify(m.baseComparison));
 });

@@ -4,6 +4,7 @@ import type { AlignedSeries } from '../series/align-series.js';
 import { fitScaler } from '../series/scaler.js';
 import { featureCount, localScale, type ForecasterSpec } from './forecaster-spec.js';
 import { calibrateHalfWidths, heldOutCoverage } from './intervals.js';
+import { candidatePeriods, candidateTerms, chooseBase, isPersistence, PERSISTENCE } from './seasonal-base.js';
 import { buildWindows, splitByTime, usableOrigins } from './training-windows.js';
 import { fitLstm } from './fit-lstm.js';
 import { LstmNetwork } from './lstm-network.js';
@@ -30,6 +31,11 @@ export interface TrainOptions {
   /** Seeds weight initialisation (reproducible tests). */
   readonly seed?: number;
   readonly maxGapSteps: number;
+  /**
+   * Chooses each step's base forecast (persistence, a smoothed level or a seasonal mean) on
+   * the training windows; false: persistence for every step.
+   */
+  readonly seasonalBase: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
@@ -46,6 +52,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
   calendar: 'auto',
   defaultLimitSigmas: 4,
   maxGapSteps: 5,
+  seasonalBase: true,
 });
 
 /** Validation figures of a trained forecaster, in the target's units. */
@@ -59,8 +66,10 @@ export interface ForecastMetrics {
   readonly intervalCoverage: number;
   readonly epochsRun: number;
   readonly bestEpoch: number;
-  /** Per step, the factor the network's change was shrunk by toward persistence (1: none). */
+  /** Per step, the factor the network's departure from the base was shrunk by (1: none). */
   readonly shrinkage: readonly number[];
+  /** Validation MAE of the network on the chosen base and on persistence, when they differ (the lower one is kept). */
+  readonly baseComparison?: { readonly base: number; readonly persistence: number };
   readonly trainWindows: number;
   readonly validationWindows: number;
   readonly trainSeconds: number;
@@ -107,11 +116,12 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
       need,
     );
   }
-  const { train, validation } = splitByTime(origins, options.horizon, options.validationFraction, minValidation);
+  const split = splitByTime(origins, options.horizon, options.validationFraction, minValidation);
   // Scale on the training span only, so validation stays unseen.
-  const trainEnd = (train[train.length - 1] ?? 0) + options.horizon + 1;
+  const trainEnd = (split.train[split.train.length - 1] ?? 0) + options.horizon + 1;
   const scaler = fitScaler(series.columns.map((c) => c.subarray(0, trainEnd)));
-  const spec: ForecasterSpec = {
+  const { base, train, validation } = chooseStepBases(draft, series, split, trainEnd, options);
+  const common: ForecasterSpec = {
     ...draft,
     scaler,
     defaultLimits: {
@@ -119,31 +129,16 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
       high: scaler.mean[0]! + options.defaultLimitSigmas * scaler.std[0]!,
     },
   };
-  const f = featureCount(spec);
-  const tr = buildWindows(spec, series.columns, series.start, train);
-  const va = buildWindows(spec, series.columns, series.start, validation);
+  // The base was chosen without the network; whether the network does better on top of it
+  // than on top of persistence is decided on validation (same windows for both).
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const withBase = await fitVariant({ ...common, base }, series, train, validation, options, seed);
+  const persistence = isPersistence(base) ? withBase : await fitVariant({ ...common, base: base.map(() => PERSISTENCE) }, series, train, validation, options, seed);
+  const { spec, model, fit, shrinkage, residuals } = persistence.valMae < withBase.valMae ? persistence : withBase;
 
-  const random = new SeededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const model = LstmNetwork.initialise({ sequenceLength: spec.sequenceLength, features: f, units: options.units, horizon: spec.horizon }, random);
-  const fit = await fitLstm(model, { x: tr.x, y: tr.y, count: train.length }, { x: va.x, y: va.y, count: validation.length }, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    learningRate: options.learningRate,
-    patience: options.patience,
-    random,
-  });
-
-  // Residuals in target units: the scaled change times std.
-  const shrinkage = chooseShrinkage(model.predict(va.x, validation.length), va.y, spec.horizon);
-  model.scaleOutputs(shrinkage);
-  const predicted = model.predict(va.x, validation.length);
-  const std = scaler.std[0]!;
-  const residuals: number[][] = Array.from({ length: spec.horizon }, () => []);
+  const target = series.columns[0]!;
   let absPersist = 0;
-  for (let w = 0; w < validation.length; w++) {
-    for (let h = 0; h < spec.horizon; h++) residuals[h]!.push((va.y[w * spec.horizon + h]! - predicted[w * spec.horizon + h]!) * std);
-    absPersist += Math.abs(va.y[w * spec.horizon + spec.horizon - 1]!) * std;
-  }
+  for (const o of validation) absPersist += Math.abs(target[o + spec.horizon]! - target[o]!);
   const maePerStep = residuals.map((r) => mean(r.map(Math.abs)));
   const all = residuals.flat();
   // Intervals: fixed conformal half-widths, or residuals normalised by the window's local
@@ -166,6 +161,7 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
     epochsRun: fit.epochsRun,
     bestEpoch: fit.bestEpoch,
     shrinkage,
+    baseComparison: isPersistence(base) ? undefined : { base: withBase.valMae, persistence: persistence.valMae },
     trainWindows: train.length,
     validationWindows: validation.length,
     trainSeconds: (now() - started) / 1000,
@@ -173,10 +169,52 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   return { model, spec: { ...spec, halfWidths, ...(localHalfWidths ? { localHalfWidths } : {}) }, metrics };
 }
 
+/** One network trained on `spec`'s base, shrunk on validation, with its validation residuals in target units. */
+async function fitVariant(spec: ForecasterSpec, series: AlignedSeries, train: readonly number[], validation: readonly number[], options: TrainOptions, seed: number) {
+  const tr = buildWindows(spec, series.columns, series.start, train);
+  const va = buildWindows(spec, series.columns, series.start, validation);
+  const random = new SeededRandom(seed);
+  const model = LstmNetwork.initialise({ sequenceLength: spec.sequenceLength, features: featureCount(spec), units: options.units, horizon: spec.horizon }, random);
+  const fit = await fitLstm(model, { x: tr.x, y: tr.y, count: train.length }, { x: va.x, y: va.y, count: validation.length }, {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    patience: options.patience,
+    random,
+  });
+  const shrinkage = chooseShrinkage(model.predict(va.x, validation.length), va.y, spec.horizon);
+  model.scaleOutputs(shrinkage);
+  const predicted = model.predict(va.x, validation.length);
+  // Residuals in target units: the scaled departure times std.
+  const std = spec.scaler.std[0]!;
+  const residuals: number[][] = Array.from({ length: spec.horizon }, (_, h) => Array.from({ length: validation.length }, (_, w) => (va.y[w * spec.horizon + h]! - predicted[w * spec.horizon + h]!) * std));
+  return { spec, model, fit, shrinkage, residuals, valMae: mean(residuals.flat().map(Math.abs)) };
+}
+
 /**
- * Shrinkage toward persistence, per step: the factor in 0, 0.05, …, 1 by which scaling the
- * predicted change gives the lowest validation MAE. On random-walk-like series the network's
- * changes are mostly noise and the factor goes to 0 (persistence, near optimal there); where
+ * Each step's base (see `seasonal-base.ts`), chosen on the training windows only so the
+ * validation windows stay unseen for early stopping, shrinkage and intervals. Candidate
+ * periods come from the training span; a base may reach back at most a quarter of it.
+ * Windows whose base history is missing are dropped; if that leaves too few training
+ * windows, persistence it is.
+ */
+function chooseStepBases(draft: ForecasterSpec, series: AlignedSeries, split: { train: number[]; validation: number[] }, trainEnd: number, options: TrainOptions) {
+  if (!options.seasonalBase) return { base: Array.from({ length: draft.horizon }, () => PERSISTENCE), ...split };
+  const target = series.columns[0]!;
+  const maxLookback = Math.floor(trainEnd / 4);
+  const periods = candidatePeriods(target.subarray(0, trainEnd), series.stepMs, maxLookback);
+  const base = chooseBase(target, split.train, draft.horizon, candidateTerms(periods), maxLookback);
+  const usable = new Set(usableOrigins({ ...draft, base }, series.columns));
+  const train = split.train.filter((o) => usable.has(o));
+  const validation = split.validation.filter((o) => usable.has(o));
+  if (train.length < options.minTrainingWindows || validation.length < 10) return { base: Array.from({ length: draft.horizon }, () => PERSISTENCE), ...split };
+  return { base, train, validation };
+}
+
+/**
+ * Shrinkage toward the base, per step: the factor in 0, 0.05, …, 1 by which scaling the
+ * predicted departure from the base gives the lowest validation MAE. Where the network's
+ * departures are mostly noise the factor goes to 0 (the base alone); where
  * the network has learned something it stays near 1. Chosen on validation, never on test.
  */
 function chooseShrinkage(predicted: ArrayLike<number>, actual: ArrayLike<number>, horizon: number): number[] {

@@ -1,6 +1,6 @@
-import { featureCount, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
+import { featureCount, historySteps, stepBases, writeInputWindow, type ForecasterSpec } from './forecaster-spec.js';
 
-/** Supervised windows: `x [n, seq, features]`, `y [n, horizon]` (scaled change from the last value). */
+/** Supervised windows: `x [n, seq, features]`, `y [n, horizon]` (scaled departure from each step's base). */
 export interface WindowSet {
   readonly x: Float32Array;
   readonly y: Float32Array;
@@ -8,20 +8,22 @@ export interface WindowSet {
   readonly origins: readonly number[];
 }
 
-/** Grid indices whose input window and targets are all present, in time order. */
+/** Grid indices whose input window, base history and targets are all present, in time order. */
 export function usableOrigins(spec: ForecasterSpec, columns: readonly ArrayLike<number>[], withTargets = true): number[] {
   const n = columns[0]!.length;
   const ok = new Uint8Array(n);
   for (let i = 0; i < n; i++) ok[i] = columns.every((c) => Number.isFinite(c[i]!)) ? 1 : 0;
   const origins: number[] = [];
+  const target = columns[0]!;
   let run = 0;
   for (let i = 0; i < n; i++) {
     run = ok[i] ? run + 1 : 0;
     if (run < spec.sequenceLength) continue;
+    if (i + 1 < historySteps(spec) || stepBases(spec, target, i).some((b) => !Number.isFinite(b))) continue;
     if (withTargets) {
       if (i + spec.horizon >= n) break;
       let targets = true;
-      for (let h = 1; h <= spec.horizon && targets; h++) targets = Number.isFinite(columns[0]![i + h]!);
+      for (let h = 1; h <= spec.horizon && targets; h++) targets = Number.isFinite(target[i + h]!);
       if (!targets) continue;
     }
     origins.push(i);
@@ -39,7 +41,8 @@ export function buildWindows(spec: ForecasterSpec, columns: readonly ArrayLike<n
   const std = spec.scaler.std[0]!;
   origins.forEach((o, w) => {
     writeInputWindow(spec, columns, start, o, x, w * per);
-    for (let h = 1; h <= spec.horizon; h++) y[w * spec.horizon + h - 1] = (target[o + h]! - target[o]!) / std;
+    const bases = stepBases(spec, target, o);
+    for (let h = 1; h <= spec.horizon; h++) y[w * spec.horizon + h - 1] = (target[o + h]! - bases[h - 1]!) / std;
   });
   return { x, y, origins };
 }
