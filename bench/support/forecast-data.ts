@@ -36,15 +36,22 @@ export async function loadNab(file: string): Promise<BenchSeries> {
   return { name: `nab/${file.replace('.csv', '')}`, source: 'nab', inputs: [points], windows };
 }
 
-/** Columns of one SKAB experiment by header name. */
-export async function loadSkabColumns(file: string): Promise<Map<string, TimedValue[]>> {
-  const lines = (await readFile(join(DATA_DIR, 'skab', file), 'utf8')).trim().split('\n');
-  const header = lines[0]!.split(';');
-  const columns = new Map<string, TimedValue[]>(header.slice(1).map((h) => [h, []]));
-  for (const line of lines.slice(1)) {
-    const cells = line.split(';');
-    const time = utc(cells[0]!);
-    header.slice(1).forEach((h, i) => columns.get(h)!.push({ time, value: Number(cells[i + 1]) }));
+/** Columns by header name of SKAB experiments, concatenated in the order given (they must follow each other in time). */
+export async function loadSkabColumns(files: readonly string[]): Promise<Map<string, TimedValue[]>> {
+  const columns = new Map<string, TimedValue[]>();
+  for (const file of files) {
+    const lines = (await readFile(join(DATA_DIR, 'skab', file), 'utf8')).trim().split('\n');
+    const header = lines[0]!.split(';');
+    for (const line of lines.slice(1)) {
+      const cells = line.split(';');
+      const time = utc(cells[0]!);
+      const last = columns.get(header[1]!)?.at(-1)?.time ?? -Infinity;
+      if (time <= last) throw new Error(`${file}: ${cells[0]} does not follow the previous file's last row`);
+      header.slice(1).forEach((h, i) => {
+        if (!columns.has(h)) columns.set(h, []);
+        columns.get(h)!.push({ time, value: Number(cells[i + 1]) });
+      });
+    }
   }
   return columns;
 }
