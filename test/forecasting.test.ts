@@ -11,7 +11,7 @@ import { insertReadings, migrate, openDatabase, type DatabaseHandle, type NewRea
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { DEFAULT_RISK_THRESHOLDS, DEFAULT_TRAIN_OPTIONS, Forecasting, type ForecastingSettings } from '@premonitor/forecasting';
-import type { ForecastEvent } from '@premonitor/contracts';
+import type { ForecastEvent, ModelPromotedEvent } from '@premonitor/contracts';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'forecasting-test', level: 'silent' });
@@ -33,6 +33,7 @@ describe('forecasting service (PGlite + in-process bus)', () => {
   let http: HttpServer;
   let url: string;
   const events: ForecastEvent[] = [];
+  const promotions: ModelPromotedEvent[] = [];
 
   const settings = (modelDir: string): ForecastingSettings => ({
     train: { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, units: 8, seed: 3 },
@@ -66,6 +67,11 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     await bus.consume({ stream: 'PM_EVENTS', durable: 'forecast-test', filterSubject: 'pm.forecasts.>' }, (m: BusMessage) => {
       const decoded = decodeEvent('forecasts', m);
       if (decoded.ok) events.push(decoded.value);
+      m.ack();
+    });
+    await bus.consume({ stream: 'PM_EVENTS', durable: 'forecast-test-models', filterSubject: 'pm.models.forecast.promoted' }, (m: BusMessage) => {
+      const decoded = decodeEvent('modelPromoted', m);
+      if (decoded.ok) promotions.push(decoded.value);
       m.ack();
     });
     // A rising, cycling temperature with jittered timestamps and a few missing minutes; a
@@ -174,5 +180,31 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     const afterRestart = await (await post('/predict', { device_id: DEVICE, sensor_key: 'temperature' })).json();
     assert.deepEqual(afterRestart, before);
     assert.equal((await db.db.selectFrom('training_runs').select('id').execute()).length, runs.length);
+  });
+
+  it('keeps the models in the registry (kind forecast, scope device:sensor): a retrain archives the previous one and announces the new one', async () => {
+    const scope = `${DEVICE}:temperature`;
+    const first = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).execute();
+    assert.deepEqual(first.map((r) => r.stage), ['production']);
+    const res = await post('/train', { device_id: DEVICE, sensor_key: 'temperature', epochs: 2 });
+    assert.equal(res.status, 201);
+    const rows = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).orderBy('id').execute();
+    assert.deepEqual(rows.map((r) => r.stage), ['archived', 'production']);
+    assert.equal(rows[0]!.version, first[0]!.version);
+    const announced = await waitFor('the promotion of the retrained model', () => promotions.find((p) => p.version === rows[1]!.version));
+    assert.equal(announced.previousVersion, first[0]!.version);
+    const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; version: string }[] };
+    assert.equal(models.models.find((m) => m.sensor_key === 'temperature')?.version, rows[1]!.version);
+  });
+
+  it('skips a stored model whose artifact is gone at start-up and still loads the others', async () => {
+    const row = await db.db.selectFrom('models').select('sha256').where('kind', '=', 'forecast').where('scope', '=', `${DEVICE}:vibration`).where('stage', '=', 'production').executeTakeFirstOrThrow();
+    await rm(join(dir, 'models', row.sha256.slice(0, 2), `${row.sha256}.onnx`));
+    await http.stop();
+    await forecasting.stop();
+    await boot();
+    const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string }[] };
+    assert.deepEqual(models.models.map((m) => m.sensor_key), ['temperature']);
+    assert.equal((await post('/predict', { device_id: DEVICE, sensor_key: 'vibration' })).status, 404);
   });
 });

@@ -6,6 +6,7 @@ import { realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { createLstmApi } from './api/lstm-api.js';
 import { ForecastCycle, type ForecastCycleSettings } from './forecast-cycle.js';
 import { ForecastRepository } from './forecast-repository.js';
@@ -13,23 +14,28 @@ import { ForecastService, type ForecastServiceSettings } from './forecast-servic
 import { IntervalScheduler } from './interval-scheduler.js';
 import { ReadingsRepository } from './readings-repository.js';
 import type { ForecastModelStore } from './store/forecast-model-store.js';
-import { KyselyFolderModelStore } from './store/kysely-folder-model-store.js';
+import { RegistryModelStore } from './store/registry-model-store.js';
 
 /** Everything forecasting needs to know, whichever mode wires it. */
 export interface ForecastingSettings extends ForecastServiceSettings, ForecastCycleSettings {
-  /** Folder of the ONNX artifacts (interim store, until @premonitor/registry is wired). */
+  /** Folder of the registry's ONNX artifacts when no registry is handed in. */
   readonly modelDir: string;
   /** Forecast every model this often; 0 disables the schedule. */
   readonly forecastIntervalMs: number;
 }
 
-/** Collaborators; `clock` and `store` default to the real clock and the table-plus-folder store. */
+/**
+ * Collaborators. `models`: the model registry to keep forecasters in (embedded mode shares
+ * the platform's); default, a registry on the database with its artifacts in `modelDir`.
+ * `store` replaces the registry-backed store altogether (tests); `clock` defaults to the wall clock.
+ */
 export interface ForecastingDependencies {
   readonly db: DatabaseHandle;
   readonly bus: Bus;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock?: Clock;
+  readonly models?: ModelRegistry;
   readonly store?: ForecastModelStore;
 }
 
@@ -48,7 +54,10 @@ export class Forecasting {
   ) {
     const clock = deps.clock ?? realClock;
     const forecasts = new ForecastRepository(deps.db.db);
-    const store = deps.store ?? new KyselyFolderModelStore(deps.db.db, settings.modelDir);
+    const logger = deps.logger;
+    const store =
+      deps.store ??
+      new RegistryModelStore(deps.models ?? new ModelRegistry({ db: deps.db.db, bus: deps.bus, store: new FileArtifactStore(settings.modelDir), logger: logger.child({ component: 'registry' }), clock }), logger);
     this.service = new ForecastService(settings, { readings: new ReadingsRepository(deps.db.db), forecasts, store, logger: deps.logger, clock });
     this.cycle = new ForecastCycle(settings, { service: this.service, forecasts, bus: deps.bus, clock, logger: deps.logger });
     const runs = new Counter({ name: 'pm_forecast_cycles_total', help: 'Forecast cycles run', registers: [deps.registry] });

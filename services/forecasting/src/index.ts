@@ -27,4 +27,4 @@ export { renderForecastChart } from './chart/forecast-chart.js';
 export type { ForecastChartInput } from './chart/forecast-chart.js';
 export { forecastScope } from './store/forecast-model-store.js';
 export type { ForecastModelRecord, ForecastModelStore, NewForecastModel } from './store/forecast-model-store.js';
-export { KyselyFolderModelStore } from './store/kysely-folder-model-store.js';
+export { RegistryModelStore } from './store/registry-model-store.js';

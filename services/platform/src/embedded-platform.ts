@@ -148,11 +148,11 @@ export class EmbeddedPlatform {
       const forecasting = (this.#forecasting = new Forecasting(
         forecastingSettings(
           loadConfig(forecastingConfigShape, {
-            FORECAST_MODEL_DIR: join(dataDir, 'forecast-models'),
             FORECAST_INTERVAL_MINUTES: String(config.FORECAST_INTERVAL_MINUTES),
           }),
         ),
-        { db, bus, logger: logger.child({ component: 'forecasting' }), registry },
+        // Forecasters live in the platform's model registry beside the shipped models.
+        { db, bus, logger: logger.child({ component: 'forecasting' }), registry, models },
       ));
       // Without a routing file there is nobody to notify: alerts are kept, nothing is sent.
       const notifier = (this.#notifier = config.NOTIFIER_CONFIG_FILE

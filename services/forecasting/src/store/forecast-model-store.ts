@@ -24,9 +24,8 @@ export interface NewForecastModel {
 }
 
 /**
- * Where forecasters live between restarts. The port the service codes against, so the
- * shared `@premonitor/registry` (kind `forecast`, scope `device:sensor`) can replace the
- * interim table-plus-folder adapter without touching the service.
+ * Where forecasters live between restarts: the port the service codes against, implemented
+ * on the shared model registry by `RegistryModelStore` (kind `forecast`, scope `device:sensor`).
  */
 export interface ForecastModelStore {
   /** Stores the artifact and makes it the production model of its pair. */
