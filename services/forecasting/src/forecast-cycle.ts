@@ -16,6 +16,15 @@ export interface ForecastCycleSettings {
   readonly driftWindows: number;
 }
 
+/** Collaborators of {@link ForecastCycle}: only what a cycle uses of the service and the repository. */
+export interface ForecastCycleDeps {
+  readonly service: Pick<ForecastService, 'models' | 'train' | 'predict' | 'recentError'>;
+  readonly forecasts: Pick<ForecastRepository, 'saveForecast'>;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
 /** What one cycle did, for logs, metrics and tests. */
 export interface CycleReport {
   readonly forecasts: number;
@@ -36,7 +45,7 @@ export class ForecastCycle {
 
   constructor(
     private readonly settings: ForecastCycleSettings,
-    private readonly deps: { service: ForecastService; forecasts: ForecastRepository; bus: Bus; clock: Clock; logger: Logger },
+    private readonly deps: ForecastCycleDeps,
   ) {}
 
   get lastRun(): number | undefined {

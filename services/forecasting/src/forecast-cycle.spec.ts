@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeEvent, InProcessBus, ManualClock, type BusMessage } from '@premonitor/bus';
+import type { ForecastEvent } from '@premonitor/contracts';
+import { createLogger } from '@premonitor/log';
+import { ForecastCycle, type ForecastCycleDeps } from './forecast-cycle.js';
+import type { Prediction, TrainRequest } from './forecast-service.js';
+import type { ForecasterSpec } from './model/forecaster-spec.js';
+import type { ForecastMetrics } from './model/train-forecaster.js';
+import type { RiskLevel } from './risk/failure-risk.js';
+import type { ForecastModelRecord } from './store/forecast-model-store.js';
+
+const HOUR = 3_600_000;
+const logger = createLogger({ service: 'forecast-cycle-spec', level: 'silent' });
+
+function record(sensorKey: string, createdAt: number, valMae = 1): ForecastModelRecord {
+  return {
+    deviceId: 'site-a/pump-1',
+    sensorKey,
+    version: `v-${sensorKey}-${createdAt}`,
+    sha256: '0'.repeat(64),
+    size: 1,
+    createdAt: new Date(createdAt),
+    spec: { sequenceLength: 30, horizon: 12, inputKeys: [sensorKey] } as unknown as ForecasterSpec,
+    metrics: { valMae } as ForecastMetrics,
+  };
+}
+
+/** A service whose models, recent errors and risk levels the test sets. */
+async function setUp(models: ForecastModelRecord[], opts: { recentError?: Record<string, number>; levels?: RiskLevel[]; failing?: string } = {}) {
+  const clock = new ManualClock(Date.UTC(2024, 0, 2));
+  const bus = new InProcessBus();
+  await bus.start();
+  const events: ForecastEvent[] = [];
+  await bus.consume({ stream: 'PM_EVENTS', durable: 'spec', filterSubject: 'pm.forecasts.>' }, (m: BusMessage) => {
+    const decoded = decodeEvent('forecasts', m);
+    if (decoded.ok) events.push(decoded.value);
+    m.ack();
+  });
+  const trained: TrainRequest[] = [];
+  const saved: string[] = [];
+  let call = 0;
+  const deps: ForecastCycleDeps = {
+    service: {
+      models: () => models,
+      train: async (req) => (trained.push(req), models.find((m) => m.sensorKey === req.sensorKey)!),
+      recentError: async (_d, key) => opts.recentError?.[key],
+      predict: async (_d, key) => {
+        if (key === opts.failing) throw new Error('no recent readings');
+        const level = opts.levels?.[call++] ?? 'low';
+        return {
+          record: models.find((m) => m.sensorKey === key)!,
+          madeAt: clock.now() + call,
+          lastValue: 1,
+          history: [],
+          points: [{ step: 1, targetTime: clock.now() + 60_000, hoursAhead: 1 / 60, predicted: 1, lower: 0, upper: 2 }],
+          risk: { riskScore: level === 'high' ? 90 : 5, riskLevel: level, timeToFailureHours: null, recommendedAction: 'watch', limit: null },
+          limits: { low: 0, high: 10 },
+        } satisfies Prediction;
+      },
+    },
+    forecasts: { saveForecast: async (_d, key) => void saved.push(key) },
+    bus,
+    clock,
+    logger,
+  };
+  const cycle = new ForecastCycle({ retrainAfterMs: 24 * HOUR, driftFactor: 1.5, driftWindows: 24 }, deps);
+  return { clock, bus, cycle, trained, saved, events };
+}
+
+test('retrains a model older than the retrain age and one whose recent error drifted above 1.5× its validation error, and no other', async () => {
+  const now = Date.UTC(2024, 0, 2);
+  const { cycle, trained, saved, bus } = await setUp([record('old', now - 25 * HOUR), record('fresh', now - HOUR), record('drifting', now - HOUR, 2), record('steady', now - HOUR, 2)], {
+    recentError: { fresh: 1.4, drifting: 3.2, steady: 2.9 },
+  });
+  const report = await cycle.run();
+  assert.deepEqual(report.retrained, ['site-a/pump-1:old', 'site-a/pump-1:drifting']);
+  assert.deepEqual(trained.map((t) => [t.sensorKey, t.overrides?.sequenceLength, t.overrides?.horizon]), [['old', 30, 12], ['drifting', 30, 12]]);
+  assert.deepEqual(saved, ['old', 'fresh', 'drifting', 'steady']);
+  assert.equal(report.forecasts, 4);
+  await bus.stop();
+});
+
+test('publishes every forecast on pm.forecasts and reports a rise to high once, with the previous level on the event', async () => {
+  const { cycle, clock, events, bus } = await setUp([record('temperature', Date.UTC(2024, 0, 2))], { levels: ['medium', 'high', 'high'] });
+  const rises: string[][] = [];
+  for (let i = 0; i < 3; i++) {
+    rises.push([...(await cycle.run()).risingToHigh]);
+    clock.advance(15 * 60_000);
+  }
+  assert.deepEqual(rises, [[], ['site-a/pump-1:temperature'], []]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(events.map((e) => [e.riskLevel, e.previousRiskLevel]), [['medium', undefined], ['high', 'medium'], ['high', 'high']]);
+  assert.deepEqual([events[0]!.site, events[0]!.device, events[0]!.sensorKey], ['site-a', 'pump-1', 'temperature']);
+  await bus.stop();
+});
+
+test('a model that fails to forecast is reported and does not stop the others', async () => {
+  const { cycle, bus } = await setUp([record('broken', Date.UTC(2024, 0, 2)), record('fine', Date.UTC(2024, 0, 2))], { failing: 'broken' });
+  const report = await cycle.run();
+  assert.deepEqual(report.failed, ['site-a/pump-1:broken']);
+  assert.equal(report.forecasts, 1);
+  await bus.stop();
+});
