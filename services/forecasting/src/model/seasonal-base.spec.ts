@@ -35,15 +35,15 @@ test('candidate periods are the autocorrelation peaks of the training values, pl
   assert.deepEqual(candidatePeriods(spikes, 1000, 750).includes(86_400), false);
 });
 
-test('the chosen base is seasonal on a periodic series, a trend on a drift and persistence on a random walk', () => {
+test('the chosen base is seasonal on a periodic series, a trend on a drift and persistence on a random walk', async () => {
   const random = new SeededRandom(8);
   const origins = Array.from({ length: 1500 }, (_, i) => 400 + i);
   const periodic = Array.from({ length: 2000 }, (_, i) => 30 + (i % 12 === 0 ? 40 : 0) + random.gaussian(0, 2));
-  const seasonal = chooseBase(periodic, origins, 12, candidateTerms(candidatePeriods(periodic.slice(0, 1900), 300_000, 400)), 400)[11]!;
+  const seasonal = (await chooseBase(periodic, origins, 12, candidateTerms(candidatePeriods(periodic.slice(0, 1900), 300_000, 400)), 400))[11]!;
   assert.ok(seasonal.kind !== 'trend' && seasonal.period % 12 === 0 && seasonal.count > 1, JSON.stringify(seasonal));
   const drift = Array.from({ length: 2000 }, (_, i) => 70 - 0.01 * i + random.gaussian(0, 0.05));
-  assert.equal(chooseBase(drift, origins, 12, candidateTerms([1]), 400)[11]!.kind, 'trend');
+  assert.equal((await chooseBase(drift, origins, 12, candidateTerms([1]), 400))[11]!.kind, 'trend');
   let level = 0;
   const walk = Array.from({ length: 2000 }, () => (level += random.gaussian(0, 1)));
-  assert.deepEqual(chooseBase(walk, origins, 3, candidateTerms(candidatePeriods(walk, 1000, 400)), 400)[0], PERSISTENCE);
+  assert.deepEqual((await chooseBase(walk, origins, 3, candidateTerms(candidatePeriods(walk, 1000, 400)), 400))[0], PERSISTENCE);
 });

@@ -43,17 +43,28 @@ export function baseValue(target: ArrayLike<number>, o: number, h: number, term:
     // The line's value at the origin, then the slope damped over the h steps ahead.
     return sum / k + (slope / centred) * ((k - 1) / 2 + term.damping * h);
   }
+  if (term.kind === 'mean') {
+    let sum = 0;
+    for (let k = 0; k < term.count; k++) {
+      const v = valueAt(target, o + h - term.period * (Math.ceil(h / term.period) + k));
+      if (!Number.isFinite(v)) return Number.NaN;
+      sum += v;
+    }
+    return sum / term.count;
+  }
   const values: number[] = [];
   for (let k = 0; k < term.count; k++) {
-    const i = o + h - term.period * (Math.ceil(h / term.period) + k);
-    const v = i >= 0 ? target[i]! : Number.NaN;
+    const v = valueAt(target, o + h - term.period * (Math.ceil(h / term.period) + k));
     if (!Number.isFinite(v)) return Number.NaN;
     values.push(v);
   }
-  if (term.kind === 'mean') return values.reduce((a, b) => a + b, 0) / values.length;
   values.sort((a, b) => a - b);
   const mid = values.length >> 1;
   return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+function valueAt(target: ArrayLike<number>, i: number): number {
+  return i >= 0 ? target[i]! : Number.NaN;
 }
 
 /** How many steps before the origin the terms (one per step) reach (0 for persistence). */
@@ -108,15 +119,20 @@ export function candidateTerms(periods: readonly number[]): BaseTerm[] {
   return terms;
 }
 
+/** Origins scored per step: the latest this many (enough for a stable MAE, bounded cost on long histories). */
+const MAX_SCORED = 3000;
+
 /**
- * Per step, the base term with the lowest mean absolute error on `origins` (persistence
- * unless another term is strictly better), among `terms` reaching at most `maxLookback`
- * steps back. Every term is scored on the same origins.
+ * Per step, the base term with the lowest mean absolute error on the latest
+ * {@link MAX_SCORED} of `origins` (persistence unless another term is strictly better), among
+ * `terms` reaching at most `maxLookback` steps back. Every term is scored on the same origins.
+ * Yields to the event loop between steps: on long histories this takes a few hundred ms.
  */
-export function chooseBase(target: ArrayLike<number>, origins: readonly number[], horizon: number, terms: readonly BaseTerm[], maxLookback: number): BaseTerm[] {
-  return Array.from({ length: horizon }, (_, i) => {
+export async function chooseBase(target: ArrayLike<number>, origins: readonly number[], horizon: number, terms: readonly BaseTerm[], maxLookback: number): Promise<BaseTerm[]> {
+  const chosen: BaseTerm[] = [];
+  for (let i = 0; i < horizon; i++) {
     const h = i + 1;
-    const scored = origins.filter((o) => o >= maxLookback && Number.isFinite(target[o + h]!));
+    const scored = origins.filter((o) => o >= maxLookback && Number.isFinite(target[o + h]!)).slice(-MAX_SCORED);
     let best = { term: PERSISTENCE, mae: Number.POSITIVE_INFINITY };
     for (const term of [PERSISTENCE, ...terms.filter((t) => termLookback(h, t) <= maxLookback)]) {
       let sum = 0;
@@ -130,6 +146,8 @@ export function chooseBase(target: ArrayLike<number>, origins: readonly number[]
       }
       if (scored.length > 0 && sum / scored.length < best.mae) best = { term, mae: sum / scored.length };
     }
-    return best.term;
-  });
+    chosen.push(best.term);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return chosen;
 }

@@ -6,6 +6,7 @@ import { featureCount, localScale, type ForecasterSpec } from './forecaster-spec
 import { calibrateHalfWidths, heldOutCoverage } from './intervals.js';
 import { candidatePeriods, candidateTerms, chooseBase, isPersistence, PERSISTENCE } from './seasonal-base.js';
 import { buildWindows, splitByTime, usableOrigins } from './training-windows.js';
+import { LstmKernel } from '../kernel/lstm-kernel.js';
 import { fitLstm } from './fit-lstm.js';
 import { LstmNetwork } from './lstm-network.js';
 
@@ -120,7 +121,7 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   // Scale on the training span only, so validation stays unseen.
   const trainEnd = (split.train[split.train.length - 1] ?? 0) + options.horizon + 1;
   const scaler = fitScaler(series.columns.map((c) => c.subarray(0, trainEnd)));
-  const { base, train, validation } = chooseStepBases(draft, series, split, trainEnd, options);
+  const { base, train, validation } = await chooseStepBases(draft, series, split, trainEnd, options);
   const common: ForecasterSpec = {
     ...draft,
     scaler,
@@ -182,9 +183,15 @@ async function fitVariant(spec: ForecasterSpec, series: AlignedSeries, train: re
     patience: options.patience,
     random,
   });
-  const shrinkage = chooseShrinkage(model.predict(va.x, validation.length), va.y, spec.horizon);
+  // Validation outputs from the kernel: the float64 reference is ~10× slower, which on a long
+  // history would hold the event loop for a noticeable while.
+  const kernel = new LstmKernel(model.shape);
+  const windows = kernel.upload(va.x, va.y, validation.length);
+  kernel.setParams(model.params);
+  const shrinkage = chooseShrinkage(kernel.predict(windows), va.y, spec.horizon);
   model.scaleOutputs(shrinkage);
-  const predicted = model.predict(va.x, validation.length);
+  kernel.setParams(model.params);
+  const predicted = kernel.predict(windows);
   // Residuals in target units: the scaled departure times std.
   const std = spec.scaler.std[0]!;
   const residuals: number[][] = Array.from({ length: spec.horizon }, (_, h) => Array.from({ length: validation.length }, (_, w) => (va.y[w * spec.horizon + h]! - predicted[w * spec.horizon + h]!) * std));
@@ -198,12 +205,12 @@ async function fitVariant(spec: ForecasterSpec, series: AlignedSeries, train: re
  * Windows whose base history is missing are dropped; if that leaves too few training
  * windows, persistence it is.
  */
-function chooseStepBases(draft: ForecasterSpec, series: AlignedSeries, split: { train: number[]; validation: number[] }, trainEnd: number, options: TrainOptions) {
+async function chooseStepBases(draft: ForecasterSpec, series: AlignedSeries, split: { train: number[]; validation: number[] }, trainEnd: number, options: TrainOptions) {
   if (!options.seasonalBase) return { base: Array.from({ length: draft.horizon }, () => PERSISTENCE), ...split };
   const target = series.columns[0]!;
   const maxLookback = Math.floor(trainEnd / 4);
   const periods = candidatePeriods(target.subarray(0, trainEnd), series.stepMs, maxLookback);
-  const base = chooseBase(target, split.train, draft.horizon, candidateTerms(periods), maxLookback);
+  const base = await chooseBase(target, split.train, draft.horizon, candidateTerms(periods), maxLookback);
   const usable = new Set(usableOrigins({ ...draft, base }, series.columns));
   const train = split.train.filter((o) => usable.has(o));
   const validation = split.validation.filter((o) => usable.has(o));
