@@ -18,6 +18,8 @@ export type { ForecastPoint } from './model/onnx-forecaster.js';
 export { calibrateHalfWidths, conformalQuantile, intervalCoverage } from './model/intervals.js';
 export { usableOrigins } from './model/training-windows.js';
 export { assessFailureRisk, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
+export { DEFAULT_NORMAL_RANGE_RULE, normalOperatingLimits } from './risk/operating-limits.js';
+export type { NormalRangeRule } from './risk/operating-limits.js';
 export type { FailureRisk, OperatingLimits, RiskLevel, RiskThresholds } from './risk/failure-risk.js';
 export { alignSeries } from './series/align-series.js';
 export type { AlignedSeries } from './series/align-series.js';

@@ -34,7 +34,7 @@ export interface ForecasterSpec {
    * tracks changing volatility better than the fixed {@link halfWidths}.
    */
   readonly localHalfWidths?: readonly number[];
-  /** Limits used when none are configured: training mean ± k·std. */
+  /** Limits used when none are configured: where normal operation in the training span ends (`risk/operating-limits.ts`). */
   readonly defaultLimits: { readonly low: number; readonly high: number };
   /**
    * Per step, the base forecast the network's output is added to (chosen on the training

@@ -39,3 +39,13 @@ test('on a daily cycle the forecaster takes a seasonal base, found in the traini
   assert.ok(m.valMaeAtHorizon < 0.2 * m.persistenceMaeAtHorizon, `${m.valMaeAtHorizon} vs persistence ${m.persistenceMaeAtHorizon}`);
   assert.ok(m.baseComparison && m.baseComparison.base <= m.baseComparison.persistence, JSON.stringify(m.baseComparison));
 });
+
+test('default limits are where normal operation of the span before validation ends: a surge in the validation part stays outside them', async () => {
+  const random = new SeededRandom(8);
+  // 600 quiet steps around 50, then the last 100 (inside the validation part) at 80.
+  const values = Array.from({ length: 700 }, (_, i) => ({ time: T0 + i * STEP, value: (i < 600 ? 50 : 80) + random.gaussian(0, 1) }));
+  const trained = await trainForecaster(alignSeries([values], { maxGapSteps: 3, targetKey: 'v' }), ['v'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, units: 4, seed: 3, calendar: false, seasonalBase: false });
+  const { low, high } = trained.spec.defaultLimits;
+  assert.ok(high > 53 && high < 60 && low < 47 && low > 40, JSON.stringify(trained.spec.defaultLimits));
+  assert.ok(trained.metrics.validationStart > T0 + 500 * STEP && trained.metrics.validationStart <= T0 + 600 * STEP, new Date(trained.metrics.validationStart).toISOString());
+});

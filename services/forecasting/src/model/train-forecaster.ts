@@ -2,6 +2,7 @@ import { SeededRandom } from '@premonitor/ml/data';
 import { InsufficientHistoryError } from '../errors.js';
 import type { AlignedSeries } from '../series/align-series.js';
 import { fitScaler } from '../series/scaler.js';
+import { DEFAULT_NORMAL_RANGE_RULE, normalOperatingLimits, type NormalRangeRule } from '../risk/operating-limits.js';
 import { featureCount, localScale, type ForecasterSpec } from './forecaster-spec.js';
 import { calibrateHalfWidths, heldOutCoverage } from './intervals.js';
 import { candidatePeriods, candidateTerms, chooseBase, isPersistence, PERSISTENCE } from './seasonal-base.js';
@@ -27,8 +28,8 @@ export interface TrainOptions {
   readonly learningRate: number;
   /** `auto`: time-of-day inputs when the step is between 1 min and 1 h. */
   readonly calendar: boolean | 'auto';
-  /** Default limits are the training mean ± this many standard deviations. */
-  readonly defaultLimitSigmas: number;
+  /** How the model's default operating limits are read off the training span (`risk/operating-limits.ts`). */
+  readonly normalRange: NormalRangeRule;
   /** Seeds weight initialisation (reproducible tests). */
   readonly seed?: number;
   readonly maxGapSteps: number;
@@ -51,7 +52,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
   intervalLevel: 0.9,
   learningRate: 0.003,
   calendar: 'auto',
-  defaultLimitSigmas: 4,
+  normalRange: DEFAULT_NORMAL_RANGE_RULE,
   maxGapSteps: 5,
   seasonalBase: true,
 });
@@ -73,6 +74,8 @@ export interface ForecastMetrics {
   readonly baseComparison?: { readonly base: number; readonly persistence: number };
   readonly trainWindows: number;
   readonly validationWindows: number;
+  /** Time (ms) of the first validation origin: the default limits and the scaler were fitted before it. */
+  readonly validationStart: number;
   readonly trainSeconds: number;
 }
 
@@ -125,10 +128,7 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   const common: ForecasterSpec = {
     ...draft,
     scaler,
-    defaultLimits: {
-      low: scaler.mean[0]! - options.defaultLimitSigmas * scaler.std[0]!,
-      high: scaler.mean[0]! + options.defaultLimitSigmas * scaler.std[0]!,
-    },
+    defaultLimits: normalOperatingLimits(series.columns[0]!.subarray(0, trainEnd), options.normalRange, scaler.std[0]!),
   };
   // The base was chosen without the network; whether the network does better on top of it
   // than on top of persistence is decided on validation (same windows for both).
@@ -165,6 +165,7 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
     baseComparison: isPersistence(base) ? undefined : { base: withBase.valMae, persistence: persistence.valMae },
     trainWindows: train.length,
     validationWindows: validation.length,
+    validationStart: series.start + validation[0]! * series.stepMs,
     trainSeconds: (now() - started) / 1000,
   };
   return { model, spec: { ...spec, halfWidths, ...(localHalfWidths ? { localHalfWidths } : {}) }, metrics };
