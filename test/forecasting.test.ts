@@ -182,6 +182,22 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     assert.equal((await db.db.selectFrom('training_runs').select('id').execute()).length, runs.length);
   });
 
+  it('after a restart a pair that is still high is not announced as a new rise: the previous level comes from the stored forecasts', async () => {
+    // The service was restarted by the test above and holds nothing in memory; new readings
+    // make a new forecast time (a repeated one would be deduplicated by its msgId).
+    const temperature = (i: number) => 20 + 0.09 * i + 2 * Math.sin((2 * Math.PI * i) / 30);
+    await insertReadings(db.db, series(265, temperature, 'temperature', (i) => i < 260));
+    const seen = events.length;
+    const report = await forecasting.cycle.run();
+    assert.deepEqual(report.failed, []);
+    assert.deepEqual(report.risingToHigh, []);
+    const again = await waitFor('the forecast event after the restart', () => events.slice(seen).find((e) => e.sensorKey === 'temperature'));
+    assert.equal(again.riskLevel, 'high');
+    assert.equal(again.previousRiskLevel, 'high');
+    const stored = await db.db.selectFrom('forecasts').select(['time', 'risk_level']).where('key', '=', 'temperature').where('step', '=', 1).orderBy('time').execute();
+    assert.deepEqual(stored.map((r) => r.risk_level), ['high', 'high']);
+  });
+
   it('keeps the models in the registry (kind forecast, scope device:sensor): a retrain archives the previous one and announces the new one', async () => {
     const scope = `${DEVICE}:temperature`;
     const first = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).execute();

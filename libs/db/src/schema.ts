@@ -198,6 +198,10 @@ export interface ForecastsTable {
   lower: number | null;
   upper: number | null;
   model_version: string;
+  /** Risk level the forecast was published with (`low`/`medium`/`high`, same on every step); null before migration 0008. */
+  risk_level: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Risk score 0–100 of the forecast (same on every step). */
+  risk_score: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type TrainingStatus = 'running' | 'succeeded' | 'failed';

@@ -26,8 +26,13 @@ function record(sensorKey: string, createdAt: number, valMae = 1): ForecastModel
   };
 }
 
-/** A service whose models, recent errors and risk levels the test sets. */
-async function setUp(models: ForecastModelRecord[], opts: { recentError?: Record<string, number>; levels?: RiskLevel[]; failing?: string } = {}) {
+/**
+ * A service whose models, recent errors and risk levels the test sets. `stored` is the
+ * forecasts table (pair → levels of its stored forecasts, oldest first); hand the same one to
+ * a second setUp to restart the cycle on what the first persisted.
+ */
+async function setUp(models: ForecastModelRecord[], opts: { recentError?: Record<string, number>; levels?: RiskLevel[]; failing?: string; stored?: Map<string, RiskLevel[]> } = {}) {
+  const stored = opts.stored ?? new Map<string, RiskLevel[]>();
   const clock = new ManualClock(Date.UTC(2024, 0, 2));
   const bus = new InProcessBus();
   await bus.start();
@@ -59,13 +64,19 @@ async function setUp(models: ForecastModelRecord[], opts: { recentError?: Record
         } satisfies Prediction;
       },
     },
-    forecasts: { saveForecast: async (_d, key) => void saved.push(key) },
+    forecasts: {
+      saveForecast: async (_d, key, _at, _points, _version, risk) => {
+        saved.push(key);
+        stored.set(key, [...(stored.get(key) ?? []), risk.level]);
+      },
+      latestRiskLevel: async (_d, key) => stored.get(key)?.at(-1),
+    },
     bus,
     clock,
     logger,
   };
   const cycle = new ForecastCycle({ retrainAfterMs: 24 * HOUR, driftFactor: 1.5, driftWindows: 24 }, deps);
-  return { clock, bus, cycle, trained, saved, events };
+  return { clock, bus, cycle, trained, saved, events, stored };
 }
 
 test('retrains a model older than the retrain age and one whose recent error drifted above 1.5× its validation error, and no other', async () => {
@@ -93,6 +104,22 @@ test('publishes every forecast on pm.forecasts and reports a rise to high once, 
   assert.deepEqual(events.map((e) => [e.riskLevel, e.previousRiskLevel]), [['medium', undefined], ['high', 'medium'], ['high', 'high']]);
   assert.deepEqual([events[0]!.site, events[0]!.device, events[0]!.sensorKey], ['site-a', 'pump-1', 'temperature']);
   await bus.stop();
+});
+
+test('after a restart the previous level comes from the stored forecasts: a pair still high is no new rise', async () => {
+  const models = [record('temperature', Date.UTC(2024, 0, 2))];
+  const first = await setUp(models, { levels: ['medium', 'high'] });
+  assert.deepEqual((await first.cycle.run()).risingToHigh, []);
+  assert.deepEqual((await first.cycle.run()).risingToHigh, ['site-a/pump-1:temperature']);
+  await first.bus.stop();
+  // A new cycle object (the restarted service, nothing in memory) on the same stored forecasts.
+  const restarted = await setUp(models, { levels: ['high', 'low', 'high'], stored: first.stored });
+  const rises: string[][] = [];
+  for (let i = 0; i < 3; i++) rises.push([...(await restarted.cycle.run()).risingToHigh]);
+  assert.deepEqual(rises, [[], [], ['site-a/pump-1:temperature']]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(restarted.events.map((e) => [e.riskLevel, e.previousRiskLevel]), [['high', 'high'], ['low', 'high'], ['high', 'low']]);
+  await restarted.bus.stop();
 });
 
 test('a model that fails to forecast is reported and does not stop the others', async () => {

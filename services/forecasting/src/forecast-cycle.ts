@@ -19,7 +19,7 @@ export interface ForecastCycleSettings {
 /** Collaborators of {@link ForecastCycle}: only what a cycle uses of the service and the repository. */
 export interface ForecastCycleDeps {
   readonly service: Pick<ForecastService, 'models' | 'train' | 'predict' | 'recentError'>;
-  readonly forecasts: Pick<ForecastRepository, 'saveForecast'>;
+  readonly forecasts: Pick<ForecastRepository, 'saveForecast' | 'latestRiskLevel'>;
   readonly bus: Bus;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -35,12 +35,11 @@ export interface CycleReport {
 
 /**
  * One scheduled pass over every trained model: retrain the stale or drifting ones, then
- * forecast, persist the forecast, and publish the risk on `pm.forecasts.{site}.{device}`.
- * An event whose level rose to `high` (previousRiskLevel tells) is what fusion turns into
- * a "predicted failure" alert.
+ * forecast, publish the risk on `pm.forecasts.{site}.{device}` and persist the forecast with
+ * it. `previousRiskLevel` is the level of the pair's latest stored forecast, so it survives a
+ * restart (and is shared by replicas): a pair still high after a restart is not a new rise.
  */
 export class ForecastCycle {
-  readonly #levels = new Map<string, RiskLevel>();
   #lastRun: number | undefined;
 
   constructor(
@@ -67,8 +66,12 @@ export class ForecastCycle {
           report.retrained.push(scope);
         }
         const prediction = await this.deps.service.predict(record.deviceId, record.sensorKey);
-        await this.deps.forecasts.saveForecast(record.deviceId, record.sensorKey, new Date(prediction.madeAt), prediction.points, prediction.record.version);
-        if (await this.#publish(prediction)) report.risingToHigh.push(scope);
+        const previous = await this.deps.forecasts.latestRiskLevel(record.deviceId, record.sensorKey);
+        // Published before it is stored: a stored level is one that was announced, so a failed
+        // publish is retried as a rise next cycle instead of being taken as already known.
+        if (await this.#publish(prediction, previous)) report.risingToHigh.push(scope);
+        const risk = { level: prediction.risk.riskLevel, score: prediction.risk.riskScore };
+        await this.deps.forecasts.saveForecast(record.deviceId, record.sensorKey, new Date(prediction.madeAt), prediction.points, prediction.record.version, risk);
         report.forecasts++;
       } catch (err) {
         report.failed.push(scope);
@@ -85,12 +88,10 @@ export class ForecastCycle {
     return recent !== undefined && recent > this.settings.driftFactor * record.metrics.valMae;
   }
 
-  /** Publishes the risk; true when the level rose to high. */
-  async #publish(p: Prediction): Promise<boolean> {
+  /** Publishes the risk; true when the level rose to high from `previous`. */
+  async #publish(p: Prediction, previous: RiskLevel | undefined): Promise<boolean> {
     const { deviceId, sensorKey } = p.record;
     const scope = forecastScope(deviceId, sensorKey);
-    const previous = this.#levels.get(scope);
-    this.#levels.set(scope, p.risk.riskLevel);
     const [site, device] = deviceId.split('/');
     if (!site || !device || !ID_PATTERN.test(site) || !ID_PATTERN.test(device)) {
       this.deps.logger.warn({ deviceId }, 'device id is not site/device; forecast not published');

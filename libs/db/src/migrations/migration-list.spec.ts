@@ -13,11 +13,12 @@ test('every migration statement is one idempotent statement', () => {
     for (const statement of migration.statements) {
       const text = statement.trim().toLowerCase();
       assert.ok(!text.replace(/'[^']*'/g, '').includes(';'), `${migration.name}: one statement at a time`);
-      // Besides `create … if not exists` / `or replace`, two forms that are harmless when re-run:
-      // dropping a constraint `if exists`, and a backfill that skips what is already there.
+      // Besides `create … if not exists` / `or replace`, forms that are harmless when re-run:
+      // adding a column or dropping a constraint `if (not) exists`, and a backfill that skips
+      // what is already there.
       assert.match(
         text,
-        /^create (table|unique index|index) if not exists|^create or replace view|^alter table \w+ drop constraint if exists \w+$|^insert into [\s\S]+ on conflict do nothing$/,
+        /^create (table|unique index|index) if not exists|^create or replace view|^alter table \w+ drop constraint if exists \w+$|^alter table \w+ add column if not exists \w+ [a-z ]+$|^insert into [\s\S]+ on conflict do nothing$/,
         `${migration.name}: ${text.slice(0, 60)}`,
       );
     }
