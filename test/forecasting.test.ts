@@ -180,6 +180,11 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     const afterRestart = await (await post('/predict', { device_id: DEVICE, sensor_key: 'temperature' })).json();
     assert.deepEqual(afterRestart, before);
     assert.equal((await db.db.selectFrom('training_runs').select('id').execute()).length, runs.length);
+    // The settings it was trained with came back from the registry too, for the next automatic retrain.
+    const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; units: number; epochs: number; batch_size: number; input_sensor_keys: string[] }[] };
+    const settingsOf = (key: string) => models.models.filter((m) => m.sensor_key === key).map((m) => [m.units, m.epochs, m.batch_size, m.input_sensor_keys]);
+    assert.deepEqual(settingsOf('temperature'), [[8, 3, 32, ['temperature']]]);
+    assert.deepEqual(settingsOf('vibration'), [[8, 2, 32, ['vibration', 'temperature']]]);
   });
 
   it('after a restart a pair that is still high is not announced as a new rise: the previous level comes from the stored forecasts', async () => {

@@ -13,7 +13,9 @@ import type { ForecastModelRecord } from './store/forecast-model-store.js';
 const HOUR = 3_600_000;
 const logger = createLogger({ service: 'forecast-cycle-spec', level: 'silent' });
 
-function record(sensorKey: string, createdAt: number, valMae = 1): ForecastModelRecord {
+const TRAINED_WITH = { units: 64, epochs: 7, batchSize: 16, patience: 3 };
+
+function record(sensorKey: string, createdAt: number, valMae = 1, training: ForecasterSpec['training'] | null = TRAINED_WITH): ForecastModelRecord {
   return {
     deviceId: 'site-a/pump-1',
     sensorKey,
@@ -21,7 +23,7 @@ function record(sensorKey: string, createdAt: number, valMae = 1): ForecastModel
     sha256: '0'.repeat(64),
     size: 1,
     createdAt: new Date(createdAt),
-    spec: { sequenceLength: 30, horizon: 12, inputKeys: [sensorKey] } as unknown as ForecasterSpec,
+    spec: { sequenceLength: 48, horizon: 6, maxGapSteps: 2, inputKeys: [sensorKey, 'current', 'pressure'], ...(training ? { training } : {}) } as unknown as ForecasterSpec,
     metrics: { valMae } as ForecastMetrics,
   };
 }
@@ -86,9 +88,25 @@ test('retrains a model older than the retrain age and one whose recent error dri
   });
   const report = await cycle.run();
   assert.deepEqual(report.retrained, ['site-a/pump-1:old', 'site-a/pump-1:drifting']);
-  assert.deepEqual(trained.map((t) => [t.sensorKey, t.overrides?.sequenceLength, t.overrides?.horizon]), [['old', 30, 12], ['drifting', 30, 12]]);
+  assert.deepEqual(trained.map((t) => t.sensorKey), ['old', 'drifting']);
   assert.deepEqual(saved, ['old', 'fresh', 'drifting', 'steady']);
   assert.equal(report.forecasts, 4);
+  await bus.stop();
+});
+
+test('an automatic retrain repeats the settings the model was trained with, not the service defaults', async () => {
+  const now = Date.UTC(2024, 0, 2);
+  const { cycle, trained, bus } = await setUp([record('old', now - 25 * HOUR), record('legacy', now - 25 * HOUR, 1, null)]);
+  await cycle.run();
+  assert.deepEqual(trained[0], {
+    deviceId: 'site-a/pump-1',
+    sensorKey: 'old',
+    inputSensorKeys: ['current', 'pressure'],
+    overrides: { sequenceLength: 48, horizon: 6, maxGapSteps: 2, units: 64, epochs: 7, batchSize: 16, patience: 3 },
+  });
+  // A model stored before the settings were: its windowing and inputs are kept, the rest are the defaults.
+  assert.deepEqual(trained[1]!.overrides, { sequenceLength: 48, horizon: 6, maxGapSteps: 2 });
+  assert.deepEqual(trained[1]!.inputSensorKeys, ['current', 'pressure']);
   await bus.stop();
 });
 

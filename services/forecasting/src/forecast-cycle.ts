@@ -2,7 +2,7 @@ import { publishEvent, type Bus, type Clock } from '@premonitor/bus';
 import { ID_PATTERN, type ForecastEvent } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import type { ForecastRepository } from './forecast-repository.js';
-import type { ForecastService, Prediction } from './forecast-service.js';
+import { retrainRequest, type ForecastService, type Prediction } from './forecast-service.js';
 import type { RiskLevel } from './risk/failure-risk.js';
 import { forecastScope, type ForecastModelRecord } from './store/forecast-model-store.js';
 
@@ -57,12 +57,7 @@ export class ForecastCycle {
       const scope = forecastScope(record.deviceId, record.sensorKey);
       try {
         if (await this.#needsRetraining(record)) {
-          await this.deps.service.train({
-            deviceId: record.deviceId,
-            sensorKey: record.sensorKey,
-            inputSensorKeys: record.spec.inputKeys.slice(1),
-            overrides: { sequenceLength: record.spec.sequenceLength, horizon: record.spec.horizon },
-          });
+          await this.deps.service.train(retrainRequest(record));
           report.retrained.push(scope);
         }
         const prediction = await this.deps.service.predict(record.deviceId, record.sensorKey);

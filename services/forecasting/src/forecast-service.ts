@@ -39,7 +39,22 @@ export interface TrainRequest {
   readonly sensorKey: string;
   /** Extra sensors of the same device as inputs (multivariate). */
   readonly inputSensorKeys?: readonly string[];
-  readonly overrides?: Partial<Pick<TrainOptions, 'sequenceLength' | 'horizon' | 'epochs' | 'batchSize' | 'units'>>;
+  readonly overrides?: Partial<Pick<TrainOptions, 'sequenceLength' | 'horizon' | 'epochs' | 'batchSize' | 'units' | 'patience' | 'maxGapSteps'>>;
+}
+
+/**
+ * The request that trains the pair of `record` again as it was trained: its input sensors,
+ * windowing, gap filling and, when the model stored them, units, epochs, batch size and
+ * patience (older models: the service's defaults for those).
+ */
+export function retrainRequest(record: ForecastModelRecord): TrainRequest {
+  const { spec } = record;
+  return {
+    deviceId: record.deviceId,
+    sensorKey: record.sensorKey,
+    inputSensorKeys: spec.inputKeys.slice(1),
+    overrides: { sequenceLength: spec.sequenceLength, horizon: spec.horizon, maxGapSteps: spec.maxGapSteps, ...spec.training },
+  };
 }
 
 /** A forecast with its risk and the history it started from. */

@@ -12,7 +12,7 @@ export { ModelFormatError, InsufficientHistoryError, ModelNotFoundError, Trainin
 export { DEFAULT_TRAIN_OPTIONS, trainForecaster } from './model/train-forecaster.js';
 export type { ForecastMetrics, TrainedForecaster, TrainOptions } from './model/train-forecaster.js';
 export { featureCount, forecasterSpecSchema } from './model/forecaster-spec.js';
-export type { ForecasterSpec } from './model/forecaster-spec.js';
+export type { ForecasterSpec, TrainingSettings } from './model/forecaster-spec.js';
 export { exportForecasterToOnnx, OnnxForecaster } from './model/onnx-forecaster.js';
 export type { ForecastPoint } from './model/onnx-forecaster.js';
 export { calibrateHalfWidths, conformalQuantile, intervalCoverage } from './model/intervals.js';

@@ -108,7 +108,11 @@ function toModel(r: ForecastModelRecord) {
     sequence_length: r.spec.sequenceLength,
     forecast_horizon: r.spec.horizon,
     step_seconds: r.spec.stepMs / 1000,
+    units: r.spec.training?.units ?? null,
+    epochs: r.spec.training?.epochs ?? null,
+    batch_size: r.spec.training?.batchSize ?? null,
     interval_level: r.spec.intervalLevel,
+    default_limits: r.spec.defaultLimits,
     sha256: r.sha256,
     metrics: r.metrics,
   };

@@ -37,10 +37,23 @@ export interface ForecasterSpec {
   /** Limits used when none are configured: where normal operation in the training span ends (`risk/operating-limits.ts`). */
   readonly defaultLimits: { readonly low: number; readonly high: number };
   /**
+   * The training settings the model was made with, so an automatic retrain repeats them.
+   * Absent in models stored before it: their retrain takes the service's defaults.
+   */
+  readonly training?: TrainingSettings;
+  /**
    * Per step, the base forecast the network's output is added to (chosen on the training
    * windows, see `seasonal-base.ts`). Absent: persistence, as in models stored before it.
    */
   readonly base?: readonly BaseTerm[];
+}
+
+/** Training settings stored with a model (besides the windowing already in the spec). */
+export interface TrainingSettings {
+  readonly units: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly patience: number;
 }
 
 /** Zod mirror of {@link ForecasterSpec}, for metadata read back from storage. */
@@ -57,6 +70,7 @@ export const forecasterSpecSchema = z.object({
   halfWidths: z.array(z.number()),
   localHalfWidths: z.array(z.number()).optional(),
   defaultLimits: z.object({ low: z.number(), high: z.number() }),
+  training: z.object({ units: z.number().int().positive(), epochs: z.number().int().positive(), batchSize: z.number().int().positive(), patience: z.number().int().positive() }).optional(),
   base: z
     .array(
       z.union([

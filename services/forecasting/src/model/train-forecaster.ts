@@ -107,6 +107,7 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
     intervalLevel: options.intervalLevel,
     halfWidths: [],
     defaultLimits: { low: 0, high: 0 },
+    training: { units: options.units, epochs: options.epochs, batchSize: options.batchSize, patience: options.patience },
   };
   const origins = usableOrigins(draft, series.columns);
   const minValidation = 10;
