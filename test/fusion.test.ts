@@ -239,6 +239,49 @@ for (const mode of modes) {
       assert.deepEqual(rows.map((r) => r.status), ['resolved', 'open']);
     });
 
+    it('updates the alert another replica opened instead of failing or duplicating it', async () => {
+      // This engine has never seen d8, so its first raise is fresh and tries to open; the row
+      // inserted here stands for another replica's alert of the same (device, rule).
+      const now = new Date(clock.now());
+      const [other] = await env.db.db
+        .insertInto('alerts')
+        .values({ device_id: `${site}/d8`, site, rule: 'acoustic-anomaly', severity: 'CRITICAL', status: 'open', source: 'core', title: 'acoustic anomaly', first_seen: now, last_seen: now, count: 1, peak_score: 0.9, details: JSON.stringify({ message: 'seen elsewhere', sources: ['core'] }) })
+        .returning('id')
+        .execute();
+      await score('d8', 'acoustic', 0.96);
+      const [alert] = await waitFor('the existing alert updated', async () => {
+        const rows = await alertsOf('d8');
+        return rows[0]?.count === 2 ? rows : undefined;
+      });
+      assert.equal((await alertsOf('d8')).length, 1);
+      assert.deepEqual([alert!.id, alert!.peak_score, alert!.status], [other!.id, 0.96, 'open']);
+      assert.deepEqual(await eventsOf(alert!.id), [], 'an update is not a transition');
+    });
+
+    it('auto-resolves many alerts in one tick, each with its own event and published transition', async () => {
+      const devices = ['m1', 'm2', 'm3', 'm4'];
+      for (const device of devices) await score(device, 'thermal', 0.99);
+      const opened = await waitFor('four open alerts', async () => {
+        const rows = await Promise.all(devices.map((d) => alertsOf(d)));
+        return rows.every((r) => r.length === 1) ? rows.map((r) => r[0]!) : undefined;
+      });
+      const thermal = (d: string) => transitionsOf(d).filter((e) => e.rule === 'thermal-anomaly');
+      await waitFor('four opens published', () => devices.every((d) => thermal(d).length === 1));
+      // Past the quiet period (and the offline silence, which raises its own alerts: not looked at here).
+      clock.advance(300_001);
+      await fusion.tick();
+      for (const alert of opened) {
+        const [row] = (await alertsOf(alert.device_id.slice(site.length + 1))).filter((a) => a.rule === 'thermal-anomaly');
+        assert.equal(row!.status, 'resolved');
+        assert.ok(row!.resolved_at !== null);
+        assert.deepEqual((await eventsOf(alert.id)).map((e) => [e.from_status, e.to_status, e.actor]), [[null, 'open', 'system'], ['open', 'resolved', 'system']]);
+      }
+      const resolved = await waitFor('four resolves published', () => (devices.every((d) => thermal(d).length === 2) ? devices.map((d) => thermal(d)[1]!) : undefined));
+      assert.deepEqual(resolved.map((e) => [e.device, e.from, e.to, e.alertId]), devices.map((d, i) => [d, 'open', 'resolved', String(opened[i]!.id)]));
+      assert.equal(new Set(resolved.map((e) => e.idempotencyKey)).size, 4);
+      assert.match(resolved[0]!.note ?? '', /auto-resolved: quiet for 300 s/);
+    });
+
     it('refuses invalid rules from the table with a clear message and keeps the old ones', async () => {
       await env.db.db.insertInto('fusion_rules').values({ site, rule_id: 'thermal-anomaly', definition: JSON.stringify({ id: 'thermal-anomaly', k: 5, m: 2 }) }).execute();
       const result = await fusion.reloadRules();
