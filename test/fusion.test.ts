@@ -3,7 +3,7 @@
 // JetStream + PostgreSQL), with fusion's clock a manual one so silence and quiet periods need no sleeps.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -289,6 +289,14 @@ for (const mode of modes) {
       assert.match(result.ok ? '' : result.error, new RegExp(`rule "thermal-anomaly" for site ${site}: k: must not exceed m \\(2\\)`));
       await score('d6', 'thermal', 0.9);
       await waitFor('old rules still raise', async () => (await alertsOf('d6')).length === 1);
+
+      // The file is checked the same way: refused with what is wrong, the old rules stay.
+      const rulesFile = join(rulesDir, 'rules.json');
+      const good = await readFile(rulesFile, 'utf8');
+      await writeFile(rulesFile, JSON.stringify({ rules: [{ id: 'gas-leak', raiseAbove: 'high' }] }));
+      const fromFile = await fusion.reloadRules();
+      assert.match(fromFile.ok ? '' : fromFile.error, /gas-leak.*raiseAbove/);
+      await writeFile(rulesFile, good);
 
       await env.db.db.updateTable('fusion_rules').set({ definition: JSON.stringify({ id: 'thermal-anomaly', raiseAbove: 0.95, clearBelow: 0.5 }) }).where('site', '=', site).execute();
       assert.deepEqual(await fusion.reloadRules(), { ok: true });
