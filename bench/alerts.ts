@@ -1,27 +1,26 @@
 // npm run bench -- alerts [--mode distributed|embedded] [--seconds N] [--devices N] [--outage-s N]
-//   [--deliveries N] [--send-concurrency N] [--database-url URL] [--nats-url URL]
-// Scores → fusion → alert → notifier → a local webhook receiver, through the real bus and
-// database; the broker round trip of the same devices as the floor; notifier throughput; and
-// a receiver outage. Last line: one JSON object (see bench/README.md).
+//   [--deliveries N] [--send-concurrency N] [--fusion-tick-ms N] [--warmup-s N] [--database-url URL] [--nats-url URL]
+// Devices publish gas telemetry over MQTT through the real broker; ingest → bus → fusion → bus →
+// notifier → a local webhook receiver, each service its own process in distributed mode. Also:
+// the broker round trip alone (the floor), notifier throughput, and a receiver outage.
+// Last line: one JSON object (see bench/README.md).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { busSubjects, deviceMessageId, type AlertEvent, type DeviceRef, type ScoreEvent } from '@premonitor/contracts';
-import { publishEvent, type Bus } from '@premonitor/bus';
+import { busSubjects, type AlertEvent } from '@premonitor/contracts';
+import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
-import { openDatabase, type DatabaseHandle } from '@premonitor/db';
-import { sql } from 'kysely';
-import { createRegistry } from '@premonitor/http';
-import { Fusion } from '@premonitor/fusion';
-import { Notifier, parseRoutingSettings, type RoutingFile } from '@premonitor/notifier';
+import type { RoutingFile } from '@premonitor/notifier';
+import { startAlertsPipeline } from './support/alerts-pipeline.js';
 import { distributedStack, embeddedStack, type BenchStack } from './support/bench-stack.js';
 import { brokerFloor } from './support/alerts-floor.js';
 import { removeAlertsBenchState } from './support/alerts-nats-cleanup.js';
 import { WebhookReceiver, type WebhookHit } from './support/alerts-receiver.js';
 import { Cleanup } from './support/cleanup.js';
-import { CpuMeter, formatCpu, formatCpuPerMessages } from './support/cpu-meter.js';
+import { CpuMeter, formatCpu, formatCpuPerMessages, type ProcessGroup } from './support/cpu-meter.js';
+import { GAS_BASE_PPM, GasDevices, messageKey } from './support/gas-devices.js';
 import { fmt, percentile, round } from './support/stats.js';
 
 const { values: args } = parseArgs({
@@ -32,6 +31,8 @@ const { values: args } = parseArgs({
     'outage-s': { type: 'string', default: '60' },
     deliveries: { type: 'string', default: '5000' },
     'send-concurrency': { type: 'string' },
+    'fusion-tick-ms': { type: 'string', default: '200' },
+    'warmup-s': { type: 'string', default: '5' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     'nats-url': { type: 'string', default: 'nats://127.0.0.1:4222' },
     'log-level': { type: 'string', default: 'error' },
@@ -43,73 +44,71 @@ const deviceCount = Number(args.devices);
 const outageS = Number(args['outage-s']);
 const deliveries = Number(args.deliveries);
 const sendConcurrency = args['send-concurrency'] === undefined ? undefined : Number(args['send-concurrency']);
+const fusionTickMs = Number(args['fusion-tick-ms']);
+const warmupS = Number(args['warmup-s']);
 const logger = createLogger({ service: 'bench-alerts', level: args['log-level'] as 'error' });
 const run = randomBytes(3).toString('hex');
 const site = `bench-alerts-${run}`;
 const durablePrefix = `bench_alerts_${run}`;
+const RULE = 'gas-leak';
 const cleanup = new Cleanup();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanup.run().then(() => process.exit(130)));
 
 /**
- * One score per device per second, spread evenly over the second; returns a stop function.
- * Each round gives the devices fresh names (`dev-001-r7`), so every score is the first
- * anomaly of its device and opens an alert — the case the issue's Node-RED reference times
- * ("the first alert of each of 100 devices at 1 Hz"), here at a sustained 100 alerts/s.
+ * Publish times of the devices' messages, and how long each took to reach each stage: its
+ * telemetry event on the bus (ingest), the alert it opened on the bus (fusion), the webhook
+ * receipt (notifier). All clocks are this process's `performance.now()`.
  */
-/** Rounds across every phase, so a device name is never reused (a reused name would update its open alert). */
-let seq = 0;
+class StageTimes {
+  readonly sentAt = new Map<string, number>();
+  readonly ingest: number[] = [];
+  readonly fusion: number[] = [];
+  readonly webhook: number[] = [];
+  /** Webhook latencies of the first message of each device (the Node-RED reference's case). */
+  readonly firstAlert: number[] = [];
+  firstSeq = 0;
 
-function startDevices(bus: Bus, refs: readonly DeviceRef[], sentAt: Map<string, number>, published: { count: number }): () => Promise<void> {
-  let stopped = false;
-  const spacing = 1000 / refs.length;
-  const loop = (async () => {
-    const start = performance.now();
-    for (let round = 0; !stopped; round++) {
-      seq++;
-      for (let i = 0; i < refs.length && !stopped; i++) {
-        const wait = start + round * 1000 + i * spacing - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        const ref = { site: refs[i]!.site, device: `${refs[i]!.device}-r${seq}` };
-        const event: ScoreEvent = { site: ref.site, device: ref.device, kind: 'acoustic', ts: Date.now(), seq, score: 0.95, modelVersion: 'bench', latencyMs: 0 };
-        sentAt.set(ref.device, performance.now());
-        published.count++;
-        void publishEvent(bus, 'scores', ['acoustic', ref], event, { msgId: deviceMessageId(ref, 'acoustic', seq) }).catch((err: unknown) => logger.error({ err }, 'score publish failed'));
-      }
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await loop;
-  };
+  reached(stage: 'ingest' | 'fusion' | 'webhook', key: string, at: number): void {
+    const t = this.sentAt.get(key);
+    if (t === undefined) return;
+    this[stage].push(at - t);
+    if (stage === 'webhook' && key.endsWith(`#${this.firstSeq}`)) this.firstAlert.push(at - t);
+  }
 }
 
-/** Collects the alerts the devices' scores open (what the notifier must deliver), by the key the receiver sees. */
-async function watchAlerts(bus: Bus, keys: Set<string>, onOpen: (device: string) => void): Promise<void> {
-  await bus.consume(
-    { stream: busSubjects.alerts.stream, durable: `${durablePrefix}_watch`, filterSubject: `pm.alerts.*.${site}.*`, deliverPolicy: 'new' },
-    (message) => {
-      const event = JSON.parse(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength).toString('utf8')) as AlertEvent;
-      if (event.to === 'open' && event.rule === 'acoustic-anomaly') {
-        keys.add(`${event.idempotencyKey}:bench`);
-        onOpen(event.device);
-      }
-      message.ack();
-    },
-  );
+function decode<T>(message: BusMessage): T {
+  return JSON.parse(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength).toString('utf8')) as T;
+}
+
+/** The message key an alert of the bench's rule names through its peak (see GAS_BASE_PPM). */
+function keyOfAlert(alert: { site: string; device: string; peakScore: number | null }): string | undefined {
+  return alert.peakScore === null ? undefined : messageKey(alert, alert.peakScore - GAS_BASE_PPM);
 }
 
 /**
- * The notifier's own connection pool on the same database in distributed mode, as its own
- * process would have: sharing fusion's pool would queue its queries behind fusion's transactions.
+ * The bench's own durable consumers: the devices' telemetry events and the alerts they open, by
+ * message key; `onOpen` gets the key the receiver will see (`<idempotencyKey>:bench`).
  */
-async function notifierDatabase(stack: BenchStack): Promise<DatabaseHandle> {
-  if (stack.mode !== 'distributed') return stack.db;
-  const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(stack.db.db);
-  const url = new URL(args['database-url']!);
-  url.pathname = `/${rows[0]!.name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10, logger });
-  cleanup.add('notifier database pool', () => handle.close());
-  return handle;
+async function watchBus(bus: Bus, onTelemetry: (key: string, at: number) => void, onOpen: (key: string, receiverKey: string, at: number) => void): Promise<void> {
+  await bus.consume(
+    { stream: busSubjects.telemetry.stream, durable: `${durablePrefix}_watch_telemetry`, filterSubject: `pm.telemetry.${site}.*`, deliverPolicy: 'new' },
+    (message) => {
+      const at = performance.now();
+      const event = decode<{ site: string; device: string; seq: number }>(message);
+      onTelemetry(messageKey(event, event.seq), at);
+      message.ack();
+    },
+  );
+  await bus.consume(
+    { stream: busSubjects.alerts.stream, durable: `${durablePrefix}_watch_alerts`, filterSubject: `pm.alerts.*.${site}.*`, deliverPolicy: 'new' },
+    (message) => {
+      const at = performance.now();
+      const event = decode<AlertEvent>(message);
+      const key = event.rule === RULE && event.to === 'open' ? keyOfAlert(event) : undefined;
+      if (key) onOpen(key, `${event.idempotencyKey}:bench`, at);
+      message.ack();
+    },
+  );
 }
 
 async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -124,29 +123,28 @@ async function waitUntil(what: string, done: () => boolean, timeoutMs: number): 
   return true;
 }
 
+const p = (samples: readonly number[], q: number) => round(percentile(samples, q), 2);
+const summary = (samples: readonly number[]) => `p50 ${p(samples, 50)} ms, p99 ${p(samples, 99)} ms, max ${round(Math.max(0, ...samples), 1)} ms (${fmt(samples.length)})`;
+
 async function main(): Promise<void> {
   const stackOptions = { site, publishers: deviceCount, databaseUrl: args['database-url']!, natsUrl: args['nats-url']!, bus: 'nats' as const, logger, cleanup };
   const stack: BenchStack = mode === 'distributed' ? await distributedStack(stackOptions) : await embeddedStack(stackOptions);
   if (mode === 'distributed') cleanup.add('bench consumers and subjects in JetStream', () => removeAlertsBenchState(args['nats-url']!, site, [durablePrefix]));
-  const refs = stack.devices.map((d) => d.ref);
   console.log(
-    `alerts bench (${mode}): ${refs.length} devices × 1 score/s, site ${site}; broker ${mode === 'distributed' ? 'Mosquitto' : 'Aedes'}, ` +
-      `bus ${mode === 'distributed' ? 'NATS JetStream' : 'in-process'}, database ${mode === 'distributed' ? 'PostgreSQL (scratch)' : 'PGlite'}`,
+    `alerts bench (${mode}): ${stack.devices.length} devices × 1 gas reading/s over MQTT, site ${site}; broker ${mode === 'distributed' ? 'Mosquitto' : 'Aedes'}, ` +
+      `bus ${mode === 'distributed' ? 'NATS JetStream' : 'in-process'}, database ${mode === 'distributed' ? 'PostgreSQL (scratch)' : 'PGlite'}; ` +
+      `${mode === 'distributed' ? 'ingest, fusion and notifier as their own processes' : 'ingest, fusion and notifier in this process'}`,
   );
 
   // Floor first, alone: the same devices' round trip through the real broker.
   const floor = await brokerFloor(stack, Math.min(seconds, 20));
-  console.log(`floor: broker round trip (QoS 1, ${refs.length} devices × 1/s): p50 ${round(percentile(floor, 50), 2)} ms, p99 ${round(percentile(floor, 99), 2)} ms (${floor.length} messages)`);
+  console.log(`floor: broker round trip (QoS 1, ${stack.devices.length} devices × 1/s): ${summary(floor)}`);
 
   const receiver = new WebhookReceiver();
   await receiver.up();
   cleanup.add('webhook receiver', () => receiver.down());
   const dir = await mkdtemp(join(tmpdir(), 'pm-bench-alerts-'));
-  cleanup.add('rules dir', () => rm(dir, { recursive: true, force: true }));
-  const rulesFile = join(dir, 'rules.json');
-  // Every score is above 0.85, so the default acoustic rule raises at once (1 of 1). The
-  // offline rule is off: the renamed devices of past rounds would all fall silent.
-  await writeFile(rulesFile, JSON.stringify({ rules: [{ id: 'device-offline', enabled: false }] }));
+  cleanup.add('bench dir', () => rm(dir, { recursive: true, force: true }));
 
   const routing: RoutingFile = {
     allowHttp: true,
@@ -171,58 +169,88 @@ async function main(): Promise<void> {
     ],
     routes: [{ sites: [site], transitions: ['open'], channels: ['bench'] }],
   };
-
-  const fusion = new Fusion(
-    { rulesFile, rulesReloadMs: 0, tickMs: 1_000, consumers: { durablePrefix: `${durablePrefix}_fusion`, site, deliverPolicy: 'new', ackWaitMs: 30_000 } },
-    { db: stack.db, bus: stack.bus, logger, registry: createRegistry('bench-fusion', false) },
-  );
-  await fusion.start();
-  cleanup.add('fusion', () => fusion.stop());
-  const notifier = new Notifier({ routing: parseRoutingSettings(routing), durable: `${durablePrefix}_notifier`, idlePollMs: 1_000 }, { db: await notifierDatabase(stack), bus: stack.bus, logger, registry: createRegistry('bench-notifier', false) });
-  await notifier.start();
-  cleanup.add('notifier', () => notifier.stop(2_000));
-  // Phase 1 — latency: publish → webhook receipt of the alert each score raises.
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  // Publish → the alert transition on the bus: fusion's share of the latency.
-  const fusionLatencies: number[] = [];
-  const raised = new Set<string>();
-  await watchAlerts(stack.bus, raised, (device) => {
-    const t = sentAt.get(device);
-    if (t !== undefined) fusionLatencies.push(performance.now() - t);
+  const pipeline = await startAlertsPipeline(stack, {
+    site,
+    durablePrefix,
+    // The Node-RED reference's "threshold": every reading above it opens an alert at once (1 of 1),
+    // and a quiet period of 0 lets fusion's next tick resolve it, so the device's next reading
+    // opens a new one — each message is its device's first alert again. The offline rule is off:
+    // the devices fall silent between phases.
+    rules: { rules: [{ id: RULE, k: 1, m: 1, quietPeriodMs: 0 }, { id: 'device-offline', enabled: false }] },
+    routing,
+    fusionTickMs,
+    dir,
+    natsUrl: args['nats-url']!,
+    logger,
   });
+  cleanup.add('ingest, fusion, notifier', () => pipeline.stop());
+  const devices = await GasDevices.connect(stack, `${site}-dev`);
+  cleanup.add('devices', () => devices.close());
+  const cpuGroups = (): Map<string, ProcessGroup> => new Map([[`bench process (${pipeline.inProcess})`, { pids: [process.pid] }], ...pipeline.cpuGroups, ...stack.cpuGroups]);
+
+  const times = new StageTimes();
+  /** Receiver keys of the alerts the devices' messages opened, as fusion published them. */
+  const raised = new Set<string>();
+  await watchBus(
+    stack.bus,
+    (key, at) => times.reached('ingest', key, at),
+    (key, receiverKey, at) => {
+      raised.add(receiverKey);
+      times.reached('fusion', key, at);
+    },
+  );
+
+  // Warm-up, not measured: the services' first alerts run cold code (JIT, connection set-up, plan
+  // caches); the latency phase measures the pipeline as it runs, like the reference's running flow.
+  if (warmupS > 0) {
+    const warmup = devices.run(() => {}, warmupS);
+    await warmup.done;
+    await waitUntil('the warm-up alerts', () => raised.size >= warmup.published, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    raised.clear();
+    console.log(`warm-up: ${fmt(warmup.published)} readings in ${warmupS} s, not measured`);
+  }
+
+  // Phase 1 — latency: device publish → webhook receipt of the alert each reading opens.
   receiver.onHit = (hit: WebhookHit) => {
-    if (hit.alert?.rule !== 'acoustic-anomaly' || hit.alert.to !== 'open') return;
-    const t = sentAt.get(hit.alert.device);
-    if (t !== undefined) latencies.push(hit.at - t);
+    if (hit.alert?.rule !== RULE || hit.alert.to !== 'open') return;
+    const key = keyOfAlert(hit.alert);
+    if (key) times.reached('webhook', key, hit.at);
   };
-  const published = { count: 0 };
-  const cpu = new CpuMeter(new Map([['bench process (fusion, notifier, receiver, devices)', { pids: [process.pid] }], ...stack.cpuGroups]));
+  const cpu = new CpuMeter(cpuGroups());
   await cpu.start();
-  const stopDevices = startDevices(stack.bus, refs, sentAt, published);
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  await stopDevices();
-  await waitUntil('the last alerts', () => receiver.hits.filter((h) => h.alert).length >= raised.size, 10_000);
+  let first = true;
+  const latencyRun = devices.run((key, at) => {
+    if (first) {
+      times.firstSeq = Number(key.slice(key.lastIndexOf('#') + 1));
+      first = false;
+    }
+    times.sentAt.set(key, at);
+  }, seconds);
+  await latencyRun.done;
+  await waitUntil('the last alerts', () => times.webhook.length >= latencyRun.published, 10_000);
   const usage = await cpu.stop();
   receiver.onHit = () => {};
-  const p50 = percentile(latencies, 50);
-  const p99 = percentile(latencies, 99);
+  const latencies = times.webhook;
   console.log(
-    `latency: ${fmt(published.count)} scores → ${fmt(raised.size)} alerts raised, ${fmt(latencies.length)} timed at the receiver: ` +
-      `p50 ${round(p50, 2)} ms, p99 ${round(p99, 2)} ms, max ${round(Math.max(0, ...latencies), 1)} ms`,
+    `latency: ${fmt(latencyRun.published)} readings → ${fmt(times.fusion.length)} alerts opened → ${fmt(latencies.length)} webhooks timed: ` +
+      `publish → webhook receipt ${summary(latencies)}`,
   );
-  console.log(`  of which score → alert on the bus (fusion): p50 ${round(percentile(fusionLatencies, 50), 2)} ms, p99 ${round(percentile(fusionLatencies, 99), 2)} ms`);
+  console.log(`  first alert of each device (the Node-RED reference's case): ${summary(times.firstAlert)}`);
+  console.log(`  publish → telemetry event on the bus (broker + ingest): ${summary(times.ingest)}`);
+  console.log(`  publish → alert opened on the bus (+ fusion): ${summary(times.fusion)}`);
   console.log(`  CPU: ${formatCpu(usage)}`);
+  console.log(`  CPU-ms per 1,000 readings (each opening and resolving an alert): ${formatCpuPerMessages(usage, latencyRun.published)}`);
 
   // Phase 2 — notifier throughput: `deliveries` alert transitions straight onto PM_ALERTS.
   await new Promise((r) => setTimeout(r, 1_000)); // let the last auto-resolves pass
   const before = receiver.hits.length;
-  const tpCpu = new CpuMeter(new Map([['bench process', { pids: [process.pid] }], ...stack.cpuGroups]));
+  const tpCpu = new CpuMeter(cpuGroups());
   await tpCpu.start();
   const startedAt = performance.now();
   const window: Promise<unknown>[] = [];
   for (let i = 0; i < deliveries; i++) {
-    const ref = refs[i % refs.length]!;
+    const ref = stack.devices[i % stack.devices.length]!.ref;
     const event: AlertEvent = {
       alertId: `tp-${run}-${i}`,
       site: ref.site,
@@ -260,7 +288,6 @@ async function main(): Promise<void> {
   let outageDelivered = 0;
   let lost = 0;
   if (outageS > 0) {
-    raised.clear();
     const received = new Map<string, number>();
     let duplicates = 0;
     receiver.onHit = (hit) => {
@@ -268,17 +295,17 @@ async function main(): Promise<void> {
       else received.set(hit.idempotencyKey, hit.at);
     };
     await new Promise((r) => setTimeout(r, 1_500)); // the throughput alerts' stragglers
+    raised.clear();
     const outageStart = performance.now();
     await receiver.down();
-    const publishedBefore = published.count;
-    const stop = startDevices(stack.bus, refs, sentAt, published);
+    const outageRun = devices.run(() => {});
     await new Promise((r) => setTimeout(r, outageS * 1000));
     await receiver.up();
     const upAt = performance.now();
     const downFor = upAt - outageStart;
-    await stop();
-    // Every score opens an alert; fusion may still be working through its backlog.
-    await waitUntil('fusion to raise the outage alerts', () => raised.size >= published.count - publishedBefore, 120_000);
+    await outageRun.stop();
+    // Every reading opens an alert; fusion may still be working through its backlog.
+    await waitUntil('fusion to raise the outage alerts', () => raised.size >= outageRun.published, 120_000);
     const sent = new Set(raised);
     outageSent = sent.size;
     await waitUntil('the backlog', () => [...sent].every((k) => received.has(k)), 180_000);
@@ -286,7 +313,7 @@ async function main(): Promise<void> {
     outageDelivered = [...sent].filter((k) => received.has(k)).length;
     lost = outageSent - outageDelivered;
     console.log(
-      `outage: receiver down ${round(downFor / 1000, 1)} s; ${fmt(outageSent)} alerts raised meanwhile, ${fmt(outageDelivered)} delivered ` +
+      `outage: receiver down ${round(downFor / 1000, 1)} s; ${fmt(outageRun.published)} readings published, ${fmt(outageSent)} alerts opened meanwhile, ${fmt(outageDelivered)} delivered ` +
         `(the last ${round(recoveredIn / 1000, 1)} s after it came back), ${lost} lost, ${duplicates} duplicate receipts (same idempotency key)`,
     );
   }
@@ -294,9 +321,9 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'alerts',
-      p50_ms: round(p50, 2),
-      p99_ms: round(p99, 2),
-      floor_p99_ms: round(percentile(floor, 99), 2),
+      p50_ms: p(latencies, 50),
+      p99_ms: p(latencies, 99),
+      floor_p99_ms: p(floor, 99),
       deliveries_per_s: round(deliveriesPerS),
       outage_sent: outageSent,
       outage_delivered: outageDelivered,

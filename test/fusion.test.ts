@@ -3,7 +3,7 @@
 // JetStream + PostgreSQL), with fusion's clock a manual one so silence and quiet periods need no sleeps.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -239,6 +239,49 @@ for (const mode of modes) {
       assert.deepEqual(rows.map((r) => r.status), ['resolved', 'open']);
     });
 
+    it('updates the alert another replica opened instead of failing or duplicating it', async () => {
+      // This engine has never seen d8, so its first raise is fresh and tries to open; the row
+      // inserted here stands for another replica's alert of the same (device, rule).
+      const now = new Date(clock.now());
+      const [other] = await env.db.db
+        .insertInto('alerts')
+        .values({ device_id: `${site}/d8`, site, rule: 'acoustic-anomaly', severity: 'CRITICAL', status: 'open', source: 'core', title: 'acoustic anomaly', first_seen: now, last_seen: now, count: 1, peak_score: 0.9, details: JSON.stringify({ message: 'seen elsewhere', sources: ['core'] }) })
+        .returning('id')
+        .execute();
+      await score('d8', 'acoustic', 0.96);
+      const [alert] = await waitFor('the existing alert updated', async () => {
+        const rows = await alertsOf('d8');
+        return rows[0]?.count === 2 ? rows : undefined;
+      });
+      assert.equal((await alertsOf('d8')).length, 1);
+      assert.deepEqual([alert!.id, alert!.peak_score, alert!.status], [other!.id, 0.96, 'open']);
+      assert.deepEqual(await eventsOf(alert!.id), [], 'an update is not a transition');
+    });
+
+    it('auto-resolves many alerts in one tick, each with its own event and published transition', async () => {
+      const devices = ['m1', 'm2', 'm3', 'm4'];
+      for (const device of devices) await score(device, 'thermal', 0.99);
+      const opened = await waitFor('four open alerts', async () => {
+        const rows = await Promise.all(devices.map((d) => alertsOf(d)));
+        return rows.every((r) => r.length === 1) ? rows.map((r) => r[0]!) : undefined;
+      });
+      const thermal = (d: string) => transitionsOf(d).filter((e) => e.rule === 'thermal-anomaly');
+      await waitFor('four opens published', () => devices.every((d) => thermal(d).length === 1));
+      // Past the quiet period (and the offline silence, which raises its own alerts: not looked at here).
+      clock.advance(300_001);
+      await fusion.tick();
+      for (const alert of opened) {
+        const [row] = (await alertsOf(alert.device_id.slice(site.length + 1))).filter((a) => a.rule === 'thermal-anomaly');
+        assert.equal(row!.status, 'resolved');
+        assert.ok(row!.resolved_at !== null);
+        assert.deepEqual((await eventsOf(alert.id)).map((e) => [e.from_status, e.to_status, e.actor]), [[null, 'open', 'system'], ['open', 'resolved', 'system']]);
+      }
+      const resolved = await waitFor('four resolves published', () => (devices.every((d) => thermal(d).length === 2) ? devices.map((d) => thermal(d)[1]!) : undefined));
+      assert.deepEqual(resolved.map((e) => [e.device, e.from, e.to, e.alertId]), devices.map((d, i) => [d, 'open', 'resolved', String(opened[i]!.id)]));
+      assert.equal(new Set(resolved.map((e) => e.idempotencyKey)).size, 4);
+      assert.match(resolved[0]!.note ?? '', /auto-resolved: quiet for 300 s/);
+    });
+
     it('refuses invalid rules from the table with a clear message and keeps the old ones', async () => {
       await env.db.db.insertInto('fusion_rules').values({ site, rule_id: 'thermal-anomaly', definition: JSON.stringify({ id: 'thermal-anomaly', k: 5, m: 2 }) }).execute();
       const result = await fusion.reloadRules();
@@ -246,6 +289,14 @@ for (const mode of modes) {
       assert.match(result.ok ? '' : result.error, new RegExp(`rule "thermal-anomaly" for site ${site}: k: must not exceed m \\(2\\)`));
       await score('d6', 'thermal', 0.9);
       await waitFor('old rules still raise', async () => (await alertsOf('d6')).length === 1);
+
+      // The file is checked the same way: refused with what is wrong, the old rules stay.
+      const rulesFile = join(rulesDir, 'rules.json');
+      const good = await readFile(rulesFile, 'utf8');
+      await writeFile(rulesFile, JSON.stringify({ rules: [{ id: 'gas-leak', raiseAbove: 'high' }] }));
+      const fromFile = await fusion.reloadRules();
+      assert.match(fromFile.ok ? '' : fromFile.error, /gas-leak.*raiseAbove/);
+      await writeFile(rulesFile, good);
 
       await env.db.db.updateTable('fusion_rules').set({ definition: JSON.stringify({ id: 'thermal-anomaly', raiseAbove: 0.95, clearBelow: 0.5 }) }).where('site', '=', site).execute();
       assert.deepEqual(await fusion.reloadRules(), { ok: true });

@@ -7,7 +7,7 @@ export interface WebhookHit {
   readonly at: number;
   readonly idempotencyKey: string;
   /** The alert transition (`type: 'alert'` bodies) — digests are counted, not unpacked. */
-  readonly alert?: { readonly device: string; readonly rule: string; readonly to: string; readonly idempotencyKey: string };
+  readonly alert?: { readonly site: string; readonly device: string; readonly rule: string; readonly to: string; readonly idempotencyKey: string; readonly peakScore: number | null };
   readonly digest: boolean;
 }
 

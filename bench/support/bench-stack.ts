@@ -27,6 +27,8 @@ export interface BenchStack {
   readonly core: { readonly username: string; readonly password: string };
   readonly devices: readonly { readonly ref: DeviceRef; readonly username: string; readonly password: string }[];
   readonly db: DatabaseHandle;
+  /** The scratch database's URL, for services run as their own processes (distributed mode only). */
+  readonly databaseUrl?: string;
   readonly bus: Bus;
   /** Components for the CPU report, besides this process and the publishers. */
   readonly cpuGroups: ReadonlyMap<string, ProcessGroup>;
@@ -97,6 +99,7 @@ export async function distributedStack(options: StackOptions): Promise<BenchStac
     core,
     devices,
     db: scratch.handle,
+    databaseUrl: scratch.url,
     bus,
     cpuGroups: new Map<string, ProcessGroup>([
       ['mosquitto', { pids: mosquitto.pid ? [mosquitto.pid] : [] }],

@@ -11,6 +11,13 @@ export class ScratchDatabase {
     private readonly adminUrl: string,
   ) {}
 
+  /** The database's URL (the admin URL with this database's name). */
+  get url(): string {
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${this.name}`;
+    return url.toString();
+  }
+
   /** Creates and migrates a database on the server of `adminUrl` (any database the user may connect to). */
   static async create(adminUrl: string, logger: Logger, poolSize: number): Promise<ScratchDatabase> {
     const name = `pm_bench_${randomBytes(4).toString('hex')}`;

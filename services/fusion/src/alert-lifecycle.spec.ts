@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planTransition, planTrigger, type AlertSnapshot } from './alert-lifecycle.js';
+import { planTransition, planTrigger, statusesThatCanBecome, type AlertSnapshot } from './alert-lifecycle.js';
 import type { RaiseDecision } from './signals.js';
 
 const raise = (over: Partial<RaiseDecision> = {}): RaiseDecision => ({
@@ -13,6 +13,7 @@ const raise = (over: Partial<RaiseDecision> = {}): RaiseDecision => ({
   source: 'core',
   at: 1,
   message: 'seen',
+  fresh: true,
   ...over,
 });
 const open: AlertSnapshot = { status: 'open', severity: 'WARNING', count: 2, peakScore: 0.8, source: 'core' };
@@ -47,5 +48,7 @@ describe('alert lifecycle', () => {
     assert.match(again.ok ? '' : again.reason, /alert is acknowledged; it can only become resolved/);
     const done = planTransition('resolved', 'acknowledged', 'ann', null);
     assert.match(done.ok ? '' : done.reason, /alert is resolved; it can no longer change/);
+    assert.deepEqual(statusesThatCanBecome('resolved'), ['open', 'acknowledged']);
+    assert.deepEqual(statusesThatCanBecome('acknowledged'), ['open']);
   });
 });

@@ -73,6 +73,11 @@ const ALLOWED: Readonly<Record<AlertStatus, readonly AlertStatus[]>> = {
   resolved: [],
 };
 
+/** The statuses an alert may be in to make the transition to `to`. */
+export function statusesThatCanBecome(to: AlertStatus): AlertStatus[] {
+  return (Object.keys(ALLOWED) as AlertStatus[]).filter((from) => ALLOWED[from].includes(to));
+}
+
 /** Checks a requested transition: open → acknowledged → resolved, or open → resolved. */
 export function planTransition(from: AlertStatus, to: AlertStatus, actor: string, note: string | null): TransitionCheck {
   if (!ALLOWED[from].includes(to)) {

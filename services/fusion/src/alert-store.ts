@@ -1,6 +1,6 @@
 import type { AlertEvent, DeviceRef } from '@premonitor/contracts';
 import type { AlertStatus } from './alert-lifecycle.js';
-import type { RaiseDecision } from './signals.js';
+import type { RaiseDecision, ResolveDecision } from './signals.js';
 
 /** A recorded transition waiting to be published (the outbox row). */
 export interface OutboxEntry {
@@ -30,8 +30,8 @@ export type TransitionOutcome =
 export interface AlertStore {
   /** Opens the (device, rule) alert or updates the unresolved one. */
   raise(decision: RaiseDecision): Promise<readonly OutboxEntry[]>;
-  /** Resolves the unresolved alert of (device, rule), if there is one. */
-  resolveRule(ref: DeviceRef, ruleId: string, at: number, actor: string, note: string | null): Promise<readonly OutboxEntry[]>;
+  /** Resolves the unresolved alert of each decision's (device, rule), where there is one, in one transaction. */
+  resolveRules(decisions: readonly ResolveDecision[], actor: string): Promise<readonly OutboxEntry[]>;
   /** Moves an alert by id (the API's ack and resolve). */
   transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome>;
   /** Transitions recorded but not yet published, oldest first. */

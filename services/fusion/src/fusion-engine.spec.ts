@@ -62,8 +62,9 @@ describe('FusionEngine', () => {
 
   it('raises again on every value above the threshold while active (count and peak are the store’s job)', () => {
     const engine = new FusionEngine();
-    const counts = [0.9, 0.95, 0.92].map((v, i) => raises(engine.observe(score('acoustic', v), T0 + i), 'acoustic-anomaly').length);
-    assert.deepEqual(counts, [1, 1, 1]);
+    const raised = [0.9, 0.95, 0.92].map((v, i) => raises(engine.observe(score('acoustic', v), T0 + i), 'acoustic-anomaly'));
+    assert.deepEqual(raised.map((r) => r.length), [1, 1, 1]);
+    assert.deepEqual(raised.map((r) => r[0]?.fresh), [true, false, false], 'only the first raise of an episode is fresh');
   });
 
   it('escalates the severity above the escalation threshold', () => {

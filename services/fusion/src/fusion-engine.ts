@@ -147,6 +147,7 @@ export class FusionEngine {
   #edge(device: DeviceState, event: Extract<Signal, { type: 'edge' }>['event'], now: number): RaiseDecision {
     const rule = this.#rules.rule(device.ref, event.rule);
     const state = this.#state(device, event.rule, now);
+    const fresh = !state.raised;
     state.raised = true;
     state.lastHoldAt = now;
     state.quietPeriodMs = rule?.quietPeriodMs ?? DEFAULT_EDGE_QUIET_MS;
@@ -160,15 +161,17 @@ export class FusionEngine {
       source: 'edge',
       at: now,
       message: event.message ?? `raised by the edge node${event.kind ? ` (${event.kind})` : ''}`,
+      fresh,
     };
   }
 
   #raise(device: DeviceState, rule: Rule, state: RuleState, severity: Severity, score: number | null, now: number, message: string, sticky: boolean): RaiseDecision {
+    const fresh = !state.raised;
     state.raised = true;
     state.sticky = sticky;
     state.lastHoldAt = now;
     state.quietPeriodMs = rule.quietPeriodMs;
-    return { type: 'raise', ref: device.ref, ruleId: rule.id, severity, title: rule.title, score, source: 'core', at: now, message };
+    return { type: 'raise', ref: device.ref, ruleId: rule.id, severity, title: rule.title, score, source: 'core', at: now, message, fresh };
   }
 
   /** A state-held condition (offline, high risk) ended now; the quiet period starts. */

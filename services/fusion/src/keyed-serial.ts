@@ -18,6 +18,18 @@ export class KeyedSerial {
     return result;
   }
 
+  /** Runs `task` after every earlier task of every key in `keys`; later tasks of those keys wait for it. */
+  runAll<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
+    const previous = Promise.all(keys.map((k) => this.#tails.get(k)));
+    const result = previous.then(task);
+    const tail = result.catch(() => undefined);
+    for (const key of keys) this.#tails.set(key, tail);
+    void tail.then(() => {
+      for (const key of keys) if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+
   /** Resolves when every task submitted so far has settled. */
   async idle(): Promise<void> {
     while (this.#tails.size > 0) await Promise.all(this.#tails.values());

@@ -1,9 +1,9 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { busSubjects, deviceKey, type AlertEvent, type DeviceRef, type Severity } from '@premonitor/contracts';
 import type { AlertsTable, Database, Json } from '@premonitor/db';
-import { planTransition, planTrigger, type AlertStatus, type TransitionPlan } from './alert-lifecycle.js';
+import { planTransition, planTrigger, statusesThatCanBecome, type AlertStatus, type TransitionPlan } from './alert-lifecycle.js';
 import type { AlertStore, OutboxEntry, TransitionOutcome, UnresolvedAlert } from './alert-store.js';
-import type { AlertSource, RaiseDecision } from './signals.js';
+import type { AlertSource, RaiseDecision, ResolveDecision } from './signals.js';
 
 type AlertRow = Selectable<AlertsTable>;
 
@@ -14,11 +14,35 @@ interface AlertDetails {
   readonly sources: AlertSource[];
 }
 
-/** `AlertStore` over the `alerts`, `alert_events` and `alert_outbox` tables. */
+/** The alert fields a transition's event carries. */
+interface AlertFields {
+  readonly ref: DeviceRef;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly title: string;
+  readonly count: number;
+  readonly peakScore: number | null;
+  readonly source: AlertSource;
+}
+
+/**
+ * `AlertStore` over the `alerts`, `alert_events` and `alert_outbox` tables.
+ *
+ * Opening an alert — the step every notification waits for — is one statement (atomic on its
+ * own: no BEGIN/COMMIT round trips): the alert, its `alert_events` row and its outbox entry
+ * are inserted together, the ids filled into the payload by the database. The unique index
+ * `alerts_one_active` turns a second open of (device, rule) into a no-op, after which the
+ * update path runs as before. Other transitions take one transaction of two statements, and a
+ * tick's auto-resolves go as one such transaction however many alerts they are.
+ */
 export class KyselyAlertStore implements AlertStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async raise(decision: RaiseDecision): Promise<readonly OutboxEntry[]> {
+    if (decision.fresh) {
+      const opened = await this.#open(decision);
+      if (opened) return [opened];
+    }
     return this.db.transaction().execute(async (trx) => {
       const existing = await unresolvedFor(trx, decision.ref, decision.ruleId);
       const plan = planTrigger(existing && { ...existing, source: existing.source as AlertSource, peakScore: existing.peak_score }, decision);
@@ -26,24 +50,7 @@ export class KyselyAlertStore implements AlertStore {
       let alert: AlertRow;
       if (plan.kind === 'open') {
         const details: AlertDetails = { message: decision.message, sources: [decision.source] };
-        alert = await trx
-          .insertInto('alerts')
-          .values({
-            device_id: deviceKey(decision.ref),
-            site: decision.ref.site,
-            rule: decision.ruleId,
-            severity: plan.severity,
-            status: 'open',
-            source: decision.source,
-            title: decision.title,
-            first_seen: at,
-            last_seen: at,
-            count: 1,
-            peak_score: plan.peakScore,
-            details: JSON.stringify(details),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        alert = await trx.insertInto('alerts').values(newAlertRow(decision, plan.severity, plan.peakScore, details)).returningAll().executeTakeFirstOrThrow();
       } else {
         const row = existing!;
         const before = readDetails(row.details);
@@ -64,28 +71,38 @@ export class KyselyAlertStore implements AlertStore {
           .returningAll()
           .executeTakeFirstOrThrow();
       }
-      return plan.transition ? [await record(trx, alert, plan.transition, decision.at, decision.message)] : [];
+      return plan.transition ? record(trx, [{ alertId: alert.id, fields: fieldsOf(alert), plan: plan.transition, at: decision.at, message: decision.message }]) : [];
     });
   }
 
-  async resolveRule(ref: DeviceRef, ruleId: string, at: number, actor: string, note: string | null): Promise<readonly OutboxEntry[]> {
+  async resolveRules(decisions: readonly ResolveDecision[], actor: string): Promise<readonly OutboxEntry[]> {
+    if (decisions.length === 0) return [];
+    const col = <T>(f: (d: ResolveDecision) => T): T[] => decisions.map(f);
     return this.db.transaction().execute(async (trx) => {
-      const existing = await unresolvedFor(trx, ref, ruleId);
-      if (!existing) return [];
-      const check = planTransition(existing.status, 'resolved', actor, note);
-      if (!check.ok) return [];
-      return [await apply(trx, existing, check.plan, at)];
+      // One statement for every alert of the batch: lock, remember the status, resolve.
+      const { rows } = await sql<AlertRow & { from_status: AlertStatus; at_ms: number; note: string | null }>`
+        with wanted as (
+          select * from unnest(${col((d) => deviceKey(d.ref))}::text[], ${col((d) => d.ruleId)}::text[], ${col((d) => d.at)}::float8[], ${col((d) => d.note)}::text[])
+            as w(device_id, rule, at_ms, note)
+        ),
+        cur as (
+          select a.id, a.status, w.at_ms, w.note from alerts a join wanted w on a.device_id = w.device_id and a.rule = w.rule
+          where a.status = any(${statusesThatCanBecome('resolved')}::text[]) for update of a
+        )
+        update alerts a set status = 'resolved', updated_at = now(), resolved_at = to_timestamp(c.at_ms / 1000.0)
+        from cur c where a.id = c.id
+        returning a.*, c.status as from_status, c.at_ms, c.note`.execute(trx);
+      const inputs: RecordInput[] = [];
+      for (const row of rows) {
+        const check = planTransition(row.from_status, 'resolved', actor, row.note);
+        if (check.ok) inputs.push({ alertId: row.id, fields: fieldsOf(row), plan: check.plan, at: Number(row.at_ms), message: readDetails(row.details).message });
+      }
+      return record(trx, inputs);
     });
   }
 
-  async transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome> {
-    return this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('alerts').selectAll().where('id', '=', alertId).forUpdate().executeTakeFirst();
-      if (!existing) return { kind: 'not_found' } as const;
-      const check = planTransition(existing.status, to, actor, note);
-      if (!check.ok) return { kind: 'invalid', status: existing.status, reason: check.reason } as const;
-      return { kind: 'done', entry: await apply(trx, existing, check.plan, at) } as const;
-    });
+  transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome> {
+    return this.#transition(sql`id = ${alertId}`, to, actor, note, at);
   }
 
   async outbox(limit: number): Promise<readonly OutboxEntry[]> {
@@ -106,6 +123,73 @@ export class KyselyAlertStore implements AlertStore {
       lastSeen: toDate(r.last_seen).getTime(),
     }));
   }
+
+  /** The open transition in one statement; undefined when (device, rule) already has an unresolved alert. */
+  async #open(decision: RaiseDecision): Promise<OutboxEntry | undefined> {
+    const plan = planTrigger(undefined, decision);
+    if (plan.kind !== 'open') return undefined;
+    const details: AlertDetails = { message: decision.message, sources: [decision.source] };
+    const row = newAlertRow(decision, plan.severity, plan.peakScore, details);
+    const fields: AlertFields = { ref: decision.ref, rule: decision.ruleId, severity: plan.severity, title: decision.title, count: 1, peakScore: plan.peakScore, source: decision.source };
+    const input: RecordInput = { alertId: null, fields, plan: plan.transition, at: decision.at, message: decision.message };
+    const { rows } = await sql<RecordedRow>`
+      with opened as (
+        insert into alerts (device_id, site, rule, severity, status, source, title, first_seen, last_seen, count, peak_score, details)
+        values (${row.device_id}, ${row.site}, ${row.rule}, ${row.severity}, 'open', ${row.source}, ${row.title},
+                ${row.first_seen}::timestamptz, ${row.last_seen}::timestamptz, 1, ${row.peak_score}::float8, ${row.details}::jsonb)
+        on conflict (device_id, rule) where status <> 'resolved' do nothing
+        returning id
+      ),
+      ${recordSql([input], sql`(select id from opened)`)}`.execute(this.db);
+    return rows[0] && entryOf(rows[0], input);
+  }
+
+  /** Moves the alert `where` selects (locked) to `to`, if the lifecycle allows it, and records the transition. */
+  #transition(where: RawBuilder<unknown>, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      // One statement: lock the alert, remember its status, move it if that status allows.
+      const { rows } = await sql<AlertRow & { from_status: AlertStatus; moved: boolean }>`
+        with cur as (select id, status from alerts where ${where} for update),
+        moved as (
+          update alerts a set status = ${to}, updated_at = now(), resolved_at = ${to === 'resolved' ? new Date(at) : null}::timestamptz
+          from cur c where a.id = c.id and c.status = any(${statusesThatCanBecome(to)}::text[])
+          returning a.*
+        )
+        select coalesce(m.id, a.id) as id, a.device_id, a.site, a.rule, a.severity, coalesce(m.status, a.status) as status, a.source, a.title,
+               a.count, a.peak_score, a.details, c.status as from_status, m.id is not null as moved
+        from cur c join alerts a on a.id = c.id left join moved m on m.id = c.id`.execute(trx);
+      const alert = rows[0];
+      if (!alert) return { kind: 'not_found' } as const;
+      const check = planTransition(alert.from_status, to, actor, note);
+      if (!check.ok || !alert.moved) return { kind: 'invalid', status: alert.from_status, reason: check.ok ? `alert is ${alert.from_status}` : check.reason } as const;
+      const [entry] = await record(trx, [{ alertId: alert.id, fields: fieldsOf(alert), plan: check.plan, at, message: readDetails(alert.details).message }]);
+      return { kind: 'done', entry: entry! } as const;
+    });
+  }
+}
+
+/** What `recordSql` returns: the outbox row with the ids the database chose. */
+interface RecordedRow {
+  readonly event_id: string | number;
+  readonly alert_id: string;
+}
+
+function newAlertRow(decision: RaiseDecision, severity: Severity, peakScore: number | null, details: AlertDetails) {
+  const at = new Date(decision.at);
+  return {
+    device_id: deviceKey(decision.ref),
+    site: decision.ref.site,
+    rule: decision.ruleId,
+    severity,
+    status: 'open' as const,
+    source: decision.source,
+    title: decision.title,
+    first_seen: at,
+    last_seen: at,
+    count: 1,
+    peak_score: peakScore,
+    details: JSON.stringify(details),
+  };
 }
 
 function unresolvedFor(trx: Transaction<Database>, ref: DeviceRef, ruleId: string): Promise<AlertRow | undefined> {
@@ -119,45 +203,89 @@ function unresolvedFor(trx: Transaction<Database>, ref: DeviceRef, ruleId: strin
     .executeTakeFirst();
 }
 
-async function apply(trx: Transaction<Database>, row: AlertRow, plan: TransitionPlan, at: number): Promise<OutboxEntry> {
-  const updated = await trx
-    .updateTable('alerts')
-    .set({ status: plan.to, updated_at: new Date(), resolved_at: plan.to === 'resolved' ? new Date(at) : null })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return record(trx, updated, plan, at, readDetails(updated.details).message);
+/** One transition to record: the alert (its id, or null for the id an earlier CTE returns), what it says, and the plan. */
+interface RecordInput {
+  readonly alertId: string | number | null;
+  readonly fields: AlertFields;
+  readonly plan: TransitionPlan;
+  readonly at: number;
+  readonly message: string;
 }
 
-/** Writes the `alert_events` row and its outbox entry; the event id makes the idempotency key. */
-async function record(trx: Transaction<Database>, alert: AlertRow, plan: TransitionPlan, at: number, message: string): Promise<OutboxEntry> {
-  const event = await trx
-    .insertInto('alert_events')
-    .values({ alert_id: alert.id, time: new Date(at), from_status: plan.from === 'none' ? null : plan.from, to_status: plan.to, actor: plan.actor, note: plan.note })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const eventId = Number(event.id);
-  const ref = { site: alert.site, device: alert.device_id.slice(alert.site.length + 1) };
-  const payload: AlertEvent = {
-    alertId: String(alert.id),
-    ...ref,
+/** Writes the `alert_events` rows and their outbox entries in one statement; each event id makes its idempotency key. */
+async function record(trx: Transaction<Database>, inputs: readonly RecordInput[]): Promise<OutboxEntry[]> {
+  if (inputs.length === 0) return [];
+  const { rows } = await sql<RecordedRow>`with ${recordSql(inputs)}`.execute(trx);
+  const byAlert = new Map(inputs.map((i) => [String(i.alertId), i]));
+  return rows.map((row) => entryOf(row, byAlert.get(row.alert_id)!)).sort((a, b) => a.eventId - b.eventId);
+}
+
+/**
+ * The CTE tail that inserts the events and outbox entries of `inputs` (at most one per alert)
+ * and returns their ids. An input without an alert id takes `fallbackId`, a SQL expression (the
+ * id an earlier CTE returned, or null: then nothing is written). The payload is built here once;
+ * the database adds `alertId` and `idempotencyKey`, which depend on the ids it assigns, so the
+ * stored and the published payload are the same object.
+ */
+function recordSql(inputs: readonly RecordInput[], fallbackId: RawBuilder<unknown> = sql`null::int8`): RawBuilder<unknown> {
+  const col = <T>(f: (i: RecordInput) => T): T[] => inputs.map(f);
+  const alertId = sql`coalesce(i.alert_id, ${fallbackId})`;
+  return sql`
+    input as (
+      select * from unnest(
+        ${col((i) => (i.alertId === null ? null : String(i.alertId)))}::int8[], ${col((i) => i.at)}::float8[],
+        ${col((i) => (i.plan.from === 'none' ? null : i.plan.from))}::text[], ${col((i) => i.plan.to)}::text[],
+        ${col((i) => i.plan.actor)}::text[], ${col((i) => i.plan.note)}::text[],
+        ${col((i) => busSubjects.alerts.subject(i.fields.severity, i.fields.ref))}::text[],
+        ${col((i) => JSON.stringify(payloadWithoutIds(i)))}::text[]
+      ) with ordinality as i(alert_id, at_ms, from_status, to_status, actor, note, subject, payload, ord)
+    ),
+    event as (
+      insert into alert_events (alert_id, time, from_status, to_status, actor, note)
+      select ${alertId}, to_timestamp(i.at_ms / 1000.0), i.from_status, i.to_status, i.actor, i.note
+      from input i where ${alertId} is not null order by i.ord
+      returning id, alert_id
+    )
+    insert into alert_outbox (event_id, subject, payload)
+    select e.id, i.subject, i.payload::jsonb || jsonb_build_object('alertId', e.alert_id::text, 'idempotencyKey', e.alert_id::text || ':' || e.id::text)
+    from event e join input i on ${alertId} = e.alert_id
+    returning event_id, payload->>'alertId' as alert_id`;
+}
+
+function entryOf(row: RecordedRow, input: RecordInput): OutboxEntry {
+  const eventId = Number(row.event_id);
+  const payload: AlertEvent = { alertId: row.alert_id, ...payloadWithoutIds(input), idempotencyKey: `${row.alert_id}:${eventId}` };
+  return { eventId, subject: busSubjects.alerts.subject(input.fields.severity, input.fields.ref), payload };
+}
+
+function payloadWithoutIds({ fields: alert, plan, at, message }: RecordInput): Omit<AlertEvent, 'alertId' | 'idempotencyKey'> {
+  return {
+    ...alert.ref,
     rule: alert.rule,
-    severity: alert.severity as Severity,
+    severity: alert.severity,
     from: plan.from,
     to: plan.to,
     ts: at,
     count: alert.count,
-    peakScore: alert.peak_score,
+    peakScore: alert.peakScore,
     message: `${alert.title}: ${message}`.slice(0, 1000),
-    idempotencyKey: `${alert.id}:${eventId}`,
-    source: alert.source as AlertSource,
+    source: alert.source,
     actor: plan.actor.slice(0, 128),
     ...(plan.note === null ? {} : { note: plan.note.slice(0, 1000) }),
     ...(plan.previousSeverity ? { previousSeverity: plan.previousSeverity } : {}),
   };
-  const subject = busSubjects.alerts.subject(payload.severity, ref);
-  await trx.insertInto('alert_outbox').values({ event_id: eventId, subject, payload: JSON.stringify(payload) }).execute();
-  return { eventId, subject, payload };
+}
+
+function fieldsOf(row: Pick<AlertRow, 'site' | 'device_id' | 'rule' | 'severity' | 'title' | 'count' | 'peak_score' | 'source'>): AlertFields {
+  return {
+    ref: { site: row.site, device: row.device_id.slice(row.site.length + 1) },
+    rule: row.rule,
+    severity: row.severity as Severity,
+    title: row.title,
+    count: row.count,
+    peakScore: row.peak_score,
+    source: row.source as AlertSource,
+  };
 }
 
 function readDetails(details: Json | null): AlertDetails {

@@ -25,6 +25,12 @@ export interface RaiseDecision {
   readonly at: number;
   /** One line for people: what was seen. */
   readonly message: string;
+  /**
+   * No alert of this (device, rule) was raised before, as far as this engine knows: the store
+   * tries to open one straight away, in one statement, and falls back to updating the alert
+   * already there (another replica's, or one the engine forgot) when there is one.
+   */
+  readonly fresh: boolean;
 }
 
 /** A raised alert's condition stayed away for its quiet period: resolve it. */

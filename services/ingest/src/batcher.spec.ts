@@ -48,6 +48,35 @@ describe('Batcher', () => {
     assert.deepEqual(flushed, [[1]]);
   });
 
+  it('with flushWhenIdle, flushes at once when idle and batches what arrives during a flush', async () => {
+    const clock = new FakeClock();
+    const flushed: number[][] = [];
+    const gates: Array<() => void> = [];
+    const b = new Batcher<number>({
+      maxSize: 10,
+      maxWaitMs: 50,
+      flushWhenIdle: true,
+      clock,
+      flush: async (items) => {
+        flushed.push([...items]);
+        await new Promise<void>((r) => gates.push(r));
+      },
+      onError: () => {},
+    });
+    b.add(1);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(flushed, [[1]], 'no wait for maxWaitMs while idle');
+    b.add(2);
+    b.add(3);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(flushed, [[1]], 'a flush is under way: the next items wait for it');
+    gates.shift()!();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(flushed, [[1], [2, 3]]);
+    gates.shift()!();
+    await b.drain();
+  });
+
   it('retries a failed flush with the same items, in order, losing nothing', async () => {
     const clock = new FakeClock();
     const flushed: number[][] = [];

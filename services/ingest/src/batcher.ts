@@ -6,6 +6,12 @@ export interface BatcherOptions<T> {
   /** Flush at the latest this long after the first item of a batch arrived. */
   readonly maxWaitMs: number;
   /**
+   * When nothing is being flushed, flush what arrived at the end of the current event-loop
+   * turn instead of waiting `maxWaitMs` (default false). Batches then form only while a flush
+   * is under way (group commit): a trickle pays no batching delay, a flood still batches.
+   */
+  readonly flushWhenIdle?: boolean;
+  /**
    * Persists one batch. Rejection means nothing of it may be considered done: the batch is
    * retried after `retryDelayMs` (doubling, capped at 5 s) until it succeeds or `stop()`.
    */
@@ -28,6 +34,7 @@ export interface BatcherOptions<T> {
 export class Batcher<T> {
   #queue: T[] = [];
   #timer: unknown;
+  #kickScheduled = false;
   readonly #flushing = new Set<Promise<void>>();
   #inFlightItems = 0;
   #stopped = false;
@@ -47,6 +54,7 @@ export class Batcher<T> {
   add(item: T): void {
     this.#queue.push(item);
     if (this.#queue.length >= this.options.maxSize) this.#kick();
+    else if (this.options.flushWhenIdle && this.#flushing.size === 0) this.#kickAtEndOfTurn();
     else if (this.#timer === undefined && this.#flushing.size < this.#concurrency) {
       this.#timer = this.#clock.setTimeout(() => {
         this.#timer = undefined;
@@ -68,6 +76,16 @@ export class Batcher<T> {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** setImmediate, not a timer: it runs after the I/O callbacks of this turn, so a burst parsed from one socket read still goes as one batch. */
+  #kickAtEndOfTurn(): void {
+    if (this.#kickScheduled) return;
+    this.#kickScheduled = true;
+    setImmediate(() => {
+      this.#kickScheduled = false;
+      this.#kick();
+    });
   }
 
   #kick(): void {

@@ -60,13 +60,16 @@ export class IngestService {
     this.#telemetry = new Batcher({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,
+      // Latency at low rates must not pay the max wait: alerts downstream wait for these rows.
+      flushWhenIdle: true,
       concurrency: options.batchConcurrency,
       clock,
       flush: (batch) => this.#flushTelemetry(batch),
       onError: onError('persisting telemetry'),
     });
-    this.#status = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, clock, flush: (b) => this.#flushStatus(b), onError: onError('persisting status') });
-    this.#deadLetters = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, clock, flush: (b) => this.#flushDeadLetters(b), onError: onError('recording dead letters') });
+    this.#status = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, flushWhenIdle: true, clock, flush: (b) => this.#flushStatus(b), onError: onError('persisting status') });
+    this.#deadLetters = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, flushWhenIdle: true, clock, flush: (b) => this.#flushDeadLetters(b), onError: onError('recording dead letters') });
+    // Not flushed when idle: touches only move last_seen, so coalescing a second of them saves writes.
     this.#seen = new Batcher({ maxSize: 1000, maxWaitMs: 1_000, clock, flush: (b) => options.store.touchDevices(b), onError: onError('touching devices') });
   }
 

@@ -210,8 +210,8 @@ export class ChannelWorker {
   async #sendOne(item: OutboxItem): Promise<void> {
     const { channel, store } = this.#o;
     const sentKey = `${item.idempotencyKey}:${channel.name}`;
-    if (await store.hasDelivered(channel.name, sentKey)) {
-      await store.markDelivered(item.id); // success recorded, then a crash before the outbox moved on
+    if (item.deliveredBefore) {
+      await store.markDelivered(item.id); // another notifier process delivered it meanwhile
       return;
     }
     const body = formatAlert(channel, item.event);
@@ -226,7 +226,7 @@ export class ChannelWorker {
     const keyed: { item: OutboxItem; sentKey: string }[] = [];
     for (const item of items) {
       const sentKey = `${item.idempotencyKey}:${channel.name}`;
-      if (await store.hasDelivered(channel.name, sentKey)) await store.markDelivered(item.id);
+      if (item.deliveredBefore) await store.markDelivered(item.id);
       else keyed.push({ item, sentKey });
     }
     if (keyed.length === 0) return;

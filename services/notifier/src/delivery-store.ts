@@ -10,6 +10,12 @@ export interface OutboxItem {
   readonly event: AlertEvent;
   /** Attempts made so far. */
   readonly attempts: number;
+  /**
+   * An attempt under this item's key already succeeded (another notifier process sent it): the
+   * worker marks it delivered instead of sending it again. Read with the item, so the check
+   * costs no round trip of its own.
+   */
+  readonly deliveredBefore: boolean;
 }
 
 /** The outcome of one attempt for one item (a digest records one per item it covered). */
@@ -51,12 +57,10 @@ export type ResendOutcome = { readonly ok: true; readonly channel: string } | { 
 export interface DeliveryStore {
   /** Adds items, ignoring those already present (bus redelivery); resolves once durable. */
   enqueue(items: readonly { channel: string; event: AlertEvent; dueAt: Date }[]): Promise<void>;
-  /** Pending items of a channel due at `now`, oldest first. */
+  /** Pending items of a channel due at `now`, oldest first (each says whether its key was delivered already). */
   ready(channel: string, now: Date, limit: number): Promise<OutboxItem[]>;
   /** When the next pending item of a channel falls due, if any. */
   nextDueAt(channel: string): Promise<Date | undefined>;
-  /** True when an attempt with this key to this channel already succeeded. */
-  hasDelivered(channel: string, sentKey: string): Promise<boolean>;
   /** Marks an item delivered without a new attempt (a success recorded before a crash). */
   markDelivered(id: number): Promise<void>;
   /** Writes the attempt rows and moves the items on, in one transaction. */

@@ -29,13 +29,26 @@ export class KyselyDeliveryStore implements DeliveryStore {
 
   async ready(channel: string, now: Date, limit: number): Promise<OutboxItem[]> {
     const rows = await this.db
-      .selectFrom('notification_outbox')
-      .select(['id', 'channel', 'idempotency_key', 'event', 'attempts'])
-      .where('channel', '=', channel)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .orderBy('id')
+      .selectFrom('notification_outbox as o')
+      .select(['o.id', 'o.channel', 'o.idempotency_key', 'o.event', 'o.attempts'])
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('deliveries as d')
+              .select('d.id')
+              // The key sent is `<alert key>:<channel>` (see ChannelWorker); deliveries_key_idx covers it.
+              .where('d.idempotency_key', '=', sql<string>`o.idempotency_key || ':' || o.channel`)
+              .where('d.channel', '=', eb.ref('o.channel'))
+              .where('d.status', '=', 'delivered'),
+          )
+          .as('delivered_before'),
+      )
+      .where('o.channel', '=', channel)
+      .where('o.status', '=', 'pending')
+      .where('o.next_attempt_at', '<=', now)
+      .orderBy('o.next_attempt_at')
+      .orderBy('o.id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({
@@ -45,6 +58,7 @@ export class KyselyDeliveryStore implements DeliveryStore {
       // Validated on the way in; parsing again keeps the type honest without a cast.
       event: alertEvent.parse(typeof r.event === 'string' ? JSON.parse(r.event) : r.event),
       attempts: r.attempts,
+      deliveredBefore: Boolean(r.delivered_before),
     }));
   }
 
@@ -58,18 +72,6 @@ export class KyselyDeliveryStore implements DeliveryStore {
       .limit(1)
       .executeTakeFirst();
     return row?.next_attempt_at;
-  }
-
-  async hasDelivered(channel: string, sentKey: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('idempotency_key', '=', sentKey)
-      .where('channel', '=', channel)
-      .where('status', '=', 'delivered')
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   async markDelivered(id: number): Promise<void> {

@@ -10,7 +10,7 @@ runCoreService({
   config: () => loadConfig(notifierConfigShape, process.env),
   create: async (config, deps) => {
     const routing = await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE);
-    const notifier = new Notifier({ routing, durable: config.NOTIFIER_DURABLE }, deps);
+    const notifier = new Notifier({ routing, durable: config.NOTIFIER_DURABLE, deliverPolicy: config.NOTIFIER_DELIVER_POLICY, idlePollMs: config.NOTIFIER_IDLE_POLL_MS }, deps);
     deps.logger.info({ channels: routing.channels.map((c) => c.name) }, 'routing loaded');
     return {
       readiness: notifier.readiness,

@@ -5,6 +5,8 @@ import { CHANNEL_DEFAULTS, parseRoutingSettings } from './notifier-settings.js';
 import { channelsFor } from './route-alert.js';
 import { isNonPublicAddress } from './url-guard.js';
 import { signPayload, verifySignature } from './signature.js';
+import { renderTemplate } from './templates.js';
+import { formatAlert } from './channel-format.js';
 
 const event: AlertEvent = {
   alertId: '7', site: 'plant-1', device: 'pump-3', rule: 'gas', severity: 'WARNING', from: 'none', to: 'open',
@@ -46,4 +48,15 @@ test('verifySignature accepts its own signature within tolerance and nothing els
   assert.equal(verifySignature('s3cret-s3cret-s3cret', ts, '{"a":1}', sig, 300, now + 301_000), false);
   assert.equal(verifySignature('s3cret-s3cret-s3cret', 'abc', '{"a":1}', sig, 300, now), false);
   assert.equal(verifySignature('s3cret-s3cret-s3cret', ts, '{"a":1}', undefined, 300, now), false);
+});
+
+test('a channel template fills every field of the transition into the Slack and Discord text', () => {
+  const settings = parseRoutingSettings({
+    channels: [{ name: 'ops', type: 'slack', url: 'https://hooks.slack.com/services/x', template: '{{ severity }}|{{site}}/{{device}}|{{rule}}|{{from}}→{{to}}|{{count}}|{{peakScore}}|{{alertId}}|{{time}}|{{message}}' }],
+    routes: [{ channels: ['ops'] }],
+  });
+  const text = renderTemplate(settings.channels[0]!.template, { ...event, peakScore: 0.91234, count: 3 });
+  assert.equal(text, 'WARNING|plant-1/pump-3|gas|none→open|3|0.912|7|1970-01-01T00:00:00.000Z|gas high');
+  assert.equal(renderTemplate('{{peakScore}}', event), '-', 'no score');
+  assert.equal((formatAlert(settings.channels[0]!, event) as { text: string }).text, renderTemplate(settings.channels[0]!.template, event));
 });

@@ -21,6 +21,8 @@ export interface NotifierSettings {
   readonly routing: RoutingSettings;
   /** Durable consumer name on PM_ALERTS; replicas sharing it split the work. Default `notifier`. */
   readonly durable?: string;
+  /** Where a new durable starts: every stored transition (default `all`), or only new ones. */
+  readonly deliverPolicy?: 'all' | 'new';
   /** Longest wait for the bus message of an alert to be queued before redelivery. Default 30 s. */
   readonly ackWaitMs?: number;
   /** Longest sleep of an idle channel queue between database polls, ms. Default 5 s. */
@@ -127,6 +129,7 @@ export class Notifier {
         durable: this.settings.durable ?? 'notifier',
         filterSubject: busSubjects.alerts.wildcard,
         ackWaitMs: this.settings.ackWaitMs ?? 30_000,
+        deliverPolicy: this.settings.deliverPolicy ?? 'all',
         // Only a database outage makes intake nak; give it long enough to come back.
         maxDeliver: 1_000,
       },
