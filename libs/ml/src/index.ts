@@ -35,3 +35,6 @@ export { addLogMelFeatures, addPowerSpectrum, addPowerToDb, buildLogMelModel, lo
 export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js';
 export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
 export type { MelFilterbankOptions } from './features/mel-filterbank.js';
+
+export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, enrollmentDecision, fitBaseline } from './baseline/index.js';
+export type { BaselineSpec, EnrollmentDecision, EnrollmentPolicy } from './baseline/index.js';

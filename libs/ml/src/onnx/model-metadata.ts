@@ -1,5 +1,6 @@
 import { ModelProtoType } from './onnx-schema.js';
 import { OnnxDecodeError } from './onnx-errors.js';
+import type { BaselineSpec } from '../baseline/baseline-spec.js';
 
 /** Name, element type and shape of one model input; `-1` or a string marks a free dimension. */
 export interface InputSignature {
@@ -35,6 +36,8 @@ export interface ModelMetadata {
   readonly trainingDataFingerprint?: string;
   /** Evaluation figures (AUC, pAUC, MAE, …). */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** Present when the model scores frames against a per-device healthy baseline (see `BaselineSpec`). */
+  readonly baseline?: BaselineSpec;
 }
 
 const KEYS = {
@@ -47,6 +50,7 @@ const KEYS = {
   calibration: 'calibration',
   trainingDataFingerprint: 'training_data_fingerprint',
   metrics: 'metrics',
+  baseline: 'baseline',
 } as const;
 
 /**
@@ -62,6 +66,7 @@ export function encodeModelMetadata(meta: ModelMetadata): Record<string, string>
   if (meta.calibration !== undefined) out[KEYS.calibration] = JSON.stringify(meta.calibration);
   if (meta.trainingDataFingerprint !== undefined) out[KEYS.trainingDataFingerprint] = meta.trainingDataFingerprint;
   if (meta.metrics !== undefined) out[KEYS.metrics] = JSON.stringify(meta.metrics);
+  if (meta.baseline !== undefined) out[KEYS.baseline] = JSON.stringify(meta.baseline);
   return out;
 }
 
@@ -101,6 +106,7 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
     calibration: json<Record<string, unknown>>(KEYS.calibration),
     trainingDataFingerprint: props[KEYS.trainingDataFingerprint],
     metrics: json<Record<string, number>>(KEYS.metrics),
+    baseline: json<BaselineSpec>(KEYS.baseline),
   };
   // Drop absent optionals so a round trip compares equal to the original object.
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;

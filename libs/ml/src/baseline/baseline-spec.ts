@@ -1,0 +1,64 @@
+/**
+ * How a model compares a frame with the healthy baseline of the device that sent it. A
+ * model that declares one (metadata `baseline`) takes two more inputs — `baseline`
+ * `[N, ...baselineShape(spec)]` and `enrolled` `[N]` (1 when the row's baseline is real) —
+ * and outputs `embedding` `[N, embedding]`, the quantity a baseline is fitted from.
+ *
+ * Why per device: a fleet model must accept every healthy machine of a type, so a fault that
+ * keeps a machine inside the fleet's spread (a 1× tone 10 dB up on a quiet fan, a housing
+ * 15 °C warmer on a lightly loaded motor) is invisible to it. Compared with its own healthy
+ * recordings the same machine stands out; it is how condition monitoring is done in the
+ * field (ISO 13373 trending against a baseline, ISO 18434-1 comparative thermography).
+ */
+export interface BaselineSpec {
+  /**
+   * `mean`: the baseline is the mean embedding (the model whitens the difference with a
+   * covariance learnt across many machines). `subspace`: mean, the `components` main
+   * directions healthy frames vary along (load, ambient) and the per-dimension spread left
+   * after removing them.
+   */
+  readonly method: 'mean' | 'subspace';
+  /** Length of one `embedding` row. */
+  readonly embedding: number;
+  /** Directions of variation kept (`subspace` only). */
+  readonly components?: number;
+  /** Added to the residual spread so a dimension that never moved does not divide by ~0 (`subspace` only). */
+  readonly noiseFloor?: number;
+  /** Healthy samples a baseline is fitted from (the enrollment size the model was evaluated with). */
+  readonly frames: number;
+}
+
+/** Most enrollment samples a `subspace` baseline is fitted from (its fit is cubic in the count). */
+export const MAX_SUBSPACE_FRAMES = 256;
+
+/** Thrown for a baseline spec, or embeddings, that cannot give a baseline. */
+export class BaselineError extends Error {
+  override readonly name = 'BaselineError';
+}
+
+/** Rows × columns of one baseline: `[1, D]` for `mean`, `[components + 2, D]` for `subspace`. */
+export function baselineShape(spec: BaselineSpec): readonly [number, number] {
+  return spec.method === 'mean' ? [1, spec.embedding] : [(spec.components ?? 0) + 2, spec.embedding];
+}
+
+/** Values in one baseline row of the model input. */
+export function baselineLength(spec: BaselineSpec): number {
+  const [rows, columns] = baselineShape(spec);
+  return rows * columns;
+}
+
+/** Throws {@link BaselineError} naming the field unless `value` is a usable spec. */
+export function checkBaselineSpec(value: unknown): BaselineSpec {
+  const spec = value as Partial<BaselineSpec> | null;
+  if (typeof spec !== 'object' || spec === null) throw new BaselineError('baseline must be an object');
+  if (spec.method !== 'mean' && spec.method !== 'subspace') throw new BaselineError(`baseline.method must be 'mean' or 'subspace', got ${JSON.stringify(spec.method)}`);
+  if (!(Number.isInteger(spec.embedding) && spec.embedding! > 0)) throw new BaselineError(`baseline.embedding must be a positive integer, got ${JSON.stringify(spec.embedding)}`);
+  if (!(Number.isInteger(spec.frames) && spec.frames! >= 2)) throw new BaselineError(`baseline.frames must be an integer ≥ 2, got ${JSON.stringify(spec.frames)}`);
+  if (spec.method === 'subspace') {
+    if (!(Number.isInteger(spec.components) && spec.components! >= 0)) throw new BaselineError(`baseline.components must be an integer ≥ 0, got ${JSON.stringify(spec.components)}`);
+    if (spec.frames! <= spec.components! + 1) throw new BaselineError(`baseline.frames (${spec.frames}) must exceed components + 1 (${spec.components! + 1})`);
+    if (spec.frames! > MAX_SUBSPACE_FRAMES) throw new BaselineError(`baseline.frames must be at most ${MAX_SUBSPACE_FRAMES} for a subspace baseline, got ${spec.frames}`);
+    if (!(typeof spec.noiseFloor === 'number' && spec.noiseFloor > 0)) throw new BaselineError(`baseline.noiseFloor must be a positive number, got ${JSON.stringify(spec.noiseFloor)}`);
+  }
+  return spec as BaselineSpec;
+}

@@ -1,0 +1,138 @@
+import { BaselineError, baselineLength, type BaselineSpec } from './baseline-spec.js';
+
+/**
+ * Fits a device's baseline from the embeddings of its healthy enrollment samples, row-major
+ * in the model's `baseline` input layout ({@link baselineShape}):
+ *
+ * - `mean`: `[mean]`;
+ * - `subspace`: `[mean, v₁ … v_K, spread]`: the top-K principal directions of the centred
+ *   embeddings (unit vectors), then the per-dimension standard deviation of what they leave,
+ *   corrected for the K + 1 fitted degrees of freedom, plus `noiseFloor`.
+ *
+ * The same function runs in training (so the evaluation uses what the services will use),
+ * in the inference service and on the edge agent.
+ */
+export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Array[]): Float32Array {
+  const n = embeddings.length;
+  const d = spec.embedding;
+  const k = spec.method === 'subspace' ? spec.components ?? 0 : 0;
+  if (n < 2 || (spec.method === 'subspace' && n <= k + 1)) {
+    throw new BaselineError(`a ${spec.method} baseline needs at least ${spec.method === 'subspace' ? k + 2 : 2} samples, got ${n}`);
+  }
+  for (const e of embeddings) {
+    if (e.length !== d) throw new BaselineError(`embedding has ${e.length} values; the model's baseline expects ${d}`);
+    for (let j = 0; j < d; j++) if (!Number.isFinite(e[j]!)) throw new BaselineError('embedding holds a value that is not finite');
+  }
+  const out = new Float32Array(baselineLength(spec));
+  const mean = new Float64Array(d);
+  for (const e of embeddings) for (let j = 0; j < d; j++) mean[j]! += e[j]!;
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  out.set(mean, 0);
+  if (spec.method === 'mean') return out;
+
+  const centred = embeddings.map((e) => Float64Array.from(e, (v, j) => v - mean[j]!));
+  const directions = principalDirections(centred, k);
+  directions.forEach((v, c) => out.set(v, (1 + c) * d));
+  const spread = new Float64Array(d);
+  for (const x of centred) {
+    const residual = Float64Array.from(x);
+    for (const v of directions) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += x[j]! * v[j]!;
+      for (let j = 0; j < d; j++) residual[j]! -= dot * v[j]!;
+    }
+    for (let j = 0; j < d; j++) spread[j]! += residual[j]! * residual[j]!;
+  }
+  const dof = n - k - 1;
+  const floor = spec.noiseFloor ?? 0;
+  for (let j = 0; j < d; j++) out[(k + 1) * d + j] = Math.sqrt(spread[j]! / dof) + floor;
+  return out;
+}
+
+/**
+ * The `k` leading eigenvectors of `XᵀX` for the n × d rows `x`, computed through the n × n
+ * Gram matrix `XXᵀ` (n ≪ d here) with cyclic Jacobi rotations: exact and deterministic,
+ * which matters because the core and the edge must fit identical baselines.
+ */
+function principalDirections(x: readonly Float64Array[], k: number): Float64Array[] {
+  const n = x.length;
+  const d = x[0]!.length;
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      const xa = x[a]!;
+      const xb = x[b]!;
+      for (let j = 0; j < d; j++) s += xa[j]! * xb[j]!;
+      gram[a * n + b] = s;
+      gram[b * n + a] = s;
+    }
+  }
+  const { values, vectors } = jacobiEigen(gram, n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => values[q]! - values[p]!);
+  const directions: Float64Array[] = [];
+  for (const i of order.slice(0, k)) {
+    const v = new Float64Array(d);
+    for (let a = 0; a < n; a++) {
+      const w = vectors[a * n + i]!;
+      const xa = x[a]!;
+      for (let j = 0; j < d; j++) v[j]! += w * xa[j]!;
+    }
+    let norm = 0;
+    for (let j = 0; j < d; j++) norm += v[j]! * v[j]!;
+    norm = Math.sqrt(norm);
+    // A direction without variance (all samples identical) contributes nothing; keep it zero.
+    if (norm > 1e-12) for (let j = 0; j < d; j++) v[j]! /= norm;
+    else v.fill(0);
+    // Fix the sign so the same data always gives the same vector.
+    let big = 0;
+    for (let j = 1; j < d; j++) if (Math.abs(v[j]!) > Math.abs(v[big]!)) big = j;
+    if (v[big]! < 0) for (let j = 0; j < d; j++) v[j] = -v[j]!;
+    directions.push(v);
+  }
+  return directions;
+}
+
+/** Eigen-decomposition of the symmetric n × n matrix `a` (overwritten): eigenvalues and column eigenvectors. */
+function jacobiEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale += a[i]! * a[i]!;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! * a[p * n + q]!;
+    if (off <= 1e-22 * scale || off === 0) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let r = 0; r < n; r++) {
+          const arp = a[r * n + p]!;
+          const arq = a[r * n + q]!;
+          a[r * n + p] = c * arp - s * arq;
+          a[r * n + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < n; r++) {
+          const apr = a[p * n + r]!;
+          const aqr = a[q * n + r]!;
+          a[p * n + r] = c * apr - s * aqr;
+          a[q * n + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < n; r++) {
+          const vrp = v[r * n + p]!;
+          const vrq = v[r * n + q]!;
+          v[r * n + p] = c * vrp - s * vrq;
+          v[r * n + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = a[i * n + i]!;
+  return { values, vectors: v };
+}
