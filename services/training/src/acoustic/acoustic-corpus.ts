@@ -17,6 +17,8 @@ export interface AcousticSplit {
   readonly snrs: readonly number[];
   /** Fault severity range (default [0.5, 1], as `acousticDataset`). */
   readonly severity?: readonly [number, number];
+  /** Index of the first recording (default 0); enrollment clips start far above a split's own. */
+  readonly firstClipIndex?: number;
 }
 
 /** One clip of a split, as the microphone hears it. */
@@ -49,10 +51,11 @@ export function* renderAcousticSplit(split: AcousticSplit, seed: number): Genera
   for (const machineType of split.machineTypes) {
     for (const instanceId of split.instances) {
       const recordings: { clipIndex: number; anomaly?: AcousticAnomaly }[] = [];
-      for (let c = 0; c < split.normalClips; c++) recordings.push({ clipIndex: c });
+      const first = split.firstClipIndex ?? 0;
+      for (let c = 0; c < split.normalClips; c++) recordings.push({ clipIndex: first + c });
       split.anomalyKinds.forEach((kind, k) => {
         for (let c = 0; c < split.anomalousClipsPerKind; c++) {
-          const clipIndex = split.normalClips + k * split.anomalousClipsPerKind + c;
+          const clipIndex = first + split.normalClips + k * split.anomalousClipsPerKind + c;
           const severity = new SeededRandom(deriveSeed(seed, 'severity', machineType, instanceId, clipIndex)).uniform(lo, hi);
           recordings.push({ clipIndex, anomaly: { kind, severity } });
         }

@@ -1,5 +1,7 @@
 import { OnnxAttr, OnnxGraphBuilder, encodeModelMetadata, logMelFrameCount } from '@premonitor/ml';
-import type { LogMelOptions, ModelMetadata } from '@premonitor/ml';
+import type { BaselineSpec, LogMelOptions, ModelMetadata } from '@premonitor/ml';
+import { addBaselineInputs, addMeanDeviceDistance, addScoreOutputs } from '../baseline/device-head.js';
+import type { DeviceErrorMix } from '../baseline/device-head.js';
 import { addFoldedDenseStack } from '../onnx/folded-dense-stack.js';
 import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 import { Int8Initializers } from '../onnx/int8-initializers.js';
@@ -48,10 +50,27 @@ export interface AcousticGraphSpec {
    * mean(network(x)²), the Gaussian model's squared Mahalanobis distance per dimension.
    */
   readonly errorHead: 'reconstruction' | 'whitened';
+  /** Calibration of the fleet head (the score of a device without a baseline). */
   readonly calibration: LogisticCalibration;
+  /** The per-device head; `metadata.baseline` must equal `device.spec`. */
+  readonly device?: AcousticDeviceHead;
   readonly metadata: ModelMetadata;
   /** Store the weights as INT8 (DequantizeLinear in the graph). */
   readonly int8?: boolean;
+}
+
+/**
+ * Scoring a clip against its machine's own healthy clips: the clip statistics (per-band mean
+ * and spread of the log-mel, `2 × mels`) are the embedding; the distance is the squared
+ * Mahalanobis distance per dimension from the machine's mean under the covariance clips of
+ * one machine show around their own mean, pooled over the training machines.
+ */
+export interface AcousticDeviceHead {
+  readonly spec: BaselineSpec;
+  /** L⁻ᵀ of the pooled within-machine covariance, `D × D` row-major. */
+  readonly whitening: Float32Array;
+  readonly mix: DeviceErrorMix;
+  readonly calibration: LogisticCalibration;
 }
 
 /**
@@ -67,6 +86,7 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   const frames = logMelFrameCount(spec.samples, spec.logMel);
   const rows = frames - spec.context + 1;
   const pcm = g.addInput('pcm', ['batch', spec.samples]);
+  const inputs = spec.device ? addBaselineInputs(g, spec.device.spec) : undefined;
   const front = addSpectralFrontEnd(g, pcm, spec.logMel, spec.clipModels?.lowBins ?? 1);
   const logMel = front.logMel;
   const centred = g.op('Sub', [logMel, g.addInitializer(g.uniqueName('band_mean'), spec.stats.mean, [mels])]);
@@ -84,31 +104,35 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   const diff = spec.errorHead === 'reconstruction' ? g.op('Sub', [out, stacked]) : out;
   const squared = g.op('Mul', [diff, diff]);
   const heads = [g.op('ReduceMean', [squared], { axes: OnnxAttr.ints([1, 2]), keepdims: OnnxAttr.int(0) }, 'frame_error')];
-  if (spec.clipModels) {
+  const clipStatistics = spec.clipModels || spec.device ? addClipStatistics(g, logMel) : undefined;
+  if (spec.clipModels && clipStatistics) {
     const { statistics, lowBand, peaks } = spec.clipModels;
     // Float32 even in the INT8 variant: their inputs are raw dB (large offsets cancelled by
     // the bias), where per-column INT8 weights moved the clip error by ~25 %.
-    heads.push(whitenedDistance(g, addClipStatistics(g, logMel), statistics, 'statistics_error'));
+    heads.push(whitenedDistance(g, clipStatistics, statistics, 'statistics_error'));
     heads.push(whitenedDistance(g, addLowBandProfile(g, front.lowBandDb, peaks), lowBand, 'low_band_error'));
   }
   const scales = spec.headScales ?? heads.map(() => 1);
   const terms = heads.map((h, i) => g.op('Div', [h, g.addInitializer(g.uniqueName('head_scale'), new Float32Array([scales[i] ?? 1]), [])]));
-  if (terms.length === 1) g.addNode('Identity', terms, ['error']);
-  else g.addNode('Sum', terms, ['error']);
+  const fleetError = terms.length === 1 ? terms[0]! : g.op('Sum', terms, {}, 'fleet_distance');
   if (spec.exposeHeads) {
     const axis = g.addInt64Initializer(g.uniqueName('head_axis'), [1]);
     g.addNode('Concat', heads.map((h) => g.op('Unsqueeze', [h, axis])), ['head_errors'], { axis: OnnxAttr.int(1) });
   }
-  const logit = g.op('Div', [
-    g.op('Sub', ['error', g.addInitializer(g.uniqueName('center'), new Float32Array([spec.calibration.center]), [])]),
-    g.addInitializer(g.uniqueName('scale'), new Float32Array([spec.calibration.scale]), []),
-  ]);
-  g.addNode('Sigmoid', [logit], ['score']);
-  g.addOutput('score', ['batch']);
-  g.addOutput('error', ['batch']);
+  let device;
+  if (spec.device && inputs && clipStatistics) {
+    const dim = spec.device.spec.embedding;
+    g.addNode('Identity', [clipStatistics], ['embedding']);
+    g.addOutput('embedding', ['batch', dim]);
+    const distance = addMeanDeviceDistance(g, 'embedding', inputs.baseline, dim, spec.device.whitening);
+    device = { distance, enrolled: inputs.enrolled, mix: spec.device.mix, calibration: spec.device.calibration };
+  }
+  addScoreOutputs(g, { fleetError, fleetCalibration: spec.calibration, device });
   if (spec.exposeHeads) g.addOutput('head_errors', ['batch', heads.length]);
   const bytes = g.toModelBytes({
-    docString: 'Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768) → score [N] (calibrated probability), error [N] (raw clip error: frame distance or reconstruction error, plus clip-level distances, each over its healthy median).',
+    docString: spec.device
+      ? `Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768), baseline [N, 1, ${spec.device.spec.embedding}] (the machine's mean clip statistics), enrolled [N] → score [N] (calibrated probability: against the machine's baseline where enrolled is 1, else against the fleet), error [N], embedding [N, ${spec.device.spec.embedding}].`
+      : 'Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768) → score [N] (calibrated probability), error [N] (raw clip error: frame distance or reconstruction error, plus clip-level distances, each over its healthy median).',
     metadata: encodeModelMetadata(spec.metadata),
   });
   return int8 ? int8.appendTo(bytes) : bytes;

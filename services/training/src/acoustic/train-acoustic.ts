@@ -1,5 +1,7 @@
 import { describeLayersModel } from '@premonitor/ml';
-import type { ModelMetadata } from '@premonitor/ml';
+import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
+import { deviceBaselines, enrollDevices, fitDeviceCalibration, noBaselines } from '../baseline/enroll-devices.js';
+import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { useTfjsBackend } from '@premonitor/ml/training';
 import { renderAcousticSplit, acousticSplitSize } from './acoustic-corpus.js';
 import type { AcousticClip, AcousticSplit } from './acoustic-corpus.js';
@@ -9,7 +11,7 @@ import type { ClipModels } from './acoustic-graph.js';
 import { bandStatistics, stackFrames } from './frame-stacking.js';
 import { trainDenseAutoencoder } from './dense-autoencoder.js';
 import { buildAcousticModel } from './acoustic-graph.js';
-import type { AcousticGraphSpec } from './acoustic-graph.js';
+import type { AcousticDeviceHead, AcousticGraphSpec } from './acoustic-graph.js';
 import { ACOUSTIC_HELD_OUT_KINDS, acousticPlan } from './acoustic-plan.js';
 import type { AcousticPlan } from './acoustic-plan.js';
 import type { AcousticArchitecture } from './acoustic-plan.js';
@@ -48,7 +50,7 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const started = performance.now();
   const samples = plan.sampleRate * plan.seconds;
   const logMel = { sampleRate: plan.sampleRate, nFft: plan.nFft, nMels: plan.nMels };
-  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test });
+  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test, device: plan.device });
   const version = versionFromTime(options.now);
 
   const extractor = await SpectralExtractor.create(samples, logMel, plan.lowBins);
@@ -72,24 +74,38 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
         peaks: plan.lowBandPeaks,
       }))
     : undefined;
+  const withinWhitening = await timed(log, `fitting the within-machine covariance of the ${2 * plan.nMels}-d clip statistics (${plan.train.instances.length} machines per type)`, async () =>
+    fitWithinMachineWhitening(train, spectra.map((sp) => clipStatistics(sp.logMel, plan.nMels)), 2 * plan.nMels, plan.shrinkage));
   const fitS = (performance.now() - fitStarted) / 1000;
 
   const validation = await timed(log, `generating ${acousticSplitSize(plan.validation)} validation clips`, () => collect(plan.validation, plan.seed));
   const test = await timed(log, `generating ${acousticSplitSize(plan.test)} held-out test clips`, () => collect(plan.test, plan.seed));
+  const enrollment = await timed(log, `generating ${plan.device.enrollmentClips} enrollment clips per validation and test machine and SNR`, async () => ({
+    validation: await collect(enrollmentSplit(plan.validation, plan), plan.seed),
+    test: await collect(enrollmentSplit(plan.test, plan), plan.seed),
+  }));
+  const baselineSpec: BaselineSpec = { method: 'mean', embedding: 2 * plan.nMels, frames: plan.device.enrollmentClips };
 
   let headScales: number[] | undefined;
-  const spec = (metadata: ModelMetadata, calibration = { method: 'logistic' as const, center: 0, scale: 1, normalQuantile: plan.normalQuantile }, int8 = false, exposeHeads = false): AcousticGraphSpec =>
-    ({ samples, logMel, stats, context: plan.context, layers, clipModels, headScales, exposeHeads, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8 });
+  const unit: LogisticCalibration = { method: 'logistic', center: 0, scale: 1, normalQuantile: plan.normalQuantile };
+  let deviceHead: Pick<AcousticDeviceHead, 'mix' | 'calibration'> = { mix: { deviceMedian: 1, fleetMedian: 1, fleetWeight: plan.device.fleetWeight }, calibration: unit };
+  const spec = (metadata: ModelMetadata, calibration = unit, int8 = false, exposeHeads = false): AcousticGraphSpec =>
+    ({ samples, logMel, stats, context: plan.context, layers, clipModels, headScales, exposeHeads, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8, device: { spec: baselineSpec, whitening: withinWhitening, ...deviceHead } });
   const baseMeta: ModelMetadata = {
     kind: 'acoustic',
     version,
-    inputs: [{ name: 'pcm', type: 'float32', shape: ['batch', samples] }],
+    inputs: [
+      { name: 'pcm', type: 'float32', shape: ['batch', samples] },
+      { name: 'baseline', type: 'float32', shape: ['batch', 1, baselineSpec.embedding] },
+      { name: 'enrolled', type: 'float32', shape: ['batch'] },
+    ],
     sampleRate: plan.sampleRate,
     frameShape: [samples],
     trainingDataFingerprint: fingerprint,
+    baseline: baselineSpec,
   };
   const probe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta, undefined, false, true)), 'pcm', [samples]);
-  const probeOut = await probe.run(validation.map((c) => c.samples));
+  const probeOut = await probe.run(validation.map((c) => c.samples), 64, noBaselines(baselineSpec, validation.length));
   await probe.close();
   // Each head is divided by its median on healthy validation machines, so the heads weigh
   // equally in the sum (weights tuned on validation faults gained < 0.01 AUC: not worth it).
@@ -101,14 +117,28 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const validationExamples = validation.map((c, i) => toExample(c, validationError(i), 0));
   // Healthy validation machines only: faults never move the threshold.
   const calibration = fitLogisticCalibration(validationExamples.filter((e) => !e.anomalous).map((e) => e.error), plan.normalQuantile);
+
+  // The device head: enroll the validation machines as the services would (the fleet
+  // threshold decides which enrollment clips are kept), then take its medians and threshold
+  // from their healthy clips.
+  const deviceProbe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta, calibration)), 'pcm', [samples]);
+  const validationDevices = await timed(log, 'enrolling the validation machines', () => enrollDevices(deviceProbe, baselineSpec, enrollmentByDevice(enrollment.validation)));
+  const healthyValidation = validation.filter((c) => !c.anomaly);
+  const probed = await deviceProbe.run(healthyValidation.map((c) => c.samples), 64, deviceBaselines(baselineSpec, validationDevices, healthyValidation.length, (i) => deviceOf(healthyValidation[i]!)));
+  await deviceProbe.close();
+  deviceHead = fitDeviceCalibration([...probed.extra['device_distance']!], [...probed.extra['fleet_error']!], plan.device.fleetWeight, plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
 
-  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration } };
-  const evaluate = (bytes: Uint8Array): Promise<VariantRun> => evaluateVariant(bytes, test, samples);
-  const floatRun = await timed(log, `evaluating the float32 model on ${test.length} held-out clips`, () => evaluate(buildAcousticModel(spec(provisional, calibration))));
-  const int8Run = await timed(log, 'evaluating the INT8 model', () => evaluate(buildAcousticModel(spec(provisional, calibration, true))));
+  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration, device: deviceHead.calibration, deviceMix: deviceHead.mix } };
+  const evaluate = (bytes: Uint8Array, clips: readonly AcousticClip[], enrolled: readonly AcousticClip[]): Promise<VariantRun & { fleet: EvaluatedExample[] }> => evaluateVariant(bytes, clips, enrolled, samples, baselineSpec);
+  const floatRun = await timed(log, `evaluating the float32 model on ${test.length} held-out clips, against each machine's baseline and against the fleet`, () => evaluate(buildAcousticModel(spec(provisional, calibration)), test, enrollment.test));
+  const int8Run = await timed(log, 'evaluating the INT8 model', () => evaluate(buildAcousticModel(spec(provisional, calibration, true)), test, enrollment.test));
+  const tuningRun = await timed(log, 'scoring the validation machines against their baselines', () => evaluate(buildAcousticModel(spec(provisional, calibration)), validation, enrollment.validation));
 
-  const report = buildAcousticReport({ plan, version, fingerprint, calibration, headScales, trainS, fitS, test: floatRun.examples, validation: validationExamples, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS });
+  const report = buildAcousticReport({
+    plan, version, fingerprint, calibration, device: deviceHead, headScales, trainS, fitS, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS,
+    test: floatRun.examples, fleet: floatRun.fleet, validation: tuningRun.examples, validationFleet: validationExamples,
+  });
   const metadata: ModelMetadata = { ...provisional, metrics: report.flatMetrics };
   const bytes = buildAcousticModel(spec(metadata, calibration));
   const int8Bytes = buildAcousticModel(spec({ ...metadata, version: `${version}-int8` }, calibration, true));
@@ -127,15 +157,73 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   };
 }
 
-async function evaluateVariant(bytes: Uint8Array, test: readonly AcousticClip[], samples: number): Promise<VariantRun> {
+/**
+ * Scores `clips` with the exported bytes: each against its machine's baseline, enrolled from
+ * `enrolled` by this very model, and all against the fleet.
+ */
+async function evaluateVariant(bytes: Uint8Array, clips: readonly AcousticClip[], enrolled: readonly AcousticClip[], samples: number, baselineSpec: BaselineSpec): Promise<VariantRun & { fleet: EvaluatedExample[] }> {
   const scorer = await OnnxScorer.create(bytes, 'pcm', [samples]);
   try {
-    const out = await scorer.run(test.map((c) => c.samples));
-    const latencyMs = await scorer.latencyMs(test[0]!.samples);
-    return { examples: test.map((c, i) => toExample(c, out.error[i]!, out.score[i]!)), latencyMs };
+    const devices = await enrollDevices(scorer, baselineSpec, enrollmentByDevice(enrolled));
+    const items = clips.map((c) => c.samples);
+    const own = await scorer.run(items, 64, deviceBaselines(baselineSpec, devices, clips.length, (i) => deviceOf(clips[i]!)));
+    const fleet = await scorer.run(items, 64, noBaselines(baselineSpec, clips.length));
+    const first = devices.get(deviceOf(clips[0]!));
+    const latencyMs = await scorer.latencyMs(items[0]!, 50, first ? { values: first.baseline, shape: [1, baselineSpec.embedding] } : undefined);
+    return {
+      examples: clips.map((c, i) => toExample(c, own.error[i]!, own.score[i]!)),
+      fleet: clips.map((c, i) => toExample(c, fleet.error[i]!, fleet.score[i]!)),
+      latencyMs,
+    };
   } finally {
     await scorer.close();
   }
+}
+
+/** A machine as deployed: one microphone, so one SNR. */
+function deviceOf(c: AcousticClip): string {
+  return `${c.machineType}/${c.instanceId}@${c.snrDb}`;
+}
+
+function enrollmentByDevice(clips: readonly AcousticClip[]): Map<string, Float32Array[]> {
+  const out = new Map<string, Float32Array[]>();
+  for (const c of clips) {
+    const list = out.get(deviceOf(c)) ?? [];
+    list.push(c.samples);
+    out.set(deviceOf(c), list);
+  }
+  return out;
+}
+
+/** Healthy recordings of the split's machines, far from the split's own clip indices. */
+function enrollmentSplit(split: AcousticSplit, plan: AcousticPlan): AcousticSplit {
+  return { ...split, normalClips: plan.device.enrollmentClips, anomalyKinds: [], anomalousClipsPerKind: 0, firstClipIndex: plan.device.enrollmentFirstClip };
+}
+
+/**
+ * Whitening of how one machine's clips vary around that machine's own mean: each training
+ * machine (at each SNR, one microphone placement) is centred on itself, then one Gaussian is
+ * fitted to all the centred rows. Pooled over many machines, it is far better estimated than
+ * the 16 enrollment clips of one machine could give.
+ */
+function fitWithinMachineWhitening(clips: readonly AcousticClip[], statistics: readonly Float32Array[], dim: number, shrinkage: number): Float32Array {
+  const groups = new Map<string, number[]>();
+  clips.forEach((c, i) => {
+    const list = groups.get(deviceOf(c)) ?? [];
+    list.push(i);
+    groups.set(deviceOf(c), list);
+  });
+  const rows = new Float32Array(clips.length * dim);
+  let r = 0;
+  for (const members of groups.values()) {
+    const mean = new Float64Array(dim);
+    for (const i of members) for (let j = 0; j < dim; j++) mean[j]! += statistics[i]![j]! / members.length;
+    for (const i of members) {
+      for (let j = 0; j < dim; j++) rows[r * dim + j] = statistics[i]![j]! - mean[j]!;
+      r++;
+    }
+  }
+  return fitGaussianWhitening(rows, dim, { shrinkage }).kernel;
 }
 
 async function trainAutoencoder(rows: Float32Array, inputDim: number, plan: AcousticPlan, log: ProgressSink): Promise<FoldedDense[]> {

@@ -1,6 +1,8 @@
 import { OnnxAttr, OnnxGraphBuilder, addLayers, encodeModelMetadata } from '@premonitor/ml';
-import type { LayerSpec, ModelMetadata } from '@premonitor/ml';
+import type { BaselineSpec, LayerSpec, ModelMetadata } from '@premonitor/ml';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
+import { addBaselineInputs, addScoreOutputs, addSubspaceDeviceDistance } from '../baseline/device-head.js';
+import type { DeviceErrorMix } from '../baseline/device-head.js';
 import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 
 /** Everything the thermal ONNX graph is made of. */
@@ -15,34 +17,55 @@ export interface ThermalGraphSpec {
    * `patchSize²` patches, applied as one Conv.
    */
   readonly network: { readonly kind: 'autoencoder'; readonly layers: readonly LayerSpec[] } | { readonly kind: 'patch-gaussian'; readonly patchSize: number; readonly whitening: FoldedDense };
+  /** Calibration of the fleet head (the score of a device without a baseline). */
   readonly calibration: LogisticCalibration;
+  /** The per-device head; `metadata.baseline` must equal `device.spec`. */
+  readonly device?: ThermalDeviceHead;
   readonly metadata: ModelMetadata;
 }
 
+/** Scoring a frame against its camera's own healthy frames (see `addSubspaceDeviceDistance`). */
+export interface ThermalDeviceHead {
+  readonly spec: BaselineSpec;
+  /** Mean filter side over |z|. */
+  readonly pool: number;
+  /** Largest pooled |z| averaged into the distance. */
+  readonly top: number;
+  readonly mix: DeviceErrorMix;
+  readonly calibration: LogisticCalibration;
+}
+
 /**
- * `frame [N, H, W] °C → score [N], error [N]`: per-frame floor (coldest pixel) subtraction
+ * `frame [N, H, W] °C → score [N], error [N]`. Fleet head: per-frame floor (coldest pixel) subtraction
  * and scaling in the graph → local anomaly map → its maximum over the frame → `sigmoid((error − center) /
  * scale)`. The map is either the autoencoder's squared residual averaged over 3×3, or the
  * squared Mahalanobis distance (per dimension) of every patch under the healthy patch
- * Gaussian. A maximum, not a frame mean, because a hotspot covers a few pixels.
+ * Gaussian. A maximum, not a frame mean, because a hotspot covers a few pixels. Device head
+ * (with `device`): the frame's residual from its camera's healthy subspace (see
+ * `addSubspaceDeviceDistance`); rows with `enrolled` 1 are scored by it.
  */
 export function buildThermalModel(spec: ThermalGraphSpec): Uint8Array {
   const { height: h, width: w } = spec;
   const g = new OnnxGraphBuilder('thermal_anomaly');
   const frame = g.addInput('frame', ['batch', h, w]);
+  const inputs = spec.device ? addBaselineInputs(g, spec.device.spec) : undefined;
   const floor = g.op('ReduceMin', [frame], { axes: OnnxAttr.ints([1, 2]), keepdims: OnnxAttr.int(1) });
   const scaled = g.op('Div', [g.op('Sub', [frame, floor]), g.addInitializer(g.uniqueName('scale_c'), new Float32Array([spec.scaleC]), [])]);
   const map = spec.network.kind === 'autoencoder' ? residualMap(g, scaled, h, w, spec.network.layers) : patchDistanceMap(g, scaled, h, w, spec.network.patchSize, spec.network.whitening);
-  g.addNode('ReduceMax', [map], ['error'], { axes: OnnxAttr.ints([1, 2, 3]), keepdims: OnnxAttr.int(0) });
-  const logit = g.op('Div', [
-    g.op('Sub', ['error', g.addInitializer(g.uniqueName('center'), new Float32Array([spec.calibration.center]), [])]),
-    g.addInitializer(g.uniqueName('scale'), new Float32Array([spec.calibration.scale]), []),
-  ]);
-  g.addNode('Sigmoid', [logit], ['score']);
-  g.addOutput('score', ['batch']);
-  g.addOutput('error', ['batch']);
+  const fleetError = g.op('ReduceMax', [map], { axes: OnnxAttr.ints([1, 2, 3]), keepdims: OnnxAttr.int(0) }, 'fleet_distance');
+  let device;
+  if (spec.device && inputs) {
+    // The embedding a baseline is fitted from is the frame itself, in °C.
+    g.addNode('Reshape', [frame, g.addInt64Initializer(g.uniqueName('pixels'), [-1, h * w])], ['embedding']);
+    g.addOutput('embedding', ['batch', h * w]);
+    const distance = addSubspaceDeviceDistance(g, 'embedding', inputs.baseline, spec.device.spec, { height: h, width: w, pool: spec.device.pool, top: spec.device.top });
+    device = { distance, enrolled: inputs.enrolled, mix: spec.device.mix, calibration: spec.device.calibration };
+  }
+  addScoreOutputs(g, { fleetError, fleetCalibration: spec.calibration, device });
   return g.toModelBytes({
-    docString: `Premonitor thermal anomaly model: frame float32 [N, ${h}, ${w}] °C → score [N] (calibrated probability), error [N] (max local reconstruction error).`,
+    docString: spec.device
+      ? `Premonitor thermal anomaly model: frame float32 [N, ${h}, ${w}] °C, baseline [N, ${(spec.device.spec.components ?? 0) + 2}, ${h * w}] (the camera's healthy mean, directions of variation, residual spread), enrolled [N] → score [N] (calibrated probability: against the camera's baseline where enrolled is 1, else against the fleet), error [N], embedding [N, ${h * w}].`
+      : `Premonitor thermal anomaly model: frame float32 [N, ${h}, ${w}] °C → score [N] (calibrated probability), error [N] (max local reconstruction error).`,
     metadata: encodeModelMetadata(spec.metadata),
   });
 }

@@ -1,5 +1,7 @@
 import { describeLayersModel } from '@premonitor/ml';
-import type { ModelMetadata } from '@premonitor/ml';
+import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
+import { deviceBaselines, enrollDevices, fitDeviceCalibration, noBaselines } from '../baseline/enroll-devices.js';
+import type { EnrolledDevice } from '../baseline/enroll-devices.js';
 import { thermalDataset } from '@premonitor/ml/data';
 import type { ThermalDatasetOptions, ThermalExample } from '@premonitor/ml/data';
 import { useTfjsBackend } from '@premonitor/ml/training';
@@ -17,7 +19,7 @@ import { buildThermalModel } from './thermal-graph.js';
 import { buildThermalReport } from './thermal-report.js';
 import { THERMAL_HELD_OUT_KINDS, thermalPlan } from './thermal-plan.js';
 import type { ThermalArchitecture, ThermalPlan } from './thermal-plan.js';
-import type { ThermalGraphSpec } from './thermal-graph.js';
+import type { ThermalDeviceHead, ThermalGraphSpec } from './thermal-graph.js';
 import { extractPatches } from './patch-extraction.js';
 import { fitGaussianWhitening } from '../acoustic/gaussian-model.js';
 
@@ -43,7 +45,7 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
   const plan = thermalPlan(options.quick, options.architecture, options.width, options.height);
   const { width, height } = plan;
   const started = performance.now();
-  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data thermal', train: plan.train, validation: plan.validation, test: plan.test });
+  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data thermal', train: plan.train, validation: plan.validation, test: plan.test, enrollment: plan.device.enrollment });
   const version = versionFromTime(options.now);
 
   const train = await timed(log, 'generating healthy training frames', () => collect(plan.train));
@@ -58,32 +60,56 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
     : await trainAutoencoder(x, plan, log);
   const fitS = (performance.now() - fitStarted) / 1000;
 
+  const baselineSpec: BaselineSpec = { method: 'subspace', embedding: pixels, components: plan.device.components, noiseFloor: plan.device.noiseFloor, frames: plan.device.enrollment.episodesPerInstance! * plan.device.enrollment.framesPerEpisode! };
   const baseMeta: ModelMetadata = {
     kind: 'thermal',
     version,
-    inputs: [{ name: 'frame', type: 'float32', shape: ['batch', height, width] }],
+    inputs: [
+      { name: 'frame', type: 'float32', shape: ['batch', height, width] },
+      { name: 'baseline', type: 'float32', shape: ['batch', plan.device.components + 2, pixels] },
+      { name: 'enrolled', type: 'float32', shape: ['batch'] },
+    ],
     frameShape: [height, width],
     trainingDataFingerprint: fingerprint,
+    baseline: baselineSpec,
   };
-  const build = (metadata: ModelMetadata, calibration: LogisticCalibration): Uint8Array => buildThermalModel({ height, width, scaleC, network, calibration, metadata });
-  const validation = await timed(log, 'generating healthy validation frames', () => collect(plan.validation));
-  const probe = await OnnxScorer.create(build(baseMeta, { method: 'logistic', center: 0, scale: 1, normalQuantile: plan.normalQuantile }), 'frame', [height, width]);
-  const validationErrors = [...(await probe.run(validation.map((f) => f.celsius))).error];
+  const unit: LogisticCalibration = { method: 'logistic', center: 0, scale: 1, normalQuantile: plan.normalQuantile };
+  const build = (metadata: ModelMetadata, calibration: LogisticCalibration, device: Pick<ThermalDeviceHead, 'mix' | 'calibration'>): Uint8Array =>
+    buildThermalModel({ height, width, scaleC, network, calibration, metadata, device: { spec: baselineSpec, pool: plan.device.pool, top: plan.device.top, ...device } });
+  const identityDevice = { mix: { deviceMedian: 1, fleetMedian: 1, fleetWeight: plan.device.fleetWeight }, calibration: unit };
+
+  const validation = await timed(log, 'generating validation frames (healthy, and the tuning fault kinds)', () => collect(plan.validation));
+  const enrollment = await timed(log, 'generating the enrollment frames of the validation and test cameras', () => collectEnrollment(plan, [...plan.validation.instances, ...plan.test.instances]));
+  // Healthy episodes only: faults never move a threshold.
+  const healthyValidation = validation.filter((f) => f.anomaly === undefined);
+  // First the fleet head's threshold, because enrollment leaves out what the fleet flags.
+  const fleetProbe = await OnnxScorer.create(build(baseMeta, unit, identityDevice), 'frame', [height, width]);
+  const fleetErrors = (await fleetProbe.run(healthyValidation.map((f) => f.celsius), 64, noBaselines(baselineSpec, healthyValidation.length))).extra['fleet_error']!;
+  await fleetProbe.close();
+  const calibration = fitLogisticCalibration([...fleetErrors], plan.normalQuantile);
+  const probe = await OnnxScorer.create(build(baseMeta, calibration, identityDevice), 'frame', [height, width]);
+  const validationDevices = await enrollDevices(probe, baselineSpec, enrollmentOf(enrollment, plan.validation.instances));
+  const probed = await probe.run(healthyValidation.map((f) => f.celsius), 64, deviceBaselines(baselineSpec, validationDevices, healthyValidation.length, (i) => String(healthyValidation[i]!.instanceId)));
   await probe.close();
-  const calibration = fitLogisticCalibration(validationErrors, plan.normalQuantile);
+  const device = fitDeviceCalibration([...probed.extra['device_distance']!], [...probed.extra['fleet_error']!], plan.device.fleetWeight, plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
 
+  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration, device: device.calibration, deviceMix: device.mix } };
+  const scorer = await OnnxScorer.create(build(provisional, calibration, device), 'frame', [height, width]);
+  const tuning = await evaluateFrames(scorer, baselineSpec, validation, validationDevices);
   const test = await timed(log, 'generating held-out test frames', () => collect(plan.test));
-  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration } };
-  const scorer = await OnnxScorer.create(build(provisional, calibration), 'frame', [height, width]);
-  const out = await timed(log, `evaluating the exported model on ${test.length} frames`, () => scorer.run(test.map((f) => f.celsius)));
-  const latencyMs = await scorer.latencyMs(test[0]!.celsius);
+  const testDevices = await enrollDevices(scorer, baselineSpec, enrollmentOf(enrollment, plan.test.instances));
+  const evaluated = await timed(log, `evaluating the exported model on ${test.length} frames, against each camera's baseline and against the fleet`, () => evaluateFrames(scorer, baselineSpec, test, testDevices));
+  const firstDevice = testDevices.get(String(test[0]!.instanceId));
+  const latencyMs = await scorer.latencyMs(test[0]!.celsius, 50, firstDevice ? { values: firstDevice.baseline, shape: [plan.device.components + 2, pixels] } : undefined);
   await scorer.close();
-  const examples = test.map((f, i) => toExample(f, out.error[i]!, out.score[i]!));
 
-  const report = buildThermalReport({ plan, version, fingerprint, calibration, trainS, fitS, scaleC, test: examples, heldOutKinds: THERMAL_HELD_OUT_KINDS });
+  const report = buildThermalReport({
+    plan, version, fingerprint, calibration, device, trainS, fitS, scaleC, heldOutKinds: THERMAL_HELD_OUT_KINDS,
+    test: evaluated.device, fleet: evaluated.fleet, validation: tuning.device, enrolled: [...testDevices.values()],
+  });
   const metadata: ModelMetadata = { ...provisional, metrics: report.flatMetrics };
-  const bytes = build(metadata, calibration);
+  const bytes = build(metadata, calibration, device);
   return {
     kind: 'thermal',
     name: width === 32 && height === 24 ? 'thermal' : `thermal-${width}x${height}`,
@@ -93,10 +119,31 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
     variants: [],
     // INT8 does not pay here: the whole model is a few KiB of weights and runs in microseconds.
     report: { ...report.json, size_bytes: bytes.length, latency_ms: Math.round(latencyMs * 1000) / 1000, int8: 'not built: the float32 model is already small and fast (see size_bytes, latency_ms)' },
-    text: [...report.text, `size ${(bytes.length / 1024).toFixed(1)} KiB, ${latencyMs.toFixed(3)} ms per frame (onnxruntime-node, 1 thread, batch 1)`],
+    text: [...report.text, `size ${(bytes.length / 1024).toFixed(1)} KiB, ${latencyMs.toFixed(3)} ms per frame (onnxruntime-node, 1 thread, batch 1, against a baseline)`],
     chart: report.chart,
     summary: { ...report.summary, train_s: Math.round(trainS * 10) / 10 },
   };
+}
+
+/** Scores `frames` twice: each against its camera's baseline (where enrolled) and all against the fleet. */
+async function evaluateFrames(scorer: OnnxScorer, spec: BaselineSpec, frames: readonly ThermalExample[], devices: ReadonlyMap<string, EnrolledDevice>): Promise<{ device: EvaluatedExample[]; fleet: EvaluatedExample[] }> {
+  const items = frames.map((f) => f.celsius);
+  const own = await scorer.run(items, 64, deviceBaselines(spec, devices, frames.length, (i) => String(frames[i]!.instanceId)));
+  const fleet = await scorer.run(items, 64, noBaselines(spec, frames.length));
+  return {
+    device: frames.map((f, i) => toExample(f, own.error[i]!, own.score[i]!)),
+    fleet: frames.map((f, i) => toExample(f, fleet.error[i]!, fleet.score[i]!)),
+  };
+}
+
+async function collectEnrollment(plan: ThermalPlan, instances: readonly number[]): Promise<ThermalExample[]> {
+  return collect({ ...plan.train, ...plan.device.enrollment, instances, anomalyKinds: [] });
+}
+
+function enrollmentOf(frames: readonly ThermalExample[], instances: readonly number[]): Map<string, Float32Array[]> {
+  const out = new Map<string, Float32Array[]>(instances.map((i) => [String(i), []]));
+  for (const f of frames) out.get(String(f.instanceId))?.push(f.celsius);
+  return out;
 }
 
 function fitPatchGaussian(frames: Float32Array, count: number, plan: ThermalPlan): ThermalGraphSpec['network'] {
@@ -136,7 +183,8 @@ function toExample(f: ThermalExample, error: number, score: number): EvaluatedEx
   const tags: Record<string, string> = { instance: String(f.instanceId) };
   if (f.label === 'anomaly') {
     tags['kind'] = f.anomaly?.kind ?? '?';
-    tags['delta'] = f.anomalyDeltaC < 3 ? '1-3 C' : f.anomalyDeltaC < 10 ? '3-10 C' : '>=10 C';
+    // Bands after NETA MTS: ΔT 1–3 °C possible deficiency, 4–15 °C probable, > 15 °C major.
+    tags['delta'] = f.anomalyDeltaC < 4 ? '1-4 C' : f.anomalyDeltaC < 15 ? '4-15 C' : '>=15 C';
   }
   return { error, score, anomalous: f.label === 'anomaly', tags };
 }
