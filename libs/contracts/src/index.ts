@@ -42,6 +42,7 @@ export {
   forecastEvent,
   alertEvent,
   modelPromotedEvent,
+  baselineEvent,
   trainingEvent,
   type Severity,
   type TelemetryMessage,
@@ -55,6 +56,7 @@ export {
   type ForecastEvent,
   type AlertEvent,
   type ModelPromotedEvent,
+  type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
 export { busSubjects, streamLayout, deviceMessageId, type BusSubjectName, type PayloadOf } from './subjects.js';

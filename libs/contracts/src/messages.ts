@@ -95,6 +95,12 @@ export const scoreEvent = z.strictObject({
   score: z.number().min(0).max(1),
   modelVersion: z.string().min(1).max(64),
   latencyMs: z.number().nonnegative(),
+  /**
+   * What the frame was compared with: its device's own healthy baseline, or the fleet of
+   * healthy machines the model was trained on (before the device is enrolled, or for a model
+   * without baselines). Absent on events from before baselines existed.
+   */
+  reference: z.enum(['device', 'fleet']).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
@@ -148,6 +154,21 @@ export const modelPromotedEvent = z.strictObject({
   ts: epochMs,
 });
 export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
+
+/**
+ * `pm.baselines.{kind}.{site}.{device}`: a device's baseline for a model became ready, or was
+ * reset. Only a trigger: the `device_baselines` table is the truth, so every inference replica
+ * reloads that device from it.
+ */
+export const baselineEvent = z.strictObject({
+  site: id,
+  device: id,
+  kind: z.enum(FRAME_KINDS),
+  modelVersion: z.string().min(1).max(64),
+  state: z.enum(['ready', 'reset']),
+  ts: epochMs,
+});
+export type BaselineEvent = z.infer<typeof baselineEvent>;
 
 /** `pm.training.{kind}`: progress and outcome of a training run. */
 export const trainingEvent = z.strictObject({

@@ -4,6 +4,7 @@ import type { FrameKind, ModelKind } from './topics.js';
 import type { Severity } from './messages.js';
 import {
   alertEvent,
+  baselineEvent,
   deviceStatusEvent,
   edgeAlertEvent,
   forecastEvent,
@@ -65,6 +66,12 @@ export const busSubjects = {
     wildcard: 'pm.models.*.promoted',
     subject: (kind: ModelKind) => `pm.models.${kind}.promoted`,
     schema: modelPromotedEvent,
+  },
+  baselines: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.baselines.>',
+    subject: (kind: FrameKind, ref: DeviceRef) => `pm.baselines.${kind}.${ref.site}.${ref.device}`,
+    schema: baselineEvent,
   },
   training: {
     stream: 'PM_EVENTS',

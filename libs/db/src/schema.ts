@@ -21,6 +21,8 @@ export interface Database {
   forecasts: ForecastsTable;
   training_runs: TrainingRunsTable;
   samples: SamplesTable;
+  device_baselines: DeviceBaselinesTable;
+  baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
   alert_outbox: AlertOutboxTable;
   schema_migrations: SchemaMigrationsTable;
@@ -105,6 +107,8 @@ export interface ScoresTable {
   model_version: string;
   latency_ms: number | null;
   seq: number;
+  /** `device` (scored against the device's own baseline) or `fleet`; null on rows from before baselines. */
+  reference: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type AlertSeverity = 'CRITICAL' | 'WARNING' | 'INFO';
@@ -222,6 +226,37 @@ export interface TrainingRunsTable {
 }
 
 /** A labelled upload (WAV clip, thermal frame, CSV) used for training. */
+/** One device's enrollment, then baseline, under one model version (migration 0009). */
+export interface DeviceBaselinesTable {
+  device_id: string;
+  kind: string;
+  model_version: string;
+  status: 'enrolling' | 'ready';
+  /** The model's baseline method (`mean` | `subspace`). */
+  method: string;
+  /** Samples the baseline is fitted from. */
+  frames: number;
+  accepted: ColumnType<number, number | undefined, number>;
+  rejected: ColumnType<number, number | undefined, number>;
+  /** The `baseline` model input, float32 little-endian; set once ready. */
+  baseline: Uint8Array | null;
+  last_sample_at: Date | null;
+  started_at: CreatedAt;
+  ready_at: Date | null;
+  updated_at: CreatedAt;
+}
+
+/** One accepted enrollment sample: a model row's `embedding` (float32 little-endian). */
+export interface BaselineSamplesTable {
+  device_id: string;
+  kind: string;
+  model_version: string;
+  time: Date;
+  row_index: number;
+  fleet_score: number;
+  embedding: Uint8Array;
+}
+
 export interface SamplesTable {
   id: Generated<number>;
   time: CreatedAt;
