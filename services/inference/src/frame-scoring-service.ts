@@ -7,6 +7,7 @@ import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 import { MicroBatcher } from './micro-batcher.js';
 import type { ModelSlot } from './model-slot.js';
+import type { DeviceBaselines } from './baseline/device-baselines.js';
 import type { ScoreStore } from './score-store.js';
 import type { ScoringModel } from './scoring-model.js';
 
@@ -16,6 +17,8 @@ export interface FrameScoringOptions {
   readonly kind: FrameKind;
   readonly slot: ModelSlot;
   readonly store: ScoreStore;
+  /** Per-device baselines: frames of enrolled devices are scored against their own; absent = fleet only. */
+  readonly baselines?: DeviceBaselines;
   readonly bus: Bus;
   readonly metrics: InferenceMetrics;
   readonly logger: Logger;
@@ -135,22 +138,28 @@ export class FrameScoringService {
         settle.push(item.message);
       }
       const model = lease?.model;
-      const results = model && scorable.length > 0 ? await scoreFrames(model, scorable.map((s) => s.rows)) : [];
+      const baselines = model && this.#o.baselines?.baselinesFor(model, scorable.map((s) => deviceKey(s.item.ref)));
+      const results = model && scorable.length > 0 ? await scoreFrames(model, scorable.map((s) => s.rows), baselines) : [];
+      // Enrollment samples are stored before anything is acknowledged (nothing lost on a crash).
+      const enrolled = model && this.#o.baselines ? this.#o.baselines.observe(model, scorable.map(({ item }, i) => ({ ref: item.ref, at: item.frame.ts, result: results[i]! }))) : undefined;
+      // Handled below with the other writes; this only keeps a failure while we wait from counting as unhandled.
+      enrolled?.catch(() => undefined);
       await previous;
       const now = this.#clock.now();
       const rows: NewScore[] = [];
       const publishes: Promise<unknown>[] = [];
       scorable.forEach(({ item }, i) => {
-        const { score } = results[i]!;
+        const { score, reference } = results[i]!;
         const version = model!.version;
         const ts = Math.floor(item.frame.ts);
         const latencyMs = Math.max(0, now - item.receivedAt);
-        const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs };
-        rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq });
+        const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs, reference };
+        rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq, reference });
+        metrics.references.inc({ kind, reference });
         publishes.push(publishEvent(bus, 'scores', [kind, item.ref], event, { msgId: deviceMessageId(item.ref, kind, item.frame.seq) }));
         metrics.latency.observe({ kind }, latencyMs / 1000);
       });
-      const saved = Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, ...publishes]);
+      const saved = Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, enrolled, ...publishes]);
       emitted();
       const [written] = await saved;
       for (const message of settle) message.ack();

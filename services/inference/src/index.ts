@@ -1,6 +1,6 @@
 // Public door of @premonitor/inference: the service for one frame kind, its parts, and the
 // reference models that honour the model I/O contract.
-export { Inference, type InferenceSettings, type InferenceDependencies } from './inference.js';
+export { DEFAULT_BASELINE_SETTINGS, Inference, type InferenceSettings, type InferenceDependencies } from './inference.js';
 export { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { FrameScoringService, parseFrameSubject, type FrameScoringOptions, type FrameScoringStats } from './frame-scoring-service.js';
@@ -24,3 +24,6 @@ export {
   type AcousticReferenceOptions,
   type ThermalReferenceOptions,
 } from './reference-models.js';
+export { DeviceBaselines, type BaselineSettings, type DeviceBaselinesOptions, type ScoredFrame } from './baseline/device-baselines.js';
+export { KyselyBaselineStore, bytesToFloat32, float32ToBytes, type BaselineKey, type BaselineRecord, type BaselineStore } from './baseline/baseline-store.js';
+export { createBaselineApi, type BaselineView } from './baseline/baseline-api.js';

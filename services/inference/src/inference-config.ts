@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 
 /** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const inferenceConfigShape = {
@@ -29,6 +29,12 @@ export const inferenceConfigShape = {
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
   /** Names this replica's promotion consumer; must be stable across restarts and unique per replica. */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('0'),
+  /** Enroll devices and score enrolled ones against their own healthy baseline (models/README.md). */
+  BASELINES_ENABLED: envBool(true),
+  /** Least time between two enrollment samples of a device, ms (by the device's clock), so a baseline spans its operating range. */
+  BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
+  /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
+  BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };
 

@@ -10,6 +10,10 @@ export interface InferenceMetrics {
   readonly latency: Histogram<'kind'>;
   readonly modelInfo: Gauge<'kind' | 'version'>;
   readonly uploads: Counter<'kind' | 'outcome'>;
+  /** Enrollment samples by outcome: accepted, fleet_anomalous (left out), enrolled (a baseline became ready). */
+  readonly enrollment: Counter<'kind' | 'outcome'>;
+  /** Frames scored, by what they were compared with (`device` or `fleet`). */
+  readonly references: Counter<'kind' | 'reference'>;
 }
 
 /**
@@ -54,6 +58,8 @@ function buildMetrics(registry: Registry): InferenceMetrics {
     }),
     modelInfo: new Gauge({ name: 'pm_inference_model_info', help: 'The model in service (value 1)', labelNames: ['kind', 'version'], registers }),
     uploads: new Counter({ name: 'pm_inference_uploads_total', help: 'Frames scored through the upload endpoint, by outcome', labelNames: ['kind', 'outcome'], registers }),
+    enrollment: new Counter({ name: 'pm_inference_enrollment_total', help: 'Baseline enrollment: samples accepted or left out, baselines completed', labelNames: ['kind', 'outcome'], registers }),
+    references: new Counter({ name: 'pm_inference_reference_total', help: "Frames scored against their device's baseline or the fleet", labelNames: ['kind', 'reference'], registers }),
   };
 }
 

@@ -14,6 +14,9 @@ import { createScoreApi } from './score-api.js';
 import { KyselyScoreStore } from './score-store.js';
 import { OnnxWorkerPool } from './onnx-worker-pool.js';
 import { WorkerScoringModel } from './worker-scoring-model.js';
+import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
+import { KyselyBaselineStore } from './baseline/baseline-store.js';
+import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
 export interface InferenceSettings {
@@ -40,7 +43,14 @@ export interface InferenceSettings {
   readonly consumerName?: string;
   /** Where a new frames consumer starts: every stored frame (default) or only new ones. */
   readonly deliverPolicy?: 'all' | 'new';
+  /** True when another kind's inference shares the HTTP server (embedded mode): see `ScoreApiOptions.sharedUploadPath`. */
+  readonly sharedUploadPath?: boolean;
+  /** Per-device baseline enrollment (default: on, fleet score < 0.5, samples ≥ 30 s apart). */
+  readonly baselines?: BaselineSettings;
 }
+
+/** Enrollment defaults: the fleet model's threshold, and samples spread over minutes of operation. */
+export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs: 30_000 } };
 
 export interface InferenceDependencies {
   readonly db: DatabaseHandle;
@@ -71,6 +81,7 @@ export class Inference {
   readonly #watcher: ModelWatcher;
   readonly #metrics: InferenceMetrics;
   readonly #pool: OnnxWorkerPool | undefined;
+  readonly #baselines: DeviceBaselines;
   #frames: Subscription | undefined;
   #consuming: Promise<void> | undefined;
   #stopped = false;
@@ -81,9 +92,21 @@ export class Inference {
     const { kind } = settings;
     this.#metrics = createInferenceMetrics(deps.registry);
     this.#slot = new ModelSlot((err, model) => deps.logger.warn({ err, version: model.version }, 'could not release a retired model session'));
+    const baselineStore = new KyselyBaselineStore(deps.db.db);
+    this.#baselines = new DeviceBaselines({
+      kind,
+      settings: settings.baselines ?? DEFAULT_BASELINE_SETTINGS,
+      store: baselineStore,
+      bus: deps.bus,
+      logger: deps.logger,
+      metrics: this.#metrics,
+      durable: `inference-${kind}-baselines-${settings.instanceId}`,
+      clock: deps.clock,
+    });
     this.#service = new FrameScoringService({
       kind,
       slot: this.#slot,
+      baselines: this.#baselines,
       store: new KyselyScoreStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
       bus: deps.bus,
       metrics: this.#metrics,
@@ -97,12 +120,23 @@ export class Inference {
     const workers = settings.ortWorkers ?? 1;
     const pool = workers > 0 ? new OnnxWorkerPool(workers) : undefined;
     this.#pool = pool;
-    const load: ModelLoader =
+    const open: ModelLoader =
       deps.loadModel ??
       ((bytes, sha256) =>
         pool
           ? WorkerScoringModel.load(pool, bytes, kind, sha256, { intraOpThreads: settings.ortThreads })
           : OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
+    // The model's baselines are loaded before it goes into service, so a swap scores enrolled devices against theirs from its first batch.
+    const load: ModelLoader = async (bytes, sha256) => {
+      const model = await open(bytes, sha256);
+      try {
+        await this.#baselines.prepare(model);
+      } catch (err) {
+        await model.release();
+        throw err;
+      }
+      return model;
+    };
     this.#watcher = new ModelWatcher({
       kind,
       source: deps.models,
@@ -117,7 +151,8 @@ export class Inference {
         void this.#startConsuming();
       },
     });
-    this.router = createScoreApi({ kind, slot: this.#slot, metrics: this.#metrics, maxUploadBytes: settings.maxUploadBytes, clock: deps.clock });
+    this.router = createScoreApi({ kind, slot: this.#slot, metrics: this.#metrics, maxUploadBytes: settings.maxUploadBytes, clock: deps.clock, baselines: this.#baselines, sharedUploadPath: settings.sharedUploadPath });
+    this.router.use(createBaselineApi({ kind, slot: this.#slot, store: baselineStore, baselines: this.#baselines }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },
@@ -145,6 +180,7 @@ export class Inference {
    */
   async start(): Promise<void> {
     this.#stopped = false;
+    await this.#baselines.start();
     await this.#watcher.start();
     await this.#consuming;
   }
@@ -159,6 +195,7 @@ export class Inference {
     await this.#service.drain();
     this.#service.stop();
     await this.#watcher.stop();
+    await this.#baselines.stop();
     this.#slot.clear();
     // Nothing runs any more (the drain is over), so the threads can go.
     await this.#pool?.close();

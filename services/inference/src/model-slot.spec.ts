@@ -10,6 +10,7 @@ function fakeModel(version: string, released: string[]): ScoringModel {
     sha256: version.padEnd(64, '0'),
     frameShape: [1, 1],
     sampleRate: undefined,
+    baseline: undefined,
     threshold: undefined,
     run: async () => ({ score: new Float32Array(), error: new Float32Array() }),
     release: async () => void released.push(version),

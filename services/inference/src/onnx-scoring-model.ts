@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { FrameKind } from '@premonitor/contracts';
-import { readModelMetadata, type ModelMetadata } from '@premonitor/ml';
+import { BaselineError, baselineShape, checkBaselineSpec, packBaselineFeed, readModelMetadata, type BaselineFeed, type BaselineSpec, type ModelMetadata } from '@premonitor/ml';
 import { ModelContractError } from './model-errors.js';
 import type { ModelOutputs, ScoringModel } from './scoring-model.js';
 
@@ -29,6 +29,7 @@ export class OnnxScoringModel implements ScoringModel {
   readonly frameShape: readonly number[];
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
+  readonly baseline: BaselineSpec | undefined;
   readonly #session: ort.InferenceSession;
   readonly #input: string;
 
@@ -40,6 +41,7 @@ export class OnnxScoringModel implements ScoringModel {
     this.frameShape = Object.freeze([...meta.frameShape]);
     this.sampleRate = meta.sampleRate;
     this.threshold = meta.threshold;
+    this.baseline = meta.baseline;
     this.#input = INPUT_NAME[meta.kind];
   }
 
@@ -47,7 +49,7 @@ export class OnnxScoringModel implements ScoringModel {
   static async load(bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<OnnxScoringModel> {
     const meta = readContractMetadata(bytes, kind, sha256);
     const session = await ort.InferenceSession.create(bytes, onnxSessionOptions(settings));
-    const missing = missingContractIo(kind, session.inputNames, session.outputNames);
+    const missing = missingContractIo(kind, session.inputNames, session.outputNames, meta.baseline !== undefined);
     if (missing) {
       await session.release();
       throw new ModelContractError(`model ${meta.version} lacks ${missing} of the inference I/O contract`);
@@ -55,8 +57,8 @@ export class OnnxScoringModel implements ScoringModel {
     return new OnnxScoringModel(session, meta, sha256);
   }
 
-  async run(input: Float32Array, rows: number): Promise<ModelOutputs> {
-    return runSession(this.#session, this.#input, this.version, input, rows, this.frameShape);
+  async run(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs> {
+    return runSession(this.#session, { inputName: this.#input, version: this.version, frameShape: this.frameShape, baseline: this.baseline }, input, rows, baselines);
   }
 
   async release(): Promise<void> {
@@ -92,14 +94,28 @@ export function readContractMetadata(bytes: Uint8Array, kind: FrameKind, sha256:
   if (kind === 'acoustic' && !(Number.isInteger(meta.sampleRate) && (meta.sampleRate ?? 0) > 0)) {
     throw new ModelContractError(`model ${meta.version}: acoustic models must declare sample_rate in their metadata`);
   }
+  if (meta.baseline !== undefined) {
+    try {
+      checkBaselineSpec(meta.baseline);
+    } catch (err) {
+      if (err instanceof BaselineError) throw new ModelContractError(`model ${meta.version}: metadata ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
   return { ...meta, kind, frameShape };
 }
 
-/** "input 'pcm', output 'score'" when the session lacks contract I/O, else undefined. */
-export function missingContractIo(kind: FrameKind, inputNames: readonly string[], outputNames: readonly string[]): string | undefined {
+/**
+ * "input 'pcm', output 'score'" when the session lacks contract I/O, else undefined. A model
+ * whose metadata declares a baseline must also take `baseline` and `enrolled` and give
+ * `fleet_score` and `embedding`.
+ */
+export function missingContractIo(kind: FrameKind, inputNames: readonly string[], outputNames: readonly string[], withBaseline = false): string | undefined {
+  const inputs = [INPUT_NAME[kind], ...(withBaseline ? ['baseline', 'enrolled'] : [])];
+  const outputs = ['score', 'error', ...(withBaseline ? ['fleet_score', 'embedding'] : [])];
   const missing = [
-    ...(inputNames.includes(INPUT_NAME[kind]) ? [] : [`input '${INPUT_NAME[kind]}'`]),
-    ...['score', 'error'].filter((o) => !outputNames.includes(o)).map((o) => `output '${o}'`),
+    ...inputs.filter((i) => !inputNames.includes(i)).map((i) => `input '${i}'`),
+    ...outputs.filter((o) => !outputNames.includes(o)).map((o) => `output '${o}'`),
   ];
   return missing.length > 0 ? missing.join(', ') : undefined;
 }
@@ -114,21 +130,42 @@ export function onnxSessionOptions(settings: OnnxSessionSettings): ort.Inference
   };
 }
 
-/** One `session.run` of `rows` packed inputs, with the outputs checked to be float32 [rows]. */
-export async function runSession(
-  session: ort.InferenceSession,
-  inputName: string,
-  version: string,
-  input: Float32Array,
-  rows: number,
-  frameShape: readonly number[],
-): Promise<ModelOutputs> {
-  const tensor = new ort.Tensor('float32', input, [rows, ...frameShape]);
-  const out = await session.run({ [inputName]: tensor });
+/** What `runSession` needs to know about the model. */
+export interface SessionContract {
+  readonly inputName: string;
+  readonly version: string;
+  readonly frameShape: readonly number[];
+  readonly baseline: BaselineSpec | undefined;
+}
+
+/**
+ * One `session.run` of `rows` packed inputs, with the outputs checked to be float32 [rows].
+ * A model with a baseline is always fed `baseline` and `enrolled` (all zeros = every row
+ * against the fleet when `baselines` is absent) and also returns `fleet_score` and `embedding`.
+ */
+export async function runSession(session: ort.InferenceSession, contract: SessionContract, input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs> {
+  const { inputName, version, frameShape, baseline: spec } = contract;
+  const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', input, [rows, ...frameShape]) };
+  if (spec) {
+    const feed = baselines ?? packBaselineFeed(spec, new Array<undefined>(rows));
+    const [baselineRows, columns] = baselineShape(spec);
+    if (feed.enrolled.length !== rows || feed.baseline.length !== rows * baselineRows * columns) {
+      throw new ModelContractError(`model ${version}: baselines for ${feed.enrolled.length} rows fed to a run of ${rows}`);
+    }
+    feeds['baseline'] = new ort.Tensor('float32', feed.baseline, [rows, baselineRows, columns]);
+    feeds['enrolled'] = new ort.Tensor('float32', feed.enrolled, [rows]);
+  }
+  const out = await session.run(feeds);
   const score = out['score']?.data;
   const error = out['error']?.data;
   if (!(score instanceof Float32Array) || !(error instanceof Float32Array) || score.length !== rows || error.length !== rows) {
     throw new ModelContractError(`model ${version} returned outputs that are not float32 [${rows}]`);
   }
-  return { score, error };
+  if (!spec) return { score, error };
+  const fleetScore = out['fleet_score']?.data;
+  const embedding = out['embedding']?.data;
+  if (!(fleetScore instanceof Float32Array) || fleetScore.length !== rows || !(embedding instanceof Float32Array) || embedding.length !== rows * spec.embedding) {
+    throw new ModelContractError(`model ${version} returned no float32 fleet_score [${rows}] and embedding [${rows}, ${spec.embedding}]`);
+  }
+  return { score, error, fleetScore, embedding };
 }

@@ -2,7 +2,8 @@
 // runs the batches the main thread posts, so a model run never blocks the service's event loop.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { onnxSessionOptions, runSession } from './onnx-scoring-model.js';
+import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import { onnxSessionOptions, runSession, type SessionContract } from './onnx-scoring-model.js';
 
 /** Main → worker. A run's `input` buffer is transferred, not copied. */
 export type WorkerRequest =
@@ -14,8 +15,9 @@ export type WorkerRequest =
       readonly inputName: string;
       readonly version: string;
       readonly frameShape: readonly number[];
+      readonly baseline: BaselineSpec | undefined;
     }
-  | { readonly type: 'run'; readonly id: number; readonly model: number; readonly input: Float32Array; readonly rows: number }
+  | { readonly type: 'run'; readonly id: number; readonly model: number; readonly input: Float32Array; readonly rows: number; readonly baselines?: BaselineFeed }
   | { readonly type: 'release'; readonly model: number }
   /** Finish the runs in flight, release every session, then let the thread end. */
   | { readonly type: 'close' };
@@ -24,14 +26,12 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly type: 'loaded'; readonly model: number; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
   | { readonly type: 'load-failed'; readonly model: number; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly score: Float32Array; readonly error: Float32Array }
+  | { readonly type: 'result'; readonly id: number; readonly score: Float32Array; readonly error: Float32Array; readonly fleetScore?: Float32Array; readonly embedding?: Float32Array }
   | { readonly type: 'run-failed'; readonly id: number; readonly message: string; readonly contract: boolean };
 
 interface Loaded {
   readonly session: ort.InferenceSession;
-  readonly inputName: string;
-  readonly version: string;
-  readonly frameShape: readonly number[];
+  readonly contract: SessionContract;
 }
 
 const port = parentPort;
@@ -48,7 +48,8 @@ if (port) {
       case 'load':
         ort.InferenceSession.create(request.bytes, onnxSessionOptions({ intraOpThreads: request.intraOpThreads })).then(
           (session) => {
-            sessions.set(request.model, { session, inputName: request.inputName, version: request.version, frameShape: request.frameShape });
+            const { inputName, version, frameShape, baseline } = request;
+            sessions.set(request.model, { session, contract: { inputName, version, frameShape, baseline } });
             reply({ type: 'loaded', model: request.model, inputNames: session.inputNames, outputNames: session.outputNames });
           },
           (err: unknown) => reply({ type: 'load-failed', model: request.model, message: (err as Error).message }),
@@ -61,9 +62,16 @@ if (port) {
           break;
         }
         track(
-          runSession(loaded.session, loaded.inputName, loaded.version, request.input, request.rows, loaded.frameShape).then(
-            // Copies of N floats: output tensors may live in native memory that cannot be transferred.
-            ({ score, error }) => reply({ type: 'result', id: request.id, score: Float32Array.from(score), error: Float32Array.from(error) }),
+          runSession(loaded.session, loaded.contract, request.input, request.rows, request.baselines).then(
+            // Copies: output tensors may live in native memory that cannot be transferred.
+            ({ score, error, fleetScore, embedding }) =>
+              reply({
+                type: 'result',
+                id: request.id,
+                score: Float32Array.from(score),
+                error: Float32Array.from(error),
+                ...(fleetScore && embedding ? { fleetScore: Float32Array.from(fleetScore), embedding: Float32Array.from(embedding) } : {}),
+              }),
             (err: unknown) => reply({ type: 'run-failed', id: request.id, message: (err as Error).message, contract: (err as Error).name === 'ModelContractError' }),
           ),
         );

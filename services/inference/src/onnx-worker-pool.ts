@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
 import type { ModelOutputs } from './scoring-model.js';
 import { ModelContractError } from './model-errors.js';
 import type { WorkerReply, WorkerRequest } from './onnx-session-worker.js';
@@ -10,6 +11,7 @@ export interface SessionSpec {
   readonly inputName: string;
   readonly version: string;
   readonly frameShape: readonly number[];
+  readonly baseline: BaselineSpec | undefined;
 }
 
 interface Pending<T> {
@@ -68,18 +70,20 @@ export class OnnxWorkerPool {
     return { model, ...(answers[0] as PromiseFulfilledResult<{ inputNames: readonly string[]; outputNames: readonly string[] }>).value };
   }
 
-  /** Runs one batch on the least busy thread holding `model`; `input`'s buffer is transferred. */
-  run(model: number, input: Float32Array, rows: number): Promise<ModelOutputs> {
+  /** Runs one batch on the least busy thread holding `model`; the input buffers are transferred. */
+  run(model: number, input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs> {
     let thread: PoolThread | undefined;
     for (const t of this.#threads) if (t.models.has(model) && (!thread || t.runs.size < thread.runs.size)) thread = t;
     if (!thread) return Promise.reject(new Error(`no onnxruntime worker holds model #${model} (released, or its threads exited)`));
     const chosen = thread;
     const id = this.#nextRun++;
     // Transfer only a buffer the input owns whole; a view into a larger buffer is copied first.
-    const own = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
+    const own = owned(input);
+    const feed = baselines ? { baseline: owned(baselines.baseline), enrolled: owned(baselines.enrolled) } : undefined;
+    const transfer = [own.buffer as ArrayBuffer, ...(feed ? [feed.baseline.buffer as ArrayBuffer, feed.enrolled.buffer as ArrayBuffer] : [])];
     return new Promise<ModelOutputs>((resolve, reject) => {
       chosen.runs.set(id, { resolve, reject });
-      chosen.worker.postMessage({ type: 'run', id, model, input: own, rows } satisfies WorkerRequest, [own.buffer as ArrayBuffer]);
+      chosen.worker.postMessage({ type: 'run', id, model, input: own, rows, ...(feed ? { baselines: feed } : {}) } satisfies WorkerRequest, transfer);
     });
   }
 
@@ -123,7 +127,7 @@ export class OnnxWorkerPool {
           take(thread.loads, reply.model)?.reject(new Error(`cannot create an onnxruntime session: ${reply.message}`));
           break;
         case 'result':
-          take(thread.runs, reply.id)?.resolve({ score: reply.score, error: reply.error });
+          take(thread.runs, reply.id)?.resolve({ score: reply.score, error: reply.error, ...(reply.fleetScore && reply.embedding ? { fleetScore: reply.fleetScore, embedding: reply.embedding } : {}) });
           break;
         case 'run-failed':
           take(thread.runs, reply.id)?.reject(reply.contract ? new ModelContractError(reply.message) : new Error(reply.message));
@@ -142,6 +146,11 @@ export class OnnxWorkerPool {
     worker.on('exit', (code) => fail(new Error(`an onnxruntime worker thread exited (${code})`)));
     return thread;
   }
+}
+
+/** `array` itself when it owns its whole buffer (so the buffer can be transferred), else a copy that does. */
+function owned(array: Float32Array): Float32Array {
+  return array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : array.slice();
 }
 
 function take<T>(map: Map<number, T>, key: number): T | undefined {

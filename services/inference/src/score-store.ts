@@ -21,8 +21,8 @@ export class KyselyScoreStore implements ScoreStore {
 
   async saveScores(rows: readonly NewScore[]): Promise<number> {
     if (rows.length === 0) return 0;
-    // One statement whatever the batch size: seven typed arrays unnested server-side (as
-    // ingest's readings), instead of a VALUES list of 7 × n parameters that the server parses
+    // One statement whatever the batch size: eight typed arrays unnested server-side (as
+    // ingest's readings), instead of a VALUES list of 8 × n parameters that the server parses
     // afresh for every batch size. Times travel as epoch ms, cheaper to serialise than Dates.
     // The unique key makes a redelivered frame a no-op, whichever model scored it first.
     const n = rows.length;
@@ -33,6 +33,7 @@ export class KyselyScoreStore implements ScoreStore {
     const versions = new Array<string>(n);
     const latencies = new Array<number | null>(n);
     const seqs = new Array<number | string | bigint>(n);
+    const references = new Array<string | null>(n);
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
       times[i] = row.time instanceof Date ? row.time.getTime() : new Date(row.time).getTime();
@@ -42,12 +43,13 @@ export class KyselyScoreStore implements ScoreStore {
       versions[i] = row.model_version;
       latencies[i] = row.latency_ms ?? null;
       seqs[i] = row.seq;
+      references[i] = row.reference ?? null;
     }
     const result = await sql`
-      insert into scores (time, device_id, kind, score, model_version, latency_ms, seq)
-      select to_timestamp(u.t / 1000.0), u.d, u.k, u.s, u.v, u.l, u.q
-      from unnest(${times}::float8[], ${devices}::text[], ${kinds}::text[], ${scores}::float8[], ${versions}::text[], ${latencies}::float4[], ${seqs}::int8[])
-        as u(t, d, k, s, v, l, q)
+      insert into scores (time, device_id, kind, score, model_version, latency_ms, seq, reference)
+      select to_timestamp(u.t / 1000.0), u.d, u.k, u.s, u.v, u.l, u.q, u.r
+      from unnest(${times}::float8[], ${devices}::text[], ${kinds}::text[], ${scores}::float8[], ${versions}::text[], ${latencies}::float4[], ${seqs}::int8[], ${references}::text[])
+        as u(t, d, k, s, v, l, q, r)
       on conflict (device_id, kind, time, seq) do nothing`.execute(this.#db);
     return Number(result.numAffectedRows ?? 0n);
   }

@@ -1,4 +1,5 @@
 import type { FrameKind } from '@premonitor/contracts';
+import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
 
 /** Outputs of one model run, one value per input row. */
 export interface ModelOutputs {
@@ -6,6 +7,10 @@ export interface ModelOutputs {
   readonly score: Float32Array;
   /** Raw anomaly measure (reconstruction error for the autoencoders). */
   readonly error: Float32Array;
+  /** Models with a baseline: the score against the fleet, whatever `enrolled` was. */
+  readonly fleetScore?: Float32Array;
+  /** Models with a baseline: `[rows, spec.embedding]`, what an enrollment sample is made of. */
+  readonly embedding?: Float32Array;
 }
 
 /**
@@ -23,11 +28,14 @@ export interface ScoringModel {
   readonly sampleRate: number | undefined;
   /** Decision threshold on the score, when the model declares one. */
   readonly threshold: number | undefined;
+  /** How the model compares a frame with its device's baseline; undefined for a fleet-only model. */
+  readonly baseline: BaselineSpec | undefined;
   /**
    * Runs `rows` inputs packed row-major in `input` (`rows × product(frameShape)` values)
-   * in one call.
+   * in one call. A model with a baseline takes each row's baseline in `baselines`; without
+   * it every row is scored against the fleet.
    */
-  run(input: Float32Array, rows: number): Promise<ModelOutputs>;
+  run(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs>;
   /** Frees the native session; call only when no run is in flight. */
   release(): Promise<void>;
 }

@@ -14,5 +14,9 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
     instanceId: config.INSTANCE_ID,
+    baselines: {
+      enabled: config.BASELINES_ENABLED,
+      policy: { maxFleetScore: config.BASELINE_MAX_FLEET_SCORE, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS },
+    },
   };
 }

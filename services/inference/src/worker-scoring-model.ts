@@ -1,4 +1,5 @@
 import type { FrameKind } from '@premonitor/contracts';
+import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
 import { ModelContractError } from './model-errors.js';
 import { contractInputName, missingContractIo, readContractMetadata, type ContractMetadata, type OnnxSessionSettings } from './onnx-scoring-model.js';
 import type { OnnxWorkerPool } from './onnx-worker-pool.js';
@@ -8,8 +9,8 @@ import type { ModelOutputs, ScoringModel } from './scoring-model.js';
  * A `ScoringModel` whose sessions live in the threads of an {@link OnnxWorkerPool}: the event
  * loop stays free while a batch runs (the service scores batch k+1 while batch k is stored and
  * published), and with several threads batches run on several cores. Same contract checks as
- * `OnnxScoringModel`. A batch's input buffer is transferred to a thread, so callers must not
- * reuse it after `run`.
+ * `OnnxScoringModel`. A batch's input buffers are transferred to a thread, so callers must not
+ * reuse them after `run`.
  */
 export class WorkerScoringModel implements ScoringModel {
   readonly kind: FrameKind;
@@ -18,6 +19,7 @@ export class WorkerScoringModel implements ScoringModel {
   readonly frameShape: readonly number[];
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
+  readonly baseline: BaselineSpec | undefined;
   readonly #pool: OnnxWorkerPool;
   readonly #model: number;
 
@@ -30,13 +32,14 @@ export class WorkerScoringModel implements ScoringModel {
     this.frameShape = Object.freeze([...meta.frameShape]);
     this.sampleRate = meta.sampleRate;
     this.threshold = meta.threshold;
+    this.baseline = meta.baseline;
   }
 
   /** Creates a session in every thread of `pool`, after checking the contract. */
   static async load(pool: OnnxWorkerPool, bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<WorkerScoringModel> {
     const meta = readContractMetadata(bytes, kind, sha256);
-    const loaded = await pool.load({ bytes, intraOpThreads: settings.intraOpThreads, inputName: contractInputName(kind), version: meta.version, frameShape: meta.frameShape });
-    const missing = missingContractIo(kind, loaded.inputNames, loaded.outputNames);
+    const loaded = await pool.load({ bytes, intraOpThreads: settings.intraOpThreads, inputName: contractInputName(kind), version: meta.version, frameShape: meta.frameShape, baseline: meta.baseline });
+    const missing = missingContractIo(kind, loaded.inputNames, loaded.outputNames, meta.baseline !== undefined);
     if (missing) {
       pool.release(loaded.model);
       throw new ModelContractError(`model ${meta.version} lacks ${missing} of the inference I/O contract`);
@@ -44,8 +47,8 @@ export class WorkerScoringModel implements ScoringModel {
     return new WorkerScoringModel(pool, loaded.model, meta, sha256);
   }
 
-  run(input: Float32Array, rows: number): Promise<ModelOutputs> {
-    return this.#pool.run(this.#model, input, rows);
+  run(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs> {
+    return this.#pool.run(this.#model, input, rows, baselines);
   }
 
   async release(): Promise<void> {

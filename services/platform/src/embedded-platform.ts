@@ -5,7 +5,7 @@ import { InProcessBus } from '@premonitor/bus';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
-import { Inference } from '@premonitor/inference';
+import { DEFAULT_BASELINE_SETTINGS, Inference } from '@premonitor/inference';
 import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModels } from '@premonitor/registry';
 import { Fusion } from '@premonitor/fusion';
 import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
@@ -132,6 +132,8 @@ export class EmbeddedPlatform {
               maxUploadBytes: 4 * 1024 * 1024,
               deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
               instanceId: 'embedded',
+              sharedUploadPath: true,
+              baselines: { ...DEFAULT_BASELINE_SETTINGS, policy: { ...DEFAULT_BASELINE_SETTINGS.policy, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
             },
             { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
           ),

@@ -21,6 +21,12 @@ export const platformConfigShape = {
   SIM_TELEMETRY_INTERVAL_MS: envInt(1_000, 10),
   /** 0 disables simulated audio / thermal frames. */
   SIM_ACOUSTIC_INTERVAL_MS: envInt(5_000, 0),
+  /**
+   * Least time between two baseline enrollment samples of a device, ms. Shorter than a
+   * distributed deployment's 30 s so the simulated devices enroll within minutes
+   * (acoustic: 16 clips, thermal: 80 frames; GET /api/v1/inference/{kind}/baselines).
+   */
+  BASELINE_MIN_INTERVAL_MS: envInt(5_000, 0, 86_400_000),
   SIM_THERMAL_INTERVAL_MS: envInt(2_000, 0),
   /** The periodic one-line summary, ms (0 = off). */
   SUMMARY_INTERVAL_MS: envInt(10_000, 0),

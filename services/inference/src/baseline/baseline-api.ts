@@ -1,0 +1,129 @@
+import { Router, type Request } from 'express';
+import { isValidId, type DeviceRef, type FrameKind } from '@premonitor/contracts';
+import { HttpError } from '@premonitor/http';
+import type { ModelSlot } from '../model-slot.js';
+import type { BaselineRecord, BaselineStore } from './baseline-store.js';
+import type { DeviceBaselines } from './device-baselines.js';
+
+/** Collaborators of the baselines endpoints. */
+export interface BaselineApiOptions {
+  readonly kind: FrameKind;
+  readonly slot: ModelSlot;
+  readonly store: BaselineStore;
+  readonly baselines: DeviceBaselines;
+}
+
+/** One enrollment or baseline as the API shows it (the baseline values themselves stay internal). */
+export interface BaselineView {
+  readonly site: string;
+  readonly device: string;
+  readonly kind: string;
+  readonly modelVersion: string;
+  readonly status: 'enrolling' | 'ready';
+  readonly method: string;
+  readonly accepted: number;
+  readonly frames: number;
+  /** accepted / frames, capped at 1. */
+  readonly progress: number;
+  /** Samples the fleet model found anomalous and left out. */
+  readonly rejected: number;
+  /** True when this is the model in service's: its frames are scored against it once ready. */
+  readonly inService: boolean;
+  readonly lastSampleAt: string | null;
+  readonly startedAt: string;
+  readonly readyAt: string | null;
+}
+
+const STATUSES = ['enrolling', 'ready'] as const;
+
+/**
+ * `/inference/{kind}/baselines…` under `/api/v1`: which devices are enrolled with the model
+ * in service, how far the others are, and a reset that makes a device enroll again (after a
+ * repair, or when it was enrolled while already faulty). Paths carry the kind so the acoustic
+ * and thermal services can share one HTTP server (embedded mode).
+ */
+export function createBaselineApi(options: BaselineApiOptions): Router {
+  const { kind, slot, store, baselines } = options;
+  const router = Router();
+  const base = `/inference/${kind}/baselines`;
+  const view = (r: BaselineRecord): BaselineView => {
+    const [site, device] = r.deviceId.split('/') as [string, string];
+    return {
+      site,
+      device,
+      kind: r.kind,
+      modelVersion: r.modelVersion,
+      status: r.status,
+      method: r.method,
+      accepted: r.accepted,
+      frames: r.frames,
+      progress: Math.min(1, r.accepted / r.frames),
+      rejected: r.rejected,
+      inService: r.modelVersion === slot.current?.version,
+      lastSampleAt: r.lastSampleAt?.toISOString() ?? null,
+      startedAt: r.startedAt.toISOString(),
+      readyAt: r.readyAt?.toISOString() ?? null,
+    };
+  };
+
+  router.get(base, async (req, res) => {
+    const status = optionalQuery(req, 'status');
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new HttpError(400, 'invalid_query', `status must be 'enrolling' or 'ready', got '${status}'`);
+    const site = optionalQuery(req, 'site');
+    const device = optionalQuery(req, 'device');
+    if (device !== undefined && site === undefined) throw new HttpError(400, 'invalid_query', 'device needs site as well');
+    for (const [name, value] of [['site', site], ['device', device]] as const) {
+      if (value !== undefined && !isValidId(value)) throw new HttpError(400, 'invalid_query', `${name} '${value}' is not a valid id`);
+    }
+    const allVersions = optionalQuery(req, 'all_versions') === 'true';
+    const model = slot.current;
+    const rows = await store.list({
+      kind,
+      ...(status ? { status: status as BaselineRecord['status'] } : {}),
+      ...(site && device ? { deviceId: `${site}/${device}` } : {}),
+      ...(!allVersions && model ? { modelVersion: model.version } : {}),
+    });
+    const shown = rows.filter((r) => site === undefined || r.deviceId.startsWith(`${site}/`)).map(view);
+    res.json({
+      kind,
+      enabled: baselines.enabled,
+      modelVersion: model?.version ?? null,
+      frames: model?.baseline?.frames ?? null,
+      method: model?.baseline?.method ?? null,
+      baselines: shown,
+    });
+  });
+
+  router.get(`${base}/:site/:device`, async (req, res) => {
+    const ref = deviceParams(req);
+    const rows = await store.list({ kind, deviceId: `${ref.site}/${ref.device}` });
+    if (rows.length === 0) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no ${kind} baseline or enrollment yet (a device starts enrolling with its first healthy frame)`);
+    const current = rows.find((r) => r.modelVersion === slot.current?.version);
+    res.json({ site: ref.site, device: ref.device, kind, reference: current?.status === 'ready' ? 'device' : 'fleet', baselines: rows.map(view) });
+  });
+
+  router.post(`${base}/:site/:device/reset`, async (req, res) => {
+    const ref = deviceParams(req);
+    if (!baselines.enabled) throw new HttpError(409, 'baselines_disabled', `per-device baselines are switched off for ${kind} (BASELINES_ENABLED=false)`);
+    const versions = await baselines.reset(ref);
+    if (versions.length === 0) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no ${kind} baseline or enrollment to reset`);
+    res.json({ site: ref.site, device: ref.device, kind, reset: versions });
+  });
+  return router;
+}
+
+function deviceParams(req: Request): DeviceRef {
+  const site = String(req.params['site']);
+  const device = String(req.params['device']);
+  for (const [name, value] of [['site', site], ['device', device]] as const) {
+    if (!isValidId(value)) throw new HttpError(400, 'invalid_path', `${name} '${value}' is not a valid id (letters, digits, '_' and '-')`);
+  }
+  return { site, device };
+}
+
+function optionalQuery(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new HttpError(400, 'invalid_query', `${name} must be given once`);
+  return value;
+}

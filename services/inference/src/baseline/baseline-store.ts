@@ -1,0 +1,182 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@premonitor/db';
+
+/** A device under one model version. */
+export interface BaselineKey {
+  /** `site/device`. */
+  readonly deviceId: string;
+  readonly kind: string;
+  readonly modelVersion: string;
+}
+
+/** A `device_baselines` row as the service and the API see it. */
+export interface BaselineRecord extends BaselineKey {
+  readonly status: 'enrolling' | 'ready';
+  readonly method: string;
+  /** Samples the baseline is fitted from. */
+  readonly frames: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  /** The fitted `baseline` input, once ready. */
+  readonly baseline: Float32Array | undefined;
+  readonly lastSampleAt: Date | undefined;
+  readonly startedAt: Date;
+  readonly readyAt: Date | undefined;
+}
+
+/** Accepted enrollment samples of one frame: one embedding per model row. */
+export interface EnrollmentSamples {
+  readonly at: Date;
+  readonly fleetScore: number;
+  readonly embeddings: readonly Float32Array[];
+  readonly method: string;
+  readonly frames: number;
+  /** Samples the policy turned down since the last write (counted, not stored). */
+  readonly rejectedSince: number;
+}
+
+/** Filter of {@link BaselineStore.list}. */
+export interface BaselineFilter {
+  readonly kind?: string;
+  readonly deviceId?: string;
+  readonly status?: 'enrolling' | 'ready';
+  readonly modelVersion?: string;
+}
+
+/** Persistence of enrollments and baselines; the database is the truth every replica shares. */
+export interface BaselineStore {
+  /** Every enrollment and baseline of `kind` under `modelVersion`. */
+  load(kind: string, modelVersion: string): Promise<BaselineRecord[]>;
+  get(key: BaselineKey): Promise<BaselineRecord | undefined>;
+  /**
+   * Stores a frame's samples (a sample already stored is skipped) and counts them into the
+   * enrollment, creating it; returns the enrollment's accepted count and status.
+   */
+  addSamples(key: BaselineKey, samples: EnrollmentSamples): Promise<{ accepted: number; status: 'enrolling' | 'ready' }>;
+  /** The first `limit` stored samples, in capture order: what the baseline is fitted from. */
+  samples(key: BaselineKey, limit: number): Promise<Float32Array[]>;
+  /**
+   * Marks the enrollment ready with `baseline` unless another replica did first; resolves
+   * with the baseline now stored, whichever wrote it.
+   */
+  complete(key: BaselineKey, baseline: Float32Array): Promise<Float32Array>;
+  list(filter: BaselineFilter): Promise<BaselineRecord[]>;
+  /** Deletes a device's enrollments, baselines and samples (every model version); returns the versions removed. */
+  reset(deviceId: string, kind: string): Promise<string[]>;
+}
+
+/** `BaselineStore` over `device_baselines` and `baseline_samples` (migration 0009). */
+export class KyselyBaselineStore implements BaselineStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async load(kind: string, modelVersion: string): Promise<BaselineRecord[]> {
+    return this.list({ kind, modelVersion });
+  }
+
+  async get(key: BaselineKey): Promise<BaselineRecord | undefined> {
+    const [row] = await this.list({ kind: key.kind, deviceId: key.deviceId, modelVersion: key.modelVersion });
+    return row;
+  }
+
+  async addSamples(key: BaselineKey, s: EnrollmentSamples): Promise<{ accepted: number; status: 'enrolling' | 'ready' }> {
+    const n = s.embeddings.length;
+    const rows = Array.from({ length: n }, (_, i) => i);
+    const embeddings = s.embeddings.map(float32ToBytes);
+    // One statement: the samples and the count move together, so a crash leaves neither half.
+    const result = await sql<{ accepted: number; status: 'enrolling' | 'ready' }>`
+      with inserted as (
+        insert into baseline_samples (device_id, kind, model_version, time, row_index, fleet_score, embedding)
+        select ${key.deviceId}, ${key.kind}, ${key.modelVersion}, ${s.at}::timestamptz, u.r, ${s.fleetScore}::real, u.e
+        from unnest(${rows}::int4[], ${embeddings}::bytea[]) as u (r, e)
+        on conflict do nothing
+        returning 1
+      )
+      insert into device_baselines as b (device_id, kind, model_version, status, method, frames, accepted, rejected, last_sample_at)
+      values (${key.deviceId}, ${key.kind}, ${key.modelVersion}, 'enrolling', ${s.method}, ${s.frames}, (select count(*) from inserted), ${s.rejectedSince}, ${s.at}::timestamptz)
+      on conflict (device_id, kind, model_version) do update set
+        accepted = b.accepted + excluded.accepted,
+        rejected = b.rejected + excluded.rejected,
+        last_sample_at = greatest(b.last_sample_at, excluded.last_sample_at),
+        updated_at = now()
+      returning accepted, status`.execute(this.#db);
+    const row = result.rows[0]!;
+    return { accepted: Number(row.accepted), status: row.status };
+  }
+
+  async samples(key: BaselineKey, limit: number): Promise<Float32Array[]> {
+    const rows = await this.#db
+      .selectFrom('baseline_samples')
+      .select('embedding')
+      .where('device_id', '=', key.deviceId)
+      .where('kind', '=', key.kind)
+      .where('model_version', '=', key.modelVersion)
+      .orderBy('time')
+      .orderBy('row_index')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => bytesToFloat32(r.embedding));
+  }
+
+  async complete(key: BaselineKey, baseline: Float32Array): Promise<Float32Array> {
+    await this.#db
+      .updateTable('device_baselines')
+      .set({ status: 'ready', baseline: float32ToBytes(baseline), ready_at: new Date(), updated_at: new Date() })
+      .where('device_id', '=', key.deviceId)
+      .where('kind', '=', key.kind)
+      .where('model_version', '=', key.modelVersion)
+      .where('status', '=', 'enrolling')
+      .execute();
+    const stored = await this.get(key);
+    if (!stored?.baseline) throw new Error(`the baseline of ${key.deviceId} (${key.kind}, model ${key.modelVersion}) was reset while it was being fitted`);
+    return stored.baseline;
+  }
+
+  async list(filter: BaselineFilter): Promise<BaselineRecord[]> {
+    let q = this.#db.selectFrom('device_baselines').selectAll();
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+    if (filter.deviceId !== undefined) q = q.where('device_id', '=', filter.deviceId);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.modelVersion !== undefined) q = q.where('model_version', '=', filter.modelVersion);
+    const rows = await q.orderBy('device_id').orderBy('kind').orderBy('started_at', 'desc').execute();
+    return rows.map((r) => ({
+      deviceId: r.device_id,
+      kind: r.kind,
+      modelVersion: r.model_version,
+      status: r.status,
+      method: r.method,
+      frames: r.frames,
+      accepted: r.accepted,
+      rejected: r.rejected,
+      baseline: r.baseline ? bytesToFloat32(r.baseline) : undefined,
+      lastSampleAt: r.last_sample_at ?? undefined,
+      startedAt: r.started_at,
+      readyAt: r.ready_at ?? undefined,
+    }));
+  }
+
+  async reset(deviceId: string, kind: string): Promise<string[]> {
+    const removed = await this.#db.deleteFrom('device_baselines').where('device_id', '=', deviceId).where('kind', '=', kind).returning('model_version').execute();
+    await this.#db.deleteFrom('baseline_samples').where('device_id', '=', deviceId).where('kind', '=', kind).execute();
+    return removed.map((r) => r.model_version);
+  }
+}
+
+/** float32 values → their little-endian bytes (the stored form, whatever the host's byte order). */
+export function float32ToBytes(values: Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(values.length * 4);
+  for (let i = 0; i < values.length; i++) out.writeFloatLE(values[i]!, i * 4);
+  return out;
+}
+
+/** The inverse of {@link float32ToBytes}. */
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new RangeError(`a float32 array cannot be ${bytes.byteLength} bytes long`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}

@@ -1,0 +1,230 @@
+import { busSubjects, deviceKey, type BaselineEvent, type DeviceRef, type FrameKind } from '@premonitor/contracts';
+import { decodeEvent, publishEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
+import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
+import type { Logger } from '@premonitor/log';
+import type { FrameScore } from '../batch-runner.js';
+import type { InferenceMetrics } from '../inference-metrics.js';
+import type { ScoringModel } from '../scoring-model.js';
+import type { BaselineKey, BaselineRecord, BaselineStore } from './baseline-store.js';
+
+/** How devices enroll. */
+export interface BaselineSettings {
+  /** False: every frame is scored against the fleet and nothing is enrolled. */
+  readonly enabled: boolean;
+  readonly policy: EnrollmentPolicy;
+}
+
+/** Collaborators of {@link DeviceBaselines}. */
+export interface DeviceBaselinesOptions {
+  readonly kind: FrameKind;
+  readonly settings: BaselineSettings;
+  readonly store: BaselineStore;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly metrics: InferenceMetrics;
+  /** Durable name of this replica's consumer of baseline events (unique per replica). */
+  readonly durable: string;
+  readonly clock?: Clock;
+}
+
+/** One scored frame, as enrollment sees it. */
+export interface ScoredFrame {
+  readonly ref: DeviceRef;
+  /** Capture time, ms (the frame's `ts`): enrollment spacing is measured on the device's clock. */
+  readonly at: number;
+  readonly result: FrameScore;
+}
+
+interface DeviceState {
+  baseline: Float32Array | undefined;
+  accepted: number;
+  /** Samples left out since the last write (stored with the next accepted one). */
+  rejectedSince: number;
+  lastAcceptedAt: number | undefined;
+  /** Writes of this device run one after another. */
+  chain: Promise<void>;
+}
+
+interface VersionState {
+  readonly spec: BaselineSpec;
+  readonly devices: Map<string, DeviceState>;
+}
+
+/** Model versions whose state stays in memory: the one in service and the one a batch may still hold. */
+const KEPT_VERSIONS = 2;
+
+/**
+ * Per-device healthy baselines for the model in service (models/README.md, "Per-device
+ * baselines"). A device starts scored against the fleet; its frames the fleet finds healthy
+ * (fleet score below `maxFleetScore`), at least `minIntervalMs` apart, become enrollment
+ * samples — stored before the frame is acknowledged, so a restart or another replica carries
+ * on — and once the model's `frames` samples are in, the baseline is fitted with the same
+ * `fitBaseline` training evaluated with, stored, and from the next batch on the device is
+ * scored against itself. A new model version enrolls afresh (its embedding may differ).
+ *
+ * Replicas share the frames of a device, so each stores what it accepts and the database
+ * counts; the one that completes the baseline announces it on `pm.baselines.{kind}.…`, and
+ * every replica reloads that device from the table. Spacing is checked per replica, so with
+ * R replicas samples may come up to R times closer than `minIntervalMs`.
+ */
+export class DeviceBaselines {
+  readonly #o: DeviceBaselinesOptions;
+  readonly #clock: Clock;
+  readonly #versions = new Map<string, VersionState>();
+  #subscription: Subscription | undefined;
+
+  constructor(options: DeviceBaselinesOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+  }
+
+  get enabled(): boolean {
+    return this.#o.settings.enabled;
+  }
+
+  /** Listens for baselines completed or reset by any replica. */
+  async start(): Promise<void> {
+    if (!this.enabled) return;
+    const { bus, kind, durable } = this.#o;
+    this.#subscription = await bus.consume(
+      { stream: busSubjects.baselines.stream, durable, filterSubject: `pm.baselines.${kind}.>`, deliverPolicy: 'new', maxDeliver: 100 },
+      (message) => this.#onEvent(message),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#subscription?.stop();
+    this.#subscription = undefined;
+    await Promise.allSettled([...this.#versions.values()].flatMap((v) => [...v.devices.values()].map((d) => d.chain)));
+  }
+
+  /** Loads the enrollments and baselines of `model`'s version; call before the model goes into service. */
+  async prepare(model: ScoringModel): Promise<void> {
+    if (!this.enabled || !model.baseline || this.#versions.has(model.version)) return;
+    const records = await this.#o.store.load(this.#o.kind, model.version);
+    const devices = new Map<string, DeviceState>();
+    for (const r of records) devices.set(r.deviceId, stateOf(r));
+    this.#versions.set(model.version, { spec: model.baseline, devices });
+    while (this.#versions.size > KEPT_VERSIONS) this.#versions.delete(this.#versions.keys().next().value!);
+    const ready = records.filter((r) => r.status === 'ready').length;
+    this.#o.logger.info({ kind: this.#o.kind, version: model.version, ready, enrolling: records.length - ready, frames: model.baseline.frames }, 'device baselines loaded');
+  }
+
+  /** The baseline each device has under `model`, or undefined where it is not enrolled yet. */
+  baselinesFor(model: ScoringModel, deviceIds: readonly string[]): (Float32Array | undefined)[] | undefined {
+    const version = this.enabled && model.baseline ? this.#versions.get(model.version) : undefined;
+    if (!version) return undefined;
+    return deviceIds.map((id) => version.devices.get(id)?.baseline);
+  }
+
+  /**
+   * Takes the enrollment samples of a scored batch. Resolves once every accepted sample is
+   * stored (and any baseline it completed is fitted and stored): the caller acknowledges the
+   * frames after that, so a crash loses no sample.
+   */
+  async observe(model: ScoringModel, frames: readonly ScoredFrame[]): Promise<void> {
+    const version = this.enabled && model.baseline ? this.#versions.get(model.version) : undefined;
+    if (!version) return;
+    const { policy } = this.#o.settings;
+    const { kind, metrics } = this.#o;
+    const writes: Promise<void>[] = [];
+    for (const { ref, at, result } of frames) {
+      if (result.reference !== 'fleet' || result.fleetScore === undefined || !result.embeddings) continue;
+      const id = deviceKey(ref);
+      let state = version.devices.get(id);
+      if (!state) version.devices.set(id, (state = { baseline: undefined, accepted: 0, rejectedSince: 0, lastAcceptedAt: undefined, chain: Promise.resolve() }));
+      if (state.baseline || state.accepted >= version.spec.frames) continue;
+      const decision = enrollmentDecision(policy, { fleetScore: result.fleetScore, at }, state.lastAcceptedAt);
+      if (decision === 'fleet_anomalous') {
+        state.rejectedSince++;
+        metrics.enrollment.inc({ kind, outcome: 'fleet_anomalous' });
+        continue;
+      }
+      if (decision === 'too_soon') continue;
+      const previousAt = state.lastAcceptedAt;
+      state.lastAcceptedAt = at;
+      const key: BaselineKey = { deviceId: id, kind, modelVersion: model.version };
+      const s = state;
+      const rejectedSince = s.rejectedSince;
+      s.rejectedSince = 0;
+      const samples = { at: new Date(at), fleetScore: result.fleetScore, embeddings: result.embeddings, method: version.spec.method, frames: version.spec.frames, rejectedSince };
+      const write = s.chain.then(async () => {
+        try {
+          const stored = await this.#o.store.addSamples(key, samples);
+          s.accepted = stored.accepted;
+          metrics.enrollment.inc({ kind, outcome: 'accepted' }, result.embeddings!.length);
+          if (stored.accepted >= version.spec.frames) await this.#complete(ref, key, version.spec, s);
+        } catch (err) {
+          // The frame will be redelivered; let its sample be taken again.
+          if (s.lastAcceptedAt === at) s.lastAcceptedAt = previousAt;
+          s.rejectedSince += rejectedSince;
+          throw err;
+        }
+      });
+      s.chain = write.catch(() => undefined);
+      writes.push(write);
+    }
+    await Promise.all(writes);
+  }
+
+  /** Forgets a device's baselines (every model version) so it enrolls again from its next healthy frames. */
+  async reset(ref: DeviceRef): Promise<string[]> {
+    const id = deviceKey(ref);
+    const versions = await this.#o.store.reset(id, this.#o.kind);
+    for (const v of this.#versions.values()) v.devices.delete(id);
+    const current = [...this.#versions.keys()].at(-1);
+    const announced = versions[0] ?? current;
+    if (announced) await this.#announce(ref, announced, 'reset');
+    this.#o.logger.info({ kind: this.#o.kind, device: id, versions }, 'device baseline reset; it enrolls again');
+    return versions;
+  }
+
+  async #complete(ref: DeviceRef, key: BaselineKey, spec: BaselineSpec, state: DeviceState): Promise<void> {
+    const samples = await this.#o.store.samples(key, spec.frames);
+    const baseline = await this.#o.store.complete(key, fitBaseline(spec, samples));
+    state.baseline = baseline;
+    this.#o.metrics.enrollment.inc({ kind: this.#o.kind, outcome: 'enrolled' });
+    this.#o.logger.info({ kind: key.kind, device: key.deviceId, version: key.modelVersion, samples: samples.length }, 'device enrolled: its frames are now scored against its own baseline');
+    await this.#announce(ref, key.modelVersion, 'ready');
+  }
+
+  async #announce(ref: DeviceRef, modelVersion: string, state: BaselineEvent['state']): Promise<void> {
+    const event: BaselineEvent = { site: ref.site, device: ref.device, kind: this.#o.kind, modelVersion, state, ts: this.#clock.now() };
+    await publishEvent(this.#o.bus, 'baselines', [this.#o.kind, ref], event);
+  }
+
+  #onEvent(message: BusMessage): void {
+    const decoded = decodeEvent('baselines', message);
+    if (!decoded.ok) {
+      this.#o.logger.warn({ reason: decoded.reason, subject: message.subject }, 'ignoring an unreadable baseline event');
+      message.term(decoded.reason);
+      return;
+    }
+    const event = decoded.value;
+    const id = deviceKey(event);
+    if (event.state === 'reset') {
+      for (const v of this.#versions.values()) v.devices.delete(id);
+      message.ack();
+      return;
+    }
+    const version = this.#versions.get(event.modelVersion);
+    if (!version) {
+      message.ack();
+      return;
+    }
+    this.#o.store.get({ deviceId: id, kind: this.#o.kind, modelVersion: event.modelVersion }).then(
+      (record) => {
+        if (record) version.devices.set(id, { ...stateOf(record), chain: version.devices.get(id)?.chain ?? Promise.resolve() });
+        message.ack();
+      },
+      (err: unknown) => {
+        this.#o.logger.warn({ err, device: id }, 'could not reload a device baseline; retrying');
+        message.nak(2_000);
+      },
+    );
+  }
+}
+
+function stateOf(r: BaselineRecord): DeviceState {
+  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
+}
