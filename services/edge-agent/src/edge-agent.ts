@@ -16,6 +16,7 @@ import { SeqStore } from './seq-store.js';
 import { EDGE_AGENT_VERSION } from './simulated-device.js';
 import { SourceSupervisor } from './source-supervisor.js';
 import { WebhookNotifier, type WebhookFormat } from './webhook-notifier.js';
+import { DEFAULT_EDGE_BASELINES, EdgeBaselines, type EdgeBaselineSettings, type EdgeBaselineStatus } from './edge-baselines.js';
 
 
 /** Options of {@link EdgeAgent}. */
@@ -38,6 +39,8 @@ export interface EdgeAgentOptions {
   readonly webhook?: { readonly url: string; readonly format: WebhookFormat };
   /** The local alert rules; default the core's default thresholds ({@link EdgeRules}). */
   readonly rules?: EdgeRules;
+  /** Enrollment of this device's own baselines (default {@link DEFAULT_EDGE_BASELINES}). */
+  readonly baselines?: EdgeBaselineSettings;
   /** Period of the retained status, ms. Default 30 000. */
   readonly statusIntervalMs?: number;
   readonly clock: Clock;
@@ -57,6 +60,8 @@ export interface EdgeAgentStats extends OutboxStats {
   readonly localAlerts: number;
   readonly webhookSent: number;
   readonly nextSeq: number;
+  /** Enrollment per kind for the running models with baselines. */
+  readonly baselines: Partial<Record<FrameKind, EdgeBaselineStatus>>;
 }
 
 /**
@@ -70,6 +75,7 @@ export class EdgeAgent {
   readonly #log: Logger;
   readonly #uplink: EdgeUplink;
   readonly #models: ModelStore;
+  readonly #baselines: EdgeBaselines;
   readonly #sync: ModelSyncClient;
   readonly #rules: EdgeRules;
   readonly #alertLog: LocalAlertLog;
@@ -98,7 +104,8 @@ export class EdgeAgent {
       logger: this.#log,
       connector: options.connector,
     });
-    this.#models = new ModelStore({ dir: join(options.dataDir, 'models'), seed: options.seedModels, kinds: ['acoustic', 'thermal'], logger: this.#log });
+    this.#baselines = new EdgeBaselines({ dir: join(options.dataDir, 'baselines'), settings: options.baselines ?? DEFAULT_EDGE_BASELINES, logger: this.#log });
+    this.#models = new ModelStore({ dir: join(options.dataDir, 'models'), seed: options.seedModels, kinds: ['acoustic', 'thermal'], logger: this.#log, baselines: this.#baselines });
     this.#sync = new ModelSyncClient({ store: this.#models, maxBytes: options.maxModelBytes, logger: this.#log, fetch: options.fetch });
     this.#alertLog = new LocalAlertLog(join(options.dataDir, 'alerts.log'));
     this.#webhook = options.webhook && new WebhookNotifier({ ...options.webhook, ...ref, logger: this.#log, fetch: options.fetch });
@@ -111,6 +118,7 @@ export class EdgeAgent {
     const { clock, dataDir } = this.#o;
     const queue = (this.#queue = await DiskQueue.open({ dir: join(dataDir, 'queue'), ...this.#o.queue, clock, logger: this.#log.child({ component: 'queue' }) }));
     this.#seq = await SeqStore.open(join(dataDir, 'seq'));
+    await this.#baselines.start(['acoustic', 'thermal']);
     await this.#models.start();
     const uplink = this.#uplink;
     // With a heartbeat configured, a broker without a live core is treated like no broker: an
@@ -149,6 +157,7 @@ export class EdgeAgent {
     await this.#uplink.stop();
     await this.#queue?.close();
     await this.#seq?.flush().catch(() => {});
+    await this.#baselines.stop();
     await this.#models.stop();
   }
 
@@ -195,6 +204,7 @@ export class EdgeAgent {
       localAlerts: this.#localAlerts,
       webhookSent: this.#webhook?.stats().sent ?? 0,
       nextSeq: this.#seq?.peek() ?? 0,
+      baselines: this.#baselines.status((['acoustic', 'thermal'] as const).flatMap((k) => this.#models.model(k) ?? [])),
     };
   }
 

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Frame, FrameKind } from '@premonitor/contracts';
-import { readModelMetadata } from '@premonitor/ml';
+import { BaselineError, baselineShape, checkBaselineSpec, packBaselineFeed, readModelMetadata, type BaselineSpec } from '@premonitor/ml';
 import { resample } from '@premonitor/ml/data';
 import { FrameShapeError, ModelContractError } from './model-errors.js';
 
 const INPUT_NAME: Record<FrameKind, string> = { acoustic: 'pcm', thermal: 'frame' };
+
+/** One frame's local outcome. */
+export interface LocalScore {
+  /** Against the device's baseline when one was given, else against the fleet. */
+  readonly score: number;
+  readonly reference: 'device' | 'fleet';
+  /** Models with a baseline: the fleet score and the frame's embedding (what enrollment takes). */
+  readonly fleetScore?: number;
+  readonly embedding?: Float32Array;
+}
 
 /**
  * One ONNX anomaly model on the device, following the same I/O contract as the core's
@@ -20,9 +30,11 @@ export class LocalModel {
   readonly sampleRate: number | undefined;
   /** The model's decision threshold on the score (0.5 for the shipped ones). */
   readonly threshold: number;
+  /** How the model compares a frame with the device's own baseline; undefined for a fleet-only model. */
+  readonly baseline: BaselineSpec | undefined;
   readonly #session: ort.InferenceSession;
 
-  private constructor(session: ort.InferenceSession, kind: FrameKind, version: string, sha256: string, frameShape: readonly number[], sampleRate: number | undefined, threshold: number) {
+  private constructor(session: ort.InferenceSession, kind: FrameKind, version: string, sha256: string, frameShape: readonly number[], sampleRate: number | undefined, threshold: number, baseline: BaselineSpec | undefined) {
     this.#session = session;
     this.kind = kind;
     this.version = version;
@@ -30,6 +42,7 @@ export class LocalModel {
     this.frameShape = frameShape;
     this.sampleRate = sampleRate;
     this.threshold = threshold;
+    this.baseline = baseline;
   }
 
   /** Checks the contract and opens a session; throws {@link ModelContractError} for a wrong or corrupt file. */
@@ -46,26 +59,56 @@ export class LocalModel {
     if (shape.length !== (kind === 'acoustic' ? 1 : 2) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new ModelContractError(`model ${meta.version}: metadata frame_shape ${JSON.stringify(meta.frameShape)} does not fit a ${kind} model`);
     }
+    let baseline: BaselineSpec | undefined;
+    try {
+      baseline = meta.baseline === undefined ? undefined : checkBaselineSpec(meta.baseline);
+    } catch (err) {
+      if (err instanceof BaselineError) throw new ModelContractError(`model ${meta.version}: metadata ${err.message}`, { cause: err });
+      throw err;
+    }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
     } catch (cause) {
       throw new ModelContractError(`model ${meta.version} could not be loaded by onnxruntime: ${(cause as Error).message}`, { cause });
     }
-    if (!session.inputNames.includes(INPUT_NAME[kind]) || !session.outputNames.includes('score')) {
+    const inputs = [INPUT_NAME[kind], ...(baseline ? ['baseline', 'enrolled'] : [])];
+    const outputs = ['score', ...(baseline ? ['fleet_score', 'embedding'] : [])];
+    const missing = [...inputs.filter((i) => !session.inputNames.includes(i)), ...outputs.filter((o) => !session.outputNames.includes(o))];
+    if (missing.length > 0) {
       await session.release();
-      throw new ModelContractError(`model ${meta.version} lacks input '${INPUT_NAME[kind]}' or output 'score'`);
+      throw new ModelContractError(`model ${meta.version} lacks ${missing.map((m) => `'${m}'`).join(', ')} of the inference I/O contract`);
     }
-    return new LocalModel(session, kind, meta.version, sha256, Object.freeze([...shape]), meta.sampleRate, meta.threshold ?? 0.5);
+    return new LocalModel(session, kind, meta.version, sha256, Object.freeze([...shape]), meta.sampleRate, meta.threshold ?? 0.5, baseline);
   }
 
-  /** The anomaly score of one frame of this model's kind. */
+  /** The anomaly score of one frame of this model's kind, against the fleet. */
   async score(frame: Frame): Promise<number> {
+    return (await this.run(frame)).score;
+  }
+
+  /** Scores one frame, against `baseline` (the device's, fitted for this model) when given. */
+  async run(frame: Frame, baseline?: Float32Array): Promise<LocalScore> {
     const input = this.#input(frame);
-    const out = await this.#session.run({ [INPUT_NAME[this.kind]]: new ort.Tensor('float32', input, [1, ...this.frameShape]) });
+    const feeds: Record<string, ort.Tensor> = { [INPUT_NAME[this.kind]]: new ort.Tensor('float32', input, [1, ...this.frameShape]) };
+    const spec = this.baseline;
+    if (spec) {
+      const feed = packBaselineFeed(spec, [baseline]);
+      feeds['baseline'] = new ort.Tensor('float32', feed.baseline, [1, ...baselineShape(spec)]);
+      feeds['enrolled'] = new ort.Tensor('float32', feed.enrolled, [1]);
+    }
+    const out = await this.#session.run(feeds);
     const score = out['score']?.data;
     if (!(score instanceof Float32Array) || score.length !== 1) throw new ModelContractError(`model ${this.version} returned no float32 score`);
-    return Math.min(1, Math.max(0, score[0]!));
+    const clamp = (x: number) => Math.min(1, Math.max(0, x));
+    const reference = spec && baseline ? 'device' : 'fleet';
+    if (!spec) return { score: clamp(score[0]!), reference };
+    const fleet = out['fleet_score']?.data;
+    const embedding = out['embedding']?.data;
+    if (!(fleet instanceof Float32Array) || !(embedding instanceof Float32Array) || embedding.length !== spec.embedding) {
+      throw new ModelContractError(`model ${this.version} returned no float32 fleet_score and embedding [1, ${spec.embedding}]`);
+    }
+    return { score: clamp(score[0]!), reference, fleetScore: clamp(fleet[0]!), embedding: Float32Array.from(embedding) };
   }
 
   /** Frees the session (after a swap, once no scoring uses it). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { envEnum, envInt, envUrl, loadConfig, ConfigError } from '@premonitor/config';
+import { envBool, envEnum, envInt, envUrl, loadConfig, ConfigError } from '@premonitor/config';
 import { isValidId } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
@@ -60,6 +60,10 @@ const configShape = {
   ALERT_WEBHOOK_FORMAT: envEnum(['discord', 'json'], 'json'),
   MODEL_MAX_BYTES: envInt(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   STATUS_INTERVAL_S: envInt(30, 1, 86_400),
+  /** Enroll this device's own healthy baselines and score against them once enrolled (as the core does). */
+  BASELINES_ENABLED: envBool(true),
+  /** Least time between two enrollment samples, ms. */
+  BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
 };
 
 /** Parsed once; nothing else in the edge agent reads the environment. */
@@ -171,6 +175,7 @@ async function runAgent(config: EdgeAgentConfig, device: string, logger: ReturnT
     username: config.MQTT_USERNAME,
     password: config.MQTT_PASSWORD,
     dataDir: config.EDGE_DATA_DIR,
+    baselines: { enabled: config.BASELINES_ENABLED, policy: { maxFleetScore: 0.5, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
     sources: buildSources(config.EDGE_SOURCES, systemClock),
     queue: { maxBytes: config.QUEUE_MAX_BYTES, maxAgeMs: config.QUEUE_MAX_AGE_S * 1000, fsync: config.QUEUE_FSYNC, replayPerSecond: config.QUEUE_REPLAY_PER_S },
     frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },

@@ -4,6 +4,7 @@ import type { Frame, FrameKind } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { LocalModel } from './local-model.js';
+import type { EdgeBaselines } from './edge-baselines.js';
 
 /** Options of {@link ModelStore}. */
 export interface ModelStoreOptions {
@@ -13,6 +14,8 @@ export interface ModelStoreOptions {
   readonly seed?: Readonly<Partial<Record<FrameKind, string>>>;
   readonly kinds: readonly FrameKind[];
   readonly logger: Logger;
+  /** The device's own baselines: once enrolled, frames are scored against them. */
+  readonly baselines?: EdgeBaselines;
 }
 
 /**
@@ -66,13 +69,19 @@ export class ModelStore {
     return Object.fromEntries([...this.#active].map(([k, m]) => [k, m.version]));
   }
 
-  /** Scores a frame with the running model of its kind; undefined when there is none. */
-  async score(frame: Frame): Promise<{ score: number; model: LocalModel } | undefined> {
+  /**
+   * Scores a frame with the running model of its kind (against the device's baseline once
+   * enrolled, and taking it into the enrollment otherwise); undefined when there is no model.
+   */
+  async score(frame: Frame): Promise<{ score: number; model: LocalModel; reference: 'device' | 'fleet' } | undefined> {
     const model = this.#active.get(frame.kind);
     if (!model) return undefined;
     this.#busy.set(model, (this.#busy.get(model) ?? 0) + 1);
     try {
-      return { score: await model.score(frame), model };
+      const baselines = this.#o.baselines;
+      const result = await model.run(frame, baselines?.baselineFor(model));
+      await baselines?.observe(model, frame.ts, result).catch((err: unknown) => this.#o.logger.warn({ kind: frame.kind, err: (err as Error).message }, 'could not store a baseline sample; the next healthy frame is tried'));
+      return { score: result.score, model, reference: result.reference };
     } finally {
       const left = (this.#busy.get(model) ?? 1) - 1;
       if (left > 0) this.#busy.set(model, left);
