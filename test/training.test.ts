@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { readModelMetadata } from '@premonitor/ml';
-import type { ModelMetadata } from '@premonitor/ml';
+import { baselineShape, fitBaseline, packBaselineFeed, readModelMetadata } from '@premonitor/ml';
+import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
 import { generateAcousticClip, generateThermalFrame, toInt16Pcm } from '@premonitor/ml/data';
 import type { AcousticAnomalyKind, MachineType, ThermalAnomalyKind } from '@premonitor/ml/data';
 
@@ -19,6 +19,8 @@ const FRESH_SEED = 424242;
 interface Scored {
   readonly score: Float32Array;
   readonly error: Float32Array;
+  readonly fleetScore: Float32Array;
+  readonly embedding: Float32Array;
 }
 
 async function open(file: string): Promise<{ session: ort.InferenceSession; meta: ModelMetadata; bytes: Uint8Array }> {
@@ -27,14 +29,40 @@ async function open(file: string): Promise<{ session: ort.InferenceSession; meta
   return { session, meta: readModelMetadata(bytes), bytes };
 }
 
-async function run(session: ort.InferenceSession, input: string, items: readonly Float32Array[], shape: readonly number[]): Promise<Scored> {
+/** Runs `items` as the services do: against `baseline` when given (every item of one device), else against the fleet. */
+async function run(session: ort.InferenceSession, spec: BaselineSpec, input: string, items: readonly Float32Array[], shape: readonly number[], baseline?: Float32Array): Promise<Scored> {
   const per = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(items.length * per);
   items.forEach((x, i) => data.set(x, i * per));
-  const out = await session.run({ [input]: new ort.Tensor('float32', data, [items.length, ...shape]) });
-  assert.deepEqual(out['score']!.dims, [items.length], 'score is [N]');
-  assert.deepEqual(out['error']!.dims, [items.length], 'error is [N]');
-  return { score: out['score']!.data as Float32Array, error: out['error']!.data as Float32Array };
+  const feed = packBaselineFeed(spec, items.map(() => baseline));
+  const out = await session.run({
+    [input]: new ort.Tensor('float32', data, [items.length, ...shape]),
+    baseline: new ort.Tensor('float32', feed.baseline, [items.length, ...baselineShape(spec)]),
+    enrolled: new ort.Tensor('float32', feed.enrolled, [items.length]),
+  });
+  for (const name of ['score', 'error', 'fleet_score']) assert.deepEqual(out[name]!.dims, [items.length], `${name} is [N]`);
+  assert.deepEqual(out['embedding']!.dims, [items.length, spec.embedding], 'embedding is [N, D]');
+  return { score: out['score']!.data as Float32Array, error: out['error']!.data as Float32Array, fleetScore: out['fleet_score']!.data as Float32Array, embedding: out['embedding']!.data as Float32Array };
+}
+
+/** Enrolls one device as the inference service does: healthy items scored against the fleet, their embeddings fitted. */
+async function enroll(session: ort.InferenceSession, spec: BaselineSpec, input: string, healthy: readonly Float32Array[], shape: readonly number[]): Promise<Float32Array> {
+  const out = await run(session, spec, input, healthy, shape);
+  const accepted = healthy.map((_, i) => out.embedding.slice(i * spec.embedding, (i + 1) * spec.embedding)).filter((_, i) => out.fleetScore[i]! < 0.5);
+  assert.ok(accepted.length >= spec.frames, `only ${accepted.length} of ${healthy.length} enrollment items pass the fleet model`);
+  return fitBaseline(spec, accepted.slice(0, spec.frames));
+}
+
+/** Share of (faulty, healthy) pairs ranked the right way: the AUC of two score sets. */
+function auc(faulty: Float32Array, healthy: Float32Array): number {
+  let wins = 0;
+  for (const a of faulty) for (const n of healthy) wins += a > n ? 1 : a === n ? 0.5 : 0;
+  return wins / (faulty.length * healthy.length);
+}
+
+function specOf(meta: ModelMetadata): BaselineSpec {
+  assert.ok(meta.baseline, 'the model declares its per-device baseline');
+  return meta.baseline;
 }
 
 function mean(values: Float32Array): number {
@@ -62,22 +90,25 @@ for (const file of ['acoustic.onnx', 'acoustic.int8.onnx']) {
   describe(`shipped ${file}`, () => {
     it('takes pcm [N, 16000] and returns score and error [N] with complete metadata', async () => {
       const { session, meta } = await open(file);
-      assert.deepEqual(session.inputNames, ['pcm']);
-      assert.deepEqual([...session.outputNames].sort(), ['error', 'score']);
+      assert.deepEqual([...session.inputNames].sort(), ['baseline', 'enrolled', 'pcm']);
+      for (const o of ['score', 'error', 'fleet_score', 'embedding']) assert.ok(session.outputNames.includes(o), `output ${o}`);
       assertCommonMetadata(meta, 'acoustic');
       assert.equal(meta.sampleRate, 16000);
       assert.deepEqual(meta.frameShape, [16000]);
-      assert.deepEqual(meta.inputs, [{ name: 'pcm', type: 'float32', shape: ['batch', 16000] }]);
+      assert.equal(meta.inputs[0]?.name, 'pcm');
+      assert.deepEqual(meta.inputs[0]?.shape, ['batch', 16000]);
+      assert.equal(specOf(meta).method, 'mean');
       await session.release();
     });
 
-    it('scores fresh faulty clips (bearing, cavitation, clicks at 6 dB) above fresh healthy ones', async () => {
-      const { session } = await open(file);
+    it('scores fresh faulty clips (bearing, cavitation, clicks at 6 dB) above fresh healthy ones, against the fleet', async () => {
+      const { session, meta } = await open(file);
+      const spec = specOf(meta);
       const types: MachineType[] = ['fan', 'pump', 'compressor', 'motor'];
       const normal = types.flatMap((t) => [0, 1].map((c) => pcm(t, 0, c, 6)));
       const faulty = types.flatMap((t) => (['bearing', 'cavitation', 'clicks'] as const).map((k, c) => pcm(t, 0, 10 + c, 6, k)));
-      const n = await run(session, 'pcm', normal, [16000]);
-      const a = await run(session, 'pcm', faulty, [16000]);
+      const n = await run(session, spec, 'pcm', normal, [16000]);
+      const a = await run(session, spec, 'pcm', faulty, [16000]);
       for (const s of [...n.score, ...a.score]) assert.ok(s >= 0 && s <= 1, `score ${s} outside [0, 1]`);
       assert.ok(mean(a.score) > mean(n.score), `faulty mean score ${mean(a.score)} should exceed healthy ${mean(n.score)}`);
       assert.ok(mean(a.error) > mean(n.error), `faulty mean error ${mean(a.error)} should exceed healthy ${mean(n.error)}`);
@@ -90,13 +121,39 @@ describe('shipped acoustic.onnx', () => {
   it('scores fresh low-frequency tonal faults (imbalance, looseness at 0 dB) above fresh healthy clips of the same machines', async () => {
     // What the clip-level low-band peak profile was added for: the frame model alone ranked
     // these barely above healthy on unseen machines (held-out AUC 0.67 / 0.76).
-    const { session } = await open('acoustic.onnx');
+    const { session, meta } = await open('acoustic.onnx');
+    const spec = specOf(meta);
     const types: MachineType[] = ['fan', 'pump', 'compressor', 'motor'];
     const normal = types.flatMap((t) => [2, 3].flatMap((i) => [0, 1].map((c) => pcm(t, i, c, 0))));
     const faulty = types.flatMap((t) => [2, 3].flatMap((i) => (['imbalance', 'looseness'] as const).map((k, c) => pcm(t, i, 20 + c, 0, k))));
-    const n = await run(session, 'pcm', normal, [16000]);
-    const a = await run(session, 'pcm', faulty, [16000]);
+    const n = await run(session, spec, 'pcm', normal, [16000]);
+    const a = await run(session, spec, 'pcm', faulty, [16000]);
     assert.ok(mean(a.error) > mean(n.error), `faulty mean error ${mean(a.error)} should exceed healthy ${mean(n.error)}`);
+    await session.release();
+  });
+
+  it('ranks a machine\'s faults better against its own enrolled baseline than against the fleet', async () => {
+    // Why baselines exist: a 1× rise or a looseness pattern on one quiet machine stays inside
+    // the fleet's spread. Enrolled from its own healthy clips, the same machine stands out.
+    const { session, meta } = await open('acoustic.onnx');
+    const spec = specOf(meta);
+    const faults = ['imbalance', 'looseness', 'bearing'] as const;
+    const device: number[] = [];
+    const fleet: number[] = [];
+    for (const t of ['fan', 'pump', 'compressor', 'motor'] as const) {
+      const baseline = await enroll(session, spec, 'pcm', Array.from({ length: spec.frames + 4 }, (_, c) => pcm(t, 5, 1000 + c, 6)), [16000]);
+      const normal = Array.from({ length: 6 }, (_, c) => pcm(t, 5, c, 6));
+      const faulty = faults.flatMap((k, j) => [0, 1].map((c) => pcm(t, 5, 30 + 2 * j + c, 6, k)));
+      const [n, a] = [await run(session, spec, 'pcm', normal, [16000], baseline), await run(session, spec, 'pcm', faulty, [16000], baseline)];
+      const [nf, af] = [await run(session, spec, 'pcm', normal, [16000]), await run(session, spec, 'pcm', faulty, [16000])];
+      device.push(auc(a.score, n.score));
+      fleet.push(auc(af.score, nf.score));
+      // Scoring against a baseline leaves the fleet score as it was.
+      n.fleetScore.forEach((f, i) => assert.ok(Math.abs(f - nf.score[i]!) < 1e-5));
+    }
+    const [d, f] = [device.reduce((x, y) => x + y) / device.length, fleet.reduce((x, y) => x + y) / fleet.length];
+    assert.ok(d > f, `mean AUC against the device's baseline ${d.toFixed(3)} should beat the fleet's ${f.toFixed(3)}`);
+    assert.ok(d >= 0.9, `mean AUC against the device's baseline ${d.toFixed(3)}`);
     await session.release();
   });
 });
@@ -107,8 +164,8 @@ describe('shipped acoustic.int8.onnx', () => {
     const int8 = await open('acoustic.int8.onnx');
     assert.ok(int8.bytes.length < float.bytes.length * 0.8, `int8 ${int8.bytes.length} B vs float32 ${float.bytes.length} B`);
     const clips = [pcm('pump', 1, 0, 0), pcm('fan', 1, 1, -6, 'leak')];
-    const f = await run(float.session, 'pcm', clips, [16000]);
-    const q = await run(int8.session, 'pcm', clips, [16000]);
+    const f = await run(float.session, specOf(float.meta), 'pcm', clips, [16000]);
+    const q = await run(int8.session, specOf(int8.meta), 'pcm', clips, [16000]);
     f.error.forEach((e, i) => assert.ok(Math.abs(q.error[i]! - e) <= 0.05 * e, `clip ${i}: int8 error ${q.error[i]} vs float32 ${e}`));
     await float.session.release();
     await int8.session.release();
@@ -121,23 +178,42 @@ describe('shipped thermal.onnx', () => {
 
   it('takes frame [N, 24, 32] in °C and returns score and error [N] with complete metadata', async () => {
     const { session, meta } = await open('thermal.onnx');
-    assert.deepEqual(session.inputNames, ['frame']);
-    assert.deepEqual([...session.outputNames].sort(), ['error', 'score']);
+    assert.deepEqual([...session.inputNames].sort(), ['baseline', 'enrolled', 'frame']);
+    for (const o of ['score', 'error', 'fleet_score', 'embedding']) assert.ok(session.outputNames.includes(o), `output ${o}`);
     assertCommonMetadata(meta, 'thermal');
     assert.deepEqual(meta.frameShape, [24, 32]);
-    assert.deepEqual(meta.inputs, [{ name: 'frame', type: 'float32', shape: ['batch', 24, 32] }]);
+    assert.equal(meta.inputs[0]?.name, 'frame');
+    assert.deepEqual(meta.inputs[0]?.shape, ['batch', 24, 32]);
+    assert.equal(specOf(meta).method, 'subspace');
     await session.release();
   });
 
-  it('scores fresh hotspot and overheating frames above fresh healthy ones', async () => {
-    const { session } = await open('thermal.onnx');
+  it('scores fresh hotspot and overheating frames above fresh healthy ones, against the fleet', async () => {
+    const { session, meta } = await open('thermal.onnx');
+    const spec = specOf(meta);
     const normal = [0, 1, 2].flatMap((i) => [0, 40, 80].map((t) => frame(i, t)));
     const faulty = [0, 1, 2].flatMap((i) => (['hotspot', 'overheating'] as const).map((k) => frame(i, 40, k)));
-    const n = await run(session, 'frame', normal, [24, 32]);
-    const a = await run(session, 'frame', faulty, [24, 32]);
+    const n = await run(session, spec, 'frame', normal, [24, 32]);
+    const a = await run(session, spec, 'frame', faulty, [24, 32]);
     for (const s of [...n.score, ...a.score]) assert.ok(s >= 0 && s <= 1, `score ${s} outside [0, 1]`);
     assert.ok(mean(a.error) > mean(n.error), `faulty mean error ${mean(a.error)} should exceed healthy ${mean(n.error)}`);
     assert.ok(mean(a.score) > mean(n.score), `faulty mean score ${mean(a.score)} should exceed healthy ${mean(n.score)}`);
+    await session.release();
+  });
+
+  it('once a camera is enrolled from its own healthy episodes, flags its faults and passes its healthy frames', async () => {
+    const { session, meta } = await open('thermal.onnx');
+    const spec = specOf(meta);
+    const enrollFrame = (i: number, episode: number, t: number) => generateThermalFrame({ width: 32, height: 24, instanceId: i, seed: FRESH_SEED, episode, t });
+    for (const i of [3, 4]) {
+      const healthyEpisodes = Array.from({ length: spec.frames + 10 }, (_, k) => enrollFrame(i, 100 + (k % 2), 4 * Math.floor(k / 2)));
+      const baseline = await enroll(session, spec, 'frame', healthyEpisodes, [24, 32]);
+      const normal = [0, 30, 60, 90, 120].map((t) => frame(i, t));
+      const faulty = (['hotspot', 'overheating', 'cooling_failure'] as const).map((k) => frame(i, 60, k));
+      const n = await run(session, spec, 'frame', normal, [24, 32], baseline);
+      const a = await run(session, spec, 'frame', faulty, [24, 32], baseline);
+      assert.ok(Math.min(...a.score) > Math.max(...n.score), `camera ${i}: faulty scores ${[...a.score].map((x) => x.toFixed(3))} should all exceed healthy ${[...n.score].map((x) => x.toFixed(3))}`);
+    }
     await session.release();
   });
 });
