@@ -1,6 +1,9 @@
-// npm run bench -- inference [--seconds N] [--batch-size N] [--threads N] [--workers N] [--pipeline-depth N] [--kinds acoustic,thermal] [--db postgres|pglite]
+// npm run bench -- inference [--seconds N] [--batch-size N] [--threads N] [--workers N] [--pipeline-depth N] [--kinds acoustic,thermal] [--db postgres|pglite] [--devices N] [--enrolled 0…1]
 // Service throughput through the bus (InProcessBus → Inference → scores table + score events)
 // and, in the same run, bare onnxruntime-node throughput on the same model: the ceiling.
+// Frames come from `--devices` devices in turn, of which the `--enrolled` share has a ready
+// baseline (scored against it, as in a settled deployment); the others are enrolling. The bare
+// run feeds the same share of rows with a baseline, so both sides do the same model work.
 // CPU per item (this process: event loop + onnxruntime worker threads) is printed beside each
 // throughput, since wall-clock figures move with whatever else shares the two cores.
 import { parseArgs } from 'node:util';
@@ -8,13 +11,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { busSubjects, deviceMessageId, encodeFrame, type FrameKind } from '@premonitor/contracts';
+import { busSubjects, deviceKey, deviceMessageId, encodeFrame, type DeviceRef, type FrameKind } from '@premonitor/contracts';
+import { fitBaseline, packBaselineFeed, type BaselineFeed } from '@premonitor/ml';
 import { InProcessBus } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, rowLength, type ScoringModel } from '@premonitor/inference';
+import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, float32ToBytes, rowLength, type ScoringModel } from '@premonitor/inference';
 import { CpuMeter } from './support/cpu-meter.js';
 import { benchModel, type BenchModel } from './support/inference-models.js';
 import { ScratchDatabase } from './support/scratch-database.js';
@@ -29,6 +33,8 @@ const { values: args } = parseArgs({
     'pipeline-depth': { type: 'string' },
     kinds: { type: 'string', default: 'acoustic,thermal' },
     db: { type: 'string', default: 'postgres' },
+    devices: { type: 'string', default: '100' },
+    enrolled: { type: 'string', default: '1' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -38,6 +44,13 @@ const threads = Number(args.threads);
 const workers = Number(args.workers);
 const pipelineDepth = args['pipeline-depth'] === undefined ? undefined : Number(args['pipeline-depth']);
 const kinds = args.kinds!.split(',') as FrameKind[];
+const deviceCount = Number(args.devices);
+const enrolledShare = Number(args.enrolled);
+if (!(Number.isInteger(deviceCount) && deviceCount >= 1) || !(enrolledShare >= 0 && enrolledShare <= 1)) {
+  console.error('--devices must be a whole number ≥ 1 and --enrolled a share between 0 and 1');
+  process.exit(2);
+}
+const enrolledCount = Math.round(deviceCount * enrolledShare);
 const logger = createLogger({ service: 'bench-inference', level: 'warn' });
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -84,16 +97,20 @@ async function bare(kind: FrameKind, model: BenchModel): Promise<{ perS: number;
     ? await WorkerScoringModel.load(pool, model.bytes, kind, 'bench', { intraOpThreads: threads })
     : await OnnxScoringModel.load(model.bytes, kind, 'bench', { intraOpThreads: threads });
   const template = Float32Array.from({ length: batchSize * rowLength(session) }, (_, i) => (kind === 'acoustic' ? 0.2 * Math.sin(i / 7) : 25 + (i % 13)));
+  // The same share of rows as in the service run is compared with a baseline (rows in device order).
+  const baseline = session.baseline ? await benchBaseline(session) : undefined;
+  const feed = session.baseline && baseline ? packBaselineFeed(session.baseline, Array.from({ length: batchSize }, (_, r) => (r % deviceCount < enrolledCount ? baseline : undefined))) : undefined;
   // The worker model takes ownership of each input buffer, so it gets a fresh copy per run.
   const input = () => (workers > 1 ? template.slice() : template);
-  await Promise.all(Array.from({ length: Math.max(1, workers) }, () => session.run(input(), batchSize)));
+  const feeds = (): BaselineFeed | undefined => (feed && workers > 1 ? { baseline: feed.baseline.slice(), enrolled: feed.enrolled.slice() } : feed);
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, () => session.run(input(), batchSize, feeds())));
   const result = await measured(async () => {
     let rows = 0;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: Math.max(1, workers) }, async () => {
         while (performance.now() - started < seconds * 1000) {
-          await session.run(input(), batchSize);
+          await session.run(input(), batchSize, feeds());
           rows += batchSize;
         }
       }),
@@ -106,11 +123,41 @@ async function bare(kind: FrameKind, model: BenchModel): Promise<{ perS: number;
   return result;
 }
 
+/** A baseline fitted (as enrollment would) from the embeddings of the bench's own frames, scored against the fleet. */
+async function benchBaseline(session: ScoringModel): Promise<Float32Array> {
+  const spec = session.baseline!;
+  const width = rowLength(session);
+  const input = new Float32Array(spec.frames * width);
+  for (let r = 0; r < spec.frames; r++) {
+    for (let i = 0; i < width; i++) input[r * width + i] = session.kind === 'acoustic' ? 0.2 * Math.sin((2 * Math.PI * (200 + r) * i) / 16_000) : 25 + ((i * 31 + r) % 17);
+  }
+  const out = await session.run(input, spec.frames);
+  return fitBaseline(spec, Array.from({ length: spec.frames }, (_, r) => out.embedding!.slice(r * spec.embedding, (r + 1) * spec.embedding)));
+}
+
+/** Stores a ready baseline for the first `enrolledCount` devices, as enrollment would have left them. */
+async function enrollDevices(handle: DatabaseHandle, kind: FrameKind, model: BenchModel, devices: readonly DeviceRef[]): Promise<void> {
+  const probe = await OnnxScoringModel.load(model.bytes, kind, 'bench', { intraOpThreads: 1 });
+  try {
+    if (!probe.baseline || enrolledCount === 0) return;
+    const bytes = float32ToBytes(await benchBaseline(probe));
+    const spec = probe.baseline;
+    await handle.db
+      .insertInto('device_baselines')
+      .values(devices.slice(0, enrolledCount).map((ref) => ({ device_id: deviceKey(ref), kind, model_version: model.version, status: 'ready' as const, method: spec.method, frames: spec.frames, accepted: spec.frames, baseline: bytes, ready_at: new Date() })))
+      .execute();
+  } finally {
+    await probe.release();
+  }
+}
+
 async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandle, ceiling: { perS: number; cpuMs: number }): Promise<KindResult> {
   const bus = new InProcessBus();
   await bus.start();
   const registry = new ModelRegistry({ db: handle.db, bus, store: new MemoryArtifactStore(), logger });
   await registry.register({ kind, bytes: model.bytes, version: model.version });
+  const devices = Array.from({ length: deviceCount }, (_, i) => ({ site: 'bench', device: `${kind}-${i}` }));
+  await enrollDevices(handle, kind, model, devices);
   const inference = new Inference(
     {
       kind,
@@ -130,17 +177,18 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
   let scored = 0;
+  let againstDevice = 0;
   await bus.consume({ stream: busSubjects.scores.stream, durable: `bench-${kind}`, filterSubject: `pm.scores.${kind}.>` }, (m) => {
     // The seq only: a zod validation per event would charge the harness's consumer to the service.
-    const { seq } = JSON.parse(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8')) as { seq: number };
+    const { seq, reference } = JSON.parse(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8')) as { seq: number; reference?: string };
+    if (reference === 'device') againstDevice++;
     const t = sentAt.get(seq);
     if (t !== undefined) latencies.push(performance.now() - t);
     sentAt.delete(seq);
     scored++;
     m.ack();
   });
-  const ref = { site: 'bench', device: `${kind}-1` };
-  const subject = busSubjects.frames.subject(kind, ref);
+  const subjects = devices.map((ref) => busSubjects.frames.subject(kind, ref));
   const frames = Array.from({ length: 64 }, (_, i) => makeFrame(kind, i));
   let seq = 0;
   const publish = async () => {
@@ -148,7 +196,8 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
     const bytes = new Uint8Array(frames[seq % frames.length]!);
     new DataView(bytes.buffer).setUint32(16, seq, true);
     sentAt.set(seq, performance.now());
-    await bus.publish(subject, bytes, { msgId: deviceMessageId(ref, kind, seq) });
+    const d = seq % deviceCount;
+    await bus.publish(subjects[d]!, bytes, { msgId: deviceMessageId(devices[d]!, kind, seq) });
   };
 
   // Phase 1, throughput: for `seconds`, keep the service saturated with a bounded backlog
@@ -187,7 +236,8 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
   console.log(
     `${kind}: service ${fmt(servicePerS)}/s (${round((100 * servicePerS) / ceiling.perS)} % of bare ${fmt(ceiling.perS)}/s), ` +
       `${round(throughput.cpuMs, 3)} CPU-ms per item in this process (bare ${round(ceiling.cpuMs, 3)}; machine busy ${throughput.machinePercent.toFixed(0)} % of 200 %); ` +
-      `latency at ${fmt(rate)}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms`,
+      `latency at ${fmt(rate)}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms; ` +
+      `${round((100 * againstDevice) / Math.max(1, scored))} % of frames scored against their device's baseline`,
   );
   return result;
 }
@@ -210,7 +260,7 @@ async function openBenchDatabase(): Promise<{ handle: DatabaseHandle; label: str
 const db = await openBenchDatabase();
 console.log(
   `inference bench: batch ${batchSize}, ${workers} onnxruntime worker(s) × ${threads} intra-op thread(s), pipeline depth ${pipelineDepth ?? workers + 1}, ` +
-    `${seconds} s per phase, InProcessBus, scores persisted to ${db.label}`,
+    `${seconds} s per phase, InProcessBus, scores persisted to ${db.label}; ${deviceCount} devices, ${enrolledCount} of them enrolled`,
 );
 const results = {} as Record<FrameKind, KindResult>;
 try {
