@@ -93,20 +93,23 @@ for (const [mode, open, skip] of [
       await Promise.all(replicas.map((r) => r.stop()));
     };
     /** Publishes frames of the camera (a healthy episode unless `fault`); resolves with their score events. */
-    const publish = async (count: number, options: { episode: number; fault?: ThermalAnomalyKind; t0?: number }): Promise<ScoreEvent[]> => {
+    const publish = async (count: number, options: { episode: number; fault?: ThermalAnomalyKind; t0?: number; device?: DeviceRef; hotBlock?: boolean }): Promise<ScoreEvent[]> => {
+      const ref = options.device ?? camera;
       const first = seq + 1;
       for (let k = 0; k < count; k++) {
         seq++;
         const t = (options.t0 ?? 0) + 2 * k;
         const celsius = generateThermalFrame({ width: 32, height: 24, instanceId: 9, seed: SEED, episode: options.episode, t, anomaly: options.fault ? { kind: options.fault, severity: 1, onsetT: 0, rampFrames: 0 } : undefined });
-        await platform.bus.publish(busSubjects.frames.subject('thermal', camera), encodeFrame({ kind: 'thermal', ts: T0 + seq * 1_000, seq, width: 32, height: 24, celsius }), { msgId: deviceMessageId(camera, 'thermal', seq) });
+        // A machine 30 °C hotter over a 5×5 block than any the fleet was trained on.
+        if (options.hotBlock) for (let y = 10; y < 15; y++) for (let x = 14; x < 19; x++) celsius[y * 32 + x]! += 30;
+        await platform.bus.publish(busSubjects.frames.subject('thermal', ref), encodeFrame({ kind: 'thermal', ts: T0 + seq * 1_000, seq, width: 32, height: 24, celsius }), { msgId: deviceMessageId(ref, 'thermal', seq) });
       }
       return waitFor(`${count} score events`, () => {
         const mine = events.filter((e) => e.seq >= first && e.seq <= seq);
         return mine.length === count ? mine : undefined;
       }, 30_000);
     };
-    const record = () => platform.db.db.selectFrom('device_baselines').selectAll().where('device_id', '=', `${camera.site}/${camera.device}`).executeTakeFirst();
+    const record = (ref = camera) => platform.db.db.selectFrom('device_baselines').selectAll().where('device_id', '=', `${ref.site}/${ref.device}`).executeTakeFirst();
 
     before(async () => {
       platform = await open(run);
@@ -173,6 +176,25 @@ for (const [mode, open, skip] of [
       const one = (await (await fetch(`${url}/${camera.site}/${camera.device}`)).json()) as { reference: string; baselines: { status: string }[] };
       assert.equal(one.reference, 'fleet');
       assert.deepEqual(one.baselines.map((b) => b.status), ['enrolling'], 'the camera enrolls again from its next healthy frames');
+    });
+
+    it('lists a camera the fleet always flags, and enrolls it once an engineer vouches for it', async () => {
+      // A camera hotter than the fleet from its first frame: every frame is flagged, so it never enrolls on its own.
+      const odd: DeviceRef = { site: camera.site, device: 'odd-1' };
+      const flagged = await publish(6, { episode: 100, device: odd, hotBlock: true });
+      assert.ok(flagged.every((e) => e.reference === 'fleet' && e.score > 0.5), 'the fleet finds every frame anomalous');
+      const listed = await waitFor('the camera to be listed', async () => ((await record(odd))?.rejected ?? 0) > 0 ? record(odd) : undefined);
+      assert.equal(listed!.accepted, 0);
+      const enroll = (body: unknown) => fetch(`${url}/${odd.site}/${odd.device}/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal((await enroll({ acceptFleetAnomalous: 'yes' })).status, 400);
+      assert.equal((await enroll({ accept: true })).status, 400);
+      const started = await enroll({ acceptFleetAnomalous: true });
+      assert.equal(started.status, 202);
+      assert.equal(((await started.json()) as { acceptFleetAnomalous: boolean }).acceptFleetAnomalous, true);
+      // Both replicas hear of the restart; then the vouched-for frames fill the enrollment.
+      await new Promise((r) => setTimeout(r, 200));
+      await publish(frames + 4, { episode: 100, device: odd, hotBlock: true });
+      await waitFor('the baseline to be ready', async () => ((await record(odd))?.status === 'ready' ? true : undefined), 30_000);
     });
   });
 }

@@ -156,8 +156,8 @@ export const modelPromotedEvent = z.strictObject({
 export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
 
 /**
- * `pm.baselines.{kind}.{site}.{device}`: a device's baseline for a model became ready, or was
- * reset. Only a trigger: the `device_baselines` table is the truth, so every inference replica
+ * `pm.baselines.{kind}.{site}.{device}`: a device's baseline for a model became ready, was
+ * reset, or its enrollment was restarted by an engineer (`enrolling`). Only a trigger: the `device_baselines` table is the truth, so every inference replica
  * reloads that device from it.
  */
 export const baselineEvent = z.strictObject({
@@ -165,7 +165,7 @@ export const baselineEvent = z.strictObject({
   device: id,
   kind: z.enum(FRAME_KINDS),
   modelVersion: z.string().min(1).max(64),
-  state: z.enum(['ready', 'reset']),
+  state: z.enum(['ready', 'reset', 'enrolling']),
   ts: epochMs,
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;

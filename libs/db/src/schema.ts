@@ -238,6 +238,8 @@ export interface DeviceBaselinesTable {
   frames: number;
   accepted: ColumnType<number, number | undefined, number>;
   rejected: ColumnType<number, number | undefined, number>;
+  /** Enrollment takes every frame, whatever the fleet score (an engineer vouched for the machine). */
+  accept_all: ColumnType<boolean, boolean | undefined, boolean>;
   /** The `baseline` model input, float32 little-endian; set once ready. */
   baseline: Uint8Array | null;
   last_sample_at: Date | null;

@@ -6,6 +6,8 @@ import type { Migration } from './migration.js';
  * (so a restart, or another replica, carries on where the enrollment was), and the fitted
  * baseline — the `baseline` model input, float32 little-endian — in `device_baselines`.
  * `scores.reference` says what each score compared the frame with: `device` or `fleet`.
+ * `accept_all`: an engineer confirmed the machine is healthy, so enrollment takes its frames
+ * even where the fleet model finds them anomalous (a machine unlike the training fleet).
  *
  * `scores.reference` is nullable without a default, as in 0008: rows stored before keep null,
  * and TimescaleDB accepts the column on a hypertable with compressed chunks.
@@ -22,6 +24,7 @@ export const deviceBaselines: Migration = {
       frames integer not null check (frames > 0),
       accepted integer not null default 0,
       rejected integer not null default 0,
+      accept_all boolean not null default false,
       baseline bytea,
       last_sample_at timestamptz,
       started_at timestamptz not null default now(),

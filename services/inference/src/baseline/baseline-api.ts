@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import { isValidId, type DeviceRef, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
 import type { ModelSlot } from '../model-slot.js';
@@ -27,6 +27,8 @@ export interface BaselineView {
   readonly progress: number;
   /** Samples the fleet model found anomalous and left out. */
   readonly rejected: number;
+  /** An engineer restarted the enrollment to take frames whatever the fleet score. */
+  readonly acceptFleetAnomalous: boolean;
   /** True when this is the model in service's: its frames are scored against it once ready. */
   readonly inService: boolean;
   readonly lastSampleAt: string | null;
@@ -38,8 +40,9 @@ const STATUSES = ['enrolling', 'ready'] as const;
 
 /**
  * `/inference/{kind}/baselines…` under `/api/v1`: which devices are enrolled with the model
- * in service, how far the others are, and a reset that makes a device enroll again (after a
- * repair, or when it was enrolled while already faulty). Paths carry the kind so the acoustic
+ * in service, how far the others are, a reset that makes a device enroll again (after a
+ * repair, or when it was enrolled while already faulty), and a restart of the enrollment
+ * that can take frames the fleet finds anomalous (a healthy machine unlike the fleet). Paths carry the kind so the acoustic
  * and thermal services can share one HTTP server (embedded mode).
  */
 export function createBaselineApi(options: BaselineApiOptions): Router {
@@ -59,6 +62,7 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
       frames: r.frames,
       progress: Math.min(1, r.accepted / r.frames),
       rejected: r.rejected,
+      acceptFleetAnomalous: r.acceptAll,
       inService: r.modelVersion === slot.current?.version,
       lastSampleAt: r.lastSampleAt?.toISOString() ?? null,
       startedAt: r.startedAt.toISOString(),
@@ -108,6 +112,26 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
     const versions = await baselines.reset(ref);
     if (versions.length === 0) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no ${kind} baseline or enrollment to reset`);
     res.json({ site: ref.site, device: ref.device, kind, reset: versions });
+  });
+  router.post(`${base}/:site/:device/enroll`, express.json({ limit: '4kb' }), async (req, res) => {
+    const ref = deviceParams(req);
+    if (!baselines.enabled) throw new HttpError(409, 'baselines_disabled', `per-device baselines are switched off for ${kind} (BASELINES_ENABLED=false)`);
+    const body: unknown = req.body ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON object, e.g. {"acceptFleetAnomalous": true}');
+    const unknown = Object.keys(body).filter((k) => k !== 'acceptFleetAnomalous');
+    if (unknown.length > 0) throw new HttpError(400, 'invalid_body', `unknown field '${unknown[0]}'; the only field is acceptFleetAnomalous`);
+    const acceptAll = (body as { acceptFleetAnomalous?: unknown }).acceptFleetAnomalous ?? false;
+    if (typeof acceptAll !== 'boolean') throw new HttpError(400, 'invalid_body', 'acceptFleetAnomalous must be true or false');
+    const lease = slot.lease();
+    if (!lease) throw new HttpError(503, 'no_model', `no ${kind} model is in service yet`);
+    try {
+      if (!lease.model.baseline) throw new HttpError(409, 'no_baselines', `the ${kind} model in service (${lease.model.version}) scores against the fleet only`);
+      await baselines.restart(ref, lease.model, acceptAll);
+    } finally {
+      lease.release();
+    }
+    const [row] = await store.list({ kind, deviceId: `${ref.site}/${ref.device}`, modelVersion: slot.current?.version ?? '' });
+    res.status(202).json(row ? view(row) : { site: ref.site, device: ref.device, kind, status: 'enrolling' });
   });
   return router;
 }

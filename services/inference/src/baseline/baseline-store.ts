@@ -17,6 +17,8 @@ export interface BaselineRecord extends BaselineKey {
   readonly frames: number;
   readonly accepted: number;
   readonly rejected: number;
+  /** Enrollment takes every frame, whatever the fleet score. */
+  readonly acceptAll: boolean;
   /** The fitted `baseline` input, once ready. */
   readonly baseline: Float32Array | undefined;
   readonly lastSampleAt: Date | undefined;
@@ -60,6 +62,10 @@ export interface BaselineStore {
    * with the baseline now stored, whichever wrote it.
    */
   complete(key: BaselineKey, baseline: Float32Array): Promise<Float32Array>;
+  /** Counts samples the policy left out, creating the enrollment row so the device shows up. */
+  noteRejected(key: BaselineKey, count: number, enrollment: { readonly method: string; readonly frames: number }): Promise<void>;
+  /** Starts a fresh enrollment (after removing any), taking every frame when `acceptAll`. */
+  restart(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number; readonly acceptAll: boolean }): Promise<void>;
   list(filter: BaselineFilter): Promise<BaselineRecord[]>;
   /** Deletes a device's enrollments, baselines and samples (every model version); returns the versions removed. */
   reset(deviceId: string, kind: string): Promise<string[]>;
@@ -107,6 +113,21 @@ export class KyselyBaselineStore implements BaselineStore {
     return { accepted: Number(row.accepted), status: row.status };
   }
 
+  async noteRejected(key: BaselineKey, count: number, enrollment: { readonly method: string; readonly frames: number }): Promise<void> {
+    await sql`
+      insert into device_baselines as b (device_id, kind, model_version, status, method, frames, rejected)
+      values (${key.deviceId}, ${key.kind}, ${key.modelVersion}, 'enrolling', ${enrollment.method}, ${enrollment.frames}, ${count})
+      on conflict (device_id, kind, model_version) do update set rejected = b.rejected + excluded.rejected, updated_at = now()`.execute(this.#db);
+  }
+
+  async restart(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number; readonly acceptAll: boolean }): Promise<void> {
+    await this.reset(key.deviceId, key.kind);
+    await this.#db
+      .insertInto('device_baselines')
+      .values({ device_id: key.deviceId, kind: key.kind, model_version: key.modelVersion, status: 'enrolling', method: enrollment.method, frames: enrollment.frames, accept_all: enrollment.acceptAll })
+      .execute();
+  }
+
   async samples(key: BaselineKey, limit: number): Promise<Float32Array[]> {
     const rows = await this.#db
       .selectFrom('baseline_samples')
@@ -151,6 +172,7 @@ export class KyselyBaselineStore implements BaselineStore {
       frames: r.frames,
       accepted: r.accepted,
       rejected: r.rejected,
+      acceptAll: r.accept_all,
       baseline: r.baseline ? bytesToFloat32(r.baseline) : undefined,
       lastSampleAt: r.last_sample_at ?? undefined,
       startedAt: r.started_at,

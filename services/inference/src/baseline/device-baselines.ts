@@ -38,8 +38,12 @@ export interface ScoredFrame {
 interface DeviceState {
   baseline: Float32Array | undefined;
   accepted: number;
-  /** Samples left out since the last write (stored with the next accepted one). */
+  /** Samples left out since the last write (stored with the next write). */
   rejectedSince: number;
+  /** An engineer vouched for the machine: the fleet score does not keep frames out. */
+  acceptAll: boolean;
+  /** The enrollment has a row in the store (so the device is listed even before a sample is taken). */
+  known: boolean;
   lastAcceptedAt: number | undefined;
   /** Writes of this device run one after another. */
   chain: Promise<void>;
@@ -49,6 +53,9 @@ interface VersionState {
   readonly spec: BaselineSpec;
   readonly devices: Map<string, DeviceState>;
 }
+
+/** Rejections counted in memory before they are written (the first one is written at once). */
+const REJECTIONS_PER_WRITE = 20;
 
 /** Model versions whose state stays in memory: the one in service and the one a batch may still hold. */
 const KEPT_VERSIONS = 2;
@@ -132,12 +139,28 @@ export class DeviceBaselines {
       if (result.reference !== 'fleet' || result.fleetScore === undefined || !result.embeddings) continue;
       const id = deviceKey(ref);
       let state = version.devices.get(id);
-      if (!state) version.devices.set(id, (state = { baseline: undefined, accepted: 0, rejectedSince: 0, lastAcceptedAt: undefined, chain: Promise.resolve() }));
+      if (!state) version.devices.set(id, (state = { ...fresh(), chain: Promise.resolve() }));
       if (state.baseline || state.accepted >= version.spec.frames) continue;
-      const decision = enrollmentDecision(policy, { fleetScore: result.fleetScore, at }, state.lastAcceptedAt);
+      const decision = enrollmentDecision(state.acceptAll ? { ...policy, maxFleetScore: Infinity } : policy, { fleetScore: result.fleetScore, at }, state.lastAcceptedAt);
       if (decision === 'fleet_anomalous') {
         state.rejectedSince++;
         metrics.enrollment.inc({ kind, outcome: 'fleet_anomalous' });
+        // Written when first seen and then now and then, so a device the fleet always flags is
+        // listed (with its count) instead of silently never enrolling.
+        if (!state.known || state.rejectedSince >= REJECTIONS_PER_WRITE) {
+          const s = state;
+          const count = s.rejectedSince;
+          s.rejectedSince = 0;
+          s.known = true;
+          // Only a count: its write failing must not fail the batch, so it is not awaited there.
+          s.chain = s.chain
+            .then(() => this.#o.store.noteRejected({ deviceId: id, kind, modelVersion: model.version }, count, version.spec))
+            .catch((err: unknown) => {
+              s.rejectedSince += count;
+              s.known = false;
+              this.#o.logger.warn({ err, device: id }, 'could not record left-out enrollment samples; will retry');
+            });
+        }
         continue;
       }
       if (decision === 'too_soon') continue;
@@ -152,6 +175,7 @@ export class DeviceBaselines {
         try {
           const stored = await this.#o.store.addSamples(key, samples);
           s.accepted = stored.accepted;
+          s.known = true;
           metrics.enrollment.inc({ kind, outcome: 'accepted' }, result.embeddings!.length);
           if (stored.accepted >= version.spec.frames) await this.#complete(ref, key, version.spec, s);
         } catch (err) {
@@ -177,6 +201,22 @@ export class DeviceBaselines {
     if (announced) await this.#announce(ref, announced, 'reset');
     this.#o.logger.info({ kind: this.#o.kind, device: id, versions }, 'device baseline reset; it enrolls again');
     return versions;
+  }
+
+  /**
+   * Starts the device's enrollment afresh under `model` (the one in service); with
+   * `acceptAll`, frames join it whatever their fleet score — for a machine an engineer has
+   * checked that the fleet model finds anomalous because it is unlike the training fleet.
+   */
+  async restart(ref: DeviceRef, model: ScoringModel, acceptAll: boolean): Promise<void> {
+    const spec = model.baseline;
+    if (!spec) throw new Error(`model ${model.version} scores against the fleet only; it has no baselines to enroll`);
+    const id = deviceKey(ref);
+    await this.#o.store.restart({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: spec.frames, acceptAll });
+    for (const v of this.#versions.values()) v.devices.delete(id);
+    this.#versions.get(model.version)?.devices.set(id, { ...fresh(), acceptAll, known: true, chain: Promise.resolve() });
+    await this.#announce(ref, model.version, 'enrolling');
+    this.#o.logger.info({ kind: this.#o.kind, device: id, version: model.version, acceptAll }, 'device enrollment restarted');
   }
 
   async #complete(ref: DeviceRef, key: BaselineKey, spec: BaselineSpec, state: DeviceState): Promise<void> {
@@ -212,9 +252,11 @@ export class DeviceBaselines {
       message.ack();
       return;
     }
+    // `ready` or `enrolling`: the table says what the device's state now is.
     this.#o.store.get({ deviceId: id, kind: this.#o.kind, modelVersion: event.modelVersion }).then(
       (record) => {
         if (record) version.devices.set(id, { ...stateOf(record), chain: version.devices.get(id)?.chain ?? Promise.resolve() });
+        else version.devices.delete(id);
         message.ack();
       },
       (err: unknown) => {
@@ -225,6 +267,10 @@ export class DeviceBaselines {
   }
 }
 
+function fresh(): Omit<DeviceState, 'chain'> {
+  return { baseline: undefined, accepted: 0, rejectedSince: 0, acceptAll: false, known: false, lastAcceptedAt: undefined };
+}
+
 function stateOf(r: BaselineRecord): DeviceState {
-  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
+  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, acceptAll: r.acceptAll, known: true, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
 }
