@@ -152,6 +152,14 @@ for (const [mode, open, skip] of [
       assert.ok(Math.min(...hot.map((e) => e.score)) > 0.5, `faulty frames against the baseline: ${hot.map((e) => e.score.toFixed(3))}`);
       const stored = await platform.db.db.selectFrom('scores').select(['reference']).where('device_id', '=', `${camera.site}/${camera.device}`).where('seq', '=', hot[0]!.seq).executeTakeFirstOrThrow();
       assert.equal(stored.reference, 'device', 'scores.reference records it too');
+      // An upload names the device to be judged against its baseline.
+      const matrix = JSON.stringify(Array.from({ length: 24 }, (_, y) => Array.from(generateThermalFrame({ width: 32, height: 24, instanceId: 9, seed: SEED, episode: 0, t: 12 }).subarray(y * 32, y * 32 + 32))));
+      const upload = (query: string) => fetch(`${url.replace('/baselines', '/score')}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: matrix });
+      const mine = (await (await upload(`?site=${camera.site}&device=${camera.device}`)).json()) as { reference: string; score: number; fleetScore: number };
+      assert.equal(mine.reference, 'device');
+      assert.ok(mine.score < 0.5 && typeof mine.fleetScore === 'number');
+      assert.equal(((await (await upload('')).json()) as { reference: string }).reference, 'fleet');
+      assert.equal((await upload('?site=x')).status, 400, 'site without device');
     });
 
     it('lists the baseline, keeps it across a restart, and enrolls again after a reset', async () => {
