@@ -44,6 +44,8 @@ interface DeviceState {
   acceptAll: boolean;
   /** The enrollment has a row in the store (so the device is listed even before a sample is taken). */
   known: boolean;
+  /** When the left-out count was last written (service clock, ms). */
+  rejectedWrittenAt: number;
   lastAcceptedAt: number | undefined;
   /** Writes of this device run one after another. */
   chain: Promise<void>;
@@ -54,8 +56,8 @@ interface VersionState {
   readonly devices: Map<string, DeviceState>;
 }
 
-/** Rejections counted in memory before they are written (the first one is written at once). */
-const REJECTIONS_PER_WRITE = 20;
+/** Least time between two writes of a device's left-out count, ms (the first is written at once). */
+const REJECTED_WRITE_INTERVAL_MS = 60_000;
 
 /** Model versions whose state stays in memory: the one in service and the one a batch may still hold. */
 const KEPT_VERSIONS = 2;
@@ -147,11 +149,13 @@ export class DeviceBaselines {
         metrics.enrollment.inc({ kind, outcome: 'fleet_anomalous' });
         // Written when first seen and then now and then, so a device the fleet always flags is
         // listed (with its count) instead of silently never enrolling.
-        if (!state.known || state.rejectedSince >= REJECTIONS_PER_WRITE) {
+        const now = this.#clock.now();
+        if (!state.known || now - state.rejectedWrittenAt >= REJECTED_WRITE_INTERVAL_MS) {
           const s = state;
           const count = s.rejectedSince;
           s.rejectedSince = 0;
           s.known = true;
+          s.rejectedWrittenAt = now;
           // Only a count: its write failing must not fail the batch, so it is not awaited there.
           s.chain = s.chain
             .then(() => this.#o.store.noteRejected({ deviceId: id, kind, modelVersion: model.version }, count, version.spec))
@@ -268,9 +272,9 @@ export class DeviceBaselines {
 }
 
 function fresh(): Omit<DeviceState, 'chain'> {
-  return { baseline: undefined, accepted: 0, rejectedSince: 0, acceptAll: false, known: false, lastAcceptedAt: undefined };
+  return { baseline: undefined, accepted: 0, rejectedSince: 0, acceptAll: false, known: false, rejectedWrittenAt: 0, lastAcceptedAt: undefined };
 }
 
 function stateOf(r: BaselineRecord): DeviceState {
-  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, acceptAll: r.acceptAll, known: true, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
+  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, acceptAll: r.acceptAll, known: true, rejectedWrittenAt: 0, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
 }
