@@ -46,6 +46,8 @@ export class EdgeBaselines {
   readonly #settings: EdgeBaselineSettings;
   readonly #logger: Logger;
   readonly #state = new Map<FrameKind, BaselineFile>();
+  /** Each kind's fitted baseline, decoded once (it is fed with every frame). */
+  readonly #decoded = new Map<FrameKind, Float32Array>();
   /** Writes per kind, one after another. */
   readonly #chain = new Map<FrameKind, Promise<void>>();
 
@@ -79,7 +81,10 @@ export class EdgeBaselines {
   baselineFor(model: LocalModel): Float32Array | undefined {
     if (!this.#settings.enabled || !model.baseline) return undefined;
     const file = this.#state.get(model.kind);
-    return file?.modelVersion === model.version && file.baseline ? fromBase64(file.baseline) : undefined;
+    if (file?.modelVersion !== model.version || !file.baseline) return undefined;
+    let decoded = this.#decoded.get(model.kind);
+    if (!decoded) this.#decoded.set(model.kind, (decoded = fromBase64(file.baseline)));
+    return decoded;
   }
 
   /** Takes one scored frame into the enrollment; resolves once a taken sample is on disk. */
@@ -101,6 +106,7 @@ export class EdgeBaselines {
     const baseline = samples.length >= spec.frames ? toBase64(fitBaseline(spec, samples.slice(0, spec.frames).map(fromBase64))) : null;
     const next: BaselineFile = { ...file, samples, lastAcceptedAt: at, baseline };
     this.#state.set(kind, next);
+    this.#decoded.delete(kind);
     const write = (this.#chain.get(kind) ?? Promise.resolve()).then(() => writeFileAtomic(this.#path(kind), JSON.stringify(next)));
     this.#chain.set(kind, write.catch(() => undefined));
     try {
@@ -116,6 +122,7 @@ export class EdgeBaselines {
   /** Forgets one kind's enrollment (after a repair), on disk too. */
   async reset(kind: FrameKind): Promise<void> {
     this.#state.delete(kind);
+    this.#decoded.delete(kind);
     await writeFileAtomic(this.#path(kind), JSON.stringify({ modelVersion: '', samples: [], lastAcceptedAt: null, rejected: 0, baseline: null } satisfies BaselineFile));
   }
 

@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { isValidId, type FrameKind } from '@premonitor/contracts';
+import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
 import { parseThermalMatrix, readWav, ThermalMatrixError, WavFormatError } from '@premonitor/ml/data';
 import { realClock, type Clock } from '@premonitor/bus';
@@ -9,6 +9,7 @@ import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';
+import { checkedDeviceRef } from './baseline/baseline-api.js';
 
 /** Settings of the upload endpoint. */
 export interface ScoreApiOptions {
@@ -132,10 +133,7 @@ function uploadDevice(req: Request): string | undefined {
   const { site, device } = req.query;
   if (site === undefined && device === undefined) return undefined;
   if (typeof site !== 'string' || typeof device !== 'string') throw new HttpError(400, 'invalid_query', 'give both site and device, once each, to score against a device baseline');
-  for (const [name, value] of [['site', site], ['device', device]] as const) {
-    if (!isValidId(value)) throw new HttpError(400, 'invalid_query', `${name} '${value}' is not a valid id`);
-  }
-  return `${site}/${device}`;
+  return deviceKey(checkedDeviceRef(site, device, 'invalid_query'));
 }
 
 function mediaType(req: Request): string {

@@ -137,10 +137,13 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
 }
 
 function deviceParams(req: Request): DeviceRef {
-  const site = String(req.params['site']);
-  const device = String(req.params['device']);
+  return checkedDeviceRef(String(req.params['site']), String(req.params['device']), 'invalid_path');
+}
+
+/** `{site, device}` when both are valid ids; otherwise a 400 with `code` naming the bad one. */
+export function checkedDeviceRef(site: string, device: string, code: string): DeviceRef {
   for (const [name, value] of [['site', site], ['device', device]] as const) {
-    if (!isValidId(value)) throw new HttpError(400, 'invalid_path', `${name} '${value}' is not a valid id (letters, digits, '_' and '-')`);
+    if (!isValidId(value)) throw new HttpError(400, code, `${name} '${value}' is not a valid id (letters, digits, '_' and '-')`);
   }
   return { site, device };
 }
