@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeFrame, parseTopic, statusMessage, telemetryMessage, type TelemetryMessage } from '@premonitor/contracts';
@@ -13,7 +14,25 @@ const { url, skip } = await needService('mosquitto');
 
 // Compiled to test/dist/, so the repository root is two levels up; the data sits beside it.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const SKAB_CSV = resolve(repoRoot, '../shared/data/skab/valve1/0.csv');
+const SHARED_SKAB_CSV = resolve(process.env['PM_SHARED_DATA_DIR'] ?? resolve(repoRoot, '../shared/data'), 'skab/valve1/0.csv');
+const SKAB_CSV = existsSync(SHARED_SKAB_CSV) ? SHARED_SKAB_CSV : writeSkabShapedCsv();
+
+/**
+ * Without the shared data (a clone elsewhere), a file in SKAB's layout: `;`-separated, the
+ * same columns, one row a second with one second missing, so the replay is tested all the same.
+ */
+function writeSkabShapedCsv(): string {
+  console.log(`NOTE: ${SHARED_SKAB_CSV} not found (set PM_SHARED_DATA_DIR); replaying a SKAB-shaped file written for the test`);
+  const header = 'datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint';
+  const rows = Array.from({ length: 30 }, (_, i) => {
+    const t = new Date(Date.UTC(2020, 2, 9, 10, 14, 33 + i + (i >= 18 ? 1 : 0)));
+    const stamp = t.toISOString().slice(0, 19).replace('T', ' ');
+    return [stamp, 0.0265 + i / 1e4, 0.0401, 1.33 + i / 100, 0.05, 79.3 + i / 10, 26.02, 233 + i, 32.0, 0.0, 0.0].join(';');
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'pm-skab-')), '0.csv');
+  writeFileSync(path, `${header}\n${rows.join('\n')}\n`);
+  return path;
+}
 // The local broker is shared and anonymous: a site of our own keeps runs apart.
 const site = `ea-test-${process.pid}-${Date.now().toString(36)}`;
 
@@ -143,7 +162,8 @@ describe('edge agent against a real MQTT broker', { skip, timeout: 30_000 }, () 
       'Accelerometer1RMS', 'Accelerometer2RMS', 'Current', 'Pressure', 'Temperature', 'Thermocouple', 'Voltage', 'Volume_Flow_RateRMS', 'anomaly', 'changepoint',
     ];
     for (const m of messages) assert.deepEqual(Object.keys(m.readings).sort(), [...keys].sort());
-    assert.equal(messages[0]!.readings.Temperature, 79.3366);
+    const firstRow = readFileSync(SKAB_CSV, 'utf8').split('\n')[1]!.split(';');
+    assert.equal(messages[0]!.readings.Temperature, Number(firstRow[5]));
     // Original gaps (the file skips 10:14:51), shifted so the series ends at the replay's start.
     const fileTimes = readFileSync(SKAB_CSV, 'utf8').split('\n').slice(1, 21).map((line) => Date.parse(`${line.split(';')[0]!.replace(' ', 'T')}Z`));
     assert.deepEqual(messages.map((m) => m.ts - messages[0]!.ts), fileTimes.map((t) => t - fileTimes[0]!));
