@@ -2,10 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
 import { DatabaseConnectionError } from './errors.js';
 import { parseInt8 } from './int8.js';
-import { maskUrl } from './mask-url.js';
 import { PGliteDialect } from './pglite/pglite-dialect.js';
 import type { Database } from './schema.js';
 
