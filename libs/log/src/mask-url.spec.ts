@@ -31,7 +31,8 @@ test('masks every credentialed URL inside free text and leaves other text alone'
   const text = "cannot connect to postgres://pm:s3cret@db:5432/x, then nats://u:t0ken@n:4222 'mqtt://dev:pw1@b:1883'";
   const masked = maskUrlsInText(text);
   for (const secret of ['s3cret', 't0ken', 'pw1']) assert.ok(!masked.includes(secret), masked);
-  assert.match(masked, /postgres:\/\/pm:\*\*\*@db:5432\/x/);
+  assert.match(masked, /postgres:\/\/pm:\*\*\*@db:5432\/x, then nats:\/\/u:\*\*\*@n:4222 /);
+  assert.equal(maskUrlsInText('cannot connect to NATS at nats://pm:pw@127.0.0.1:4222: refused'), 'cannot connect to NATS at nats://pm:***@127.0.0.1:4222: refused');
   assert.equal(maskUrlsInText('port 1883 is in use; see http://127.0.0.1:8787/healthz'), 'port 1883 is in use; see http://127.0.0.1:8787/healthz');
 });
 

@@ -25,7 +25,11 @@ export function maskUrl(url: string): string {
  */
 export function maskUrlsInText(text: string): string {
   if (!text.includes('@') && !/[?&][^=\s]*(?:pass|secret|token|key)[^=\s]*=/i.test(text)) return text;
-  return text.replace(URL_IN_TEXT, (url) => maskUrl(url));
+  return text.replace(URL_IN_TEXT, (match) => {
+    // Sentence punctuation after a URL ("at nats://…:4222: refused") is not part of it.
+    const url = match.replace(/[.,;:)\]]+$/, '');
+    return maskUrl(url) + match.slice(url.length);
+  });
 }
 
 /**
