@@ -53,6 +53,7 @@ const heldHere = new Set<string>();
  * pid reused by another process, a lock from before a reboot — is taken over with a warning,
  * under a second link-created guard so two starters never both take it over. A holder on
  * another host cannot be checked: that start is refused and the message says what to delete.
+ * (On a file system without hard links the file is created with O_EXCL instead.)
  */
 export class DataDirLock {
   #holder: LockHolder;
@@ -129,10 +130,26 @@ async function createWith(file: string, holder: LockHolder): Promise<boolean> {
     await link(aside, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusive(file, holder);
     throw err;
   } finally {
     await unlink(aside).catch(ignoreMissing);
+  }
+}
+
+/**
+ * For file systems without hard links (FAT on a USB stick): O_EXCL create, then write. A crash
+ * between the two leaves an empty lock, which the next start refuses as unreadable, naming it.
+ */
+async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
+  try {
+    await writeFile(file, JSON.stringify(holder), { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }
 
