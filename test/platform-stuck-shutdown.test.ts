@@ -6,7 +6,7 @@ import { STARTED, startPlatform, storedSoFar, tempDataFolder, waitForStored } fr
 
 test('SIGINT ends a platform whose ingest is stuck, within SHUTDOWN_TIMEOUT_MS, and says honestly how it stopped', { timeout: 600_000 }, async (t) => {
   const dir = await tempDataFolder(t);
-  const p = startPlatform(dir, { MQTT_ALLOW_ANONYMOUS: 'true', SHUTDOWN_TIMEOUT_MS: '6000', SIM_DEVICES: '1' });
+  const p = startPlatform(dir, { MQTT_ALLOW_ANONYMOUS: 'true', SHUTDOWN_TIMEOUT_MS: '10000', SIM_DEVICES: '1' });
   t.after(() => p.kill('SIGKILL').then(() => undefined));
   await p.waitFor(STARTED);
   const [, port] = await p.waitFor(/MQTT\s+mqtt:\/\/\S+\s+\(port (\d+)\)/);
@@ -18,15 +18,17 @@ test('SIGINT ends a platform whose ingest is stuck, within SHUTDOWN_TIMEOUT_MS, 
   await waitForStored(p, storedSoFar(p) + 5);
 
   p.signal('SIGINT');
-  // Generous: the platform's own bound is 6 s (+1 s hard timer); without one it never exits.
+  // Generous: the platform's own bound is 10 s (+1 s hard timer); without one it never exits.
   const exit = await Promise.race([p.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
   assert.notEqual(exit, 'hung', `still running 60 s after SIGINT:\n${p.output.slice(-3_000)}`);
   if (exit === 'hung') return;
-  // Either ingest stops cleanly (poison isolated) or the shutdown names what did not stop.
+  // Either ingest stops cleanly (once it isolates the poison) or the shutdown names what did not
+  // stop (today: `ingest timed out`); never exit 0 after a failed stop, nor 1 after a clean one.
   if (exit.code === 0) assert.match(p.stdout, /stopped cleanly/);
   else {
     assert.equal(exit.code, 1, p.output);
-    assert.match(p.stderr, /did not stop cleanly: .*ingest (timed out|failed)/);
+    assert.match(p.stderr, /did not stop cleanly: [\w-]+ (timed out|failed)/);
     assert.doesNotMatch(p.stdout, /stopped cleanly/);
+    t.diagnostic(p.stderr.match(/did not stop cleanly: [^\n]*/)?.[0] ?? '');
   }
 });

@@ -6,7 +6,7 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry, type ReadinessCheck } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { exitOnSignals } from './exit-on-signals.js';
-import { stopInOrder, type StopStep } from './stop-in-order.js';
+import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
 
 /** The settings every core service reads, by environment variable name. */
 export interface CoreServiceConfig {
@@ -63,15 +63,24 @@ export function runCoreService<C extends CoreServiceConfig>(options: RunCoreServ
   let stopping: string | undefined;
   let timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
-  const closeAll = (budgetMs: number): Promise<void> =>
-    stopInOrder(opened.splice(0).reverse(), { timeoutMs: budgetMs, onStep: (name) => (stopping = name) });
+  let log: Logger | undefined;
+
+  const closeAll = async (budgetMs: number): Promise<void> => {
+    try {
+      await stopInOrder(opened.splice(0).reverse(), { timeoutMs: budgetMs, onStep: (name) => (stopping = name) });
+    } catch (err) {
+      // Each failure with its stack, for whoever reads the log after the one-line summary.
+      for (const f of err instanceof ShutdownError ? err.failures : []) log?.error({ err: f.error, component: f.component, outcome: f.outcome }, 'component did not stop cleanly');
+      throw err;
+    }
+  };
 
   const start = async (): Promise<void> => {
     const config = options.config();
     const name = typeof options.name === 'string' ? options.name : options.name(config);
     label = name;
     timeoutMs = config.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-    const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+    const logger = (log = createLogger({ service: name, level: config.LOG_LEVEL }));
     const registry = createRegistry(name);
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
