@@ -63,3 +63,26 @@ export function filterCovers(allowed: string, requested: string): boolean {
     if (al !== '+' && al !== rl) return false;
   }
 }
+
+/**
+ * A matcher for a fixed set of filters: the filters are split once, the topic once per call.
+ * For checks on every delivered message (the ACL on forward), where re-splitting each
+ * filter for every message would be the main cost.
+ */
+export function compileFilters(filters: readonly string[]): (topic: string) => boolean {
+  const compiled = filters.map((f) => ({ levels: f.split('/'), leadingWildcard: f.startsWith('+') || f.startsWith('#') }));
+  return (topic) => {
+    const t = topic.split('/');
+    const dollar = topic.startsWith('$');
+    return compiled.some(({ levels, leadingWildcard }) => {
+      if (dollar && leadingWildcard) return false;
+      for (let i = 0; i < levels.length; i++) {
+        const level = levels[i];
+        if (level === '#') return true;
+        if (i >= t.length) return false;
+        if (level !== '+' && level !== t[i]) return false;
+      }
+      return t.length === levels.length;
+    });
+  };
+}

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CredentialStore, EmbeddedBroker, generatePassword } from '@premonitor/broker';
 import { InProcessBus } from '@premonitor/bus';
+import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
@@ -17,8 +18,12 @@ import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import type { PlatformConfig } from './platform-config.js';
 
-/** The service account the in-process ingest uses; its password is new at every start. */
-const INGEST_ACCOUNT = 'platform-ingest';
+/**
+ * The service accounts of the in-process ingest and model-sync, each with its role's least
+ * privilege (the same names as in distributed mode); passwords are new at every start.
+ */
+const INGEST_ACCOUNT = 'ingest';
+const MODEL_SYNC_ACCOUNT = 'model-sync';
 
 /** Where a running platform can be reached. */
 export interface PlatformEndpoints {
@@ -73,8 +78,12 @@ export class EmbeddedPlatform {
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
 
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
+      // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
+      for (const username of credentials.retiredServices()) credentials.removeService(username);
       const ingestPassword = generatePassword();
-      await credentials.addService(INGEST_ACCOUNT, 'core', ingestPassword, { replace: true });
+      await credentials.addService(INGEST_ACCOUNT, 'ingest', ingestPassword, { replace: true });
+      const modelSyncPassword = generatePassword();
+      await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', modelSyncPassword, { replace: true });
       const simPasswords = new Map<string, string>();
       for (let i = 1; i <= config.SIM_DEVICES; i++) {
         const device = `sim-${String(i).padStart(3, '0')}`;
@@ -103,7 +112,7 @@ export class EmbeddedPlatform {
             url: broker.url,
             username: INGEST_ACCOUNT,
             password: ingestPassword,
-            clientId: 'premonitor-ingest',
+            clientId: coreClientId(INGEST_ACCOUNT),
             sharedGroup: '',
             receiveMaximum: 20_000,
             protocolVersion: 4,
@@ -180,7 +189,7 @@ export class EmbeddedPlatform {
       const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
       const modelSync = (this.#modelSync = new ModelSync(
         {
-          mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestPassword, clientId: 'premonitor-model-sync' },
+          mqtt: { url: broker.url, username: MODEL_SYNC_ACCOUNT, password: modelSyncPassword, clientId: coreClientId(MODEL_SYNC_ACCOUNT) },
           publicBaseUrl: `${httpUrl}/api/v1`,
           kinds: [...SHIPPED_MODEL_KINDS],
           refreshMs: 30_000,
