@@ -1,0 +1,93 @@
+import type { Socket } from 'node:net';
+
+/** Why a connection was cut: the size its next packet declared, or a length no MQTT packet can have. */
+export type PacketRefusal =
+  | { readonly reason: 'too-large'; readonly declaredBytes: number; readonly limitBytes: number; readonly firstPacket: boolean }
+  | { readonly reason: 'malformed' };
+
+/**
+ * Follows MQTT packet boundaries in the bytes a client sends and reports the first packet
+ * whose declared size is above the limit — as soon as its fixed header arrives, before the
+ * body is read. Aedes (through mqtt-packet) has no size limit and buffers a packet whole
+ * before parsing it, so a 32 MiB PUBLISH would otherwise cost 32 MiB per connection.
+ *
+ * The first packet (CONNECT) has its own, smaller limit; later ones the current `limit`,
+ * which the broker narrows once it knows who logged in.
+ */
+export class PacketSizeGuard {
+  /** Limit for every packet after the first. */
+  limit: number;
+  readonly #firstLimit: number;
+  #packets = 0;
+  /** Body bytes of the current packet still to skip. */
+  #skip = 0;
+  /** Inside a fixed header: the type byte was seen, the remaining length is being read. */
+  #inHeader = false;
+  #length = 0;
+  #multiplier = 1;
+  #lengthBytes = 0;
+
+  constructor(firstPacketLimit: number, limit: number) {
+    this.#firstLimit = firstPacketLimit;
+    this.limit = limit;
+  }
+
+  /** Feeds the next bytes of the stream; returns a refusal for the first packet that may not be read. */
+  inspect(chunk: Uint8Array): PacketRefusal | undefined {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - i);
+        this.#skip -= n;
+        i += n;
+        continue;
+      }
+      if (!this.#inHeader) {
+        this.#inHeader = true;
+        this.#length = 0;
+        this.#multiplier = 1;
+        this.#lengthBytes = 0;
+        i++;
+        continue;
+      }
+      const byte = chunk[i++]!;
+      this.#length += (byte & 0x7f) * this.#multiplier;
+      this.#multiplier *= 128;
+      this.#lengthBytes++;
+      if (byte & 0x80) {
+        // MQTT's remaining length is at most four bytes (268 435 455).
+        if (this.#lengthBytes === 4) return { reason: 'malformed' };
+        continue;
+      }
+      this.#inHeader = false;
+      const firstPacket = this.#packets++ === 0;
+      const limitBytes = firstPacket ? this.#firstLimit : this.limit;
+      const declaredBytes = 1 + this.#lengthBytes + this.#length;
+      if (declaredBytes > limitBytes) return { reason: 'too-large', declaredBytes, limitBytes, firstPacket };
+      this.#skip = this.#length;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Puts `guard` in front of everything read from `socket`: a chunk that starts a packet above
+ * the limit is never handed on, and the socket is destroyed. Aedes reads its connection with
+ * `read()` ('readable' events), as does a stream in flowing mode, so every byte passes here
+ * exactly once. The broker's tests send oversized packets to prove it still does.
+ */
+export function guardSocket(socket: Socket, guard: PacketSizeGuard, onRefused: (refusal: PacketRefusal) => void): void {
+  const read = socket.read.bind(socket);
+  socket.read = (size?: number) => {
+    const chunk: unknown = read(size);
+    if (chunk instanceof Uint8Array) {
+      const refusal = guard.inspect(chunk);
+      if (refusal) {
+        onRefused(refusal);
+        socket.destroy();
+        return null;
+      }
+    }
+    return chunk;
+  };
+}
