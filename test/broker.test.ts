@@ -390,6 +390,11 @@ function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | str
         const thief = await connect(broker.coreUrl, 'model-sync', { clientId: ingestId, clean: false });
         await new Promise((r) => setTimeout(r, 500));
         assert.deepEqual(received(thief), []);
+        await thief.endAsync();
+        // What the takeover cost ingest, for mosquitto/README.md ("Session safety").
+        const back = await connect(broker.coreUrl, 'ingest', { clientId: ingestId, clean: false });
+        await new Promise((r) => setTimeout(r, 500));
+        t.diagnostic(`Mosquitto: after a core takeover ingest received ${distinct(back, 'for-ingest')} of 20 queued messages`);
       }
     });
 
