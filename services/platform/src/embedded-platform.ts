@@ -1,6 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CredentialStore, EmbeddedBroker, generatePassword } from '@premonitor/broker';
+import { CredentialStore, EmbeddedBroker, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
+import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
 import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
@@ -16,6 +17,7 @@ import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
+import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import type { PlatformConfig } from './platform-config.js';
 
 /**
@@ -30,6 +32,8 @@ export interface PlatformEndpoints {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly mqttPort: number;
+  /** `mqtts://…` when MQTT_TLS_PORT is set. */
+  readonly mqttTlsUrl?: string;
   readonly dataDir: string;
 }
 
@@ -70,6 +74,8 @@ export class EmbeddedPlatform {
   async start(): Promise<PlatformEndpoints> {
     const { config, logger } = this;
     const dataDir = resolve(config.PM_DATA_DIR);
+    // Before anything is opened: a wrong TLS setting must not cost a half-started platform.
+    const tls = await tlsSettings(config);
     try {
       await mkdir(dataDir, { recursive: true });
       const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
@@ -93,19 +99,21 @@ export class EmbeddedPlatform {
       }
       await credentials.save();
 
+      const registry = createRegistry('platform');
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
         port: config.MQTT_PORT,
+        ...(tls ? { tls } : {}),
         credentials: config.MQTT_ALLOW_ANONYMOUS ? null : credentials,
         logger: logger.child({ component: 'broker' }),
         portSetting: 'MQTT_PORT',
+        metrics: brokerPrometheusMetrics(registry),
       }));
       await broker.start();
 
       const bus = (this.#bus = new InProcessBus({ logger: logger.child({ component: 'bus' }) }));
       await bus.start();
 
-      const registry = createRegistry('platform');
       const ingest = (this.#ingest = new Ingest(
         {
           mqtt: {
@@ -218,7 +226,7 @@ export class EmbeddedPlatform {
         });
         await this.#simulator.start();
       }
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir };
     } catch (err) {
       await this.stop().catch(() => undefined);
       throw err;
@@ -300,4 +308,18 @@ async function countRows(db: DatabaseHandle, table: 'readings' | 'dead_letters')
 
 function urlHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+/** The broker's TLS listener from MQTT_TLS_PORT, MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or undefined when the port is unset. */
+async function tlsSettings(config: PlatformConfig): Promise<EmbeddedBrokerTls | undefined> {
+  const { MQTT_TLS_PORT: port, MQTT_TLS_CERT_FILE: certFile, MQTT_TLS_KEY_FILE: keyFile } = config;
+  if (port === undefined) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError('invalid configuration:\n  MQTT_TLS_PORT is set: MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE must name the PEM certificate and key (mosquitto/make-dev-certs.sh makes development ones)', ['MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE']);
+  }
+  const read = (variable: string, path: string) =>
+    readFile(path).catch((err: unknown) => {
+      throw new ConfigError(`invalid configuration:\n  ${variable}: cannot read ${path} (${(err as Error).message})`, [variable]);
+    });
+  return { port, cert: await read('MQTT_TLS_CERT_FILE', certFile), key: await read('MQTT_TLS_KEY_FILE', keyFile), portSetting: 'MQTT_TLS_PORT' };
 }
