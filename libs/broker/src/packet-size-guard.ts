@@ -34,39 +34,58 @@ export class PacketSizeGuard {
 
   /** Feeds the next bytes of the stream; returns a refusal for the first packet that may not be read. */
   inspect(chunk: Uint8Array): PacketRefusal | undefined {
+    // Locals in the loop, fields only at the end: this runs on every byte chunk the broker reads.
+    let skip = this.#skip;
+    let inHeader = this.#inHeader;
+    let length = this.#length;
+    let multiplier = this.#multiplier;
+    let lengthBytes = this.#lengthBytes;
+    let refusal: PacketRefusal | undefined;
     let i = 0;
-    while (i < chunk.length) {
-      if (this.#skip > 0) {
-        const n = Math.min(this.#skip, chunk.length - i);
-        this.#skip -= n;
+    const end = chunk.length;
+    while (i < end) {
+      if (skip > 0) {
+        const n = skip < end - i ? skip : end - i;
+        skip -= n;
         i += n;
         continue;
       }
-      if (!this.#inHeader) {
-        this.#inHeader = true;
-        this.#length = 0;
-        this.#multiplier = 1;
-        this.#lengthBytes = 0;
+      if (!inHeader) {
+        inHeader = true;
+        length = 0;
+        multiplier = 1;
+        lengthBytes = 0;
         i++;
         continue;
       }
       const byte = chunk[i++]!;
-      this.#length += (byte & 0x7f) * this.#multiplier;
-      this.#multiplier *= 128;
-      this.#lengthBytes++;
+      length += (byte & 0x7f) * multiplier;
+      multiplier *= 128;
+      lengthBytes++;
       if (byte & 0x80) {
         // MQTT's remaining length is at most four bytes (268 435 455).
-        if (this.#lengthBytes === 4) return { reason: 'malformed' };
+        if (lengthBytes === 4) {
+          refusal = { reason: 'malformed' };
+          break;
+        }
         continue;
       }
-      this.#inHeader = false;
+      inHeader = false;
       const firstPacket = this.#packets++ === 0;
       const limitBytes = firstPacket ? this.#firstLimit : this.limit;
-      const declaredBytes = 1 + this.#lengthBytes + this.#length;
-      if (declaredBytes > limitBytes) return { reason: 'too-large', declaredBytes, limitBytes, firstPacket };
-      this.#skip = this.#length;
+      const declaredBytes = 1 + lengthBytes + length;
+      if (declaredBytes > limitBytes) {
+        refusal = { reason: 'too-large', declaredBytes, limitBytes, firstPacket };
+        break;
+      }
+      skip = length;
     }
-    return undefined;
+    this.#skip = skip;
+    this.#inHeader = inHeader;
+    this.#length = length;
+    this.#multiplier = multiplier;
+    this.#lengthBytes = lengthBytes;
+    return refusal;
   }
 }
 

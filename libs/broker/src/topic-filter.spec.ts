@@ -44,7 +44,7 @@ test('a filter covers only requests that cannot match anything outside it', () =
 
 test('a compiled filter set matches exactly what topicMatchesFilter matches', () => {
   const filters = ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/frame/+', 'a/#', '+/x', '#'];
-  const topics = ['premonitor/v1/s/d/telemetry', 'premonitor/v1/s/d/frame/acoustic', 'premonitor/v1/s/d/frame', 'a', 'a/b/c', 'y/x', '$SYS/x', 'premonitor/v1/s/d/telemetry/x'];
+  const topics = ['a/x\ny', 'premonitor/v1/s/d/telemetry', 'premonitor/v1/s/d/frame/acoustic', 'premonitor/v1/s/d/frame', 'a', 'a/b/c', 'y/x', '$SYS/x', 'premonitor/v1/s/d/telemetry/x'];
   for (const set of [filters.slice(0, 2), filters.slice(2, 3), filters.slice(3, 4), filters.slice(4)]) {
     const matches = compileFilters(set);
     for (const topic of topics) assert.equal(matches(topic), set.some((f) => topicMatchesFilter(topic, f)), `${set.join(',')} vs ${topic}`);
