@@ -145,7 +145,18 @@ export class MosquittoProcess {
 
   /** Stops Mosquitto (it saves its database) and starts it again on the same ports and data. */
   async restart(): Promise<void> {
+    await this.shutDown();
+    await this.startAgain();
+  }
+
+  /** Stops the process (it saves its database), keeping its folder and ports for `startAgain()`. */
+  async shutDown(): Promise<void> {
     await this.#terminate();
+  }
+
+  /** Starts a process stopped by `shutDown()` on the same ports and data; resolves once it listens. */
+  async startAgain(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) return;
     this.#child = this.#spawn();
     this.#exited = exitOf(this.#child);
     await this.#waitForListeners();
