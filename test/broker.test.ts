@@ -568,13 +568,19 @@ describe('the shipped Mosquitto ACLs match the grants the embedded broker enforc
 });
 
 describe('EmbeddedBroker: login brute force', () => {
-  it('locks a username out after repeated failures, refuses even the right password meanwhile, and counts it', async () => {
+  /** An embedded broker with a manual clock and the given free failures; `advance` moves its clock. */
+  async function throttledBroker(free: { username: number; address: number }) {
     let now = 1_000_000;
     const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
     const { metrics, count } = countingMetrics();
-    const loginThrottle = { usernameFreeFailures: 3, addressFreeFailures: 1_000, baseLockoutMs: 10_000, maxLockoutMs: 60_000, forgetAfterMs: 3_600_000, maxKeys: 1_000 };
+    const loginThrottle = { usernameFreeFailures: free.username, addressFreeFailures: free.address, baseLockoutMs: 10_000, maxLockoutMs: 60_000, forgetAfterMs: 3_600_000, maxKeys: 1_000 };
     const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics, loginThrottle, clock });
     await broker.start();
+    return { broker, count, advance: (ms: number) => void (now += ms) };
+  }
+
+  it('locks a username out after repeated failures, refuses even the right password meanwhile, and counts it', async () => {
+    const { broker, count, advance } = await throttledBroker({ username: 3, address: 1_000 });
     try {
       const user = deviceUsername(PUMP7);
       for (let i = 0; i < 4; i++) assert.equal(await connectRefusal(broker.url, user, { password: `guess-${i}-xxxxxxxx` }), 5);
@@ -585,7 +591,7 @@ describe('EmbeddedBroker: login brute force', () => {
       assert.equal(count('connectRefused:credentials'), 4);
       const other = await connect(broker.url, deviceUsername(PUMP8));
       assert.ok(other.connected, 'other accounts are not affected');
-      now += 10_000;
+      advance(10_000);
       const back = await connect(broker.url, user);
       assert.ok(back.connected, 'the right password works once the lockout is over');
       await Promise.all([other, back].map((c) => c.endAsync()));
@@ -595,12 +601,7 @@ describe('EmbeddedBroker: login brute force', () => {
   });
 
   it('locks a remote address out across usernames', async () => {
-    const now = 1_000_000;
-    const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
-    const { metrics, count } = countingMetrics();
-    const loginThrottle = { usernameFreeFailures: 1_000, addressFreeFailures: 5, baseLockoutMs: 10_000, maxLockoutMs: 60_000, forgetAfterMs: 3_600_000, maxKeys: 1_000 };
-    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics, loginThrottle, clock });
-    await broker.start();
+    const { broker, count } = await throttledBroker({ username: 1_000, address: 5 });
     try {
       for (let i = 0; i < 6; i++) assert.equal(await connectRefusal(broker.url, `plant-1/guess-${i}`), 5);
       assert.equal(await connectRefusal(broker.url, deviceUsername(PUMP8)), 5);
