@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { baselineLength, baselineShape, checkBaselineSpec, readModelMetadata, type BaselineSpec } from '@premonitor/ml';
 import {
   OnnxScorer, evaluateMimii, expandQuantileSketch, fitFleetCalibration, formatMimii, leaveOneMachineOutFleetMedians,
-  loadMimiiMachines, mimiiFolder, summariseMimii, type MimiiMachine,
+  loadMimiiMachines, mimiiFolder, summariseLeaveOneOut, summariseMimii, type MimiiMachine,
 } from '@premonitor/training/real-data';
 
 /** The last commit whose `models/acoustic.onnx` is the model shipped before this work. */
@@ -92,8 +92,9 @@ async function evaluateModel(label: string, bytes: Uint8Array, machines: readonl
     if (Array.isArray(sketch) && typeof count === 'number' && typeof c['normalQuantile'] === 'number') {
       const synthetic = expandQuantileSketch(sketch as number[], count);
       leaveOneOut = leaveOneMachineOutFleetMedians(evaluation, (others) => fitFleetCalibration(synthetic, others, c['normalQuantile'] as number));
-      summary['normal_fleet_score_median_lomo_by_machine'] = roundAll(leaveOneOut);
-      summary['normal_fleet_score_median_lomo'] = round3(median(Object.values(leaveOneOut)));
+      const lomo = summariseLeaveOneOut(leaveOneOut);
+      summary['normal_fleet_score_median_lomo_by_machine'] = lomo.byMachine;
+      summary['normal_fleet_score_median_lomo'] = lomo.median;
     }
     for (const line of formatMimii(`${label}: acoustic ${meta.version}`, evaluation, leaveOneOut)) console.log(line);
     const cpuMsPerClip = await costPerClip(scorer, spec, machines[0]!.normal[0]!.subarray(0, samples), Number(args['cost-clips']));
@@ -118,18 +119,8 @@ async function costPerClip(scorer: OnnxScorer, spec: BaselineSpec, clip: Float32
   return (used.user + used.system) / 1000 / clips;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-function roundAll(r: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)]));
 }
 
 const result: Record<string, unknown> = { bench: 'real-models' };

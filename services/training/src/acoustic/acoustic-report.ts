@@ -8,7 +8,7 @@ import { acousticSplitSize } from './acoustic-corpus.js';
 import type { AcousticPlan } from './acoustic-plan.js';
 import type { DeviceThresholdSpec } from '@premonitor/ml';
 import type { MimiiEvaluation } from '../real-data/mimii-evaluation.js';
-import { formatMimii, mimiiJson, summariseMimii } from '../real-data/mimii-report.js';
+import { formatMimii, mimiiJson, summariseLeaveOneOut, summariseMimii } from '../real-data/mimii-report.js';
 
 /** Published AUCs of the DCASE 2020 task 2 baseline on its development set, for scale. */
 export const DCASE2020_BASELINE_DEV_AUC = { fan: 0.65, pump: 0.73, slider: 0.85, valve: 0.66, ToyCar: 0.8 } as const;
@@ -74,7 +74,8 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
 
   const real = input.real;
   const realSummary = real ? summariseMimii(real.evaluation) : undefined;
-  const lomoMedian = real ? Math.round(median(Object.values(real.leaveOneOut)) * 1000) / 1000 : undefined;
+  const lomo = real ? summariseLeaveOneOut(real.leaveOneOut) : undefined;
+  const lomoMedian = lomo?.median;
   const json = {
     model: 'acoustic',
     version: input.version,
@@ -118,7 +119,7 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
       real_data: {
         data: 'MIMII (real, ../shared/data/acoustic-mimii): 5 machines, one 10 s normal and one 10 s abnormal recording each, 8 channels; every channel scored as its own device',
         calibration_note: 'the fleet calibration of this model includes the normal clips of all 5 machines; normal_fleet_score_median_leave_one_machine_out is what each machine gets from a calibration without it (the honest figure)',
-        summary: { ...realSummary, normal_fleet_score_median_leave_one_machine_out: real.leaveOneOut, normal_fleet_score_median_lomo: lomoMedian },
+        summary: { ...realSummary, normal_fleet_score_median_leave_one_machine_out: lomo?.byMachine, normal_fleet_score_median_lomo: lomoMedian },
         ...mimiiJson(real.evaluation),
       },
     } : {}),
@@ -165,12 +166,6 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
     ...(realSummary ? { mimii_auc: realSummary.mimii_auc, mimii_auc_min: realSummary.mimii_auc_min, mimii_false_alarm_rate: realSummary.mimii_false_alarm_rate, normal_fleet_score_median_lomo: lomoMedian } : {}),
   };
   return { json, text, chart, flatMetrics, summary };
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function round1(x: number): number {

@@ -1,3 +1,4 @@
+import { quantile } from '../evaluation/roc.js';
 import type { MimiiEvaluation } from './mimii-evaluation.js';
 
 /** The MIMII figures of one model, as the training report and the bench print them. */
@@ -32,7 +33,7 @@ export function summariseMimii(evaluation: MimiiEvaluation): MimiiSummary {
     mimii_false_alarm_rate: round4(headline.reduce((n, m) => n + m.falseAlarms, 0) / Math.max(1, normal)),
     mimii_recall: round3(headline.reduce((n, m) => n + m.detected, 0) / Math.max(1, abnormal)),
     normal_fleet_score_median_by_machine: medians,
-    normal_fleet_score_median: round3(median(Object.values(medians))),
+    normal_fleet_score_median: round3(quantile(Object.values(medians), 0.5)),
     mimii_fleet_auc: Object.fromEntries(evaluation.fleet.map((f) => [f.machine, round3(f.aucSpread.mean)])),
   };
 }
@@ -64,10 +65,9 @@ export function mimiiJson(evaluation: MimiiEvaluation): Record<string, unknown> 
   };
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/** Leave-one-machine-out fleet medians (`leaveOneMachineOutFleetMedians`), rounded, and their median. */
+export function summariseLeaveOneOut(leaveOneOut: Record<string, number>): { readonly byMachine: Record<string, number>; readonly median: number } {
+  return { byMachine: Object.fromEntries(Object.entries(leaveOneOut).map(([k, v]) => [k, round3(v)])), median: round3(quantile(Object.values(leaveOneOut), 0.5)) };
 }
 
 function round3(x: number): number {
