@@ -1,14 +1,14 @@
 import { groupMetrics, metricsBy, metricsByKind } from '../evaluation/group-metrics.js';
 import type { EvaluatedExample } from '../evaluation/group-metrics.js';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
-import { rocCurve } from '../evaluation/roc.js';
+import { auc, rocCurve } from '../evaluation/roc.js';
 import { formatMetricsTable } from '../evaluation/metrics-table.js';
 import type { ReportChart } from '../chart/report-chart.js';
 import { acousticSplitSize } from './acoustic-corpus.js';
 import type { AcousticPlan } from './acoustic-plan.js';
 import type { DeviceThresholdSpec } from '@premonitor/ml';
 import type { MimiiEvaluation } from '../real-data/mimii-evaluation.js';
-import { formatMimii, mimiiJson, summariseLeaveOneOut, summariseMimii } from '../real-data/mimii-report.js';
+import { formatMimii, mimiiJson, pooledMimiiScores, summariseLeaveOneOut, summariseMimii } from '../real-data/mimii-report.js';
 
 /** Published AUCs of the DCASE 2020 task 2 baseline on its development set, for scale. */
 export const DCASE2020_BASELINE_DEV_AUC = { fan: 0.65, pump: 0.73, slider: 0.85, valve: 0.66, ToyCar: 0.8 } as const;
@@ -152,12 +152,13 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
   }
 
   const chart: ReportChart = {
-    title: `acoustic ${input.version} - held-out machines, enrolled baselines`,
+    title: `acoustic ${input.version} - held-out machines${real ? ' and MIMII (real)' : ''}, enrolled`,
     curves: [
-      ...Object.keys(bySnr).sort((a, b) => Number(b) - Number(a)).map((snr) => ({ label: `${snr} dB  AUC ${bySnr[snr]!.auc.toFixed(3)}`, points: rocCurve(test.filter((e) => e.tags['snr'] === snr).map((e) => ({ score: e.error, anomalous: e.anomalous }))) })),
+      ...Object.keys(bySnr).sort((a, b) => Number(b) - Number(a)).map((snr) => ({ label: `${snr} dB  AUC ${bySnr[snr]!.auc.toFixed(3)}`, points: rocCurve(test.filter((e) => e.tags['snr'] === snr).map((e) => ({ score: e.score, anomalous: e.anomalous }))) })),
       { label: `fleet only  AUC ${fleet.auc.toFixed(3)}`, points: rocCurve(input.fleet.map((e) => ({ score: e.error, anomalous: e.anomalous }))) },
+      ...(real ? [{ label: `MIMII (real)  AUC ${auc(pooledMimiiScores(real.evaluation)).toFixed(3)}`, points: rocCurve(pooledMimiiScores(real.evaluation)) }] : []),
     ],
-    histogram: { xLabel: 'device score (each machine against its own threshold)', normal: test.filter((e) => !e.anomalous).map((e) => e.score), anomalous: test.filter((e) => e.anomalous).map((e) => e.score), threshold: 0.5 },
+    histogram: { xLabel: 'device score, synthetic (own threshold)', normal: test.filter((e) => !e.anomalous).map((e) => e.score), anomalous: test.filter((e) => e.anomalous).map((e) => e.score), threshold: 0.5 },
   };
   const summary = {
     model: 'acoustic', version: input.version, auc: overall.auc, pauc: overall.pauc, auc_by_snr: Object.fromEntries(Object.entries(bySnr).map(([k, m]) => [k, m.auc])),

@@ -38,8 +38,8 @@ test('the summary takes the first enrollment length and counts false alarms over
   const evaluation: MimiiEvaluation = {
     protocol: { clipSeconds: 1, enrollSeconds: [4, 3], enrollHopSeconds: 1, gapSeconds: 1, testHopSeconds: 0.5 },
     enrolled: [
-      [{ machine: 'fan', enrollSeconds: 4, enrollClips: 4, normalClips: 9, abnormalClips: 19, auc: [1, 0.9], aucSpread: { mean: 0.95, min: 0.9, max: 1 }, falseAlarms: 3, detected: 38 }],
-      [{ machine: 'fan', enrollSeconds: 3, enrollClips: 3, normalClips: 11, abnormalClips: 19, auc: [0.5, 0.5], aucSpread: { mean: 0.5, min: 0.5, max: 0.5 }, falseAlarms: 0, detected: 0 }],
+      [{ machine: 'fan', enrollSeconds: 4, enrollClips: 4, normalClips: 9, abnormalClips: 19, auc: [1, 0.9], aucSpread: { mean: 0.95, min: 0.9, max: 1 }, falseAlarms: 3, detected: 38, scores: { normal: [], abnormal: [] } }],
+      [{ machine: 'fan', enrollSeconds: 3, enrollClips: 3, normalClips: 11, abnormalClips: 19, auc: [0.5, 0.5], aucSpread: { mean: 0.5, min: 0.5, max: 0.5 }, falseAlarms: 0, detected: 0, scores: { normal: [], abnormal: [] } }],
     ],
     fleet: [fleet('fan', [1])],
   };

@@ -46,6 +46,8 @@ export interface MimiiMachineResult {
   readonly falseAlarms: number;
   /** Abnormal clips with a device score ≥ 0.5, all channels. */
   readonly detected: number;
+  /** Every device score, all channels (each channel against its own baseline), for a pooled ROC. */
+  readonly scores: { readonly normal: readonly number[]; readonly abnormal: readonly number[] };
 }
 
 /** Fleet-only view of one machine (before enrollment), on every clip of both recordings. */
@@ -82,7 +84,7 @@ export async function evaluateMimii(scorer: OnnxScorer, spec: BaselineSpec, mach
     const fleetAucs: number[] = [];
     const normalScores: number[] = [];
     const normalErrors: number[] = [];
-    const perSize = protocol.enrollSeconds.map(() => ({ auc: [] as number[], falseAlarms: 0, detected: 0, enrollClips: 0, normalClips: 0, abnormalClips: 0 }));
+    const perSize = protocol.enrollSeconds.map(() => ({ auc: [] as number[], falseAlarms: 0, detected: 0, enrollClips: 0, normalClips: 0, abnormalClips: 0, scores: { normal: [] as number[], abnormal: [] as number[] } }));
     for (let ch = 0; ch < machine.normal.length; ch++) {
       const normal = machine.normal[ch]!;
       const abnormal = machine.abnormal[ch]!;
@@ -109,6 +111,8 @@ export async function evaluateMimii(scorer: OnnxScorer, spec: BaselineSpec, mach
         r.auc.push(aucOf(n, a));
         r.falseAlarms += n.filter((v) => v >= 0.5).length;
         r.detected += a.filter((v) => v >= 0.5).length;
+        r.scores.normal.push(...n);
+        r.scores.abnormal.push(...a);
         r.enrollClips = enrollment.length;
         r.normalClips = heldOut.length;
         r.abnormalClips = a.length;

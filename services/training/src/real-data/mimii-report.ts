@@ -38,6 +38,11 @@ export function summariseMimii(evaluation: MimiiEvaluation): MimiiSummary {
   };
 }
 
+/** Every device score of the headline enrollment length, all machines and channels pooled (each against its own threshold). */
+export function pooledMimiiScores(evaluation: MimiiEvaluation): { score: number; anomalous: boolean }[] {
+  return (evaluation.enrolled[0] ?? []).flatMap((m) => [...m.scores.normal.map((score) => ({ score, anomalous: false })), ...m.scores.abnormal.map((score) => ({ score, anomalous: true }))]);
+}
+
 /** A text table: per machine and enrollment length, AUC mean (min–max over channels), false alarms, recall; then the fleet view. */
 export function formatMimii(title: string, evaluation: MimiiEvaluation, leaveOneOut?: Record<string, number>): string[] {
   const p = evaluation.protocol;
@@ -60,7 +65,7 @@ export function formatMimii(title: string, evaluation: MimiiEvaluation, leaveOne
 export function mimiiJson(evaluation: MimiiEvaluation): Record<string, unknown> {
   return {
     protocol: evaluation.protocol,
-    enrolled: evaluation.enrolled.map((results) => results.map((m) => ({ ...m, auc: m.auc.map(round3) }))),
+    enrolled: evaluation.enrolled.map((results) => results.map(({ scores: _scores, ...m }) => ({ ...m, auc: m.auc.map(round3) }))),
     fleet: evaluation.fleet.map(({ normalErrors: _errors, ...f }) => ({ ...f, auc: f.auc.map(round3) })),
   };
 }
