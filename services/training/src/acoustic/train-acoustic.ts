@@ -1,7 +1,6 @@
-import { describeLayersModel } from '@premonitor/ml';
+import { baselineShape, describeLayersModel, leaveOneOutLogDistances } from '@premonitor/ml';
 import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
 import { deviceBaselines, enrollDevices, noBaselines } from '../baseline/enroll-devices.js';
-import { baselineShape, leaveOneOutLogDistances } from '@premonitor/ml';
 import { fitFleetCalibration, quantileSketch } from '../evaluation/fleet-calibration.js';
 import { loadMimiiMachines, mimiiFolder } from '../real-data/mimii-recordings.js';
 import type { MimiiMachine } from '../real-data/mimii-recordings.js';
@@ -16,7 +15,7 @@ import type { ClipModels } from './acoustic-graph.js';
 import { bandStatistics, stackFrames } from './frame-stacking.js';
 import { trainDenseAutoencoder } from './dense-autoencoder.js';
 import { buildAcousticModel } from './acoustic-graph.js';
-import type { AcousticDeviceHead, AcousticGraphSpec } from './acoustic-graph.js';
+import type { AcousticGraphSpec } from './acoustic-graph.js';
 import { ACOUSTIC_HELD_OUT_KINDS, acousticPlan } from './acoustic-plan.js';
 import type { AcousticPlan } from './acoustic-plan.js';
 import type { AcousticArchitecture } from './acoustic-plan.js';
@@ -25,7 +24,6 @@ import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 import { buildAcousticReport } from './acoustic-report.js';
 import { foldDenseStack } from '../onnx/folded-dense-stack.js';
 import { OnnxScorer } from '../onnx/onnx-scorer.js';
-import { fitLogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { quantile } from '../evaluation/roc.js';
 import type { EvaluatedExample } from '../evaluation/group-metrics.js';
 import { dataFingerprint, versionFromTime } from '../training-data.js';
@@ -52,9 +50,12 @@ export interface TrainAcousticOptions {
 }
 
 /**
- * Generates data, trains the log-mel dense autoencoder on healthy clips, exports it with
- * the feature front end and calibration inside the graph, fits the threshold on healthy
- * validation machines and evaluates the exported bytes (float32 and INT8) on held-out ones.
+ * Generates data, fits the fleet Gaussians (or trains the DCASE autoencoder) on healthy clips,
+ * exports them with the feature front end, the per-device head and the calibration inside
+ * the graph, calibrates the fleet on healthy validation machines plus the normal real
+ * recordings (when `sharedDataDir` has them), learns the prior of the per-device thresholds
+ * on validation machines, and evaluates the exported bytes (float32 and INT8) on held-out
+ * synthetic machines and on the real recordings. `log` receives the progress lines.
  */
 export async function trainAcoustic(options: TrainAcousticOptions): Promise<TrainedModel> {
   const { log } = options;
@@ -143,7 +144,7 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   // not be flagged from its first clip. Figures on real data are then leave-one-machine-out.
   const machines = options.sharedDataDir ? await loadRealMachines(options.sharedDataDir, log) : [];
   const realNormal = machines.length > 0
-    ? await timed(log, `scoring the normal real recordings of ${machines.length} machines against the fleet`, () => realNormalFleetErrors(scaled, baselineSpec, machines))
+    ? await timed(log, `scoring the normal real recordings of ${machines.length} machines against the fleet`, () => mimiiNormalFleetErrors(scaled, baselineSpec, machines))
     : [];
   await scaled.close();
   const calibration = fitFleetCalibration(syntheticHealthy, realNormal, plan.normalQuantile);
@@ -266,10 +267,6 @@ async function loadRealMachines(sharedDataDir: string, log: ProgressSink): Promi
     log(`NOTE: no real recordings read from ${folder} (${(err as Error).message}); fleet calibration and evaluation use synthetic data only`);
     return [];
   }
-}
-
-function realNormalFleetErrors(scorer: OnnxScorer, spec: BaselineSpec, machines: readonly MimiiMachine[]): Promise<number[]> {
-  return mimiiNormalFleetErrors(scorer, spec, machines);
 }
 
 /** Each device's enrollment embeddings, as the model computes them (against the fleet). */
