@@ -16,7 +16,8 @@ export type { DeadLetterInput, DeadLetterOptions } from './dead-letter-repositor
 export { PGliteDialect } from './pglite/pglite-dialect.js';
 export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
 export { DatabaseConnectionError, MigrationError } from './errors.js';
-export { maskUrl } from './mask-url.js';
+// The one URL mask lives in @premonitor/log; re-exported for code that imported it from here.
+export { maskUrl } from '@premonitor/log';
 export type {
   Database,
   Json,

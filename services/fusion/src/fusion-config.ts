@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** Fusion's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const fusionConfigShape = {
@@ -23,6 +23,7 @@ export const fusionConfigShape = {
   /** Events applied at once across devices; each device's events stay in order. */
   FUSION_CONCURRENCY: envInt(32, 1, 1_024),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type FusionConfig = Readonly<z.infer<z.ZodObject<typeof fusionConfigShape>>>;

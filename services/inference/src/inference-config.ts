@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const inferenceConfigShape = {
@@ -36,6 +36,7 @@ export const inferenceConfigShape = {
   /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type InferenceConfig = Readonly<z.infer<z.ZodObject<typeof inferenceConfigShape>>>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envPort, envUrl, envEnum } from '@premonitor/config';
+import { envInt, envPort, envUrl, envEnum, shutdownConfigShape } from '@premonitor/config';
 
 /** Ingest's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const ingestConfigShape = {
@@ -44,6 +44,7 @@ export const ingestConfigShape = {
   TELEMETRY_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('on'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type IngestConfig = Readonly<z.infer<z.ZodObject<typeof ingestConfigShape>>>;

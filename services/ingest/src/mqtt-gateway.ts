@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
 
 /** One message from the broker. `ack()` releases its PUBACK (in arrival order). */
 export interface IncomingMessage {
@@ -98,7 +98,7 @@ export class MqttGateway {
     client.on('message', (topic, payload, packet: IPublishPacket) => this.#receive(topic, payload, packet));
     client.on('connect', (connack) => {
       this.#connected = true;
-      logger.info({ url: redact(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+      logger.info({ url: maskUrl(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
       // A fresh session (first start, or the broker lost it) needs the subscriptions again.
       if (!connack.sessionPresent) {
         client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
@@ -121,7 +121,7 @@ export class MqttGateway {
 
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`cannot connect to MQTT broker at ${redact(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
+        reject(new Error(`cannot connect to MQTT broker at ${maskUrl(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
       }, 10_000);
       client.once('connect', () => {
         clearTimeout(timer);
@@ -244,12 +244,3 @@ export class MqttGateway {
   }
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}

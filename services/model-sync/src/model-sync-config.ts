@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envUrl, type loadConfig } from '@premonitor/config';
+import { envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
 
 /** Settings of the model-sync service, by environment variable. */
 export const modelSyncConfigShape = {
@@ -29,6 +29,7 @@ export const modelSyncConfigShape = {
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envInt(8090, 0, 65_535),
   LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 /** Parsed once in main.ts. */

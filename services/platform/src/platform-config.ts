@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, shutdownConfigShape } from '@premonitor/config';
 
 /**
  * Embedded mode's settings, by environment variable. Defaults avoid the standard ports
  * (1883, 8080) because a developer machine often runs a Mosquitto or a web server there.
  */
 export const platformConfigShape = {
-  /** Where PGlite keeps the database and the broker its device credentials. */
+  /**
+   * Where PGlite keeps the database and the broker its device credentials. One process owns it
+   * (`premonitor.lock` inside): a second start on the same folder is refused.
+   */
   PM_DATA_DIR: z.string().min(1).default('.data'),
   /** Shipped ONNX models registered on first start (default: the repository's models/). */
   PM_MODELS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../models/', import.meta.url))),
@@ -57,6 +60,7 @@ export const platformConfigShape = {
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
+  ...shutdownConfigShape,
 };
 
 export type PlatformConfig = Readonly<z.infer<z.ZodObject<typeof platformConfigShape>>>;
