@@ -61,3 +61,4 @@ export {
 } from './messages.js';
 export { busSubjects, streamLayout, deviceMessageId, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
+export { safeText, unsafeTextReason } from './safe-text.js';

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import type { DecodeResult } from './frame-codec.js';
 
@@ -12,6 +13,9 @@ export function describeZodError(error: z.ZodError): string {
 /** Parses a JSON MQTT payload against its schema. Never throws on bad input. */
 export function parseJsonPayload<S extends z.ZodType>(schema: S, bytes: Uint8Array, maxBytes: number): DecodeResult<z.infer<S>> {
   if (bytes.byteLength > maxBytes) return { ok: false, reason: `payload is ${bytes.byteLength} bytes, above the ${maxBytes}-byte limit` };
+  // Decoding would quietly turn invalid bytes into U+FFFD: refuse them instead, so what is
+  // stored is what the device meant.
+  if (!isUtf8(bytes)) return { ok: false, reason: 'malformed JSON: payload is not valid UTF-8' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
