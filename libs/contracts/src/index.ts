@@ -59,6 +59,6 @@ export {
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { busSubjects, streamLayout, deviceMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason } from './safe-text.js';

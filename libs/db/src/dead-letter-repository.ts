@@ -94,3 +94,8 @@ export async function recordDeadLetters(db: Kysely<Database>, entries: readonly 
         as u (t, topic, device_id, reason, payload, payload_bytes, source)`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
+
+/** Dead letters written to `dead_letters` (the `DeadLetterSink` of @premonitor/resilience). */
+export function databaseDeadLetters(db: Kysely<Database>, options: DeadLetterOptions = {}): { record(entries: readonly DeadLetterInput[]): Promise<number> } {
+  return { record: (entries) => recordDeadLetters(db, entries, options) };
+}

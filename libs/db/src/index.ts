@@ -9,6 +9,7 @@ export { insertReadings } from './readings-repository.js';
 export {
   recordDeadLetter,
   recordDeadLetters,
+  databaseDeadLetters,
   boundPayload,
   DEFAULT_MAX_DEAD_LETTER_BYTES,
 } from './dead-letter-repository.js';

@@ -13,7 +13,7 @@ export { verifySignature, signPayload, TIMESTAMP_HEADER, SIGNATURE_HEADER, IDEMP
 export { assertPublicUrl, isNonPublicAddress, urlShapeProblem, type NetworkPolicy, type ResolveAll } from './url-guard.js';
 export { NotifierConfigError, UnsafeUrlError } from './errors.js';
 export { TokenBucket, type BucketLimits } from './token-bucket.js';
-export { backoffDelayMs, parseRetryAfter, type BackoffPolicy } from './backoff.js';
+export { parseRetryAfter } from './retry-after.js';
 export { channelsFor } from './route-alert.js';
 export { formatAlert, formatDigest } from './channel-format.js';
 export { renderTemplate, TEMPLATE_FIELDS, DEFAULT_TEMPLATE } from './templates.js';
