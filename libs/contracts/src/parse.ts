@@ -6,8 +6,15 @@ import type { DecodeResult } from './frame-codec.js';
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}${keyDetail(issue)}`)
     .join('; ');
+}
+
+/** zod reports a refused record key only as "Invalid key in record"; say why. */
+function keyDetail(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_key') return '';
+  const inner = issue.issues[0];
+  return inner ? ` (${inner.message})` : '';
 }
 
 /** Parses a JSON MQTT payload against its schema. Never throws on bad input. */
