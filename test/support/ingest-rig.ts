@@ -50,7 +50,8 @@ const BASE: Omit<IngestSettings, 'mqtt'> = {
   limits: { maxJsonBytes: 4096, maxFutureSkewMs: 300_000, maxPastAgeMs: 7 * 86_400_000 },
 };
 
-async function startIngest(mqttUrl: string, protocolVersion: 4 | 5, db: DatabaseHandle, bus: Bus, options: RigOptions, extra: Partial<IngestSettings> = {}) {
+/** Starts ingest on the given adapters; `close` stops it (again, if a test already did) and then runs `teardown`. */
+async function startRig(mqttUrl: string, protocolVersion: 4 | 5, db: DatabaseHandle, bus: Bus, options: RigOptions, teardown: (clientId: string) => Promise<void>, extra: Partial<IngestSettings> = {}): Promise<IngestRig> {
   const registry = createRegistry('rig', false);
   const clientId = `pm-rig-ingest-${randomBytes(4).toString('hex')}`;
   const ingest = new Ingest(
@@ -58,7 +59,18 @@ async function startIngest(mqttUrl: string, protocolVersion: 4 | 5, db: Database
     { db, bus, logger: options.logger, registry, wrapStore: options.wrapStore },
   );
   await ingest.start();
-  return { ingest, registry, clientId };
+  return {
+    mqttUrl,
+    db,
+    bus,
+    ingest,
+    registry,
+    async close() {
+      await ingest.stop();
+      await bus.stop();
+      await teardown(clientId);
+    },
+  };
 }
 
 /** Aedes + InProcessBus + PGlite in a temporary folder. */
@@ -74,23 +86,19 @@ export function embeddedRig(): RigMode {
       await migrate(db);
       const bus = new InProcessBus();
       await bus.start();
-      const { ingest, registry } = await startIngest(broker.url, 4, db, bus, options, { batchConcurrency: 1 });
-      let stopped = false;
-      return {
-        mqttUrl: broker.url,
+      return startRig(
+        broker.url,
+        4,
         db,
         bus,
-        ingest,
-        registry,
-        async close() {
-          if (!stopped) await ingest.stop();
-          stopped = true;
-          await bus.stop();
+        options,
+        async () => {
           await broker.stop();
           await db.close();
           await rm(dir, { recursive: true, force: true });
         },
-      };
+        { batchConcurrency: 1 },
+      );
     },
   };
 }
@@ -108,25 +116,13 @@ export function distributedRig(): RigMode {
       await migrate(db);
       const bus = new NatsJetStreamBus({ servers: nats.url!, name: 'rig-ingest', logger: options.logger });
       await bus.start();
-      const { ingest, registry, clientId } = await startIngest(mosquitto.url!, 5, db, bus, options);
-      let stopped = false;
-      return {
-        mqttUrl: mosquitto.url!,
-        db,
-        bus,
-        ingest,
-        registry,
-        async close() {
-          if (!stopped) await ingest.stop();
-          stopped = true;
-          await bus.stop();
-          await db.close();
-          await throwaway.drop();
-          // Remove the persistent session from the shared Mosquitto so it does not queue for a ghost.
-          const cleaner = await mqtt.connectAsync(mosquitto.url!, { clientId, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } });
-          await cleaner.endAsync();
-        },
-      };
+      return startRig(mosquitto.url!, 5, db, bus, options, async (clientId) => {
+        await db.close();
+        await throwaway.drop();
+        // Remove the persistent session from the shared Mosquitto so it does not queue for a ghost.
+        const cleaner = await mqtt.connectAsync(mosquitto.url!, { clientId, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } });
+        await cleaner.endAsync();
+      });
     },
   };
 }
