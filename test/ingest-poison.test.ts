@@ -146,5 +146,31 @@ for (const mode of [embeddedRig(), distributedRig()]) {
         await rig.close();
       }
     });
+
+    it('stops within its bound while the database hangs, leaving the unstored message with the broker', async () => {
+      const site = `ph-${randomBytes(3).toString('hex')}`;
+      let hang = true;
+      const wrapStore = (store: IngestStore): IngestStore => ({
+        saveTelemetry: (batch) => (hang ? new Promise<number>(() => undefined) : store.saveTelemetry(batch)),
+        saveStatus: (b) => store.saveStatus(b),
+        touchDevices: (b) => store.touchDevices(b),
+        saveDeadLetters: (b) => store.saveDeadLetters(b),
+      });
+      const rig = await mode.start({ logger, wrapStore, settings: { drainTimeoutMs: 1_000 } });
+      try {
+        const client = await mqtt.connectAsync(rig.mqttUrl, { clientId: `hang-${site}` });
+        await client.publishAsync(mqttTopic.telemetry({ site, device: 'd-1' }), JSON.stringify({ ts: Date.now(), seq: 1, readings: { v: 1 } }), { qos: 1 });
+        await client.endAsync();
+        await waitFor('the message to reach the stuck write', () => rig.ingest.backlog() === 1);
+        const started = Date.now();
+        await rig.ingest.stop();
+        // Generous: the bound is 1 s for the drain and 1 s for the disconnect.
+        assert.ok(Date.now() - started < 30_000, `stop took ${Date.now() - started} ms`);
+        assert.equal(rig.ingest.stats.telemetryMessages, 0, 'nothing was acknowledged as stored');
+      } finally {
+        hang = false;
+        await rig.close();
+      }
+    });
   });
 }

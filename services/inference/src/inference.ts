@@ -222,11 +222,13 @@ export class Inference {
     this.#frames = undefined;
     this.#consuming = undefined;
     this.#service.stop();
-    await this.#watcher.stop();
-    await this.#baselines.stop();
+    // A model load or a baseline write stuck on the database must not hold the stop either.
+    if (!(await settleWithin(Promise.all([this.#watcher.stop(), this.#baselines.stop()]), timeoutMs))) {
+      this.#deps.logger.warn({ kind: this.#settings.kind, timeoutMs }, 'model watcher or baseline writes still busy at stop; abandoned');
+    }
     this.#slot.clear();
-    // Nothing runs any more (the drain is over), so the threads can go.
-    await this.#pool?.close();
+    // Nothing runs any more (the drain is over, or was given up on), so the threads can go.
+    if (this.#pool) await settleWithin(this.#pool.close(), timeoutMs);
   }
 
   #startConsuming(): Promise<void> {
