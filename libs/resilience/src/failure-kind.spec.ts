@@ -17,6 +17,7 @@ describe('classifyFailure', () => {
     assert.equal(classifyFailure(new Error('Connection terminated unexpectedly')), 'transient');
     assert.equal(classifyFailure(new Error('timeout exceeded when trying to connect')), 'transient');
     assert.equal(classifyFailure(new Error('Cannot use a pool after calling end on the pool')), 'transient');
+    assert.equal(classifyFailure(new Error('driver has already been destroyed')), 'transient', 'kysely after close: shutting down, not poison');
     assert.equal(classifyFailure(new AggregateError([pg('ECONNREFUSED'), pg('ECONNREFUSED')])), 'transient');
   });
 

@@ -28,7 +28,7 @@ const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', '
 
 /** Messages of drivers that carry no code (node-postgres, PGlite, nats.js, our bus). */
 const TRANSIENT_MESSAGE =
-  /connection terminated|timeout exceeded when trying to connect|not queryable|pool after calling end|pglite is closed|connection (is )?closed|closed connection|no jetstream ack within|bus stopped|503|no responders|disconnect|timeout|timed out|not connected|reconnect/i;
+  /connection terminated|timeout exceeded when trying to connect|not queryable|pool after calling end|pglite is closed|driver has already been destroyed|connection (is )?closed|closed connection|no jetstream ack within|bus stopped|503|no responders|disconnect|timeout|timed out|not connected|reconnect/i;
 
 /** Error names (walked through `cause`) that settle the question. */
 const PERMANENT_NAMES = new Set(['MessageTooLargeError', 'InvalidSubjectError', 'NoStreamForSubjectError', 'InvalidArgumentError']);

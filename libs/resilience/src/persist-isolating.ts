@@ -53,6 +53,8 @@ export async function persistIsolating<T>(items: readonly T[], o: PersistOptions
       failure = err;
       kind = classify(err);
     }
+    // Once stopping, nothing is judged poison any more: the database may be closing under us.
+    if (o.stopped()) throw new AbandonedError(`gave up on ${pending.length} item(s) at shutdown`, { cause: failure });
     if (kind !== 'transient' && (kind === 'permanent' || ++unknown >= unknownAttempts)) {
       const found = await isolatePoison(pending, failure, o.write, classify);
       for (const p of found.poisoned) await o.onPoison(p);
@@ -62,7 +64,6 @@ export async function persistIsolating<T>(items: readonly T[], o: PersistOptions
       kind = 'transient';
       unknown = 0;
     }
-    if (o.stopped()) throw new AbandonedError(`gave up on ${pending.length} item(s) at shutdown`, { cause: failure });
     o.onRetry?.(failure, attempt, kind);
     await new Promise<void>((resolve) => clock.setTimeout(resolve, backoffDelayMs(attempt, o.backoff ?? BATCH_BACKOFF, random)));
     if (o.stopped()) throw new AbandonedError(`gave up on ${pending.length} item(s) at shutdown`, { cause: failure });
