@@ -61,4 +61,4 @@ export {
 } from './messages.js';
 export { busSubjects, streamLayout, deviceMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
-export { safeText, unsafeTextReason } from './safe-text.js';
+export { safeText, unsafeTextReason, plainText } from './safe-text.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { safeText, unsafeTextReason } from './safe-text.js';
+import { plainText, safeText, unsafeTextReason } from './safe-text.js';
 import { parseJsonPayload } from './parse.js';
 import { statusMessage } from './messages.js';
 
@@ -35,5 +35,11 @@ describe('safeText', () => {
     const bytes = Buffer.concat([Buffer.from('{"state":"online","agentVersion":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     const result = parseJsonPayload(statusMessage, bytes, 4096);
     assert.deepEqual(result, { ok: false, reason: 'malformed JSON: payload is not valid UTF-8' });
+  });
+
+  it('makes foreign text fit a field: visible escapes, cut without splitting a pair', () => {
+    assert.equal(plainText('\u001b[31mfailed\u001b[0m\u0000', 100), '\\u001b[31mfailed\\u001b[0m\\u0000');
+    assert.equal(plainText('ab🔧', 3), 'ab', 'a pair is never split');
+    for (const text of ['x\ud800y', '\u0000'.repeat(50), 'ok']) assert.equal(safeText(20).safeParse(plainText(text, 20)).success, true, JSON.stringify(text));
   });
 });

@@ -35,3 +35,18 @@ export function safeText(maxLength: number, minLength = 0): z.ZodString {
       if (reason) ctx.addIssue({ code: 'custom', message: `must be plain text: ${reason}` });
     });
 }
+
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
+/**
+ * `text` made fit for a `safeText(maxLength)` field: each unsafe character becomes a visible
+ * escape (`\u001b`), then it is cut to `maxLength` without splitting a surrogate pair. For
+ * senders whose text comes from elsewhere (error messages, a command's stderr).
+ */
+export function plainText(text: string, maxLength: number): string {
+  const escaped = text.replace(UNSAFE_ALL, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped.length <= maxLength) return escaped;
+  const cut = escaped.slice(0, maxLength);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
