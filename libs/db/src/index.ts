@@ -9,10 +9,13 @@ export { insertReadings } from './readings-repository.js';
 export {
   recordDeadLetter,
   recordDeadLetters,
+  databaseDeadLetters,
   boundPayload,
   DEFAULT_MAX_DEAD_LETTER_BYTES,
 } from './dead-letter-repository.js';
 export type { DeadLetterInput, DeadLetterOptions } from './dead-letter-repository.js';
+export { pruneDeadLetters, type PruneDeadLettersOptions } from './dead-letter-retention.js';
+export { storableText, storableTextFromBytes, storableJson } from './storable-text.js';
 export { PGliteDialect } from './pglite/pglite-dialect.js';
 export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
 export { DatabaseConnectionError, MigrationError } from './errors.js';

@@ -83,6 +83,11 @@ async function openPostgres(options: PostgresOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: options.url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 10_000 });
   // Without a listener an idle client that loses its server would crash the process.
   pool.on('error', (err) => options.logger?.warn({ err, database: target }, 'idle database connection failed'));
+  // The pool listens only to idle clients: one checked out (between the queries of a
+  // transaction, or as the server resets it) would crash the process with an unhandled 'error'
+  // when the server goes away. The query in flight is rejected anyway; this only keeps the
+  // process alive so the caller can retry.
+  pool.on('connect', (client) => client.on('error', (err) => options.logger?.warn({ err, database: target }, 'database connection failed')));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let timescale: boolean;
   try {

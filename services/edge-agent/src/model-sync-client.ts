@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { modelAnnouncement, parseJsonPayload, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
+import { modelAnnouncement, parseJsonPayload, plainText, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { ModelRefusedError } from './model-errors.js';
 import type { ModelStore } from './model-store.js';
@@ -73,7 +73,7 @@ export class ModelSyncClient {
       if (model.version !== a.version) this.#o.logger.warn({ announced: a.version, file: model.version }, 'model file version differs from the announcement');
       this.#errors.delete(kind);
     } catch (err) {
-      const message = `${a.version}: ${(err as Error).message}`.slice(0, 500);
+      const message = plainText(`${a.version}: ${(err as Error).message}`, 500);
       this.#errors.set(kind, message);
       this.#o.logger.error({ kind, version: a.version, err: message }, 'model update refused; the running model stays');
     }

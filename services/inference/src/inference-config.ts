@@ -35,6 +35,8 @@ export const inferenceConfigShape = {
   BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
   /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   ...shutdownConfigShape,
 };

@@ -1,6 +1,7 @@
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
 import { decodeEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
+import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
 import { ModelContractError } from './model-errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';
@@ -28,8 +29,8 @@ export interface ModelWatcherOptions {
   readonly durable: string;
   /** Called after a model is installed (first one, or a swap). */
   readonly onInstalled?: (model: ScoringModel) => void;
-  /** Delay before a failed reload is retried, ms (default 2,000). */
-  readonly retryDelayMs?: number;
+  /** Where promotion events that cannot be handled end up (with the durable as their source). */
+  readonly deadLetters: DeadLetterSink;
 }
 
 /**
@@ -41,6 +42,7 @@ export interface ModelWatcherOptions {
  */
 export class ModelWatcher {
   readonly #o: ModelWatcherOptions;
+  readonly #policy: ConsumerPolicy;
   #subscription: Subscription | undefined;
   /** Reloads run one after another, never interleaved. */
   #chain: Promise<unknown> = Promise.resolve();
@@ -48,6 +50,7 @@ export class ModelWatcher {
 
   constructor(options: ModelWatcherOptions) {
     this.#o = options;
+    this.#policy = new ConsumerPolicy({ consumer: options.durable, deadLetters: options.deadLetters, logger: options.logger });
   }
 
   /**
@@ -58,8 +61,8 @@ export class ModelWatcher {
     const { kind, bus, durable } = this.#o;
     // Subscribed first, so a promotion during the initial load is not missed.
     this.#subscription = await bus.consume(
-      { stream: busSubjects.modelPromoted.stream, durable, filterSubject: busSubjects.modelPromoted.subject(kind), deliverPolicy: 'new', maxDeliver: 1_000 },
-      (message) => this.#onPromoted(message),
+      this.#policy.spec({ stream: busSubjects.modelPromoted.stream, durable, filterSubject: busSubjects.modelPromoted.subject(kind), deliverPolicy: 'new' }),
+      this.#policy.guard((message) => this.#onPromoted(message)),
     );
     return this.refresh();
   }
@@ -68,6 +71,7 @@ export class ModelWatcher {
     await this.#subscription?.stop();
     this.#subscription = undefined;
     await this.#chain.catch(() => undefined);
+    await this.#policy.settled();
   }
 
   /** Loads the registry's production model if it differs from the one in service. Resolves true when one is in service. */
@@ -97,8 +101,7 @@ export class ModelWatcher {
   #onPromoted(message: BusMessage): void {
     const decoded = decodeEvent('modelPromoted', message);
     if (!decoded.ok) {
-      this.#o.logger.warn({ reason: decoded.reason, subject: message.subject }, 'ignoring an unreadable promotion event');
-      message.term(decoded.reason);
+      void this.#policy.deadLetter(message, `unreadable promotion event: ${decoded.reason}`);
       return;
     }
     this.refresh().then(
@@ -107,11 +110,11 @@ export class ModelWatcher {
         if (err instanceof ModelContractError) {
           // Retrying cannot fix the file; the next promotion will be tried afresh.
           this.#o.logger.error({ err, version: decoded.value.version }, 'the promoted model breaks the inference I/O contract; keeping the current one');
-          message.term(err.message);
+          void this.#policy.deadLetter(message, err.message);
           return;
         }
         this.#o.logger.error({ err, version: decoded.value.version }, 'could not load the promoted model; keeping the current one and retrying');
-        message.nak(this.#o.retryDelayMs ?? 2_000);
+        this.#policy.fail(message, err);
       },
     );
   }

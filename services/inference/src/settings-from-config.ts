@@ -13,6 +13,7 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     maxAckPending: config.MAX_ACK_PENDING,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     instanceId: config.INSTANCE_ID,
     baselines: {
       enabled: config.BASELINES_ENABLED,

@@ -43,6 +43,10 @@ export const ingestConfigShape = {
    */
   TELEMETRY_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('on'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Days dead letters are kept; older ones are removed hourly in bounded batches. 0 keeps them forever. */
+  DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
+  /** Longest the drain on shutdown may take, ms; what is left stays unacknowledged with the broker. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   ...shutdownConfigShape,
 };

@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 import { maskUrl, type Logger } from '@premonitor/log';
+import { settleWithin } from '@premonitor/resilience';
 
 /** One message from the broker. `ack()` releases its PUBACK (in arrival order). */
 export interface IncomingMessage {
@@ -138,12 +139,21 @@ export class MqttGateway {
     this.#paused = true;
   }
 
-  /** Disconnects. Messages not yet acknowledged stay with the broker for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Disconnects, sending what acks are ready first; after `timeoutMs` (a broker that does not
+   * answer) the socket is closed regardless. Messages not yet acknowledged stay with the broker
+   * for the next start.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
-    await client.endAsync();
+    const ended = await settleWithin(client.endAsync(), timeoutMs);
+    if (!ended) {
+      this.options.logger.warn({ timeoutMs }, 'MQTT broker did not acknowledge the disconnect in time; closing the connection');
+      // end(true) would be ignored: mqtt.js is already disconnecting. Close the socket itself.
+      client.stream?.destroy();
+    }
     this.#connected = false;
   }
 

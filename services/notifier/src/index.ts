@@ -14,7 +14,7 @@ export { assertPublicUrl, urlShapeProblem, type NetworkPolicy, type ResolveAll }
 export { isNonPublicAddress, nonPublicReason } from './non-public-address.js';
 export { NotifierConfigError, UnsafeUrlError } from './errors.js';
 export { TokenBucket, type BucketLimits } from './token-bucket.js';
-export { backoffDelayMs, parseRetryAfter, type BackoffPolicy } from './backoff.js';
+export { parseRetryAfter } from './retry-after.js';
 export { channelsFor } from './route-alert.js';
 export { formatAlert, formatDigest } from './channel-format.js';
 export { renderTemplate, TEMPLATE_FIELDS, DEFAULT_TEMPLATE } from './templates.js';

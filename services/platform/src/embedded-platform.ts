@@ -143,6 +143,7 @@ export class EmbeddedPlatform {
           // PGlite has one connection: a second batch would only wait for it.
           batchConcurrency: 1,
           deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+          deadLetterRetentionDays: config.DEAD_LETTER_RETENTION_DAYS,
           limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
         },
         { db, bus, logger: logger.child({ component: 'ingest' }), registry },

@@ -51,6 +51,8 @@ export const platformConfigShape = {
   MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
   MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Days dead letters are kept (ingest prunes them hourly); 0 keeps them forever. */
+  DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
   /** Alert rules (JSON, see services/fusion/README.md); built-in defaults when unset. */
   FUSION_RULES_FILE: z.string().min(1).optional(),
   /** Notification channels and routes (JSON, see services/notifier/README.md); none when unset. */
