@@ -17,11 +17,9 @@ import { startAlertsPipeline } from './support/alerts-pipeline.js';
 import { distributedStack, embeddedStack, type BenchStack } from './support/bench-stack.js';
 import { brokerFloor } from './support/alerts-floor.js';
 import { removeAlertsBenchState } from './support/alerts-nats-cleanup.js';
-import { WebhookReceiver, type WebhookHit } from './support/alerts-receiver.js';
-import { Cleanup } from './support/cleanup.js';
+import { WebhookReceiver, type WebhookHit, Cleanup, fmt, percentile, round } from '@premonitor/testkit';
 import { CpuMeter, formatCpu, formatCpuPerMessages, type ProcessGroup } from './support/cpu-meter.js';
 import { GAS_BASE_PPM, GasDevices, messageKey } from './support/gas-devices.js';
-import { fmt, percentile, round } from './support/stats.js';
 
 const { values: args } = parseArgs({
   options: {

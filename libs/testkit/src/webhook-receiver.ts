@@ -1,25 +1,40 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The alert transition a generic webhook carries (`type: 'alert'` bodies). */
+export interface WebhookAlert {
+  readonly alertId: string;
+  readonly site: string;
+  readonly device: string;
+  readonly rule: string;
+  readonly to: string;
+  readonly idempotencyKey: string;
+  readonly peakScore: number | null;
+}
+
 /** One webhook request as the receiver saw it. */
 export interface WebhookHit {
   /** `performance.now()` when the whole body had arrived. */
   readonly at: number;
+  /** The `Idempotency-Key` header. */
   readonly idempotencyKey: string;
   /** The alert transition (`type: 'alert'` bodies) — digests are counted, not unpacked. */
-  readonly alert?: { readonly site: string; readonly device: string; readonly rule: string; readonly to: string; readonly idempotencyKey: string; readonly peakScore: number | null };
+  readonly alert?: WebhookAlert;
   readonly digest: boolean;
 }
 
 /**
- * The local node:http receiver the notifier delivers to. `down()` closes the port and drops
+ * The local node:http receiver a notifier delivers to. `down()` closes the port and drops
  * every kept-alive socket, so the notifier meets connection refused (a dead receiver, not a
- * slow one); `up()` listens again on the same port.
+ * slow one); `up()` listens again on the same port. `responseDelayMs` makes it slow, so
+ * requests are in flight whenever something is killed.
  */
 export class WebhookReceiver {
   readonly hits: WebhookHit[] = [];
   /** Called for every hit, as it arrives. */
   onHit: (hit: WebhookHit) => void = () => {};
+  /** How long each answer waits, ms (0: at once). */
+  responseDelayMs = 0;
   #server: Server | undefined;
   #port = 0;
 
@@ -27,7 +42,20 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${this.#port}/hook`;
   }
 
+  /** True while listening. */
+  get isUp(): boolean {
+    return this.#server !== undefined;
+  }
+
+  /** How often each idempotency key arrived. */
+  keyCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const hit of this.hits) counts.set(hit.idempotencyKey, (counts.get(hit.idempotencyKey) ?? 0) + 1);
+    return counts;
+  }
+
   async up(): Promise<void> {
+    if (this.#server) return;
     const server = createServer((req, res) => this.#handle(req, res));
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
@@ -53,7 +81,7 @@ export class WebhookReceiver {
     req.on('end', () => {
       const at = performance.now();
       const idempotencyKey = String(req.headers['idempotency-key'] ?? '');
-      let body: { type?: string; alert?: WebhookHit['alert'] } = {};
+      let body: { type?: string; alert?: WebhookAlert } = {};
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
@@ -62,7 +90,11 @@ export class WebhookReceiver {
       const hit: WebhookHit = { at, idempotencyKey, alert: body.type === 'alert' ? body.alert : undefined, digest: body.type === 'digest' };
       this.hits.push(hit);
       this.onHit(hit);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      const answer = () => {
+        if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      };
+      if (this.responseDelayMs > 0) setTimeout(answer, this.responseDelayMs);
+      else answer();
     });
   }
 }
