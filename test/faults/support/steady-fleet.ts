@@ -157,6 +157,11 @@ export class SteadyFleet {
     return this.messages.filter((m) => m.acked && channels.includes(m.channel));
   }
 
+  /** Times one device lost its connection so far. */
+  disconnectsOf(device: string): number {
+    return this.#devices.find((d) => d.ref.device === device)?.disconnects ?? 0;
+  }
+
   get linkStats(): FleetLinkStats {
     return { disconnects: this.#devices.reduce((n, d) => n + d.disconnects, 0), errors: this.#errors };
   }
