@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultCase } from '../case.js';
-import { metric, type CoreServiceName } from '../support/core-stack.js';
+import type { CoreServiceName } from '../support/core-stack.js';
 import type { FleetChannel } from '../support/steady-fleet.js';
 import { steadyLoadCase, type SteadyRun } from '../support/steady-load-case.js';
 
@@ -36,7 +36,7 @@ async function killMidBatch(run: SteadyRun, target: KillTarget): Promise<void> {
   const { stack, fleet, probe, log, verdict } = run;
   fleet.burst(target.burst.channel, target.burst.perDevice);
   const inFlight = async (): Promise<number> => {
-    if (target.service === 'ingest') return (await metric(stack.services.get('ingest'), 'pm_ingest_pending_acks')) ?? 0;
+    if (target.service === 'ingest') return (await stack.ingestPendingAcks()) ?? 0;
     if (target.service === 'notifier') return pendingRequests(run);
     const busy = await probe.busyConsumers();
     return busy.filter((b) => b.name.startsWith(target.consumerPrefix ?? '')).reduce((n, b) => n + b.ackPending, 0);

@@ -162,7 +162,8 @@ export class CoreStack {
 
   /** Ingest's unacknowledged MQTT messages (`pm_ingest_pending_acks`), or undefined when unreachable. */
   async ingestPendingAcks(): Promise<number | undefined> {
-    return metric(this.services.get('ingest'), 'pm_ingest_pending_acks');
+    const ingest = this.services.get('ingest');
+    return ingest?.running ? metric(ingest.httpPort, 'pm_ingest_pending_acks') : undefined;
   }
 
   /** Stops every service (SIGTERM, then SIGKILL after 10 s). */
@@ -204,9 +205,8 @@ function routing(url: string, site: string): object {
   };
 }
 
-/** Reads one gauge or counter from a service's /metrics. */
-export async function metric(service: ServiceProcess | undefined, name: string): Promise<number | undefined> {
-  const port = service?.running ? service.httpPort : undefined;
+/** Reads one gauge or counter from the /metrics of the service on `port`. */
+export async function metric(port: number | undefined, name: string): Promise<number | undefined> {
   if (port === undefined) return undefined;
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();

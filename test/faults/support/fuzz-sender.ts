@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RawMqttClient } from '@premonitor/testkit';
 import type { FuzzMessage } from './fuzz-mutations.js';
 
+/** How long a broker may refuse connections before a device stops trying. */
+const BROKER_DOWN_GIVE_UP_MS = 15_000;
+
 /** A fuzz device's login. */
 export interface FuzzAccount {
   readonly username: string;
@@ -41,13 +44,18 @@ export async function sendFuzz(port: number, work: ReadonlyMap<FuzzAccount, read
       let next = 0;
       const deviceStarted = performance.now();
       const deadline = Date.now() + options.giveUpMs;
+      let refusedSince: number | undefined;
       while (mine.some((s) => !s.acked) && Date.now() < deadline) {
         const opened = await RawMqttClient.open({ port, clientId: account.clientId, username: account.username, password: account.password });
         const client = opened.client;
         if (!client) {
+          // A broker that stays unreachable (the embedded platform crashed for good) ends this device's run.
+          refusedSince ??= Date.now();
+          if (Date.now() - refusedSince > BROKER_DOWN_GIVE_UP_MS) break;
           await sleep(500);
           continue;
         }
+        refusedSince = undefined;
         // After a reconnect, what was not acknowledged goes again first.
         const retry = mine.slice(0, next).filter((s) => !s.acked);
         const inFlight = new Set<Promise<void>>();
