@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   console.log(`seed ${seed} (replay with --seed ${seed}); ${concurrency} at a time; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   const template = join(root, 'pg-template');
   PostgresProcess.initTemplate(template);
-  const queue = [...selected];
+  // Longest first, so the pool ends evenly.
+  const queue = [...selected].sort((a, b) => b.budgetSeconds - a.budgetSeconds);
   const results: CaseResult[] = [];
   await Promise.all(
     Array.from({ length: Math.min(concurrency, queue.length) }, async () => {

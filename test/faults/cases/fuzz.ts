@@ -258,7 +258,7 @@ async function account(v: Verdict, a: AccountingInput): Promise<void> {
     }
     storedTotal += o;
     missing += Math.max(0, e.valid - o);
-    if (o < e.valid) missingMutations.push(`${subject.split('.').slice(0, -2).join('.')} ×${e.valid - o}`);
+    for (let i = o; i < e.valid; i++) missingMutations.push(subject.split('.').slice(0, -2).join('.'));
     unexpected += Math.max(0, o - e.valid - e.either);
     eitherStored += Math.min(e.either, Math.max(0, o - e.valid));
   }

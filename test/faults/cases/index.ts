@@ -4,5 +4,18 @@ import { hostileEmbedded, hostileMosquitto } from './hostile.js';
 import { killFusion, killIngest, killInference, killNotifier } from './kills.js';
 import { mosquittoRestart, natsRestart, postgresOutage, webhookOutage } from './outages.js';
 
-/** Every case, in the order a full run starts them (the longest first, so the pool ends evenly). */
-export const CASES: readonly FaultCase[] = [webhookOutage, fuzz, postgresOutage, natsRestart, mosquittoRestart, killIngest, killInference, killFusion, killNotifier, hostileMosquitto, hostileEmbedded, fuzzEmbedded];
+/** Every case, in the order of the results table (the runner starts the longest first). */
+export const CASES: readonly FaultCase[] = [
+  fuzz,
+  fuzzEmbedded,
+  postgresOutage,
+  natsRestart,
+  mosquittoRestart,
+  webhookOutage,
+  killIngest,
+  killInference,
+  killFusion,
+  killNotifier,
+  hostileMosquitto,
+  hostileEmbedded,
+];
