@@ -6,6 +6,7 @@ import { findBinary } from './find-binary.js';
 import { ManagedChild } from './managed-child.js';
 import { freePort, waitForPort } from './net.js';
 import { repoRoot } from './repo-root.js';
+import { RestartableServer } from './restartable-server.js';
 
 /** How to run a private Mosquitto. */
 export interface MosquittoOptions {
@@ -24,17 +25,13 @@ export interface MosquittoOptions {
  * password file holds the given accounts. `restart()` stops it (Mosquitto writes its
  * persistence file on SIGTERM) and starts it again on the same ports and data.
  */
-export class MosquittoProcess {
-  #child: ManagedChild;
-  #previousLogs = '';
-
+export class MosquittoProcess extends RestartableServer {
   private constructor(
     private readonly dir: string,
     private readonly binary: string,
     readonly ports: ReadonlyMap<number, number>,
-    child: ManagedChild,
   ) {
-    this.#child = child;
+    super(MosquittoProcess.#spawn(binary, dir));
   }
 
   /** Starts Mosquitto; accepts the account map alone for the common case. */
@@ -65,8 +62,8 @@ export class MosquittoProcess {
         .replaceAll('/mosquitto/data/', `${join(dir, 'data')}/`);
       // Started as root, Mosquitto would drop to the `mosquitto` user, which cannot read this private dir.
       writeFileSync(join(dir, 'mosquitto.conf'), `${conf}\nuser ${userInfo().username}\n${(o.extraConfig ?? []).join('\n')}\n`);
-      const mosquitto = new MosquittoProcess(dir, binary, ports, MosquittoProcess.#spawn(binary, dir));
-      await mosquitto.#waitReady();
+      const mosquitto = new MosquittoProcess(dir, binary, ports);
+      await mosquitto.ready();
       return mosquitto;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -94,16 +91,6 @@ export class MosquittoProcess {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  /** The process id, for `ps`-based CPU accounting. */
-  get pid(): number | undefined {
-    return this.#child.pid;
-  }
-
-  /** Everything it logged, across restarts (bounded per run). */
-  get log(): string {
-    return this.#previousLogs + this.#child.log.text;
-  }
-
   /** Log lines matching `pattern` so far, across restarts. */
   count(pattern: RegExp): number {
     const flags = pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`;
@@ -115,45 +102,20 @@ export class MosquittoProcess {
     return this.count(/being dropped/);
   }
 
-  /** True while the broker process runs. */
-  get running(): boolean {
-    return this.#child.running;
+  protected spawn(): ManagedChild {
+    return MosquittoProcess.#spawn(this.binary, this.dir);
   }
 
-  /** Stops the broker (SIGTERM: it saves its persistence) and keeps its data for `resume()`. */
-  async halt(): Promise<void> {
-    await this.#child.stop('SIGTERM', 10_000);
-    this.#previousLogs += this.#child.log.text;
-  }
-
-  /** Starts the broker again after `halt()`, on the same ports with the same data. */
-  async resume(): Promise<void> {
-    if (this.#child.running) return;
-    this.#child = MosquittoProcess.#spawn(this.binary, this.dir);
-    await this.#waitReady();
-  }
-
-  /** `halt()` then `resume()`, after `downMs` of outage. */
-  async restart(downMs = 0): Promise<void> {
-    await this.halt();
-    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-    await this.resume();
-  }
-
-  /** Stops the broker for good and removes its folder. */
-  async stop(): Promise<void> {
-    await this.#child.stop('SIGTERM', 5_000);
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async #waitReady(): Promise<void> {
-    const child = this.#child;
+  protected async waitReady(child: ManagedChild): Promise<void> {
     try {
       for (const port of this.ports.values()) await waitForPort(port, 10_000, () => child.running);
     } catch (err) {
-      await child.stop('SIGTERM', 2_000);
       throw new Error(`mosquitto did not start:\n${child.log.last()}`, { cause: err });
     }
+  }
+
+  protected removeFiles(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ManagedChild } from './managed-child.js';
 import { freePort } from './net.js';
+import { RestartableServer } from './restartable-server.js';
 
 /** Where Debian's PostgreSQL 15 keeps initdb and postgres; override with `PM_PG_BIN`. */
 const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -27,17 +28,13 @@ export interface PostgresOptions {
  * Durability settings: `fsync=off` — a stop here is a clean or fast shutdown, never a power
  * cut, so flushing to the disk would only slow a machine shared with other work.
  */
-export class PostgresProcess {
-  #child: ManagedChild;
-  #previousLogs = '';
-
+export class PostgresProcess extends RestartableServer {
   private constructor(
     private readonly dir: string,
     readonly port: number,
     private readonly settings: Readonly<Record<string, string>>,
-    child: ManagedChild,
   ) {
-    this.#child = child;
+    super(PostgresProcess.#spawn(dir, port, settings));
   }
 
   /** Runs initdb once into `dir` (which must not exist yet), for `start({ template })`. */
@@ -65,8 +62,8 @@ export class PostgresProcess {
       }
       const port = await freePort();
       const settings = { fsync: 'off', full_page_writes: 'off', max_connections: '200', shared_buffers: '32MB', ...options.settings };
-      const postgres = new PostgresProcess(dir, port, settings, PostgresProcess.#spawn(dir, port, settings));
-      await postgres.#waitReady();
+      const postgres = new PostgresProcess(dir, port, settings);
+      await postgres.ready();
       return postgres;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -86,18 +83,6 @@ export class PostgresProcess {
     return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
   }
 
-  get pid(): number | undefined {
-    return this.#child.pid;
-  }
-
-  get running(): boolean {
-    return this.#child.running;
-  }
-
-  get log(): string {
-    return this.#previousLogs + this.#child.log.text;
-  }
-
   /** Creates an empty database and returns its URL. */
   async createDatabase(name: string): Promise<string> {
     const client = new pg.Client({ connectionString: this.url() });
@@ -110,30 +95,16 @@ export class PostgresProcess {
     return this.url(name);
   }
 
-  /**
-   * Stops the server with a fast shutdown (SIGINT: open transactions are rolled back and
-   * clients disconnected, as `pg_ctl stop -m fast` does); the cluster stays for `resume()`.
-   */
-  async halt(): Promise<void> {
-    await this.#child.stop('SIGINT', 30_000);
-    this.#previousLogs += this.#child.log.text;
+  /** A fast shutdown (as `pg_ctl stop -m fast`): open transactions are rolled back and clients disconnected. */
+  protected override get stopSignal(): NodeJS.Signals {
+    return 'SIGINT';
   }
 
-  /** Starts the server again after `halt()`, same port, same cluster. */
-  async resume(): Promise<void> {
-    if (this.#child.running) return;
-    this.#child = PostgresProcess.#spawn(this.dir, this.port, this.settings);
-    await this.#waitReady();
+  protected spawn(): ManagedChild {
+    return PostgresProcess.#spawn(this.dir, this.port, this.settings);
   }
 
-  /** Stops the server for good and removes the cluster. */
-  async stop(): Promise<void> {
-    await this.#child.stop('SIGINT', 10_000);
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async #waitReady(): Promise<void> {
-    const child = this.#child;
+  protected async waitReady(child: ManagedChild): Promise<void> {
     const deadline = Date.now() + 60_000;
     let last: unknown;
     while (Date.now() < deadline && child.running) {
@@ -149,8 +120,11 @@ export class PostgresProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    await child.stop('SIGINT', 2_000);
     throw new Error(`postgres did not start: ${String(last)}\n${child.log.last()}`);
+  }
+
+  protected removeFiles(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

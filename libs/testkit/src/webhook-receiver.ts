@@ -1,6 +1,39 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Notifier channel settings (a generic webhook, as in a routing file) for a receiver on this
+ * host, as an operator would tune them: recovery within seconds rather than the defaults'
+ * minutes (backoff up to 5 min, breaker reset 30 s), 100 attempts, and no rate limit or digest
+ * in the way, so every alert is delivered — and counted — on its own.
+ */
+export function localWebhookChannel(name: string, url: string): {
+  readonly name: string;
+  readonly type: 'webhook';
+  readonly url: string;
+  readonly secret: string;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  readonly breaker: { readonly resetTimeoutMs: number };
+  readonly rateLimit: { readonly perChannel: { readonly capacity: number; readonly refillPerSecond: number }; readonly perDevice: { readonly capacity: number; readonly refillPerSecond: number } };
+  readonly digest: { readonly threshold: number; readonly windowMs: number; readonly maxItems: number };
+} {
+  const unlimited = { capacity: 1_000_000, refillPerSecond: 1_000_000 };
+  return {
+    name,
+    type: 'webhook',
+    url,
+    secret: `${name}-secret-0123456789`,
+    timeoutMs: 2_000,
+    maxAttempts: 100,
+    backoff: { baseMs: 250, maxMs: 5_000 },
+    breaker: { resetTimeoutMs: 2_000 },
+    rateLimit: { perChannel: unlimited, perDevice: unlimited },
+    digest: { threshold: 1_000_000_000, windowMs: 1_000, maxItems: 1_000 },
+  };
+}
+
 /** The alert transition a generic webhook carries (`type: 'alert'` bodies). */
 export interface WebhookAlert {
   readonly alertId: string;

@@ -5,7 +5,7 @@ import { InProcessBus } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor/registry';
-import { MosquittoProcess, NatsProcess, PostgresProcess, ServiceProcess, describeExit, repoRoot, type Cleanup } from '@premonitor/testkit';
+import { MosquittoProcess, NatsProcess, PostgresProcess, ServiceProcess, describeExit, localWebhookChannel, repoRoot, type Cleanup } from '@premonitor/testkit';
 
 /** The distributed-mode services a case can run, each as its own process. */
 export type CoreServiceName = 'ingest' | 'acoustic-inference' | 'thermal-inference' | 'fusion' | 'notifier';
@@ -179,30 +179,9 @@ export class CoreStack {
   }
 }
 
-/** The notifier's routing: one generic webhook for the case's site, tuned as an operator would for a local receiver. */
+/** The notifier's routing: one generic webhook for the case's site, tuned for a local receiver. */
 function routing(url: string, site: string): object {
-  return {
-    allowHttp: true,
-    allowPrivateNetworks: true,
-    channels: [
-      {
-        name: 'faults',
-        type: 'webhook',
-        url,
-        secret: 'faults-secret-0123456789',
-        timeoutMs: 2_000,
-        maxAttempts: 100,
-        // The defaults (backoff to 5 min, breaker reset 30 s) would stretch recovery after the
-        // 60 s outage by minutes; these still back off and still open the breaker.
-        backoff: { baseMs: 250, maxMs: 5_000 },
-        breaker: { resetTimeoutMs: 2_000 },
-        // Every alert delivered on its own: digests and rate limits would hide the count.
-        rateLimit: { perChannel: { capacity: 1_000_000, refillPerSecond: 1_000_000 }, perDevice: { capacity: 1_000_000, refillPerSecond: 1_000_000 } },
-        digest: { threshold: 1_000_000_000, windowMs: 1_000, maxItems: 1_000 },
-      },
-    ],
-    routes: [{ sites: [site], transitions: ['open'], channels: ['faults'] }],
-  };
+  return { allowHttp: true, allowPrivateNetworks: true, channels: [localWebhookChannel('faults', url)], routes: [{ sites: [site], transitions: ['open'], channels: ['faults'] }] };
 }
 
 /** Reads one gauge or counter from the /metrics of the service on `port`. */
