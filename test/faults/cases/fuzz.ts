@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import type { DeviceRef } from '@premonitor/contracts';
+import { deviceClientId, type DeviceRef } from '@premonitor/contracts';
 import { RawMqttClient, percentile } from '@premonitor/testkit';
 import { Verdict, type CaseContext, type CaseOutcome, type FaultCase } from '../case.js';
 import { FuzzMutator, type FuzzChannel, type FuzzMessage } from '../support/fuzz-mutations.js';
@@ -70,7 +70,7 @@ async function runFuzz(ctx: CaseContext, makeTarget: MakeTarget): Promise<CaseOu
   const r = ctx.random;
   const clean = new SteadyFleet({ site: SITE, telemetryDevices: 4, telemetryPerSecond: 10, gasDevices: 0, acousticDevices: 0, acousticEveryMs: 1, thermalDevices: 0, thermalEveryMs: 1 });
   const refs: DeviceRef[] = Array.from({ length: FUZZ_DEVICES }, (_, i) => ({ site: SITE, device: `fuzz-${String(i + 1).padStart(2, '0')}` }));
-  const accounts = new Map<string, FuzzAccount>(refs.map((ref) => [ref.device, { username: `${ref.site}/${ref.device}`, password: randomBytes(12).toString('hex'), clientId: `${ref.site}-${ref.device}` }]));
+  const accounts = new Map<string, FuzzAccount>(refs.map((ref) => [ref.device, { username: `${ref.site}/${ref.device}`, password: randomBytes(12).toString('hex'), clientId: deviceClientId(ref) }]));
   const limits = { MAX_JSON_BYTES: String(LIMITS.maxJsonBytes), MAX_FUTURE_SKEW_MS: String(LIMITS.maxFutureSkewMs), MAX_PAST_AGE_MS: String(LIMITS.maxPastAgeMs), DEAD_LETTER_MAX_BYTES: '65536' };
   const target = await makeTarget(ctx, new Map([...clean.accounts(), ...[...accounts.values()].map((a) => [a.username, a.password] as [string, string])]), limits);
 

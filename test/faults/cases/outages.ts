@@ -57,7 +57,7 @@ export const mosquittoRestart = outageCase({
   budgetSeconds: 140,
   what: 'Mosquitto',
   downMs: 5_000,
-  target: ({ stack }) => ({ stop: () => stack.mosquitto.halt(), start: () => stack.mosquitto.resume() }),
+  target: ({ stack }) => ({ stop: () => stack.mosquitto.shutDown(), start: () => stack.mosquitto.startAgain() }),
 });
 
 /** The webhook receiver refusing connections. */

@@ -5,18 +5,20 @@ import { InProcessBus } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor/registry';
-import { MosquittoProcess, NatsProcess, PostgresProcess, ServiceProcess, describeExit, localWebhookChannel, repoRoot, type Cleanup } from '@premonitor/testkit';
+import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
+import { coreClientId } from '@premonitor/contracts';
+import { NatsProcess, PostgresProcess, ServiceProcess, describeExit, localWebhookChannel, repoRoot, type Cleanup } from '@premonitor/testkit';
 
 /** The distributed-mode services a case can run, each as its own process. */
 export type CoreServiceName = 'ingest' | 'acoustic-inference' | 'thermal-inference' | 'fusion' | 'notifier';
 
-/** The MQTT account ingest logs in with (a `user ingest` block of mosquitto/acl). */
+/** The MQTT account ingest logs in with (role ingest: a `user ingest` block of mosquitto/acl-core). */
 export const INGEST_ACCOUNT = 'ingest';
 /** How often a crashed service is started again before the case leaves it down. */
 const MAX_RESTARTS = 3;
 
-/** Ingest's client id as deployed (docker-compose.yml): the id a hostile device would try to take. */
-export const INGEST_CLIENT_ID = 'premonitor-ingest';
+/** Ingest's client id as deployed (its default, `premonitor-ingest`): the id a hostile device would try to take. */
+export const INGEST_CLIENT_ID = coreClientId(INGEST_ACCOUNT);
 
 /** What a case's core looks like. */
 export interface CoreStackOptions {
@@ -82,7 +84,7 @@ export class CoreStack {
     const nats = await NatsProcess.start();
     o.cleanup.add('nats', () => nats.stop());
     const ingestPassword = randomBytes(16).toString('hex');
-    const mosquitto = await MosquittoProcess.start({ accounts: new Map([[INGEST_ACCOUNT, ingestPassword], ...o.deviceAccounts]) });
+    const mosquitto = await MosquittoProcess.start({ devices: o.deviceAccounts, core: [{ username: INGEST_ACCOUNT, password: ingestPassword, role: 'ingest' }] });
     o.cleanup.add('mosquitto', () => mosquitto.stop());
 
     // Migrated and seeded before the services start, as model-sync's SEED_MODELS_DIR would.
@@ -98,7 +100,7 @@ export class CoreStack {
 
     const common = { NATS_URL: nats.url, DATABASE_URL: databaseUrl, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', LOG_LEVEL: 'info' };
     const envs = new Map<CoreServiceName, Record<string, string>>();
-    envs.set('ingest', { ...common, MQTT_URL: mosquitto.url, MQTT_USERNAME: INGEST_ACCOUNT, MQTT_PASSWORD: ingestPassword, MQTT_CLIENT_ID: INGEST_CLIENT_ID, ...o.ingestEnv });
+    envs.set('ingest', { ...common, MQTT_URL: mosquitto.coreUrl, MQTT_USERNAME: INGEST_ACCOUNT, MQTT_PASSWORD: ingestPassword, MQTT_CLIENT_ID: INGEST_CLIENT_ID, ...o.ingestEnv });
     for (const kind of ['acoustic', 'thermal'] as const) envs.set(`${kind}-inference`, { ...common, INFERENCE_KIND: kind, MODEL_STORE_DIR: modelDir });
     const rulesFile = join(o.dir, 'rules.json');
     await writeFile(rulesFile, JSON.stringify(FUSION_RULES));
@@ -116,7 +118,7 @@ export class CoreStack {
     const order: CoreServiceName[] = ['acoustic-inference', 'thermal-inference', 'fusion', 'notifier', 'ingest'];
     await Promise.all(order.filter((s) => s !== 'ingest' && o.services.includes(s)).map((s) => stack.startService(s)));
     if (o.services.includes('ingest')) await stack.startService('ingest');
-    o.log(`core up: postgres :${postgres.port}, nats :${nats.port}, mosquitto :${mosquitto.port}, ${[...stack.services.keys()].join(', ')}`);
+    o.log(`core up: postgres :${postgres.port}, nats :${nats.port}, mosquitto devices :${mosquitto.devicePort} core :${mosquitto.corePort}, ${[...stack.services.keys()].join(', ')}`);
     return stack;
   }
 

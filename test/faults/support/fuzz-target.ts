@@ -37,7 +37,7 @@ export async function distributedFuzzTarget(ctx: CaseContext, site: string, devi
   });
   return {
     label: 'Mosquitto + ingest process',
-    port: stack.mosquitto.port,
+    port: stack.mosquitto.devicePort,
     latencies,
     pendingAcks: () => stack.ingestPendingAcks(),
     crashes: () => stack.crashes,

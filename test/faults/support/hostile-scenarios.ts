@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { mqttTopic, type DeviceRef } from '@premonitor/contracts';
+import { deviceClientId, mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import { RawMqttClient, type ReceivedMessage } from '@premonitor/testkit';
 import { Verdict, type CaseContext, type CaseOutcome } from '../case.js';
 import type { Account, HostileTarget } from './hostile-target.js';
@@ -41,7 +41,7 @@ export async function runHostile(ctx: CaseContext, site: string, start: (devices
   ctx.cleanup.add('devices', () => fleet.close());
   fleet.start();
   await sleep(2_000);
-  const arena: Arena = { target, site, attacker, victim: { ref: { site, device: 'tele-01' }, clientId: `${site}-tele-01` }, fleet, v, log: ctx.log };
+  const arena: Arena = { target, site, attacker, victim: { ref: { site, device: 'tele-01' }, clientId: deviceClientId({ site, device: 'tele-01' }) }, fleet, v, log: ctx.log };
 
   const takeover = await coreIdTakeover(arena);
   const deviceTakeover = await deviceIdTakeover(arena);
@@ -89,13 +89,21 @@ async function coreIdTakeover(a: Arena): Promise<{ attempts: number; received: n
     foreign = opened.client.received.filter((m) => !m.topic.startsWith(`premonitor/v1/${a.attacker.username}/`));
     await opened.client.close();
   }
+  // The same on the core listener (Mosquitto): a device account must not log in there at all.
+  let coreListener = 'none';
+  if (a.target.corePort !== undefined) {
+    const core = await RawMqttClient.open({ port: a.target.corePort, clientId: a.target.ingestClientId, username: a.attacker.username, password: a.attacker.password, clean: false });
+    coreListener = core.code === undefined ? 'closed' : String(core.code);
+    a.v.expect('core id takeover: a device cannot log in on the core listener', core.code !== 0, `CONNACK ${coreListener}`);
+    await core.client?.close();
+  }
   // Let ingest notice and reconnect, if it was cut off.
   await sleep(1_500);
   const cut = a.target.ingestDisconnects() - before;
-  a.log(`core id takeover: CONNACK ${opened.code ?? 'none'}, ingest cut off ${cut}×, attacker received ${foreign.length} messages of others`);
+  a.log(`core id takeover: CONNACK ${opened.code ?? 'none'} (core listener: ${coreListener}), ingest cut off ${cut}×, attacker received ${foreign.length} messages of others`);
   a.v.equal('core id takeover: ingest keeps its session', cut, 0, 'times ingest was disconnected');
   a.v.equal('core id takeover: the attacker receives nothing of others', foreign.length, 0, `messages (CONNACK ${opened.code ?? 'none'})`);
-  return { attempts: 1, received: foreign.length, taken: cut > 0 ? 1 : 0 };
+  return { attempts: a.target.corePort === undefined ? 1 : 2, received: foreign.length, taken: cut > 0 ? 1 : 0 };
 }
 
 /** A device logs in with another device's client id: the victim must stay connected. */
@@ -116,7 +124,7 @@ async function deviceIdTakeover(a: Arena): Promise<{ attempts: number; received:
 
 /** The attacker publishes as the victim (and as a device of another site); the payloads carry `spoofed` so any stored trace is found. */
 async function crossDevicePublish(a: Arena): Promise<number> {
-  const opened = await RawMqttClient.open({ port: a.target.port, clientId: `${a.site}-mallory`, username: a.attacker.username, password: a.attacker.password });
+  const opened = await RawMqttClient.open({ port: a.target.port, clientId: deviceClientId(a.attacker.ref), username: a.attacker.username, password: a.attacker.password });
   if (!opened.client) return 0;
   let sent = 0;
   const topics = [mqttTopic.telemetry(a.victim.ref), mqttTopic.telemetry({ site: 'other-site', device: 'tele-01' }), mqttTopic.status(a.victim.ref)];
@@ -133,7 +141,7 @@ async function crossDevicePublish(a: Arena): Promise<number> {
 
 /** The attacker subscribes to everything it can think of; it must receive nothing but its own. */
 async function crossDeviceSubscribe(a: Arena): Promise<{ attempts: number; received: number }> {
-  const opened = await RawMqttClient.open({ port: a.target.port, clientId: `${a.site}-mallory`, username: a.attacker.username, password: a.attacker.password });
+  const opened = await RawMqttClient.open({ port: a.target.port, clientId: deviceClientId(a.attacker.ref), username: a.attacker.username, password: a.attacker.password });
   if (!opened.client) return { attempts: 0, received: 0 };
   const filters = ['#', 'premonitor/#', 'premonitor/v1/+/+/telemetry', `premonitor/v1/${a.site}/tele-01/#`, '$SYS/#', 'premonitor/v1/+/+/model/+', '$share/g/premonitor/v1/#'];
   const codes = await opened.client.subscribe(filters);
@@ -148,7 +156,7 @@ async function crossDeviceSubscribe(a: Arena): Promise<{ attempts: number; recei
 
 /** 2 MiB on the attacker's own frame topic: above every packet limit the platform documents. */
 async function oversizedPublish(a: Arena): Promise<{ attempts: number; accepted: number }> {
-  const opened = await RawMqttClient.open({ port: a.target.port, clientId: `${a.site}-mallory`, username: a.attacker.username, password: a.attacker.password });
+  const opened = await RawMqttClient.open({ port: a.target.port, clientId: deviceClientId(a.attacker.ref), username: a.attacker.username, password: a.attacker.password });
   let refused = false;
   if (opened.client) {
     const acked = await Promise.race([opened.client.publish(mqttTopic.frame(a.attacker.ref, 'acoustic'), Buffer.alloc(2 * 1024 * 1024, 1)), sleep(15_000).then(() => 'timeout' as const)]);
@@ -166,7 +174,7 @@ async function oversizedPublish(a: Arena): Promise<{ attempts: number; accepted:
  */
 async function retainedAbuse(a: Arena): Promise<{ attempts: number; kept: number }> {
   let attempts = 0;
-  const big = await RawMqttClient.open({ port: a.target.port, clientId: `${a.site}-mallory`, username: a.attacker.username, password: a.attacker.password });
+  const big = await RawMqttClient.open({ port: a.target.port, clientId: deviceClientId(a.attacker.ref), username: a.attacker.username, password: a.attacker.password });
   let bigRefused = false;
   if (big.client) {
     attempts++;
@@ -174,7 +182,7 @@ async function retainedAbuse(a: Arena): Promise<{ attempts: number; kept: number
     bigRefused = acked === false;
     big.client.destroy();
   }
-  const flood = await RawMqttClient.open({ port: a.target.port, clientId: `${a.site}-mallory`, username: a.attacker.username, password: a.attacker.password });
+  const flood = await RawMqttClient.open({ port: a.target.port, clientId: deviceClientId(a.attacker.ref), username: a.attacker.username, password: a.attacker.password });
   const own = [mqttTopic.telemetry(a.attacker.ref), mqttTopic.status(a.attacker.ref), mqttTopic.edgeAlert(a.attacker.ref), mqttTopic.frame(a.attacker.ref, 'acoustic'), mqttTopic.frame(a.attacker.ref, 'thermal')];
   if (flood.client) {
     for (let i = 0; i < 30; i++) {
@@ -190,7 +198,7 @@ async function retainedAbuse(a: Arena): Promise<{ attempts: number; kept: number
     await flood.client.close();
   }
   // What a later subscriber (ingest after a restart, for one) would be handed.
-  const observer = await RawMqttClient.open({ port: a.target.port, clientId: 'faults-observer', username: a.target.observer.username, password: a.target.observer.password });
+  const observer = await RawMqttClient.open({ port: a.target.corePort ?? a.target.port, clientId: a.target.observer.clientId, username: a.target.observer.username, password: a.target.observer.password });
   let beyondAcl = 0;
   let onOwn = 0;
   if (observer.client) {

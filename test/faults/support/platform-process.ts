@@ -14,7 +14,7 @@ const MAX_RESTARTS = 3;
 export interface PlatformOptions {
   /** Device accounts (`site/device` → password) to add to its credential file before it starts. */
   readonly devices: ReadonlyMap<string, string>;
-  /** Service accounts (role core) to add as well. */
+  /** Service accounts to add as well, with role `ingest` (they may read every device topic). */
   readonly services?: ReadonlyMap<string, string>;
   /** Extra settings (limits). */
   readonly env?: Readonly<Record<string, string>>;
@@ -51,7 +51,7 @@ export class PlatformProcess {
       const [site, device] = username.split('/') as [string, string];
       await credentials.addDevice({ site, device }, password);
     }
-    for (const [username, password] of o.services ?? []) await credentials.addService(username, 'core', password);
+    for (const [username, password] of o.services ?? []) await credentials.addService(username, 'ingest', password);
     await credentials.save();
     platform.#env = {
       PM_DATA_DIR: platform.dataDir,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { encodeFrame, mqttTopic, type DeviceRef, type FrameKind } from '@premonitor/contracts';
+import { deviceClientId, encodeFrame, mqttTopic, type DeviceRef, type FrameKind } from '@premonitor/contracts';
 import { MACHINE_TYPES, generateAcousticClip, generateThermalFrame, toInt16Pcm } from '@premonitor/ml/data';
 
 /** Gas readings are this plus the message's seq: above any gas threshold, and the alert they open names the reading (its peak). */
@@ -95,7 +95,7 @@ export class SteadyFleet {
     await Promise.all(
       this.#devices.map(async (d) => {
         const client = await connectAsync(url, {
-          clientId: `${d.ref.site}-${d.ref.device}`,
+          clientId: deviceClientId(d.ref),
           username: d.username,
           password: d.password,
           protocolVersion: 4,

@@ -71,7 +71,7 @@ async function runSteady(s: SteadyLoadScenario, ctx: CaseContext): Promise<CaseO
   const stack = await CoreStack.start({ deviceAccounts: fleet.accounts(), services: ALL_SERVICES, site, webhookUrl: receiver.url, pgTemplate: ctx.pgTemplate, dir: ctx.dir, cleanup: ctx.cleanup, log: ctx.log });
   const probe = await JetStreamProbe.connect(stack.nats.url);
   ctx.cleanup.add('bus probe', () => probe.close());
-  await fleet.connect(stack.mosquitto.url);
+  await fleet.connect(stack.mosquitto.deviceUrl);
   ctx.cleanup.add('devices', () => fleet.close());
 
   fleet.start();

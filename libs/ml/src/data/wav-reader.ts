@@ -4,16 +4,22 @@ import { WavFormatError } from './data-errors.js';
 export interface ReadWavOptions {
   /** Largest file accepted, bytes (default 64 MiB ≈ 6 min of 48 kHz stereo 24-bit). */
   readonly maxBytes?: number;
+  /**
+   * Read this one channel (0-based) instead of the mean of all: the channels of a microphone
+   * array hear the same moment with different delays, so their mean is a comb-filtered
+   * sound no single microphone of a deployed device would record.
+   */
+  readonly channel?: number;
 }
 
-/** A decoded WAV file, mixed down to mono. */
+/** A decoded WAV file, mixed down to mono (or one chosen channel). */
 export interface WavAudio {
   readonly sampleRate: number;
   /** Channels in the file (the samples are their mean). */
   readonly channels: number;
   /** Bits per sample in the file. */
   readonly bitsPerSample: number;
-  /** Mono samples, full scale ±1. */
+  /** Mono samples, full scale ±1: the mean of the channels, or `options.channel`. */
   readonly samples: Float32Array;
 }
 
@@ -64,12 +70,20 @@ export function readWav(bytes: Uint8Array, options: ReadWavOptions = {}): WavAud
     throw new WavFormatError('corrupt', `inconsistent fmt chunk: ${channels} channels, ${sampleRate} Hz, block align ${blockAlign}`);
   }
 
+  const only = options.channel;
+  if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < channels)) {
+    throw new WavFormatError('bad_channel', `channel ${only} asked for; the file has ${channels} (0 … ${channels - 1})`);
+  }
   // A trailing partial frame (seen from some recorders) is dropped rather than rejected.
   const frames = Math.floor(data.length / blockAlign);
   const samples = new Float32Array(frames);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const read = sampleReader(code, bits, dv);
   for (let f = 0; f < frames; f++) {
+    if (only !== undefined) {
+      samples[f] = read(f * blockAlign + only * bytesPerSample);
+      continue;
+    }
     let sum = 0;
     for (let c = 0; c < channels; c++) sum += read(f * blockAlign + c * bytesPerSample);
     samples[f] = sum / channels;
