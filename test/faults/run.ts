@@ -20,7 +20,7 @@ const { positionals, values } = parseArgs({
 });
 
 if (values.list) {
-  for (const c of CASES) console.log(`${c.name.padEnd(22)} ~${c.budgetSeconds} s  ${c.summary}`);
+  for (const c of CASES) console.log(`${c.name.padEnd(22)} budget ${String(c.budgetSeconds).padStart(3)} s  ${c.summary}`);
   process.exit(0);
 }
 
