@@ -31,7 +31,15 @@ const statusLike = fc.record(
 );
 const edgeAlertLike = fc.record({ ts: fc.constant(NOW), seq: fc.nat(), rule: anyText, severity: fc.constantFrom('INFO', 'WARNING'), message: anyText }, { requiredKeys: ['ts', 'seq', 'rule', 'severity'] });
 
+/** Telemetry whose timestamp may be anything a JSON number can be, 1e20 and -1e300 included. */
+const telemetryLike = fc.record({
+  ts: fc.oneof(fc.constant(NOW), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.maxSafeInteger(), fc.constantFrom(1e20, -1e20, 8.64e15 + 1, 1e300)),
+  seq: fc.nat(),
+  readings: fc.dictionary(fc.constantFrom('t', 'rpm', 'gas'), fc.double({ noNaN: true, noDefaultInfinity: true }), { maxKeys: 3 }),
+});
+
 const payload = fc.oneof(
+  telemetryLike.map((v) => Buffer.from(JSON.stringify(v))),
   fc.uint8Array({ maxLength: 512 }),
   json.map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
   fc.oneof(statusLike, edgeAlertLike).map((v) => Buffer.from(JSON.stringify(v))),
