@@ -4,7 +4,10 @@
  * metadata so a reader knows what the graph computes.
  */
 export interface TextFeatureSpec {
-  /** Hash buckets, i.e. rows of the weight table the ids index (at most 2^31). */
+  /**
+   * Size of the hash space ids fall in (at most 2^31). A model that keeps weights only for the
+   * ids it saw in training (a vocabulary lookup) can use a large space and so avoid collisions.
+   */
   readonly buckets: number;
   /** Base MurmurHash3 seed; each feature family hashes with its own seed derived from it. */
   readonly seed: number;
@@ -22,8 +25,8 @@ export interface TextFeatureFamily {
   readonly seed: number;
 }
 
-/** The default: 2^18 buckets, words, word pairs and character 3- to 5-grams, 64 words. */
-export const DEFAULT_TEXT_FEATURES: TextFeatureSpec = Object.freeze({ buckets: 1 << 18, seed: 0x7e57, wordNgrams: 2, charNgrams: Object.freeze([3, 4, 5]), maxWords: 64 });
+/** The default: 2^30 buckets, words, word pairs and character 3- to 5-grams, 64 words. */
+export const DEFAULT_TEXT_FEATURES: TextFeatureSpec = Object.freeze({ buckets: 2 ** 30, seed: 0x7e57, wordNgrams: 2, charNgrams: Object.freeze([3, 4, 5]), maxWords: 64 });
 
 /** Why `spec` cannot be built, or undefined when it can. */
 export function textFeatureSpecProblem(spec: TextFeatureSpec): string | undefined {

@@ -21,7 +21,7 @@ export interface HashedTrainingOptions {
   readonly seed: number;
 }
 
-export const DEFAULT_HASHED_TRAINING: HashedTrainingOptions = Object.freeze({ ordinalLink: 'cumulative', epochs: 12, learningRate: 0.2, l2: 1e-5, classBalance: 0.5, minCount: 1, seed: 1 });
+export const DEFAULT_HASHED_TRAINING: HashedTrainingOptions = Object.freeze({ ordinalLink: 'cumulative', epochs: 12, learningRate: 0.2, l2: 3e-3, classBalance: 0.5, minCount: 1, seed: 1 });
 
 /** Labelled examples: features and, per target, the class index of each example (−1 unknown). */
 export interface TrainingExamples {
