@@ -1,4 +1,5 @@
-// npm run bench -- triage [--shared-data <dir>] [--seed N]
+// npm run bench -- triage [--shared-data <dir>] [--seed N] [--link cumulative|softmax] [--char-ngrams 3,4,5|none]
+//                         [--epochs N] [--learning-rate X] [--l2 X] [--class-balance X]
 // The triage model family on real maintenance texts, in one run:
 // 1. quality: leave-one-excavator-out on ../shared/data/work-orders/excavators-cleaned.csv —
 //    order type, failure mode, cost band, running-time band — against a majority-class and a
@@ -14,10 +15,11 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_TEXT_FEATURES, type TextFeatureSpec } from '@premonitor/ml';
 import {
-  TextModelPredictor, TriageRecordSet, evaluateWorkOrders, excavatorWorkOrdersFile, fitBandEdges, formatWorkOrderEvaluation, loadExcavatorWorkOrders,
+  DEFAULT_HASHED_TRAINING, TextModelPredictor, TriageRecordSet, evaluateWorkOrders, excavatorWorkOrdersFile, fitBandEdges, formatWorkOrderEvaluation, loadExcavatorWorkOrders,
   loadMaintieTexts, maintieGoldFile, trainTriageModel, validateTrainingRecords, workOrderLabels, workOrderTargetsJson,
-  type TriageRecord, type WorkOrder,
+  type HashedTrainingOptions, type TriageRecord, type WorkOrder,
 } from '@premonitor/training/triage';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,10 +27,28 @@ const { values: args } = parseArgs({
   options: {
     'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') },
     seed: { type: 'string', default: '1' },
+    // Alternatives to the shipped settings, for the design record (services/training/README.md).
+    link: { type: 'string' },
+    'char-ngrams': { type: 'string' },
+    epochs: { type: 'string' },
+    'learning-rate': { type: 'string' },
+    l2: { type: 'string' },
+    'class-balance': { type: 'string' },
   },
 });
 const sharedData = args['shared-data']!;
 const seed = Number(args.seed);
+const training: HashedTrainingOptions = {
+  ...DEFAULT_HASHED_TRAINING,
+  seed,
+  ...(args.link ? { ordinalLink: args.link === 'softmax' ? 'softmax' : 'cumulative' } : {}),
+  ...(args.epochs ? { epochs: Number(args.epochs) } : {}),
+  ...(args['learning-rate'] ? { learningRate: Number(args['learning-rate']) } : {}),
+  ...(args.l2 ? { l2: Number(args.l2) } : {}),
+  ...(args['class-balance'] ? { classBalance: Number(args['class-balance']) } : {}),
+};
+const charNgrams = args['char-ngrams'] === undefined ? DEFAULT_TEXT_FEATURES.charNgrams : args['char-ngrams'] === 'none' ? [] : args['char-ngrams'].split(',').map(Number);
+const features: TextFeatureSpec = { ...DEFAULT_TEXT_FEATURES, charNgrams };
 
 async function main(): Promise<void> {
   let orders: WorkOrder[];
@@ -42,10 +62,11 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores)`);
+  console.log(`settings: ${JSON.stringify(training)}, character n-grams [${charNgrams.join(', ')}]`);
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const evaluation = await evaluateWorkOrders(orders);
+  const evaluation = await evaluateWorkOrders(orders, { training, features });
   const evalCpu = cpuSeconds(cpu0);
   for (const line of formatWorkOrderEvaluation(evaluation)) console.log(line);
   console.log(`evaluation: ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${evalCpu.toFixed(1)} s CPU for ${evaluation.folds.length} folds`);
@@ -68,7 +89,7 @@ async function main(): Promise<void> {
     set = set.merge(call.records).set;
   }
   const validateS = (performance.now() - t1) / 1000;
-  const trained = await trainTriageModel(set.records, { version: 'bench', now: new Date(0), seed });
+  const trained = await trainTriageModel(set.records, { version: 'bench', now: new Date(0), training, features });
   const trainS = (performance.now() - t1) / 1000;
   const trainCpu = cpuSeconds(cpu1);
   const r = trained.report;

@@ -6,5 +6,5 @@ export { charNgrams, lowerCase, textFeatures, tokenizeWords } from './text-featu
 export type { HashedFeatures, TextInput } from './text-features.js';
 export { TEXT_FEATURE_OPSETS, TEXT_LOCALE, addTextFeatures, buildTextFeatureModel } from './text-feature-graph.js';
 export type { TextFeatureValues } from './text-feature-graph.js';
-export { TextFeatureError, TextFeatureExtractor } from './text-feature-extractor.js';
+export { TextFeatureError, TextFeatureExtractor, textInputFeeds } from './text-feature-extractor.js';
 export type { SparseRows } from './text-feature-extractor.js';

@@ -10,6 +10,18 @@ export interface SparseRows {
   readonly weights: Float32Array;
 }
 
+/**
+ * The onnxruntime feeds of a text graph for `batch`: string tensors `description` and
+ * `equipment` ('' when unknown), `[batch.length]` each. Every graph built on
+ * `addTextFeatures` takes these two inputs.
+ */
+export function textInputFeeds(batch: readonly TextInput[]): Record<'description' | 'equipment', ort.Tensor> {
+  return {
+    description: new ort.Tensor('string', batch.map((x) => x.description), [batch.length]),
+    equipment: new ort.Tensor('string', batch.map((x) => x.equipment ?? ''), [batch.length]),
+  };
+}
+
 /** The feature graph could not be opened (e.g. onnxruntime without the C.UTF-8 locale). */
 export class TextFeatureError extends Error {
   override readonly name = 'TextFeatureError';
@@ -42,10 +54,7 @@ export class TextFeatureExtractor {
     const weights: number[] = [];
     for (let start = 0; start < inputs.length; start += batchSize) {
       const batch = inputs.slice(start, start + batchSize);
-      const out = await this.#session.run({
-        description: new ort.Tensor('string', batch.map((x) => x.description), [batch.length]),
-        equipment: new ort.Tensor('string', batch.map((x) => x.equipment ?? ''), [batch.length]),
-      });
+      const out = await this.#session.run(textInputFeeds(batch));
       const batchIds = out['ids']!.data as BigInt64Array;
       const batchWeights = out['weights']!.data as Float32Array;
       const width = out['ids']!.dims[1]!;

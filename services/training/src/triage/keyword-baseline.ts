@@ -1,5 +1,6 @@
 import { tokenizeWords } from '@premonitor/ml';
 import type { ModelTarget } from '@premonitor/ml';
+import { decodeClass } from './hashed-text-model.js';
 
 /** Settings of the keyword baseline. */
 export interface KeywordBaselineOptions {
@@ -82,15 +83,5 @@ export function majorityClass(labels: Int32Array, classes: number): number {
 }
 
 function decide(p: ArrayLike<number>, target: ModelTarget): number {
-  if (target.kind === 'ordinal') {
-    let cumulative = 0;
-    for (let c = 0; c < p.length - 1; c++) {
-      cumulative += p[c]!;
-      if (cumulative >= 0.5) return c;
-    }
-    return p.length - 1;
-  }
-  let best = 0;
-  for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
-  return best;
+  return decodeClass(p, target.kind === 'ordinal' ? 'median' : 'argmax');
 }

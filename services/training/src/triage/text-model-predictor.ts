@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { readModelMetadata } from '@premonitor/ml';
+import { readModelMetadata, textInputFeeds } from '@premonitor/ml';
 import type { ModelMetadata, ModelTarget, TextInput } from '@premonitor/ml';
 import { probabilitiesOutput } from './hashed-text-graph.js';
 
@@ -59,10 +59,7 @@ export class TextModelPredictor {
     const out: TextPrediction[] = [];
     for (let start = 0; start < inputs.length; start += batchSize) {
       const batch = inputs.slice(start, start + batchSize);
-      const result = await this.#session.run({
-        description: new ort.Tensor('string', batch.map((x) => x.description), [batch.length]),
-        equipment: new ort.Tensor('string', batch.map((x) => x.equipment ?? ''), [batch.length]),
-      });
+      const result = await this.#session.run(textInputFeeds(batch));
       const scores = result['scores']!.data as BigInt64Array;
       const confidence = result['confidence']!.data as Float32Array;
       const t = this.targets.length;
