@@ -24,6 +24,7 @@ export type {
   ReadingsTable,
   DeadLettersTable,
   ModelsTable,
+  ModelCheckStatus,
   ModelStage,
   ScoresTable,
   AlertsTable,
