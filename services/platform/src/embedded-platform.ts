@@ -133,6 +133,8 @@ export class EmbeddedPlatform {
               deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
               instanceId: 'embedded',
               sharedUploadPath: true,
+              // The last resort when the production model and every earlier version are unusable.
+              shippedModelFile: join(resolve(config.PM_MODELS_DIR), `${kind}.onnx`),
               baselines: { ...DEFAULT_BASELINE_SETTINGS, policy: { ...DEFAULT_BASELINE_SETTINGS.policy, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
             },
             { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
