@@ -10,6 +10,8 @@ export interface InferenceMetrics {
   readonly latency: Histogram<'kind'>;
   readonly modelInfo: Gauge<'kind' | 'version'>;
   readonly uploads: Counter<'kind' | 'outcome'>;
+  /** Uploads admitted and not answered yet (bounded by UPLOAD_CONCURRENCY). */
+  readonly uploadsInProgress: Gauge<'kind'>;
   /** Time to decode and adapt an upload (in a worker thread); its count is the uploads that got that far. */
   readonly uploadDecode: Histogram<'kind'>;
   /** 1 while the model in service is not the registry's production model (it failed to load or its check). */
@@ -64,6 +66,7 @@ function buildMetrics(registry: Registry): InferenceMetrics {
     }),
     modelInfo: new Gauge({ name: 'pm_inference_model_info', help: 'The model in service (value 1)', labelNames: ['kind', 'version'], registers }),
     uploads: new Counter({ name: 'pm_inference_uploads_total', help: 'Frames scored through the upload endpoint, by outcome', labelNames: ['kind', 'outcome'], registers }),
+    uploadsInProgress: new Gauge({ name: 'pm_inference_uploads_in_progress', help: 'Uploads admitted and not answered yet', labelNames: ['kind'], registers }),
     uploadDecode: new Histogram({
       name: 'pm_inference_upload_decode_seconds',
       help: 'Decoding and adapting one upload, off the event loop',

@@ -95,7 +95,8 @@ export function createScoreApi(options: ScoreApiOptions): Router {
       throw new HttpError(429, 'too_many_uploads', `${active} uploads are being scored (the limit is ${options.concurrency}); retry shortly`);
     }
     active++;
-    res.once('close', () => active--);
+    metrics.uploadsInProgress.set({ kind }, active);
+    res.once('close', () => metrics.uploadsInProgress.set({ kind }, --active));
     next();
   };
   const body = express.raw({ type: () => true, limit: options.maxUploadBytes });
