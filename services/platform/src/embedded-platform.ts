@@ -10,7 +10,7 @@ import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModel
 import { Fusion } from '@premonitor/fusion';
 import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
 import { loadConfig } from '@premonitor/config';
-import { ModelSync } from '@premonitor/model-sync';
+import { ModelSync, loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
 import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
@@ -26,6 +26,8 @@ export interface PlatformEndpoints {
   readonly mqttUrl: string;
   readonly mqttPort: number;
   readonly dataDir: string;
+  /** The public key model announcements are signed with: what an edge agent needs in EDGE_MODEL_PUBLIC_KEY. */
+  readonly modelPublicKey: string;
 }
 
 /** The one-line summary numbers. */
@@ -180,6 +182,8 @@ export class EmbeddedPlatform {
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
       const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
+      // Created (0600) in the data folder on first start; the same key signs every later start's announcements.
+      const signingKey = await loadOrCreateSigningKeyFile(join(dataDir, 'model-signing-key.pem'), logger.child({ component: 'model-sync' }));
       const modelSync = (this.#modelSync = new ModelSync(
         {
           mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestPassword, clientId: 'premonitor-model-sync' },
@@ -187,6 +191,7 @@ export class EmbeddedPlatform {
           kinds: [...SHIPPED_MODEL_KINDS],
           refreshMs: 30_000,
           heartbeatMs: 5_000,
+          signingKey,
         },
         { db: db.db, bus, registry: models, store: artifacts, logger: logger.child({ component: 'model-sync' }) },
       ));
@@ -211,7 +216,7 @@ export class EmbeddedPlatform {
         });
         await this.#simulator.start();
       }
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir, modelPublicKey: modelSync.publicKey };
     } catch (err) {
       await this.stop().catch(() => undefined);
       throw err;
