@@ -22,24 +22,19 @@ import { waitFor } from './support/wait.js';
 const logger = createLogger({ service: 'inference-uploads-test', level: 'silent' });
 const MAX_UPLOAD = 4 * 1024 * 1024;
 
-/** A 16-bit mono WAV header declaring `rate` and `dataBytes`, followed by `actualBytes` of data (default: as declared). */
-function wavHeader(rate: number, dataBytes: number, actualBytes = dataBytes, channels = 1): Uint8Array {
-  const out = new Uint8Array(44 + actualBytes);
-  const view = new DataView(out.buffer);
-  out.set(Buffer.from('RIFF'), 0);
-  view.setUint32(4, 36 + dataBytes, true);
-  out.set(Buffer.from('WAVEfmt '), 8);
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, channels, true);
-  view.setUint32(24, rate, true);
-  view.setUint32(28, rate * 2 * channels, true);
-  view.setUint16(32, 2 * channels, true);
-  view.setUint16(34, 16, true);
-  out.set(Buffer.from('data'), 36);
-  view.setUint32(40, dataBytes, true);
-  for (let i = 44; i + 1 < out.length; i += 2) view.setInt16(i, Math.round(3000 * Math.sin(i / 7)), true);
-  return out;
+/** A 16-bit mono WAV of `samples` samples at `rate` Hz (a tone, so a scored one is not silence). */
+function wav(rate: number, samples: number): Uint8Array {
+  return writeWav(Float32Array.from({ length: samples }, (_, i) => 0.1 * Math.sin(i / 7)), rate);
+}
+
+/** `bytes` with a little-endian field of the canonical 44-byte header overwritten: a header that lies. */
+function lie(bytes: Uint8Array, field: 'channels' | 'rate' | 'blockAlign' | 'dataBytes', value: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (field === 'channels') view.setUint16(22, value, true);
+  else if (field === 'rate') view.setUint32(24, value, true);
+  else if (field === 'blockAlign') view.setUint16(32, value, true);
+  else view.setUint32(40, value, true);
+  return bytes;
 }
 
 interface Refusal {
@@ -112,7 +107,7 @@ describe('upload limits (InProcessBus + PGlite)', () => {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const health = Array.from({ length: 5 }, () => fetch(`${acoustic.url}/healthz`).then((r) => r.status));
-    const body = await refused(await post(acoustic, 'audio/wav', wavHeader(100, 200_000)), 422);
+    const body = await refused(await post(acoustic, 'audio/wav', wav(100, 100_000)), 422);
     loop.disable();
     assert.deepEqual([body.error, body.limit, body.value, body.allowed], ['upload_limit', 'sample_rate', 100, '8000–96000 Hz']);
     assert.match(body.message, /sample rate 100 Hz is outside the allowed 8000–96000 Hz/);
@@ -123,25 +118,24 @@ describe('upload limits (InProcessBus + PGlite)', () => {
 
   it('refuses a 4 MiB WAV by rate or by duration without decoding it, and a larger one by size (413)', async () => {
     const before = await decodes(acoustic);
-    const at100Hz = await refused(await post(acoustic, 'audio/wav', wavHeader(100, MAX_UPLOAD - 44)), 422);
+    const at100Hz = await refused(await post(acoustic, 'audio/wav', wav(100, (MAX_UPLOAD - 44) / 2)), 422);
     assert.deepEqual([at100Hz.limit, at100Hz.value], ['sample_rate', 100]);
-    const long = await refused(await post(acoustic, 'audio/wav', wavHeader(16_000, MAX_UPLOAD - 44)), 422);
+    const long = await refused(await post(acoustic, 'audio/wav', wav(16_000, (MAX_UPLOAD - 44) / 2)), 422);
     assert.deepEqual([long.limit, long.value, long.allowed], ['duration', 131.071, 'at most 10 s']);
-    const tooMany = await refused(await post(acoustic, 'audio/wav', wavHeader(16_000, 16_000 * 2 * 12, 16_000 * 2 * 12, 12)), 422);
+    const twelveChannels = lie(lie(wav(16_000, 16_000 * 12), 'channels', 12), 'blockAlign', 24);
+    const tooMany = await refused(await post(acoustic, 'audio/wav', twelveChannels), 422);
     assert.deepEqual([tooMany.limit, tooMany.value], ['channels', 12]);
-    const big = await refused(await post(acoustic, 'audio/wav', wavHeader(16_000, MAX_UPLOAD)), 413);
+    const big = await refused(await post(acoustic, 'audio/wav', wav(16_000, MAX_UPLOAD / 2)), 413);
     assert.deepEqual([big.error, big.limit, big.value], ['upload_too_large', 'size', MAX_UPLOAD + 44]);
     assert.equal(await decodes(acoustic), before);
   });
 
   it('refuses lying headers as unreadable (400): data larger than the file, zero rate, odd block align', async () => {
-    const lying = await refused(await post(acoustic, 'audio/wav', wavHeader(16_000, 1_000_000, 1_000)), 400);
+    const lying = await refused(await post(acoustic, 'audio/wav', lie(wav(16_000, 500), 'dataBytes', 1_000_000)), 400);
     assert.match(lying.message, /data chunk declares 1000000 bytes but only 1000 follow/);
-    const zero = await refused(await post(acoustic, 'audio/wav', wavHeader(0, 1_000)), 400);
+    const zero = await refused(await post(acoustic, 'audio/wav', lie(wav(16_000, 500), 'rate', 0)), 400);
     assert.match(zero.message, /0 Hz/);
-    const odd = wavHeader(16_000, 1_000);
-    new DataView(odd.buffer).setUint16(32, 3, true);
-    assert.match((await refused(await post(acoustic, 'audio/wav', odd), 400)).message, /block align 3/);
+    assert.match((await refused(await post(acoustic, 'audio/wav', lie(wav(16_000, 500), 'blockAlign', 3)), 400)).message, /block align 3/);
   });
 
   it('decodes valid uploads at the limits in the worker threads and scores them', async () => {
