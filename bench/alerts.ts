@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     logger,
   });
   cleanup.add('ingest, fusion, notifier', () => pipeline.stop());
-  const devices = await GasDevices.connect(stack, `${site}-dev`);
+  const devices = await GasDevices.connect(stack);
   cleanup.add('devices', () => devices.close());
   const cpuGroups = (): Map<string, ProcessGroup> => new Map([[`bench process (${pipeline.inProcess})`, { pids: [process.pid] }], ...pipeline.cpuGroups, ...stack.cpuGroups]);
 

@@ -1,4 +1,5 @@
 export { ID_PATTERN, isValidId, deviceKey, type DeviceRef } from './ids.js';
+export { CORE_CLIENT_ID_PREFIX, deviceClientId, coreClientId, parseCoreClientId } from './mqtt-client-id.js';
 export {
   TOPIC_ROOT,
   FRAME_KINDS,

@@ -36,5 +36,5 @@ export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js
 export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
 export type { MelFilterbankOptions } from './features/mel-filterbank.js';
 
-export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, enrollmentDecision, fitBaseline, packBaselineFeed } from './baseline/index.js';
-export type { BaselineFeed, BaselineSpec, EnrollmentDecision, EnrollmentPolicy } from './baseline/index.js';
+export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, enrollmentDecision, fitBaseline, fitDeviceThreshold, leaveOneOutLogDistances, packBaselineFeed, standardNormalQuantile } from './baseline/index.js';
+export type { BaselineFeed, BaselineSpec, DeviceThreshold, DeviceThresholdSpec, EnrollmentDecision, EnrollmentPolicy, FitBaselineOptions, ThresholdTarget } from './baseline/index.js';

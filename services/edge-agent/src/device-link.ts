@@ -1,4 +1,4 @@
-import { mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
+import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import type { Clock } from './clock.js';
 import { connectMqtt, type MqttConnector, type MqttSession } from './mqtt-session.js';
@@ -103,7 +103,7 @@ export class DeviceLink {
       this.#session = (this.#options.connector ?? connectMqtt)(
         {
           url: this.#options.mqttUrl,
-          clientId: `${this.ref.site}-${this.ref.device}`,
+          clientId: deviceClientId(this.ref),
           username: this.#options.username,
           password: this.#options.password,
           will: { topic: mqttTopic.status(this.ref), payload: JSON.stringify(status), retain: true },

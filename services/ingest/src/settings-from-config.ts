@@ -1,3 +1,4 @@
+import { coreClientId } from '@premonitor/contracts';
 import type { IngestConfig } from './ingest-config.js';
 import type { IngestSettings } from './ingest.js';
 
@@ -8,7 +9,7 @@ export function settingsFromConfig(config: IngestConfig): IngestSettings {
       url: config.MQTT_URL,
       username: config.MQTT_USERNAME,
       password: config.MQTT_PASSWORD,
-      clientId: config.MQTT_CLIENT_ID,
+      clientId: config.MQTT_CLIENT_ID ?? coreClientId(config.MQTT_USERNAME ?? 'ingest'),
       sharedGroup: config.MQTT_SHARED_GROUP,
       receiveMaximum: config.MQTT_RECEIVE_MAXIMUM,
       protocolVersion: config.MQTT_PROTOCOL_VERSION,

@@ -2,6 +2,7 @@
 // Distributed mode: model-sync as its own process against MQTT_URL, NATS_URL, DATABASE_URL and the artifact folder.
 import { resolve } from 'node:path';
 import { loadConfig } from '@premonitor/config';
+import { coreClientId } from '@premonitor/contracts';
 import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor/registry';
 import { runCoreService } from '@premonitor/runtime';
 import { modelSyncConfigShape } from './model-sync-config.js';
@@ -19,7 +20,7 @@ runCoreService({
     if (config.SEED_MODELS_DIR) await seedShippedModels(models, resolve(config.SEED_MODELS_DIR), logger);
     const sync = new ModelSync(
       {
-        mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: 'premonitor-model-sync' },
+        mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: coreClientId(config.MQTT_USERNAME ?? 'model-sync') },
         publicBaseUrl: config.PUBLIC_BASE_URL,
         kinds: ['acoustic', 'thermal'],
         refreshMs: config.MODEL_SYNC_REFRESH_MS,

@@ -5,8 +5,12 @@ import { envBool, envEnum, envInt, envUrl, type loadConfig } from '@premonitor/c
 export const modelSyncConfigShape = {
   DATABASE_URL: z.string().min(1),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
-  /** A core service account (role core): it publishes on every device's model and command topics. */
+  /** The broker's core listener (Mosquitto: port 1884 of mosquitto/mosquitto.conf). */
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1884'),
+  /**
+   * A core account with the role `model-sync`: it writes every device's model and command
+   * topics and reads their status. Its client id is `premonitor-{MQTT_USERNAME}`.
+   */
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
   /** The registry's artifact folder (shared with the services that register models). */

@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CredentialStore, EmbeddedBroker, generatePassword } from '@premonitor/broker';
+import { CredentialStore, EmbeddedBroker, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
+import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
+import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
@@ -15,16 +17,23 @@ import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
+import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import type { PlatformConfig } from './platform-config.js';
 
-/** The service account the in-process ingest uses; its password is new at every start. */
-const INGEST_ACCOUNT = 'platform-ingest';
+/**
+ * The service accounts of the in-process ingest and model-sync, each with its role's least
+ * privilege (the same names as in distributed mode); passwords are new at every start.
+ */
+const INGEST_ACCOUNT = 'ingest';
+const MODEL_SYNC_ACCOUNT = 'model-sync';
 
 /** Where a running platform can be reached. */
 export interface PlatformEndpoints {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly mqttPort: number;
+  /** `mqtts://…` when MQTT_TLS_PORT is set. */
+  readonly mqttTlsUrl?: string;
   readonly dataDir: string;
   /** The public key model announcements are signed with: what an edge agent needs in EDGE_MODEL_PUBLIC_KEY. */
   readonly modelPublicKey: string;
@@ -67,6 +76,8 @@ export class EmbeddedPlatform {
   async start(): Promise<PlatformEndpoints> {
     const { config, logger } = this;
     const dataDir = resolve(config.PM_DATA_DIR);
+    // Before anything is opened: a wrong TLS setting must not cost a half-started platform.
+    const tls = await tlsSettings(config);
     try {
       await mkdir(dataDir, { recursive: true });
       const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
@@ -75,8 +86,12 @@ export class EmbeddedPlatform {
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
 
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
+      // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
+      for (const username of credentials.retiredServices()) credentials.removeService(username);
       const ingestPassword = generatePassword();
-      await credentials.addService(INGEST_ACCOUNT, 'core', ingestPassword, { replace: true });
+      await credentials.addService(INGEST_ACCOUNT, 'ingest', ingestPassword, { replace: true });
+      const modelSyncPassword = generatePassword();
+      await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', modelSyncPassword, { replace: true });
       const simPasswords = new Map<string, string>();
       for (let i = 1; i <= config.SIM_DEVICES; i++) {
         const device = `sim-${String(i).padStart(3, '0')}`;
@@ -86,26 +101,28 @@ export class EmbeddedPlatform {
       }
       await credentials.save();
 
+      const registry = createRegistry('platform');
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
         port: config.MQTT_PORT,
+        ...(tls ? { tls } : {}),
         credentials: config.MQTT_ALLOW_ANONYMOUS ? null : credentials,
         logger: logger.child({ component: 'broker' }),
         portSetting: 'MQTT_PORT',
+        metrics: brokerPrometheusMetrics(registry),
       }));
       await broker.start();
 
       const bus = (this.#bus = new InProcessBus({ logger: logger.child({ component: 'bus' }) }));
       await bus.start();
 
-      const registry = createRegistry('platform');
       const ingest = (this.#ingest = new Ingest(
         {
           mqtt: {
             url: broker.url,
             username: INGEST_ACCOUNT,
             password: ingestPassword,
-            clientId: 'premonitor-ingest',
+            clientId: coreClientId(INGEST_ACCOUNT),
             sharedGroup: '',
             receiveMaximum: 20_000,
             protocolVersion: 4,
@@ -186,7 +203,7 @@ export class EmbeddedPlatform {
       const signingKey = await loadOrCreateSigningKeyFile(join(dataDir, 'model-signing-key.pem'), logger.child({ component: 'model-sync' }));
       const modelSync = (this.#modelSync = new ModelSync(
         {
-          mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestPassword, clientId: 'premonitor-model-sync' },
+          mqtt: { url: broker.url, username: MODEL_SYNC_ACCOUNT, password: modelSyncPassword, clientId: coreClientId(MODEL_SYNC_ACCOUNT) },
           publicBaseUrl: `${httpUrl}/api/v1`,
           kinds: [...SHIPPED_MODEL_KINDS],
           refreshMs: 30_000,
@@ -216,7 +233,7 @@ export class EmbeddedPlatform {
         });
         await this.#simulator.start();
       }
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir, modelPublicKey: modelSync.publicKey };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: modelSync.publicKey };
     } catch (err) {
       await this.stop().catch(() => undefined);
       throw err;
@@ -298,4 +315,18 @@ async function countRows(db: DatabaseHandle, table: 'readings' | 'dead_letters')
 
 function urlHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+/** The broker's TLS listener from MQTT_TLS_PORT, MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or undefined when the port is unset. */
+async function tlsSettings(config: PlatformConfig): Promise<EmbeddedBrokerTls | undefined> {
+  const { MQTT_TLS_PORT: port, MQTT_TLS_CERT_FILE: certFile, MQTT_TLS_KEY_FILE: keyFile } = config;
+  if (port === undefined) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError('invalid configuration:\n  MQTT_TLS_PORT is set: MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE must name the PEM certificate and key (mosquitto/make-dev-certs.sh makes development ones)', ['MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE']);
+  }
+  const read = (variable: string, path: string) =>
+    readFile(path).catch((err: unknown) => {
+      throw new ConfigError(`invalid configuration:\n  ${variable}: cannot read ${path} (${(err as Error).message})`, [variable]);
+    });
+  return { port, cert: await read('MQTT_TLS_CERT_FILE', certFile), key: await read('MQTT_TLS_KEY_FILE', keyFile), portSetting: 'MQTT_TLS_PORT' };
 }

@@ -15,6 +15,18 @@ export const platformConfigShape = {
   HTTP_PORT: envPort(8787),
   MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: envPort(1885),
+  /**
+   * An MQTT-over-TLS listener beside the plain one (devices off a private network); unset = none.
+   * Needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE (PEM; mosquitto/make-dev-certs.sh makes development ones).
+   */
+  MQTT_TLS_PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().max(65_535, 'must be ≤ 65535'))
+    .optional(),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
   /** Simulated devices started in-process (0 = none; real devices can still connect). */
   SIM_DEVICES: envInt(3, 0, 10_000),
   SIM_SITE: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}').default('demo'),

@@ -15,9 +15,11 @@ export interface TrainCommand {
   readonly size: { readonly width: number; readonly height: number };
   /** Acoustic model family (default `gaussian`; `autoencoder` = DCASE 2020 baseline). */
   readonly architecture: 'gaussian' | 'autoencoder';
+  /** Acoustic: target of the per-device thresholds (default: the plan's, 1 a day at 8,640 frames). */
+  readonly threshold?: { readonly falseAlarmsPerDay: number; readonly framesPerDay: number };
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--register [--pglite <dir>]]  (registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--register [--pglite <dir>]]  (registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
@@ -29,6 +31,13 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   let pgliteDir: string | undefined;
   let architecture: TrainCommand['architecture'] = 'gaussian';
   let size = { width: 32, height: 24 };
+  let falseAlarmsPerDay: number | undefined;
+  let framesPerDay: number | undefined;
+  const positive = (arg: string, v: string): number => {
+    const n = Number(v);
+    if (!(Number.isFinite(n) && n > 0)) throw new CliUsageError(`${arg} must be a positive number, got '${v}'\n${USAGE}`);
+    return n;
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -40,6 +49,8 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     else if (arg === '--register') register = true;
     else if (arg === '--out') outDir = value();
     else if (arg === '--pglite') pgliteDir = value();
+    else if (arg === '--false-alarms-per-day') falseAlarmsPerDay = positive(arg, value());
+    else if (arg === '--frames-per-day') framesPerDay = positive(arg, value());
     else if (arg === '--size') {
       const v = value();
       const match = /^(\d+)x(\d+)$/.exec(v);
@@ -54,5 +65,8 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     }
     else throw new CliUsageError(`unknown option '${arg}'\n${USAGE}`);
   }
-  return { kind, quick, outDir, register, pgliteDir, architecture, size };
+  if ((falseAlarmsPerDay === undefined) !== (framesPerDay === undefined)) throw new CliUsageError(`--false-alarms-per-day and --frames-per-day go together\n${USAGE}`);
+  const threshold = falseAlarmsPerDay !== undefined && framesPerDay !== undefined ? { falseAlarmsPerDay, framesPerDay } : undefined;
+  if (threshold && threshold.falseAlarmsPerDay >= threshold.framesPerDay) throw new CliUsageError(`--false-alarms-per-day must be below --frames-per-day\n${USAGE}`);
+  return { kind, quick, outDir, register, pgliteDir, architecture, size, ...(threshold ? { threshold } : {}) };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run train -- acoustic|thermal [--quick] [--out dir] [--arch …] [--size WxH] [--register [--pglite dir]]`:
+ * `npm run train -- acoustic|thermal [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--register [--pglite dir]]`:
  * trains, evaluates, exports, writes artifacts, report and picture, optionally registers,
  * and prints one JSON summary as the last line. Wiring only; the pipelines do the work.
  */
@@ -18,6 +18,8 @@ const env = z
     DATABASE_URL: z.string().url().optional(),
     MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
     PM_DATA_DIR: z.string().min(1).default('.data'),
+    /** Real recordings (`acoustic-mimii/`) for the fleet calibration and the real-data evaluation. */
+    PM_SHARED_DATA_DIR: z.string().min(1).default('../shared/data'),
   })
   .parse(process.env);
 
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(line);
   const started = performance.now();
   const options = { quick: command.quick, now: new Date(), log };
-  const model = command.kind === 'acoustic' ? await trainAcoustic({ ...options, architecture: command.architecture }) : await trainThermal({ ...options, ...command.size });
+  const model = command.kind === 'acoustic' ? await trainAcoustic({ ...options, architecture: command.architecture, sharedDataDir: resolve(env.PM_SHARED_DATA_DIR), threshold: command.threshold }) : await trainThermal({ ...options, ...command.size });
   for (const line of model.text) log(line);
   const written = await writeArtifacts(model, resolve(command.outDir));
   log(`wrote ${[written.model, ...written.variants, written.report, written.chart].join(', ')}`);

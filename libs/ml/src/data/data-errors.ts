@@ -1,5 +1,5 @@
 /** Why a WAV file could not be read; lets an HTTP handler map each case to a clear 400. */
-export type WavErrorCode = 'not_riff' | 'truncated' | 'unsupported_format' | 'corrupt';
+export type WavErrorCode = 'not_riff' | 'truncated' | 'unsupported_format' | 'corrupt' | 'bad_channel';
 
 /** Bytes given to `readWav` are not a WAV file this reader supports. */
 export class WavFormatError extends Error {

@@ -1,4 +1,4 @@
-import { InputLimitError } from './data-errors.js';
+import { InputLimitError, WavFormatError } from './data-errors.js';
 import { readWavHeader } from './wav-header.js';
 import { checkWavLimits, type WavLimits } from './wav-limits.js';
 
@@ -8,16 +8,22 @@ export interface ReadWavOptions {
   readonly maxBytes?: number;
   /** Rate, duration and channel bounds checked on the header before any sample is decoded. */
   readonly limits?: WavLimits;
+  /**
+   * Read this one channel (0-based) instead of the mean of all: the channels of a microphone
+   * array hear the same moment with different delays, so their mean is a comb-filtered
+   * sound no single microphone of a deployed device would record.
+   */
+  readonly channel?: number;
 }
 
-/** A decoded WAV file, mixed down to mono. */
+/** A decoded WAV file, mixed down to mono (or one chosen channel). */
 export interface WavAudio {
   readonly sampleRate: number;
   /** Channels in the file (the samples are their mean). */
   readonly channels: number;
   /** Bits per sample in the file. */
   readonly bitsPerSample: number;
-  /** Mono samples, full scale ±1. */
+  /** Mono samples, full scale ±1: the mean of the channels, or `options.channel`. */
   readonly samples: Float32Array;
 }
 
@@ -33,11 +39,19 @@ export function readWav(bytes: Uint8Array, options: ReadWavOptions = {}): WavAud
   const header = readWavHeader(bytes);
   if (options.limits) checkWavLimits(header, options.limits);
   const { encoding, channels, sampleRate, bitsPerSample: bits, blockAlign, frames } = header;
+  const only = options.channel;
+  if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < channels)) {
+    throw new WavFormatError('bad_channel', `channel ${only} asked for; the file has ${channels} (0 … ${channels - 1})`);
+  }
   const bytesPerSample = bits / 8;
   const samples = new Float32Array(frames);
   const dv = new DataView(bytes.buffer, bytes.byteOffset + header.dataOffset, header.dataBytes);
   const read = sampleReader(encoding, bits, dv);
   for (let f = 0; f < frames; f++) {
+    if (only !== undefined) {
+      samples[f] = read(f * blockAlign + only * bytesPerSample);
+      continue;
+    }
     let sum = 0;
     for (let c = 0; c < channels; c++) sum += read(f * blockAlign + c * bytesPerSample);
     samples[f] = sum / channels;

@@ -74,6 +74,10 @@ test('reads hand-built 24-bit stereo PCM, mixing to mono and skipping unknown ch
   assert.equal(wav.bitsPerSample, 24);
   const expected = [(0x7fffff / 8388608 - 1) / 2, 0.5, -0.125];
   wav.samples.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `${v} vs ${expected[i]}`));
+  // One microphone of an array, not the mix.
+  const right = readWav(bytes, { channel: 1 });
+  [-1, 0.5, 0].forEach((e, i) => assert.ok(Math.abs(right.samples[i]! - e) < 1e-6, `${right.samples[i]} vs ${e}`));
+  assert.throws(() => readWav(bytes, { channel: 2 }), (err: unknown) => err instanceof WavFormatError && err.code === 'bad_channel' && /has 2/.test(err.message));
 });
 
 test('reads 32-bit float, plain and WAVE_FORMAT_EXTENSIBLE', () => {
