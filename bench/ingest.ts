@@ -18,13 +18,11 @@ import type { DatabaseHandle } from '@premonitor/db';
 import { parseBenchArgs, UsageError, USAGE, type IngestBenchArgs } from './support/bench-args.js';
 import { distributedStack, embeddedStack, type BenchStack } from './support/bench-stack.js';
 import { CeilingSubscriber } from './support/ceiling-subscriber.js';
-import { Cleanup } from './support/cleanup.js';
+import { Cleanup, type PhaseResult, fmt, percentile, round } from '@premonitor/testkit';
 import { CpuMeter, formatCpu, formatCpuPerMessages, type CpuUsage, type ProcessGroup } from './support/cpu-meter.js';
 import { PersistProbeBus } from './support/persist-probe-bus.js';
 import { PhaseProfiler } from './support/phase-profiler.js';
 import { PublisherFleet } from './support/publisher-fleet.js';
-import type { PhaseResult } from './support/raw-mqtt-publisher.js';
-import { fmt, percentile, round } from './support/stats.js';
 
 const READINGS_PER_MESSAGE = 10;
 /** Goals of issue 2 (reported, not asserted). */

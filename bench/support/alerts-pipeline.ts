@@ -7,7 +7,7 @@ import type { Logger } from '@premonitor/log';
 import { Notifier, parseRoutingSettings, type RoutingFile } from '@premonitor/notifier';
 import type { BenchStack } from './bench-stack.js';
 import type { ProcessGroup } from './cpu-meter.js';
-import { ServiceProcess } from './service-process.js';
+import { ServiceProcess } from '@premonitor/testkit';
 
 /** What the alerts bench runs between the broker and the webhook receiver. */
 export interface AlertsPipelineOptions {

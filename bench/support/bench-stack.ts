@@ -12,9 +12,8 @@ import { NatsJetStreamBus } from '@premonitor/bus/nats';
 import { busSubjects, coreClientId, type DeviceRef } from '@premonitor/contracts';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
-import type { Cleanup } from './cleanup.js';
+import { type Cleanup, ScratchDatabase } from '@premonitor/testkit';
 import type { ProcessGroup } from './cpu-meter.js';
-import { ScratchDatabase } from './scratch-database.js';
 
 /** Everything a bench run talks to, whichever mode built it. */
 export interface BenchStack {

@@ -72,6 +72,8 @@ export interface DeadLettersTable {
   /** At most the writer's bound (64 KiB by default); `payload_bytes` is the original size. */
   payload: Uint8Array;
   payload_bytes: number;
+  /** Who gave up on it: `ingest`, or the bus consumer's durable name; null on rows from before. */
+  source: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Lifecycle stage of a model in the registry. */

@@ -1,5 +1,5 @@
 import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
 import type { Clock } from './clock.js';
 import { connectMqtt, type MqttConnector, type MqttSession } from './mqtt-session.js';
 import { SequenceCounter } from './sequence-counter.js';
@@ -96,7 +96,7 @@ export class DeviceLink {
         const session = this.#session;
         this.#session = undefined;
         void session?.end(true).catch(() => {});
-        reject(new Error(`device ${this.ref.site}/${this.ref.device} could not connect to ${this.#options.mqttUrl}: ${reason} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`, { cause: lastError }));
+        reject(new Error(`device ${this.ref.site}/${this.ref.device} could not connect to ${maskUrl(this.#options.mqttUrl)}: ${reason} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`, { cause: lastError }));
       };
       const cancelTimeout = clock.after(timeoutMs, () => fail(`no connection within ${timeoutMs} ms${lastError ? `, last error: ${lastError.message}` : ''}`));
       const status: StatusMessage = { state: 'offline' };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { modelAnnouncement, parseJsonPayload, type DeviceRef, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
+import { modelAnnouncement, parseJsonPayload, plainText, type DeviceRef, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
 import { verifyAnnouncement, type TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
 import { AnnouncementWatermarks } from './announcement-watermarks.js';
@@ -88,7 +88,8 @@ export class ModelSyncClient {
   }
 
   #refuse(kind: FrameKind, version: string, reason: string): void {
-    const message = `${version}: ${reason}`.slice(0, 500);
+    // Announcement text is untrusted: escaped, so a control character cannot reach the status or the log as is.
+    const message = plainText(`${version}: ${reason}`, 500);
     this.#errors.set(kind, message);
     this.#o.logger.error({ kind, version, err: message }, 'model update refused; the running model stays');
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const inferenceConfigShape = {
@@ -50,7 +50,10 @@ export const inferenceConfigShape = {
   BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
   /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type InferenceConfig = Readonly<z.infer<z.ZodObject<typeof inferenceConfigShape>>>;

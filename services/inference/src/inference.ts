@@ -3,9 +3,10 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
 import type { Bus, Clock, Subscription } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { FrameScoringService, type FrameScoringStats } from './frame-scoring-service.js';
 import { createInferenceMetrics, type InferenceMetrics } from './inference-metrics.js';
 import { ModelSlot } from './model-slot.js';
@@ -48,8 +49,10 @@ export interface InferenceSettings {
   readonly deadLetterMaxBytes: number;
   /** Unique per replica: names its promotion consumer. */
   readonly instanceId: string;
-  /** Delay before a failed batch is redelivered, ms (default 1,000). */
+  /** First nak delay of a failed frame, ms (default 1,000; doubling to 30 s while failures last). */
   readonly retryDelayMs?: number;
+  /** Longest `stop()` waits for in-flight frames, ms (default 10,000); the rest is redelivered later. */
+  readonly drainTimeoutMs?: number;
   /** Durable name of the frames consumer, shared by the replicas of a kind (default `inference-{kind}`). */
   readonly consumerName?: string;
   /** Where a new frames consumer starts: every stored frame (default) or only new ones. */
@@ -93,6 +96,7 @@ export class Inference {
   readonly #metrics: InferenceMetrics;
   readonly #pool: OnnxWorkerPool | undefined;
   readonly #baselines: DeviceBaselines;
+  readonly #framesPolicy: ConsumerPolicy;
   #frames: Subscription | undefined;
   #consuming: Promise<void> | undefined;
   #stopped = false;
@@ -104,6 +108,15 @@ export class Inference {
     this.#metrics = createInferenceMetrics(deps.registry);
     this.#slot = new ModelSlot((err, model) => deps.logger.warn({ err, version: model.version }, 'could not release a retired model session'));
     const baselineStore = new KyselyBaselineStore(deps.db.db);
+    const deadLetters = databaseDeadLetters(deps.db.db, { maxPayloadBytes: settings.deadLetterMaxBytes });
+    const framesDurable = settings.consumerName ?? `inference-${kind}`;
+    this.#framesPolicy = new ConsumerPolicy({
+      consumer: framesDurable,
+      deadLetters,
+      logger: deps.logger,
+      backoff: { baseMs: settings.retryDelayMs ?? 1_000, maxMs: 30_000 },
+      onDeadLetter: () => this.#metrics.rejected.inc({ kind, reason: 'gave_up' }),
+    });
     this.#baselines = new DeviceBaselines({
       kind,
       settings: settings.baselines ?? DEFAULT_BASELINE_SETTINGS,
@@ -112,6 +125,7 @@ export class Inference {
       logger: deps.logger,
       metrics: this.#metrics,
       durable: `inference-${kind}-baselines-${settings.instanceId}`,
+      deadLetters,
       clock: deps.clock,
     });
     this.#service = new FrameScoringService({
@@ -120,6 +134,8 @@ export class Inference {
       baselines: this.#baselines,
       store: new KyselyScoreStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
       bus: deps.bus,
+      policy: this.#framesPolicy,
+      consumer: framesDurable,
       metrics: this.#metrics,
       logger: deps.logger,
       batchSize: settings.batchSize,
@@ -162,6 +178,7 @@ export class Inference {
       durable: `inference-${kind}-models-${settings.instanceId}`,
       clock: deps.clock,
       shipped: shippedFile ? () => readShipped(shippedFile, deps.logger) : undefined,
+      deadLetters,
       onInstalled: (model) => {
         this.#metrics.modelInfo.reset();
         this.#metrics.modelInfo.set({ kind, version: model.version }, 1);
@@ -222,20 +239,33 @@ export class Inference {
     await this.#consuming;
   }
 
-  /** Drains: stops taking frames, scores and acknowledges what was taken, then releases the model. */
+  /**
+   * Drains: stops taking frames, scores and acknowledges what was taken, then releases the
+   * model — the drain within `drainTimeoutMs` whatever is stuck (database or bus down):
+   * frames not acknowledged by then are redelivered by the bus after their ack wait.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#consuming;
-    await this.#frames?.stop();
+    const timeoutMs = this.#settings.drainTimeoutMs ?? 10_000;
+    const drained = await settleWithin(
+      (async () => {
+        await this.#consuming;
+        await this.#frames?.stop();
+        await this.#service.drain();
+      })(),
+      timeoutMs,
+    );
+    if (!drained) this.#deps.logger.warn({ kind: this.#settings.kind, backlog: this.#service.backlog(), timeoutMs }, 'inference drain timed out; unacknowledged frames stay with the bus');
     this.#frames = undefined;
     this.#consuming = undefined;
-    await this.#service.drain();
     this.#service.stop();
-    await this.#watcher.stop();
-    await this.#baselines.stop();
+    // A model load or a baseline write stuck on the database must not hold the stop either.
+    if (!(await settleWithin(Promise.all([this.#watcher.stop(), this.#baselines.stop()]), timeoutMs))) {
+      this.#deps.logger.warn({ kind: this.#settings.kind, timeoutMs }, 'model watcher or baseline writes still busy at stop; abandoned');
+    }
     this.#slot.clear();
-    // Nothing runs any more (the drain is over), so the threads can go.
-    await this.#pool?.close();
+    // Nothing runs any more (the drain is over, or was given up on), so the threads can go.
+    if (this.#pool) await settleWithin(this.#pool.close(), timeoutMs);
   }
 
   #startConsuming(): Promise<void> {
@@ -243,15 +273,15 @@ export class Inference {
     const { kind } = this.#settings;
     this.#consuming = this.#deps.bus
       .consume(
-        {
+        this.#framesPolicy.spec({
           stream: busSubjects.frames.stream,
           // Shared by the replicas of one kind, so they split the frames.
           durable: this.#settings.consumerName ?? `inference-${kind}`,
           filterSubject: `pm.frames.${kind}.>`,
           maxAckPending: this.#settings.maxAckPending,
           deliverPolicy: this.#settings.deliverPolicy ?? 'all',
-        },
-        (message) => this.#service.handle(message),
+        }),
+        this.#framesPolicy.guard((message) => this.#service.handle(message)),
       )
       .then((subscription) => {
         this.#frames = subscription;

@@ -2,6 +2,7 @@ import { busSubjects, type FrameKind } from '@premonitor/contracts';
 import { decodeEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { RegistryError } from '@premonitor/registry';
+import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
 import { ModelContractError, ModelLoadError } from './model-errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';
@@ -61,9 +62,9 @@ export interface ModelWatcherOptions {
   readonly onStatus?: (status: ModelStatus) => void;
   /** Called for every model refused (production, fallback or shipped), with why. */
   readonly onRefused?: (err: unknown) => void;
-  /** Delay before a failed reload is retried, ms (default 2,000). */
-  readonly retryDelayMs?: number;
   readonly clock?: Pick<Clock, 'now'>;
+  /** Where promotion events that cannot be handled end up (with the durable as their source). */
+  readonly deadLetters: DeadLetterSink;
 }
 
 /**
@@ -82,6 +83,7 @@ export interface ModelWatcherOptions {
  */
 export class ModelWatcher {
   readonly #o: ModelWatcherOptions;
+  readonly #policy: ConsumerPolicy;
   #subscription: Subscription | undefined;
   /** Reloads run one after another, never interleaved. */
   #chain: Promise<unknown> = Promise.resolve();
@@ -91,6 +93,7 @@ export class ModelWatcher {
   constructor(options: ModelWatcherOptions) {
     this.#o = options;
     this.#status = { kind: options.kind, serving: null, production: null, fallback: false, reason: null, since: null };
+    this.#policy = new ConsumerPolicy({ consumer: options.durable, deadLetters: options.deadLetters, logger: options.logger });
   }
 
   /**
@@ -101,8 +104,8 @@ export class ModelWatcher {
     const { kind, bus, durable } = this.#o;
     // Subscribed first, so a promotion during the initial load is not missed.
     this.#subscription = await bus.consume(
-      { stream: busSubjects.modelPromoted.stream, durable, filterSubject: busSubjects.modelPromoted.subject(kind), deliverPolicy: 'new', maxDeliver: 1_000 },
-      (message) => this.#onPromoted(message),
+      this.#policy.spec({ stream: busSubjects.modelPromoted.stream, durable, filterSubject: busSubjects.modelPromoted.subject(kind), deliverPolicy: 'new' }),
+      this.#policy.guard((message) => this.#onPromoted(message)),
     );
     return this.refresh();
   }
@@ -111,6 +114,7 @@ export class ModelWatcher {
     await this.#subscription?.stop();
     this.#subscription = undefined;
     await this.#chain.catch(() => undefined);
+    await this.#policy.settled();
   }
 
   /** Which model serves and whether it is the production one. */
@@ -222,8 +226,7 @@ export class ModelWatcher {
   #onPromoted(message: BusMessage): void {
     const decoded = decodeEvent('modelPromoted', message);
     if (!decoded.ok) {
-      this.#o.logger.warn({ reason: decoded.reason, subject: message.subject }, 'ignoring an unreadable promotion event');
-      message.term(decoded.reason);
+      void this.#policy.deadLetter(message, `unreadable promotion event: ${decoded.reason}`);
       return;
     }
     // A refused model is handled inside refresh (kept or fallen back); what throws is transient.
@@ -231,7 +234,7 @@ export class ModelWatcher {
       () => message.ack(),
       (err: unknown) => {
         this.#o.logger.error({ err, version: decoded.value.version }, 'could not load the promoted model; keeping the current one and retrying');
-        message.nak(this.#o.retryDelayMs ?? 2_000);
+        this.#policy.fail(message, err);
       },
     );
   }

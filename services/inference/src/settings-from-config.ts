@@ -28,6 +28,7 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     uploadConcurrency: config.UPLOAD_CONCURRENCY,
     ...(config.SHIPPED_MODELS_DIR ? { shippedModelFile: join(config.SHIPPED_MODELS_DIR, `${config.INFERENCE_KIND}.onnx`) } : {}),
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     instanceId: config.INSTANCE_ID,
     baselines: {
       enabled: config.BASELINES_ENABLED,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envPort, envUrl, envEnum } from '@premonitor/config';
+import { envInt, envPort, envUrl, envEnum, shutdownConfigShape } from '@premonitor/config';
 
 /** Ingest's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const ingestConfigShape = {
@@ -43,7 +43,12 @@ export const ingestConfigShape = {
    */
   TELEMETRY_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('on'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Days dead letters are kept; older ones are removed hourly in bounded batches. 0 keeps them forever. */
+  DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
+  /** Longest the drain on shutdown may take, ms; what is left stays unacknowledged with the broker. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type IngestConfig = Readonly<z.infer<z.ZodObject<typeof ingestConfigShape>>>;

@@ -18,6 +18,8 @@ export function settingsFromConfig(config: IngestConfig): IngestSettings {
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     batchConcurrency: config.BATCH_CONCURRENCY,
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+    deadLetterRetentionDays: config.DEAD_LETTER_RETENTION_DAYS,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     synchronousCommit: config.TELEMETRY_SYNCHRONOUS_COMMIT === 'on',
     limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
   };

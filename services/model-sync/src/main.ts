@@ -29,6 +29,6 @@ runCoreService({
       },
       { db: db.db, bus, registry: models, store, logger },
     );
-    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }], start: () => sync.start(), stop: () => sync.stop() };
+    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envUrl, type loadConfig } from '@premonitor/config';
+import { envBool, envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
 
 /** Settings of the model-sync service, by environment variable. */
 export const modelSyncConfigShape = {
@@ -37,7 +37,10 @@ export const modelSyncConfigShape = {
   HEARTBEAT_MS: envInt(10_000, 0, 3_600_000),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envInt(8090, 0, 65_535),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 /** Parsed once in main.ts. */

@@ -1,8 +1,9 @@
 import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelKind } from '@premonitor/contracts';
 import { publicKeyText, signAnnouncement, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
 import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
-import type { Database } from '@premonitor/db';
+import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
 import type { Kysely } from 'kysely';
 import type { Router } from 'express';
@@ -83,24 +84,35 @@ export class ModelSync {
     // A broker restart loses non-persistent retained state in Aedes; re-announce on every reconnect.
     client.on('connect', () => this.#enqueue(() => this.#announceAll(true)));
     await client.subscribeAsync(`${TOPIC_ROOT}/+/+/status`, { qos: 1 });
+    // A promotion is only a trigger (announcing never throws; a failed one is retried on the
+    // next refresh), but the policy still keeps JetStream from dropping it after 10 ack waits.
+    const policy = new ConsumerPolicy({ consumer: 'model-sync', deadLetters: databaseDeadLetters(this.#d.db), logger: this.#d.logger });
     this.#subscription = await this.#d.bus.consume(
-      { stream: busSubjects.modelPromoted.stream, durable: 'model-sync', filterSubject: busSubjects.modelPromoted.wildcard, deliverPolicy: 'new' },
-      async (msg) => {
+      policy.spec({ stream: busSubjects.modelPromoted.stream, durable: 'model-sync', filterSubject: busSubjects.modelPromoted.wildcard, deliverPolicy: 'new' }),
+      policy.guard(async (msg) => {
         await this.#enqueue(() => this.#announceAll(false));
         msg.ack();
-      },
+      }),
     );
     await this.#enqueue(() => this.#announceAll(true));
     this.#timers.push(setInterval(() => void this.#enqueue(() => this.#announceAll(false)), this.#s.refreshMs));
     if (this.#s.heartbeatMs > 0) this.#timers.push(setInterval(() => void this.#heartbeat(), this.#s.heartbeatMs));
   }
 
-  async stop(): Promise<void> {
+  /** Stops the timers, the consumer and the broker connection, each within `drainTimeoutMs` whatever is stuck. */
+  async stop(drainTimeoutMs = 10_000): Promise<void> {
     for (const t of this.#timers.splice(0)) clearInterval(t);
-    await this.#subscription?.stop();
-    await this.#work.catch(() => {});
-    await this.#client?.endAsync();
+    const drained = await settleWithin(
+      (async () => {
+        await this.#subscription?.stop();
+        await this.#work.catch(() => {});
+      })(),
+      drainTimeoutMs,
+    );
+    if (!drained) this.#d.logger.warn({ drainTimeoutMs }, 'model-sync: an announcement was still running at stop; abandoned');
+    const client = this.#client;
     this.#client = undefined;
+    if (client && !(await settleWithin(client.endAsync(), drainTimeoutMs))) client.stream?.destroy();
   }
 
   /** Announces the current production models to every known device; `force` republishes even unchanged ones. */

@@ -8,7 +8,7 @@ import type { Migration } from './migration.js';
  * Values are `passed` / `failed`, written only by the registry (same statement form as 0008).
  */
 export const modelChecks: Migration = {
-  name: '0010_model_checks',
+  name: '0011_model_checks',
   statements: [
     `alter table models add column if not exists check_status text`,
     `alter table models add column if not exists check_reason text`,

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { PacketReader, PacketType, connectPacket, remainingLength } from './mqtt-wire.js';
 
 /** One simulated device of the bench. */
 export interface PublisherSpec {
@@ -52,7 +53,7 @@ const READING_KEYS = ['temperature', 'vibration_rms', 'vibration_peak', 'current
  */
 export class RawMqttPublisher {
   #socket: Socket | undefined;
-  #rx = Buffer.alloc(0);
+  readonly #reader = new PacketReader();
   readonly #topic: Buffer;
   #seq = 0;
   #packetId = 0;
@@ -83,7 +84,7 @@ export class RawMqttPublisher {
     const code = await new Promise<number>((resolve, reject) => {
       this.#onConnack = resolve;
       socket.once('close', () => reject(this.#closedError ?? new Error('closed before CONNACK')));
-      socket.write(connectPacket(clientId, username, password));
+      socket.write(connectPacket({ clientId, username, password }));
     });
     if (code !== 0) throw new Error(`publisher ${clientId}: CONNACK return code ${code} (5 = not authorised: check the password file and ACL)`);
   }
@@ -193,30 +194,11 @@ export class RawMqttPublisher {
   }
 
   #receive(chunk: Buffer): void {
-    let buf = this.#rx.length ? Buffer.concat([this.#rx, chunk]) : chunk;
     let acks = 0;
-    for (;;) {
-      if (buf.length < 2) break;
-      let length = 0;
-      let multiplier = 1;
-      let i = 1;
-      let complete = false;
-      for (; i < 5 && i < buf.length; i++) {
-        const byte = buf[i]!;
-        length += (byte & 0x7f) * multiplier;
-        multiplier *= 128;
-        if ((byte & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete || buf.length < i + 1 + length) break;
-      const type = buf[0]! >> 4;
-      if (type === 4) acks++;
-      else if (type === 2) this.#onConnack?.(buf[i + 2]!);
-      buf = buf.subarray(i + 1 + length);
+    for (const packet of this.#reader.push(chunk)) {
+      if (packet.type === PacketType.puback) acks++;
+      else if (packet.type === PacketType.connack) this.#onConnack?.(packet.body[1]!);
     }
-    this.#rx = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
     if (acks === 0) return;
     this.#inFlight -= acks;
     const phase = this.#phase;
@@ -225,30 +207,4 @@ export class RawMqttPublisher {
     phase.lastAck = Date.now();
     this.#fill();
   }
-}
-
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-
-function mqttString(s: string): Buffer {
-  const bytes = Buffer.from(s, 'utf8');
-  const out = Buffer.allocUnsafe(2 + bytes.length);
-  out.writeUInt16BE(bytes.length, 0);
-  bytes.copy(out, 2);
-  return out;
-}
-
-/** CONNECT, MQTT 3.1.1, clean session, keep-alive off (a run is short and the link is local). */
-function connectPacket(clientId: string, username: string, password: string): Buffer {
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0xc2, 0x00, 0x00]);
-  const body = Buffer.concat([variable, mqttString(clientId), mqttString(username), mqttString(password)]);
-  return Buffer.concat([Buffer.from([0x10, ...remainingLength(body.length)]), body]);
 }
