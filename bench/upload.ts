@@ -19,7 +19,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference } from '@premonitor/inference';
 import { writeWav } from '@premonitor/ml/data';
-import { round } from './support/stats.js';
+import { round } from '@premonitor/testkit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
