@@ -57,13 +57,22 @@ export type EdgeAlertMessage = z.infer<typeof edgeAlertMessage>;
 
 // ---- MQTT payloads (core → device) ----
 
-/** `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model. */
+/**
+ * `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model,
+ * signed by the core (Ed25519 over `announcementSigningBytes`, `@premonitor/contracts/signing`):
+ * `issuedAt` orders announcements (an agent refuses one older than the last it accepted),
+ * `keyId` names the key, `signature` is base64url. The signature fields are optional in the
+ * schema only so that an agent can say "unsigned" rather than "invalid" when refusing one.
+ */
 export const modelAnnouncement = z.strictObject({
   kind: z.enum(MODEL_KINDS),
   version: safeText(64, 1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().positive(),
   url: safeText(2048).pipe(z.url()),
+  issuedAt: epochMs.optional(),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits').optional(),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature').optional(),
 });
 export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
 

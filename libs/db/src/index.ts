@@ -28,6 +28,7 @@ export type {
   ReadingsTable,
   DeadLettersTable,
   ModelsTable,
+  ModelCheckStatus,
   ModelStage,
   ScoresTable,
   AlertsTable,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { envBool, envEnum, envInt, envUrl, loadConfig, ConfigError } from '@premonitor/config';
 import { isValidId } from '@premonitor/contracts';
+import { parsePublicKeys, SigningKeyError, type TrustedKey } from '@premonitor/contracts/signing';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Gauge } from 'prom-client';
@@ -64,6 +65,13 @@ const configShape = {
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_FORMAT: envEnum(['discord', 'json'], 'json'),
   MODEL_MAX_BYTES: envInt(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /**
+   * The core's model signing public key(s): base64 (what `model-sync public-key` prints), several
+   * separated by commas during a key rotation. Model updates not signed by one of them are refused.
+   */
+  EDGE_MODEL_PUBLIC_KEY: z.string().min(1).optional(),
+  /** A file of such keys (base64 lines or PEM blocks), added to EDGE_MODEL_PUBLIC_KEY. */
+  EDGE_MODEL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   STATUS_INTERVAL_S: envInt(30, 1, 86_400),
   /** Enroll this device's own healthy baselines and score against them once enrolled (as the core does). */
   BASELINES_ENABLED: envBool(true),
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
 /** Agent mode: one device, its sources, store-and-forward, local scoring and model sync. */
 async function runAgent(config: EdgeAgentConfig, device: string, connector: MqttConnector, logger: ReturnType<typeof createLogger>): Promise<void> {
   const seedDir = config.EDGE_SEED_MODELS_DIR;
+  const modelPublicKeys = modelKeysFromConfig(config);
   const agent = new EdgeAgent({
     connector,
     ref: { site: config.SITE, device },
@@ -189,6 +198,7 @@ async function runAgent(config: EdgeAgentConfig, device: string, connector: Mqtt
     frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },
     seedModels: { acoustic: `${seedDir}/${config.EDGE_ACOUSTIC_MODEL_FILE}`, thermal: `${seedDir}/thermal.onnx` },
     maxModelBytes: config.MODEL_MAX_BYTES,
+    modelPublicKeys,
     heartbeatTimeoutMs: config.CORE_HEARTBEAT_TIMEOUT_S * 1000,
     ...(config.ALERT_WEBHOOK_URL ? { webhook: { url: config.ALERT_WEBHOOK_URL, format: config.ALERT_WEBHOOK_FORMAT } } : {}),
     statusIntervalMs: config.STATUS_INTERVAL_S * 1000,
@@ -227,6 +237,27 @@ async function runAgent(config: EdgeAgentConfig, device: string, connector: Mqtt
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** The trusted model keys from EDGE_MODEL_PUBLIC_KEY and EDGE_MODEL_PUBLIC_KEY_FILE; a bad one stops start-up naming the variable. */
+function modelKeysFromConfig(config: EdgeAgentConfig): TrustedKey[] {
+  const read = (variable: string, text: string): TrustedKey[] => {
+    try {
+      return parsePublicKeys(text);
+    } catch (err) {
+      if (!(err instanceof SigningKeyError)) throw err;
+      throw new ConfigError(`invalid configuration:\n  ${variable}: ${err.message}`, [variable]);
+    }
+  };
+  let fileText = '';
+  if (config.EDGE_MODEL_PUBLIC_KEY_FILE) {
+    try {
+      fileText = readFileSync(config.EDGE_MODEL_PUBLIC_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  EDGE_MODEL_PUBLIC_KEY_FILE: cannot read ${config.EDGE_MODEL_PUBLIC_KEY_FILE}: ${(err as Error).message}`, ['EDGE_MODEL_PUBLIC_KEY_FILE']);
+    }
+  }
+  return [...read('EDGE_MODEL_PUBLIC_KEY', config.EDGE_MODEL_PUBLIC_KEY ?? ''), ...read('EDGE_MODEL_PUBLIC_KEY_FILE', fileText)];
 }
 
 main().catch((err: unknown) => {

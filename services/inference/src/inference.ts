@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
@@ -9,14 +10,18 @@ import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { FrameScoringService, type FrameScoringStats } from './frame-scoring-service.js';
 import { createInferenceMetrics, type InferenceMetrics } from './inference-metrics.js';
 import { ModelSlot } from './model-slot.js';
-import { ModelWatcher, type ModelLoader, type ProductionModelSource } from './model-watcher.js';
+import { ModelWatcher, modelFaultCategory, type ModelLoader, type ModelStatus, type ProductionModelSource } from './model-watcher.js';
+import { ModelContractError, ModelLoadError } from './model-errors.js';
+import { createModelStatusApi } from './model-status-api.js';
 import { OnnxScoringModel } from './onnx-scoring-model.js';
 import { createScoreApi } from './score-api.js';
+import { DEFAULT_UPLOAD_LIMITS, decodeUpload, type UploadLimits } from './upload-decoder.js';
 import { KyselyScoreStore } from './score-store.js';
 import { OnnxWorkerPool } from './onnx-worker-pool.js';
 import { WorkerScoringModel } from './worker-scoring-model.js';
 import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
 import { KyselyBaselineStore } from './baseline/baseline-store.js';
+import { sha256Hex } from '@premonitor/registry';
 import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
@@ -35,6 +40,12 @@ export interface InferenceSettings {
   readonly pipelineDepth?: number;
   readonly maxAckPending: number;
   readonly maxUploadBytes: number;
+  /** Rate, duration, channel and thermal-size bounds on uploads (default {@link DEFAULT_UPLOAD_LIMITS}). */
+  readonly uploadLimits?: UploadLimits;
+  /** Uploads handled at once; more get 429 (default 4). */
+  readonly uploadConcurrency?: number;
+  /** The shipped model file of this kind: the last resort when production and every earlier version are unusable. */
+  readonly shippedModelFile?: string;
   readonly deadLetterMaxBytes: number;
   /** Unique per replica: names its promotion consumer. */
   readonly instanceId: string;
@@ -144,7 +155,10 @@ export class Inference {
           : OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
     // The model's baselines are loaded before it goes into service, so a swap scores enrolled devices against theirs from its first batch.
     const load: ModelLoader = async (bytes, sha256) => {
-      const model = await open(bytes, sha256);
+      const model = await open(bytes, sha256).catch((cause: unknown) => {
+        // Whatever stops the bytes from becoming a session is the model's fault, so the watcher falls back rather than retrying.
+        throw cause instanceof ModelContractError ? cause : new ModelLoadError(`onnxruntime cannot load model ${sha256.slice(0, 12)}: ${(cause as Error).message}`, { cause });
+      });
       try {
         await this.#baselines.prepare(model);
       } catch (err) {
@@ -153,6 +167,7 @@ export class Inference {
       }
       return model;
     };
+    const shippedFile = settings.shippedModelFile;
     this.#watcher = new ModelWatcher({
       kind,
       source: deps.models,
@@ -161,15 +176,32 @@ export class Inference {
       bus: deps.bus,
       logger: deps.logger,
       durable: `inference-${kind}-models-${settings.instanceId}`,
+      clock: deps.clock,
+      shipped: shippedFile ? () => readShipped(shippedFile, deps.logger) : undefined,
       deadLetters,
       onInstalled: (model) => {
         this.#metrics.modelInfo.reset();
         this.#metrics.modelInfo.set({ kind, version: model.version }, 1);
         void this.#startConsuming();
       },
+      onStatus: (status) => this.#metrics.modelFallback.set({ kind }, status.fallback ? 1 : 0),
+      onRefused: (err) => this.#metrics.modelRefused.inc({ kind, reason: modelFaultCategory(err) }),
     });
-    this.router = createScoreApi({ kind, slot: this.#slot, metrics: this.#metrics, maxUploadBytes: settings.maxUploadBytes, clock: deps.clock, baselines: this.#baselines, sharedUploadPath: settings.sharedUploadPath });
+    this.router = createScoreApi({
+      kind,
+      slot: this.#slot,
+      metrics: this.#metrics,
+      maxUploadBytes: settings.maxUploadBytes,
+      limits: settings.uploadLimits ?? DEFAULT_UPLOAD_LIMITS,
+      // Decoding and resampling go to the onnxruntime threads; without them (ORT_WORKERS=0) everything runs here.
+      decode: pool ? (bytes, target, limits) => pool.decodeUpload(bytes, target, limits) : async (bytes, target, limits) => decodeUpload(bytes, target, limits),
+      concurrency: settings.uploadConcurrency ?? 4,
+      clock: deps.clock,
+      baselines: this.#baselines,
+      sharedUploadPath: settings.sharedUploadPath,
+    });
     this.router.use(createBaselineApi({ kind, slot: this.#slot, store: baselineStore, baselines: this.#baselines }));
+    this.router.use(createModelStatusApi(kind, () => this.#watcher.status()));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },
@@ -180,6 +212,11 @@ export class Inference {
   /** Version of the model in service, if any. */
   get modelVersion(): string | undefined {
     return this.#slot.current?.version;
+  }
+
+  /** The model in service and the production one; `fallback` while production was refused. */
+  modelStatus(): ModelStatus {
+    return this.#watcher.status();
   }
 
   get stats(): Readonly<FrameScoringStats> {
@@ -251,5 +288,16 @@ export class Inference {
         this.#deps.logger.info({ kind }, 'consuming frames');
       });
     return this.#consuming;
+  }
+}
+
+/** The shipped model file's bytes and address, or undefined (logged) when it cannot be read. */
+async function readShipped(path: string, logger: Logger): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    return { bytes, sha256: sha256Hex(bytes) };
+  } catch (err) {
+    logger.warn({ path, err: (err as Error).message }, 'the shipped model file cannot be read; no last-resort fallback');
+    return undefined;
   }
 }

@@ -7,11 +7,13 @@ import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor
 import { runCoreService } from '@premonitor/runtime';
 import { modelSyncConfigShape } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
+import { signingKeyFromConfig } from './signing-key-from-config.js';
 
 runCoreService({
   name: 'model-sync',
   config: () => loadConfig(modelSyncConfigShape, process.env),
   create: async (config, { db, bus, logger }) => {
+    const signingKey = await signingKeyFromConfig(config, logger);
     const store = new FileArtifactStore(config.MODEL_STORE_DIR);
     const models = new ModelRegistry({ db: db.db, bus, store, logger });
     // Before announcing: the first model of a kind becomes production and its promotion is published.
@@ -23,6 +25,7 @@ runCoreService({
         kinds: ['acoustic', 'thermal'],
         refreshMs: config.MODEL_SYNC_REFRESH_MS,
         heartbeatMs: config.HEARTBEAT_MS,
+        signingKey,
       },
       { db: db.db, bus, registry: models, store, logger },
     );

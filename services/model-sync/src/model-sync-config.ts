@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
+import { envBool, envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
 
 /** Settings of the model-sync service, by environment variable. */
 export const modelSyncConfigShape = {
@@ -24,6 +24,15 @@ export const modelSyncConfigShape = {
   /** Base URL devices download models from; must reach this service's `/api/v1`. */
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:8090/api/v1'),
   MODEL_SYNC_REFRESH_MS: envInt(60_000, 1_000, 86_400_000),
+  /**
+   * The Ed25519 private key (PKCS#8 PEM file) announcements are signed with; agents hold its
+   * public key. Create it with `model-sync keygen --out FILE`; keep it mode 0600 / in a secret.
+   */
+  MODEL_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The same key as PEM text, for secret stores that inject variables; wins over the file. */
+  MODEL_SIGNING_KEY: z.string().min(1).optional(),
+  /** Create MODEL_SIGNING_KEY_FILE (0600) when it does not exist: for evaluation set-ups, not production. */
+  MODEL_SIGNING_KEY_CREATE: envBool(false),
   /** Core heartbeat on `…/{device}/command/heartbeat`; 0 = off (agents then rely on the broker connection). */
   HEARTBEAT_MS: envInt(10_000, 0, 3_600_000),
   HTTP_HOST: z.string().default('0.0.0.0'),

@@ -12,7 +12,7 @@ import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModel
 import { Fusion } from '@premonitor/fusion';
 import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
 import { loadConfig } from '@premonitor/config';
-import { ModelSync } from '@premonitor/model-sync';
+import { ModelSync, loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
 import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
@@ -38,6 +38,8 @@ export interface PlatformEndpoints {
   /** `mqtts://…` when MQTT_TLS_PORT is set. */
   readonly mqttTlsUrl?: string;
   readonly dataDir: string;
+  /** The public key model announcements are signed with: what an edge agent needs in EDGE_MODEL_PUBLIC_KEY. */
+  readonly modelPublicKey: string;
 }
 
 /** The one-line summary numbers. */
@@ -164,6 +166,8 @@ export class EmbeddedPlatform {
               deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
               instanceId: 'embedded',
               sharedUploadPath: true,
+              // The last resort when the production model and every earlier version are unusable.
+              shippedModelFile: join(resolve(config.PM_MODELS_DIR), `${kind}.onnx`),
               baselines: { ...DEFAULT_BASELINE_SETTINGS, policy: { ...DEFAULT_BASELINE_SETTINGS.policy, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
             },
             { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
@@ -209,6 +213,8 @@ export class EmbeddedPlatform {
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
       const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
+      // Created (0600) in the data folder on first start; the same key signs every later start's announcements.
+      const signingKey = await loadOrCreateSigningKeyFile(join(dataDir, 'model-signing-key.pem'), logger.child({ component: 'model-sync' }));
       const modelSync = (this.#modelSync = new ModelSync(
         {
           mqtt: { url: broker.url, username: MODEL_SYNC_ACCOUNT, password: modelSyncPassword, clientId: coreClientId(MODEL_SYNC_ACCOUNT) },
@@ -216,6 +222,7 @@ export class EmbeddedPlatform {
           kinds: [...SHIPPED_MODEL_KINDS],
           refreshMs: 30_000,
           heartbeatMs: 5_000,
+          signingKey,
         },
         { db: db.db, bus, registry: models, store: artifacts, logger: logger.child({ component: 'model-sync' }) },
       ));
@@ -241,7 +248,7 @@ export class EmbeddedPlatform {
         await this.#simulator.start();
       }
       await this.#lock.update({ httpUrl, mqttUrl: broker.url });
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: modelSync.publicKey };
     } catch (err) {
       await this.stop().catch((stopErr: unknown) => logger.error({ err: stopErr }, 'start-up failed, and stopping what had started failed too'));
       throw err;

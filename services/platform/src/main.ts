@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   console.log(`MQTT       ${endpoints.mqttUrl}   (port ${endpoints.mqttPort})`);
   if (endpoints.mqttTlsUrl) console.log(`MQTT TLS   ${endpoints.mqttTlsUrl}`);
   console.log(`Data       ${endpoints.dataDir}`);
+  console.log(`Model key  EDGE_MODEL_PUBLIC_KEY=${endpoints.modelPublicKey}   (edge agents accept models signed by this platform)`);
   console.log(`Simulated  ${config.SIM_DEVICES} device(s) on site '${config.SIM_SITE}'. Ctrl-C stops (and drains).`);
 
   timer =

@@ -1,6 +1,6 @@
 // Public door of @premonitor/ml/data: seeded synthetic machine sound and thermal frames,
 // and loaders for real recordings (WAV, resampling, CSV/JSON thermal matrices).
-export { DataOptionsError, ThermalMatrixError, WavFormatError } from './data-errors.js';
+export { DataOptionsError, InputLimitError, ThermalMatrixError, WavFormatError } from './data-errors.js';
 export type { WavErrorCode } from './data-errors.js';
 export { SeededRandom, deriveSeed } from './seeded-random.js';
 export type { RandomSource } from './seeded-random.js';
@@ -24,6 +24,10 @@ export type { ThermalFrame, ThermalFrameOptions } from './thermal-frame.js';
 export { thermalDataset } from './thermal-dataset.js';
 export type { ThermalDatasetOptions, ThermalExample } from './thermal-dataset.js';
 
+export { readWavHeader } from './wav-header.js';
+export type { WavHeader } from './wav-header.js';
+export { DEFAULT_WAV_LIMITS, checkWavLimits } from './wav-limits.js';
+export type { WavLimits } from './wav-limits.js';
 export { readWav } from './wav-reader.js';
 export type { ReadWavOptions, WavAudio } from './wav-reader.js';
 export { writeWav } from './wav-writer.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WavFormatError } from './data-errors.js';
+import { InputLimitError, WavFormatError } from './data-errors.js';
 import { readWav } from './wav-reader.js';
 import { writeWav } from './wav-writer.js';
 
@@ -113,5 +113,5 @@ test('rejects broken and unsupported files with a WavFormatError naming the reas
       name,
     );
   }
-  assert.throws(() => readWav(good, { maxBytes: 100 }), (error: unknown) => error instanceof WavFormatError && error.code === 'too_large');
+  assert.throws(() => readWav(good, { maxBytes: 100 }), (error: unknown) => error instanceof InputLimitError && error.limit === 'size' && error.value === good.length);
 });
