@@ -27,14 +27,14 @@ describe('fuzz oracle', () => {
     assert.equal(expectedFate(json('telemetry', `{"ts":1e20,"seq":7,"readings":{"t":1}}`), NOW, LIMITS).fate, 'dead-letter');
   });
 
-  it('leaves a NUL in a status string to the store: stored escaped or dead-lettered', () => {
+  it('expects a NUL in a status string dead-lettered: the contracts refuse text the database would', () => {
     const fate = expectedFate(json('status', '{"state":"online","agentVersion":"1.\\u0000"}'), NOW, LIMITS);
-    assert.equal(fate.fate, 'either');
+    assert.equal(fate.fate, 'dead-letter');
   });
 
-  it('leaves invalid UTF-8 inside a string and timestamps at a limit to the implementation', () => {
+  it('expects invalid UTF-8 dead-lettered and leaves timestamps at a limit to the implementation', () => {
     const bytes = Buffer.concat([Buffer.from('{"state":"online","agentVersion":"'), Buffer.from([0xff]), Buffer.from('"}')]);
-    assert.equal(expectedFate(json('status', bytes), NOW, LIMITS).fate, 'either');
+    assert.equal(expectedFate(json('status', bytes), NOW, LIMITS).fate, 'dead-letter');
     assert.equal(expectedFate(json('telemetry', `{"ts":${NOW + 300_000},"seq":1,"readings":{"t":1}}`), NOW, LIMITS).fate, 'either');
   });
 
