@@ -30,6 +30,7 @@ export class OnnxScoringModel implements ScoringModel {
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
   readonly baseline: BaselineSpec | undefined;
+  readonly thermalInput: 'celsius' | 'relative' | undefined;
   readonly #session: ort.InferenceSession;
   readonly #input: string;
 
@@ -42,6 +43,7 @@ export class OnnxScoringModel implements ScoringModel {
     this.sampleRate = meta.sampleRate;
     this.threshold = meta.threshold;
     this.baseline = meta.baseline;
+    this.thermalInput = meta.kind === 'thermal' ? (meta.thermalInput ?? 'celsius') : undefined;
     this.#input = INPUT_NAME[meta.kind];
   }
 

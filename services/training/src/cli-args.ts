@@ -2,7 +2,8 @@ import { CliUsageError } from './training-errors.js';
 
 /** A parsed `npm run train -- …` command line. */
 export interface TrainCommand {
-  readonly kind: 'acoustic' | 'thermal';
+  /** `thermal-ir`: the module-image model trained on the real thermal-ir images. */
+  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir';
   /** Smaller data and fewer epochs: a smoke run of the same pipeline. */
   readonly quick: boolean;
   /** Folder the artifacts, report and picture are written to. */
@@ -15,20 +16,26 @@ export interface TrainCommand {
   readonly size: { readonly width: number; readonly height: number };
   /** Acoustic model family (default `gaussian`; `autoencoder` = DCASE 2020 baseline). */
   readonly architecture: 'gaussian' | 'autoencoder';
+  /** thermal-ir: folder of the data set (default `$PM_SHARED_DATA_DIR/thermal-ir`). */
+  readonly dataDir?: string;
+  /** thermal-ir: split seeds; the first one's model is written, all of them give the spread (default [1]). */
+  readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--register [--pglite <dir>]]  (registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   const [kind, ...rest] = argv;
-  if (kind !== 'acoustic' && kind !== 'thermal') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
+  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
   let quick = false;
   let register = false;
   let outDir = 'models';
   let pgliteDir: string | undefined;
   let architecture: TrainCommand['architecture'] = 'gaussian';
   let size = { width: 32, height: 24 };
+  let dataDir: string | undefined;
+  let seeds: number[] = [1];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -40,6 +47,14 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     else if (arg === '--register') register = true;
     else if (arg === '--out') outDir = value();
     else if (arg === '--pglite') pgliteDir = value();
+    else if (arg === '--data') dataDir = value();
+    else if (arg === '--seeds') {
+      const v = value();
+      seeds = v.split(',').map(Number);
+      if (seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0) || new Set(seeds).size !== seeds.length) {
+        throw new CliUsageError(`--seeds must be distinct non-negative integers separated by commas, e.g. 1,2,3; got '${v}'\n${USAGE}`);
+      }
+    }
     else if (arg === '--size') {
       const v = value();
       const match = /^(\d+)x(\d+)$/.exec(v);
@@ -54,5 +69,5 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     }
     else throw new CliUsageError(`unknown option '${arg}'\n${USAGE}`);
   }
-  return { kind, quick, outDir, register, pgliteDir, architecture, size };
+  return { kind, quick, outDir, register, pgliteDir, architecture, size, dataDir, seeds };
 }

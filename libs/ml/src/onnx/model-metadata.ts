@@ -38,6 +38,15 @@ export interface ModelMetadata {
   readonly metrics?: Readonly<Record<string, number>>;
   /** Present when the model scores frames against a per-device healthy baseline (see `BaselineSpec`). */
   readonly baseline?: BaselineSpec;
+  /**
+   * Thermal models: what the `frame` input must hold. `celsius` (the default when absent):
+   * absolute °C, as the scene models with per-camera baselines read them. `relative`: any
+   * linear intensity scale — 8/16-bit image levels or °C — because the graph standardises
+   * each frame itself; an image without a temperature scale can be scored.
+   */
+  readonly thermalInput?: 'celsius' | 'relative';
+  /** Classifier models: the class names of the `class_probs` output, in order. */
+  readonly classes?: readonly string[];
 }
 
 const KEYS = {
@@ -51,6 +60,8 @@ const KEYS = {
   trainingDataFingerprint: 'training_data_fingerprint',
   metrics: 'metrics',
   baseline: 'baseline',
+  thermalInput: 'thermal_input',
+  classes: 'classes',
 } as const;
 
 /**
@@ -67,6 +78,8 @@ export function encodeModelMetadata(meta: ModelMetadata): Record<string, string>
   if (meta.trainingDataFingerprint !== undefined) out[KEYS.trainingDataFingerprint] = meta.trainingDataFingerprint;
   if (meta.metrics !== undefined) out[KEYS.metrics] = JSON.stringify(meta.metrics);
   if (meta.baseline !== undefined) out[KEYS.baseline] = JSON.stringify(meta.baseline);
+  if (meta.thermalInput !== undefined) out[KEYS.thermalInput] = meta.thermalInput;
+  if (meta.classes !== undefined) out[KEYS.classes] = JSON.stringify(meta.classes);
   return out;
 }
 
@@ -107,7 +120,15 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
     trainingDataFingerprint: props[KEYS.trainingDataFingerprint],
     metrics: json<Record<string, number>>(KEYS.metrics),
     baseline: json<BaselineSpec>(KEYS.baseline),
+    thermalInput: thermalInput(props[KEYS.thermalInput]),
+    classes: json<string[]>(KEYS.classes),
   };
   // Drop absent optionals so a round trip compares equal to the original object.
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;
+}
+
+function thermalInput(value: string | undefined): ModelMetadata['thermalInput'] {
+  if (value === undefined) return undefined;
+  if (value !== 'celsius' && value !== 'relative') throw new OnnxDecodeError(`model metadata '${KEYS.thermalInput}' must be 'celsius' or 'relative', got '${value}'`);
+  return value;
 }
