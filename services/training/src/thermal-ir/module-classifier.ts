@@ -8,6 +8,8 @@ import type { AugmentationPlan } from './frame-augmentation.js';
 export interface ClassifierPlan {
   /** Filters of the three 3×3 conv stages (each followed by 2×2 max pooling). */
   readonly filters: readonly [number, number, number];
+  /** Batch normalisation between each conv and its ReLU (folded into Mul+Add at export). */
+  readonly batchNorm: boolean;
   /** Units of the hidden dense layer. */
   readonly dense: number;
   readonly dropout: number;
@@ -51,7 +53,7 @@ class ScheduledAdam extends tf.AdamOptimizer {
 }
 
 /**
- * Three conv stages (3×3, ReLU, 2×2 max pool) → flatten → dropout → dense ReLU → softmax over
+ * Three conv stages (3×3, optional batch norm, ReLU, 2×2 max pool) → flatten → dropout → dense ReLU → softmax over
  * the classes. Input `[height, width, 1]`, standardised. Only layers the ONNX exporter knows.
  */
 export function buildModuleClassifier(height: number, width: number, classes: number, plan: ClassifierPlan): tf.Sequential {
@@ -59,7 +61,14 @@ export function buildModuleClassifier(height: number, width: number, classes: nu
   const init = () => ({ kernelInitializer: tf.initializers.heNormal({ seed: seed++ }) });
   const model = tf.sequential();
   plan.filters.forEach((filters, i) => {
-    model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: i === 0 ? [height, width, 1] : undefined, ...init() }));
+    const inputShape = i === 0 ? [height, width, 1] : undefined;
+    if (plan.batchNorm) {
+      model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, inputShape, ...init() }));
+      model.add(tf.layers.batchNormalization());
+      model.add(tf.layers.reLU());
+    } else {
+      model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', inputShape, ...init() }));
+    }
     model.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
   });
   model.add(tf.layers.flatten());

@@ -28,6 +28,7 @@ export function thermalIrPlan(quick: boolean, splitSeed = 1): ThermalIrPlan {
     split: { seed: splitSeed, train: 0.7, validation: 0.1 },
     classifier: {
       filters: [16, 32, 64],
+      batchNorm: true,
       dense: 64,
       dropout: 0.3,
       epochs: quick ? 2 : 12,
