@@ -28,11 +28,11 @@ export function thermalIrPlan(quick: boolean, splitSeed = 1): ThermalIrPlan {
     split: { seed: splitSeed, train: 0.7, validation: 0.1 },
     classifier: {
       filters: [16, 32, 64],
-      batchNorm: true,
+      batchNorm: false,
       dense: 64,
       dropout: 0.3,
       epochs: quick ? 2 : 12,
-      patience: 4,
+      patience: 3,
       batchSize: 64,
       learningRate: 2e-3,
       finalLearningRateFraction: 0.05,
