@@ -109,7 +109,7 @@ export async function trainModuleClassifier(
   const lastClass = weights.findLastIndex((w) => w > 0);
 
   const validationX = tf.tensor4d(packImages(validation.images, pixels), [validation.images.length, height, width, 1]);
-  const validationY = tf.oneHot(tf.tensor1d([...validation.labels], 'int32'), classes);
+  const validationY = tf.tidy(() => tf.oneHot(tf.tensor1d([...validation.labels], 'int32'), classes));
   const started = performance.now();
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as tf.Tensor[] };
   let epoch = 0;
@@ -130,7 +130,7 @@ export async function trainModuleClassifier(
         labels[k] = train.labels[index]!;
       }
       const x = tf.tensor4d(data, [n, height, width, 1]);
-      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes));
       const history = await model.fit(x, y, { epochs: 1, batchSize: plan.batchSize, shuffle: false, verbose: 0 });
       tf.dispose([x, y]);
       const [lossT, accT] = model.evaluate(validationX, validationY, { batchSize: 256 }) as tf.Scalar[];
@@ -149,6 +149,9 @@ export async function trainModuleClassifier(
     }
     model.setWeights(best.weights);
   } finally {
+    // The optimizer's moment variables are not the model's: dispose them here, not globally, so
+    // other models in the same process (a retraining service) keep theirs.
+    optimizer.dispose();
     tf.dispose([validationX, validationY, ...best.weights]);
   }
   return { model, epochsRun: Math.min(epoch, plan.epochs), bestEpoch: best.epoch, bestValidationLoss: best.loss };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
 import { readModelMetadata } from '@premonitor/ml';
 import { SeededRandom } from '@premonitor/ml/data';
 import { trainThermalIr } from './train-thermal-ir.js';
@@ -42,11 +43,14 @@ test('trains both heads on in-memory samples, exports one graph that matches tfj
   const lines: string[] = [];
   const epochs: number[] = [];
   const data = samples(60);
+  const tensorsBefore = tf.memory().numTensors;
   const model = await trainThermalIr({
     samples: data, classes: CLASSES, normalClass: 'normal', hotSpotClasses: ['hot'], quick: true, plan: tinyPlan(), now: new Date('2026-01-02T03:04:05Z'),
     log: (l) => lines.push(l), onEpoch: (p) => epochs.push(p.epoch),
   });
   assert.equal(model.name, 'thermal-ir');
+  // A retraining service calls this repeatedly in one process: nothing may stay allocated.
+  assert.equal(tf.memory().numTensors, tensorsBefore, `${tf.memory().numTensors - tensorsBefore} tensors left behind by a training run`);
   assert.ok(epochs.length >= 1 && epochs[0] === 1, 'progress callback per epoch');
   const report = model.report as { export_parity: { class_probs_max_abs_diff: number; novelty_error_max_rel_diff: number }; data: { split: { test: number } } };
   assert.ok(report.export_parity.class_probs_max_abs_diff < 1e-4, `class probs parity ${report.export_parity.class_probs_max_abs_diff}`);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
 import { describeLayersModel } from '@premonitor/ml';
 import type { ModelMetadata } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
@@ -132,7 +131,6 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const testImages = split.test.map((i) => standardised[i]!);
   const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, testImages, height, width), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
   trained.model.dispose();
-  tf.disposeVariables();
 
   const evaluationClasses = { classes, normalClass, hotSpotClasses, threshold: 0.5 };
   const probsOf = (i: number): Float32Array => outputs.extra['class_probs']!.subarray(i * classes.length, (i + 1) * classes.length);
