@@ -15,6 +15,8 @@ export type { SampleSplit, SplitFractions } from './thermal-ir/thermal-ir-split.
 export { loadThermalIrDataset } from './real-data/thermal-ir-dataset.js';
 export type { LoadThermalIrOptions } from './real-data/thermal-ir-dataset.js';
 export { evaluateThermalIr, spreadOf } from './real-data/thermal-ir-evaluation.js';
+export { spreadOverSeeds } from './real-data/thermal-ir-command.js';
+export type { SeedRun } from './real-data/thermal-ir-command.js';
 export type { DetectionMetrics, EvaluatedImage, EvaluationClasses, Spread, ThermalIrEvaluation } from './real-data/thermal-ir-evaluation.js';
 export { writeArtifacts } from './artifact-writer.js';
 export type { WrittenArtifacts } from './artifact-writer.js';
