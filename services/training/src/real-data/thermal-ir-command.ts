@@ -6,8 +6,7 @@ import type { TrainedModel } from '../trained-model.js';
 import { timed } from '../training-progress.js';
 import type { ProgressSink } from '../training-progress.js';
 import { loadThermalIrDataset } from './thermal-ir-dataset.js';
-import { spreadOf } from './thermal-ir-evaluation.js';
-import type { Spread, ThermalIrEvaluation } from './thermal-ir-evaluation.js';
+import { spreadOverSeeds } from './thermal-ir-evaluation.js';
 
 /** Options of {@link trainThermalIrCommand}. */
 export interface ThermalIrCommandOptions {
@@ -53,34 +52,5 @@ export async function trainThermalIrCommand(options: ThermalIrCommandOptions): P
       line('unsupervised AUC', spread.novelty_auc),
     ],
     summary: { ...first.summary, seeds: options.seeds, thermal_auc_mean: spread.thermal_auc.mean, thermal_auc_sd: spread.thermal_auc.std, hotspot_recall_at_fpr1_mean: spread.hotspot_recall_at_fpr1.mean, hotspot_recall_at_fpr5_mean: spread.hotspot_recall_at_fpr5.mean, macro_f1_mean: spread.macro_f1.mean, novelty_auc_mean: spread.novelty_auc.mean },
-  };
-}
-
-/** One split seed's run, as {@link spreadOverSeeds} reads it. */
-export interface SeedRun {
-  readonly test: ThermalIrEvaluation;
-  readonly noveltyTest: ThermalIrEvaluation;
-  readonly trainS: number;
-}
-
-/** The spread of the main figures (overall, hot spots, per class, both heads) over split seeds. */
-export function spreadOverSeeds(seeds: readonly number[], runs: readonly SeedRun[]) {
-  const figure = (pick: (run: SeedRun) => number | undefined): Spread => spreadOf(runs.map((r) => pick(r) ?? Number.NaN));
-  const classes = Object.keys(runs[0]!.test.per_class);
-  return {
-    seeds,
-    thermal_auc: figure((r) => r.test.anomaly.auc),
-    recall_at_fpr1: figure((r) => r.test.anomaly.recall_at_fpr1),
-    recall_at_fpr5: figure((r) => r.test.anomaly.recall_at_fpr5),
-    hotspot_recall_at_fpr1: figure((r) => r.test.hotspot.recall_at_fpr1),
-    hotspot_recall_at_fpr5: figure((r) => r.test.hotspot.recall_at_fpr5),
-    accuracy: figure((r) => r.test.classification?.accuracy),
-    macro_f1: figure((r) => r.test.classification?.macro_f1),
-    novelty_auc: figure((r) => r.noveltyTest.anomaly.auc),
-    per_class_auc: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.auc)])),
-    per_class_recall_at_fpr1: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.recall_at_fpr1)])),
-    per_class_recall_at_fpr5: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.recall_at_fpr5)])),
-    novelty_per_class_auc: Object.fromEntries(classes.map((c) => [c, figure((r) => r.noveltyTest.per_class[c]?.auc)])),
-    train_s: figure((r) => r.trainS),
   };
 }

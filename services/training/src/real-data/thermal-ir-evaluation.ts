@@ -124,6 +124,35 @@ export function spreadOf(values: readonly number[]): Spread {
   return { mean: round4(mean), std: round4(std), min: round4(Math.min(...values)), max: round4(Math.max(...values)), values: values.map(round4) };
 }
 
+/** One split seed's run, as {@link spreadOverSeeds} reads it. */
+export interface SeedRun {
+  readonly test: ThermalIrEvaluation;
+  readonly noveltyTest: ThermalIrEvaluation;
+  readonly trainS: number;
+}
+
+/** The spread of the main figures (overall, hot spots, per class, both heads) over split seeds. */
+export function spreadOverSeeds(seeds: readonly number[], runs: readonly SeedRun[]) {
+  const figure = (pick: (run: SeedRun) => number | undefined): Spread => spreadOf(runs.map((r) => pick(r) ?? Number.NaN));
+  const classes = Object.keys(runs[0]!.test.per_class);
+  return {
+    seeds,
+    thermal_auc: figure((r) => r.test.anomaly.auc),
+    recall_at_fpr1: figure((r) => r.test.anomaly.recall_at_fpr1),
+    recall_at_fpr5: figure((r) => r.test.anomaly.recall_at_fpr5),
+    hotspot_recall_at_fpr1: figure((r) => r.test.hotspot.recall_at_fpr1),
+    hotspot_recall_at_fpr5: figure((r) => r.test.hotspot.recall_at_fpr5),
+    accuracy: figure((r) => r.test.classification?.accuracy),
+    macro_f1: figure((r) => r.test.classification?.macro_f1),
+    novelty_auc: figure((r) => r.noveltyTest.anomaly.auc),
+    per_class_auc: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.auc)])),
+    per_class_recall_at_fpr1: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.recall_at_fpr1)])),
+    per_class_recall_at_fpr5: Object.fromEntries(classes.map((c) => [c, figure((r) => r.test.per_class[c]?.recall_at_fpr5)])),
+    novelty_per_class_auc: Object.fromEntries(classes.map((c) => [c, figure((r) => r.noveltyTest.per_class[c]?.auc)])),
+    train_s: figure((r) => r.trainS),
+  };
+}
+
 function share<T>(items: readonly T[], test: (item: T) => boolean): number {
   return items.length === 0 ? Number.NaN : items.filter(test).length / items.length;
 }
