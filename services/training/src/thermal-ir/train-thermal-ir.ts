@@ -58,7 +58,7 @@ export interface TrainedThermalIrModel extends TrainedModel {
  * Trains the thermal module-image model on labelled images: splits them by image id
  * (stratified, seeded), standardises each image, fits the unsupervised normal subspace on the
  * normal training images only and trains the conv classifier on all training labels (class
- * balanced, augmented, early stopping on validation), calibrates both heads on normal
+ * balanced, augmented, early stopping on validation AUC), calibrates both heads on normal
  * validation images (1 % false alarms = score 0.5), exports one ONNX graph with the
  * standardisation inside, checks the export against tfjs, and evaluates the exported bytes on
  * the test split with onnxruntime. Callable in-process with samples in memory.
@@ -89,12 +89,12 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   await useTfjsBackend('wasm');
   const fitStarted = performance.now();
   log(`training the ${classes.length}-class conv classifier (${plan.classifier.filters.join('-')} filters) on ${train.images.length} images, ${plan.classifier.epochs} epochs at most (tfjs wasm)`);
-  const trained = await trainModuleClassifier(train, validation, { height, width, classes: classes.length }, plan.classifier, plan.augmentation, (p) => {
-    log(`[thermal-ir] epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(4)}  validation loss ${p.validationLoss.toFixed(4)} accuracy ${p.validationAccuracy.toFixed(3)}  ${p.elapsedS.toFixed(0)} s`);
+  const trained = await trainModuleClassifier(train, validation, { height, width, classes: classes.length, normalIndex }, plan.classifier, plan.augmentation, (p) => {
+    log(`[thermal-ir] epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(4)}  validation loss ${p.validationLoss.toFixed(4)} accuracy ${p.validationAccuracy.toFixed(3)} AUC ${p.validationAuc.toFixed(4)}  ${p.elapsedS.toFixed(0)} s`);
     options.onEpoch?.(p);
   });
   const fitS = (performance.now() - fitStarted) / 1000;
-  log(`kept epoch ${trained.bestEpoch} of ${trained.epochsRun} (validation loss ${trained.bestValidationLoss.toFixed(4)})`);
+  log(`kept epoch ${trained.bestEpoch} of ${trained.epochsRun} (validation AUC ${trained.bestValidationAuc.toFixed(4)})`);
 
   // Calibrations from normal validation images only: their 99th percentile becomes score 0.5.
   const validationProbs = predictClasses(trained.model, validation.images, height, width);
