@@ -73,9 +73,9 @@ COPY models/*.onnx ./models/
 COPY --from=build /out/ ./
 # Writable state lives under /data, owned by uid 1000: a Docker named volume mounted on
 # /data/... starts as a copy of this folder, owner included, so the non-root services can write
-# there (compose: MODEL_STORE_DIR=/data/models, FORECAST_MODEL_DIR=/data/forecast). Kubernetes
-# mounts PVCs here and makes them writable with fsGroup instead.
-RUN mkdir -p /data/models /data/forecast && chown -R 1000:1000 /data
+# there (compose: MODEL_STORE_DIR=/data/models, FORECAST_MODEL_DIR=/data/forecast, model-sync's
+# signing key in /data/keys, private to the user). Kubernetes mounts PVCs and secrets here instead.
+RUN mkdir -p /data/models /data/forecast /data/keys && chmod 700 /data/keys && chown -R 1000:1000 /data
 USER 1000:1000
 
 # Declared late so every service shares all layers above.

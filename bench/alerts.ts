@@ -17,11 +17,9 @@ import { startAlertsPipeline } from './support/alerts-pipeline.js';
 import { distributedStack, embeddedStack, type BenchStack } from './support/bench-stack.js';
 import { brokerFloor } from './support/alerts-floor.js';
 import { removeAlertsBenchState } from './support/alerts-nats-cleanup.js';
-import { WebhookReceiver, type WebhookHit } from './support/alerts-receiver.js';
-import { Cleanup } from './support/cleanup.js';
+import { WebhookReceiver, type WebhookHit, Cleanup, fmt, localWebhookChannel, percentile, round } from '@premonitor/testkit';
 import { CpuMeter, formatCpu, formatCpuPerMessages, type ProcessGroup } from './support/cpu-meter.js';
 import { GAS_BASE_PPM, GasDevices, messageKey } from './support/gas-devices.js';
-import { fmt, percentile, round } from './support/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -151,19 +149,10 @@ async function main(): Promise<void> {
     allowPrivateNetworks: true,
     channels: [
       {
-        name: 'bench',
-        type: 'webhook',
-        url: receiver.url,
-        secret: 'bench-secret-0123456789',
-        timeoutMs: 2_000,
-        maxAttempts: 100,
-        // Recovery settings an operator would choose for a local receiver; the defaults
-        // (backoff up to 5 min, breaker reset 30 s) would stretch the outage phase by minutes.
-        backoff: { baseMs: 250, maxMs: 5_000 },
-        breaker: { resetTimeoutMs: 2_000 },
-        // No limits or digests in the way: the bench measures delivery of individual alerts.
-        rateLimit: { perChannel: { capacity: 1_000_000, refillPerSecond: 1_000_000 }, perDevice: { capacity: 1_000_000, refillPerSecond: 1_000_000 } },
-        digest: { threshold: 1_000_000_000, windowMs: 1_000, maxItems: 1_000 },
+        // Recovery settings an operator would choose for a local receiver (the defaults would
+        // stretch the outage phase by minutes), and no limits or digests in the way: the bench
+        // measures delivery of individual alerts.
+        ...localWebhookChannel('bench', receiver.url),
         ...(sendConcurrency === undefined ? {} : { sendConcurrency }),
       } as RoutingFile['channels'][number],
     ],
@@ -184,7 +173,7 @@ async function main(): Promise<void> {
     logger,
   });
   cleanup.add('ingest, fusion, notifier', () => pipeline.stop());
-  const devices = await GasDevices.connect(stack, `${site}-dev`);
+  const devices = await GasDevices.connect(stack);
   cleanup.add('devices', () => devices.close());
   const cpuGroups = (): Map<string, ProcessGroup> => new Map([[`bench process (${pipeline.inProcess})`, { pids: [process.pid] }], ...pipeline.cpuGroups, ...stack.cpuGroups]);
 

@@ -22,7 +22,7 @@ import {
 } from '@premonitor/forecasting';
 import { outsideRates, riskTrack, windowOutcomes } from './support/forecast-risk.js';
 import { loadNab, loadSkabColumns, type BenchSeries } from './support/forecast-data.js';
-import { percentile, round } from './support/stats.js';
+import { percentile, round } from '@premonitor/testkit';
 
 const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '40' }, only: { type: 'string' }, 'max-train': { type: 'string', default: '4000' }, batch: { type: 'string', default: '128' }, base: { type: 'string', default: 'chosen' }, 'skab-files': { type: 'string', default: '0-15' }, limits: { type: 'string', default: 'normal' }, 'limit-quantile': { type: 'string', default: String(DEFAULT_NORMAL_RANGE_RULE.quantile) }, 'limit-margin': { type: 'string', default: String(DEFAULT_NORMAL_RANGE_RULE.iqrMargin) } } });
 if (args.limits !== 'normal' && args.limits !== 'mean3sd') throw new Error(`--limits must be normal or mean3sd, not '${args.limits}'`);

@@ -21,8 +21,7 @@ import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, float32ToBytes, rowLength, type ScoringModel } from '@premonitor/inference';
 import { CpuMeter } from './support/cpu-meter.js';
 import { benchModel, type BenchModel } from './support/inference-models.js';
-import { ScratchDatabase } from './support/scratch-database.js';
-import { fmt, percentile, round } from './support/stats.js';
+import { ScratchDatabase, fmt, percentile, round } from '@premonitor/testkit';
 
 const { values: args } = parseArgs({
   options: {

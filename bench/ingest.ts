@@ -18,13 +18,11 @@ import type { DatabaseHandle } from '@premonitor/db';
 import { parseBenchArgs, UsageError, USAGE, type IngestBenchArgs } from './support/bench-args.js';
 import { distributedStack, embeddedStack, type BenchStack } from './support/bench-stack.js';
 import { CeilingSubscriber } from './support/ceiling-subscriber.js';
-import { Cleanup } from './support/cleanup.js';
+import { Cleanup, type PhaseResult, fmt, percentile, round } from '@premonitor/testkit';
 import { CpuMeter, formatCpu, formatCpuPerMessages, type CpuUsage, type ProcessGroup } from './support/cpu-meter.js';
 import { PersistProbeBus } from './support/persist-probe-bus.js';
 import { PhaseProfiler } from './support/phase-profiler.js';
 import { PublisherFleet } from './support/publisher-fleet.js';
-import type { PhaseResult } from './support/raw-mqtt-publisher.js';
-import { fmt, percentile, round } from './support/stats.js';
 
 const READINGS_PER_MESSAGE = 10;
 /** Goals of issue 2 (reported, not asserted). */
@@ -123,7 +121,6 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
   const site = `bench-${randomBytes(3).toString('hex')}`;
   const stackOptions = { site, publishers: args.publishers, databaseUrl: args.databaseUrl, natsUrl: args.natsUrl, bus: args.bus, logger, cleanup };
   const stack = args.mode === 'distributed' ? await distributedStack(stackOptions) : await embeddedStack(stackOptions);
-  const brokerUrl = `mqtt://${stack.brokerHost}:${stack.brokerPort}`;
 
   console.log(
     `ingest bench: mode ${args.mode}, ${args.publishers} publishers × window ${args.window}, ${args.seconds} s per phase, ` +
@@ -134,9 +131,10 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
 
   const fleet = await PublisherFleet.start(
     stack.devices.map((d, i) => ({
-      host: stack.brokerHost,
-      port: stack.brokerPort,
-      clientId: `${site}-pub-${i + 1}`,
+      host: stack.device.host,
+      port: stack.device.port,
+      // Both brokers use a device's username as its client id whatever it sends.
+      clientId: d.username,
       username: d.username,
       password: d.password,
       topic: `premonitor/v1/${d.ref.site}/${d.ref.device}/telemetry`,
@@ -149,10 +147,10 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
 
   // ---- 1. ceiling: broker only ----
   const subscriber = await CeilingSubscriber.start({
-    url: brokerUrl,
+    url: stack.coreUrl,
     username: stack.core.username,
     password: stack.core.password,
-    clientId: `${site}-ceiling`,
+    clientId: stack.coreClientId(`${site}-ceiling`),
     protocolVersion: stack.protocolVersion,
     receiveMaximum: args.receiveMaximum,
   });
@@ -176,10 +174,10 @@ async function run(args: IngestBenchArgs, cleanup: Cleanup): Promise<void> {
   const ingest = new Ingest(
     {
       mqtt: {
-        url: brokerUrl,
+        url: stack.coreUrl,
         username: stack.core.username,
         password: stack.core.password,
-        clientId: `${site}-ingest`,
+        clientId: stack.coreClientId(site),
         sharedGroup: '',
         receiveMaximum: args.receiveMaximum,
         protocolVersion: stack.protocolVersion,

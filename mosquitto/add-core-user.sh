@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Adds (or re-keys) a core service account (role "core": everything under premonitor/v1/)
-# in the Mosquitto password file and ACL and in the embedded broker's JSON store.
-# Usage: mosquitto/add-core-user.sh NAME [PASSWORD]     e.g. mosquitto/add-core-user.sh ingest
-# Same environment variables as add-device.sh, plus $MOSQUITTO_ACL_FILE (default mosquitto/acl).
+# Adds (or re-keys, or changes the role of) a core service account, with the least privilege
+# of its role, in the Mosquitto core listener's password file and ACL and in the embedded
+# broker's JSON store.
+# Usage: mosquitto/add-core-user.sh NAME ROLE [PASSWORD]
+#   ROLE: ingest      reads what devices publish, writes nothing
+#         model-sync  writes model announcements and commands, reads device status
+#   e.g. mosquitto/add-core-user.sh ingest ingest
+# Files: $MOSQUITTO_CORE_PASSWD_FILE (default mosquitto/passwd-core), $MOSQUITTO_CORE_ACL_FILE
+# (default mosquitto/acl-core), $PREMONITOR_MQTT_CREDENTIALS_FILE (default data/mqtt-credentials.json).
+# A core account must not be in the device password file ($MOSQUITTO_PASSWD_FILE, default
+# mosquitto/passwd): one left there by an earlier version is removed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-passwd_file="${MOSQUITTO_PASSWD_FILE:-$here/passwd}"
-acl_file="${MOSQUITTO_ACL_FILE:-$here/acl}"
+core_passwd_file="${MOSQUITTO_CORE_PASSWD_FILE:-$here/passwd-core}"
+core_acl_file="${MOSQUITTO_CORE_ACL_FILE:-$here/acl-core}"
+device_passwd_file="${MOSQUITTO_PASSWD_FILE:-$here/passwd}"
 credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$root/data/mqtt-credentials.json}"
 
-if [[ $# -lt 1 || $# -gt 2 ]]; then
-  echo "usage: $0 NAME [PASSWORD]" >&2
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+  echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync)" >&2
   exit 2
 fi
-name="$1" password="${2:-}"
+name="$1" role="$2" password="${3:-}"
 if [[ ! $name =~ ^[a-z0-9-]{1,64}$ ]]; then
   echo "NAME must match [a-z0-9-]{1,64} (no '/': that shape is reserved for devices)" >&2
   exit 2
@@ -29,14 +37,17 @@ fi
 # shellcheck source=mosquitto/mosquitto-passwd.sh
 source "$here/mosquitto-passwd.sh"
 
+# The embedded store goes first: its CLI validates the role and the password, so a refusal leaves every file untouched.
 printf '%s' "$password" | node "$root/libs/broker/dist/cli.js" add-service --file "$credentials_file" \
-  --username "$name" --role core --password-stdin --replace >/dev/null
-set_mosquitto_password "$passwd_file" "$name" "$password"
-if ! grep -qx "user $name" "$acl_file"; then
-  printf '\nuser %s\ntopic readwrite premonitor/v1/#\ntopic read $SYS/broker/#\n' "$name" >>"$acl_file"
+  --username "$name" --role "$role" --password-stdin --replace >/dev/null
+node "$root/libs/broker/dist/cli.js" mosquitto-acl --acl-file "$core_acl_file" --username "$name" --role "$role"
+set_mosquitto_password "$core_passwd_file" "$name" "$password"
+if [[ -f $device_passwd_file ]] && grep -q "^$name:" "$device_passwd_file"; then
+  delete_mosquitto_password "$device_passwd_file" "$name"
+  echo "Removed '$name' from $device_passwd_file (core accounts log in on the core listener only)."
 fi
 
-echo "MQTT username: $name"
+echo "MQTT username: $name (role $role; client id premonitor-$name, or premonitor-$name.<replica>)"
 if [[ $generated == 1 ]]; then
   echo "MQTT password: $password   (shown once; put it in the service's secret now)"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test with node's test runner: unit specs beside the code
-// (libs/*/dist, services/*/dist: *.spec.js) and integration tests (test/dist: *.test.js).
+// (libs/*/dist, services/*/dist: *.spec.js; the fault suite's harness, test/faults/dist: *.spec.js)
+// and integration tests (test/dist: *.test.js). The fault cases themselves run with `npm run test:faults`.
 // Optional arguments filter by substring of the path: `npm test -- bus db`.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,6 +25,7 @@ for (const group of ['libs', 'services']) {
   for (const pkg of readdirSync(join(root, group))) walk(join(root, group, pkg, 'dist'), files);
 }
 walk(join(root, 'test', 'dist'), files);
+walk(join(root, 'test', 'faults', 'dist'), files);
 const selected = files
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))

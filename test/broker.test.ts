@@ -1,42 +1,73 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { CredentialStore, EmbeddedBroker, PortInUseError, deviceUsername, type BrokerLogger } from '@premonitor/broker';
-import { mqttTopic, type DeviceRef } from '@premonitor/contracts';
+import {
+  CredentialStore,
+  EmbeddedBroker,
+  PortInUseError,
+  aclRuleLines,
+  deviceUsername,
+  mosquittoDevicePatterns,
+  mosquittoUserBlock,
+  type BrokerLogger,
+  type BrokerMetrics,
+  type ServiceRole,
+} from '@premonitor/broker';
+import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
+import { coreClientId, mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { reachable, servicesRequired } from './support/real-services.js';
 import { waitFor } from './support/wait.js';
 
 /**
- * One ACL contract, run against the embedded broker (Aedes) and a real Mosquitto 2 started
- * from the project's mosquitto/ config. Where the two legitimately differ (Mosquitto's
- * acl_file grants a forbidden SUBSCRIBE but never delivers on it; it accepts a forbidden
- * will but never sends it) the harness says so and the contract asserts what matters to a
- * device: nothing crosses the ACL.
+ * One ACL and session-safety contract, run against the embedded broker (Aedes) and a real
+ * Mosquitto 2 started from the project's mosquitto/ config. Where the two legitimately
+ * differ the harness says so and the contract asserts what matters: nothing crosses the
+ * ACL, no client takes over another's session, nothing queued for ingest is lost.
  */
 interface BrokerUnderTest {
-  readonly url: string;
+  /** Where devices connect (Mosquitto: the device listener). */
+  readonly deviceUrl: string;
+  /** Where core services connect (Mosquitto: the core listener; Aedes: the same port). */
+  readonly coreUrl: string;
+  /** The TLS listener and the CA that signed its certificate. */
+  readonly tlsUrl: string;
+  readonly ca: Buffer;
   /** SUBACK 0x80 for a filter outside the ACL (otherwise: granted, but nothing delivered). */
   readonly refusesForbiddenSubscribe: boolean;
   /** CONNACK 5 for a will outside the ACL (otherwise: connected, will never delivered). */
   readonly refusesForbiddenWill: boolean;
+  /** A core account may use only its own client ids (Mosquitto 2.0 cannot tell core accounts apart). */
+  readonly bindsCoreClientIds: boolean;
+  /** Retained messages only on the topics that need them (Mosquitto 2.0 cannot limit retain per topic). */
+  readonly limitsRetain: boolean;
+  /** How often the broker counted (Aedes metrics) or logged (Mosquitto) an event; undefined when it cannot tell. */
+  counted(event: 'credentials' | 'too-large' | 'retain' | 'forward'): number | undefined;
+  /** Gives a core account another role, as an operator would. */
+  setRole(username: string, role: ServiceRole): Promise<void>;
   stop(): Promise<void>;
 }
 
 const PUMP7: DeviceRef = { site: 'plant-1', device: 'pump-7' };
 const PUMP8: DeviceRef = { site: 'plant-1', device: 'pump-8' };
 const OTHER_SITE_PUMP7: DeviceRef = { site: 'plant-2', device: 'pump-7' };
+const CORE_ROLES = new Map<string, ServiceRole>([
+  ['ingest', 'ingest'],
+  ['model-sync', 'model-sync'],
+]);
 const PASSWORDS = new Map<string, string>([
   ['ingest', 'core-password-for-tests'],
+  ['model-sync', 'model-sync-password-for-tests'],
   [deviceUsername(PUMP7), 'pump-7-password-xyz'],
   [deviceUsername(PUMP8), 'pump-8-password-xyz'],
   [deviceUsername(OTHER_SITE_PUMP7), 'plant-2-pump-7-password'],
 ]);
+const DEVICES = [PUMP7, PUMP8, OTHER_SITE_PUMP7];
 const silent: BrokerLogger = createLogger({ service: 'broker-test', level: 'silent' });
 let clientSeq = 0;
 const open: MqttClient[] = [];
@@ -49,12 +80,21 @@ interface Received {
 
 const inboxes = new WeakMap<MqttClient, Received[]>();
 
-/** Connects with reconnects off; every message is recorded from the first packet on (see `received`). */
+/** A core account's own client id, unique per connection: `premonitor-{account}.t{pid}-{n}`. */
+function coreId(username: string): string {
+  return coreClientId(username, `t${process.pid}-${++clientSeq}`);
+}
+
+/**
+ * Connects with reconnects off; every message is recorded from the first packet on (see
+ * `received`). Core accounts get one of their own client ids; devices ask for an arbitrary
+ * one, which both brokers replace with the username.
+ */
 function connect(url: string, username: string, options: IClientOptions = {}): Promise<MqttClient> {
   const client = mqttConnect(url, {
     username,
-    password: PASSWORDS.get(username) ?? 'wrong',
-    clientId: `t-${process.pid}-${++clientSeq}`,
+    password: PASSWORDS.get(username) ?? 'wrong-password',
+    clientId: CORE_ROLES.has(username) ? coreId(username) : `t-${process.pid}-${++clientSeq}`,
     reconnectPeriod: 0,
     connectTimeout: 5_000,
     ...options,
@@ -89,17 +129,35 @@ function subscribe(client: MqttClient, filter: string, qos: 0 | 1 = 1): Promise<
   });
 }
 
-async function connectRefusal(url: string, username: string, options: IClientOptions = {}): Promise<number | undefined> {
+async function connectRefusal(url: string, username: string, options: IClientOptions = {}): Promise<number | string | undefined> {
   try {
     await connect(url, username, options);
     return undefined;
   } catch (err) {
-    return (err as { code?: number }).code;
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'number' ? code : (err as Error).message;
   }
 }
 
+async function closedByBroker(client: MqttClient): Promise<void> {
+  await waitFor('the broker to close the connection', () => !client.connected);
+}
+
+const distinct = (client: MqttClient, prefix: string) => new Set(received(client).filter((m) => m.payload.startsWith(prefix)).map((m) => m.payload)).size;
+
+/** A core subscriber with a persistent session on every device's telemetry, as ingest holds it. */
+async function ingestSession(broker: BrokerUnderTest, clientId: string): Promise<MqttClient> {
+  const client = await connect(broker.coreUrl, 'ingest', { clientId, clean: false });
+  assert.equal(await subscribe(client, 'premonitor/v1/+/+/telemetry'), 1);
+  return client;
+}
+
+async function publishMany(client: MqttClient, topic: string, prefix: string, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => client.publishAsync(topic, `${prefix}${i}`, { qos: 1 })));
+}
+
 function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | string>): void {
-  describe(`broker ACL contract: ${name}`, () => {
+  describe(`broker contract: ${name}`, () => {
     let broker: BrokerUnderTest | undefined;
     let skipReason: string | undefined;
     before(async () => {
@@ -116,21 +174,23 @@ function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | str
       return broker;
     };
 
-    it('refuses a wrong password and an unknown username with CONNACK 5', async (t) => {
+    it('refuses a wrong password and an unknown username with CONNACK 5, and counts them', async (t) => {
       const broker = b(t);
       if (!broker) return;
-      assert.equal(await connectRefusal(broker.url, deviceUsername(PUMP7), { password: 'not-the-password' }), 5);
-      assert.equal(await connectRefusal(broker.url, 'plant-9/ghost'), 5);
-      assert.equal(await connectRefusal(broker.url, 'ingest', { password: undefined }), 5);
+      const before = broker.counted('credentials');
+      assert.equal(await connectRefusal(broker.deviceUrl, deviceUsername(PUMP7), { password: 'not-the-password' }), 5);
+      assert.equal(await connectRefusal(broker.deviceUrl, 'plant-9/ghost'), 5);
+      assert.equal(await connectRefusal(broker.coreUrl, 'ingest', { password: undefined }), 5);
+      if (before !== undefined) await waitFor('3 failed logins counted', () => broker.counted('credentials') === before + 3);
     });
 
     it("delivers a device's own telemetry to a core subscriber", async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const core = await connect(broker.url, 'ingest');
+      const core = await connect(broker.coreUrl, 'ingest');
       const seen = received(core);
       assert.equal(await subscribe(core, 'premonitor/v1/+/+/telemetry'), 1);
-      const device = await connect(broker.url, deviceUsername(PUMP7));
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP7));
       await device.publishAsync(mqttTopic.telemetry(PUMP7), '{"t":1}', { qos: 1 });
       await waitFor('telemetry at core', () => seen.find((m) => m.payload === '{"t":1}'));
       assert.equal(seen[0]?.topic, mqttTopic.telemetry(PUMP7));
@@ -139,68 +199,241 @@ function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | str
     it("drops a publish on another device's topics without disconnecting the sender", async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const core = await connect(broker.url, 'ingest');
+      const core = await connect(broker.coreUrl, 'ingest');
       const seen = received(core);
-      assert.equal(await subscribe(core, 'premonitor/v1/#'), 1);
-      const device = await connect(broker.url, deviceUsername(PUMP7));
+      for (const filter of ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/status']) assert.equal(await subscribe(core, filter), 1);
+      const sync = await connect(broker.coreUrl, 'model-sync');
+      const syncSeen = received(sync);
+      assert.equal(await subscribe(sync, 'premonitor/v1/+/+/status'), 1);
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP7));
       await device.publishAsync(mqttTopic.telemetry(PUMP8), 'forged-same-site', { qos: 1 });
       await device.publishAsync(mqttTopic.telemetry(OTHER_SITE_PUMP7), 'forged-other-site', { qos: 1 });
+      await device.publishAsync(mqttTopic.status(PUMP8), 'forged-status', { qos: 1 });
       await device.publishAsync(mqttTopic.model(PUMP7, 'acoustic'), 'forged-own-model', { qos: 1, retain: true });
       await device.publishAsync('elsewhere/topic', 'forged-outside-root', { qos: 1 });
       await device.publishAsync(mqttTopic.telemetry(PUMP7), 'marker', { qos: 1 });
-      await waitFor('marker at core', () => seen.find((m) => m.payload === 'marker'));
-      assert.deepEqual(seen.filter((m) => m.payload.startsWith('forged')), []);
+      await device.publishAsync(mqttTopic.status(PUMP7), 'marker-status', { qos: 1 });
+      await waitFor('markers at core', () => seen.find((m) => m.payload === 'marker') && syncSeen.find((m) => m.payload === 'marker-status'));
+      assert.deepEqual([...seen, ...syncSeen].filter((m) => m.payload.startsWith('forged')), []);
       assert.ok(device.connected, 'a refused publish must not cost the device its connection');
     });
 
-    it("refuses (or never serves) subscriptions beyond the device's own model and command topics", async (t) => {
+    it('no core account can publish as a device; model-sync writes only models and commands', async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const device = await connect(broker.url, deviceUsername(PUMP7));
+      const observer = await connect(broker.coreUrl, 'ingest');
+      const seen = received(observer);
+      for (const filter of ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/status', 'premonitor/v1/+/+/edge-alert', 'premonitor/v1/+/+/frame/+']) {
+        assert.equal(await subscribe(observer, filter), 1);
+      }
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP8));
+      const deviceSeen = received(device);
+      assert.equal(await subscribe(device, 'premonitor/v1/plant-1/pump-8/model/+'), 1);
+      assert.equal(await subscribe(device, 'premonitor/v1/plant-1/pump-8/command/#'), 1);
+      for (const username of ['ingest', 'model-sync']) {
+        const core = await connect(broker.coreUrl, username);
+        for (const topic of [mqttTopic.telemetry(PUMP8), mqttTopic.status(PUMP8), mqttTopic.edgeAlert(PUMP8), mqttTopic.frame(PUMP8, 'acoustic'), mqttTopic.frame(PUMP8, 'thermal')]) {
+          await core.publishAsync(topic, `forged-by-${username}`, { qos: 1 });
+        }
+        if (username === 'ingest') await core.publishAsync(mqttTopic.model(PUMP8, 'thermal'), 'forged-model-by-ingest', { qos: 1 });
+        assert.ok(core.connected);
+      }
+      const sync = await connect(broker.coreUrl, 'model-sync');
+      await sync.publishAsync(mqttTopic.model(PUMP8, 'thermal'), 'model-from-sync', { qos: 1 });
+      await sync.publishAsync('premonitor/v1/plant-1/pump-8/command/heartbeat', 'heartbeat-from-sync', { qos: 1 });
+      await device.publishAsync(mqttTopic.telemetry(PUMP8), 'marker', { qos: 1 });
+      await waitFor('marker at the observer', () => seen.find((m) => m.payload === 'marker'));
+      await waitFor('model and command at the device', () => deviceSeen.length >= 2);
+      assert.deepEqual(seen.filter((m) => m.payload.startsWith('forged')), []);
+      assert.deepEqual(deviceSeen.map((m) => m.payload).sort(), ['heartbeat-from-sync', 'model-from-sync']);
+    });
+
+    it("refuses (or never serves) subscriptions beyond the account's own topics, retained ones included", async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const sync = await connect(broker.coreUrl, 'model-sync');
+      await sync.publishAsync(mqttTopic.model(PUMP8, 'acoustic'), 'retained-for-pump-8', { qos: 1, retain: true });
+      const neighbour = await connect(broker.deviceUrl, deviceUsername(PUMP8));
+      await neighbour.publishAsync(mqttTopic.status(PUMP8), 'retained-status-of-pump-8', { qos: 1, retain: true });
+
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP7));
       const seen = received(device);
-      for (const filter of ['#', 'premonitor/v1/#', 'premonitor/v1/plant-1/+/model/+', mqttTopic.model(PUMP8, 'acoustic'), mqttTopic.telemetry(PUMP7)]) {
+      for (const filter of ['#', 'premonitor/v1/#', 'premonitor/v1/plant-1/+/model/+', mqttTopic.model(PUMP8, 'acoustic'), mqttTopic.telemetry(PUMP7), mqttTopic.status(PUMP8)]) {
         const code = await subscribe(device, filter);
         if (broker.refusesForbiddenSubscribe) assert.equal(code, 128, `SUBACK for ${filter}`);
       }
       assert.equal(await subscribe(device, `premonitor/v1/plant-1/pump-7/model/+`), 1);
       assert.equal(await subscribe(device, `premonitor/v1/plant-1/pump-7/command/#`), 1);
+      // model-sync may read status but not telemetry.
+      const syncSeen = received(sync);
+      const syncCode = await subscribe(sync, 'premonitor/v1/+/+/telemetry');
+      if (broker.refusesForbiddenSubscribe) assert.equal(syncCode, 128);
 
-      const core = await connect(broker.url, 'ingest');
-      await core.publishAsync(mqttTopic.model(PUMP8, 'acoustic'), 'not-for-pump-7', { qos: 1 });
-      await core.publishAsync(mqttTopic.telemetry(PUMP8), 'not-for-pump-7', { qos: 1 });
-      await core.publishAsync(mqttTopic.model(PUMP7, 'thermal'), 'own-model', { qos: 1 });
+      await sync.publishAsync(mqttTopic.model(PUMP8, 'thermal'), 'not-for-pump-7', { qos: 1 });
+      await neighbour.publishAsync(mqttTopic.telemetry(PUMP8), 'not-for-pump-7-nor-model-sync', { qos: 1 });
+      await sync.publishAsync(mqttTopic.model(PUMP7, 'thermal'), 'own-model', { qos: 1 });
       await waitFor('own model at device', () => seen.find((m) => m.payload === 'own-model'));
       assert.deepEqual(seen.filter((m) => !m.topic.startsWith('premonitor/v1/plant-1/pump-7/model/')), []);
+      assert.deepEqual(syncSeen.filter((m) => m.topic.endsWith('/telemetry')), []);
+      await sync.publishAsync(mqttTopic.model(PUMP8, 'acoustic'), '', { qos: 1, retain: true });
+      await neighbour.publishAsync(mqttTopic.status(PUMP8), '', { qos: 1, retain: true });
     });
 
     it('delivers its own retained model announcement to a device that subscribes later', async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const core = await connect(broker.url, 'ingest');
-      await core.publishAsync(mqttTopic.model(PUMP7, 'forecast'), '{"version":"3"}', { qos: 1, retain: true });
-      const device = await connect(broker.url, deviceUsername(PUMP7));
+      const sync = await connect(broker.coreUrl, 'model-sync');
+      await sync.publishAsync(mqttTopic.model(PUMP7, 'forecast'), '{"version":"3"}', { qos: 1, retain: true });
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP7));
       const seen = received(device);
       assert.equal(await subscribe(device, mqttTopic.model(PUMP7, 'forecast')), 1);
       const got = await waitFor('retained model', () => seen.find((m) => m.topic === mqttTopic.model(PUMP7, 'forecast')));
       assert.deepEqual(got, { topic: mqttTopic.model(PUMP7, 'forecast'), payload: '{"version":"3"}', retain: true });
-      await core.publishAsync(mqttTopic.model(PUMP7, 'forecast'), '', { qos: 1, retain: true });
+      await sync.publishAsync(mqttTopic.model(PUMP7, 'forecast'), '', { qos: 1, retain: true });
+    });
+
+    it('keeps a retained message only on a device status (Mosquitto 2.0: on every own topic)', async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const live = await connect(broker.coreUrl, 'ingest');
+      assert.equal(await subscribe(live, mqttTopic.telemetry(OTHER_SITE_PUMP7)), 1);
+      const device = await connect(broker.deviceUrl, deviceUsername(OTHER_SITE_PUMP7));
+      const before = broker.counted('retain');
+      await device.publishAsync(mqttTopic.telemetry(OTHER_SITE_PUMP7), 'retained-telemetry', { qos: 1, retain: true });
+      await device.publishAsync(mqttTopic.status(OTHER_SITE_PUMP7), 'x'.repeat(20_000), { qos: 1, retain: true });
+      await device.publishAsync(mqttTopic.status(OTHER_SITE_PUMP7), 'small-retained-status', { qos: 1, retain: true });
+      await waitFor('the telemetry delivered live all the same', () => received(live).find((m) => m.payload === 'retained-telemetry'));
+
+      const later = await connect(broker.coreUrl, 'ingest');
+      const seen = received(later);
+      assert.equal(await subscribe(later, mqttTopic.telemetry(OTHER_SITE_PUMP7)), 1);
+      assert.equal(await subscribe(later, mqttTopic.status(OTHER_SITE_PUMP7)), 1);
+      await waitFor('retained status', () => seen.find((m) => m.payload === 'small-retained-status'));
+      await new Promise((r) => setTimeout(r, 200));
+      const retainedTelemetry = seen.filter((m) => m.payload === 'retained-telemetry');
+      if (broker.limitsRetain) {
+        assert.deepEqual(retainedTelemetry, [], 'retained telemetry is delivered, never stored');
+        await waitFor('both refusals counted', () => broker.counted('retain') === (before ?? 0) + 2);
+      } else {
+        // The documented gap (mosquitto/README.md, "Retained messages"): one message per own topic.
+        assert.equal(retainedTelemetry.length, 1);
+      }
+      await device.publishAsync(mqttTopic.telemetry(OTHER_SITE_PUMP7), '', { qos: 1, retain: true });
+      await device.publishAsync(mqttTopic.status(OTHER_SITE_PUMP7), '', { qos: 1, retain: true });
+    });
+
+    it('refuses a packet above the size limit by closing the connection; the 32 MiB retained publish is never stored', async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const before = broker.counted('too-large') ?? 0;
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP8));
+      device.publish(mqttTopic.status(PUMP8), Buffer.alloc(2 * 1024 * 1024), { qos: 1, retain: true });
+      await closedByBroker(device);
+      // The issue's case: a 32 MiB retained PUBLISH. Only its header is sent; the broker must cut the connection on it.
+      const raw = await connect(broker.deviceUrl, deviceUsername(PUMP8));
+      raw.stream.write(Buffer.from([0x31, 0x80, 0x80, 0x80, 0x10, 0x00, 0x05, ...Buffer.from('topic')]));
+      await closedByBroker(raw);
+      const later = await connect(broker.coreUrl, 'ingest');
+      assert.equal(await subscribe(later, mqttTopic.status(PUMP8)), 1);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(received(later), [], 'nothing oversized was retained');
+      if (broker.counted('too-large') !== undefined) await waitFor('2 oversized packets counted', () => broker.counted('too-large') === before + 2);
+    });
+
+    it('a device asking for a core client id cannot take over ingest: ingest keeps its session and loses nothing', async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const ingestId = coreClientId('ingest', `takeover-${process.pid}`);
+      const ingest = await ingestSession(broker, ingestId);
+      const publisher = await connect(broker.deviceUrl, deviceUsername(PUMP7));
+      // The attacker: a valid device asking for ingest's id with a persistent session, on the device and on the core URL.
+      const attackers: MqttClient[] = [];
+      for (const url of [broker.deviceUrl, broker.coreUrl]) {
+        const result = await connect(url, deviceUsername(PUMP8), { clientId: ingestId, clean: false }).catch((err: { code?: number }) => err.code);
+        if (typeof result === 'number') assert.equal(result, 5, 'a device cannot log in on the core listener');
+        else if (result) {
+          attackers.push(result);
+          assert.equal(await subscribe(result, '#'), broker.refusesForbiddenSubscribe ? 128 : 1);
+        }
+      }
+      assert.ok(attackers.length >= 1, 'the device listener lets the device in (under its own id)');
+      await publishMany(publisher, mqttTopic.telemetry(PUMP7), 'live', 100);
+      await waitFor('100 live messages at ingest', () => distinct(ingest, 'live') === 100);
+      assert.ok(ingest.connected, 'ingest was not kicked off');
+
+      // Messages queued while ingest is away stay in its session, not the attacker's.
+      await ingest.endAsync();
+      await publishMany(publisher, mqttTopic.telemetry(PUMP7), 'queued', 50);
+      const again = await connect(broker.deviceUrl, deviceUsername(PUMP8), { clientId: ingestId, clean: false });
+      attackers.push(again);
+      const back = await connect(broker.coreUrl, 'ingest', { clientId: ingestId, clean: false });
+      await waitFor('50 queued messages at ingest', () => distinct(back, 'queued') === 50);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(attackers.flatMap((a) => received(a)), [], 'the device received nothing of ingest');
+      assert.equal(distinct(back, 'queued'), 50);
+    });
+
+    it("a core account cannot use another core account's client id to read its queue", async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const ingestId = coreClientId('ingest', `core-takeover-${process.pid}`);
+      const ingest = await ingestSession(broker, ingestId);
+      await ingest.endAsync();
+      const publisher = await connect(broker.deviceUrl, deviceUsername(PUMP7));
+      await publishMany(publisher, mqttTopic.telemetry(PUMP7), 'for-ingest', 20);
+      if (broker.bindsCoreClientIds) {
+        assert.equal(await connectRefusal(broker.coreUrl, 'model-sync', { clientId: ingestId, clean: false }), 2, 'CONNACK 2: identifier rejected');
+        const back = await connect(broker.coreUrl, 'ingest', { clientId: ingestId, clean: false });
+        await waitFor('20 queued messages at ingest', () => distinct(back, 'for-ingest') === 20);
+      } else {
+        // Mosquitto 2.0 lets it in (README.md, "Session safety"), but checks read access on delivery.
+        const thief = await connect(broker.coreUrl, 'model-sync', { clientId: ingestId, clean: false });
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(received(thief), []);
+        await thief.endAsync();
+        // What the takeover cost ingest, for mosquitto/README.md ("Session safety").
+        const back = await connect(broker.coreUrl, 'ingest', { clientId: ingestId, clean: false });
+        await new Promise((r) => setTimeout(r, 500));
+        t.diagnostic(`Mosquitto: after a core takeover ingest received ${distinct(back, 'for-ingest')} of 20 queued messages`);
+      }
+    });
+
+    it('a message queued for a session whose account lost read access is never delivered', async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const ingestId = coreClientId('ingest', `revoked-${process.pid}`);
+      const ingest = await ingestSession(broker, ingestId);
+      await ingest.endAsync();
+      const publisher = await connect(broker.deviceUrl, deviceUsername(PUMP7));
+      await publishMany(publisher, mqttTopic.telemetry(PUMP7), 'before-revocation', 20);
+      const forwardRefusals = broker.counted('forward');
+      await broker.setRole('ingest', 'model-sync');
+      try {
+        const back = await connect(broker.coreUrl, 'ingest', { clientId: ingestId, clean: false });
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(received(back), [], 'nothing queued reached an account without read access');
+        if (forwardRefusals !== undefined) assert.equal(broker.counted('forward'), forwardRefusals + 20);
+        await back.endAsync();
+      } finally {
+        await broker.setRole('ingest', 'ingest');
+      }
     });
 
     it("never delivers a will on another device's topic; delivers the device's own status will", async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const core = await connect(broker.url, 'ingest');
+      const core = await connect(broker.coreUrl, 'ingest');
       const seen = received(core);
       assert.equal(await subscribe(core, 'premonitor/v1/+/+/status'), 1);
       const forged = { topic: mqttTopic.status(PUMP8), payload: Buffer.from('forged-will'), qos: 1 as const, retain: false };
       if (broker.refusesForbiddenWill) {
-        assert.equal(await connectRefusal(broker.url, deviceUsername(PUMP7), { will: forged }), 5);
+        assert.equal(await connectRefusal(broker.deviceUrl, deviceUsername(PUMP7), { will: forged }), 5);
       } else {
-        const sneaky = await connect(broker.url, deviceUsername(PUMP7), { will: forged });
+        const sneaky = await connect(broker.deviceUrl, deviceUsername(PUMP7), { will: forged });
         sneaky.stream.destroy();
       }
       const own = { topic: mqttTopic.status(PUMP7), payload: Buffer.from('own-will'), qos: 1 as const, retain: false };
-      const honest = await connect(broker.url, deviceUsername(PUMP7), { will: own });
+      const honest = await connect(broker.deviceUrl, deviceUsername(PUMP7), { will: own });
       honest.stream.destroy();
       await waitFor('own will at core', () => seen.find((m) => m.payload === 'own-will'));
       await new Promise((r) => setTimeout(r, 200));
@@ -210,31 +443,175 @@ function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | str
     it('keeps every QoS 1 message for a persistent core session that falls behind (beyond 1000)', async (t) => {
       const broker = b(t);
       if (!broker) return;
-      const clientId = `core-durable-${process.pid}`;
-      const first = await connect(broker.url, 'ingest', { clientId, clean: false });
-      assert.equal(await subscribe(first, 'premonitor/v1/+/+/telemetry'), 1);
+      const clientId = coreClientId('ingest', `durable-${process.pid}`);
+      const first = await ingestSession(broker, clientId);
       await first.endAsync();
-      const device = await connect(broker.url, deviceUsername(PUMP8));
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP8));
       const total = 1_500; // above Mosquitto's default max_queued_messages (1000)
-      await Promise.all(Array.from({ length: total }, (_, i) => device.publishAsync(mqttTopic.telemetry(PUMP8), `m${i}`, { qos: 1 })));
-      const again = await connect(broker.url, 'ingest', { clientId, clean: false });
-      const distinct = () => new Set(received(again).map((m) => m.payload)).size;
-      await waitFor(`${total} queued messages`, () => distinct() >= total, 20_000);
-      assert.equal(distinct(), total);
+      await publishMany(device, mqttTopic.telemetry(PUMP8), 'm', total);
+      const again = await connect(broker.coreUrl, 'ingest', { clientId, clean: false });
+      await waitFor(`${total} queued messages`, () => distinct(again, 'm') >= total, 20_000);
+      assert.equal(distinct(again, 'm'), total);
+    });
+
+    it('serves TLS with its certificate and is refused by a client trusting another CA', async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const device = await connect(broker.tlsUrl, deviceUsername(PUMP7), { ca: broker.ca });
+      assert.ok(device.connected);
+      const other = devCertificates();
+      try {
+        const refusal = await connectRefusal(broker.tlsUrl, deviceUsername(PUMP7), { ca: readFileSync(join(other, 'ca.crt')) });
+        assert.match(String(refusal), /certificate/);
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
     });
   });
 }
 
-brokerContract('embedded (Aedes)', async () => {
+/** Runs mosquitto/make-dev-certs.sh into a new temporary folder. */
+function devCertificates(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-certs-'));
+  execFileSync('bash', [new URL('../../mosquitto/make-dev-certs.sh', import.meta.url).pathname], { env: { ...process.env, MOSQUITTO_CERTS_DIR: dir }, stdio: 'ignore' });
+  return dir;
+}
+
+/** A BrokerMetrics that counts every event by name (`connectRefused:credentials`, `retainRefused`, …). */
+function countingMetrics(): { metrics: BrokerMetrics; count: (key: string) => number } {
+  const counts = new Map<string, number>();
+  const inc = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  return {
+    count: (key) => counts.get(key) ?? 0,
+    metrics: {
+      connectRefused: (reason) => inc(`connectRefused:${reason}`),
+      loginThrottled: (key) => inc(`loginThrottled:${key}`),
+      packetRefused: (reason) => inc(`packetRefused:${reason}`),
+      retainRefused: () => inc('retainRefused'),
+      forwardRefused: () => inc('forwardRefused'),
+      publishRefused: () => inc('publishRefused'),
+    },
+  };
+}
+
+async function embeddedCredentials(): Promise<CredentialStore> {
   const credentials = CredentialStore.inMemory({ scrypt: { N: 1024, r: 8, p: 1 } });
-  await credentials.addService('ingest', 'core', PASSWORDS.get('ingest') ?? '');
-  for (const ref of [PUMP7, PUMP8, OTHER_SITE_PUMP7]) await credentials.addDevice(ref, PASSWORDS.get(deviceUsername(ref)) ?? '');
-  const broker = new EmbeddedBroker({ port: 0, credentials, logger: silent });
+  for (const [username, role] of CORE_ROLES) await credentials.addService(username, role, PASSWORDS.get(username) ?? '');
+  for (const ref of DEVICES) await credentials.addDevice(ref, PASSWORDS.get(deviceUsername(ref)) ?? '');
+  return credentials;
+}
+
+brokerContract('embedded (Aedes)', async () => {
+  const credentials = await embeddedCredentials();
+  const certs = devCertificates();
+  const { metrics, count } = countingMetrics();
+  const tls = { port: 0, cert: readFileSync(join(certs, 'server.crt')), key: readFileSync(join(certs, 'server.key')) };
+  const broker = new EmbeddedBroker({ port: 0, tls, credentials, logger: silent, metrics });
   await broker.start();
-  return { url: broker.url, refusesForbiddenSubscribe: true, refusesForbiddenWill: true, stop: () => broker.stop() };
+  return {
+    deviceUrl: broker.url,
+    coreUrl: broker.url,
+    tlsUrl: broker.tlsUrl ?? '',
+    ca: readFileSync(join(certs, 'ca.crt')),
+    refusesForbiddenSubscribe: true,
+    refusesForbiddenWill: true,
+    bindsCoreClientIds: true,
+    limitsRetain: true,
+    counted: (event) =>
+      count({ credentials: 'connectRefused:credentials', 'too-large': 'packetRefused:too-large', retain: 'retainRefused', forward: 'forwardRefused' }[event]),
+    setRole: (username, role) => credentials.addService(username, role, PASSWORDS.get(username) ?? '', { replace: true }),
+    async stop() {
+      await broker.stop();
+      rmSync(certs, { recursive: true, force: true });
+    },
+  };
 });
 
-brokerContract('Mosquitto 2 with mosquitto/ config', startMosquitto);
+brokerContract('Mosquitto 2 with mosquitto/ config', async () => {
+  let mosquitto: MosquittoProcess;
+  try {
+    mosquitto = await MosquittoProcess.start({
+      devices: new Map(DEVICES.map((ref) => [deviceUsername(ref), PASSWORDS.get(deviceUsername(ref)) ?? ''])),
+      core: [...CORE_ROLES].map(([username, role]) => ({ username, role, password: PASSWORDS.get(username) ?? '' })),
+    });
+  } catch (err) {
+    if (servicesRequired || !/not found/.test(String(err))) throw err;
+    console.warn(`\n!!! SKIPPING Mosquitto broker contract: ${String(err)}\n`);
+    return `SKIPPED: ${String(err)}`;
+  }
+  const logged = (pattern: RegExp) => mosquitto.log.split('\n').filter((l) => pattern.test(l)).length;
+  return {
+    deviceUrl: mosquitto.deviceUrl,
+    coreUrl: mosquitto.coreUrl,
+    tlsUrl: mosquitto.tlsUrl,
+    ca: readFileSync(mosquitto.caFile),
+    refusesForbiddenSubscribe: false,
+    refusesForbiddenWill: false,
+    bindsCoreClientIds: false,
+    limitsRetain: false,
+    counted: (event) => (event === 'credentials' ? logged(/disconnected, not authorised/) : event === 'too-large' ? logged(/oversize packet/) : undefined),
+    setRole: (username, role) => mosquitto.setCoreRole(username, role),
+    stop: () => mosquitto.stop(),
+  };
+});
+
+describe('the shipped Mosquitto ACLs match the grants the embedded broker enforces', () => {
+  const shipped = (name: string) => aclRuleLines(readFileSync(new URL(`../../mosquitto/${name}`, import.meta.url), 'utf8'));
+
+  it('mosquitto/acl holds exactly the device patterns', () => {
+    assert.deepEqual(shipped('acl'), mosquittoDevicePatterns());
+  });
+
+  it('mosquitto/acl-core holds the ingest and model-sync blocks of their roles', () => {
+    assert.deepEqual(shipped('acl-core'), [...mosquittoUserBlock('ingest', 'ingest'), ...mosquittoUserBlock('model-sync', 'model-sync')]);
+  });
+});
+
+describe('EmbeddedBroker: login brute force', () => {
+  /** An embedded broker with a manual clock and the given free failures; `advance` moves its clock. */
+  async function throttledBroker(free: { username: number; address: number }) {
+    let now = 1_000_000;
+    const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
+    const { metrics, count } = countingMetrics();
+    const loginThrottle = { usernameFreeFailures: free.username, addressFreeFailures: free.address, baseLockoutMs: 10_000, maxLockoutMs: 60_000, forgetAfterMs: 3_600_000, maxKeys: 1_000 };
+    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics, loginThrottle, clock });
+    await broker.start();
+    return { broker, count, advance: (ms: number) => void (now += ms) };
+  }
+
+  it('locks a username out after repeated failures, refuses even the right password meanwhile, and counts it', async () => {
+    const { broker, count, advance } = await throttledBroker({ username: 3, address: 1_000 });
+    try {
+      const user = deviceUsername(PUMP7);
+      for (let i = 0; i < 4; i++) assert.equal(await connectRefusal(broker.url, user, { password: `guess-${i}-xxxxxxxx` }), 5);
+      assert.equal(count('connectRefused:credentials'), 4);
+      // Locked out: the right password is refused without being checked, and a refusal is not a new failure.
+      assert.equal(await connectRefusal(broker.url, user), 5);
+      assert.equal(count('loginThrottled:username'), 1);
+      assert.equal(count('connectRefused:credentials'), 4);
+      const other = await connect(broker.url, deviceUsername(PUMP8));
+      assert.ok(other.connected, 'other accounts are not affected');
+      advance(10_000);
+      const back = await connect(broker.url, user);
+      assert.ok(back.connected, 'the right password works once the lockout is over');
+      await Promise.all([other, back].map((c) => c.endAsync()));
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('locks a remote address out across usernames', async () => {
+    const { broker, count } = await throttledBroker({ username: 1_000, address: 5 });
+    try {
+      for (let i = 0; i < 6; i++) assert.equal(await connectRefusal(broker.url, `plant-1/guess-${i}`), 5);
+      assert.equal(await connectRefusal(broker.url, deviceUsername(PUMP8)), 5);
+      assert.equal(count('loginThrottled:address'), 1);
+      assert.equal(count('connectRefused:credentials'), 6);
+    } finally {
+      await broker.stop();
+    }
+  });
+});
 
 describe('EmbeddedBroker lifecycle', () => {
   it('names the port and the setting to change when the port is taken', async () => {
@@ -268,85 +645,30 @@ describe('EmbeddedBroker lifecycle', () => {
     }
   });
 
+  it('refuses an oversized CONNECT before login', async () => {
+    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent });
+    await broker.start();
+    try {
+      const socket = tcpConnect({ host: '127.0.0.1', port: broker.port });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let gone = false;
+      socket.once('close', () => (gone = true));
+      // CONNECT declaring 1 MiB of body: above the 64 KiB CONNECT limit.
+      socket.write(Buffer.from([0x10, 0x80, 0x80, 0x40]));
+      await waitFor('the broker to close the connection', () => gone);
+    } finally {
+      await broker.stop();
+    }
+  });
+
   it('stop() closes connected clients and the listener', async () => {
     const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: silent });
     await broker.start();
     const client = await connectAsync(broker.url, { reconnectPeriod: 0 });
-    const closed = new Promise((resolve) => client.once('close', () => resolve(undefined)));
+    const closedPromise = new Promise((resolve) => client.once('close', () => resolve(undefined)));
     await broker.stop();
-    await closed;
+    await closedPromise;
     assert.equal(await reachable('127.0.0.1', broker.port), false);
     await client.endAsync(true);
   });
 });
-
-/** Starts Mosquitto on a free port with mosquitto/mosquitto.conf and mosquitto/acl, or returns why it cannot. */
-async function startMosquitto(): Promise<BrokerUnderTest | string> {
-  const binary = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p)) ?? which('mosquitto');
-  const passwdTool = which('mosquitto_passwd');
-  if (!binary || !passwdTool) {
-    const message = 'mosquitto and mosquitto_passwd binaries not found (apt install mosquitto mosquitto-clients)';
-    if (servicesRequired) throw new Error(`${message}; PREMONITOR_REQUIRE_SERVICES=1 forbids skipping`);
-    console.warn(`\n!!! SKIPPING Mosquitto ACL contract: ${message}\n`);
-    return `SKIPPED: ${message}`;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'pm-mosquitto-'));
-  mkdirSync(join(dir, 'data'));
-  const root = new URL('../../', import.meta.url);
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  let create = true;
-  for (const [user, password] of PASSWORDS) {
-    execFileSync(passwdTool, [...(create ? ['-c'] : []), '-b', passwd, user, password]);
-    create = false;
-  }
-  writeFileSync(join(dir, 'acl'), readFileSync(new URL('mosquitto/acl', root)));
-  const conf = readFileSync(new URL('mosquitto/mosquitto.conf', root), 'utf8')
-    .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-    .replace('/mosquitto/config/passwd', passwd)
-    .replace('/mosquitto/config/acl', join(dir, 'acl'))
-    .replace('/mosquitto/data/', `${join(dir, 'data')}/`);
-  assert.match(conf, new RegExp(`listener ${port} `), 'mosquitto.conf no longer has `listener 1883`; update the test');
-  // Started as root, Mosquitto drops to the `mosquitto` user, which cannot read this private temp dir.
-  writeFileSync(join(dir, 'mosquitto.conf'), `${conf}\nuser ${userInfo().username}\n`);
-  const child: ChildProcess = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await waitFor('mosquitto to listen', async () => child.exitCode === null && (await reachable('127.0.0.1', port)), 10_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`mosquitto did not start:\n${log}`, { cause: err });
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    refusesForbiddenSubscribe: false,
-    refusesForbiddenWill: false,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function which(name: string): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

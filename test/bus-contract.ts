@@ -187,6 +187,20 @@ export function busContract(target: BusTarget): void {
       await sub.stop();
     });
 
+    it('with maxDeliver -1 never gives up on a message (a ConsumerPolicy decides instead)', async () => {
+      const to = subject();
+      const got: BusMessage[] = [];
+      const sub = await bus.consume(consumer('unlimited', to, { maxDeliver: -1 }), (m) => {
+        got.push(m);
+        if (m.deliveryCount < 13) m.nak();
+        else m.ack();
+      });
+      await publishAll(to, ['keeps coming back']);
+      await waitFor('the 13th delivery', () => got.length >= 13, 10_000);
+      assert.deepEqual(got.map((m) => m.deliveryCount), Array.from({ length: 13 }, (_, i) => i + 1));
+      await sub.stop();
+    });
+
     it('resumes a restarted durable after its last ack without losing unacked messages', async () => {
       const to = subject();
       const spec = consumer('restart', to, { ackWaitMs: 500 });

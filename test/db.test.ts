@@ -14,6 +14,7 @@ import {
   openDatabase,
   recordDeadLetter,
   recordDeadLetters,
+  pruneDeadLetters,
   type DatabaseHandle,
   type NewReading,
 } from '@premonitor/db';
@@ -211,6 +212,39 @@ function contract(subject: Subject): void {
         ['\x01\x01\x01\x01\x01', 100, 300, 'a/b'],
       ]);
       assert.equal(rows[1]?.time.toISOString(), '2025-01-01T00:00:00.000Z');
+    });
+
+    it('stores NUL, lone surrogates and control characters in dead-letter text visibly, never failing the write', async () => {
+      const id = await recordDeadLetter(handle.db, {
+        topic: 'premonitor/v1/s/d/status\u0000',
+        deviceId: 's/d',
+        reason: 'malformed JSON: Unexpected token \u0000, "\u0000" is not valid JSON; lone \ud800; bell \u0007',
+        payload: new Uint8Array([0]),
+        source: 'ingest',
+      });
+      const row = await handle.db.selectFrom('dead_letters').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(row.reason, 'malformed JSON: Unexpected token \\u0000, "\\u0000" is not valid JSON; lone \\ud800; bell \u0007');
+      assert.equal(row.topic, 'premonitor/v1/s/d/status\\u0000');
+      assert.equal(row.source, 'ingest');
+      await handle.db.deleteFrom('dead_letters').where('id', '=', id).execute();
+    });
+
+    it('prunes dead letters past retention, oldest first, in bounded batches', async () => {
+      const old = new Date(Date.now() - 40 * 86_400_000);
+      const young = new Date(Date.now() - 10 * 86_400_000);
+      const entries = [
+        ...Array.from({ length: 25 }, (_, i) => ({ topic: 'prune-old', reason: 'r', payload: new Uint8Array([i]), time: old })),
+        ...Array.from({ length: 3 }, () => ({ topic: 'prune-young', reason: 'r', payload: new Uint8Array(0), time: young })),
+      ];
+      await recordDeadLetters(handle.db, entries);
+      const cutoff = new Date(Date.now() - 30 * 86_400_000);
+      assert.equal(await pruneDeadLetters(handle.db, { olderThan: cutoff, batchSize: 10, maxBatches: 2 }), 20, 'at most 2 batches of 10 per call');
+      // The rest of ours, and any older dead letter an earlier test left (one from 2025).
+      assert.ok((await pruneDeadLetters(handle.db, { olderThan: cutoff, batchSize: 10 })) >= 5);
+      assert.equal(await pruneDeadLetters(handle.db, { olderThan: cutoff, batchSize: 10 }), 0);
+      const left = await handle.db.selectFrom('dead_letters').select('topic').where('topic', 'in', ['prune-old', 'prune-young']).execute();
+      assert.deepEqual(left.map((r) => r.topic), ['prune-young', 'prune-young', 'prune-young']);
+      await handle.db.deleteFrom('dead_letters').where('topic', '=', 'prune-young').execute();
     });
 
     it('serves the analyst views with recent readings and dead letters per device', async () => {

@@ -5,14 +5,14 @@
 // edge alerts stored by the bus; every sequence number the agent used must be stored once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peekFrameHeader, type DeviceRef } from '@premonitor/contracts';
+import { coreClientId, peekFrameHeader, type DeviceRef } from '@premonitor/contracts';
 import { EmbeddedBroker } from '@premonitor/broker';
+import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
 import { InProcessBus } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
@@ -52,7 +52,7 @@ class Core {
     });
     this.ingest = new Ingest(
       {
-        mqtt: { ...mqtt, clientId: 'edge-test-ingest', sharedGroup: '', receiveMaximum: 1000 },
+        mqtt: { ...mqtt, clientId: coreClientId('edge-test-ingest'), sharedGroup: '', receiveMaximum: 1000 },
         batchSize: 500,
         batchMaxWaitMs: 20,
         batchConcurrency: 1,
@@ -256,55 +256,15 @@ describe('edge agent through an embedded broker outage', () => {
   });
 });
 
-/** Mosquitto with the project config (auth + ACL + persistence) on a free port; restartable. */
-async function mosquitto(users: ReadonlyArray<[string, string]>): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; cleanup(): void } | string> {
-  const binary = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
-  let passwdTool: string | undefined;
+/** Mosquitto with the project config (auth, ACLs, persistence), or why the test is skipped. */
+async function mosquitto(device: readonly [string, string], ingest: readonly [string, string]): Promise<MosquittoProcess | string> {
   try {
-    passwdTool = execFileSync('sh', ['-c', 'command -v mosquitto_passwd'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    passwdTool = undefined;
-  }
-  if (!binary || !passwdTool) {
-    if (servicesRequired) throw new Error('mosquitto binaries not found; PREMONITOR_REQUIRE_SERVICES=1 forbids skipping');
-    console.warn('\n!!! SKIPPING edge agent vs Mosquitto: mosquitto and mosquitto_passwd not found\n');
+    return await MosquittoProcess.start({ devices: new Map([device]), core: [{ username: ingest[0], password: ingest[1], role: 'ingest' }] });
+  } catch (err) {
+    if (servicesRequired || !/not found/.test(String(err))) throw err;
+    console.warn(`\n!!! SKIPPING edge agent vs Mosquitto: ${String(err)}\n`);
     return 'mosquitto not installed';
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pm-edge-mosquitto-'));
-  mkdirSync(join(dir, 'data'));
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  users.forEach(([u, p], i) => execFileSync(passwdTool!, [...(i === 0 ? ['-c'] : []), '-b', passwd, u, p]));
-  const root = new URL('../../', import.meta.url);
-  writeFileSync(join(dir, 'acl'), readFileSync(new URL('mosquitto/acl', root)) + '\nuser edge-test-ingest\ntopic readwrite premonitor/v1/#\n');
-  const conf = readFileSync(new URL('mosquitto/mosquitto.conf', root), 'utf8')
-    .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-    .replace('/mosquitto/config/passwd', passwd)
-    .replace('/mosquitto/config/acl', join(dir, 'acl'))
-    .replace('/mosquitto/data/', `${join(dir, 'data')}/`);
-  writeFileSync(join(dir, 'mosquitto.conf'), `${conf}\nuser ${userInfo().username}\n`);
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    await waitFor('mosquitto listening', () => new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    }), 10_000);
-  };
-  await start();
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    start,
-    async stop() {
-      const c = child;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }
 
 describe('edge agent through a Mosquitto restart', () => {
@@ -317,16 +277,15 @@ describe('edge agent through a Mosquitto restart', () => {
   let agent: EdgeAgent | undefined;
 
   before(async () => {
-    broker = await mosquitto([[`${ref.site}/${ref.device}`, devicePassword], ['edge-test-ingest', ingestPassword]]);
+    broker = await mosquitto([`${ref.site}/${ref.device}`, devicePassword], ['edge-test-ingest', ingestPassword]);
     if (typeof broker === 'string') return;
-    await core.start({ url: broker.url, username: 'edge-test-ingest', password: ingestPassword, protocolVersion: 5 }, ref);
+    await core.start({ url: broker.coreUrl, username: 'edge-test-ingest', password: ingestPassword, protocolVersion: 5 }, ref);
   });
   after(async () => {
     await agent?.stop();
     if (typeof broker !== 'string') {
       await core.stop();
       await broker.stop();
-      broker.cleanup();
     }
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -334,15 +293,15 @@ describe('edge agent through a Mosquitto restart', () => {
   it('loses nothing and stores nothing twice across a Mosquitto stop and restart', async (t) => {
     if (typeof broker === 'string') return t.skip(broker);
     const b = broker;
-    agent = new EdgeAgent(agentOptions(ref, b.url, dataDir, { username: `${ref.site}/${ref.device}`, password: devicePassword }));
+    agent = new EdgeAgent(agentOptions(ref, b.deviceUrl, dataDir, { username: `${ref.site}/${ref.device}`, password: devicePassword }));
     await agent.start();
     await waitFor('agent connected', () => agent!.stats().connected);
     await sleep(1_500);
-    await b.stop();
+    await b.shutDown();
     await waitFor('agent notices the outage', () => !agent!.stats().connected);
     await sleep(2_000);
     assert.ok(agent.stats().queueDepth > 0);
-    await b.start();
+    await b.startAgain();
     await waitFor('agent reconnects and drains', () => agent!.stats().connected && agent!.stats().queueDepth === 0, 30_000);
     await sleep(1_000);
     await agent.stopSources();

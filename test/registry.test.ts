@@ -8,24 +8,34 @@ import { busSubjects, type ModelPromotedEvent } from '@premonitor/contracts';
 import { InProcessBus, decodeEvent } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
+import { writeFile } from 'node:fs/promises';
 import { OnnxGraphBuilder, encodeModelMetadata } from '@premonitor/ml';
 import {
+  ArtifactIntegrityError,
   FileArtifactStore,
   InvalidModelError,
+  ModelCheckFailedError,
   ModelNotFoundError,
   ModelRegistry,
   ModelVersionExistsError,
   NothingToRollBackError,
   sha256Hex,
 } from '@premonitor/registry';
+import { buildAcousticReferenceModel, buildThermalReferenceModel } from '@premonitor/inference';
+import { thermalModelWithWrongOutput } from './support/broken-models.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'registry-test', level: 'silent' });
 
-/** A tiny ONNX file with Premonitor metadata. */
+/**
+ * A model of `kind` that passes the model check: the reference models for acoustic and thermal
+ * (`extra` shifts their centre so each version's bytes differ), a tiny graph for forecast (no check).
+ */
 function modelBytes(kind: string, version: string, extra = 0): Uint8Array {
+  if (kind === 'thermal') return buildThermalReferenceModel({ version, centerCelsius: 60 + extra });
+  if (kind === 'acoustic') return buildAcousticReferenceModel({ version, centerDb: -40 + extra });
   const g = new OnnxGraphBuilder();
   const x = g.addInput('frame', ['batch', 2, 2]);
   g.addOutput(g.op('Add', [x, g.addInitializer('bias', new Float32Array([extra]), [])]), ['batch', 2, 2]);
@@ -96,7 +106,8 @@ for (const target of targets) {
       const record = await registry.register({ kind: 'thermal', bytes, metrics: { auc: 0.95 }, metadata: { run: 7 } });
       assert.deepEqual([record.stage, record.version, record.scope, record.sha256, record.size], ['production', 't1', '', sha256Hex(bytes), bytes.length]);
       assert.equal(record.metrics['auc'], 0.95, 'given metrics win over the file metrics');
-      assert.deepEqual(record.metadata['frameShape'], [2, 2]);
+      assert.deepEqual(record.metadata['frameShape'], [24, 32]);
+      assert.equal(record.check?.status, 'passed', 'the model check ran and passed');
       assert.equal(record.metadata['run'], 7);
       assert.ok(record.promotedAt instanceof Date);
       const loaded = await registry.loadProduction('thermal');
@@ -143,6 +154,40 @@ for (const target of targets) {
       await assert.rejects(registry.register({ kind: 'thermal', version: 'other', bytes: modelBytes('thermal', 'x2') }), InvalidModelError);
       await assert.rejects(registry.register({ kind: 'thermal', bytes: modelBytes('thermal', 't1', 9) }), ModelVersionExistsError);
       await assert.rejects(registry.promote('thermal', 'nope'), ModelNotFoundError);
+    });
+
+    it('refuses a model that fails the check for production, keeping it a candidate with the reason', async () => {
+      const bad = await registry.register({ kind: 'thermal', bytes: thermalModelWithWrongOutput('t-wrong') });
+      assert.equal(bad.stage, 'candidate');
+      assert.equal(bad.check?.status, 'failed');
+      assert.match(bad.check?.reason ?? '', /output 'score' is missing/);
+      await assert.rejects(registry.promote('thermal', 't-wrong'), (err: unknown) => err instanceof ModelCheckFailedError && /t-wrong.*output 'score' is missing/.test(err.message));
+      assert.equal((await registry.production('thermal'))?.version, 't1', 'production is unchanged');
+      // Meant for production at registration: the first model of a scope, or promote: true.
+      await assert.rejects(registry.register({ kind: 'thermal', scope: 'site-9/oven', bytes: thermalModelWithWrongOutput('t-wrong-first') }), ModelCheckFailedError);
+      assert.equal(await registry.production('thermal', 'site-9/oven'), undefined);
+      await assert.rejects(registry.register({ kind: 'thermal', bytes: thermalModelWithWrongOutput('t-wrong-promote'), promote: true }), ModelCheckFailedError);
+      const kept = (await registry.list({ kind: 'thermal' })).filter((m) => m.version.startsWith('t-wrong'));
+      assert.deepEqual(kept.map((m) => [m.version, m.stage, m.check?.status]).sort(), [['t-wrong', 'candidate', 'failed'], ['t-wrong-first', 'candidate', 'failed'], ['t-wrong-promote', 'candidate', 'failed']]);
+    });
+
+    it('refuses to promote a model whose artifact is corrupt, and lists the last good versions best first', async () => {
+      const good = await registry.register({ kind: 'thermal', bytes: modelBytes('thermal', 't-good', 5) });
+      const corrupt = await registry.register({ kind: 'thermal', bytes: modelBytes('thermal', 't-corrupt', 6) });
+      await writeFile(join(storeDir, corrupt.sha256.slice(0, 2), `${corrupt.sha256}.onnx`), new Uint8Array([1, 2, 3]));
+      await assert.rejects(registry.promote('thermal', 't-corrupt'), ArtifactIntegrityError);
+      // t1 is production again after the rollbacks; t3 (promoted last) and t2 were production before it.
+      // Then the candidates that passed their check, newest first; the t-wrong ones failed it, so never.
+      const lastGood = (await registry.lastGoodVersions('thermal')).map((m) => m.version);
+      assert.deepEqual(lastGood, ['t3', 't2', corrupt.version, good.version]);
+    });
+
+    it('promotes by force a model that fails the check, recording the failure', async () => {
+      const forced = await registry.promote('thermal', 't-wrong', '', { force: true });
+      assert.equal(forced.stage, 'production');
+      assert.equal(forced.check?.status, 'failed');
+      await registry.promote('thermal', 't1');
+      assert.ok(!(await registry.lastGoodVersions('thermal')).some((m) => m.version === 't-wrong'), 'once production, a failed model still is no fallback');
     });
 
     it('lets only one of two racing first registrations become production', async () => {

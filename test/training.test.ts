@@ -13,9 +13,15 @@ import { generateAcousticClip, generateThermalFrame, toInt16Pcm } from '@premoni
 import type { AcousticAnomalyKind, MachineType, ThermalAnomalyKind } from '@premonitor/ml/data';
 import { resizeBilinear } from '@premonitor/inference';
 import { loadThermalIrDataset } from '@premonitor/training';
+import { MIMII_PROTOCOL, OnnxScorer, evaluateMimii, loadMimiiMachines, mimiiFolder } from '@premonitor/training/real-data';
 
 // Compiled to test/dist/, so the repository root is two levels up.
 const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sharedData = process.env['PM_SHARED_DATA_DIR'] ?? `${repoRoot}../shared/data`;
+const mimiiDir = mimiiFolder(sharedData);
+const mimii = existsSync(mimiiDir);
+if (!mimii) console.log(`SKIPPING the real-data checks: ${mimiiDir} not found (set PM_SHARED_DATA_DIR)`);
 // A seed no training run uses: new machine instances, new recordings.
 const FRESH_SEED = 424242;
 
@@ -161,6 +167,51 @@ describe('shipped acoustic.onnx', () => {
   });
 });
 
+describe('shipped acoustic.onnx, per-device thresholds', () => {
+  it('scores an enrolled clip exactly as its baseline\'s own threshold says (graph and fitBaseline agree)', async () => {
+    const { session, meta } = await open('acoustic.onnx');
+    const spec = specOf(meta);
+    assert.ok(spec.threshold, 'the acoustic baseline carries a per-device threshold');
+    assert.deepEqual(baselineShape(spec), [2, spec.embedding]);
+    const baseline = await enroll(session, spec, 'pcm', Array.from({ length: spec.frames + 4 }, (_, c) => pcm('pump', 6, 1000 + c, 0)), [16000]);
+    const [center, scale] = [baseline[spec.embedding]!, baseline[spec.embedding + 1]!];
+    assert.ok(Number.isFinite(center) && scale > 0, `threshold row [${center}, ${scale}]`);
+    const clips = [pcm('pump', 6, 3, 0), pcm('pump', 6, 4, 0), pcm('pump', 6, 40, 0, 'bearing')];
+    const out = await run(session, spec, 'pcm', clips, [16000], baseline);
+    clips.forEach((_, i) => {
+      const e = out.embedding.subarray(i * spec.embedding, (i + 1) * spec.embedding);
+      let sum = 0;
+      for (let j = 0; j < spec.embedding; j++) sum += (e[j]! - baseline[j]!) ** 2;
+      const error = Math.log(sum / spec.embedding);
+      assert.ok(Math.abs(out.error[i]! - error) < 1e-3, `device error ${out.error[i]} vs ln distance ${error}`);
+      const score = 1 / (1 + Math.exp(-(error - center) / scale));
+      assert.ok(Math.abs(out.score[i]! - score) < 1e-4, `device score ${out.score[i]} vs ${score}`);
+    });
+    assert.ok(out.score[2]! > 0.5 && out.score[0]! < 0.5 && out.score[1]! < 0.5, `healthy ${out.score[0]}, ${out.score[1]}; bearing fault ${out.score[2]}`);
+    // A laxer target (more false alarms a day) lowers the device's threshold.
+    const embeddings = (await run(session, spec, 'pcm', Array.from({ length: spec.frames }, (_, c) => pcm('pump', 6, 1000 + c, 0)), [16000])).embedding;
+    const rows = Array.from({ length: spec.frames }, (_, i) => embeddings.slice(i * spec.embedding, (i + 1) * spec.embedding));
+    const lax = fitBaseline(spec, rows, { threshold: { falseAlarmsPerDay: 100 } });
+    assert.ok(lax[spec.embedding]! < fitBaseline(spec, rows)[spec.embedding]!);
+    await session.release();
+  });
+
+  it('detects the real MIMII machines\' anomalies once each channel is enrolled from its own first seconds', { skip: mimii ? false : `no MIMII recordings in ${mimiiDir}` }, async () => {
+    const bytes = new Uint8Array(readFileSync(`${modelsDir}acoustic.onnx`));
+    const spec = specOf(readModelMetadata(bytes));
+    const machines = await loadMimiiMachines(mimiiDir, 2);
+    const scorer = await OnnxScorer.create(bytes, 'pcm', [16000]);
+    try {
+      const evaluation = await evaluateMimii(scorer, spec, machines, { ...MIMII_PROTOCOL, enrollSeconds: [4] });
+      for (const m of evaluation.enrolled[0]!) assert.ok(m.aucSpread.min >= 0.85, `${m.machine}: AUC ${m.auc.join(', ')} on channels 0–1`);
+      const medians = evaluation.fleet.map((f) => f.normalScoreMedian).sort((a, b) => a - b);
+      assert.ok(medians[medians.length >> 1]! < 0.5, `median fleet score of normal real clips per machine: ${medians.join(', ')}`);
+    } finally {
+      await scorer.close();
+    }
+  });
+});
+
 describe('shipped acoustic.int8.onnx', () => {
   it('is smaller than float32 and scores the same clips within 5 % of its error', async () => {
     const float = await open('acoustic.onnx');
@@ -235,7 +286,7 @@ describe('shipped evaluation reports', () => {
 });
 
 describe('shipped thermal-ir.onnx', () => {
-  const sharedIr = resolve(process.env['PM_SHARED_DATA_DIR'] ?? fileURLToPath(new URL('../../../shared/data/', import.meta.url)), 'thermal-ir');
+  const sharedIr = resolve(sharedData, 'thermal-ir');
 
   it('takes frame [N, 40, 24] in any linear scale and returns score, error and the 12 class probabilities', async () => {
     const { session, meta } = await open('thermal-ir.onnx');

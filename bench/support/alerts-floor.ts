@@ -8,11 +8,10 @@ import type { BenchStack } from './bench-stack.js';
  * rate as the alert phase.
  */
 export async function brokerFloor(stack: BenchStack, seconds: number): Promise<number[]> {
-  const url = `mqtt://${stack.brokerHost}:${stack.brokerPort}`;
   const sentAt = new Map<string, number>();
   const samples: number[] = [];
-  const subscriber = await connectAsync(url, {
-    clientId: `pm-bench-alerts-floor-${process.pid}`,
+  const subscriber = await connectAsync(stack.coreUrl, {
+    clientId: stack.coreClientId(`alerts-floor-${process.pid}`),
     username: stack.core.username,
     password: stack.core.password,
     protocolVersion: stack.protocolVersion,
@@ -34,7 +33,7 @@ export async function brokerFloor(stack: BenchStack, seconds: number): Promise<n
   const devices: { client: MqttClient; topic: string }[] = [];
   try {
     for (const d of stack.devices) {
-      const client = await connectAsync(url, { clientId: `pm-bench-floor-${d.ref.device}`, username: d.username, password: d.password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+      const client = await connectAsync(stack.device.url, { clientId: d.username, username: d.username, password: d.password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
       devices.push({ client, topic: `premonitor/v1/${d.username}/telemetry` });
     }
     const start = performance.now();

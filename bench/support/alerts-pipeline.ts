@@ -7,7 +7,7 @@ import type { Logger } from '@premonitor/log';
 import { Notifier, parseRoutingSettings, type RoutingFile } from '@premonitor/notifier';
 import type { BenchStack } from './bench-stack.js';
 import type { ProcessGroup } from './cpu-meter.js';
-import { ServiceProcess } from './service-process.js';
+import { ServiceProcess } from '@premonitor/testkit';
 
 /** What the alerts bench runs between the broker and the webhook receiver. */
 export interface AlertsPipelineOptions {
@@ -59,10 +59,10 @@ async function processes(stack: BenchStack, o: AlertsPipelineOptions, rulesFile:
     started.push(
       await ServiceProcess.start('ingest', {
         ...common,
-        MQTT_URL: `mqtt://${stack.brokerHost}:${stack.brokerPort}`,
+        MQTT_URL: stack.coreUrl,
         MQTT_USERNAME: stack.core.username,
         MQTT_PASSWORD: stack.core.password,
-        MQTT_CLIENT_ID: `${o.site}-ingest`,
+        MQTT_CLIENT_ID: stack.coreClientId(o.site),
       }),
     );
     started.push(
@@ -104,7 +104,7 @@ async function inProcess(stack: BenchStack, o: AlertsPipelineOptions, rulesFile:
   const notifier = new Notifier({ routing: parseRoutingSettings(o.routing), durable: `${o.durablePrefix}_notifier`, deliverPolicy: 'new' }, deps('notifier'));
   const ingest = new Ingest(
     {
-      mqtt: { url: `mqtt://${stack.brokerHost}:${stack.brokerPort}`, username: stack.core.username, password: stack.core.password, clientId: `${o.site}-ingest`, sharedGroup: '', receiveMaximum: 20_000, protocolVersion: stack.protocolVersion },
+      mqtt: { url: stack.coreUrl, username: stack.core.username, password: stack.core.password, clientId: stack.coreClientId(o.site), sharedGroup: '', receiveMaximum: 20_000, protocolVersion: stack.protocolVersion },
       // The embedded platform's settings (services/platform): one batch at a time on PGlite's one connection.
       batchSize: 1_000,
       batchMaxWaitMs: 50,

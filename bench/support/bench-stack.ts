@@ -6,25 +6,28 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import { CredentialStore, EmbeddedBroker, deviceUsername } from '@premonitor/broker';
+import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
 import { InProcessBus, type Bus } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { busSubjects, type DeviceRef } from '@premonitor/contracts';
+import { busSubjects, coreClientId, type DeviceRef } from '@premonitor/contracts';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
-import type { Cleanup } from './cleanup.js';
+import { type Cleanup, ScratchDatabase } from '@premonitor/testkit';
 import type { ProcessGroup } from './cpu-meter.js';
-import { MosquittoProcess } from './mosquitto-process.js';
-import { ScratchDatabase } from './scratch-database.js';
 
 /** Everything a bench run talks to, whichever mode built it. */
 export interface BenchStack {
   readonly mode: 'distributed' | 'embedded';
-  readonly brokerHost: string;
-  readonly brokerPort: number;
+  /** Where devices connect: Mosquitto's device listener, or Aedes. */
+  readonly device: { readonly host: string; readonly port: number; readonly url: string };
+  /** Where core clients (ingest, the ceiling subscriber) connect: Mosquitto's core listener, or Aedes. */
+  readonly coreUrl: string;
   /** Protocol of the core subscribers: 5 on Mosquitto (Receive Maximum), 4 on Aedes. */
   readonly protocolVersion: 4 | 5;
-  /** The core account ingest (and the ceiling subscriber) log in with. */
+  /** The core account (role ingest) ingest and the ceiling subscriber log in with. */
   readonly core: { readonly username: string; readonly password: string };
+  /** A client id the core account may use, one per `name` (each core client keeps its own session). */
+  coreClientId(name: string): string;
   readonly devices: readonly { readonly ref: DeviceRef; readonly username: string; readonly password: string }[];
   readonly db: DatabaseHandle;
   /** The scratch database's URL, for services run as their own processes (distributed mode only). */
@@ -71,9 +74,10 @@ export async function distributedStack(options: StackOptions): Promise<BenchStac
   const { site, logger, cleanup } = options;
   const core = { username: CORE_USERNAME, password: password() };
   const devices = benchDevices(site, options.publishers);
-  const accounts = new Map([[core.username, core.password], ...devices.map((d) => [d.username, d.password] as [string, string])]);
-
-  const mosquitto = await MosquittoProcess.start(accounts);
+  const mosquitto = await MosquittoProcess.start({
+    devices: new Map(devices.map((d) => [d.username, d.password])),
+    core: [{ ...core, role: 'ingest' }],
+  });
   cleanup.add('mosquitto', () => mosquitto.stop());
 
   const scratch = await ScratchDatabase.create(options.databaseUrl, logger, 10);
@@ -93,10 +97,11 @@ export async function distributedStack(options: StackOptions): Promise<BenchStac
 
   return {
     mode: 'distributed',
-    brokerHost: '127.0.0.1',
-    brokerPort: mosquitto.port,
+    device: { host: '127.0.0.1', port: mosquitto.devicePort, url: mosquitto.deviceUrl },
+    coreUrl: mosquitto.coreUrl,
     protocolVersion: 5,
     core,
+    coreClientId: (name) => coreClientId(core.username, name),
     devices,
     db: scratch.handle,
     databaseUrl: scratch.url,
@@ -126,7 +131,7 @@ export async function embeddedStack(options: StackOptions): Promise<BenchStack> 
 
   // Cheap scrypt: hashing only costs at CONNECT, and the bench measures messages, not logins.
   const credentials = CredentialStore.inMemory({ scrypt: { N: 1024, r: 8, p: 1 } });
-  await credentials.addService(core.username, 'core', core.password);
+  await credentials.addService(core.username, 'ingest', core.password);
   for (const d of devices) await credentials.addDevice(d.ref, d.password);
   const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, credentials, logger });
   await broker.start();
@@ -138,10 +143,11 @@ export async function embeddedStack(options: StackOptions): Promise<BenchStack> 
 
   return {
     mode: 'embedded',
-    brokerHost: '127.0.0.1',
-    brokerPort: broker.port,
+    device: { host: '127.0.0.1', port: broker.port, url: broker.url },
+    coreUrl: broker.url,
     protocolVersion: 4,
     core,
+    coreClientId: (name) => coreClientId(core.username, name),
     devices,
     db,
     bus,

@@ -1,5 +1,5 @@
 import { assessFailureRisk, type ForecastPoint, type OperatingLimits, type RiskLevel } from '@premonitor/forecasting';
-import { round } from './stats.js';
+import { round } from '@premonitor/testkit';
 
 /** The risk of one forecast origin and whether a limit was actually crossed within its horizon. */
 export interface RiskAtOrigin {

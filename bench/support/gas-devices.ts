@@ -34,12 +34,11 @@ export class GasDevices {
 
   private constructor(private readonly devices: readonly { readonly ref: DeviceRef; readonly client: MqttClient; readonly topic: string }[]) {}
 
-  static async connect(stack: BenchStack, clientPrefix: string): Promise<GasDevices> {
-    const url = `mqtt://${stack.brokerHost}:${stack.brokerPort}`;
+  static async connect(stack: BenchStack): Promise<GasDevices> {
     const devices: { ref: DeviceRef; client: MqttClient; topic: string }[] = [];
     try {
       for (const d of stack.devices) {
-        const client = await connectAsync(url, { clientId: `${clientPrefix}-${d.ref.device}`, username: d.username, password: d.password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+        const client = await connectAsync(stack.device.url, { clientId: d.username, username: d.username, password: d.password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
         devices.push({ ref: d.ref, client, topic: `premonitor/v1/${d.ref.site}/${d.ref.device}/telemetry` });
       }
     } catch (err) {

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type { PhaseResult, PublisherSpec } from './raw-mqtt-publisher.js';
+import type { PhaseResult, PublisherSpec } from '@premonitor/testkit';
 
 export type FleetRequest =
   | { readonly type: 'connect'; readonly publishers: readonly PublisherSpec[] }

@@ -3,7 +3,7 @@
  * own process so their CPU shows up separately from ingest's, as real devices would.
  * Protocol over IPC: `connect` → `connected`; `run` → `ran`; `close` → exit.
  */
-import { RawMqttPublisher, type PhaseResult, type PublisherSpec } from './raw-mqtt-publisher.js';
+import { RawMqttPublisher, type PhaseResult, type PublisherSpec } from '@premonitor/testkit';
 import type { FleetReply, FleetRequest } from './publisher-fleet.js';
 
 let publishers: RawMqttPublisher[] = [];

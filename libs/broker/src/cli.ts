@@ -3,22 +3,26 @@
  * Manages the embedded broker's credential file:
  *
  *   node libs/broker/dist/cli.js add-device  --file F --site S --device D [--password P | --password-stdin] [--replace]
- *   node libs/broker/dist/cli.js add-service --file F --username ingest [--role core] [--password P | --password-stdin] [--replace]
+ *   node libs/broker/dist/cli.js add-service --file F --username ingest --role ingest|model-sync [--password P | --password-stdin] [--replace]
  *   node libs/broker/dist/cli.js remove-device --file F --site S --device D
  *   node libs/broker/dist/cli.js remove-service --file F --username U
  *   node libs/broker/dist/cli.js list --file F
+ *   node libs/broker/dist/cli.js mosquitto-acl --acl-file mosquitto/acl-core --username U --role R   (writes U's block)
+ *   node libs/broker/dist/cli.js mosquitto-acl --acl-file mosquitto/acl-core --username U --remove
  *
  * A password is generated when none is given and printed once; only its hash is stored.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CredentialStore, generatePassword } from './credential-store.js';
-import { isServiceRole } from './principal.js';
+import { removeUserBlock, upsertUserBlock } from './mosquitto-acl.js';
+import { RETIRED_CORE_ROLE, SERVICE_ROLES, isServiceRole, isValidServiceUsername, type ServiceRole } from './principal.js';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: cli.js <add-device|add-service|remove-device|remove-service|list> --file PATH [options] (see the header of libs/broker/src/cli.ts)';
+const USAGE = 'usage: cli.js <add-device|add-service|remove-device|remove-service|list|mosquitto-acl> [options] (see the header of libs/broker/src/cli.ts)';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -35,13 +39,16 @@ async function main(argv: readonly string[]): Promise<void> {
       site: { type: 'string' },
       device: { type: 'string' },
       username: { type: 'string' },
-      role: { type: 'string', default: 'core' },
+      role: { type: 'string' },
+      'acl-file': { type: 'string' },
+      remove: { type: 'boolean', default: false },
       password: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       replace: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (command === 'mosquitto-acl') return mosquittoAcl(values);
   const file = values.file ?? process.env.PREMONITOR_MQTT_CREDENTIALS_FILE;
   if (!file) throw new UsageError('--file is required (or set PREMONITOR_MQTT_CREDENTIALS_FILE)');
   const required = (name: 'site' | 'device' | 'username'): string => {
@@ -65,8 +72,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     case 'add-service': {
-      const role = values.role ?? 'core';
-      if (!isServiceRole(role)) throw new UsageError(`unknown role '${role}'`);
+      const role = roleOf(values.role);
       const store = await CredentialStore.load(file, { createIfMissing: true });
       const pw = await password();
       const username = required('username');
@@ -87,12 +93,31 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'list': {
       const store = await CredentialStore.load(file);
       for (const d of store.devices()) console.log(`device  ${d.username}`);
-      for (const s of store.services()) console.log(`service ${s.username} (${s.role})`);
+      for (const s of store.services()) console.log(`service ${s.username} (${s.role}${s.role === RETIRED_CORE_ROLE ? ': retired, cannot log in; re-add with --role --replace' : ''})`);
       return;
     }
     default:
       throw new UsageError(USAGE);
   }
+}
+
+function roleOf(role: string | undefined): ServiceRole {
+  if (role === undefined) throw new UsageError(`--role is required: one of ${SERVICE_ROLES.join(', ')}`);
+  if (!isServiceRole(role)) throw new UsageError(`unknown role '${role}': one of ${SERVICE_ROLES.join(', ')}`);
+  return role;
+}
+
+/** Writes (or removes) one core account's `user` block in a Mosquitto ACL file. */
+async function mosquittoAcl(values: { 'acl-file'?: string; username?: string; role?: string; remove?: boolean }): Promise<void> {
+  const file = values['acl-file'];
+  const username = values.username;
+  if (!file || !username) throw new UsageError('mosquitto-acl needs --acl-file and --username');
+  if (!isValidServiceUsername(username)) throw new UsageError(`core account names must match [a-z0-9-]{1,64}; got '${username}'`);
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  await writeFile(file, values.remove ? removeUserBlock(text, username) : upsertUserBlock(text, username, roleOf(values.role)));
 }
 
 function report(username: string, pw: { value: string; generated: boolean }): void {

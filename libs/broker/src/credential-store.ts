@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { isValidId, type DeviceRef } from '@premonitor/contracts';
 import { CredentialFileError, DuplicateCredentialError, WeakPasswordError } from './broker-errors.js';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, parsePasswordHash, verifyPassword, type ScryptParams } from './password-hash.js';
-import { deviceUsername, isServiceRole, isValidServiceUsername, type Principal, type ServiceRole } from './principal.js';
+import { RETIRED_CORE_ROLE, deviceUsername, isServiceRole, isValidServiceUsername, type Principal, type ServiceRole } from './principal.js';
 
 /** A device account as stored: identity plus an scrypt hash, never the password. */
 export interface DeviceCredential {
@@ -14,10 +14,11 @@ export interface DeviceCredential {
   readonly passwordHash: string;
 }
 
-/** A service account (the core side: ingest, model publisher) as stored. */
+/** A service account (the core side: ingest, model-sync) as stored. */
 export interface ServiceCredential {
   readonly username: string;
-  readonly role: ServiceRole;
+  /** The account's role; the retired `core` role loads but cannot log in. */
+  readonly role: ServiceRole | typeof RETIRED_CORE_ROLE;
   readonly passwordHash: string;
 }
 
@@ -84,8 +85,13 @@ export class CredentialStore {
   }
 
   /** Service accounts, without their hashes. */
-  services(): ReadonlyArray<{ readonly username: string; readonly role: ServiceRole }> {
+  services(): ReadonlyArray<{ readonly username: string; readonly role: ServiceCredential['role'] }> {
     return this.#file.services.map(({ username, role }) => ({ username, role }));
+  }
+
+  /** Service accounts that still hold the retired `core` role and therefore cannot log in. */
+  retiredServices(): readonly string[] {
+    return this.#file.services.filter((s) => s.role === RETIRED_CORE_ROLE).map((s) => s.username);
   }
 
   /** Adds (or with `replace`, re-keys) a device; returns its MQTT username. Call `save()` to persist. */
@@ -106,7 +112,7 @@ export class CredentialStore {
     return this.#dropAccount(deviceUsername(ref));
   }
 
-  /** Adds (or with `replace`, re-keys) a service account such as `ingest`. Call `save()` to persist. */
+  /** Adds (or with `replace`, re-keys or changes the role of) a service account such as `ingest`. Call `save()` to persist. */
   async addService(username: string, role: ServiceRole, password: string, options: { readonly replace?: boolean } = {}): Promise<void> {
     if (!isValidServiceUsername(username)) throw new RangeError(`service usernames must match [a-z0-9-]{1,64}; got '${username}'`);
     if (!isServiceRole(role)) throw new RangeError(`unknown service role '${String(role)}'`);
@@ -135,7 +141,7 @@ export class CredentialStore {
     }
     if (!(await verifyPassword(password, account.passwordHash))) return null;
     if (device) return { kind: 'device', username, ref: { site: device.site, device: device.device } };
-    return service ? { kind: 'service', username, role: service.role } : null;
+    return service && isServiceRole(service.role) ? { kind: 'service', username, role: service.role } : null;
   }
 
   /** Writes the store atomically (temp file, fsync, rename) with owner-only permissions. */
@@ -228,7 +234,7 @@ function validateCredentialFile(path: string, raw: unknown): CredentialFile {
   const outServices = services.map((s: Record<string, unknown>, i): ServiceCredential => {
     const { username, role } = s;
     if (typeof username !== 'string' || !isValidServiceUsername(username)) return fail(`services[${i}]: invalid username`);
-    if (typeof role !== 'string' || !isServiceRole(role)) return fail(`services[${i}]: unknown role`);
+    if (typeof role !== 'string' || !(isServiceRole(role) || role === RETIRED_CORE_ROLE)) return fail(`services[${i}]: unknown role`);
     return { username, role, passwordHash: checkHash(s.passwordHash, `services[${i}]`) };
   });
   return { version: 1, devices: outDevices, services: outServices };

@@ -1,11 +1,31 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
+import { realClock, type Clock } from '@premonitor/bus';
+import { mayPublish, mayReceive, mayRetain, maySubscribe } from './access-control.js';
 import { PortInUseError } from './broker-errors.js';
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.js';
 import type { BrokerLogger, BrokerMetrics } from './broker-metrics.js';
+import { bindClientId } from './client-identity.js';
 import type { CredentialStore } from './credential-store.js';
-import { mayPublish, maySubscribe } from './device-acl.js';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { PacketSizeGuard, guardSocket, type PacketRefusal } from './packet-size-guard.js';
 import type { Principal } from './principal.js';
 import { SubscriberBacklog } from './subscriber-backlog.js';
+
+/** A TLS listener beside the plain one. */
+export interface EmbeddedBrokerTls {
+  /** TCP port; 0 picks an ephemeral one, readable from `tlsPort` after `start()`. */
+  readonly port: number;
+  /** Interface to listen on; default the plain listener's host. */
+  readonly host?: string;
+  /** PEM server certificate (chain), as read from its file. */
+  readonly cert: string | Buffer;
+  /** PEM private key of the certificate. */
+  readonly key: string | Buffer;
+  /** Name of the setting that chooses the port, quoted by PortInUseError; default `MQTT_TLS_PORT`. */
+  readonly portSetting?: string;
+}
 
 /** Configuration of the in-process broker used in embedded mode. */
 export interface EmbeddedBrokerOptions {
@@ -13,12 +33,20 @@ export interface EmbeddedBrokerOptions {
   readonly host?: string;
   /** TCP port; 0 picks an ephemeral one, readable from `port` after `start()`. */
   readonly port: number;
+  /** An additional TLS listener (devices on untrusted networks); none when absent. */
+  readonly tls?: EmbeddedBrokerTls;
   /** Accounts and ACL identities; null allows anonymous clients with no ACL (tests and dev only). */
   readonly credentials: CredentialStore | null;
   /** Where connection refusals and warnings go; passwords never reach it. */
   readonly logger: BrokerLogger;
   /** Name of the setting that chooses the port, quoted by PortInUseError; default `MQTT_PORT`. */
   readonly portSetting?: string;
+  /** Packet and retained-message size limits; default DEFAULT_BROKER_LIMITS. */
+  readonly limits?: BrokerLimits;
+  /** Lockouts after failed logins; default DEFAULT_LOGIN_THROTTLE. */
+  readonly loginThrottle?: LoginThrottleOptions;
+  /** Time source of the login throttle; default the wall clock. */
+  readonly clock?: Clock;
   /** Unacknowledged QoS≥1 messages per client that trigger a backlog warning (never a drop); default 10 000. */
   readonly backlogWarningThreshold?: number;
   /** How long a subscriber's full socket may block delivery before Aedes disconnects it; default 60 000 ms. */
@@ -38,8 +66,9 @@ export interface EmbeddedBrokerOptions {
 const REFUSED_SINK = '$premonitor/refused';
 
 type ConnackCode = AuthenticateError['returnCode'];
-// 5 = CONNACK "not authorized", what Mosquitto 2 sends for a bad password as well; 3 = "server unavailable".
+// 5 = CONNACK "not authorized", what Mosquitto 2 sends for a bad password as well; 2 = "identifier rejected"; 3 = "server unavailable".
 const NOT_AUTHORIZED = 5 as ConnackCode;
+const IDENTIFIER_REJECTED = 2 as ConnackCode;
 const SERVER_UNAVAILABLE = 3 as ConnackCode;
 
 /** Carries the CONNACK return code Aedes sends when it refuses a CONNECT. */
@@ -55,8 +84,15 @@ class ConnectRefusedError extends Error {
 }
 
 /**
- * The embedded-mode MQTT broker: Aedes on a TCP port, with device authentication and the
- * per-device ACL shared with the Mosquitto configuration.
+ * The embedded-mode MQTT broker: Aedes on a TCP port (and optionally a TLS one), with
+ * device authentication and the ACL shared with the Mosquitto configuration.
+ *
+ * Session safety: the client id is bound to the login (`bindClientId`), and every message
+ * is checked against the receiver's read access as it is forwarded — live, retained, or
+ * queued in a persistent session — so no client can read what its account may not.
+ * Limits: packets above `limits` are refused from their header, before they are buffered
+ * (`PacketSizeGuard`); retained messages are kept only on the topics that need them.
+ * Repeated failed logins lock the username and the address out for a while (`LoginThrottle`).
  *
  * Back-pressure: Aedes stores every QoS≥1 message for each persistent (clean=false)
  * subscription before delivering it, and deletes it on PUBACK; the in-memory store has
@@ -68,34 +104,50 @@ class ConnectRefusedError extends Error {
 export class EmbeddedBroker {
   readonly #options: EmbeddedBrokerOptions;
   readonly #host: string;
+  readonly #limits: BrokerLimits;
+  readonly #throttle: LoginThrottle;
   readonly #principals = new WeakMap<Client, Principal>();
+  readonly #guards = new WeakMap<Client, PacketSizeGuard>();
   readonly #willTopics = new WeakMap<Client, string>();
   readonly #warnedTopics = new WeakMap<Client, Set<string>>();
   readonly #backlog: SubscriberBacklog<Client>;
   readonly #sockets = new Set<Socket>();
   #aedes: Aedes | undefined;
-  #server: Server | undefined;
+  #servers: Server[] = [];
   #port: number;
+  #tlsPort: number | undefined;
 
   constructor(options: EmbeddedBrokerOptions) {
     this.#options = Object.freeze({ ...options });
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port;
+    this.#tlsPort = options.tls?.port;
+    this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
+    this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? realClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
       this.#options.logger.warn({ clientId, unacked }, 'MQTT subscriber is falling behind (messages are kept, memory grows)');
       this.#options.metrics?.subscriberBacklog?.(clientId, unacked);
     });
   }
 
-  /** The listening port (the ephemeral one once started with port 0). */
+  /** The plain listener's port (the ephemeral one once started with port 0). */
   get port(): number {
     return this.#port;
   }
 
   /** `mqtt://host:port` for clients in the same process or host. */
   get url(): string {
-    const host = this.#host === '0.0.0.0' ? '127.0.0.1' : this.#host === '::' ? '::1' : this.#host;
-    return `mqtt://${host.includes(':') ? `[${host}]` : host}:${this.#port}`;
+    return `mqtt://${urlHost(this.#host)}:${this.#port}`;
+  }
+
+  /** The TLS listener's port, when one is configured. */
+  get tlsPort(): number | undefined {
+    return this.#tlsPort;
+  }
+
+  /** `mqtts://host:port` of the TLS listener, when one is configured. */
+  get tlsUrl(): string | undefined {
+    return this.#tlsPort === undefined ? undefined : `mqtts://${urlHost(this.#options.tls?.host ?? this.#host)}:${this.#tlsPort}`;
   }
 
   /** Number of connected, authenticated clients. */
@@ -103,48 +155,73 @@ export class EmbeddedBroker {
     return this.#aedes?.connectedClients ?? 0;
   }
 
-  /** Starts Aedes and listens; throws PortInUseError when the port is taken. */
+  /** Starts Aedes and listens; throws PortInUseError when a port is taken. */
   async start(): Promise<void> {
-    if (this.#server) return;
-    const { logger, credentials } = this.#options;
+    if (this.#aedes) return;
+    const { logger, credentials, tls } = this.#options;
     if (credentials === null) {
       logger.warn(
         { host: this.#host, port: this.#options.port },
         '!!! MQTT broker is running WITHOUT AUTHENTICATION: any client may publish or subscribe to anything. Tests and local dev only — configure device credentials for a real site.',
       );
     }
+    const retired = credentials?.retiredServices() ?? [];
+    if (retired.length > 0) {
+      logger.warn({ accounts: retired }, "MQTT service accounts with the retired role 'core' cannot log in; re-add each with a role (cli.js add-service --role ingest|model-sync --replace)");
+    }
     const aedes = await Aedes.createBroker(this.#aedesOptions());
     this.#watch(aedes);
-    const server = createServer(aedes.handle);
-    server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    const accept = (socket: Socket) => this.#accept(aedes, socket);
+    const plain = createServer(accept);
+    const servers: Server[] = [plain];
+    if (tls) servers.push(createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, accept));
+    for (const server of servers) {
+      // Raw TCP sockets, also under TLS: stop() destroys them, including those that never completed a handshake.
+      server.on('connection', (socket: Socket) => {
+        this.#sockets.add(socket);
+        socket.once('close', () => this.#sockets.delete(socket));
+      });
+    }
     try {
-      this.#port = await listen(server, this.#options.port, this.#host);
+      this.#port = await listen(plain, this.#options.port, this.#host, this.#options.portSetting ?? 'MQTT_PORT');
+      if (tls) this.#tlsPort = await listen(servers[1]!, tls.port, tls.host ?? this.#host, tls.portSetting ?? 'MQTT_TLS_PORT');
     } catch (err) {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new PortInUseError(this.#options.port, this.#host, this.#options.portSetting ?? 'MQTT_PORT', { cause: err });
-      }
       throw err;
     }
     this.#aedes = aedes;
-    this.#server = server;
-    logger.info({ url: this.url, authenticated: credentials !== null }, 'embedded MQTT broker listening');
+    this.#servers = servers;
+    logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
   }
 
-  /** Disconnects every client and closes the listener; safe to call twice. */
+  /** Disconnects every client and closes the listeners; safe to call twice. */
   async stop(): Promise<void> {
-    const { aedes, server } = { aedes: this.#aedes, server: this.#server };
+    const { aedes, servers } = { aedes: this.#aedes, servers: this.#servers };
     this.#aedes = undefined;
-    this.#server = undefined;
-    if (!aedes || !server) return;
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#servers = [];
+    if (!aedes) return;
+    const serversClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not Aedes clients; without this, close waits for their connect timeout.
     for (const socket of this.#sockets) socket.destroy();
-    await serverClosed;
+    await serversClosed;
+  }
+
+  #accept(aedes: Aedes, socket: Socket): void {
+    const { connectPacketBytes, devicePacketBytes, servicePacketBytes } = this.#limits;
+    // Until the login is known, packets after CONNECT may be as large as anyone's.
+    const guard = new PacketSizeGuard(connectPacketBytes, Math.max(devicePacketBytes, servicePacketBytes));
+    let client: Client | undefined;
+    guardSocket(socket, guard, (refusal) => this.#packetRefused(socket, client, refusal));
+    client = aedes.handle(socket);
+    this.#guards.set(client, guard);
+  }
+
+  #packetRefused(socket: Socket, client: Client | undefined, refusal: PacketRefusal): void {
+    const principal = client ? this.#principals.get(client) : undefined;
+    this.#options.logger.warn({ username: principal?.username, address: socket.remoteAddress, ...refusal }, 'MQTT connection closed: packet above its size limit (or malformed length)');
+    this.#options.metrics?.packetRefused?.(refusal.reason);
   }
 
   #aedesOptions(): AedesOptions {
@@ -156,6 +233,13 @@ export class EmbeddedBroker {
       },
       authorizeForward: (client, packet) => {
         if (packet.topic === REFUSED_SINK) return null;
+        const principal = this.#principals.get(client);
+        // Principal-less clients exist only without credentials (anonymous dev mode).
+        if (principal && !mayReceive(principal, packet.topic).allowed) {
+          this.#warnOnce(client, `forward ${packet.topic}`, { username: principal.username, clientId: client.id, topic: packet.topic }, 'MQTT message not delivered: the receiver may not read the topic');
+          this.#options.metrics?.forwardRefused?.(principal.username);
+          return null;
+        }
         this.#backlog.forwarded(client, client.id, packet.topic, packet.qos);
         return packet;
       },
@@ -183,6 +267,17 @@ export class EmbeddedBroker {
           this.#options.metrics?.publishRefused?.(principal.username);
           packet.topic = REFUSED_SINK;
           packet.retain = false;
+          return callback(null);
+        }
+        if (packet.retain) {
+          const maxBytes = principal.kind === 'device' ? this.#limits.deviceRetainedBytes : this.#limits.serviceRetainedBytes;
+          const retain = mayRetain(principal, packet.topic, packet.payload.length, maxBytes);
+          if (!retain.allowed) {
+            // Delivered, not stored: the data still reaches ingest, nothing lingers in the broker.
+            this.#warnOnce(client, `retain ${packet.topic}`, { username: principal.username, topic: packet.topic, reason: retain.reason }, 'MQTT retain refused (delivered without retain)');
+            this.#options.metrics?.retainRefused?.(principal.username);
+            packet.retain = false;
+          }
         }
         callback(null);
       },
@@ -197,15 +292,26 @@ export class EmbeddedBroker {
     };
   }
 
-  /** Resolves to a refusal (sent as CONNACK 5) or undefined when the client may connect. */
+  /** Resolves to a refusal (sent as CONNACK 5, or 2 for a client id) or undefined when the client may connect. */
   async #authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | undefined> {
     const { credentials, logger, metrics } = this.#options;
+    const address = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
+    const lockout = this.#throttle.lockedOut(username, address);
+    if (lockout) {
+      logger.debug({ username, address, ...lockout }, 'MQTT connect refused: locked out after repeated failed logins');
+      metrics?.loginThrottled?.(lockout.key);
+      metrics?.connectRefused?.('throttled');
+      return new ConnectRefusedError('too many failed logins; retry later');
+    }
     const principal = await credentials?.authenticate(username, password);
     if (!principal) {
-      logger.warn({ username, clientId: client.id }, 'MQTT connect refused: unknown username or wrong password');
+      const started = this.#throttle.failed(username, address);
+      logger.warn({ username, address, clientId: client.id }, 'MQTT connect refused: unknown username or wrong password');
+      for (const s of started) logger.warn({ username, address, ...s }, 'MQTT logins locked out after repeated failures');
       metrics?.connectRefused?.('credentials');
       return new ConnectRefusedError('bad username or password');
     }
+    this.#throttle.succeeded(principal.username);
     const willTopic = this.#willTopics.get(client);
     const willDecision = willTopic === undefined ? undefined : mayPublish(principal, willTopic);
     if (willDecision && !willDecision.allowed) {
@@ -213,6 +319,17 @@ export class EmbeddedBroker {
       metrics?.connectRefused?.('will-topic');
       return new ConnectRefusedError('will topic not allowed');
     }
+    const binding = bindClientId(principal, client.id);
+    if (!binding.ok) {
+      logger.warn({ username, clientId: client.id, reason: binding.reason }, 'MQTT connect refused: client id not allowed for this account');
+      metrics?.connectRefused?.('client-id');
+      return new ConnectRefusedError('client id not allowed', IDENTIFIER_REJECTED);
+    }
+    // Authentication is the first connect step in Aedes: the session lookup, the takeover of
+    // an older connection with the same id and the queue replay all come after, under this id.
+    if (binding.clientId !== client.id) (client as { id: string }).id = binding.clientId;
+    const guard = this.#guards.get(client);
+    if (guard) guard.limit = principal.kind === 'device' ? this.#limits.devicePacketBytes : this.#limits.servicePacketBytes;
     this.#principals.set(client, principal);
     return undefined;
   }
@@ -237,21 +354,27 @@ export class EmbeddedBroker {
     aedes.on('connectionError', (_client, err) => logger.debug({ error: err.message }, 'MQTT connection error before CONNECT completed'));
   }
 
-  #warnOnce(client: Client, topic: string, fields: Record<string, unknown>, message: string): void {
+  #warnOnce(client: Client, key: string, fields: Record<string, unknown>, message: string): void {
     // One line per client and topic: a misconfigured device publishing frames would otherwise flood the log.
     let seen = this.#warnedTopics.get(client);
     if (!seen) this.#warnedTopics.set(client, (seen = new Set()));
-    if (seen.has(topic)) return;
-    seen.add(topic);
+    if (seen.has(key)) return;
+    seen.add(key);
     this.#options.logger.warn(fields, message);
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function urlHost(host: string): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]` : reachable;
+}
+
+function listen(server: Server, port: number, host: string, setting: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host, setting, { cause: err }) : err);
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });
   });

@@ -1,5 +1,8 @@
-export { EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
-export type { BrokerLogger, BrokerMetrics } from './broker-metrics.js';
+export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedBrokerTls } from './embedded-broker.js';
+export type { BrokerLogger, BrokerMetrics, ConnectRefusalReason } from './broker-metrics.js';
+export { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.js';
+export { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions, type Lockout, type ThrottleKey } from './login-throttle.js';
+export { PacketSizeGuard, type PacketRefusal } from './packet-size-guard.js';
 export {
   CredentialStore,
   MIN_PASSWORD_LENGTH,
@@ -8,8 +11,20 @@ export {
   type DeviceCredential,
   type ServiceCredential,
 } from './credential-store.js';
-export { mayPublish, maySubscribe, devicePublishTopics, deviceSubscribeFilters, deviceCommandFilter, CORE_FILTER, type AclDecision } from './device-acl.js';
-export { deviceUsername, parseDeviceUsername, isValidServiceUsername, SERVICE_ROLES, type Principal, type ServiceRole } from './principal.js';
+export { mayPublish, maySubscribe, mayReceive, mayRetain, type AclDecision } from './access-control.js';
+export { devicePublishTopics, deviceSubscribeFilters, deviceCommandFilter, deviceRetainTopics } from './device-grants.js';
+export { SERVICE_GRANTS, type ServiceGrants } from './service-grants.js';
+export { bindClientId, type ClientIdDecision } from './client-identity.js';
+export { mosquittoDevicePatterns, mosquittoUserBlock, upsertUserBlock, removeUserBlock, aclRuleLines } from './mosquitto-acl.js';
+export {
+  deviceUsername,
+  parseDeviceUsername,
+  isValidServiceUsername,
+  SERVICE_ROLES,
+  RETIRED_CORE_ROLE,
+  type Principal,
+  type ServiceRole,
+} from './principal.js';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_PARAMS, type ScryptParams } from './password-hash.js';
-export { filterCovers, topicMatchesFilter, isValidTopicFilter, isValidTopicName } from './topic-filter.js';
+export { filterCovers, topicMatchesFilter, isValidTopicFilter, isValidTopicName, compileFilters } from './topic-filter.js';
 export { PortInUseError, CredentialFileError, DuplicateCredentialError, PasswordHashFormatError, WeakPasswordError } from './broker-errors.js';

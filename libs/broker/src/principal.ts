@@ -1,10 +1,19 @@
 import { isValidId, type DeviceRef } from '@premonitor/contracts';
 
-/** Roles a service account can hold; `core` is the trusted platform side (ingest, model publisher). */
-export const SERVICE_ROLES = ['core'] as const;
+/**
+ * Roles a service account can hold, each with the least it needs (see `service-grants.ts`):
+ * `ingest` reads what devices publish; `model-sync` announces models and sends commands.
+ */
+export const SERVICE_ROLES = ['ingest', 'model-sync'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
-/** Who an authenticated MQTT connection is. The identity is the username, never the client id. */
+/**
+ * The all-powerful role of earlier versions (everything under `premonitor/v1/`). Files that
+ * still hold it load, but such an account can no longer log in: re-add it with a role.
+ */
+export const RETIRED_CORE_ROLE = 'core';
+
+/** Who an authenticated MQTT connection is. The identity is the username; the client id is derived from it. */
 export type Principal =
   | { readonly kind: 'device'; readonly username: string; readonly ref: DeviceRef }
   | { readonly kind: 'service'; readonly username: string; readonly role: ServiceRole };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterCovers, isValidTopicFilter, isValidTopicName, topicMatchesFilter } from './topic-filter.js';
+import { compileFilters, filterCovers, isValidTopicFilter, isValidTopicName, topicMatchesFilter } from './topic-filter.js';
 
 test('accepts well-formed filters and rejects misplaced wildcards', () => {
   for (const f of ['#', '+', 'a/+/c', 'a/#', '+/+/#', 'a//b']) assert.ok(isValidTopicFilter(f), f);
@@ -40,4 +40,13 @@ test('a filter covers only requests that cannot match anything outside it', () =
   assert.ok(filterCovers('premonitor/v1/#', 'premonitor/v1/+/+/frame/+'));
   assert.ok(!filterCovers('#', '$SYS/#'));
   assert.ok(!filterCovers('premonitor/v1/#', 'premonitor/v1/a/#/b'));
+});
+
+test('a compiled filter set matches exactly what topicMatchesFilter matches', () => {
+  const filters = ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/frame/+', 'a/#', '+/x', '#'];
+  const topics = ['a/x\ny', 'premonitor/v1/s/d/telemetry', 'premonitor/v1/s/d/frame/acoustic', 'premonitor/v1/s/d/frame', 'a', 'a/b/c', 'y/x', '$SYS/x', 'premonitor/v1/s/d/telemetry/x'];
+  for (const set of [filters.slice(0, 2), filters.slice(2, 3), filters.slice(3, 4), filters.slice(4)]) {
+    const matches = compileFilters(set);
+    for (const topic of topics) assert.equal(matches(topic), set.some((f) => topicMatchesFilter(topic, f)), `${set.join(',')} vs ${topic}`);
+  }
 });

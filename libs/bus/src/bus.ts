@@ -44,7 +44,11 @@ export interface ConsumerSpec {
   readonly filterSubject: string;
   /** How long a delivered message may stay unacknowledged before redelivery. Default 30 s. */
   readonly ackWaitMs?: number;
-  /** Deliveries before the bus gives up on a message (it is then terminated). Default 10. */
+  /**
+   * Deliveries before the bus gives up on a message (it is then dropped without a trace).
+   * Default 10; -1 = unlimited, for consumers whose `ConsumerPolicy` (@premonitor/resilience)
+   * decides when to dead-letter a message instead.
+   */
   readonly maxDeliver?: number;
   /** Most unacknowledged messages outstanding to this consumer. Default 1,000. */
   readonly maxAckPending?: number;

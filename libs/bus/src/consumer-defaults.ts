@@ -26,7 +26,10 @@ export function resolveConsumerSpec(spec: ConsumerSpec): ResolvedConsumerSpec {
   if (!/^[A-Za-z0-9_-]+$/.test(resolved.durable)) {
     throw new InvalidConsumerSpecError(resolved.durable, 'the name may only contain letters, digits, "-" and "_"');
   }
-  for (const key of ['ackWaitMs', 'maxDeliver', 'maxAckPending'] as const) {
+  if (resolved.maxDeliver !== -1 && !(Number.isInteger(resolved.maxDeliver) && resolved.maxDeliver >= 1)) {
+    throw new InvalidConsumerSpecError(resolved.durable, `maxDeliver must be a positive integer or -1 (unlimited), got ${resolved.maxDeliver}`);
+  }
+  for (const key of ['ackWaitMs', 'maxAckPending'] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 1) throw new InvalidConsumerSpecError(resolved.durable, `${key} must be a positive integer, got ${value}`);
   }

@@ -105,7 +105,7 @@ export class MemoryDurable implements DeliveryOutcomes {
     const pending = this.#pending.get(seq);
     // A nak from a delivery that has since timed out and gone to someone else changes nothing.
     if (!pending || pending.state !== 'out' || pending.deliveries !== deliveryCount) return;
-    if (pending.deliveries >= this.#spec.maxDeliver) return this.#giveUp(seq);
+    if (this.#exhausted(pending)) return this.#giveUp(seq);
     if (delayMs <= 0) return this.#queue(seq, pending);
     pending.state = 'delayed';
     pending.timer = this.#clock.setTimeout(() => {
@@ -128,6 +128,11 @@ export class MemoryDurable implements DeliveryOutcomes {
     pending.state = 'queued';
     this.#redeliver.push(seq);
     this.#schedule();
+  }
+
+  /** True when the delivery just made was the last one allowed (-1: never). */
+  #exhausted(pending: Pending): boolean {
+    return this.#spec.maxDeliver !== -1 && pending.deliveries >= this.#spec.maxDeliver;
   }
 
   #giveUp(seq: number): void {
@@ -240,7 +245,7 @@ export class MemoryDurable implements DeliveryOutcomes {
   #onAckDeadline(due: AckDeadline): void {
     const pending = this.#pending.get(due.seq);
     if (!pending || pending.state !== 'out' || pending.deliveries !== due.deliveries) return;
-    if (pending.deliveries >= this.#spec.maxDeliver) this.#giveUp(due.seq);
+    if (this.#exhausted(pending)) this.#giveUp(due.seq);
     else this.#queue(due.seq, pending);
   }
 }

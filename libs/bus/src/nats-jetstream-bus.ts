@@ -1,7 +1,7 @@
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { streamLayout } from '@premonitor/contracts';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
 import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
@@ -55,7 +55,7 @@ export class NatsJetStreamBus implements Bus {
   async start(): Promise<void> {
     if (this.#connection) return;
     const servers = this.#options.servers.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    const shownUrl = servers.map(redactUrl).join(',');
+    const shownUrl = servers.map(maskUrl).join(',');
     let nc: NatsConnection;
     try {
       // noAsyncTraces: otherwise every request captures two stack traces up front, which
@@ -155,9 +155,4 @@ export class NatsJetStreamBus implements Bus {
       }
     }
   }
-}
-
-/** The URL without credentials, fit for error messages and logs. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -28,7 +28,9 @@ export function envUrl(schemes: readonly string[], defaultValue?: string) {
   const schema = z
     .string()
     .url('must be a URL')
-    .refine((v) => schemes.includes(new URL(v).protocol.replace(/:$/, '')), `scheme must be one of ${schemes.join(', ')}`);
+    // zod runs the refinement even when `.url()` failed: it must not throw on a non-URL, and
+    // leaves that one to `.url()`'s message.
+    .refine((v) => !URL.canParse(v) || schemes.includes(new URL(v).protocol.replace(/:$/, '')), `scheme must be one of ${schemes.join(', ')}`);
   return defaultValue === undefined ? schema : schema.default(defaultValue);
 }
 

@@ -1,2 +1,3 @@
-export { loadConfig, ConfigError } from './load-config.js';
+export { loadConfig, ConfigError, isSecret } from './load-config.js';
 export { envInt, envPort, envBool, envUrl, envEnum } from './env-types.js';
+export { shutdownConfigShape } from './shutdown-config.js';

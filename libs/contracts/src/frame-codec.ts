@@ -111,6 +111,9 @@ export function decodeFrame(bytes: Uint8Array, expectedKind?: FrameKind): Decode
   if (!kind) return fail(`unknown frame kind code ${kindCode}`);
   if (expectedKind && kind !== expectedKind) return fail(`frame kind '${kind}' does not match topic kind '${expectedKind}'`);
   const encoding = view.getUint8(6);
+  // Reserved: a non-zero value would be silently lost on re-encoding, so it is refused.
+  const flags = view.getUint8(7);
+  if (flags !== 0) return fail(`reserved flags byte is ${flags}, must be 0`);
   const ts = view.getFloat64(8, true);
   if (!Number.isFinite(ts) || ts < 0) return fail('frame timestamp is not a finite, non-negative number');
   const seq = view.getUint32(16, true);

@@ -1,4 +1,5 @@
 export { ID_PATTERN, isValidId, deviceKey, type DeviceRef } from './ids.js';
+export { CORE_CLIENT_ID_PREFIX, deviceClientId, coreClientId, parseCoreClientId } from './mqtt-client-id.js';
 export {
   TOPIC_ROOT,
   FRAME_KINDS,
@@ -59,5 +60,6 @@ export {
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { busSubjects, streamLayout, deviceMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
+export { safeText, unsafeTextReason, plainText } from './safe-text.js';

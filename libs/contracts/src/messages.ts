@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from './ids.js';
+import { safeText } from './safe-text.js';
 import { FRAME_KINDS, MODEL_KINDS } from './topics.js';
 
 /** Sensor keys: what an analyst sees in `readings.key`. */
@@ -25,20 +26,20 @@ export type TelemetryMessage = z.infer<typeof telemetryMessage>;
 
 const sourceStatus = z.strictObject({
   state: z.enum(['ok', 'failing', 'stopped']),
-  lastError: z.string().max(500).optional(),
+  lastError: safeText(500).optional(),
 });
 
 /** `premonitor/v1/{site}/{device}/status`: retained; also the device's last will ("offline"). */
 export const statusMessage = z.strictObject({
   state: z.enum(['online', 'offline']),
   ts: epochMs.optional(),
-  agentVersion: z.string().max(64).optional(),
-  models: z.record(z.string().max(32), z.string().max(64)).optional(),
+  agentVersion: safeText(64).optional(),
+  models: z.record(safeText(32), safeText(64)).optional(),
   queueDepth: z.number().int().nonnegative().optional(),
   dropped: z.number().int().nonnegative().optional(),
-  sources: z.record(z.string().max(64), sourceStatus).optional(),
+  sources: z.record(safeText(64), sourceStatus).optional(),
   /** Last refused model update per kind (size, sha256, contract); the previous model keeps running. */
-  modelErrors: z.record(z.string().max(32), z.string().max(500)).optional(),
+  modelErrors: z.record(safeText(32), safeText(500)).optional(),
 });
 export type StatusMessage = z.infer<typeof statusMessage>;
 
@@ -46,23 +47,32 @@ export type StatusMessage = z.infer<typeof statusMessage>;
 export const edgeAlertMessage = z.strictObject({
   ts: epochMs,
   seq,
-  rule: z.string().min(1).max(64),
+  rule: safeText(64, 1),
   severity: z.enum(SEVERITIES),
   score: z.number().min(0).max(1).optional(),
   kind: z.enum(FRAME_KINDS).optional(),
-  message: z.string().max(1000).optional(),
+  message: safeText(1000).optional(),
 });
 export type EdgeAlertMessage = z.infer<typeof edgeAlertMessage>;
 
 // ---- MQTT payloads (core → device) ----
 
-/** `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model. */
+/**
+ * `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model,
+ * signed by the core (Ed25519 over `announcementSigningBytes`, `@premonitor/contracts/signing`):
+ * `issuedAt` orders announcements (an agent refuses one older than the last it accepted),
+ * `keyId` names the key, `signature` is base64url. The signature fields are optional in the
+ * schema only so that an agent can say "unsigned" rather than "invalid" when refusing one.
+ */
 export const modelAnnouncement = z.strictObject({
   kind: z.enum(MODEL_KINDS),
-  version: z.string().min(1).max(64),
+  version: safeText(64, 1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().positive(),
-  url: z.string().url(),
+  url: safeText(2048).pipe(z.url()),
+  issuedAt: epochMs.optional(),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits').optional(),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature').optional(),
 });
 export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
 
@@ -93,7 +103,7 @@ export const scoreEvent = z.strictObject({
   ts: epochMs,
   seq,
   score: z.number().min(0).max(1),
-  modelVersion: z.string().min(1).max(64),
+  modelVersion: safeText(64, 1),
   latencyMs: z.number().nonnegative(),
   /**
    * What the frame was compared with: its device's own healthy baseline, or the fleet of
@@ -114,43 +124,43 @@ export const forecastEvent = z.strictObject({
   riskLevel: z.enum(['low', 'medium', 'high']),
   previousRiskLevel: z.enum(['low', 'medium', 'high']).optional(),
   timeToFailureHours: z.number().nonnegative().nullable(),
-  recommendedAction: z.string().max(500),
+  recommendedAction: safeText(500),
 });
 export type ForecastEvent = z.infer<typeof forecastEvent>;
 
 /** `pm.alerts.{severity}.{site}.{device}`: one alert lifecycle transition. */
 export const alertEvent = z.strictObject({
-  alertId: z.string().min(1).max(64),
+  alertId: safeText(64, 1),
   site: id,
   device: id,
-  rule: z.string().min(1).max(64),
+  rule: safeText(64, 1),
   severity: z.enum(SEVERITIES),
   from: z.enum(['none', 'open', 'acknowledged', 'resolved']),
   to: z.enum(['open', 'acknowledged', 'resolved']),
   ts: epochMs,
   count: z.number().int().positive(),
   peakScore: z.number().nullable(),
-  message: z.string().max(1000),
+  message: safeText(1000),
   /** Receivers drop a second delivery of the same transition by this key. */
-  idempotencyKey: z.string().min(1).max(128),
+  idempotencyKey: safeText(128, 1),
   /** Who raised the alert first: the core's rules or the edge node on its own. */
   source: z.enum(['core', 'edge']).optional(),
   /** Set on an escalation: the severity before it. */
   previousSeverity: z.enum(SEVERITIES).optional(),
   /** `system`, `edge`, or the user behind an acknowledge or resolve. */
-  actor: z.string().min(1).max(128).optional(),
+  actor: safeText(128, 1).optional(),
   /** The note given with the transition (an operator's comment, or why the system acted). */
-  note: z.string().max(1000).optional(),
+  note: safeText(1000).optional(),
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 
 /** `pm.models.{kind}.promoted`: the production model of a kind changed. */
 export const modelPromotedEvent = z.strictObject({
   kind: z.enum(MODEL_KINDS),
-  version: z.string().min(1).max(64),
+  version: safeText(64, 1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().positive(),
-  previousVersion: z.string().max(64).nullable(),
+  previousVersion: safeText(64).nullable(),
   ts: epochMs,
 });
 export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
@@ -164,7 +174,7 @@ export const baselineEvent = z.strictObject({
   site: id,
   device: id,
   kind: z.enum(FRAME_KINDS),
-  modelVersion: z.string().min(1).max(64),
+  modelVersion: safeText(64, 1),
   state: z.enum(['ready', 'reset', 'enrolling']),
   ts: epochMs,
 });
@@ -172,11 +182,11 @@ export type BaselineEvent = z.infer<typeof baselineEvent>;
 
 /** `pm.training.{kind}`: progress and outcome of a training run. */
 export const trainingEvent = z.strictObject({
-  runId: z.string().min(1).max(64),
+  runId: safeText(64, 1),
   kind: z.enum(MODEL_KINDS),
   state: z.enum(['started', 'progress', 'succeeded', 'failed']),
   ts: epochMs,
   progress: z.number().min(0).max(1).optional(),
-  message: z.string().max(1000).optional(),
+  message: safeText(1000).optional(),
 });
 export type TrainingEvent = z.infer<typeof trainingEvent>;

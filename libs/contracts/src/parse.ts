@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import type { DecodeResult } from './frame-codec.js';
 
@@ -5,13 +6,23 @@ import type { DecodeResult } from './frame-codec.js';
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}${keyDetail(issue)}`)
     .join('; ');
+}
+
+/** zod reports a refused record key only as "Invalid key in record"; say why. */
+function keyDetail(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_key') return '';
+  const inner = issue.issues[0];
+  return inner ? ` (${inner.message})` : '';
 }
 
 /** Parses a JSON MQTT payload against its schema. Never throws on bad input. */
 export function parseJsonPayload<S extends z.ZodType>(schema: S, bytes: Uint8Array, maxBytes: number): DecodeResult<z.infer<S>> {
   if (bytes.byteLength > maxBytes) return { ok: false, reason: `payload is ${bytes.byteLength} bytes, above the ${maxBytes}-byte limit` };
+  // Decoding would quietly turn invalid bytes into U+FFFD: refuse them instead, so what is
+  // stored is what the device meant.
+  if (!isUtf8(bytes)) return { ok: false, reason: 'malformed JSON: payload is not valid UTF-8' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));

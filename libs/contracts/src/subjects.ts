@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DeviceRef } from './ids.js';
+import { isValidId, type DeviceRef } from './ids.js';
 import type { FrameKind, ModelKind } from './topics.js';
 import type { Severity } from './messages.js';
 import {
@@ -103,4 +103,25 @@ export function streamLayout(): ReadonlyMap<string, readonly string[]> {
  */
 export function deviceMessageId(ref: DeviceRef, kind: string, seq: number): string {
   return `${ref.site}.${ref.device}.${kind}.${seq}`;
+}
+
+/** Subjects that end in `{site}.{device}`, by their second token, with their token count. */
+const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
+  frames: 5,
+  scores: 5,
+  alerts: 5,
+  baselines: 5,
+  telemetry: 4,
+  status: 4,
+  'edge-alerts': 4,
+  forecasts: 4,
+};
+
+/** The device a bus subject is about (`pm.frames.thermal.plant-1.cam-2` → plant-1/cam-2), if any. */
+export function deviceOfSubject(subject: string): DeviceRef | undefined {
+  const tokens = subject.split('.');
+  if (tokens[0] !== 'pm' || DEVICE_SUBJECT_TOKENS[tokens[1] ?? ''] !== tokens.length) return undefined;
+  const site = tokens[tokens.length - 2]!;
+  const device = tokens[tokens.length - 1]!;
+  return isValidId(site) && isValidId(device) ? { site, device } : undefined;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { storableText } from './storable-text.js';
 
 /** A message that failed validation. */
 export interface DeadLetterInput {
@@ -13,6 +14,8 @@ export interface DeadLetterInput {
   readonly payload: Uint8Array | string;
   /** When it was rejected; defaults to the database's now(). */
   readonly time?: Date;
+  /** Who gave up on it: `ingest`, or a bus consumer's durable name. */
+  readonly source?: string | null;
 }
 
 /** Options of the dead-letter writers. */
@@ -36,19 +39,25 @@ export function boundPayload(payload: Uint8Array | string, maxBytes = DEFAULT_MA
   return { bytes: buffer.subarray(0, maxBytes), size: buffer.byteLength };
 }
 
+/**
+ * The text columns of a dead letter, made storable (`storableText`): reasons quote device
+ * input and error messages, and a NUL in one must not make the dead-letter write itself fail.
+ */
+function storableColumns(entry: DeadLetterInput): { topic: string; device_id: string | null; reason: string; source: string | null } {
+  return {
+    topic: storableText(entry.topic),
+    device_id: entry.deviceId == null ? null : storableText(entry.deviceId),
+    reason: storableText(entry.reason),
+    source: entry.source == null ? null : storableText(entry.source),
+  };
+}
+
 /** Stores one rejected message with its payload bounded; returns the new row's id. */
 export async function recordDeadLetter(db: Kysely<Database>, entry: DeadLetterInput, options: DeadLetterOptions = {}): Promise<number> {
   const { bytes, size } = boundPayload(entry.payload, options.maxPayloadBytes);
   const row = await db
     .insertInto('dead_letters')
-    .values({
-      time: entry.time,
-      topic: entry.topic,
-      device_id: entry.deviceId ?? null,
-      reason: entry.reason,
-      payload: bytes,
-      payload_bytes: size,
-    })
+    .values({ time: entry.time, ...storableColumns(entry), payload: bytes, payload_bytes: size })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -64,21 +73,29 @@ export async function recordDeadLetters(db: Kysely<Database>, entries: readonly 
   const topics: string[] = [];
   const devices: Array<string | null> = [];
   const reasons: string[] = [];
+  const sources: Array<string | null> = [];
   const payloads: Buffer[] = [];
   const sizes: number[] = [];
   for (const entry of entries) {
     const { bytes, size } = boundPayload(entry.payload, options.maxPayloadBytes);
+    const columns = storableColumns(entry);
     times.push(entry.time ?? null);
-    topics.push(entry.topic);
-    devices.push(entry.deviceId ?? null);
-    reasons.push(entry.reason);
+    topics.push(columns.topic);
+    devices.push(columns.device_id);
+    reasons.push(columns.reason);
+    sources.push(columns.source);
     payloads.push(bytes);
     sizes.push(size);
   }
   const result = await sql`
-    insert into dead_letters (time, topic, device_id, reason, payload, payload_bytes)
-    select coalesce(t, now()), topic, device_id, reason, payload, payload_bytes
-      from unnest(${times}::timestamptz[], ${topics}::text[], ${devices}::text[], ${reasons}::text[], ${payloads}::bytea[], ${sizes}::int4[])
-        as u (t, topic, device_id, reason, payload, payload_bytes)`.execute(db);
+    insert into dead_letters (time, topic, device_id, reason, payload, payload_bytes, source)
+    select coalesce(t, now()), topic, device_id, reason, payload, payload_bytes, source
+      from unnest(${times}::timestamptz[], ${topics}::text[], ${devices}::text[], ${reasons}::text[], ${payloads}::bytea[], ${sizes}::int4[], ${sources}::text[])
+        as u (t, topic, device_id, reason, payload, payload_bytes, source)`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
+}
+
+/** Dead letters written to `dead_letters` (the `DeadLetterSink` of @premonitor/resilience). */
+export function databaseDeadLetters(db: Kysely<Database>, options: DeadLetterOptions = {}): { record(entries: readonly DeadLetterInput[]): Promise<number> } {
+  return { record: (entries) => recordDeadLetters(db, entries, options) };
 }

@@ -9,14 +9,18 @@ export { insertReadings } from './readings-repository.js';
 export {
   recordDeadLetter,
   recordDeadLetters,
+  databaseDeadLetters,
   boundPayload,
   DEFAULT_MAX_DEAD_LETTER_BYTES,
 } from './dead-letter-repository.js';
 export type { DeadLetterInput, DeadLetterOptions } from './dead-letter-repository.js';
+export { pruneDeadLetters, type PruneDeadLettersOptions } from './dead-letter-retention.js';
+export { storableText, storableTextFromBytes, storableJson } from './storable-text.js';
 export { PGliteDialect } from './pglite/pglite-dialect.js';
 export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
 export { DatabaseConnectionError, MigrationError } from './errors.js';
-export { maskUrl } from './mask-url.js';
+// The one URL mask lives in @premonitor/log; re-exported for code that imported it from here.
+export { maskUrl } from '@premonitor/log';
 export type {
   Database,
   Json,
@@ -24,6 +28,7 @@ export type {
   ReadingsTable,
   DeadLettersTable,
   ModelsTable,
+  ModelCheckStatus,
   ModelStage,
   ScoresTable,
   AlertsTable,

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
 import { DatabaseConnectionError } from './errors.js';
 import { parseInt8 } from './int8.js';
-import { maskUrl } from './mask-url.js';
+import { createPGlite } from './pglite/create-pglite.js';
 import { PGliteDialect } from './pglite/pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -25,7 +25,11 @@ export interface PostgresOptions {
 /** Open PGlite (PostgreSQL in WASM) persisted in a folder. */
 export interface PGliteOptions {
   readonly kind: 'pglite';
-  /** Folder holding the database files; created when missing. */
+  /**
+   * Folder holding the database files; created when missing (in a sibling `.init` folder,
+   * renamed into place once complete). PGlite takes no lock: the caller must make sure only
+   * one process opens the folder (the embedded platform locks its data folder).
+   */
   readonly dataDir: string;
   readonly logger?: Logger;
 }
@@ -79,6 +83,11 @@ async function openPostgres(options: PostgresOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: options.url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 10_000 });
   // Without a listener an idle client that loses its server would crash the process.
   pool.on('error', (err) => options.logger?.warn({ err, database: target }, 'idle database connection failed'));
+  // The pool listens only to idle clients: one checked out (between the queries of a
+  // transaction, or as the server resets it) would crash the process with an unhandled 'error'
+  // when the server goes away. The query in flight is rejected anyway; this only keeps the
+  // process alive so the caller can retry.
+  pool.on('connect', (client) => client.on('error', (err) => options.logger?.warn({ err, database: target }, 'database connection failed')));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let timescale: boolean;
   try {
@@ -100,15 +109,14 @@ async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
   const target = resolve(options.dataDir);
   let client;
   try {
-    await mkdir(target, { recursive: true });
-    // Loaded only here so a distributed service never pulls in the WASM build.
-    const { PGlite } = await import('@electric-sql/pglite');
-    client = await PGlite.create(target);
+    await mkdir(dirname(target), { recursive: true });
+    client = await createPGlite(target, options.logger);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new DatabaseConnectionError(
-      `cannot open PGlite in ${target}: ${reason}. Check that the folder is writable, not used by another ` +
-        'running process, and holds a PGlite database (not files from another PostgreSQL version).',
+      `cannot open PGlite in ${target}: ${reason}. Check that the folder is writable and holds a PGlite database ` +
+        '(not files from another PostgreSQL version). PGlite takes no lock: if two processes wrote this folder at ' +
+        'once, the database is damaged; move the folder aside to start with an empty one.',
       target,
       { cause },
     );

@@ -72,6 +72,8 @@ export interface DeadLettersTable {
   /** At most the writer's bound (64 KiB by default); `payload_bytes` is the original size. */
   payload: Uint8Array;
   payload_bytes: number;
+  /** Who gave up on it: `ingest`, or the bus consumer's durable name; null on rows from before. */
+  source: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Lifecycle stage of a model in the registry. */
@@ -94,7 +96,15 @@ export interface ModelsTable {
   metadata: Json;
   created_at: CreatedAt;
   promoted_at: Date | null;
+  /** Model check outcome (contract + reference batch); null when the kind has no check. */
+  check_status: ColumnType<ModelCheckStatus | null, ModelCheckStatus | null | undefined, ModelCheckStatus | null>;
+  /** Why the check failed, or what it passed. */
+  check_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
+
+/** Outcome of the model check recorded on a registry row. */
+export type ModelCheckStatus = 'passed' | 'failed';
 
 /** One anomaly score from an inference service. */
 export interface ScoresTable {

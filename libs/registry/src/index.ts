@@ -4,7 +4,9 @@ export type { ArtifactStore, StoredArtifact } from './artifact-store.js';
 export { FileArtifactStore } from './file-artifact-store.js';
 export { MemoryArtifactStore } from './memory-artifact-store.js';
 export { ModelRegistry } from './model-registry.js';
-export type { LoadedModel, ModelRegistryOptions, RegisterModelInput } from './model-registry.js';
+export type { LoadedModel, ModelRegistryOptions, PromoteOptions, RegisterModelInput } from './model-registry.js';
+export { checkScoringContract } from './model-check.js';
+export type { ModelCheck } from './model-check.js';
 export type { ModelRecord } from './model-record.js';
 export { inspectOnnxModel } from './model-inspector.js';
 export type { ModelInspector } from './model-inspector.js';
@@ -12,6 +14,7 @@ export {
   ArtifactIntegrityError,
   ArtifactNotFoundError,
   InvalidModelError,
+  ModelCheckFailedError,
   ModelNotFoundError,
   ModelVersionExistsError,
   NothingToRollBackError,

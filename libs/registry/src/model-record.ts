@@ -1,4 +1,4 @@
-import type { Json, Model, ModelStage } from '@premonitor/db';
+import type { Json, Model, ModelCheckStatus, ModelStage } from '@premonitor/db';
 
 /** One registered model, as the registry hands it out. */
 export interface ModelRecord {
@@ -19,6 +19,8 @@ export interface ModelRecord {
   readonly createdAt: Date;
   /** When it last became production by promotion; kept as it was by a rollback. */
   readonly promotedAt: Date | null;
+  /** The last model check: passed, or failed with the reason; null for kinds without a check. */
+  readonly check: { readonly status: ModelCheckStatus; readonly reason: string | null; readonly at: Date | null } | null;
 }
 
 /** Maps a `models` row to a record. */
@@ -35,6 +37,7 @@ export function toModelRecord(row: Model): ModelRecord {
     metadata: asObject(row.metadata),
     createdAt: row.created_at,
     promotedAt: row.promoted_at,
+    check: row.check_status === null ? null : { status: row.check_status, reason: row.check_reason, at: row.checked_at },
   };
 }
 

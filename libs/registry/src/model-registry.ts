@@ -5,10 +5,11 @@ import type { Database, Json, Model, ModelStage } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelMetadata } from '@premonitor/ml';
 import type { ArtifactStore } from './artifact-store.js';
+import { checkScoringContract, type ModelCheck } from './model-check.js';
 import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';
 import { toModelRecord, type ModelRecord } from './model-record.js';
-import { isUniqueViolation, modelRepository as repo } from './model-repository.js';
-import { InvalidModelError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError } from './registry-errors.js';
+import { isUniqueViolation, modelRepository as repo, type CheckColumns } from './model-repository.js';
+import { InvalidModelError, ModelCheckFailedError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError, RegistryError } from './registry-errors.js';
 
 /** Collaborators of {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
@@ -23,6 +24,8 @@ export interface ModelRegistryOptions {
   readonly clock?: Pick<Clock, 'now'>;
   /** Reads kind and version from model bytes. Default: ONNX metadata (`inspectOnnxModel`). */
   readonly inspect?: ModelInspector;
+  /** Checks a model before it may become production. Default: the scoring contract (`checkScoringContract`). */
+  readonly check?: ModelCheck;
 }
 
 /** What `register` needs. */
@@ -38,6 +41,17 @@ export interface RegisterModelInput {
   readonly metrics?: Readonly<Record<string, Json>>;
   /** Extra metadata stored beside what the file declares (e.g. training run id, report path). */
   readonly metadata?: Readonly<Record<string, Json>>;
+  /** Promote it right away (it must pass the model check). Default: only the first model of (kind, scope) is. */
+  readonly promote?: boolean;
+}
+
+/** Options of `promote` and `rollback`. */
+export interface PromoteOptions {
+  /**
+   * Make it production even when the model check fails (the outcome is still recorded and a
+   * warning logged). For emergencies; inference falls back from a model that cannot serve.
+   */
+  readonly force?: boolean;
 }
 
 /** A production model and its verified bytes. */
@@ -51,6 +65,11 @@ export interface LoadedModel {
  * that tells services production changed. At most one production model per (kind, scope),
  * guaranteed by the partial unique index `models_one_production`.
  *
+ * Every model of a kind with a check (acoustic, thermal) is checked when registered and again
+ * before it becomes production (`promote`, `rollback`, the first model's auto-promotion): a
+ * model that fails is refused for production with `ModelCheckFailedError`, and its row keeps
+ * the outcome and reason (`check`), so nobody promotes it by mistake later.
+ *
  * Room left for the next issue: uploads (an HTTP front end calling `register`), retraining
  * triggers (`pm.training.{kind}` events → a trainer that ends in `register`), and a
  * promotion policy (a `PromotionPolicy` deciding from candidate vs production metrics
@@ -63,6 +82,7 @@ export class ModelRegistry {
   readonly #logger: Logger;
   readonly #clock: Pick<Clock, 'now'>;
   readonly #inspect: ModelInspector;
+  readonly #check: ModelCheck;
 
   constructor(options: ModelRegistryOptions) {
     this.#db = options.db;
@@ -71,13 +91,15 @@ export class ModelRegistry {
     this.#logger = options.logger;
     this.#clock = options.clock ?? realClock;
     this.#inspect = options.inspect ?? inspectOnnxModel;
+    this.#check = options.check ?? checkScoringContract;
   }
 
   /**
-   * Stores the artifact and adds it as a candidate. The bytes must be a model whose metadata
-   * kind is `kind` (else `InvalidModelError`); a reused version fails with
-   * `ModelVersionExistsError`. When (kind, scope) has no production model yet, this one
-   * becomes production and the promotion event is published.
+   * Stores the artifact and adds it as a candidate, with the model check's outcome. The bytes
+   * must be a model whose metadata kind is `kind` (else `InvalidModelError`); a reused version
+   * fails with `ModelVersionExistsError`. When (kind, scope) has no production model yet, or
+   * `promote` is set, it becomes production and the promotion event is published — unless it
+   * failed the check: then it stays a candidate and `ModelCheckFailedError` says why.
    */
   async register(input: RegisterModelInput): Promise<ModelRecord> {
     const scope = input.scope ?? '';
@@ -90,6 +112,7 @@ export class ModelRegistry {
     }
     const version = meta.version;
     if (await repo.findVersion(this.#db, input.kind, version)) throw new ModelVersionExistsError(input.kind, version);
+    const check = await this.#runCheck(input.kind, input.bytes);
     // The artifact goes first: a row must never point at bytes that are not stored.
     const stored = await this.#store.put(input.bytes);
     let row: Model;
@@ -103,52 +126,76 @@ export class ModelRegistry {
         metrics: { ...(meta.metrics ?? {}), ...(input.metrics ?? {}) },
         metadata: { ...metadataJson(meta), ...(input.metadata ?? {}) },
         createdAt: new Date(this.#clock.now()),
+        check,
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ModelVersionExistsError(input.kind, version);
       throw err;
     }
-    this.#logger.info({ kind: row.kind, scope, version, sha256: row.sha256, size: stored.size }, 'model registered');
-    if (!(await repo.findProduction(this.#db, input.kind, scope))) {
-      try {
-        return await this.#promoteRow(row, 'first model of its kind', true);
-      } catch (err) {
-        // Another first model won the race (the partial unique index said so); this one stays a candidate.
-        if (!isUniqueViolation(err)) throw err;
-      }
+    this.#logger.info({ kind: row.kind, scope, version, sha256: row.sha256, size: stored.size, check: check?.status ?? null }, 'model registered');
+    const first = !(await repo.findProduction(this.#db, input.kind, scope));
+    if (!first && !input.promote) return toModelRecord(row);
+    if (check?.status === 'failed') {
+      this.#logger.error({ kind: row.kind, scope, version, reason: check.reason }, 'model refused for production by the model check; it stays a candidate');
+      throw new ModelCheckFailedError(row.kind, version, check.reason);
+    }
+    if (input.promote) return this.#promoteRow(row, 'promoted at registration');
+    try {
+      return await this.#promoteRow(row, 'first model of its kind', true);
+    } catch (err) {
+      // Another first model won the race (the partial unique index said so); this one stays a candidate.
+      if (!isUniqueViolation(err)) throw err;
     }
     return toModelRecord(row);
   }
 
   /**
-   * Makes `version` the production model of (kind, scope): the previous one is archived in
-   * the same transaction, then `pm.models.{kind}.promoted` is published. Promoting the
-   * current production model again only re-publishes the event (use it after a failed publish).
+   * Makes `version` the production model of (kind, scope) once its artifact is intact and it
+   * passes the model check (else `ArtifactIntegrityError` / `ModelCheckFailedError`, and the
+   * outcome is recorded on its row): the previous one is archived in the same transaction,
+   * then `pm.models.{kind}.promoted` is published. Promoting the current production model again
+   * only re-publishes the event (use it after a failed publish).
    */
-  async promote(kind: string, version: string, scope = ''): Promise<ModelRecord> {
-    const row = await repo.findVersion(this.#db, kind, version);
-    if (!row || row.scope !== scope) throw new ModelNotFoundError(`no ${kind} model with version '${version}' in scope '${scope}'`);
-    return this.#promoteRow(row, 'promoted');
+  async promote(kind: string, version: string, scope = '', options: PromoteOptions = {}): Promise<ModelRecord> {
+    const found = await repo.findVersion(this.#db, kind, version);
+    if (!found || found.scope !== scope) throw new ModelNotFoundError(`no ${kind} model with version '${version}' in scope '${scope}'`);
+    const row = await this.#checkBeforeProduction(found, options);
+    return this.#promoteRow(row, options.force ? 'promoted by force' : 'promoted');
   }
 
   /**
    * Returns (kind, scope) to the model that was production before the current one; the
    * current one is archived. Repeated rollbacks walk further back through promotion history,
-   * because a restored model keeps its original `promoted_at`.
+   * because a restored model keeps its original `promoted_at`. The model returned to is
+   * checked first, like a promotion.
    */
-  async rollback(kind: string, scope = ''): Promise<ModelRecord> {
+  async rollback(kind: string, scope = '', options: PromoteOptions = {}): Promise<ModelRecord> {
     const now = new Date(this.#clock.now());
+    const current = await repo.findProduction(this.#db, kind, scope);
+    if (!current) throw new NothingToRollBackError(`no production ${kind} model in scope '${scope}' to roll back`);
+    const candidate = await repo.findPreviousProduction(this.#db, kind, scope, current.promoted_at ?? now);
+    if (!candidate) throw new NothingToRollBackError(`${kind} model '${current.version}' is the first production model in scope '${scope}'; there is nothing to roll back to`);
+    // Checked outside the transaction (it runs the model); the transaction then insists nothing moved meanwhile.
+    const checked = await this.#checkBeforeProduction(candidate, options);
     const { restored, previous } = await this.#db.transaction().execute(async (trx) => {
-      const current = await repo.findProduction(trx, kind, scope, true);
-      if (!current) throw new NothingToRollBackError(`no production ${kind} model in scope '${scope}' to roll back`);
-      const target = await repo.findPreviousProduction(trx, kind, scope, current.promoted_at ?? now);
-      if (!target) throw new NothingToRollBackError(`${kind} model '${current.version}' is the first production model in scope '${scope}'; there is nothing to roll back to`);
-      await repo.setStage(trx, current.id, 'archived');
-      return { restored: await repo.setStage(trx, target.id, 'production'), previous: current };
+      const locked = await repo.findProduction(trx, kind, scope, true);
+      const target = locked && (await repo.findPreviousProduction(trx, kind, scope, locked.promoted_at ?? now));
+      if (locked?.id !== current.id || target?.id !== checked.id) throw new RegistryError(`the production ${kind} model changed during the rollback; try again`);
+      await repo.setStage(trx, locked.id, 'archived');
+      return { restored: await repo.setStage(trx, target.id, 'production'), previous: locked };
     });
     this.#logger.warn({ kind, scope, version: restored.version, from: previous.version }, 'production model rolled back');
     await this.#announce(restored, previous.version);
     return toModelRecord(restored);
+  }
+
+  /**
+   * Models to fall back to when the production model of (kind, scope) cannot serve, best first:
+   * earlier production models (newest promotion first) that did not fail a check, then
+   * candidates that passed one. Inference walks this list at start-up.
+   */
+  async lastGoodVersions(kind: string, scope = ''): Promise<ModelRecord[]> {
+    return (await repo.findLastGood(this.#db, kind, scope)).map(toModelRecord);
   }
 
   /** The production model of (kind, scope), or undefined when there is none yet. */
@@ -175,6 +222,29 @@ export class ModelRegistry {
   /** Registered models, newest first within each kind. */
   async list(filter: { kind?: string; stage?: ModelStage; scope?: string } = {}): Promise<ModelRecord[]> {
     return (await repo.list(this.#db, filter)).map(toModelRecord);
+  }
+
+  /** Runs the model check (undefined for a kind without one). */
+  async #runCheck(kind: string, bytes: Uint8Array): Promise<CheckColumns | undefined> {
+    const outcome = await this.#check(kind, bytes);
+    if (!outcome) return undefined;
+    const at = new Date(this.#clock.now());
+    return outcome.status === 'passed' ? { status: 'passed', reason: outcome.detail, at } : { status: 'failed', reason: outcome.reason, at };
+  }
+
+  /** Verifies the artifact, checks the model and records the outcome; throws unless it may become production. */
+  async #checkBeforeProduction(row: Model, options: PromoteOptions): Promise<Model> {
+    const bytes = await this.#store.get(row.sha256);
+    const check = await this.#runCheck(row.kind, bytes);
+    if (!check) return row;
+    const checked = await repo.recordCheck(this.#db, row.id, check);
+    if (check.status === 'passed') return checked;
+    if (!options.force) {
+      this.#logger.error({ kind: row.kind, scope: row.scope, version: row.version, reason: check.reason }, 'model refused for production by the model check');
+      throw new ModelCheckFailedError(row.kind, row.version, check.reason);
+    }
+    this.#logger.warn({ kind: row.kind, scope: row.scope, version: row.version, reason: check.reason }, 'model made production by force although it fails the model check; inference will fall back from it if it cannot serve');
+    return checked;
   }
 
   /** With `onlyIfNone`, a production model that appeared meanwhile wins and `row` stays a candidate. */

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Json, Model, ModelStage } from '@premonitor/db';
+import type { Database, Json, Model, ModelCheckStatus, ModelStage } from '@premonitor/db';
 
 /** Either the database or an open transaction. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -14,6 +14,14 @@ export interface NewModelRow {
   readonly metrics: Json;
   readonly metadata: Json;
   readonly createdAt: Date;
+  readonly check?: CheckColumns;
+}
+
+/** A model check outcome as stored. */
+export interface CheckColumns {
+  readonly status: ModelCheckStatus;
+  readonly reason: string;
+  readonly at: Date;
 }
 
 /** Thin Kysely wrapper over the `models` table; the rules live in `ModelRegistry`. */
@@ -32,6 +40,7 @@ export const modelRepository = {
         metrics: JSON.stringify(row.metrics),
         metadata: JSON.stringify(row.metadata),
         created_at: row.createdAt,
+        ...(row.check ? { check_status: row.check.status, check_reason: row.check.reason, checked_at: row.check.at } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -63,6 +72,27 @@ export const modelRepository = {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
+  },
+
+  async recordCheck(db: Executor, id: number, check: CheckColumns): Promise<Model> {
+    return db.updateTable('models').set({ check_status: check.status, check_reason: check.reason, checked_at: check.at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  },
+
+  /**
+   * Models of (kind, scope) to fall back to, best first: archived models that were production
+   * (newest promotion first) and did not fail a check, then candidates that passed one (newest first).
+   */
+  async findLastGood(db: Executor, kind: string, scope: string): Promise<Model[]> {
+    const base = db.selectFrom('models').selectAll().where('kind', '=', kind).where('scope', '=', scope);
+    const earlier = await base
+      .where('stage', '=', 'archived')
+      .where('promoted_at', 'is not', null)
+      .where((eb) => eb.or([eb('check_status', 'is', null), eb('check_status', '!=', 'failed')]))
+      .orderBy('promoted_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    const checked = await base.where('stage', '=', 'candidate').where('check_status', '=', 'passed').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return [...earlier, ...checked];
   },
 
   async setStage(db: Executor, id: number, stage: ModelStage, promotedAt?: Date): Promise<Model> {

@@ -47,3 +47,15 @@ export class ModelNotFoundError extends RegistryError {
 export class NothingToRollBackError extends RegistryError {
   override readonly name = 'NothingToRollBackError';
 }
+
+/** The model check refused a model for production; it stays registered (a candidate) with the reason. */
+export class ModelCheckFailedError extends RegistryError {
+  override readonly name = 'ModelCheckFailedError';
+  constructor(
+    readonly kind: string,
+    readonly version: string,
+    readonly reason: string,
+  ) {
+    super(`${kind} model '${version}' cannot become production: ${reason}`);
+  }
+}

@@ -4,7 +4,9 @@ import type { Bus } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry, type ReadinessCheck } from '@premonitor/http';
-import { createLogger, type Logger } from '@premonitor/log';
+import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
+import { exitOnSignals } from './exit-on-signals.js';
+import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
 
 /** The settings every core service reads, by environment variable name. */
 export interface CoreServiceConfig {
@@ -14,7 +16,12 @@ export interface CoreServiceConfig {
   readonly HTTP_HOST: string;
   readonly HTTP_PORT: number;
   readonly LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bound on the SIGINT/SIGTERM drain, ms (`shutdownConfigShape` in @premonitor/config); default 20 000. */
+  readonly SHUTDOWN_TIMEOUT_MS?: number;
 }
+
+/** Used when a service's config shape has no SHUTDOWN_TIMEOUT_MS. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /** What a core service hands the runner: its lifecycle, its routes and its readiness checks. */
 export interface ServiceComponent {
@@ -45,17 +52,26 @@ export interface RunCoreServiceOptions<C extends CoreServiceConfig> {
 /**
  * The `main` of a distributed-mode service: parse config, open and migrate PostgreSQL,
  * connect JetStream, build the component, serve `/healthz`, `/readyz`, `/metrics` and its
- * routes, start it; on SIGINT/SIGTERM drain in reverse order and exit 0 (a second signal
- * exits at once). A failed start prints one line naming the cause and exits 1.
+ * routes, start it. On SIGINT/SIGTERM it drains in reverse order within SHUTDOWN_TIMEOUT_MS
+ * and exits 0 only when everything stopped cleanly; a stop() that throws or hangs makes it
+ * exit 1 naming the component (a second signal exits at once). A failed start prints one line
+ * naming the cause and exits 1.
  */
 export function runCoreService<C extends CoreServiceConfig>(options: RunCoreServiceOptions<C>): void {
-  const opened: Array<() => Promise<void>> = [];
+  const opened: StopStep[] = [];
   let label = typeof options.name === 'string' ? options.name : 'service';
-  let stopping = false;
+  let stopping: string | undefined;
+  let timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
-  const closeAll = async (logger?: Logger): Promise<void> => {
-    for (const close of opened.splice(0).reverse()) {
-      await close().catch((err: unknown) => logger?.error({ err }, 'error while stopping'));
+  let log: Logger | undefined;
+
+  const closeAll = async (budgetMs: number): Promise<void> => {
+    try {
+      await stopInOrder(opened.splice(0).reverse(), { timeoutMs: budgetMs, onStep: (name) => (stopping = name) });
+    } catch (err) {
+      // Each failure with its stack, for whoever reads the log after the one-line summary.
+      for (const f of err instanceof ShutdownError ? err.failures : []) log?.error({ err: f.error, component: f.component, outcome: f.outcome }, 'component did not stop cleanly');
+      throw err;
     }
   };
 
@@ -63,40 +79,37 @@ export function runCoreService<C extends CoreServiceConfig>(options: RunCoreServ
     const config = options.config();
     const name = typeof options.name === 'string' ? options.name : options.name(config);
     label = name;
-    const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+    timeoutMs = config.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    const logger = (log = createLogger({ service: name, level: config.LOG_LEVEL }));
     const registry = createRegistry(name);
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
-    opened.push(() => db.close());
+    opened.push({ name: 'database', stop: () => db.close() });
     await migrate(db, { logger });
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
     await bus.start();
-    opened.push(() => bus.stop());
+    opened.push({ name: 'bus', stop: () => bus.stop() });
     const component = await options.create(config, { db, bus, logger, registry });
     const http = new HttpServer({ logger, registry, readiness: component.readiness, routers: component.routers, portSetting: 'HTTP_PORT' });
     const port = await http.start(config.HTTP_PORT, config.HTTP_HOST);
-    opened.push(() => http.stop());
+    opened.push({ name: 'http', stop: () => http.stop() });
     await component.start();
-    opened.push(() => component.stop());
+    opened.push({ name, stop: () => component.stop() });
     logger.info({ port }, `${name} ready`);
 
-    const shutdown = async (signal: string) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting without draining');
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, 'draining');
-      await closeAll(logger);
-      logger.info('stopped');
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    exitOnSignals({
+      timeoutMs,
+      stop: closeAll,
+      stopping: () => stopping,
+      report: (line, failed) => (failed ? logger.error(line) : logger.info(line)),
+    });
   };
 
   start().catch(async (err: unknown) => {
-    await closeAll();
-    console.error(`${label} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    const closed = await closeAll(timeoutMs).then(
+      () => '',
+      (closeErr: unknown) => `; while closing: ${closeErr instanceof Error ? closeErr.message : String(closeErr)}`,
+    );
+    console.error(maskUrlsInText(`${label} failed to start: ${err instanceof Error ? err.message : String(err)}${closed}`));
     process.exit(1);
   });
 }

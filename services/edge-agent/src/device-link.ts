@@ -1,5 +1,5 @@
-import { mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
-import type { Logger } from '@premonitor/log';
+import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
+import { maskUrl, type Logger } from '@premonitor/log';
 import type { Clock } from './clock.js';
 import { connectMqtt, type MqttConnector, type MqttSession } from './mqtt-session.js';
 import { SequenceCounter } from './sequence-counter.js';
@@ -96,14 +96,14 @@ export class DeviceLink {
         const session = this.#session;
         this.#session = undefined;
         void session?.end(true).catch(() => {});
-        reject(new Error(`device ${this.ref.site}/${this.ref.device} could not connect to ${this.#options.mqttUrl}: ${reason} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`, { cause: lastError }));
+        reject(new Error(`device ${this.ref.site}/${this.ref.device} could not connect to ${maskUrl(this.#options.mqttUrl)}: ${reason} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`, { cause: lastError }));
       };
       const cancelTimeout = clock.after(timeoutMs, () => fail(`no connection within ${timeoutMs} ms${lastError ? `, last error: ${lastError.message}` : ''}`));
       const status: StatusMessage = { state: 'offline' };
       this.#session = (this.#options.connector ?? connectMqtt)(
         {
           url: this.#options.mqttUrl,
-          clientId: `${this.ref.site}-${this.ref.device}`,
+          clientId: deviceClientId(this.ref),
           username: this.#options.username,
           password: this.#options.password,
           will: { topic: mqttTopic.status(this.ref), payload: JSON.stringify(status), retain: true },

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { encodeFrame, mqttTopic, TOPIC_ROOT, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
+import type { TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
 import { every, type Cancel, type Clock } from './clock.js';
 import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
@@ -34,6 +35,8 @@ export interface EdgeAgentOptions {
   /** Shipped models copied into `dataDir/models` on first start. */
   readonly seedModels?: Readonly<Partial<Record<FrameKind, string>>>;
   readonly maxModelBytes?: number;
+  /** The core's model signing public keys (several during a rotation); without any, every model update is refused. */
+  readonly modelPublicKeys?: readonly TrustedKey[];
   /** 0: the core counts as reachable while the broker is; else also needs a heartbeat this recent, ms. */
   readonly heartbeatTimeoutMs: number;
   readonly webhook?: { readonly url: string; readonly format: WebhookFormat };
@@ -106,7 +109,15 @@ export class EdgeAgent {
     });
     this.#baselines = new EdgeBaselines({ dir: join(options.dataDir, 'baselines'), settings: options.baselines ?? DEFAULT_EDGE_BASELINES, logger: this.#log });
     this.#models = new ModelStore({ dir: join(options.dataDir, 'models'), seed: options.seedModels, kinds: ['acoustic', 'thermal'], logger: this.#log, baselines: this.#baselines });
-    this.#sync = new ModelSyncClient({ store: this.#models, maxBytes: options.maxModelBytes, logger: this.#log, fetch: options.fetch });
+    this.#sync = new ModelSyncClient({
+      store: this.#models,
+      ref,
+      trustedKeys: options.modelPublicKeys ?? [],
+      watermarksFile: join(options.dataDir, 'model-announcements.json'),
+      maxBytes: options.maxModelBytes,
+      logger: this.#log,
+      fetch: options.fetch,
+    });
     this.#alertLog = new LocalAlertLog(join(options.dataDir, 'alerts.log'));
     this.#webhook = options.webhook && new WebhookNotifier({ ...options.webhook, ...ref, logger: this.#log, fetch: options.fetch });
     this.#policy = new FramePolicy(options.frames);
@@ -120,6 +131,7 @@ export class EdgeAgent {
     this.#seq = await SeqStore.open(join(dataDir, 'seq'));
     await this.#baselines.start(['acoustic', 'thermal']);
     await this.#models.start();
+    await this.#sync.start();
     const uplink = this.#uplink;
     // With a heartbeat configured, a broker without a live core is treated like no broker: an
     // embedded broker that restarted holds no session for ingest, so what it acknowledged

@@ -1,4 +1,4 @@
-import { mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
+import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { connectMqtt, type MqttConnector, type MqttSession } from './mqtt-session.js';
 
@@ -55,7 +55,7 @@ export class EdgeUplink {
     this.#session = (this.#o.connector ?? connectMqtt)(
       {
         url: this.#o.mqttUrl,
-        clientId: `${ref.site}-${ref.device}`,
+        clientId: deviceClientId(ref),
         username: this.#o.username,
         password: this.#o.password,
         will: { topic: mqttTopic.status(ref), payload: JSON.stringify(offline), retain: true },

@@ -20,7 +20,7 @@ export { mulberry32, deriveSeed, normal, type Random, type RandomFactory } from 
 export { SequenceCounter } from './sequence-counter.js';
 export { systemClock, type Clock, type Cancel } from './clock.js';
 export { ManualClock } from './manual-clock.js';
-export { connectMqtt, type MqttConnector, type MqttSession, type MqttSessionOptions, type MqttSessionEvents } from './mqtt-session.js';
+export { connectMqtt, mqttConnector, type MqttTransportOptions, type MqttConnector, type MqttSession, type MqttSessionOptions, type MqttSessionEvents } from './mqtt-session.js';
 export { EdgeAgent, heartbeatTopic, type EdgeAgentOptions, type EdgeAgentStats } from './edge-agent.js';
 export { DiskQueue, type DiskQueueOptions, type DiskQueueStats, type QueueEntry, type FsyncPolicy } from './disk-queue.js';
 export { Outbox, type OutboxMessage, type OutboxKind, type OutboxStats } from './outbox.js';

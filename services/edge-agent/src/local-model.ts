@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Frame, FrameKind } from '@premonitor/contracts';
-import { BaselineError, baselineShape, checkBaselineSpec, packBaselineFeed, readModelMetadata, type BaselineSpec } from '@premonitor/ml';
+import { packBaselineFeed, type BaselineFeed, type BaselineSpec } from '@premonitor/ml';
 import { resample } from '@premonitor/ml/data';
+import { readScoringMetadata, runScoringSession, scoringInputName, scoringSessionOptions, verifyScoringModel, type ScoringOutputs } from '@premonitor/ml/scoring';
 import { FrameShapeError, ModelContractError } from './model-errors.js';
-
-const INPUT_NAME: Record<FrameKind, string> = { acoustic: 'pcm', thermal: 'frame' };
 
 /** One frame's local outcome. */
 export interface LocalScore {
@@ -45,41 +44,28 @@ export class LocalModel {
     this.baseline = baseline;
   }
 
-  /** Checks the contract and opens a session; throws {@link ModelContractError} for a wrong or corrupt file. */
+  /**
+   * Checks the model against its kind's contract — metadata, I/O, and the reference batch
+   * scored in this session (`@premonitor/ml/scoring`, the same check the core runs) — and opens
+   * a session; throws {@link ModelContractError} for a wrong or corrupt file.
+   */
   static async load(bytes: Uint8Array, kind: FrameKind): Promise<LocalModel> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    let meta;
-    try {
-      meta = readModelMetadata(bytes);
-    } catch (cause) {
-      throw new ModelContractError(`model ${sha256.slice(0, 12)} is not a readable ONNX model with metadata: ${(cause as Error).message}`, { cause });
-    }
-    if (meta.kind !== kind) throw new ModelContractError(`model ${meta.version} is a '${meta.kind}' model, expected '${kind}'`);
-    const shape = meta.frameShape ?? [];
-    if (shape.length !== (kind === 'acoustic' ? 1 : 2) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new ModelContractError(`model ${meta.version}: metadata frame_shape ${JSON.stringify(meta.frameShape)} does not fit a ${kind} model`);
-    }
-    let baseline: BaselineSpec | undefined;
-    try {
-      baseline = meta.baseline === undefined ? undefined : checkBaselineSpec(meta.baseline);
-    } catch (err) {
-      if (err instanceof BaselineError) throw new ModelContractError(`model ${meta.version}: metadata ${err.message}`, { cause: err });
-      throw err;
-    }
+    const meta = readScoringMetadata(bytes, kind);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, scoringSessionOptions({ intraOpThreads: 1 }));
     } catch (cause) {
       throw new ModelContractError(`model ${meta.version} could not be loaded by onnxruntime: ${(cause as Error).message}`, { cause });
     }
-    const inputs = [INPUT_NAME[kind], ...(baseline ? ['baseline', 'enrolled'] : [])];
-    const outputs = ['score', ...(baseline ? ['fleet_score', 'embedding'] : [])];
-    const missing = [...inputs.filter((i) => !session.inputNames.includes(i)), ...outputs.filter((o) => !session.outputNames.includes(o))];
-    if (missing.length > 0) {
+    const model = new LocalModel(session, kind, meta.version, sha256, Object.freeze([...meta.frameShape]), meta.sampleRate, meta.threshold ?? 0.5, meta.baseline);
+    try {
+      await verifyScoringModel(meta, { inputs: session.inputMetadata, outputs: session.outputMetadata }, { run: (input, rows, feed) => model.#runRows(input, rows, feed) });
+    } catch (err) {
       await session.release();
-      throw new ModelContractError(`model ${meta.version} lacks ${missing.map((m) => `'${m}'`).join(', ')} of the inference I/O contract`);
+      throw err;
     }
-    return new LocalModel(session, kind, meta.version, sha256, Object.freeze([...shape]), meta.sampleRate, meta.threshold ?? 0.5, baseline);
+    return model;
   }
 
   /** The anomaly score of one frame of this model's kind, against the fleet. */
@@ -89,26 +75,16 @@ export class LocalModel {
 
   /** Scores one frame, against `baseline` (the device's, fitted for this model) when given. */
   async run(frame: Frame, baseline?: Float32Array): Promise<LocalScore> {
-    const input = this.#input(frame);
-    const feeds: Record<string, ort.Tensor> = { [INPUT_NAME[this.kind]]: new ort.Tensor('float32', input, [1, ...this.frameShape]) };
     const spec = this.baseline;
-    if (spec) {
-      const feed = packBaselineFeed(spec, [baseline]);
-      feeds['baseline'] = new ort.Tensor('float32', feed.baseline, [1, ...baselineShape(spec)]);
-      feeds['enrolled'] = new ort.Tensor('float32', feed.enrolled, [1]);
-    }
-    const out = await this.#session.run(feeds);
-    const score = out['score']?.data;
-    if (!(score instanceof Float32Array) || score.length !== 1) throw new ModelContractError(`model ${this.version} returned no float32 score`);
+    const out = await this.#runRows(this.#input(frame), 1, spec && baseline ? packBaselineFeed(spec, [baseline]) : undefined);
     const clamp = (x: number) => Math.min(1, Math.max(0, x));
     const reference = spec && baseline ? 'device' : 'fleet';
-    if (!spec) return { score: clamp(score[0]!), reference };
-    const fleet = out['fleet_score']?.data;
-    const embedding = out['embedding']?.data;
-    if (!(fleet instanceof Float32Array) || !(embedding instanceof Float32Array) || embedding.length !== spec.embedding) {
-      throw new ModelContractError(`model ${this.version} returned no float32 fleet_score and embedding [1, ${spec.embedding}]`);
-    }
-    return { score: clamp(score[0]!), reference, fleetScore: clamp(fleet[0]!), embedding: Float32Array.from(embedding) };
+    if (!out.fleetScore || !out.embedding) return { score: clamp(out.score[0]!), reference };
+    return { score: clamp(out.score[0]!), reference, fleetScore: clamp(out.fleetScore[0]!), embedding: Float32Array.from(out.embedding) };
+  }
+
+  #runRows(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ScoringOutputs> {
+    return runScoringSession(this.#session, { inputName: scoringInputName(this.kind), version: this.version, frameShape: this.frameShape, baseline: this.baseline }, input, rows, baselines);
   }
 
   /** Frees the session (after a swap, once no scoring uses it). */

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { envBool, envEnum, envInt, envUrl, loadConfig, ConfigError } from '@premonitor/config';
 import { isValidId } from '@premonitor/contracts';
+import { parsePublicKeys, SigningKeyError, type TrustedKey } from '@premonitor/contracts/signing';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
 import { systemClock } from './clock.js';
+import { mqttConnector, type MqttConnector } from './mqtt-session.js';
 import { CsvReplay } from './csv-replay.js';
 import { Simulator } from './simulator.js';
 import { EdgeAgent } from './edge-agent.js';
@@ -14,9 +17,12 @@ import { buildSources, sourcesConfig } from './source-config.js';
 const id = (fallback: string) => z.string().refine(isValidId, 'must match [a-z0-9-]{1,64}').default(fallback);
 
 const configShape = {
+  /** The broker's device listener: `mqtts://host:8883` (TLS) anywhere but a private network, `mqtt://host:1883` there. */
   MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
+  /** PEM CA the broker's TLS certificate must chain to (mosquitto/certs/ca.crt for development certificates); default the system's CAs. */
+  MQTT_CA_FILE: z.string().min(1).optional(),
   SITE: id('site-1'),
   DEVICE_COUNT: envInt(3, 0, 10_000),
   TELEMETRY_INTERVAL_MS: envInt(1_000, 1, 86_400_000),
@@ -59,6 +65,13 @@ const configShape = {
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_FORMAT: envEnum(['discord', 'json'], 'json'),
   MODEL_MAX_BYTES: envInt(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /**
+   * The core's model signing public key(s): base64 (what `model-sync public-key` prints), several
+   * separated by commas during a key rotation. Model updates not signed by one of them are refused.
+   */
+  EDGE_MODEL_PUBLIC_KEY: z.string().min(1).optional(),
+  /** A file of such keys (base64 lines or PEM blocks), added to EDGE_MODEL_PUBLIC_KEY. */
+  EDGE_MODEL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   STATUS_INTERVAL_S: envInt(30, 1, 86_400),
   /** Enroll this device's own healthy baselines and score against them once enrolled (as the core does). */
   BASELINES_ENABLED: envBool(true),
@@ -81,7 +94,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ service: 'edge-agent', level: config.LOG_LEVEL });
+  const connector = brokerConnector(config);
   const common = {
+    connector,
     mqttUrl: config.MQTT_URL,
     site: config.SITE,
     username: config.MQTT_USERNAME,
@@ -90,7 +105,7 @@ async function main(): Promise<void> {
     logger,
   };
 
-  if (config.EDGE_DEVICE) return runAgent(config, config.EDGE_DEVICE, logger);
+  if (config.EDGE_DEVICE) return runAgent(config, config.EDGE_DEVICE, connector, logger);
 
   const runner = config.REPLAY_CSV
     ? new CsvReplay({ ...common, path: config.REPLAY_CSV, device: config.REPLAY_DEVICE, speedup: config.REPLAY_SPEEDUP })
@@ -167,9 +182,11 @@ async function main(): Promise<void> {
 }
 
 /** Agent mode: one device, its sources, store-and-forward, local scoring and model sync. */
-async function runAgent(config: EdgeAgentConfig, device: string, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function runAgent(config: EdgeAgentConfig, device: string, connector: MqttConnector, logger: ReturnType<typeof createLogger>): Promise<void> {
   const seedDir = config.EDGE_SEED_MODELS_DIR;
+  const modelPublicKeys = modelKeysFromConfig(config);
   const agent = new EdgeAgent({
+    connector,
     ref: { site: config.SITE, device },
     mqttUrl: config.MQTT_URL,
     username: config.MQTT_USERNAME,
@@ -181,6 +198,7 @@ async function runAgent(config: EdgeAgentConfig, device: string, logger: ReturnT
     frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },
     seedModels: { acoustic: `${seedDir}/${config.EDGE_ACOUSTIC_MODEL_FILE}`, thermal: `${seedDir}/thermal.onnx` },
     maxModelBytes: config.MODEL_MAX_BYTES,
+    modelPublicKeys,
     heartbeatTimeoutMs: config.CORE_HEARTBEAT_TIMEOUT_S * 1000,
     ...(config.ALERT_WEBHOOK_URL ? { webhook: { url: config.ALERT_WEBHOOK_URL, format: config.ALERT_WEBHOOK_FORMAT } } : {}),
     statusIntervalMs: config.STATUS_INTERVAL_S * 1000,
@@ -221,7 +239,39 @@ async function runAgent(config: EdgeAgentConfig, device: string, logger: ReturnT
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/** The trusted model keys from EDGE_MODEL_PUBLIC_KEY and EDGE_MODEL_PUBLIC_KEY_FILE; a bad one stops start-up naming the variable. */
+function modelKeysFromConfig(config: EdgeAgentConfig): TrustedKey[] {
+  const read = (variable: string, text: string): TrustedKey[] => {
+    try {
+      return parsePublicKeys(text);
+    } catch (err) {
+      if (!(err instanceof SigningKeyError)) throw err;
+      throw new ConfigError(`invalid configuration:\n  ${variable}: ${err.message}`, [variable]);
+    }
+  };
+  let fileText = '';
+  if (config.EDGE_MODEL_PUBLIC_KEY_FILE) {
+    try {
+      fileText = readFileSync(config.EDGE_MODEL_PUBLIC_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  EDGE_MODEL_PUBLIC_KEY_FILE: cannot read ${config.EDGE_MODEL_PUBLIC_KEY_FILE}: ${(err as Error).message}`, ['EDGE_MODEL_PUBLIC_KEY_FILE']);
+    }
+  }
+  return [...read('EDGE_MODEL_PUBLIC_KEY', config.EDGE_MODEL_PUBLIC_KEY ?? ''), ...read('EDGE_MODEL_PUBLIC_KEY_FILE', fileText)];
+}
+
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+/** The MQTT connector, trusting MQTT_CA_FILE when set; exits with a clear message when the file cannot be read. */
+function brokerConnector(config: EdgeAgentConfig): MqttConnector {
+  if (!config.MQTT_CA_FILE) return mqttConnector();
+  try {
+    return mqttConnector({ ca: readFileSync(config.MQTT_CA_FILE) });
+  } catch (err) {
+    console.error(`MQTT_CA_FILE: cannot read ${config.MQTT_CA_FILE}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}

@@ -1,10 +1,5 @@
-/** A model file that does not follow the edge's I/O contract (wrong kind, inputs, metadata). */
-export class ModelContractError extends Error {
-  override readonly name = 'ModelContractError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+// One contract error for core and edge: the check lives in `@premonitor/ml/scoring`.
+export { ModelContractError } from '@premonitor/ml/scoring';
 
 /** A model download that was refused: size, checksum, transport or contract. The running model stays. */
 export class ModelRefusedError extends Error {

@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
-import { modelAnnouncement, parseJsonPayload, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
+import { modelAnnouncement, parseJsonPayload, plainText, type DeviceRef, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
+import { verifyAnnouncement, type TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
+import { AnnouncementWatermarks } from './announcement-watermarks.js';
 import { ModelRefusedError } from './model-errors.js';
 import type { ModelStore } from './model-store.js';
 
 /** Options of {@link ModelSyncClient}. */
 export interface ModelSyncClientOptions {
   readonly store: ModelStore;
+  /** This device: announcements are signed for it, and one signed for another is refused. */
+  readonly ref: DeviceRef;
+  /** Public keys of the core (several during a key rotation); none = every announcement is refused. */
+  readonly trustedKeys: readonly TrustedKey[];
+  /** Where the newest accepted announcement per kind is kept, so older ones stay refused after a reboot. */
+  readonly watermarksFile: string;
   /** Largest model accepted, bytes (announced and actually received). Default 32 MiB. */
   readonly maxBytes?: number;
   /** Whole download, ms. Default 120 000. */
@@ -17,19 +25,28 @@ export interface ModelSyncClientOptions {
 
 /**
  * The agent's half of model sync: takes the retained announcement from
- * `…/{device}/model/{kind}`, downloads the file over HTTP with a size limit, checks the size
- * and sha256 against the announcement, and hands it to the {@link ModelStore}, which loads it
- * before swapping it in atomically. Any failure is a refusal: reported, and the running model
- * keeps scoring.
+ * `…/{device}/model/{kind}`, checks it was signed for this device by a trusted core key and is
+ * not older than the last one accepted, downloads the file over HTTP with a size limit, checks
+ * the size and sha256 against the announcement, and hands it to the {@link ModelStore}, which
+ * checks the model contract before swapping it in atomically. Any failure is a refusal:
+ * reported (status `modelErrors`, an error log), and the running model keeps scoring.
  */
 export class ModelSyncClient {
   readonly #o: ModelSyncClientOptions;
   readonly #errors = new Map<string, string>();
   readonly #busy = new Map<FrameKind, Promise<void>>();
-  readonly #pending = new Map<FrameKind, ModelAnnouncement>();
+  readonly #pending = new Map<FrameKind, ModelAnnouncement & { issuedAt: number; keyId: string }>();
+  readonly #watermarks: AnnouncementWatermarks;
 
   constructor(options: ModelSyncClientOptions) {
     this.#o = options;
+    this.#watermarks = new AnnouncementWatermarks(options.watermarksFile, options.logger);
+  }
+
+  /** Reads the watermarks kept on disk; warns when no public key is configured (every update is then refused). */
+  async start(): Promise<void> {
+    await this.#watermarks.load();
+    if (this.#o.trustedKeys.length === 0) this.#o.logger.warn('no model public key configured (EDGE_MODEL_PUBLIC_KEY): every model update will be refused');
   }
 
   /** Handles a message from a model topic; resolves when it was applied or refused. */
@@ -42,12 +59,19 @@ export class ModelSyncClient {
     const a = parsed.value;
     if (a.kind === 'forecast') return Promise.resolve();
     const kind = a.kind;
+    const verdict = verifyAnnouncement(a, this.#o.ref, this.#o.trustedKeys);
+    if (!verdict.ok) return Promise.resolve(this.#refuse(kind, a.version, `refused: ${verdict.reason}`));
+    const accepted = this.#watermarks.get(kind);
+    if (accepted && verdict.issuedAt < accepted.issuedAt) {
+      return Promise.resolve(this.#refuse(kind, a.version, `refused: issued at ${new Date(verdict.issuedAt).toISOString()}, before the last accepted announcement (${accepted.version}, ${new Date(accepted.issuedAt).toISOString()}); a replay?`));
+    }
+    const signed = { ...a, issuedAt: verdict.issuedAt, keyId: verdict.keyId };
     if (this.#o.store.model(kind)?.sha256 === a.sha256) {
       this.#errors.delete(kind);
-      return Promise.resolve();
+      return this.#watermarks.advance(kind, signed).catch((err: unknown) => this.#o.logger.warn({ kind, err: (err as Error).message }, 'could not store the announcement watermark'));
     }
     // One download per kind at a time; a newer announcement waiting replaces an older one.
-    this.#pending.set(kind, a);
+    this.#pending.set(kind, signed);
     const run = (this.#busy.get(kind) ?? Promise.resolve()).then(async () => {
       const next = this.#pending.get(kind);
       if (!next) return;
@@ -63,7 +87,14 @@ export class ModelSyncClient {
     return Object.fromEntries(this.#errors);
   }
 
-  async #apply(kind: FrameKind, a: ModelAnnouncement): Promise<void> {
+  #refuse(kind: FrameKind, version: string, reason: string): void {
+    // Announcement text is untrusted: escaped, so a control character cannot reach the status or the log as is.
+    const message = plainText(`${version}: ${reason}`, 500);
+    this.#errors.set(kind, message);
+    this.#o.logger.error({ kind, version, err: message }, 'model update refused; the running model stays');
+  }
+
+  async #apply(kind: FrameKind, a: ModelAnnouncement & { issuedAt: number; keyId: string }): Promise<void> {
     if (this.#o.store.model(kind)?.sha256 === a.sha256) return;
     try {
       const bytes = await this.#download(a);
@@ -72,10 +103,9 @@ export class ModelSyncClient {
       });
       if (model.version !== a.version) this.#o.logger.warn({ announced: a.version, file: model.version }, 'model file version differs from the announcement');
       this.#errors.delete(kind);
+      await this.#watermarks.advance(kind, { issuedAt: a.issuedAt, sha256: a.sha256, version: a.version, keyId: a.keyId });
     } catch (err) {
-      const message = `${a.version}: ${(err as Error).message}`.slice(0, 500);
-      this.#errors.set(kind, message);
-      this.#o.logger.error({ kind, version: a.version, err: message }, 'model update refused; the running model stays');
+      this.#refuse(kind, a.version, (err as Error).message);
     }
   }
 

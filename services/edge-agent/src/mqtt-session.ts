@@ -43,9 +43,23 @@ export interface MqttSession {
 /** Opens a session; returns at once and reports progress through `events`. */
 export type MqttConnector = (options: MqttSessionOptions, events: MqttSessionEvents) => MqttSession;
 
+/** How the real connector reaches the broker. */
+export interface MqttTransportOptions {
+  /** PEM CA certificate(s) to verify an `mqtts://` broker with (a private CA, e.g. mosquitto/make-dev-certs.sh); default the system's. */
+  readonly ca?: string | Buffer;
+}
+
 /** The real connector, over mqtt.js v5 (MQTT 3.1.1, clean session, automatic reconnect). */
-export const connectMqtt: MqttConnector = (options, events) => {
+export function mqttConnector(transport: MqttTransportOptions = {}): MqttConnector {
+  return (options, events) => connect(options, events, transport);
+}
+
+/** The real connector with the system's CAs. */
+export const connectMqtt: MqttConnector = mqttConnector();
+
+function connect(options: MqttSessionOptions, events: MqttSessionEvents, transport: MqttTransportOptions): MqttSession {
   const client = mqtt.connect(options.url, {
+    ...(transport.ca === undefined ? {} : { ca: transport.ca }),
     clientId: options.clientId,
     username: options.username,
     password: options.password,
@@ -73,4 +87,4 @@ export const connectMqtt: MqttConnector = (options, events) => {
     },
     end: (force) => client.endAsync(force),
   };
-};
+}

@@ -30,7 +30,7 @@ describe('SimulatedDevice', () => {
     const d = device(fake, clock);
     await d.start();
     await clock.advance(0);
-    assert.equal(fake.sessions[0]!.clientId, 'plant-1-pump-7');
+    assert.equal(fake.sessions[0]!.clientId, 'plant-1/pump-7');
     assert.deepEqual(fake.sessions[0]!.will, { topic: 'premonitor/v1/plant-1/pump-7/status', payload: '{"state":"offline"}', retain: true });
     const online = fake.published.find((p) => p.topic.endsWith('/status'))!;
     assert.equal(online.retain, true);
@@ -83,7 +83,7 @@ describe('SimulatedDevice', () => {
     await d.stop();
     const statuses = fake.json<{ state: string }>('/status');
     assert.equal(statuses.at(-1)!.state, 'offline');
-    assert.deepEqual(fake.ended, [{ clientId: 'plant-1-pump-7', force: false }]);
+    assert.deepEqual(fake.ended, [{ clientId: 'plant-1/pump-7', force: false }]);
   });
 
   it('in rate mode keeps at most maxInFlight unacknowledged messages and sends exactly maxMessages', async () => {

@@ -1,3 +1,4 @@
+import { plainText } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import type { Clock } from './clock.js';
 import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
@@ -77,7 +78,8 @@ export class SourceSupervisor {
         if (clock.now() - started >= (this.#o.healthyAfterMs ?? 60_000)) failures = 0;
         const delay = Math.min((this.#o.initialBackoffMs ?? 1_000) * 2 ** failures, this.#o.maxBackoffMs ?? 60_000);
         failures++;
-        const message = (err as Error).message.slice(0, 500);
+        // Published in the retained status, whose text fields refuse control characters (a command's stderr has them).
+        const message = plainText((err as Error).message, 500);
         this.#set(source.name, { state: 'failing', lastError: message, restarts: (this.#states.get(source.name)?.restarts ?? 0) + 1 });
         log.warn({ err: message, retryInMs: delay }, 'source failed; retrying');
         await pause(clock, delay, signal);

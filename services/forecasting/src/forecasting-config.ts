@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 import { DEFAULT_TRAIN_OPTIONS } from './model/train-forecaster.js';
 import type { ForecastingSettings } from './forecasting.js';
 import { DEFAULT_RISK_THRESHOLDS, type OperatingLimits } from './risk/failure-risk.js';
@@ -47,6 +47,7 @@ export const forecastingConfigShape = {
     })
     .pipe(limitsSchema),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type ForecastingConfig = Readonly<z.infer<z.ZodObject<typeof forecastingConfigShape>>>;

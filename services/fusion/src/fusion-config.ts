@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** Fusion's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const fusionConfigShape = {
@@ -22,7 +22,10 @@ export const fusionConfigShape = {
   FUSION_ACK_WAIT_MS: envInt(30_000, 1_000),
   /** Events applied at once across devices; each device's events stay in order. */
   FUSION_CONCURRENCY: envInt(32, 1, 1_024),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type FusionConfig = Readonly<z.infer<z.ZodObject<typeof fusionConfigShape>>>;

@@ -1,9 +1,10 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { realClock, type Bus, type Clock, type Subscription, type TimerHandle } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { createAlertsApi } from './api/alerts-api.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
@@ -27,6 +28,8 @@ export interface FusionSettings {
    * one at a time, in arrival order. 1 = strictly one event at a time.
    */
   readonly concurrency?: number;
+  /** Longest `stop()` waits for events being applied, ms (default 10,000); the rest is redelivered. */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface FusionDependencies {
@@ -55,6 +58,7 @@ export class Fusion {
   readonly #metrics: FusionMetrics;
   readonly #clock: Clock;
   readonly #subscriptions: Subscription[] = [];
+  readonly #policies: ConsumerPolicy[] = [];
   /** Events being applied (their bus messages are acked or nak-ed when they settle). */
   readonly #inFlight = new Set<Promise<void>>();
   #reloadTimer: TimerHandle | undefined;
@@ -87,13 +91,15 @@ export class Fusion {
     const loaded = await this.reloadRules();
     if (!loaded.ok) throw new RuleConfigError(`fusion rules are invalid: ${loaded.error}`);
     await this.#service.start();
+    const deadLetters = databaseDeadLetters(this.deps.db.db);
     for (const consumer of eventConsumers(this.settings.consumers)) {
-      const subscription = await this.deps.bus.consume(consumer.spec, async (message) => {
+      const policy = new ConsumerPolicy({ consumer: consumer.spec.durable, deadLetters, logger: this.deps.logger });
+      this.#policies.push(policy);
+      const subscription = await this.deps.bus.consume(policy.spec(consumer.spec), policy.guard(async (message) => {
         const decoded = consumer.decode(message);
         if (!decoded.ok) {
           this.#metrics.rejected.inc({ type: consumer.type });
-          this.deps.logger.warn({ subject: message.subject, reason: decoded.reason }, 'invalid event terminated');
-          message.term(decoded.reason);
+          void policy.deadLetter(message, `invalid ${consumer.type} event: ${decoded.reason}`);
           return;
         }
         // Not awaited: the bus hands over one message at a time and waits for the handler, so
@@ -104,27 +110,38 @@ export class Fusion {
           () => message.ack(),
           (err: unknown) => {
             this.deps.logger.warn({ err, subject: message.subject }, 'event not applied; redelivering');
-            message.nak(Math.min(30_000, 500 * 2 ** Math.min(message.deliveryCount, 6)));
+            policy.fail(message, err);
           },
         );
         this.#inFlight.add(applied);
         void applied.finally(() => this.#inFlight.delete(applied));
         while (this.#inFlight.size >= (this.settings.concurrency ?? 32)) await Promise.race(this.#inFlight);
-      });
+      }));
       this.#subscriptions.push(subscription);
     }
     this.#running = true;
     this.#scheduleReload();
   }
 
-  /** Stops consuming (in-flight events finish and are acked), then the timers. */
+  /**
+   * Stops consuming (in-flight events finish and are acked), then the timers — the first part
+   * within `drainTimeoutMs` whatever is stuck: events not acknowledged by then are redelivered.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#reloadTimer !== undefined) this.#clock.clearTimeout(this.#reloadTimer);
     this.#reloadTimer = undefined;
-    await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop()));
-    await Promise.all(this.#inFlight);
-    await this.#service.stop();
+    const timeoutMs = this.settings.drainTimeoutMs ?? 10_000;
+    const drained = await settleWithin(
+      (async () => {
+        await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop()));
+        await Promise.all(this.#inFlight);
+        await Promise.all(this.#policies.map((p) => p.settled()));
+      })(),
+      timeoutMs,
+    );
+    if (!drained) this.deps.logger.warn({ inFlight: this.#inFlight.size, timeoutMs }, 'fusion drain timed out; unacknowledged events stay with the bus');
+    await settleWithin(this.#service.stop(), timeoutMs);
   }
 
   /**

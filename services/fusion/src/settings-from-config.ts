@@ -8,6 +8,7 @@ export function settingsFromConfig(config: FusionConfig): FusionSettings {
     rulesReloadMs: config.FUSION_RULES_RELOAD_MS,
     tickMs: config.FUSION_TICK_MS,
     concurrency: config.FUSION_CONCURRENCY,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     consumers: {
       durablePrefix: config.FUSION_DURABLE_PREFIX,
       site: config.FUSION_SITE,

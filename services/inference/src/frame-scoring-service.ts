@@ -2,6 +2,7 @@ import { decodeFrame, deviceKey, deviceMessageId, isValidId, type DeviceRef, typ
 import { publishEvent, realClock, type Bus, type BusMessage, type Clock } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import type { ConsumerPolicy } from '@premonitor/resilience';
 import { scoreFrames } from './batch-runner.js';
 import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
@@ -20,6 +21,10 @@ export interface FrameScoringOptions {
   /** Per-device baselines: frames of enrolled devices are scored against their own; absent = fleet only. */
   readonly baselines?: DeviceBaselines;
   readonly bus: Bus;
+  /** Settles failed frames: nak with backoff while the failure is transient, dead letter in the end. */
+  readonly policy: ConsumerPolicy;
+  /** The frames consumer's durable name: the `source` of the dead letters of invalid frames. */
+  readonly consumer: string;
   readonly metrics: InferenceMetrics;
   readonly logger: Logger;
   /** Most frames per model run. */
@@ -31,7 +36,7 @@ export interface FrameScoringOptions {
    * published. Results are still published in batch order.
    */
   readonly pipelineDepth?: number;
-  /** Delay before a failed batch's frames are redelivered, ms (default 1,000). */
+  /** Delay before frames left at shutdown are redelivered, ms (default 1,000). */
   readonly retryDelayMs?: number;
   readonly clock?: Clock;
 }
@@ -53,8 +58,11 @@ type Pending =
  * scored with one model run per batch, then persisted to `scores` and published on
  * `pm.scores.{kind}.{site}.{device}`; each message is acknowledged only after both. Frames
  * that fail validation go to `dead_letters` (and are then acknowledged). A batch that fails
- * is nak-ed as a whole: redelivery is safe because the `scores` unique key and the bus
- * dedup id (`site.device.kind.seq`) turn a second scoring into a no-op.
+ * is handed to the consumer policy as a whole: while the failure is transient (database down)
+ * its frames are nak-ed with backoff for as long as it lasts; otherwise each frame comes back
+ * to be scored alone, and a frame that keeps failing alone is dead-lettered. Redelivery is
+ * safe because the `scores` unique key and the bus dedup id (`site.device.kind.seq`) turn a
+ * second scoring into a no-op.
  */
 export class FrameScoringService {
   readonly stats: FrameScoringStats = { scored: 0, duplicates: 0, rejected: 0, failedBatches: 0 };
@@ -63,6 +71,8 @@ export class FrameScoringService {
   readonly #batcher: MicroBatcher<Pending>;
   /** Resolves once the previous batch issued its publishes: keeps score events in batch order. */
   #emitted: Promise<void> = Promise.resolve();
+  /** Frames that failed with their batch, now handled one per batch. */
+  readonly #alone = new Set<Promise<void>>();
 
   constructor(options: FrameScoringOptions) {
     this.#o = options;
@@ -91,17 +101,26 @@ export class FrameScoringService {
       this.#batcher.add({ type: 'reject', message, reason: decoded.reason, deviceId: deviceKey(ref) });
       return;
     }
-    this.#batcher.add({ type: 'frame', message, ref, frame: decoded.value, receivedAt: this.#clock.now() });
+    const pending: Pending = { type: 'frame', message, ref, frame: decoded.value, receivedAt: this.#clock.now() };
+    if (!this.#o.policy.isSuspect(message)) {
+      this.#batcher.add(pending);
+      return;
+    }
+    // It failed together with its batch: alone, its own failure is told from its batch-mates'.
+    const alone = this.#flush([pending]);
+    this.#alone.add(alone);
+    void alone.finally(() => this.#alone.delete(alone));
   }
 
   /** Frames queued and not yet handled. */
   backlog(): number {
-    return this.#batcher.size;
+    return this.#batcher.size + this.#alone.size;
   }
 
   /** Handles everything queued (scoring, persisting, acknowledging). */
   async drain(): Promise<void> {
-    await this.#batcher.drain();
+    await Promise.all([this.#batcher.drain(), ...this.#alone]);
+    await this.#o.policy.settled();
   }
 
   stop(): void {
@@ -123,7 +142,7 @@ export class FrameScoringService {
       const scorable: { item: Extract<Pending, { type: 'frame' }>; rows: FrameRows }[] = [];
       for (const item of items) {
         if (item.type === 'reject') {
-          deadLetters.push({ topic: item.message.subject, deviceId: item.deviceId, reason: item.reason, payload: item.message.data });
+          deadLetters.push({ topic: item.message.subject, deviceId: item.deviceId, reason: item.reason, payload: item.message.data, source: this.#o.consumer });
         } else if (!lease) {
           // Only reachable once the model was cleared at shutdown: leave the frame for a later run.
           item.message.nak(this.#retryDelay());
@@ -132,7 +151,7 @@ export class FrameScoringService {
           try {
             scorable.push({ item, rows: adapt(item.frame, lease.model) });
           } catch (err) {
-            deadLetters.push({ topic: item.message.subject, deviceId: deviceKey(item.ref), reason: `cannot adapt the frame to the model: ${(err as Error).message}`, payload: item.message.data });
+            deadLetters.push({ topic: item.message.subject, deviceId: deviceKey(item.ref), reason: `cannot adapt the frame to the model: ${(err as Error).message}`, payload: item.message.data, source: this.#o.consumer });
           }
         }
         settle.push(item.message);
@@ -175,7 +194,7 @@ export class FrameScoringService {
       this.stats.failedBatches++;
       metrics.batchFailures.inc({ kind });
       logger.error({ err, messages: settle.length }, 'inference batch failed; its frames will be redelivered');
-      for (const message of settle) message.nak(this.#retryDelay());
+      for (const message of settle) this.#o.policy.fail(message, err, { batched: settle.length > 1 });
     } finally {
       emitted();
       lease?.release();

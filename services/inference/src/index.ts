@@ -4,11 +4,11 @@ export { DEFAULT_BASELINE_SETTINGS, Inference, type InferenceSettings, type Infe
 export { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { FrameScoringService, parseFrameSubject, type FrameScoringOptions, type FrameScoringStats } from './frame-scoring-service.js';
-export { ModelWatcher, type ModelLoader, type ModelWatcherOptions, type ProductionModelSource } from './model-watcher.js';
+export { ModelWatcher, isModelFault, type ModelLoader, type ModelRef, type ModelStatus, type ModelWatcherOptions, type ProductionModelSource } from './model-watcher.js';
 export { ModelSlot, type ModelLease } from './model-slot.js';
 export { OnnxScoringModel, type OnnxSessionSettings } from './onnx-scoring-model.js';
 export { WorkerScoringModel } from './worker-scoring-model.js';
-export { OnnxWorkerPool, type SessionSpec } from './onnx-worker-pool.js';
+export { OnnxWorkerPool, type SessionIo, type SessionSpec } from './onnx-worker-pool.js';
 export { rowLength, type ModelOutputs, type ScoringModel } from './scoring-model.js';
 export { scoreFrames, type FrameScore } from './batch-runner.js';
 export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalImageRows, thermalRows, type FrameRows } from './frame-adapter.js';
@@ -16,7 +16,9 @@ export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { KyselyScoreStore, type ScoreStore } from './score-store.js';
 export { createInferenceMetrics, rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 export { createScoreApi, type ScoreApiOptions, type UploadScore } from './score-api.js';
-export { FrameAdaptError, ModelContractError } from './model-errors.js';
+export { DEFAULT_UPLOAD_LIMITS, decodeUpload, precheckUpload, type DecodedUpload, type UploadDecoder, type UploadLimits, type UploadRefusal, type UploadTarget } from './upload-decoder.js';
+export { createModelStatusApi } from './model-status-api.js';
+export { FrameAdaptError, ModelContractError, ModelLoadError } from './model-errors.js';
 export {
   buildAcousticReferenceModel,
   buildThermalReferenceModel,

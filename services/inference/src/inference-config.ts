@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const inferenceConfigShape = {
@@ -24,8 +24,23 @@ export const inferenceConfigShape = {
   PIPELINE_DEPTH: envInt(0, 0, 32),
   /** Most unacknowledged frames outstanding to this instance (bounds memory). */
   MAX_ACK_PENDING: envInt(1_000, 1, 100_000),
-  /** Largest upload to POST /api/v1/inference/score, bytes. */
+  /** Largest upload to POST /api/v1/inference/score, bytes (413 above). */
   MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
+  /** Lowest and highest sample rate of an uploaded WAV, Hz (422 outside), checked on its header before decoding. */
+  UPLOAD_MIN_SAMPLE_RATE: envInt(8_000, 1_000, 384_000),
+  UPLOAD_MAX_SAMPLE_RATE: envInt(96_000, 1_000, 384_000),
+  /** Longest uploaded audio, seconds (422 above): bounds decoding, resampling and the model run. */
+  UPLOAD_MAX_SECONDS: envInt(10, 1, 600),
+  /** Most channels in an uploaded WAV (422 above). */
+  UPLOAD_MAX_CHANNELS: envInt(8, 1, 64),
+  /** Widest and tallest uploaded thermal matrix, pixels (422 above). */
+  UPLOAD_THERMAL_MAX_SIDE: envInt(1_024, 8, 8_192),
+  /** Most cells in an uploaded thermal matrix (422 above); 640×512 by default. */
+  UPLOAD_THERMAL_MAX_CELLS: envInt(640 * 512, 64, 16 * 1024 * 1024),
+  /** Uploads handled at once (429 beyond): each holds its body in memory while it is decoded. */
+  UPLOAD_CONCURRENCY: envInt(4, 1, 256),
+  /** Folder of the shipped models (`{kind}.onnx`): the last resort when production and every earlier version are unusable. Unset = none. */
+  SHIPPED_MODELS_DIR: z.string().min(1).optional(),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
   /** Names this replica's promotion consumer; must be stable across restarts and unique per replica. */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('0'),
@@ -35,7 +50,10 @@ export const inferenceConfigShape = {
   BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
   /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type InferenceConfig = Readonly<z.infer<z.ZodObject<typeof inferenceConfigShape>>>;

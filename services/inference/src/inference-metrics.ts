@@ -10,6 +10,14 @@ export interface InferenceMetrics {
   readonly latency: Histogram<'kind'>;
   readonly modelInfo: Gauge<'kind' | 'version'>;
   readonly uploads: Counter<'kind' | 'outcome'>;
+  /** Uploads admitted and not answered yet (bounded by UPLOAD_CONCURRENCY). */
+  readonly uploadsInProgress: Gauge<'kind'>;
+  /** Time to decode and adapt an upload (in a worker thread); its count is the uploads that got that far. */
+  readonly uploadDecode: Histogram<'kind'>;
+  /** 1 while the model in service is not the registry's production model (it failed to load or its check). */
+  readonly modelFallback: Gauge<'kind'>;
+  /** Models refused at load (start-up or promotion), by why: `contract`, `artifact`, `load`. */
+  readonly modelRefused: Counter<'kind' | 'reason'>;
   /** Enrollment samples by outcome: accepted, fleet_anomalous (left out), enrolled (a baseline became ready). */
   readonly enrollment: Counter<'kind' | 'outcome'>;
   /** Frames scored, by what they were compared with (`device` or `fleet`). */
@@ -58,6 +66,16 @@ function buildMetrics(registry: Registry): InferenceMetrics {
     }),
     modelInfo: new Gauge({ name: 'pm_inference_model_info', help: 'The model in service (value 1)', labelNames: ['kind', 'version'], registers }),
     uploads: new Counter({ name: 'pm_inference_uploads_total', help: 'Frames scored through the upload endpoint, by outcome', labelNames: ['kind', 'outcome'], registers }),
+    uploadsInProgress: new Gauge({ name: 'pm_inference_uploads_in_progress', help: 'Uploads admitted and not answered yet', labelNames: ['kind'], registers }),
+    uploadDecode: new Histogram({
+      name: 'pm_inference_upload_decode_seconds',
+      help: 'Decoding and adapting one upload, off the event loop',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    modelFallback: new Gauge({ name: 'pm_inference_model_fallback', help: "1 while the model in service is not the registry's production model (see GET /api/v1/inference/{kind}/model)", labelNames: ['kind'], registers }),
+    modelRefused: new Counter({ name: 'pm_inference_model_refused_total', help: 'Models refused when loading, by reason (contract, artifact, load)', labelNames: ['kind', 'reason'], registers }),
     enrollment: new Counter({ name: 'pm_inference_enrollment_total', help: 'Baseline enrollment: samples accepted or left out, baselines completed', labelNames: ['kind', 'outcome'], registers }),
     references: new Counter({ name: 'pm_inference_reference_total', help: "Frames scored against their device's baseline or the fleet", labelNames: ['kind', 'reference'], registers }),
   };

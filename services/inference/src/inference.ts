@@ -1,21 +1,27 @@
+import { readFile } from 'node:fs/promises';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
 import type { Bus, Clock, Subscription } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { FrameScoringService, type FrameScoringStats } from './frame-scoring-service.js';
 import { createInferenceMetrics, type InferenceMetrics } from './inference-metrics.js';
 import { ModelSlot } from './model-slot.js';
-import { ModelWatcher, type ModelLoader, type ProductionModelSource } from './model-watcher.js';
+import { ModelWatcher, modelFaultCategory, type ModelLoader, type ModelStatus, type ProductionModelSource } from './model-watcher.js';
+import { ModelContractError, ModelLoadError } from './model-errors.js';
+import { createModelStatusApi } from './model-status-api.js';
 import { OnnxScoringModel } from './onnx-scoring-model.js';
 import { createScoreApi } from './score-api.js';
+import { DEFAULT_UPLOAD_LIMITS, decodeUpload, type UploadLimits } from './upload-decoder.js';
 import { KyselyScoreStore } from './score-store.js';
 import { OnnxWorkerPool } from './onnx-worker-pool.js';
 import { WorkerScoringModel } from './worker-scoring-model.js';
 import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
 import { KyselyBaselineStore } from './baseline/baseline-store.js';
+import { sha256Hex } from '@premonitor/registry';
 import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
@@ -34,11 +40,19 @@ export interface InferenceSettings {
   readonly pipelineDepth?: number;
   readonly maxAckPending: number;
   readonly maxUploadBytes: number;
+  /** Rate, duration, channel and thermal-size bounds on uploads (default {@link DEFAULT_UPLOAD_LIMITS}). */
+  readonly uploadLimits?: UploadLimits;
+  /** Uploads handled at once; more get 429 (default 4). */
+  readonly uploadConcurrency?: number;
+  /** The shipped model file of this kind: the last resort when production and every earlier version are unusable. */
+  readonly shippedModelFile?: string;
   readonly deadLetterMaxBytes: number;
   /** Unique per replica: names its promotion consumer. */
   readonly instanceId: string;
-  /** Delay before a failed batch is redelivered, ms (default 1,000). */
+  /** First nak delay of a failed frame, ms (default 1,000; doubling to 30 s while failures last). */
   readonly retryDelayMs?: number;
+  /** Longest `stop()` waits for in-flight frames, ms (default 10,000); the rest is redelivered later. */
+  readonly drainTimeoutMs?: number;
   /** Durable name of the frames consumer, shared by the replicas of a kind (default `inference-{kind}`). */
   readonly consumerName?: string;
   /** Where a new frames consumer starts: every stored frame (default) or only new ones. */
@@ -82,6 +96,7 @@ export class Inference {
   readonly #metrics: InferenceMetrics;
   readonly #pool: OnnxWorkerPool | undefined;
   readonly #baselines: DeviceBaselines;
+  readonly #framesPolicy: ConsumerPolicy;
   #frames: Subscription | undefined;
   #consuming: Promise<void> | undefined;
   #stopped = false;
@@ -93,6 +108,15 @@ export class Inference {
     this.#metrics = createInferenceMetrics(deps.registry);
     this.#slot = new ModelSlot((err, model) => deps.logger.warn({ err, version: model.version }, 'could not release a retired model session'));
     const baselineStore = new KyselyBaselineStore(deps.db.db);
+    const deadLetters = databaseDeadLetters(deps.db.db, { maxPayloadBytes: settings.deadLetterMaxBytes });
+    const framesDurable = settings.consumerName ?? `inference-${kind}`;
+    this.#framesPolicy = new ConsumerPolicy({
+      consumer: framesDurable,
+      deadLetters,
+      logger: deps.logger,
+      backoff: { baseMs: settings.retryDelayMs ?? 1_000, maxMs: 30_000 },
+      onDeadLetter: () => this.#metrics.rejected.inc({ kind, reason: 'gave_up' }),
+    });
     this.#baselines = new DeviceBaselines({
       kind,
       settings: settings.baselines ?? DEFAULT_BASELINE_SETTINGS,
@@ -101,6 +125,7 @@ export class Inference {
       logger: deps.logger,
       metrics: this.#metrics,
       durable: `inference-${kind}-baselines-${settings.instanceId}`,
+      deadLetters,
       clock: deps.clock,
     });
     this.#service = new FrameScoringService({
@@ -109,6 +134,8 @@ export class Inference {
       baselines: this.#baselines,
       store: new KyselyScoreStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
       bus: deps.bus,
+      policy: this.#framesPolicy,
+      consumer: framesDurable,
       metrics: this.#metrics,
       logger: deps.logger,
       batchSize: settings.batchSize,
@@ -128,7 +155,10 @@ export class Inference {
           : OnnxScoringModel.load(bytes, kind, sha256, { intraOpThreads: settings.ortThreads }));
     // The model's baselines are loaded before it goes into service, so a swap scores enrolled devices against theirs from its first batch.
     const load: ModelLoader = async (bytes, sha256) => {
-      const model = await open(bytes, sha256);
+      const model = await open(bytes, sha256).catch((cause: unknown) => {
+        // Whatever stops the bytes from becoming a session is the model's fault, so the watcher falls back rather than retrying.
+        throw cause instanceof ModelContractError ? cause : new ModelLoadError(`onnxruntime cannot load model ${sha256.slice(0, 12)}: ${(cause as Error).message}`, { cause });
+      });
       try {
         await this.#baselines.prepare(model);
       } catch (err) {
@@ -137,6 +167,7 @@ export class Inference {
       }
       return model;
     };
+    const shippedFile = settings.shippedModelFile;
     this.#watcher = new ModelWatcher({
       kind,
       source: deps.models,
@@ -145,14 +176,32 @@ export class Inference {
       bus: deps.bus,
       logger: deps.logger,
       durable: `inference-${kind}-models-${settings.instanceId}`,
+      clock: deps.clock,
+      shipped: shippedFile ? () => readShipped(shippedFile, deps.logger) : undefined,
+      deadLetters,
       onInstalled: (model) => {
         this.#metrics.modelInfo.reset();
         this.#metrics.modelInfo.set({ kind, version: model.version }, 1);
         void this.#startConsuming();
       },
+      onStatus: (status) => this.#metrics.modelFallback.set({ kind }, status.fallback ? 1 : 0),
+      onRefused: (err) => this.#metrics.modelRefused.inc({ kind, reason: modelFaultCategory(err) }),
     });
-    this.router = createScoreApi({ kind, slot: this.#slot, metrics: this.#metrics, maxUploadBytes: settings.maxUploadBytes, clock: deps.clock, baselines: this.#baselines, sharedUploadPath: settings.sharedUploadPath });
+    this.router = createScoreApi({
+      kind,
+      slot: this.#slot,
+      metrics: this.#metrics,
+      maxUploadBytes: settings.maxUploadBytes,
+      limits: settings.uploadLimits ?? DEFAULT_UPLOAD_LIMITS,
+      // Decoding and resampling go to the onnxruntime threads; without them (ORT_WORKERS=0) everything runs here.
+      decode: pool ? (bytes, target, limits) => pool.decodeUpload(bytes, target, limits) : async (bytes, target, limits) => decodeUpload(bytes, target, limits),
+      concurrency: settings.uploadConcurrency ?? 4,
+      clock: deps.clock,
+      baselines: this.#baselines,
+      sharedUploadPath: settings.sharedUploadPath,
+    });
     this.router.use(createBaselineApi({ kind, slot: this.#slot, store: baselineStore, baselines: this.#baselines }));
+    this.router.use(createModelStatusApi(kind, () => this.#watcher.status()));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },
@@ -163,6 +212,11 @@ export class Inference {
   /** Version of the model in service, if any. */
   get modelVersion(): string | undefined {
     return this.#slot.current?.version;
+  }
+
+  /** The model in service and the production one; `fallback` while production was refused. */
+  modelStatus(): ModelStatus {
+    return this.#watcher.status();
   }
 
   get stats(): Readonly<FrameScoringStats> {
@@ -185,20 +239,33 @@ export class Inference {
     await this.#consuming;
   }
 
-  /** Drains: stops taking frames, scores and acknowledges what was taken, then releases the model. */
+  /**
+   * Drains: stops taking frames, scores and acknowledges what was taken, then releases the
+   * model — the drain within `drainTimeoutMs` whatever is stuck (database or bus down):
+   * frames not acknowledged by then are redelivered by the bus after their ack wait.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#consuming;
-    await this.#frames?.stop();
+    const timeoutMs = this.#settings.drainTimeoutMs ?? 10_000;
+    const drained = await settleWithin(
+      (async () => {
+        await this.#consuming;
+        await this.#frames?.stop();
+        await this.#service.drain();
+      })(),
+      timeoutMs,
+    );
+    if (!drained) this.#deps.logger.warn({ kind: this.#settings.kind, backlog: this.#service.backlog(), timeoutMs }, 'inference drain timed out; unacknowledged frames stay with the bus');
     this.#frames = undefined;
     this.#consuming = undefined;
-    await this.#service.drain();
     this.#service.stop();
-    await this.#watcher.stop();
-    await this.#baselines.stop();
+    // A model load or a baseline write stuck on the database must not hold the stop either.
+    if (!(await settleWithin(Promise.all([this.#watcher.stop(), this.#baselines.stop()]), timeoutMs))) {
+      this.#deps.logger.warn({ kind: this.#settings.kind, timeoutMs }, 'model watcher or baseline writes still busy at stop; abandoned');
+    }
     this.#slot.clear();
-    // Nothing runs any more (the drain is over), so the threads can go.
-    await this.#pool?.close();
+    // Nothing runs any more (the drain is over, or was given up on), so the threads can go.
+    if (this.#pool) await settleWithin(this.#pool.close(), timeoutMs);
   }
 
   #startConsuming(): Promise<void> {
@@ -206,20 +273,31 @@ export class Inference {
     const { kind } = this.#settings;
     this.#consuming = this.#deps.bus
       .consume(
-        {
+        this.#framesPolicy.spec({
           stream: busSubjects.frames.stream,
           // Shared by the replicas of one kind, so they split the frames.
           durable: this.#settings.consumerName ?? `inference-${kind}`,
           filterSubject: `pm.frames.${kind}.>`,
           maxAckPending: this.#settings.maxAckPending,
           deliverPolicy: this.#settings.deliverPolicy ?? 'all',
-        },
-        (message) => this.#service.handle(message),
+        }),
+        this.#framesPolicy.guard((message) => this.#service.handle(message)),
       )
       .then((subscription) => {
         this.#frames = subscription;
         this.#deps.logger.info({ kind }, 'consuming frames');
       });
     return this.#consuming;
+  }
+}
+
+/** The shipped model file's bytes and address, or undefined (logged) when it cannot be read. */
+async function readShipped(path: string, logger: Logger): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    return { bytes, sha256: sha256Hex(bytes) };
+  } catch (err) {
+    logger.warn({ path, err: (err as Error).message }, 'the shipped model file cannot be read; no last-resort fallback');
+    return undefined;
   }
 }

@@ -27,5 +27,5 @@ test('rejects a model without the score and error outputs', async () => {
   const g = new OnnxGraphBuilder();
   g.addOutput(g.op('Identity', [g.addInput('frame', ['batch', 2, 2])]), ['batch', 2, 2]);
   const bytes = g.toModelBytes({ metadata: encodeModelMetadata({ kind: 'thermal', version: 'x', inputs: [{ name: 'frame', type: 'float32', shape: ['batch', 2, 2] }], frameShape: [2, 2] }) });
-  await assert.rejects(OnnxScoringModel.load(bytes, 'thermal', 'a'.repeat(64), settings), /lacks output 'score', output 'error'/);
+  await assert.rejects(OnnxScoringModel.load(bytes, 'thermal', 'a'.repeat(64), settings), /output 'score' is missing; output 'error' is missing/);
 });

@@ -1,9 +1,12 @@
 // Worker-thread entry of OnnxWorkerPool: holds onnxruntime sessions (one per loaded model) and
 // runs the batches the main thread posts, so a model run never blocks the service's event loop.
+// It also decodes uploads (WAV decoding and resampling, thermal matrix parsing), the other
+// CPU-bound work a request can cause.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
-import { onnxSessionOptions, runSession, type SessionContract } from './onnx-scoring-model.js';
+import { runScoringSession, scoringSessionOptions, type IoDescription, type SessionContract } from '@premonitor/ml/scoring';
+import { decodeUpload, type DecodedUpload, type UploadLimits, type UploadRefusal, type UploadTarget } from './upload-decoder.js';
 
 /** Main → worker. A run's `input` buffer is transferred, not copied. */
 export type WorkerRequest =
@@ -18,16 +21,19 @@ export type WorkerRequest =
       readonly baseline: BaselineSpec | undefined;
     }
   | { readonly type: 'run'; readonly id: number; readonly model: number; readonly input: Float32Array; readonly rows: number; readonly baselines?: BaselineFeed }
+  | { readonly type: 'decode-upload'; readonly id: number; readonly bytes: Uint8Array; readonly target: UploadTarget; readonly limits: UploadLimits }
   | { readonly type: 'release'; readonly model: number }
   /** Finish the runs in flight, release every session, then let the thread end. */
   | { readonly type: 'close' };
 
 /** Worker → main. */
 export type WorkerReply =
-  | { readonly type: 'loaded'; readonly model: number; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+  | { readonly type: 'loaded'; readonly model: number; readonly inputs: readonly IoDescription[]; readonly outputs: readonly IoDescription[] }
   | { readonly type: 'load-failed'; readonly model: number; readonly message: string }
   | { readonly type: 'result'; readonly id: number; readonly score: Float32Array; readonly error: Float32Array; readonly fleetScore?: Float32Array; readonly embedding?: Float32Array }
-  | { readonly type: 'run-failed'; readonly id: number; readonly message: string; readonly contract: boolean };
+  | { readonly type: 'run-failed'; readonly id: number; readonly message: string; readonly contract: boolean }
+  | { readonly type: 'decoded'; readonly id: number; readonly result: DecodedUpload | UploadRefusal }
+  | { readonly type: 'decode-failed'; readonly id: number; readonly message: string };
 
 interface Loaded {
   readonly session: ort.InferenceSession;
@@ -42,15 +48,15 @@ if (port) {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   };
-  const reply = (message: WorkerReply) => port.postMessage(message);
+  const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   port.on('message', (request: WorkerRequest) => {
     switch (request.type) {
       case 'load':
-        ort.InferenceSession.create(request.bytes, onnxSessionOptions({ intraOpThreads: request.intraOpThreads })).then(
+        ort.InferenceSession.create(request.bytes, scoringSessionOptions({ intraOpThreads: request.intraOpThreads })).then(
           (session) => {
             const { inputName, version, frameShape, baseline } = request;
             sessions.set(request.model, { session, contract: { inputName, version, frameShape, baseline } });
-            reply({ type: 'loaded', model: request.model, inputNames: session.inputNames, outputNames: session.outputNames });
+            reply({ type: 'loaded', model: request.model, inputs: session.inputMetadata, outputs: session.outputMetadata });
           },
           (err: unknown) => reply({ type: 'load-failed', model: request.model, message: (err as Error).message }),
         );
@@ -62,7 +68,7 @@ if (port) {
           break;
         }
         track(
-          runSession(loaded.session, loaded.contract, request.input, request.rows, request.baselines).then(
+          runScoringSession(loaded.session, loaded.contract, request.input, request.rows, request.baselines).then(
             // Copies: output tensors may live in native memory that cannot be transferred.
             ({ score, error, fleetScore, embedding }) =>
               reply({
@@ -75,6 +81,17 @@ if (port) {
             (err: unknown) => reply({ type: 'run-failed', id: request.id, message: (err as Error).message, contract: (err as Error).name === 'ModelContractError' }),
           ),
         );
+        break;
+      }
+      case 'decode-upload': {
+        let result: DecodedUpload | UploadRefusal;
+        try {
+          result = decodeUpload(request.bytes, request.target, request.limits);
+        } catch (err) {
+          reply({ type: 'decode-failed', id: request.id, message: (err as Error).message });
+          break;
+        }
+        reply({ type: 'decoded', id: request.id, result }, result.ok ? [result.packed.buffer as ArrayBuffer] : []);
         break;
       }
       case 'release': {

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import type { IoDescription } from '@premonitor/ml/scoring';
 import type { ModelOutputs } from './scoring-model.js';
 import { ModelContractError } from './model-errors.js';
 import type { WorkerReply, WorkerRequest } from './onnx-session-worker.js';
+import type { DecodedUpload, UploadLimits, UploadRefusal, UploadTarget } from './upload-decoder.js';
 
 /** What a thread needs to create a session for a model. */
 export interface SessionSpec {
@@ -19,12 +21,19 @@ interface Pending<T> {
   reject(err: Error): void;
 }
 
+/** What a session declares about its inputs and outputs, for the contract check. */
+export interface SessionIo {
+  readonly inputs: readonly IoDescription[];
+  readonly outputs: readonly IoDescription[];
+}
+
 interface PoolThread {
   readonly worker: Worker;
   /** Models with a session in this thread. */
   readonly models: Set<number>;
-  readonly loads: Map<number, Pending<{ inputNames: readonly string[]; outputNames: readonly string[] }>>;
+  readonly loads: Map<number, Pending<SessionIo>>;
   readonly runs: Map<number, Pending<ModelOutputs>>;
+  readonly decodes: Map<number, Pending<DecodedUpload | UploadRefusal>>;
 }
 
 const WORKER_URL = new URL('./onnx-session-worker.js', import.meta.url);
@@ -35,7 +44,8 @@ const WORKER_URL = new URL('./onnx-session-worker.js', import.meta.url);
  * the models: a promotion creates sessions in the running threads, which takes milliseconds,
  * where starting threads (and onnxruntime in them) would take a few hundred — so a hot swap
  * lands as fast as with in-thread sessions. A thread that dies fails its runs; the next load
- * starts a replacement.
+ * starts a replacement. The same threads decode uploads (`decodeUpload`): one pool of threads
+ * for the CPU-bound work of the service, not a second one.
  */
 export class OnnxWorkerPool {
   readonly #size: number;
@@ -49,14 +59,14 @@ export class OnnxWorkerPool {
   }
 
   /** Creates a session for `spec` in every thread; resolves with the model's id. */
-  async load(spec: SessionSpec): Promise<{ model: number; inputNames: readonly string[]; outputNames: readonly string[] }> {
-    while (this.#threads.length < this.#size) this.#threads.push(this.#spawn());
+  async load(spec: SessionSpec): Promise<{ model: number } & SessionIo> {
+    this.#fill();
     const model = this.#nextModel++;
     const threads = [...this.#threads];
     const answers = await Promise.allSettled(
       threads.map(
         (t) =>
-          new Promise<{ inputNames: readonly string[]; outputNames: readonly string[] }>((resolve, reject) => {
+          new Promise<SessionIo>((resolve, reject) => {
             t.loads.set(model, { resolve, reject });
             t.worker.postMessage({ type: 'load', model, ...spec } satisfies WorkerRequest);
           }),
@@ -67,7 +77,25 @@ export class OnnxWorkerPool {
       this.release(model);
       throw failed.reason;
     }
-    return { model, ...(answers[0] as PromiseFulfilledResult<{ inputNames: readonly string[]; outputNames: readonly string[] }>).value };
+    return { model, ...(answers[0] as PromiseFulfilledResult<SessionIo>).value };
+  }
+
+  /**
+   * Decodes an upload and brings it to the model's rows on the least busy thread, so decoding
+   * and resampling never hold the event loop. The bytes are copied to the thread.
+   */
+  decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: UploadLimits): Promise<DecodedUpload | UploadRefusal> {
+    this.#fill();
+    const thread = this.#threads.reduce((best, t) => (t.runs.size + t.decodes.size < best.runs.size + best.decodes.size ? t : best));
+    const id = this.#nextRun++;
+    return new Promise((resolve, reject) => {
+      thread.decodes.set(id, { resolve, reject });
+      thread.worker.postMessage({ type: 'decode-upload', id, bytes, target, limits } satisfies WorkerRequest);
+    });
+  }
+
+  #fill(): void {
+    while (this.#threads.length < this.#size) this.#threads.push(this.#spawn());
   }
 
   /** Runs one batch on the least busy thread holding `model`; the input buffers are transferred. */
@@ -116,12 +144,12 @@ export class OnnxWorkerPool {
 
   #spawn(): PoolThread {
     const worker = new Worker(WORKER_URL);
-    const thread: PoolThread = { worker, models: new Set(), loads: new Map(), runs: new Map() };
+    const thread: PoolThread = { worker, models: new Set(), loads: new Map(), runs: new Map(), decodes: new Map() };
     worker.on('message', (reply: WorkerReply) => {
       switch (reply.type) {
         case 'loaded':
           thread.models.add(reply.model);
-          take(thread.loads, reply.model)?.resolve(reply);
+          take(thread.loads, reply.model)?.resolve({ inputs: reply.inputs, outputs: reply.outputs });
           break;
         case 'load-failed':
           take(thread.loads, reply.model)?.reject(new Error(`cannot create an onnxruntime session: ${reply.message}`));
@@ -132,15 +160,22 @@ export class OnnxWorkerPool {
         case 'run-failed':
           take(thread.runs, reply.id)?.reject(reply.contract ? new ModelContractError(reply.message) : new Error(reply.message));
           break;
+        case 'decoded':
+          take(thread.decodes, reply.id)?.resolve(reply.result);
+          break;
+        case 'decode-failed':
+          take(thread.decodes, reply.id)?.reject(new Error(`decoding an upload failed: ${reply.message}`));
+          break;
       }
     });
     const fail = (err: Error) => {
       const i = this.#threads.indexOf(thread);
       if (i >= 0) this.#threads.splice(i, 1);
       thread.models.clear();
-      for (const p of [...thread.loads.values(), ...thread.runs.values()]) p.reject(err);
+      for (const p of [...thread.loads.values(), ...thread.runs.values(), ...thread.decodes.values()]) p.reject(err);
       thread.loads.clear();
       thread.runs.clear();
+      thread.decodes.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`an onnxruntime worker thread exited (${code})`)));

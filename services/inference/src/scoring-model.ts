@@ -1,17 +1,9 @@
 import type { FrameKind } from '@premonitor/contracts';
 import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import type { ScoringOutputs } from '@premonitor/ml/scoring';
 
-/** Outputs of one model run, one value per input row. */
-export interface ModelOutputs {
-  /** Calibrated anomaly probability in [0, 1]. */
-  readonly score: Float32Array;
-  /** Raw anomaly measure (reconstruction error for the autoencoders). */
-  readonly error: Float32Array;
-  /** Models with a baseline: the score against the fleet, whatever `enrolled` was. */
-  readonly fleetScore?: Float32Array;
-  /** Models with a baseline: `[rows, spec.embedding]`, what an enrollment sample is made of. */
-  readonly embedding?: Float32Array;
-}
+/** Outputs of one model run, one value per input row (the contract's, from `@premonitor/ml/scoring`). */
+export type ModelOutputs = ScoringOutputs;
 
 /**
  * A loaded model as the service uses it: the port the ONNX adapter implements, so the

@@ -1,8 +1,16 @@
+import { join } from 'node:path';
+import { ConfigError } from '@premonitor/config';
 import type { InferenceConfig } from './inference-config.js';
 import type { InferenceSettings } from './inference.js';
 
 /** Maps the environment-level config onto the service's settings. */
 export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
+  if (config.UPLOAD_MIN_SAMPLE_RATE > config.UPLOAD_MAX_SAMPLE_RATE) {
+    throw new ConfigError(
+      `invalid configuration:\n  UPLOAD_MIN_SAMPLE_RATE (${config.UPLOAD_MIN_SAMPLE_RATE}) must not exceed UPLOAD_MAX_SAMPLE_RATE (${config.UPLOAD_MAX_SAMPLE_RATE})`,
+      ['UPLOAD_MIN_SAMPLE_RATE', 'UPLOAD_MAX_SAMPLE_RATE'],
+    );
+  }
   return {
     kind: config.INFERENCE_KIND,
     batchSize: config.BATCH_SIZE,
@@ -12,7 +20,15 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     ...(config.PIPELINE_DEPTH > 0 ? { pipelineDepth: config.PIPELINE_DEPTH } : {}),
     maxAckPending: config.MAX_ACK_PENDING,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    uploadLimits: {
+      wav: { minSampleRate: config.UPLOAD_MIN_SAMPLE_RATE, maxSampleRate: config.UPLOAD_MAX_SAMPLE_RATE, maxSeconds: config.UPLOAD_MAX_SECONDS, maxChannels: config.UPLOAD_MAX_CHANNELS },
+      thermalMaxSide: config.UPLOAD_THERMAL_MAX_SIDE,
+      thermalMaxCells: config.UPLOAD_THERMAL_MAX_CELLS,
+    },
+    uploadConcurrency: config.UPLOAD_CONCURRENCY,
+    ...(config.SHIPPED_MODELS_DIR ? { shippedModelFile: join(config.SHIPPED_MODELS_DIR, `${config.INFERENCE_KIND}.onnx`) } : {}),
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     instanceId: config.INSTANCE_ID,
     baselines: {
       enabled: config.BASELINES_ENABLED,

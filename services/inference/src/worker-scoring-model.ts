@@ -1,16 +1,16 @@
 import type { FrameKind } from '@premonitor/contracts';
 import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
-import { ModelContractError } from './model-errors.js';
-import { contractInputName, missingContractIo, readContractMetadata, type ContractMetadata, type OnnxSessionSettings } from './onnx-scoring-model.js';
+import { readScoringMetadata, scoringInputName, verifyScoringModel, type ScoringMetadata } from '@premonitor/ml/scoring';
+import type { OnnxSessionSettings } from './onnx-scoring-model.js';
 import type { OnnxWorkerPool } from './onnx-worker-pool.js';
 import type { ModelOutputs, ScoringModel } from './scoring-model.js';
 
 /**
  * A `ScoringModel` whose sessions live in the threads of an {@link OnnxWorkerPool}: the event
  * loop stays free while a batch runs (the service scores batch k+1 while batch k is stored and
- * published), and with several threads batches run on several cores. Same contract checks as
- * `OnnxScoringModel`. A batch's input buffers are transferred to a thread, so callers must not
- * reuse them after `run`.
+ * published), and with several threads batches run on several cores. Checked against the
+ * contract like `OnnxScoringModel`, the reference batch running in the pool's threads. A
+ * batch's input buffers are transferred to a thread, so callers must not reuse them after `run`.
  */
 export class WorkerScoringModel implements ScoringModel {
   readonly kind: FrameKind;
@@ -24,7 +24,7 @@ export class WorkerScoringModel implements ScoringModel {
   readonly #pool: OnnxWorkerPool;
   readonly #model: number;
 
-  private constructor(pool: OnnxWorkerPool, model: number, meta: ContractMetadata, sha256: string) {
+  private constructor(pool: OnnxWorkerPool, model: number, meta: ScoringMetadata, sha256: string) {
     this.#pool = pool;
     this.#model = model;
     this.kind = meta.kind;
@@ -37,16 +37,18 @@ export class WorkerScoringModel implements ScoringModel {
     this.thermalInput = meta.kind === 'thermal' ? (meta.thermalInput ?? 'celsius') : undefined;
   }
 
-  /** Creates a session in every thread of `pool`, after checking the contract. */
+  /** Creates a session in every thread of `pool`, then checks the contract there; a failing model is released. */
   static async load(pool: OnnxWorkerPool, bytes: Uint8Array, kind: FrameKind, sha256: string, settings: OnnxSessionSettings): Promise<WorkerScoringModel> {
-    const meta = readContractMetadata(bytes, kind, sha256);
-    const loaded = await pool.load({ bytes, intraOpThreads: settings.intraOpThreads, inputName: contractInputName(kind), version: meta.version, frameShape: meta.frameShape, baseline: meta.baseline });
-    const missing = missingContractIo(kind, loaded.inputNames, loaded.outputNames, meta.baseline !== undefined);
-    if (missing) {
+    const meta = readScoringMetadata(bytes, kind);
+    const loaded = await pool.load({ bytes, intraOpThreads: settings.intraOpThreads, inputName: scoringInputName(kind), version: meta.version, frameShape: meta.frameShape, baseline: meta.baseline });
+    const model = new WorkerScoringModel(pool, loaded.model, meta, sha256);
+    try {
+      await verifyScoringModel(meta, loaded, model);
+    } catch (err) {
       pool.release(loaded.model);
-      throw new ModelContractError(`model ${meta.version} lacks ${missing} of the inference I/O contract`);
+      throw err;
     }
-    return new WorkerScoringModel(pool, loaded.model, meta, sha256);
+    return model;
   }
 
   run(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ModelOutputs> {

@@ -12,12 +12,12 @@ export interface BatcherOptions<T> {
    */
   readonly flushWhenIdle?: boolean;
   /**
-   * Persists one batch. Rejection means nothing of it may be considered done: the batch is
-   * retried after `retryDelayMs` (doubling, capped at 5 s) until it succeeds or `stop()`.
+   * Settles one batch: persists it, retrying and isolating poison as it sees fit (ingest uses
+   * `persistIsolating`). A rejection abandons the batch: its items are reported to `onError`
+   * and no longer counted, and whatever they stood for stays unacknowledged.
    */
   readonly flush: (items: readonly T[]) => Promise<void>;
-  readonly onError: (err: unknown, attempt: number) => void;
-  readonly retryDelayMs?: number;
+  readonly onError: (err: unknown, items: readonly T[]) => void;
   /**
    * Batches persisted at the same time (default 1). More than one keeps the database busy
    * while a finished batch is still being forwarded; callers that need ordering across
@@ -29,7 +29,7 @@ export interface BatcherOptions<T> {
 
 /**
  * Collects items and flushes them in batches of at most `maxSize`, taken in arrival order,
- * at most `concurrency` flushes at a time. Items are never dropped: a failed flush is retried.
+ * at most `concurrency` flushes at a time. Retrying is the flush's business, not the batcher's.
  */
 export class Batcher<T> {
   #queue: T[] = [];
@@ -71,7 +71,7 @@ export class Batcher<T> {
     }
   }
 
-  /** Stops retrying; items still queued are left for the caller to account for. */
+  /** Stops flushing; items still queued are left for the caller to account for. */
   stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
@@ -108,17 +108,10 @@ export class Batcher<T> {
   }
 
   async #run(batch: readonly T[]): Promise<void> {
-    let delay = this.options.retryDelayMs ?? 100;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.options.flush(batch);
-        return;
-      } catch (err) {
-        this.options.onError(err, attempt);
-        if (this.#stopped) return;
-        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5_000);
-      }
+    try {
+      await this.options.flush(batch);
+    } catch (err) {
+      this.options.onError(err, batch);
     }
   }
 }

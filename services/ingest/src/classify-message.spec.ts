@@ -55,6 +55,15 @@ describe('classifyMessage', () => {
     assert.equal(rejected(TELEMETRY, json({ ts: NOW - 7_200_000, seq: 1, readings: { t: 1 } })).category, 'timestamp');
   });
 
+  it('rejects a timestamp no Date can hold with a reason instead of throwing', () => {
+    for (const ts of [1e20, 1e21, -1e20, Number.MAX_SAFE_INTEGER]) {
+      const r = rejected(TELEMETRY, json({ ts, seq: 1, readings: { t: 1 } }));
+      assert.ok(r.category === 'timestamp' || r.category === 'schema', `${ts}: ${r.category}`);
+    }
+    const frame = encodeFrame({ kind: 'thermal', ts: 1e20, seq: 1, width: 32, height: 24, celsius: new Float32Array(32 * 24).fill(25) });
+    assert.match(rejected('premonitor/v1/plant-1/pump-1/frame/thermal', frame).reason, /1e\+?20|100000000000000000000/);
+  });
+
   it('rejects topics outside the device namespace', () => {
     assert.equal(rejected('premonitor/v1/Plant/pump/telemetry', json({})).category, 'topic');
     assert.equal(rejected('premonitor/v1/plant/pump/unknown', json({})).category, 'topic');

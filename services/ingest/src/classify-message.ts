@@ -94,10 +94,19 @@ function parseTopicCached(topic: string): ReturnType<typeof parseTopic> {
 
 function checkTimestamp(ts: number, now: number, limits: AcceptLimits): string | undefined {
   if (ts > now + limits.maxFutureSkewMs) {
-    return `device timestamp ${new Date(ts).toISOString()} is ${Math.round((ts - now) / 1000)} s in the future (limit ${limits.maxFutureSkewMs / 1000} s, MAX_FUTURE_SKEW_MS)`;
+    return `device timestamp ${describeTime(ts)} is ${Math.round((ts - now) / 1000)} s in the future (limit ${limits.maxFutureSkewMs / 1000} s, MAX_FUTURE_SKEW_MS)`;
   }
   if (ts < now - limits.maxPastAgeMs) {
-    return `device timestamp ${new Date(ts).toISOString()} is older than ${Math.round(limits.maxPastAgeMs / 3_600_000)} h (MAX_PAST_AGE_MS)`;
+    return `device timestamp ${describeTime(ts)} is older than ${Math.round(limits.maxPastAgeMs / 3_600_000)} h (MAX_PAST_AGE_MS)`;
   }
   return undefined;
+}
+
+/**
+ * The timestamp as ISO-8601 when a `Date` can hold it, else the raw number: a device may send
+ * 1e20, which `toISOString()` answers with a RangeError, and a reason must never throw.
+ */
+function describeTime(ts: number): string {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? `${ts} ms` : date.toISOString();
 }

@@ -1,14 +1,19 @@
 import { z } from 'zod';
-import { envInt, envPort, envUrl, envEnum } from '@premonitor/config';
+import { envInt, envPort, envUrl, envEnum, shutdownConfigShape } from '@premonitor/config';
 
 /** Ingest's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const ingestConfigShape = {
-  /** Broker the devices publish to. */
-  MQTT_URL: envUrl(['mqtt', 'mqtts', 'tcp', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
+  /** The broker's core listener (Mosquitto: port 1884 of mosquitto/mosquitto.conf). */
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'tcp', 'ws', 'wss'], 'mqtt://127.0.0.1:1884'),
+  /** A core account with the role `ingest` (mosquitto/add-core-user.sh NAME ingest). */
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
-  /** Stable client id: the broker keeps this session's queue while ingest restarts. */
-  MQTT_CLIENT_ID: z.string().min(1).default('premonitor-ingest'),
+  /**
+   * Stable client id: the broker keeps this session's queue while ingest restarts. Default
+   * `premonitor-{MQTT_USERNAME}` (`premonitor-ingest`); each replica of a scaled ingest needs its
+   * own, `premonitor-{MQTT_USERNAME}.{replica}` — the only ids the embedded broker lets the account use.
+   */
+  MQTT_CLIENT_ID: z.string().min(1).optional(),
   /** Shared-subscription group so replicas split the load (`$share/<group>/…`); empty = plain subscriptions. */
   MQTT_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   /** Most unacknowledged messages in flight from the broker (MQTT 5 Receive Maximum). */
@@ -38,7 +43,12 @@ export const ingestConfigShape = {
    */
   TELEMETRY_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('on'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Days dead letters are kept; older ones are removed hourly in bounded batches. 0 keeps them forever. */
+  DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
+  /** Longest the drain on shutdown may take, ms; what is left stays unacknowledged with the broker. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type IngestConfig = Readonly<z.infer<z.ZodObject<typeof ingestConfigShape>>>;

@@ -5,6 +5,7 @@ export interface IngestMetrics {
   readonly messagesIn: Counter<'channel'>;
   readonly messagesOut: Counter<'channel'>;
   readonly rejected: Counter<'reason'>;
+  readonly poison: Counter<'channel'>;
   readonly readingsStored: Counter;
   readonly duplicates: Counter;
   readonly batchSize: Histogram<'batch'>;
@@ -18,6 +19,12 @@ export function createIngestMetrics(registry: Registry, pendingAcks: () => numbe
     messagesIn: new Counter({ name: 'pm_ingest_messages_in_total', help: 'MQTT messages received, by channel', labelNames: ['channel'], registers: [registry] }),
     messagesOut: new Counter({ name: 'pm_ingest_messages_out_total', help: 'Messages forwarded to the bus, by channel', labelNames: ['channel'], registers: [registry] }),
     rejected: new Counter({ name: 'pm_ingest_rejected_total', help: 'Messages dead-lettered, by reason', labelNames: ['reason'], registers: [registry] }),
+    poison: new Counter({
+      name: 'pm_ingest_poison_total',
+      help: 'Valid messages the database or bus refused on their own, isolated from their batch and dead-lettered, by channel',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
     readingsStored: new Counter({ name: 'pm_ingest_readings_stored_total', help: 'Reading rows written', registers: [registry] }),
     duplicates: new Counter({ name: 'pm_ingest_duplicate_readings_total', help: 'Reading rows skipped as duplicates (same device, key, seq, time)', registers: [registry] }),
     batchSize: new Histogram({

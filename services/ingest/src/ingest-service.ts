@@ -1,6 +1,7 @@
 import { busSubjects, deviceKey, deviceMessageId, type DeviceRef } from '@premonitor/contracts';
 import { encodeEvent, eventSubject, publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
+import { AbandonedError, persistIsolating, type FailureKind, type Poisoned } from '@premonitor/resilience';
 import { Batcher } from './batcher.js';
 import { classifyMessage, type AcceptLimits } from './classify-message.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -22,6 +23,8 @@ export interface IngestServiceOptions {
   /** Dead-letter payloads are cut to this many bytes (the original size is kept). */
   readonly deadLetterMaxBytes: number;
   readonly clock?: Clock;
+  /** Backoff jitter (default `Math.random`). */
+  readonly random?: () => number;
 }
 
 /** Running totals, for the periodic summary line and tests. */
@@ -32,6 +35,8 @@ export interface IngestStats {
   duplicateReadings: number;
   framesForwarded: number;
   rejected: number;
+  /** Messages valid by the contract that could not be stored or forwarded, dead-lettered alone. */
+  isolated: number;
 }
 
 interface Pending<T> {
@@ -45,32 +50,59 @@ interface Pending<T> {
  * edge alerts to the bus, and only then acknowledges the message to the broker.
  */
 export class IngestService {
-  readonly stats: IngestStats = { received: 0, telemetryMessages: 0, readingsStored: 0, duplicateReadings: 0, framesForwarded: 0, rejected: 0 };
+  readonly stats: IngestStats = { received: 0, telemetryMessages: 0, readingsStored: 0, duplicateReadings: 0, framesForwarded: 0, rejected: 0, isolated: 0 };
   readonly #telemetry: Batcher<Pending<AcceptedTelemetry>>;
   readonly #status: Batcher<Pending<AcceptedStatus>>;
   readonly #deadLetters: Batcher<Pending<DeadLetter>>;
   readonly #seen: Batcher<DeviceSeen>;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #clock: Clock;
+  #stopped = false;
 
   constructor(private readonly options: IngestServiceOptions) {
     const clock = (this.#clock = options.clock ?? realClock);
-    const onError = (what: string) => (err: unknown, attempt: number) =>
-      options.logger.error({ err, attempt }, `${what} failed; retrying (messages stay unacknowledged)`);
-    this.#telemetry = new Batcher({
+    const onError = (what: string) => (err: unknown, items: readonly unknown[]) => {
+      if (err instanceof AbandonedError) options.logger.warn({ err, what, messages: items.length }, 'abandoned at shutdown; the messages stay unacknowledged with the broker');
+      else options.logger.error({ err, what, messages: items.length }, 'unexpected failure; the messages stay unacknowledged until redelivered');
+    };
+    this.#telemetry = new Batcher<Pending<AcceptedTelemetry>>({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,
       // Latency at low rates must not pay the max wait: alerts downstream wait for these rows.
       flushWhenIdle: true,
       concurrency: options.batchConcurrency,
       clock,
-      flush: (batch) => this.#flushTelemetry(batch),
+      flush: (batch) => this.#persist('telemetry', batch, (part) => this.#flushTelemetry(part), (p) => this.#isolate('telemetry', p.item.source, p.item.item.ref, p.error)),
       onError: onError('persisting telemetry'),
     });
-    this.#status = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, flushWhenIdle: true, clock, flush: (b) => this.#flushStatus(b), onError: onError('persisting status') });
-    this.#deadLetters = new Batcher({ maxSize: 500, maxWaitMs: options.batchMaxWaitMs, flushWhenIdle: true, clock, flush: (b) => this.#flushDeadLetters(b), onError: onError('recording dead letters') });
+    this.#status = new Batcher<Pending<AcceptedStatus>>({
+      maxSize: 500,
+      maxWaitMs: options.batchMaxWaitMs,
+      flushWhenIdle: true,
+      clock,
+      flush: (batch) => this.#persist('status', batch, (part) => this.#flushStatus(part), (p) => this.#isolate('status', p.item.source, p.item.item.ref, p.error)),
+      onError: onError('persisting status'),
+    });
+    this.#deadLetters = new Batcher<Pending<DeadLetter>>({
+      maxSize: 500,
+      maxWaitMs: options.batchMaxWaitMs,
+      flushWhenIdle: true,
+      clock,
+      flush: (batch) => this.#persist('dead-letter', batch, (part) => this.#flushDeadLetters(part), (p) => this.#deadLetterRefused(p)),
+      onError: onError('recording dead letters'),
+    });
     // Not flushed when idle: touches only move last_seen, so coalescing a second of them saves writes.
-    this.#seen = new Batcher({ maxSize: 1000, maxWaitMs: 1_000, clock, flush: (b) => options.store.touchDevices(b), onError: onError('touching devices') });
+    this.#seen = new Batcher<DeviceSeen>({
+      maxSize: 1000,
+      maxWaitMs: 1_000,
+      clock,
+      flush: (batch) =>
+        this.#persist('touch', batch, (part) => options.store.touchDevices(part), (p) => {
+          options.metrics.poison.inc({ channel: 'touch' });
+          options.logger.error({ err: p.error, ...p.item.ref }, 'could not record that a device was seen; skipped');
+        }),
+      onError: onError('touching devices'),
+    });
   }
 
   /** Handles one message from the broker. Never throws: bad input becomes a dead letter. */
@@ -118,6 +150,48 @@ export class IngestService {
     }
   }
 
+  /**
+   * Writes a batch with `persistIsolating`: retried while the failure is transient (nothing is
+   * acknowledged meanwhile), split until the bad messages are found when it is permanent.
+   */
+  #persist<T>(channel: string, batch: readonly T[], write: (part: readonly T[]) => Promise<void>, onPoison: (p: Poisoned<T>) => void | Promise<void>): Promise<void> {
+    return persistIsolating(batch, {
+      write,
+      onPoison,
+      onRetry: (err: unknown, attempt: number, kind: FailureKind) =>
+        this.options.logger.error({ err, attempt, kind, messages: batch.length }, `writing ${channel} failed; retrying (messages stay unacknowledged)`),
+      stopped: () => this.#stopped,
+      clock: this.#clock,
+      random: this.options.random,
+    });
+  }
+
+  /** A valid message that could not be stored or forwarded on its own: dead-letter it (which acknowledges it). */
+  #isolate(channel: string, source: IncomingMessage, ref: DeviceRef, error: unknown): void {
+    const reason = `could not ${channel === 'telemetry' || channel === 'status' ? 'store' : 'forward'} ${channel}: ${describe(error)}`;
+    this.stats.isolated++;
+    this.options.metrics.poison.inc({ channel });
+    this.options.logger.warn({ topic: source.topic, ...ref, reason }, 'message isolated and dead-lettered');
+    this.#deadLetters.add({ item: { time: source.receivedAt, topic: source.topic.slice(0, 512), deviceId: deviceKey(ref), reason, payload: source.payload }, source });
+  }
+
+  /**
+   * A dead letter the database refuses even after sanitizing: store it once more without its
+   * payload and with the refusal as reason; if even that is refused, log it and acknowledge —
+   * the one place a message is let go, rather than halt ingest behind it.
+   */
+  async #deadLetterRefused({ item: { item, source }, error }: Poisoned<Pending<DeadLetter>>): Promise<void> {
+    this.options.metrics.poison.inc({ channel: 'dead-letter' });
+    const bare: DeadLetter = { ...item, reason: `the dead letter itself was refused (${describe(error)}); its payload is not kept`, payload: new Uint8Array(0) };
+    await persistIsolating([bare], {
+      write: (part) => this.options.store.saveDeadLetters(part),
+      onPoison: (p) => this.options.logger.error({ err: p.error, topic: item.topic, reason: item.reason }, 'could not record a dead letter at all; message acknowledged and dropped'),
+      stopped: () => this.#stopped,
+      clock: this.#clock,
+      random: this.options.random,
+    }).then(() => source.ack(), (err: unknown) => this.options.logger.warn({ err }, 'dead letter abandoned at shutdown'));
+  }
+
   /** Persists and forwards everything received so far (on shutdown, and in tests). */
   async drain(): Promise<void> {
     await Promise.all([this.#telemetry.drain(), this.#status.drain(), this.#deadLetters.drain()]);
@@ -127,6 +201,7 @@ export class IngestService {
 
   /** Stops retrying failed batches (after `drain`, or when giving up on shutdown). */
   stop(): void {
+    this.#stopped = true;
     for (const b of [this.#telemetry, this.#status, this.#deadLetters, this.#seen]) b.stop();
   }
 
@@ -135,25 +210,32 @@ export class IngestService {
     return this.#telemetry.size + this.#status.size + this.#deadLetters.size + this.#inFlight.size;
   }
 
+  /** The backlog by channel, for the warning that names what a bounded stop abandoned. */
+  backlogByChannel(): Record<string, number> {
+    return { telemetry: this.#telemetry.size, status: this.#status.size, deadLetters: this.#deadLetters.size, forwarding: this.#inFlight.size, deviceTouches: this.#seen.size };
+  }
+
+  /**
+   * Publishes a frame or edge alert, acknowledging it once the bus stored it. Transient bus
+   * failures are retried with capped backoff; a permanent one (too large for the bus, invalid
+   * subject, …) dead-letters the message instead of looping on it.
+   */
   #forward(source: IncomingMessage, channel: string, ref: DeviceRef, publish: () => Promise<unknown>): void {
-    const attempt = async (): Promise<void> => {
-      for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
-        try {
-          await publish();
-          return;
-        } catch (err) {
-          this.options.logger.error({ err, ...ref }, `forwarding ${channel} to the bus failed; retrying`);
-          await new Promise<void>((r) => this.#clock.setTimeout(r, delay));
-        }
-      }
-    };
-    const done = attempt().then(() => {
-      this.stats.framesForwarded += channel === 'frame' ? 1 : 0;
-      this.options.metrics.messagesOut.inc({ channel });
-      this.options.metrics.handleLatency.observe({ channel }, (this.#clock.now() - source.receivedAt) / 1000);
-      this.#seen.add({ ref, at: source.receivedAt });
-      source.ack();
-    });
+    let isolated = false;
+    const done = this.#persist('forward', [source], () => publish().then(() => undefined), (p) => {
+      isolated = true;
+      this.#isolate(channel, source, ref, p.error);
+    }).then(
+      () => {
+        if (isolated) return;
+        this.stats.framesForwarded += channel === 'frame' ? 1 : 0;
+        this.options.metrics.messagesOut.inc({ channel });
+        this.options.metrics.handleLatency.observe({ channel }, (this.#clock.now() - source.receivedAt) / 1000);
+        this.#seen.add({ ref, at: source.receivedAt });
+        source.ack();
+      },
+      (err: unknown) => this.options.logger.warn({ err, channel, ...ref }, 'forwarding abandoned at shutdown; the message stays unacknowledged with the broker'),
+    );
     this.#inFlight.add(done);
     void done.finally(() => this.#inFlight.delete(done));
   }
@@ -205,4 +287,10 @@ export class IngestService {
     await this.options.store.saveDeadLetters(batch.map((p) => p.item));
     for (const { source } of batch) source.ack();
   }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${err.message} (${code})` : err.message;
 }

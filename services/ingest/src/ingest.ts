@@ -1,14 +1,17 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { INGEST_SUBSCRIPTIONS } from '@premonitor/contracts';
-import type { Bus } from '@premonitor/bus';
+import { realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { settleWithin } from '@premonitor/resilience';
 import { createReadApi } from './api/read-api.js';
+import { DeadLetterPruner } from './dead-letter-pruner.js';
 import type { AcceptLimits } from './classify-message.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { IngestService, type IngestStats } from './ingest-service.js';
+import type { IngestStore } from './ingest-store.js';
 import { KyselyIngestStore } from './kysely-ingest-store.js';
 import { MqttGateway } from './mqtt-gateway.js';
 
@@ -35,6 +38,13 @@ export interface IngestSettings {
    * last few hundred ms of acknowledged telemetry on a database crash for cheaper commits.
    */
   readonly synchronousCommit?: boolean;
+  /**
+   * Longest `stop()` waits for the drain, and then for the broker to take the last acks, ms
+   * (default 10,000 each). What is not drained by then stays unacknowledged with the broker.
+   */
+  readonly drainTimeoutMs?: number;
+  /** Days dead letters are kept (default 30); 0 keeps them forever. */
+  readonly deadLetterRetentionDays?: number;
 }
 
 export interface IngestDependencies {
@@ -42,6 +52,9 @@ export interface IngestDependencies {
   readonly bus: Bus;
   readonly logger: Logger;
   readonly registry: Registry;
+  readonly clock?: Clock;
+  /** Wraps the database store (tests inject failures with it). */
+  readonly wrapStore?: (store: IngestStore) => IngestStore;
 }
 
 /** Ingest as one unit: MQTT gateway → validation → database and bus, plus its read API. */
@@ -50,12 +63,15 @@ export class Ingest {
   readonly readiness: readonly ReadinessCheck[];
   readonly #gateway: MqttGateway;
   readonly #service: IngestService;
+  readonly #pruner: DeadLetterPruner;
+  readonly #clock: Clock;
 
   constructor(
     private readonly settings: IngestSettings,
     private readonly deps: IngestDependencies,
   ) {
     const { mqtt } = settings;
+    this.#clock = deps.clock ?? realClock;
     const prefix = mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/` : '';
     this.#gateway = new MqttGateway({
       url: mqtt.url,
@@ -67,9 +83,10 @@ export class Ingest {
       protocolVersion: mqtt.protocolVersion,
       logger: deps.logger,
     });
+    const wrap = deps.wrapStore ?? ((store: IngestStore) => store);
     const metrics = createIngestMetrics(deps.registry, () => this.#gateway.pendingAcks());
     this.#service = new IngestService({
-      store: new KyselyIngestStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes, synchronousCommit: settings.synchronousCommit ?? true }),
+      store: wrap(new KyselyIngestStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes, synchronousCommit: settings.synchronousCommit ?? true })),
       bus: deps.bus,
       metrics,
       logger: deps.logger,
@@ -78,7 +95,9 @@ export class Ingest {
       batchMaxWaitMs: settings.batchMaxWaitMs,
       batchConcurrency: settings.batchConcurrency,
       deadLetterMaxBytes: settings.deadLetterMaxBytes,
+      clock: this.#clock,
     });
+    this.#pruner = new DeadLetterPruner(deps.db.db, { retentionDays: settings.deadLetterRetentionDays ?? 30, logger: deps.logger, clock: this.#clock });
     this.#gateway.onMessage((message) => this.#service.handle(message));
     this.router = createReadApi(deps.db.db);
     this.readiness = [
@@ -99,20 +118,22 @@ export class Ingest {
 
   async start(): Promise<void> {
     await this.#gateway.start();
+    this.#pruner.start();
   }
 
   /**
    * Drains: stops taking messages, persists and forwards what was taken (acknowledging it),
-   * then disconnects. Anything received after the pause stays queued at the broker.
+   * then disconnects — each step within `drainTimeoutMs`, whatever is stuck (database or bus
+   * down, broker gone). Anything not acknowledged by then stays with the broker, which
+   * redelivers it to the next session; a warning names what was left.
    */
-  async stop(drainTimeoutMs = 10_000): Promise<void> {
+  async stop(drainTimeoutMs = this.settings.drainTimeoutMs ?? 10_000): Promise<void> {
     this.#gateway.pause();
-    const drained = await Promise.race([
-      this.#service.drain().then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), drainTimeoutMs).unref()),
-    ]);
-    if (!drained) this.deps.logger.warn({ backlog: this.#service.backlog() }, 'drain timed out; unacknowledged messages stay with the broker');
+    const drained = await settleWithin(Promise.all([this.#service.drain(), this.#pruner.stop()]), drainTimeoutMs, this.#clock);
+    if (!drained) {
+      this.deps.logger.warn({ abandoned: this.#service.backlogByChannel(), drainTimeoutMs }, 'drain timed out; unacknowledged messages stay with the broker');
+    }
     this.#service.stop();
-    await this.#gateway.stop();
+    await this.#gateway.stop(drainTimeoutMs);
   }
 }

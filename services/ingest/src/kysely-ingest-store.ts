@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { deviceKey, type DeviceRef } from '@premonitor/contracts';
-import { insertReadings, recordDeadLetters, type Database, type NewReading } from '@premonitor/db';
+import { insertReadings, recordDeadLetters, storableJson, type Database, type NewReading } from '@premonitor/db';
 import type { AcceptedStatus, AcceptedTelemetry, DeadLetter, DeviceSeen, IngestStore } from './ingest-store.js';
 
 export interface KyselyIngestStoreOptions {
@@ -59,7 +59,8 @@ export class KyselyIngestStore implements IngestStore {
       last_seen: new Date(receivedAt),
       online: message.state === 'online',
       status_changed_at: new Date(message.ts ?? receivedAt),
-      last_status: JSON.stringify(message),
+      // Validated text cannot hold what jsonb refuses, but a write that fails halts the batch: sanitized anyway.
+      last_status: JSON.stringify(storableJson(message)),
       last_seq: null,
     }));
     if (values.length === 0) return;
@@ -86,7 +87,7 @@ export class KyselyIngestStore implements IngestStore {
   async saveDeadLetters(batch: readonly DeadLetter[]): Promise<void> {
     await recordDeadLetters(
       this.db,
-      batch.map((d) => ({ time: new Date(d.time), topic: d.topic, deviceId: d.deviceId, reason: d.reason, payload: d.payload })),
+      batch.map((d) => ({ time: new Date(d.time), topic: d.topic, deviceId: d.deviceId, reason: d.reason, payload: d.payload, source: 'ingest' })),
       { maxPayloadBytes: this.options.deadLetterMaxBytes },
     );
   }

@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
-import type { Logger } from '@premonitor/log';
+import { maskUrl, type Logger } from '@premonitor/log';
+import { settleWithin } from '@premonitor/resilience';
 
 /** One message from the broker. `ack()` releases its PUBACK (in arrival order). */
 export interface IncomingMessage {
@@ -98,7 +99,7 @@ export class MqttGateway {
     client.on('message', (topic, payload, packet: IPublishPacket) => this.#receive(topic, payload, packet));
     client.on('connect', (connack) => {
       this.#connected = true;
-      logger.info({ url: redact(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+      logger.info({ url: maskUrl(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
       // A fresh session (first start, or the broker lost it) needs the subscriptions again.
       if (!connack.sessionPresent) {
         client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
@@ -121,7 +122,7 @@ export class MqttGateway {
 
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`cannot connect to MQTT broker at ${redact(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
+        reject(new Error(`cannot connect to MQTT broker at ${maskUrl(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
       }, 10_000);
       client.once('connect', () => {
         clearTimeout(timer);
@@ -138,12 +139,21 @@ export class MqttGateway {
     this.#paused = true;
   }
 
-  /** Disconnects. Messages not yet acknowledged stay with the broker for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Disconnects, sending what acks are ready first; after `timeoutMs` (a broker that does not
+   * answer) the socket is closed regardless. Messages not yet acknowledged stay with the broker
+   * for the next start.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
-    await client.endAsync();
+    const ended = await settleWithin(client.endAsync(), timeoutMs);
+    if (!ended) {
+      this.options.logger.warn({ timeoutMs }, 'MQTT broker did not acknowledge the disconnect in time; closing the connection');
+      // end(true) would be ignored: mqtt.js is already disconnecting. Close the socket itself.
+      client.stream?.destroy();
+    }
     this.#connected = false;
   }
 
@@ -244,12 +254,3 @@ export class MqttGateway {
   }
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}

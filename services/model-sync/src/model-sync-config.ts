@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { envEnum, envInt, envUrl, type loadConfig } from '@premonitor/config';
+import { envBool, envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
 
 /** Settings of the model-sync service, by environment variable. */
 export const modelSyncConfigShape = {
   DATABASE_URL: z.string().min(1),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1883'),
-  /** A core service account (role core): it publishes on every device's model and command topics. */
+  /** The broker's core listener (Mosquitto: port 1884 of mosquitto/mosquitto.conf). */
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1884'),
+  /**
+   * A core account with the role `model-sync`: it writes every device's model and command
+   * topics and reads their status. Its client id is `premonitor-{MQTT_USERNAME}`.
+   */
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
   /** The registry's artifact folder (shared with the services that register models). */
@@ -20,11 +24,23 @@ export const modelSyncConfigShape = {
   /** Base URL devices download models from; must reach this service's `/api/v1`. */
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:8090/api/v1'),
   MODEL_SYNC_REFRESH_MS: envInt(60_000, 1_000, 86_400_000),
+  /**
+   * The Ed25519 private key (PKCS#8 PEM file) announcements are signed with; agents hold its
+   * public key. Create it with `model-sync keygen --out FILE`; keep it mode 0600 / in a secret.
+   */
+  MODEL_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The same key as PEM text, for secret stores that inject variables; wins over the file. */
+  MODEL_SIGNING_KEY: z.string().min(1).optional(),
+  /** Create MODEL_SIGNING_KEY_FILE (0600) when it does not exist: for evaluation set-ups, not production. */
+  MODEL_SIGNING_KEY_CREATE: envBool(false),
   /** Core heartbeat on `…/{device}/command/heartbeat`; 0 = off (agents then rely on the broker connection). */
   HEARTBEAT_MS: envInt(10_000, 0, 3_600_000),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envInt(8090, 0, 65_535),
+  /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
+  DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 /** Parsed once in main.ts. */

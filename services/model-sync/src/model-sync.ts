@@ -1,7 +1,9 @@
-import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelAnnouncement, type ModelKind } from '@premonitor/contracts';
-import type { Bus, Subscription } from '@premonitor/bus';
-import type { Database } from '@premonitor/db';
+import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelKind } from '@premonitor/contracts';
+import { publicKeyText, signAnnouncement, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
+import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
+import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
 import type { Kysely } from 'kysely';
 import type { Router } from 'express';
@@ -19,6 +21,8 @@ export interface ModelSyncSettings {
   readonly refreshMs: number;
   /** Period of the per-device heartbeat on `…/command/heartbeat`, ms; 0 = none. */
   readonly heartbeatMs: number;
+  /** Signs every announcement; agents hold its public key. Never logged. */
+  readonly signingKey: SigningKey;
 }
 
 /** Collaborators of {@link ModelSync}. */
@@ -28,6 +32,8 @@ export interface ModelSyncDependencies {
   readonly registry: ModelRegistry;
   readonly store: ArtifactStore;
   readonly logger: Logger;
+  /** `issuedAt` of announcements and heartbeat timestamps. Default: the wall clock. */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 /**
@@ -36,6 +42,10 @@ export interface ModelSyncDependencies {
  * every `pm.models.{kind}.promoted`, for devices that appear later (a periodic check, and at
  * once when a device's status comes online) — and the artifact download route. It also
  * publishes the core heartbeat the agents use to tell "core down" from "broker up".
+ *
+ * Every announcement is signed for its device with the core's Ed25519 key and carries
+ * `issuedAt`, so an agent holding the public key refuses one that anybody else published, one
+ * meant for another device, and an older one replayed (`@premonitor/contracts/signing`).
  */
 export class ModelSync {
   readonly router: Router;
@@ -47,11 +57,18 @@ export class ModelSync {
   #subscription: Subscription | undefined;
   #timers: NodeJS.Timeout[] = [];
   #work: Promise<void> = Promise.resolve();
+  readonly #clock: Pick<Clock, 'now'>;
 
   constructor(settings: ModelSyncSettings, deps: ModelSyncDependencies) {
     this.#s = settings;
     this.#d = deps;
+    this.#clock = deps.clock ?? realClock;
     this.router = createArtifactRouter(deps.registry, deps.store);
+  }
+
+  /** The public key agents must be configured with (`EDGE_MODEL_PUBLIC_KEY`): base64 of the raw 32 bytes. */
+  get publicKey(): string {
+    return publicKeyText(this.#s.signingKey);
   }
 
   /** Readiness: the broker connection. */
@@ -61,54 +78,69 @@ export class ModelSync {
 
   async start(): Promise<void> {
     const { mqtt: m } = this.#s;
+    this.#d.logger.info({ keyId: this.#s.signingKey.keyId, publicKey: this.publicKey }, 'model announcements are signed; agents need this public key (EDGE_MODEL_PUBLIC_KEY)');
     const client = (this.#client = await mqtt.connectAsync(m.url, { clientId: m.clientId, username: m.username, password: m.password, clean: true, reconnectPeriod: 2_000 }));
     client.on('message', (topic, payload) => this.#onStatus(topic, payload));
     // A broker restart loses non-persistent retained state in Aedes; re-announce on every reconnect.
     client.on('connect', () => this.#enqueue(() => this.#announceAll(true)));
     await client.subscribeAsync(`${TOPIC_ROOT}/+/+/status`, { qos: 1 });
+    // A promotion is only a trigger (announcing never throws; a failed one is retried on the
+    // next refresh), but the policy still keeps JetStream from dropping it after 10 ack waits.
+    const policy = new ConsumerPolicy({ consumer: 'model-sync', deadLetters: databaseDeadLetters(this.#d.db), logger: this.#d.logger });
     this.#subscription = await this.#d.bus.consume(
-      { stream: busSubjects.modelPromoted.stream, durable: 'model-sync', filterSubject: busSubjects.modelPromoted.wildcard, deliverPolicy: 'new' },
-      async (msg) => {
+      policy.spec({ stream: busSubjects.modelPromoted.stream, durable: 'model-sync', filterSubject: busSubjects.modelPromoted.wildcard, deliverPolicy: 'new' }),
+      policy.guard(async (msg) => {
         await this.#enqueue(() => this.#announceAll(false));
         msg.ack();
-      },
+      }),
     );
     await this.#enqueue(() => this.#announceAll(true));
     this.#timers.push(setInterval(() => void this.#enqueue(() => this.#announceAll(false)), this.#s.refreshMs));
     if (this.#s.heartbeatMs > 0) this.#timers.push(setInterval(() => void this.#heartbeat(), this.#s.heartbeatMs));
   }
 
-  async stop(): Promise<void> {
+  /** Stops the timers, the consumer and the broker connection, each within `drainTimeoutMs` whatever is stuck. */
+  async stop(drainTimeoutMs = 10_000): Promise<void> {
     for (const t of this.#timers.splice(0)) clearInterval(t);
-    await this.#subscription?.stop();
-    await this.#work.catch(() => {});
-    await this.#client?.endAsync();
+    const drained = await settleWithin(
+      (async () => {
+        await this.#subscription?.stop();
+        await this.#work.catch(() => {});
+      })(),
+      drainTimeoutMs,
+    );
+    if (!drained) this.#d.logger.warn({ drainTimeoutMs }, 'model-sync: an announcement was still running at stop; abandoned');
+    const client = this.#client;
     this.#client = undefined;
+    if (client && !(await settleWithin(client.endAsync(), drainTimeoutMs))) client.stream?.destroy();
   }
 
   /** Announces the current production models to every known device; `force` republishes even unchanged ones. */
   async #announceAll(force: boolean): Promise<void> {
     const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).execute();
     for (const kind of this.#s.kinds) {
-      const model = await this.#d.registry.production(kind);
-      if (!model) continue;
-      const announcement: ModelAnnouncement = {
-        kind,
-        version: model.version,
-        sha256: model.sha256,
-        size: model.size,
-        url: `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/${kind}/artifact/${model.sha256}`,
-      };
+      const announcement = await this.#production(kind);
+      if (!announcement) continue;
       for (const ref of devices) await this.#announce(ref, announcement, force);
     }
   }
 
-  async #announce(ref: DeviceRef, a: ModelAnnouncement, force: boolean): Promise<void> {
+  /** The unsigned announcement of the production model of `kind`, if there is one. */
+  async #production(kind: ModelKind): Promise<UnsignedAnnouncement | undefined> {
+    const model = await this.#d.registry.production(kind);
+    if (!model) return undefined;
+    const url = `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/${kind}/artifact/${model.sha256}`;
+    return { kind, version: model.version, sha256: model.sha256, size: model.size, url };
+  }
+
+  async #announce(ref: DeviceRef, a: UnsignedAnnouncement, force: boolean): Promise<void> {
     const key = `${ref.site}/${ref.device}/${a.kind}`;
     if (!force && this.#announced.get(key) === a.sha256) return;
     const client = this.#client;
     if (!client?.connected) return;
-    await client.publishAsync(mqttTopic.model(ref, a.kind), JSON.stringify(a), { qos: 1, retain: true });
+    // Signed per device: the signature covers the device, so it is worthless on another one.
+    const signed = signAnnouncement(a, ref, Math.floor(this.#clock.now()), this.#s.signingKey);
+    await client.publishAsync(mqttTopic.model(ref, a.kind), JSON.stringify(signed), { qos: 1, retain: true });
     this.#announced.set(key, a.sha256);
     this.#d.logger.info({ ...ref, kind: a.kind, version: a.version }, 'model announced');
   }
@@ -119,13 +151,11 @@ export class ModelSync {
     if (!payload.toString().includes('"online"')) return;
     const ref = { site: parsed.topic.site, device: parsed.topic.device };
     // An agent that just (re)connected waits for a heartbeat before replaying its queue: answer at once.
-    if (this.#s.heartbeatMs > 0) this.#client?.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, JSON.stringify({ ts: Date.now() }), { qos: 0 });
+    if (this.#s.heartbeatMs > 0) this.#client?.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, JSON.stringify({ ts: this.#clock.now() }), { qos: 0 });
     void this.#enqueue(async () => {
       for (const kind of this.#s.kinds) {
-        const model = await this.#d.registry.production(kind);
-        if (!model) continue;
-        const url = `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/${kind}/artifact/${model.sha256}`;
-        await this.#announce(ref, { kind, version: model.version, sha256: model.sha256, size: model.size, url }, false);
+        const announcement = await this.#production(kind);
+        if (announcement) await this.#announce(ref, announcement, false);
       }
     });
   }
@@ -134,7 +164,7 @@ export class ModelSync {
     const client = this.#client;
     if (!client?.connected) return;
     const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).where('online', '=', true).execute().catch(() => []);
-    const body = JSON.stringify({ ts: Date.now() });
+    const body = JSON.stringify({ ts: this.#clock.now() });
     for (const ref of devices) client.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, body, { qos: 0 });
   }
 

@@ -2,6 +2,7 @@ import { decodeEvent } from '@premonitor/bus';
 import type { BusMessage } from '@premonitor/bus';
 import type { AlertEvent } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
+import { classifyFailure, isolatePoison, type ConsumerPolicy } from '@premonitor/resilience';
 import type { DeliveryStore } from './delivery-store.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
 import type { RouteSettings } from './notifier-settings.js';
@@ -13,12 +14,12 @@ export interface AlertIntakeOptions {
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
+  /** Settles what could not be queued: nak with backoff while transient, dead letter in the end. */
+  readonly policy: ConsumerPolicy;
   /** Called after items for `channel` are durably queued. */
   readonly queued: (channel: string, count: number) => void;
 }
 
-/** Longest nak delay while the database is unavailable. */
-const MAX_NAK_DELAY_MS = 30_000;
 /** Most alerts queued in one statement; also the back-pressure bound on the bus handler. */
 const MAX_BATCH = 500;
 
@@ -37,6 +38,11 @@ interface Routed {
  * queues: alerts that arrive while a write is under way go into the next one, a single
  * multi-row statement. Writes run one at a time, in arrival order, so the outbox keeps each
  * alert's transitions in order; a full queue makes the handler wait (back-pressure).
+ *
+ * A write that fails transiently (database down) leaves its alerts to the consumer policy,
+ * which naks them with backoff for as long as it lasts; one the database refuses is split
+ * until the refused alerts are found, so the others are queued and only those go on towards
+ * a dead letter.
  */
 export class AlertIntake {
   readonly #pending: Routed[] = [];
@@ -48,8 +54,7 @@ export class AlertIntake {
     const decoded = decodeEvent('alerts', message);
     if (!decoded.ok) {
       this.o.metrics.alertsIn.inc({ outcome: 'invalid' });
-      this.o.logger.warn({ subject: message.subject, reason: decoded.reason }, 'invalid alert event dropped');
-      message.term(decoded.reason);
+      void this.o.policy.deadLetter(message, `invalid alert event: ${decoded.reason}`);
       return;
     }
     const event = decoded.value;
@@ -79,17 +84,33 @@ export class AlertIntake {
   }
 
   async #write(batch: readonly Routed[]): Promise<void> {
+    const dueAt = new Date(this.o.now());
+    const enqueue = async (part: readonly Routed[]) => {
+      await this.o.store.enqueue(part.flatMap(({ event, channels }) => channels.map((channel) => ({ channel, event, dueAt }))));
+      this.#queued(part);
+    };
     try {
-      const dueAt = new Date(this.o.now());
-      await this.o.store.enqueue(batch.flatMap(({ event, channels }) => channels.map((channel) => ({ channel, event, dueAt }))));
-    } catch (err) {
-      for (const { message, event } of batch) {
-        const delay = Math.min(MAX_NAK_DELAY_MS, 500 * 2 ** Math.min(10, message.deliveryCount - 1));
-        this.o.logger.error({ err, key: event.idempotencyKey, delay }, 'could not queue alert; the bus will redeliver it');
-        message.nak(delay);
-      }
+      await enqueue(batch);
       return;
+    } catch (err) {
+      if (classifyFailure(err) === 'transient' || batch.length === 1) {
+        this.#failed(batch, err);
+        return;
+      }
+      const found = await isolatePoison(batch, err, enqueue);
+      for (const { item, error } of found.poisoned) this.#failed([item], error);
+      this.#failed(found.retry, found.retryError);
     }
+  }
+
+  #failed(batch: readonly Routed[], err: unknown): void {
+    for (const { message, event } of batch) {
+      this.o.logger.error({ err, key: event.idempotencyKey }, 'could not queue alert');
+      this.o.policy.fail(message, err);
+    }
+  }
+
+  #queued(batch: readonly Routed[]): void {
     const counts = new Map<string, number>();
     for (const { message, channels } of batch) {
       message.ack();

@@ -1,3 +1,5 @@
+import { urlOrigin } from '@premonitor/log';
+
 /** The routing/channel configuration is invalid; `issues` lists every problem found, by path. */
 export class NotifierConfigError extends Error {
   constructor(
@@ -11,16 +13,18 @@ export class NotifierConfigError extends Error {
 
 /**
  * A webhook URL points somewhere the notifier must not call (plain http, loopback, private or
- * link-local addresses) — the guard against SSRF through configuration.
+ * link-local addresses) — the guard against SSRF through configuration. The message and the
+ * error's fields carry only the URL's scheme and host: a Slack or Discord webhook URL holds its
+ * token in the path, so the whole URL is a secret.
  */
 export class UnsafeUrlError extends Error {
   readonly code = 'EUNSAFEURL';
-  constructor(
-    readonly url: string,
-    reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`refusing to call ${url}: ${reason} (set allowPrivateNetworks / allowHttp in the notifier config only for trusted test setups)`, options);
+  /** `https://host[:port]` of the refused URL. */
+  readonly origin: string;
+  constructor(url: string, reason: string, options?: { cause?: unknown }) {
+    const origin = url.includes('/') ? urlOrigin(url) : url;
+    super(`refusing to call ${origin}: ${reason} (set allowPrivateNetworks / allowHttp in the notifier config only for trusted test setups)`, options);
     this.name = 'UnsafeUrlError';
+    this.origin = origin;
   }
 }

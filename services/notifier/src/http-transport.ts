@@ -2,7 +2,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { UnsafeUrlError } from './errors.js';
-import { guardedLookup, isNonPublicAddress, type NetworkPolicy } from './url-guard.js';
+import { isNonPublicAddress } from './non-public-address.js';
+import { guardedLookup, type NetworkPolicy } from './url-guard.js';
 
 /** One POST to send. */
 export interface PostRequest {

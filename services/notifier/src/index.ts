@@ -10,10 +10,11 @@ export {
 } from './notifier-settings.js';
 export { notifierConfigShape, type NotifierConfig } from './notifier-config.js';
 export { verifySignature, signPayload, TIMESTAMP_HEADER, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './signature.js';
-export { assertPublicUrl, isNonPublicAddress, urlShapeProblem, type NetworkPolicy, type ResolveAll } from './url-guard.js';
+export { assertPublicUrl, urlShapeProblem, type NetworkPolicy, type ResolveAll } from './url-guard.js';
+export { isNonPublicAddress, nonPublicReason } from './non-public-address.js';
 export { NotifierConfigError, UnsafeUrlError } from './errors.js';
 export { TokenBucket, type BucketLimits } from './token-bucket.js';
-export { backoffDelayMs, parseRetryAfter, type BackoffPolicy } from './backoff.js';
+export { parseRetryAfter } from './retry-after.js';
 export { channelsFor } from './route-alert.js';
 export { formatAlert, formatDigest } from './channel-format.js';
 export { renderTemplate, TEMPLATE_FIELDS, DEFAULT_TEMPLATE } from './templates.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
 
 /** The notifier's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const notifierConfigShape = {
@@ -19,6 +19,7 @@ export const notifierConfigShape = {
   /** How long SIGTERM waits for requests in flight, ms. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  ...shutdownConfigShape,
 };
 
 export type NotifierConfig = Readonly<z.infer<z.ZodObject<typeof notifierConfigShape>>>;

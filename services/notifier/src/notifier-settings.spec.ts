@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AlertEvent } from '@premonitor/contracts';
 import { CHANNEL_DEFAULTS, parseRoutingSettings } from './notifier-settings.js';
 import { channelsFor } from './route-alert.js';
-import { isNonPublicAddress } from './url-guard.js';
+import { isNonPublicAddress } from './non-public-address.js';
 import { signPayload, verifySignature } from './signature.js';
 import { renderTemplate } from './templates.js';
 import { formatAlert } from './channel-format.js';

@@ -2,9 +2,10 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects } from '@premonitor/contracts';
 import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
+import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { AlertIntake } from './alert-intake.js';
 import { createDeadLetterApi } from './api/dead-letter-api.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -56,6 +57,7 @@ export class Notifier {
   readonly #transport: WebhookTransport;
   readonly #intake: AlertIntake;
   readonly #clock: Clock;
+  readonly #policy: ConsumerPolicy;
   #subscription: Subscription | undefined;
 
   constructor(
@@ -91,7 +93,9 @@ export class Notifier {
         }),
       );
     }
+    this.#policy = new ConsumerPolicy({ consumer: settings.durable ?? 'notifier', deadLetters: databaseDeadLetters(deps.db.db), logger: deps.logger, random: deps.random });
     this.#intake = new AlertIntake({
+      policy: this.#policy,
       store: this.#store,
       routes: routing.routes,
       now: () => this.#clock.now(),
@@ -124,16 +128,14 @@ export class Notifier {
     }
     for (const worker of this.#workers.values()) worker.start();
     this.#subscription = await this.deps.bus.consume(
-      {
+      this.#policy.spec({
         stream: busSubjects.alerts.stream,
         durable: this.settings.durable ?? 'notifier',
         filterSubject: busSubjects.alerts.wildcard,
         ackWaitMs: this.settings.ackWaitMs ?? 30_000,
         deliverPolicy: this.settings.deliverPolicy ?? 'all',
-        // Only a database outage makes intake nak; give it long enough to come back.
-        maxDeliver: 1_000,
-      },
-      (message) => this.#intake.handle(message),
+      }),
+      this.#policy.guard((message) => this.#intake.handle(message)),
     );
   }
 
@@ -143,9 +145,17 @@ export class Notifier {
    * stays queued for the next start.
    */
   async stop(drainTimeoutMs = 10_000): Promise<void> {
-    await this.#subscription?.stop();
+    const subscription = this.#subscription;
     this.#subscription = undefined;
-    await this.#intake.drain();
+    const drained = await settleWithin(
+      (async () => {
+        await subscription?.stop();
+        await this.#intake.drain();
+        await this.#policy.settled();
+      })(),
+      drainTimeoutMs,
+    );
+    if (!drained) this.deps.logger.warn({ drainTimeoutMs }, 'notifier intake drain timed out; unqueued alerts stay with the bus');
     await Promise.all([...this.#workers.values()].map((w) => w.stop(drainTimeoutMs)));
     for (const breaker of this.#breakers) breaker.shutdown();
     this.#transport.close();

@@ -25,7 +25,11 @@ function fieldValue(event: AlertEvent, field: TemplateField): string {
   }
 }
 
-/** Fills a template (already validated by `unknownPlaceholders`) from an alert transition. */
-export function renderTemplate(template: string, event: AlertEvent): string {
-  return template.replace(PLACEHOLDER, (_all, name: string) => fieldValue(event, name as TemplateField));
+/**
+ * Fills a template (already validated by `unknownPlaceholders`) from an alert transition. `escape`
+ * applies to the filled-in values only (see `channel-escape.ts`): the template is the
+ * operator's text, the values are not.
+ */
+export function renderTemplate(template: string, event: AlertEvent, escape: (text: string) => string = (t) => t): string {
+  return template.replace(PLACEHOLDER, (_all, name: string) => escape(fieldValue(event, name as TemplateField)));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenBucket } from './token-bucket.js';
-import { backoffDelayMs, parseRetryAfter } from './backoff.js';
+import { parseRetryAfter } from './retry-after.js';
 import { StormDetector } from './storm-detector.js';
 
 function fakeClock(start = 1_000_000) {
@@ -20,14 +20,6 @@ test('a token bucket allows its burst, then refills at its rate on the injected 
   assert.equal(bucket.tryTake(), true);
   clock.advance(60_000);
   assert.equal(bucket.isFull(), true, 'never holds more than its capacity');
-});
-
-test('backoff grows exponentially with jitter inside [exp/2, exp] and stops at maxMs', () => {
-  const policy = { baseMs: 100, maxMs: 1_000 };
-  assert.equal(backoffDelayMs(1, policy, () => 0), 50);
-  assert.equal(backoffDelayMs(1, policy, () => 0.999_999), 100);
-  assert.equal(backoffDelayMs(3, policy, () => 0), 200);
-  assert.equal(backoffDelayMs(10, policy, () => 0.999_999), 1_000);
 });
 
 test('Retry-After is read as seconds or an HTTP date, and capped', () => {

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { UnsafeUrlError } from './errors.js';
+import { isNonPublicAddress, nonPublicReason } from './non-public-address.js';
 
 /** Where webhooks may point. Both default to false; tests with a local receiver set them. */
 export interface NetworkPolicy {
@@ -12,32 +13,6 @@ export interface NetworkPolicy {
 
 /** `dns.lookup` with `all: true`, injectable so specs need no resolver. */
 export type ResolveAll = (hostname: string) => Promise<readonly LookupAddress[]>;
-
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, prefix, 'ipv6');
-
-/** True for addresses a webhook must not reach by default (IPv4, IPv6 and IPv4-mapped IPv6). */
-export function isNonPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = ipv4Mapped(address.toLowerCase());
-  return mapped !== undefined ? blocked.check(mapped, 'ipv4') : blocked.check(address, 'ipv6');
-}
-
-function ipv4Mapped(address: string): string | undefined {
-  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
-  if (!hex) return undefined;
-  const hi = parseInt(hex[1]!, 16);
-  const lo = parseInt(hex[2]!, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-}
 
 /** The hostname as `isIP` understands it (URL keeps IPv6 literals in brackets). */
 function bareHost(url: URL): string {
@@ -61,7 +36,8 @@ export function urlShapeProblem(raw: string, policy: NetworkPolicy): string | un
   if (url.username || url.password) return 'must not carry credentials';
   const host = bareHost(url);
   if (!policy.allowPrivateNetworks && (host === 'localhost' || host.endsWith('.localhost'))) return 'points at localhost';
-  if (!policy.allowPrivateNetworks && isIP(host) && isNonPublicAddress(host)) return `points at the non-public address ${host}`;
+  const reason = !policy.allowPrivateNetworks && isIP(host) ? nonPublicReason(host) : undefined;
+  if (reason) return `points at the non-public address ${host} (${reason})`;
   return undefined;
 }
 
@@ -82,7 +58,7 @@ export async function assertPublicUrl(raw: string, policy: NetworkPolicy, resolv
   if (isIP(host)) return;
   const addresses = await resolve(host);
   const bad = addresses.find((a) => isNonPublicAddress(a.address));
-  if (bad) throw new UnsafeUrlError(raw, `${host} resolves to the non-public address ${bad.address}`);
+  if (bad) throw new UnsafeUrlError(raw, `${host} resolves to the non-public address ${bad.address} (${nonPublicReason(bad.address)})`);
 }
 
 /**

@@ -1,31 +1,45 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CredentialStore, EmbeddedBroker, generatePassword } from '@premonitor/broker';
+import { CredentialStore, EmbeddedBroker, PortInUseError as MqttPortInUseError, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
+import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
+import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, createRegistry } from '@premonitor/http';
+import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
 import { DEFAULT_BASELINE_SETTINGS, Inference } from '@premonitor/inference';
 import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModels } from '@premonitor/registry';
 import { Fusion } from '@premonitor/fusion';
 import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
 import { loadConfig } from '@premonitor/config';
-import { ModelSync } from '@premonitor/model-sync';
+import { ModelSync, loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
 import { Router } from 'express';
 import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
+import { ShutdownError, stopInOrder, type StopStep } from '@premonitor/runtime/lifecycle';
+import { brokerPrometheusMetrics } from './broker-prometheus.js';
+import { DataDirLock } from './data-dir-lock.js';
 import type { PlatformConfig } from './platform-config.js';
+import { isPortFree } from './port-probe.js';
 
-/** The service account the in-process ingest uses; its password is new at every start. */
-const INGEST_ACCOUNT = 'platform-ingest';
+/**
+ * The service accounts of the in-process ingest and model-sync, each with its role's least
+ * privilege (the same names as in distributed mode); passwords are new at every start.
+ */
+const INGEST_ACCOUNT = 'ingest';
+const MODEL_SYNC_ACCOUNT = 'model-sync';
 
 /** Where a running platform can be reached. */
 export interface PlatformEndpoints {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly mqttPort: number;
+  /** `mqtts://…` when MQTT_TLS_PORT is set. */
+  readonly mqttTlsUrl?: string;
   readonly dataDir: string;
+  /** The public key model announcements are signed with: what an edge agent needs in EDGE_MODEL_PUBLIC_KEY. */
+  readonly modelPublicKey: string;
 }
 
 /** The one-line summary numbers. */
@@ -53,6 +67,8 @@ export class EmbeddedPlatform {
   #inference: Inference[] = [];
   #http: HttpServer | undefined;
   #simulator: Simulator | undefined;
+  #lock: DataDirLock | undefined;
+  #stopping: string | undefined;
   #readingsAtStart = 0;
   #rejectedAtStart = 0;
 
@@ -61,20 +77,34 @@ export class EmbeddedPlatform {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts everything, in dependency order. A failure stops what already started. */
+  /**
+   * Starts everything, in dependency order: first the data folder's lock (a second instance is
+   * refused before it opens anything), then a check of its ports, then the database and the
+   * rest. A failure stops what already started.
+   */
   async start(): Promise<PlatformEndpoints> {
     const { config, logger } = this;
     const dataDir = resolve(config.PM_DATA_DIR);
+    // Before anything is opened: a wrong TLS setting must not cost a half-started platform.
+    const tls = await tlsSettings(config);
+    await mkdir(dataDir, { recursive: true });
+    this.#lock = await DataDirLock.acquire(dataDir, logger);
     try {
-      await mkdir(dataDir, { recursive: true });
+      if (!(await isPortFree(config.HTTP_HOST, config.HTTP_PORT))) throw new HttpPortInUseError(config.HTTP_PORT, 'HTTP_PORT');
+      if (!(await isPortFree(config.MQTT_HOST, config.MQTT_PORT))) throw new MqttPortInUseError(config.MQTT_PORT, config.MQTT_HOST, 'MQTT_PORT');
+      if (tls && !(await isPortFree(config.MQTT_HOST, tls.port))) throw new MqttPortInUseError(tls.port, config.MQTT_HOST, 'MQTT_TLS_PORT');
       const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
       await migrate(db, { logger });
       this.#readingsAtStart = await countRows(db, 'readings');
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
 
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
+      // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
+      for (const username of credentials.retiredServices()) credentials.removeService(username);
       const ingestPassword = generatePassword();
-      await credentials.addService(INGEST_ACCOUNT, 'core', ingestPassword, { replace: true });
+      await credentials.addService(INGEST_ACCOUNT, 'ingest', ingestPassword, { replace: true });
+      const modelSyncPassword = generatePassword();
+      await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', modelSyncPassword, { replace: true });
       const simPasswords = new Map<string, string>();
       for (let i = 1; i <= config.SIM_DEVICES; i++) {
         const device = `sim-${String(i).padStart(3, '0')}`;
@@ -84,26 +114,28 @@ export class EmbeddedPlatform {
       }
       await credentials.save();
 
+      const registry = createRegistry('platform');
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
         port: config.MQTT_PORT,
+        ...(tls ? { tls } : {}),
         credentials: config.MQTT_ALLOW_ANONYMOUS ? null : credentials,
         logger: logger.child({ component: 'broker' }),
         portSetting: 'MQTT_PORT',
+        metrics: brokerPrometheusMetrics(registry),
       }));
       await broker.start();
 
       const bus = (this.#bus = new InProcessBus({ logger: logger.child({ component: 'bus' }) }));
       await bus.start();
 
-      const registry = createRegistry('platform');
       const ingest = (this.#ingest = new Ingest(
         {
           mqtt: {
             url: broker.url,
             username: INGEST_ACCOUNT,
             password: ingestPassword,
-            clientId: 'premonitor-ingest',
+            clientId: coreClientId(INGEST_ACCOUNT),
             sharedGroup: '',
             receiveMaximum: 20_000,
             protocolVersion: 4,
@@ -113,6 +145,7 @@ export class EmbeddedPlatform {
           // PGlite has one connection: a second batch would only wait for it.
           batchConcurrency: 1,
           deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+          deadLetterRetentionDays: config.DEAD_LETTER_RETENTION_DAYS,
           limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
         },
         { db, bus, logger: logger.child({ component: 'ingest' }), registry },
@@ -133,6 +166,8 @@ export class EmbeddedPlatform {
               deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
               instanceId: 'embedded',
               sharedUploadPath: true,
+              // The last resort when the production model and every earlier version are unusable.
+              shippedModelFile: join(resolve(config.PM_MODELS_DIR), `${kind}.onnx`),
               baselines: { ...DEFAULT_BASELINE_SETTINGS, policy: { ...DEFAULT_BASELINE_SETTINGS.policy, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
             },
             { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
@@ -178,13 +213,16 @@ export class EmbeddedPlatform {
       }));
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
       const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
+      // Created (0600) in the data folder on first start; the same key signs every later start's announcements.
+      const signingKey = await loadOrCreateSigningKeyFile(join(dataDir, 'model-signing-key.pem'), logger.child({ component: 'model-sync' }));
       const modelSync = (this.#modelSync = new ModelSync(
         {
-          mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestPassword, clientId: 'premonitor-model-sync' },
+          mqtt: { url: broker.url, username: MODEL_SYNC_ACCOUNT, password: modelSyncPassword, clientId: coreClientId(MODEL_SYNC_ACCOUNT) },
           publicBaseUrl: `${httpUrl}/api/v1`,
           kinds: [...SHIPPED_MODEL_KINDS],
           refreshMs: 30_000,
           heartbeatMs: 5_000,
+          signingKey,
         },
         { db: db.db, bus, registry: models, store: artifacts, logger: logger.child({ component: 'model-sync' }) },
       ));
@@ -209,11 +247,17 @@ export class EmbeddedPlatform {
         });
         await this.#simulator.start();
       }
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, dataDir };
+      await this.#lock.update({ httpUrl, mqttUrl: broker.url });
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: modelSync.publicKey };
     } catch (err) {
-      await this.stop().catch(() => undefined);
+      await this.stop().catch((stopErr: unknown) => logger.error({ err: stopErr }, 'start-up failed, and stopping what had started failed too'));
       throw err;
     }
+  }
+
+  /** The component stopping right now, while `stop()` runs (named when a shutdown overruns). */
+  get stopping(): string | undefined {
+    return this.#stopping;
   }
 
   /** The platform's database, while started (tests and tools read through it). */
@@ -245,8 +289,14 @@ export class EmbeddedPlatform {
     };
   }
 
-  /** Drains in reverse order: devices stop, ingest persists what it took, then the rest closes. */
-  async stop(): Promise<void> {
+  /**
+   * Drains in reverse order: devices stop, ingest persists what it took, then the rest closes,
+   * the database last; then the data folder's lock is released. Each component gets at most
+   * half of `timeoutMs` and the whole at most `timeoutMs` (default SHUTDOWN_TIMEOUT_MS).
+   * Rejects with a {@link ShutdownError} naming every component that failed or overran; the
+   * lock is then kept unless the database closed, so the next start warns as it takes it over.
+   */
+  async stop(timeoutMs: number = this.config.SHUTDOWN_TIMEOUT_MS): Promise<void> {
     const simulator = this.#simulator;
     const ingest = this.#ingest;
     const fusion = this.#fusion;
@@ -259,28 +309,40 @@ export class EmbeddedPlatform {
     const broker = this.#broker;
     const bus = this.#bus;
     const db = this.#db;
+    const lock = this.#lock;
     this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#forecasting = this.#modelSync = this.#http = this.#broker = this.#bus = this.#db = undefined;
-    const steps: Array<[string, (() => Promise<void>) | undefined]> = [
-      ['simulator', simulator && (() => simulator.stop())],
-      ['ingest', ingest && (() => ingest.stop())],
-      ...inference.map((i): [string, () => Promise<void>] => ['inference', () => i.stop()]),
-      ['fusion', fusion && (() => fusion.stop())],
-      ['notifier', notifier && (() => notifier.stop())],
-      ['forecasting', forecasting && (() => forecasting.stop())],
-      ['model-sync', modelSync && (() => modelSync.stop())],
-      ['http', http && (() => http.stop())],
-      ['broker', broker && (() => broker.stop())],
-      ['bus', bus && (() => bus.stop())],
-      ['database', db && (() => db.close())],
+    this.#lock = undefined;
+    const steps: StopStep[] = [
+      ...(simulator ? [{ name: 'simulator', stop: () => simulator.stop() }] : []),
+      ...(ingest ? [{ name: 'ingest', stop: () => ingest.stop() }] : []),
+      ...inference.map((i, n) => ({ name: `inference-${SHIPPED_MODEL_KINDS[n] ?? n}`, stop: () => i.stop() })),
+      ...(fusion ? [{ name: 'fusion', stop: () => fusion.stop() }] : []),
+      ...(notifier ? [{ name: 'notifier', stop: () => notifier.stop() }] : []),
+      ...(forecasting ? [{ name: 'forecasting', stop: () => forecasting.stop() }] : []),
+      ...(modelSync ? [{ name: 'model-sync', stop: () => modelSync.stop() }] : []),
+      ...(http ? [{ name: 'http', stop: () => http.stop() }] : []),
+      ...(broker ? [{ name: 'broker', stop: () => broker.stop() }] : []),
+      ...(bus ? [{ name: 'bus', stop: () => bus.stop() }] : []),
+      ...(db ? [{ name: 'database', stop: () => db.close() }] : []),
     ];
-    for (const [name, stop] of steps) {
-      if (!stop) continue;
+    let failure: ShutdownError | undefined;
+    try {
+      await stopInOrder(steps, { timeoutMs, onStep: (name) => (this.#stopping = name) });
+    } catch (err) {
+      failure = err instanceof ShutdownError ? err : new ShutdownError([{ component: 'platform', outcome: 'failed', error: err }]);
+      for (const f of failure.failures) this.logger.error({ err: f.error, component: f.component, outcome: f.outcome }, 'component did not stop cleanly');
+    } finally {
+      this.#stopping = undefined;
+    }
+    const databaseClosed = !failure?.failures.some((f) => f.component === 'database');
+    if (lock && databaseClosed) {
       try {
-        await stop();
-      } catch (err) {
-        this.logger.error({ err, component: name }, 'error while stopping');
+        await lock.release();
+      } catch (error) {
+        failure = new ShutdownError([...(failure?.failures ?? []), { component: 'data folder lock', outcome: 'failed', error }]);
       }
     }
+    if (failure) throw failure;
   }
 }
 
@@ -291,4 +353,18 @@ async function countRows(db: DatabaseHandle, table: 'readings' | 'dead_letters')
 
 function urlHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+/** The broker's TLS listener from MQTT_TLS_PORT, MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or undefined when the port is unset. */
+async function tlsSettings(config: PlatformConfig): Promise<EmbeddedBrokerTls | undefined> {
+  const { MQTT_TLS_PORT: port, MQTT_TLS_CERT_FILE: certFile, MQTT_TLS_KEY_FILE: keyFile } = config;
+  if (port === undefined) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError('invalid configuration:\n  MQTT_TLS_PORT is set: MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE must name the PEM certificate and key (mosquitto/make-dev-certs.sh makes development ones)', ['MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE']);
+  }
+  const read = (variable: string, path: string) =>
+    readFile(path).catch((err: unknown) => {
+      throw new ConfigError(`invalid configuration:\n  ${variable}: cannot read ${path} (${(err as Error).message})`, [variable]);
+    });
+  return { port, cert: await read('MQTT_TLS_CERT_FILE', certFile), key: await read('MQTT_TLS_KEY_FILE', keyFile), portSetting: 'MQTT_TLS_PORT' };
 }

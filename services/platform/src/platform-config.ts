@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort } from '@premonitor/config';
+import { envBool, envEnum, envInt, envPort, shutdownConfigShape } from '@premonitor/config';
 
 /**
  * Embedded mode's settings, by environment variable. Defaults avoid the standard ports
  * (1883, 8080) because a developer machine often runs a Mosquitto or a web server there.
  */
 export const platformConfigShape = {
-  /** Where PGlite keeps the database and the broker its device credentials. */
+  /**
+   * Where PGlite keeps the database and the broker its device credentials. One process owns it
+   * (`premonitor.lock` inside): a second start on the same folder is refused.
+   */
   PM_DATA_DIR: z.string().min(1).default('.data'),
   /** Shipped ONNX models registered on first start (default: the repository's models/). */
   PM_MODELS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../models/', import.meta.url))),
@@ -15,6 +18,18 @@ export const platformConfigShape = {
   HTTP_PORT: envPort(8787),
   MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: envPort(1885),
+  /**
+   * An MQTT-over-TLS listener beside the plain one (devices off a private network); unset = none.
+   * Needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE (PEM; mosquitto/make-dev-certs.sh makes development ones).
+   */
+  MQTT_TLS_PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().max(65_535, 'must be ≤ 65535'))
+    .optional(),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
   /** Simulated devices started in-process (0 = none; real devices can still connect). */
   SIM_DEVICES: envInt(3, 0, 10_000),
   SIM_SITE: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}').default('demo'),
@@ -36,6 +51,8 @@ export const platformConfigShape = {
   MAX_FUTURE_SKEW_MS: envInt(5 * 60_000, 0),
   MAX_PAST_AGE_MS: envInt(7 * 24 * 3_600_000, 0),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** Days dead letters are kept (ingest prunes them hourly); 0 keeps them forever. */
+  DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
   /** Alert rules (JSON, see services/fusion/README.md); built-in defaults when unset. */
   FUSION_RULES_FILE: z.string().min(1).optional(),
   /** Notification channels and routes (JSON, see services/notifier/README.md); none when unset. */
@@ -45,6 +62,7 @@ export const platformConfigShape = {
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
+  ...shutdownConfigShape,
 };
 
 export type PlatformConfig = Readonly<z.infer<z.ZodObject<typeof platformConfigShape>>>;

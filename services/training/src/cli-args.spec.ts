@@ -19,3 +19,10 @@ test('rejects an unknown model, an unknown option and a flag missing its value, 
     assert.throws(() => parseTrainCommand(argv), (err: unknown) => err instanceof CliUsageError && err.message.includes('usage: npm run train'));
   }
 });
+
+test('takes the per-device threshold target as a pair of positive numbers', () => {
+  assert.deepEqual(parseTrainCommand(['acoustic', '--false-alarms-per-day', '2', '--frames-per-day', '86400']).threshold, { falseAlarmsPerDay: 2, framesPerDay: 86400 });
+  assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '2']), /go together/);
+  assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '-1', '--frames-per-day', '10']), /positive number/);
+  assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '20', '--frames-per-day', '10']), /below/);
+});

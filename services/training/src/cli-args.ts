@@ -16,13 +16,15 @@ export interface TrainCommand {
   readonly size: { readonly width: number; readonly height: number };
   /** Acoustic model family (default `gaussian`; `autoencoder` = DCASE 2020 baseline). */
   readonly architecture: 'gaussian' | 'autoencoder';
+  /** Acoustic: target of the per-device thresholds (default: the plan's, 1 a day at 8,640 frames). */
+  readonly threshold?: { readonly falseAlarmsPerDay: number; readonly framesPerDay: number };
   /** thermal-ir: folder of the data set (default `$PM_SHARED_DATA_DIR/thermal-ir`). */
   readonly dataDir?: string;
   /** thermal-ir: split seeds; the first one's model is written, all of them give the spread (default [1]). */
   readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
@@ -34,8 +36,15 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   let pgliteDir: string | undefined;
   let architecture: TrainCommand['architecture'] = 'gaussian';
   let size = { width: 32, height: 24 };
+  let falseAlarmsPerDay: number | undefined;
+  let framesPerDay: number | undefined;
   let dataDir: string | undefined;
   let seeds: number[] = [1];
+  const positive = (arg: string, v: string): number => {
+    const n = Number(v);
+    if (!(Number.isFinite(n) && n > 0)) throw new CliUsageError(`${arg} must be a positive number, got '${v}'\n${USAGE}`);
+    return n;
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -47,6 +56,8 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     else if (arg === '--register') register = true;
     else if (arg === '--out') outDir = value();
     else if (arg === '--pglite') pgliteDir = value();
+    else if (arg === '--false-alarms-per-day') falseAlarmsPerDay = positive(arg, value());
+    else if (arg === '--frames-per-day') framesPerDay = positive(arg, value());
     else if (arg === '--data') dataDir = value();
     else if (arg === '--seeds') {
       const v = value();
@@ -69,5 +80,8 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     }
     else throw new CliUsageError(`unknown option '${arg}'\n${USAGE}`);
   }
-  return { kind, quick, outDir, register, pgliteDir, architecture, size, dataDir, seeds };
+  if ((falseAlarmsPerDay === undefined) !== (framesPerDay === undefined)) throw new CliUsageError(`--false-alarms-per-day and --frames-per-day go together\n${USAGE}`);
+  const threshold = falseAlarmsPerDay !== undefined && framesPerDay !== undefined ? { falseAlarmsPerDay, framesPerDay } : undefined;
+  if (threshold && threshold.falseAlarmsPerDay >= threshold.framesPerDay) throw new CliUsageError(`--false-alarms-per-day must be below --frames-per-day\n${USAGE}`);
+  return { kind, quick, outDir, register, pgliteDir, architecture, size, dataDir, seeds, ...(threshold ? { threshold } : {}) };
 }

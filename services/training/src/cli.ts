@@ -1,5 +1,5 @@
 /**
- * `npm run train -- acoustic|thermal|thermal-ir [--quick] [--out dir] [--arch …] [--size WxH] [--data dir] [--seeds 1,2,3] [--register [--pglite dir]]`:
+ * `npm run train -- acoustic|thermal|thermal-ir [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--data dir] [--seeds 1,2,3] [--register [--pglite dir]]`:
  * trains, evaluates, exports, writes artifacts, report and picture, optionally registers,
  * and prints one JSON summary as the last line. Wiring only; the pipelines do the work.
  */
@@ -19,6 +19,7 @@ const env = z
     DATABASE_URL: z.string().url().optional(),
     MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
     PM_DATA_DIR: z.string().min(1).default('.data'),
+    /** Real data: `acoustic-mimii/` (fleet calibration, real-data evaluation) and `thermal-ir/` (the thermal-ir model's images, unless --data). */
     PM_SHARED_DATA_DIR: z.string().min(1).default('../shared/data'),
   })
   .parse(process.env);
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const options = { quick: command.quick, now: new Date(), log };
   const model =
     command.kind === 'acoustic'
-      ? await trainAcoustic({ ...options, architecture: command.architecture })
+      ? await trainAcoustic({ ...options, architecture: command.architecture, sharedDataDir: resolve(env.PM_SHARED_DATA_DIR), threshold: command.threshold })
       : command.kind === 'thermal'
         ? await trainThermal({ ...options, ...command.size })
         : await trainThermalIrCommand({ ...options, dataDir: resolve(command.dataDir ?? join(env.PM_SHARED_DATA_DIR, 'thermal-ir')), seeds: command.seeds });

@@ -26,6 +26,31 @@ export interface BaselineSpec {
   readonly noiseFloor?: number;
   /** Healthy samples a baseline is fitted from (the enrollment size the model was evaluated with). */
   readonly frames: number;
+  /**
+   * `mean` only: also fit the device's own threshold from its enrollment samples
+   * ({@link DeviceThresholdSpec}); the baseline then has a second row holding it. The model's
+   * `embedding` must then be whitened already, so that the device distance is the plain mean
+   * squared difference from the baseline mean — which `fitBaseline` can compute too.
+   */
+  readonly threshold?: DeviceThresholdSpec;
+}
+
+/**
+ * How a device's own threshold is set (see `device-threshold.ts`): from the spread of its
+ * enrollment samples, for a target number of false alarms per day at the device's frame rate.
+ */
+export interface DeviceThresholdSpec {
+  /** Frames the device is expected to send per day (e.g. one every 10 s: 8,640). */
+  readonly framesPerDay: number;
+  /** Healthy frames per day allowed above the threshold (score 0.5). */
+  readonly falseAlarmsPerDay: number;
+  /**
+   * Typical standard deviation of a healthy device's log distance, learnt on training machines:
+   * the prior the few enrollment samples' own spread is pooled with.
+   */
+  readonly priorSpread: number;
+  /** Weight of the prior spread, in samples (pseudo-degrees of freedom). */
+  readonly priorWeight: number;
 }
 
 /** Most enrollment samples a `subspace` baseline is fitted from (its fit is cubic in the count). */
@@ -36,9 +61,10 @@ export class BaselineError extends Error {
   override readonly name = 'BaselineError';
 }
 
-/** Rows × columns of one baseline: `[1, D]` for `mean`, `[components + 2, D]` for `subspace`. */
+/** Rows × columns of one baseline: `[1, D]` for `mean` (`[2, D]` with a threshold), `[components + 2, D]` for `subspace`. */
 export function baselineShape(spec: BaselineSpec): readonly [number, number] {
-  return spec.method === 'mean' ? [1, spec.embedding] : [(spec.components ?? 0) + 2, spec.embedding];
+  if (spec.method === 'mean') return [spec.threshold ? 2 : 1, spec.embedding];
+  return [(spec.components ?? 0) + 2, spec.embedding];
 }
 
 /** Values in one baseline row of the model input. */
@@ -60,5 +86,24 @@ export function checkBaselineSpec(value: unknown): BaselineSpec {
     if (spec.frames! > MAX_SUBSPACE_FRAMES) throw new BaselineError(`baseline.frames must be at most ${MAX_SUBSPACE_FRAMES} for a subspace baseline, got ${spec.frames}`);
     if (!(typeof spec.noiseFloor === 'number' && spec.noiseFloor > 0)) throw new BaselineError(`baseline.noiseFloor must be a positive number, got ${JSON.stringify(spec.noiseFloor)}`);
   }
+  if (spec.threshold !== undefined) {
+    if (spec.method !== 'mean') throw new BaselineError('baseline.threshold is only supported with method \'mean\'');
+    checkThresholdSpec(spec.threshold);
+    if (spec.embedding! < 2) throw new BaselineError('baseline.embedding must be at least 2 to hold a threshold row');
+  }
   return spec as BaselineSpec;
+}
+
+function checkThresholdSpec(value: unknown): void {
+  const t = value as Partial<DeviceThresholdSpec> | null;
+  if (typeof t !== 'object' || t === null) throw new BaselineError('baseline.threshold must be an object');
+  const positive = (key: keyof DeviceThresholdSpec): void => {
+    const v = t[key];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new BaselineError(`baseline.threshold.${key} must be a positive number, got ${JSON.stringify(v)}`);
+  };
+  positive('framesPerDay');
+  positive('falseAlarmsPerDay');
+  positive('priorSpread');
+  positive('priorWeight');
+  if (t.falseAlarmsPerDay! >= t.framesPerDay!) throw new BaselineError(`baseline.threshold.falseAlarmsPerDay (${t.falseAlarmsPerDay}) must be below framesPerDay (${t.framesPerDay})`);
 }

@@ -1,10 +1,19 @@
 import { BaselineError, baselineLength, type BaselineSpec } from './baseline-spec.js';
+import { fitDeviceThreshold, leaveOneOutLogDistances, type ThresholdTarget } from './device-threshold.js';
+
+/** Options of {@link fitBaseline}. */
+export interface FitBaselineOptions {
+  /** Overrides the model's false-alarm target of a `mean` baseline with a threshold. */
+  readonly threshold?: ThresholdTarget;
+}
 
 /**
  * Fits a device's baseline from the embeddings of its healthy enrollment samples, row-major
  * in the model's `baseline` input layout ({@link baselineShape}):
  *
- * - `mean`: `[mean]`;
+ * - `mean`: `[mean]`; with `spec.threshold`, `[mean, [center, scale, 0 …]]`: the device's
+ *   own threshold on its ln distance, from the leave-one-out distances of its samples
+ *   (`fitDeviceThreshold`);
  * - `subspace`: `[mean, v₁ … v_K, spread]`: the top-K principal directions of the centred
  *   embeddings (unit vectors), then the per-dimension standard deviation of what they leave,
  *   corrected for the K + 1 fitted degrees of freedom, plus `noiseFloor`.
@@ -12,7 +21,7 @@ import { BaselineError, baselineLength, type BaselineSpec } from './baseline-spe
  * The same function runs in training (so the evaluation uses what the services will use),
  * in the inference service and on the edge agent.
  */
-export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Array[]): Float32Array {
+export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Array[], options: FitBaselineOptions = {}): Float32Array {
   const n = embeddings.length;
   const d = spec.embedding;
   const k = spec.method === 'subspace' ? spec.components ?? 0 : 0;
@@ -28,7 +37,14 @@ export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Arra
   for (const e of embeddings) for (let j = 0; j < d; j++) mean[j]! += e[j]!;
   for (let j = 0; j < d; j++) mean[j]! /= n;
   out.set(mean, 0);
-  if (spec.method === 'mean') return out;
+  if (spec.method === 'mean') {
+    if (spec.threshold) {
+      const { center, scale } = fitDeviceThreshold(spec.threshold, leaveOneOutLogDistances(embeddings, mean), options.threshold);
+      out[d] = center;
+      out[d + 1] = scale;
+    }
+    return out;
+  }
 
   const centred = embeddings.map((e) => Float64Array.from(e, (v, j) => v - mean[j]!));
   const directions = principalDirections(centred, k);

@@ -1,5 +1,5 @@
 /** Why a WAV file could not be read; lets an HTTP handler map each case to a clear 400. */
-export type WavErrorCode = 'not_riff' | 'truncated' | 'unsupported_format' | 'too_large' | 'corrupt';
+export type WavErrorCode = 'not_riff' | 'truncated' | 'unsupported_format' | 'corrupt' | 'bad_channel';
 
 /** Bytes given to `readWav` are not a WAV file this reader supports. */
 export class WavFormatError extends Error {
@@ -51,4 +51,25 @@ export class TemperatureScaleError extends Error {
 /** Options given to a generator or the resampler are out of their valid range. */
 export class DataOptionsError extends Error {
   override readonly name = 'DataOptionsError';
+}
+
+/**
+ * An input is well-formed but beyond a configured limit (sample rate, duration, channels,
+ * size, frame dimensions). Says which limit, the value found and what is allowed, so an
+ * HTTP handler can answer 413/422 naming both without parsing the message.
+ */
+export class InputLimitError extends Error {
+  override readonly name = 'InputLimitError';
+
+  constructor(
+    /** Which limit: `sample_rate`, `duration`, `channels`, `bits_per_sample`, `size`, `width`, `height`, `cells`. */
+    readonly limit: string,
+    /** The value the input has. */
+    readonly value: number,
+    /** What the limit allows, in words with units (e.g. `8000–96000 Hz`). */
+    readonly allowed: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }

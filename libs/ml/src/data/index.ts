@@ -1,7 +1,7 @@
 // Public door of @premonitor/ml/data: seeded synthetic machine sound and thermal frames,
 // and loaders for real recordings (WAV, resampling, CSV/JSON thermal matrices, greyscale
 // PNG/JPEG infrared images with an optional temperature scale).
-export { DataOptionsError, TemperatureScaleError, ThermalImageError, ThermalMatrixError, WavFormatError } from './data-errors.js';
+export { DataOptionsError, InputLimitError, TemperatureScaleError, ThermalImageError, ThermalMatrixError, WavFormatError } from './data-errors.js';
 export type { ThermalImageErrorCode, WavErrorCode } from './data-errors.js';
 export { SeededRandom, deriveSeed } from './seeded-random.js';
 export type { RandomSource } from './seeded-random.js';
@@ -25,6 +25,10 @@ export type { ThermalFrame, ThermalFrameOptions } from './thermal-frame.js';
 export { thermalDataset } from './thermal-dataset.js';
 export type { ThermalDatasetOptions, ThermalExample } from './thermal-dataset.js';
 
+export { readWavHeader } from './wav-header.js';
+export type { WavHeader } from './wav-header.js';
+export { DEFAULT_WAV_LIMITS, checkWavLimits } from './wav-limits.js';
+export type { WavLimits } from './wav-limits.js';
 export { readWav } from './wav-reader.js';
 export type { ReadWavOptions, WavAudio } from './wav-reader.js';
 export { writeWav } from './wav-writer.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ThermalMatrixError } from './data-errors.js';
+import { InputLimitError, ThermalMatrixError } from './data-errors.js';
 import { parseThermalMatrix } from './thermal-matrix.js';
 
 test('reads CSV with commas, semicolons (decimal comma) or whitespace', () => {
@@ -41,5 +41,7 @@ test('rejects malformed JSON, wrong sizes and oversized input', () => {
   rejects('[[1,2]', 'json', { message: /not well-formed/ });
   rejects('{"width": 3, "height": 2, "data": [1,2,3]}', 'json', { message: /3 values but width × height is 6/ });
   rejects('', 'csv', { message: /no rows/ });
-  assert.throws(() => parseThermalMatrix('1,2\n3,4', { format: 'csv', maxCells: 3 }), ThermalMatrixError);
+  assert.throws(() => parseThermalMatrix('1,2\n3,4', { format: 'csv', maxCells: 3 }), (e: unknown) => e instanceof InputLimitError && e.limit === 'cells' && e.value === 4);
+  assert.throws(() => parseThermalMatrix('1,2,3\n3,4,5', { format: 'csv', maxWidth: 2 }), (e: unknown) => e instanceof InputLimitError && e.limit === 'width' && e.value === 3);
+  assert.throws(() => parseThermalMatrix('[[1],[2],[3]]', { format: 'json', maxHeight: 2 }), (e: unknown) => e instanceof InputLimitError && e.limit === 'height' && e.value === 3);
 });

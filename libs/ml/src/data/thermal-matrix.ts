@@ -1,4 +1,4 @@
-import { ThermalMatrixError } from './data-errors.js';
+import { InputLimitError, ThermalMatrixError } from './data-errors.js';
 
 /** How to read a thermal matrix. */
 export interface ParseThermalMatrixOptions {
@@ -10,6 +10,10 @@ export interface ParseThermalMatrixOptions {
   readonly maxCelsius?: number;
   /** Most cells accepted (default 1 048 576). */
   readonly maxCells?: number;
+  /** Widest frame accepted, pixels (default: no bound beyond `maxCells`). */
+  readonly maxWidth?: number;
+  /** Tallest frame accepted, pixels (default: no bound beyond `maxCells`). */
+  readonly maxHeight?: number;
 }
 
 /** A parsed frame, row-major. */
@@ -22,19 +26,30 @@ export interface ThermalMatrix {
 /**
  * Parses a thermal frame exported as CSV or JSON, checking that it is rectangular, every
  * value is a finite number in the plausible °C range, and its size is within limits.
- * Errors are `ThermalMatrixError`s naming the 1-based row (CSV: the line) and column.
+ * Malformed input throws `ThermalMatrixError` naming the 1-based row (CSV: the line) and
+ * column; input beyond `maxCells`, `maxWidth` or `maxHeight` throws `InputLimitError`.
  * In CSV, `#` lines and blank lines are skipped, one trailing delimiter per line is
  * tolerated, and with `;` as the delimiter a decimal comma is accepted.
  */
 export function parseThermalMatrix(text: string, options: ParseThermalMatrixOptions): ThermalMatrix {
   const maxCells = options.maxCells ?? 1 << 20;
   // Each cell needs at least two characters (digit + delimiter), so this bounds work early.
-  if (text.length > maxCells * 24) throw new ThermalMatrixError(`input of ${text.length} characters exceeds the limit for ${maxCells} cells`);
+  if (text.length > maxCells * 24) {
+    throw new InputLimitError('size', text.length, `at most ${maxCells * 24} characters`, `input of ${text.length} characters exceeds the limit for ${maxCells} cells`);
+  }
   const rows = options.format === 'csv' ? csvRows(text) : jsonRows(text);
   if (rows.length === 0) throw new ThermalMatrixError('the matrix has no rows');
   const width = rows[0]!.cells.length;
   if (width === 0) throw new ThermalMatrixError('the first row is empty', { row: rows[0]!.line });
-  if (width * rows.length > maxCells) throw new ThermalMatrixError(`${width}×${rows.length} cells exceed the limit of ${maxCells}`);
+  if (options.maxWidth !== undefined && width > options.maxWidth) {
+    throw new InputLimitError('width', width, `at most ${options.maxWidth} pixels`, `the frame is ${width} pixels wide; at most ${options.maxWidth} are accepted`);
+  }
+  if (options.maxHeight !== undefined && rows.length > options.maxHeight) {
+    throw new InputLimitError('height', rows.length, `at most ${options.maxHeight} pixels`, `the frame is ${rows.length} pixels high; at most ${options.maxHeight} are accepted`);
+  }
+  if (width * rows.length > maxCells) {
+    throw new InputLimitError('cells', width * rows.length, `at most ${maxCells} cells`, `${width}×${rows.length} cells exceed the limit of ${maxCells}`);
+  }
   const min = options.minCelsius ?? -40;
   const max = options.maxCelsius ?? 300;
   const celsius = new Float32Array(width * rows.length);

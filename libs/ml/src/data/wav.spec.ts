@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WavFormatError } from './data-errors.js';
+import { InputLimitError, WavFormatError } from './data-errors.js';
 import { readWav } from './wav-reader.js';
 import { writeWav } from './wav-writer.js';
 
@@ -74,6 +74,10 @@ test('reads hand-built 24-bit stereo PCM, mixing to mono and skipping unknown ch
   assert.equal(wav.bitsPerSample, 24);
   const expected = [(0x7fffff / 8388608 - 1) / 2, 0.5, -0.125];
   wav.samples.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `${v} vs ${expected[i]}`));
+  // One microphone of an array, not the mix.
+  const right = readWav(bytes, { channel: 1 });
+  [-1, 0.5, 0].forEach((e, i) => assert.ok(Math.abs(right.samples[i]! - e) < 1e-6, `${right.samples[i]} vs ${e}`));
+  assert.throws(() => readWav(bytes, { channel: 2 }), (err: unknown) => err instanceof WavFormatError && err.code === 'bad_channel' && /has 2/.test(err.message));
 });
 
 test('reads 32-bit float, plain and WAVE_FORMAT_EXTENSIBLE', () => {
@@ -109,5 +113,5 @@ test('rejects broken and unsupported files with a WavFormatError naming the reas
       name,
     );
   }
-  assert.throws(() => readWav(good, { maxBytes: 100 }), (error: unknown) => error instanceof WavFormatError && error.code === 'too_large');
+  assert.throws(() => readWav(good, { maxBytes: 100 }), (error: unknown) => error instanceof InputLimitError && error.limit === 'size' && error.value === good.length);
 });

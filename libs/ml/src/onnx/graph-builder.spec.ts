@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder } from './graph-builder.js';
 import { OnnxAttr } from './onnx-attribute.js';
 import { OnnxGraphError } from './onnx-errors.js';
+import { OnnxDataType } from './onnx-schema.js';
 import { encodeModelMetadata, readModelMetadata } from './model-metadata.js';
 import type { ModelMetadata } from './model-metadata.js';
 
@@ -53,4 +54,25 @@ test('rejects a tensor name defined twice', () => {
   const g = new OnnxGraphBuilder();
   g.addInput('x', [1]);
   assert.throws(() => g.addInitializer('x', new Float32Array(1), [1]), OnnxGraphError);
+});
+
+test('string constants and nodes of another operator domain run in onnxruntime', async () => {
+  const g = new OnnxGraphBuilder();
+  const x = g.addInput('x', ['batch'], OnnxDataType.STRING);
+  const joined = g.op('StringConcat', [x, g.addStringInitializer('suffix', ['-ü'])]);
+  const hash = g.domainOp('com.microsoft', 'MurmurHash3', [joined], { seed: OnnxAttr.int(0), positive: OnnxAttr.int(1) });
+  g.addOutput(joined, ['batch'], OnnxDataType.STRING);
+  g.addOutput(hash, ['batch'], OnnxDataType.UINT32);
+  const session = await ort.InferenceSession.create(g.toModelBytes({ opsetVersion: 20, irVersion: 9, domainOpsets: { 'com.microsoft': 1 } }));
+  const out = await session.run({ x: new ort.Tensor('string', ['a', 'hello'], [2]) });
+  assert.deepEqual(out[joined]!.data, ['a-ü', 'hello-ü']);
+  assert.equal((out[hash]!.data as Uint32Array).length, 2);
+  await session.release();
+});
+
+test('refuses to write a node whose operator domain has no opset', () => {
+  const g = new OnnxGraphBuilder();
+  const x = g.addInput('x', ['batch'], OnnxDataType.STRING);
+  g.addOutput(g.domainOp('com.microsoft', 'MurmurHash3', [x]), ['batch'], OnnxDataType.UINT32);
+  assert.throws(() => g.toModelBytes({ opsetVersion: 20, irVersion: 9 }), /com\.microsoft/);
 });

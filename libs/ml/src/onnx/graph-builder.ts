@@ -12,6 +12,11 @@ export interface OnnxModelOptions {
   readonly opsetVersion?: number;
   /** ONNX IR version; 8 is what opset 17 was released with. */
   readonly irVersion?: number;
+  /**
+   * Opset versions of further operator domains the graph uses, e.g. `{ 'ai.onnx.ml': 3,
+   * 'com.microsoft': 1 }`. A node of a domain missing here is refused when the bytes are written.
+   */
+  readonly domainOpsets?: Readonly<Record<string, number>>;
   /** Written to `producer_name`. */
   readonly producerName?: string;
   /** Written to `producer_version`. */
@@ -32,11 +37,13 @@ interface TensorInit {
   readonly name: string;
   readonly dims: readonly number[];
   readonly dataType: OnnxDataTypeCode;
-  readonly rawData: Uint8Array;
+  readonly rawData?: Uint8Array;
+  readonly stringData?: readonly Uint8Array[];
 }
 
 interface NodeInit {
   readonly opType: string;
+  readonly domain: string;
   readonly name: string;
   readonly input: readonly string[];
   readonly output: readonly string[];
@@ -109,8 +116,18 @@ export class OnnxGraphBuilder {
     return this.#pushInitializer(name, dims, OnnxDataType.INT64, bytes);
   }
 
+  /** Adds a string constant tensor (UTF-8 in `string_data`), e.g. a separator or a padding value. */
+  addStringInitializer(name: string, values: readonly string[], dims: readonly number[] = [values.length]): string {
+    this.#checkLength(name, values.length, dims);
+    this.#claim(name);
+    const encoder = new TextEncoder();
+    this.#initializers.push({ name, dims: [...dims], dataType: OnnxDataType.STRING, stringData: values.map((v) => encoder.encode(v)) });
+    return name;
+  }
+
   /**
-   * Appends a node of the default `ai.onnx` domain. Output names must not be defined yet
+   * Appends a node, of the default `ai.onnx` domain unless `domain` names another (declare its
+   * opset in {@link OnnxModelOptions.domainOpsets}). Output names must not be defined yet
    * (see {@link uniqueName}); an empty input name means an omitted optional input.
    * Returns the output names for chaining.
    */
@@ -119,10 +136,12 @@ export class OnnxGraphBuilder {
     inputs: readonly string[],
     outputs: readonly string[],
     attributes: OnnxAttributes = {},
+    domain = '',
   ): readonly string[] {
     for (const output of outputs) this.#claim(output);
     this.#nodes.push({
       opType,
+      domain,
       name: `${opType}_${this.#nodes.length}`,
       input: [...inputs],
       output: [...outputs],
@@ -138,12 +157,22 @@ export class OnnxGraphBuilder {
     return out;
   }
 
+  /** {@link op} for a node of another operator domain (`'ai.onnx.ml'`, `'com.microsoft'`). */
+  domainOp(domain: string, opType: string, inputs: readonly string[], attributes: OnnxAttributes = {}, prefix = opType.toLowerCase()): string {
+    const out = this.uniqueName(prefix);
+    this.addNode(opType, inputs, [out], attributes, domain);
+    return out;
+  }
+
   /** Serialises the graph as ONNX `ModelProto` bytes, ready for onnxruntime or a file. */
   toModelBytes(options: OnnxModelOptions = {}): Uint8Array {
     if (this.#outputs.length === 0) throw new OnnxGraphError('the graph has no outputs: call addOutput() for at least one value');
+    const domainOpsets = options.domainOpsets ?? {};
+    const undeclared = [...new Set(this.#nodes.map((n) => n.domain))].filter((d) => d !== '' && domainOpsets[d] === undefined);
+    if (undeclared.length > 0) throw new OnnxGraphError(`nodes use the operator domain(s) ${undeclared.join(', ')}: give their opset versions in domainOpsets`);
     const model = {
       irVersion: options.irVersion ?? 8,
-      opsetImport: [{ domain: '', version: options.opsetVersion ?? 17 }],
+      opsetImport: [{ domain: '', version: options.opsetVersion ?? 17 }, ...Object.entries(domainOpsets).map(([domain, version]) => ({ domain, version }))],
       producerName: options.producerName ?? 'premonitor-ml',
       producerVersion: options.producerVersion ?? '0.1.0',
       docString: options.docString ?? '',

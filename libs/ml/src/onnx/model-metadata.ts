@@ -1,6 +1,19 @@
 import { ModelProtoType } from './onnx-schema.js';
 import { OnnxDecodeError } from './onnx-errors.js';
 import type { BaselineSpec } from '../baseline/baseline-spec.js';
+import type { TextFeatureSpec } from '../text/text-feature-spec.js';
+
+/**
+ * One output of a classifier: an `ordinal` score whose classes are ordered levels (triage
+ * scores 1–5, cost bands) or a `nominal` class (failure mode).
+ */
+export interface ModelTarget {
+  /** Output name, e.g. `availability`; a letter, then letters, digits and `_` (it names graph outputs). */
+  readonly name: string;
+  readonly kind: 'ordinal' | 'nominal';
+  /** Class labels in order; an ordinal target's are its levels, lowest first (`'1'`…`'5'`). */
+  readonly classes: readonly string[];
+}
 
 /** Name, element type and shape of one model input; `-1` or a string marks a free dimension. */
 export interface InputSignature {
@@ -38,6 +51,10 @@ export interface ModelMetadata {
   readonly metrics?: Readonly<Record<string, number>>;
   /** Present when the model scores frames against a per-device healthy baseline (see `BaselineSpec`). */
   readonly baseline?: BaselineSpec;
+  /** What a classifier outputs, in the order of its `scores` columns. */
+  readonly targets?: readonly ModelTarget[];
+  /** How a text model hashes its string inputs (see `addTextFeatures`). */
+  readonly textFeatures?: TextFeatureSpec;
   /**
    * Thermal models: what the `frame` input must hold. `celsius` (the default when absent):
    * absolute °C, as the scene models with per-camera baselines read them. `relative`: any
@@ -45,7 +62,7 @@ export interface ModelMetadata {
    * each frame itself; an image without a temperature scale can be scored.
    */
   readonly thermalInput?: 'celsius' | 'relative';
-  /** Classifier models: the class names of the `class_probs` output, in order. */
+  /** Image classifiers beside an anomaly score (thermal-ir): the class names of the `class_probs` output, in order. Text classifiers use `targets`. */
   readonly classes?: readonly string[];
 }
 
@@ -60,6 +77,8 @@ const KEYS = {
   trainingDataFingerprint: 'training_data_fingerprint',
   metrics: 'metrics',
   baseline: 'baseline',
+  targets: 'targets',
+  textFeatures: 'text_features',
   thermalInput: 'thermal_input',
   classes: 'classes',
 } as const;
@@ -78,6 +97,8 @@ export function encodeModelMetadata(meta: ModelMetadata): Record<string, string>
   if (meta.trainingDataFingerprint !== undefined) out[KEYS.trainingDataFingerprint] = meta.trainingDataFingerprint;
   if (meta.metrics !== undefined) out[KEYS.metrics] = JSON.stringify(meta.metrics);
   if (meta.baseline !== undefined) out[KEYS.baseline] = JSON.stringify(meta.baseline);
+  if (meta.targets !== undefined) out[KEYS.targets] = JSON.stringify(meta.targets);
+  if (meta.textFeatures !== undefined) out[KEYS.textFeatures] = JSON.stringify(meta.textFeatures);
   if (meta.thermalInput !== undefined) out[KEYS.thermalInput] = meta.thermalInput;
   if (meta.classes !== undefined) out[KEYS.classes] = JSON.stringify(meta.classes);
   return out;
@@ -120,6 +141,8 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
     trainingDataFingerprint: props[KEYS.trainingDataFingerprint],
     metrics: json<Record<string, number>>(KEYS.metrics),
     baseline: json<BaselineSpec>(KEYS.baseline),
+    targets: json<ModelTarget[]>(KEYS.targets),
+    textFeatures: json<TextFeatureSpec>(KEYS.textFeatures),
     thermalInput: thermalInput(props[KEYS.thermalInput]),
     classes: json<string[]>(KEYS.classes),
   };

@@ -95,6 +95,8 @@ const schema = {
             floatData: { rule: 'repeated', type: 'float', id: 4, options: { packed: true } },
             int32Data: { rule: 'repeated', type: 'int32', id: 5, options: { packed: true } },
             int64Data: { rule: 'repeated', type: 'int64', id: 7, options: { packed: true } },
+            // Strings cannot live in raw_data; ONNX keeps each element as bytes here.
+            stringData: { rule: 'repeated', type: 'bytes', id: 6 },
             name: { type: 'string', id: 8 },
             docString: { type: 'string', id: 12 },
             rawData: { type: 'bytes', id: 9 },
@@ -162,6 +164,9 @@ export const OnnxDataType = {
   INT16: 5,
   INT32: 6,
   INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  UINT32: 12,
 } as const;
 
 /** One of the {@link OnnxDataType} codes. */

@@ -42,7 +42,9 @@ export type TransitionAlert = (alertId: number, ref: DeviceRef, ruleId: string, 
  */
 export function createAlertsApi(db: Kysely<Database>, transition: TransitionAlert): Router {
   const router = Router();
-  router.use(express.json({ limit: '16kb' }));
+  // Only under /alerts: mounted at /api/v1 beside other services (embedded mode), a parser for
+  // every path would swallow their JSON bodies (the thermal upload) and cap them at 16 kB.
+  router.use('/alerts', express.json({ limit: '16kb' }));
 
   router.get('/alerts', async (req, res) => {
     const q = validateInput(listQuery, req.query);

@@ -64,6 +64,7 @@ async function setup(store: MemoryStore, minIntervalMs = 10) {
     logger: createLogger({ service: 'device-baselines-spec', level: 'silent' }),
     metrics: createInferenceMetrics(new Registry()),
     durable: 'spec',
+    deadLetters: { record: async () => undefined },
     clock: new ManualClock(0),
   });
   const frame = (at: number, fleetScore: number, value: number) => ({ ref, at, result: { score: fleetScore, error: 0, reference: 'fleet' as const, fleetScore, embeddings: [Float32Array.of(value, -value)] } });
@@ -95,7 +96,7 @@ describe('DeviceBaselines', () => {
 
   it('scores every device against the fleet when switched off', async () => {
     const store = new MemoryStore();
-    const baselines = new DeviceBaselines({ kind: 'acoustic', settings: { enabled: false, policy: { maxFleetScore: 0.5, minIntervalMs: 0 } }, store, bus: new InProcessBus(), logger: createLogger({ service: 'spec', level: 'silent' }), metrics: createInferenceMetrics(new Registry()), durable: 'spec' });
+    const baselines = new DeviceBaselines({ kind: 'acoustic', settings: { enabled: false, policy: { maxFleetScore: 0.5, minIntervalMs: 0 } }, store, bus: new InProcessBus(), logger: createLogger({ service: 'spec', level: 'silent' }), metrics: createInferenceMetrics(new Registry()), durable: 'spec', deadLetters: { record: async () => undefined } });
     await baselines.prepare(model);
     assert.equal(baselines.baselinesFor(model, ['s/d']), undefined);
   });

@@ -2,6 +2,7 @@ import { busSubjects, deviceKey, type BaselineEvent, type DeviceRef, type FrameK
 import { decodeEvent, publishEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
 import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
 import type { Logger } from '@premonitor/log';
+import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
 import type { FrameScore } from '../batch-runner.js';
 import type { InferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
@@ -24,6 +25,8 @@ export interface DeviceBaselinesOptions {
   readonly metrics: InferenceMetrics;
   /** Durable name of this replica's consumer of baseline events (unique per replica). */
   readonly durable: string;
+  /** Where baseline events that cannot be handled end up (with the durable as their source). */
+  readonly deadLetters: DeadLetterSink;
   readonly clock?: Clock;
 }
 
@@ -80,11 +83,13 @@ export class DeviceBaselines {
   readonly #o: DeviceBaselinesOptions;
   readonly #clock: Clock;
   readonly #versions = new Map<string, VersionState>();
+  readonly #policy: ConsumerPolicy;
   #subscription: Subscription | undefined;
 
   constructor(options: DeviceBaselinesOptions) {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
+    this.#policy = new ConsumerPolicy({ consumer: options.durable, deadLetters: options.deadLetters, logger: options.logger });
   }
 
   get enabled(): boolean {
@@ -96,14 +101,15 @@ export class DeviceBaselines {
     if (!this.enabled) return;
     const { bus, kind, durable } = this.#o;
     this.#subscription = await bus.consume(
-      { stream: busSubjects.baselines.stream, durable, filterSubject: `pm.baselines.${kind}.>`, deliverPolicy: 'new', maxDeliver: 100 },
-      (message) => this.#onEvent(message),
+      this.#policy.spec({ stream: busSubjects.baselines.stream, durable, filterSubject: `pm.baselines.${kind}.>`, deliverPolicy: 'new' }),
+      this.#policy.guard((message) => this.#onEvent(message)),
     );
   }
 
   async stop(): Promise<void> {
     await this.#subscription?.stop();
     this.#subscription = undefined;
+    await this.#policy.settled();
     await Promise.allSettled([...this.#versions.values()].flatMap((v) => [...v.devices.values()].map((d) => d.chain)));
   }
 
@@ -240,8 +246,7 @@ export class DeviceBaselines {
   #onEvent(message: BusMessage): void {
     const decoded = decodeEvent('baselines', message);
     if (!decoded.ok) {
-      this.#o.logger.warn({ reason: decoded.reason, subject: message.subject }, 'ignoring an unreadable baseline event');
-      message.term(decoded.reason);
+      void this.#policy.deadLetter(message, `unreadable baseline event: ${decoded.reason}`);
       return;
     }
     const event = decoded.value;
@@ -265,7 +270,7 @@ export class DeviceBaselines {
       },
       (err: unknown) => {
         this.#o.logger.warn({ err, device: id }, 'could not reload a device baseline; retrying');
-        message.nak(2_000);
+        this.#policy.fail(message, err);
       },
     );
   }

@@ -1,6 +1,6 @@
-import { OnnxAttr, OnnxGraphBuilder, encodeModelMetadata, logMelFrameCount } from '@premonitor/ml';
+import { OnnxAttr, OnnxGraphBuilder, baselineShape, encodeModelMetadata, logMelFrameCount } from '@premonitor/ml';
 import type { BaselineSpec, LogMelOptions, ModelMetadata } from '@premonitor/ml';
-import { addBaselineInputs, addMeanDeviceDistance, addScoreOutputs } from '../baseline/device-head.js';
+import { addBaselineInputs, addDeviceThreshold, addMeanDeviceDistance, addScoreOutputs } from '../baseline/device-head.js';
 import type { DeviceErrorMix } from '../baseline/device-head.js';
 import { addFoldedDenseStack } from '../onnx/folded-dense-stack.js';
 import type { FoldedDense } from '../onnx/folded-dense-stack.js';
@@ -61,16 +61,18 @@ export interface AcousticGraphSpec {
 
 /**
  * Scoring a clip against its machine's own healthy clips: the clip statistics (per-band mean
- * and spread of the log-mel, `2 × mels`) are the embedding; the distance is the squared
- * Mahalanobis distance per dimension from the machine's mean under the covariance clips of
- * one machine show around their own mean, pooled over the training machines.
+ * and spread of the log-mel, `2 × mels`) whitened by the covariance clips of one machine show
+ * around their own mean, pooled over the training machines, are the embedding; the distance
+ * is the mean squared difference from the machine's mean embedding (the squared Mahalanobis
+ * distance per dimension). With `spec.threshold` each device's score is calibrated by its own
+ * baseline's threshold; otherwise by the shared `calibration` of the `mix`.
  */
 export interface AcousticDeviceHead {
   readonly spec: BaselineSpec;
   /** L⁻ᵀ of the pooled within-machine covariance, `D × D` row-major. */
   readonly whitening: Float32Array;
-  readonly mix: DeviceErrorMix;
-  readonly calibration: LogisticCalibration;
+  readonly mix?: DeviceErrorMix;
+  readonly calibration?: LogisticCalibration;
 }
 
 /**
@@ -121,17 +123,26 @@ export function buildAcousticModel(spec: AcousticGraphSpec): Uint8Array {
   }
   let device;
   if (spec.device && inputs && clipStatistics) {
-    const dim = spec.device.spec.embedding;
-    g.addNode('Identity', [clipStatistics], ['embedding']);
+    const { spec: baselineSpec, whitening, mix, calibration } = spec.device;
+    const dim = baselineSpec.embedding;
+    if (baselineSpec.threshold) {
+      // Whitened in the graph, so `fitBaseline` sees the space the distance is measured in.
+      g.addNode('MatMul', [clipStatistics, g.addInitializer(g.uniqueName('within_whitening'), whitening, [dim, dim])], ['embedding']);
+      const distance = addMeanDeviceDistance(g, 'embedding', inputs.baseline, baselineSpec);
+      device = { distance, enrolled: inputs.enrolled, calibration: { own: addDeviceThreshold(g, inputs.baseline) } };
+    } else {
+      if (!calibration || !mix) throw new Error('an acoustic device head without a per-device threshold needs a shared calibration and mix');
+      g.addNode('Identity', [clipStatistics], ['embedding']);
+      const distance = addMeanDeviceDistance(g, 'embedding', inputs.baseline, baselineSpec, whitening);
+      device = { distance, enrolled: inputs.enrolled, mix, calibration };
+    }
     g.addOutput('embedding', ['batch', dim]);
-    const distance = addMeanDeviceDistance(g, 'embedding', inputs.baseline, dim, spec.device.whitening);
-    device = { distance, enrolled: inputs.enrolled, mix: spec.device.mix, calibration: spec.device.calibration };
   }
   addScoreOutputs(g, { fleetError, fleetCalibration: spec.calibration, device });
   if (spec.exposeHeads) g.addOutput('head_errors', ['batch', heads.length]);
   const bytes = g.toModelBytes({
     docString: spec.device
-      ? `Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768), baseline [N, 1, ${spec.device.spec.embedding}] (the machine's mean clip statistics), enrolled [N] → score [N] (calibrated probability: against the machine's baseline where enrolled is 1, else against the fleet), error [N], embedding [N, ${spec.device.spec.embedding}].`
+      ? `Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768), baseline [N, ${baselineShape(spec.device.spec).join(', ')}] (the machine's mean clip statistics${spec.device.spec.threshold ? ', whitened, and its own threshold' : ''}), enrolled [N] → score [N] (calibrated probability: against the machine's baseline where enrolled is 1, else against the fleet), error [N], embedding [N, ${spec.device.spec.embedding}].`
       : 'Premonitor acoustic anomaly model: pcm float32 [N, S] (int16/32768) → score [N] (calibrated probability), error [N] (raw clip error: frame distance or reconstruction error, plus clip-level distances, each over its healthy median).',
     metadata: encodeModelMetadata(spec.metadata),
   });

@@ -54,8 +54,12 @@ export interface AcousticDevicePlan {
   readonly enrollmentClips: number;
   /** First clip index of the enrollment recordings, far from the splits' own. */
   readonly enrollmentFirstClip: number;
-  /** Share of the fleet head in the device error. */
-  readonly fleetWeight: number;
+  /** Default target of the per-device threshold: frames a device sends per day … */
+  readonly framesPerDay: number;
+  /** … and how many healthy ones may score above 0.5. */
+  readonly falseAlarmsPerDay: number;
+  /** Weight, in samples, of the prior spread pooled with a device's own (see `fitDeviceThreshold`). */
+  readonly priorWeight: number;
 }
 
 const SNRS = [6, 0, -6] as const;
@@ -95,8 +99,9 @@ export function acousticPlan(quick: boolean, architecture: AcousticArchitecture 
     lowBandPeaks: 32,
     shrinkage: 0.01,
     normalQuantile: 0.99,
-    // 16 clips gave the same validation AUC as 8 with a steadier mean; half the fleet
-    // head's log error lifted the weakest cells (motor, fan at −6 dB) by 0.01–0.02.
-    device: { enrollmentClips: quick ? 6 : 16, enrollmentFirstClip: 1000, fleetWeight: 0.5 },
+    // 16 clips gave the same validation AUC as 8 with a steadier mean. One frame every 10 s
+    // and one false alarm a day is the brief's example target; a prior worth 8 samples keeps
+    // a device enrolled from a few clips from trusting their spread alone.
+    device: { enrollmentClips: quick ? 6 : 16, enrollmentFirstClip: 1000, framesPerDay: 8640, falseAlarmsPerDay: 1, priorWeight: 8 },
   };
 }

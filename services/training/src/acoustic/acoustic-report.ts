@@ -1,12 +1,14 @@
 import { groupMetrics, metricsBy, metricsByKind } from '../evaluation/group-metrics.js';
 import type { EvaluatedExample } from '../evaluation/group-metrics.js';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
-import { rocCurve } from '../evaluation/roc.js';
+import { auc, rocCurve } from '../evaluation/roc.js';
 import { formatMetricsTable } from '../evaluation/metrics-table.js';
 import type { ReportChart } from '../chart/report-chart.js';
 import { acousticSplitSize } from './acoustic-corpus.js';
 import type { AcousticPlan } from './acoustic-plan.js';
-import type { DeviceErrorMix } from '../baseline/device-head.js';
+import type { DeviceThresholdSpec } from '@premonitor/ml';
+import type { MimiiEvaluation } from '../real-data/mimii-evaluation.js';
+import { formatMimii, mimiiJson, pooledMimiiScores, summariseLeaveOneOut, summariseMimii } from '../real-data/mimii-report.js';
 
 /** Published AUCs of the DCASE 2020 task 2 baseline on its development set, for scale. */
 export const DCASE2020_BASELINE_DEV_AUC = { fan: 0.65, pump: 0.73, slider: 0.85, valve: 0.66, ToyCar: 0.8 } as const;
@@ -18,7 +20,10 @@ export interface AcousticReportInput {
   readonly fingerprint: string;
   /** Fleet head calibration. */
   readonly calibration: LogisticCalibration;
-  readonly device: { readonly mix: DeviceErrorMix; readonly calibration: LogisticCalibration };
+  /** How each enrolled device's own threshold is set. */
+  readonly device: { readonly threshold: DeviceThresholdSpec };
+  /** The model on the real MIMII recordings, with the leave-one-machine-out fleet medians; absent without the data. */
+  readonly real?: { readonly evaluation: MimiiEvaluation; readonly leaveOneOut: Record<string, number> };
   /** Divisors of the head errors (frame, clip statistics, low band), if the model has several heads. */
   readonly headScales?: readonly number[];
   /** Seconds from start to a calibrated model (data, features, fit, calibration). */
@@ -67,6 +72,10 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
     'fleet only: auc>=0.85 per type at -6 dB': goal(fleetByCell, '-6', 0.85),
   };
 
+  const real = input.real;
+  const realSummary = real ? summariseMimii(real.evaluation) : undefined;
+  const lomo = real ? summariseLeaveOneOut(real.leaveOneOut) : undefined;
+  const lomoMedian = lomo?.median;
   const json = {
     model: 'acoustic',
     version: input.version,
@@ -90,10 +99,9 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
         : `dense autoencoder ${[plan.context * plan.nMels, ...plan.autoencoder.hidden, plan.autoencoder.bottleneck, ...[...plan.autoencoder.hidden].reverse(), plan.context * plan.nMels].join('-')}, ${plan.autoencoder.epochs} epochs`,
       score: plan.architecture === 'gaussian'
         ? 'fleet error = Σ over the three heads of (squared Mahalanobis distance per dimension / its median on healthy validation clips); score = sigmoid((error − center) / scale)' : 'sigmoid((mean squared reconstruction error − center) / scale)',
-      device_head: `clip statistics (${2 * plan.nMels}-d) − the machine's enrolled mean, whitened by the within-machine covariance pooled over the training machines; device error = ln(distance / healthy median) + ${input.device.mix.fleetWeight} · ln(fleet error / healthy median)`,
+      device_head: `embedding = clip statistics (${2 * plan.nMels}-d) whitened by the within-machine covariance pooled over the training machines; device error = ln(mean squared difference from the machine's enrolled mean); device score = sigmoid((error − own threshold) / own spread), both from the machine's enrollment (leave-one-out, spread pooled with a prior of ${input.device.threshold.priorSpread.toFixed(3)} worth ${input.device.threshold.priorWeight} samples, threshold at z for ${input.device.threshold.falseAlarmsPerDay} false alarm(s) in ${input.device.threshold.framesPerDay} frames a day); no fleet share`,
     },
-    device_calibration: input.device.calibration,
-    device_mix: input.device.mix,
+    device_threshold: input.device.threshold,
     calibration: input.calibration,
     ...(input.headScales ? { head_scales: { frame: input.headScales[0], clip_statistics: input.headScales[1], low_band: input.headScales[2] } } : {}),
     threshold: 0.5,
@@ -107,6 +115,14 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
     by_anomaly_kind: Object.fromEntries(Object.entries(byKind).map(([k, m]) => [k, { ...m, held_out: input.heldOutKinds.includes(k) }])),
     reference_dcase2020_baseline_dev_auc: DCASE2020_BASELINE_DEV_AUC,
     goals,
+    ...(real ? {
+      real_data: {
+        data: 'MIMII (real, ../shared/data/acoustic-mimii): 5 machines, one 10 s normal and one 10 s abnormal recording each, 8 channels; every channel scored as its own device',
+        calibration_note: 'the fleet calibration of this model includes the normal clips of all 5 machines; normal_fleet_score_median_leave_one_machine_out is what each machine gets from a calibration without it (the honest figure)',
+        summary: { ...realSummary, normal_fleet_score_median_leave_one_machine_out: lomo?.byMachine, normal_fleet_score_median_lomo: lomoMedian },
+        ...mimiiJson(real.evaluation),
+      },
+    } : {}),
   };
 
   const text = [
@@ -121,24 +137,34 @@ export function buildAcousticReport(input: AcousticReportInput): AcousticReport 
     `confusion at score ≥ 0.5: TP ${overall.at_threshold.confusion.tp}  FP ${overall.at_threshold.confusion.fp}  TN ${overall.at_threshold.confusion.tn}  FN ${overall.at_threshold.confusion.fn}`,
     `reference — DCASE 2020 task 2 baseline dev-set AUC (real recordings, not comparable 1:1): ${Object.entries(DCASE2020_BASELINE_DEV_AUC).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `goals: ${Object.entries(goals).map(([k, v]) => `${k}: ${v ? 'met' : 'NOT met'}`).join('; ')}`,
+    ...(real ? formatMimii(`acoustic ${input.version}`, real.evaluation, real.leaveOneOut) : ['real data: not evaluated (no ../shared/data/acoustic-mimii)']),
   ];
 
   const flatMetrics: Record<string, number> = { auc: overall.auc, pauc: overall.pauc, precision: round4(overall.at_threshold.precision), recall: round4(overall.at_threshold.recall), f1: round4(overall.at_threshold.f1) };
   for (const [snr, m] of Object.entries(bySnr)) flatMetrics[`auc_snr_${snr}`] = m.auc;
   for (const [type, m] of Object.entries(byType)) flatMetrics[`auc_${type}`] = m.auc;
   flatMetrics['fleet_auc'] = fleet.auc;
+  if (realSummary) {
+    flatMetrics['mimii_auc_min'] = realSummary.mimii_auc_min;
+    for (const [machine, v] of Object.entries(realSummary.mimii_auc)) flatMetrics[`mimii_auc_${machine}`] = v;
+    flatMetrics['mimii_false_alarm_rate'] = realSummary.mimii_false_alarm_rate;
+    if (lomoMedian !== undefined) flatMetrics['mimii_normal_fleet_score_median_lomo'] = lomoMedian;
+  }
 
   const chart: ReportChart = {
-    title: `acoustic ${input.version} - held-out machines, enrolled baselines`,
+    title: `acoustic ${input.version} - held-out machines${real ? ' and MIMII (real)' : ''}, enrolled`,
     curves: [
-      ...Object.keys(bySnr).sort((a, b) => Number(b) - Number(a)).map((snr) => ({ label: `${snr} dB  AUC ${bySnr[snr]!.auc.toFixed(3)}`, points: rocCurve(test.filter((e) => e.tags['snr'] === snr).map((e) => ({ score: e.error, anomalous: e.anomalous }))) })),
+      ...Object.keys(bySnr).sort((a, b) => Number(b) - Number(a)).map((snr) => ({ label: `${snr} dB  AUC ${bySnr[snr]!.auc.toFixed(3)}`, points: rocCurve(test.filter((e) => e.tags['snr'] === snr).map((e) => ({ score: e.score, anomalous: e.anomalous }))) })),
       { label: `fleet only  AUC ${fleet.auc.toFixed(3)}`, points: rocCurve(input.fleet.map((e) => ({ score: e.error, anomalous: e.anomalous }))) },
+      ...(real ? [{ label: `MIMII (real)  AUC ${auc(pooledMimiiScores(real.evaluation)).toFixed(3)}`, points: rocCurve(pooledMimiiScores(real.evaluation)) }] : []),
     ],
-    histogram: { xLabel: 'device error (ln of distance / healthy median)', normal: test.filter((e) => !e.anomalous).map((e) => e.error), anomalous: test.filter((e) => e.anomalous).map((e) => e.error), threshold: input.device.calibration.center },
+    histogram: { xLabel: 'device score, synthetic (own threshold)', normal: test.filter((e) => !e.anomalous).map((e) => e.score), anomalous: test.filter((e) => e.anomalous).map((e) => e.score), threshold: 0.5 },
   };
   const summary = {
     model: 'acoustic', version: input.version, auc: overall.auc, pauc: overall.pauc, auc_by_snr: Object.fromEntries(Object.entries(bySnr).map(([k, m]) => [k, m.auc])),
     fleet_auc: fleet.auc, fleet_auc_by_snr: Object.fromEntries(Object.entries(fleetBySnr).map(([k, m]) => [k, m.auc])),
+    fpr_at_threshold: round4(overall.at_threshold.confusion.fp / Math.max(1, overall.at_threshold.confusion.fp + overall.at_threshold.confusion.tn)),
+    ...(realSummary ? { mimii_auc: realSummary.mimii_auc, mimii_auc_min: realSummary.mimii_auc_min, mimii_false_alarm_rate: realSummary.mimii_false_alarm_rate, normal_fleet_score_median_lomo: lomoMedian } : {}),
   };
   return { json, text, chart, flatMetrics, summary };
 }

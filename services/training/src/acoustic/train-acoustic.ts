@@ -1,6 +1,10 @@
-import { describeLayersModel } from '@premonitor/ml';
+import { baselineShape, describeLayersModel, leaveOneOutLogDistances } from '@premonitor/ml';
 import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
-import { deviceBaselines, enrollDevices, fitDeviceCalibration, noBaselines } from '../baseline/enroll-devices.js';
+import { deviceBaselines, enrollDevices, noBaselines } from '../baseline/enroll-devices.js';
+import { fitFleetCalibration, quantileSketch } from '../evaluation/fleet-calibration.js';
+import { loadMimiiMachines, mimiiFolder } from '../real-data/mimii-recordings.js';
+import type { MimiiMachine } from '../real-data/mimii-recordings.js';
+import { evaluateMimii, leaveOneMachineOutFleetMedians, mimiiNormalFleetErrors } from '../real-data/mimii-evaluation.js';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { useTfjsBackend } from '@premonitor/ml/training';
 import { renderAcousticSplit, acousticSplitSize } from './acoustic-corpus.js';
@@ -11,7 +15,7 @@ import type { ClipModels } from './acoustic-graph.js';
 import { bandStatistics, stackFrames } from './frame-stacking.js';
 import { trainDenseAutoencoder } from './dense-autoencoder.js';
 import { buildAcousticModel } from './acoustic-graph.js';
-import type { AcousticDeviceHead, AcousticGraphSpec } from './acoustic-graph.js';
+import type { AcousticGraphSpec } from './acoustic-graph.js';
 import { ACOUSTIC_HELD_OUT_KINDS, acousticPlan } from './acoustic-plan.js';
 import type { AcousticPlan } from './acoustic-plan.js';
 import type { AcousticArchitecture } from './acoustic-plan.js';
@@ -20,7 +24,6 @@ import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 import { buildAcousticReport } from './acoustic-report.js';
 import { foldDenseStack } from '../onnx/folded-dense-stack.js';
 import { OnnxScorer } from '../onnx/onnx-scorer.js';
-import { fitLogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { quantile } from '../evaluation/roc.js';
 import type { EvaluatedExample } from '../evaluation/group-metrics.js';
 import { dataFingerprint, versionFromTime } from '../training-data.js';
@@ -37,12 +40,22 @@ export interface TrainAcousticOptions {
   readonly architecture?: AcousticArchitecture;
   readonly now: Date;
   readonly log: ProgressSink;
+  /**
+   * Folder of the real recordings (`acoustic-mimii/` inside): their normal clips join the
+   * fleet calibration and the model is evaluated on them. Absent: synthetic data only.
+   */
+  readonly sharedDataDir?: string;
+  /** Target of the per-device thresholds (default 1 false alarm per day at one frame every 10 s). */
+  readonly threshold?: { readonly framesPerDay: number; readonly falseAlarmsPerDay: number };
 }
 
 /**
- * Generates data, trains the log-mel dense autoencoder on healthy clips, exports it with
- * the feature front end and calibration inside the graph, fits the threshold on healthy
- * validation machines and evaluates the exported bytes (float32 and INT8) on held-out ones.
+ * Generates data, fits the fleet Gaussians (or trains the DCASE autoencoder) on healthy clips,
+ * exports them with the feature front end, the per-device head and the calibration inside
+ * the graph, calibrates the fleet on healthy validation machines plus the normal real
+ * recordings (when `sharedDataDir` has them), learns the prior of the per-device thresholds
+ * on validation machines, and evaluates the exported bytes (float32 and INT8) on held-out
+ * synthetic machines and on the real recordings. `log` receives the progress lines.
  */
 export async function trainAcoustic(options: TrainAcousticOptions): Promise<TrainedModel> {
   const { log } = options;
@@ -84,27 +97,29 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
     validation: await collect(enrollmentSplit(plan.validation, plan), plan.seed),
     test: await collect(enrollmentSplit(plan.test, plan), plan.seed),
   }));
-  const baselineSpec: BaselineSpec = { method: 'mean', embedding: 2 * plan.nMels, frames: plan.device.enrollmentClips };
+  // The embedding is whitened in the graph, so any prior gives the same embeddings: the
+  // provisional spec only lets the probes run before the prior spread is known.
+  const target = options.threshold ?? { framesPerDay: plan.device.framesPerDay, falseAlarmsPerDay: plan.device.falseAlarmsPerDay };
+  let baselineSpec: BaselineSpec = { method: 'mean', embedding: 2 * plan.nMels, frames: plan.device.enrollmentClips, threshold: { ...target, priorSpread: 1, priorWeight: plan.device.priorWeight } };
 
   let headScales: number[] | undefined;
   const unit: LogisticCalibration = { method: 'logistic', center: 0, scale: 1, normalQuantile: plan.normalQuantile };
-  let deviceHead: Pick<AcousticDeviceHead, 'mix' | 'calibration'> = { mix: { deviceMedian: 1, fleetMedian: 1, fleetWeight: plan.device.fleetWeight }, calibration: unit };
   const spec = (metadata: ModelMetadata, calibration = unit, int8 = false, exposeHeads = false): AcousticGraphSpec =>
-    ({ samples, logMel, stats, context: plan.context, layers, clipModels, headScales, exposeHeads, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata, int8, device: { spec: baselineSpec, whitening: withinWhitening, ...deviceHead } });
-  const baseMeta: ModelMetadata = {
+    ({ samples, logMel, stats, context: plan.context, layers, clipModels, headScales, exposeHeads, errorHead: plan.architecture === 'gaussian' ? 'whitened' : 'reconstruction', calibration, metadata: { ...metadata, baseline: baselineSpec }, int8, device: { spec: baselineSpec, whitening: withinWhitening } });
+  const baseMeta = (): ModelMetadata => ({
     kind: 'acoustic',
     version,
     inputs: [
       { name: 'pcm', type: 'float32', shape: ['batch', samples] },
-      { name: 'baseline', type: 'float32', shape: ['batch', 1, baselineSpec.embedding] },
+      { name: 'baseline', type: 'float32', shape: ['batch', ...baselineShape(baselineSpec)] },
       { name: 'enrolled', type: 'float32', shape: ['batch'] },
     ],
     sampleRate: plan.sampleRate,
     frameShape: [samples],
     trainingDataFingerprint: fingerprint,
     baseline: baselineSpec,
-  };
-  const probe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta, undefined, false, true)), 'pcm', [samples]);
+  });
+  const probe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta(), undefined, false, true)), 'pcm', [samples]);
   const probeOut = await probe.run(validation.map((c) => c.samples), 64, noBaselines(baselineSpec, validation.length));
   await probe.close();
   // Each head is divided by its median on healthy validation machines, so the heads weigh
@@ -115,28 +130,45 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   headScales = Array.from({ length: headCount }, (_, h) => quantile(healthy.map((i) => headErrors[i * headCount + h]!), 0.5));
   const validationError = (i: number): number => headScales!.reduce((sum, scale, h) => sum + headErrors[i * headCount + h]! / scale, 0);
   const validationExamples = validation.map((c, i) => toExample(c, validationError(i), 0));
-  // Healthy validation machines only: faults never move the threshold.
-  const calibration = fitLogisticCalibration(validationExamples.filter((e) => !e.anomalous).map((e) => e.error), plan.normalQuantile);
+  const syntheticHealthy = validationExamples.filter((e) => !e.anomalous).map((e) => e.error);
 
-  // The device head: enroll the validation machines as the services would (the fleet
-  // threshold decides which enrollment clips are kept), then take its medians and threshold
-  // from their healthy clips.
-  const deviceProbe = await OnnxScorer.create(buildAcousticModel(spec(baseMeta, calibration)), 'pcm', [samples]);
-  const validationDevices = await timed(log, 'enrolling the validation machines', () => enrollDevices(deviceProbe, baselineSpec, enrollmentByDevice(enrollment.validation)));
-  const healthyValidation = validation.filter((c) => !c.anomaly);
-  const probed = await deviceProbe.run(healthyValidation.map((c) => c.samples), 64, deviceBaselines(baselineSpec, validationDevices, healthyValidation.length, (i) => deviceOf(healthyValidation[i]!)));
-  await deviceProbe.close();
-  deviceHead = fitDeviceCalibration([...probed.extra['device_distance']!], [...probed.extra['fleet_error']!], plan.device.fleetWeight, plan.normalQuantile);
+  // The device threshold's prior spread: the typical spread of a healthy validation machine's
+  // leave-one-out log distances (synthetic machines only, so real-data figures stay unseen).
+  const scaled = await OnnxScorer.create(buildAcousticModel(spec(baseMeta())), 'pcm', [samples]);
+  const priorSpread = await timed(log, 'measuring how far healthy validation clips land from their own machine', async () =>
+    typicalSpread(await embeddingsByDevice(scaled, baselineSpec, enrollmentByDevice(enrollment.validation))));
+  baselineSpec = { ...baselineSpec, threshold: { ...baselineSpec.threshold!, priorSpread } };
+
+  // Fleet calibration: healthy synthetic validation clips plus the normal real recordings,
+  // one vote per clip — the fleet has never heard most real machines, and a healthy one must
+  // not be flagged from its first clip. Figures on real data are then leave-one-machine-out.
+  const machines = options.sharedDataDir ? await loadRealMachines(options.sharedDataDir, log) : [];
+  const realNormal = machines.length > 0
+    ? await timed(log, `scoring the normal real recordings of ${machines.length} machines against the fleet`, () => mimiiNormalFleetErrors(scaled, baselineSpec, machines))
+    : [];
+  await scaled.close();
+  const calibration = fitFleetCalibration(syntheticHealthy, realNormal, plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
 
-  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration, device: deviceHead.calibration, deviceMix: deviceHead.mix } };
+  const provisional: ModelMetadata = { ...baseMeta(), threshold: 0.5, calibration: { ...calibration, device: 'per-device threshold from the baseline (baseline.threshold)', syntheticHealthyQuantiles: quantileSketch(syntheticHealthy), syntheticHealthyCount: syntheticHealthy.length } };
   const evaluate = (bytes: Uint8Array, clips: readonly AcousticClip[], enrolled: readonly AcousticClip[]): Promise<VariantRun & { fleet: EvaluatedExample[] }> => evaluateVariant(bytes, clips, enrolled, samples, baselineSpec);
   const floatRun = await timed(log, `evaluating the float32 model on ${test.length} held-out clips, against each machine's baseline and against the fleet`, () => evaluate(buildAcousticModel(spec(provisional, calibration)), test, enrollment.test));
   const int8Run = await timed(log, 'evaluating the INT8 model', () => evaluate(buildAcousticModel(spec(provisional, calibration, true)), test, enrollment.test));
   const tuningRun = await timed(log, 'scoring the validation machines against their baselines', () => evaluate(buildAcousticModel(spec(provisional, calibration)), validation, enrollment.validation));
+  const real = machines.length > 0
+    ? await timed(log, 'evaluating on the real MIMII recordings (per machine, per channel)', async () => {
+        const scorer = await OnnxScorer.create(buildAcousticModel(spec(provisional, calibration)), 'pcm', [samples]);
+        try {
+          const evaluation = await evaluateMimii(scorer, baselineSpec, machines);
+          return { evaluation, leaveOneOut: leaveOneMachineOutFleetMedians(evaluation, (others) => fitFleetCalibration(syntheticHealthy, others, plan.normalQuantile)) };
+        } finally {
+          await scorer.close();
+        }
+      })
+    : undefined;
 
   const report = buildAcousticReport({
-    plan, version, fingerprint, calibration, device: deviceHead, headScales, trainS, fitS, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS,
+    plan, version, fingerprint, calibration, device: { threshold: baselineSpec.threshold! }, headScales, trainS, fitS, heldOutKinds: ACOUSTIC_HELD_OUT_KINDS, real,
     test: floatRun.examples, fleet: floatRun.fleet, validation: tuningRun.examples, validationFleet: validationExamples,
   });
   const metadata: ModelMetadata = { ...provisional, metrics: report.flatMetrics };
@@ -169,7 +201,7 @@ async function evaluateVariant(bytes: Uint8Array, clips: readonly AcousticClip[]
     const own = await scorer.run(items, 64, deviceBaselines(baselineSpec, devices, clips.length, (i) => deviceOf(clips[i]!)));
     const fleet = await scorer.run(items, 64, noBaselines(baselineSpec, clips.length));
     const first = devices.get(deviceOf(clips[0]!));
-    const latencyMs = await scorer.latencyMs(items[0]!, 50, first ? { values: first.baseline, shape: [1, baselineSpec.embedding] } : undefined);
+    const latencyMs = await scorer.latencyMs(items[0]!, 50, first ? { values: first.baseline, shape: baselineShape(baselineSpec) } : undefined);
     return {
       examples: clips.map((c, i) => toExample(c, own.error[i]!, own.score[i]!)),
       fleet: clips.map((c, i) => toExample(c, fleet.error[i]!, fleet.score[i]!)),
@@ -224,6 +256,40 @@ function fitWithinMachineWhitening(clips: readonly AcousticClip[], statistics: r
     }
   }
   return fitGaussianWhitening(rows, dim, { shrinkage }).kernel;
+}
+
+/** The real recordings, or none (with a note) when the folder is missing. */
+async function loadRealMachines(sharedDataDir: string, log: ProgressSink): Promise<MimiiMachine[]> {
+  const folder = mimiiFolder(sharedDataDir);
+  try {
+    return await loadMimiiMachines(folder);
+  } catch (err) {
+    log(`NOTE: no real recordings read from ${folder} (${(err as Error).message}); fleet calibration and evaluation use synthetic data only`);
+    return [];
+  }
+}
+
+/** Each device's enrollment embeddings, as the model computes them (against the fleet). */
+async function embeddingsByDevice(scorer: OnnxScorer, spec: BaselineSpec, samples: ReadonlyMap<string, readonly Float32Array[]>): Promise<Float32Array[][]> {
+  const out: Float32Array[][] = [];
+  for (const items of samples.values()) {
+    const e = (await scorer.run(items, 64, noBaselines(spec, items.length))).extra['embedding']!;
+    out.push(items.map((_, i) => e.slice(i * spec.embedding, (i + 1) * spec.embedding)));
+  }
+  return out;
+}
+
+/** Median over devices of the standard deviation of their leave-one-out log distances. */
+function typicalSpread(devices: readonly Float32Array[][]): number {
+  const spreads = devices.filter((d) => d.length >= 3).map((embeddings) => {
+    const d = embeddings[0]!.length;
+    const mean = new Float64Array(d);
+    for (const e of embeddings) for (let j = 0; j < d; j++) mean[j]! += e[j]! / embeddings.length;
+    const logs = leaveOneOutLogDistances(embeddings, mean);
+    const m = logs.reduce((a, v) => a + v, 0) / logs.length;
+    return Math.sqrt(logs.reduce((a, v) => a + (v - m) ** 2, 0) / (logs.length - 1));
+  });
+  return quantile(spreads, 0.5);
 }
 
 async function trainAutoencoder(rows: Float32Array, inputDim: number, plan: AcousticPlan, log: ProgressSink): Promise<FoldedDense[]> {

@@ -27,12 +27,34 @@ export function addBaselineInputs(g: OnnxGraphBuilder, spec: BaselineSpec): { ba
 /**
  * `mean` method: squared Mahalanobis distance per dimension of `embedding [N, D]` from the
  * device's mean, under the within-device covariance learnt across training machines
- * (`whitening` = L⁻ᵀ, D × D row-major, applied as `(x − μ)·M`).
+ * (`whitening` = L⁻ᵀ, D × D row-major, applied as `(x − μ)·M`). Without `whitening` the
+ * embedding is taken as whitened already (a baseline with a threshold: `fitBaseline` then
+ * computes the same distance), and the mean is the first of the baseline's rows.
  */
-export function addMeanDeviceDistance(g: OnnxGraphBuilder, embedding: string, baseline: string, dim: number, whitening: Float32Array): string {
-  const mean = g.op('Reshape', [baseline, g.addInt64Initializer(g.uniqueName('baseline_flat'), [-1, dim])]);
-  const z = g.op('MatMul', [g.op('Sub', [embedding, mean]), g.addInitializer(g.uniqueName('within_whitening'), whitening, [dim, dim])]);
+export function addMeanDeviceDistance(g: OnnxGraphBuilder, embedding: string, baseline: string, spec: BaselineSpec, whitening?: Float32Array): string {
+  const dim = spec.embedding;
+  const [rows] = baselineShape(spec);
+  const meanRow = rows === 1 ? baseline : g.op('Slice', [baseline, g.addInt64Initializer(g.uniqueName('mean_from'), [0]), g.addInt64Initializer(g.uniqueName('mean_to'), [1]), g.addInt64Initializer(g.uniqueName('rows_axis'), [1])]);
+  const mean = g.op('Reshape', [meanRow, g.addInt64Initializer(g.uniqueName('baseline_flat'), [-1, dim])]);
+  const diff = g.op('Sub', [embedding, mean]);
+  const z = whitening ? g.op('MatMul', [diff, g.addInitializer(g.uniqueName('within_whitening'), whitening, [dim, dim])]) : diff;
   return g.op('ReduceMean', [g.op('Mul', [z, z])], { axes: OnnxAttr.ints([1]), keepdims: OnnxAttr.int(0) }, 'device_distance');
+}
+
+/** The device's own threshold as graph tensors `[N]` (see `fitDeviceThreshold` in `@premonitor/ml`). */
+export interface DeviceThresholdTensors {
+  readonly center: string;
+  readonly scale: string;
+}
+
+/** Reads `[center, scale]` from the second row of a `mean` baseline with a threshold. */
+export function addDeviceThreshold(g: OnnxGraphBuilder, baseline: string): DeviceThresholdTensors {
+  const rowsAxis = g.addInt64Initializer(g.uniqueName('rows_axis'), [1]);
+  const columnsAxis = g.addInt64Initializer(g.uniqueName('columns_axis'), [2]);
+  const row = g.op('Slice', [baseline, g.addInt64Initializer(g.uniqueName('threshold_from'), [1]), g.addInt64Initializer(g.uniqueName('threshold_to'), [2]), rowsAxis]);
+  const column = (c: number, name: string): string =>
+    g.op('Reshape', [g.op('Slice', [row, g.addInt64Initializer(g.uniqueName('from'), [c]), g.addInt64Initializer(g.uniqueName('to'), [c + 1]), columnsAxis]), g.addInt64Initializer(g.uniqueName('flat'), [-1])], {}, name);
+  return { center: column(0, 'device_threshold'), scale: column(1, 'device_spread') };
 }
 
 /** Settings of {@link addSubspaceDeviceDistance}. */
@@ -83,8 +105,13 @@ export interface ScoreHeads {
   readonly device?: {
     readonly distance: string;
     readonly enrolled: string;
-    readonly mix: DeviceErrorMix;
-    readonly calibration: LogisticCalibration;
+    /** With a shared calibration: how the device and fleet terms make the device error. */
+    readonly mix?: DeviceErrorMix;
+    /**
+     * A calibration shared by every device (with `mix`), or the device's own threshold from
+     * its baseline (`{ own }`): then the device error is `ln distance` alone, no fleet share.
+     */
+    readonly calibration: LogisticCalibration | { readonly own: DeviceThresholdTensors };
   };
 }
 
@@ -105,10 +132,19 @@ export function addScoreOutputs(g: OnnxGraphBuilder, heads: ScoreHeads): void {
   const { distance, enrolled, mix, calibration } = heads.device;
   const logRatio = (x: string, median: number): string =>
     g.op('Log', [g.op('Div', [g.op('Max', [x, scalar(g, 1e-12, 'tiny')]), scalar(g, median, 'median')])]);
-  let deviceError = logRatio(distance, mix.deviceMedian);
-  if (mix.fleetWeight !== 0) deviceError = g.op('Add', [deviceError, g.op('Mul', [logRatio(heads.fleetError, mix.fleetMedian), scalar(g, mix.fleetWeight, 'fleet_weight')])]);
-  g.addNode('Identity', [deviceError], ['device_error']);
-  const deviceScore = calibrated(g, 'device_error', calibration, 'device_score');
+  let deviceScore: string;
+  if ('own' in calibration) {
+    g.addNode('Log', [g.op('Max', [distance, scalar(g, 1e-12, 'tiny')])], ['device_error']);
+    const logit = g.op('Div', [g.op('Sub', ['device_error', calibration.own.center]), calibration.own.scale]);
+    g.addNode('Sigmoid', [logit], ['device_score']);
+    deviceScore = 'device_score';
+  } else {
+    if (!mix) throw new Error('a shared device calibration needs its mix of device and fleet terms');
+    let deviceError = logRatio(distance, mix.deviceMedian);
+    if (mix.fleetWeight !== 0) deviceError = g.op('Add', [deviceError, g.op('Mul', [logRatio(heads.fleetError, mix.fleetMedian), scalar(g, mix.fleetWeight, 'fleet_weight')])]);
+    g.addNode('Identity', [deviceError], ['device_error']);
+    deviceScore = calibrated(g, 'device_error', calibration, 'device_score');
+  }
   const useDevice = g.op('Greater', [enrolled, scalar(g, 0.5, 'half')]);
   g.addNode('Where', [useDevice, deviceScore, fleetScore], ['score']);
   g.addNode('Where', [useDevice, 'device_error', heads.fleetError], ['error']);

@@ -1,0 +1,33 @@
+import { FRAME_KINDS, TOPIC_ROOT, mqttTopic, type DeviceRef } from '@premonitor/contracts';
+
+/** Commands core → device (`…/command/heartbeat` today). */
+export function deviceCommandFilter(ref: DeviceRef): string {
+  return `${TOPIC_ROOT}/${ref.site}/${ref.device}/command/#`;
+}
+
+/** The exact topics a device may publish to: its telemetry, status (also its LWT), edge alerts and frames. */
+export function devicePublishTopics(ref: DeviceRef): readonly string[] {
+  return [
+    mqttTopic.telemetry(ref),
+    mqttTopic.status(ref),
+    mqttTopic.edgeAlert(ref),
+    ...FRAME_KINDS.map((kind) => mqttTopic.frame(ref, kind)),
+  ];
+}
+
+/**
+ * The filters a device may subscribe to and read, or any narrower filter they cover (for
+ * example its exact `model/{kind}` topics).
+ */
+export function deviceSubscribeFilters(ref: DeviceRef): readonly string[] {
+  return [`${TOPIC_ROOT}/${ref.site}/${ref.device}/model/+`, deviceCommandFilter(ref)];
+}
+
+/**
+ * The one topic a device may leave a retained message on: its status, so the core (and an
+ * operator) sees the last state of a device that is gone. Anything else a device retains
+ * would sit in the broker for ever, replayed to every new core subscriber.
+ */
+export function deviceRetainTopics(ref: DeviceRef): readonly string[] {
+  return [mqttTopic.status(ref)];
+}
