@@ -1,20 +1,26 @@
 // npm run bench -- real-models [--before <model.onnx>] [--after <model.onnx>] [--shared-data <dir>] [--cost-clips N]
-// The shipped models on real recordings, before (the model shipped before issue 13: by default
-// read from git at BEFORE_REF) and after (models/acoustic.onnx), in one run. Acoustic: MIMII,
-// per machine, one channel = one device, enrolled from the first seconds of its normal
-// recording (`@premonitor/training/real-data`), plus the CPU cost per clip of both models with
-// the same script. Each kind is a section; the thermal section is left to the thermal work and
-// reports nothing here. Last line: one JSON object.
+//                              [--thermal-data <dir>] [--split-seed 1]
+// The shipped models on real data, before and after, in one run; each kind is a section.
+// Acoustic: MIMII, per machine, one channel = one device, enrolled from the first seconds of
+// its normal recording (`@premonitor/training/real-data`), plus the CPU cost per clip of both
+// models with the same script; "before" is the model shipped before issue 13 (by default read
+// from git at BEFORE_REF), "after" models/acoustic.onnx. Thermal: the thermal-ir test split
+// (Raptor Maps InfraredSolarModules) scored by today's °C scene model (which cannot take the
+// images: refused as they are, then scored through a naive °C mapping) and by the module-image
+// model (`support/thermal-ir-section.ts`). Last line: one JSON object with both sections' keys.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { baselineLength, baselineShape, checkBaselineSpec, readModelMetadata, type BaselineSpec } from '@premonitor/ml';
 import {
   OnnxScorer, evaluateMimii, expandQuantileSketch, fitFleetCalibration, formatMimii, leaveOneMachineOutFleetMedians,
   loadMimiiMachines, mimiiFolder, summariseLeaveOneOut, summariseMimii, type MimiiMachine,
 } from '@premonitor/training/real-data';
+import { runThermalSection, type ThermalModelRow } from './support/thermal-ir-section.js';
 
 /** The last commit whose `models/acoustic.onnx` is the model shipped before this work. */
 const BEFORE_REF = 'f5d3f0c';
@@ -26,6 +32,8 @@ const { values: args } = parseArgs({
     after: { type: 'string', default: resolve(root, 'models/acoustic.onnx') },
     'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') },
     'cost-clips': { type: 'string', default: '256' },
+    'thermal-data': { type: 'string' },
+    'split-seed': { type: 'string', default: '1' },
   },
 });
 
@@ -60,10 +68,50 @@ const acoustic: Section = {
 const thermal: Section = {
   name: 'thermal (thermal-ir)',
   async run() {
-    console.log('thermal: not part of this bench yet (thermal_auc, hotspot_recall_at_fpr1 and thermal_confusion come with the thermal work)');
-    return {};
+    const dataDir = args['thermal-data'] ?? join(args['shared-data']!, 'thermal-ir');
+    if (!existsSync(join(dataDir, 'module_metadata.json'))) {
+      console.log(`SKIPPING thermal: no thermal-ir data set in ${dataDir} (module_metadata.json missing); set --thermal-data, --shared-data or PM_SHARED_DATA_DIR`);
+      return {};
+    }
+    const load = loadavg()[0]!;
+    const section = await runThermalSection({
+      dataDir,
+      sceneModel: resolve(root, 'models/thermal.onnx'),
+      imageModel: resolve(root, 'models/thermal-ir.onnx'),
+      splitSeed: Number(args['split-seed']),
+      log: (line) => console.log(line),
+    });
+    console.log(`thermal-ir test split, ${section.images} images (load average ${load.toFixed(1)} at start, 2 cores):`);
+    for (const line of [...thermalRow('before', section.before), ...thermalRow('after', section.after)]) console.log(line);
+    const after = section.after.evaluation!;
+    const before = section.before.evaluation!;
+    return {
+      thermal_auc: after.anomaly.auc,
+      hotspot_recall_at_fpr1: after.hotspot.recall_at_fpr1,
+      hotspot_recall_at_fpr5: after.hotspot.recall_at_fpr5,
+      thermal_confusion: after.classification?.confusion,
+      thermal_accuracy: after.classification?.accuracy,
+      thermal_macro_f1: after.classification?.macro_f1,
+      thermal_auc_by_class: Object.fromEntries(Object.entries(after.per_class).map(([c, m]) => [c, m.auc])),
+      thermal_before: { auc: before.anomaly.auc, hotspot_recall_at_fpr1: before.hotspot.recall_at_fpr1, hotspot_recall_at_fpr5: before.hotspot.recall_at_fpr5, refused_as_is: section.before.refused !== undefined },
+      thermal_cpu_ms_per_image: { before: Number(section.before.cpuMsPerImage.toFixed(4)), after: Number(section.after.cpuMsPerImage.toFixed(4)) },
+    };
   },
 };
+
+/** One thermal model's lines of the table. */
+function thermalRow(label: string, r: ThermalModelRow): string[] {
+  const f = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '  -  ' : x.toFixed(3));
+  const e = r.evaluation!;
+  return [
+    `${label}: ${r.model}`,
+    `  input: ${r.how}${r.refused ? `\n  as they are: refused — ${r.refused}` : ''}`,
+    `  AUC anomaly vs normal ${f(e.anomaly.auc)}; recall at 1 % / 5 % false alarms ${f(e.anomaly.recall_at_fpr1)} / ${f(e.anomaly.recall_at_fpr5)}; hot spots ${f(e.hotspot.recall_at_fpr1)} / ${f(e.hotspot.recall_at_fpr5)}` +
+      (e.classification ? `; accuracy ${f(e.classification.accuracy)}, macro F1 ${f(e.classification.macro_f1)}` : ''),
+    `  cost: ${r.cpuMsPerImage.toFixed(3)} CPU-ms per image in batches of 64, ${r.latencyMs.toFixed(3)} ms for one image alone (onnxruntime-node, 1 thread)`,
+    `  per class (AUC / R@1% / R@5%): ${Object.entries(e.per_class).map(([c, m]) => `${c} ${f(m.auc)}/${f(m.recall_at_fpr1)}/${f(m.recall_at_fpr5)}`).join(', ')}`,
+  ];
+}
 
 async function beforeModel(): Promise<Uint8Array | undefined> {
   if (args.before) return new Uint8Array(await readFile(args.before));

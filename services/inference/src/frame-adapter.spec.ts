@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { acousticRows, audioWindows, resizeBilinear, thermalRows } from './frame-adapter.js';
+import { acousticRows, audioWindows, resizeBilinear, thermalImageRows, thermalRows } from './frame-adapter.js';
+import { FrameAdaptError } from './model-errors.js';
 
 const ramp = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
 
@@ -45,4 +46,14 @@ test('a thermal frame of the model shape is used as is; another shape is resized
   assert.equal(thermalRows({ width: 32, height: 24, celsius }, { frameShape: [24, 32] })[0], celsius);
   const rows = thermalRows({ width: 80, height: 60, celsius: new Float32Array(80 * 60).fill(20) }, { frameShape: [24, 32] });
   assert.equal(rows[0]!.length, 32 * 24);
+});
+
+test('an image without a temperature scale is scored only by a model that reads relative input', () => {
+  const raster = { width: 4, height: 2, values: ramp(8), units: 'intensity' as const };
+  const relative = { frameShape: [2, 4], thermalInput: 'relative' as const, version: 'ir-1' };
+  assert.deepEqual([...thermalImageRows(raster, relative)[0]!], [...ramp(8)]);
+  assert.throws(() => thermalImageRows(raster, { frameShape: [2, 4], thermalInput: 'celsius', version: 'scene-1' }), (err: unknown) => err instanceof FrameAdaptError && /scene-1 reads absolute °C; send the image's temperature scale/.test(err.message));
+  // In °C it suits both, resized to the model's frame.
+  const celsius = { ...raster, units: 'celsius' as const };
+  assert.equal(thermalImageRows(celsius, { frameShape: [4, 8], thermalInput: 'celsius', version: 'scene-1' })[0]!.length, 32);
 });

@@ -1,5 +1,6 @@
 import type { AcousticFrame, ThermalFrame } from '@premonitor/contracts';
 import { resample } from '@premonitor/ml/data';
+import type { ThermalRaster } from '@premonitor/ml/data';
 import { FrameAdaptError } from './model-errors.js';
 import type { ScoringModel } from './scoring-model.js';
 
@@ -51,6 +52,19 @@ export function thermalRows(frame: Pick<ThermalFrame, 'width' | 'height' | 'cels
   if (height === undefined || width === undefined) throw new FrameAdaptError('the model declares no frame height and width');
   if (frame.width === width && frame.height === height) return [frame.celsius];
   return [resizeBilinear(frame.celsius, frame.width, frame.height, width, height)];
+}
+
+/**
+ * A decoded thermal image (`thermalImageRaster` from `@premonitor/ml/data`) as one model row.
+ * In °C it suits every thermal model; raw intensities (no temperature scale) only suit a model
+ * whose metadata says `thermal_input: relative` — a °C scene model would read levels 0–255 as
+ * temperatures — so for any other model this throws {@link FrameAdaptError} asking for a scale.
+ */
+export function thermalImageRows(raster: ThermalRaster, model: Pick<ScoringModel, 'frameShape' | 'thermalInput' | 'version'>): FrameRows {
+  if (raster.units === 'intensity' && model.thermalInput !== 'relative') {
+    throw new FrameAdaptError(`model ${model.version} reads absolute °C; send the image's temperature scale (min/max °C or gain/offset) with it`);
+  }
+  return thermalRows({ width: raster.width, height: raster.height, celsius: raster.values }, model);
 }
 
 /**

@@ -11,7 +11,7 @@ export { WorkerScoringModel } from './worker-scoring-model.js';
 export { OnnxWorkerPool, type SessionIo, type SessionSpec } from './onnx-worker-pool.js';
 export { rowLength, type ModelOutputs, type ScoringModel } from './scoring-model.js';
 export { scoreFrames, type FrameScore } from './batch-runner.js';
-export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalRows, type FrameRows } from './frame-adapter.js';
+export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalImageRows, thermalRows, type FrameRows } from './frame-adapter.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { KyselyScoreStore, type ScoreStore } from './score-store.js';
 export { createInferenceMetrics, rejectCategory, type InferenceMetrics } from './inference-metrics.js';

@@ -25,6 +25,7 @@ export class OnnxScoringModel implements ScoringModel {
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
   readonly baseline: BaselineSpec | undefined;
+  readonly thermalInput: 'celsius' | 'relative' | undefined;
   readonly #session: ort.InferenceSession;
 
   private constructor(session: ort.InferenceSession, meta: ScoringMetadata, sha256: string) {
@@ -36,6 +37,7 @@ export class OnnxScoringModel implements ScoringModel {
     this.sampleRate = meta.sampleRate;
     this.threshold = meta.threshold;
     this.baseline = meta.baseline;
+    this.thermalInput = meta.kind === 'thermal' ? (meta.thermalInput ?? 'celsius') : undefined;
   }
 
   /** Creates a session for `bytes` after checking it is a `kind` model that follows the contract. */

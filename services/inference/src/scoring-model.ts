@@ -23,6 +23,12 @@ export interface ScoringModel {
   /** How the model compares a frame with its device's baseline; undefined for a fleet-only model. */
   readonly baseline: BaselineSpec | undefined;
   /**
+   * Thermal models: `celsius` (absolute °C, the scene models; the default) or `relative` (any
+   * linear intensity scale: the graph standardises each frame, so images without a temperature
+   * scale can be scored). Undefined for acoustic models.
+   */
+  readonly thermalInput?: 'celsius' | 'relative';
+  /**
    * Runs `rows` inputs packed row-major in `input` (`rows × product(frameShape)` values)
    * in one call. A model with a baseline takes each row's baseline in `baselines`; without
    * it every row is scored against the fleet.

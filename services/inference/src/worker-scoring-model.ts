@@ -20,6 +20,7 @@ export class WorkerScoringModel implements ScoringModel {
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
   readonly baseline: BaselineSpec | undefined;
+  readonly thermalInput: 'celsius' | 'relative' | undefined;
   readonly #pool: OnnxWorkerPool;
   readonly #model: number;
 
@@ -33,6 +34,7 @@ export class WorkerScoringModel implements ScoringModel {
     this.sampleRate = meta.sampleRate;
     this.threshold = meta.threshold;
     this.baseline = meta.baseline;
+    this.thermalInput = meta.kind === 'thermal' ? (meta.thermalInput ?? 'celsius') : undefined;
   }
 
   /** Creates a session in every thread of `pool`, then checks the contract there; a failing model is released. */

@@ -2,7 +2,8 @@ import { CliUsageError } from './training-errors.js';
 
 /** A parsed `npm run train -- …` command line. */
 export interface TrainCommand {
-  readonly kind: 'acoustic' | 'thermal';
+  /** `thermal-ir`: the module-image model trained on the real thermal-ir images. */
+  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir';
   /** Smaller data and fewer epochs: a smoke run of the same pipeline. */
   readonly quick: boolean;
   /** Folder the artifacts, report and picture are written to. */
@@ -17,14 +18,18 @@ export interface TrainCommand {
   readonly architecture: 'gaussian' | 'autoencoder';
   /** Acoustic: target of the per-device thresholds (default: the plan's, 1 a day at 8,640 frames). */
   readonly threshold?: { readonly falseAlarmsPerDay: number; readonly framesPerDay: number };
+  /** thermal-ir: folder of the data set (default `$PM_SHARED_DATA_DIR/thermal-ir`). */
+  readonly dataDir?: string;
+  /** thermal-ir: split seeds; the first one's model is written, all of them give the spread (default [1]). */
+  readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--register [--pglite <dir>]]  (registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   const [kind, ...rest] = argv;
-  if (kind !== 'acoustic' && kind !== 'thermal') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
+  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
   let quick = false;
   let register = false;
   let outDir = 'models';
@@ -33,6 +38,8 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   let size = { width: 32, height: 24 };
   let falseAlarmsPerDay: number | undefined;
   let framesPerDay: number | undefined;
+  let dataDir: string | undefined;
+  let seeds: number[] = [1];
   const positive = (arg: string, v: string): number => {
     const n = Number(v);
     if (!(Number.isFinite(n) && n > 0)) throw new CliUsageError(`${arg} must be a positive number, got '${v}'\n${USAGE}`);
@@ -51,6 +58,14 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
     else if (arg === '--pglite') pgliteDir = value();
     else if (arg === '--false-alarms-per-day') falseAlarmsPerDay = positive(arg, value());
     else if (arg === '--frames-per-day') framesPerDay = positive(arg, value());
+    else if (arg === '--data') dataDir = value();
+    else if (arg === '--seeds') {
+      const v = value();
+      seeds = v.split(',').map(Number);
+      if (seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0) || new Set(seeds).size !== seeds.length) {
+        throw new CliUsageError(`--seeds must be distinct non-negative integers separated by commas, e.g. 1,2,3; got '${v}'\n${USAGE}`);
+      }
+    }
     else if (arg === '--size') {
       const v = value();
       const match = /^(\d+)x(\d+)$/.exec(v);
@@ -68,5 +83,5 @@ export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   if ((falseAlarmsPerDay === undefined) !== (framesPerDay === undefined)) throw new CliUsageError(`--false-alarms-per-day and --frames-per-day go together\n${USAGE}`);
   const threshold = falseAlarmsPerDay !== undefined && framesPerDay !== undefined ? { falseAlarmsPerDay, framesPerDay } : undefined;
   if (threshold && threshold.falseAlarmsPerDay >= threshold.framesPerDay) throw new CliUsageError(`--false-alarms-per-day must be below --frames-per-day\n${USAGE}`);
-  return { kind, quick, outDir, register, pgliteDir, architecture, size, ...(threshold ? { threshold } : {}) };
+  return { kind, quick, outDir, register, pgliteDir, architecture, size, dataDir, seeds, ...(threshold ? { threshold } : {}) };
 }

@@ -1,13 +1,14 @@
 /**
- * `npm run train -- acoustic|thermal [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--register [--pglite dir]]`:
+ * `npm run train -- acoustic|thermal|thermal-ir [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--data dir] [--seeds 1,2,3] [--register [--pglite dir]]`:
  * trains, evaluates, exports, writes artifacts, report and picture, optionally registers,
  * and prints one JSON summary as the last line. Wiring only; the pipelines do the work.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '@premonitor/log';
 import { trainAcoustic } from './acoustic/train-acoustic.js';
 import { trainThermal } from './thermal/train-thermal.js';
+import { trainThermalIrCommand } from './real-data/thermal-ir-command.js';
 import { writeArtifacts } from './artifact-writer.js';
 import { parseTrainCommand } from './cli-args.js';
 import { registerTrainedModel } from './model-registration.js';
@@ -18,7 +19,7 @@ const env = z
     DATABASE_URL: z.string().url().optional(),
     MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
     PM_DATA_DIR: z.string().min(1).default('.data'),
-    /** Real recordings (`acoustic-mimii/`) for the fleet calibration and the real-data evaluation. */
+    /** Real data: `acoustic-mimii/` (fleet calibration, real-data evaluation) and `thermal-ir/` (the thermal-ir model's images, unless --data). */
     PM_SHARED_DATA_DIR: z.string().min(1).default('../shared/data'),
   })
   .parse(process.env);
@@ -28,10 +29,15 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(line);
   const started = performance.now();
   const options = { quick: command.quick, now: new Date(), log };
-  const model = command.kind === 'acoustic' ? await trainAcoustic({ ...options, architecture: command.architecture, sharedDataDir: resolve(env.PM_SHARED_DATA_DIR), threshold: command.threshold }) : await trainThermal({ ...options, ...command.size });
+  const model =
+    command.kind === 'acoustic'
+      ? await trainAcoustic({ ...options, architecture: command.architecture, sharedDataDir: resolve(env.PM_SHARED_DATA_DIR), threshold: command.threshold })
+      : command.kind === 'thermal'
+        ? await trainThermal({ ...options, ...command.size })
+        : await trainThermalIrCommand({ ...options, dataDir: resolve(command.dataDir ?? join(env.PM_SHARED_DATA_DIR, 'thermal-ir')), seeds: command.seeds });
   for (const line of model.text) log(line);
   const written = await writeArtifacts(model, resolve(command.outDir));
-  log(`wrote ${[written.model, ...written.variants, written.report, written.chart].join(', ')}`);
+  log(`wrote ${[written.model, ...written.variants, written.report, written.chart, ...written.pictures].join(', ')}`);
   if (command.register) {
     const logger = createLogger({ service: 'training', destination: process.stderr });
     const database = env.DATABASE_URL

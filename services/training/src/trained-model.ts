@@ -11,7 +11,7 @@ export interface ModelVariant {
 /** What a training pipeline hands the command: artifacts, report and summary. */
 export interface TrainedModel {
   readonly kind: 'acoustic' | 'thermal';
-  /** File stem of the artifacts: `acoustic`, `thermal`, or `thermal-80x60` for another sensor size. */
+  /** File stem of the artifacts: `acoustic`, `thermal`, `thermal-80x60` for another sensor size, `thermal-ir`. */
   readonly name: string;
   readonly version: string;
   /** The float32 ONNX model, metadata included. */
@@ -24,6 +24,8 @@ export interface TrainedModel {
   readonly text: readonly string[];
   /** ROC curves and histograms, rendered to `<name>.png`. */
   readonly chart: ReportChart;
+  /** Further pictures, already encoded, written as `<name>.<suffix>.png` (e.g. a confusion matrix). */
+  readonly pictures?: readonly { readonly suffix: string; readonly png: Uint8Array }[];
   /** The command's last line. */
   readonly summary: Readonly<Record<string, unknown>>;
 }

@@ -12,3 +12,8 @@ export class CliUsageError extends Error {
 export class ModelRegistrationError extends Error {
   override readonly name = 'ModelRegistrationError';
 }
+
+/** A data set on disk is missing, incomplete or not in the expected layout. */
+export class DataSetError extends Error {
+  override readonly name = 'DataSetError';
+}

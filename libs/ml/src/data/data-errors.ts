@@ -28,6 +28,26 @@ export class ThermalMatrixError extends Error {
   }
 }
 
+/** Why an image could not be read; lets an HTTP handler map each case to a clear 400 or 413. */
+export type ThermalImageErrorCode = 'unsupported_format' | 'truncated' | 'too_large' | 'corrupt' | 'colour';
+
+/** Bytes given to `decodeThermalImage` are not a greyscale PNG or JPEG within the limits. */
+export class ThermalImageError extends Error {
+  override readonly name = 'ThermalImageError';
+  /** Machine-readable reason. */
+  readonly code: ThermalImageErrorCode;
+
+  constructor(code: ThermalImageErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A temperature scale is not usable (not finite, empty or inverted range, implausible °C). */
+export class TemperatureScaleError extends Error {
+  override readonly name = 'TemperatureScaleError';
+}
+
 /** Options given to a generator or the resampler are out of their valid range. */
 export class DataOptionsError extends Error {
   override readonly name = 'DataOptionsError';

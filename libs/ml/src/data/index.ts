@@ -1,7 +1,8 @@
 // Public door of @premonitor/ml/data: seeded synthetic machine sound and thermal frames,
-// and loaders for real recordings (WAV, resampling, CSV/JSON thermal matrices).
-export { DataOptionsError, InputLimitError, ThermalMatrixError, WavFormatError } from './data-errors.js';
-export type { WavErrorCode } from './data-errors.js';
+// and loaders for real recordings (WAV, resampling, CSV/JSON thermal matrices, greyscale
+// PNG/JPEG infrared images with an optional temperature scale).
+export { DataOptionsError, InputLimitError, TemperatureScaleError, ThermalImageError, ThermalMatrixError, WavFormatError } from './data-errors.js';
+export type { ThermalImageErrorCode, WavErrorCode } from './data-errors.js';
 export { SeededRandom, deriveSeed } from './seeded-random.js';
 export type { RandomSource } from './seeded-random.js';
 export { dbToGain, fromInt16Pcm, gainToDb, rms, toInt16Pcm } from './signal-level.js';
@@ -35,3 +36,9 @@ export { resample } from './resample.js';
 export type { ResampleOptions } from './resample.js';
 export { parseThermalMatrix } from './thermal-matrix.js';
 export type { ParseThermalMatrixOptions, ThermalMatrix } from './thermal-matrix.js';
+export { readImageHeader } from './image-header.js';
+export type { ImageHeader } from './image-header.js';
+export { decodeThermalImage } from './thermal-image.js';
+export type { DecodeThermalImageOptions, ThermalImage } from './thermal-image.js';
+export { applyTemperatureScale, thermalImageRaster } from './temperature-scale.js';
+export type { TemperatureScale, TemperatureScaleOptions, ThermalRaster } from './temperature-scale.js';

@@ -55,6 +55,15 @@ export interface ModelMetadata {
   readonly targets?: readonly ModelTarget[];
   /** How a text model hashes its string inputs (see `addTextFeatures`). */
   readonly textFeatures?: TextFeatureSpec;
+  /**
+   * Thermal models: what the `frame` input must hold. `celsius` (the default when absent):
+   * absolute °C, as the scene models with per-camera baselines read them. `relative`: any
+   * linear intensity scale — 8/16-bit image levels or °C — because the graph standardises
+   * each frame itself; an image without a temperature scale can be scored.
+   */
+  readonly thermalInput?: 'celsius' | 'relative';
+  /** Image classifiers beside an anomaly score (thermal-ir): the class names of the `class_probs` output, in order. Text classifiers use `targets`. */
+  readonly classes?: readonly string[];
 }
 
 const KEYS = {
@@ -70,6 +79,8 @@ const KEYS = {
   baseline: 'baseline',
   targets: 'targets',
   textFeatures: 'text_features',
+  thermalInput: 'thermal_input',
+  classes: 'classes',
 } as const;
 
 /**
@@ -88,6 +99,8 @@ export function encodeModelMetadata(meta: ModelMetadata): Record<string, string>
   if (meta.baseline !== undefined) out[KEYS.baseline] = JSON.stringify(meta.baseline);
   if (meta.targets !== undefined) out[KEYS.targets] = JSON.stringify(meta.targets);
   if (meta.textFeatures !== undefined) out[KEYS.textFeatures] = JSON.stringify(meta.textFeatures);
+  if (meta.thermalInput !== undefined) out[KEYS.thermalInput] = meta.thermalInput;
+  if (meta.classes !== undefined) out[KEYS.classes] = JSON.stringify(meta.classes);
   return out;
 }
 
@@ -130,7 +143,15 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
     baseline: json<BaselineSpec>(KEYS.baseline),
     targets: json<ModelTarget[]>(KEYS.targets),
     textFeatures: json<TextFeatureSpec>(KEYS.textFeatures),
+    thermalInput: thermalInput(props[KEYS.thermalInput]),
+    classes: json<string[]>(KEYS.classes),
   };
   // Drop absent optionals so a round trip compares equal to the original object.
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;
+}
+
+function thermalInput(value: string | undefined): ModelMetadata['thermalInput'] {
+  if (value === undefined) return undefined;
+  if (value !== 'celsius' && value !== 'relative') throw new OnnxDecodeError(`model metadata '${KEYS.thermalInput}' must be 'celsius' or 'relative', got '${value}'`);
+  return value;
 }

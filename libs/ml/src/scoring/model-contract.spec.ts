@@ -48,7 +48,7 @@ const failed = (outcome: Awaited<ReturnType<typeof checkScoringModel>>): string 
 };
 
 test('the shipped models pass: contract I/O, and the reference batch against the fleet and a fitted baseline', async () => {
-  for (const [file, kind] of [['acoustic.onnx', 'acoustic'], ['acoustic.int8.onnx', 'acoustic'], ['thermal.onnx', 'thermal']] as const) {
+  for (const [file, kind] of [['acoustic.onnx', 'acoustic'], ['acoustic.int8.onnx', 'acoustic'], ['thermal.onnx', 'thermal'], ['thermal-ir.onnx', 'thermal']] as const) {
     const outcome = await checkScoringModel(new Uint8Array(readFileSync(new URL(file, MODELS))), kind);
     assert.equal(outcome.status, 'passed', `${file}: ${JSON.stringify(outcome)}`);
   }

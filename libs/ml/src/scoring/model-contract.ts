@@ -35,7 +35,7 @@ const SAMPLE_RATE_RANGE = [8_000, 96_000] as const;
 const MAX_CLIP_SAMPLES = 96_000 * 10;
 const MAX_FRAME_SIDE = 1_024;
 
-/** The name of a `kind` model's frame input: `pcm` (int16 / 32768, [N, S]) or `frame` (°C, [N, H, W]). */
+/** The name of a `kind` model's frame input: `pcm` (int16 / 32768, [N, S]) or `frame` ([N, H, W]: °C, or any linear scale for a `thermal_input: relative` model). */
 export function scoringInputName(kind: ScoringKind): string {
   return INPUT_NAME[kind];
 }

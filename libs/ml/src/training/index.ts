@@ -2,3 +2,4 @@
 // inference services that only run ONNX never pay for importing tfjs.
 export { TfjsBackendError, useTfjsBackend, wasmSimdEnabled } from './tfjs-backend.js';
 export type { TfjsBackendName, TfjsBackendOptions } from './tfjs-backend.js';
+export { registerWasmConvGradients } from './wasm-conv-gradients.js';

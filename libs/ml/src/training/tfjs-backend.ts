@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmConvGradients } from './wasm-conv-gradients.js';
 
 /** tfjs backends usable in Node without native bindings. */
 export type TfjsBackendName = 'cpu' | 'wasm';
@@ -23,8 +24,8 @@ let wasmRegistered = false;
 
 /**
  * Switches tfjs to `backend` and waits until it is ready. For `'wasm'`, the binaries are
- * loaded from the installed `@tensorflow/tfjs-backend-wasm/dist/` folder: nothing is
- * fetched from the network.
+ * loaded from the installed `@tensorflow/tfjs-backend-wasm/dist/` folder (nothing is
+ * fetched from the network), and Conv2D gets trainable gradients (`registerWasmConvGradients`).
  */
 export async function useTfjsBackend(backend: TfjsBackendName, options: TfjsBackendOptions = {}): Promise<void> {
   if (backend === 'wasm' && !wasmRegistered) {
@@ -40,6 +41,7 @@ export async function useTfjsBackend(backend: TfjsBackendName, options: TfjsBack
   const ok = await tf.setBackend(backend);
   if (!ok) throw new TfjsBackendError(`tfjs backend '${backend}' failed to initialise; for 'wasm' check that @tensorflow/tfjs-backend-wasm/dist/*.wasm is installed`);
   await tf.ready();
+  if (backend === 'wasm') registerWasmConvGradients();
 }
 
 /** Whether the active WASM backend uses SIMD kernels (false for other backends). */
