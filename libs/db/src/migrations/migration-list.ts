@@ -8,7 +8,8 @@ import { messageLevelDedup } from './0007-message-level-dedup.js';
 import { forecastRisk } from './0008-forecast-risk.js';
 import { deviceBaselines } from './0009-device-baselines.js';
 import { deadLetterSource } from './0010-dead-letter-source.js';
+import { fusionAppliedEvents } from './0011-fusion-applied-events.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource, fusionAppliedEvents]);
