@@ -31,8 +31,13 @@ export interface DeviceSeen {
 export interface IngestStore {
   /** Stores readings and touches their devices; returns how many new reading rows were written (duplicates excluded). */
   saveTelemetry(batch: readonly AcceptedTelemetry[]): Promise<number>;
-  /** Applies online/offline transitions and retained status details. */
-  saveStatus(batch: readonly AcceptedStatus[]): Promise<void>;
+  /**
+   * Applies online/offline transitions and retained status details; resolves with the time of
+   * each status, in batch order: the device's `ts`, or for a status without one (the last
+   * will) the time already stored when it repeats the stored state, else `receivedAt`. The
+   * same status received again thus gets the same time (and status event id).
+   */
+  saveStatus(batch: readonly AcceptedStatus[]): Promise<readonly number[]>;
   /** Marks devices as seen (first/last seen). */
   touchDevices(batch: readonly DeviceSeen[]): Promise<void>;
   saveDeadLetters(batch: readonly DeadLetter[]): Promise<void>;
