@@ -33,9 +33,10 @@ export interface IngestStore {
   saveTelemetry(batch: readonly AcceptedTelemetry[]): Promise<number>;
   /**
    * Applies online/offline transitions and retained status details; resolves with the time of
-   * each status, in batch order: the device's `ts`, or for a status without one (the last
-   * will) the time already stored when it repeats the stored state, else `receivedAt`. The
-   * same status received again thus gets the same time (and status event id).
+   * each status, in batch order: the device's `ts`; for an "offline" without one (the last
+   * will) repeating the stored offline with nothing heard from the device since, the time
+   * already stored; else `receivedAt`. A will received again thus gets the same time (and
+   * status event id).
    */
   saveStatus(batch: readonly AcceptedStatus[]): Promise<readonly number[]>;
   /** Marks devices as seen (first/last seen). */

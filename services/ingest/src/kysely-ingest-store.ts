@@ -158,15 +158,16 @@ interface StoredStatus {
 }
 
 /**
- * The stored status after `status`. A status with the device's `ts` takes that time. One
- * without (the broker's last will) repeating the stored state with nothing heard from the
- * device since is the same fact delivered again — after a crash of ingest, or as the retained
- * message at a new subscription — and keeps the stored time, without counting as a sign of
- * life; otherwise it happened when it was received.
+ * The stored status after `status`. A status with the device's `ts` takes that time. An
+ * "offline" without one (the broker's last will) while the device is stored offline with
+ * nothing heard from it since is the same disconnect delivered again — after a crash of
+ * ingest, or as the retained will at a new subscription — and keeps the stored time, without
+ * counting as a sign of life. Anything else happened when it was received: an "online" without
+ * a time is the device speaking, a sign of life however often it says so.
  */
 function nextStatus(before: StoredStatus | undefined, { message, receivedAt }: AcceptedStatus): StoredStatus {
   const online = message.state === 'online';
-  if (message.ts === undefined && before !== undefined && before.online === online && before.lastSeen <= before.at) return before;
+  if (message.ts === undefined && !online && before !== undefined && !before.online && before.lastSeen <= before.at) return before;
   return { online, at: message.ts ?? receivedAt, lastSeen: Math.max(before?.lastSeen ?? receivedAt, receivedAt) };
 }
 
