@@ -11,53 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { alertEvent, type AlertEvent, type DeviceRef } from '@premonitor/contracts';
-import { InProcessBus, ManualClock, publishEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
-import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { ManualClock, publishEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { Fusion, KyselyAlertStore, type RaiseDecision } from '@premonitor/fusion';
-import { needService, stopRealServices } from './support/real-services.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
+import { stopRealServices } from './support/real-services.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'fusion-replay-test', level: 'silent' });
 
-interface Env {
-  readonly db: DatabaseHandle;
-  readonly bus: Bus;
-  stop(): Promise<void>;
-}
-
-const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
+const modes = await busAndDatabaseModes('replay', logger);
 after(() => stopRealServices());
-
-const modes: Array<{ name: string; skip: string | false; open(): Promise<Env> }> = [
-  {
-    name: 'embedded (in-process bus + PGlite)',
-    skip: false,
-    async open() {
-      const dir = await mkdtemp(join(tmpdir(), 'pm-replay-'));
-      const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-      await migrate(db);
-      const bus = new InProcessBus();
-      await bus.start();
-      return { db, bus, stop: async () => (await bus.stop(), await db.close(), await rm(dir, { recursive: true, force: true })) };
-    },
-  },
-  {
-    name: 'distributed (NATS JetStream + PostgreSQL)',
-    skip: pgService.skip || natsService.skip,
-    async open() {
-      const throwaway = await createThrowawayDatabase(pgService.url!, 'pm_replay');
-      const db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-      await migrate(db);
-      const bus = new NatsJetStreamBus({ servers: natsService.url!, name: 'fusion-replay-test', logger });
-      await bus.start();
-      return { db, bus, stop: async () => (await bus.stop(), await db.close(), await throwaway.drop()) };
-    },
-  },
-];
 
 /**
  * The bus as a process that dies right after its database writes sees it: every message is
@@ -86,7 +51,7 @@ function acksLost(bus: Bus): Bus {
 for (const mode of modes) {
   describe(`fusion replays, ${mode.name}`, { skip: mode.skip }, () => {
     const site = `rp-${randomBytes(4).toString('hex')}`;
-    let env: Env;
+    let env: BusAndDatabase;
     let store: KyselyAlertStore;
     const ref = (device: string): DeviceRef => ({ site, device });
     const raise = (device: string, over: Partial<RaiseDecision> = {}): RaiseDecision => ({
