@@ -83,7 +83,8 @@ export class Fusion {
     this.#dedupRetention = new RetentionSchedule({
       name: 'applied event keys',
       retentionMs: settings.dedupRetentionMs ?? DEFAULT_DEDUP_RETENTION_MS,
-      prune: (olderThan) => store.forgetAppliedEvents(olderThan),
+      // Up to 5 million keys an hour (1,000 batches of 5,000, ~7 ms each): a sustained ~1,400 raises/s.
+      prune: (olderThan) => store.forgetAppliedEvents(olderThan, 1_000),
       logger: deps.logger,
       clock: this.#clock,
     });
