@@ -8,52 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { alertEvent, type AlertEvent, type DeviceRef, type ForecastEvent, type FrameKind } from '@premonitor/contracts';
-import { InProcessBus, ManualClock, publishEvent, type Bus, type Subscription } from '@premonitor/bus';
-import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { ManualClock, publishEvent, type Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Fusion } from '@premonitor/fusion';
-import { needService } from './support/real-services.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'fusion-test', level: 'silent' });
 
-interface Env {
-  readonly db: DatabaseHandle;
-  readonly bus: Bus;
-  stop(): Promise<void>;
-}
-
-const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
-
-const modes: Array<{ name: string; skip: string | false; open(): Promise<Env> }> = [
-  {
-    name: 'embedded (in-process bus + PGlite)',
-    skip: false,
-    async open() {
-      const dir = await mkdtemp(join(tmpdir(), 'pm-fusion-'));
-      const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-      await migrate(db);
-      const bus = new InProcessBus();
-      await bus.start();
-      return { db, bus, stop: async () => (await bus.stop(), await db.close(), await rm(dir, { recursive: true, force: true })) };
-    },
-  },
-  {
-    name: 'distributed (NATS JetStream + PostgreSQL)',
-    skip: pgService.skip || natsService.skip,
-    async open() {
-      const throwaway = await createThrowawayDatabase(pgService.url!, 'pm_fusion');
-      const db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-      await migrate(db);
-      const bus = new NatsJetStreamBus({ servers: natsService.url!, name: 'fusion-test', logger });
-      await bus.start();
-      return { db, bus, stop: async () => (await bus.stop(), await db.close(), await throwaway.drop()) };
-    },
-  },
-];
+const modes = await busAndDatabaseModes('fusion', logger);
 
 for (const mode of modes) {
   describe(`fusion, ${mode.name}`, { skip: mode.skip }, () => {
@@ -61,7 +25,7 @@ for (const mode of modes) {
     const tag = site.replace(/-/g, '_');
     const clock = new ManualClock(Date.now());
     const published: AlertEvent[] = [];
-    let env: Env;
+    let env: BusAndDatabase;
     const registry = createRegistry('fusion-test', false);
     let fusion: Fusion;
     let http: HttpServer;

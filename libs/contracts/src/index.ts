@@ -60,6 +60,6 @@ export {
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';

@@ -105,6 +105,16 @@ export function deviceMessageId(ref: DeviceRef, kind: string, seq: number): stri
   return `${ref.site}.${ref.device}.${kind}.${seq}`;
 }
 
+/**
+ * The deduplication id of a device's status event: the device, the state and the time it
+ * took that state (the device's `ts`; for its last will, which has none, the time ingest
+ * stored for the state). A status delivered again — after a crash, or retained at a new
+ * subscription — is the same event.
+ */
+export function statusMessageId(ref: DeviceRef, state: 'online' | 'offline', ts: number): string {
+  return `${ref.site}.${ref.device}.status.${state}.${ts}`;
+}
+
 /** Subjects that end in `{site}.{device}`, by their second token, with their token count. */
 const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   frames: 5,

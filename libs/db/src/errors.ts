@@ -21,3 +21,8 @@ export class MigrationError extends Error {
     this.migration = migration;
   }
 }
+
+/** True when a database error (pg or PGlite) is a unique-constraint violation (SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505';
+}

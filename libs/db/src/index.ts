@@ -15,10 +15,12 @@ export {
 } from './dead-letter-repository.js';
 export type { DeadLetterInput, DeadLetterOptions } from './dead-letter-repository.js';
 export { pruneDeadLetters, type PruneDeadLettersOptions } from './dead-letter-retention.js';
+export { deleteInBatches, type DeleteInBatchesOptions } from './delete-in-batches.js';
+export { RetentionSchedule, type RetentionScheduleOptions } from './retention-schedule.js';
 export { storableText, storableTextFromBytes, storableJson } from './storable-text.js';
 export { PGliteDialect } from './pglite/pglite-dialect.js';
 export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
-export { DatabaseConnectionError, MigrationError } from './errors.js';
+export { DatabaseConnectionError, MigrationError, isUniqueViolation } from './errors.js';
 // The one URL mask lives in @premonitor/log; re-exported for code that imported it from here.
 export { maskUrl } from '@premonitor/log';
 export type {

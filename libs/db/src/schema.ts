@@ -25,6 +25,7 @@ export interface Database {
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
   alert_outbox: AlertOutboxTable;
+  fusion_applied_events: FusionAppliedEventsTable;
   schema_migrations: SchemaMigrationsTable;
   v_device_health: DeviceHealthView;
   v_alerts_daily: AlertsDailyView;
@@ -299,6 +300,16 @@ export interface AlertOutboxTable {
   /** The `alertEvent` payload (@premonitor/contracts). */
   payload: Json;
   created_at: CreatedAt;
+}
+
+/** A bus event fusion applied to a (device, rule): its second delivery is a no-op. */
+export interface FusionAppliedEventsTable {
+  device_id: string;
+  rule: string;
+  /** The event's identity within its device (`telemetry:{ts}:{seq}`, `status:{state}:{ts}`, …). */
+  source_event: string;
+  /** Fusion's clock when it was applied; retention prunes by it. */
+  applied_at: Date;
 }
 
 /** Bookkeeping of applied migrations. */

@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import { busSubjects, MODEL_KINDS, type ModelKind, type ModelPromotedEvent } from '@premonitor/contracts';
 import { publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
-import type { Database, Json, Model, ModelStage } from '@premonitor/db';
+import { isUniqueViolation, type Database, type Json, type Model, type ModelStage } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelMetadata } from '@premonitor/ml';
 import type { ArtifactStore } from './artifact-store.js';
 import { checkScoringContract, type ModelCheck } from './model-check.js';
 import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';
 import { toModelRecord, type ModelRecord } from './model-record.js';
-import { isUniqueViolation, modelRepository as repo, type CheckColumns } from './model-repository.js';
+import { modelRepository as repo, type CheckColumns } from './model-repository.js';
 import { InvalidModelError, ModelCheckFailedError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError, RegistryError } from './registry-errors.js';
 
 /** Collaborators of {@link ModelRegistry}. */

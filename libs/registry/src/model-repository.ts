@@ -112,8 +112,3 @@ export const modelRepository = {
     return query.orderBy('kind').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   },
 };
-
-/** True when a database error is a unique-constraint violation (SQLSTATE 23505). */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505';
-}

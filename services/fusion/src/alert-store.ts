@@ -23,13 +23,26 @@ export type TransitionOutcome =
   | { readonly kind: 'invalid'; readonly status: AlertStatus; readonly reason: string };
 
 /**
+ * What a raise did: the transitions to publish (none for a plain update), or nothing at all
+ * because its source event had been applied already (`replay`).
+ */
+export interface RaiseOutcome {
+  readonly entries: readonly OutboxEntry[];
+  readonly replay: boolean;
+}
+
+/**
  * Persistence of alerts and their lifecycle. Every write that makes a transition records it
  * in `alert_events` and in the outbox in the same transaction, and returns the outbox entries
  * for the caller to publish.
  */
 export interface AlertStore {
-  /** Opens the (device, rule) alert or updates the unresolved one. */
-  raise(decision: RaiseDecision): Promise<readonly OutboxEntry[]>;
+  /**
+   * Opens the (device, rule) alert or updates the unresolved one — unless the decision's source
+   * event was applied to that (device, rule) before: then nothing changes (`replay`). The event
+   * is recorded in the same statement or transaction as the effect, so it is applied exactly once.
+   */
+  raise(decision: RaiseDecision): Promise<RaiseOutcome>;
   /** Resolves the unresolved alert of each decision's (device, rule), where there is one, in one transaction. */
   resolveRules(decisions: readonly ResolveDecision[], actor: string): Promise<readonly OutboxEntry[]>;
   /** Moves an alert by id (the API's ack and resolve). */
@@ -40,4 +53,9 @@ export interface AlertStore {
   published(eventIds: readonly number[]): Promise<void>;
   /** Every alert not yet resolved. */
   unresolved(): Promise<readonly UnresolvedAlert[]>;
+  /**
+   * Forgets source events applied before `olderThan` (a bounded batch per statement, at most
+   * `maxBatches`); resolves with how many went. A replay older than that is applied again.
+   */
+  forgetAppliedEvents(olderThan: Date, maxBatches?: number): Promise<number>;
 }

@@ -22,6 +22,8 @@ export const fusionConfigShape = {
   FUSION_ACK_WAIT_MS: envInt(30_000, 1_000),
   /** Events applied at once across devices; each device's events stay in order. */
   FUSION_CONCURRENCY: envInt(32, 1, 1_024),
+  /** How long applied events are remembered, hours: a redelivery within it changes nothing (0 = forever). */
+  FUSION_DEDUP_RETENTION_HOURS: envInt(48, 0, 87_600),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -9,6 +9,7 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 import { KeyedSerial } from './keyed-serial.js';
 import { OutboxCleaner } from './outbox-cleaner.js';
 import type { Decision, ResolveDecision, Signal } from './signals.js';
+import { sourceEventKey } from './source-event.js';
 
 /** Collaborators of the fusion service. */
 export interface FusionServiceOptions {
@@ -67,12 +68,19 @@ export class FusionService {
     await this.#cleaner.idle();
   }
 
-  /** Applies one validated event: engine decisions, database, bus. */
+  /**
+   * Applies one validated event: engine decisions, database, bus. Safe to call again with the
+   * same event (a redelivery): its raises carry the event's key and the store applies each once.
+   */
   async handle(signal: Signal): Promise<void> {
     this.#o.metrics.eventsIn.inc({ type: signal.type });
     const ref = { site: signal.event.site, device: signal.event.device };
+    const sourceEvent = sourceEventKey(signal);
     await this.#serial.run(deviceKey(ref), async () => {
-      await this.#apply(this.#o.engine.observe(signal, this.#o.clock.now()));
+      // The engine still observes a replayed event: its in-memory windows were lost with the
+      // process that applied it first, and replaying rebuilds them; only the store skips it.
+      const decisions = this.#o.engine.observe(signal, this.#o.clock.now());
+      await this.#apply(decisions.map((d) => (d.type === 'raise' ? { ...d, sourceEvent } : d)), signal.type);
     });
   }
 
@@ -92,7 +100,7 @@ export class FusionService {
     const byDevice = new Map<string, Decision[]>();
     for (const d of raises) byDevice.set(deviceKey(d.ref), [...(byDevice.get(deviceKey(d.ref)) ?? []), d]);
     // Queued on each device's serial now (so they stay in order with its events), applied a few at a time.
-    for (const [key, list] of byDevice) work.push(this.#serial.run(key, () => this.#tickSlots.run(() => this.#apply(list))));
+    for (const [key, list] of byDevice) work.push(this.#serial.run(key, () => this.#tickSlots.run(() => this.#apply(list, 'tick'))));
     await Promise.all(work);
     await this.flushOutbox();
   }
@@ -123,10 +131,15 @@ export class FusionService {
     }
   }
 
-  async #apply(decisions: readonly Decision[]): Promise<void> {
+  async #apply(decisions: readonly Decision[], cause: Signal['type'] | 'tick'): Promise<void> {
     for (const d of decisions) {
-      const entries = d.type === 'raise' ? await this.#o.store.raise(d) : await this.#o.store.resolveRules([d], 'system');
-      await this.#publish(entries);
+      if (d.type === 'resolve') {
+        await this.#publish(await this.#o.store.resolveRules([d], 'system'));
+        continue;
+      }
+      const outcome = await this.#o.store.raise(d);
+      if (outcome.replay) this.#o.metrics.replays.inc({ type: cause });
+      await this.#publish(outcome.entries);
     }
   }
 

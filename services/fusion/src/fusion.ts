@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { realClock, type Bus, type Clock, type Subscription, type TimerHandle } from '@premonitor/bus';
-import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
+import { databaseDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
@@ -30,7 +30,15 @@ export interface FusionSettings {
   readonly concurrency?: number;
   /** Longest `stop()` waits for events being applied, ms (default 10,000); the rest is redelivered. */
   readonly drainTimeoutMs?: number;
+  /**
+   * How long the keys of applied events are kept, ms (default 48 h; 0 = forever): a redelivery
+   * within it is a no-op. Longer than the bus keeps messages (24 h), so no replay outlives it.
+   */
+  readonly dedupRetentionMs?: number;
 }
+
+/** Default of `FusionSettings.dedupRetentionMs`: twice the 24 h the streams keep messages. */
+export const DEFAULT_DEDUP_RETENTION_MS = 48 * 3_600_000;
 
 export interface FusionDependencies {
   readonly db: DatabaseHandle;
@@ -61,6 +69,7 @@ export class Fusion {
   readonly #policies: ConsumerPolicy[] = [];
   /** Events being applied (their bus messages are acked or nak-ed when they settle). */
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #dedupRetention: RetentionSchedule;
   #reloadTimer: TimerHandle | undefined;
   #running = false;
 
@@ -70,9 +79,18 @@ export class Fusion {
   ) {
     this.#clock = deps.clock ?? realClock;
     this.#metrics = createFusionMetrics(deps.registry);
+    const store = new KyselyAlertStore(deps.db.db);
+    this.#dedupRetention = new RetentionSchedule({
+      name: 'applied event keys',
+      retentionMs: settings.dedupRetentionMs ?? DEFAULT_DEDUP_RETENTION_MS,
+      // Up to 5 million keys an hour (1,000 batches of 5,000, ~7 ms each): a sustained ~1,400 raises/s.
+      prune: (olderThan) => store.forgetAppliedEvents(olderThan, 1_000),
+      logger: deps.logger,
+      clock: this.#clock,
+    });
     this.#service = new FusionService({
       engine: this.#engine,
-      store: new KyselyAlertStore(deps.db.db),
+      store,
       bus: deps.bus,
       clock: this.#clock,
       logger: deps.logger,
@@ -121,6 +139,7 @@ export class Fusion {
     }
     this.#running = true;
     this.#scheduleReload();
+    this.#dedupRetention.start();
   }
 
   /**
@@ -141,7 +160,7 @@ export class Fusion {
       timeoutMs,
     );
     if (!drained) this.deps.logger.warn({ inFlight: this.#inFlight.size, timeoutMs }, 'fusion drain timed out; unacknowledged events stay with the bus');
-    await settleWithin(this.#service.stop(), timeoutMs);
+    await settleWithin(Promise.all([this.#service.stop(), this.#dedupRetention.stop()]), timeoutMs);
   }
 
   /**

@@ -1,4 +1,4 @@
-export { Fusion, RuleConfigError, type FusionSettings, type FusionDependencies, type ReloadResult } from './fusion.js';
+export { Fusion, RuleConfigError, DEFAULT_DEDUP_RETENTION_MS, type FusionSettings, type FusionDependencies, type ReloadResult } from './fusion.js';
 export { FusionEngine } from './fusion-engine.js';
 export { FusionService, type FusionServiceOptions } from './fusion-service.js';
 export { compileRules, defaultRuleSet, RuleSet, type CompileResult, type RuleRow } from './rule-set.js';
@@ -13,7 +13,8 @@ export {
 } from './rule-schema.js';
 export { RuleFileError, readRuleFile, readRuleRows } from './rule-sources.js';
 export { planTrigger, planTransition, type AlertStatus, type AlertSnapshot, type TransitionPlan, type TriggerPlan } from './alert-lifecycle.js';
-export type { AlertStore, OutboxEntry, TransitionOutcome, UnresolvedAlert } from './alert-store.js';
+export type { AlertStore, OutboxEntry, RaiseOutcome, TransitionOutcome, UnresolvedAlert } from './alert-store.js';
+export { sourceEventKey } from './source-event.js';
 export { KyselyAlertStore } from './kysely-alert-store.js';
 export type { Signal, Decision, RaiseDecision, ResolveDecision, AlertSource } from './signals.js';
 export { eventConsumers, type ConsumerSettings } from './event-consumers.js';

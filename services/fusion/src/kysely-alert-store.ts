@@ -1,8 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { busSubjects, deviceKey, type AlertEvent, type DeviceRef, type Severity } from '@premonitor/contracts';
-import type { AlertsTable, Database, Json } from '@premonitor/db';
+import { deleteInBatches, isUniqueViolation, type AlertsTable, type Database, type Json } from '@premonitor/db';
 import { planTransition, planTrigger, statusesThatCanBecome, type AlertStatus, type TransitionPlan } from './alert-lifecycle.js';
-import type { AlertStore, OutboxEntry, TransitionOutcome, UnresolvedAlert } from './alert-store.js';
+import type { AlertStore, OutboxEntry, RaiseOutcome, TransitionOutcome, UnresolvedAlert } from './alert-store.js';
 import type { AlertSource, RaiseDecision, ResolveDecision } from './signals.js';
 
 type AlertRow = Selectable<AlertsTable>;
@@ -34,17 +34,25 @@ interface AlertFields {
  * `alerts_one_active` turns a second open of (device, rule) into a no-op, after which the
  * update path runs as before. Other transitions take one transaction of two statements, and a
  * tick's auto-resolves go as one such transaction however many alerts they are.
+ *
+ * A raise caused by a bus event records the event in `fusion_applied_events` within the same
+ * statement (open) or transaction (update) as its effect, and is skipped when the event is
+ * there already: at-least-once delivery into fusion makes exactly-once alert changes, at no
+ * extra round trip.
  */
 export class KyselyAlertStore implements AlertStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async raise(decision: RaiseDecision): Promise<readonly OutboxEntry[]> {
+  async raise(decision: RaiseDecision): Promise<RaiseOutcome> {
     if (decision.fresh) {
       const opened = await this.#open(decision);
-      if (opened) return [opened];
+      if (opened === 'replay') return REPLAY;
+      if (opened) return { entries: [opened], replay: false };
     }
     return this.db.transaction().execute(async (trx) => {
-      const existing = await unresolvedFor(trx, decision.ref, decision.ruleId);
+      const locked = await lockUnresolved(trx, decision);
+      if (locked.replay) return REPLAY;
+      const existing = locked.alert;
       const plan = planTrigger(existing && { ...existing, source: existing.source as AlertSource, peakScore: existing.peak_score }, decision);
       const at = new Date(decision.at);
       let alert: AlertRow;
@@ -71,7 +79,8 @@ export class KyselyAlertStore implements AlertStore {
           .returningAll()
           .executeTakeFirstOrThrow();
       }
-      return plan.transition ? record(trx, [{ alertId: alert.id, fields: fieldsOf(alert), plan: plan.transition, at: decision.at, message: decision.message }]) : [];
+      const entries = plan.transition ? await record(trx, [{ alertId: alert.id, fields: fieldsOf(alert), plan: plan.transition, at: decision.at, message: decision.message }]) : [];
+      return { entries, replay: false };
     });
   }
 
@@ -115,6 +124,16 @@ export class KyselyAlertStore implements AlertStore {
     await this.db.deleteFrom('alert_outbox').where('event_id', 'in', [...eventIds]).execute();
   }
 
+  forgetAppliedEvents(olderThan: Date, maxBatches?: number): Promise<number> {
+    // No order: every row past the cut goes, and the BRIN index finds them without a sort.
+    return deleteInBatches(async (limit) => {
+      const result = await sql`
+        delete from fusion_applied_events where ctid = any(array(
+          select ctid from fusion_applied_events where applied_at < ${olderThan} limit ${limit}))`.execute(this.db);
+      return Number(result.numAffectedRows ?? 0n);
+    }, { maxBatches });
+  }
+
   async unresolved(): Promise<readonly UnresolvedAlert[]> {
     const rows = await this.db.selectFrom('alerts').select(['device_id', 'site', 'rule', 'last_seen']).where('status', '<>', 'resolved').execute();
     return rows.map((r) => ({
@@ -124,24 +143,47 @@ export class KyselyAlertStore implements AlertStore {
     }));
   }
 
-  /** The open transition in one statement; undefined when (device, rule) already has an unresolved alert. */
-  async #open(decision: RaiseDecision): Promise<OutboxEntry | undefined> {
+  /**
+   * The open transition in one statement. Undefined when nothing was written: (device, rule)
+   * already has an unresolved alert, or the source event was applied before — the update path
+   * tells the two apart under its lock. `replay` when a concurrent application of the same
+   * event (another replica, a redelivery) won the race.
+   */
+  async #open(decision: RaiseDecision): Promise<OutboxEntry | 'replay' | undefined> {
     const plan = planTrigger(undefined, decision);
     if (plan.kind !== 'open') return undefined;
     const details: AlertDetails = { message: decision.message, sources: [decision.source] };
     const row = newAlertRow(decision, plan.severity, plan.peakScore, details);
     const fields: AlertFields = { ref: decision.ref, rule: decision.ruleId, severity: plan.severity, title: decision.title, count: 1, peakScore: plan.peakScore, source: decision.source };
     const input: RecordInput = { alertId: null, fields, plan: plan.transition, at: decision.at, message: decision.message };
-    const { rows } = await sql<RecordedRow>`
-      with opened as (
-        insert into alerts (device_id, site, rule, severity, status, source, title, first_seen, last_seen, count, peak_score, details)
-        values (${row.device_id}, ${row.site}, ${row.rule}, ${row.severity}, 'open', ${row.source}, ${row.title},
-                ${row.first_seen}::timestamptz, ${row.last_seen}::timestamptz, 1, ${row.peak_score}::float8, ${row.details}::jsonb)
-        on conflict (device_id, rule) where status <> 'resolved' do nothing
-        returning id
-      ),
-      ${recordSql([input], sql`(select id from opened)`)}`.execute(this.db);
-    return rows[0] && entryOf(rows[0], input);
+    const key = decision.sourceEvent;
+    const applied = key === undefined ? sql`` : sql`
+      applied as (
+        insert into fusion_applied_events (device_id, rule, source_event, applied_at)
+        select ${row.device_id}, ${row.rule}, ${key}, ${new Date(decision.at)}::timestamptz from opened
+      ),`;
+    const notApplied = key === undefined ? sql`` : sql`
+        where not exists (select 1 from fusion_applied_events where device_id = ${row.device_id} and rule = ${row.rule} and source_event = ${key})`;
+    try {
+      const { rows } = await sql<RecordedRow>`
+        with opened as (
+          insert into alerts (device_id, site, rule, severity, status, source, title, first_seen, last_seen, count, peak_score, details)
+          select ${row.device_id}, ${row.site}, ${row.rule}, ${row.severity}, 'open', ${row.source}, ${row.title},
+                 ${row.first_seen}::timestamptz, ${row.last_seen}::timestamptz, 1, ${row.peak_score}::float8, ${row.details}::jsonb
+          ${notApplied}
+          on conflict (device_id, rule) where status <> 'resolved' do nothing
+          returning id
+        ),
+        ${applied}
+        ${recordSql([input], sql`(select id from opened)`)}`.execute(this.db);
+      return rows[0] && entryOf(rows[0], input);
+    } catch (err) {
+      // The only unique key this statement can violate (the alert's conflict is "do nothing",
+      // the event ids are new): the same event, applied by someone else since the check above.
+      // The whole statement rolled back, alert included.
+      if (key !== undefined && isUniqueViolation(err)) return 'replay';
+      throw err;
+    }
   }
 
   /** Moves the alert `where` selects (locked) to `to`, if the lifecycle allows it, and records the transition. */
@@ -192,15 +234,31 @@ function newAlertRow(decision: RaiseDecision, severity: Severity, peakScore: num
   };
 }
 
-function unresolvedFor(trx: Transaction<Database>, ref: DeviceRef, ruleId: string): Promise<AlertRow | undefined> {
-  return trx
-    .selectFrom('alerts')
-    .selectAll()
-    .where('device_id', '=', deviceKey(ref))
-    .where('rule', '=', ruleId)
-    .where('status', '<>', 'resolved')
-    .forUpdate()
-    .executeTakeFirst();
+const REPLAY: RaiseOutcome = Object.freeze({ entries: [], replay: true });
+
+/**
+ * Locks the unresolved alert of the decision's (device, rule), if any, and records its source
+ * event in the same statement: `replay` when the event was there already (a concurrent
+ * insert of the same key waits for the other transaction, then counts as there).
+ */
+async function lockUnresolved(trx: Transaction<Database>, decision: RaiseDecision): Promise<{ replay: true } | { replay: false; alert: AlertRow | undefined }> {
+  const deviceId = deviceKey(decision.ref);
+  if (decision.sourceEvent === undefined) {
+    const alert = await trx.selectFrom('alerts').selectAll().where('device_id', '=', deviceId).where('rule', '=', decision.ruleId).where('status', '<>', 'resolved').forUpdate().executeTakeFirst();
+    return { replay: false, alert };
+  }
+  const { rows } = await sql<Partial<AlertRow> & { first_time: boolean }>`
+    with applied as (
+      insert into fusion_applied_events (device_id, rule, source_event, applied_at)
+      values (${deviceId}, ${decision.ruleId}, ${decision.sourceEvent}, ${new Date(decision.at)}::timestamptz)
+      on conflict do nothing
+      returning 1
+    ),
+    cur as (select * from alerts where device_id = ${deviceId} and rule = ${decision.ruleId} and status <> 'resolved' for update)
+    select exists (select 1 from applied) as first_time, cur.* from (select 1) as one left join cur on true`.execute(trx);
+  const { first_time: firstTime, ...alert } = rows[0]!;
+  if (!firstTime) return { replay: true };
+  return { replay: false, alert: alert.id === null || alert.id === undefined ? undefined : (alert as AlertRow) };
 }
 
 /** One transition to record: the alert (its id, or null for the id an earlier CTE returns), what it says, and the plan. */

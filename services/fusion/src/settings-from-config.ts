@@ -9,6 +9,7 @@ export function settingsFromConfig(config: FusionConfig): FusionSettings {
     tickMs: config.FUSION_TICK_MS,
     concurrency: config.FUSION_CONCURRENCY,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    dedupRetentionMs: config.FUSION_DEDUP_RETENTION_HOURS * 3_600_000,
     consumers: {
       durablePrefix: config.FUSION_DURABLE_PREFIX,
       site: config.FUSION_SITE,

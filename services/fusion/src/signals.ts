@@ -31,6 +31,11 @@ export interface RaiseDecision {
    * already there (another replica's, or one the engine forgot) when there is one.
    */
   readonly fresh: boolean;
+  /**
+   * The bus event that caused it (`sourceEventKey`), unset for raises of the clock (silence).
+   * The store applies one raise per (device, rule, source event): a redelivered event is a no-op.
+   */
+  readonly sourceEvent?: string;
 }
 
 /** A raised alert's condition stayed away for its quiet period: resolve it. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { BusNotStartedError, ManualClock, MessageTooLargeError, type Bus, type PublishResult } from '@premonitor/bus';
+import { BusNotStartedError, ManualClock, MessageTooLargeError, type Bus, type PublishOptions, type PublishResult } from '@premonitor/bus';
 import { encodeFrame, mqttTopic } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { createIngestMetrics } from './ingest-metrics.js';
@@ -11,6 +11,7 @@ import type { IncomingMessage } from './mqtt-gateway.js';
 
 const logger = createLogger({ service: 'spec', level: 'silent' });
 const NOW = 1_700_000_000_000;
+const STORED_AT = NOW - 60_000;
 const settle = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
@@ -18,14 +19,22 @@ const settle = async () => {
 function rig(publish: (subject: string) => Promise<PublishResult>) {
   const clock = new ManualClock(NOW);
   const letters: DeadLetter[] = [];
+  // The store decides the time of a status without one (see KyselyIngestStore): here, a fixed one.
   const store: IngestStore = {
     saveTelemetry: async () => 0,
-    saveStatus: async () => undefined,
+    saveStatus: async (batch) => batch.map((s) => s.message.ts ?? STORED_AT),
     touchDevices: async () => undefined,
     saveDeadLetters: async (batch) => void letters.push(...batch),
   };
   const publishes: string[] = [];
-  const bus = { publish: (subject: string) => (publishes.push(subject), publish(subject)) } as unknown as Bus;
+  const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
+  const bus = {
+    publish: (subject: string, data: Uint8Array, options?: PublishOptions) => {
+      publishes.push(subject);
+      published.push({ subject, data, msgId: options?.msgId });
+      return publish(subject);
+    },
+  } as unknown as Bus;
   const registry = new Registry();
   const service = new IngestService({
     store,
@@ -47,7 +56,7 @@ function rig(publish: (subject: string) => Promise<PublishResult>) {
     receivedAt: NOW,
     ack: () => acks.push(n),
   });
-  return { clock, service, letters, publishes, acks, message, registry };
+  return { clock, service, letters, publishes, published, acks, message, registry };
 }
 
 describe('IngestService forwarding', () => {
@@ -96,5 +105,26 @@ describe('IngestService forwarding', () => {
     assert.deepEqual(r.acks, []);
     assert.deepEqual(r.letters, []);
     assert.equal(r.service.backlog(), 0);
+  });
+});
+
+describe('IngestService status events', () => {
+  it('publishes each status under an id of device, state and its time, the stored time for a last will without one', async () => {
+    const r = rig(async () => ({ seq: 1, duplicate: false }));
+    const ref = { site: 'plant-1', device: 'pump-1' };
+    const status = (payload: object, n: number): IncomingMessage => ({ topic: mqttTopic.status(ref), payload: Buffer.from(JSON.stringify(payload)), receivedAt: NOW + n, ack: () => r.acks.push(n) });
+    r.service.handle(status({ state: 'online', ts: NOW - 5 }, 1));
+    r.service.handle(status({ state: 'offline' }, 2));
+    await settle();
+    r.clock.advance(1_000);
+    await r.service.drain();
+    assert.deepEqual(
+      r.published.map((p) => [p.subject, JSON.parse(Buffer.from(p.data).toString()) as unknown, p.msgId]),
+      [
+        ['pm.status.plant-1.pump-1', { ...ref, state: 'online', ts: NOW - 5 }, `plant-1.pump-1.status.online.${NOW - 5}`],
+        ['pm.status.plant-1.pump-1', { ...ref, state: 'offline', ts: STORED_AT }, `plant-1.pump-1.status.offline.${STORED_AT}`],
+      ],
+    );
+    assert.deepEqual(r.acks, [1, 2]);
   });
 });

@@ -1,4 +1,4 @@
-import { busSubjects, deviceKey, deviceMessageId, type DeviceRef } from '@premonitor/contracts';
+import { busSubjects, deviceKey, deviceMessageId, statusMessageId, type DeviceRef } from '@premonitor/contracts';
 import { encodeEvent, eventSubject, publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { AbandonedError, persistIsolating, type FailureKind, type Poisoned } from '@premonitor/resilience';
@@ -274,11 +274,13 @@ export class IngestService {
 
   async #flushStatus(batch: readonly Pending<AcceptedStatus>[]): Promise<void> {
     const { store, bus } = this.options;
-    await store.saveStatus(batch.map((p) => p.item));
+    const times = await store.saveStatus(batch.map((p) => p.item));
     await Promise.all(
-      batch.map(({ item: { ref, message, receivedAt } }) =>
-        publishEvent(bus, 'status', [ref], { ...ref, state: message.state, ts: message.ts ?? receivedAt }),
-      ),
+      batch.map(({ item: { ref, message } }, i) => {
+        const ts = times[i]!;
+        // A status redelivered after a crash (or retained, at a new subscription) gets the same id: one event on the bus.
+        return publishEvent(bus, 'status', [ref], { ...ref, state: message.state, ts }, { msgId: statusMessageId(ref, message.state, ts) });
+      }),
     );
     for (const { source } of batch) source.ack();
   }

@@ -31,8 +31,14 @@ export interface DeviceSeen {
 export interface IngestStore {
   /** Stores readings and touches their devices; returns how many new reading rows were written (duplicates excluded). */
   saveTelemetry(batch: readonly AcceptedTelemetry[]): Promise<number>;
-  /** Applies online/offline transitions and retained status details. */
-  saveStatus(batch: readonly AcceptedStatus[]): Promise<void>;
+  /**
+   * Applies online/offline transitions and retained status details; resolves with the time of
+   * each status, in batch order: the device's `ts`; for an "offline" without one (the last
+   * will) repeating the stored offline with nothing heard from the device since, the time
+   * already stored; else `receivedAt`. A will received again thus gets the same time (and
+   * status event id).
+   */
+  saveStatus(batch: readonly AcceptedStatus[]): Promise<readonly number[]>;
   /** Marks devices as seen (first/last seen). */
   touchDevices(batch: readonly DeviceSeen[]): Promise<void>;
   saveDeadLetters(batch: readonly DeadLetter[]): Promise<void>;

@@ -2,12 +2,11 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { INGEST_SUBSCRIPTIONS } from '@premonitor/contracts';
 import { realClock, type Bus, type Clock } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import { pruneDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { settleWithin } from '@premonitor/resilience';
 import { createReadApi } from './api/read-api.js';
-import { DeadLetterPruner } from './dead-letter-pruner.js';
 import type { AcceptLimits } from './classify-message.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { IngestService, type IngestStats } from './ingest-service.js';
@@ -63,7 +62,7 @@ export class Ingest {
   readonly readiness: readonly ReadinessCheck[];
   readonly #gateway: MqttGateway;
   readonly #service: IngestService;
-  readonly #pruner: DeadLetterPruner;
+  readonly #pruner: RetentionSchedule;
   readonly #clock: Clock;
 
   constructor(
@@ -97,7 +96,14 @@ export class Ingest {
       deadLetterMaxBytes: settings.deadLetterMaxBytes,
       clock: this.#clock,
     });
-    this.#pruner = new DeadLetterPruner(deps.db.db, { retentionDays: settings.deadLetterRetentionDays ?? 30, logger: deps.logger, clock: this.#clock });
+    // Ingest prunes dead letters because it writes most of them.
+    this.#pruner = new RetentionSchedule({
+      name: 'dead letters',
+      retentionMs: (settings.deadLetterRetentionDays ?? 30) * 86_400_000,
+      prune: (olderThan) => pruneDeadLetters(deps.db.db, { olderThan }),
+      logger: deps.logger,
+      clock: this.#clock,
+    });
     this.#gateway.onMessage((message) => this.#service.handle(message));
     this.router = createReadApi(deps.db.db);
     this.readiness = [

@@ -47,35 +47,52 @@ export class KyselyIngestStore implements IngestStore {
     });
   }
 
-  async saveStatus(batch: readonly AcceptedStatus[]): Promise<void> {
-    // Within a batch the last status of a device wins; batches are applied in arrival order.
-    const latest = new Map<string, AcceptedStatus>();
-    for (const s of batch) latest.set(deviceKey(s.ref), s);
-    const values = [...latest.values()].map(({ ref, message, receivedAt }) => ({
-      id: deviceKey(ref),
-      site: ref.site,
-      device: ref.device,
-      first_seen: new Date(receivedAt),
-      last_seen: new Date(receivedAt),
-      online: message.state === 'online',
-      status_changed_at: new Date(message.ts ?? receivedAt),
-      // Validated text cannot hold what jsonb refuses, but a write that fails halts the batch: sanitized anyway.
-      last_status: JSON.stringify(storableJson(message)),
-      last_seq: null,
-    }));
-    if (values.length === 0) return;
-    await this.db
-      .insertInto('devices')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          online: (eb) => eb.ref('excluded.online'),
-          status_changed_at: (eb) => eb.ref('excluded.status_changed_at'),
-          last_status: (eb) => eb.ref('excluded.last_status'),
-          last_seen: sql<Date>`greatest(devices.last_seen, excluded.last_seen)`,
-        }),
-      )
-      .execute();
+  async saveStatus(batch: readonly AcceptedStatus[]): Promise<readonly number[]> {
+    if (batch.length === 0) return [];
+    const ids = [...new Set(batch.map((s) => deviceKey(s.ref)))].sort();
+    return this.db.transaction().execute(async (trx) => {
+      // Locked in id order, as every device upsert, so nothing moves the state between the read and the write.
+      const stored = await trx.selectFrom('devices').select(['id', 'online', 'status_changed_at', 'last_seen']).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+      const state = new Map<string, StoredStatus>(stored.map((r) => [r.id, { online: r.online, at: toDate(r.status_changed_at).getTime(), lastSeen: toDate(r.last_seen).getTime() }]));
+      const last = new Map<string, AcceptedStatus>();
+      // In arrival order; the last status of a device in the batch is the one stored.
+      const times = batch.map((s) => {
+        const id = deviceKey(s.ref);
+        const next = nextStatus(state.get(id), s);
+        state.set(id, next);
+        last.set(id, s);
+        return next.at;
+      });
+      const values = ids.map((id) => {
+        const { ref, message, receivedAt } = last.get(id)!;
+        const { online, at, lastSeen } = state.get(id)!;
+        return {
+          id,
+          site: ref.site,
+          device: ref.device,
+          first_seen: new Date(receivedAt),
+          last_seen: new Date(lastSeen),
+          online,
+          status_changed_at: new Date(at),
+          // Validated text cannot hold what jsonb refuses, but a write that fails halts the batch: sanitized anyway.
+          last_status: JSON.stringify(storableJson(message)),
+          last_seq: null,
+        };
+      });
+      await trx
+        .insertInto('devices')
+        .values(values)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            online: (eb) => eb.ref('excluded.online'),
+            status_changed_at: (eb) => eb.ref('excluded.status_changed_at'),
+            last_status: (eb) => eb.ref('excluded.last_status'),
+            last_seen: sql<Date>`greatest(devices.last_seen, excluded.last_seen)`,
+          }),
+        )
+        .execute();
+      return times;
+    });
   }
 
   async touchDevices(batch: readonly DeviceSeen[]): Promise<void> {
@@ -131,4 +148,29 @@ async function upsertDevices(db: Kysely<Database>, touches: readonly DeviceTouch
       }),
     )
     .execute();
+}
+
+/** A device's status as stored: online or not, since when, and when anything was last heard from it. */
+interface StoredStatus {
+  readonly online: boolean;
+  readonly at: number;
+  readonly lastSeen: number;
+}
+
+/**
+ * The stored status after `status`. A status with the device's `ts` takes that time. An
+ * "offline" without one (the broker's last will) while the device is stored offline with
+ * nothing heard from it since is the same disconnect delivered again — after a crash of
+ * ingest, or as the retained will at a new subscription — and keeps the stored time, without
+ * counting as a sign of life. Anything else happened when it was received: an "online" without
+ * a time is the device speaking, a sign of life however often it says so.
+ */
+function nextStatus(before: StoredStatus | undefined, { message, receivedAt }: AcceptedStatus): StoredStatus {
+  const online = message.state === 'online';
+  if (message.ts === undefined && !online && before !== undefined && !before.online && before.lastSeen <= before.at) return before;
+  return { online, at: message.ts ?? receivedAt, lastSeen: Math.max(before?.lastSeen ?? receivedAt, receivedAt) };
+}
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
 }

@@ -168,6 +168,12 @@ export class CoreStack {
     return ingest?.running ? metric(ingest.httpPort, 'pm_ingest_pending_acks') : undefined;
   }
 
+  /** Raises fusion skipped because their event had been applied before (`pm_fusion_replays_total`), or undefined when unreachable. */
+  async fusionReplays(): Promise<number | undefined> {
+    const fusion = this.services.get('fusion');
+    return fusion?.running ? metric(fusion.httpPort, 'pm_fusion_replays_total') : undefined;
+  }
+
   /** Stops every service (SIGTERM, then SIGKILL after 10 s). */
   async stopServices(): Promise<void> {
     this.#stopping = true;
@@ -186,13 +192,13 @@ function routing(url: string, site: string): object {
   return { allowHttp: true, allowPrivateNetworks: true, channels: [localWebhookChannel('faults', url)], routes: [{ sites: [site], transitions: ['open'], channels: ['faults'] }] };
 }
 
-/** Reads one gauge or counter from the /metrics of the service on `port`. */
+/** Reads one gauge or counter, summed over its labels, from the /metrics of the service on `port` (0 when it has no series yet). */
 export async function metric(port: number | undefined, name: string): Promise<number | undefined> {
   if (port === undefined) return undefined;
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
+    const lines = text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return lines.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   } catch {
     return undefined;
   }

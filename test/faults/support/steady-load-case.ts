@@ -92,6 +92,8 @@ async function runSteady(s: SteadyLoadScenario, ctx: CaseContext): Promise<CaseO
 
   verdict.expect('no service crashed', stack.crashes.length === 0, stack.crashes.length === 0 ? 'every service still running' : stack.crashes.join('; '));
   verdict.expect('pipeline drained', drain.reason === 'complete', `${drain.reason}; busy consumers: ${describeBusy(drain.busy)}; ingest unacknowledged: ${drain.ingestPending ?? 'unknown'}`);
+  // Proof that a kill's redeliveries reached fusion's dedup (not only that nothing went wrong).
+  verdict.note(`fusion: ${(await stack.fusionReplays()) ?? 'unknown'} raises of redelivered events skipped`);
   const links = fleet.linkStats;
   verdict.note(`devices: ${links.disconnects} disconnects; mosquitto "being dropped" lines: ${stack.mosquitto.dropWarnings}`);
   return verdict.outcome();

@@ -9,7 +9,8 @@ import { forecastRisk } from './0008-forecast-risk.js';
 import { deviceBaselines } from './0009-device-baselines.js';
 import { deadLetterSource } from './0010-dead-letter-source.js';
 import { modelChecks } from './0011-model-checks.js';
+import { fusionAppliedEvents } from './0012-fusion-applied-events.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource, modelChecks]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource, modelChecks, fusionAppliedEvents]);
