@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { EmbeddedBroker } from '@premonitor/broker';
 import { createLogger } from '@premonitor/log';
-import { EdgeAgent, LocalModel, SimulatedSource, heartbeatTopic, systemClock, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { EdgeAgent, LocalModel, SimulatedSource, heartbeatTopic, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { systemClock } from '@premonitor/time';
 import { EdgeBenchCore } from './support/edge-core.js';
 
 const { values } = parseArgs({ options: { 'outage-s': { type: 'string', default: '60' }, devices: { type: 'string', default: '10' }, clips: { type: 'string', default: '200' }, 'rss-s': { type: 'string', default: '20' } } });

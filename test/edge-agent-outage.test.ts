@@ -19,7 +19,8 @@ import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { EdgeAgent, EdgeRules, SimulatedSource, heartbeatTopic, systemClock, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { EdgeAgent, EdgeRules, SimulatedSource, heartbeatTopic, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { systemClock } from '@premonitor/time';
 import { servicesRequired } from './support/real-services.js';
 import { waitFor } from './support/wait.js';
 

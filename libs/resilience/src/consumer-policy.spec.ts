@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessBus, ManualClock, type BusMessage } from '@premonitor/bus';
+import { InProcessBus, type BusMessage } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { ConsumerPolicy } from './consumer-policy.js';
 import type { DeadLetterEntry } from './dead-letter-sink.js';
 

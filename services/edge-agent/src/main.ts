@@ -7,7 +7,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
-import { systemClock } from './clock.js';
+import { systemClock } from '@premonitor/time';
 import { mqttConnector, type MqttConnector } from './mqtt-session.js';
 import { CsvReplay } from './csv-replay.js';
 import { Simulator } from './simulator.js';

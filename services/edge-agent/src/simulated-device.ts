@@ -1,6 +1,6 @@
 import { encodeFrame, type TelemetryMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { every, type Cancel, type Clock } from './clock.js';
+import { type Cancel, type Clock, every } from '@premonitor/time';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
 import { deriveSeed, mulberry32 } from './random.js';

@@ -1,6 +1,6 @@
 import { isValidId } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
-import { systemClock, type Clock } from './clock.js';
+import { type Clock, systemClock } from '@premonitor/time';
 import type { KindCounts, MessageKind } from './device-link.js';
 import { MACHINE_KINDS, type MachineKind } from './machine-model.js';
 import type { MqttConnector } from './mqtt-session.js';

@@ -1,6 +1,6 @@
 import { plainText } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
 
 /** A source's state as reported in the device status. */

@@ -1,8 +1,9 @@
 import { decodeFrame, deviceKey, deviceMessageId, isValidId, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
-import { publishEvent, realClock, type Bus, type BusMessage, type Clock } from '@premonitor/bus';
+import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ConsumerPolicy } from '@premonitor/resilience';
+import { type Clock, systemClock } from '@premonitor/time';
 import { scoreFrames } from './batch-runner.js';
 import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
@@ -76,7 +77,7 @@ export class FrameScoringService {
 
   constructor(options: FrameScoringOptions) {
     this.#o = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#batcher = new MicroBatcher<Pending>({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,

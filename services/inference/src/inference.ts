@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
-import type { Bus, Clock, Subscription } from '@premonitor/bus';
+import type { Bus, Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
@@ -22,6 +22,7 @@ import { WorkerScoringModel } from './worker-scoring-model.js';
 import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
 import { KyselyBaselineStore } from './baseline/baseline-store.js';
 import { sha256Hex } from '@premonitor/registry';
+import type { Clock } from '@premonitor/time';
 import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */

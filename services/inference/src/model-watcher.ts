@@ -1,8 +1,9 @@
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
-import { decodeEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
+import { decodeEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { RegistryError } from '@premonitor/registry';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
+import { type Clock, systemClock } from '@premonitor/time';
 import { ModelContractError, ModelLoadError } from './model-errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';
@@ -218,7 +219,7 @@ export class ModelWatcher {
       production: { version: production.version, sha256: production.sha256 },
       fallback: serving?.sha256 !== production.sha256,
       reason: refused ?? null,
-      since: refused === undefined ? null : stillRefused ? previous.since : (this.#o.clock ?? realClock).now(),
+      since: refused === undefined ? null : stillRefused ? previous.since : (this.#o.clock ?? systemClock).now(),
     };
     this.#o.onStatus?.(this.#status);
   }

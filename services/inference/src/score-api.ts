@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
-import { realClock, type Clock } from '@premonitor/bus';
+import { type Clock, systemClock } from '@premonitor/time';
 import { scoreFrames } from './batch-runner.js';
 import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
@@ -68,7 +68,7 @@ const UPLOAD_TYPES: Record<FrameKind, readonly string[]> = {
  */
 export function createScoreApi(options: ScoreApiOptions): Router {
   const router = Router();
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? systemClock;
   const { kind, metrics, limits } = options;
   const accepted = UPLOAD_TYPES[kind];
   const others = Object.entries(UPLOAD_TYPES).filter(([k]) => k !== kind).flatMap(([, types]) => types);

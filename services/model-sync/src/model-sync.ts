@@ -1,6 +1,6 @@
 import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelKind } from '@premonitor/contracts';
 import { publicKeyText, signAnnouncement, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
-import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
+import { type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
@@ -8,6 +8,7 @@ import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
 import type { Kysely } from 'kysely';
 import type { Router } from 'express';
 import mqtt, { type MqttClient } from 'mqtt';
+import { type Clock, systemClock } from '@premonitor/time';
 import { createArtifactRouter } from './artifact-router.js';
 
 /** Settings of {@link ModelSync}. */
@@ -62,7 +63,7 @@ export class ModelSync {
   constructor(settings: ModelSyncSettings, deps: ModelSyncDependencies) {
     this.#s = settings;
     this.#d = deps;
-    this.#clock = deps.clock ?? realClock;
+    this.#clock = deps.clock ?? systemClock;
     this.router = createArtifactRouter(deps.registry, deps.store);
   }
 
