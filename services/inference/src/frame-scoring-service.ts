@@ -37,8 +37,6 @@ export interface FrameScoringOptions {
    * published. Results are still published in batch order.
    */
   readonly pipelineDepth?: number;
-  /** Delay before frames left at shutdown are redelivered, ms (default 1,000). */
-  readonly retryDelayMs?: number;
   readonly clock?: Clock;
 }
 
@@ -146,7 +144,7 @@ export class FrameScoringService {
           deadLetters.push({ topic: item.message.subject, deviceId: item.deviceId, reason: item.reason, payload: item.message.data, source: this.#o.consumer });
         } else if (!lease) {
           // Only reachable once the model was cleared at shutdown: leave the frame for a later run.
-          item.message.nak(this.#retryDelay());
+          this.#o.policy.retryLater(item.message);
           continue;
         } else {
           try {
@@ -200,10 +198,6 @@ export class FrameScoringService {
       emitted();
       lease?.release();
     }
-  }
-
-  #retryDelay(): number {
-    return this.#o.retryDelayMs ?? 1_000;
   }
 }
 

@@ -142,7 +142,6 @@ export class Inference {
       batchSize: settings.batchSize,
       batchMaxWaitMs: settings.batchMaxWaitMs,
       pipelineDepth: settings.pipelineDepth ?? (settings.ortWorkers ?? 1) + 1,
-      retryDelayMs: settings.retryDelayMs,
       clock: deps.clock,
     });
     const workers = settings.ortWorkers ?? 1;
