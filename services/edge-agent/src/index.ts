@@ -18,7 +18,7 @@ export { MachineModel, MACHINE_KINDS, type MachineKind, type MachineModelOptions
 export { synthesizeAcoustic, synthesizeThermal, DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 export { SequenceCounter } from './sequence-counter.js';
 export { connectMqtt, mqttConnector, type MqttTransportOptions, type MqttConnector, type MqttSession, type MqttSessionOptions, type MqttSessionEvents } from './mqtt-session.js';
-export { EdgeAgent, heartbeatTopic, type EdgeAgentOptions, type EdgeAgentStats } from './edge-agent.js';
+export { EdgeAgent, type EdgeAgentOptions, type EdgeAgentStats } from './edge-agent.js';
 export { DiskQueue, type DiskQueueOptions, type DiskQueueStats, type QueueEntry, type FsyncPolicy } from './disk-queue.js';
 export { Outbox, type OutboxMessage, type OutboxKind, type OutboxStats } from './outbox.js';
 export { LocalModel } from './local-model.js';

@@ -1,4 +1,4 @@
-import { decodeFrame, deviceKey, deviceMessageId, isValidId, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
+import { busSubjects, decodeFrame, deviceKey, deviceMessageId, parseFrameSubject, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
 import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
@@ -92,7 +92,7 @@ export class FrameScoringService {
     metrics.framesIn.inc({ kind });
     const ref = parseFrameSubject(message.subject, kind);
     if (!ref) {
-      this.#batcher.add({ type: 'reject', message, reason: `subject '${message.subject}' is not pm.frames.${kind}.{site}.{device}`, deviceId: null });
+      this.#batcher.add({ type: 'reject', message, reason: `subject '${message.subject}' is not a ${kind} frame subject (${busSubjects.frames.ofKind(kind)} with a valid site and device)`, deviceId: null });
       return;
     }
     const decoded = decodeFrame(message.data, kind);
@@ -203,12 +203,4 @@ export class FrameScoringService {
 
 function adapt(frame: Frame, model: ScoringModel): FrameRows {
   return frame.kind === 'acoustic' ? acousticRows(frame, model) : thermalRows(frame, model);
-}
-
-/** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not one. */
-export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef | undefined {
-  const parts = subject.split('.');
-  if (parts.length !== 5 || parts[0] !== 'pm' || parts[1] !== 'frames' || parts[2] !== kind) return undefined;
-  const [site, device] = [parts[3]!, parts[4]!];
-  return isValidId(site) && isValidId(device) ? { site, device } : undefined;
 }

@@ -277,7 +277,7 @@ export class Inference {
           stream: busSubjects.frames.stream,
           // Shared by the replicas of one kind, so they split the frames.
           durable: this.#settings.consumerName ?? `inference-${kind}`,
-          filterSubject: `pm.frames.${kind}.>`,
+          filterSubject: busSubjects.frames.ofKind(kind),
           maxAckPending: this.#settings.maxAckPending,
           deliverPolicy: this.#settings.deliverPolicy ?? 'all',
         }),

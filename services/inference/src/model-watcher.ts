@@ -134,7 +134,7 @@ export class ModelWatcher {
     const { kind, source, slot, logger } = this.#o;
     const production = await source.production(kind);
     if (!production) {
-      if (!this.#waitingLogged) logger.warn({ kind }, `no production ${kind} model in the registry yet; not ready until one is promoted (pm.models.${kind}.promoted)`);
+      if (!this.#waitingLogged) logger.warn({ kind }, `no production ${kind} model in the registry yet; not ready until one is promoted (${busSubjects.modelPromoted.subject(kind)})`);
       this.#waitingLogged = true;
       return slot.current !== undefined;
     }

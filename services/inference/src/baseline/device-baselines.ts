@@ -102,7 +102,7 @@ export class DeviceBaselines {
     if (!this.enabled) return;
     const { bus, kind, durable } = this.#o;
     this.#subscription = await bus.consume(
-      this.#policy.spec({ stream: busSubjects.baselines.stream, durable, filterSubject: `pm.baselines.${kind}.>`, deliverPolicy: 'new' }),
+      this.#policy.spec({ stream: busSubjects.baselines.stream, durable, filterSubject: busSubjects.baselines.ofKind(kind), deliverPolicy: 'new' }),
       this.#policy.guard((message) => this.#onEvent(message)),
     );
   }
