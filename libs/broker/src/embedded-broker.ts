@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { mayPublish, mayReceive, mayRetain, maySubscribe } from './access-control.js';
 import { PortInUseError } from './broker-errors.js';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.js';

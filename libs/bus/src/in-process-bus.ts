@@ -1,6 +1,6 @@
 import { streamLayout } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@premonitor/log';
-import { type Clock, systemClock, type TimerHandle } from '@premonitor/time';
+import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 
 /** Settings of {@link RetentionSchedule}. */
 export interface RetentionScheduleOptions {

@@ -4,7 +4,7 @@ import { publishEvent, type Bus } from '@premonitor/bus';
 import { isUniqueViolation, type Database, type Json, type Model, type ModelStage } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelMetadata } from '@premonitor/ml';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { ArtifactStore } from './artifact-store.js';
 import { checkScoringContract, type ModelCheck } from './model-check.js';
 import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { classifyFailure, type FailureKind } from './failure-kind.js';
 import { isolatePoison, type Poisoned } from './isolate-poison.js';

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 
 /**
  * Waits for `work` at most `ms`: true when it settled (fulfilled or rejected) in time, false

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { encodeFrame, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
 import type { TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
-import { type Cancel, type Clock, every } from '@premonitor/time';
+import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
 import { EdgeRules, type EdgeRaise } from './edge-rules.js';
 import { EdgeUplink } from './edge-uplink.js';

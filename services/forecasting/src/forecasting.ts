@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createLstmApi } from './api/lstm-api.js';
 import { ForecastCycle, type ForecastCycleSettings } from './forecast-cycle.js';
 import { ForecastRepository } from './forecast-repository.js';

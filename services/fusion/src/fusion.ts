@@ -5,7 +5,7 @@ import { databaseDeadLetters, RetentionSchedule, type DatabaseHandle } from '@pr
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
-import { type Clock, systemClock, type TimerHandle } from '@premonitor/time';
+import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { createAlertsApi } from './api/alerts-api.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';

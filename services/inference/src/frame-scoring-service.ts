@@ -3,7 +3,7 @@ import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ConsumerPolicy } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { scoreFrames } from './batch-runner.js';
 import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';

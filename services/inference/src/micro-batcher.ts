@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 
 /** Options of {@link MicroBatcher}. */
 export interface MicroBatcherOptions<T> {

@@ -3,7 +3,7 @@ import { decodeEvent, type Bus, type BusMessage, type Subscription } from '@prem
 import type { Logger } from '@premonitor/log';
 import { RegistryError } from '@premonitor/registry';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { ModelContractError, ModelLoadError } from './model-errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { scoreFrames } from './batch-runner.js';
 import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';

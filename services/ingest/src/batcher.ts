@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 
 export interface BatcherOptions<T> {
   /** Flush as soon as this many items wait. */

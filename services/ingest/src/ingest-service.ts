@@ -2,7 +2,7 @@ import { busSubjects, deviceKey, deviceMessageId, statusMessageId, type DeviceRe
 import { encodeEvent, eventSubject, publishEvent, type Bus } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { AbandonedError, persistIsolating, type FailureKind, type Poisoned } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { Batcher } from './batcher.js';
 import { classifyMessage, type AcceptLimits } from './classify-message.js';
 import type { IngestMetrics } from './ingest-metrics.js';

@@ -6,7 +6,7 @@ import { pruneDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premo
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { settleWithin } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createReadApi } from './api/read-api.js';
 import type { AcceptLimits } from './classify-message.js';
 import { createIngestMetrics } from './ingest-metrics.js';

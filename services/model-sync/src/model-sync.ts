@@ -8,7 +8,7 @@ import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
 import type { Kysely } from 'kysely';
 import type { Router } from 'express';
 import mqtt, { type MqttClient } from 'mqtt';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createArtifactRouter } from './artifact-router.js';
 
 /** Settings of {@link ModelSync}. */

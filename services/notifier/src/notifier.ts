@@ -6,7 +6,7 @@ import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { AlertIntake } from './alert-intake.js';
 import { createDeadLetterApi } from './api/dead-letter-api.js';
 import { ChannelWorker } from './channel-worker.js';

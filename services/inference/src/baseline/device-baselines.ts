@@ -3,7 +3,7 @@ import { decodeEvent, publishEvent, type Bus, type BusMessage, type Subscription
 import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
-import { type Clock, systemClock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { FrameScore } from '../batch-runner.js';
 import type { InferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
