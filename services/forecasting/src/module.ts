@@ -1,0 +1,29 @@
+import { loadConfig } from '@premonitor/config';
+import { sharedModelRegistry } from '@premonitor/registry';
+import type { ServiceModule } from '@premonitor/runtime';
+import { forecastingConfigShape, settingsFromConfig, type ForecastingConfig } from './forecasting-config.js';
+import { Forecasting } from './forecasting.js';
+
+/** Forecasting: per-sensor LSTM forecasts, failure risk and the maintenance schedule under /api/v1/lstm. */
+export const forecastingModule: ServiceModule<ForecastingConfig> = {
+  name: 'forecasting',
+  config: (env) => loadConfig(forecastingConfigShape, env),
+  routes: [
+    { method: 'POST', path: '/api/v1/lstm/train', permission: 'admin:forecasts' },
+    { method: 'POST', path: '/api/v1/lstm/predict', permission: 'read:forecasts' },
+    { method: 'GET', path: '/api/v1/lstm/chart', permission: 'read:forecasts' },
+    { method: 'GET', path: '/api/v1/lstm/models', permission: 'read:forecasts' },
+    { method: 'GET', path: '/api/v1/lstm/maintenance-schedule', permission: 'read:forecasts' },
+    { method: 'GET', path: '/api/v1/lstm/status', permission: 'read:forecasts' },
+  ],
+  create: (config, context) => {
+    // Forecasters are kept in the model registry over FORECAST_MODEL_DIR (embedded mode: the platform's one registry).
+    const forecasting = new Forecasting(settingsFromConfig(config), { ...context, models: sharedModelRegistry(context, config.FORECAST_MODEL_DIR) });
+    return {
+      readiness: forecasting.readiness,
+      routers: [{ path: '/api/v1/lstm', router: forecasting.router }],
+      start: () => forecasting.start(),
+      stop: () => forecasting.stop(),
+    };
+  },
+};
