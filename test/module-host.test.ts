@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InProcessBus } from '@premonitor/bus';
 import { loadConfig, coreConfigShape } from '@premonitor/config';
-import { openDatabase } from '@premonitor/db';
+import { CORE_SCHEMA, openDatabase } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { ModuleHost, ShutdownError, hosted, stopInOrder, type ServiceModule } from '@premonitor/runtime/host';
@@ -24,6 +24,7 @@ function recordingModule(events: string[]): ServiceModule<ReturnType<typeof load
   return {
     name: 'recorder',
     config: (env) => loadConfig(coreConfigShape({ httpPort: 0, databasePoolSize: 1 }), env),
+    schema: [CORE_SCHEMA],
     routes: [],
     create: () => ({ readiness: [], routers: [], start: async () => void events.push('recorder started'), stop: async () => void events.push('recorder stopped') }),
   };

@@ -4,6 +4,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { coreConfigShape, envPort, loadConfig } from '@premonitor/config';
+import { CORE_SCHEMA } from '@premonitor/db';
 import type { ServiceModule } from '@premonitor/runtime/host';
 
 const shape = {
@@ -17,6 +18,8 @@ const shape = {
 export const lifecycleFixtureModule: ServiceModule<ReturnType<typeof loadConfig<typeof shape>>> = {
   name: 'lifecycle-fixture',
   config: (env) => loadConfig(shape, env),
+  // Owns no table; the core's (dead letters) is what every host migrates.
+  schema: [CORE_SCHEMA],
   routes: [{ method: 'GET', path: '/fixture/hello', permission: 'read:fixture' }],
   create: (config, context) => {
     const router = Router();

@@ -44,7 +44,7 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     const registry = createRegistry(name);
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: module.schema });
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Bus } from '@premonitor/bus';
-import type { DatabaseHandle } from '@premonitor/db';
+import type { DatabaseHandle, SchemaPart } from '@premonitor/db';
 import type { ReadinessCheck } from '@premonitor/http';
 import type { Logger } from '@premonitor/log';
 
@@ -74,6 +74,11 @@ export interface ServiceModule<C extends CoreServiceConfig = CoreServiceConfig> 
   readonly name: string | ((config: C) => string);
   /** Parses the settings (a shape spreading `coreConfigShape`); throws `ConfigError` naming the variable. */
   readonly config: (env: ModuleEnv) => C;
+  /**
+   * The tables it needs: its own schema part (`src/schema.ts`) and the parts it reads or refers
+   * to, the core's first. A distributed host migrates these at start; embedded mode migrates every part.
+   */
+  readonly schema: readonly SchemaPart[];
   /** Every HTTP route the component serves, with the permission it needs. */
   readonly routes: readonly RouteDeclaration[];
   /** Builds the component once the database is migrated and the bus connected; `start()` runs later. */

@@ -1,9 +1,11 @@
 import { loadConfig } from '@premonitor/config';
-import { sharedModelRegistry } from '@premonitor/registry';
+import { CORE_SCHEMA } from '@premonitor/db';
+import { sharedModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
 import { Inference } from './inference.js';
 import { settingsFromConfig } from './settings-from-config.js';
+import { INFERENCE_SCHEMA } from './schema.js';
 
 /** Default HTTP_PORT by kind, so an acoustic and a thermal instance can run side by side on one host. */
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { acoustic: '8084', thermal: '8085' };
@@ -12,6 +14,8 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { acoustic: '8084', ther
 export const inferenceModule: ServiceModule<InferenceConfig> = {
   name: (config) => `${config.INFERENCE_KIND}-inference`,
   config: (env) => loadConfig(inferenceConfigShape, { HTTP_PORT: DEFAULT_PORTS[env.INFERENCE_KIND ?? ''], ...env }),
+  // The registry's `models`: the production model it serves.
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INFERENCE_SCHEMA],
   routes: [
     { method: 'POST', path: '/api/v1/inference/score', permission: 'write:scores' },
     { method: 'POST', path: '/api/v1/inference/:kind/score', permission: 'write:scores' },

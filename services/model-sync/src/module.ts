@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '@premonitor/config';
+import { CORE_SCHEMA } from '@premonitor/db';
+import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
 import { coreClientId } from '@premonitor/contracts';
-import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
@@ -11,6 +13,8 @@ import { signingKeyFromConfig } from './signing-key-from-config.js';
 export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   name: 'model-sync',
   config: (env) => loadConfig(modelSyncConfigShape, env),
+  // The registry's `models` it announces; ingest's `devices` it announces them to (docs/ARCHITECTURE.md, cross-module reads).
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INGEST_SCHEMA],
   routes: [{ method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:models' }],
   create: async (config, context) => {
     const { db, bus, logger } = context;

@@ -1,13 +1,18 @@
 import { loadConfig } from '@premonitor/config';
+import { CORE_SCHEMA } from '@premonitor/db';
+import { FUSION_SCHEMA } from '@premonitor/fusion/schema';
 import type { ServiceModule } from '@premonitor/runtime';
 import { notifierConfigShape, type NotifierConfig } from './notifier-config.js';
 import { loadRoutingSettings } from './notifier-settings.js';
 import { Notifier } from './notifier.js';
+import { NOTIFIER_SCHEMA } from './schema.js';
 
 /** The notifier: routes alert transitions to webhooks with signing, retries, breakers and digests. */
 export const notifierModule: ServiceModule<NotifierConfig> = {
   name: 'notifier',
   config: (env) => loadConfig(notifierConfigShape, env),
+  // Fusion's `alerts`: a delivery references its alert.
+  schema: [CORE_SCHEMA, FUSION_SCHEMA, NOTIFIER_SCHEMA],
   routes: [
     { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications' },
     { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications' },

@@ -17,6 +17,7 @@ import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { embeddedModules } from './embedded-modules.js';
 import type { PlatformConfig } from './platform-config.js';
+import { PLATFORM_SCHEMA } from './platform-schema.js';
 import { isPortFree } from './port-probe.js';
 
 /**
@@ -95,7 +96,8 @@ export class EmbeddedPlatform {
       if (!(await isPortFree(config.MQTT_HOST, config.MQTT_PORT))) throw new MqttPortInUseError(config.MQTT_PORT, config.MQTT_HOST, 'MQTT_PORT');
       if (tls && !(await isPortFree(config.MQTT_HOST, tls.port))) throw new MqttPortInUseError(tls.port, config.MQTT_HOST, 'MQTT_TLS_PORT');
       const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
-      await migrate(db, { logger });
+      // One database for every module: every owner's tables, whichever modules this start hosts.
+      await migrate(db, { logger, schema: PLATFORM_SCHEMA });
       this.#readingsAtStart = await countRows(db, 'readings');
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
 
