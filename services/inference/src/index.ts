@@ -27,3 +27,4 @@ export {
 export { DeviceBaselines, type BaselineSettings, type DeviceBaselinesOptions, type ScoredFrame } from './baseline/device-baselines.js';
 export { KyselyBaselineStore, bytesToFloat32, float32ToBytes, type BaselineKey, type BaselineRecord, type BaselineStore } from './baseline/baseline-store.js';
 export { createBaselineApi, type BaselineView } from './baseline/baseline-api.js';
+export { inferenceModule } from './module.js';
