@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { busSubjects, deviceMessageId, encodeFrame, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
 import { InProcessBus, decodeEvent } from '@premonitor/bus';
 import { migrate, openDatabase } from '@premonitor/db';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { decodeThermalImage, generateAcousticClip, generateThermalFrame, readWav, resample, thermalImageRaster, toInt16Pcm } from '@premonitor/ml/data';
@@ -103,7 +104,7 @@ async function coreScores(kind: FrameKind, bytes: Uint8Array, cases: readonly Ca
   const bus = new InProcessBus();
   let service: Inference | undefined;
   try {
-    await migrate(handle);
+    await migrate(handle, { schema: PLATFORM_SCHEMA });
     await bus.start();
     const events = new Map<string, ScoreEvent>();
     await bus.consume({ stream: busSubjects.scores.stream, durable: 'parity-scores', filterSubject: busSubjects.scores.wildcard }, (m) => {
