@@ -3,9 +3,8 @@ import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ConsumerPolicy } from '@premonitor/resilience';
+import { frameRows, scoreFrames, type FrameRows } from '@premonitor/ml/scoring';
 import { systemClock, type Clock } from '@premonitor/time';
-import { scoreFrames } from './batch-runner.js';
-import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 import { MicroBatcher } from './micro-batcher.js';
 import type { ModelSlot } from './model-slot.js';
@@ -148,7 +147,7 @@ export class FrameScoringService {
           continue;
         } else {
           try {
-            scorable.push({ item, rows: adapt(item.frame, lease.model) });
+            scorable.push({ item, rows: frameRows(item.frame, lease.model) });
           } catch (err) {
             deadLetters.push({ topic: item.message.subject, deviceId: deviceKey(item.ref), reason: `cannot adapt the frame to the model: ${(err as Error).message}`, payload: item.message.data, source: this.#o.consumer });
           }
@@ -199,8 +198,4 @@ export class FrameScoringService {
       lease?.release();
     }
   }
-}
-
-function adapt(frame: Frame, model: ScoringModel): FrameRows {
-  return frame.kind === 'acoustic' ? acousticRows(frame, model) : thermalRows(frame, model);
 }

@@ -1,8 +1,8 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
+import { scoreFrames } from '@premonitor/ml/scoring';
 import { systemClock, type Clock } from '@premonitor/time';
-import { scoreFrames } from './batch-runner.js';
 import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';

@@ -4,7 +4,7 @@ import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPoli
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
-import type { FrameScore } from '../batch-runner.js';
+import type { FrameScore } from '@premonitor/ml/scoring';
 import type { InferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
 import type { BaselineKey, BaselineRecord, BaselineStore } from './baseline-store.js';
