@@ -43,8 +43,8 @@ environment (parsed once at start; an invalid value stops start-up naming the va
   replay         ${names(replayConfigShape, commonConfigShape)}
   See services/edge-agent/README.md for each variable and the EDGE_SOURCES format.
 
-memory: on a small device start the agent with a 1 MB young generation, as the package's bin does:
-  node --max-semi-space-size=1 services/edge-agent/dist/main.js run
+memory: the package's bin (premonitor-edge-agent) starts node as the agent's 150 MB budget needs;
+  started through node, do the same: MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 services/edge-agent/dist/main.js run
 `;
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} naming what is wrong. */

@@ -1,8 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
 // The edge agent's command line: `run` (the agent on a device), `simulate`, `replay [csv]`,
 // `--help`. Wiring only. Each command is imported when chosen, so `run` never loads the
-// simulator's devices and `simulate` never loads onnxruntime. The shebang's 1 MB young
-// generation keeps the agent under its memory budget on a Pi (bench/edge.ts measures it).
+// simulator's devices and `simulate` never loads onnxruntime. The shebang keeps the agent
+// under its 150 MB budget on a Pi (bench/edge.ts measures it): a 1 MB young generation
+// (V8 grows it to 16 MB per semi-space otherwise, ~30 MB of RSS) and two glibc malloc arenas
+// instead of one per thread (onnxruntime's and libuv's threads each got one, ~7 MB).
 import { CliUsageError, USAGE, parseEdgeCommand, type EdgeCommand } from './cli-args.js';
 
 async function main(argv: readonly string[]): Promise<void> {

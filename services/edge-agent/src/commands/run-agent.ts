@@ -61,6 +61,9 @@ export async function runAgent(env: Env): Promise<void> {
   const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
   await agent.start();
   logger.info({ httpPort, device, sources: config.EDGE_SOURCES.length }, 'edge agent running');
+  if (!youngGenerationLimited(env)) {
+    logger.warn('started without --max-semi-space-size=1 (the bin sets it, with MALLOC_ARENA_MAX=2): expect ~30 MB more RSS; run `node --max-semi-space-size=1 …/main.js run` or set NODE_OPTIONS');
+  }
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;
@@ -72,6 +75,11 @@ export async function runAgent(env: Env): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** True when V8's young generation is capped, as the bin's shebang does; without it V8 lets it grow to 16 MB per semi-space. */
+function youngGenerationLimited(env: Env): boolean {
+  return [...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => flag.startsWith('--max-semi-space-size'));
 }
 
 /** The trusted model keys from EDGE_MODEL_PUBLIC_KEY and EDGE_MODEL_PUBLIC_KEY_FILE; a bad one stops start-up naming the variable. */
