@@ -24,7 +24,7 @@ export interface TrainCommand {
   readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR, default {PM_DATA_DIR}/models — where `npm start` looks — or beside the --pglite folder)';
 
 /** `npm run train -- --help`: the usage line spelled out, flag by flag, with the environment read. */
 export const HELP = `usage: npm run train -- <model> [options]

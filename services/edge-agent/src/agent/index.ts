@@ -30,4 +30,4 @@ export {
 } from './csv-series.js';
 export type { SensorSource, SensorSample, SampleSink } from './sensor-source.js';
 export { QueueStorageError, RecordTooLargeError } from './queue-errors.js';
-export { ModelContractError, ModelRefusedError, FrameShapeError } from './model-errors.js';
+export { FrameAdaptError, ModelContractError, ModelRefusedError } from './model-errors.js';
