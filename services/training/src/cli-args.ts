@@ -53,7 +53,8 @@ options:
 
 environment:
   DATABASE_URL         register into this PostgreSQL instead of PGlite
-  MODEL_STORE_DIR      where registered artifacts are stored (default ./data/models)
+  MODEL_STORE_DIR      where registered artifacts are stored (default $PM_DATA_DIR/models, where npm start
+                       looks, or beside the --pglite folder)
   PM_DATA_DIR          data folder of embedded mode (default .data)
   PM_SHARED_DATA_DIR   real data sets (default ../shared/data)
 `;
