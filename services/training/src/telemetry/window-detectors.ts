@@ -1,0 +1,122 @@
+import { applyScaler, fitPcaT2Q, fitStandardScaler, pointStatistics, residualThreshold, slidingWindows } from '@premonitor/ml';
+import type { PcaT2Q, StandardScaler } from '@premonitor/ml';
+import type * as tf from '@tensorflow/tfjs';
+import { convAeErrors, trainConvAe1d } from './conv-ae-1d.js';
+import type { ConvAe1dConfig } from './conv-ae-1d.js';
+import { channelSelection, selectColumns } from './channel-selection.js';
+import type { ChannelSet } from './channel-selection.js';
+
+/**
+ * A model family as the validation sees it: which channels it reads (`all`, or `fast`: without
+ * the slow drifters, see `channelSelection`), then `pca-t2q/<smooth>` or `conv-ae`.
+ */
+export type FamilyName = `${ChannelSet}/pca-t2q/${number}` | `${ChannelSet}/conv-ae`;
+
+/** Settings shared by every family fitted to one series. */
+export interface DetectorPlan {
+  /** Rows per window (60, the SKAB Conv-AE recipe). */
+  readonly steps: number;
+  /** Smoothing spans of the PCA family tried by the validation. */
+  readonly pcaSmooth: readonly number[];
+  /** Share of variance the PCA keeps. */
+  readonly explained: number;
+  /** Quantile of the training errors the errors are divided by. */
+  readonly quantile: number;
+  /** Channel sets tried by the validation. */
+  readonly channelSets: readonly ChannelSet[];
+  /** `fast` drops channels whose lag-1 autocorrelation in training exceeds this. */
+  readonly maxLag1: number;
+  readonly convAe: Omit<ConvAe1dConfig, 'steps' | 'channels'>;
+  /** Train the conv AE on every `trainStride`-th window (neighbours are near copies). */
+  readonly trainStride: number;
+}
+
+/** One family fitted to the healthy start of a series, with the errors of every window of the series. */
+export interface FittedFamily {
+  readonly family: FamilyName;
+  /** Error of the window ending at each row, ÷ the training quantile; NaN for the first `steps − 1` rows. */
+  readonly normalised: Float64Array;
+  /** The training quantile (the error at normalised 1). */
+  readonly scale: number;
+}
+
+/** The fitted pieces of one channel set, from which a graph is built. */
+export interface FittedChannelSet {
+  readonly set: ChannelSet;
+  /** Indices of the channels read, in order. */
+  readonly channels: readonly number[];
+  readonly scaler: StandardScaler;
+  readonly pca: PcaT2Q;
+  readonly convAe?: tf.Sequential;
+}
+
+/** What {@link fitFamilies} returns: every family's errors and the fitted pieces per channel set. */
+export interface FittedModels {
+  readonly sets: readonly FittedChannelSet[];
+  readonly families: readonly FittedFamily[];
+}
+
+/** Which families to fit: `withConvAe` false skips the autoencoder (univariate NAB runs); `only` fits just the channel sets named. */
+export interface FitScope {
+  readonly withConvAe: boolean;
+  readonly only?: readonly ChannelSet[];
+}
+
+/**
+ * Fits every family on rows `[0, trainRows)` of the row-major series and scores every window
+ * of the whole series (causal: the window ending at row t holds rows t − steps + 1 … t).
+ */
+export async function fitFamilies(rows: Float32Array, channels: number, trainRows: number, plan: DetectorPlan, seed: number, scope: FitScope): Promise<FittedModels> {
+  const n = rows.length / channels;
+  const sets: FittedChannelSet[] = [];
+  const families: FittedFamily[] = [];
+  const seen = new Map<string, ChannelSet>();
+  for (const set of scope.only ?? plan.channelSets) {
+    const kept = channelSelection(rows.subarray(0, trainRows * channels), channels, set, plan.maxLag1);
+    const same = seen.get(kept.join(','));
+    if (same !== undefined) {
+      // `fast` equal to `all` (nothing drifts): the same models under the other name, not fitted twice.
+      for (const f of families.filter((x) => x.family.startsWith(`${same}/`))) families.push({ ...f, family: `${set}${f.family.slice(same.length)}` as FamilyName });
+      sets.push({ ...sets.find((x) => x.set === same)!, set });
+      continue;
+    }
+    seen.set(kept.join(','), set);
+    const c = kept.length;
+    const picked = selectColumns(rows, channels, kept);
+    const scaler = fitStandardScaler(picked.subarray(0, trainRows * c), c);
+    const scaled = applyScaler(scaler, picked);
+    const pca = fitPcaT2Q(scaler, scaled.subarray(0, trainRows * c), { explained: plan.explained });
+    const { t2, q } = pointStatistics(pca, scaled);
+    const point = Float64Array.from(t2, (v, i) => v / pca.t2Mean + q[i]! / pca.qMean);
+    for (const smooth of plan.pcaSmooth) {
+      const errors = new Float64Array(n).fill(Number.NaN);
+      let sum = 0;
+      for (let t = 0; t < n; t++) {
+        sum += point[t]!;
+        if (t >= smooth) sum -= point[t - smooth]!;
+        if (t >= plan.steps - 1) errors[t] = sum / smooth;
+      }
+      families.push(normalise(`${set}/pca-t2q/${smooth}`, errors, trainRows, plan));
+    }
+    let convAe: tf.Sequential | undefined;
+    if (scope.withConvAe) {
+      const trainWindows = slidingWindows(scaled.subarray(0, trainRows * c), c, plan.steps, plan.trainStride);
+      convAe = (await trainConvAe1d(trainWindows, { ...plan.convAe, steps: plan.steps, channels: c, seed })).model;
+      const errors = new Float64Array(n).fill(Number.NaN);
+      errors.set(convAeErrors(convAe, slidingWindows(scaled, c, plan.steps), plan.steps, c), plan.steps - 1);
+      families.push(normalise(`${set}/conv-ae`, errors, trainRows, plan));
+    }
+    sets.push({ set, channels: kept, scaler, pca, convAe });
+  }
+  return { sets, families };
+}
+
+/** Frees the autoencoders' tensors. */
+export function disposeFitted(models: FittedModels): void {
+  for (const m of new Set(models.sets.map((s) => s.convAe))) m?.dispose();
+}
+
+function normalise(family: FamilyName, errors: Float64Array, trainRows: number, plan: DetectorPlan): FittedFamily {
+  const scale = Math.max(residualThreshold(errors.subarray(plan.steps - 1, trainRows), plan.quantile, 1), 1e-12);
+  return { family, normalised: errors.map((e) => e / scale), scale };
+}
