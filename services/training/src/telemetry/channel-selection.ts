@@ -1,19 +1,31 @@
 /** `all` reads every channel; `fast` leaves out the slow drifters (see {@link channelSelection}). */
 export type ChannelSet = 'all' | 'fast';
 
+/** The channels one family reads, by index into the series' channels. */
+export interface ChannelChoice {
+  readonly set: ChannelSet;
+  readonly channels: readonly number[];
+}
+
 /**
- * The channels a family reads. `fast` drops every channel whose lag-1 autocorrelation over
- * the training rows exceeds `maxLag1`: such a channel (a temperature warming through a run)
- * is nearly constant inside a 60-step window and wanders over the run, so the short healthy
- * span at the start cannot tell its drift from a fault. At least one channel is always kept
- * (the least autocorrelated), so a univariate series stays scorable.
+ * The channel sets the validation tries. `fast` leaves out every channel whose median lag-1
+ * autocorrelation over the healthy training spans of `spans` (one per recording of the same
+ * kind of machine) exceeds `maxLag1`: such a channel — a temperature warming through a run —
+ * is nearly constant inside a 60-step window and wanders over a run, so a short healthy span
+ * cannot tell its drift from a fault. Only healthy, unlabelled rows are read. At least one
+ * channel is always kept (the least autocorrelated), so a univariate series stays scorable;
+ * `fast` is left out when it equals `all`.
  */
-export function channelSelection(train: ArrayLike<number>, channels: number, set: ChannelSet, maxLag1: number): number[] {
+export function channelChoices(spans: readonly ArrayLike<number>[], channels: number, maxLag1: number): ChannelChoice[] {
   const all = Array.from({ length: channels }, (_, c) => c);
-  if (set === 'all') return all;
-  const lag1 = all.map((c) => lag1Autocorrelation(train, channels, c));
-  const kept = all.filter((c) => !(lag1[c]! > maxLag1));
-  return kept.length > 0 ? kept : [all.reduce((best, c) => (lag1[c]! < lag1[best]! ? c : best), 0)];
+  const median = all.map((c) => {
+    const values = spans.map((span) => lag1Autocorrelation(span, channels, c)).sort((a, b) => a - b);
+    const mid = values.length / 2;
+    return values.length % 2 ? values[Math.floor(mid)]! : (values[mid - 1]! + values[mid]!) / 2;
+  });
+  let fast = all.filter((c) => !(median[c]! > maxLag1));
+  if (fast.length === 0) fast = [all.reduce((best, c) => (median[c]! < median[best]! ? c : best), 0)];
+  return fast.length === channels ? [{ set: 'all', channels: all }] : [{ set: 'all', channels: all }, { set: 'fast', channels: fast }];
 }
 
 /** Lag-1 autocorrelation of one channel of row-major data; 0 for a constant channel. */

@@ -1,4 +1,6 @@
 import { fitFamilies } from './window-detectors.js';
+import { channelChoices } from './channel-selection.js';
+import type { ChannelChoice } from './channel-selection.js';
 import type { FittedModels } from './window-detectors.js';
 import { bestChoice, candidates, caseCounts, leaveOneCaseOut } from './family-selection.js';
 import type { DetectorChoice, LeaveOneOut, ScoredCase } from './family-selection.js';
@@ -33,6 +35,8 @@ export interface SkabEvaluation {
   /** Models fitted per file, kept for the parity checks of the exported graph. */
   readonly fitted: readonly FittedModels[];
   readonly cases: readonly ScoredCase[];
+  /** The channel sets tried (from the healthy starts of the experiments, no labels). */
+  readonly sets: readonly ChannelChoice[];
 }
 
 /** min / median / max / mean of per-file values (NaN files left out). */
@@ -51,9 +55,12 @@ export interface Spread {
 export async function evaluateSkab(experiments: readonly SkabSeries[], plan: TelemetryPlan, log: ProgressSink, withConvAe = true): Promise<SkabEvaluation> {
   const fitted: FittedModels[] = [];
   const cases: ScoredCase[] = [];
+  const c = SKAB_CHANNELS.length;
+  const sets = channelChoices(experiments.map((s) => s.rows.subarray(0, plan.skabTrainRows * c)), c, plan.detector.maxLag1);
+  log(`  channel sets: ${sets.map((s) => `${s.set} = ${s.channels.map((k) => SKAB_CHANNELS[k]).join(', ')}`).join('; ')}`);
   for (const series of experiments) {
     const t0 = performance.now();
-    const models = await fitFamilies(series.rows, SKAB_CHANNELS.length, plan.skabTrainRows, plan.detector, plan.seed, { withConvAe });
+    const models = await fitFamilies(series.rows, c, plan.skabTrainRows, plan.detector, plan.seed, { withConvAe, sets });
     fitted.push(models);
     cases.push({ name: series.name, labels: series.labels, testFrom: plan.skabTrainRows, families: models.families });
     log(`  ${series.name}: ${series.labels.length} rows, fitted ${models.families.length} families in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -72,6 +79,7 @@ export async function evaluateSkab(experiments: readonly SkabSeries[], plan: Tel
     spread: { f1: spread(lofo.folds.map((f) => f.scores.f1)), far: spread(lofo.folds.map((f) => f.scores.far)) },
     fitted,
     cases,
+    sets,
   };
 }
 

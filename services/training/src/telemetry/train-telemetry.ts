@@ -10,7 +10,6 @@ import type { TrainedModel } from '../trained-model.js';
 import { disposeFitted, fitFamilies } from './window-detectors.js';
 import type { FittedChannelSet } from './window-detectors.js';
 import { selectColumns } from './channel-selection.js';
-import type { ChannelSet } from './channel-selection.js';
 import type { DetectorChoice } from './family-selection.js';
 import { evaluateSkab, skabTable } from './skab-evaluation.js';
 import { evaluateNab, nabTable } from './nab-evaluation.js';
@@ -46,9 +45,9 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
   const c = SKAB_CHANNELS.length;
   const rows = anomalyFree.rows.length / c;
   const trainRows = Math.floor(rows * 0.8);
-  const [channelSet] = choice.family.split('/') as [ChannelSet];
+  const set = skab.sets.find((s) => choice.family.startsWith(`${s.set}/`))!;
   const deviceModels = await timed(log, `fitting ${choice.family} on ${trainRows} anomaly-free rows`, () =>
-    fitFamilies(anomalyFree.rows, c, trainRows, plan.detector, plan.seed, { withConvAe: choice.family.endsWith('conv-ae'), only: [channelSet] }),
+    fitFamilies(anomalyFree.rows, c, trainRows, plan.detector, plan.seed, { withConvAe: choice.family.endsWith('conv-ae'), sets: [set] }),
   );
   const scale = deviceModels.families.find((f) => f.family === choice.family)!.scale;
   const threshold = scale * choice.margin;

@@ -3,8 +3,8 @@ import type { PcaT2Q, StandardScaler } from '@premonitor/ml';
 import type * as tf from '@tensorflow/tfjs';
 import { convAeErrors, trainConvAe1d } from './conv-ae-1d.js';
 import type { ConvAe1dConfig } from './conv-ae-1d.js';
-import { channelSelection, selectColumns } from './channel-selection.js';
-import type { ChannelSet } from './channel-selection.js';
+import { selectColumns } from './channel-selection.js';
+import type { ChannelChoice, ChannelSet } from './channel-selection.js';
 
 /**
  * A model family as the validation sees it: which channels it reads (`all`, or `fast`: without
@@ -22,9 +22,7 @@ export interface DetectorPlan {
   readonly explained: number;
   /** Quantile of the training errors the errors are divided by. */
   readonly quantile: number;
-  /** Channel sets tried by the validation. */
-  readonly channelSets: readonly ChannelSet[];
-  /** `fast` drops channels whose lag-1 autocorrelation in training exceeds this. */
+  /** `fast` drops channels whose median lag-1 autocorrelation in training exceeds this (see `channelChoices`). */
   readonly maxLag1: number;
   readonly convAe: Omit<ConvAe1dConfig, 'steps' | 'channels'>;
   /** Train the conv AE on every `trainStride`-th window (neighbours are near copies). */
@@ -56,10 +54,10 @@ export interface FittedModels {
   readonly families: readonly FittedFamily[];
 }
 
-/** Which families to fit: `withConvAe` false skips the autoencoder (univariate NAB runs); `only` fits just the channel sets named. */
+/** Which families to fit: on which channel sets, and whether the autoencoder too (not for univariate NAB runs). */
 export interface FitScope {
   readonly withConvAe: boolean;
-  readonly only?: readonly ChannelSet[];
+  readonly sets: readonly ChannelChoice[];
 }
 
 /**
@@ -70,17 +68,7 @@ export async function fitFamilies(rows: Float32Array, channels: number, trainRow
   const n = rows.length / channels;
   const sets: FittedChannelSet[] = [];
   const families: FittedFamily[] = [];
-  const seen = new Map<string, ChannelSet>();
-  for (const set of scope.only ?? plan.channelSets) {
-    const kept = channelSelection(rows.subarray(0, trainRows * channels), channels, set, plan.maxLag1);
-    const same = seen.get(kept.join(','));
-    if (same !== undefined) {
-      // `fast` equal to `all` (nothing drifts): the same models under the other name, not fitted twice.
-      for (const f of families.filter((x) => x.family.startsWith(`${same}/`))) families.push({ ...f, family: `${set}${f.family.slice(same.length)}` as FamilyName });
-      sets.push({ ...sets.find((x) => x.set === same)!, set });
-      continue;
-    }
-    seen.set(kept.join(','), set);
+  for (const { set, channels: kept } of scope.sets) {
     const c = kept.length;
     const picked = selectColumns(rows, channels, kept);
     const scaler = fitStandardScaler(picked.subarray(0, trainRows * c), c);

@@ -1,0 +1,89 @@
+// npm run bench -- telemetry-models [--shared-data <dir>] [--batch 256] [--seconds 5]
+// The telemetry and vibration window models of issue 15 on real data, in one run: trains and
+// evaluates both pipelines exactly as `npm run train -- telemetry|vibration` does (SKAB
+// leave-one-file-out and NAB tables, the vibration report), then measures the exported
+// telemetry graph in onnxruntime-node on one core: windows scored per second at --batch, the p99
+// of a batch, and the latency of one window alone (the edge agent's case). Forecast fields are
+// null: forecasting is other work of issue 15. Last line: the issue's JSON.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { readModelMetadata } from '@premonitor/ml';
+import { trainTelemetry } from '@premonitor/training/telemetry';
+import { trainVibration } from '@premonitor/training/vibration';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') },
+    batch: { type: 'string', default: '256' },
+    seconds: { type: 'string', default: '5' },
+  },
+});
+const batch = Number(args.batch);
+const seconds = Number(args.seconds);
+if (!(Number.isInteger(batch) && batch > 0 && seconds > 0)) {
+  console.error('usage: npm run bench -- telemetry-models [--shared-data <dir>] [--batch N>0] [--seconds S>0]');
+  process.exit(2);
+}
+const shared = args['shared-data']!;
+const log = (line: string): void => console.log(line);
+const now = new Date();
+
+console.log(`telemetry-models: shared data ${shared}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on a shared host (timings are noisy)`);
+console.log('== telemetry (SKAB, NAB) ==');
+const telemetry = await trainTelemetry({ skabDir: resolve(shared, 'skab'), nabDir: resolve(shared, 'nab'), quick: false, now, log: () => undefined });
+for (const line of telemetry.text) log(line);
+console.log('== vibration (vibration-fan) ==');
+const vibration = await trainVibration({ dataDir: resolve(shared, 'vibration-fan'), quick: false, now, log: () => undefined });
+for (const line of vibration.text) log(line);
+
+console.log('== throughput (onnxruntime-node, 1 intra-op thread) ==');
+const meta = readModelMetadata(telemetry.bytes);
+const [, steps, channels] = meta.inputs[0]!.shape as [string, number, number];
+const session = await ort.InferenceSession.create(telemetry.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+// Healthy-looking input: the scaler's means plus noise; the graph's cost does not depend on the values.
+const input = Float32Array.from({ length: batch * steps * channels }, (_, i) => Math.sin(i * 0.37) + 1);
+const tensor = new ort.Tensor('float32', input, [batch, steps, channels]);
+for (let i = 0; i < 5; i++) await session.run({ window: tensor });
+const batchMs: number[] = [];
+const started = performance.now();
+while (performance.now() - started < seconds * 1000) {
+  const t = performance.now();
+  await session.run({ window: tensor });
+  batchMs.push(performance.now() - t);
+}
+const elapsed = batchMs.reduce((a, b) => a + b, 0) / 1000;
+const windowsPerS = (batchMs.length * batch) / elapsed;
+const one = new ort.Tensor('float32', input.subarray(0, steps * channels), [1, steps, channels]);
+for (let i = 0; i < 20; i++) await session.run({ window: one });
+const singleMs: number[] = [];
+for (let i = 0; i < 500; i++) {
+  const t = performance.now();
+  await session.run({ window: one });
+  singleMs.push(performance.now() - t);
+}
+await session.release();
+const q = (v: number[], p: number): number => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))]!;
+console.log(`telemetry model ${meta.window?.family} (${steps} × ${channels}): ${windowsPerS.toFixed(0)} windows/s at batch ${batch} (${batchMs.length} batches, p50 ${q(batchMs, 0.5).toFixed(2)} ms, p99 ${q(batchMs, 0.99).toFixed(2)} ms per batch)`);
+console.log(`one window alone (edge): p50 ${q(singleMs, 0.5).toFixed(3)} ms, p99 ${q(singleMs, 0.99).toFixed(3)} ms over 500 runs`);
+console.log('forecast_worst_ratio_vs_best_naive and risk_lead_h: null, forecasting is another part of issue 15, not measured here');
+
+const t = telemetry.summary;
+const v = vibration.summary;
+console.log(
+  JSON.stringify({
+    bench: 'telemetry-models',
+    skab_f1: t['skab_f1'],
+    skab_far: t['skab_far'],
+    skab_mar: t['skab_mar'],
+    vibration_macro_f1: v['vibration_macro_f1'],
+    unbalance_auc: v['unbalance_auc_min'],
+    windows_per_s: Math.round(windowsPerS),
+    edge_window_ms: Number(q(singleMs, 0.5).toFixed(3)),
+    forecast_worst_ratio_vs_best_naive: null,
+    risk_lead_h: null,
+  }),
+);
