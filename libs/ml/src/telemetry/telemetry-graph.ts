@@ -13,7 +13,13 @@ export type TelemetryFamily =
   /** Closed-form PCA T²+Q, averaged over the last `smooth` steps of the window. */
   | { readonly kind: 'pca-t2q'; readonly model: PcaT2Q; readonly smooth: number }
   /** A 1-D conv autoencoder over the standardised window, as channels-last layers on `[1, steps, channels]`. */
-  | { readonly kind: 'conv-ae'; readonly layers: readonly LayerSpec[] };
+  | { readonly kind: 'conv-ae'; readonly layers: readonly LayerSpec[] }
+  /** The mean of both errors, each divided by its own healthy `scale` (a quantile of its healthy errors). */
+  | {
+      readonly kind: 'ensemble';
+      readonly pca: { readonly model: PcaT2Q; readonly smooth: number; readonly scale: number };
+      readonly convAe: { readonly layers: readonly LayerSpec[]; readonly scale: number };
+    };
 
 /** Everything a telemetry anomaly graph is made of; `metadata.window` and `metadata.threshold` describe it. */
 export interface TelemetryGraphSpec {
@@ -39,7 +45,17 @@ export function buildTelemetryModel(spec: TelemetryGraphSpec): Uint8Array {
   const input = g.addInput('window', ['batch', steps, c]);
   const standardise = (x: string): string =>
     g.op('Div', [g.op('Sub', [x, g.addInitializer(g.uniqueName('scaler_mean'), spec.scaler.mean, [c])]), g.addInitializer(g.uniqueName('scaler_scale'), spec.scaler.scale, [c])], {}, 'standardised');
-  const error = spec.family.kind === 'pca-t2q' ? pcaError(g, input, steps, c, spec.family, standardise) : convAeError(g, standardise(input), steps, c, spec.family.layers);
+  const family = spec.family;
+  let error: string;
+  if (family.kind === 'pca-t2q') error = pcaError(g, input, steps, c, family, standardise);
+  else if (family.kind === 'conv-ae') error = convAeError(g, standardise(input), steps, c, family.layers);
+  else {
+    if (!(family.pca.scale > 0 && family.convAe.scale > 0)) throw new WindowFitError('the ensemble scales must be positive');
+    const pca = pcaError(g, input, steps, c, { kind: 'pca-t2q', model: family.pca.model, smooth: family.pca.smooth }, standardise);
+    const ae = convAeError(g, standardise(input), steps, c, family.convAe.layers);
+    const scaled = (x: string, scale: number): string => g.op('Mul', [x, g.addInitializer(g.uniqueName('inv_scale'), new Float32Array([0.5 / scale]), [])]);
+    error = g.op('Add', [scaled(pca, family.pca.scale), scaled(ae, family.convAe.scale)], {}, 'ensemble_error');
+  }
   g.addNode('Identity', [error], ['error']);
   g.addNode('Div', ['error', g.addInitializer(g.uniqueName('threshold'), new Float32Array([spec.threshold]), [])], ['score']);
   g.addOutput('score', ['batch']);

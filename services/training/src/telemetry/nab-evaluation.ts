@@ -30,7 +30,7 @@ export async function evaluateNab(series: readonly NabSeries[], plan: TelemetryP
   const results: NabResult[] = [];
   for (const s of series) {
     const trainRows = Math.floor(s.values.length * plan.nabTrainShare);
-    const models = await fitFamilies(s.values, 1, trainRows, plan.detector, plan.seed, { withConvAe: choice.family.endsWith('conv-ae'), sets: [{ set: choice.family.startsWith('fast/') ? 'fast' : 'all', channels: [0] }] });
+    const models = await fitFamilies(s.values, 1, trainRows, plan.detector, plan.seed, { withConvAe: !choice.family.includes('/pca-t2q/'), sets: [{ set: choice.family.startsWith('fast/') ? 'fast' : 'all', channels: [0] }] });
     disposeFitted(models);
     const flags = flagsFor({ name: s.name, labels: s.labels, testFrom: trainRows, families: models.families }, choice);
     const testStart = s.times[trainRows]!;

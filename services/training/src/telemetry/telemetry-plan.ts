@@ -23,6 +23,7 @@ export function telemetryPlan(quick: boolean): TelemetryPlan {
       maxLag1: 0.85,
       convAe: { filters: [16, 8], kernel: 7, epochs: quick ? 8 : 30, batchSize: 32, learningRate: 3e-3, seed: 1 },
       trainStride: 2,
+      calibrationShare: 0.25,
     },
     grid: { margins: [0.8, 1, 1.25, 1.5, 2, 3], runs: [1, 3, 5, 10, 20, 30, 60] },
     skabTrainRows: 400,

@@ -8,7 +8,7 @@ import { timed } from '../training-progress.js';
 import type { ProgressSink } from '../training-progress.js';
 import type { TrainedModel } from '../trained-model.js';
 import { disposeFitted, fitFamilies } from './window-detectors.js';
-import type { FittedChannelSet } from './window-detectors.js';
+import type { FittedModels } from './window-detectors.js';
 import { selectColumns } from './channel-selection.js';
 import type { DetectorChoice } from './family-selection.js';
 import { evaluateSkab, skabTable } from './skab-evaluation.js';
@@ -16,6 +16,7 @@ import { evaluateNab, nabTable } from './nab-evaluation.js';
 import { loadSkab, SKAB_CHANNELS } from './skab-data.js';
 import { loadNab } from './nab-data.js';
 import { telemetryPlan } from './telemetry-plan.js';
+import type { TelemetryPlan } from './telemetry-plan.js';
 
 /** Options of `npm run train -- telemetry`. */
 export interface TrainTelemetryOptions {
@@ -38,7 +39,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
   const t0 = performance.now();
   await useTfjsBackend('wasm');
   const { experiments, anomalyFree } = await timed(log, `loading SKAB from ${options.skabDir}`, () => loadSkab(options.skabDir));
-  const skab = await timed(log, `SKAB: fitting ${plan.detector.pcaSmooth.length + 1} families on each of ${experiments.length} experiments`, () => evaluateSkab(experiments, plan, log));
+  const skab = await timed(log, `SKAB: fitting the families on each of ${experiments.length} experiments`, () => evaluateSkab(experiments, plan, log));
   const choice = skab.selected.choice;
   const nab = await timed(log, 'NAB: univariate cases', async () => evaluateNab(await loadNab(options.nabDir), plan, choice));
 
@@ -47,7 +48,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
   const trainRows = Math.floor(rows * 0.8);
   const set = skab.sets.find((s) => choice.family.startsWith(`${s.set}/`))!;
   const deviceModels = await timed(log, `fitting ${choice.family} on ${trainRows} anomaly-free rows`, () =>
-    fitFamilies(anomalyFree.rows, c, trainRows, plan.detector, plan.seed, { withConvAe: choice.family.endsWith('conv-ae'), sets: [set] }),
+    fitFamilies(anomalyFree.rows, c, trainRows, plan.detector, plan.seed, { withConvAe: !choice.family.includes('/pca-t2q/'), sets: [set] }),
   );
   const scale = deviceModels.families.find((f) => f.family === choice.family)!.scale;
   const threshold = scale * choice.margin;
@@ -63,7 +64,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
     metrics: { skab_f1: skab.lofo.overall.f1, skab_far: skab.lofo.overall.far, skab_mar: skab.lofo.overall.mar },
     window: { channels, steps: plan.detector.steps, stepSeconds: 1, run: choice.run, family: choice.family },
   };
-  const bytes = buildTelemetryModel({ scaler: fittedSet.scaler, family: graphFamily(fittedSet, choice), threshold, metadata });
+  const bytes = buildTelemetryModel({ scaler: fittedSet.scaler, family: graphFamily(deviceModels, choice, plan), threshold, metadata });
   disposeFitted(deviceModels);
   for (const f of skab.fitted) disposeFitted(f);
 
@@ -154,10 +155,17 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
 
 type TelemetryGraphMetadata = ModelMetadata & { readonly window: NonNullable<ModelMetadata['window']> };
 
-function graphFamily(set: FittedChannelSet, choice: DetectorChoice): TelemetryFamily {
-  if (choice.family.endsWith('/conv-ae')) {
+function graphFamily(models: FittedModels, choice: DetectorChoice, plan: TelemetryPlan): TelemetryFamily {
+  const set = models.sets[0]!;
+  const scaleOf = (family: string): number => models.families.find((f) => f.family === family)!.scale;
+  const layers = (): TelemetryFamily & { kind: 'conv-ae' } => {
     if (!set.convAe) throw new Error('the conv autoencoder was not fitted');
     return { kind: 'conv-ae', layers: describeLayersModel(set.convAe).layers };
+  };
+  if (choice.family.endsWith('/conv-ae')) return layers();
+  if (choice.family.endsWith('/ensemble')) {
+    const smooth = Math.max(...plan.detector.pcaSmooth);
+    return { kind: 'ensemble', pca: { model: set.pca, smooth, scale: scaleOf(`${set.set}/pca-t2q/${smooth}`) }, convAe: { layers: layers().layers, scale: scaleOf(`${set.set}/conv-ae`) } };
   }
   return { kind: 'pca-t2q', model: set.pca, smooth: Number(choice.family.split('/')[2]) };
 }

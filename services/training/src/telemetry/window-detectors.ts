@@ -10,7 +10,7 @@ import type { ChannelChoice, ChannelSet } from './channel-selection.js';
  * A model family as the validation sees it: which channels it reads (`all`, or `fast`: without
  * the slow drifters, see `channelSelection`), then `pca-t2q/<smooth>` or `conv-ae`.
  */
-export type FamilyName = `${ChannelSet}/pca-t2q/${number}` | `${ChannelSet}/conv-ae`;
+export type FamilyName = `${ChannelSet}/pca-t2q/${number}` | `${ChannelSet}/conv-ae` | `${ChannelSet}/ensemble`;
 
 /** Settings shared by every family fitted to one series. */
 export interface DetectorPlan {
@@ -27,6 +27,12 @@ export interface DetectorPlan {
   readonly convAe: Omit<ConvAe1dConfig, 'steps' | 'channels'>;
   /** Train the conv AE on every `trainStride`-th window (neighbours are near copies). */
   readonly trainStride: number;
+  /**
+   * Share of the healthy span at its end that the autoencoder does not train on: its errors
+   * there set the normalising quantile, because errors on its own training windows are
+   * optimistic by an amount that varies from run to run.
+   */
+  readonly calibrationShare: number;
 }
 
 /** One family fitted to the healthy start of a series, with the errors of every window of the series. */
@@ -88,11 +94,16 @@ export async function fitFamilies(rows: Float32Array, channels: number, trainRow
     }
     let convAe: tf.Sequential | undefined;
     if (scope.withConvAe) {
-      const trainWindows = slidingWindows(scaled.subarray(0, trainRows * c), c, plan.steps, plan.trainStride);
+      const fitRows = Math.max(plan.steps, Math.round(trainRows * (1 - plan.calibrationShare)));
+      const trainWindows = slidingWindows(scaled.subarray(0, fitRows * c), c, plan.steps, plan.trainStride);
       convAe = (await trainConvAe1d(trainWindows, { ...plan.convAe, steps: plan.steps, channels: c, seed })).model;
       const errors = new Float64Array(n).fill(Number.NaN);
       errors.set(convAeErrors(convAe, slidingWindows(scaled, c, plan.steps), plan.steps, c), plan.steps - 1);
-      families.push(normalise(`${set}/conv-ae`, errors, trainRows, plan));
+      const ae = normalise(`${set}/conv-ae`, errors, trainRows, plan, fitRows < trainRows ? fitRows : plan.steps - 1);
+      families.push(ae);
+      // The ensemble: the mean of the autoencoder's and the smoothest PCA's normalised errors.
+      const pcaFamily = families.find((f) => f.family === `${set}/pca-t2q/${Math.max(...plan.pcaSmooth)}`)!;
+      families.push({ family: `${set}/ensemble`, normalised: ae.normalised.map((e, i) => (e + pcaFamily.normalised[i]!) / 2), scale: 1 });
     }
     sets.push({ set, channels: kept, scaler, pca, convAe });
   }
@@ -104,7 +115,7 @@ export function disposeFitted(models: FittedModels): void {
   for (const m of new Set(models.sets.map((s) => s.convAe))) m?.dispose();
 }
 
-function normalise(family: FamilyName, errors: Float64Array, trainRows: number, plan: DetectorPlan): FittedFamily {
-  const scale = Math.max(residualThreshold(errors.subarray(plan.steps - 1, trainRows), plan.quantile, 1), 1e-12);
+function normalise(family: FamilyName, errors: Float64Array, trainRows: number, plan: DetectorPlan, from = plan.steps - 1): FittedFamily {
+  const scale = Math.max(residualThreshold(errors.subarray(from, trainRows), plan.quantile, 1), 1e-12);
   return { family, normalised: errors.map((e) => e / scale), scale };
 }
