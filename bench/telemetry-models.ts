@@ -32,6 +32,11 @@ const shared = args['shared-data']!;
 const log = (line: string): void => console.log(line);
 const now = new Date();
 
+process.on('uncaughtException', (err) => {
+  console.error(`telemetry-models failed: ${err.message}`);
+  process.exit(1);
+});
+
 console.log(`telemetry-models: shared data ${shared}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on a shared host (timings are noisy)`);
 console.log('== telemetry (SKAB, NAB) ==');
 const telemetry = await trainTelemetry({ skabDir: resolve(shared, 'skab'), nabDir: resolve(shared, 'nab'), quick: false, now, log: () => undefined });

@@ -135,7 +135,7 @@ export async function trainVibration(options: TrainVibrationOptions): Promise<Tr
         threshold: Math.log10(threshold),
       },
     },
-    pictures: [{ suffix: 'confusion', png: renderConfusionChart({ title: `vibration-fan held-out confusion, macro F1 ${m.macro_f1.toFixed(3)}`, classes: VIBRATION_CLASSES, matrix: m.confusion }) }],
+    pictures: [{ suffix: 'confusion', png: renderConfusionChart({ title: `held-out, macro F1 ${m.macro_f1.toFixed(3)}`, classes: VIBRATION_CLASSES, matrix: m.confusion }) }],
     summary: { kind: 'vibration', version, accuracy: round(m.accuracy), vibration_macro_f1: round(m.macro_f1), unbalance_auc: unbalance.map((u) => round(u.auc)), unbalance_auc_min: round(aucMin), train_s: round(trainS, 1) },
   };
 }
