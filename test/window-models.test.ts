@@ -49,6 +49,9 @@ describe('shipped telemetry.onnx', () => {
     assert.ok(!contract.channels.includes('Temperature'), 'the drifting temperatures are left out');
     assert.deepEqual([contract.steps, contract.stepSeconds, meta.inputs[0]!.shape], [60, 1, ['batch', 60, contract.channels.length]]);
     assert.ok(Number.isInteger(contract.run) && contract.run! >= 1 && meta.threshold! > 0);
+    const pca = readModelMetadata(new Uint8Array(readFileSync(`${modelsDir}telemetry.pca.onnx`)));
+    assert.deepEqual([pca.window!.channels, pca.window!.steps], [contract.channels, contract.steps], 'the PCA variant reads the same windows');
+    assert.match(pca.window!.family, /\/pca-t2q\//);
   });
 
   it('stays quiet on all but a few points of the healthy history it was fitted on', { skip: !existsSync(skabDir) }, async () => {

@@ -65,6 +65,17 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
     window: { channels, steps: plan.detector.steps, stepSeconds: 1, run: choice.run, family: choice.family },
   };
   const bytes = buildTelemetryModel({ scaler: fittedSet.scaler, family: graphFamily(deviceModels, choice, plan), threshold, metadata });
+  // The closed-form family alone, at its own best choice on the same channels, as a variant for
+  // devices that cannot afford the autoencoder (`telemetry.pca.onnx`).
+  const pcaBest = skab.perFamily.filter((p) => p.choice.family.startsWith(`${set.set}/pca-t2q/`)).sort((a, b) => b.scores.f1 - a.scores.f1)[0];
+  const pcaVariant =
+    pcaBest && pcaBest.choice.family !== choice.family
+      ? (() => {
+          const pcaThreshold = deviceModels.families.find((f) => f.family === pcaBest.choice.family)!.scale * pcaBest.choice.margin;
+          const pcaMeta: TelemetryGraphMetadata = { ...metadata, threshold: pcaThreshold, metrics: { skab_f1_in_sample: pcaBest.scores.f1, skab_far_in_sample: pcaBest.scores.far }, window: { ...metadata.window, run: pcaBest.choice.run, family: pcaBest.choice.family } };
+          return { choice: pcaBest.choice, scores: pcaBest.scores, bytes: buildTelemetryModel({ scaler: fittedSet.scaler, family: graphFamily(deviceModels, pcaBest.choice, plan), threshold: pcaThreshold, metadata: pcaMeta }) };
+        })()
+      : undefined;
   disposeFitted(deviceModels);
   for (const f of skab.fitted) disposeFitted(f);
 
@@ -91,6 +102,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
   const text = [
     ...skabTable(skab),
     ...nabTable(nab),
+    ...(pcaVariant ? [`telemetry.pca.onnx: ${pcaVariant.choice.family} ×${pcaVariant.choice.margin} run ${pcaVariant.choice.run} (in-sample F1 ${pcaVariant.scores.f1.toFixed(3)}, FAR ${(100 * pcaVariant.scores.far).toFixed(1)} %), ${(pcaVariant.bytes.length / 1024).toFixed(0)} kB`] : []),
     `telemetry.onnx: ${choice.family} ×${choice.margin} run ${choice.run}, fitted on anomaly-free rows 0-${trainRows - 1}; held-out healthy rows ${trainRows}-${rows - 1}: ${heldOut.flagged} of ${heldOut.windows} points flagged (FAR ${(100 * heldOut.far).toFixed(2)} %), ${(bytes.length / 1024).toFixed(0)} kB`,
   ];
   const pooled = (family: string): { score: number; anomalous: boolean }[] =>
@@ -107,7 +119,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
     version,
     bytes,
     metadata,
-    variants: [],
+    variants: pcaVariant ? [{ suffix: 'pca', bytes: pcaVariant.bytes }] : [],
     report: {
       kind: 'telemetry',
       version,
@@ -121,6 +133,7 @@ export async function trainTelemetry(options: TrainTelemetryOptions): Promise<Tr
       },
       nab,
       shipped_model: { choice, fitted_on: `skab/anomaly-free rows 0-${trainRows - 1}`, threshold, held_out: heldOut, bytes: bytes.length },
+      pca_variant: pcaVariant ? { choice: pcaVariant.choice, in_sample: pcaVariant.scores, bytes: pcaVariant.bytes.length } : null,
     },
     text,
     chart: {
