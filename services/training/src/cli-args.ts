@@ -24,7 +24,7 @@ export interface TrainCommand {
   readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir|telemetry|vibration [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir, telemetry $PM_SHARED_DATA_DIR/skab and nab, vibration --data or $PM_SHARED_DATA_DIR/vibration-fan; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir|telemetry|vibration [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir, telemetry $PM_SHARED_DATA_DIR/skab and nab, vibration --data or $PM_SHARED_DATA_DIR/vibration-fan; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR, default {PM_DATA_DIR}/models — where `npm start` looks — or beside the --pglite folder)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {

@@ -10,7 +10,11 @@ import { deviceBaselines } from './0009-device-baselines.js';
 import { deadLetterSource } from './0010-dead-letter-source.js';
 import { modelChecks } from './0011-model-checks.js';
 import { fusionAppliedEvents } from './0012-fusion-applied-events.js';
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
-/** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource, modelChecks, fusionAppliedEvents]);
+/**
+ * FROZEN copy of the migration list up to 0012, when every table was migrated from libs/db:
+ * what a database created before the per-module schema recorded in `schema_migrations`.
+ * `test/schema-upgrade.test.ts` creates a database with it and upgrades it in place.
+ */
+export const LEGACY_MIGRATIONS: readonly Migration[] = Object.freeze([coreTables, inferenceAndAlerts, forecastsAndTraining, analystViews, fusion, notifierOutbox, messageLevelDedup, forecastRisk, deviceBaselines, deadLetterSource, modelChecks, fusionAppliedEvents]);

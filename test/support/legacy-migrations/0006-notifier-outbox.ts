@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * The notifier's outbox: one row per (channel, alert transition) to deliver. The bus message

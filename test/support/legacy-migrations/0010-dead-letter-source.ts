@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * Dead letters say who gave up on a message: `ingest` for MQTT messages it refused or could

@@ -1,8 +1,9 @@
-import type { Migration } from './migration.js';
+import type { Migration, SchemaPart } from '@premonitor/db';
 
 /** Forecasts, training runs and labelled samples. */
-export const forecastsAndTraining: Migration = {
-  name: '0003_forecasts_and_training',
+const forecastsAndTraining: Migration = {
+  name: 'forecasting/0001_forecasts_and_training',
+  replaces: '0003_forecasts_and_training',
   statements: [
     // The dedup btree also serves "the latest forecast of a device's key" (see readings).
     `create table if not exists forecasts (
@@ -17,7 +18,6 @@ export const forecastsAndTraining: Migration = {
       model_version text not null,
       constraint forecasts_dedup unique (device_id, key, time, step)
     )`,
-
     `create table if not exists training_runs (
       id bigserial primary key,
       kind text not null,
@@ -34,7 +34,6 @@ export const forecastsAndTraining: Migration = {
     // "Training already running for that pair" is then a unique violation, not a race.
     `create unique index if not exists training_runs_one_running on training_runs (kind, scope) where status = 'running'`,
     `create index if not exists training_runs_kind_started_idx on training_runs (kind, scope, started_at desc)`,
-
     `create table if not exists samples (
       id bigserial primary key,
       time timestamptz not null default now(),
@@ -49,4 +48,28 @@ export const forecastsAndTraining: Migration = {
     )`,
     `create index if not exists samples_kind_label_idx on samples (kind, label, time desc)`,
   ],
+};
+
+/**
+ * Each stored forecast carries the risk it was published with (the same on each of its step
+ * rows), so a restarted forecasting service knows the level it last announced for a pair and
+ * does not announce a pair that is still high as a new rise.
+ *
+ * Nullable without a default: rows stored before keep null, and TimescaleDB accepts such a
+ * column on a hypertable whose chunks are compressed (a check constraint it would not).
+ */
+const forecastRisk: Migration = {
+  name: 'forecasting/0002_forecast_risk',
+  replaces: '0008_forecast_risk',
+  statements: [
+    `alter table forecasts add column if not exists risk_level text`,
+    `alter table forecasts add column if not exists risk_score double precision`,
+  ],
+};
+
+/** Forecasting's tables: `forecasts`, `training_runs`, `samples`. */
+export const FORECASTING_SCHEMA: SchemaPart = {
+  owner: 'forecasting',
+  after: ['core'],
+  migrations: [forecastsAndTraining, forecastRisk],
 };

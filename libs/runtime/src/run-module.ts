@@ -1,53 +1,13 @@
-import type { Router } from 'express';
-import type { Registry } from 'prom-client';
-import type { Bus } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, createRegistry, type ReadinessCheck } from '@premonitor/http';
+import { migrate, openDatabase } from '@premonitor/db';
+import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { exitOnSignals } from './exit-on-signals.js';
+import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleEnv, type ServiceModule } from './service-module.js';
 import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
-
-/** The settings every core service reads, by environment variable name. */
-export interface CoreServiceConfig {
-  readonly NATS_URL: string;
-  readonly DATABASE_URL: string;
-  readonly DATABASE_POOL_SIZE?: number;
-  readonly HTTP_HOST: string;
-  readonly HTTP_PORT: number;
-  readonly LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Bound on the SIGINT/SIGTERM drain, ms (`shutdownConfigShape` in @premonitor/config); default 20 000. */
-  readonly SHUTDOWN_TIMEOUT_MS?: number;
-}
 
 /** Used when a service's config shape has no SHUTDOWN_TIMEOUT_MS. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
-
-/** What a core service hands the runner: its lifecycle, its routes and its readiness checks. */
-export interface ServiceComponent {
-  readonly readiness: readonly ReadinessCheck[];
-  readonly routers: readonly { readonly path: string; readonly router: Router }[];
-  start(): Promise<void>;
-  /** Drains: finishes in-flight work, then releases what the component opened itself. */
-  stop(): Promise<void>;
-}
-
-/** The shared infrastructure the runner opens for a service. */
-export interface CoreContext {
-  readonly db: DatabaseHandle;
-  readonly bus: Bus;
-  readonly logger: Logger;
-  readonly registry: Registry;
-}
-
-export interface RunCoreServiceOptions<C extends CoreServiceConfig> {
-  /** Service name for logs, metrics and the NATS connection; may depend on the config. */
-  readonly name: string | ((config: C) => string);
-  /** Parses the configuration (throws `ConfigError` naming the variable). */
-  readonly config: () => C;
-  /** Builds the component once the database is migrated and the bus connected. */
-  readonly create: (config: C, context: CoreContext) => ServiceComponent | Promise<ServiceComponent>;
-}
 
 /**
  * The `main` of a distributed-mode service: parse config, open and migrate PostgreSQL,
@@ -57,9 +17,9 @@ export interface RunCoreServiceOptions<C extends CoreServiceConfig> {
  * exit 1 naming the component (a second signal exits at once). A failed start prints one line
  * naming the cause and exits 1.
  */
-export function runCoreService<C extends CoreServiceConfig>(options: RunCoreServiceOptions<C>): void {
+export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>, env: ModuleEnv = process.env): void {
   const opened: StopStep[] = [];
-  let label = typeof options.name === 'string' ? options.name : 'service';
+  let label = typeof module.name === 'string' ? module.name : 'service';
   let stopping: string | undefined;
   let timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
@@ -76,19 +36,27 @@ export function runCoreService<C extends CoreServiceConfig>(options: RunCoreServ
   };
 
   const start = async (): Promise<void> => {
-    const config = options.config();
-    const name = typeof options.name === 'string' ? options.name : options.name(config);
+    const config = module.config(env);
+    const name = moduleName(module, config);
     label = name;
     timeoutMs = config.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     const logger = (log = createLogger({ service: name, level: config.LOG_LEVEL }));
     const registry = createRegistry(name);
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: module.schema });
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });
-    const component = await options.create(config, { db, bus, logger, registry });
+    const component = await module.create(config, {
+      db,
+      bus,
+      logger,
+      registry,
+      mode: 'distributed',
+      shared: sharedInstances(),
+      onReload: (reload) => void process.on('SIGHUP', reload),
+    });
     const http = new HttpServer({ logger, registry, readiness: component.readiness, routers: component.routers, portSetting: 'HTTP_PORT' });
     const port = await http.start(config.HTTP_PORT, config.HTTP_HOST);
     opened.push({ name: 'http', stop: () => http.stop() });

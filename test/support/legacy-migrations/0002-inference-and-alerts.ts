@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /** Model registry, anomaly scores, alerts with their lifecycle, and notification attempts. */
 export const inferenceAndAlerts: Migration = {

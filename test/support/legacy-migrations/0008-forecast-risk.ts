@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * Each stored forecast carries the risk it was published with (the same on each of its step

@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * Telemetry is deduplicated per message instead of per reading.

@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /** Views for SQL analysts and Grafana; documented in libs/db/README.md. */
 export const analystViews: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * Per-device healthy baselines (models/README.md, "Per-device baselines"). A device enrolls

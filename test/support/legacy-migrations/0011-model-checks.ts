@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /**
  * The outcome of the model check (`@premonitor/ml/scoring`: I/O contract and reference batch)

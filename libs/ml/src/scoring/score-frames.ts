@@ -1,12 +1,14 @@
-import { packBaselineFeed } from '@premonitor/ml';
-import { rowLength, type ScoringModel } from './scoring-model.js';
-import type { FrameRows } from './frame-adapter.js';
+import { packBaselineFeed } from '../baseline/baseline-feed.js';
+import type { BaselineSpec } from '../baseline/baseline-spec.js';
+import type { FrameRows } from './frame-input.js';
+import type { ScoringRunner } from './scoring-session.js';
 
 /** What a frame's score compared it with: its device's own baseline, or the fleet. */
 export type ScoreReference = 'device' | 'fleet';
 
 /** The outcome for one frame: the mean over its rows. */
 export interface FrameScore {
+  /** In [0, 1]: against the device's baseline when one was given, else against the fleet. */
   readonly score: number;
   readonly error: number;
   readonly reference: ScoreReference;
@@ -16,15 +18,22 @@ export interface FrameScore {
   readonly embeddings?: readonly Float32Array[];
 }
 
+/** A loaded model as {@link scoreFrames} needs it: its row shape, its baseline spec and a way to run rows. */
+export interface FrameScorer extends ScoringRunner {
+  readonly frameShape: readonly number[];
+  readonly baseline: BaselineSpec | undefined;
+}
+
+/** Values in one input row: the product of the frame shape. */
+export function rowLength(model: { readonly frameShape: readonly number[] }): number {
+  return model.frameShape.reduce((a, b) => a * b, 1);
+}
+
 /**
- * Scores many frames with one `run` call: their rows are packed into one [rows, …] tensor
- * (the point of micro-batching — one native call amortises the per-call overhead), and each
- * frame's score and error are the means over its own rows. `baselines[i]`, when given, is
- * frame i's device baseline: every row of that frame is compared with it.
+ * Packs the rows of many frames into one row-major float32 `[rows, …frameShape]` tensor —
+ * the contract's layout. Always a fresh buffer: runners may transfer it to another thread.
  */
-export async function scoreFrames(model: ScoringModel, frames: readonly FrameRows[], baselines?: readonly (Float32Array | undefined)[]): Promise<FrameScore[]> {
-  if (frames.length === 0) return [];
-  const width = rowLength(model);
+export function packRows(frames: readonly FrameRows[], width: number): { readonly input: Float32Array; readonly rows: number } {
   const rows = frames.reduce((n, f) => n + f.length, 0);
   const input = new Float32Array(rows * width);
   let offset = 0;
@@ -34,6 +43,19 @@ export async function scoreFrames(model: ScoringModel, frames: readonly FrameRow
       offset += width;
     }
   }
+  return { input, rows };
+}
+
+/**
+ * Scores many frames with one `run` call — the output decoding of the contract, shared by the
+ * core and the edge: rows are packed into one tensor (one native call amortises the per-call
+ * overhead), and each frame's score, error and fleet score are the means over its own rows,
+ * clamped to [0, 1]. `baselines[i]`, when given, is frame i's device baseline: every row of
+ * that frame is compared with it, and the model's baseline inputs are fed for the batch.
+ */
+export async function scoreFrames(model: FrameScorer, frames: readonly FrameRows[], baselines?: readonly (Float32Array | undefined)[]): Promise<FrameScore[]> {
+  if (frames.length === 0) return [];
+  const { input, rows } = packRows(frames, rowLength(model));
   const spec = model.baseline;
   const feed = spec && baselines?.some((b) => b !== undefined) ? packBaselineFeed(spec, frames.flatMap((f, i) => f.map(() => baselines[i]))) : undefined;
   const { score, error, fleetScore, embedding } = await model.run(input, rows, feed);

@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /** Fusion: rule overrides kept as data, and the outbox of alert transitions still to publish. */
 export const fusion: Migration = {

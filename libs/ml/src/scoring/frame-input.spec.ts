@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { acousticRows, audioWindows, resizeBilinear, thermalImageRows, thermalRows } from './frame-adapter.js';
-import { FrameAdaptError } from './model-errors.js';
+import { audioWindows, frameRows, thermalImageRows, thermalRows } from './frame-input.js';
+import { resizeBilinear } from './resize-bilinear.js';
+import { FrameAdaptError } from './scoring-errors.js';
 
 const ramp = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
 
@@ -28,7 +29,7 @@ test('long audio becomes evenly spread windows covering all of it', () => {
 
 test('an acoustic frame at another rate is resampled to the model rate and scaled to ±1', () => {
   const samples = new Int16Array(8000).fill(16384);
-  const rows = acousticRows({ kind: 'acoustic', ts: 0, seq: 1, sampleRate: 8000, samples }, { frameShape: [16000], sampleRate: 16000 });
+  const rows = frameRows({ kind: 'acoustic', sampleRate: 8000, samples }, { kind: 'acoustic', version: 'a-1', frameShape: [16000], sampleRate: 16000 });
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.length, 16000);
   assert.ok(Math.abs(rows[0]![8000]! - 0.5) < 0.01, 'mid-clip value stays at half scale');
@@ -56,4 +57,11 @@ test('an image without a temperature scale is scored only by a model that reads 
   // In °C it suits both, resized to the model's frame.
   const celsius = { ...raster, units: 'celsius' as const };
   assert.equal(thermalImageRows(celsius, { frameShape: [4, 8], thermalInput: 'celsius', version: 'scene-1' })[0]!.length, 32);
+});
+
+test('a frame of the other kind, or whose values disagree with its size, is refused with FrameAdaptError', () => {
+  const thermal = { kind: 'thermal', version: 't-1', frameShape: [24, 32], sampleRate: undefined } as const;
+  assert.throws(() => frameRows({ kind: 'acoustic', sampleRate: 16000, samples: new Int16Array(10) }, thermal), (err: unknown) => err instanceof FrameAdaptError && /acoustic frame cannot be scored by the thermal model t-1/.test(err.message));
+  assert.throws(() => frameRows({ kind: 'thermal', width: 32, height: 24, celsius: new Float32Array(10) }, thermal), (err: unknown) => err instanceof FrameAdaptError && /10 values, not 32×24/.test(err.message));
+  assert.throws(() => frameRows({ kind: 'acoustic', sampleRate: 16000, samples: new Int16Array(0) }, { kind: 'acoustic', version: 'a-1', frameShape: [100], sampleRate: 16000 }), /no samples/);
 });

@@ -1,4 +1,4 @@
-import type { Migration } from './migration.js';
+import type { Migration } from '@premonitor/db';
 
 /** Devices, telemetry readings and dead letters: what ingest writes. */
 export const coreTables: Migration = {
