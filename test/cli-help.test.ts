@@ -74,8 +74,8 @@ test('the broker credential tool refuses an unknown command or flag with exit co
 test('npm run train -- --help prints every model, option and variable and exits 0; an unknown model exits 2', () => {
   const r = run(TRAIN, ['--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const word of ['acoustic', 'thermal-ir', '--quick', '--register', '--pglite', '--seeds', 'DATABASE_URL', 'MODEL_STORE_DIR']) assert.ok(r.stdout.includes(word), word);
-  const bad = run(TRAIN, ['vibration']);
+  for (const word of ['acoustic', 'thermal-ir', 'telemetry', 'vibration', '--quick', '--register', '--pglite', '--seeds', 'DATABASE_URL', 'MODEL_STORE_DIR']) assert.ok(r.stdout.includes(word), word);
+  const bad = run(TRAIN, ['spectrometer']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /unknown model 'vibration'/);
+  assert.match(bad.stderr, /unknown model 'spectrometer'/);
 });
