@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainCommand } from './cli-args.js';
+import { HELP, parseTrainCommand, wantsHelp } from './cli-args.js';
 import { CliUsageError } from './training-errors.js';
 
 test('parses the model kind and flags with defaults for the rest', () => {
@@ -28,4 +28,20 @@ test('takes the per-device threshold target as a pair of positive numbers', () =
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '2']), /go together/);
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '-1', '--frames-per-day', '10']), /positive number/);
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '20', '--frames-per-day', '10']), /below/);
+});
+
+test('--help, -h and help ask for the help text wherever they are, and it lists every option the parser takes', () => {
+  for (const argv of [['--help'], ['-h'], ['help'], ['acoustic', '--help'], ['thermal', '--quick', '-h']]) assert.equal(wantsHelp(argv), true, argv.join(' '));
+  for (const argv of [[], ['acoustic'], ['thermal-ir', '--data', 'help-desk']]) assert.equal(wantsHelp(argv), false, argv.join(' '));
+  for (const flag of ['--quick', '--out', '--arch', '--size', '--false-alarms-per-day', '--frames-per-day', '--data', '--seeds', '--register', '--pglite']) {
+    assert.match(HELP, new RegExp(flag), flag);
+    // A flag the help names is one the parser knows (an unknown one throws 'unknown option').
+    assert.doesNotThrow(() => {
+      try {
+        parseTrainCommand(['acoustic', flag, '1']);
+      } catch (err) {
+        if (err instanceof CliUsageError && err.message.includes(`unknown option '${flag}'`)) throw err;
+      }
+    }, flag);
+  }
 });

@@ -12,11 +12,11 @@ import { trainThermalIrCommand } from './real-data/thermal-ir-command.js';
 import { trainTelemetry } from './telemetry/train-telemetry.js';
 import { trainVibration } from './vibration/train-vibration.js';
 import { writeArtifacts } from './artifact-writer.js';
-import { parseTrainCommand } from './cli-args.js';
+import { HELP, parseTrainCommand, wantsHelp } from './cli-args.js';
 import { registerTrainedModel } from './model-registration.js';
 import { CliUsageError } from './training-errors.js';
 
-const env = z
+const envSchema = z
   .object({
     DATABASE_URL: z.string().url().optional(),
     /** The registry's artifact folder; default: the embedded platform's (`{PM_DATA_DIR}/models`, beside the PGlite folder registered into). */
@@ -24,11 +24,16 @@ const env = z
     PM_DATA_DIR: z.string().min(1).default('.data'),
     /** Real data: `acoustic-mimii/` (fleet calibration, real-data evaluation), `thermal-ir/` (the thermal-ir model's images, unless --data), `skab/` and `nab/` (telemetry), `vibration-fan/` (vibration, unless --data). */
     PM_SHARED_DATA_DIR: z.string().min(1).default('../shared/data'),
-  })
-  .parse(process.env);
+  });
 
 async function main(): Promise<void> {
-  const command = parseTrainCommand(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const command = parseTrainCommand(argv);
+  const env = envSchema.parse(process.env);
   const log = (line: string): void => console.log(line);
   const started = performance.now();
   const options = { quick: command.quick, now: new Date(), log };

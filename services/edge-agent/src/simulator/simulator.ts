@@ -1,9 +1,9 @@
 import { isValidId } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../agent/clock.js';
 import type { KindCounts, MessageKind } from './device-link.js';
 import { MACHINE_KINDS, type MachineKind } from './machine-model.js';
-import type { MqttConnector } from './mqtt-session.js';
+import type { MqttConnector } from '../agent/mqtt-session.js';
 import { deriveSeed, type RandomFactory } from './random.js';
 import { SimulatedDevice, type SimulatedDeviceStats } from './simulated-device.js';
 import type { AcousticShape, ThermalShape } from './frame-synth.js';

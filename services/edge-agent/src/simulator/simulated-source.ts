@@ -1,8 +1,8 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../agent/clock.js';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
 import { deriveSeed, mulberry32 } from './random.js';
-import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
+import { pause, type SampleSink, type SensorSource } from '../agent/sensor-source.js';
 
 /** Options of {@link SimulatedSource}. */
 export interface SimulatedSourceOptions {

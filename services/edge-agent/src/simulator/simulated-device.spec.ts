@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { decodeFrame, statusMessage, telemetryMessage, type TelemetryMessage } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { FakeMqtt } from './fake-mqtt.js';
-import { ManualClock } from './manual-clock.js';
-import { EDGE_AGENT_VERSION, SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
+import { ManualClock } from '../agent/manual-clock.js';
+import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
+import { SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 

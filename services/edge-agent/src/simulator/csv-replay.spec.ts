@@ -7,7 +7,7 @@ import { telemetryMessage, type TelemetryMessage } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { CsvReplay, type CsvReplayOptions } from './csv-replay.js';
 import { FakeMqtt } from './fake-mqtt.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../agent/manual-clock.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 const T = Date.UTC(2020, 2, 9, 10, 14, 33);
