@@ -1,7 +1,9 @@
-// npm run bench -- edge [--outage-s 60] [--devices 10] [--clips 200]
-// Local inference per 1 s clip (float32, INT8) and per thermal frame on one core, agent RSS at
-// steady state, and an outage run: N devices × 1 Hz telemetry, the broker down for
-// --outage-s, then back; sent vs stored. Last line: one JSON summary.
+// npm run bench -- edge [--outage-s 60] [--devices 10] [--clips 200] [--rss-s 20]
+// Local inference per 1 s clip (float32, INT8) and per thermal frame on one core; the agent's
+// RSS and CPU at steady state, measured on the agent as deployed (`main.js run` in its own
+// process, with its bin's node flags: 3 simulated sources at 1 Hz); and an outage run: N devices
+// × 1 Hz telemetry, the broker down for --outage-s, then back; sent vs stored. Last line: one
+// JSON summary.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { createLogger } from '@premonitor/log';
 import { EdgeAgent, LocalModel, SimulatedSource, type EdgeAgentOptions } from '@premonitor/edge-agent';
 import { systemClock } from '@premonitor/time';
 import { EdgeBenchCore } from './support/edge-core.js';
+import { measureAgentProcess } from './support/agent-process.js';
 
 const { values } = parseArgs({ options: { 'outage-s': { type: 'string', default: '60' }, devices: { type: 'string', default: '10' }, clips: { type: 'string', default: '200' }, 'rss-s': { type: 'string', default: '20' } } });
 const outageS = Number(values['outage-s']);
@@ -74,14 +77,14 @@ async function main(): Promise<void> {
   const port = broker.port;
   const url = broker.url;
 
-  // RSS: one agent with telemetry, acoustic and thermal at 1 Hz (plus the in-process broker).
-  const single = new EdgeAgent(agentOptions('rss-probe', url, dir, true));
-  await single.start();
-  await sleep(rssS * 1000);
-  global.gc?.();
-  const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
-  await single.stop();
-  log(`steady-state RSS with one agent (3 sources at 1 Hz, 2 ONNX sessions) after ${rssS} s: ${rssMb} MB`);
+  // RSS: the agent process alone (not this one, which also holds the broker and the timing sessions above).
+  const usage = await measureAgentProcess({ mqttUrl: url, site: 'bench-edge', dataDir: join(dir, 'rss-probe'), warmupS: 5, seconds: rssS });
+  const rssMb = usage.rssMb;
+  log(
+    `agent process (${[...Object.entries(usage.launch.env).map(([k, v]) => `${k}=${v}`), 'node', ...usage.launch.nodeFlags].join(' ')} main.js run; telemetry, acoustic and thermal at 1 Hz, 2 ONNX sessions) after ${rssS} s: ` +
+      `RSS ${rssMb} MB (peak ${usage.peakRssMb} MB), CPU ${usage.cpuPercent} % of one core; broker received ${JSON.stringify(usage.received)}`,
+  );
+  if (!((usage.received['frame/acoustic'] ?? 0) > 0 && (usage.received['telemetry'] ?? 0) > 0)) throw new Error('the agent process published nothing: its RSS would not be a steady-state figure');
 
   const core = new EdgeBenchCore(logger);
   await core.start(url);
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const lost = sent - stored;
   log(`outage: sent ${sent}, stored ${stored}, lost ${lost}`);
-  console.log(JSON.stringify({ bench: 'edge', clip_ms: clipMs, clip_ms_int8: clipMsInt8, thermal_ms: thermalMs, rss_mb: rssMb, outage_s: outageS, outage_sent: sent, outage_stored: stored, lost }));
+  console.log(JSON.stringify({ bench: 'edge', clip_ms: clipMs, clip_ms_int8: clipMsInt8, thermal_ms: thermalMs, rss_mb: rssMb, rss_peak_mb: usage.peakRssMb, agent_cpu_pct: usage.cpuPercent, outage_s: outageS, outage_sent: sent, outage_stored: stored, lost }));
   process.exit(0);
 }
 

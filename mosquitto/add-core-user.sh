@@ -12,6 +12,12 @@
 # mosquitto/passwd): one left there by an earlier version is removed.
 set -euo pipefail
 
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  # The header above is the help text.
+  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+  exit 0
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 core_passwd_file="${MOSQUITTO_CORE_PASSWD_FILE:-$here/passwd-core}"
@@ -23,7 +29,7 @@ data_dir="${PM_DATA_DIR:-.data}"
 credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$data_dir/mqtt-credentials.json}"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-  echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync)" >&2
+  echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync; --help for more)" >&2
   exit 2
 fi
 name="$1" role="$2" password="${3:-}"

@@ -7,6 +7,12 @@
 # Needs `tsc -b` to have built libs/broker, and mosquitto_passwd (or Docker) on this host.
 set -euo pipefail
 
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  # The header above is the help text.
+  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+  exit 0
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 passwd_file="${MOSQUITTO_PASSWD_FILE:-$here/passwd}"
@@ -16,7 +22,7 @@ data_dir="${PM_DATA_DIR:-.data}"
 credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$data_dir/mqtt-credentials.json}"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-  echo "usage: $0 SITE DEVICE [PASSWORD]" >&2
+  echo "usage: $0 SITE DEVICE [PASSWORD]   (--help for more)" >&2
   exit 2
 fi
 site="$1" device="$2" password="${3:-}"

@@ -1,16 +1,8 @@
 #!/usr/bin/env node
 /**
- * Manages the embedded broker's credential file:
- *
- *   node libs/broker/dist/cli.js add-device  --file F --site S --device D [--password P | --password-stdin] [--replace]
- *   node libs/broker/dist/cli.js add-service --file F --username ingest --role ingest|model-sync [--password P | --password-stdin] [--replace]
- *   node libs/broker/dist/cli.js remove-device --file F --site S --device D
- *   node libs/broker/dist/cli.js remove-service --file F --username U
- *   node libs/broker/dist/cli.js list --file F
- *   node libs/broker/dist/cli.js mosquitto-acl --acl-file mosquitto/acl-core --username U --role R   (writes U's block)
- *   node libs/broker/dist/cli.js mosquitto-acl --acl-file mosquitto/acl-core --username U --remove
- *
- * A password is generated when none is given and printed once; only its hash is stored.
+ * Manages the embedded broker's credential file and the Mosquitto core ACL: the commands and
+ * flags are in {@link USAGE} (`node libs/broker/dist/cli.js --help`). mosquitto/add-device.sh
+ * and mosquitto/add-core-user.sh call it so both brokers get the same accounts.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -22,7 +14,31 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: cli.js <add-device|add-service|remove-device|remove-service|list|mosquitto-acl> [options] (see the header of libs/broker/src/cli.ts)';
+const COMMANDS = ['add-device', 'add-service', 'remove-device', 'remove-service', 'list', 'mosquitto-acl'] as const;
+
+const USAGE = `usage: node libs/broker/dist/cli.js <command> [options]
+
+Manages the embedded broker's credential file (only password hashes are stored) and the
+Mosquitto core ACL. A password is generated when none is given and printed once.
+
+commands:
+  add-device      --file F --site S --device D [--password P | --password-stdin] [--replace]
+  add-service     --file F --username U --role ${SERVICE_ROLES.join('|')} [--password P | --password-stdin] [--replace]
+  remove-device   --file F --site S --device D
+  remove-service  --file F --username U
+  list            --file F
+  mosquitto-acl   --acl-file mosquitto/acl-core --username U --role R   (writes U's block)
+  mosquitto-acl   --acl-file mosquitto/acl-core --username U --remove
+  help            this text
+
+options:
+  -h, --help      this text
+
+environment:
+  PREMONITOR_MQTT_CREDENTIALS_FILE   the credential file when --file is not given
+
+For both brokers at once use mosquitto/add-device.sh and mosquitto/add-core-user.sh (--help).
+`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -32,6 +48,13 @@ async function readStdin(): Promise<string> {
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // No command at all is a mistake: the text goes to stderr with exit code 2.
+  if (command === undefined) throw new UsageError(USAGE);
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}': one of ${COMMANDS.join(', ')}, help (try --help)`);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -45,9 +68,14 @@ async function main(argv: readonly string[]): Promise<void> {
       password: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       replace: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (command === 'mosquitto-acl') return mosquittoAcl(values);
   const file = values.file ?? process.env.PREMONITOR_MQTT_CREDENTIALS_FILE;
   if (!file) throw new UsageError('--file is required (or set PREMONITOR_MQTT_CREDENTIALS_FILE)');
@@ -97,7 +125,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     default:
-      throw new UsageError(USAGE);
+      throw new UsageError(`unknown command '${command}' (try --help)`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainCommand } from './cli-args.js';
+import { HELP, parseTrainCommand, wantsHelp } from './cli-args.js';
 import { CliUsageError } from './training-errors.js';
 
 test('parses the model kind and flags with defaults for the rest', () => {
@@ -12,10 +12,13 @@ test('parses the model kind and flags with defaults for the rest', () => {
   assert.deepEqual([ir.kind, ir.dataDir, ir.seeds], ['thermal-ir', '/data/thermal-ir', [1, 2, 3]]);
   assert.deepEqual(parseTrainCommand(['thermal', '--size', '80x60']).size, { width: 80, height: 60 });
   assert.equal(parseTrainCommand(['acoustic', '--arch', 'autoencoder']).architecture, 'autoencoder');
+  assert.equal(parseTrainCommand(['telemetry', '--quick']).kind, 'telemetry');
+  const vibration = parseTrainCommand(['vibration', '--data', '/data/fan']);
+  assert.deepEqual([vibration.kind, vibration.dataDir], ['vibration', '/data/fan']);
 });
 
 test('rejects an unknown model, an unknown option and a flag missing its value, with the usage line', () => {
-  for (const argv of [[], ['vibration'], ['acoustic', '--fast'], ['acoustic', '--out'], ['acoustic', '--arch', 'transformer'], ['thermal', '--size', '81x60'], ['thermal-ir', '--seeds', '1,1'], ['thermal-ir', '--seeds', '1,x']]) {
+  for (const argv of [[], ['lidar'], ['acoustic', '--fast'], ['acoustic', '--out'], ['acoustic', '--arch', 'transformer'], ['thermal', '--size', '81x60'], ['thermal-ir', '--seeds', '1,1'], ['thermal-ir', '--seeds', '1,x']]) {
     assert.throws(() => parseTrainCommand(argv), (err: unknown) => err instanceof CliUsageError && err.message.includes('usage: npm run train'));
   }
 });
@@ -25,4 +28,20 @@ test('takes the per-device threshold target as a pair of positive numbers', () =
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '2']), /go together/);
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '-1', '--frames-per-day', '10']), /positive number/);
   assert.throws(() => parseTrainCommand(['acoustic', '--false-alarms-per-day', '20', '--frames-per-day', '10']), /below/);
+});
+
+test('--help, -h and help ask for the help text wherever they are, and it lists every option the parser takes', () => {
+  for (const argv of [['--help'], ['-h'], ['help'], ['acoustic', '--help'], ['thermal', '--quick', '-h']]) assert.equal(wantsHelp(argv), true, argv.join(' '));
+  for (const argv of [[], ['acoustic'], ['thermal-ir', '--data', 'help-desk']]) assert.equal(wantsHelp(argv), false, argv.join(' '));
+  for (const flag of ['--quick', '--out', '--arch', '--size', '--false-alarms-per-day', '--frames-per-day', '--data', '--seeds', '--register', '--pglite']) {
+    assert.match(HELP, new RegExp(flag), flag);
+    // A flag the help names is one the parser knows (an unknown one throws 'unknown option').
+    assert.doesNotThrow(() => {
+      try {
+        parseTrainCommand(['acoustic', flag, '1']);
+      } catch (err) {
+        if (err instanceof CliUsageError && err.message.includes(`unknown option '${flag}'`)) throw err;
+      }
+    }, flag);
+  }
 });

@@ -2,8 +2,8 @@ import { CliUsageError } from './training-errors.js';
 
 /** A parsed `npm run train -- …` command line. */
 export interface TrainCommand {
-  /** `thermal-ir`: the module-image model trained on the real thermal-ir images. */
-  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir';
+  /** `thermal-ir`: the module-image model trained on the real thermal-ir images; `telemetry` (SKAB, NAB) and `vibration` (vibration-fan): window models on real recordings. */
+  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir' | 'telemetry' | 'vibration';
   /** Smaller data and fewer epochs: a smoke run of the same pipeline. */
   readonly quick: boolean;
   /** Folder the artifacts, report and picture are written to. */
@@ -24,12 +24,52 @@ export interface TrainCommand {
   readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR, default {PM_DATA_DIR}/models — where `npm start` looks — or beside the --pglite folder)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir|telemetry|vibration [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir, telemetry $PM_SHARED_DATA_DIR/skab and nab, vibration --data or $PM_SHARED_DATA_DIR/vibration-fan; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR, default {PM_DATA_DIR}/models — where `npm start` looks — or beside the --pglite folder)';
+
+/** `npm run train -- --help`: the usage line spelled out, flag by flag, with the environment read. */
+export const HELP = `usage: npm run train -- <model> [options]
+       node services/training/dist/cli.js <model> [options]
+
+Trains, evaluates and exports one model; writes the ONNX file, report and pictures, optionally
+registers it, and prints one JSON summary as the last line.
+
+models:
+  acoustic      1 s audio clips (also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present)
+  thermal       thermal frames from the simulator's machine model
+  thermal-ir    the module-image model, trained on the real thermal-ir images
+  telemetry     window models on real telemetry ($PM_SHARED_DATA_DIR/skab and nab)
+  vibration     vibration classifier and unbalance detector (--data or $PM_SHARED_DATA_DIR/vibration-fan)
+
+options:
+  --quick                     smaller data and fewer epochs: a smoke run of the same pipeline
+  --out <dir>                 where artifacts, report and picture go (default models)
+  --arch gaussian|autoencoder acoustic model family (default gaussian)
+  --size WxH                  thermal sensor size, multiples of 4, at least 8 (default 32x24)
+  --false-alarms-per-day N --frames-per-day N
+                              acoustic: target of the per-device thresholds (both or neither)
+  --data <dir>                thermal-ir, vibration: the data set (default $PM_SHARED_DATA_DIR/thermal-ir, /vibration-fan)
+  --seeds 1,2,3               thermal-ir: split seeds; the first one's model is written
+  --register                  register the float32 model in the model registry
+  --pglite <dir>              with --register and no DATABASE_URL: the PGlite folder (default $PM_DATA_DIR/pg)
+  -h, --help                  this text
+
+environment:
+  DATABASE_URL         register into this PostgreSQL instead of PGlite
+  MODEL_STORE_DIR      where registered artifacts are stored (default $PM_DATA_DIR/models, where npm start
+                       looks, or beside the --pglite folder)
+  PM_DATA_DIR          data folder of embedded mode (default .data)
+  PM_SHARED_DATA_DIR   real data sets (default ../shared/data)
+`;
+
+/** True when the command line asks for {@link HELP} (`--help`, `-h` or `help`), whatever else it holds. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+}
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   const [kind, ...rest] = argv;
-  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
+  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir' && kind !== 'telemetry' && kind !== 'vibration') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
   let quick = false;
   let register = false;
   let outDir = 'models';

@@ -1,5 +1,5 @@
 /**
- * `npm run train -- acoustic|thermal|thermal-ir [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--data dir] [--seeds 1,2,3] [--register [--pglite dir]]`:
+ * `npm run train -- acoustic|thermal|thermal-ir|telemetry|vibration [--quick] [--out dir] [--arch …] [--size WxH] [--false-alarms-per-day N --frames-per-day N] [--data dir] [--seeds 1,2,3] [--register [--pglite dir]]`:
  * trains, evaluates, exports, writes artifacts, report and picture, optionally registers,
  * and prints one JSON summary as the last line. Wiring only; the pipelines do the work.
  */
@@ -9,24 +9,31 @@ import { createLogger } from '@premonitor/log';
 import { trainAcoustic } from './acoustic/train-acoustic.js';
 import { trainThermal } from './thermal/train-thermal.js';
 import { trainThermalIrCommand } from './real-data/thermal-ir-command.js';
+import { trainTelemetry } from './telemetry/train-telemetry.js';
+import { trainVibration } from './vibration/train-vibration.js';
 import { writeArtifacts } from './artifact-writer.js';
-import { parseTrainCommand } from './cli-args.js';
+import { HELP, parseTrainCommand, wantsHelp } from './cli-args.js';
 import { registerTrainedModel } from './model-registration.js';
 import { CliUsageError } from './training-errors.js';
 
-const env = z
+const envSchema = z
   .object({
     DATABASE_URL: z.string().url().optional(),
     /** The registry's artifact folder; default: the embedded platform's (`{PM_DATA_DIR}/models`, beside the PGlite folder registered into). */
     MODEL_STORE_DIR: z.string().min(1).optional(),
     PM_DATA_DIR: z.string().min(1).default('.data'),
-    /** Real data: `acoustic-mimii/` (fleet calibration, real-data evaluation) and `thermal-ir/` (the thermal-ir model's images, unless --data). */
+    /** Real data: `acoustic-mimii/` (fleet calibration, real-data evaluation), `thermal-ir/` (the thermal-ir model's images, unless --data), `skab/` and `nab/` (telemetry), `vibration-fan/` (vibration, unless --data). */
     PM_SHARED_DATA_DIR: z.string().min(1).default('../shared/data'),
-  })
-  .parse(process.env);
+  });
 
 async function main(): Promise<void> {
-  const command = parseTrainCommand(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const command = parseTrainCommand(argv);
+  const env = envSchema.parse(process.env);
   const log = (line: string): void => console.log(line);
   const started = performance.now();
   const options = { quick: command.quick, now: new Date(), log };
@@ -35,7 +42,11 @@ async function main(): Promise<void> {
       ? await trainAcoustic({ ...options, architecture: command.architecture, sharedDataDir: resolve(env.PM_SHARED_DATA_DIR), threshold: command.threshold })
       : command.kind === 'thermal'
         ? await trainThermal({ ...options, ...command.size })
-        : await trainThermalIrCommand({ ...options, dataDir: resolve(command.dataDir ?? join(env.PM_SHARED_DATA_DIR, 'thermal-ir')), seeds: command.seeds });
+        : command.kind === 'telemetry'
+          ? await trainTelemetry({ ...options, skabDir: resolve(env.PM_SHARED_DATA_DIR, 'skab'), nabDir: resolve(env.PM_SHARED_DATA_DIR, 'nab') })
+          : command.kind === 'vibration'
+            ? await trainVibration({ ...options, dataDir: resolve(command.dataDir ?? join(env.PM_SHARED_DATA_DIR, 'vibration-fan')) })
+            : await trainThermalIrCommand({ ...options, dataDir: resolve(command.dataDir ?? join(env.PM_SHARED_DATA_DIR, 'thermal-ir')), seeds: command.seeds });
   for (const line of model.text) log(line);
   const written = await writeArtifacts(model, resolve(command.outDir));
   log(`wrote ${[written.model, ...written.variants, written.report, written.chart, ...written.pictures].join(', ')}`);

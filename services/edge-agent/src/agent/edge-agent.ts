@@ -14,7 +14,7 @@ import type { MqttConnector } from './mqtt-session.js';
 import { Outbox, type OutboxMessage, type OutboxStats } from './outbox.js';
 import type { SensorSample, SensorSource } from './sensor-source.js';
 import { SeqStore } from './seq-store.js';
-import { EDGE_AGENT_VERSION } from './simulated-device.js';
+import { EDGE_AGENT_VERSION } from './agent-version.js';
 import { SourceSupervisor } from './source-supervisor.js';
 import { WebhookNotifier, type WebhookFormat } from './webhook-notifier.js';
 import { DEFAULT_EDGE_BASELINES, EdgeBaselines, type EdgeBaselineSettings, type EdgeBaselineStatus } from './edge-baselines.js';

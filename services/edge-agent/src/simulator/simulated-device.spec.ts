@@ -4,7 +4,8 @@ import { decodeFrame, statusMessage, telemetryMessage, type TelemetryMessage } f
 import { createLogger } from '@premonitor/log';
 import { ManualClock } from '@premonitor/time';
 import { FakeMqtt } from './fake-mqtt.js';
-import { EDGE_AGENT_VERSION, SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
+import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
+import { SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 

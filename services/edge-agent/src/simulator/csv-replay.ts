@@ -1,10 +1,10 @@
 import type { TelemetryMessage } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
 import { after, systemClock, type Cancel, type Clock } from '@premonitor/time';
-import { readCsvSeries, type CsvSkip } from './csv-series.js';
+import { readCsvSeries, type CsvSkip } from '../agent/csv-series.js';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
-import type { MqttConnector } from './mqtt-session.js';
-import { EDGE_AGENT_VERSION } from './simulated-device.js';
+import type { MqttConnector } from '../agent/mqtt-session.js';
+import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
 
 /**
  * How replayed messages are stamped:

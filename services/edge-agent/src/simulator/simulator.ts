@@ -1,10 +1,10 @@
 import { isValidId } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
-import { deriveSeed } from '@premonitor/ml/data';
 import { systemClock, type Clock } from '@premonitor/time';
 import type { KindCounts, MessageKind } from './device-link.js';
 import { MACHINE_KINDS, type MachineKind } from './machine-model.js';
-import type { MqttConnector } from './mqtt-session.js';
+import type { MqttConnector } from '../agent/mqtt-session.js';
+import { deriveSeed } from '@premonitor/ml/data';
 import { SimulatedDevice, type SimulatedDeviceStats } from './simulated-device.js';
 import type { AcousticShape, ThermalShape } from './frame-synth.js';
 

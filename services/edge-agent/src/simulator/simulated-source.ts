@@ -1,8 +1,8 @@
-import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
 import type { Clock } from '@premonitor/time';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
-import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
+import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
+import { pause, type SampleSink, type SensorSource } from '../agent/sensor-source.js';
 
 /** Options of {@link SimulatedSource}. */
 export interface SimulatedSourceOptions {

@@ -1,11 +1,12 @@
 import { encodeFrame, type TelemetryMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
 import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
-import type { MqttConnector } from './mqtt-session.js';
+import type { MqttConnector } from '../agent/mqtt-session.js';
+import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
+import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
 
 /** Options of {@link SimulatedDevice}. */
 export interface SimulatedDeviceOptions {
@@ -54,8 +55,6 @@ export interface SimulatedDeviceStats extends DeviceLinkStats {
   /** True once `maxMessages` telemetry messages were sent and all of them settled. */
   readonly finished: boolean;
 }
-
-export const EDGE_AGENT_VERSION = '0.2.0';
 
 /**
  * One simulated machine with its own MQTT connection: telemetry from a {@link MachineModel}

@@ -1,7 +1,7 @@
 import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
 import { maskUrl, type Logger } from '@premonitor/log';
 import { after, type Clock } from '@premonitor/time';
-import { connectMqtt, type MqttConnector, type MqttSession } from './mqtt-session.js';
+import { connectMqtt, type MqttConnector, type MqttSession } from '../agent/mqtt-session.js';
 import { SequenceCounter } from './sequence-counter.js';
 
 /** Message kinds a device publishes; `status` is the retained online/offline message. */

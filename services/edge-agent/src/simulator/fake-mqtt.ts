@@ -1,4 +1,4 @@
-import type { MqttConnector, MqttSessionEvents, MqttSessionOptions } from './mqtt-session.js';
+import type { MqttConnector, MqttSessionEvents, MqttSessionOptions } from '../agent/mqtt-session.js';
 
 /** A message a {@link FakeMqtt} session published. */
 export interface FakePublish {

@@ -12,7 +12,7 @@ import { LocalModel } from './local-model.js';
 
 const logger = createLogger({ service: 'edge-baselines-spec', level: 'silent' });
 // Compiled to services/edge-agent/dist/: the shipped models are three levels up.
-const thermalBytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../../../models/thermal.onnx', import.meta.url))));
+const thermalBytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../../../../models/thermal.onnx', import.meta.url))));
 const settings = { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs: 1_000 } };
 
 function frame(k: number, episode = 100 + (k % 2), fault?: 'hotspot'): Frame {
