@@ -661,6 +661,36 @@ describe('EmbeddedBroker lifecycle', () => {
     }
   });
 
+  it('refuseDevices() cuts devices off and refuses their logins, keeps core sessions, and unacknowledged() counts what a session holds until it acknowledges', async () => {
+    const { metrics, count } = countingMetrics();
+    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics });
+    await broker.start();
+    try {
+      const ingestId = coreId('ingest');
+      const first = await connect(broker.url, 'ingest', { clean: false, clientId: ingestId });
+      await first.subscribeAsync(mqttTopic.telemetry(PUMP7), { qos: 1 });
+      await first.endAsync();
+      const device = await connect(broker.url, deviceUsername(PUMP7));
+      const cut = new Promise((resolve) => device.once('close', () => resolve(undefined)));
+      for (let seq = 1; seq <= 3; seq++) await device.publishAsync(mqttTopic.telemetry(PUMP7), JSON.stringify({ ts: Date.now(), seq, readings: { t: 1 } }), { qos: 1 });
+      assert.equal(await broker.unacknowledged(ingestId), 3, 'queued for the offline session');
+
+      broker.refuseDevices();
+      await cut;
+      assert.equal(await connectRefusal(broker.url, deviceUsername(PUMP7)), 3, 'CONNACK 3: server unavailable');
+      assert.equal(count('connectRefused:draining'), 1);
+
+      const received: string[] = [];
+      const back = await connect(broker.url, 'ingest', { clean: false, clientId: ingestId });
+      back.on('message', (topic) => received.push(topic));
+      await waitFor('the session handed over and acknowledged', async () => received.length === 3 && (await broker.unacknowledged(ingestId)) === 0);
+      await back.endAsync();
+      await device.endAsync(true);
+    } finally {
+      await broker.stop();
+    }
+  });
+
   it('stop() closes connected clients and the listener', async () => {
     const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: silent });
     await broker.start();

@@ -6,7 +6,7 @@ import type { PacketRefusal } from './packet-size-guard.js';
 export type BrokerLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** Why a CONNECT was refused. */
-export type ConnectRefusalReason = 'credentials' | 'throttled' | 'client-id' | 'will-topic';
+export type ConnectRefusalReason = 'credentials' | 'throttled' | 'client-id' | 'will-topic' | 'draining';
 
 /**
  * Optional counters the broker feeds; keeps prom-client (or any metrics library) out of

@@ -112,6 +112,8 @@ export class EmbeddedBroker {
   readonly #warnedTopics = new WeakMap<Client, Set<string>>();
   readonly #backlog: SubscriberBacklog<Client>;
   readonly #sockets = new Set<Socket>();
+  readonly #devices = new Set<Client>();
+  #devicesRefused = false;
   #aedes: Aedes | undefined;
   #servers: Server[] = [];
   #port: number;
@@ -193,6 +195,33 @@ export class EmbeddedBroker {
     this.#aedes = aedes;
     this.#servers = servers;
     logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
+  }
+
+  /**
+   * Refuses device logins from now on (CONNACK 3, "server unavailable": devices retry) and
+   * disconnects every connected device. The first step of a drain: what a device has not been
+   * acknowledged it keeps and sends again, and the core sessions stop growing, so
+   * {@link unacknowledged} can fall to 0. Core services stay connected.
+   */
+  refuseDevices(): void {
+    this.#devicesRefused = true;
+    for (const client of this.#devices) client.close();
+    this.#devices.clear();
+  }
+
+  /**
+   * Messages held for a client id's persistent session that it has not acknowledged, queued
+   * or in flight. They live in this process's memory only: whatever is left when it exits was
+   * acknowledged to a device and is lost, so a drain waits for 0 before stopping the subscriber.
+   */
+  async unacknowledged(clientId: string): Promise<number> {
+    const aedes = this.#aedes;
+    if (!aedes) return 0;
+    // Aedes's types do not declare its persistence; outgoingStream is the documented persistence API (aedes-persistence).
+    const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }).persistence;
+    let n = 0;
+    for await (const _ of persistence.outgoingStream({ id: clientId })) n++;
+    return n;
   }
 
   /** Disconnects every client and closes the listeners; safe to call twice. */
@@ -312,6 +341,11 @@ export class EmbeddedBroker {
       return new ConnectRefusedError('bad username or password');
     }
     this.#throttle.succeeded(principal.username);
+    if (principal.kind === 'device' && this.#devicesRefused) {
+      logger.debug({ username }, 'MQTT connect refused: the broker is draining');
+      metrics?.connectRefused?.('draining');
+      return new ConnectRefusedError('not accepting devices: shutting down', SERVER_UNAVAILABLE);
+    }
     const willTopic = this.#willTopics.get(client);
     const willDecision = willTopic === undefined ? undefined : mayPublish(principal, willTopic);
     if (willDecision && !willDecision.allowed) {
@@ -337,10 +371,16 @@ export class EmbeddedBroker {
   #watch(aedes: Aedes): void {
     const { logger, metrics } = this.#options;
     aedes.on('clientReady', (client) => {
+      if (this.#principals.get(client)?.kind === 'device') {
+        // A device whose login completed while refuseDevices() ran.
+        if (this.#devicesRefused) client.close();
+        else this.#devices.add(client);
+      }
       logger.debug({ clientId: client.id, username: this.#principals.get(client)?.username }, 'MQTT client connected');
       metrics?.clientConnected?.(aedes.connectedClients);
     });
     aedes.on('clientDisconnect', (client) => {
+      this.#devices.delete(client);
       this.#backlog.disconnected(client);
       logger.debug({ clientId: client.id }, 'MQTT client disconnected');
       metrics?.clientDisconnected?.(aedes.connectedClients);

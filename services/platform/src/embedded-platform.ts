@@ -18,6 +18,7 @@ import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import { ShutdownError, stopInOrder, type StopStep } from '@premonitor/runtime/lifecycle';
+import { awaitHandOver } from './broker-handover.js';
 import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import { DataDirLock } from './data-dir-lock.js';
 import type { PlatformConfig } from './platform-config.js';
@@ -290,7 +291,8 @@ export class EmbeddedPlatform {
   }
 
   /**
-   * Drains in reverse order: devices stop, ingest persists what it took, then the rest closes,
+   * Drains in reverse order: devices are disconnected and refused, ingest persists everything
+   * the broker acknowledged to them (the broker's sessions live in memory), then the rest closes,
    * the database last; then the data folder's lock is released. Each component gets at most
    * half of `timeoutMs` and the whole at most `timeoutMs` (default SHUTDOWN_TIMEOUT_MS).
    * Rejects with a {@link ShutdownError} naming every component that failed or overran; the
@@ -314,6 +316,10 @@ export class EmbeddedPlatform {
     this.#lock = undefined;
     const steps: StopStep[] = [
       ...(simulator ? [{ name: 'simulator', stop: () => simulator.stop() }] : []),
+      // Devices first: what they were not acknowledged they keep and send to the next start.
+      ...(broker ? [{ name: 'devices', stop: async () => broker.refuseDevices() }] : []),
+      // Then ingest persists everything the broker acknowledged (held in memory only) before it lets go.
+      ...(broker && ingest ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }] : []),
       ...(ingest ? [{ name: 'ingest', stop: () => ingest.stop() }] : []),
       ...inference.map((i, n) => ({ name: `inference-${SHIPPED_MODEL_KINDS[n] ?? n}`, stop: () => i.stop() })),
       ...(fusion ? [{ name: 'fusion', stop: () => fusion.stop() }] : []),
