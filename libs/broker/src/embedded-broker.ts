@@ -53,6 +53,12 @@ export interface EmbeddedBrokerOptions {
   readonly drainTimeoutMs?: number;
   /** Optional counters. */
   readonly metrics?: BrokerMetrics;
+  /**
+   * False: device logins are held (no CONNACK) until `admitDevices()`. A host whose core
+   * subscriber connects after the broker listens sets it, so nothing a device sends is
+   * acknowledged before there is a session to hold it. Default true.
+   */
+  readonly admitDevices?: boolean;
 }
 
 /**
@@ -114,6 +120,8 @@ export class EmbeddedBroker {
   readonly #sockets = new Set<Socket>();
   readonly #devices = new Set<Client>();
   #devicesRefused = false;
+  /** Resolves device logins held while devices are refused; replaced each time they are refused again. */
+  #admitted = gate();
   #aedes: Aedes | undefined;
   #servers: Server[] = [];
   #port: number;
@@ -124,6 +132,7 @@ export class EmbeddedBroker {
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port;
     this.#tlsPort = options.tls?.port;
+    this.#devicesRefused = options.admitDevices === false;
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
     this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? realClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
@@ -197,16 +206,28 @@ export class EmbeddedBroker {
     logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
   }
 
+  /** Lets devices log in, the held ones first (after `admitDevices: false`, once the core subscribers are subscribed). */
+  admitDevices(): void {
+    this.#devicesRefused = false;
+    this.#admitted.resolve();
+  }
+
   /**
-   * Refuses device logins from now on (CONNACK 3, "server unavailable": devices retry) and
-   * disconnects every connected device. The first step of a drain: what a device has not been
+   * Holds device logins from now on (no CONNACK: a refusal would stop mqtt.js clients from
+   * reconnecting at all; a held login ends with the process and the device retries), refuses
+   * device publishes, and disconnects every connected device; resolves once they are
+   * disconnected. The first step of a drain: what a device has not been
    * acknowledged it keeps and sends again, and the core sessions stop growing, so
    * {@link unacknowledged} can fall to 0. Core services stay connected.
    */
-  refuseDevices(): void {
+  async refuseDevices(): Promise<void> {
+    if (!this.#devicesRefused) this.#admitted = gate();
     this.#devicesRefused = true;
-    for (const client of this.#devices) client.close();
+    const devices = [...this.#devices];
     this.#devices.clear();
+    // Aedes marks a client disconnected only at the end of close(): until then a publish already
+    // under way could still be acknowledged. Resolved, every acknowledgement a device got is queued.
+    await Promise.all(devices.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))));
   }
 
   /**
@@ -290,6 +311,8 @@ export class EmbeddedBroker {
         if (client === null) return callback(null);
         const principal = this.#principals.get(client);
         if (!principal) return callback(new Error('publish from an unauthenticated client'));
+        // Refused devices are being disconnected: nothing more of theirs may be queued or acknowledged.
+        if (principal.kind === 'device' && this.#devicesRefused) return callback(new Error('not accepting device messages'));
         const decision = mayPublish(principal, packet.topic);
         if (!decision.allowed) {
           this.#warnOnce(client, packet.topic, { username: principal.username, topic: packet.topic, reason: decision.reason }, 'MQTT publish refused by ACL (dropped)');
@@ -342,9 +365,9 @@ export class EmbeddedBroker {
     }
     this.#throttle.succeeded(principal.username);
     if (principal.kind === 'device' && this.#devicesRefused) {
-      logger.debug({ username }, 'MQTT connect refused: the broker is draining');
-      metrics?.connectRefused?.('draining');
-      return new ConnectRefusedError('not accepting devices: shutting down', SERVER_UNAVAILABLE);
+      logger.debug({ username }, 'MQTT device login held: not accepting devices (starting or draining)');
+      metrics?.loginHeld?.();
+      await this.#admitted.promise;
     }
     const willTopic = this.#willTopics.get(client);
     const willDecision = willTopic === undefined ? undefined : mayPublish(principal, willTopic);
@@ -402,6 +425,13 @@ export class EmbeddedBroker {
     seen.add(key);
     this.#options.logger.warn(fields, message);
   }
+}
+
+/** A promise and its resolver (Promise.withResolvers needs Node 22). */
+function gate(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function urlHost(host: string): string {

@@ -124,6 +124,8 @@ export class EmbeddedPlatform {
         logger: logger.child({ component: 'broker' }),
         portSetting: 'MQTT_PORT',
         metrics: brokerPrometheusMetrics(registry),
+        // Until ingest is subscribed nothing holds device messages: they would be acknowledged and dropped.
+        admitDevices: false,
       }));
       await broker.start();
 
@@ -234,6 +236,7 @@ export class EmbeddedPlatform {
       await forecasting.start();
       await modelSync.start();
       await ingest.start();
+      broker.admitDevices();
 
       if (config.SIM_DEVICES > 0) {
         this.#simulator = new Simulator({
@@ -317,7 +320,7 @@ export class EmbeddedPlatform {
     const steps: StopStep[] = [
       ...(simulator ? [{ name: 'simulator', stop: () => simulator.stop() }] : []),
       // Devices first: what they were not acknowledged they keep and send to the next start.
-      ...(broker ? [{ name: 'devices', stop: async () => broker.refuseDevices() }] : []),
+      ...(broker ? [{ name: 'devices', stop: () => broker.refuseDevices() }] : []),
       // Then ingest persists everything the broker acknowledged (held in memory only) before it lets go.
       ...(broker && ingest ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }] : []),
       ...(ingest ? [{ name: 'ingest', stop: () => ingest.stop() }] : []),
