@@ -18,10 +18,12 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, float32ToBytes, rowLength, type ScoringModel } from '@premonitor/inference';
+import { Inference, OnnxScoringModel, OnnxWorkerPool, WorkerScoringModel, float32ToBytes, type ScoringModel } from '@premonitor/inference';
+import { rowLength } from '@premonitor/ml/scoring';
 import { CpuMeter } from './support/cpu-meter.js';
 import { benchModel, type BenchModel } from './support/inference-models.js';
 import { ScratchDatabase, fmt, percentile, round } from '@premonitor/testkit';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const { values: args } = parseArgs({
   options: {
@@ -244,7 +246,7 @@ async function service(kind: FrameKind, model: BenchModel, handle: DatabaseHandl
 async function openBenchDatabase(): Promise<{ handle: DatabaseHandle; label: string; close(): Promise<void> }> {
   if (args.db === 'postgres') {
     try {
-      const scratch = await ScratchDatabase.create(args['database-url']!, logger, 4);
+      const scratch = await ScratchDatabase.create(args['database-url']!, logger, 4, PLATFORM_SCHEMA);
       return { handle: scratch.handle, label: `PostgreSQL (${scratch.name})`, close: () => scratch.drop() };
     } catch (err) {
       console.log(`PostgreSQL at ${args['database-url']} unusable (${(err as Error).message}); using PGlite`);
@@ -252,7 +254,7 @@ async function openBenchDatabase(): Promise<{ handle: DatabaseHandle; label: str
   }
   const dir = await mkdtemp(join(tmpdir(), 'pm-bench-inference-'));
   const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
-  await migrate(handle);
+  await migrate(handle, { schema: PLATFORM_SCHEMA });
   return { handle, label: 'PGlite (in-process)', close: async () => (await handle.close(), await rm(dir, { recursive: true, force: true })) };
 }
 

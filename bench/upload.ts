@@ -20,6 +20,7 @@ import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference } from '@premonitor/inference';
 import { writeWav } from '@premonitor/ml/data';
 import { round } from '@premonitor/testkit';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -104,7 +105,7 @@ const CASES: Record<string, () => Uint8Array> = {
 
 const dir = await mkdtemp(join(tmpdir(), 'pm-bench-upload-'));
 const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-await migrate(db);
+await migrate(db, { schema: PLATFORM_SCHEMA });
 const bus = new InProcessBus();
 await bus.start();
 const models = new ModelRegistry({ db: db.db, bus, store: new MemoryArtifactStore(), logger });

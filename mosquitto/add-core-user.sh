@@ -7,7 +7,7 @@
 #         model-sync  writes model announcements and commands, reads device status
 #   e.g. mosquitto/add-core-user.sh ingest ingest
 # Files: $MOSQUITTO_CORE_PASSWD_FILE (default mosquitto/passwd-core), $MOSQUITTO_CORE_ACL_FILE
-# (default mosquitto/acl-core), $PREMONITOR_MQTT_CREDENTIALS_FILE (default data/mqtt-credentials.json).
+# (default mosquitto/acl-core), $PREMONITOR_MQTT_CREDENTIALS_FILE (default {PM_DATA_DIR}/mqtt-credentials.json, PM_DATA_DIR defaulting to .data as for `npm start`).
 # A core account must not be in the device password file ($MOSQUITTO_PASSWD_FILE, default
 # mosquitto/passwd): one left there by an earlier version is removed.
 set -euo pipefail
@@ -17,7 +17,10 @@ root="$(cd "$here/.." && pwd)"
 core_passwd_file="${MOSQUITTO_CORE_PASSWD_FILE:-$here/passwd-core}"
 core_acl_file="${MOSQUITTO_CORE_ACL_FILE:-$here/acl-core}"
 device_passwd_file="${MOSQUITTO_PASSWD_FILE:-$here/passwd}"
-credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$root/data/mqtt-credentials.json}"
+# The embedded platform's data folder (PM_DATA_DIR, default .data, relative to the repository like `npm start`).
+data_dir="${PM_DATA_DIR:-.data}"
+[[ $data_dir = /* ]] || data_dir="$root/$data_dir"
+credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$data_dir/mqtt-credentials.json}"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
   echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync)" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Adds (or re-keys) one device in both brokers' account stores, with the same password:
 #   - the Mosquitto password file  (distributed mode)  $MOSQUITTO_PASSWD_FILE, default mosquitto/passwd
-#   - the embedded broker's JSON   (embedded mode)     $PREMONITOR_MQTT_CREDENTIALS_FILE, default data/mqtt-credentials.json
+#   - the embedded broker's JSON   (embedded mode)     $PREMONITOR_MQTT_CREDENTIALS_FILE, default {PM_DATA_DIR}/mqtt-credentials.json, PM_DATA_DIR defaulting to .data as for `npm start`
 # Usage: mosquitto/add-device.sh SITE DEVICE [PASSWORD]
 # Without PASSWORD one is generated and printed once. The MQTT username is "SITE/DEVICE".
 # Needs `tsc -b` to have built libs/broker, and mosquitto_passwd (or Docker) on this host.
@@ -10,7 +10,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 passwd_file="${MOSQUITTO_PASSWD_FILE:-$here/passwd}"
-credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$root/data/mqtt-credentials.json}"
+# The embedded platform's data folder (PM_DATA_DIR, default .data, relative to the repository like `npm start`).
+data_dir="${PM_DATA_DIR:-.data}"
+[[ $data_dir = /* ]] || data_dir="$root/$data_dir"
+credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$data_dir/mqtt-credentials.json}"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
   echo "usage: $0 SITE DEVICE [PASSWORD]" >&2

@@ -21,6 +21,7 @@ import { Inference, type InferenceSettings } from '@premonitor/inference';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'baselines-test', level: 'silent' });
 const thermalModel = fileURLToPath(new URL('../../models/thermal.onnx', import.meta.url));
@@ -37,7 +38,7 @@ interface Platform {
 const embedded = async (): Promise<Platform> => {
   const dir = await mkdtemp(join(tmpdir(), 'pm-baselines-'));
   const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-  await migrate(db);
+  await migrate(db, { schema: PLATFORM_SCHEMA });
   const bus = new InProcessBus();
   await bus.start();
   return { db, bus, close: async () => (await bus.stop(), await db.close(), await rm(dir, { recursive: true, force: true })) };
@@ -46,7 +47,7 @@ const embedded = async (): Promise<Platform> => {
 const distributed = async (run: string): Promise<Platform> => {
   const throwaway = await createThrowawayDatabase(pgService.url!, 'pm_baselines');
   const db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 4 });
-  await migrate(db);
+  await migrate(db, { schema: PLATFORM_SCHEMA });
   const bus = new NatsJetStreamBus({ servers: natsService.url!, name: `baselines-test-${run}`, logger });
   await bus.start();
   return { db, bus, close: async () => (await bus.stop(), await db.close(), await throwaway.drop()) };

@@ -19,6 +19,7 @@ import { needService } from './support/real-services.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitWhileProgressing } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'consumer-dl-test', level: 'silent' });
 const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -52,7 +53,7 @@ for (const target of buses) {
       const db = await openDatabase({ kind: 'postgres', url: throwaway.url });
       const bus = await target.make(run);
       try {
-        await migrate(db);
+        await migrate(db, { schema: PLATFORM_SCHEMA });
         await bus.start();
         const durable = `dl-test-${run}`;
         created.push({ stream: 'PM_TELEMETRY', durable });
@@ -102,7 +103,7 @@ describe('inference through a PostgreSQL outage longer than 10 × 1 s, on NATS J
     const viaProxy = new URL(throwaway.url);
     viaProxy.port = String(proxy.port);
     const direct = await openDatabase({ kind: 'postgres', url: throwaway.url });
-    await migrate(direct);
+    await migrate(direct, { schema: PLATFORM_SCHEMA });
     const db: DatabaseHandle = await openDatabase({ kind: 'postgres', url: viaProxy.toString(), poolSize: 4 });
     const bus = new NatsJetStreamBus({ servers: natsService.url!, name: `outage-${run}`, logger });
     await bus.start();

@@ -10,7 +10,7 @@ import {
   DatabaseConnectionError,
   insertReadings,
   migrate,
-  MIGRATIONS,
+  schemaMigrations,
   openDatabase,
   recordDeadLetter,
   recordDeadLetters,
@@ -19,6 +19,10 @@ import {
   type NewReading,
 } from '@premonitor/db';
 import { needService } from './support/real-services.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+
+/** Every migration of the platform's schema, in the order `migrate` applies them. */
+const ALL_MIGRATIONS = schemaMigrations(PLATFORM_SCHEMA).map((m) => m.name);
 
 /** One database implementation under the contract. */
 interface Subject {
@@ -134,23 +138,23 @@ function contract(subject: Subject): void {
     });
 
     it('applies every migration on an empty database, and a second run is a no-op', async () => {
-      const first = await migrate(handle);
-      assert.deepEqual(first.applied, MIGRATIONS.map((m) => m.name));
+      const first = await migrate(handle, { schema: PLATFORM_SCHEMA });
+      assert.deepEqual(first.applied, ALL_MIGRATIONS);
       assert.equal(first.timescale, false);
-      const second = await migrate(handle);
+      const second = await migrate(handle, { schema: PLATFORM_SCHEMA });
       assert.deepEqual(second.applied, []);
-      assert.deepEqual(second.skipped, MIGRATIONS.map((m) => m.name));
+      assert.deepEqual(second.skipped, ALL_MIGRATIONS);
       const recorded = await handle.db.selectFrom('schema_migrations').select('name').orderBy('name').execute();
-      assert.deepEqual(recorded.map((r) => r.name), MIGRATIONS.map((m) => m.name));
+      assert.deepEqual(recorded.map((r) => r.name), [...ALL_MIGRATIONS].sort());
     });
 
     it('lets two starters migrate the same empty database at once, applying each migration once', async () => {
       const { first, second, dispose } = await subject.openTwoStarters();
       try {
-        const [a, b] = await Promise.all([migrate(first), migrate(second)]);
-        assert.deepEqual([...a.applied, ...b.applied].sort(), MIGRATIONS.map((m) => m.name));
+        const [a, b] = await Promise.all([migrate(first, { schema: PLATFORM_SCHEMA }), migrate(second, { schema: PLATFORM_SCHEMA })]);
+        assert.deepEqual([...a.applied, ...b.applied].sort(), [...ALL_MIGRATIONS].sort());
         const recorded = await first.db.selectFrom('schema_migrations').select('name').execute();
-        assert.equal(recorded.length, MIGRATIONS.length);
+        assert.equal(recorded.length, ALL_MIGRATIONS.length);
       } finally {
         await dispose();
       }
@@ -294,7 +298,7 @@ function contract(subject: Subject): void {
       assert.equal(await handle.ping(), false);
       handle = await subject.open();
       assert.equal(await count(handle, 'readings'), before);
-      assert.deepEqual((await migrate(handle)).applied, []);
+      assert.deepEqual((await migrate(handle, { schema: PLATFORM_SCHEMA })).applied, []);
     });
   });
 }

@@ -20,6 +20,7 @@ import { ModelSync } from '@premonitor/model-sync';
 import { EdgeAgent, SimulatedSource, systemClock } from '@premonitor/edge-agent';
 import { readModelMetadata } from '@premonitor/ml';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'edge-model-sync-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -54,7 +55,7 @@ describe('model sync, core to edge', () => {
     broker = new EmbeddedBroker({ port: 0, credentials: null, logger });
     await broker.start();
     db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg'), logger });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new InProcessBus({ logger });
     await bus.start();
     const store = new FileArtifactStore(join(dir, 'artifacts'));

@@ -22,6 +22,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EdgeAgent, EdgeRules, SimulatedSource, heartbeatTopic, systemClock, type EdgeAgentOptions } from '@premonitor/edge-agent';
 import { servicesRequired } from './support/real-services.js';
 import { waitFor, waitWhileProgressing } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'edge-outage-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -37,7 +38,7 @@ class Core {
 
   async start(mqtt: { url: string; username?: string; password?: string; protocolVersion: 4 | 5 }, ref: DeviceRef): Promise<void> {
     this.db = await openDatabase({ kind: 'pglite', dataDir: join(this.#dir, 'pg'), logger });
-    await migrate(this.db, { logger });
+    await migrate(this.db, { logger, schema: PLATFORM_SCHEMA });
     this.bus = new InProcessBus({ logger });
     await this.bus.start();
     await this.bus.consume({ stream: 'PM_FRAMES', durable: 'test_frames', filterSubject: `pm.frames.*.${ref.site}.${ref.device}` }, (m) => {

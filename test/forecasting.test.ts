@@ -13,6 +13,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { DEFAULT_RISK_THRESHOLDS, DEFAULT_TRAIN_OPTIONS, Forecasting, type ForecastingSettings } from '@premonitor/forecasting';
 import type { ForecastEvent, ModelPromotedEvent } from '@premonitor/contracts';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'forecasting-test', level: 'silent' });
 const DEVICE = 'site-a/pump-1';
@@ -61,7 +62,7 @@ describe('forecasting service (PGlite + in-process bus)', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-forecast-'));
     db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();
     await bus.consume({ stream: 'PM_EVENTS', durable: 'forecast-test', filterSubject: 'pm.forecasts.>' }, (m: BusMessage) => {

@@ -21,6 +21,7 @@ import { thermalModelWithWrongOutput } from './support/broken-models.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'inference-fallback-test', level: 'silent' });
 const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -111,7 +112,7 @@ for (const target of targets) {
 
     before(async () => {
       env = await target.open(run);
-      await migrate(env.db);
+      await migrate(env.db, { schema: PLATFORM_SCHEMA });
       storeDir = await mkdtemp(join(tmpdir(), 'pm-fallback-store-'));
       registry = new ModelRegistry({ db: env.db.db, bus: env.bus, store: new FileArtifactStore(storeDir), logger });
       await registry.register({ kind: 'thermal', bytes: buildThermalReferenceModel({ version: `good-1-${run}` }) });

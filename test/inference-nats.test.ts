@@ -12,6 +12,7 @@ import { Inference, buildThermalReferenceModel, logistic } from '@premonitor/inf
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'inference-nats-test', level: 'silent' });
 const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -29,7 +30,7 @@ describe('inference service on NATS JetStream + PostgreSQL', { skip: pgService.s
   before(async () => {
     throwaway = await createThrowawayDatabase(pgService.url!, 'pm_inference');
     handle = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 4 });
-    await migrate(handle);
+    await migrate(handle, { schema: PLATFORM_SCHEMA });
     bus = new NatsJetStreamBus({ servers: natsService.url!, name: `inference-test-${run}`, logger });
     await bus.start();
     registry = new ModelRegistry({ db: handle.db, bus, store: new MemoryArtifactStore(), logger });

@@ -15,6 +15,7 @@ import { writeWav } from '@premonitor/ml/data';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference, buildAcousticReferenceModel, buildThermalReferenceModel, logistic, type InferenceSettings } from '@premonitor/inference';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'inference-test', level: 'silent' });
 
@@ -66,7 +67,7 @@ describe('inference service (InProcessBus + PGlite)', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pm-inference-'));
     handle = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
-    await migrate(handle);
+    await migrate(handle, { schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();
     await bus.consume({ stream: busSubjects.scores.stream, durable: 'test-scores', filterSubject: busSubjects.scores.wildcard }, (m) => {

@@ -21,6 +21,7 @@ import { loadConfig } from '@premonitor/config';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'e2e', level: 'silent' });
 
@@ -79,7 +80,7 @@ function distributedMode(): Mode {
     async start() {
       throwaway = await createThrowawayDatabase(pgService.url!, 'pm_e2e');
       db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-      await migrate(db);
+      await migrate(db, { schema: PLATFORM_SCHEMA });
       bus = new NatsJetStreamBus({ servers: natsService.url!, name: 'e2e-ingest', logger });
       await bus.start();
       const registry = createRegistry('e2e', false);

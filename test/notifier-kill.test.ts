@@ -21,6 +21,7 @@ import { verifySignature } from '@premonitor/notifier';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'notifier-kill', level: 'silent' });
 const [pg, nats] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -73,7 +74,7 @@ describe('notifier process killed mid-delivery (SIGKILL) and restarted', { skip:
   before(async () => {
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_notifier_kill');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `notifier-kill-${run}`, logger });
     await bus.start();
     dir = await mkdtemp(join(tmpdir(), 'pm-notifier-kill-'));

@@ -15,6 +15,7 @@ import { Notifier, parseRoutingSettings, verifySignature } from '@premonitor/not
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'notifier-real', level: 'silent' });
 const [pg, nats] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -31,7 +32,7 @@ describe('notifier on NATS JetStream + PostgreSQL', { skip: pg.skip || nats.skip
   before(async () => {
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_notifier');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 4 });
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `notifier-test-${run}`, logger });
     await bus.start();
     server = createServer((req, res) => {

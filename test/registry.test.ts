@@ -26,6 +26,7 @@ import { thermalModelWithWrongOutput } from './support/broken-models.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'registry-test', level: 'silent' });
 
@@ -83,7 +84,7 @@ for (const target of targets) {
 
     before(async () => {
       db = await target.open();
-      await migrate(db.handle);
+      await migrate(db.handle, { schema: PLATFORM_SCHEMA });
       storeDir = await mkdtemp(join(tmpdir(), 'pm-registry-store-'));
       bus = new InProcessBus();
       await bus.start();

@@ -1,4 +1,4 @@
-// The distributed-mode host (`runCoreService`) as a real process against real PostgreSQL and
+// The distributed-mode host (`runModule`) as a real process against real PostgreSQL and
 // NATS: SIGTERM ends it within SHUTDOWN_TIMEOUT_MS whatever its component does, and the exit
 // code and the log tell a clean drain from a failed one.
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { NodeProcess } from './support/node-process.js';
 const FIXTURE = 'test/dist/support/lifecycle-fixture-main.js';
 const [pg, nats] = await Promise.all([needService('postgres'), needService('nats')]);
 
-describe('runCoreService shutdown', { skip: pg.skip || nats.skip, timeout: 300_000 }, () => {
+describe('runModule shutdown', { skip: pg.skip || nats.skip, timeout: 300_000 }, () => {
   let throwaway: { url: string; drop(): Promise<void> };
   const started: NodeProcess[] = [];
   before(async () => {

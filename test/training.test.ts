@@ -11,7 +11,7 @@ import { baselineShape, fitBaseline, packBaselineFeed, readModelMetadata } from 
 import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
 import { generateAcousticClip, generateThermalFrame, toInt16Pcm } from '@premonitor/ml/data';
 import type { AcousticAnomalyKind, MachineType, ThermalAnomalyKind } from '@premonitor/ml/data';
-import { resizeBilinear } from '@premonitor/inference';
+import { resizeBilinear } from '@premonitor/ml/scoring';
 import { loadThermalIrDataset } from '@premonitor/training';
 import { MIMII_PROTOCOL, OnnxScorer, evaluateMimii, loadMimiiMachines, mimiiFolder } from '@premonitor/training/real-data';
 

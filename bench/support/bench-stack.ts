@@ -14,6 +14,7 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { type Cleanup, ScratchDatabase } from '@premonitor/testkit';
 import type { ProcessGroup } from './cpu-meter.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 /** Everything a bench run talks to, whichever mode built it. */
 export interface BenchStack {
@@ -80,7 +81,7 @@ export async function distributedStack(options: StackOptions): Promise<BenchStac
   });
   cleanup.add('mosquitto', () => mosquitto.stop());
 
-  const scratch = await ScratchDatabase.create(options.databaseUrl, logger, 10);
+  const scratch = await ScratchDatabase.create(options.databaseUrl, logger, 10, PLATFORM_SCHEMA);
   cleanup.add(`database ${scratch.name}`, () => scratch.drop());
 
   let bus: Bus;
@@ -127,7 +128,7 @@ export async function embeddedStack(options: StackOptions): Promise<BenchStack> 
   cleanup.add('PGlite dir', () => rm(dataDir, { recursive: true, force: true }));
   const db = await openDatabase({ kind: 'pglite', dataDir, logger });
   cleanup.add('PGlite', () => db.close());
-  await migrate(db, { logger });
+  await migrate(db, { logger, schema: PLATFORM_SCHEMA });
 
   // Cheap scrypt: hashing only costs at CONNECT, and the bench measures messages, not logins.
   const credentials = CredentialStore.inMemory({ scrypt: { N: 1024, r: 8, p: 1 } });

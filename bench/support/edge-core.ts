@@ -7,6 +7,7 @@ import { createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
 import type { Logger } from '@premonitor/log';
 import { sql } from 'kysely';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 /**
  * The core the edge bench replays into: ingest over an MQTT broker into PGlite and the
@@ -22,7 +23,7 @@ export class EdgeBenchCore {
 
   async start(mqttUrl: string): Promise<void> {
     this.db = await openDatabase({ kind: 'pglite', dataDir: join(this.#dir, 'pg'), logger: this.logger });
-    await migrate(this.db, { logger: this.logger });
+    await migrate(this.db, { logger: this.logger, schema: PLATFORM_SCHEMA });
     this.#bus = new InProcessBus({ logger: this.logger });
     await this.#bus.start();
     this.#ingest = new Ingest(

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { readModelMetadata } from '@premonitor/ml';
 import { thermalImageRaster } from '@premonitor/ml/data';
-import { FrameAdaptError, OnnxScoringModel, thermalImageRows, thermalRows, type ScoringModel } from '@premonitor/inference';
+import { OnnxScoringModel, type ScoringModel } from '@premonitor/inference';
+import { FrameAdaptError, thermalImageRows, thermalRows } from '@premonitor/ml/scoring';
 import { HOT_SPOT_CLASSES, THERMAL_IR_CLASSES, evaluateThermalIr, loadThermalIrDataset, splitByImageId, thermalIrPlan, type EvaluatedImage, type ThermalIrEvaluation, type ThermalIrSample } from '@premonitor/training';
 
 /** Where the section reads its inputs. */

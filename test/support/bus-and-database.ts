@@ -10,6 +10,7 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { needService } from './real-services.js';
 import { createThrowawayDatabase } from './throwaway-postgres.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 /** A started bus and a migrated database; `stop` closes both and removes what they left. */
 export interface BusAndDatabase {
@@ -35,7 +36,7 @@ export async function busAndDatabaseModes(tag: string, logger: Logger): Promise<
       async open() {
         const dir = await mkdtemp(join(tmpdir(), `pm-${tag}-`));
         const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-        await migrate(db);
+        await migrate(db, { schema: PLATFORM_SCHEMA });
         const bus = new InProcessBus();
         await bus.start();
         return { db, bus, stop: async () => (await bus.stop(), await db.close(), await rm(dir, { recursive: true, force: true })) };
@@ -47,7 +48,7 @@ export async function busAndDatabaseModes(tag: string, logger: Logger): Promise<
       async open() {
         const throwaway = await createThrowawayDatabase(pg.url!, `pm_${tag.replace(/-/g, '_')}`);
         const db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-        await migrate(db);
+        await migrate(db, { schema: PLATFORM_SCHEMA });
         const bus = new NatsJetStreamBus({ servers: nats.url!, name: `${tag}-test`, logger });
         await bus.start();
         return { db, bus, stop: async () => (await bus.stop(), await db.close(), await throwaway.drop()) };

@@ -16,6 +16,7 @@ import type { Logger } from '@premonitor/log';
 import type { Registry } from 'prom-client';
 import { needService } from './real-services.js';
 import { createThrowawayDatabase } from './throwaway-postgres.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 /** A running ingest and what it stands on. */
 export interface IngestRig {
@@ -83,7 +84,7 @@ export function embeddedRig(): RigMode {
       const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: options.logger });
       await broker.start();
       const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-      await migrate(db);
+      await migrate(db, { schema: PLATFORM_SCHEMA });
       const bus = new InProcessBus();
       await bus.start();
       return startRig(
@@ -113,7 +114,7 @@ export function distributedRig(): RigMode {
     async start(options) {
       const throwaway = await createThrowawayDatabase(pg.url!, 'pm_rig');
       const db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-      await migrate(db);
+      await migrate(db, { schema: PLATFORM_SCHEMA });
       const bus = new NatsJetStreamBus({ servers: nats.url!, name: 'rig-ingest', logger: options.logger });
       await bus.start();
       return startRig(mosquitto.url!, 5, db, bus, options, async (clientId) => {

@@ -26,3 +26,8 @@ export class MigrationError extends Error {
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505';
 }
+
+/** True when `err` is PostgreSQL's "relation does not exist" (a table whose owner's schema this database has not migrated). */
+export function isUndefinedTable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '42P01';
+}

@@ -3,7 +3,8 @@ export type { DatabaseHandle, DatabaseOptions, PostgresOptions, PGliteOptions } 
 export { migrate } from './migrate.js';
 export type { MigrateOptions, MigrationReport } from './migrate.js';
 export type { Migration } from './migrations/migration.js';
-export { MIGRATIONS } from './migrations/migration-list.js';
+export { CORE_SCHEMA } from './core-schema.js';
+export { SchemaOrderError, schemaMigrations, type SchemaPart } from './schema-part.js';
 export type { TimescaleOptions } from './timescale.js';
 export { insertReadings } from './readings-repository.js';
 export {
@@ -20,7 +21,7 @@ export { RetentionSchedule, type RetentionScheduleOptions } from './retention-sc
 export { storableText, storableTextFromBytes, storableJson } from './storable-text.js';
 export { PGliteDialect } from './pglite/pglite-dialect.js';
 export type { PGliteClient, PGliteDialectConfig } from './pglite/pglite-dialect.js';
-export { DatabaseConnectionError, MigrationError, isUniqueViolation } from './errors.js';
+export { DatabaseConnectionError, MigrationError, isUndefinedTable, isUniqueViolation } from './errors.js';
 // The one URL mask lives in @premonitor/log; re-exported for code that imported it from here.
 export { maskUrl } from '@premonitor/log';
 export type {

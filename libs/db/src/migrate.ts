@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '@premonitor/log';
 import { MigrationError } from './errors.js';
-import { MIGRATIONS } from './migrations/migration-list.js';
 import type { Migration } from './migrations/migration.js';
 import type { DatabaseHandle } from './open-database.js';
+import { schemaMigrations, type SchemaPart } from './schema-part.js';
 import type { Database } from './schema.js';
 import { applyTimescale, type TimescaleOptions } from './timescale.js';
 
@@ -13,8 +13,12 @@ export interface MigrateOptions {
   readonly timescale?: TimescaleOptions;
   /** Receives one line per applied migration. */
   readonly logger?: Logger;
-  /** The migrations to apply; defaults to the platform's. Tests pass their own. */
-  readonly migrations?: readonly Migration[];
+  /**
+   * The schema parts to bring up to date: the host's modules' (`ServiceModule.schema`); in
+   * embedded mode and tests every part (`PLATFORM_SCHEMA` of @premonitor/platform/schema).
+   * Ordered by {@link schemaMigrations}.
+   */
+  readonly schema: readonly SchemaPart[];
 }
 
 /** What {@link migrate} did. */
@@ -23,6 +27,11 @@ export interface MigrationReport {
   readonly applied: readonly string[];
   /** Names that were already recorded. */
   readonly skipped: readonly string[];
+  /**
+   * Names recorded without running: the legacy migration they were split from
+   * (`Migration.replaces`) was recorded, so their tables already exist with their rows.
+   */
+  readonly adopted: readonly string[];
   /** True when hypertables, compression and retention were set up. */
   readonly timescale: boolean;
 }
@@ -40,8 +49,8 @@ const MIGRATION_LOCK_KEY = 7_305_614_291_028_733;
  * Kysely's Migrator is not used because it keeps its own tables and lock row, and the
  * TimescaleDB step here must run outside a migration, at every start.
  */
-export async function migrate(handle: DatabaseHandle, options: MigrateOptions = {}): Promise<MigrationReport> {
-  const migrations = options.migrations ?? MIGRATIONS;
+export async function migrate(handle: DatabaseHandle, options: MigrateOptions): Promise<MigrationReport> {
+  const migrations = schemaMigrations(options.schema);
   // Everything inside uses `conn` only: on PGlite the outer `db` would wait for this very connection.
   return handle.db.connection().execute(async (conn) => {
     const locked = handle.kind === 'postgres';
@@ -55,9 +64,15 @@ export async function migrate(handle: DatabaseHandle, options: MigrateOptions = 
       const done = new Set(rows.map((row) => row.name));
       const applied: string[] = [];
       const skipped: string[] = [];
+      const adopted: string[] = [];
       for (const migration of migrations) {
         if (done.has(migration.name)) {
           skipped.push(migration.name);
+          continue;
+        }
+        if (migration.replaces && done.has(migration.replaces)) {
+          await sql`insert into schema_migrations (name) values (${migration.name})`.execute(conn);
+          adopted.push(migration.name);
           continue;
         }
         await applyOne(conn, migration);
@@ -76,7 +91,7 @@ export async function migrate(handle: DatabaseHandle, options: MigrateOptions = 
           );
         }
       }
-      return { applied, skipped, timescale: handle.timescale };
+      return { applied, skipped, adopted, timescale: handle.timescale };
     } finally {
       if (locked) await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }

@@ -79,11 +79,17 @@ export function hypertablePolicyStatements(plan: HypertablePlan, compressionEnab
   return statements;
 }
 
-/** Creates the extension and turns the time-series tables into hypertables. Runs under the migration lock. */
+/**
+ * Creates the extension and turns the time-series tables into hypertables. Runs under the
+ * migration lock. A table not created yet (its owner's schema was not migrated on this
+ * database so far) is left for the start that creates it.
+ */
 export async function applyTimescale(db: Kysely<Database>, options: TimescaleOptions = {}): Promise<void> {
   const plans = hypertablePlans(options);
   await sql`create extension if not exists timescaledb`.execute(db);
   for (const plan of plans) {
+    const { rows: found } = await sql<{ exists: boolean }>`select to_regclass(${plan.table}) is not null as exists`.execute(db);
+    if (!found[0]?.exists) continue;
     // The hypertable must exist before its compression state can be read.
     await sql.raw(createHypertableStatement(plan)).execute(db);
     const { rows } = await sql<{ compression_enabled: boolean }>`

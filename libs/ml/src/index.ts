@@ -8,7 +8,7 @@ export { OnnxDataType } from './onnx/onnx-schema.js';
 export type { OnnxDataTypeCode } from './onnx/onnx-schema.js';
 export { OnnxDecodeError, OnnxGraphError } from './onnx/onnx-errors.js';
 export { encodeModelMetadata, readMetadataProps, readModelMetadata } from './onnx/model-metadata.js';
-export type { InputSignature, ModelMetadata, ModelTarget } from './onnx/model-metadata.js';
+export type { InputSignature, ModelMetadata, ModelTarget, WindowContract } from './onnx/model-metadata.js';
 
 export type {
   ActivationName,
@@ -41,3 +41,9 @@ export type { BaselineFeed, BaselineSpec, DeviceThreshold, DeviceThresholdSpec, 
 
 export { DEFAULT_TEXT_FEATURES, TEXT_FEATURE_OPSETS, TEXT_LOCALE, TextFeatureError, TextFeatureExtractor, addTextFeatures, buildTextFeatureModel, charNgrams, lowerCase, murmurHash3, murmurHash3String, textFeatureFamilies, textFeatureSpecProblem, textFeatures, textInputFeeds, tokenizeWords } from './text/index.js';
 export type { HashedFeatures, SparseRows, TextFeatureFamily, TextFeatureSpec, TextFeatureValues, TextInput } from './text/index.js';
+
+export { jacobiEigen } from './linalg/jacobi-eigen.js';
+export { WindowFitError, WindowInputError, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, fitPcaT2Q, fitStandardScaler, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
+export type { AlarmRule, PcaT2Q, PcaT2QOptions, StandardScaler, TelemetryFamily, TelemetryGraphSpec, WindowShape } from './telemetry/index.js';
+export { addVibrationFeatures, buildVibrationModel, vibrationFeatureCount, vibrationFeatures } from './vibration/index.js';
+export type { LinearMap, VibrationFeatureSpec, VibrationGraphSpec } from './vibration/index.js';

@@ -21,3 +21,5 @@ export {
   RegistryError,
 } from './registry-errors.js';
 export { SHIPPED_MODEL_KINDS, seedShippedModels } from './seed-models.js';
+export { sharedModelRegistry, type RegistryHost } from './shared-model-registry.js';
+export { REGISTRY_SCHEMA } from './registry-schema.js';

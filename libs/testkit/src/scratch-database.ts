@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { migrate, openDatabase, type DatabaseHandle, type SchemaPart } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 
 /** A throwaway PostgreSQL database (`pm_bench_<random>`), migrated; `drop()` removes it. */
@@ -18,8 +18,8 @@ export class ScratchDatabase {
     return url.toString();
   }
 
-  /** Creates and migrates a database on the server of `adminUrl` (any database the user may connect to). */
-  static async create(adminUrl: string, logger: Logger, poolSize: number): Promise<ScratchDatabase> {
+  /** Creates a database on the server of `adminUrl` (any database the user may connect to) and migrates `schema` (usually `PLATFORM_SCHEMA`). */
+  static async create(adminUrl: string, logger: Logger, poolSize: number, schema: readonly SchemaPart[]): Promise<ScratchDatabase> {
     const name = `pm_bench_${randomBytes(4).toString('hex')}`;
     await withAdmin(adminUrl, (admin) => sql`create database ${sql.id(name)}`.execute(admin.db));
     const url = new URL(adminUrl);
@@ -27,7 +27,7 @@ export class ScratchDatabase {
     let handle: DatabaseHandle | undefined;
     try {
       handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize, logger });
-      await migrate(handle, { logger });
+      await migrate(handle, { logger, schema });
       return new ScratchDatabase(handle, name, adminUrl);
     } catch (err) {
       await handle?.close().catch(() => undefined);

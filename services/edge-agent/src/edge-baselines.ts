@@ -90,7 +90,7 @@ export class EdgeBaselines {
   /** Takes one scored frame into the enrollment; resolves once a taken sample is on disk. */
   async observe(model: LocalModel, at: number, result: LocalScore): Promise<void> {
     const spec = model.baseline;
-    if (!this.#settings.enabled || !spec || result.reference !== 'fleet' || result.fleetScore === undefined || !result.embedding) return;
+    if (!this.#settings.enabled || !spec || result.reference !== 'fleet' || result.fleetScore === undefined || !result.embeddings) return;
     const kind = model.kind;
     let file = this.#state.get(kind);
     if (!file || file.modelVersion !== model.version) file = { modelVersion: model.version, samples: [], lastAcceptedAt: null, rejected: 0, baseline: null };
@@ -102,7 +102,8 @@ export class EdgeBaselines {
       this.#state.set(kind, { ...file, rejected: file.rejected + 1 });
       return;
     }
-    const samples = [...file.samples, toBase64(result.embedding)];
+    // One sample per model row, as the core stores them: a windowed clip enrolls each window.
+    const samples = [...file.samples, ...result.embeddings.map(toBase64)];
     const baseline = samples.length >= spec.frames ? toBase64(fitBaseline(spec, samples.slice(0, spec.frames).map(fromBase64))) : null;
     const next: BaselineFile = { ...file, samples, lastAcceptedAt: at, baseline };
     this.#state.set(kind, next);

@@ -36,4 +36,4 @@ export { SourceSupervisor, type SourceState } from './source-supervisor.js';
 export { sourceConfig, sourcesConfig, buildSources, type SourceConfig } from './source-config.js';
 export type { SensorSource, SensorSample, SampleSink } from './sensor-source.js';
 export { QueueStorageError, RecordTooLargeError } from './queue-errors.js';
-export { ModelContractError, ModelRefusedError, FrameShapeError } from './model-errors.js';
+export { FrameAdaptError, ModelContractError, ModelRefusedError } from './model-errors.js';

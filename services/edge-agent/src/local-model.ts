@@ -1,25 +1,19 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Frame, FrameKind } from '@premonitor/contracts';
-import { packBaselineFeed, type BaselineFeed, type BaselineSpec } from '@premonitor/ml';
-import { resample } from '@premonitor/ml/data';
-import { readScoringMetadata, runScoringSession, scoringInputName, scoringSessionOptions, verifyScoringModel, type ScoringOutputs } from '@premonitor/ml/scoring';
-import { FrameShapeError, ModelContractError } from './model-errors.js';
+import type { BaselineSpec } from '@premonitor/ml';
+import { frameRows, readScoringMetadata, runScoringSession, scoreFrames, scoringInputName, scoringSessionOptions, verifyScoringModel, type FrameScore, type FrameScorer, type ScoringMetadata } from '@premonitor/ml/scoring';
+import { ModelContractError } from './model-errors.js';
 
-/** One frame's local outcome. */
-export interface LocalScore {
-  /** Against the device's baseline when one was given, else against the fleet. */
-  readonly score: number;
-  readonly reference: 'device' | 'fleet';
-  /** Models with a baseline: the fleet score and the frame's embedding (what enrollment takes). */
-  readonly fleetScore?: number;
-  readonly embedding?: Float32Array;
-}
+/** One frame's local outcome: the core's {@link FrameScore} (score, reference, and for models with a baseline the fleet score and one embedding per model row). */
+export type LocalScore = FrameScore;
 
 /**
- * One ONNX anomaly model on the device, following the same I/O contract as the core's
- * inference service (models/README.md): `pcm` [N, S] = int16 / 32768 or `frame` [N, H, W] °C
- * in; `score` [N] in [0, 1] out. One intra-op thread: the Pi's other cores run the sources.
+ * One ONNX anomaly model on the device. A frame becomes model input and the outputs become
+ * its score through `@premonitor/ml/scoring` (`frameRows`, `scoreFrames`) — the same code as
+ * the core's inference service, so the device accepts every frame the core accepts (clips of
+ * any length and rate, thermal frames of any size) and scores it identically. One intra-op
+ * thread: the Pi's other cores run the sources.
  */
 export class LocalModel {
   readonly kind: FrameKind;
@@ -31,17 +25,24 @@ export class LocalModel {
   readonly threshold: number;
   /** How the model compares a frame with the device's own baseline; undefined for a fleet-only model. */
   readonly baseline: BaselineSpec | undefined;
+  /** Thermal: `celsius` or `relative` input (`thermal_input` metadata); undefined for acoustic models. */
+  readonly thermalInput: 'celsius' | 'relative' | undefined;
   readonly #session: ort.InferenceSession;
+  /** Packed rows → outputs in this session: what the reference batch and {@link run} feed. */
+  readonly #runner: FrameScorer;
 
-  private constructor(session: ort.InferenceSession, kind: FrameKind, version: string, sha256: string, frameShape: readonly number[], sampleRate: number | undefined, threshold: number, baseline: BaselineSpec | undefined) {
+  private constructor(session: ort.InferenceSession, meta: ScoringMetadata, sha256: string) {
     this.#session = session;
-    this.kind = kind;
-    this.version = version;
+    const contract = { inputName: scoringInputName(meta.kind), version: meta.version, frameShape: meta.frameShape, baseline: meta.baseline };
+    this.#runner = { frameShape: meta.frameShape, baseline: meta.baseline, run: (input, rows, baselines) => runScoringSession(session, contract, input, rows, baselines) };
+    this.kind = meta.kind;
+    this.version = meta.version;
     this.sha256 = sha256;
-    this.frameShape = frameShape;
-    this.sampleRate = sampleRate;
-    this.threshold = threshold;
-    this.baseline = baseline;
+    this.frameShape = Object.freeze([...meta.frameShape]);
+    this.sampleRate = meta.sampleRate;
+    this.threshold = meta.threshold ?? 0.5;
+    this.baseline = meta.baseline;
+    this.thermalInput = meta.kind === 'thermal' ? (meta.thermalInput ?? 'celsius') : undefined;
   }
 
   /**
@@ -58,9 +59,9 @@ export class LocalModel {
     } catch (cause) {
       throw new ModelContractError(`model ${meta.version} could not be loaded by onnxruntime: ${(cause as Error).message}`, { cause });
     }
-    const model = new LocalModel(session, kind, meta.version, sha256, Object.freeze([...meta.frameShape]), meta.sampleRate, meta.threshold ?? 0.5, meta.baseline);
+    const model = new LocalModel(session, meta, sha256);
     try {
-      await verifyScoringModel(meta, { inputs: session.inputMetadata, outputs: session.outputMetadata }, { run: (input, rows, feed) => model.#runRows(input, rows, feed) });
+      await verifyScoringModel(meta, { inputs: session.inputMetadata, outputs: session.outputMetadata }, model.#runner);
     } catch (err) {
       await session.release();
       throw err;
@@ -73,40 +74,17 @@ export class LocalModel {
     return (await this.run(frame)).score;
   }
 
-  /** Scores one frame, against `baseline` (the device's, fitted for this model) when given. */
+  /**
+   * Scores one frame, against `baseline` (the device's, fitted for this model) when given.
+   * Throws `FrameAdaptError` for a frame this model cannot take (another kind, no samples).
+   */
   async run(frame: Frame, baseline?: Float32Array): Promise<LocalScore> {
-    const spec = this.baseline;
-    const out = await this.#runRows(this.#input(frame), 1, spec && baseline ? packBaselineFeed(spec, [baseline]) : undefined);
-    const clamp = (x: number) => Math.min(1, Math.max(0, x));
-    const reference = spec && baseline ? 'device' : 'fleet';
-    if (!out.fleetScore || !out.embedding) return { score: clamp(out.score[0]!), reference };
-    return { score: clamp(out.score[0]!), reference, fleetScore: clamp(out.fleetScore[0]!), embedding: Float32Array.from(out.embedding) };
-  }
-
-  #runRows(input: Float32Array, rows: number, baselines?: BaselineFeed): Promise<ScoringOutputs> {
-    return runScoringSession(this.#session, { inputName: scoringInputName(this.kind), version: this.version, frameShape: this.frameShape, baseline: this.baseline }, input, rows, baselines);
+    const [result] = await scoreFrames(this.#runner, [frameRows(frame, this)], [baseline]);
+    return result!;
   }
 
   /** Frees the session (after a swap, once no scoring uses it). */
   release(): Promise<void> {
     return this.#session.release();
-  }
-
-  #input(frame: Frame): Float32Array {
-    if (frame.kind !== this.kind) throw new FrameShapeError(`a ${frame.kind} frame cannot be scored by the ${this.kind} model`);
-    if (frame.kind === 'thermal') {
-      const [h, w] = this.frameShape as [number, number];
-      if (frame.width !== w || frame.height !== h) throw new FrameShapeError(`thermal frame is ${frame.width}×${frame.height}; model ${this.version} takes ${w}×${h}`);
-      return frame.celsius;
-    }
-    let pcm: Float32Array = Float32Array.from(frame.samples, (v) => v / 32_768);
-    if (this.sampleRate && frame.sampleRate !== this.sampleRate) pcm = resample(pcm, frame.sampleRate, this.sampleRate);
-    const n = this.frameShape[0]!;
-    if (pcm.length === n) return pcm;
-    // Within 1 % (resampling rounding) pad or trim; anything further off is another clip length.
-    if (Math.abs(pcm.length - n) > n / 100) throw new FrameShapeError(`acoustic clip has ${pcm.length} samples at ${this.sampleRate} Hz; model ${this.version} takes ${n}`);
-    const fitted = new Float32Array(n);
-    fitted.set(pcm.subarray(0, n));
-    return fitted;
   }
 }

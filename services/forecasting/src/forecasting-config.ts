@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
+import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 import { DEFAULT_TRAIN_OPTIONS } from './model/train-forecaster.js';
 import type { ForecastingSettings } from './forecasting.js';
 import { DEFAULT_RISK_THRESHOLDS, type OperatingLimits } from './risk/failure-risk.js';
@@ -11,13 +11,9 @@ const limitsSchema = z.record(
 
 /** Forecasting's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const forecastingConfigShape = {
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
-  DATABASE_POOL_SIZE: envInt(4, 1, 100),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envPort(8083),
+  ...coreConfigShape({ httpPort: 8083, databasePoolSize: 4 }),
   /** Folder of the forecast model artifacts. */
-  FORECAST_MODEL_DIR: z.string().min(1).default('./data/models/forecast'),
+  FORECAST_MODEL_DIR: z.string().min(1).default('.data/models/forecast'),
   FORECAST_SEQUENCE_LENGTH: envInt(DEFAULT_TRAIN_OPTIONS.sequenceLength, 2, 500),
   FORECAST_HORIZON: envInt(DEFAULT_TRAIN_OPTIONS.horizon, 1, 500),
   FORECAST_UNITS: envInt(DEFAULT_TRAIN_OPTIONS.units, 1, 512),
@@ -46,8 +42,6 @@ export const forecastingConfigShape = {
       }
     })
     .pipe(limitsSchema),
-  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 export type ForecastingConfig = Readonly<z.infer<z.ZodObject<typeof forecastingConfigShape>>>;

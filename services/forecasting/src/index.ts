@@ -30,3 +30,4 @@ export type { ForecastChartInput } from './chart/forecast-chart.js';
 export { forecastScope } from './store/forecast-model-store.js';
 export type { ForecastModelRecord, ForecastModelStore, NewForecastModel } from './store/forecast-model-store.js';
 export { RegistryModelStore } from './store/registry-model-store.js';
+export { forecastingModule } from './module.js';

@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
+import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 
 /** Fusion's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const fusionConfigShape = {
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
-  DATABASE_POOL_SIZE: envInt(8, 1, 100),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envPort(8081),
+  ...coreConfigShape({ httpPort: 8081, databasePoolSize: 8 }),
   /** JSON rules file; unset = the defaults, patched by the fusion_rules table. */
   FUSION_RULES_FILE: z.string().min(1).optional(),
   /** How often the rules file and table are re-read, ms (0 = at start only; SIGHUP reloads too). */
@@ -26,8 +22,6 @@ export const fusionConfigShape = {
   FUSION_DEDUP_RETENTION_HOURS: envInt(48, 0, 87_600),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
-  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 export type FusionConfig = Readonly<z.infer<z.ZodObject<typeof fusionConfigShape>>>;

@@ -21,3 +21,4 @@ export { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 export { createAlertsApi } from './api/alerts-api.js';
 export { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
+export { fusionModule } from './module.js';

@@ -3,8 +3,7 @@ import { publishEvent, realClock, type Bus, type BusMessage, type Clock } from '
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ConsumerPolicy } from '@premonitor/resilience';
-import { scoreFrames } from './batch-runner.js';
-import { acousticRows, thermalRows, type FrameRows } from './frame-adapter.js';
+import { frameRows, scoreFrames, type FrameRows } from '@premonitor/ml/scoring';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 import { MicroBatcher } from './micro-batcher.js';
 import type { ModelSlot } from './model-slot.js';
@@ -149,7 +148,7 @@ export class FrameScoringService {
           continue;
         } else {
           try {
-            scorable.push({ item, rows: adapt(item.frame, lease.model) });
+            scorable.push({ item, rows: frameRows(item.frame, lease.model) });
           } catch (err) {
             deadLetters.push({ topic: item.message.subject, deviceId: deviceKey(item.ref), reason: `cannot adapt the frame to the model: ${(err as Error).message}`, payload: item.message.data, source: this.#o.consumer });
           }
@@ -204,10 +203,6 @@ export class FrameScoringService {
   #retryDelay(): number {
     return this.#o.retryDelayMs ?? 1_000;
   }
-}
-
-function adapt(frame: Frame, model: ScoringModel): FrameRows {
-  return frame.kind === 'acoustic' ? acousticRows(frame, model) : thermalRows(frame, model);
 }
 
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not one. */

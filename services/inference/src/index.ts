@@ -9,9 +9,7 @@ export { ModelSlot, type ModelLease } from './model-slot.js';
 export { OnnxScoringModel, type OnnxSessionSettings } from './onnx-scoring-model.js';
 export { WorkerScoringModel } from './worker-scoring-model.js';
 export { OnnxWorkerPool, type SessionIo, type SessionSpec } from './onnx-worker-pool.js';
-export { rowLength, type ModelOutputs, type ScoringModel } from './scoring-model.js';
-export { scoreFrames, type FrameScore } from './batch-runner.js';
-export { acousticRows, audioRows, audioWindows, int16ToFloat, resizeBilinear, thermalImageRows, thermalRows, type FrameRows } from './frame-adapter.js';
+export type { ModelOutputs, ScoringModel } from './scoring-model.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { KyselyScoreStore, type ScoreStore } from './score-store.js';
 export { createInferenceMetrics, rejectCategory, type InferenceMetrics } from './inference-metrics.js';
@@ -29,3 +27,4 @@ export {
 export { DeviceBaselines, type BaselineSettings, type DeviceBaselinesOptions, type ScoredFrame } from './baseline/device-baselines.js';
 export { KyselyBaselineStore, bytesToFloat32, float32ToBytes, type BaselineKey, type BaselineRecord, type BaselineStore } from './baseline/baseline-store.js';
 export { createBaselineApi, type BaselineView } from './baseline/baseline-api.js';
+export { inferenceModule } from './module.js';

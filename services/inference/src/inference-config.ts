@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
+import { coreConfigShape, envBool, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 
 /** The inference service's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const inferenceConfigShape = {
+  ...coreConfigShape({ httpPort: 8084, databasePoolSize: 4 }),
   /** Which frames this instance scores; the same code is deployed once per kind. */
   INFERENCE_KIND: z.enum(['acoustic', 'thermal'], { message: "must be 'acoustic' or 'thermal'" }),
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
-  DATABASE_POOL_SIZE: envInt(4, 1, 100),
   /** Folder of the content-addressed model artifacts (shared with the registry's writers). */
-  MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envPort(8080),
+  MODEL_STORE_DIR: z.string().min(1).default('.data/models'),
   /** Most frames per model run. */
   BATCH_SIZE: envInt(64, 1, 4_096),
   /** Longest a frame waits for its batch, ms. */
@@ -52,8 +48,6 @@ export const inferenceConfigShape = {
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
-  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 export type InferenceConfig = Readonly<z.infer<z.ZodObject<typeof inferenceConfigShape>>>;

@@ -1,10 +1,6 @@
-// The contract error is the one `@premonitor/ml/scoring` throws, so a check anywhere is recognised here.
-export { ModelContractError } from '@premonitor/ml/scoring';
-
-/** A frame could not be brought to the shape the model expects. */
-export class FrameAdaptError extends Error {
-  override readonly name = 'FrameAdaptError';
-}
+// The contract errors are the ones `@premonitor/ml/scoring` throws (the model contract and the
+// frame → input adaptation), so a check anywhere is recognised here.
+export { FrameAdaptError, ModelContractError } from '@premonitor/ml/scoring';
 
 /** onnxruntime could not create a session for a model's bytes (corrupt or unsupported graph). */
 export class ModelLoadError extends Error {

@@ -2,7 +2,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type RequestHa
 import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
 import { realClock, type Clock } from '@premonitor/bus';
-import { scoreFrames } from './batch-runner.js';
+import { scoreFrames } from '@premonitor/ml/scoring';
 import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';

@@ -37,8 +37,3 @@ export interface ScoringModel {
   /** Frees the native session; call only when no run is in flight. */
   release(): Promise<void>;
 }
-
-/** Values in one input row. */
-export function rowLength(model: Pick<ScoringModel, 'frameShape'>): number {
-  return model.frameShape.reduce((a, b) => a * b, 1);
-}

@@ -1,7 +1,6 @@
 import type { FrameKind } from '@premonitor/contracts';
 import { DEFAULT_WAV_LIMITS, InputLimitError, ThermalMatrixError, WavFormatError, checkWavLimits, parseThermalMatrix, readWav, readWavHeader, type WavLimits } from '@premonitor/ml/data';
-import { audioRows, thermalRows, type FrameRows } from './frame-adapter.js';
-import { FrameAdaptError } from './model-errors.js';
+import { FrameAdaptError, audioRows, packRows, thermalRows, type FrameRows } from '@premonitor/ml/scoring';
 
 /** Bounds on one upload, checked before the work they bound. */
 export interface UploadLimits {
@@ -88,9 +87,7 @@ export function decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: Up
       rows = thermalRows(matrix, model);
       input = { width: matrix.width, height: matrix.height };
     }
-    const width = rows[0]!.length;
-    const packed = new Float32Array(rows.length * width);
-    rows.forEach((row, i) => packed.set(row, i * width));
+    const { input: packed } = packRows([rows], rows[0]!.length);
     return { ok: true, packed, rows: rows.length, input };
   } catch (err) {
     if (err instanceof TypeError && target.kind === 'thermal') return { ok: false, status: 400, error: 'invalid_matrix', message: 'the thermal matrix is not valid UTF-8 text' };

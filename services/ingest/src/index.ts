@@ -7,3 +7,4 @@ export { ingestConfigShape, type IngestConfig } from './ingest-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { createReadApi } from './api/read-api.js';
 export type { IngestStore } from './ingest-store.js';
+export { ingestModule } from './module.js';

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { envInt, envPort, envUrl, envEnum, shutdownConfigShape } from '@premonitor/config';
+import { coreConfigShape, mqttClientConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 
 /** Ingest's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const ingestConfigShape = {
-  /** The broker's core listener (Mosquitto: port 1884 of mosquitto/mosquitto.conf). */
-  MQTT_URL: envUrl(['mqtt', 'mqtts', 'tcp', 'ws', 'wss'], 'mqtt://127.0.0.1:1884'),
-  /** A core account with the role `ingest` (mosquitto/add-core-user.sh NAME ingest). */
-  MQTT_USERNAME: z.string().optional(),
-  MQTT_PASSWORD: z.string().optional(),
+  ...coreConfigShape({ httpPort: 8080, databasePoolSize: 8 }),
+  /** MQTT_USERNAME: a core account with the role `ingest` (mosquitto/add-core-user.sh NAME ingest). */
+  ...mqttClientConfigShape,
   /**
    * Stable client id: the broker keeps this session's queue while ingest restarts. Default
    * `premonitor-{MQTT_USERNAME}` (`premonitor-ingest`); each replica of a scaled ingest needs its
@@ -20,11 +18,6 @@ export const ingestConfigShape = {
   MQTT_RECEIVE_MAXIMUM: envInt(20_000, 1, 65_535),
   /** 5 for Mosquitto (Receive Maximum flow control), 4 (MQTT 3.1.1) for brokers without v5. */
   MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('5').transform((v) => (v === '4' ? 4 : 5) as 4 | 5),
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
-  DATABASE_POOL_SIZE: envInt(8, 1, 100),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envPort(8080),
   /** Telemetry messages per database batch. */
   BATCH_SIZE: envInt(1_000, 1, 50_000),
   /** Longest a message waits for its batch, ms. */
@@ -47,8 +40,6 @@ export const ingestConfigShape = {
   DEAD_LETTER_RETENTION_DAYS: envInt(30, 0, 36_500),
   /** Longest the drain on shutdown may take, ms; what is left stays unacknowledged with the broker. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
-  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 export type IngestConfig = Readonly<z.infer<z.ZodObject<typeof ingestConfigShape>>>;

@@ -3,3 +3,4 @@ export { createArtifactRouter } from './artifact-router.js';
 export { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';
 export { SigningKeyFileError, createSigningKeyFile, loadOrCreateSigningKeyFile, readSigningKeyFile } from './signing-key-file.js';
 export { signingKeyFromConfig } from './signing-key-from-config.js';
+export { modelSyncModule } from './module.js';

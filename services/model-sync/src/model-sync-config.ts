@@ -1,20 +1,16 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envUrl, shutdownConfigShape, type loadConfig } from '@premonitor/config';
+import { coreConfigShape, mqttClientConfigShape, envBool, envEnum, envInt, envUrl, type loadConfig } from '@premonitor/config';
 
 /** Settings of the model-sync service, by environment variable. */
 export const modelSyncConfigShape = {
-  DATABASE_URL: z.string().min(1),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  /** The broker's core listener (Mosquitto: port 1884 of mosquitto/mosquitto.conf). */
-  MQTT_URL: envUrl(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://127.0.0.1:1884'),
+  ...coreConfigShape({ httpPort: 8090, databasePoolSize: 4 }),
   /**
-   * A core account with the role `model-sync`: it writes every device's model and command
-   * topics and reads their status. Its client id is `premonitor-{MQTT_USERNAME}`.
+   * MQTT_USERNAME: a core account with the role `model-sync`: it writes every device's model and
+   * command topics and reads their status. Its client id is `premonitor-{MQTT_USERNAME}`.
    */
-  MQTT_USERNAME: z.string().optional(),
-  MQTT_PASSWORD: z.string().optional(),
+  ...mqttClientConfigShape,
   /** The registry's artifact folder (shared with the services that register models). */
-  MODEL_STORE_DIR: z.string().min(1).default('./data/models'),
+  MODEL_STORE_DIR: z.string().min(1).default('.data/models'),
   /**
    * Folder of shipped models (`{kind}.onnx`, e.g. the repository's `models/`, `/app/models` in the
    * image). When set, each kind without a production model gets its shipped model registered
@@ -35,12 +31,8 @@ export const modelSyncConfigShape = {
   MODEL_SIGNING_KEY_CREATE: envBool(false),
   /** Core heartbeat on `…/{device}/command/heartbeat`; 0 = off (agents then rely on the broker connection). */
   HEARTBEAT_MS: envInt(10_000, 0, 3_600_000),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envInt(8090, 0, 65_535),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
-  LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 /** Parsed once in main.ts. */

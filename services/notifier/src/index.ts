@@ -19,3 +19,4 @@ export { channelsFor } from './route-alert.js';
 export { formatAlert, formatDigest } from './channel-format.js';
 export { renderTemplate, TEMPLATE_FIELDS, DEFAULT_TEMPLATE } from './templates.js';
 export type { DeliveryStore, OutboxItem, AttemptRecord, DeadLetterView } from './delivery-store.js';
+export { notifierModule } from './module.js';

@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { envEnum, envInt, envPort, envUrl, shutdownConfigShape } from '@premonitor/config';
+import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
 
 /** The notifier's settings, by environment variable. Parsed once in main.ts with `loadConfig`. */
 export const notifierConfigShape = {
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
-  DATABASE_POOL_SIZE: envInt(4, 1, 100),
-  HTTP_HOST: z.string().default('0.0.0.0'),
-  HTTP_PORT: envPort(8083),
+  ...coreConfigShape({ httpPort: 8082, databasePoolSize: 4 }),
   /** JSON file with channels and routes (see the package README). */
   NOTIFIER_CONFIG_FILE: z.string().min(1, 'must name the routing file (JSON)'),
   /** Durable consumer name on PM_ALERTS. */
@@ -18,8 +14,6 @@ export const notifierConfigShape = {
   NOTIFIER_IDLE_POLL_MS: envInt(5_000, 10, 600_000),
   /** How long SIGTERM waits for requests in flight, ms. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 0, 120_000),
-  LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  ...shutdownConfigShape,
 };
 
 export type NotifierConfig = Readonly<z.infer<z.ZodObject<typeof notifierConfigShape>>>;

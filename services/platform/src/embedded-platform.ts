@@ -1,27 +1,26 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { Router } from 'express';
 import { CredentialStore, EmbeddedBroker, PortInUseError as MqttPortInUseError, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
 import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
 import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry } from '@premonitor/http';
-import { Ingest } from '@premonitor/ingest';
-import { DEFAULT_BASELINE_SETTINGS, Inference } from '@premonitor/inference';
-import { FileArtifactStore, ModelRegistry, SHIPPED_MODEL_KINDS, seedShippedModels } from '@premonitor/registry';
-import { Fusion } from '@premonitor/fusion';
-import { Forecasting, forecastingConfigShape, settingsFromConfig as forecastingSettings } from '@premonitor/forecasting';
-import { loadConfig } from '@premonitor/config';
-import { ModelSync, loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
-import { Router } from 'express';
-import { Notifier, loadRoutingSettings } from '@premonitor/notifier';
+import { fusionModule } from '@premonitor/fusion';
+import { ingestModule } from '@premonitor/ingest';
+import { loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
-import { ShutdownError, stopInOrder, type StopStep } from '@premonitor/runtime/lifecycle';
+import { publicKeyText } from '@premonitor/contracts/signing';
+import { ModuleHost, ShutdownError, stopInOrder, type StopStep } from '@premonitor/runtime/host';
+import type { Registry } from 'prom-client';
 import { awaitHandOver } from './broker-handover.js';
 import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { embeddedModules } from './embedded-modules.js';
 import type { PlatformConfig } from './platform-config.js';
+import { PLATFORM_SCHEMA } from './platform-schema.js';
 import { isPortFree } from './port-probe.js';
 
 /**
@@ -49,24 +48,29 @@ export interface PlatformSummary {
   readonly devicesKnown: number;
   readonly readingsStored: number;
   readonly rejected: number;
+  /** Alerts in status `open` (at most {@link OPEN_ALERTS_COUNTED}; `openAlertsMore` says there are more). */
+  readonly openAlerts: number;
+  readonly openAlertsMore: boolean;
+  /** The most recently opened of them. */
+  readonly latestAlert?: { readonly severity: string; readonly title: string; readonly site: string; readonly device: string; readonly lastSeen: string };
 }
 
+/** Open alerts counted for the summary line: one page of fusion's API. */
+export const OPEN_ALERTS_COUNTED = 1_000;
+
 /**
- * Embedded mode: every component in one process — Aedes, the in-process bus, PGlite in a
- * folder, ingest with its read API, and optionally simulated devices. Same code as the
- * distributed services, different adapters behind the same interfaces.
+ * Embedded mode: every service in one process — Aedes, the in-process bus, PGlite in a
+ * folder, one HTTP server, the service modules of `embeddedModules` and optionally simulated
+ * devices. Same modules as the distributed services, different adapters behind the same interfaces.
  */
 export class EmbeddedPlatform {
   #db: DatabaseHandle | undefined;
   #bus: InProcessBus | undefined;
   #broker: EmbeddedBroker | undefined;
-  #ingest: Ingest | undefined;
-  #fusion: Fusion | undefined;
-  #notifier: Notifier | undefined;
-  #forecasting: Forecasting | undefined;
-  #modelSync: ModelSync | undefined;
-  #inference: Inference[] = [];
+  #modules: ModuleHost | undefined;
   #http: HttpServer | undefined;
+  #httpUrl: string | undefined;
+  #registry: Registry | undefined;
   #simulator: Simulator | undefined;
   #lock: DataDirLock | undefined;
   #stopping: string | undefined;
@@ -80,8 +84,8 @@ export class EmbeddedPlatform {
 
   /**
    * Starts everything, in dependency order: first the data folder's lock (a second instance is
-   * refused before it opens anything), then a check of its ports, then the database and the
-   * rest. A failure stops what already started.
+   * refused before it opens anything), then a check of its ports, then the database, the broker,
+   * the bus, the HTTP server and the modules. A failure stops what already started.
    */
   async start(): Promise<PlatformEndpoints> {
     const { config, logger } = this;
@@ -95,17 +99,17 @@ export class EmbeddedPlatform {
       if (!(await isPortFree(config.MQTT_HOST, config.MQTT_PORT))) throw new MqttPortInUseError(config.MQTT_PORT, config.MQTT_HOST, 'MQTT_PORT');
       if (tls && !(await isPortFree(config.MQTT_HOST, tls.port))) throw new MqttPortInUseError(tls.port, config.MQTT_HOST, 'MQTT_TLS_PORT');
       const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
-      await migrate(db, { logger });
+      // One database for every module: every owner's tables, whichever modules this start hosts.
+      await migrate(db, { logger, schema: PLATFORM_SCHEMA });
       this.#readingsAtStart = await countRows(db, 'readings');
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
 
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
       // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
       for (const username of credentials.retiredServices()) credentials.removeService(username);
-      const ingestPassword = generatePassword();
-      await credentials.addService(INGEST_ACCOUNT, 'ingest', ingestPassword, { replace: true });
-      const modelSyncPassword = generatePassword();
-      await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', modelSyncPassword, { replace: true });
+      const accounts = { ingest: { username: INGEST_ACCOUNT, password: generatePassword() }, 'model-sync': { username: MODEL_SYNC_ACCOUNT, password: generatePassword() } };
+      await credentials.addService(INGEST_ACCOUNT, 'ingest', accounts.ingest.password, { replace: true });
+      await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', accounts['model-sync'].password, { replace: true });
       const simPasswords = new Map<string, string>();
       for (let i = 1; i <= config.SIM_DEVICES; i++) {
         const device = `sim-${String(i).padStart(3, '0')}`;
@@ -115,7 +119,7 @@ export class EmbeddedPlatform {
       }
       await credentials.save();
 
-      const registry = createRegistry('platform');
+      const registry = (this.#registry = createRegistry('platform'));
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
         port: config.MQTT_PORT,
@@ -132,110 +136,21 @@ export class EmbeddedPlatform {
       const bus = (this.#bus = new InProcessBus({ logger: logger.child({ component: 'bus' }) }));
       await bus.start();
 
-      const ingest = (this.#ingest = new Ingest(
-        {
-          mqtt: {
-            url: broker.url,
-            username: INGEST_ACCOUNT,
-            password: ingestPassword,
-            clientId: coreClientId(INGEST_ACCOUNT),
-            sharedGroup: '',
-            receiveMaximum: 20_000,
-            protocolVersion: 4,
-          },
-          batchSize: config.BATCH_SIZE,
-          batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
-          // PGlite has one connection: a second batch would only wait for it.
-          batchConcurrency: 1,
-          deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
-          deadLetterRetentionDays: config.DEAD_LETTER_RETENTION_DAYS,
-          limits: { maxJsonBytes: config.MAX_JSON_BYTES, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS, maxPastAgeMs: config.MAX_PAST_AGE_MS },
-        },
-        { db, bus, logger: logger.child({ component: 'ingest' }), registry },
-      ));
-      const artifacts = new FileArtifactStore(join(dataDir, 'models'));
-      const models = new ModelRegistry({ db: db.db, bus, store: artifacts, logger: logger.child({ component: 'registry' }) });
-      await seedShippedModels(models, resolve(config.PM_MODELS_DIR), logger);
-      const inference = (this.#inference = SHIPPED_MODEL_KINDS.map(
-        (kind) =>
-          new Inference(
-            {
-              kind,
-              batchSize: 64,
-              batchMaxWaitMs: 20,
-              ortThreads: 1,
-              maxAckPending: 1_000,
-              maxUploadBytes: 4 * 1024 * 1024,
-              deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
-              instanceId: 'embedded',
-              sharedUploadPath: true,
-              // The last resort when the production model and every earlier version are unusable.
-              shippedModelFile: join(resolve(config.PM_MODELS_DIR), `${kind}.onnx`),
-              baselines: { ...DEFAULT_BASELINE_SETTINGS, policy: { ...DEFAULT_BASELINE_SETTINGS.policy, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
-            },
-            { db, bus, logger: logger.child({ component: `inference-${kind}` }), registry, models },
-          ),
-      ));
-      const fusion = (this.#fusion = new Fusion(
-        {
-          rulesFile: config.FUSION_RULES_FILE,
-          rulesReloadMs: 60_000,
-          tickMs: 1_000,
-          consumers: { durablePrefix: 'fusion', site: '*', deliverPolicy: 'all', ackWaitMs: 30_000 },
-        },
-        { db, bus, logger: logger.child({ component: 'fusion' }), registry },
-      ));
-      const forecasting = (this.#forecasting = new Forecasting(
-        forecastingSettings(
-          loadConfig(forecastingConfigShape, {
-            FORECAST_INTERVAL_MINUTES: String(config.FORECAST_INTERVAL_MINUTES),
-          }),
-        ),
-        // Forecasters live in the platform's model registry beside the shipped models.
-        { db, bus, logger: logger.child({ component: 'forecasting' }), registry, models },
-      ));
-      // Without a routing file there is nobody to notify: alerts are kept, nothing is sent.
-      const notifier = (this.#notifier = config.NOTIFIER_CONFIG_FILE
-        ? new Notifier({ routing: await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE) }, { db, bus, logger: logger.child({ component: 'notifier' }), registry })
-        : undefined);
-      const syncRouter = Router();
-      const http = (this.#http = new HttpServer({
-        logger,
-        registry,
-        readiness: [...ingest.readiness, ...fusion.readiness, ...inference.flatMap((i, n) => i.readiness.map((c) => ({ ...c, name: `${SHIPPED_MODEL_KINDS[n]}-${c.name}` }))), ...(notifier?.readiness ?? []), ...forecasting.readiness.map((c) => ({ ...c, name: `forecasting-${c.name}` })), { name: 'broker', check: () => this.#broker !== undefined }],
-        routers: [
-          { path: '/api/v1', router: ingest.router },
-          { path: '/api/v1', router: fusion.router },
-          ...inference.map((i) => ({ path: '/api/v1', router: i.router })),
-          ...(notifier ? [{ path: '/api/v1', router: notifier.router }] : []),
-          { path: '/api/v1/lstm', router: forecasting.router },
-          // Model sync needs the bound port for its download URLs, so it joins after start.
-          { path: '/api/v1', router: syncRouter },
-        ],
-        portSetting: 'HTTP_PORT',
-      }));
+      // The HTTP server listens before the modules are built: model-sync's download URLs need its bound port.
+      // The modules' routers and readiness checks join it once built.
+      const api = Router();
+      const modules = (this.#modules = new ModuleHost({ db, bus, logger, registry }));
+      const http = (this.#http = new HttpServer({ logger, registry, readiness: modules.readiness, routers: [{ path: '/', router: api }], portSetting: 'HTTP_PORT' }));
+      modules.readiness.push({ name: 'broker', check: () => this.#broker !== undefined });
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
-      const httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`;
+      const httpUrl = (this.#httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`);
       // Created (0600) in the data folder on first start; the same key signs every later start's announcements.
-      const signingKey = await loadOrCreateSigningKeyFile(join(dataDir, 'model-signing-key.pem'), logger.child({ component: 'model-sync' }));
-      const modelSync = (this.#modelSync = new ModelSync(
-        {
-          mqtt: { url: broker.url, username: MODEL_SYNC_ACCOUNT, password: modelSyncPassword, clientId: coreClientId(MODEL_SYNC_ACCOUNT) },
-          publicBaseUrl: `${httpUrl}/api/v1`,
-          kinds: [...SHIPPED_MODEL_KINDS],
-          refreshMs: 30_000,
-          heartbeatMs: 5_000,
-          signingKey,
-        },
-        { db: db.db, bus, registry: models, store: artifacts, logger: logger.child({ component: 'model-sync' }) },
-      ));
-      syncRouter.use(modelSync.router);
-      for (const i of inference) await i.start();
-      await fusion.start();
-      await notifier?.start();
-      await forecasting.start();
-      await modelSync.start();
-      await ingest.start();
+      const signingKeyFile = join(dataDir, 'model-signing-key.pem');
+      const signingKey = await loadOrCreateSigningKeyFile(signingKeyFile, logger.child({ component: 'model-sync' }));
+      await modules.create(embeddedModules({ config, dataDir, brokerUrl: broker.url, httpUrl, accounts, signingKeyFile }));
+      for (const { path, router } of modules.routers) api.use(path, router);
+      // Started means subscribed: ingest's start() waits for the broker's SUBACK.
+      await modules.start();
       broker.admitDevices();
 
       if (config.SIM_DEVICES > 0) {
@@ -252,7 +167,7 @@ export class EmbeddedPlatform {
         await this.#simulator.start();
       }
       await this.#lock.update({ httpUrl, mqttUrl: broker.url });
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: modelSync.publicKey };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: publicKeyText(signingKey) };
     } catch (err) {
       await this.stop().catch((stopErr: unknown) => logger.error({ err: stopErr }, 'start-up failed, and stopping what had started failed too'));
       throw err;
@@ -279,8 +194,9 @@ export class EmbeddedPlatform {
   /** Counts for the periodic summary line. */
   async summary(): Promise<PlatformSummary> {
     const db = this.#db;
-    const ingest = this.#ingest;
-    if (!db || !ingest) return { devicesOnline: 0, devicesKnown: 0, readingsStored: 0, rejected: 0 };
+    const registry = this.#registry;
+    const httpUrl = this.#httpUrl;
+    if (!db || !registry || !httpUrl) return { devicesOnline: 0, devicesKnown: 0, readingsStored: 0, rejected: 0, openAlerts: 0, openAlertsMore: false };
     const row = await db.db
       .selectFrom('devices')
       .select((eb) => [eb.fn.countAll<number>().as('known'), eb.fn.count<number>('id').filterWhere('online', '=', true).as('online')])
@@ -288,47 +204,47 @@ export class EmbeddedPlatform {
     return {
       devicesOnline: Number(row.online),
       devicesKnown: Number(row.known),
-      readingsStored: this.#readingsAtStart + ingest.stats.readingsStored,
-      rejected: this.#rejectedAtStart + ingest.stats.rejected,
+      readingsStored: this.#readingsAtStart + (await counterTotal(registry, 'pm_ingest_readings_stored_total')),
+      rejected: this.#rejectedAtStart + (await counterTotal(registry, 'pm_ingest_rejected_total')),
+      ...(await openAlerts(httpUrl)),
     };
   }
 
   /**
-   * Drains in reverse order: devices are disconnected and refused, ingest persists everything
-   * the broker acknowledged to them (the broker's sessions live in memory), then the rest closes,
-   * the database last; then the data folder's lock is released. Each component gets at most
-   * half of `timeoutMs` and the whole at most `timeoutMs` (default SHUTDOWN_TIMEOUT_MS).
-   * Rejects with a {@link ShutdownError} naming every component that failed or overran; the
-   * lock is then kept unless the database closed, so the next start warns as it takes it over.
+   * Drains: alerting (fusion) stops, then the simulated devices; devices are disconnected (new
+   * logins held) and ingest persists everything the broker acknowledged to them (Aedes keeps it
+   * in memory only); then the other modules upstream-first (ingest persists what it took, then
+   * inference, fusion …), then the HTTP server, broker and bus, the database last; then the data
+   * folder's lock is released. Each step gets at most half of `timeoutMs` and the whole at most
+   * `timeoutMs` (default SHUTDOWN_TIMEOUT_MS). Rejects with a {@link ShutdownError} naming every
+   * component that failed or overran; the lock is then kept unless the database closed, so the
+   * next start warns as it takes it over.
    */
   async stop(timeoutMs: number = this.config.SHUTDOWN_TIMEOUT_MS): Promise<void> {
     const simulator = this.#simulator;
-    const ingest = this.#ingest;
-    const fusion = this.#fusion;
-    const inference = this.#inference;
-    this.#inference = [];
-    const notifier = this.#notifier;
-    const forecasting = this.#forecasting;
-    const modelSync = this.#modelSync;
+    const modules = this.#modules;
     const http = this.#http;
     const broker = this.#broker;
     const bus = this.#bus;
     const db = this.#db;
     const lock = this.#lock;
-    this.#simulator = this.#ingest = this.#fusion = this.#notifier = this.#forecasting = this.#modelSync = this.#http = this.#broker = this.#bus = this.#db = undefined;
+    this.#simulator = this.#modules = this.#http = this.#broker = this.#bus = this.#db = this.#registry = undefined;
     this.#lock = undefined;
+    const moduleSteps = modules?.stopSteps() ?? [];
+    // The simulated devices publish "offline" as they stop: that is the platform going away, not
+    // a fault. Alerting stops before them, so a Ctrl-C does not open (and the next start resolve)
+    // a device-offline alert per simulated device; ingest still records them offline.
+    const alerting = simulator ? moduleSteps.filter((step) => step.name === fusionModule.name) : [];
     const steps: StopStep[] = [
+      ...alerting,
       ...(simulator ? [{ name: 'simulator', stop: () => simulator.stop() }] : []),
-      // Devices first: what they were not acknowledged they keep and send to the next start.
+      // Devices next: what they were not acknowledged they keep and send to the next start.
       ...(broker ? [{ name: 'devices', stop: () => broker.refuseDevices() }] : []),
-      // Then ingest persists everything the broker acknowledged (held in memory only) before it lets go.
-      ...(broker && ingest ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }] : []),
-      ...(ingest ? [{ name: 'ingest', stop: () => ingest.stop() }] : []),
-      ...inference.map((i, n) => ({ name: `inference-${SHIPPED_MODEL_KINDS[n] ?? n}`, stop: () => i.stop() })),
-      ...(fusion ? [{ name: 'fusion', stop: () => fusion.stop() }] : []),
-      ...(notifier ? [{ name: 'notifier', stop: () => notifier.stop() }] : []),
-      ...(forecasting ? [{ name: 'forecasting', stop: () => forecasting.stop() }] : []),
-      ...(modelSync ? [{ name: 'model-sync', stop: () => modelSync.stop() }] : []),
+      // Then ingest persists everything the broker acknowledged (held in memory only) before it stops.
+      ...(broker && moduleSteps.some((step) => step.name === ingestModule.name)
+        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }]
+        : []),
+      ...moduleSteps.filter((step) => !alerting.includes(step)),
       ...(http ? [{ name: 'http', stop: () => http.stop() }] : []),
       ...(broker ? [{ name: 'broker', stop: () => broker.stop() }] : []),
       ...(bus ? [{ name: 'bus', stop: () => bus.stop() }] : []),
@@ -353,6 +269,27 @@ export class EmbeddedPlatform {
     }
     if (failure) throw failure;
   }
+}
+
+/** Open alerts through fusion's API (the platform does not read fusion's tables); newest first. */
+async function openAlerts(httpUrl: string): Promise<Pick<PlatformSummary, 'openAlerts' | 'openAlertsMore' | 'latestAlert'>> {
+  const res = await fetch(`${httpUrl}/api/v1/alerts?status=open&limit=${OPEN_ALERTS_COUNTED}`);
+  if (!res.ok) throw new Error(`GET /api/v1/alerts answered ${res.status}`);
+  const page = (await res.json()) as { items: { severity: string; title: string; site: string; device: string; lastSeen: string }[]; next: unknown };
+  const latest = page.items[0];
+  return {
+    openAlerts: page.items.length,
+    openAlertsMore: page.next !== null,
+    ...(latest ? { latestAlert: { severity: latest.severity, title: latest.title, site: latest.site, device: latest.device, lastSeen: latest.lastSeen } } : {}),
+  };
+}
+
+/** The sum of a counter's values over its labels (0 when no module registered it). */
+async function counterTotal(registry: Registry, name: string): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
 }
 
 async function countRows(db: DatabaseHandle, table: 'readings' | 'dead_letters'): Promise<number> {

@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from '@premonitor/config';
 import { createLogger, maskUrlsInText } from '@premonitor/log';
 import { exitOnSignals } from '@premonitor/runtime/lifecycle';
 import { EmbeddedPlatform } from './embedded-platform.js';
+import { summaryLine } from './summary-line.js';
 import { platformConfigShape } from './platform-config.js';
 
 async function main(): Promise<void> {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
       ? setInterval(() => {
           platform
             .summary()
-            .then((s) => console.log(`${new Date().toISOString()}  devices online ${s.devicesOnline}/${s.devicesKnown}  readings stored ${s.readingsStored}  rejected ${s.rejected}`))
+            .then((s) => console.log(summaryLine(new Date(), s)))
             .catch((err: unknown) => logger.warn({ err }, 'summary failed'));
         }, config.SUMMARY_INTERVAL_MS)
       : undefined;

@@ -12,10 +12,13 @@ test('parses the model kind and flags with defaults for the rest', () => {
   assert.deepEqual([ir.kind, ir.dataDir, ir.seeds], ['thermal-ir', '/data/thermal-ir', [1, 2, 3]]);
   assert.deepEqual(parseTrainCommand(['thermal', '--size', '80x60']).size, { width: 80, height: 60 });
   assert.equal(parseTrainCommand(['acoustic', '--arch', 'autoencoder']).architecture, 'autoencoder');
+  assert.equal(parseTrainCommand(['telemetry', '--quick']).kind, 'telemetry');
+  const vibration = parseTrainCommand(['vibration', '--data', '/data/fan']);
+  assert.deepEqual([vibration.kind, vibration.dataDir], ['vibration', '/data/fan']);
 });
 
 test('rejects an unknown model, an unknown option and a flag missing its value, with the usage line', () => {
-  for (const argv of [[], ['vibration'], ['acoustic', '--fast'], ['acoustic', '--out'], ['acoustic', '--arch', 'transformer'], ['thermal', '--size', '81x60'], ['thermal-ir', '--seeds', '1,1'], ['thermal-ir', '--seeds', '1,x']]) {
+  for (const argv of [[], ['lidar'], ['acoustic', '--fast'], ['acoustic', '--out'], ['acoustic', '--arch', 'transformer'], ['thermal', '--size', '81x60'], ['thermal-ir', '--seeds', '1,1'], ['thermal-ir', '--seeds', '1,x']]) {
     assert.throws(() => parseTrainCommand(argv), (err: unknown) => err instanceof CliUsageError && err.message.includes('usage: npm run train'));
   }
 });

@@ -2,8 +2,8 @@ import { CliUsageError } from './training-errors.js';
 
 /** A parsed `npm run train -- …` command line. */
 export interface TrainCommand {
-  /** `thermal-ir`: the module-image model trained on the real thermal-ir images. */
-  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir';
+  /** `thermal-ir`: the module-image model trained on the real thermal-ir images; `telemetry` (SKAB, NAB) and `vibration` (vibration-fan): window models on real recordings. */
+  readonly kind: 'acoustic' | 'thermal' | 'thermal-ir' | 'telemetry' | 'vibration';
   /** Smaller data and fewer epochs: a smoke run of the same pipeline. */
   readonly quick: boolean;
   /** Folder the artifacts, report and picture are written to. */
@@ -24,12 +24,12 @@ export interface TrainCommand {
   readonly seeds: readonly number[];
 }
 
-export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR)';
+export const USAGE = 'usage: npm run train -- acoustic|thermal|thermal-ir|telemetry|vibration [--quick] [--out <dir>] [--arch gaussian|autoencoder] [--size 32x24|80x60] [--false-alarms-per-day N --frames-per-day N] [--data <dir>] [--seeds 1,2,3] [--register [--pglite <dir>]]  (acoustic also calibrates on $PM_SHARED_DATA_DIR/acoustic-mimii when present; thermal-ir reads --data or $PM_SHARED_DATA_DIR/thermal-ir, telemetry $PM_SHARED_DATA_DIR/skab and nab, vibration --data or $PM_SHARED_DATA_DIR/vibration-fan; registration uses DATABASE_URL when set, else the PGlite folder; artifacts go to MODEL_STORE_DIR, default {PM_DATA_DIR}/models — where `npm start` looks — or beside the --pglite folder)';
 
 /** Parses `argv` (without node and script); throws {@link CliUsageError} with the usage line. */
 export function parseTrainCommand(argv: readonly string[]): TrainCommand {
   const [kind, ...rest] = argv;
-  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
+  if (kind !== 'acoustic' && kind !== 'thermal' && kind !== 'thermal-ir' && kind !== 'telemetry' && kind !== 'vibration') throw new CliUsageError(`unknown model '${kind ?? ''}'\n${USAGE}`);
   let quick = false;
   let register = false;
   let outDir = 'models';

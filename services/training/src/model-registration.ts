@@ -1,8 +1,8 @@
 import { InProcessBus } from '@premonitor/bus';
-import { migrate, openDatabase } from '@premonitor/db';
+import { CORE_SCHEMA, migrate, openDatabase } from '@premonitor/db';
 import type { DatabaseOptions, Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
-import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, ModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
 import { ModelRegistrationError } from './training-errors.js';
 import type { TrainedModel } from './trained-model.js';
 
@@ -31,7 +31,7 @@ export async function registerTrainedModel(model: TrainedModel, target: Registra
   const handle = await openDatabase(target.database);
   const bus = new InProcessBus();
   try {
-    await migrate(handle, { logger: target.logger });
+    await migrate(handle, { logger: target.logger, schema: [CORE_SCHEMA, REGISTRY_SCHEMA] });
     await bus.start();
     const registry = new ModelRegistry({ db: handle.db, bus, store: new FileArtifactStore(target.artifactDir), logger: target.logger });
     const record = await registry.register({ kind: model.kind, scope: '', bytes: model.bytes, metrics: model.metadata.metrics ?? {}, metadata: { report_summary: model.summary as Json } });

@@ -10,7 +10,7 @@ export interface ModelVariant {
 
 /** What a training pipeline hands the command: artifacts, report and summary. */
 export interface TrainedModel {
-  readonly kind: 'acoustic' | 'thermal';
+  readonly kind: 'acoustic' | 'thermal' | 'telemetry' | 'vibration';
   /** File stem of the artifacts: `acoustic`, `thermal`, `thermal-80x60` for another sensor size, `thermal-ir`. */
   readonly name: string;
   readonly version: string;

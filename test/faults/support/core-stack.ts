@@ -8,6 +8,7 @@ import { FileArtifactStore, ModelRegistry, seedShippedModels } from '@premonitor
 import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
 import { coreClientId } from '@premonitor/contracts';
 import { NatsProcess, PostgresProcess, ServiceProcess, describeExit, localWebhookChannel, repoRoot, type Cleanup } from '@premonitor/testkit';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 /** The distributed-mode services a case can run, each as its own process. */
 export type CoreServiceName = 'ingest' | 'acoustic-inference' | 'thermal-inference' | 'fusion' | 'notifier';
@@ -90,7 +91,7 @@ export class CoreStack {
     // Migrated and seeded before the services start, as model-sync's SEED_MODELS_DIR would.
     const db = await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 3, logger });
     o.cleanup.add('counting connection', () => db.close());
-    await migrate(db, { logger });
+    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     const modelDir = join(o.dir, 'models');
     await mkdir(modelDir, { recursive: true });
     const registryBus = new InProcessBus({ logger });

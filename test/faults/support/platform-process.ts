@@ -3,6 +3,7 @@ import { CredentialStore } from '@premonitor/broker';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { ServiceProcess, describeExit, repoRoot, type Cleanup } from '@premonitor/testkit';
 import { metric } from './core-stack.js';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const READY = /MQTT\s+mqtt:\/\/\S+\s+\(port (\d+)\)/;
 const HTTP = /HTTP API\s+http:\/\/[^:\s]+:(\d+)/;
@@ -104,7 +105,7 @@ export class PlatformProcess {
     if (!this.#db) {
       const db = await openDatabase({ kind: 'pglite', dataDir: join(this.dataDir, 'pg') });
       this.o.cleanup.add('PGlite (counting)', () => db.close());
-      await migrate(db, {});
+      await migrate(db, { schema: PLATFORM_SCHEMA });
       this.#db = db;
     }
     return this.#db;

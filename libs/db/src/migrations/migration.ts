@@ -5,7 +5,13 @@
  * harmless if it runs again (`if not exists`, `or replace`).
  */
 export interface Migration {
-  /** Sortable, unique, never renamed once released: it is the key in `schema_migrations`. */
+  /** `{owner}/{NNNN}_{what}`; sortable within its owner, never renamed once released: it is the key in `schema_migrations`. */
   readonly name: string;
+  /**
+   * The migration of the single list libs/db kept until the schema moved to its owners
+   * (`0001_core_tables` … `0012_fusion_applied_events`) whose statements included these. A
+   * database that recorded it already has this step: the step is recorded, not run.
+   */
+  readonly replaces?: string;
   readonly statements: readonly string[];
 }

@@ -64,6 +64,25 @@ export interface ModelMetadata {
   readonly thermalInput?: 'celsius' | 'relative';
   /** Image classifiers beside an anomaly score (thermal-ir): the class names of the `class_probs` output, in order. Text classifiers use `targets`. */
   readonly classes?: readonly string[];
+  /** Window models (telemetry, vibration): what one input window holds and how its scores become alarms. */
+  readonly window?: WindowContract;
+}
+
+/**
+ * What a window model needs from the code that feeds it, so a service and the edge agent build
+ * identical windows: the channel order, the window length, the sampling step and the alarm rule.
+ */
+export interface WindowContract {
+  /** Sensor keys in the order of the input's last axis. */
+  readonly channels: readonly string[];
+  /** Rows per window. */
+  readonly steps: number;
+  /** Seconds between rows (resample to it; fill short gaps), or the sample rate's inverse. */
+  readonly stepSeconds: number;
+  /** Telemetry: a point alarms once this many consecutive windows score at or above 1 (the `score` output is error ÷ threshold). */
+  readonly run?: number;
+  /** Model family inside the graph, e.g. `pca-t2q`, `conv-ae`, `spectral-softmax`. */
+  readonly family: string;
 }
 
 const KEYS = {
@@ -81,6 +100,7 @@ const KEYS = {
   textFeatures: 'text_features',
   thermalInput: 'thermal_input',
   classes: 'classes',
+  window: 'window',
 } as const;
 
 /**
@@ -101,6 +121,7 @@ export function encodeModelMetadata(meta: ModelMetadata): Record<string, string>
   if (meta.textFeatures !== undefined) out[KEYS.textFeatures] = JSON.stringify(meta.textFeatures);
   if (meta.thermalInput !== undefined) out[KEYS.thermalInput] = meta.thermalInput;
   if (meta.classes !== undefined) out[KEYS.classes] = JSON.stringify(meta.classes);
+  if (meta.window !== undefined) out[KEYS.window] = JSON.stringify(meta.window);
   return out;
 }
 
@@ -145,6 +166,7 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
     textFeatures: json<TextFeatureSpec>(KEYS.textFeatures),
     thermalInput: thermalInput(props[KEYS.thermalInput]),
     classes: json<string[]>(KEYS.classes),
+    window: json<WindowContract>(KEYS.window),
   };
   // Drop absent optionals so a round trip compares equal to the original object.
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;

@@ -1,9 +1,15 @@
 // Public door of @premonitor/ml/scoring: the scoring model I/O contract (one per frame kind),
-// the reference batch every model must score sensibly, and the onnxruntime run both the core
-// and the edge use. Loads onnxruntime-node, so it is a subpath of its own.
+// the reference batch every model must score sensibly, the model input contract (frame → rows:
+// resample, window, pad/crop, resize; rows → packed tensor; outputs → per-frame scores) and the
+// onnxruntime run both the core and the edge use. Loads onnxruntime-node, so it is a subpath of its own.
 export { SCORING_KINDS, checkScoringIo, contractTensors, isScoringKind, readScoringMetadata, scoringInputName } from './model-contract.js';
 export type { ContractDim, ContractTensor, IoDescription, ScoringKind, ScoringMetadata } from './model-contract.js';
-export { ModelContractError } from './scoring-errors.js';
+export { FrameAdaptError, ModelContractError } from './scoring-errors.js';
+export { audioRows, audioWindows, frameRows, int16ToFloat, thermalImageRows, thermalRows } from './frame-input.js';
+export type { FrameRows, ModelInputSpec, SensorFrame } from './frame-input.js';
+export { resizeBilinear } from './resize-bilinear.js';
+export { packRows, rowLength, scoreFrames } from './score-frames.js';
+export type { FrameScore, FrameScorer, ScoreReference } from './score-frames.js';
 export { runScoringSession, scoringSessionOptions } from './scoring-session.js';
 export type { ScoringOutputs, ScoringRunner, ScoringSessionSettings, SessionContract } from './scoring-session.js';
 export { checkReferenceBatch, referenceFrames } from './reference-batch.js';

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AlertsTable, Database } from '@premonitor/db';
+import { isUndefinedTable, type AlertsTable, type Database } from '@premonitor/db';
 
 /** Filters of the alert list; all optional, combined with AND. */
 export interface AlertFilter {
@@ -54,7 +54,18 @@ export async function getAlert(db: Kysely<Database>, id: number) {
   if (!row) return undefined;
   const [events, deliveries] = await Promise.all([
     db.selectFrom('alert_events').selectAll().where('alert_id', '=', id).orderBy('time').orderBy('id').execute(),
-    db.selectFrom('deliveries').selectAll().where('alert_id', '=', id).orderBy('time').orderBy('id').execute(),
+    // The notifier's table (a documented cross-module read, docs/ARCHITECTURE.md): absent where no notifier has run yet.
+    db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('alert_id', '=', id)
+      .orderBy('time')
+      .orderBy('id')
+      .execute()
+      .catch((err: unknown) => {
+        if (isUndefinedTable(err)) return [];
+        throw err;
+      }),
   ]);
   return {
     ...toView(row),

@@ -3,7 +3,7 @@ import { decodeEvent, publishEvent, realClock, type Bus, type BusMessage, type C
 import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
-import type { FrameScore } from '../batch-runner.js';
+import type { FrameScore } from '@premonitor/ml/scoring';
 import type { InferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
 import type { BaselineKey, BaselineRecord, BaselineStore } from './baseline-store.js';

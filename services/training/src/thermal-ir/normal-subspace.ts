@@ -1,3 +1,4 @@
+import { jacobiEigen } from '@premonitor/ml';
 import { SeededRandom } from '@premonitor/ml/data';
 
 /**
@@ -113,8 +114,8 @@ function topEigen(cov: Float64Array, dim: number, k: number, seed: number): { ve
     for (let a = 0; a < dim; a++) s += q[i * dim + a]! * next[j * dim + a]!;
     small[i * k + j] = s;
   }
-  const { values, vectors } = jacobi(small, k);
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+  const { values, vectors } = jacobiEigen(small, k);
+  const order = Array.from(values).map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
   const out = new Float64Array(k * dim);
   order.forEach(([, col], row) => {
     for (let a = 0; a < dim; a++) {
@@ -151,45 +152,4 @@ function orthonormalise(q: Float64Array, k: number, dim: number): void {
     norm = Math.sqrt(norm) || 1;
     for (let a = 0; a < dim; a++) q[j * dim + a]! /= norm;
   }
-}
-
-/** Cyclic Jacobi eigen-decomposition of a small symmetric matrix; eigenvectors in columns. */
-function jacobi(m: Float64Array, n: number): { values: number[]; vectors: Float64Array } {
-  const a = Float64Array.from(m);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
-    if (off < 1e-20) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (Math.abs(apq) < 1e-30) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < n; r++) {
-          const arp = a[r * n + p]!;
-          const arq = a[r * n + q]!;
-          a[r * n + p] = c * arp - s * arq;
-          a[r * n + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < n; r++) {
-          const apr = a[p * n + r]!;
-          const aqr = a[q * n + r]!;
-          a[p * n + r] = c * apr - s * aqr;
-          a[q * n + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < n; r++) {
-          const vrp = v[r * n + p]!;
-          const vrq = v[r * n + q]!;
-          v[r * n + p] = c * vrp - s * vrq;
-          v[r * n + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  return { values: Array.from({ length: n }, (_, i) => a[i * n + i]!), vectors: v };
 }

@@ -1,0 +1,55 @@
+import type { SchemaPart } from './schema-part.js';
+import type { Migration } from './migrations/migration.js';
+
+/** Dead letters: what any service gave up on, with its reason. */
+const deadLetters: Migration = {
+  name: 'core/0001_dead_letters',
+  replaces: '0001_core_tables',
+  statements: [
+    `create table if not exists dead_letters (
+      id bigserial primary key,
+      time timestamptz not null default now(),
+      topic text not null,
+      device_id text,
+      reason text not null,
+      payload bytea not null,
+      payload_bytes integer not null check (payload_bytes >= 0)
+    )`,
+    `create index if not exists dead_letters_time_idx on dead_letters (time desc)`,
+    `create index if not exists dead_letters_device_time_idx on dead_letters (device_id, time desc)`,
+  ],
+};
+
+/** The analysts' view of dead letters per day and reason (libs/db/README.md). */
+const deadLettersDaily: Migration = {
+  name: 'core/0002_dead_letters_daily_view',
+  replaces: '0004_analyst_views',
+  statements: [
+    `create or replace view v_dead_letters_daily as
+      select date_trunc('day', l.time) as day,
+             l.reason,
+             count(*) as messages,
+             coalesce(sum(l.payload_bytes), 0)::bigint as bytes
+        from dead_letters l
+       group by 1, 2`,
+  ],
+};
+
+/**
+ * Dead letters say who gave up on a message: `ingest` for MQTT messages it refused or could
+ * not store, the durable consumer's name for bus messages a consumer could not process after
+ * its deliveries ran out (`topic` is then the bus subject). Null on rows written before.
+ */
+const deadLetterSource: Migration = {
+  name: 'core/0003_dead_letter_source',
+  replaces: '0010_dead_letter_source',
+  statements: [
+    `alter table dead_letters add column if not exists source text`,
+  ],
+};
+
+/** The core schema every host migrates first: `dead_letters`, written by every service (ingest for MQTT messages, every bus consumer through `ConsumerPolicy`), so it belongs to no one service. */
+export const CORE_SCHEMA: SchemaPart = {
+  owner: 'core',
+  migrations: [deadLetters, deadLettersDaily, deadLetterSource],
+};

@@ -1,0 +1,11 @@
+export { WindowFitError, WindowInputError } from './telemetry-errors.js';
+export { checkWindowBatch, slidingWindows } from './window-batch.js';
+export type { WindowShape } from './window-batch.js';
+export { applyScaler, fitStandardScaler } from './standard-scaler.js';
+export type { StandardScaler } from './standard-scaler.js';
+export { fitPcaT2Q, pcaWindowErrors, pointStatistics } from './pca-t2q.js';
+export type { PcaT2Q, PcaT2QOptions } from './pca-t2q.js';
+export { applyAlarmRule, residualThreshold } from './run-rule.js';
+export type { AlarmRule } from './run-rule.js';
+export { buildTelemetryModel } from './telemetry-graph.js';
+export type { TelemetryFamily, TelemetryGraphSpec } from './telemetry-graph.js';

@@ -1,0 +1,50 @@
+import type { Migration, SchemaPart } from '@premonitor/db';
+
+/** The model registry: versions, stages, artifacts by sha256. */
+const models: Migration = {
+  name: 'registry/0001_models',
+  replaces: '0002_inference_and_alerts',
+  statements: [
+    `create table if not exists models (
+      id bigserial primary key,
+      kind text not null,
+      scope text not null default '',
+      version text not null,
+      stage text not null check (stage in ('candidate', 'production', 'archived')),
+      sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+      size bigint not null check (size >= 0),
+      metrics jsonb not null default '{}',
+      metadata jsonb not null default '{}',
+      created_at timestamptz not null default now(),
+      promoted_at timestamptz,
+      constraint models_kind_version unique (kind, version)
+    )`,
+    // Promotion is "archive the old, promote the new" in one transaction; this index makes a
+    // second production model impossible even if two promoters race.
+    `create unique index if not exists models_one_production on models (kind, scope) where stage = 'production'`,
+  ],
+};
+
+/**
+ * The outcome of the model check (`@premonitor/ml/scoring`: I/O contract and reference batch)
+ * on each registered model: `passed` or `failed` with the reason, and when it ran. Null for
+ * kinds without a scoring contract (forecast) and for rows registered before the check existed.
+ * Inference falls back to models that passed when the production model cannot serve.
+ * Values are `passed` / `failed`, written only by the registry (same statement form as 0008).
+ */
+const modelChecks: Migration = {
+  name: 'registry/0002_model_checks',
+  replaces: '0011_model_checks',
+  statements: [
+    `alter table models add column if not exists check_status text`,
+    `alter table models add column if not exists check_reason text`,
+    `alter table models add column if not exists checked_at timestamptz`,
+  ],
+};
+
+/** The model registry's table `models`, used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
+export const REGISTRY_SCHEMA: SchemaPart = {
+  owner: 'registry',
+  after: ['core'],
+  migrations: [models, modelChecks],
+};

@@ -1,0 +1,5 @@
+// The embedded-mode part of @premonitor/runtime: the module types and the in-process host,
+// without the NATS adapter (the embedded platform must not load it).
+export { ModuleHost, hosted, type HostedModule, type ModuleHostOptions } from './module-host.js';
+export { moduleName, type CoreServiceConfig, type ModuleContext, type ModuleEnv, type Permission, type RouteDeclaration, type ServiceComponent, type ServiceModule } from './service-module.js';
+export * from './lifecycle.js';

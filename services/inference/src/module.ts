@@ -1,0 +1,43 @@
+import { loadConfig } from '@premonitor/config';
+import { CORE_SCHEMA } from '@premonitor/db';
+import { sharedModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
+import type { ServiceModule } from '@premonitor/runtime';
+import { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
+import { Inference } from './inference.js';
+import { settingsFromConfig } from './settings-from-config.js';
+import { INFERENCE_SCHEMA } from './schema.js';
+
+/** Default HTTP_PORT by kind, so an acoustic and a thermal instance can run side by side on one host. */
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { acoustic: '8084', thermal: '8085' };
+
+/** Inference of one kind (INFERENCE_KIND): scores frames with the registry's production model; uploads, baselines and model status. */
+export const inferenceModule: ServiceModule<InferenceConfig> = {
+  name: (config) => `${config.INFERENCE_KIND}-inference`,
+  config: (env) => loadConfig(inferenceConfigShape, { HTTP_PORT: DEFAULT_PORTS[env.INFERENCE_KIND ?? ''], ...env }),
+  // The registry's `models`: the production model it serves.
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INFERENCE_SCHEMA],
+  routes: [
+    { method: 'POST', path: '/api/v1/inference/score', permission: 'write:scores' },
+    { method: 'POST', path: '/api/v1/inference/:kind/score', permission: 'write:scores' },
+    { method: 'GET', path: '/api/v1/inference/:kind/model', permission: 'read:models' },
+    { method: 'GET', path: '/api/v1/inference/:kind/baselines', permission: 'read:baselines' },
+    { method: 'GET', path: '/api/v1/inference/:kind/baselines/:site/:device', permission: 'read:baselines' },
+    { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/reset', permission: 'admin:baselines' },
+    { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/enroll', permission: 'admin:baselines' },
+  ],
+  create: (config, context) => {
+    const models = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    // Embedded mode serves both kinds on one HTTP server: the unqualified upload path is then shared.
+    const inference = new Inference({ ...settingsFromConfig(config), sharedUploadPath: context.mode === 'embedded' }, { ...context, models });
+    return {
+      readiness: inference.readiness,
+      routers: [{ path: '/api/v1', router: inference.router }],
+      start: async () => {
+        await inference.start();
+        context.logger.info({ kind: config.INFERENCE_KIND, model: inference.modelVersion ?? null }, 'scoring');
+      },
+      stop: () => inference.stop(),
+    };
+  },
+};
+

@@ -1,0 +1,76 @@
+import type { Migration, SchemaPart } from '@premonitor/db';
+
+/** Anomaly scores. */
+const scores: Migration = {
+  name: 'inference/0001_scores',
+  replaces: '0002_inference_and_alerts',
+  statements: [
+    // time before seq: the dedup btree also serves a device's scores over a time range (see readings).
+    `create table if not exists scores (
+      time timestamptz not null,
+      device_id text not null,
+      kind text not null,
+      score double precision not null,
+      model_version text not null,
+      latency_ms real,
+      seq bigint not null,
+      constraint scores_dedup unique (device_id, kind, time, seq)
+    )`,
+    `create index if not exists scores_time_brin on scores using brin (time)`,
+  ],
+};
+
+/**
+ * Per-device healthy baselines (models/README.md, "Per-device baselines"). A device enrolls
+ * once per model version: its accepted enrollment samples are kept in `baseline_samples`
+ * (so a restart, or another replica, carries on where the enrollment was), and the fitted
+ * baseline — the `baseline` model input, float32 little-endian — in `device_baselines`.
+ * `scores.reference` says what each score compared the frame with: `device` or `fleet`.
+ * `accept_all`: an engineer confirmed the machine is healthy, so enrollment takes its frames
+ * even where the fleet model finds them anomalous (a machine unlike the training fleet).
+ *
+ * `scores.reference` is nullable without a default, as in `forecasting/0002_forecast_risk`: rows stored before keep null,
+ * and TimescaleDB accepts the column on a hypertable with compressed chunks.
+ */
+const deviceBaselines: Migration = {
+  name: 'inference/0002_device_baselines',
+  replaces: '0009_device_baselines',
+  statements: [
+    `create table if not exists device_baselines (
+      device_id text not null,
+      kind text not null,
+      model_version text not null,
+      status text not null check (status in ('enrolling', 'ready')),
+      method text not null,
+      frames integer not null check (frames > 0),
+      accepted integer not null default 0,
+      rejected integer not null default 0,
+      accept_all boolean not null default false,
+      baseline bytea,
+      last_sample_at timestamptz,
+      started_at timestamptz not null default now(),
+      ready_at timestamptz,
+      updated_at timestamptz not null default now(),
+      primary key (device_id, kind, model_version),
+      check ((status = 'ready') = (baseline is not null))
+    )`,
+    `create table if not exists baseline_samples (
+      device_id text not null,
+      kind text not null,
+      model_version text not null,
+      time timestamptz not null,
+      row_index integer not null,
+      fleet_score real not null,
+      embedding bytea not null,
+      primary key (device_id, kind, model_version, time, row_index)
+    )`,
+    `alter table scores add column if not exists reference text`,
+  ],
+};
+
+/** Inference's tables: `scores`, `device_baselines`, `baseline_samples`. */
+export const INFERENCE_SCHEMA: SchemaPart = {
+  owner: 'inference',
+  after: ['core'],
+  migrations: [scores, deviceBaselines],
+};
