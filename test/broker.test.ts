@@ -486,6 +486,7 @@ function countingMetrics(): { metrics: BrokerMetrics; count: (key: string) => nu
     metrics: {
       connectRefused: (reason) => inc(`connectRefused:${reason}`),
       loginThrottled: (key) => inc(`loginThrottled:${key}`),
+      loginHeld: () => inc('loginHeld'),
       packetRefused: (reason) => inc(`packetRefused:${reason}`),
       retainRefused: () => inc('retainRefused'),
       forwardRefused: () => inc('forwardRefused'),
@@ -656,6 +657,56 @@ describe('EmbeddedBroker lifecycle', () => {
       // CONNECT declaring 1 MiB of body: above the 64 KiB CONNECT limit.
       socket.write(Buffer.from([0x10, 0x80, 0x80, 0x40]));
       await waitFor('the broker to close the connection', () => gone);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('holds device logins until admitDevices(), keeping core logins open meanwhile', async () => {
+    const { metrics, count } = countingMetrics();
+    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics, admitDevices: false });
+    await broker.start();
+    try {
+      const core = await connect(broker.url, 'ingest');
+      let admitted = false;
+      const device = connect(broker.url, deviceUsername(PUMP7)).then((c) => ((admitted = true), c));
+      await waitFor('the device login held', () => count('loginHeld') === 1);
+      assert.equal(admitted, false, 'no CONNACK while devices are not admitted');
+      broker.admitDevices();
+      assert.ok((await device).connected);
+      await Promise.all([core.endAsync(), (await device).endAsync()]);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('refuseDevices() cuts devices off and holds their logins, keeps core sessions, and unacknowledged() counts what a session holds until it acknowledges', async () => {
+    const { metrics, count } = countingMetrics();
+    const broker = new EmbeddedBroker({ port: 0, credentials: await embeddedCredentials(), logger: silent, metrics });
+    await broker.start();
+    try {
+      const ingestId = coreId('ingest');
+      const first = await connect(broker.url, 'ingest', { clean: false, clientId: ingestId });
+      await first.subscribeAsync(mqttTopic.telemetry(PUMP7), { qos: 1 });
+      await first.endAsync();
+      const device = await connect(broker.url, deviceUsername(PUMP7));
+      const cut = new Promise((resolve) => device.once('close', () => resolve(undefined)));
+      for (let seq = 1; seq <= 3; seq++) await device.publishAsync(mqttTopic.telemetry(PUMP7), JSON.stringify({ ts: Date.now(), seq, readings: { t: 1 } }), { qos: 1 });
+      assert.equal(await broker.unacknowledged(ingestId), 3, 'queued for the offline session');
+
+      await broker.refuseDevices();
+      await cut;
+      let again = false;
+      void connect(broker.url, deviceUsername(PUMP7)).then(() => (again = true), () => undefined);
+      await waitFor('the device login held', () => count('loginHeld') === 1);
+
+      const received: string[] = [];
+      const back = await connect(broker.url, 'ingest', { clean: false, clientId: ingestId });
+      back.on('message', (topic) => received.push(topic));
+      await waitFor('the session handed over and acknowledged', async () => received.length === 3 && (await broker.unacknowledged(ingestId)) === 0);
+      assert.equal(again, false, 'the device stays out');
+      await back.endAsync();
+      await device.endAsync(true);
     } finally {
       await broker.stop();
     }

@@ -18,7 +18,7 @@ import { ConsumerPolicy } from '@premonitor/resilience';
 import { needService } from './support/real-services.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
-import { waitFor } from './support/wait.js';
+import { waitWhileProgressing } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'consumer-dl-test', level: 'silent' });
@@ -60,7 +60,9 @@ for (const target of buses) {
         const policy = new ConsumerPolicy({ consumer: durable, deadLetters: databaseDeadLetters(db.db), logger, backoff: { baseMs: 50, maxMs: 200 } });
         const deliveries: number[] = [];
         const subscription = await bus.consume(
-          policy.spec({ stream: 'PM_TELEMETRY', durable, filterSubject: `pm.telemetry.${run}.>`, ackWaitMs: 5_000 }),
+          // Retries come from the policy's naks (50–200 ms), never from the ack wait: a long one
+          // keeps a slow machine (handler + dead-letter write beyond it) from adding a redelivery.
+          policy.spec({ stream: 'PM_TELEMETRY', durable, filterSubject: `pm.telemetry.${run}.>`, ackWaitMs: 60_000 }),
           policy.guard(async (m) => {
             deliveries.push(m.deliveryCount);
             // A real refusal from the real database: 22012, division by zero.
@@ -70,10 +72,9 @@ for (const target of buses) {
         );
         const subject = `pm.telemetry.${run}.pump-1`;
         await bus.publish(subject, new TextEncoder().encode('{"poison":true}'));
-        const rows = await waitFor('the dead letter', async () => {
-          const list = await db.db.selectFrom('dead_letters').selectAll().where('source', '=', durable).execute();
-          return list.length > 0 ? list : undefined;
-        }, 20_000);
+        const letters = () => db.db.selectFrom('dead_letters').selectAll().where('source', '=', durable).execute();
+        await waitWhileProgressing('the dead letter', async () => (await letters()).length > 0, () => deliveries.length);
+        const rows = await letters();
         await new Promise((r) => setTimeout(r, 1_000));
         assert.deepEqual(deliveries, [1, 2, 3]);
         assert.equal(rows.length, 1);
@@ -123,14 +124,15 @@ describe('inference through a PostgreSQL outage longer than 10 × 1 s, on NATS J
     try {
       await inference.start();
       await publish(1, 20);
-      await waitFor('20 scores before the outage', async () => (await scores()) === 20, 20_000);
+      await waitWhileProgressing('20 scores before the outage', async () => (await scores()) === 20, scores);
       await proxy.cut();
       await publish(21, 60);
       // Longer than the 10 deliveries 1 s apart that used to drop a frame.
       await new Promise((r) => setTimeout(r, 13_000));
       assert.equal(await scores(), 20, 'nothing scored while the database is unreachable');
       await proxy.start();
-      await waitFor('all 60 frames scored after the outage', async () => (await scores()) === 60, 60_000, 200);
+      // Frames nak-ed during the outage come back after their backoff (capped at 30 s): a stall that long is expected.
+      await waitWhileProgressing('all 60 frames scored after the outage', async () => (await scores()) === 60, scores, { stallMs: 90_000, everyMs: 200 });
       const seqs = await direct.db.selectFrom('scores').select('seq').where('device_id', '=', `${site}/kiln-1`).orderBy('seq').execute();
       assert.deepEqual(seqs.map((r) => Number(r.seq)), Array.from({ length: 60 }, (_, i) => i + 1), 'each frame once');
       const letters = await direct.db.selectFrom('dead_letters').selectAll().execute();

@@ -22,7 +22,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EdgeAgent, EdgeRules, SimulatedSource, type EdgeAgentOptions } from '@premonitor/edge-agent';
 import { systemClock } from '@premonitor/time';
 import { servicesRequired } from './support/real-services.js';
-import { waitFor } from './support/wait.js';
+import { waitFor, waitWhileProgressing } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 
 const logger = createLogger({ service: 'edge-outage-test', level: 'silent' });
@@ -123,10 +123,12 @@ function agentOptions(ref: DeviceRef, mqttUrl: string, dataDir: string, extra: P
 async function assertExactlyOnce(core: Core, used: ReadonlyArray<readonly [number, number]>, ref: DeviceRef): Promise<void> {
   const expected = used.flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
   const total = expected.length;
-  await waitFor('every message stored', async () => {
+  let storedSoFar = 0;
+  await waitWhileProgressing('every message stored', async () => {
     const s = await core.stored(ref.device);
+    storedSoFar = s.size;
     return expected.every((seq) => s.has(seq));
-  }, 30_000, 200).catch(() => undefined);
+  }, () => storedSoFar, { everyMs: 200 }).catch(() => undefined);
   const stored = await core.stored(ref.device);
   const missing = expected.filter((i) => !stored.has(i));
   const twice = [...stored].filter(([, n]) => n > 1).map(([s]) => s);
@@ -215,10 +217,13 @@ describe('edge agent through an embedded broker outage', () => {
     assert.equal((received[0] as { source: string; device: string }).source, 'edge');
     broker = new EmbeddedBroker({ port, credentials: null, logger });
     await broker.start();
-    await waitFor('agent reconnects and drains its queue', () => agent!.stats().connected && agent!.stats().queueDepth === 0, 30_000);
+    await waitFor('agent reconnects', () => agent!.stats().connected, 30_000);
+    // Live traffic after the reconnect, beside the replay; then the queue must drain. The sources
+    // keep adding while they run, so an empty queue is only awaited once they stopped.
     await sleep(1_000);
     await agent.stopSources();
-    await waitFor('queue drained', () => agent!.stats().queueDepth === 0 && agent!.stats().inFlight === 0, 30_000);
+    await waitWhileProgressing('agent drains its queue', () => agent!.stats().queueDepth === 0 && agent!.stats().inFlight === 0, () => [agent!.stats().queueDepth, agent!.stats().replayed]);
+    assert.ok(agent.stats().connected, 'still connected after the replay');
     assert.ok(agent.stats().replayed > 0);
     assert.ok(agent.stats().scored.acoustic > 0 && agent.stats().scored.thermal > 0, 'frames were scored locally');
     used.push([0, agent.stats().nextSeq]);
@@ -252,7 +257,8 @@ describe('edge agent through an embedded broker outage', () => {
     agent = new EdgeAgent(agentOptions(ref, broker.url, dataDir, { sources: [], heartbeatTimeoutMs: 1_500 }));
     await agent.start();
     assert.equal(agent.stats().queueDepth, queued, 'the restarted agent found its queue');
-    await waitFor('replayed', () => agent!.stats().queueDepth === 0 && agent!.stats().connected, 30_000);
+    await waitFor('agent connects', () => agent!.stats().connected, 30_000);
+    await waitWhileProgressing('replayed', () => agent!.stats().queueDepth === 0 && agent!.stats().connected, () => [agent!.stats().queueDepth, agent!.stats().replayed]);
     await assertExactlyOnce(core, used, ref);
     assert.ok((await core.stored(ref.device)).size > before);
   });
@@ -304,10 +310,10 @@ describe('edge agent through a Mosquitto restart', () => {
     await sleep(2_000);
     assert.ok(agent.stats().queueDepth > 0);
     await b.startAgain();
-    await waitFor('agent reconnects and drains', () => agent!.stats().connected && agent!.stats().queueDepth === 0, 30_000);
+    await waitFor('agent reconnects', () => agent!.stats().connected, 30_000);
     await sleep(1_000);
     await agent.stopSources();
-    await waitFor('queue drained', () => agent!.stats().queueDepth === 0 && agent!.stats().inFlight === 0, 30_000);
+    await waitWhileProgressing('agent drains its queue', () => agent!.stats().queueDepth === 0 && agent!.stats().inFlight === 0, () => [agent!.stats().queueDepth, agent!.stats().replayed]);
     await assertExactlyOnce(core, [[0, agent.stats().nextSeq]], ref);
   });
 });

@@ -12,6 +12,7 @@ import type { AlertEvent } from '@premonitor/contracts';
 import { InProcessBus, publishEvent } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Notifier, NotifierConfigError, UnsafeUrlError, assertPublicUrl, parseRoutingSettings, verifySignature, type RoutingFile } from '@premonitor/notifier';
 import { waitFor } from './support/wait.js';
@@ -35,6 +36,8 @@ type Reply = { status: number; headers?: Record<string, string>; delayMs?: numbe
 class Receiver {
   readonly hits: Hit[] = [];
   reply: (hit: Hit) => Reply = () => ({ status: 200 });
+  /** The time stamped on each hit: the wall clock, or the notifier's manual clock in tests that drive one. */
+  now: () => number = Date.now;
   #server: Server | undefined;
   url = '';
 
@@ -43,7 +46,7 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const hit: Hit = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), answered: false };
+        const hit: Hit = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: this.now(), answered: false };
         this.hits.push(hit);
         const reply = this.reply(hit);
         if (reply === 'hang') return;
@@ -120,10 +123,10 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(file: RoutingFile, bus = new InProcessBus()): Promise<{ notifier: Notifier; bus: InProcessBus }> {
+  async function start(file: RoutingFile, bus = new InProcessBus(), clock?: ManualClock): Promise<{ notifier: Notifier; bus: InProcessBus }> {
     buses.add(bus);
     await bus.start();
-    const notifier = new Notifier({ routing: parseRoutingSettings(file), idlePollMs: 100 }, { db, bus, logger, registry: createRegistry('test', false) });
+    const notifier = new Notifier({ routing: parseRoutingSettings(file), idlePollMs: 100 }, { db, bus, logger, registry: createRegistry('test', false), ...(clock ? { clock } : {}) });
     await notifier.start();
     return { notifier, bus };
   }
@@ -292,24 +295,29 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
     const limited = `perdev-${run}`;
     const stormy = `storm-${run}`;
     const file = routing(receiver, [
-      { name: limited, rateLimit: { perChannel: { capacity: 100, refillPerSecond: 100 }, perDevice: { capacity: 2, refillPerSecond: 4 } }, digest: { threshold: 100, windowMs: 1_000 } },
+      { name: limited, rateLimit: { perChannel: { capacity: 100, refillPerSecond: 100 } , perDevice: { capacity: 2, refillPerSecond: 4 } }, digest: { threshold: 100, windowMs: 1_000 } },
       { name: stormy, digest: { threshold: 3, windowMs: 300 } },
     ]);
     file.routes = [{ sites: ['plant-1'], channels: [limited] }, { sites: ['plant-2'], channels: [stormy] }];
-    const { notifier, bus } = await start(file);
+    // Rate limits and digest windows run on the notifier's clock: this one moves only when the
+    // test moves it, so a slow machine cannot stretch a window or refill a bucket early.
+    const clock = new ManualClock(Date.now());
+    receiver.now = () => clock.now();
+    const { notifier, bus } = await start(file, new InProcessBus(), clock);
     try {
       for (let i = 0; i < 3; i++) await publish(bus, alert({ device: 'noisy' }));
-      await waitFor('three per-device deliveries', () => receiver.on(`/${limited}`).length === 3);
+      await waitFor('two per-device deliveries', () => receiver.on(`/${limited}`).length === 2);
+      assert.equal(receiver.on(`/${limited}`).length, 2, 'the third waits for a device token: it cannot go before the clock moves');
+      await advanceUntil(clock, 'the third per-device delivery', () => receiver.on(`/${limited}`).length === 3);
       const [a, b, c] = receiver.on(`/${limited}`);
-      assert.ok(b!.at - a!.at < 150, 'burst of two');
-      assert.ok(c!.at - a!.at >= 200, `third waited for a device token (${c!.at - a!.at} ms; refill 4/s)`);
+      assert.equal(b!.at, a!.at, 'burst of two: both sent at once');
+      assert.ok(c!.at - a!.at >= 250, `third waited for a device token (${c!.at - a!.at} ms; refill 4/s)`);
 
       const storm = Array.from({ length: 10 }, (_, i) => alert({ site: 'plant-2', device: `m-${i}` }));
       for (const e of storm) await publish(bus, e);
-      const covered = await waitFor('every storm alert delivered', async () => {
-        const r = await db.db.selectFrom('deliveries').select(['idempotency_key', 'payload']).where('channel', '=', stormy).where('status', '=', 'delivered').execute();
-        return r.length === 10 ? r : undefined;
-      });
+      const delivered = () => db.db.selectFrom('deliveries').select(['idempotency_key', 'payload']).where('channel', '=', stormy).where('status', '=', 'delivered').execute();
+      await advanceUntil(clock, 'every storm alert delivered', async () => (await delivered()).length === 10);
+      const covered = await delivered();
       assert.equal(new Set(covered.map((r) => r.idempotency_key)).size, 10);
       const bodies = receiver.on(`/${stormy}`).map((h) => JSON.parse(h.body) as { type: string; alerts?: unknown[] });
       const digests = bodies.filter((x) => x.type === 'digest');
@@ -317,6 +325,7 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
       assert.ok(bodies.filter((x) => x.type === 'alert').length <= 4, 'only the first alerts went out one by one');
       assert.equal(bodies.reduce((sum, x) => sum + (x.type === 'digest' ? x.alerts!.length : 1), 0), 10);
     } finally {
+      receiver.now = Date.now;
       await notifier.stop();
     }
   });
@@ -330,6 +339,19 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
     await bus.stop();
   });
 });
+
+/**
+ * Moves `clock` 10 ms at a time, letting the notifier's real I/O (database, HTTP) run in
+ * between, until `done` holds. Bounded by steps of the clock, not by the wall clock: a slow
+ * machine only makes it take longer.
+ */
+async function advanceUntil(clock: ManualClock, what: string, done: () => boolean | Promise<boolean>, maxClockMs = 10_000): Promise<void> {
+  for (let advanced = 0; !(await done()); advanced += 10) {
+    if (advanced >= maxClockMs) throw new Error(`${what}: not done after ${maxClockMs} ms on the manual clock`);
+    clock.advance(10);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('notifier SSRF guard', () => {
   const base = { channels: [{ name: 'x', type: 'slack', url: '' }], routes: [{ channels: ['x'] }] };

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { CredentialStore } from '@premonitor/broker';
+import type { DeviceRef } from '@premonitor/contracts';
 import { openDatabase } from '@premonitor/db';
 import { NodeProcess } from './node-process.js';
 
@@ -57,6 +59,31 @@ export async function countReadings(dataDir: string): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** Adds a device account to the folder's credential file, as an operator does before a start. */
+export async function addDevice(dataDir: string, ref: DeviceRef, password: string): Promise<void> {
+  const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
+  await credentials.addDevice(ref, password);
+  await credentials.save();
+}
+
+/** seq of every telemetry message of one device in the folder's database (no platform running). */
+export async function storedSeqs(dataDir: string, ref: DeviceRef): Promise<Set<number>> {
+  const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+  try {
+    const { rows } = await sql<{ seq: string }>`select seq::text as seq from telemetry_messages where device_id = ${`${ref.site}/${ref.device}`}`.execute(db.db);
+    return new Set(rows.map((r) => Number(r.seq)));
+  } finally {
+    await db.close();
+  }
+}
+
+/** The MQTT port the platform printed once started. */
+export function mqttPortOf(p: NodeProcess): number {
+  const port = /MQTT\s+mqtt:\/\/\S+\s+\(port (\d+)\)/.exec(p.output)?.[1];
+  if (!port) throw new Error(`no MQTT port printed:\n${p.output.slice(-3_000)}`);
+  return Number(port);
 }
 
 /** A temp data folder removed after the test. */

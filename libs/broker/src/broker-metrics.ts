@@ -20,6 +20,8 @@ export interface BrokerMetrics {
   clientDisconnected?(connected: number): void;
   /** A CONNECT was refused. `credentials` is a failed login (a wrong password or an unknown username). */
   connectRefused?(reason: ConnectRefusalReason): void;
+  /** A device login was held because devices are not admitted (the platform is starting or draining). */
+  loginHeld?(): void;
   /** A login was refused without checking the password because `key` is locked out after repeated failures. */
   loginThrottled?(key: ThrottleKey): void;
   /** A connection was cut because of a packet above its size limit (or an impossible length). */

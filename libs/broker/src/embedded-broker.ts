@@ -53,6 +53,12 @@ export interface EmbeddedBrokerOptions {
   readonly drainTimeoutMs?: number;
   /** Optional counters. */
   readonly metrics?: BrokerMetrics;
+  /**
+   * False: device logins are held (no CONNACK) until `admitDevices()`. A host whose core
+   * subscriber connects after the broker listens sets it, so nothing a device sends is
+   * acknowledged before there is a session to hold it. Default true.
+   */
+  readonly admitDevices?: boolean;
 }
 
 /**
@@ -112,6 +118,10 @@ export class EmbeddedBroker {
   readonly #warnedTopics = new WeakMap<Client, Set<string>>();
   readonly #backlog: SubscriberBacklog<Client>;
   readonly #sockets = new Set<Socket>();
+  readonly #devices = new Set<Client>();
+  #devicesRefused = false;
+  /** Resolves device logins held while devices are refused; replaced each time they are refused again. */
+  #admitted = gate();
   #aedes: Aedes | undefined;
   #servers: Server[] = [];
   #port: number;
@@ -122,6 +132,7 @@ export class EmbeddedBroker {
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port;
     this.#tlsPort = options.tls?.port;
+    this.#devicesRefused = options.admitDevices === false;
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
     this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? systemClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
@@ -195,6 +206,45 @@ export class EmbeddedBroker {
     logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
   }
 
+  /** Lets devices log in, the held ones first (after `admitDevices: false`, once the core subscribers are subscribed). */
+  admitDevices(): void {
+    this.#devicesRefused = false;
+    this.#admitted.resolve();
+  }
+
+  /**
+   * Holds device logins from now on (no CONNACK: a refusal would stop mqtt.js clients from
+   * reconnecting at all; a held login ends with the process and the device retries), refuses
+   * device publishes, and disconnects every connected device; resolves once they are
+   * disconnected. The first step of a drain: what a device has not been
+   * acknowledged it keeps and sends again, and the core sessions stop growing, so
+   * {@link unacknowledged} can fall to 0. Core services stay connected.
+   */
+  async refuseDevices(): Promise<void> {
+    if (!this.#devicesRefused) this.#admitted = gate();
+    this.#devicesRefused = true;
+    const devices = [...this.#devices];
+    this.#devices.clear();
+    // Aedes marks a client disconnected only at the end of close(): until then a publish already
+    // under way could still be acknowledged. Resolved, every acknowledgement a device got is queued.
+    await Promise.all(devices.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))));
+  }
+
+  /**
+   * Messages held for a client id's persistent session that it has not acknowledged, queued
+   * or in flight. They live in this process's memory only: whatever is left when it exits was
+   * acknowledged to a device and is lost, so a drain waits for 0 before stopping the subscriber.
+   */
+  async unacknowledged(clientId: string): Promise<number> {
+    const aedes = this.#aedes;
+    if (!aedes) return 0;
+    // Aedes's types do not declare its persistence; outgoingStream is the documented persistence API (aedes-persistence).
+    const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }).persistence;
+    let n = 0;
+    for await (const _ of persistence.outgoingStream({ id: clientId })) n++;
+    return n;
+  }
+
   /** Disconnects every client and closes the listeners; safe to call twice. */
   async stop(): Promise<void> {
     const { aedes, servers } = { aedes: this.#aedes, servers: this.#servers };
@@ -261,6 +311,8 @@ export class EmbeddedBroker {
         if (client === null) return callback(null);
         const principal = this.#principals.get(client);
         if (!principal) return callback(new Error('publish from an unauthenticated client'));
+        // Refused devices are being disconnected: nothing more of theirs may be queued or acknowledged.
+        if (principal.kind === 'device' && this.#devicesRefused) return callback(new Error('not accepting device messages'));
         const decision = mayPublish(principal, packet.topic);
         if (!decision.allowed) {
           this.#warnOnce(client, packet.topic, { username: principal.username, topic: packet.topic, reason: decision.reason }, 'MQTT publish refused by ACL (dropped)');
@@ -312,6 +364,11 @@ export class EmbeddedBroker {
       return new ConnectRefusedError('bad username or password');
     }
     this.#throttle.succeeded(principal.username);
+    if (principal.kind === 'device' && this.#devicesRefused) {
+      logger.debug({ username }, 'MQTT device login held: not accepting devices (starting or draining)');
+      metrics?.loginHeld?.();
+      await this.#admitted.promise;
+    }
     const willTopic = this.#willTopics.get(client);
     const willDecision = willTopic === undefined ? undefined : mayPublish(principal, willTopic);
     if (willDecision && !willDecision.allowed) {
@@ -337,10 +394,16 @@ export class EmbeddedBroker {
   #watch(aedes: Aedes): void {
     const { logger, metrics } = this.#options;
     aedes.on('clientReady', (client) => {
+      if (this.#principals.get(client)?.kind === 'device') {
+        // A device whose login completed while refuseDevices() ran.
+        if (this.#devicesRefused) client.close();
+        else this.#devices.add(client);
+      }
       logger.debug({ clientId: client.id, username: this.#principals.get(client)?.username }, 'MQTT client connected');
       metrics?.clientConnected?.(aedes.connectedClients);
     });
     aedes.on('clientDisconnect', (client) => {
+      this.#devices.delete(client);
       this.#backlog.disconnected(client);
       logger.debug({ clientId: client.id }, 'MQTT client disconnected');
       metrics?.clientDisconnected?.(aedes.connectedClients);
@@ -362,6 +425,13 @@ export class EmbeddedBroker {
     seen.add(key);
     this.#options.logger.warn(fields, message);
   }
+}
+
+/** A promise and its resolver (Promise.withResolvers needs Node 22). */
+function gate(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function urlHost(host: string): string {

@@ -75,6 +75,7 @@ export class MqttGateway {
     return this.#pending.length - this.#head;
   }
 
+  /** Connects and, for a fresh session, subscribes; resolves once the broker confirmed the subscriptions. */
   async start(): Promise<void> {
     const { url, username, password, clientId, receiveMaximum, protocolVersion, logger } = this.options;
     const clientOptions: IClientOptions = {
@@ -97,17 +98,23 @@ export class MqttGateway {
     client.handleMessage = (_packet, callback) => this.#admit(() => callback());
 
     client.on('message', (topic, payload, packet: IPublishPacket) => this.#receive(topic, payload, packet));
+    // Settled once the session holds the subscriptions: until then the broker would drop device messages for want of a subscriber.
+    let subscribed!: (err?: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => (subscribed = (err) => (err ? reject(err) : resolve())));
     client.on('connect', (connack) => {
       this.#connected = true;
       logger.info({ url: maskUrl(url), sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
-      // A fresh session (first start, or the broker lost it) needs the subscriptions again.
-      if (!connack.sessionPresent) {
-        client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
-          if (err) logger.error({ err }, 'subscribe failed');
-          const refused = granted?.filter((g) => g.qos > 2) ?? [];
-          if (refused.length) logger.error({ refused: refused.map((g) => g.topic) }, 'broker refused subscriptions');
-        });
+      if (connack.sessionPresent) {
+        subscribed();
+        return;
       }
+      // A fresh session (first start, or the broker lost it) needs the subscriptions again.
+      client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
+        if (err) logger.error({ err }, 'subscribe failed');
+        const refused = granted?.filter((g) => g.qos > 2) ?? [];
+        if (refused.length) logger.error({ refused: refused.map((g) => g.topic) }, 'broker refused subscriptions');
+        subscribed(err ?? (refused.length ? new Error(`the MQTT broker refused ingest's subscriptions ${refused.map((g) => g.topic).join(', ')}: check the account's role and ACL`) : undefined));
+      });
     });
     client.on('close', () => {
       if (this.#connected && this.#client === client) logger.warn('MQTT connection closed; reconnecting');
@@ -124,10 +131,16 @@ export class MqttGateway {
       const timer = setTimeout(() => {
         reject(new Error(`cannot connect to MQTT broker at ${maskUrl(url)} within 10 s: is it running, and are MQTT_URL and the credentials right?`));
       }, 10_000);
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      ready.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
     });
   }
 

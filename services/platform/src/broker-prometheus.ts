@@ -15,6 +15,7 @@ export function brokerPrometheusMetrics(registry: Registry): BrokerMetrics {
   const publishRefused = new Counter({ name: 'pm_broker_publish_refused_total', help: 'MQTT PUBLISHes outside the sender ACL, dropped', registers });
   const retainRefused = new Counter({ name: 'pm_broker_retain_refused_total', help: 'Retained PUBLISHes delivered without retain (topic not allowed to retain, or too large)', registers });
   const subscribeRefused = new Counter({ name: 'pm_broker_subscribe_refused_total', help: 'MQTT SUBSCRIBE filters outside the ACL, refused', registers });
+  const loginsHeld = new Counter({ name: 'pm_broker_logins_held_total', help: 'Device logins held until the platform admits devices (starting, or draining on shutdown)', registers });
   const forwardRefused = new Counter({ name: 'pm_broker_forward_refused_total', help: 'Messages not delivered to a client without read access (live, retained or queued)', registers });
   return {
     clientConnected: (n) => clients.set(n),
@@ -24,6 +25,7 @@ export function brokerPrometheusMetrics(registry: Registry): BrokerMetrics {
       if (reason === 'credentials') authFailures.inc();
     },
     loginThrottled: (key) => throttled.inc({ key }),
+    loginHeld: () => loginsHeld.inc(),
     packetRefused: (reason) => packetRefused.inc({ reason }),
     publishRefused: () => publishRefused.inc(),
     retainRefused: () => retainRefused.inc(),

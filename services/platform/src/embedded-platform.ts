@@ -4,15 +4,18 @@ import { Router } from 'express';
 import { CredentialStore, EmbeddedBroker, PortInUseError as MqttPortInUseError, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
 import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
+import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry } from '@premonitor/http';
 import { fusionModule } from '@premonitor/fusion';
+import { ingestModule } from '@premonitor/ingest';
 import { loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
 import { Simulator } from '@premonitor/edge-agent';
 import type { Logger } from '@premonitor/log';
 import { publicKeyText } from '@premonitor/contracts/signing';
 import { ModuleHost, ShutdownError, stopInOrder, type StopStep } from '@premonitor/runtime/host';
 import type { Registry } from 'prom-client';
+import { awaitHandOver } from './broker-handover.js';
 import { brokerPrometheusMetrics } from './broker-prometheus.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { embeddedModules } from './embedded-modules.js';
@@ -125,6 +128,8 @@ export class EmbeddedPlatform {
         logger: logger.child({ component: 'broker' }),
         portSetting: 'MQTT_PORT',
         metrics: brokerPrometheusMetrics(registry),
+        // Until ingest is subscribed nothing holds device messages: they would be acknowledged and dropped.
+        admitDevices: false,
       }));
       await broker.start();
 
@@ -144,7 +149,9 @@ export class EmbeddedPlatform {
       const signingKey = await loadOrCreateSigningKeyFile(signingKeyFile, logger.child({ component: 'model-sync' }));
       await modules.create(embeddedModules({ config, dataDir, brokerUrl: broker.url, httpUrl, accounts, signingKeyFile }));
       for (const { path, router } of modules.routers) api.use(path, router);
+      // Started means subscribed: ingest's start() waits for the broker's SUBACK.
       await modules.start();
+      broker.admitDevices();
 
       if (config.SIM_DEVICES > 0) {
         this.#simulator = new Simulator({
@@ -204,7 +211,9 @@ export class EmbeddedPlatform {
   }
 
   /**
-   * Drains: alerting (fusion) stops, then the simulated devices, then the other modules upstream-first (ingest persists what it took, then
+   * Drains: alerting (fusion) stops, then the simulated devices; devices are disconnected (new
+   * logins held) and ingest persists everything the broker acknowledged to them (Aedes keeps it
+   * in memory only); then the other modules upstream-first (ingest persists what it took, then
    * inference, fusion …), then the HTTP server, broker and bus, the database last; then the data
    * folder's lock is released. Each step gets at most half of `timeoutMs` and the whole at most
    * `timeoutMs` (default SHUTDOWN_TIMEOUT_MS). Rejects with a {@link ShutdownError} naming every
@@ -229,6 +238,12 @@ export class EmbeddedPlatform {
     const steps: StopStep[] = [
       ...alerting,
       ...(simulator ? [{ name: 'simulator', stop: () => simulator.stop() }] : []),
+      // Devices next: what they were not acknowledged they keep and send to the next start.
+      ...(broker ? [{ name: 'devices', stop: () => broker.refuseDevices() }] : []),
+      // Then ingest persists everything the broker acknowledged (held in memory only) before it stops.
+      ...(broker && moduleSteps.some((step) => step.name === ingestModule.name)
+        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }]
+        : []),
       ...moduleSteps.filter((step) => !alerting.includes(step)),
       ...(http ? [{ name: 'http', stop: () => http.stop() }] : []),
       ...(broker ? [{ name: 'broker', stop: () => broker.stop() }] : []),

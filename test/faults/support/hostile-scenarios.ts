@@ -12,8 +12,15 @@ const BRUTE_FORCE_ATTEMPTS = 120;
 const BRUTE_FORCE_WINDOW_MS = 10_000;
 /** "Throttled": at most this many attempts answered within the window… */
 const THROTTLED_MAX_ANSWERS = 30;
-/** …or every correct-password probe refused once this many failures came first. */
+/** …or every correct-password probe refused once this many failures came first… */
 const THROTTLE_AFTER_FAILURES = 10;
+/**
+ * …or at most this many wrong passwords actually checked (the broker's own count): on a loaded
+ * machine the attempts come slowly, lockouts (1 s doubling, after 5 free failures) expire
+ * between them and a correct probe may land in a gap, yet a throttle still checks only a
+ * handful of guesses — without one every wrong attempt is checked.
+ */
+const THROTTLED_MAX_CHECKED = 10;
 
 /** Everything a scenario may use. */
 interface Arena {
@@ -54,6 +61,7 @@ export async function runHostile(ctx: CaseContext, site: string, start: (devices
   await sleep(2_000);
   fleet.stopPublishing();
   const unacked = await fleet.settle(20_000);
+  const finishing = Date.now();
   const db = await target.finish();
   const counts = await countStore(db, site);
   const deadLetters = await deadLetterRows(db, site);
@@ -64,6 +72,10 @@ export async function runHostile(ctx: CaseContext, site: string, start: (devices
   const legit = fleet.acked('telemetry');
   const stored = legit.filter((m) => counts.telemetry.has(`${m.device}#${m.seq}#${m.ts}`)).length;
   const duplicates = counts.readingRows - counts.readingsDistinct;
+  const missing = legit.filter((m) => !counts.telemetry.has(`${m.device}#${m.seq}#${m.ts}`));
+  if (missing.length > 0) {
+    v.note(`readings not stored: ${missing.slice(0, 20).map((m) => `${m.device}#${m.seq} (published ${finishing - m.ts} ms before the stop)`).join(', ')}`);
+  }
   v.row({ flow: 'legitimate telemetry', sent: legit.length, stored, lost: Math.max(0, legit.length - stored - legitDead), duplicates, deadLettered: legitDead });
   v.equal('legitimate traffic: every acknowledged reading stored', stored, legit.length, 'stored');
   v.equal('legitimate traffic: no reading stored twice', duplicates, 0, 'duplicates');
@@ -224,6 +236,7 @@ async function retainedAbuse(a: Arena): Promise<{ attempts: number; kept: number
  * is refused and counted, and the legitimate devices carry on.
  */
 async function bruteForce(a: Arena): Promise<{ attempts: number; accepted: number }> {
+  const checkedBefore = await a.target.checkedWrongLogins();
   const started = performance.now();
   let answered = 0;
   let refused = 0;
@@ -249,11 +262,13 @@ async function bruteForce(a: Arena): Promise<{ attempts: number; accepted: numbe
     outcome.client?.destroy();
   }
   const seconds = (performance.now() - started) / 1000;
-  a.log(`brute force: ${answered} attempts answered in ${seconds.toFixed(1)} s, ${refused} wrong refused, ${probesAccepted}/${probesAfterThrottle} correct probes accepted after ${THROTTLE_AFTER_FAILURES} failures`);
+  const checkedAfter = await a.target.checkedWrongLogins();
+  const checked = checkedBefore === undefined || checkedAfter === undefined ? undefined : checkedAfter - checkedBefore;
+  a.log(`brute force: ${answered} attempts answered in ${seconds.toFixed(1)} s, ${refused} wrong refused (${checked ?? '?'} of them checked), ${probesAccepted}/${probesAfterThrottle} correct probes accepted after ${THROTTLE_AFTER_FAILURES} failures`);
   a.v.equal('brute force: no wrong password accepted', wrongAccepted, 0, `accepted (${refused} refused, ${answered} answered, ${(answered / seconds).toFixed(1)} per s)`);
   if (a.target.broker === 'embedded') {
-    const throttled = answered <= THROTTLED_MAX_ANSWERS || (probesAfterThrottle > 0 && probesAccepted === 0);
-    a.v.expect('brute force: throttled', throttled, `${answered} attempts answered in ${seconds.toFixed(1)} s (throttled: ≤ ${THROTTLED_MAX_ANSWERS} in ${BRUTE_FORCE_WINDOW_MS / 1000} s, or a correct password refused once ${THROTTLE_AFTER_FAILURES} failures came first: ${probesAccepted} of ${probesAfterThrottle} accepted)`);
+    const throttled = answered <= THROTTLED_MAX_ANSWERS || (probesAfterThrottle > 0 && probesAccepted === 0) || (checked !== undefined && checked <= THROTTLED_MAX_CHECKED);
+    a.v.expect('brute force: throttled', throttled, `${answered} attempts answered in ${seconds.toFixed(1)} s, ${checked ?? '?'} wrong passwords checked (throttled: ≤ ${THROTTLED_MAX_ANSWERS} answered in ${BRUTE_FORCE_WINDOW_MS / 1000} s, or a correct password refused once ${THROTTLE_AFTER_FAILURES} failures came first: ${probesAccepted} of ${probesAfterThrottle} accepted, or ≤ ${THROTTLED_MAX_CHECKED} checked)`);
   } else {
     a.v.note(`brute force on Mosquitto: ${answered} attempts in ${seconds.toFixed(1)} s, ${refused} refused; Mosquitto 2.0 has no login throttling (documented)`);
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { coreClientId } from '@premonitor/contracts';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { CaseContext } from '../case.js';
-import { CoreStack, INGEST_ACCOUNT, INGEST_CLIENT_ID } from './core-stack.js';
+import { CoreStack, INGEST_ACCOUNT, INGEST_CLIENT_ID, metric } from './core-stack.js';
 import { PlatformProcess } from './platform-process.js';
 
 /** A login. */
@@ -30,6 +30,8 @@ export interface HostileTarget {
   readonly observer: CoreLogin;
   /** Times ingest lost its MQTT connection so far. */
   ingestDisconnects(): number;
+  /** Wrong passwords the broker actually checked so far (not refused unchecked by a lockout); undefined when it cannot tell. */
+  checkedWrongLogins(): Promise<number | undefined>;
   /** Ends the run (the embedded platform must stop before its database can be read) and opens the database for counting. */
   finish(): Promise<DatabaseHandle>;
 }
@@ -47,6 +49,7 @@ export async function mosquittoTarget(ctx: CaseContext, site: string, devices: R
     // Ingest's own account as another replica: a second core login, as an operator's tool would use.
     observer: { username: INGEST_ACCOUNT, password: stack.ingestPassword, clientId: coreClientId(INGEST_ACCOUNT, 'observer') },
     ingestDisconnects: () => [...stack.services.values()].reduce((n, s) => n + s.log.split('\n').filter((l) => INGEST_CLOSED.test(l)).length, 0),
+    checkedWrongLogins: async () => undefined,
     finish: async () => {
       await stack.stopService('ingest');
       return stack.db;
@@ -64,6 +67,7 @@ export async function embeddedTarget(ctx: CaseContext, devices: ReadonlyMap<stri
     ingestClientId: INGEST_CLIENT_ID,
     observer,
     ingestDisconnects: () => platform.ingestDisconnects(),
+    checkedWrongLogins: () => metric(platform.httpPort, 'pm_broker_auth_failures_total'),
     finish: () => platform.database(),
   };
 }
