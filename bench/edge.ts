@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { EmbeddedBroker } from '@premonitor/broker';
+import { mqttTopic } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
-import { EdgeAgent, LocalModel, SimulatedSource, heartbeatTopic, systemClock, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { EdgeAgent, LocalModel, SimulatedSource, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { systemClock } from '@premonitor/time';
 import { EdgeBenchCore } from './support/edge-core.js';
 import { measureAgentProcess } from './support/agent-process.js';
 
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   const beat = setInterval(() => {
     void core.ready().then((ok) => {
       if (!ok || !heartbeat.connected) return;
-      for (const d of refs) heartbeat.publish(heartbeatTopic({ site: 'bench-edge', device: d }), '{}', { qos: 0 });
+      for (const d of refs) heartbeat.publish(mqttTopic.heartbeat({ site: 'bench-edge', device: d }), '{}', { qos: 0 });
     });
   }, 1_000);
   const agents = refs.map((d) => new EdgeAgent(agentOptions(d, url, dir, false)));

@@ -17,8 +17,9 @@ import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { ModelSync } from '@premonitor/model-sync';
-import { EdgeAgent, SimulatedSource, systemClock } from '@premonitor/edge-agent';
+import { EdgeAgent, SimulatedSource } from '@premonitor/edge-agent';
 import { readModelMetadata } from '@premonitor/ml';
+import { systemClock } from '@premonitor/time';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 

@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreClientId, peekFrameHeader, type DeviceRef } from '@premonitor/contracts';
+import { coreClientId, mqttTopic, peekFrameHeader, type DeviceRef } from '@premonitor/contracts';
 import { EmbeddedBroker } from '@premonitor/broker';
 import { MosquittoProcess } from '@premonitor/broker/mosquitto-process';
 import { InProcessBus } from '@premonitor/bus';
@@ -19,7 +19,8 @@ import { createLogger } from '@premonitor/log';
 import { createRegistry } from '@premonitor/http';
 import { Ingest } from '@premonitor/ingest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { EdgeAgent, EdgeRules, SimulatedSource, heartbeatTopic, systemClock, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { EdgeAgent, EdgeRules, SimulatedSource, type EdgeAgentOptions } from '@premonitor/edge-agent';
+import { systemClock } from '@premonitor/time';
 import { servicesRequired } from './support/real-services.js';
 import { waitFor, waitWhileProgressing } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
@@ -172,7 +173,7 @@ describe('edge agent through an embedded broker outage', () => {
     heartbeat = await mqtt.connectAsync(broker.url, { clientId: 'edge-test-heartbeat', reconnectPeriod: 200 });
     beating = setInterval(() => {
       void core.ready().then((ok) => {
-        if (ok && heartbeat?.connected) heartbeat.publish(heartbeatTopic(ref), JSON.stringify({ ts: Date.now() }), { qos: 0 });
+        if (ok && heartbeat?.connected) heartbeat.publish(mqttTopic.heartbeat(ref), JSON.stringify({ ts: Date.now() }), { qos: 0 });
       });
     }, 200);
   });

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { alertEvent, type AlertEvent, type DeviceRef, type ForecastEvent, type FrameKind } from '@premonitor/contracts';
-import { ManualClock, publishEvent, type Subscription } from '@premonitor/bus';
+import { publishEvent, type Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Fusion } from '@premonitor/fusion';
+import { ManualClock } from '@premonitor/time';
 import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
 import { waitFor } from './support/wait.js';
 

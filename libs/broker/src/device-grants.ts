@@ -1,9 +1,4 @@
-import { FRAME_KINDS, TOPIC_ROOT, mqttTopic, type DeviceRef } from '@premonitor/contracts';
-
-/** Commands core → device (`…/command/heartbeat` today). */
-export function deviceCommandFilter(ref: DeviceRef): string {
-  return `${TOPIC_ROOT}/${ref.site}/${ref.device}/command/#`;
-}
+import { FRAME_KINDS, mqttFilter, mqttTopic, type DeviceRef } from '@premonitor/contracts';
 
 /** The exact topics a device may publish to: its telemetry, status (also its LWT), edge alerts and frames. */
 export function devicePublishTopics(ref: DeviceRef): readonly string[] {
@@ -20,7 +15,7 @@ export function devicePublishTopics(ref: DeviceRef): readonly string[] {
  * example its exact `model/{kind}` topics).
  */
 export function deviceSubscribeFilters(ref: DeviceRef): readonly string[] {
-  return [`${TOPIC_ROOT}/${ref.site}/${ref.device}/model/+`, deviceCommandFilter(ref)];
+  return [mqttFilter.models(ref), mqttFilter.commands(ref)];
 }
 
 /**

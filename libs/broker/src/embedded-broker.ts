@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import { realClock, type Clock } from '@premonitor/bus';
+import { systemClock, type Clock } from '@premonitor/time';
 import { mayPublish, mayReceive, mayRetain, maySubscribe } from './access-control.js';
 import { PortInUseError } from './broker-errors.js';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.js';
@@ -134,7 +134,7 @@ export class EmbeddedBroker {
     this.#tlsPort = options.tls?.port;
     this.#devicesRefused = options.admitDevices === false;
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
-    this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? realClock);
+    this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? systemClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
       this.#options.logger.warn({ clientId, unacked }, 'MQTT subscriber is falling behind (messages are kept, memory grows)');
       this.#options.metrics?.subscriberBacklog?.(clientId, unacked);

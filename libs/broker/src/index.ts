@@ -12,7 +12,7 @@ export {
   type ServiceCredential,
 } from './credential-store.js';
 export { mayPublish, maySubscribe, mayReceive, mayRetain, type AclDecision } from './access-control.js';
-export { devicePublishTopics, deviceSubscribeFilters, deviceCommandFilter, deviceRetainTopics } from './device-grants.js';
+export { devicePublishTopics, deviceSubscribeFilters, deviceRetainTopics } from './device-grants.js';
 export { SERVICE_GRANTS, type ServiceGrants } from './service-grants.js';
 export { bindClientId, type ClientIdDecision } from './client-identity.js';
 export { mosquittoDevicePatterns, mosquittoUserBlock, upsertUserBlock, removeUserBlock, aclRuleLines } from './mosquitto-acl.js';

@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '@premonitor/time';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 
 const options: LoginThrottleOptions = { usernameFreeFailures: 2, addressFreeFailures: 4, baseLockoutMs: 1_000, maxLockoutMs: 8_000, forgetAfterMs: 60_000, maxKeys: 1_000 };
 
-function manualClock() {
-  let now = 1_000_000;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
-
 test('locks a username out after its free failures, doubling up to the cap', () => {
-  const clock = manualClock();
+  const clock = new ManualClock(1_000_000);
   const t = new LoginThrottle(options, clock);
   const lockouts: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -24,7 +20,7 @@ test('locks a username out after its free failures, doubling up to the cap', () 
 });
 
 test('locks an address out across usernames, with its own allowance', () => {
-  const clock = manualClock();
+  const clock = new ManualClock(1_000_000);
   const t = new LoginThrottle(options, clock);
   for (let i = 0; i < 4; i++) t.failed(`s/d${i}`, '10.0.0.1');
   assert.equal(t.lockedOut('s/other', '10.0.0.1'), undefined);
@@ -36,7 +32,7 @@ test('locks an address out across usernames, with its own allowance', () => {
 });
 
 test('a success clears the username but not the address; quiet keys are forgotten', () => {
-  const clock = manualClock();
+  const clock = new ManualClock(1_000_000);
   const t = new LoginThrottle(options, clock);
   t.failed('s/d', '10.0.0.1');
   t.failed('s/d', '10.0.0.1');
@@ -49,7 +45,7 @@ test('a success clears the username but not the address; quiet keys are forgotte
 });
 
 test('remembers at most maxKeys keys', () => {
-  const t = new LoginThrottle({ ...options, maxKeys: 10 }, manualClock());
+  const t = new LoginThrottle({ ...options, maxKeys: 10 }, new ManualClock(1_000_000));
   for (let i = 0; i < 100; i++) t.failed(`s/d${i}`, '10.0.0.1');
   assert.ok(t.size <= 11, `size ${t.size}`);
 });

@@ -1,4 +1,4 @@
-import type { Clock } from '@premonitor/bus';
+import { systemClock, type Clock } from '@premonitor/time';
 
 /** How failed logins are throttled. */
 export interface LoginThrottleOptions {
@@ -59,7 +59,7 @@ export class LoginThrottle {
   readonly #usernames = new Map<string, Failures>();
   readonly #addresses = new Map<string, Failures>();
 
-  constructor(options: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE, clock: Pick<Clock, 'now'> = { now: () => Date.now() }) {
+  constructor(options: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE, clock: Pick<Clock, 'now'> = systemClock) {
     this.#o = Object.freeze({ ...options });
     this.#clock = clock;
   }

@@ -1,4 +1,4 @@
-import { INGEST_SUBSCRIPTIONS, TOPIC_ROOT } from '@premonitor/contracts';
+import { INGEST_SUBSCRIPTIONS, mqttFilter } from '@premonitor/contracts';
 import type { ServiceRole } from './principal.js';
 
 /** What one service role may do, as MQTT topic filters. */
@@ -11,8 +11,8 @@ export interface ServiceGrants {
   readonly retain: readonly string[];
 }
 
-const MODEL_TOPICS = `${TOPIC_ROOT}/+/+/model/+`;
-const COMMAND_TOPICS = `${TOPIC_ROOT}/+/+/command/#`;
+const MODEL_TOPICS = mqttFilter.models();
+const COMMAND_TOPICS = mqttFilter.commands();
 
 /**
  * Least privilege per role. No role may publish on a device's own topics (telemetry,
@@ -25,5 +25,5 @@ export const SERVICE_GRANTS: Readonly<Record<ServiceRole, ServiceGrants>> = Obje
   /** Reads everything devices publish; writes nothing. */
   ingest: Object.freeze({ publish: [], read: [...INGEST_SUBSCRIPTIONS], retain: [] }),
   /** Announces models (retained) and sends commands; reads device status to greet devices that come online. */
-  'model-sync': Object.freeze({ publish: [MODEL_TOPICS, COMMAND_TOPICS], read: [`${TOPIC_ROOT}/+/+/status`], retain: [MODEL_TOPICS] }),
+  'model-sync': Object.freeze({ publish: [MODEL_TOPICS, COMMAND_TOPICS], read: [mqttFilter.status()], retain: [MODEL_TOPICS] }),
 });

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '@premonitor/time';
 import { FifoQueue } from './fifo-queue.js';
 
 /** One delivery's ack deadline. */

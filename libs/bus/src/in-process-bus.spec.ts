@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '@premonitor/time';
 import type { BusMessage, ConsumerSpec, StreamLimits } from './bus.js';
 import { InvalidFilterError, NoStreamForSubjectError, UnknownStreamError } from './errors.js';
 import { InProcessBus } from './in-process-bus.js';
-import { ManualClock } from './manual-clock.js';
 
 const SUBJECT = 'pm.telemetry.s1.d1';
 const LIMITS: StreamLimits = { maxAgeMs: 60_000, maxBytes: 1_000_000, duplicateWindowMs: 10_000 };

@@ -1,8 +1,8 @@
 import { streamLayout } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
-import { realClock, type Clock } from './clock.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
 import { BusNotStartedError } from './errors.js';
 import { MemoryDurable } from './memory-durable.js';
@@ -39,7 +39,7 @@ export class InProcessBus implements Bus {
 
   constructor(options: InProcessBusOptions = {}) {
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_STREAM_LIMITS) });
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
   }
 

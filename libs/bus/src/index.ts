@@ -9,8 +9,6 @@ export {
   type StreamLimits,
   type Subscription,
 } from './bus.js';
-export { realClock, type Clock, type TimerHandle } from './clock.js';
-export { ManualClock } from './manual-clock.js';
 export { CONSUMER_DEFAULTS } from './consumer-defaults.js';
 export {
   BusError,

@@ -1,6 +1,6 @@
 import type { Logger } from '@premonitor/log';
+import type { Clock, TimerHandle } from '@premonitor/time';
 import type { MessageHandler, Subscription } from './bus.js';
-import type { Clock, TimerHandle } from './clock.js';
 import type { ResolvedConsumerSpec } from './consumer-defaults.js';
 import type { MemoryStream, StoredMessage } from './memory-stream.js';
 import { AckDeadlines, type AckDeadline } from './ack-deadlines.js';

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import type { PublishResult, StreamLimits } from './bus.js';
 import { MessageTooLargeError } from './errors.js';
 

@@ -6,6 +6,7 @@ export {
   MODEL_KINDS,
   INGEST_SUBSCRIPTIONS,
   mqttTopic,
+  mqttFilter,
   parseTopic,
   type FrameKind,
   type ModelKind,
@@ -60,6 +61,6 @@ export {
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';

@@ -23,36 +23,44 @@ export const busSubjects = {
     stream: 'PM_FRAMES',
     wildcard: 'pm.frames.>',
     subject: (kind: FrameKind, ref: DeviceRef) => `pm.frames.${kind}.${ref.site}.${ref.device}`,
+    /** Every device's frames of one kind. */
+    ofKind: (kind: FrameKind) => `pm.frames.${kind}.>`,
     schema: null,
   },
   telemetry: {
     stream: 'PM_TELEMETRY',
     wildcard: 'pm.telemetry.>',
     subject: (ref: DeviceRef) => `pm.telemetry.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.telemetry.${site}.*`,
     schema: telemetryEvent,
   },
   status: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.status.>',
     subject: (ref: DeviceRef) => `pm.status.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.status.${site}.*`,
     schema: deviceStatusEvent,
   },
   edgeAlerts: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.edge-alerts.>',
     subject: (ref: DeviceRef) => `pm.edge-alerts.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.edge-alerts.${site}.*`,
     schema: edgeAlertEvent,
   },
   scores: {
     stream: 'PM_SCORES',
     wildcard: 'pm.scores.>',
     subject: (kind: FrameKind, ref: DeviceRef) => `pm.scores.${kind}.${ref.site}.${ref.device}`,
+    /** Scores of every kind from one site's devices. */
+    ofSite: (site: string) => `pm.scores.*.${site}.*`,
     schema: scoreEvent,
   },
   forecasts: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.forecasts.>',
     subject: (ref: DeviceRef) => `pm.forecasts.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.forecasts.${site}.*`,
     schema: forecastEvent,
   },
   alerts: {
@@ -71,6 +79,7 @@ export const busSubjects = {
     stream: 'PM_EVENTS',
     wildcard: 'pm.baselines.>',
     subject: (kind: FrameKind, ref: DeviceRef) => `pm.baselines.${kind}.${ref.site}.${ref.device}`,
+    ofKind: (kind: FrameKind) => `pm.baselines.${kind}.>`,
     schema: baselineEvent,
   },
   training: {
@@ -126,6 +135,11 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   'edge-alerts': 4,
   forecasts: 4,
 };
+
+/** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */
+export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef | undefined {
+  return subject.startsWith(`pm.frames.${kind}.`) ? deviceOfSubject(subject) : undefined;
+}
 
 /** The device a bus subject is about (`pm.frames.thermal.plant-1.cam-2` → plant-1/cam-2), if any. */
 export function deviceOfSubject(subject: string): DeviceRef | undefined {

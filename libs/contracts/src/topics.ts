@@ -19,22 +19,38 @@ export type TopicChannel =
 
 export type ParsedTopic = DeviceRef & { readonly channel: TopicChannel };
 
+/** `premonitor/v1/{site}/{device}`, or `premonitor/v1/+/+` (every device) without a ref. */
+function deviceLevels(ref?: DeviceRef): string {
+  return ref ? `${TOPIC_ROOT}/${ref.site}/${ref.device}` : `${TOPIC_ROOT}/+/+`;
+}
+
 /** Builders for every device topic, so no service spells a topic by hand. */
 export const mqttTopic = {
-  telemetry: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/telemetry`,
-  status: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/status`,
-  edgeAlert: (ref: DeviceRef) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/edge-alert`,
-  frame: (ref: DeviceRef, kind: FrameKind) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/frame/${kind}`,
-  model: (ref: DeviceRef, kind: ModelKind) => `${TOPIC_ROOT}/${ref.site}/${ref.device}/model/${kind}`,
+  telemetry: (ref: DeviceRef) => `${deviceLevels(ref)}/telemetry`,
+  status: (ref: DeviceRef) => `${deviceLevels(ref)}/status`,
+  edgeAlert: (ref: DeviceRef) => `${deviceLevels(ref)}/edge-alert`,
+  frame: (ref: DeviceRef, kind: FrameKind) => `${deviceLevels(ref)}/frame/${kind}`,
+  model: (ref: DeviceRef, kind: ModelKind) => `${deviceLevels(ref)}/model/${kind}`,
+  /** Core → device: "the core is alive" (published by model-sync, read by the edge agent). */
+  heartbeat: (ref: DeviceRef) => `${deviceLevels(ref)}/command/heartbeat`,
+} as const;
+
+/**
+ * Subscription and ACL filters over the same tree: one device's topics with a ref, every
+ * device's (`+/+`) without.
+ */
+export const mqttFilter = {
+  telemetry: (ref?: DeviceRef) => `${deviceLevels(ref)}/telemetry`,
+  status: (ref?: DeviceRef) => `${deviceLevels(ref)}/status`,
+  edgeAlert: (ref?: DeviceRef) => `${deviceLevels(ref)}/edge-alert`,
+  frames: (ref?: DeviceRef) => `${deviceLevels(ref)}/frame/+`,
+  models: (ref?: DeviceRef) => `${deviceLevels(ref)}/model/+`,
+  /** Every command core → device (`…/command/heartbeat` today). */
+  commands: (ref?: DeviceRef) => `${deviceLevels(ref)}/command/#`,
 } as const;
 
 /** Subscriptions the core gateway (ingest) holds: everything devices publish. */
-export const INGEST_SUBSCRIPTIONS = [
-  `${TOPIC_ROOT}/+/+/telemetry`,
-  `${TOPIC_ROOT}/+/+/status`,
-  `${TOPIC_ROOT}/+/+/edge-alert`,
-  `${TOPIC_ROOT}/+/+/frame/+`,
-] as const;
+export const INGEST_SUBSCRIPTIONS = [mqttFilter.telemetry(), mqttFilter.status(), mqttFilter.edgeAlert(), mqttFilter.frames()] as const;
 
 export type TopicParseResult =
   | { readonly ok: true; readonly topic: ParsedTopic }

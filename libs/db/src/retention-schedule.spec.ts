@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { RetentionSchedule } from './retention-schedule.js';
 
 const logger = createLogger({ service: 'spec', level: 'silent' });

@@ -1,5 +1,5 @@
-import { realClock, type Clock, type TimerHandle } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
+import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 
 /** Settings of {@link RetentionSchedule}. */
 export interface RetentionScheduleOptions {
@@ -31,7 +31,7 @@ export class RetentionSchedule {
 
   constructor(options: RetentionScheduleOptions) {
     this.#o = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
   }
 
   start(): void {

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { busSubjects, MODEL_KINDS, type ModelKind, type ModelPromotedEvent } from '@premonitor/contracts';
-import { publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
+import { publishEvent, type Bus } from '@premonitor/bus';
 import { isUniqueViolation, type Database, type Json, type Model, type ModelStage } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelMetadata } from '@premonitor/ml';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { ArtifactStore } from './artifact-store.js';
 import { checkScoringContract, type ModelCheck } from './model-check.js';
 import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';
@@ -89,7 +90,7 @@ export class ModelRegistry {
     this.#bus = options.bus;
     this.#store = options.store;
     this.#logger = options.logger;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#inspect = options.inspect ?? inspectOnnxModel;
     this.#check = options.check ?? checkScoringContract;
   }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessBus, ManualClock, type BusMessage } from '@premonitor/bus';
+import { InProcessBus, type BusMessage } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { ConsumerPolicy } from './consumer-policy.js';
 import type { DeadLetterEntry } from './dead-letter-sink.js';
 
@@ -38,7 +39,23 @@ async function rig(sink: (entries: readonly DeadLetterEntry[]) => Promise<void> 
   return { bus, clock, policy, letters, deliveries, run };
 }
 
+/** A policy alone (no bus), with the rig's backoff and no jitter. */
+function rigless() {
+  const letters: DeadLetterEntry[] = [];
+  const policy = new ConsumerPolicy({ consumer: 'spec-consumer', deadLetters: { record: async (entries) => void letters.push(...entries) }, logger, random: () => 1, backoff: { baseMs: 1_000, maxMs: 8_000 } });
+  return { policy, letters };
+}
+
 describe('ConsumerPolicy', () => {
+  it('retryLater hands a message back after the transient backoff of its delivery count and never dead-letters it', () => {
+    const { policy, letters } = rigless();
+    const naks: (number | undefined)[] = [];
+    const message = (deliveryCount: number) => ({ seq: deliveryCount, deliveryCount, subject: SUBJECT, nak: (ms?: number) => naks.push(ms) }) as unknown as BusMessage;
+    for (const count of [1, 2, 3, 4, 5, 20]) policy.retryLater(message(count));
+    assert.deepEqual(naks, [1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    assert.deepEqual(letters, []);
+  });
+
   it('naks transient failures with capped backoff and never gives up while they last', async () => {
     const { bus, policy, letters, deliveries, run } = await rig();
     let outage = true;

@@ -83,7 +83,7 @@ export class ConsumerPolicy {
   fail(message: BusMessage, err: unknown, options: FailOptions = {}): void {
     const kind = (this.#o.classify ?? classifyFailure)(err);
     if (kind === 'transient') {
-      message.nak(this.#delay(message.deliveryCount));
+      this.retryLater(message);
       return;
     }
     if (options.batched) {
@@ -101,6 +101,11 @@ export class ConsumerPolicy {
       return;
     }
     void this.deadLetter(message, `${this.#o.consumer} gave up after ${count} ${kind} failure(s): ${describe(err)}`);
+  }
+
+  /** Hands the message back to be redelivered after the transient-failure backoff (nothing is counted). */
+  retryLater(message: BusMessage): void {
+    message.nak(this.#delay(message.deliveryCount));
   }
 
   /**

@@ -1,4 +1,4 @@
-export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+export { backoffDelayMs, noJitter, type BackoffPolicy } from './backoff.js';
 export { classifyFailure, type FailureKind } from './failure-kind.js';
 export { isolatePoison, type Isolation, type Poisoned } from './isolate-poison.js';
 export { persistIsolating, AbandonedError, BATCH_BACKOFF, type PersistOptions } from './persist-isolating.js';

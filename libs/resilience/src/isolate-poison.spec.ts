@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '@premonitor/bus';
+import { ManualClock } from '@premonitor/time';
 import { isolatePoison } from './isolate-poison.js';
 import { AbandonedError, persistIsolating } from './persist-isolating.js';
 

@@ -1,4 +1,4 @@
-import { realClock, type Clock } from '@premonitor/bus';
+import { systemClock, type Clock } from '@premonitor/time';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { classifyFailure, type FailureKind } from './failure-kind.js';
 import { isolatePoison, type Poisoned } from './isolate-poison.js';
@@ -38,7 +38,7 @@ export const BATCH_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 100, maxMs: 
  */
 export async function persistIsolating<T>(items: readonly T[], o: PersistOptions<T>): Promise<void> {
   const classify = o.classify ?? classifyFailure;
-  const clock = o.clock ?? realClock;
+  const clock = o.clock ?? systemClock;
   const random = o.random ?? Math.random;
   const unknownAttempts = o.unknownAttempts ?? 5;
   let pending = items;

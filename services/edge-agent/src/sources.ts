@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock } from './agent/clock.js';
+import type { Clock } from '@premonitor/time';
 import type { SensorSource } from './agent/sensor-source.js';
 import { agentSourceConfigs, buildAgentSource } from './agent/source-config.js';
 import { simulatedSourceConfig } from './simulator/simulated-source-config.js';

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEvent, InProcessBus, ManualClock, type BusMessage } from '@premonitor/bus';
+import { decodeEvent, InProcessBus, type BusMessage } from '@premonitor/bus';
 import type { ForecastEvent } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { ForecastCycle, type ForecastCycleDeps } from './forecast-cycle.js';
 import type { Prediction, TrainRequest } from './forecast-service.js';
 import type { ForecasterSpec } from './model/forecaster-spec.js';

@@ -1,6 +1,7 @@
-import { publishEvent, type Bus, type Clock } from '@premonitor/bus';
+import { publishEvent, type Bus } from '@premonitor/bus';
 import { ID_PATTERN, type ForecastEvent } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
+import type { Clock } from '@premonitor/time';
 import type { ForecastRepository } from './forecast-repository.js';
 import { retrainRequest, type ForecastService, type Prediction } from './forecast-service.js';
 import type { RiskLevel } from './risk/failure-risk.js';

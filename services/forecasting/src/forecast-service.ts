@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '@premonitor/bus';
 import type { Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import type { Clock } from '@premonitor/time';
 import { InsufficientHistoryError, ModelNotFoundError, TrainingInProgressError, UnknownSeriesError } from './errors.js';
 import type { ForecastRepository } from './forecast-repository.js';
 import { historySteps } from './model/forecaster-spec.js';

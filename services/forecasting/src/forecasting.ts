@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import { realClock, type Bus, type Clock } from '@premonitor/bus';
+import { type Bus } from '@premonitor/bus';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createLstmApi } from './api/lstm-api.js';
 import { ForecastCycle, type ForecastCycleSettings } from './forecast-cycle.js';
 import { ForecastRepository } from './forecast-repository.js';
@@ -52,7 +53,7 @@ export class Forecasting {
     private readonly settings: ForecastingSettings,
     deps: ForecastingDependencies,
   ) {
-    const clock = deps.clock ?? realClock;
+    const clock = deps.clock ?? systemClock;
     const forecasts = new ForecastRepository(deps.db.db);
     const logger = deps.logger;
     const store =

@@ -1,29 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { IntervalScheduler } from './interval-scheduler.js';
-
-/** A clock whose timers fire only when the test advances it. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let now = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let next = 0;
-  return {
-    now: () => now,
-    setTimeout: (fn, ms) => (timers.set(++next, { at: now + ms, fn }), next),
-    clearTimeout: (h) => void timers.delete(h as number),
-    advance(ms) {
-      now += ms;
-      for (const [id, t] of [...timers]) if (t.at <= now) (timers.delete(id), t.fn());
-    },
-  };
-}
 
 const flush = () => new Promise((r) => setImmediate(r));
 
 test('runs the task every interval on the injected clock, never overlapping, and stops', async () => {
-  const clock = manualClock();
+  const clock = new ManualClock(0);
   let runs = 0;
   let release: () => void = () => undefined;
   const scheduler = new IntervalScheduler(clock, 60_000, () => (runs++, new Promise<void>((r) => (release = r))), createLogger({ service: 't', level: 'silent' }));

@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
+import type { Clock, TimerHandle } from '@premonitor/time';
 
 /**
  * Runs a task every `intervalMs` on an injected clock, never overlapping itself: the next

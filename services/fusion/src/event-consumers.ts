@@ -37,27 +37,27 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
   return [
     {
       type: 'score',
-      spec: spec('scores', busSubjects.scores.stream, `pm.scores.*.${site}.*`),
+      spec: spec('scores', busSubjects.scores.stream, busSubjects.scores.ofSite(site)),
       decode: (m) => wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
     },
     {
       type: 'telemetry',
-      spec: spec('telemetry', busSubjects.telemetry.stream, `pm.telemetry.${site}.*`),
+      spec: spec('telemetry', busSubjects.telemetry.stream, busSubjects.telemetry.ofSite(site)),
       decode: (m) => wrap(decodeEvent('telemetry', m), (event) => ({ type: 'telemetry', event })),
     },
     {
       type: 'forecast',
-      spec: spec('forecasts', busSubjects.forecasts.stream, `pm.forecasts.${site}.*`),
+      spec: spec('forecasts', busSubjects.forecasts.stream, busSubjects.forecasts.ofSite(site)),
       decode: (m) => wrap(decodeEvent('forecasts', m), (event) => ({ type: 'forecast', event })),
     },
     {
       type: 'status',
-      spec: spec('status', busSubjects.status.stream, `pm.status.${site}.*`),
+      spec: spec('status', busSubjects.status.stream, busSubjects.status.ofSite(site)),
       decode: (m) => wrap(decodeEvent('status', m), (event) => ({ type: 'status', event })),
     },
     {
       type: 'edge',
-      spec: spec('edge_alerts', busSubjects.edgeAlerts.stream, `pm.edge-alerts.${site}.*`),
+      spec: spec('edge_alerts', busSubjects.edgeAlerts.stream, busSubjects.edgeAlerts.ofSite(site)),
       decode: (m) => wrap(decodeEvent('edgeAlerts', m), (event) => ({ type: 'edge', event })),
     },
   ];

@@ -1,6 +1,7 @@
 import { deviceKey, type DeviceRef } from '@premonitor/contracts';
-import { publishEvent, type Bus, type Clock, type TimerHandle } from '@premonitor/bus';
+import { publishEvent, type Bus } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
+import type { Clock, TimerHandle } from '@premonitor/time';
 import type { AlertStatus } from './alert-lifecycle.js';
 import type { AlertStore, OutboxEntry, TransitionOutcome } from './alert-store.js';
 import type { FusionEngine } from './fusion-engine.js';

@@ -1,10 +1,11 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
-import { realClock, type Bus, type Clock, type Subscription, type TimerHandle } from '@premonitor/bus';
+import { type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
+import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { createAlertsApi } from './api/alerts-api.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
@@ -77,7 +78,7 @@ export class Fusion {
     private readonly settings: FusionSettings,
     private readonly deps: FusionDependencies,
   ) {
-    this.#clock = deps.clock ?? realClock;
+    this.#clock = deps.clock ?? systemClock;
     this.#metrics = createFusionMetrics(deps.registry);
     const store = new KyselyAlertStore(deps.db.db);
     this.#dedupRetention = new RetentionSchedule({

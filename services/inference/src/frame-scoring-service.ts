@@ -1,9 +1,10 @@
-import { decodeFrame, deviceKey, deviceMessageId, isValidId, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
-import { publishEvent, realClock, type Bus, type BusMessage, type Clock } from '@premonitor/bus';
+import { busSubjects, decodeFrame, deviceKey, deviceMessageId, parseFrameSubject, type DeviceRef, type Frame, type FrameKind, type ScoreEvent } from '@premonitor/contracts';
+import { publishEvent, type Bus, type BusMessage } from '@premonitor/bus';
 import type { DeadLetterInput, NewScore } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ConsumerPolicy } from '@premonitor/resilience';
 import { frameRows, scoreFrames, type FrameRows } from '@premonitor/ml/scoring';
+import { systemClock, type Clock } from '@premonitor/time';
 import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 import { MicroBatcher } from './micro-batcher.js';
 import type { ModelSlot } from './model-slot.js';
@@ -35,8 +36,6 @@ export interface FrameScoringOptions {
    * published. Results are still published in batch order.
    */
   readonly pipelineDepth?: number;
-  /** Delay before frames left at shutdown are redelivered, ms (default 1,000). */
-  readonly retryDelayMs?: number;
   readonly clock?: Clock;
 }
 
@@ -75,7 +74,7 @@ export class FrameScoringService {
 
   constructor(options: FrameScoringOptions) {
     this.#o = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#batcher = new MicroBatcher<Pending>({
       maxSize: options.batchSize,
       maxWaitMs: options.batchMaxWaitMs,
@@ -92,7 +91,7 @@ export class FrameScoringService {
     metrics.framesIn.inc({ kind });
     const ref = parseFrameSubject(message.subject, kind);
     if (!ref) {
-      this.#batcher.add({ type: 'reject', message, reason: `subject '${message.subject}' is not pm.frames.${kind}.{site}.{device}`, deviceId: null });
+      this.#batcher.add({ type: 'reject', message, reason: `subject '${message.subject}' is not a ${kind} frame subject (${busSubjects.frames.ofKind(kind)} with a valid site and device)`, deviceId: null });
       return;
     }
     const decoded = decodeFrame(message.data, kind);
@@ -144,7 +143,7 @@ export class FrameScoringService {
           deadLetters.push({ topic: item.message.subject, deviceId: item.deviceId, reason: item.reason, payload: item.message.data, source: this.#o.consumer });
         } else if (!lease) {
           // Only reachable once the model was cleared at shutdown: leave the frame for a later run.
-          item.message.nak(this.#retryDelay());
+          this.#o.policy.retryLater(item.message);
           continue;
         } else {
           try {
@@ -199,16 +198,4 @@ export class FrameScoringService {
       lease?.release();
     }
   }
-
-  #retryDelay(): number {
-    return this.#o.retryDelayMs ?? 1_000;
-  }
-}
-
-/** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not one. */
-export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef | undefined {
-  const parts = subject.split('.');
-  if (parts.length !== 5 || parts[0] !== 'pm' || parts[1] !== 'frames' || parts[2] !== kind) return undefined;
-  const [site, device] = [parts[3]!, parts[4]!];
-  return isValidId(site) && isValidId(device) ? { site, device } : undefined;
 }

@@ -3,7 +3,7 @@
 export { DEFAULT_BASELINE_SETTINGS, Inference, type InferenceSettings, type InferenceDependencies } from './inference.js';
 export { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
-export { FrameScoringService, parseFrameSubject, type FrameScoringOptions, type FrameScoringStats } from './frame-scoring-service.js';
+export { FrameScoringService, type FrameScoringOptions, type FrameScoringStats } from './frame-scoring-service.js';
 export { ModelWatcher, isModelFault, type ModelLoader, type ModelRef, type ModelStatus, type ModelWatcherOptions, type ProductionModelSource } from './model-watcher.js';
 export { ModelSlot, type ModelLease } from './model-slot.js';
 export { OnnxScoringModel, type OnnxSessionSettings } from './onnx-scoring-model.js';

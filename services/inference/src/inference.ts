@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
-import type { Bus, Clock, Subscription } from '@premonitor/bus';
+import type { Bus, Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
@@ -22,6 +22,7 @@ import { WorkerScoringModel } from './worker-scoring-model.js';
 import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
 import { KyselyBaselineStore } from './baseline/baseline-store.js';
 import { sha256Hex } from '@premonitor/registry';
+import type { Clock } from '@premonitor/time';
 import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
@@ -141,7 +142,6 @@ export class Inference {
       batchSize: settings.batchSize,
       batchMaxWaitMs: settings.batchMaxWaitMs,
       pipelineDepth: settings.pipelineDepth ?? (settings.ortWorkers ?? 1) + 1,
-      retryDelayMs: settings.retryDelayMs,
       clock: deps.clock,
     });
     const workers = settings.ortWorkers ?? 1;
@@ -277,7 +277,7 @@ export class Inference {
           stream: busSubjects.frames.stream,
           // Shared by the replicas of one kind, so they split the frames.
           durable: this.#settings.consumerName ?? `inference-${kind}`,
-          filterSubject: `pm.frames.${kind}.>`,
+          filterSubject: busSubjects.frames.ofKind(kind),
           maxAckPending: this.#settings.maxAckPending,
           deliverPolicy: this.#settings.deliverPolicy ?? 'all',
         }),

@@ -1,26 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock } from '@premonitor/bus';
+import { ManualClock } from '@premonitor/time';
 import { MicroBatcher } from './micro-batcher.js';
 
-/** Timers fire only when the test says so. */
-function fakeClock(): Clock & { fire(): void } {
-  const timers = new Map<number, () => void>();
-  let next = 0;
-  return {
-    now: () => 0,
-    setTimeout: (cb) => (timers.set(++next, cb), next),
-    clearTimeout: (h) => void timers.delete(h as number),
-    fire() {
-      const due = [...timers.values()];
-      timers.clear();
-      due.forEach((cb) => cb());
-    },
-  };
-}
-
 test('flushes a full batch at once and a partial one when the wait expires', async () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(0);
   const batches: number[][] = [];
   const b = new MicroBatcher<number>({ maxSize: 3, maxWaitMs: 10, clock, flush: async (items) => void batches.push([...items]), onError: (err) => assert.fail(String(err)) });
   [1, 2, 3, 4].forEach((i) => b.add(i));
@@ -28,7 +12,7 @@ test('flushes a full batch at once and a partial one when the wait expires', asy
   assert.deepEqual(batches, [[1, 2, 3], [4]]);
   b.add(5);
   assert.equal(b.size, 1);
-  clock.fire();
+  clock.advance(10);
   await b.drain();
   assert.deepEqual(batches.at(-1), [5]);
 });
@@ -40,7 +24,7 @@ test('items that arrive during a flush form the next batch, one flush at a time,
   const b = new MicroBatcher<number>({
     maxSize: 10,
     maxWaitMs: 1_000,
-    clock: fakeClock(),
+    clock: new ManualClock(0),
     flush: async (items) => {
       assert.equal(++running, 1, 'never two flushes at once');
       batches.push([...items]);
@@ -62,7 +46,7 @@ test('a failing flush is reported and does not stop later batches', async () => 
   const b = new MicroBatcher<number>({
     maxSize: 1,
     maxWaitMs: 1,
-    clock: fakeClock(),
+    clock: new ManualClock(0),
     flush: async ([x]) => {
       if (x === 1) throw new Error('boom');
       seen.push(x!);
@@ -76,7 +60,7 @@ test('a failing flush is reported and does not stop later batches', async () => 
 });
 
 test('with concurrency 2 a full batch starts while the previous flush runs, never more than two at once', async () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(0);
   const releases: (() => void)[] = [];
   let running = 0;
   let peak = 0;
@@ -102,7 +86,7 @@ test('with concurrency 2 a full batch starts while the previous flush runs, neve
   releases.shift()!();
   await new Promise((r) => setImmediate(r));
   assert.equal(batches.length, 3, 'a partial batch waits for maxWaitMs while another flush runs');
-  clock.fire();
+  clock.advance(1_000);
   assert.deepEqual(batches.at(-1), [6]);
   while (releases.length > 0) releases.shift()!();
   await b.drain();

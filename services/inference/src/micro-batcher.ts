@@ -1,4 +1,4 @@
-import { realClock, type Clock } from '@premonitor/bus';
+import { systemClock, type Clock } from '@premonitor/time';
 
 /** Options of {@link MicroBatcher}. */
 export interface MicroBatcherOptions<T> {
@@ -42,7 +42,7 @@ export class MicroBatcher<T> {
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     this.#options = options;
     this.#concurrency = concurrency;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Items waiting for a batch. */

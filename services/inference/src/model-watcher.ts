@@ -1,8 +1,9 @@
 import { busSubjects, type FrameKind } from '@premonitor/contracts';
-import { decodeEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
+import { decodeEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { RegistryError } from '@premonitor/registry';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
+import { systemClock, type Clock } from '@premonitor/time';
 import { ModelContractError, ModelLoadError } from './model-errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ScoringModel } from './scoring-model.js';
@@ -133,7 +134,7 @@ export class ModelWatcher {
     const { kind, source, slot, logger } = this.#o;
     const production = await source.production(kind);
     if (!production) {
-      if (!this.#waitingLogged) logger.warn({ kind }, `no production ${kind} model in the registry yet; not ready until one is promoted (pm.models.${kind}.promoted)`);
+      if (!this.#waitingLogged) logger.warn({ kind }, `no production ${kind} model in the registry yet; not ready until one is promoted (${busSubjects.modelPromoted.subject(kind)})`);
       this.#waitingLogged = true;
       return slot.current !== undefined;
     }
@@ -218,7 +219,7 @@ export class ModelWatcher {
       production: { version: production.version, sha256: production.sha256 },
       fallback: serving?.sha256 !== production.sha256,
       reason: refused ?? null,
-      since: refused === undefined ? null : stillRefused ? previous.since : (this.#o.clock ?? realClock).now(),
+      since: refused === undefined ? null : stillRefused ? previous.since : (this.#o.clock ?? systemClock).now(),
     };
     this.#o.onStatus?.(this.#status);
   }

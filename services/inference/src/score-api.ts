@@ -1,8 +1,8 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { deviceKey, type FrameKind } from '@premonitor/contracts';
 import { HttpError } from '@premonitor/http';
-import { realClock, type Clock } from '@premonitor/bus';
 import { scoreFrames } from '@premonitor/ml/scoring';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';
@@ -68,7 +68,7 @@ const UPLOAD_TYPES: Record<FrameKind, readonly string[]> = {
  */
 export function createScoreApi(options: ScoreApiOptions): Router {
   const router = Router();
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? systemClock;
   const { kind, metrics, limits } = options;
   const accepted = UPLOAD_TYPES[kind];
   const others = Object.entries(UPLOAD_TYPES).filter(([k]) => k !== kind).flatMap(([, types]) => types);

@@ -1,55 +1,30 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock } from '@premonitor/bus';
+import { ManualClock } from '@premonitor/time';
 import { Batcher } from './batcher.js';
-
-/** A manual clock: timers fire only when the test advances time. */
-class FakeClock implements Clock {
-  #now = 0;
-  #timers: { at: number; fn: () => void; id: number }[] = [];
-  #nextId = 1;
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#nextId++;
-    this.#timers.push({ at: this.#now + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers = this.#timers.filter((t) => t.id !== handle);
-  }
-  async advance(ms: number): Promise<void> {
-    this.#now += ms;
-    const due = this.#timers.filter((t) => t.at <= this.#now);
-    this.#timers = this.#timers.filter((t) => t.at > this.#now);
-    for (const t of due) t.fn();
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('Batcher', () => {
   it('flushes when the batch is full', async () => {
     const flushed: number[][] = [];
-    const b = new Batcher<number>({ maxSize: 3, maxWaitMs: 1_000, clock: new FakeClock(), flush: async (items) => void flushed.push([...items]), onError: () => {} });
+    const b = new Batcher<number>({ maxSize: 3, maxWaitMs: 1_000, clock: new ManualClock(0), flush: async (items) => void flushed.push([...items]), onError: () => {} });
     for (const n of [1, 2, 3, 4]) b.add(n);
     await b.drain();
     assert.deepEqual(flushed, [[1, 2, 3], [4]]);
   });
 
   it('flushes a partial batch after maxWaitMs and not before', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock(0);
     const flushed: number[][] = [];
     const b = new Batcher<number>({ maxSize: 10, maxWaitMs: 50, clock, flush: async (items) => void flushed.push([...items]), onError: () => {} });
     b.add(1);
-    await clock.advance(49);
+    await clock.advanceAsync(49);
     assert.equal(flushed.length, 0);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     assert.deepEqual(flushed, [[1]]);
   });
 
   it('with flushWhenIdle, flushes at once when idle and batches what arrives during a flush', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock(0);
     const flushed: number[][] = [];
     const gates: Array<() => void> = [];
     const b = new Batcher<number>({
@@ -84,7 +59,7 @@ describe('Batcher', () => {
     const b = new Batcher<number>({
       maxSize: 2,
       maxWaitMs: 10,
-      clock: new FakeClock(),
+      clock: new ManualClock(0),
       flush: async (items) => {
         if (failures-- > 0) throw new Error('abandoned');
         flushed.push([...items]);
@@ -107,7 +82,7 @@ describe('Batcher', () => {
       maxSize: 2,
       maxWaitMs: 10,
       concurrency: 2,
-      clock: new FakeClock(),
+      clock: new ManualClock(0),
       flush: async (items) => {
         running++;
         peak = Math.max(peak, running);

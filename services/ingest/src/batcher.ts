@@ -1,4 +1,4 @@
-import { realClock, type Clock } from '@premonitor/bus';
+import { systemClock, type Clock } from '@premonitor/time';
 
 export interface BatcherOptions<T> {
   /** Flush as soon as this many items wait. */
@@ -42,7 +42,7 @@ export class Batcher<T> {
   readonly #concurrency: number;
 
   constructor(private readonly options: BatcherOptions<T>) {
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 

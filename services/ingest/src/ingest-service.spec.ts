@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { BusNotStartedError, ManualClock, MessageTooLargeError, type Bus, type PublishOptions, type PublishResult } from '@premonitor/bus';
+import { BusNotStartedError, MessageTooLargeError, type Bus, type PublishOptions, type PublishResult } from '@premonitor/bus';
 import { encodeFrame, mqttTopic } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { IngestService } from './ingest-service.js';
 import type { DeadLetter, IngestStore } from './ingest-store.js';

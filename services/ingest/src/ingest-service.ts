@@ -1,7 +1,8 @@
 import { busSubjects, deviceKey, deviceMessageId, statusMessageId, type DeviceRef } from '@premonitor/contracts';
-import { encodeEvent, eventSubject, publishEvent, realClock, type Bus, type Clock } from '@premonitor/bus';
+import { encodeEvent, eventSubject, publishEvent, type Bus } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import { AbandonedError, persistIsolating, type FailureKind, type Poisoned } from '@premonitor/resilience';
+import { systemClock, type Clock } from '@premonitor/time';
 import { Batcher } from './batcher.js';
 import { classifyMessage, type AcceptLimits } from './classify-message.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -60,7 +61,7 @@ export class IngestService {
   #stopped = false;
 
   constructor(private readonly options: IngestServiceOptions) {
-    const clock = (this.#clock = options.clock ?? realClock);
+    const clock = (this.#clock = options.clock ?? systemClock);
     const onError = (what: string) => (err: unknown, items: readonly unknown[]) => {
       if (err instanceof AbandonedError) options.logger.warn({ err, what, messages: items.length }, 'abandoned at shutdown; the messages stay unacknowledged with the broker');
       else options.logger.error({ err, what, messages: items.length }, 'unexpected failure; the messages stay unacknowledged until redelivered');

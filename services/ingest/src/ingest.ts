@@ -1,11 +1,12 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { INGEST_SUBSCRIPTIONS } from '@premonitor/contracts';
-import { realClock, type Bus, type Clock } from '@premonitor/bus';
+import { type Bus } from '@premonitor/bus';
 import { pruneDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { settleWithin } from '@premonitor/resilience';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createReadApi } from './api/read-api.js';
 import type { AcceptLimits } from './classify-message.js';
 import { createIngestMetrics } from './ingest-metrics.js';
@@ -70,7 +71,7 @@ export class Ingest {
     private readonly deps: IngestDependencies,
   ) {
     const { mqtt } = settings;
-    this.#clock = deps.clock ?? realClock;
+    this.#clock = deps.clock ?? systemClock;
     const prefix = mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/` : '';
     this.#gateway = new MqttGateway({
       url: mqtt.url,

@@ -1,6 +1,6 @@
-import { busSubjects, mqttTopic, parseTopic, TOPIC_ROOT, type DeviceRef, type ModelKind } from '@premonitor/contracts';
+import { busSubjects, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type ModelKind } from '@premonitor/contracts';
 import { publicKeyText, signAnnouncement, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
-import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
+import { type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
@@ -8,6 +8,7 @@ import type { ArtifactStore, ModelRegistry } from '@premonitor/registry';
 import type { Kysely } from 'kysely';
 import type { Router } from 'express';
 import mqtt, { type MqttClient } from 'mqtt';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createArtifactRouter } from './artifact-router.js';
 
 /** Settings of {@link ModelSync}. */
@@ -62,7 +63,7 @@ export class ModelSync {
   constructor(settings: ModelSyncSettings, deps: ModelSyncDependencies) {
     this.#s = settings;
     this.#d = deps;
-    this.#clock = deps.clock ?? realClock;
+    this.#clock = deps.clock ?? systemClock;
     this.router = createArtifactRouter(deps.registry, deps.store);
   }
 
@@ -83,7 +84,7 @@ export class ModelSync {
     client.on('message', (topic, payload) => this.#onStatus(topic, payload));
     // A broker restart loses non-persistent retained state in Aedes; re-announce on every reconnect.
     client.on('connect', () => this.#enqueue(() => this.#announceAll(true)));
-    await client.subscribeAsync(`${TOPIC_ROOT}/+/+/status`, { qos: 1 });
+    await client.subscribeAsync(mqttFilter.status(), { qos: 1 });
     // A promotion is only a trigger (announcing never throws; a failed one is retried on the
     // next refresh), but the policy still keeps JetStream from dropping it after 10 ack waits.
     const policy = new ConsumerPolicy({ consumer: 'model-sync', deadLetters: databaseDeadLetters(this.#d.db), logger: this.#d.logger });
@@ -151,7 +152,7 @@ export class ModelSync {
     if (!payload.toString().includes('"online"')) return;
     const ref = { site: parsed.topic.site, device: parsed.topic.device };
     // An agent that just (re)connected waits for a heartbeat before replaying its queue: answer at once.
-    if (this.#s.heartbeatMs > 0) this.#client?.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, JSON.stringify({ ts: this.#clock.now() }), { qos: 0 });
+    if (this.#s.heartbeatMs > 0) this.#client?.publish(mqttTopic.heartbeat(ref), JSON.stringify({ ts: this.#clock.now() }), { qos: 0 });
     void this.#enqueue(async () => {
       for (const kind of this.#s.kinds) {
         const announcement = await this.#production(kind);
@@ -165,7 +166,7 @@ export class ModelSync {
     if (!client?.connected) return;
     const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).where('online', '=', true).execute().catch(() => []);
     const body = JSON.stringify({ ts: this.#clock.now() });
-    for (const ref of devices) client.publish(`${TOPIC_ROOT}/${ref.site}/${ref.device}/command/heartbeat`, body, { qos: 0 });
+    for (const ref of devices) client.publish(mqttTopic.heartbeat(ref), body, { qos: 0 });
   }
 
   /** Announcements run one at a time so a promotion and a refresh never interleave. */

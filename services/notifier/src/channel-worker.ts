@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Clock, TimerHandle } from '@premonitor/bus';
 import type { Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { backoffDelayMs } from '@premonitor/resilience';
+import type { Clock, TimerHandle } from '@premonitor/time';
 import { parseRetryAfter } from './retry-after.js';
 import { formatAlert, formatDigest } from './channel-format.js';
 import type { AttemptRecord, DeliveryStore, OutboxItem } from './delivery-store.js';

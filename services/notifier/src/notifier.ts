@@ -1,11 +1,12 @@
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects } from '@premonitor/contracts';
-import { realClock, type Bus, type Clock, type Subscription } from '@premonitor/bus';
+import { type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type DatabaseHandle } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
+import { systemClock, type Clock } from '@premonitor/time';
 import { AlertIntake } from './alert-intake.js';
 import { createDeadLetterApi } from './api/dead-letter-api.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -65,7 +66,7 @@ export class Notifier {
     private readonly deps: NotifierDependencies,
   ) {
     const { routing } = settings;
-    this.#clock = deps.clock ?? realClock;
+    this.#clock = deps.clock ?? systemClock;
     this.#store = new KyselyDeliveryStore(deps.db.db);
     this.#transport = new NodeHttpTransport({ allowPrivateNetworks: routing.allowPrivateNetworks, allowHttp: routing.allowHttp });
     const metrics = createNotifierMetrics(deps.registry);

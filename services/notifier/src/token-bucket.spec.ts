@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '@premonitor/time';
 import { TokenBucket } from './token-bucket.js';
 import { parseRetryAfter } from './retry-after.js';
 import { StormDetector } from './storm-detector.js';
 
-function fakeClock(start = 1_000_000) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
-
 test('a token bucket allows its burst, then refills at its rate on the injected clock', () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(1_000_000);
   const bucket = new TokenBucket({ capacity: 3, refillPerSecond: 2 }, clock);
   assert.deepEqual([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()], [true, true, true, false]);
   assert.equal(bucket.msUntilToken(), 500);

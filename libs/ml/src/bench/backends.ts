@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { useTfjsBackend, wasmSimdEnabled } from '../training/tfjs-backend.js';
 import type { TfjsBackendName } from '../training/tfjs-backend.js';
+import { SeededRandom } from '../data/seeded-random.js';
 
 const DIMS = 320; // 5 stacked frames × 64 mel bands
 const epochs = Number(process.argv[2] ?? 2);
@@ -25,11 +26,8 @@ function autoencoder(): tf.Sequential {
 }
 
 function data(): Float32Array {
-  let state = 42;
-  return Float32Array.from({ length: rows * DIMS }, (_, i) => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return Math.sin(i % DIMS) + 0.1 * (state / 2 ** 32 - 0.5);
-  });
+  const random = new SeededRandom(42);
+  return Float32Array.from({ length: rows * DIMS }, (_, i) => Math.sin(i % DIMS) + 0.1 * random.uniform(-0.5, 0.5));
 }
 
 async function timeBackend(backend: TfjsBackendName, x: Float32Array): Promise<{ backend: string; simd: boolean; s_per_epoch: number; predict_rows_per_s: number; loss: number }> {

@@ -1,17 +1,15 @@
 import * as ort from 'onnxruntime-node';
+import { SeededRandom } from '../data/seeded-random.js';
 
 /**
  * Helpers shared by the exporter parity specs: deterministic inputs, running exported
  * bytes in onnxruntime, comparing outputs. Not part of the package's public API.
  */
 
-/** Seeded uniform numbers in [lo, hi) (LCG; enough for test inputs). */
+/** Seeded uniform numbers in [lo, hi). */
 export function seededUniform(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: count }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * state) / 2 ** 32;
-  });
+  const random = new SeededRandom(seed);
+  return Float32Array.from({ length: count }, () => random.uniform(lo, hi));
 }
 
 /** Runs a single-input, single-output ONNX model once on the CPU with one thread. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildLogMelModel, logMelFrameCount } from './log-mel.js';
 import { melFilterbank } from './mel-filterbank.js';
+import { SeededRandom } from '../data/seeded-random.js';
 
 // Independent float64 reference: its own reflect padding, window, radix-2 FFT and dB
 // conversion; only the (separately verified) mel matrix is shared with the graph.
@@ -61,11 +62,10 @@ function fft(re: Float64Array, im: Float64Array): void {
 
 /** Seeded machine-like test signal: two harmonics plus broadband noise, as int16. */
 function testClip(samples: number, sampleRate: number, seed: number): Int16Array {
-  let state = seed >>> 0;
-  const rand = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const random = new SeededRandom(seed);
   return Int16Array.from({ length: samples }, (_, i) => {
     const t = i / sampleRate;
-    const v = 0.3 * Math.sin(2 * Math.PI * 120 * t) + 0.1 * Math.sin(2 * Math.PI * 2400 * t + 1) + 0.2 * rand();
+    const v = 0.3 * Math.sin(2 * Math.PI * 120 * t) + 0.1 * Math.sin(2 * Math.PI * 2400 * t + 1) + 0.2 * random.uniform(-0.5, 0.5);
     return Math.round(v * 32767);
   });
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '@premonitor/log';
-import { systemClock } from './clock.js';
+import { systemClock } from '@premonitor/time';
 import { CommandSource } from './command-source.js';
 import type { SensorSample } from './sensor-source.js';
 import { SourceSupervisor } from './source-supervisor.js';

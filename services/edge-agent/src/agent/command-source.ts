@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import type { SampleSink, SensorSample, SensorSource } from './sensor-source.js';
 
 /** Options of {@link CommandSource}. */

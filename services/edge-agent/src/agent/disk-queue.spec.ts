@@ -4,8 +4,8 @@ import { appendFileSync, mkdtempSync, readdirSync, statSync, truncateSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { DiskQueue, type DiskQueueOptions } from './disk-queue.js';
-import { ManualClock } from './manual-clock.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 const text = (p: Uint8Array) => Buffer.from(p).toString();
@@ -82,9 +82,9 @@ describe('DiskQueue', () => {
     const clock = new ManualClock();
     const q = await DiskQueue.open(options(dir, { maxAgeMs: 60_000, clock }));
     await q.append(1, Buffer.from('old'));
-    await clock.advance(30_000);
+    await clock.advanceAsync(30_000);
     await q.append(1, Buffer.from('new'));
-    await clock.advance(40_000);
+    await clock.advanceAsync(40_000);
     assert.deepEqual(await drain(q), ['new']);
     assert.equal(q.stats().dropped, 1);
     await q.close();

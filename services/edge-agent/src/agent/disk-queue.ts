@@ -1,8 +1,8 @@
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@premonitor/log';
+import { after, type Clock } from '@premonitor/time';
 import { writeFileAtomic, syncDirectory } from './atomic-file.js';
-import type { Clock } from './clock.js';
 import { QueueStorageError, RecordTooLargeError } from './queue-errors.js';
 import { decodeBody, encodeRecord, RECORD_HEADER_BYTES, scanSegment, verifyBody, type QueueRecord } from './segment-records.js';
 
@@ -261,7 +261,7 @@ export class DiskQueue {
       this.#depth--;
       expired++;
     }
-    this.#read = after(saved, this.#commit) ? saved : { segment: this.#commit.segment, offset: this.#commit.offset };
+    this.#read = isAfter(saved, this.#commit) ? saved : { segment: this.#commit.segment, offset: this.#commit.offset };
     if (expired > 0) {
       this.#cursorDirty = true;
       this.#o.logger.warn({ expired, maxAgeMs: this.#o.maxAgeMs }, 'queued records older than the age limit dropped');
@@ -277,7 +277,7 @@ export class DiskQueue {
     const lost = head.count - committed;
     this.#commit = { segment: head.index + 1, offset: 0, dropped: this.#commit.dropped + lost };
     this.#depth -= lost;
-    if (!after(this.#read, this.#commit)) this.#read = { segment: this.#commit.segment, offset: 0 };
+    if (!isAfter(this.#read, this.#commit)) this.#read = { segment: this.#commit.segment, offset: 0 };
     this.#cursorDirty = true;
     if (lost > 0) this.#o.logger.warn({ lost, maxBytes: this.#o.maxBytes }, 'queue full: oldest records dropped');
     await this.#removeDelivered();
@@ -321,9 +321,9 @@ export class DiskQueue {
     const tick = () => {
       if (this.#closed) return;
       void this.#serial(() => this.#sync()).catch((err: unknown) => this.#o.logger.error({ err: String(err) }, 'queue sync failed'));
-      this.#cancelSync = this.#o.clock.after(every, tick);
+      this.#cancelSync = after(this.#o.clock, every, tick);
     };
-    this.#cancelSync = this.#o.clock.after(every, tick);
+    this.#cancelSync = after(this.#o.clock, every, tick);
   }
 
   /** Runs file operations one at a time: appends, reads and pointer updates never interleave. */
@@ -334,6 +334,6 @@ export class DiskQueue {
   }
 }
 
-function after(a: { segment: number; offset: number }, b: { segment: number; offset: number }): boolean {
+function isAfter(a: { segment: number; offset: number }, b: { segment: number; offset: number }): boolean {
   return a.segment > b.segment || (a.segment === b.segment && a.offset >= b.offset);
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { encodeFrame, mqttTopic, TOPIC_ROOT, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
+import { encodeFrame, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
 import type { TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
-import { every, type Cancel, type Clock } from './clock.js';
+import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
 import { EdgeRules, type EdgeRaise } from './edge-rules.js';
 import { EdgeUplink } from './edge-uplink.js';
@@ -103,7 +103,7 @@ export class EdgeAgent {
       ref,
       username: options.username,
       password: options.password,
-      subscriptions: [`${TOPIC_ROOT}/${ref.site}/${ref.device}/model/+`, heartbeatTopic(ref)],
+      subscriptions: [mqttFilter.models(ref), mqttTopic.heartbeat(ref)],
       logger: this.#log,
       connector: options.connector,
     });
@@ -275,7 +275,7 @@ export class EdgeAgent {
   }
 
   #onMessage(topic: string, payload: Uint8Array): void {
-    if (topic === heartbeatTopic(this.#o.ref)) {
+    if (topic === mqttTopic.heartbeat(this.#o.ref)) {
       const wasReachable = this.coreReachable();
       this.#lastHeartbeat = this.#o.clock.now();
       if (!wasReachable) {
@@ -284,7 +284,8 @@ export class EdgeAgent {
       }
       return;
     }
-    if (topic.startsWith(`${TOPIC_ROOT}/${this.#o.ref.site}/${this.#o.ref.device}/model/`)) {
+    const parsed = parseTopic(topic);
+    if (parsed.ok && parsed.topic.channel.type === 'model' && parsed.topic.site === this.#o.ref.site && parsed.topic.device === this.#o.ref.device) {
       void this.#sync.onAnnouncement(payload).then(() => this.#publishStatus());
     }
   }
@@ -292,11 +293,6 @@ export class EdgeAgent {
   async #publishStatus(): Promise<void> {
     await this.#uplink.publishStatus(this.status());
   }
-}
-
-/** `premonitor/v1/{site}/{device}/command/heartbeat`: published by model-sync; inside the device's ACL (`command/#`). */
-export function heartbeatTopic(ref: DeviceRef): string {
-  return `${mqttTopic.status(ref).slice(0, -'/status'.length)}/command/heartbeat`;
 }
 
 function json(value: unknown): Uint8Array {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseThermalMatrix, readWav, resample } from '@premonitor/ml/data';
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import { readCsvSeries } from './csv-series.js';
 import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
 

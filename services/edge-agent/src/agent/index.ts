@@ -1,10 +1,8 @@
 // The agent's public door (`@premonitor/edge-agent/agent`): what runs on the device. Nothing
 // here imports the simulator, so a process that only runs the agent never loads it.
 export { EDGE_AGENT_VERSION } from './agent-version.js';
-export { systemClock, type Clock, type Cancel } from './clock.js';
-export { ManualClock } from './manual-clock.js';
 export { connectMqtt, mqttConnector, type MqttTransportOptions, type MqttConnector, type MqttSession, type MqttSessionOptions, type MqttSessionEvents } from './mqtt-session.js';
-export { EdgeAgent, heartbeatTopic, type EdgeAgentOptions, type EdgeAgentStats } from './edge-agent.js';
+export { EdgeAgent, type EdgeAgentOptions, type EdgeAgentStats } from './edge-agent.js';
 export { DiskQueue, type DiskQueueOptions, type DiskQueueStats, type QueueEntry, type FsyncPolicy } from './disk-queue.js';
 export { Outbox, type OutboxMessage, type OutboxKind, type OutboxStats } from './outbox.js';
 export { LocalModel } from './local-model.js';

@@ -1,6 +1,6 @@
 import { mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { sleep, type Clock } from './clock.js';
+import { after, sleep, type Clock } from '@premonitor/time';
 import type { DiskQueue, QueueEntry } from './disk-queue.js';
 
 /** What the agent sends upstream; `payload` already carries the original timestamp and seq. */
@@ -185,7 +185,7 @@ export class Outbox {
     // the timeout keeps one such message from stalling the replay for ever.
     const timeoutMs = this.#o.ackTimeoutMs ?? 30_000;
     return new Promise<boolean>((resolve) => {
-      const cancel = this.#o.clock.after(timeoutMs, () => resolve(false));
+      const cancel = after(this.#o.clock, timeoutMs, () => resolve(false));
       this.#o.transport.publish(this.#topic(kind), entry.payload).then(
         () => {
           cancel();

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import { after, type Clock } from '@premonitor/time';
 
 /** What a source produces; the agent adds the sequence number. */
 export type SensorSample =
@@ -28,7 +28,7 @@ export function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<vo
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const cancel = clock.after(ms, done);
+    const cancel = after(clock, ms, done);
     signal.addEventListener('abort', done, { once: true });
   });
 }

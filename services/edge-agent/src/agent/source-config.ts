@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock } from './clock.js';
+import type { Clock } from '@premonitor/time';
 import { CommandSource } from './command-source.js';
 import { CsvTelemetrySource, ThermalFolderSource, WavFolderSource } from './file-replay-sources.js';
 import type { SensorSource } from './sensor-source.js';

@@ -1,6 +1,7 @@
 import { plainText } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import type { Clock } from './clock.js';
+import { backoffDelayMs, noJitter } from '@premonitor/resilience/backoff';
+import type { Clock } from '@premonitor/time';
 import { pause, type SampleSink, type SensorSource } from './sensor-source.js';
 
 /** A source's state as reported in the device status. */
@@ -76,8 +77,8 @@ export class SourceSupervisor {
       } catch (err) {
         if (signal.aborted) return;
         if (clock.now() - started >= (this.#o.healthyAfterMs ?? 60_000)) failures = 0;
-        const delay = Math.min((this.#o.initialBackoffMs ?? 1_000) * 2 ** failures, this.#o.maxBackoffMs ?? 60_000);
         failures++;
+        const delay = backoffDelayMs(failures, { baseMs: this.#o.initialBackoffMs ?? 1_000, maxMs: this.#o.maxBackoffMs ?? 60_000 }, noJitter);
         // Published in the retained status, whose text fields refuse control characters (a command's stderr has them).
         const message = plainText((err as Error).message, 500);
         this.#set(source.name, { state: 'failing', lastError: message, restarts: (this.#states.get(source.name)?.restarts ?? 0) + 1 });

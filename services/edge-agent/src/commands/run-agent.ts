@@ -4,7 +4,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { readFileSync } from 'node:fs';
 import { Gauge } from 'prom-client';
-import { systemClock } from '../agent/clock.js';
+import { systemClock } from '@premonitor/time';
 import { EdgeAgent } from '../agent/edge-agent.js';
 import { agentConfigShape } from '../config.js';
 import { buildSources } from '../sources.js';

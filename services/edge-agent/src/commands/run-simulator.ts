@@ -1,7 +1,7 @@
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger, type Logger } from '@premonitor/log';
 import { Gauge } from 'prom-client';
-import { systemClock } from '../agent/clock.js';
+import { systemClock } from '@premonitor/time';
 import { commonConfigShape, replayConfigShape, simulateConfigShape } from '../config.js';
 import { CsvReplay } from '../simulator/csv-replay.js';
 import { Simulator } from '../simulator/simulator.js';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { telemetryMessage, type TelemetryMessage } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { CsvReplay, type CsvReplayOptions } from './csv-replay.js';
 import { FakeMqtt } from './fake-mqtt.js';
-import { ManualClock } from '../agent/manual-clock.js';
 
 const logger = createLogger({ service: 'edge-agent-spec', level: 'silent' });
 const T = Date.UTC(2020, 2, 9, 10, 14, 33);
@@ -20,7 +20,7 @@ async function replay(extra: Partial<CsvReplayOptions>, clock = new ManualClock(
   const fake = new FakeMqtt();
   const r = new CsvReplay({ path, mqttUrl: 'mqtt://fake', site: 'plant-1', device: 'valve-1', clock, logger, connector: fake.connector, ...extra });
   const started = r.start();
-  await clock.advance(0);
+  await clock.advanceAsync(0);
   await started;
   return { r, fake, clock };
 }
@@ -46,13 +46,13 @@ describe('CsvReplay', () => {
     const { r, fake, clock } = await replay({ speedup: 10 });
     await settle();
     assert.equal(fake.json('/telemetry').length, 1);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     await settle();
     assert.equal(fake.json('/telemetry').length, 2);
-    await clock.advance(1999);
+    await clock.advanceAsync(1999);
     await settle();
     assert.equal(fake.json('/telemetry').length, 2);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     await r.finished();
     assert.equal(fake.json('/telemetry').length, 3);
     await r.stop();
@@ -63,9 +63,9 @@ describe('CsvReplay', () => {
     const start = clock.now();
     const { r, fake } = await replay({ speedup: 10 }, clock);
     await settle();
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     await settle();
-    await clock.advance(2000);
+    await clock.advanceAsync(2000);
     await r.finished();
     const ts = fake.json<TelemetryMessage>('/telemetry').map((m) => m.ts);
     // Gaps kept (10 s, 20 s), series ending at its send time, start + 3 s.

@@ -1,6 +1,6 @@
 import type { TelemetryMessage } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
-import { systemClock, type Cancel, type Clock } from '../agent/clock.js';
+import { after, systemClock, type Cancel, type Clock } from '@premonitor/time';
 import { readCsvSeries, type CsvSkip } from '../agent/csv-series.js';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
 import type { MqttConnector } from '../agent/mqtt-session.js';
@@ -173,7 +173,7 @@ export class CsvReplay {
     if (ms <= 0 || this.#stopping) return Promise.resolve();
     return new Promise((resolve) => {
       this.#wakeSleep = resolve;
-      this.#cancelSleep = this.#clock.after(ms, resolve);
+      this.#cancelSleep = after(this.#clock, ms, resolve);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { deviceClientId, mqttTopic, type DeviceRef, type StatusMessage } from '@premonitor/contracts';
 import { maskUrl, type Logger } from '@premonitor/log';
-import type { Clock } from '../agent/clock.js';
+import { after, type Clock } from '@premonitor/time';
 import { connectMqtt, type MqttConnector, type MqttSession } from '../agent/mqtt-session.js';
 import { SequenceCounter } from './sequence-counter.js';
 
@@ -98,7 +98,7 @@ export class DeviceLink {
         void session?.end(true).catch(() => {});
         reject(new Error(`device ${this.ref.site}/${this.ref.device} could not connect to ${maskUrl(this.#options.mqttUrl)}: ${reason} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`, { cause: lastError }));
       };
-      const cancelTimeout = clock.after(timeoutMs, () => fail(`no connection within ${timeoutMs} ms${lastError ? `, last error: ${lastError.message}` : ''}`));
+      const cancelTimeout = after(clock, timeoutMs, () => fail(`no connection within ${timeoutMs} ms${lastError ? `, last error: ${lastError.message}` : ''}`));
       const status: StatusMessage = { state: 'offline' };
       this.#session = (this.#options.connector ?? connectMqtt)(
         {
@@ -215,7 +215,7 @@ export class DeviceLink {
 
   #within(ms: number, work: Promise<void>): Promise<boolean> {
     return new Promise((resolve) => {
-      const cancel = this.#options.clock.after(ms, () => resolve(false));
+      const cancel = after(this.#options.clock, ms, () => resolve(false));
       void work.then(() => {
         cancel();
         resolve(true);

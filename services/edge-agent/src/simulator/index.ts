@@ -7,7 +7,6 @@ export { CsvReplay, type CsvReplayOptions, type CsvReplayStats, type ReplayTimes
 export { type MessageKind, type KindCounts, type DeviceLinkStats } from './device-link.js';
 export { MachineModel, MACHINE_KINDS, type MachineKind, type MachineModelOptions, type MachineState } from './machine-model.js';
 export { synthesizeAcoustic, synthesizeThermal, DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
-export { mulberry32, deriveSeed, normal, type Random, type RandomFactory } from './random.js';
 export { SequenceCounter } from './sequence-counter.js';
 export { SimulatedSource } from './simulated-source.js';
 export { simulatedSourceConfig } from './simulated-source-config.js';

@@ -2,12 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { telemetryMessage } from '@premonitor/contracts';
 import { MACHINE_KINDS, MachineModel } from './machine-model.js';
-import { mulberry32 } from './random.js';
+import { SeededRandom } from '@premonitor/ml/data';
 
 const T0 = Date.UTC(2024, 5, 1, 12);
 
 function series(seed: number, kind: (typeof MACHINE_KINDS)[number], steps: number, dtMs = 1000) {
-  const model = new MachineModel({ kind, random: mulberry32(seed) });
+  const model = new MachineModel({ kind, random: new SeededRandom(seed) });
   return Array.from({ length: steps }, (_, i) => model.step(dtMs, T0 + i * dtMs));
 }
 
@@ -39,7 +39,7 @@ describe('MachineModel', () => {
   });
 
   it('starts warmer than ambient and moves temperature smoothly (first-order lag)', () => {
-    const model = new MachineModel({ kind: 'motor', random: mulberry32(1) });
+    const model = new MachineModel({ kind: 'motor', random: new SeededRandom(1) });
     const before = model.state();
     const temps: number[] = [];
     for (let i = 0; i < 600; i++) temps.push(model.step(1000, T0 + i * 1000).temperature!);

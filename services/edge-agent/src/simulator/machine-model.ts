@@ -1,4 +1,4 @@
-import { normal, type Random } from './random.js';
+import type { SeededRandom } from '@premonitor/ml/data';
 
 /** The kinds of machine the simulator can model. */
 export const MACHINE_KINDS = ['motor', 'pump', 'compressor', 'fan'] as const;
@@ -47,7 +47,7 @@ export interface MachineState {
 export interface MachineModelOptions {
   readonly kind: MachineKind;
   /** Every random draw of the model comes from here; one seed → one series. */
-  readonly random: Random;
+  readonly random: SeededRandom;
   /** Mean ambient temperature, °C; a daily swing of ±3 °C rides on it. */
   readonly ambientC?: number;
 }
@@ -61,7 +61,7 @@ export interface MachineModelOptions {
 export class MachineModel {
   readonly kind: MachineKind;
   readonly #profile: MachineProfile;
-  readonly #random: Random;
+  readonly #random: SeededRandom;
   readonly #ambientMean: number;
   #load: number;
   #loadTarget: number;
@@ -77,7 +77,7 @@ export class MachineModel {
     this.#random = options.random;
     this.#ambientMean = options.ambientC ?? 22;
     this.#ambient = this.#ambientMean;
-    this.#loadTarget = 0.4 + 0.5 * this.#random();
+    this.#loadTarget = 0.4 + 0.5 * this.#random.next();
     this.#load = this.#loadTarget;
     // Start near thermal equilibrium so a fresh simulator does not show a warm-up ramp.
     this.#temperature = this.#ambient + this.#profile.tempRiseC * this.#load ** 1.5;
@@ -90,40 +90,40 @@ export class MachineModel {
     const r = this.#random;
 
     // Duty cycle: on average one set-point change every 5 minutes.
-    if (r() < 1 - Math.exp(-dt / 300)) this.#loadTarget = 0.2 + 0.8 * r();
+    if (r.next() < 1 - Math.exp(-dt / 300)) this.#loadTarget = 0.2 + 0.8 * r.next();
     // Ornstein–Uhlenbeck pull towards the set point, time constant 20 s.
-    this.#load += (this.#loadTarget - this.#load) * (1 - Math.exp(-dt / 20)) + normal(r, 0, 0.01 * Math.sqrt(dt));
+    this.#load += (this.#loadTarget - this.#load) * (1 - Math.exp(-dt / 20)) + r.gaussian(0, 0.01 * Math.sqrt(dt));
     this.#load = Math.min(1, Math.max(0, this.#load));
 
     const dayPhase = ((ts % DAY_MS) / DAY_MS) * 2 * Math.PI;
     // Coldest around 04:00 UTC, warmest around 16:00.
-    this.#ambient = this.#ambientMean - 3 * Math.cos(dayPhase - Math.PI / 3) + normal(r, 0, 0.05);
+    this.#ambient = this.#ambientMean - 3 * Math.cos(dayPhase - Math.PI / 3) + r.gaussian(0, 0.05);
 
     const equilibrium = this.#ambient + p.tempRiseC * this.#load ** 1.5;
     this.#temperature += (equilibrium - this.#temperature) * (1 - Math.exp(-dt / p.thermalTauS));
 
     if (this.#burstLeftS > 0) this.#burstLeftS -= dt;
-    else if (r() < 1 - Math.exp(-dt / 500)) {
-      this.#burstLeftS = 2 + 8 * r();
-      this.#burstAmplitude = 3 + 3 * r();
+    else if (r.next() < 1 - Math.exp(-dt / 500)) {
+      this.#burstLeftS = 2 + 8 * r.next();
+      this.#burstAmplitude = 3 + 3 * r.next();
     }
     const burst = this.#burstLeftS > 0 ? this.#burstAmplitude : 0;
-    const vibration = Math.max(0.05, p.vibrationIdle + p.vibrationLoad * this.#load + burst + normal(r, 0, 0.08));
-    const current = Math.max(0, (p.currentIdle + (p.currentFull - p.currentIdle) * this.#load) * (1 + normal(r, 0, 0.02)));
+    const vibration = Math.max(0.05, p.vibrationIdle + p.vibrationLoad * this.#load + burst + r.gaussian(0, 0.08));
+    const current = Math.max(0, (p.currentIdle + (p.currentFull - p.currentIdle) * this.#load) * (1 + r.gaussian(0, 0.02)));
 
     const readings: Record<string, number> = {
-      temperature: round(this.#temperature + normal(r, 0, 0.05), 2),
+      temperature: round(this.#temperature + r.gaussian(0, 0.05), 2),
       vibration_rms: round(vibration, 3),
       current: round(current, 2),
     };
     if (p.pressure) {
-      readings.pressure = round(p.pressure.idle + (p.pressure.full - p.pressure.idle) * this.#load + normal(r, 0, 0.03), 3);
+      readings.pressure = round(p.pressure.idle + (p.pressure.full - p.pressure.idle) * this.#load + r.gaussian(0, 0.03), 3);
     }
     if (p.gas) {
       // A leak appears about once every 3 hours and dissipates with a 60 s time constant.
-      if (r() < 1 - Math.exp(-dt / 10_800)) this.#leakPpm += 50 + 150 * r();
+      if (r.next() < 1 - Math.exp(-dt / 10_800)) this.#leakPpm += 50 + 150 * r.next();
       this.#leakPpm *= Math.exp(-dt / 60);
-      readings.gas_ppm = round(Math.max(0, 5 + this.#leakPpm + normal(r, 0, 0.5)), 1);
+      readings.gas_ppm = round(Math.max(0, 5 + this.#leakPpm + r.gaussian(0, 0.5)), 1);
     }
     return readings;
   }

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFrame, statusMessage, telemetryMessage, type TelemetryMessage } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { ManualClock } from '@premonitor/time';
 import { FakeMqtt } from './fake-mqtt.js';
-import { ManualClock } from '../agent/manual-clock.js';
 import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
 import { SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device.js';
 
@@ -30,7 +30,7 @@ describe('SimulatedDevice', () => {
     const clock = new ManualClock();
     const d = device(fake, clock);
     await d.start();
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     assert.equal(fake.sessions[0]!.clientId, 'plant-1/pump-7');
     assert.deepEqual(fake.sessions[0]!.will, { topic: 'premonitor/v1/plant-1/pump-7/status', payload: '{"state":"offline"}', retain: true });
     const online = fake.published.find((p) => p.topic.endsWith('/status'))!;
@@ -45,7 +45,7 @@ describe('SimulatedDevice', () => {
     const t0 = clock.now();
     const d = device(fake, clock, { thermalIntervalMs: 2000, startSeq: 0xffff_fffe });
     await d.start();
-    await clock.advance(4000);
+    await clock.advanceAsync(4000);
     const telemetry = fake.json<TelemetryMessage>('/telemetry');
     assert.equal(telemetry.length, 5);
     for (const t of telemetry) assert.ok(telemetryMessage.safeParse(t).success);
@@ -66,7 +66,7 @@ describe('SimulatedDevice', () => {
       const clock = new ManualClock();
       const d = device(fake, clock);
       await d.start();
-      await clock.advance(10_000);
+      await clock.advanceAsync(10_000);
       await d.stop();
       return fake.json<TelemetryMessage>('/telemetry').map((t) => t.readings);
     };
@@ -78,7 +78,7 @@ describe('SimulatedDevice', () => {
     const clock = new ManualClock();
     const d = device(fake, clock, { maxMessages: 3 });
     await d.start();
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     await d.finished();
     assert.equal(fake.json('/telemetry').length, 3);
     await d.stop();
@@ -93,14 +93,14 @@ describe('SimulatedDevice', () => {
     const clock = new ManualClock();
     const d = device(fake, clock, { rate: true, maxInFlight: 8, maxMessages: 20 });
     const started = d.start();
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     await started;
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     // The online status holds one slot of the window.
     assert.equal(fake.json('/telemetry').length, 7);
     for (let i = 0; i < 5; i++) {
       fake.ackAll();
-      await clock.advance(0);
+      await clock.advanceAsync(0);
     }
     await d.finished();
     const seqs = fake.json<TelemetryMessage>('/telemetry').map((t) => t.seq);
@@ -116,9 +116,9 @@ describe('SimulatedDevice', () => {
     const clock = new ManualClock();
     const d = device(fake, clock, { maxInFlight: 3 });
     const started = d.start();
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     await started;
-    await clock.advance(5000);
+    await clock.advanceAsync(5000);
     const stats = d.stats();
     assert.equal(stats.byKind.telemetry.published + stats.inFlight, 3);
     assert.equal(stats.byKind.telemetry.dropped, 4);
@@ -135,7 +135,7 @@ describe('SimulatedDevice', () => {
     const clock = new ManualClock();
     const d = new SimulatedDevice({ mqttUrl: 'mqtt://nowhere:1883', site: 's', device: 'd', telemetryIntervalMs: 1000, seed: 1, clock, logger, connector: fake.connector });
     const rejected = assert.rejects(d.start(), /could not connect to mqtt:\/\/nowhere:1883/);
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     await rejected;
   });
 });

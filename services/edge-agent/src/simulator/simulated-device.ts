@@ -1,11 +1,11 @@
 import { encodeFrame, type TelemetryMessage } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { every, type Cancel, type Clock } from '../agent/clock.js';
+import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DeviceLink, type DeviceLinkStats } from './device-link.js';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal, type AcousticShape, type SimulatedMachine, type ThermalShape } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
 import type { MqttConnector } from '../agent/mqtt-session.js';
-import { deriveSeed, mulberry32, type RandomFactory } from './random.js';
+import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
 import { EDGE_AGENT_VERSION } from '../agent/agent-version.js';
 
 /** Options of {@link SimulatedDevice}. */
@@ -29,8 +29,6 @@ export interface SimulatedDeviceOptions {
   readonly thermalShape?: ThermalShape;
   /** Seed of every random stream of this device (telemetry and each frame kind get their own). */
   readonly seed: number;
-  /** Builds a PRNG from a seed; defaults to {@link mulberry32}. */
-  readonly createRandom?: RandomFactory;
   /** First sequence number (uint32). Default 0. */
   readonly startSeq?: number;
   /**
@@ -84,8 +82,7 @@ export class SimulatedDevice {
     this.site = options.site;
     this.device = options.device;
     this.machine = options.machine ?? 'motor';
-    const make = options.createRandom ?? mulberry32;
-    this.#model = new MachineModel({ kind: this.machine, random: make(deriveSeed(options.seed, 'telemetry')) });
+    this.#model = new MachineModel({ kind: this.machine, random: new SeededRandom(deriveSeed(options.seed, 'telemetry')) });
     this.#frames = { kind: this.machine, seed: deriveSeed(options.seed, 'machine') };
     this.#link = new DeviceLink({ ...options, agentVersion: options.agentVersion ?? EDGE_AGENT_VERSION });
   }

@@ -1,7 +1,7 @@
-import type { Clock } from '../agent/clock.js';
+import type { Clock } from '@premonitor/time';
 import { DEFAULT_ACOUSTIC_SHAPE, DEFAULT_THERMAL_SHAPE, synthesizeAcoustic, synthesizeThermal } from './frame-synth.js';
 import { MachineModel, type MachineKind } from './machine-model.js';
-import { deriveSeed, mulberry32 } from './random.js';
+import { deriveSeed, SeededRandom } from '@premonitor/ml/data';
 import { pause, type SampleSink, type SensorSource } from '../agent/sensor-source.js';
 
 /** Options of {@link SimulatedSource}. */
@@ -28,7 +28,7 @@ export class SimulatedSource implements SensorSource {
 
   async run(sink: SampleSink, signal: AbortSignal): Promise<void> {
     const { clock, intervalMs } = this.#o;
-    const model = new MachineModel({ kind: this.#o.machine, random: mulberry32(deriveSeed(this.#o.seed, 'telemetry')) });
+    const model = new MachineModel({ kind: this.#o.machine, random: new SeededRandom(deriveSeed(this.#o.seed, 'telemetry')) });
     const machine = { kind: this.#o.machine, seed: deriveSeed(this.#o.seed, 'machine') };
     let recording = 0;
     let due = clock.now();

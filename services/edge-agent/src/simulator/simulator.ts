@@ -1,10 +1,10 @@
 import { isValidId } from '@premonitor/contracts';
 import { createLogger, type Logger } from '@premonitor/log';
-import { systemClock, type Clock } from '../agent/clock.js';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { KindCounts, MessageKind } from './device-link.js';
 import { MACHINE_KINDS, type MachineKind } from './machine-model.js';
 import type { MqttConnector } from '../agent/mqtt-session.js';
-import { deriveSeed, type RandomFactory } from './random.js';
+import { deriveSeed } from '@premonitor/ml/data';
 import { SimulatedDevice, type SimulatedDeviceStats } from './simulated-device.js';
 import type { AcousticShape, ThermalShape } from './frame-synth.js';
 
@@ -33,7 +33,6 @@ export interface SimulatorOptions {
   readonly thermalShape?: ThermalShape;
   /** Base seed; each device derives its own streams from it and its id. Default 1. */
   readonly seed?: number;
-  readonly createRandom?: RandomFactory;
   /** First sequence number of every device. Default 0. */
   readonly startSeq?: number;
   /** Telemetry as fast as the broker acknowledges (benchmarks); see {@link SimulatedDeviceOptions.rate}. */

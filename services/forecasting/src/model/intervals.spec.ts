@@ -1,11 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeededRandom } from '@premonitor/ml/data';
 import { calibrateHalfWidths, conformalQuantile, heldOutCoverage, intervalCoverage } from './intervals.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 test('the conformal quantile is the ⌈(n+1)·level⌉-th smallest absolute residual', () => {
   const r = Array.from({ length: 9 }, (_, i) => i + 1);
@@ -15,8 +11,8 @@ test('the conformal quantile is the ⌈(n+1)·level⌉-th smallest absolute resi
 });
 
 test('half-widths calibrated on residuals hold about 90 % of new residuals from the same distribution', () => {
-  const rnd = lcg(7);
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const random = new SeededRandom(7);
+  const gauss = () => random.gaussian();
   const calib = [Array.from({ length: 2000 }, gauss), Array.from({ length: 2000 }, () => 3 * gauss())];
   const [q1, q3] = calibrateHalfWidths(calib, 0.9);
   assert.ok(q1! > 1.5 && q1! < 1.8, `q1 ${q1}`);

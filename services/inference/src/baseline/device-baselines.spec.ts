@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { InProcessBus, ManualClock } from '@premonitor/bus';
+import { InProcessBus } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import type { BaselineSpec } from '@premonitor/ml';
+import { ManualClock } from '@premonitor/time';
 import { createInferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
 import type { BaselineKey, BaselineRecord, BaselineStore, EnrollmentSamples } from './baseline-store.js';

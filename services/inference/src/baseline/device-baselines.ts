@@ -1,8 +1,9 @@
 import { busSubjects, deviceKey, type BaselineEvent, type DeviceRef, type FrameKind } from '@premonitor/contracts';
-import { decodeEvent, publishEvent, realClock, type Bus, type BusMessage, type Clock, type Subscription } from '@premonitor/bus';
+import { decodeEvent, publishEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
 import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
+import { systemClock, type Clock } from '@premonitor/time';
 import type { FrameScore } from '@premonitor/ml/scoring';
 import type { InferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
@@ -88,7 +89,7 @@ export class DeviceBaselines {
 
   constructor(options: DeviceBaselinesOptions) {
     this.#o = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#policy = new ConsumerPolicy({ consumer: options.durable, deadLetters: options.deadLetters, logger: options.logger });
   }
 
@@ -101,7 +102,7 @@ export class DeviceBaselines {
     if (!this.enabled) return;
     const { bus, kind, durable } = this.#o;
     this.#subscription = await bus.consume(
-      this.#policy.spec({ stream: busSubjects.baselines.stream, durable, filterSubject: `pm.baselines.${kind}.>`, deliverPolicy: 'new' }),
+      this.#policy.spec({ stream: busSubjects.baselines.stream, durable, filterSubject: busSubjects.baselines.ofKind(kind), deliverPolicy: 'new' }),
       this.#policy.guard((message) => this.#onEvent(message)),
     );
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '@premonitor/ml/data';
 import type { EpochProgress } from '../training-progress.js';
 
 /** Shape and schedule of the dense autoencoder. */
@@ -60,14 +61,13 @@ export async function trainDenseAutoencoder(rows: Float32Array, config: DenseAut
   return model;
 }
 
-/** Fisher–Yates over rows with a small LCG, so the order depends only on the seed. */
+/** Fisher–Yates over rows, so the order depends only on the seed. */
 export function shuffleRows(rows: Float32Array, width: number, seed: number): Float32Array {
   const n = rows.length / width;
   const order = Array.from({ length: n }, (_, i) => i);
-  let state = seed >>> 0 || 1;
+  const random = new SeededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    const j = state % (i + 1);
+    const j = random.int(0, i);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const out = new Float32Array(rows.length);

@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeededRandom } from '@premonitor/ml/data';
 import { fitGaussianWhitening } from './gaussian-model.js';
 
 test('the whitening layer maps correlated healthy rows to zero mean and unit covariance', () => {
   const dim = 3;
   const n = 4000;
-  let state = 12345;
-  const uniform = (): number => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
+  const random = new SeededRandom(12345);
+  const uniform = (): number => random.uniform(-0.5, 0.5);
   const rows = new Float32Array(n * dim);
   for (let r = 0; r < n; r++) {
     const a = uniform();

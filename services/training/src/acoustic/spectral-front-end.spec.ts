@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder, buildLogMelModel } from '@premonitor/ml';
+import { SeededRandom } from '@premonitor/ml/data';
 import { addClipStatistics, addLowBandProfile, clipStatistics, lowBandProfile } from './clip-features.js';
 import { addSpectralFrontEnd } from './spectral-front-end.js';
 
@@ -12,11 +13,8 @@ const PEAKS = 8;
 
 function toneClip(): Float32Array {
   // 250 Hz = STFT bin 32 at n_fft 2048, plus a weaker 437.5 Hz (bin 56) and a little noise.
-  let state = 99;
-  return Float32Array.from({ length: SAMPLES }, (_, i) => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return 0.3 * Math.sin((2 * Math.PI * 250 * i) / 16000) + 0.1 * Math.sin((2 * Math.PI * 437.5 * i) / 16000) + 0.01 * (state / 2 ** 32 - 0.5);
-  });
+  const random = new SeededRandom(99);
+  return Float32Array.from({ length: SAMPLES }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 250 * i) / 16000) + 0.1 * Math.sin((2 * Math.PI * 437.5 * i) / 16000) + 0.01 * random.uniform(-0.5, 0.5));
 }
 
 async function runFrontEnd(clip: Float32Array): Promise<Record<string, Float32Array>> {

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INGEST_SUBSCRIPTIONS, mqttFilter, mqttTopic, parseTopic } from './topics.js';
+import { busSubjects, parseFrameSubject } from './subjects.js';
+
+const ref = { site: 'plant-1', device: 'pump-7' };
+
+test('topic builders and filters spell the one tree: a device with a ref, every device without', () => {
+  assert.equal(mqttTopic.heartbeat(ref), 'premonitor/v1/plant-1/pump-7/command/heartbeat');
+  assert.equal(mqttFilter.models(ref), 'premonitor/v1/plant-1/pump-7/model/+');
+  assert.equal(mqttFilter.commands(ref), 'premonitor/v1/plant-1/pump-7/command/#');
+  assert.equal(mqttFilter.models(), 'premonitor/v1/+/+/model/+');
+  assert.equal(mqttFilter.commands(), 'premonitor/v1/+/+/command/#');
+  assert.equal(mqttFilter.status(), 'premonitor/v1/+/+/status');
+  assert.deepEqual(INGEST_SUBSCRIPTIONS, ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/status', 'premonitor/v1/+/+/edge-alert', 'premonitor/v1/+/+/frame/+']);
+  const model = parseTopic(mqttTopic.model(ref, 'thermal'));
+  assert.ok(model.ok && model.topic.channel.type === 'model' && model.topic.device === 'pump-7');
+});
+
+test('subject filters select a site or a kind, and the frame parser reads back what the builder wrote', () => {
+  assert.equal(busSubjects.scores.ofSite('plant-1'), 'pm.scores.*.plant-1.*');
+  assert.equal(busSubjects.edgeAlerts.ofSite('plant-1'), 'pm.edge-alerts.plant-1.*');
+  assert.equal(busSubjects.frames.ofKind('acoustic'), 'pm.frames.acoustic.>');
+  assert.equal(busSubjects.baselines.ofKind('thermal'), 'pm.baselines.thermal.>');
+  assert.deepEqual(parseFrameSubject(busSubjects.frames.subject('thermal', ref), 'thermal'), ref);
+  assert.equal(parseFrameSubject(busSubjects.frames.subject('thermal', ref), 'acoustic'), undefined, 'another kind');
+  assert.equal(parseFrameSubject(busSubjects.scores.subject('thermal', ref), 'thermal'), undefined, 'not a frame');
+  assert.equal(parseFrameSubject('pm.frames.thermal.plant-1.Bad_Id', 'thermal'), undefined, 'invalid device id');
+  assert.equal(parseFrameSubject('pm.frames.thermal.plant-1.pump-7.extra', 'thermal'), undefined, 'too many tokens');
+});
