@@ -31,6 +31,7 @@ export {
 } from './frame-codec.js';
 export {
   READING_KEY_PATTERN,
+  READING_KEY_RULE,
   MAX_READINGS_PER_MESSAGE,
   SEVERITIES,
   telemetryMessage,

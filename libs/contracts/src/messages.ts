@@ -3,8 +3,16 @@ import { ID_PATTERN } from './ids.js';
 import { safeText } from './safe-text.js';
 import { FRAME_KINDS, MODEL_KINDS } from './topics.js';
 
-/** Sensor keys: what an analyst sees in `readings.key`. */
-export const READING_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * Sensor keys: what an analyst sees in `readings.key`. Real devices name sensors the way
+ * their vendor does (`Volume Flow RateRMS`, `Temperature (°C)`, `motor.current`), so a key is
+ * 1–64 printable characters — letters, digits, punctuation, symbols and marks of any script,
+ * plain spaces inside — and nothing else: no control characters (tab and line feed included),
+ * no invisible format characters, no lone surrogates, no leading or trailing space.
+ */
+export const READING_KEY_PATTERN = /^(?! )[\p{L}\p{N}\p{P}\p{S}\p{M} ]{1,64}(?<! )$/u;
+/** What {@link READING_KEY_PATTERN} allows, for error messages. */
+export const READING_KEY_RULE = 'must be 1–64 printable characters (letters, digits, punctuation, symbols, inner spaces; no control characters)';
 export const MAX_READINGS_PER_MESSAGE = 256;
 export const SEVERITIES = ['CRITICAL', 'WARNING', 'INFO'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,7 +22,7 @@ const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
 const epochMs = z.number().int('must be an integer (ms since epoch)').nonnegative();
 const seq = z.number().int().nonnegative().max(0xffff_ffff);
 const readings = z
-  .record(z.string().regex(READING_KEY_PATTERN, 'reading keys must match [A-Za-z0-9_.-]{1,64}'), z.number())
+  .record(z.string().regex(READING_KEY_PATTERN, `reading keys ${READING_KEY_RULE}`), z.number())
   .refine((r) => Object.keys(r).length >= 1, 'must hold at least one reading')
   .refine((r) => Object.keys(r).length <= MAX_READINGS_PER_MESSAGE, `must hold at most ${MAX_READINGS_PER_MESSAGE} readings`);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FRAME_KINDS, READING_KEY_PATTERN, SEVERITIES } from '@premonitor/contracts';
+import { FRAME_KINDS, READING_KEY_PATTERN, READING_KEY_RULE, SEVERITIES } from '@premonitor/contracts';
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must match [a-z0-9-]{1,64}');
 const unit = z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
@@ -31,7 +31,7 @@ const scoreRule = z.strictObject({ ...common, kind: z.literal('score'), signal: 
 const readingRule = z.strictObject({
   ...common,
   kind: z.literal('reading'),
-  key: z.string().regex(READING_KEY_PATTERN, 'must match [A-Za-z0-9_.-]{1,64}'),
+  key: z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE),
   ...flapping,
 });
 const correlatedRule = z.strictObject({
