@@ -122,6 +122,35 @@ export const scoreEvent = z.strictObject({
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
+/** What a score is about: a frame kind, or `telemetry` (a window over a device's scalar sensors). */
+export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry'] as const;
+export type ScoreKind = (typeof SCORE_KINDS)[number];
+
+/**
+ * `pm.scores.telemetry.{site}.{device}`: one window of a device's scalar sensors scored by its
+ * own model (fitted on its healthy history). `score` is calibrated so that `threshold` (0.5)
+ * is the model's alarm threshold: `score = r / (1 + r)` where `r` is the window error divided
+ * by the error threshold. `ts` is the end of the window (the device's time of its last step),
+ * `seq` the sequence number of the telemetry message that closed it.
+ */
+export const telemetryScoreEvent = z.strictObject({
+  site: id,
+  device: id,
+  kind: z.literal('telemetry'),
+  ts: epochMs,
+  seq,
+  score: z.number().min(0).max(1),
+  threshold: z.number().gt(0).lt(1),
+  /** The window error ÷ the error threshold (1 = at the threshold); finite, ≥ 0. */
+  ratio: z.number().nonnegative(),
+  /** The sensors the model reads, in its input order. */
+  sensors: z.array(z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE)).min(1).max(MAX_READINGS_PER_MESSAGE),
+  modelVersion: safeText(64, 1),
+  latencyMs: z.number().nonnegative(),
+  reference: z.literal('device'),
+});
+export type TelemetryScoreEvent = z.infer<typeof telemetryScoreEvent>;
+
 /** `pm.forecasts.{site}.{device}` */
 export const forecastEvent = z.strictObject({
   site: id,
