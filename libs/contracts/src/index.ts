@@ -69,3 +69,4 @@ export {
 export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';
+export { VIBRATION_LIMITS, vibrationWindowMessage, vibrationModelInput, type VibrationWindowMessage, type VibrationWindowShape } from './vibration-window.js';
