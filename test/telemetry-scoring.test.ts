@@ -23,7 +23,9 @@ const haveSkab = existsSync(skabDir);
 if (!haveSkab) console.log(`NOTE: ${skabDir} not found (set PM_SHARED_DATA_DIR); the SKAB replay test is skipped`);
 
 const logger = createLogger({ service: 'telemetry-scoring-test', level: 'silent' });
-const QUIET_MS = 3_000;
+// Quiet period of the rule: long enough that a stall of the loaded host inside the fault (clock
+// time) never resolves the alert early, short enough to see it resolve after.
+const QUIET_MS = 15_000;
 
 interface Experiment {
   readonly rows: readonly Record<string, number>[];
@@ -76,11 +78,11 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** Publishes rows [from, to) as the device's telemetry, 1 s apart in device time from `t0`. */
+  /** Publishes rows [from, to) as the device's telemetry, 1 s apart in device time from `t0` (QoS 1, pipelined: one connection keeps the order). */
   async function replay(ref: DeviceRef, e: Experiment, t0: number, from: number, to: number): Promise<void> {
-    for (let i = from; i < to; i++) {
-      await client.publishAsync(mqttTopic.telemetry(ref), JSON.stringify({ ts: t0 + i * 1000, seq: i + 1, readings: e.rows[i] }), { qos: 1 });
-    }
+    const sent: Promise<unknown>[] = [];
+    for (let i = from; i < to; i++) sent.push(client.publishAsync(mqttTopic.telemetry(ref), JSON.stringify({ ts: t0 + i * 1000, seq: i + 1, readings: e.rows[i] }), { qos: 1 }));
+    await Promise.all(sent);
   }
 
   /** Waits until telemetry scoring has scored the window ending at row `row` (or, enrolling, seen it). */
@@ -127,7 +129,9 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
 
       await replay(ref, e, t0, end + 1, e.rows.length);
       await scoredThrough(ref, t0, e.rows.length - 2);
-      await new Promise((r) => setTimeout(r, QUIET_MS + 2_000));
+      // Resolved once quiet for QUIET_MS of clock time after its last hold (fusion ticks every second).
+      const deadline = Date.now() + QUIET_MS + 60_000;
+      while ((await alerts(ref)).some((a) => a.status !== 'resolved') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
       const afterwards = await alerts(ref);
       assert.equal(afterwards.length, 1, 'no further alert after the fault');
       assert.equal(afterwards[0]!.status, 'resolved');
