@@ -15,7 +15,8 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   config: (env) => loadConfig(modelSyncConfigShape, env),
   // The registry's `models` it announces; ingest's `devices` it announces them to (docs/ARCHITECTURE.md, cross-module reads).
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INGEST_SCHEMA],
-  routes: [{ method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:models' }],
+  // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
+  routes: [{ method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public' }],
   create: async (config, context) => {
     const { db, bus, logger } = context;
     const signingKey = await signingKeyFromConfig(config, logger);

@@ -1,0 +1,76 @@
+/**
+ * What an HTTP route needs from its caller: `read:` lists and reads, `write:` changes operating
+ * state (acknowledging an alert, uploading a frame to score, enrolling a baseline), `admin:`
+ * changes what the system is (models, rules, users, tokens, notification replays).
+ */
+export type Permission = `${'read' | 'write' | 'admin'}:${string}`;
+
+/** One HTTP route a module serves, with the permission it needs (docs/ARCHITECTURE.md, routes). */
+export interface RouteDeclaration {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Full path as a client calls it, `:name` for a parameter. */
+  readonly path: string;
+  readonly permission: Permission;
+}
+
+const PERMISSION = /^(read|write|admin):[a-z][a-z0-9-]*$/;
+
+/** True when `value` is a well-formed permission (a JavaScript module can declare anything). */
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && PERMISSION.test(value);
+}
+
+/** A declared route matched against a request path: the route and its path parameters. */
+export interface RouteMatch {
+  readonly route: RouteDeclaration;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Splits a path into segments, ignoring a trailing slash. */
+function segments(path: string): string[] {
+  return path.replace(/\/+$/, '').split('/').slice(1);
+}
+
+/**
+ * The declared routes as a lookup from (method, path) to the most specific declaration: a
+ * literal segment wins over a parameter, so `/models/:kind` does not shadow `/models/current`.
+ */
+export class RouteTable {
+  readonly #compiled: { readonly route: RouteDeclaration; readonly parts: readonly string[]; readonly literals: number }[];
+
+  constructor(readonly routes: readonly RouteDeclaration[]) {
+    this.#compiled = routes.map((route) => {
+      const parts = segments(route.path);
+      return { route, parts, literals: parts.filter((p) => !p.startsWith(':')).length };
+    });
+  }
+
+  /** The declaration serving `method path` (path without query, still percent-encoded), or undefined. */
+  match(method: string, path: string): RouteMatch | undefined {
+    const wanted = segments(path);
+    let best: { match: RouteMatch; literals: number } | undefined;
+    for (const { route, parts, literals } of this.#compiled) {
+      if (route.method !== method || parts.length !== wanted.length) continue;
+      const params: Record<string, string> = {};
+      const ok = parts.every((part, i) => {
+        const value = wanted[i]!;
+        if (part.startsWith(':')) {
+          if (value === '') return false;
+          params[part.slice(1)] = safeDecode(value);
+          return true;
+        }
+        return part === value;
+      });
+      if (ok && (!best || literals > best.literals)) best = { match: { route, params }, literals };
+    }
+    return best?.match;
+  }
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
