@@ -6,14 +6,11 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError, chooseCommand, readStdin, reportCliError } from '@premonitor/config';
 import { AUTH_SCHEMA, AuthStore, ROLES, newPassword, type Role } from '@premonitor/auth';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { DataDirLock } from './data-dir-lock.js';
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 const COMMANDS = ['create-user', 'set-password', 'create-token', 'revoke-token', 'list-users', 'list-tokens'] as const;
 
@@ -45,20 +42,10 @@ environment:
 On a running platform use the API instead: POST /api/v1/auth/users, POST /api/v1/auth/tokens.
 `;
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
 async function main(argv: readonly string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === undefined) throw new UsageError(USAGE);
-  if (command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}': one of ${COMMANDS.join(', ')}, help (try --help)`);
+  const chosen = chooseCommand(argv, COMMANDS, USAGE);
+  if (!chosen) return;
+  const { command, rest } = chosen;
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -162,7 +149,4 @@ function roleOf(role: string): Role {
   return role as Role;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-  process.exitCode = err instanceof UsageError || (err instanceof Error && err.name === 'TypeError') ? 2 : 1;
-});
+main(process.argv.slice(2)).catch(reportCliError);
