@@ -19,7 +19,8 @@ const logger = createLogger({ service: 'access-test', level: 'silent' });
 
 /** A module's routes: reads and writes of a site's things, an operator's and an admin's action. */
 const ROUTES: readonly RouteDeclaration[] = [
-  { method: 'GET', path: '/api/v1/things', permission: 'read:things' },
+  { method: 'GET', path: '/api/v1/things', permission: 'read:things', siteFilter: true },
+  { method: 'GET', path: '/api/v1/everything', permission: 'read:things' },
   { method: 'GET', path: '/api/v1/sites/:site/things', permission: 'read:things' },
   { method: 'POST', path: '/api/v1/sites/:site/things', permission: 'write:things' },
   { method: 'POST', path: '/api/v1/sites/:site/baseline/reset', permission: 'admin:baselines' },
@@ -31,6 +32,7 @@ function moduleRouter(): Router {
   router.use(express.json());
   const answer = (_req: express.Request, res: express.Response) => void res.json({ actor: requestActor(res) ?? null });
   router.get('/things', answer);
+  router.get('/everything', answer);
   router.get('/sites/:site/things', answer);
   router.post('/sites/:site/things', answer);
   router.post('/sites/:site/baseline/reset', answer);
@@ -120,6 +122,7 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
     assert.equal((await call('/api/v1/things?site=plant-a', { token })).status, 200);
     assert.equal((await call('/api/v1/things?site=plant-b', { token })).status, 403);
     assert.equal((await call('/api/v1/things', { token })).status, 403, 'a scoped credential must name its site');
+    assert.equal((await call('/api/v1/everything?site=plant-a', { token })).status, 403, '?site= counts only where the route filters by it');
     await assert.rejects(store.issue({ user: 'sam', name: 'wider', kind: 'api', sites: ['plant-b'] }), /limited to sites plant-a/);
   });
 

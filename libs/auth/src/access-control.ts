@@ -163,12 +163,15 @@ export class AccessControl {
     throw unauthorized('log in (POST /api/v1/auth/login) or send "Authorization: Bearer <token>"');
   }
 
-  /** A credential limited to sites acts only on routes naming one of them (path parameter or `?site=`). */
+  /** A credential limited to sites acts only on routes naming one of them (`:site`, or `?site=` where the route filters by it). */
   #checkSite(req: Request, match: RouteMatch, principal: Principal): void {
     if (principal.sites === null || match.route.permission === 'read:self') return;
-    const querySite = typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
+    const querySite = match.route.siteFilter && typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
     const site = match.params['site'] ?? querySite;
-    if (site === undefined) throw new HttpError(403, 'site_scope', `this credential is limited to sites ${principal.sites.join(', ')}: name one (?site=)`);
+    if (site === undefined) {
+      const how = match.route.siteFilter ? 'name one (?site=)' : 'this route is not limited to a site';
+      throw new HttpError(403, 'site_scope', `this credential is limited to sites ${principal.sites.join(', ')}: ${how}`);
+    }
     if (!coversSite(principal, site)) throw new HttpError(403, 'site_scope', `this credential is not allowed on site ${site}`);
   }
 

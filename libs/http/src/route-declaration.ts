@@ -11,6 +11,12 @@ export interface RouteDeclaration {
   /** Full path as a client calls it, `:name` for a parameter. */
   readonly path: string;
   readonly permission: Permission;
+  /**
+   * The handler limits its answer to the sites named by `?site=` (a list): a credential limited
+   * to sites may call it naming one of them. Without it, such a credential may call only routes
+   * with a `:site` parameter.
+   */
+  readonly siteFilter?: true;
 }
 
 const PERMISSION = /^(read|write|admin):[a-z][a-z0-9-]*$/;

@@ -12,7 +12,7 @@ export const fusionModule: ServiceModule<FusionConfig> = {
   config: (env) => loadConfig(fusionConfigShape, env),
   schema: [CORE_SCHEMA, FUSION_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/alerts', permission: 'read:alerts' },
+    { method: 'GET', path: '/api/v1/alerts', permission: 'read:alerts', siteFilter: true },
     { method: 'GET', path: '/api/v1/alerts/:id', permission: 'read:alerts' },
     { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts' },
     { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts' },

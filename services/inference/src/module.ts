@@ -20,7 +20,7 @@ export const inferenceModule: ServiceModule<InferenceConfig> = {
     { method: 'POST', path: '/api/v1/inference/score', permission: 'write:scores' },
     { method: 'POST', path: '/api/v1/inference/:kind/score', permission: 'write:scores' },
     { method: 'GET', path: '/api/v1/inference/:kind/model', permission: 'read:models' },
-    { method: 'GET', path: '/api/v1/inference/:kind/baselines', permission: 'read:baselines' },
+    { method: 'GET', path: '/api/v1/inference/:kind/baselines', permission: 'read:baselines', siteFilter: true },
     { method: 'GET', path: '/api/v1/inference/:kind/baselines/:site/:device', permission: 'read:baselines' },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/reset', permission: 'admin:baselines' },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/enroll', permission: 'admin:baselines' },

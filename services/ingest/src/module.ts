@@ -12,7 +12,7 @@ export const ingestModule: ServiceModule<IngestConfig> = {
   config: (env) => loadConfig(ingestConfigShape, env),
   schema: [CORE_SCHEMA, INGEST_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/devices', permission: 'read:devices' },
+    { method: 'GET', path: '/api/v1/devices', permission: 'read:devices', siteFilter: true },
     { method: 'GET', path: '/api/v1/devices/:site/:device', permission: 'read:devices' },
     { method: 'GET', path: '/api/v1/devices/:site/:device/readings', permission: 'read:readings' },
   ],

@@ -7,7 +7,7 @@ import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
 import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry } from '@premonitor/http';
+import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry, type RouteDeclaration } from '@premonitor/http';
 import { fusionModule } from '@premonitor/fusion';
 import { ingestModule } from '@premonitor/ingest';
 import { loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
@@ -73,6 +73,7 @@ export class EmbeddedPlatform {
   #modules: ModuleHost | undefined;
   #http: HttpServer | undefined;
   #httpUrl: string | undefined;
+  #routes: readonly RouteDeclaration[] = [];
   /** A credential of this process only: the summary reads fusion's API through it. */
   #summaryToken: string | undefined;
   #registry: Registry | undefined;
@@ -164,6 +165,7 @@ export class EmbeddedPlatform {
       const signingKey = await loadOrCreateSigningKeyFile(signingKeyFile, logger.child({ component: 'model-sync' }));
       await modules.create(embeddedModules({ config, dataDir, brokerUrl: broker.url, httpUrl, accounts, signingKeyFile }));
       auth.access.declare(modules.routes);
+      this.#routes = auth.access.routes;
       for (const { path, router } of modules.routers) api.use(path, router);
       // Started means subscribed: ingest's start() waits for the broker's SUBACK.
       await modules.start();
@@ -199,6 +201,11 @@ export class EmbeddedPlatform {
   database(): DatabaseHandle {
     if (!this.#db) throw new Error('EmbeddedPlatform is not started');
     return this.#db;
+  }
+
+  /** Every route the HTTP server serves behind access control, with its permission (modules' and the auth API's). */
+  routes(): readonly RouteDeclaration[] {
+    return this.#routes;
   }
 
   /** The platform's in-process bus, while started. */
