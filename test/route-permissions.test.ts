@@ -106,6 +106,31 @@ describe('every route of the embedded platform answers each role and site scope 
     }
   });
 
+  it('documents every route in /openapi.json (OpenAPI 3.1, from the zod schemas) and nothing that is not served', async () => {
+    const res = await fetch(`${httpUrl}/openapi.json`);
+    assert.equal(res.status, 200, 'public');
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission': string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, { type?: string }> } }> } }>> };
+    assert.equal(doc.openapi, '3.1.0');
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    const declared = platform!.routes().map((r) => `${r.method} ${r.path.replace(/:([a-z0-9]+)/gi, '{$1}')}`);
+    assert.deepEqual([...documented].sort(), [...declared].sort(), 'the document names exactly the declared routes');
+    // Declared is not enough: each documented operation must reach a handler (the host's own 404 says 'no such route').
+    const admin = callers.find((c) => c.role === 'admin')!;
+    const unserved: string[] = [];
+    for (const route of platform!.routes()) {
+      const answer = await fetch(`${httpUrl}${pathFor(route, SITE)}`, { method: route.method, headers: { authorization: `Bearer ${admin.token}`, ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) }, ...(route.method !== 'GET' ? { body: '{"probe":true}' } : {}) });
+      const body = await answer.text();
+      if (answer.status === 404 && body.includes('no such route')) unserved.push(`${route.method} ${route.path}`);
+    }
+    assert.deepEqual(unserved, [], 'documented but not served');
+    const ack = doc.paths['/api/v1/alerts/{id}/ack']!['post']!;
+    assert.equal(ack['x-permission'], 'write:alerts');
+    const schema = ack.requestBody!.content['application/json']!.schema;
+    assert.deepEqual([schema.required, schema.properties?.['note']?.type, 'actor' in (schema.properties ?? {})], [['note'], 'string', false], 'the ack body: a note, no actor');
+    const page = await (await fetch(`${httpUrl}/docs`)).text();
+    for (const path of Object.keys(doc.paths)) assert.ok(page.includes(path), `/docs shows ${path}`);
+  });
+
   it('401 without a credential, 403 without the permission or the site, through otherwise', async () => {
     const mismatches: string[] = [];
     const routes = platform!.routes();

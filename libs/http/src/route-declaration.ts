@@ -1,9 +1,25 @@
+import type { ZodType } from 'zod';
+
 /**
  * What an HTTP route needs from its caller: `read:` lists and reads, `write:` changes operating
  * state (acknowledging an alert, uploading a frame to score, enrolling a baseline), `admin:`
  * changes what the system is (models, rules, users, tokens, notification replays).
  */
 export type Permission = `${'read' | 'write' | 'admin'}:${string}`;
+
+/** How a route is called, for the OpenAPI document: the zod schemas its handler validates with. */
+export interface RouteDocs {
+  /** One line: what the route does. */
+  readonly summary: string;
+  /** The `req.query` schema (strings in, as a query string carries them). */
+  readonly query?: ZodType;
+  /** The JSON body schema (`application/json`). */
+  readonly body?: ZodType;
+  /** Other request body media types the route takes instead of JSON (uploads), with a word each. */
+  readonly uploads?: Readonly<Record<string, string>>;
+  /** An example request body for the main flows. */
+  readonly example?: unknown;
+}
 
 /** One HTTP route a module serves, with the permission it needs (docs/ARCHITECTURE.md, routes). */
 export interface RouteDeclaration {
@@ -17,6 +33,8 @@ export interface RouteDeclaration {
    * with a `:site` parameter.
    */
   readonly siteFilter?: true;
+  /** Summary and input schemas for `/openapi.json`. */
+  readonly docs?: RouteDocs;
 }
 
 const PERMISSION = /^(read|write|admin):[a-z][a-z0-9-]*$/;

@@ -2,7 +2,7 @@ import { AUTH_SCHEMA, hostAccess } from '@premonitor/auth';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
 import { authConfigShape, loadConfig } from '@premonitor/config';
 import { migrate, openDatabase } from '@premonitor/db';
-import { HttpServer, createRegistry } from '@premonitor/http';
+import { API_DOCS_ROUTES, HttpServer, apiDocsRouter, createRegistry } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { assertRoutesDeclared } from './declared-routes.js';
 import { exitOnSignals } from './exit-on-signals.js';
@@ -65,12 +65,12 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     });
     // A route served without a declared permission would escape access control: refuse to start.
     assertRoutesDeclared(name, module.routes, component.routers);
-    access.access.declare(module.routes);
+    access.access.declare([...module.routes, ...API_DOCS_ROUTES]);
     const http = new HttpServer({
       logger,
       registry,
       readiness: component.readiness,
-      routers: [{ path: '/', router: access.router }, ...component.routers],
+      routers: [{ path: '/', router: access.router }, { path: '/', router: apiDocsRouter(() => access.access.routes, { title: name, version: '1' }) }, ...component.routers],
       portSetting: 'HTTP_PORT',
       access: { front: access.access.front(), guard: access.access.guard() },
     });

@@ -7,7 +7,7 @@ import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
 import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry, type RouteDeclaration } from '@premonitor/http';
+import { API_DOCS_ROUTES, HttpServer, PortInUseError as HttpPortInUseError, apiDocsRouter, createRegistry, type RouteDeclaration } from '@premonitor/http';
 import { fusionModule } from '@premonitor/fusion';
 import { ingestModule } from '@premonitor/ingest';
 import { loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
@@ -30,6 +30,8 @@ import { isPortFree } from './port-probe.js';
  */
 const INGEST_ACCOUNT = 'ingest';
 const MODEL_SYNC_ACCOUNT = 'model-sync';
+/** The API version in `/openapi.json`. */
+const PLATFORM_VERSION = '1';
 
 /** Where a running platform can be reached. */
 export interface PlatformEndpoints {
@@ -148,6 +150,8 @@ export class EmbeddedPlatform {
       // The modules' routers and readiness checks join it once built.
       const api = Router();
       api.use(auth.router);
+      auth.access.declare(API_DOCS_ROUTES);
+      api.use(apiDocsRouter(() => auth.access.routes, { title: 'Premonitor', version: PLATFORM_VERSION }));
       const modules = (this.#modules = new ModuleHost({ db, bus, logger, registry }));
       const http = (this.#http = new HttpServer({
         logger,

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   starting = started;
   const endpoints = await started;
   if (stopping) return;
-  console.log(`HTTP API   ${endpoints.httpUrl}   (try ${endpoints.httpUrl}/api/v1/devices)`);
+  console.log(`HTTP API   ${endpoints.httpUrl}   (described at ${endpoints.httpUrl}/docs and /openapi.json)`);
   console.log(`MQTT       ${endpoints.mqttUrl}   (port ${endpoints.mqttPort})`);
   if (endpoints.mqttTlsUrl) console.log(`MQTT TLS   ${endpoints.mqttTlsUrl}`);
   console.log(`Data       ${endpoints.dataDir}`);

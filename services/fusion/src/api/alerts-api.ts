@@ -12,7 +12,8 @@ const MAX_LIMIT = 1_000;
 
 const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
 
-const listQuery = z
+/** `GET /alerts`. */
+export const alertListQuery = z
   .strictObject({
     status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
     severity: z.enum(SEVERITIES).optional(),
@@ -47,7 +48,7 @@ export function createAlertsApi(db: Kysely<Database>, transition: TransitionAler
   router.use('/alerts', express.json({ limit: '16kb' }));
 
   router.get('/alerts', async (req, res) => {
-    const q = validateInput(listQuery, req.query);
+    const q = validateInput(alertListQuery, req.query);
     const rows = await listAlerts(db, { ...q, beforeId: q.cursor });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
