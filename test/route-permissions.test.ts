@@ -131,6 +131,16 @@ describe('every route of the embedded platform answers each role and site scope 
     for (const path of Object.keys(doc.paths)) assert.ok(page.includes(path), `/docs shows ${path}`);
   });
 
+  it('lists the models of every kind (GET /api/v1/models), which embedded mode used to answer 404', async () => {
+    const viewer = callers.find((c) => c.role === 'viewer')!;
+    const res = await fetch(`${httpUrl}/api/v1/models?stage=production`, { headers: { authorization: `Bearer ${viewer.token}` } });
+    assert.equal(res.status, 200);
+    const { items } = (await res.json()) as { items: { kind: string; stage: string; sha256: string }[] };
+    assert.deepEqual([...new Set(items.map((m) => m.kind))].sort(), ['acoustic', 'thermal'], 'the shipped models, in production');
+    assert.ok(items.every((m) => m.stage === 'production' && /^[0-9a-f]{64}$/.test(m.sha256)));
+    assert.equal((await fetch(`${httpUrl}/api/v1/models?stage=retired`, { headers: { authorization: `Bearer ${viewer.token}` } })).status, 400);
+  });
+
   it('401 without a credential, 403 without the permission or the site, through otherwise', async () => {
     const mismatches: string[] = [];
     const routes = platform!.routes();
