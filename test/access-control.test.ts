@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
 import { AUTH_SCHEMA, ensureFirstAdmin, hostAccess, type AuthSettings, type AuthStore } from '@premonitor/auth';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
@@ -249,3 +251,86 @@ async function waitForAudit(db: DatabaseHandle, n: number, afterId: number) {
   }
   throw new Error('audit events not recorded');
 }
+
+describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, () => {
+  let dir = '';
+  let db: DatabaseHandle;
+  let jwks: Server;
+  let http: HttpServer;
+  let url = '';
+  let sign: (claims: Record<string, unknown>, options?: { issuer?: string; expiresIn?: string; key?: Parameters<SignJWT['sign']>[0] }) => Promise<string>;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pm-oidc-'));
+    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    await migrate(db, { logger, schema: [AUTH_SCHEMA] });
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const other = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', () => resolve()));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+    sign = (claims, options = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(options.issuer ?? 'https://idp.plant.example')
+        .setAudience('premonitor')
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? '5m')
+        .sign(options.key ?? privateKey);
+    signWithOtherKey = (claims) => sign(claims, { key: other.privateKey });
+    const access = await hostAccess({
+      db,
+      logger,
+      settings: {
+        ...DEFAULTS,
+        AUTH_OIDC_JWKS_URL: jwksUrl,
+        AUTH_OIDC_ISSUER: 'https://idp.plant.example',
+        AUTH_OIDC_AUDIENCE: 'premonitor',
+        AUTH_OIDC_ROLE_CLAIM: 'groups',
+        AUTH_OIDC_ROLE_MAP: { 'plant-ops': 'operator', 'plant-it': 'admin', everyone: 'viewer' },
+        AUTH_OIDC_SITES_CLAIM: 'sites',
+      },
+      defaultAllowedHosts: ['127.0.0.1'],
+      createFirstAdmin: false,
+    });
+    access.access.declare(ROUTES);
+    http = new HttpServer({
+      logger,
+      registry: createRegistry('oidc-test', false),
+      readiness: [],
+      routers: [{ path: '/api/v1', router: moduleRouter() }],
+      portSetting: 'HTTP_PORT',
+      access: { front: access.access.front(), guard: access.access.guard() },
+    });
+    url = `http://127.0.0.1:${await http.start(0)}`;
+  });
+  let signWithOtherKey: (claims: Record<string, unknown>) => Promise<string>;
+
+  after(async () => {
+    await http.stop();
+    await new Promise((resolve) => jwks.close(resolve));
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const post = (token: string, path = '/api/v1/sites/plant-a/things') => fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+
+  it('maps the group claim to the highest role, names the actor from the token and keeps its sites', async () => {
+    const ops = await sign({ sub: 'u1', preferred_username: 'olga', groups: ['everyone', 'plant-ops'] });
+    const res = await post(ops);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { actor: 'oidc:olga' });
+    assert.equal((await post(ops, '/api/v1/models/promote')).status, 403, 'an operator is no admin');
+    assert.equal((await post(await sign({ sub: 'u2', groups: 'plant-it' }), '/api/v1/models/promote')).status, 200);
+    const scoped = await sign({ sub: 'u3', groups: ['plant-ops'], sites: ['plant-b'] });
+    assert.equal((await post(scoped)).status, 403, 'the sites claim limits the token');
+  });
+
+  it('refuses a token signed by another key, from another issuer, expired, or mapping to no role', async () => {
+    assert.equal((await post(await signWithOtherKey({ sub: 'u1', groups: ['plant-it'] }))).status, 401);
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { issuer: 'https://evil.example' }))).status, 401);
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { expiresIn: '-1m' }))).status, 401);
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['visitors'] }))).status, 401);
+  });
+});

@@ -8,6 +8,7 @@ import type { Clock } from '@premonitor/time';
 import type { AuthStore } from './auth-store.js';
 import { ANONYMOUS, coversSite, type Principal } from './principal.js';
 import { roleGrants, type Role } from './roles.js';
+import { OidcVerifier } from './oidc-verifier.js';
 import { hashToken, newToken } from './secrets.js';
 import { SESSION_COOKIE, CSRF_HEADER, readCookie } from './session-cookie.js';
 
@@ -24,6 +25,8 @@ export interface AccessControlOptions {
   readonly rateLimitPerMinute: number;
   /** Failed logins per 15 minutes and address+name before logins are refused. */
   readonly loginAttempts: number;
+  /** Bearer JWTs of the plant's identity provider, when configured. */
+  readonly oidc?: OidcVerifier | undefined;
 }
 
 /**
@@ -149,6 +152,12 @@ export class AccessControl {
     if (header !== undefined) {
       const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
       if (!bearer) throw unauthorized('Authorization must be "Bearer <token>"');
+      const { oidc } = this.#o;
+      if (oidc && OidcVerifier.looksLikeJwt(bearer)) {
+        return oidc.verify(bearer, now).catch((err: unknown) => {
+          throw unauthorized(`the identity provider's token was refused: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
       const principal = this.#internal.get(hashToken(bearer)) ?? (await this.#o.store.principal(bearer, 'api', now));
       if (!principal) throw unauthorized('the token is unknown, expired or revoked');
       return principal;

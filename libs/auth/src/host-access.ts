@@ -6,6 +6,8 @@ import { AccessControl } from './access-control.js';
 import { AUTH_ROUTES, createAuthApi } from './auth-api.js';
 import { AuthStore } from './auth-store.js';
 import { ensureFirstAdmin, type FirstAdminSecrets } from './first-admin.js';
+import { OidcVerifier } from './oidc-verifier.js';
+import type { Role } from './roles.js';
 
 /** `authConfigShape` (@premonitor/config) as parsed. */
 export interface AuthSettings {
@@ -14,6 +16,13 @@ export interface AuthSettings {
   readonly AUTH_RATE_LIMIT_PER_MINUTE: number;
   readonly AUTH_LOGIN_ATTEMPTS: number;
   readonly AUTH_BOOTSTRAP_ADMIN_TOKEN?: string | undefined;
+  readonly AUTH_OIDC_JWKS_URL?: string | undefined;
+  readonly AUTH_OIDC_ISSUER?: string | undefined;
+  readonly AUTH_OIDC_AUDIENCE?: string | undefined;
+  readonly AUTH_OIDC_ROLE_CLAIM?: string | undefined;
+  readonly AUTH_OIDC_ROLE_MAP?: Readonly<Record<string, Role>> | undefined;
+  readonly AUTH_OIDC_SITES_CLAIM?: string | undefined;
+  readonly AUTH_OIDC_NAME_CLAIM?: string | undefined;
 }
 
 /** What a host mounts: the access control (front and guard) and the auth API. */
@@ -55,9 +64,27 @@ export async function hostAccess(options: {
     allowedHosts: settings.AUTH_ALLOWED_HOSTS ?? options.defaultAllowedHosts,
     rateLimitPerMinute: settings.AUTH_RATE_LIMIT_PER_MINUTE,
     loginAttempts: settings.AUTH_LOGIN_ATTEMPTS,
+    oidc: oidcVerifier(settings),
   });
   access.declare(AUTH_ROUTES);
   return { access, store, router: createAuthApi(store, access, clock), ...(firstAdmin ? { firstAdmin } : {}) };
+}
+
+/** The identity provider's verifier when AUTH_OIDC_JWKS_URL is set (issuer, audience and role map required with it). */
+function oidcVerifier(s: AuthSettings): OidcVerifier | undefined {
+  if (!s.AUTH_OIDC_JWKS_URL) return undefined;
+  if (!s.AUTH_OIDC_ISSUER || !s.AUTH_OIDC_AUDIENCE || !s.AUTH_OIDC_ROLE_MAP) {
+    throw new Error('AUTH_OIDC_JWKS_URL is set: AUTH_OIDC_ISSUER, AUTH_OIDC_AUDIENCE and AUTH_OIDC_ROLE_MAP must be set too (libs/auth/README.md)');
+  }
+  return new OidcVerifier({
+    jwksUrl: s.AUTH_OIDC_JWKS_URL,
+    issuer: s.AUTH_OIDC_ISSUER,
+    audience: s.AUTH_OIDC_AUDIENCE,
+    roleClaim: s.AUTH_OIDC_ROLE_CLAIM ?? 'roles',
+    roleMap: s.AUTH_OIDC_ROLE_MAP,
+    sitesClaim: s.AUTH_OIDC_SITES_CLAIM,
+    nameClaim: s.AUTH_OIDC_NAME_CLAIM ?? 'preferred_username',
+  });
 }
 
 /** Embedded mode's default Host allowlist: loopback names and the address it listens on. */

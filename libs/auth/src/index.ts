@@ -3,6 +3,7 @@ export { AUTH_ROUTES, SESSION_TTL_MS, createAuthApi, loginBody, newTokenBody, ne
 export { AuthStore, CredentialError, type AuditInput, type NewCredential, type TokenView, type UserView } from './auth-store.js';
 export { FIRST_ADMIN, ensureFirstAdmin, type FirstAdminSecrets } from './first-admin.js';
 export { hostAccess, loopbackHosts, type AuthSettings, type HostAccess } from './host-access.js';
+export { OidcVerifier, UnmappedRoleError, type OidcSettings } from './oidc-verifier.js';
 export { ANONYMOUS, coversSite, type Principal } from './principal.js';
 export { ROLES, lowerRole, roleGrants, type Role } from './roles.js';
 export { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './secrets.js';

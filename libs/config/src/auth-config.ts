@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envInt } from './env-types.js';
+import { envBool, envInt, envUrl } from './env-types.js';
 
 /**
  * Access control of a host's HTTP API (libs/auth), read by every host: the embedded platform
@@ -27,4 +27,31 @@ export const authConfigShape = {
    * distributed mode gets its first admin; in embedded mode it replaces the printed one.
    */
   AUTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Optional: bearer JWTs from the plant's identity provider (OIDC), verified against its JWKS.
+   * Needs AUTH_OIDC_ISSUER, AUTH_OIDC_AUDIENCE and AUTH_OIDC_ROLE_MAP.
+   */
+  AUTH_OIDC_JWKS_URL: envUrl(['https', 'http']).optional(),
+  AUTH_OIDC_ISSUER: z.string().min(1).optional(),
+  AUTH_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The claim with the user's groups or roles (default `roles`). */
+  AUTH_OIDC_ROLE_CLAIM: z.string().min(1).optional(),
+  /** JSON: claim value → viewer|operator|admin, e.g. `{"plant-ops":"operator"}`; the highest wins. */
+  AUTH_OIDC_ROLE_MAP: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return roleMap.parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of claim value → viewer|operator|admin' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** A claim listing the sites the user is limited to (unset: every site). */
+  AUTH_OIDC_SITES_CLAIM: z.string().min(1).optional(),
+  /** The claim naming the actor (default `preferred_username`, else `sub`). */
+  AUTH_OIDC_NAME_CLAIM: z.string().min(1).optional(),
 };
+
+const roleMap = z.record(z.string(), z.enum(['viewer', 'operator', 'admin']));
