@@ -190,6 +190,8 @@ for (const mode of modes) {
       assert.equal((await post(`/alerts/${id}/ack`, { note: 'again' })).status, 409);
       const bad = await post(`/alerts/${id}/resolve`, { note: 5 });
       assert.deepEqual([bad.status, bad.body.field], [400, 'note']);
+      const bare = await json(`/alerts/${id}/resolve`, { method: 'POST' });
+      assert.deepEqual([bare.status, bare.body.message], [400, 'note: required: send {"note": "…"} saying why (see /docs)'], 'a bare POST says what to send');
       assert.equal((await post('/alerts/999999999/ack', { note: 'x' })).status, 404);
       assert.equal((await json('/alerts/999999999')).status, 404);
       const badQuery = await json('/alerts?status=closed');

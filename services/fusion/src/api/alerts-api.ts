@@ -30,7 +30,11 @@ const alertIdParam = z.string().regex(/^\d{1,18}$/, 'must be an alert id (a posi
 
 /** The body of `POST /alerts/:id/ack` and `/resolve`. The actor comes from the credential, never from here. */
 export const transitionBody = z.strictObject({
-  note: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+  note: z
+    .string({ error: (issue) => (issue.input === undefined ? 'required: send {"note": "…"} saying why (see /docs)' : 'must be a string') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(1000, 'must be at most 1000 characters'),
 });
 
 /** What the API needs from the service to move an alert. */
