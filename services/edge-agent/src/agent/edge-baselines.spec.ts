@@ -53,7 +53,7 @@ describe('EdgeBaselines', () => {
     const model = await LocalModel.load(thermalBytes, 'thermal');
     const spec = model.baseline!;
     const hot = (k: number): Frame => {
-      const f = frame(k) as Extract<Frame, { kind: 'thermal' }>;
+      const f = frame(k) as Extract<Frame, { celsius: Float32Array }>;
       const celsius = Float32Array.from(f.celsius);
       // 30 °C hotter over a block than any machine the fleet was trained on.
       for (let y = 10; y < 15; y++) for (let x = 14; x < 19; x++) celsius[y * 32 + x]! += 30;

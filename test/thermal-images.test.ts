@@ -1,5 +1,5 @@
-// Thermal images in (issue 13): the thermal score upload takes greyscale PNG (8/16-bit) and
-// JPEG (8-bit) with an optional temperature range. A real infrared module image of
+// Thermal images in (issue 13): thermal frames on the bus (frame encoding 3) and the thermal
+// score upload take greyscale PNG (8/16-bit) and JPEG (8-bit) with an optional temperature range. A real infrared module image of
 // ../shared/data/thermal-ir (skipped when absent) and a generated 16-bit PNG are scored by the
 // shipped thermal-ir model (relative input: no scale needed); the °C scene model asks for the
 // scale (422) and scores the image once given one; bad images are refused with the reason.
@@ -10,7 +10,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
+import { busSubjects, deviceMessageId, encodeFrame, type ScoreEvent } from '@premonitor/contracts';
+import { decodeEvent } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
+import { waitFor } from './support/wait.js';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference, type InferenceSettings } from '@premonitor/inference';
@@ -40,12 +43,18 @@ interface Answer {
 
 describe('thermal image uploads (InProcessBus + PGlite)', () => {
   const opened: { platform: BusAndDatabase; inference: Inference; http: HttpServer; url: string }[] = [];
+  const events: ScoreEvent[] = [];
   /** Starts a thermal inference service whose production model is the shipped `file`; resolves with its score URL. */
   const serve = async (file: string): Promise<string> => {
     const platform = await embedded!.open();
     const registry = new ModelRegistry({ db: platform.db.db, bus: platform.bus, store: new MemoryArtifactStore(), logger });
     await registry.register({ kind: 'thermal', bytes: new Uint8Array(await readFile(join(models, file))) });
-    const settings: InferenceSettings = { kind: 'thermal', batchSize: 8, batchMaxWaitMs: 5, ortThreads: 1, maxAckPending: 100, maxUploadBytes: 1 << 20, deadLetterMaxBytes: 1_024, instanceId: `img-${opened.length}` };
+    const settings: InferenceSettings = { kind: 'thermal', batchSize: 8, batchMaxWaitMs: 5, ortThreads: 1, maxAckPending: 100, maxUploadBytes: 1 << 20, deadLetterMaxBytes: 1_024, instanceId: `img-${opened.length}`, deliverPolicy: 'new' };
+    await platform.bus.consume({ stream: busSubjects.scores.stream, durable: `img-scores-${opened.length}`, filterSubject: 'pm.scores.thermal.>', deliverPolicy: 'new' }, (m) => {
+      const decoded = decodeEvent('scores', m);
+      if (decoded.ok) events.push(decoded.value);
+      m.ack();
+    });
     const inference = new Inference(settings, { db: platform.db, bus: platform.bus, logger, registry: createRegistry(`img-${opened.length}`, false), models: registry });
     await inference.start();
     const http = new HttpServer({ logger, registry: createRegistry(`img-http-${opened.length}`, false), readiness: [], routers: [{ path: '/api/v1', router: inference.router }], portSetting: 'HTTP_PORT' });
@@ -105,6 +114,26 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
     assert.equal((await post(celsius, 'image/png', png, '?minC=20')).status, 400, 'minC without maxC');
     const implausible = await post(celsius, 'image/png', png, '?minC=0&maxC=5000');
     assert.deepEqual([implausible.status, implausible.body.error], [422, 'invalid_temperature_scale']);
+  });
+
+  it('scores thermal image frames from the bus, and dead-letters a broken image with the reason', async () => {
+    const { platform } = opened[0]!;
+    const ref = { site: 'img', device: 'cam-1' };
+    const publish = (seq: number, image: Uint8Array, scale?: { minC: number; maxC: number }) =>
+      platform.bus.publish(busSubjects.frames.subject('thermal', ref), encodeFrame({ kind: 'thermal', ts: 1_700_000_000_000 + seq * 1_000, seq, width: 24, height: 40, image, ...(scale ? { scale } : {}) }), { msgId: deviceMessageId(ref, 'thermal', seq) });
+    const png = generatedPng();
+    await publish(1, png);
+    await publish(2, png, { minC: 15, maxC: 90 });
+    // A PNG cut short: the codec sees its signature, the scorer cannot decode it.
+    await publish(3, png.subarray(0, png.length - 40));
+    const scored = await waitFor('two score events', () => (events.filter((e) => e.device === 'cam-1').length >= 2 ? events.filter((e) => e.device === 'cam-1') : undefined), 30_000);
+    assert.deepEqual(scored!.map((e) => e.seq).sort(), [1, 2]);
+    assert.ok(scored!.every((e) => e.score >= 0 && e.score <= 1));
+    const dead = await waitFor('the broken image dead-lettered', async () => {
+      const rows = await platform.db.db.selectFrom('dead_letters').select(['reason', 'device_id']).where('device_id', '=', 'img/cam-1').execute();
+      return rows.length > 0 ? rows : undefined;
+    }, 30_000);
+    assert.match(dead![0]!.reason, /thermal image/);
   });
 
   it('refuses colour, truncated, oversized and non-image bodies with the reason', async () => {
