@@ -81,7 +81,7 @@ for (const [mode, open, skip] of [
       retryDelayMs: 50,
       consumerName: `inference-thermal-bl-${run}`,
       deliverPolicy: 'new',
-      baselines: { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs: 0 } },
+      baselines: { enabled: true, policy: { gate: 'fleet', maxFleetScore: 0.5, minIntervalMs: 0 } },
     });
     const startReplicas = async () => {
       replicas = ['a', 'b'].map((i) => new Inference(settings(i), { db: platform.db, bus: platform.bus, logger, registry: createRegistry(`bl-${i}`, false), models: registry }));

@@ -11,6 +11,7 @@ describe('edge rules', () => {
       const core = DEFAULT_RULES.find((r) => r.id === edge.id);
       assert.ok(core && (core.kind === 'score' || core.kind === 'reading'), edge.id);
       assert.equal(core.severity, edge.severity, edge.id);
+      assert.equal(core.kind === 'score' ? core.fleetSeverity : undefined, edge.fleetSeverity, edge.id);
       assert.equal(core.raiseAbove, edge.raiseAbove, edge.id);
       assert.equal(core.clearBelow, edge.clearBelow, edge.id);
       assert.equal(core.k, edge.k, edge.id);
@@ -20,6 +21,7 @@ describe('edge rules', () => {
       const core = DEFAULT_RULES.find((r) => r.id === edge.id);
       assert.ok(core && core.kind === 'correlated');
       assert.deepEqual(core.thresholds, edge.thresholds);
+      assert.equal(core.fleetSeverity, edge.fleetSeverity);
       assert.equal(core.windowMs, edge.windowMs);
     }
   });
@@ -32,6 +34,19 @@ describe('edge rules', () => {
     assert.equal(rules.observeScore('acoustic', 0.9, 3).length, 0);
     rules.observeScore('acoustic', 0.5, 4);
     assert.equal(rules.observeScore('acoustic', 0.9, 5)[0]?.rule, 'acoustic-anomaly');
+  });
+
+  it('caps a raise from a score taken against the fleet at INFO with the reason, as fusion does', () => {
+    const rules = new EdgeRules();
+    const [fleet] = rules.observeScore('thermal', 0.95, 0, 'fleet');
+    assert.deepEqual([fleet?.severity, fleet?.reason], ['INFO', 'not yet enrolled: scored against the fleet']);
+    rules.observeScore('thermal', 0.1, 1, 'device');
+    const [device] = rules.observeScore('thermal', 0.95, 2, 'device');
+    assert.deepEqual([device?.severity, device?.reason], ['CRITICAL', undefined]);
+    const both = new EdgeRules();
+    both.observeScore('acoustic', 0.65, 0, 'fleet');
+    const correlated = both.observeScore('thermal', 0.7, 1_000, 'device').find((r) => r.rule === 'correlated-anomaly');
+    assert.equal(correlated?.severity, 'INFO');
   });
 
   it('raises gas-leak on 2 of the last 3 readings above 50 ppm', () => {

@@ -33,7 +33,9 @@ function assertHonest(bytes: Uint8Array): void {
     return;
   }
   assert.deepEqual(encodeFrame(decoded.value), new Uint8Array(bytes), 'an accepted frame re-encodes to the same bytes');
-  if (decoded.value.kind === 'thermal') {
+  if (decoded.value.kind === 'thermal' && 'image' in decoded.value) {
+    assert.ok(decoded.value.image.byteLength > 0);
+  } else if (decoded.value.kind === 'thermal') {
     const { width, height, celsius: values } = decoded.value;
     assert.equal(values.length, width * height);
     assert.ok(values.every((v) => Number.isFinite(v) && v >= FRAME_LIMITS.thermal.minCelsius && v <= FRAME_LIMITS.thermal.maxCelsius));

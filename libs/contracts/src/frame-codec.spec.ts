@@ -9,7 +9,7 @@ describe('frame codec', () => {
     const decoded = decodeFrame(encodeFrame(thermal()));
     assert.ok(decoded.ok);
     assert.equal(decoded.value.kind, 'thermal');
-    assert.deepEqual(decoded.ok && decoded.value.kind === 'thermal' && Array.from(decoded.value.celsius.slice(0, 8)), [20, 21, 22, 23, 24, 25, 26, 20]);
+    assert.deepEqual(decoded.ok && 'celsius' in decoded.value && Array.from(decoded.value.celsius.slice(0, 8)), [20, 21, 22, 23, 24, 25, 26, 20]);
   });
 
   it('decodes a frame that sits at an odd offset inside a larger buffer (as network buffers do)', () => {
@@ -49,5 +49,23 @@ describe('frame codec', () => {
 
   it('refuses to encode an invalid frame', () => {
     assert.throws(() => encodeFrame({ ...thermal(), width: 2 }), /cannot encode frame/);
+  });
+
+  it('carries a thermal image file with its temperature range, or without one', () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const scaled = decodeFrame(encodeFrame({ kind: 'thermal', ts: 5, seq: 1, width: 24, height: 40, image: png, scale: { minC: 15, maxC: 90 } }), 'thermal');
+    assert.ok(scaled.ok && 'image' in scaled.value);
+    assert.deepEqual([[...scaled.value.image], scaled.value.scale, scaled.value.width], [[...png], { minC: 15, maxC: 90 }, 24]);
+    const raw = decodeFrame(encodeFrame({ kind: 'thermal', ts: 5, seq: 2, width: 24, height: 40, image: Uint8Array.of(0xff, 0xd8, 0xff) }));
+    assert.ok(raw.ok && 'image' in raw.value && raw.value.scale === undefined, 'a JPEG without a range: raw intensities');
+  });
+
+  it('rejects an image frame without an image signature or with a range that is not a range', () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const frame = { kind: 'thermal' as const, ts: 5, seq: 1, width: 24, height: 40, image: png };
+    assert.throws(() => encodeFrame({ ...frame, image: Uint8Array.of(1, 2, 3) }), /neither a PNG nor a JPEG/);
+    assert.throws(() => encodeFrame({ ...frame, scale: { minC: 90, maxC: 15 } }), /must be two finite numbers, rising/);
+    assert.throws(() => encodeFrame({ ...frame, scale: { minC: 0, maxC: 5000 } }), /outside -60–1000 °C/);
+    assert.throws(() => encodeFrame({ ...frame, width: 2 }), /outside 4–160 per side/);
   });
 });

@@ -8,7 +8,7 @@ import type { FrameKind } from './topics.js';
  * | 0   | 4    | magic "PMFR"                                           |
  * | 4   | 1    | format version (1)                                     |
  * | 5   | 1    | kind: 1 acoustic, 2 thermal                            |
- * | 6   | 1    | encoding: 1 pcm_s16le, 2 f32le (°C)                    |
+ * | 6   | 1    | encoding: 1 pcm_s16le, 2 f32le (°C), 3 image           |
  * | 7   | 1    | flags (reserved, 0)                                    |
  * | 8   | 8    | device timestamp, ms since the Unix epoch (float64)    |
  * | 16  | 4    | sequence number (uint32, per device)                   |
@@ -17,6 +17,12 @@ import type { FrameKind } from './topics.js';
  * | 28  | 4    | payload length in bytes                                |
  *
  * The header declares the shape, so a frame can be validated without outside context.
+ *
+ * Encoding 3 (thermal only): a greyscale PNG (8/16-bit) or JPEG (8-bit) as the camera wrote
+ * it, after its temperature range — payload = float32 minC, float32 maxC (both NaN: no scale,
+ * raw intensities), then the image file; width and height are the image's. The codec checks
+ * the range and the file's signature; the pixels are decoded where the frame is scored (a bad
+ * image is dead-lettered there with the reason).
  */
 export const FRAME_MAGIC = 0x52464d50; // "PMFR" read as little-endian uint32
 export const FRAME_VERSION = 1;
@@ -49,26 +55,45 @@ export interface ThermalFrame {
   readonly celsius: Float32Array;
 }
 
-export type Frame = AcousticFrame | ThermalFrame;
+/** A thermal frame carried as the camera's image file (encoding 3). */
+export interface ThermalImageFrame {
+  readonly kind: 'thermal';
+  readonly ts: number;
+  readonly seq: number;
+  /** The image's width and height, pixels (as its own header says). */
+  readonly width: number;
+  readonly height: number;
+  /** The PNG or JPEG file. */
+  readonly image: Uint8Array;
+  /** °C of intensity 0 and of full scale, when the camera states them; absent = raw intensities. */
+  readonly scale?: { readonly minC: number; readonly maxC: number };
+}
+
+export type Frame = AcousticFrame | ThermalFrame | ThermalImageFrame;
 
 export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 const KIND_CODE: Record<FrameKind, number> = { acoustic: 1, thermal: 2 };
 const ENCODING_PCM_S16LE = 1;
 const ENCODING_F32LE = 2;
+const ENCODING_IMAGE = 3;
+/** Bytes of the temperature range before an image (two float32). */
+const IMAGE_SCALE_BYTES = 8;
 
 /** Encodes a frame into its wire form. Throws on a frame that would not decode (a programming error). */
 export function encodeFrame(frame: Frame): Uint8Array {
   const payload =
     frame.kind === 'acoustic'
       ? new Uint8Array(frame.samples.buffer, frame.samples.byteOffset, frame.samples.byteLength)
-      : new Uint8Array(frame.celsius.buffer, frame.celsius.byteOffset, frame.celsius.byteLength);
+      : 'image' in frame
+        ? imagePayload(frame)
+        : new Uint8Array(frame.celsius.buffer, frame.celsius.byteOffset, frame.celsius.byteLength);
   const out = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
   const view = new DataView(out.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
   view.setUint8(4, FRAME_VERSION);
   view.setUint8(5, KIND_CODE[frame.kind]);
-  view.setUint8(6, frame.kind === 'acoustic' ? ENCODING_PCM_S16LE : ENCODING_F32LE);
+  view.setUint8(6, frame.kind === 'acoustic' ? ENCODING_PCM_S16LE : 'image' in frame ? ENCODING_IMAGE : ENCODING_F32LE);
   view.setFloat64(8, frame.ts, true);
   view.setUint32(16, frame.seq, true);
   if (frame.kind === 'acoustic') {
@@ -142,11 +167,12 @@ export function decodeFrame(bytes: Uint8Array, expectedKind?: FrameKind): Decode
     return { ok: true, value: { kind, ts, seq, sampleRate: dim0, samples: new Int16Array(payload.buffer) } };
   }
 
-  if (encoding !== ENCODING_F32LE) return fail(`thermal frames must be f32le (encoding 2), got ${encoding}`);
+  if (encoding !== ENCODING_F32LE && encoding !== ENCODING_IMAGE) return fail(`thermal frames must be f32le (encoding 2) or an image (encoding 3), got ${encoding}`);
   const { minSide, maxSide, minCelsius, maxCelsius } = FRAME_LIMITS.thermal;
   if (dim0 < minSide || dim0 > maxSide || dim1 < minSide || dim1 > maxSide) {
     return fail(`thermal shape ${dim0}×${dim1} is outside ${minSide}–${maxSide} per side`);
   }
+  if (encoding === ENCODING_IMAGE) return decodeImagePayload(payload, { ts, seq, width: dim0, height: dim1 });
   if (payloadBytes !== dim0 * dim1 * 4) {
     return fail(`shape declares ${dim0}×${dim1} = ${dim0 * dim1} values (${dim0 * dim1 * 4} bytes) but the payload has ${payloadBytes} bytes`);
   }
@@ -157,6 +183,33 @@ export function decodeFrame(bytes: Uint8Array, expectedKind?: FrameKind): Decode
     if (v < minCelsius || v > maxCelsius) return fail(`value ${i} (${v} °C) is outside ${minCelsius}–${maxCelsius} °C`);
   }
   return { ok: true, value: { kind, ts, seq, width: dim0, height: dim1, celsius } };
+}
+
+function imagePayload(frame: ThermalImageFrame): Uint8Array {
+  const out = new Uint8Array(IMAGE_SCALE_BYTES + frame.image.byteLength);
+  const view = new DataView(out.buffer);
+  view.setFloat32(0, frame.scale?.minC ?? Number.NaN, true);
+  view.setFloat32(4, frame.scale?.maxC ?? Number.NaN, true);
+  out.set(frame.image, IMAGE_SCALE_BYTES);
+  return out;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function decodeImagePayload(payload: Uint8Array, head: { ts: number; seq: number; width: number; height: number }): DecodeResult<Frame> {
+  if (payload.byteLength <= IMAGE_SCALE_BYTES) return fail(`image frame has ${payload.byteLength} payload bytes: a temperature range (8 bytes) and an image file are needed`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const minC = view.getFloat32(0, true);
+  const maxC = view.getFloat32(4, true);
+  const image = payload.subarray(IMAGE_SCALE_BYTES);
+  const png = image.byteLength >= 8 && PNG_SIGNATURE.every((b, i) => image[i] === b);
+  const jpeg = image.byteLength >= 2 && image[0] === 0xff && image[1] === 0xd8;
+  if (!png && !jpeg) return fail('image frame holds neither a PNG nor a JPEG file (no signature)');
+  if (Number.isNaN(minC) && Number.isNaN(maxC)) return { ok: true, value: { kind: 'thermal', ...head, image } };
+  const { minCelsius, maxCelsius } = FRAME_LIMITS.thermal;
+  if (!Number.isFinite(minC) || !Number.isFinite(maxC) || !(maxC > minC)) return fail(`image temperature range ${minC}…${maxC} °C must be two finite numbers, rising (or both NaN for none)`);
+  if (minC < minCelsius || maxC > maxCelsius) return fail(`image temperature range ${minC}…${maxC} °C is outside ${minCelsius}–${maxCelsius} °C`);
+  return { ok: true, value: { kind: 'thermal', ...head, image, scale: { minC, maxC } } };
 }
 
 /** Reads kind, timestamp and sequence from a header without validating the payload. */

@@ -25,6 +25,7 @@ export {
   peekFrameHeader,
   type AcousticFrame,
   type ThermalFrame,
+  type ThermalImageFrame,
   type Frame,
   type FrameHeader,
   type DecodeResult,

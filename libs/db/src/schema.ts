@@ -277,6 +277,11 @@ export interface DeviceBaselinesTable {
   started_at: CreatedAt;
   ready_at: Date | null;
   updated_at: CreatedAt;
+  /** An engineer marked the machine faulty: it does not enroll until reset (inference/0003). */
+  marked_faulty_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  faulty_note: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Frames the device sent since its first enrollment sample: its frame rate (inference/0003). */
+  frames_seen: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** One accepted enrollment sample: a model row's `embedding` (float32 little-endian). */

@@ -82,4 +82,8 @@ export const agentConfigShape = {
   BASELINES_ENABLED: envBool(true),
   /** Least time between two enrollment samples, ms. */
   BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
+  /** `commissioning` (default): the device enrolls from its first frames whatever the fleet says; `fleet`: only frames the fleet finds healthy (as the core's ENROLLMENT_GATE). */
+  ENROLLMENT_GATE: envEnum(['commissioning', 'fleet'], 'commissioning'),
+  /** False alarms per day the device's own threshold allows, at the frame rate it showed while enrolling; unset = the model's (1). */
+  DEVICE_FALSE_ALARMS_PER_DAY: z.coerce.number({ message: 'must be a positive number' }).positive('must be above 0').optional(),
 };

@@ -8,8 +8,8 @@ import type { Decision, RaiseDecision, Signal } from './signals.js';
 const T0 = 1_700_000_000_000;
 const ref = { site: 's1', device: 'd1' };
 
-function score(kind: 'acoustic' | 'thermal', value: number, ts = T0): Signal {
-  const event: ScoreEvent = { ...ref, kind, ts, seq: 0, score: value, modelVersion: 'v1', latencyMs: 1 };
+function score(kind: 'acoustic' | 'thermal', value: number, ts = T0, reference?: 'device' | 'fleet'): Signal {
+  const event: ScoreEvent = { ...ref, kind, ts, seq: 0, score: value, modelVersion: 'v1', latencyMs: 1, ...(reference ? { reference } : {}) };
   return { type: 'score', event };
 }
 const gas = (ppm: number, ts = T0): Signal => ({ type: 'telemetry', event: { ...ref, ts, seq: 0, readings: { gas_ppm: ppm }, receivedAt: ts } });
@@ -33,6 +33,29 @@ describe('FusionEngine', () => {
     assert.equal(raise?.severity, 'CRITICAL');
     assert.equal(raise?.score, 0.9);
     assert.equal(raise?.source, 'core');
+  });
+
+  it('caps a raise from a device not enrolled yet at INFO, saying why, and raises CRITICAL once it is scored against itself', () => {
+    const engine = new FusionEngine();
+    const [fleet] = raises(engine.observe(score('acoustic', 0.97, T0, 'fleet'), T0), 'acoustic-anomaly');
+    assert.equal(fleet?.severity, 'INFO');
+    assert.match(fleet?.message ?? '', /^not yet enrolled: scored against the fleet; acoustic score 0\.97 above 0\.85/);
+    const [device] = raises(engine.observe(score('acoustic', 0.95, T0 + 1000, 'device'), T0 + 1000), 'acoustic-anomaly');
+    assert.equal(device?.severity, 'CRITICAL', 'the same alert escalates once the device is enrolled');
+    assert.doesNotMatch(device?.message ?? '', /not yet enrolled/);
+    // The correlated rule too, when any of its scores was taken against the fleet.
+    const both = new FusionEngine();
+    both.observe(score('acoustic', 0.7, T0, 'device'), T0);
+    const [correlated] = raises(both.observe(score('thermal', 0.7, T0 + 1000, 'fleet'), T0 + 1000), 'correlated-anomaly');
+    assert.equal(correlated?.severity, 'INFO');
+    assert.match(correlated?.message ?? '', /not yet enrolled/);
+  });
+
+  it('lets a rule allow more than INFO from the fleet (fleetSeverity), never more than its own severity', () => {
+    const engine = engineWith({ rules: [{ id: 'acoustic-anomaly', fleetSeverity: 'WARNING' }, { id: 'thermal-anomaly', severity: 'INFO', fleetSeverity: 'CRITICAL' }] });
+    assert.equal(raises(engine.observe(score('acoustic', 0.9, T0, 'fleet'), T0), 'acoustic-anomaly')[0]?.severity, 'WARNING');
+    assert.equal(raises(engine.observe(score('thermal', 0.9, T0, 'fleet'), T0), 'thermal-anomaly')[0]?.severity, 'INFO');
+    assert.equal(compileRules({ rules: [{ id: 'acoustic-anomaly', fleetSeverity: 'LOUD' }] }).ok, false);
   });
 
   it('needs K of the last M observations above the threshold before raising', () => {

@@ -2,11 +2,14 @@ import { deviceKey, type DeviceRef, type Severity } from '@premonitor/contracts'
 import type { CorrelatedRule, Rule } from './rule-schema.js';
 import { defaultRuleSet, type RuleSet } from './rule-set.js';
 import { newRuleState, observeFlapping, type RuleState } from './rule-state.js';
-import { maxSeverity, type Decision, type RaiseDecision, type Signal } from './signals.js';
+import { maxSeverity, minSeverity, type Decision, type RaiseDecision, type Signal } from './signals.js';
 
 /** Quiet period of edge alerts whose rule the core does not know. */
 const DEFAULT_EDGE_QUIET_MS = 300_000;
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+/** Why a raise from a fleet-referenced score is capped (the rule's `fleetSeverity`). */
+export const NOT_ENROLLED_REASON = 'not yet enrolled: scored against the fleet';
 
 interface DeviceState {
   readonly ref: DeviceRef;
@@ -53,7 +56,7 @@ export class FusionEngine {
       const state = this.#state(device, rule.id, now);
       switch (rule.kind) {
         case 'score':
-          if (signal.type === 'score' && signal.event.kind === rule.signal) this.#flap(device, rule, state, signal.event.score, now, signal.event.ts, out);
+          if (signal.type === 'score' && signal.event.kind === rule.signal) this.#flap(device, rule, state, signal.event.score, now, signal.event.ts, out, signal.event.reference === 'fleet');
           break;
         case 'reading': {
           const value = signal.type === 'telemetry' ? signal.event.readings[rule.key] : undefined;
@@ -61,7 +64,7 @@ export class FusionEngine {
           break;
         }
         case 'correlated':
-          if (signal.type === 'score') this.#correlate(device, rule, state, signal.event.kind, signal.event.score, signal.event.ts, now, out);
+          if (signal.type === 'score') this.#correlate(device, rule, state, signal.event, now, out);
           break;
         case 'forecast':
           if (signal.type !== 'forecast') break;
@@ -125,7 +128,8 @@ export class FusionEngine {
     if (state) Object.assign(state, newRuleState(state.lastHoldAt));
   }
 
-  #flap(device: DeviceState, rule: Extract<Rule, { kind: 'score' | 'reading' }>, state: RuleState, value: number, now: number, deviceTs: number, out: Decision[]): void {
+  /** `fleet`: the score was taken against the fleet (device not enrolled): the raise is capped at the rule's `fleetSeverity`. */
+  #flap(device: DeviceState, rule: Extract<Rule, { kind: 'score' | 'reading' }>, state: RuleState, value: number, now: number, deviceTs: number, out: Decision[], fleet = false): void {
     if (observeFlapping(rule, state, value, now, deviceTs) !== 'raise') return;
     let severity = rule.escalation && value > rule.escalation.above ? maxSeverity(rule.severity, rule.escalation.severity) : rule.severity;
     // Sustained is measured in the device's time: a replayed or back-filled episode counts as long as it lasted.
@@ -134,19 +138,24 @@ export class FusionEngine {
     if (sustained) severity = maxSeverity(severity, rule.sustained!.severity);
     const what = rule.kind === 'score' ? `${rule.signal} score` : rule.key;
     const lasting = sustained ? ` for ${Math.round(heldMs / 1000)} s` : '';
-    out.push(this.#raise(device, rule, state, severity, value, now, `${what} ${value} above ${rule.raiseAbove}${lasting}`, false));
+    const message = `${what} ${value} above ${rule.raiseAbove}${lasting}`;
+    if (fleet && rule.kind === 'score') out.push(this.#raise(device, rule, state, minSeverity(severity, rule.fleetSeverity), value, now, `${NOT_ENROLLED_REASON}; ${message}`, false));
+    else out.push(this.#raise(device, rule, state, severity, value, now, message, false));
   }
 
-  #correlate(device: DeviceState, rule: CorrelatedRule, state: RuleState, kind: string, score: number, ts: number, now: number, out: Decision[]): void {
+  #correlate(device: DeviceState, rule: CorrelatedRule, state: RuleState, event: Extract<Signal, { type: 'score' }>['event'], now: number, out: Decision[]): void {
+    const { kind, score, ts } = event;
     const threshold = (rule.thresholds as Readonly<Record<string, number | undefined>>)[kind];
     if (threshold === undefined || score <= threshold) return;
-    state.seen.set(kind, { ts, score });
+    state.seen.set(kind, { ts, score, fleet: event.reference === 'fleet' });
     const kinds = Object.keys(rule.thresholds);
     const seen = kinds.map((k) => state.seen.get(k));
     if (seen.some((s) => s === undefined || Math.abs(s.ts - ts) > rule.windowMs)) return;
     const scores = seen.map((s) => s?.score ?? 0);
     const parts = kinds.map((k, i) => `${k} ${scores[i]}`).join(', ');
-    out.push(this.#raise(device, rule, state, rule.severity, Math.max(...scores), now, `${parts} within ${rule.windowMs / 1000} s`, false));
+    const message = `${parts} within ${rule.windowMs / 1000} s`;
+    const fleet = seen.some((s) => s?.fleet);
+    out.push(this.#raise(device, rule, state, fleet ? minSeverity(rule.severity, rule.fleetSeverity) : rule.severity, Math.max(...scores), now, fleet ? `${NOT_ENROLLED_REASON}; ${message}` : message, false));
   }
 
   #edge(device: DeviceState, event: Extract<Signal, { type: 'edge' }>['event'], now: number): RaiseDecision {

@@ -34,7 +34,15 @@ const flapping = {
   sustained: sustained.optional(),
 };
 
-const scoreRule = z.strictObject({ ...common, kind: z.literal('score'), signal: z.enum(SCORE_KINDS), ...flapping });
+/**
+ * The most a raise may carry when the score was taken against the fleet (`reference: fleet`:
+ * the device is not enrolled yet, or was marked faulty): an uncalibrated fleet model never
+ * raises CRITICAL. Default INFO; a fleet whose model was calibrated on machines like these
+ * may raise it.
+ */
+const fleetSeverity = z.enum(SEVERITIES).default('INFO');
+
+const scoreRule = z.strictObject({ ...common, kind: z.literal('score'), signal: z.enum(SCORE_KINDS), ...flapping, fleetSeverity });
 const readingRule = z.strictObject({
   ...common,
   kind: z.literal('reading'),
@@ -49,6 +57,7 @@ const correlatedRule = z.strictObject({
     .partialRecord(z.enum(FRAME_KINDS), unit)
     .refine((t) => Object.keys(t).length >= 2, 'must name at least two signals'),
   windowMs: duration.min(1, 'must be ≥ 1').default(30_000),
+  fleetSeverity,
 });
 const forecastRule = z.strictObject({ ...common, kind: z.literal('forecast'), riskLevel: z.enum(['medium', 'high']).default('high') });
 const offlineRule = z.strictObject({

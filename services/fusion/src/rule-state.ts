@@ -16,8 +16,8 @@ export interface RuleState {
   sticky: boolean;
   /** The quiet period the alert was raised with, kept if the rule is later removed. */
   quietPeriodMs: number;
-  /** Correlation: per signal, the last device time and score above its threshold. */
-  seen: Map<string, { ts: number; score: number }>;
+  /** Correlation: per signal, the last device time and score above its threshold, and whether it was taken against the fleet. */
+  seen: Map<string, { ts: number; score: number; fleet: boolean }>;
 }
 
 /** A fresh state for a rule never seen on the device. */

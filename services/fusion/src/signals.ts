@@ -56,6 +56,11 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+/** The less severe of two severities: `severity` capped at `cap`. */
+export function minSeverity(severity: Severity, cap: Severity): Severity {
+  return RANK[severity] <= RANK[cap] ? severity : cap;
+}
+
 /** True when `a` is strictly more severe than `b`. */
 export function moreSevere(a: Severity, b: Severity): boolean {
   return RANK[a] > RANK[b];

@@ -44,7 +44,17 @@ export const inferenceConfigShape = {
   BASELINES_ENABLED: envBool(true),
   /** Least time between two enrollment samples of a device, ms (by the device's clock), so a baseline spans its operating range. */
   BASELINE_MIN_INTERVAL_MS: envInt(30_000, 0, 86_400_000),
-  /** A frame joins its device's baseline only when its fleet score is below this (0.5 = the model's threshold). */
+  /**
+   * `commissioning` (default): a new device enrolls from its first frames whatever the fleet
+   * model thinks (the fleet score is shown, not a gate) unless marked faulty; `fleet`: only
+   * frames whose fleet score is below BASELINE_MAX_FLEET_SCORE join (the policy before issue 13).
+   */
+  ENROLLMENT_GATE: envEnum(['commissioning', 'fleet'], 'commissioning'),
+  /** Samples a device enrolls from; 0 = the model's own (acoustic 16, thermal 80). The commissioning period is about this × BASELINE_MIN_INTERVAL_MS. */
+  ENROLLMENT_SAMPLES: envInt(0, 0, 256),
+  /** False alarms per day a device's own threshold allows, at the frame rate it showed while enrolling; unset = the model's (1). */
+  DEVICE_FALSE_ALARMS_PER_DAY: z.coerce.number({ message: 'must be a positive number' }).positive('must be above 0').optional(),
+  /** The fleet score at which a frame is anomalous to the fleet: left out of enrollment under the `fleet` gate, counted under `commissioning` (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),

@@ -61,12 +61,12 @@ export interface InferenceSettings {
   readonly deliverPolicy?: 'all' | 'new';
   /** True when another kind's inference shares the HTTP server (embedded mode): see `ScoreApiOptions.sharedUploadPath`. */
   readonly sharedUploadPath?: boolean;
-  /** Per-device baseline enrollment (default: on, fleet score < 0.5, samples ≥ 30 s apart). */
+  /** Per-device baseline enrollment (default: on, commissioning gate, samples ≥ 30 s apart). */
   readonly baselines?: BaselineSettings;
 }
 
 /** Enrollment defaults: the fleet model's threshold, and samples spread over minutes of operation. */
-export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs: 30_000 } };
+export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = { enabled: true, policy: { gate: 'commissioning', maxFleetScore: 0.5, minIntervalMs: 30_000 } };
 
 export interface InferenceDependencies {
   readonly db: DatabaseHandle;

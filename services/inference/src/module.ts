@@ -3,7 +3,7 @@ import { CORE_SCHEMA } from '@premonitor/db';
 import { sharedModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
-import { baselineListQuery, enrollBody } from './baseline/baseline-api.js';
+import { baselineListQuery, enrollBody, faultyBody } from './baseline/baseline-api.js';
 import { Inference } from './inference.js';
 import { scoresQuery } from './scores-api.js';
 import { settingsFromConfig } from './settings-from-config.js';
@@ -39,6 +39,7 @@ export const inferenceModule: ServiceModule<InferenceConfig> = {
       docs: { summary: 'A device’s anomaly scores (one kind or all) in a time window, newest first', query: scoresQuery },
     },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/enroll', permission: 'admin:baselines', docs: { summary: 'Restart a device’s enrollment', body: enrollBody, example: { acceptFleetAnomalous: true } } },
+    { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/faulty', permission: 'admin:baselines', docs: { summary: 'Mark a device faulty: its samples are dropped and it does not enroll until reset or enroll', body: faultyBody, example: { note: 'bearing noise heard on site' } } },
   ],
   create: (config, context) => {
     const models = sharedModelRegistry(context, config.MODEL_STORE_DIR);

@@ -68,9 +68,25 @@ const deviceBaselines: Migration = {
   ],
 };
 
+/**
+ * Commissioning enrollment (issue 13): `marked_faulty_at` / `faulty_note` — an engineer said
+ * the machine is faulty, so it does not enroll (and its samples are gone) until a reset or
+ * `enroll` after the repair; `frames_seen` — every frame the device sent from its first
+ * enrollment sample on (accepted or not), so the device's own frame rate is known when its
+ * threshold is set for a number of false alarms per day.
+ */
+const commissioning: Migration = {
+  name: 'inference/0003_commissioning',
+  statements: [
+    `alter table device_baselines add column if not exists marked_faulty_at timestamptz`,
+    `alter table device_baselines add column if not exists faulty_note text`,
+    `alter table device_baselines add column if not exists frames_seen integer`,
+  ],
+};
+
 /** Inference's tables: `scores`, `device_baselines`, `baseline_samples`. */
 export const INFERENCE_SCHEMA: SchemaPart = {
   owner: 'inference',
   after: ['core'],
-  migrations: [scores, deviceBaselines],
+  migrations: [scores, deviceBaselines, commissioning],
 };

@@ -7,7 +7,8 @@ import type { InferenceMetrics } from './inference-metrics.js';
 import type { ModelSlot } from './model-slot.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';
 import { checkedDeviceRef } from './baseline/baseline-api.js';
-import { precheckUpload, type UploadDecoder, type UploadLimits, type UploadRefusal } from './upload-decoder.js';
+import type { TemperatureScale } from '@premonitor/ml/data';
+import { THERMAL_IMAGE_TYPES, precheckUpload, type UploadDecoder, type UploadLimits, type UploadRefusal } from './upload-decoder.js';
 
 /** Settings of the upload endpoint. */
 export interface ScoreApiOptions {
@@ -51,14 +52,16 @@ export interface UploadScore {
 
 const UPLOAD_TYPES: Record<FrameKind, readonly string[]> = {
   acoustic: ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'],
-  thermal: ['application/json', 'text/csv'],
+  thermal: ['application/json', 'text/csv', ...THERMAL_IMAGE_TYPES],
 };
 
 /**
  * `POST /inference/{kind}/score` (and `POST /inference/score`, which picks the kind by content
  * type): scores one uploaded frame with the model in service, for manual checks — nothing is
  * stored or published. Acoustic services take `audio/wav` (8–96 kHz by default, resampled);
- * thermal services take a matrix as `application/json` or `text/csv`. `?site=S&device=D`
+ * thermal services take a matrix as `application/json` or `text/csv`, or a greyscale image as
+ * `image/png` (8/16-bit) or `image/jpeg` (8-bit) with an optional `?minC=&maxC=` temperature
+ * range — required when the model in service reads absolute °C (422 otherwise). `?site=S&device=D`
  * scores it against that device's baseline when the device is enrolled.
  *
  * Work per upload is bounded before it is done: the declared size (413), the number of uploads
@@ -104,8 +107,10 @@ export function createScoreApi(options: ScoreApiOptions): Router {
     const started = clock.now();
     const bytes = Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : new Uint8Array();
     let device: string | undefined;
+    let scale: TemperatureScale | undefined;
     try {
       device = uploadDevice(req);
+      scale = temperatureScale(req);
       if (bytes.byteLength === 0) throw new HttpError(400, 'empty_upload', 'the request body is empty; send the file as the body');
     } catch (err) {
       count('invalid');
@@ -115,7 +120,7 @@ export function createScoreApi(options: ScoreApiOptions): Router {
     if (!lease) throw new HttpError(503, 'no_model', `no ${kind} model is in service yet; promote one in the registry`);
     try {
       const model = lease.model;
-      const target = { kind, mediaType: mediaType(req), sampleRate: model.sampleRate, frameShape: model.frameShape };
+      const target = { kind, mediaType: mediaType(req), sampleRate: model.sampleRate, frameShape: model.frameShape, thermalInput: model.thermalInput, version: model.version, scale };
       const early = precheckUpload(bytes, target, limits);
       if (early) return refuse(res, early);
       const stopTimer = metrics.uploadDecode.startTimer({ kind });
@@ -167,6 +172,17 @@ function uploadDevice(req: Request): string | undefined {
   if (site === undefined && device === undefined) return undefined;
   if (typeof site !== 'string' || typeof device !== 'string') throw new HttpError(400, 'invalid_query', 'give both site and device, once each, to score against a device baseline');
   return deviceKey(checkedDeviceRef(site, device, 'invalid_query'));
+}
+
+/** `?minC=&maxC=`: an image's temperature range (intensity 0 → minC, full scale → maxC); both or neither. */
+function temperatureScale(req: Request): TemperatureScale | undefined {
+  const { minC, maxC } = req.query;
+  if (minC === undefined && maxC === undefined) return undefined;
+  const number = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+  const [min, max] = [number(minC), number(maxC)];
+  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new HttpError(400, 'invalid_query', 'give both minC and maxC, once each, as numbers (°C of intensity 0 and of full scale)');
+  if (!(max > min)) throw new HttpError(400, 'invalid_query', `maxC (${max}) must exceed minC (${min})`);
+  return { kind: 'range', minC: min, maxC: max };
 }
 
 function mediaType(req: Request): string {

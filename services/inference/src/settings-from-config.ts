@@ -32,7 +32,9 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     instanceId: config.INSTANCE_ID,
     baselines: {
       enabled: config.BASELINES_ENABLED,
-      policy: { maxFleetScore: config.BASELINE_MAX_FLEET_SCORE, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS },
+      policy: { gate: config.ENROLLMENT_GATE, maxFleetScore: config.BASELINE_MAX_FLEET_SCORE, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS },
+      ...(config.ENROLLMENT_SAMPLES > 0 ? { samples: config.ENROLLMENT_SAMPLES } : {}),
+      ...(config.DEVICE_FALSE_ALARMS_PER_DAY !== undefined ? { falseAlarmsPerDay: config.DEVICE_FALSE_ALARMS_PER_DAY } : {}),
     },
   };
 }

@@ -1,6 +1,22 @@
 import type { FrameKind } from '@premonitor/contracts';
-import { DEFAULT_WAV_LIMITS, InputLimitError, ThermalMatrixError, WavFormatError, checkWavLimits, parseThermalMatrix, readWav, readWavHeader, type WavLimits } from '@premonitor/ml/data';
-import { FrameAdaptError, audioRows, packRows, thermalRows, type FrameRows } from '@premonitor/ml/scoring';
+import {
+  DEFAULT_WAV_LIMITS,
+  InputLimitError,
+  TemperatureScaleError,
+  ThermalImageError,
+  ThermalMatrixError,
+  WavFormatError,
+  checkWavLimits,
+  decodeThermalImage,
+  parseThermalMatrix,
+  readImageHeader,
+  readWav,
+  readWavHeader,
+  thermalImageRaster,
+  type TemperatureScale,
+  type WavLimits,
+} from '@premonitor/ml/data';
+import { FrameAdaptError, audioRows, packRows, thermalImageRows, thermalRows, type FrameRows } from '@premonitor/ml/scoring';
 
 /** Bounds on one upload, checked before the work they bound. */
 export interface UploadLimits {
@@ -22,12 +38,21 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = Object.freeze({
 /** What the model in service needs an upload brought to. */
 export interface UploadTarget {
   readonly kind: FrameKind;
-  /** `audio/wav`…, `application/json` or `text/csv`. */
+  /** `audio/wav`…, `application/json`, `text/csv`, `image/png` or `image/jpeg`. */
   readonly mediaType: string;
   /** Acoustic: the model's rate, Hz. */
   readonly sampleRate: number | undefined;
   readonly frameShape: readonly number[];
+  /** Thermal: what the model reads — absolute °C, or any linear scale (`relative`). */
+  readonly thermalInput?: 'celsius' | 'relative' | undefined;
+  /** The model's version, for messages. */
+  readonly version?: string;
+  /** An image's temperature scale, when the uploader gave one. */
+  readonly scale?: TemperatureScale | undefined;
 }
+
+/** Media types of thermal images (greyscale PNG 8/16-bit, JPEG 8-bit). */
+export const THERMAL_IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg'];
 
 /** An upload refused, with the HTTP answer it gets. */
 export interface UploadRefusal {
@@ -57,8 +82,9 @@ export type UploadDecoder = (bytes: Uint8Array, target: UploadTarget, limits: Up
  * the event loop before an upload is handed to a decoder; undefined when it may proceed.
  */
 export function precheckUpload(bytes: Uint8Array, target: UploadTarget, limits: UploadLimits): UploadRefusal | undefined {
-  if (target.kind !== 'acoustic') return undefined;
   try {
+    if (THERMAL_IMAGE_TYPES.includes(target.mediaType)) return precheckImage(bytes, target, limits);
+    if (target.kind !== 'acoustic') return undefined;
     checkWavLimits(readWavHeader(bytes), limits.wav);
     return undefined;
   } catch (err) {
@@ -81,6 +107,13 @@ export function decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: Up
       if (wav.samples.length === 0) return { ok: false, status: 400, error: 'invalid_wav', message: 'the WAV file holds no samples' };
       rows = audioRows(wav.samples, wav.sampleRate, model);
       input = { sampleRate: wav.sampleRate, samples: wav.samples.length, channels: wav.channels };
+    } else if (THERMAL_IMAGE_TYPES.includes(target.mediaType)) {
+      const refused = precheckImage(bytes, target, limits);
+      if (refused) return refused;
+      const image = decodeThermalImage(bytes, { maxSide: limits.thermalMaxSide, maxPixels: limits.thermalMaxCells });
+      const raster = thermalImageRaster(image, target.scale);
+      rows = thermalImageRows(raster, { frameShape: target.frameShape, thermalInput: target.thermalInput, version: target.version ?? 'in service' });
+      input = { width: image.width, height: image.height, bitDepth: image.bitDepth };
     } else {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       const matrix = parseThermalMatrix(text, { format: target.mediaType === 'text/csv' ? 'csv' : 'json', maxWidth: limits.thermalMaxSide, maxHeight: limits.thermalMaxSide, maxCells: limits.thermalMaxCells });
@@ -95,6 +128,30 @@ export function decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: Up
   }
 }
 
+/**
+ * An image's header against the size limits, and a °C model's need for a temperature scale —
+ * both known before a pixel is decoded. Throws what the header reader throws.
+ */
+function precheckImage(bytes: Uint8Array, target: UploadTarget, limits: UploadLimits): UploadRefusal | undefined {
+  const header = readImageHeader(bytes);
+  const side = Math.max(header.width, header.height);
+  if (side > limits.thermalMaxSide) return limitRefusal('thermal_side', side, `at most ${limits.thermalMaxSide} pixels per side`, `the image is ${header.width}×${header.height}`);
+  if (header.width * header.height > limits.thermalMaxCells) return limitRefusal('thermal_cells', header.width * header.height, `at most ${limits.thermalMaxCells} pixels`, `the image has ${header.width * header.height} pixels`);
+  if (!target.scale && target.thermalInput !== 'relative') {
+    return {
+      ok: false,
+      status: 422,
+      error: 'temperature_scale_required',
+      message: `the thermal model in service (${target.version ?? 'unknown'}) reads absolute °C: give the image's temperature scale as ?minC=&maxC= (the °C of intensity 0 and of full scale)`,
+    };
+  }
+  return undefined;
+}
+
+function limitRefusal(name: string, value: number, allowed: string, what: string): UploadRefusal {
+  return { ok: false, status: 422, error: 'upload_limit', message: `${what}; ${allowed} are accepted (limit ${name})`, limit: { name, value, allowed } };
+}
+
 function refusal(err: unknown): UploadRefusal {
   if (err instanceof InputLimitError) {
     const limit = { name: err.limit, value: err.value, allowed: err.allowed };
@@ -107,6 +164,10 @@ function refusal(err: unknown): UploadRefusal {
     const at = err.row === undefined ? '' : ` (row ${err.row}${err.column === undefined ? '' : `, column ${err.column}`})`;
     return { ok: false, status: 400, error: 'invalid_matrix', message: `not a readable thermal matrix${at}: ${err.message}` };
   }
+  if (err instanceof ThermalImageError) {
+    return err.code === 'too_large' ? { ok: false, status: 422, error: 'upload_limit', message: err.message } : { ok: false, status: 400, error: 'invalid_image', message: `not a usable thermal image (${err.code}): ${err.message}` };
+  }
+  if (err instanceof TemperatureScaleError) return { ok: false, status: 422, error: 'invalid_temperature_scale', message: err.message };
   if (err instanceof FrameAdaptError) return { ok: false, status: 400, error: 'invalid_upload', message: err.message };
   throw err;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../data/seeded-random.js';
 import { checkBaselineSpec, type BaselineSpec, type DeviceThresholdSpec } from './baseline-spec.js';
 import { fitBaseline } from './fit-baseline.js';
-import { fitDeviceThreshold, leaveOneOutLogDistances, standardNormalQuantile } from './device-threshold.js';
+import { deviceThresholdTarget, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, standardNormalQuantile } from './device-threshold.js';
 
 const target: DeviceThresholdSpec = { framesPerDay: 8640, falseAlarmsPerDay: 1, priorSpread: 0.3, priorWeight: 4 };
 
@@ -64,4 +64,15 @@ test('checkBaselineSpec accepts a threshold only on a mean baseline and names a 
   assert.throws(() => checkBaselineSpec({ method: 'mean', embedding: 4, frames: 4, threshold: { ...target, priorSpread: 0 } }), /threshold.priorSpread/);
   assert.throws(() => checkBaselineSpec({ method: 'mean', embedding: 4, frames: 4, threshold: { ...target, falseAlarmsPerDay: 9000 } }), /below framesPerDay/);
   assert.throws(() => checkBaselineSpec({ method: 'subspace', embedding: 4, frames: 8, components: 1, noiseFloor: 0.1, threshold: target }), /only supported with method 'mean'/);
+});
+
+test('the threshold target takes the frame rate the device showed while enrolling', () => {
+  // 13 frames over 120 s: one every 10 s, 8,640 a day.
+  assert.deepEqual(deviceThresholdTarget(target, { framesSeen: 13, spanMs: 120_000 }), { framesPerDay: 8640, falseAlarmsPerDay: 1 });
+  assert.deepEqual(deviceThresholdTarget(target, { framesSeen: 13, spanMs: 12_000 }, 5), { framesPerDay: 86_400, falseAlarmsPerDay: 5 });
+  // Nothing measurable yet: the model's assumed rate.
+  assert.deepEqual(deviceThresholdTarget(target, { framesSeen: 1, spanMs: 0 }), { framesPerDay: 8640, falseAlarmsPerDay: 1 });
+  assert.equal(framesPerDayOf({ framesSeen: 5, spanMs: 0 }), undefined);
+  // A device slower than the false alarms allowed keeps a quantile inside (0, 1).
+  assert.deepEqual(deviceThresholdTarget(target, { framesSeen: 2, spanMs: 86_400_000 }, 3), { framesPerDay: 6, falseAlarmsPerDay: 3 });
 });

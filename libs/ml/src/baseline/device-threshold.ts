@@ -11,6 +11,31 @@ export interface DeviceThreshold {
 /** Overrides of the model's threshold target, e.g. from a service's configuration. */
 export type ThresholdTarget = Partial<Pick<DeviceThresholdSpec, 'framesPerDay' | 'falseAlarmsPerDay'>>;
 
+/** What a device showed while it enrolled: frames it sent from its first sample to its last, and that span. */
+export interface EnrollmentRate {
+  /** Frames seen from the first sample on, the sample frames included. */
+  readonly framesSeen: number;
+  /** ms from the first sample's capture time to the last's. */
+  readonly spanMs: number;
+}
+
+/** Frames per day of an enrollment, or undefined while its samples span no time. */
+export function framesPerDayOf(rate: EnrollmentRate): number | undefined {
+  return rate.framesSeen >= 2 && rate.spanMs > 0 ? ((rate.framesSeen - 1) * 86_400_000) / rate.spanMs : undefined;
+}
+
+/**
+ * The false-alarm target of one device's threshold: `falseAlarmsPerDay` (else the model's) at
+ * the frame rate the device showed while it enrolled (else the model's assumed rate). A device
+ * sending fewer frames a day than twice the false alarms allowed gets that floor, so the
+ * quantile stays inside (0, 1). The core's inference service and the edge agent both use it.
+ */
+export function deviceThresholdTarget(spec: DeviceThresholdSpec, rate: EnrollmentRate | undefined, falseAlarmsPerDay?: number): Required<ThresholdTarget> {
+  const allowed = falseAlarmsPerDay ?? spec.falseAlarmsPerDay;
+  const measured = rate ? framesPerDayOf(rate) : undefined;
+  return { framesPerDay: Math.max(measured ?? spec.framesPerDay, 2 * allowed), falseAlarmsPerDay: allowed };
+}
+
 /**
  * ln of each enrollment sample's distance from the mean of the *other* samples, in the plain
  * mean-squared form the model uses on a whitened embedding. Leaving the sample out matters:

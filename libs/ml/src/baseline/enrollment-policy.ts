@@ -1,8 +1,22 @@
+/**
+ * How an enrolling device's frames are judged:
+ * - `commissioning` (the default since issue 13): every frame, spaced, joins the baseline
+ *   whatever the fleet model thinks of it — a fleet model has no skill on many real machines
+ *   (MIMII normals scored 0.85–1.0), so gating on it meant real machines never enrolled. The
+ *   fleet score is still stored with each sample and shown; an engineer who knows the machine
+ *   is faulty marks it so, and it does not enroll.
+ * - `fleet`: only frames the fleet finds healthy (`fleetScore < maxFleetScore`) join — the
+ *   policy before issue 13, for fleets whose model was calibrated on machines like these.
+ */
+export type EnrollmentGate = 'commissioning' | 'fleet';
+
 /** When an enrolling device's sample may join its baseline. */
 export interface EnrollmentPolicy {
+  /** Default `commissioning`: see {@link EnrollmentGate}. */
+  readonly gate?: EnrollmentGate;
   /**
-   * Samples whose fleet score reaches this are left out: a machine that already sounds
-   * faulty to the fleet model must not teach its fault to its own baseline.
+   * The fleet score at which a sample counts as anomalous to the fleet: left out under the
+   * `fleet` gate, counted (shown, not a gate) under `commissioning`.
    */
   readonly maxFleetScore: number;
   /**
@@ -20,7 +34,12 @@ export type EnrollmentDecision = 'accepted' | 'fleet_anomalous' | 'too_soon';
  * the capture time of the previous accepted sample (undefined for the first).
  */
 export function enrollmentDecision(policy: EnrollmentPolicy, sample: { readonly fleetScore: number; readonly at: number }, lastAcceptedAt: number | undefined): EnrollmentDecision {
-  if (!(sample.fleetScore < policy.maxFleetScore)) return 'fleet_anomalous';
+  if (policy.gate === 'fleet' && !(sample.fleetScore < policy.maxFleetScore)) return 'fleet_anomalous';
   if (lastAcceptedAt !== undefined && sample.at - lastAcceptedAt < policy.minIntervalMs) return 'too_soon';
   return 'accepted';
+}
+
+/** True when the fleet model finds the sample anomalous (NaN counts as anomalous). */
+export function fleetFindsAnomalous(policy: Pick<EnrollmentPolicy, 'maxFleetScore'>, fleetScore: number): boolean {
+  return !(fleetScore < policy.maxFleetScore);
 }

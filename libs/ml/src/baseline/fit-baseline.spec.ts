@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../data/seeded-random.js';
 import { BaselineError, baselineShape, checkBaselineSpec, type BaselineSpec } from './baseline-spec.js';
 import { fitBaseline } from './fit-baseline.js';
-import { enrollmentDecision } from './enrollment-policy.js';
+import { enrollmentDecision, fleetFindsAnomalous } from './enrollment-policy.js';
 
 const subspace: BaselineSpec = { method: 'subspace', embedding: 40, components: 2, noiseFloor: 0.01, frames: 60 };
 
@@ -69,8 +69,17 @@ test('checkBaselineSpec names the field that is wrong', () => {
   assert.deepEqual(checkBaselineSpec(subspace), subspace);
 });
 
-test('enrollment skips samples the fleet model finds anomalous and samples taken too soon', () => {
+test('commissioning enrollment takes every spaced sample whatever the fleet says', () => {
   const policy = { maxFleetScore: 0.5, minIntervalMs: 1000 };
+  assert.equal(enrollmentDecision(policy, { fleetScore: 0.99, at: 0 }, undefined), 'accepted');
+  assert.equal(enrollmentDecision({ ...policy, gate: 'commissioning' }, { fleetScore: Number.NaN, at: 5000 }, 0), 'accepted');
+  assert.equal(enrollmentDecision(policy, { fleetScore: 0.99, at: 999 }, 0), 'too_soon');
+  assert.equal(fleetFindsAnomalous(policy, 0.99), true, 'the fleet opinion is still told');
+  assert.equal(fleetFindsAnomalous(policy, 0.2), false);
+});
+
+test('the fleet gate skips samples the fleet model finds anomalous and samples taken too soon', () => {
+  const policy = { gate: 'fleet' as const, maxFleetScore: 0.5, minIntervalMs: 1000 };
   assert.equal(enrollmentDecision(policy, { fleetScore: 0.2, at: 0 }, undefined), 'accepted');
   assert.equal(enrollmentDecision(policy, { fleetScore: 0.7, at: 5000 }, 0), 'fleet_anomalous');
   assert.equal(enrollmentDecision(policy, { fleetScore: Number.NaN, at: 5000 }, 0), 'fleet_anomalous');

@@ -1,10 +1,10 @@
 export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec } from './baseline-spec.js';
 export type { BaselineSpec, DeviceThresholdSpec } from './baseline-spec.js';
-export { fitDeviceThreshold, leaveOneOutLogDistances, standardNormalQuantile } from './device-threshold.js';
-export type { DeviceThreshold, ThresholdTarget } from './device-threshold.js';
+export { deviceThresholdTarget, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, standardNormalQuantile } from './device-threshold.js';
+export type { DeviceThreshold, EnrollmentRate, ThresholdTarget } from './device-threshold.js';
 export { fitBaseline } from './fit-baseline.js';
 export type { FitBaselineOptions } from './fit-baseline.js';
-export { enrollmentDecision } from './enrollment-policy.js';
-export type { EnrollmentDecision, EnrollmentPolicy } from './enrollment-policy.js';
+export { enrollmentDecision, fleetFindsAnomalous } from './enrollment-policy.js';
+export type { EnrollmentDecision, EnrollmentGate, EnrollmentPolicy } from './enrollment-policy.js';
 export { packBaselineFeed } from './baseline-feed.js';
 export type { BaselineFeed } from './baseline-feed.js';

@@ -1,5 +1,7 @@
+import { ThermalImageError, TemperatureScaleError } from '../data/data-errors.js';
 import { resample } from '../data/resample.js';
-import type { ThermalRaster } from '../data/temperature-scale.js';
+import { thermalImageRaster, type ThermalRaster } from '../data/temperature-scale.js';
+import { decodeThermalImage } from '../data/thermal-image.js';
 import type { ScoringKind } from './model-contract.js';
 import { resizeBilinear } from './resize-bilinear.js';
 import { FrameAdaptError } from './scoring-errors.js';
@@ -25,7 +27,8 @@ export interface ModelInputSpec {
  */
 export type SensorFrame =
   | { readonly kind: 'acoustic'; readonly sampleRate: number; readonly samples: Int16Array }
-  | { readonly kind: 'thermal'; readonly width: number; readonly height: number; readonly celsius: Float32Array };
+  | { readonly kind: 'thermal'; readonly width: number; readonly height: number; readonly celsius: Float32Array }
+  | { readonly kind: 'thermal'; readonly width: number; readonly height: number; readonly image: Uint8Array; readonly scale?: { readonly minC: number; readonly maxC: number } };
 
 /**
  * A sensor frame as the model rows of `model` — the one frame → input path of the core's
@@ -37,7 +40,25 @@ export type SensorFrame =
  */
 export function frameRows(frame: SensorFrame, model: ModelInputSpec): FrameRows {
   if (frame.kind !== model.kind) throw new FrameAdaptError(`a ${frame.kind} frame cannot be scored by the ${model.kind} model ${model.version}`);
-  return frame.kind === 'acoustic' ? audioRows(int16ToFloat(frame.samples), frame.sampleRate, model) : thermalRows(frame, model);
+  if (frame.kind === 'acoustic') return audioRows(int16ToFloat(frame.samples), frame.sampleRate, model);
+  return 'image' in frame ? imageFrameRows(frame, model) : thermalRows(frame, model);
+}
+
+/**
+ * A thermal frame carried as an image file: decoded (greyscale PNG/JPEG), checked against the
+ * size its frame declared, scaled to °C when the frame gives a range, then {@link thermalImageRows}
+ * — so a scale-less image suits only a `relative` model. Every failure is a {@link FrameAdaptError}.
+ */
+function imageFrameRows(frame: Extract<SensorFrame, { image: Uint8Array }>, model: ModelInputSpec): FrameRows {
+  try {
+    const image = decodeThermalImage(frame.image, { maxSide: 1_024, maxPixels: 640 * 512 });
+    if (image.width !== frame.width || image.height !== frame.height) throw new FrameAdaptError(`the frame declares ${frame.width}×${frame.height} but its image is ${image.width}×${image.height}`);
+    const raster = thermalImageRaster(image, frame.scale ? { kind: 'range', ...frame.scale } : undefined);
+    return thermalImageRows(raster, model);
+  } catch (err) {
+    if (err instanceof ThermalImageError || err instanceof TemperatureScaleError) throw new FrameAdaptError(`thermal image: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /**

@@ -240,7 +240,7 @@ export class EdgeAgent {
         // The local score travels as a reading at the frame's timestamp, so the core can compare it with its own.
         const readings = { [`local_score_${frame.kind}`]: round(scored.score) };
         this.#send({ kind: 'telemetry', payload: json({ ts: frame.ts, seq: seq.next(), readings } satisfies TelemetryMessage) });
-        this.#raise(this.#rules.observeScore(frame.kind, scored.score, frame.ts));
+        this.#raise(this.#rules.observeScore(frame.kind, scored.score, frame.ts, scored.reference));
       }
     }
     // Bounded memory: a slow disk or broker back-pressures the sources instead of growing this set.
@@ -263,7 +263,7 @@ export class EdgeAgent {
         severity: r.severity,
         ...(r.score !== undefined ? { score: round(r.score) } : {}),
         ...(r.kind ? { kind: r.kind } : {}),
-        message: `${r.title}${r.value !== undefined ? ` (${r.value})` : ''}`,
+        message: `${r.reason ? `${r.reason}; ` : ''}${r.title}${r.value !== undefined ? ` (${r.value})` : ''}`,
       };
       this.#localAlerts++;
       this.#log.warn({ rule: r.rule, severity: r.severity, score: r.score }, 'local alert: core unreachable');

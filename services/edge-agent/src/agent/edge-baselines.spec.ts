@@ -13,7 +13,7 @@ import { LocalModel } from './local-model.js';
 const logger = createLogger({ service: 'edge-baselines-spec', level: 'silent' });
 // Compiled to services/edge-agent/dist/: the shipped models are three levels up.
 const thermalBytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../../../../models/thermal.onnx', import.meta.url))));
-const settings = { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs: 1_000 } };
+const settings = { enabled: true, policy: { gate: 'fleet' as const, maxFleetScore: 0.5, minIntervalMs: 1_000 } };
 
 function frame(k: number, episode = 100 + (k % 2), fault?: 'hotspot'): Frame {
   const celsius = generateThermalFrame({ width: 32, height: 24, instanceId: 21, seed: 99, episode, t: 4 * Math.floor(k / 2), anomaly: fault ? { kind: fault, severity: 1, onsetT: 0, rampFrames: 0 } : undefined });
@@ -46,6 +46,40 @@ describe('EdgeBaselines', () => {
     const hot = await model.run(frame(301, 0, 'hotspot'), own);
     assert.equal(healthy.reference, 'device');
     assert.ok(hot.score > 0.5 && healthy.score < 0.5, `hot ${hot.score}, healthy ${healthy.score}`);
+    await model.release();
+  });
+
+  it('commissioning: enrolls a camera the fleet flags on every frame, shows the fleet opinion, and not once marked faulty', async () => {
+    const model = await LocalModel.load(thermalBytes, 'thermal');
+    const spec = model.baseline!;
+    const hot = (k: number): Frame => {
+      const f = frame(k) as Extract<Frame, { celsius: Float32Array }>;
+      const celsius = Float32Array.from(f.celsius);
+      // 30 °C hotter over a block than any machine the fleet was trained on.
+      for (let y = 10; y < 15; y++) for (let x = 14; x < 19; x++) celsius[y * 32 + x]! += 30;
+      return { ...f, celsius };
+    };
+    const baselines = new EdgeBaselines({ dir: mkdtempSync(join(tmpdir(), 'pm-edge-bl-')), settings: { ...settings, policy: { ...settings.policy, gate: 'commissioning' } }, logger });
+    await baselines.start(['thermal']);
+    for (let k = 0; k < spec.frames; k++) {
+      const f = hot(k);
+      const scored = await model.run(f, baselines.baselineFor(model));
+      assert.equal(scored.reference, 'fleet');
+      assert.ok(scored.fleetScore! > 0.5, `the fleet flags frame ${k}: ${scored.fleetScore}`);
+      await baselines.observe(model, f.ts, scored);
+    }
+    const status = baselines.status([model]).thermal!;
+    assert.deepEqual([status.status, status.accepted, status.rejected, status.fleetAnomalous], ['ready', spec.frames, 0, spec.frames]);
+    const own = await model.run(hot(500), baselines.baselineFor(model));
+    assert.equal(own.reference, 'device');
+    assert.ok(own.score < 0.5, `its own normal is normal once enrolled: ${own.score}`);
+
+    await baselines.markFaulty(model);
+    assert.equal(baselines.baselineFor(model), undefined);
+    for (let k = 0; k < 5; k++) await baselines.observe(model, hot(600 + k).ts + k * 10_000, await model.run(hot(600 + k)));
+    assert.deepEqual([baselines.status([model]).thermal?.status, baselines.status([model]).thermal?.accepted], ['faulty', 0], 'a machine marked faulty does not enroll');
+    await baselines.reset('thermal');
+    assert.equal(baselines.status([model]).thermal?.status, 'enrolling');
     await model.release();
   });
 

@@ -5,6 +5,8 @@ export interface EdgeThresholdRule {
   readonly id: string;
   readonly title: string;
   readonly severity: Severity;
+  /** Score rules: the most a raise carries when the local score was taken against the fleet (device not enrolled on the edge). */
+  readonly fleetSeverity?: Severity;
   readonly on: { readonly score: FrameKind } | { readonly reading: string };
   readonly raiseAbove: number;
   readonly clearBelow: number;
@@ -17,6 +19,7 @@ export interface EdgeCorrelatedRule {
   readonly id: string;
   readonly title: string;
   readonly severity: Severity;
+  readonly fleetSeverity: Severity;
   readonly thresholds: Readonly<Partial<Record<FrameKind, number>>>;
   readonly windowMs: number;
 }
@@ -30,7 +33,14 @@ export interface EdgeRaise {
   readonly score?: number;
   readonly kind?: FrameKind;
   readonly value?: number;
+  /** Why the severity was capped (the score was taken against the fleet). */
+  readonly reason?: string;
 }
+
+/** Why a raise from a fleet-referenced score is capped — the same words as fusion's. */
+export const EDGE_NOT_ENROLLED_REASON = 'not yet enrolled: scored against the fleet';
+
+const RANK: Readonly<Record<Severity, number>> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
 
 /**
  * The core's default fusion rules (services/fusion `DEFAULT_RULES`), restated for the edge.
@@ -38,12 +48,12 @@ export interface EdgeRaise {
  * numbers; a test pins these to fusion's defaults so they cannot drift apart.
  */
 export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
-  { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
-  { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
+  { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
+  { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
 ];
 export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
-  { id: 'correlated-anomaly', title: 'correlated anomaly', severity: 'WARNING', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
+  { id: 'correlated-anomaly', title: 'correlated anomaly', severity: 'WARNING', fleetSeverity: 'INFO', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
 ];
 
 /**
@@ -55,26 +65,32 @@ export class EdgeRules {
   readonly #correlated: readonly EdgeCorrelatedRule[];
   readonly #history = new Map<string, boolean[]>();
   readonly #raised = new Set<string>();
-  readonly #lastHigh = new Map<string, { ts: number; score: number }>();
+  readonly #lastHigh = new Map<string, { ts: number; score: number; fleet: boolean }>();
 
   constructor(threshold = EDGE_THRESHOLD_RULES, correlated = EDGE_CORRELATED_RULES) {
     this.#threshold = threshold;
     this.#correlated = correlated;
   }
 
-  /** A local model score; returns the rules it raised. */
-  observeScore(kind: FrameKind, score: number, ts: number): EdgeRaise[] {
-    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { kind, score });
+  /**
+   * A local model score; returns the rules it raised. A score taken against the fleet
+   * (`reference: 'fleet'`: the device is not enrolled on the edge yet) raises at most the
+   * rule's `fleetSeverity` (INFO), with the reason, as fusion does on the core.
+   */
+  observeScore(kind: FrameKind, score: number, ts: number, reference: 'device' | 'fleet' = 'device'): EdgeRaise[] {
+    const fleet = reference === 'fleet';
+    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { kind, score }).map((r) => (fleet ? capped(r, this.#threshold.find((t) => t.id === r.rule)?.fleetSeverity) : r));
     for (const rule of this.#correlated) {
       const threshold = rule.thresholds[kind];
       if (threshold === undefined) continue;
       const key = `${rule.id}/${kind}`;
-      if (score > threshold) this.#lastHigh.set(key, { ts, score });
+      if (score > threshold) this.#lastHigh.set(key, { ts, score, fleet });
       const all = Object.entries(rule.thresholds).map(([k]) => this.#lastHigh.get(`${rule.id}/${k}`));
       const holds = all.every((h) => h !== undefined && Math.abs(ts - h.ts) <= rule.windowMs);
       if (holds && !this.#raised.has(rule.id)) {
         this.#raised.add(rule.id);
-        raises.push({ rule: rule.id, title: rule.title, severity: rule.severity, ts, score: Math.max(...all.map((h) => h!.score)) });
+        const raise: EdgeRaise = { rule: rule.id, title: rule.title, severity: rule.severity, ts, score: Math.max(...all.map((h) => h!.score)) };
+        raises.push(all.some((h) => h!.fleet) ? capped(raise, rule.fleetSeverity) : raise);
       } else if (!holds) this.#raised.delete(rule.id);
     }
     return raises;
@@ -107,4 +123,9 @@ export class EdgeRules {
     }
     return out;
   }
+}
+
+/** `raise` at no more than `cap` (INFO when the rule names none), with the reason. */
+function capped(raise: EdgeRaise, cap: Severity = 'INFO'): EdgeRaise {
+  return { ...raise, severity: RANK[raise.severity] <= RANK[cap] ? raise.severity : cap, reason: EDGE_NOT_ENROLLED_REASON };
 }

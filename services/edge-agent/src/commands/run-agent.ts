@@ -27,7 +27,11 @@ export async function runAgent(env: Env): Promise<void> {
     username: config.MQTT_USERNAME,
     password: config.MQTT_PASSWORD,
     dataDir: config.EDGE_DATA_DIR,
-    baselines: { enabled: config.BASELINES_ENABLED, policy: { maxFleetScore: 0.5, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS } },
+    baselines: {
+      enabled: config.BASELINES_ENABLED,
+      policy: { gate: config.ENROLLMENT_GATE, maxFleetScore: 0.5, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS },
+      ...(config.DEVICE_FALSE_ALARMS_PER_DAY !== undefined ? { falseAlarmsPerDay: config.DEVICE_FALSE_ALARMS_PER_DAY } : {}),
+    },
     sources: buildSources(config.EDGE_SOURCES, systemClock),
     queue: { maxBytes: config.QUEUE_MAX_BYTES, maxAgeMs: config.QUEUE_MAX_AGE_S * 1000, fsync: config.QUEUE_FSYNC, replayPerSecond: config.QUEUE_REPLAY_PER_S },
     frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },

@@ -4,7 +4,7 @@ import { ID_PATTERN, isValidId, type DeviceRef, type FrameKind } from '@premonit
 import { HttpError, validateInput } from '@premonitor/http';
 import type { ModelSlot } from '../model-slot.js';
 import type { BaselineRecord, BaselineStore } from './baseline-store.js';
-import type { DeviceBaselines } from './device-baselines.js';
+import { measuredFramesPerDay, type DeviceBaselines } from './device-baselines.js';
 
 /** Collaborators of the baselines endpoints. */
 export interface BaselineApiOptions {
@@ -20,14 +20,20 @@ export interface BaselineView {
   readonly device: string;
   readonly kind: string;
   readonly modelVersion: string;
-  readonly status: 'enrolling' | 'ready';
+  /** `faulty`: an engineer marked the machine faulty; it does not enroll until reset. */
+  readonly status: 'enrolling' | 'ready' | 'faulty';
   readonly method: string;
   readonly accepted: number;
   readonly frames: number;
   /** accepted / frames, capped at 1. */
   readonly progress: number;
-  /** Samples the fleet model found anomalous and left out. */
+  /** Samples the fleet model found anomalous and left out (the `fleet` gate only). */
   readonly rejected: number;
+  /** The fleet model's opinion of the samples enrolled from — shown, not a gate: how many it found anomalous and their mean fleet score. */
+  readonly fleetOpinion: { readonly anomalous: number; readonly meanScore: number | null };
+  /** Frames per day the device sent while enrolling (its own threshold's rate), once measurable. */
+  readonly framesPerDay: number | null;
+  readonly faulty: { readonly at: string; readonly note: string | null } | null;
   /** An engineer restarted the enrollment to take frames whatever the fleet score. */
   readonly acceptFleetAnomalous: boolean;
   /** True when this is the model in service's: its frames are scored against it once ready. */
@@ -47,12 +53,17 @@ export const baselineListQuery = z
 
 /** `POST /inference/{kind}/baselines/{site}/{device}/enroll`: restart the enrollment; `acceptFleetAnomalous` takes frames whatever the fleet score. */
 export const enrollBody = z.strictObject({ acceptFleetAnomalous: z.boolean().default(false) });
+/** Body of `…/faulty`: an optional note of what the engineer found. */
+export const faultyBody = z.strictObject({
+  note: z.string().max(500).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters').optional(),
+});
 
 /**
  * `/inference/{kind}/baselines…` under `/api/v1`: which devices are enrolled with the model
  * in service, how far the others are, a reset that makes a device enroll again (after a
  * repair, or when it was enrolled while already faulty), and a restart of the enrollment
- * that can take frames the fleet finds anomalous (a healthy machine unlike the fleet). Paths carry the kind so the acoustic
+ * that can take frames the fleet finds anomalous (a healthy machine unlike the fleet), and a
+ * mark that a machine is faulty, so it does not enroll until the repair (then reset or enroll). Paths carry the kind so the acoustic
  * and thermal services can share one HTTP server (embedded mode).
  */
 export function createBaselineApi(options: BaselineApiOptions): Router {
@@ -66,12 +77,15 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
       device,
       kind: r.kind,
       modelVersion: r.modelVersion,
-      status: r.status,
+      status: r.faulty ? 'faulty' : r.status,
       method: r.method,
       accepted: r.accepted,
       frames: r.frames,
       progress: Math.min(1, r.accepted / r.frames),
       rejected: r.rejected,
+      fleetOpinion: r.fleetOpinion,
+      framesPerDay: measuredFramesPerDay(r) ?? null,
+      faulty: r.faulty ? { at: r.faulty.at.toISOString(), note: r.faulty.note } : null,
       acceptFleetAnomalous: r.acceptAll,
       inService: r.modelVersion === slot.current?.version,
       lastSampleAt: r.lastSampleAt?.toISOString() ?? null,
@@ -95,7 +109,8 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
       kind,
       enabled: baselines.enabled,
       modelVersion: model?.version ?? null,
-      frames: model?.baseline?.frames ?? null,
+      frames: model ? baselines.enrollmentFrames(model) ?? null : null,
+      gate: baselines.gate,
       method: model?.baseline?.method ?? null,
       baselines: shown,
     });
@@ -104,7 +119,7 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
   router.get(`${base}/:site/:device`, async (req, res) => {
     const ref = deviceParams(req);
     const rows = await store.list({ kind, deviceId: `${ref.site}/${ref.device}` });
-    if (rows.length === 0) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no ${kind} baseline or enrollment yet (a device starts enrolling with its first healthy frame)`);
+    if (rows.length === 0) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no ${kind} baseline or enrollment yet (a device starts enrolling with its first frame)`);
     const current = rows.find((r) => r.modelVersion === slot.current?.version);
     res.json({ site: ref.site, device: ref.device, kind, reference: current?.status === 'ready' ? 'device' : 'fleet', baselines: rows.map(view) });
   });
@@ -118,19 +133,32 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
   });
   router.post(`${base}/:site/:device/enroll`, express.json({ limit: '4kb' }), async (req, res) => {
     const ref = deviceParams(req);
-    if (!baselines.enabled) throw new HttpError(409, 'baselines_disabled', `per-device baselines are switched off for ${kind} (BASELINES_ENABLED=false)`);
     const acceptAll = validateInput(enrollBody, req.body ?? {}).acceptFleetAnomalous;
+    await withBaselineModel((model) => baselines.restart(ref, model, acceptAll));
+    const [row] = await store.list({ kind, deviceId: `${ref.site}/${ref.device}`, modelVersion: slot.current?.version ?? '' });
+    res.status(202).json(row ? view(row) : { site: ref.site, device: ref.device, kind, status: 'enrolling' });
+  });
+  // An engineer knows the machine is faulty: it must not learn its fault as its normal.
+  router.post(`${base}/:site/:device/faulty`, express.json({ limit: '4kb' }), async (req, res) => {
+    const ref = deviceParams(req);
+    const { note } = validateInput(faultyBody, req.body ?? {});
+    await withBaselineModel((model) => baselines.markFaulty(ref, model, note));
+    const [row] = await store.list({ kind, deviceId: `${ref.site}/${ref.device}`, modelVersion: slot.current?.version ?? '' });
+    res.json(row ? view(row) : { site: ref.site, device: ref.device, kind, status: 'faulty' });
+  });
+
+  /** Runs `action` with the model in service, which must have baselines (else 409 / 503). */
+  async function withBaselineModel(action: (model: NonNullable<ModelSlot['current']>) => Promise<void>): Promise<void> {
+    if (!baselines.enabled) throw new HttpError(409, 'baselines_disabled', `per-device baselines are switched off for ${kind} (BASELINES_ENABLED=false)`);
     const lease = slot.lease();
     if (!lease) throw new HttpError(503, 'no_model', `no ${kind} model is in service yet`);
     try {
       if (!lease.model.baseline) throw new HttpError(409, 'no_baselines', `the ${kind} model in service (${lease.model.version}) scores against the fleet only`);
-      await baselines.restart(ref, lease.model, acceptAll);
+      await action(lease.model);
     } finally {
       lease.release();
     }
-    const [row] = await store.list({ kind, deviceId: `${ref.site}/${ref.device}`, modelVersion: slot.current?.version ?? '' });
-    res.status(202).json(row ? view(row) : { site: ref.site, device: ref.device, kind, status: 'enrolling' });
-  });
+  }
   return router;
 }
 

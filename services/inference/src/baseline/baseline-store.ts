@@ -24,6 +24,14 @@ export interface BaselineRecord extends BaselineKey {
   readonly lastSampleAt: Date | undefined;
   readonly startedAt: Date;
   readonly readyAt: Date | undefined;
+  /** An engineer marked the machine faulty: it does not enroll until a reset or `enroll`. */
+  readonly faulty: { readonly at: Date; readonly note: string | null } | undefined;
+  /** Frames the device sent from its first enrollment sample on (its frame rate, with the sample times). */
+  readonly framesSeen: number;
+  /** Capture time of the first stored sample. */
+  readonly firstSampleAt: Date | undefined;
+  /** The fleet model's opinion of the stored samples: how many it found anomalous (score ≥ 0.5) and their mean score. */
+  readonly fleetOpinion: { readonly anomalous: number; readonly meanScore: number | null };
 }
 
 /** Accepted enrollment samples of one frame: one embedding per model row. */
@@ -35,6 +43,8 @@ export interface EnrollmentSamples {
   readonly frames: number;
   /** Samples the policy turned down since the last write (counted, not stored). */
   readonly rejectedSince: number;
+  /** Frames the device sent since the last write, this one included (its frame rate). */
+  readonly framesSince: number;
 }
 
 /** Filter of {@link BaselineStore.list}. */
@@ -64,6 +74,8 @@ export interface BaselineStore {
   complete(key: BaselineKey, baseline: Float32Array): Promise<Float32Array>;
   /** Counts samples the policy left out, creating the enrollment row so the device shows up. */
   noteRejected(key: BaselineKey, count: number, enrollment: { readonly method: string; readonly frames: number }): Promise<void>;
+  /** Removes the device's enrollments and samples and records it as faulty: it enrolls no more until a restart or reset. */
+  markFaulty(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number }, note: string | undefined): Promise<void>;
   /** Starts a fresh enrollment (after removing any), taking every frame when `acceptAll`. */
   restart(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number; readonly acceptAll: boolean }): Promise<void>;
   list(filter: BaselineFilter): Promise<BaselineRecord[]>;
@@ -101,11 +113,12 @@ export class KyselyBaselineStore implements BaselineStore {
         on conflict do nothing
         returning 1
       )
-      insert into device_baselines as b (device_id, kind, model_version, status, method, frames, accepted, rejected, last_sample_at)
-      values (${key.deviceId}, ${key.kind}, ${key.modelVersion}, 'enrolling', ${s.method}, ${s.frames}, (select count(*) from inserted), ${s.rejectedSince}, ${s.at}::timestamptz)
+      insert into device_baselines as b (device_id, kind, model_version, status, method, frames, accepted, rejected, last_sample_at, frames_seen)
+      values (${key.deviceId}, ${key.kind}, ${key.modelVersion}, 'enrolling', ${s.method}, ${s.frames}, (select count(*) from inserted), ${s.rejectedSince}, ${s.at}::timestamptz, ${s.framesSince}::int4)
       on conflict (device_id, kind, model_version) do update set
         accepted = b.accepted + excluded.accepted,
         rejected = b.rejected + excluded.rejected,
+        frames_seen = coalesce(b.frames_seen, 0) + excluded.frames_seen,
         last_sample_at = greatest(b.last_sample_at, excluded.last_sample_at),
         updated_at = now()
       returning accepted, status`.execute(this.#db);
@@ -118,6 +131,14 @@ export class KyselyBaselineStore implements BaselineStore {
       insert into device_baselines as b (device_id, kind, model_version, status, method, frames, rejected)
       values (${key.deviceId}, ${key.kind}, ${key.modelVersion}, 'enrolling', ${enrollment.method}, ${enrollment.frames}, ${count})
       on conflict (device_id, kind, model_version) do update set rejected = b.rejected + excluded.rejected, updated_at = now()`.execute(this.#db);
+  }
+
+  async markFaulty(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number }, note: string | undefined): Promise<void> {
+    await this.reset(key.deviceId, key.kind);
+    await this.#db
+      .insertInto('device_baselines')
+      .values({ device_id: key.deviceId, kind: key.kind, model_version: key.modelVersion, status: 'enrolling', method: enrollment.method, frames: enrollment.frames, marked_faulty_at: new Date(), faulty_note: note ?? null })
+      .execute();
   }
 
   async restart(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number; readonly acceptAll: boolean }): Promise<void> {
@@ -157,12 +178,20 @@ export class KyselyBaselineStore implements BaselineStore {
   }
 
   async list(filter: BaselineFilter): Promise<BaselineRecord[]> {
-    let q = this.#db.selectFrom('device_baselines').selectAll();
-    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
-    if (filter.deviceId !== undefined) q = q.where('device_id', '=', filter.deviceId);
-    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-    if (filter.modelVersion !== undefined) q = q.where('model_version', '=', filter.modelVersion);
-    const rows = await q.orderBy('device_id').orderBy('kind').orderBy('started_at', 'desc').execute();
+    let q = this.#db
+      .selectFrom('device_baselines as b')
+      .selectAll('b')
+      // The fleet's opinion of the stored samples, shown beside the enrollment (not a gate).
+      .select(() => [
+        sql<string | null>`(select count(*) from baseline_samples s where s.device_id = b.device_id and s.kind = b.kind and s.model_version = b.model_version and s.fleet_score >= 0.5)`.as('fleet_anomalous'),
+        sql<number | null>`(select avg(s.fleet_score) from baseline_samples s where s.device_id = b.device_id and s.kind = b.kind and s.model_version = b.model_version)`.as('fleet_mean'),
+        sql<Date | null>`(select min(s.time) from baseline_samples s where s.device_id = b.device_id and s.kind = b.kind and s.model_version = b.model_version)`.as('first_sample_at'),
+      ]);
+    if (filter.kind !== undefined) q = q.where('b.kind', '=', filter.kind);
+    if (filter.deviceId !== undefined) q = q.where('b.device_id', '=', filter.deviceId);
+    if (filter.status !== undefined) q = q.where('b.status', '=', filter.status);
+    if (filter.modelVersion !== undefined) q = q.where('b.model_version', '=', filter.modelVersion);
+    const rows = await q.orderBy('b.device_id').orderBy('b.kind').orderBy('b.started_at', 'desc').execute();
     return rows.map((r) => ({
       deviceId: r.device_id,
       kind: r.kind,
@@ -177,6 +206,10 @@ export class KyselyBaselineStore implements BaselineStore {
       lastSampleAt: r.last_sample_at ?? undefined,
       startedAt: r.started_at,
       readyAt: r.ready_at ?? undefined,
+      faulty: r.marked_faulty_at ? { at: r.marked_faulty_at, note: r.faulty_note } : undefined,
+      framesSeen: r.frames_seen ?? 0,
+      firstSampleAt: r.first_sample_at ? new Date(r.first_sample_at) : undefined,
+      fleetOpinion: { anomalous: Number(r.fleet_anomalous ?? 0), meanScore: r.fleet_mean === null ? null : Number(r.fleet_mean) },
     }));
   }
 

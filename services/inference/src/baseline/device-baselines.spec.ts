@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { InProcessBus } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
-import type { BaselineSpec } from '@premonitor/ml';
+import { standardNormalQuantile, type BaselineSpec } from '@premonitor/ml';
 import { ManualClock } from '@premonitor/time';
 import { createInferenceMetrics } from '../inference-metrics.js';
 import type { ScoringModel } from '../scoring-model.js';
@@ -16,36 +16,45 @@ const ref = { site: 's', device: 'd' };
 
 /** A store in memory that can be told to fail its next sample write. */
 class MemoryStore implements BaselineStore {
-  readonly samplesOf: { at: Date; embedding: Float32Array }[] = [];
+  readonly samplesOf: { at: Date; embedding: Float32Array; fleetScore: number }[] = [];
   record: BaselineRecord | undefined;
   failNext = false;
   rejected = 0;
+  framesSeen = 0;
+  faulty: string | undefined;
   async load(): Promise<BaselineRecord[]> {
     return this.record ? [this.record] : [];
   }
-  async get(): Promise<BaselineRecord | undefined> {
-    return this.record;
+  async get(key: BaselineKey): Promise<BaselineRecord | undefined> {
+    if (this.record) return this.record;
+    const at = this.samplesOf.map((x) => x.at);
+    return { ...key, status: 'enrolling', method: 'mean', frames: 3, accepted: this.samplesOf.length, rejected: this.rejected, acceptAll: false, baseline: undefined, lastSampleAt: at.at(-1), startedAt: new Date(), readyAt: undefined, faulty: undefined, framesSeen: this.framesSeen, firstSampleAt: at[0], fleetOpinion: { anomalous: 0, meanScore: null } };
   }
   async addSamples(key: BaselineKey, s: EnrollmentSamples): Promise<{ accepted: number; status: 'enrolling' | 'ready' }> {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('database down');
     }
-    for (const e of s.embeddings) this.samplesOf.push({ at: s.at, embedding: Float32Array.from(e) });
+    for (const e of s.embeddings) this.samplesOf.push({ at: s.at, embedding: Float32Array.from(e), fleetScore: s.fleetScore });
     this.rejected += s.rejectedSince;
+    this.framesSeen += s.framesSince;
     return { accepted: this.samplesOf.length, status: 'enrolling' };
   }
   async samples(_key: BaselineKey, limit: number): Promise<Float32Array[]> {
     return this.samplesOf.slice(0, limit).map((s) => s.embedding);
   }
   async complete(key: BaselineKey, baseline: Float32Array): Promise<Float32Array> {
-    this.record = { ...key, status: 'ready', method: 'mean', frames: 3, accepted: 3, rejected: this.rejected, acceptAll: false, baseline, lastSampleAt: undefined, startedAt: new Date(), readyAt: new Date() };
+    this.record = { ...key, status: 'ready', method: 'mean', frames: 3, accepted: 3, rejected: this.rejected, acceptAll: false, baseline, lastSampleAt: undefined, startedAt: new Date(), readyAt: new Date(), faulty: undefined, framesSeen: this.framesSeen, firstSampleAt: undefined, fleetOpinion: { anomalous: 0, meanScore: null } };
     return baseline;
   }
   async noteRejected(_key: BaselineKey, count: number): Promise<void> {
     this.rejected += count;
   }
   async restart(): Promise<void> {}
+  async markFaulty(_key: BaselineKey, _e: unknown, note: string | undefined): Promise<void> {
+    this.samplesOf.length = 0;
+    this.faulty = note ?? '';
+  }
   async list(): Promise<BaselineRecord[]> {
     return this.record ? [this.record] : [];
   }
@@ -54,12 +63,12 @@ class MemoryStore implements BaselineStore {
   }
 }
 
-async function setup(store: MemoryStore, minIntervalMs = 10) {
+async function setup(store: MemoryStore, minIntervalMs = 10, extra: { gate?: 'fleet' | 'commissioning'; samples?: number; falseAlarmsPerDay?: number; spec?: BaselineSpec } = {}) {
   const bus = new InProcessBus();
   await bus.start();
   const baselines = new DeviceBaselines({
     kind: 'acoustic',
-    settings: { enabled: true, policy: { maxFleetScore: 0.5, minIntervalMs } },
+    settings: { enabled: true, policy: { gate: extra.gate ?? 'fleet', maxFleetScore: 0.5, minIntervalMs }, ...(extra.samples ? { samples: extra.samples } : {}), ...(extra.falseAlarmsPerDay ? { falseAlarmsPerDay: extra.falseAlarmsPerDay } : {}) },
     store,
     bus,
     logger: createLogger({ service: 'device-baselines-spec', level: 'silent' }),
@@ -83,6 +92,56 @@ describe('DeviceBaselines', () => {
     // 5 ms after the first is too soon, 0.9 is anomalous to the fleet: neither is in the mean.
     assert.deepEqual([...baselines.baselinesFor(model, ['s/d'])![0]!], [2, -2]);
     assert.equal(store.rejected, 1, 'the left-out sample is counted');
+  });
+
+  it('commissioning: takes the first spaced frames whatever the fleet says, and enrolls from the configured count', async () => {
+    const store = new MemoryStore();
+    const { baselines, frame } = await setup(store, 10, { gate: 'commissioning', samples: 4 });
+    await baselines.prepare(model);
+    assert.equal(baselines.enrollmentFrames(model), 4, 'the configured sample count replaces the model\'s 3');
+    // A real machine the fleet model finds anomalous on every frame still enrolls.
+    await baselines.observe(model, [frame(0, 0.99, 1), frame(5, 0.97, 50), frame(10, 0.95, 2), frame(20, 0.9, 3)]);
+    assert.deepEqual(baselines.baselinesFor(model, ['s/d']), [undefined], 'three samples of four: still enrolling');
+    assert.deepEqual(store.samplesOf.map((x) => x.fleetScore), [0.99, 0.95, 0.9], 'each sample keeps its fleet score (shown, not a gate)');
+    await baselines.observe(model, [frame(30, 1, 4)]);
+    assert.deepEqual([...baselines.baselinesFor(model, ['s/d'])![0]!], [2.5, -2.5]);
+    assert.equal(store.rejected, 0, 'nothing was left out');
+    assert.equal(store.framesSeen, 5, 'every frame from the first sample on is counted for the frame rate');
+  });
+
+  it('a machine marked faulty does not enroll', async () => {
+    const store = new MemoryStore();
+    const { baselines, frame } = await setup(store, 10, { gate: 'commissioning' });
+    await baselines.prepare(model);
+    await baselines.observe(model, [frame(0, 0.2, 1)]);
+    await baselines.markFaulty(ref, model, 'bearing noise heard on site');
+    assert.equal(store.faulty, 'bearing noise heard on site');
+    await baselines.observe(model, [frame(100, 0.2, 1), frame(200, 0.2, 2), frame(300, 0.2, 3), frame(400, 0.2, 4)]);
+    assert.equal(store.samplesOf.length, 0, 'no sample taken after the mark');
+    assert.deepEqual(baselines.baselinesFor(model, ['s/d']), [undefined]);
+  });
+
+  it('sets the device threshold for the false alarms per day at the frame rate the device showed', async () => {
+    const withThreshold: BaselineSpec = { method: 'mean', embedding: 2, frames: 3, threshold: { framesPerDay: 8640, falseAlarmsPerDay: 1, priorSpread: 0.3, priorWeight: 4 } };
+    const thresholdModel = { kind: 'acoustic', version: 'v2', baseline: withThreshold } as unknown as ScoringModel;
+    const centre = async (falseAlarmsPerDay: number, everyMs: number): Promise<number> => {
+      const store = new MemoryStore();
+      const { baselines, frame } = await setup(store, 0, { gate: 'commissioning', falseAlarmsPerDay });
+      await baselines.prepare(thresholdModel);
+      await baselines.observe(thresholdModel, [frame(0, 0.1, 1), frame(everyMs, 0.1, 3), frame(2 * everyMs, 0.1, 2)]);
+      const b = baselines.baselinesFor(thresholdModel, ['s/d'])![0]!;
+      return b[2]!;
+    };
+    // One frame every 10 s is the model's 8,640 a day; a device sending every second gets a stricter quantile.
+    const modelRate = await centre(1, 10_000);
+    const faster = await centre(1, 1_000);
+    const laxer = await centre(100, 10_000);
+    assert.ok(faster > modelRate, `more frames a day, higher threshold: ${faster} > ${modelRate}`);
+    assert.ok(laxer < modelRate, `more false alarms allowed, lower threshold: ${laxer} < ${modelRate}`);
+    const z = (p: number) => standardNormalQuantile(p);
+    // centre = mean + z·s: the difference between two targets is (z₁ − z₂)·s with the same s.
+    const s = (faster - modelRate) / (z(1 - 1 / 86_400) - z(1 - 1 / 8_640));
+    assert.ok(Math.abs(modelRate - laxer - (z(1 - 1 / 8_640) - z(1 - 100 / 8_640)) * s) < 1e-4, 'the quantile is the target over the measured rate');
   });
 
   it('lets a sample whose write failed be taken again on redelivery', async () => {

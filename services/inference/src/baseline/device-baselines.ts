@@ -1,6 +1,6 @@
 import { busSubjects, deviceKey, type BaselineEvent, type DeviceRef, type FrameKind } from '@premonitor/contracts';
 import { decodeEvent, publishEvent, type Bus, type BusMessage, type Subscription } from '@premonitor/bus';
-import { enrollmentDecision, fitBaseline, type BaselineSpec, type EnrollmentPolicy } from '@premonitor/ml';
+import { BaselineError, checkBaselineSpec, deviceThresholdTarget, enrollmentDecision, fitBaseline, fleetFindsAnomalous, framesPerDayOf, type BaselineSpec, type EnrollmentPolicy, type EnrollmentRate } from '@premonitor/ml';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, type DeadLetterSink } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
@@ -14,6 +14,13 @@ export interface BaselineSettings {
   /** False: every frame is scored against the fleet and nothing is enrolled. */
   readonly enabled: boolean;
   readonly policy: EnrollmentPolicy;
+  /** Samples a baseline is fitted from; default the model's `baseline.frames` (the size it was evaluated with). */
+  readonly samples?: number;
+  /**
+   * Healthy frames per day allowed above a device's own threshold; default the model's
+   * (`baseline.threshold`). The device's frames per day are measured while it enrolls.
+   */
+  readonly falseAlarmsPerDay?: number;
 }
 
 /** Collaborators of {@link DeviceBaselines}. */
@@ -46,6 +53,10 @@ interface DeviceState {
   rejectedSince: number;
   /** An engineer vouched for the machine: the fleet score does not keep frames out. */
   acceptAll: boolean;
+  /** An engineer marked the machine faulty: it does not enroll. */
+  faulty: boolean;
+  /** Frames seen since the last sample write (from the first sample on): the device's frame rate. */
+  framesSince: number;
   /** The enrollment has a row in the store (so the device is listed even before a sample is taken). */
   known: boolean;
   /** When the left-out count was last written (service clock, ms). */
@@ -68,9 +79,10 @@ const KEPT_VERSIONS = 2;
 
 /**
  * Per-device healthy baselines for the model in service (models/README.md, "Per-device
- * baselines"). A device starts scored against the fleet; its frames the fleet finds healthy
- * (fleet score below `maxFleetScore`), at least `minIntervalMs` apart, become enrollment
- * samples — stored before the frame is acknowledged, so a restart or another replica carries
+ * baselines"). A device starts scored against the fleet; its frames at least `minIntervalMs`
+ * apart become enrollment samples — every one under the default `commissioning` gate (the
+ * fleet score is stored with each and shown, not a gate), only those the fleet finds healthy
+ * under the `fleet` gate; none once an engineer marked the machine faulty. They are — stored before the frame is acknowledged, so a restart or another replica carries
  * on — and once the model's `frames` samples are in, the baseline is fitted with the same
  * `fitBaseline` training evaluated with, stored, and from the next batch on the device is
  * scored against itself. A new model version enrolls afresh (its embedding may differ).
@@ -97,6 +109,11 @@ export class DeviceBaselines {
     return this.#o.settings.enabled;
   }
 
+  /** How enrolling frames are judged (`commissioning` unless configured otherwise). */
+  get gate(): 'commissioning' | 'fleet' {
+    return this.#o.settings.policy.gate ?? 'commissioning';
+  }
+
   /** Listens for baselines completed or reset by any replica. */
   async start(): Promise<void> {
     if (!this.enabled) return;
@@ -120,10 +137,28 @@ export class DeviceBaselines {
     const records = await this.#o.store.load(this.#o.kind, model.version);
     const devices = new Map<string, DeviceState>();
     for (const r of records) devices.set(r.deviceId, stateOf(r));
-    this.#versions.set(model.version, { spec: model.baseline, devices });
+    this.#versions.set(model.version, { spec: this.#enrollmentSpec(model.version, model.baseline), devices });
     while (this.#versions.size > KEPT_VERSIONS) this.#versions.delete(this.#versions.keys().next().value!);
     const ready = records.filter((r) => r.status === 'ready').length;
-    this.#o.logger.info({ kind: this.#o.kind, version: model.version, ready, enrolling: records.length - ready, frames: model.baseline.frames }, 'device baselines loaded');
+    this.#o.logger.info({ kind: this.#o.kind, version: model.version, ready, enrolling: records.length - ready, frames: this.#versions.get(model.version)!.spec.frames }, 'device baselines loaded');
+  }
+
+  /** Samples a device enrolls from under `model` (the configured count, else the model's). */
+  enrollmentFrames(model: ScoringModel): number | undefined {
+    return this.#versions.get(model.version)?.spec.frames ?? model.baseline?.frames;
+  }
+
+  /** The model's baseline spec with the configured sample count, when the method allows that count. */
+  #enrollmentSpec(version: string, spec: BaselineSpec): BaselineSpec {
+    const samples = this.#o.settings.samples;
+    if (samples === undefined || samples === spec.frames) return spec;
+    try {
+      return checkBaselineSpec({ ...spec, frames: samples });
+    } catch (err) {
+      if (!(err instanceof BaselineError)) throw err;
+      this.#o.logger.warn({ kind: this.#o.kind, version, samples, frames: spec.frames, reason: err.message }, 'configured enrollment sample count does not suit this model; using the model\'s');
+      return spec;
+    }
   }
 
   /** The baseline each device has under `model`, or undefined where it is not enrolled yet. */
@@ -149,7 +184,9 @@ export class DeviceBaselines {
       const id = deviceKey(ref);
       let state = version.devices.get(id);
       if (!state) version.devices.set(id, (state = { ...fresh(), chain: Promise.resolve() }));
-      if (state.baseline || state.accepted >= version.spec.frames) continue;
+      if (state.baseline || state.faulty || state.accepted >= version.spec.frames) continue;
+      // The device's frame rate counts from its first sample on (it sets the per-day threshold).
+      if (state.lastAcceptedAt !== undefined || state.accepted > 0) state.framesSince++;
       const decision = enrollmentDecision(state.acceptAll ? { ...policy, maxFleetScore: Infinity } : policy, { fleetScore: result.fleetScore, at }, state.lastAcceptedAt);
       if (decision === 'fleet_anomalous') {
         state.rejectedSince++;
@@ -175,13 +212,18 @@ export class DeviceBaselines {
         continue;
       }
       if (decision === 'too_soon') continue;
+      if (state.lastAcceptedAt === undefined && state.accepted === 0) state.framesSince++;
+      // Shown, not a gate: the fleet's opinion of what the device enrolls from.
+      if (fleetFindsAnomalous(policy, result.fleetScore)) metrics.enrollment.inc({ kind, outcome: 'taken_fleet_anomalous' });
       const previousAt = state.lastAcceptedAt;
       state.lastAcceptedAt = at;
       const key: BaselineKey = { deviceId: id, kind, modelVersion: model.version };
       const s = state;
       const rejectedSince = s.rejectedSince;
+      const framesSince = s.framesSince;
       s.rejectedSince = 0;
-      const samples = { at: new Date(at), fleetScore: result.fleetScore, embeddings: result.embeddings, method: version.spec.method, frames: version.spec.frames, rejectedSince };
+      s.framesSince = 0;
+      const samples = { at: new Date(at), fleetScore: result.fleetScore, embeddings: result.embeddings, method: version.spec.method, frames: version.spec.frames, rejectedSince, framesSince };
       const write = s.chain.then(async () => {
         try {
           const stored = await this.#o.store.addSamples(key, samples);
@@ -193,6 +235,7 @@ export class DeviceBaselines {
           // The frame will be redelivered; let its sample be taken again.
           if (s.lastAcceptedAt === at) s.lastAcceptedAt = previousAt;
           s.rejectedSince += rejectedSince;
+          s.framesSince += framesSince;
           throw err;
         }
       });
@@ -230,9 +273,27 @@ export class DeviceBaselines {
     this.#o.logger.info({ kind: this.#o.kind, device: id, version: model.version, acceptAll }, 'device enrollment restarted');
   }
 
+  /**
+   * Marks the machine faulty under `model`: its enrollment and samples are dropped and it takes
+   * no more until a reset or a restarted enrollment after the repair. It stays scored against
+   * the fleet (so its alerts stay capped at INFO, "not yet enrolled").
+   */
+  async markFaulty(ref: DeviceRef, model: ScoringModel, note: string | undefined): Promise<void> {
+    const spec = model.baseline;
+    if (!spec) throw new Error(`model ${model.version} scores against the fleet only; it has no baselines to enroll`);
+    const id = deviceKey(ref);
+    await this.#o.store.markFaulty({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: this.enrollmentFrames(model) ?? spec.frames }, note);
+    for (const v of this.#versions.values()) v.devices.delete(id);
+    this.#versions.get(model.version)?.devices.set(id, { ...fresh(), faulty: true, known: true, chain: Promise.resolve() });
+    await this.#announce(ref, model.version, 'enrolling');
+    this.#o.logger.info({ kind: this.#o.kind, device: id, version: model.version, note }, 'device marked faulty: it does not enroll until reset');
+  }
+
   async #complete(ref: DeviceRef, key: BaselineKey, spec: BaselineSpec, state: DeviceState): Promise<void> {
     const samples = await this.#o.store.samples(key, spec.frames);
-    const baseline = await this.#o.store.complete(key, fitBaseline(spec, samples));
+    const record = spec.threshold ? await this.#o.store.get(key) : undefined;
+    const target = spec.threshold ? deviceThresholdTarget(spec.threshold, record && enrollmentRate(record), this.#o.settings.falseAlarmsPerDay) : undefined;
+    const baseline = await this.#o.store.complete(key, fitBaseline(spec, samples, target ? { threshold: target } : {}));
     state.baseline = baseline;
     this.#o.metrics.enrollment.inc({ kind: this.#o.kind, outcome: 'enrolled' });
     this.#o.logger.info({ kind: key.kind, device: key.deviceId, version: key.modelVersion, samples: samples.length }, 'device enrolled: its frames are now scored against its own baseline');
@@ -277,10 +338,22 @@ export class DeviceBaselines {
   }
 }
 
+/** What a stored enrollment says of the device's frame rate, once it has samples. */
+function enrollmentRate(r: Pick<BaselineRecord, 'framesSeen' | 'firstSampleAt' | 'lastSampleAt'>): EnrollmentRate | undefined {
+  if (!r.firstSampleAt || !r.lastSampleAt) return undefined;
+  return { framesSeen: r.framesSeen, spanMs: r.lastSampleAt.getTime() - r.firstSampleAt.getTime() };
+}
+
+/** Frames per day the device sent while it enrolled, or undefined when its samples span no time yet. */
+export function measuredFramesPerDay(r: Pick<BaselineRecord, 'framesSeen' | 'firstSampleAt' | 'lastSampleAt'>): number | undefined {
+  const rate = enrollmentRate(r);
+  return rate && framesPerDayOf(rate);
+}
+
 function fresh(): Omit<DeviceState, 'chain'> {
-  return { baseline: undefined, accepted: 0, rejectedSince: 0, acceptAll: false, known: false, rejectedWrittenAt: 0, lastAcceptedAt: undefined };
+  return { baseline: undefined, accepted: 0, rejectedSince: 0, framesSince: 0, acceptAll: false, faulty: false, known: false, rejectedWrittenAt: 0, lastAcceptedAt: undefined };
 }
 
 function stateOf(r: BaselineRecord): DeviceState {
-  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, acceptAll: r.acceptAll, known: true, rejectedWrittenAt: 0, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
+  return { baseline: r.baseline, accepted: r.accepted, rejectedSince: 0, framesSince: 0, acceptAll: r.acceptAll, faulty: r.faulty !== undefined, known: true, rejectedWrittenAt: 0, lastAcceptedAt: r.lastSampleAt?.getTime(), chain: Promise.resolve() };
 }

@@ -16,7 +16,7 @@ export interface EnrolledDevice {
 }
 
 /** The policy evaluation uses: the fleet model's threshold; spacing comes from how the enrollment data was sampled. */
-export const EVALUATION_POLICY: EnrollmentPolicy = { maxFleetScore: 0.5, minIntervalMs: 0 };
+export const EVALUATION_POLICY: EnrollmentPolicy = { gate: 'fleet', maxFleetScore: 0.5, minIntervalMs: 0 };
 
 /**
  * Enrolls every device the way the inference service and the edge agent do: its healthy
