@@ -20,6 +20,10 @@ export const forecastingConfigShape = {
   FORECAST_EPOCHS: envInt(DEFAULT_TRAIN_OPTIONS.epochs, 1, 1000),
   FORECAST_BATCH_SIZE: envInt(DEFAULT_TRAIN_OPTIONS.batchSize, 1, 4096),
   FORECAST_PATIENCE: envInt(DEFAULT_TRAIN_OPTIONS.patience, 1, 100),
+  /** Seed of every training (fixed: the same history gives the same model). */
+  FORECAST_SEED: envInt(DEFAULT_TRAIN_OPTIONS.seed ?? 42, 0, 2 ** 31 - 1),
+  /** Season of seasonal-naive in grid steps; 0 detects it per series. */
+  FORECAST_SEASON_STEPS: envInt(0, 0, 100_000),
   /** Longest gap (in steps) filled by interpolation. */
   FORECAST_MAX_GAP_STEPS: envInt(DEFAULT_TRAIN_OPTIONS.maxGapSteps, 0, 1000),
   FORECAST_MAX_TRAINING_POINTS: envInt(20_000, 100, 1_000_000),
@@ -58,6 +62,8 @@ export function settingsFromConfig(c: ForecastingConfig): ForecastingSettings {
       batchSize: c.FORECAST_BATCH_SIZE,
       patience: c.FORECAST_PATIENCE,
       maxGapSteps: c.FORECAST_MAX_GAP_STEPS,
+      seed: c.FORECAST_SEED,
+      season: c.FORECAST_SEASON_STEPS,
     },
     maxTrainingPoints: c.FORECAST_MAX_TRAINING_POINTS,
     limits: c.FORECAST_LIMITS as Readonly<Record<string, OperatingLimits>>,

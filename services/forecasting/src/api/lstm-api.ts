@@ -114,6 +114,9 @@ function toModel(r: ForecastModelRecord) {
     interval_level: r.spec.intervalLevel,
     default_limits: r.spec.defaultLimits,
     sha256: r.sha256,
+    // Which forecaster the model is and why (rolling-origin validation); models stored before the choice are LSTMs.
+    chosen: r.metrics.chosen ?? 'lstm',
+    selection: r.metrics.selection ?? null,
     metrics: r.metrics,
   };
 }
