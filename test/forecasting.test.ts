@@ -47,6 +47,7 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     driftWindows: 12,
     modelDir,
     forecastIntervalMs: 0,
+    autoTrain: { intervalMs: 0, minPoints: 500, lookbackMs: 86_400_000, concurrency: 1 },
   });
 
   async function boot(): Promise<void> {

@@ -29,6 +29,14 @@ export const forecastingConfigShape = {
   FORECAST_MAX_TRAINING_POINTS: envInt(20_000, 100, 1_000_000),
   /** Minutes between forecast cycles; 0 turns the schedule off. */
   FORECAST_INTERVAL_MINUTES: envInt(15, 0, 24 * 60),
+  /** Minutes between passes that train sensors with enough history and no model; 0 turns it off. */
+  FORECAST_AUTO_TRAIN_MINUTES: envInt(60, 0, 7 * 24 * 60),
+  /** Readings within the lookback a sensor needs before it is trained automatically. */
+  FORECAST_AUTO_TRAIN_MIN_POINTS: envInt(500, 100, 1_000_000),
+  /** Only readings this recent count toward the minimum (bounds the query). */
+  FORECAST_AUTO_TRAIN_LOOKBACK_HOURS: envInt(14 * 24, 1, 24 * 365),
+  /** Automatic trainings at once. */
+  FORECAST_AUTO_TRAIN_CONCURRENCY: envInt(1, 1, 16),
   /** Retrain models older than this many hours. */
   FORECAST_RETRAIN_AFTER_HOURS: envInt(24, 1, 24 * 365),
   /** Retrain when recent MAE exceeds validation MAE × this (percent, 150 = 1.5×). */
@@ -73,5 +81,11 @@ export function settingsFromConfig(c: ForecastingConfig): ForecastingSettings {
     driftWindows: 24,
     modelDir: c.FORECAST_MODEL_DIR,
     forecastIntervalMs: c.FORECAST_INTERVAL_MINUTES * 60_000,
+    autoTrain: {
+      intervalMs: c.FORECAST_AUTO_TRAIN_MINUTES * 60_000,
+      minPoints: c.FORECAST_AUTO_TRAIN_MIN_POINTS,
+      lookbackMs: c.FORECAST_AUTO_TRAIN_LOOKBACK_HOURS * 3_600_000,
+      concurrency: c.FORECAST_AUTO_TRAIN_CONCURRENCY,
+    },
   });
 }
