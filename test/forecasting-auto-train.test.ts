@@ -107,4 +107,26 @@ describe('automatic training (PGlite + in-process bus, manual clock)', () => {
     assert.deepEqual(before, [`${DEVICE}:pressure`]);
     assert.deepEqual(runs.sort(), [`${DEVICE}:flow`, `${DEVICE}:pressure`]);
   });
+
+  it('the device\'s telemetry anomaly scores (table scores, kind telemetry) enter the failure risk; other kinds and old scores do not', async () => {
+    const predict = async () =>
+      ((await (await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: DEVICE, sensor_key: 'pressure' }) })).json()) as {
+        last_observation: { timestamp: string };
+        failure_risk: { risk_level: string; risk_score: number; anomaly_score: number | null; recommended_action: string };
+      });
+    const before = await predict();
+    assert.equal(before.failure_risk.anomaly_score, null);
+    assert.notEqual(before.failure_risk.risk_level, 'high');
+    const last = Date.parse(before.last_observation.timestamp);
+    const score = (minutesBefore: number, kind: string, value: number, seq: number) => ({ time: new Date(last - minutesBefore * MINUTE), device_id: DEVICE, kind, score: value, model_version: 'pca-1', latency_ms: 1, seq });
+    // An acoustic score and a telemetry score older than the 30-minute lookback do not count.
+    await db.db.insertInto('scores').values([score(5, 'acoustic', 0.99, 1), score(90, 'telemetry', 0.99, 2)]).execute();
+    assert.equal((await predict()).failure_risk.anomaly_score, null);
+    await db.db.insertInto('scores').values([score(10, 'telemetry', 0.6, 3), score(5, 'telemetry', 0.7, 4)]).execute();
+    const after = await predict();
+    assert.equal(after.failure_risk.anomaly_score, 0.65);
+    assert.equal(after.failure_risk.risk_level, 'high');
+    assert.ok(after.failure_risk.risk_score > before.failure_risk.risk_score);
+    assert.match(after.failure_risk.recommended_action, /telemetry anomaly score is 0\.65/);
+  });
 });

@@ -41,6 +41,10 @@ export const forecastingConfigShape = {
   FORECAST_RETRAIN_AFTER_HOURS: envInt(24, 1, 24 * 365),
   /** Retrain when recent MAE exceeds validation MAE × this (percent, 150 = 1.5×). */
   FORECAST_DRIFT_PERCENT: envInt(150, 100, 10_000),
+  /** Minutes of the device's telemetry anomaly scores (table `scores`, kind telemetry) that enter the risk; 0: not used. */
+  FORECAST_ANOMALY_LOOKBACK_MINUTES: envInt(30, 0, 24 * 60),
+  /** The telemetry scoring's alarm threshold on its [0, 1] score, in percent. */
+  FORECAST_ANOMALY_THRESHOLD_PERCENT: envInt(50, 1, 100),
   /** JSON: `{"site/device:sensor": {"low": 0, "high": 80}, "*:temperature": {"high": 90}}`. */
   FORECAST_LIMITS: z
     .string()
@@ -76,6 +80,7 @@ export function settingsFromConfig(c: ForecastingConfig): ForecastingSettings {
     maxTrainingPoints: c.FORECAST_MAX_TRAINING_POINTS,
     limits: c.FORECAST_LIMITS as Readonly<Record<string, OperatingLimits>>,
     thresholds: DEFAULT_RISK_THRESHOLDS,
+    anomaly: { lookbackMs: c.FORECAST_ANOMALY_LOOKBACK_MINUTES * 60_000, rule: { threshold: c.FORECAST_ANOMALY_THRESHOLD_PERCENT / 100 } },
     retrainAfterMs: c.FORECAST_RETRAIN_AFTER_HOURS * 3_600_000,
     driftFactor: c.FORECAST_DRIFT_PERCENT / 100,
     driftWindows: 24,

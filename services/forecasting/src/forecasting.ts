@@ -17,6 +17,7 @@ import { IntervalScheduler } from './interval-scheduler.js';
 import { ReadingsRepository } from './readings-repository.js';
 import type { ForecastModelStore } from './store/forecast-model-store.js';
 import { RegistryModelStore } from './store/registry-model-store.js';
+import { ScoresTableAnomalySource, type AnomalyScoreSource } from './risk/anomaly-scores.js';
 
 /** Everything forecasting needs to know, whichever mode wires it. */
 export interface ForecastingSettings extends ForecastServiceSettings, ForecastCycleSettings {
@@ -44,6 +45,8 @@ export interface ForecastingDependencies {
   readonly clock?: Clock;
   readonly models?: ModelRegistry;
   readonly store?: ForecastModelStore;
+  /** Telemetry anomaly scores for the risk; default, the `scores` table (kind `telemetry`). */
+  readonly anomalies?: AnomalyScoreSource;
 }
 
 /** Forecasting as one unit: models, the schedule and the `/lstm` API. */
@@ -68,7 +71,8 @@ export class Forecasting {
       deps.store ??
       new RegistryModelStore(deps.models ?? new ModelRegistry({ db: deps.db.db, bus: deps.bus, store: new FileArtifactStore(settings.modelDir), logger: logger.child({ component: 'registry' }), clock }), logger);
     const readings = new ReadingsRepository(deps.db.db);
-    this.service = new ForecastService(settings, { readings, forecasts, store, logger: deps.logger, clock });
+    const anomalies = deps.anomalies ?? new ScoresTableAnomalySource(deps.db.db);
+    this.service = new ForecastService(settings, { readings, forecasts, store, logger: deps.logger, clock, anomalies });
     this.autoTrainer = new AutoTrainer(settings.autoTrain, { service: this.service, readings, clock, logger: deps.logger.child({ component: 'auto-train' }) });
     this.cycle = new ForecastCycle(settings, { service: this.service, forecasts, bus: deps.bus, clock, logger: deps.logger });
     const runs = new Counter({ name: 'pm_forecast_cycles_total', help: 'Forecast cycles run', registers: [deps.registry] });

@@ -139,6 +139,8 @@ function toPrediction(p: Prediction) {
       risk_score: p.risk.riskScore,
       time_to_failure_hours: p.risk.timeToFailureHours,
       recommended_action: p.risk.recommendedAction,
+      // The device's recent telemetry anomaly score when it entered the risk (null: none).
+      anomaly_score: p.risk.anomalyScore ?? null,
     },
     limits: p.limits,
   };
