@@ -21,7 +21,8 @@ import {
   type OperatingLimits,
   type TrainOptions,
 } from '@premonitor/forecasting';
-import { outsideRates, riskTrack, windowOutcomes } from './support/forecast-risk.js';
+import { leadReport, outsideRates, riskTrack, windowOutcomes, type LeadReport } from './support/forecast-risk.js';
+import { delayEmbeddingScores } from './support/forecast-anomaly.js';
 import { loadNab, loadSkabColumns, type BenchSeries } from './support/forecast-data.js';
 import { percentile, round } from '@premonitor/testkit';
 
@@ -31,6 +32,8 @@ if (!['auto', 'persistence', 'seasonal-naive', 'linear', 'lstm'].includes(args.f
 const SEEDS = args.seeds!.split(',').map(Number);
 if (SEEDS.length === 0 || SEEDS.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds must list whole numbers, not '${args.seeds}'`);
 const H = 12;
+/** The service's default anomaly lookback (FORECAST_ANOMALY_LOOKBACK_MINUTES). */
+const ANOMALY_LOOKBACK_MS = 30 * 60_000;
 const SKAB_SENSORS = ['Accelerometer1RMS', 'Current', 'Pressure', 'Temperature', 'Volume Flow RateRMS'];
 
 async function loadAll(): Promise<BenchSeries[]> {
@@ -150,6 +153,15 @@ async function evaluate(s: BenchSeries, options: TrainOptions) {
   };
 }
 
+/** Median lead over the windows that were warned of, how many were, and false high episodes per week over all series. */
+function summariseLeads(reports: readonly LeadReport[]) {
+  const all = reports.flatMap((r) => r.leads);
+  const warned = all.filter((l): l is number => l !== null).sort((a, b) => a - b);
+  const median = warned.length === 0 ? null : warned.length % 2 ? warned[warned.length >> 1]! : (warned[warned.length / 2 - 1]! + warned[warned.length / 2]!) / 2;
+  const weeks = reports.reduce((a, r) => a + r.weeks, 0);
+  return { median_lead_h: median === null ? null : round(median, 1), warned: `${warned.length}/${all.length}`, false_per_week: round(reports.reduce((a, r) => a + r.falseEpisodes, 0) / Math.max(weeks, 1e-9), 2) };
+}
+
 /** A step's base for the log: a linear term without its weights. */
 function describeBase(term: ForecasterSpec['base'] extends readonly (infer T)[] | undefined ? T | null : never): string {
   if (term === null) return 'null';
@@ -178,7 +190,20 @@ async function nabRisk(s: BenchSeries, series: AlignedSeries, onnx: OnnxForecast
   // lie past the end of the file (the MAE cannot use them): ec2's last window holds its anomaly
   // only in the file's last 9 steps.
   const tail = Array.from({ length: H }, (_, i) => origins[origins.length - 1]! + 1 + i).filter((o) => o < y.length);
-  const test = riskTrack(y, series.start, series.stepMs, [...origins, ...tail], [...results, ...(await onnx.forecastAt(series.columns, series.start, tail))], limits);
+  const testOrigins = [...origins, ...tail];
+  const testForecasts = [...results, ...(await onnx.forecastAt(series.columns, series.start, tail))];
+  const test = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits);
+  // Risk that warns ahead: the same forecasts with the device's anomaly score combined in as the
+  // service does (its mean over the service's default 30-minute lookback, at least one step).
+  const scores = delayEmbeddingScores(y, from, split);
+  const k = Math.max(1, Math.round(ANOMALY_LOOKBACK_MS / series.stepMs));
+  const anomalyAt = (o: number) => {
+    const recent = Array.from({ length: k }, (_, i) => scores[o - i]!).filter(Number.isFinite);
+    return recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined;
+  };
+  const combined = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits, anomalyAt);
+  const testFrom = series.start + split * series.stepMs;
+  const testTo = series.start + (y.length - 1) * series.stepMs;
   const valOrigins: number[] = [];
   for (let o = Math.ceil((validationStart - series.start) / series.stepMs); o + H < split; o++) if (o >= from) valOrigins.push(o);
   const val = riskTrack(y, series.start, series.stepMs, valOrigins, await onnx.forecastAt(series.columns, series.start, valOrigins), limits);
@@ -191,6 +216,7 @@ async function nabRisk(s: BenchSeries, series: AlignedSeries, onnx: OnnxForecast
     crossed_outside_rate: outside.crossed,
     val_high_rate: valOutside.high,
     val_crossed_rate: valOutside.crossed,
+    risk_lead: { forecast: leadReport(test, s.windows, testFrom, testTo), combined: leadReport(combined, s.windows, testFrom, testTo) },
   };
 }
 
@@ -201,6 +227,7 @@ async function main(): Promise<void> {
   const all = await loadAll();
   const rows = [];
   const spread: { name: string; chosen: string[]; ratio_vs_best_naive: number[]; min: number; max: number; spread: number }[] = [];
+  const leads: { forecast: LeadReport; combined: LeadReport }[] = [];
   let latencySource: { onnx: OnnxForecaster; series: AlignedSeries } | undefined;
   for (const s of all) {
     const ratios: number[] = [];
@@ -215,6 +242,9 @@ async function main(): Promise<void> {
         console.log(
           `  risk (limits ${JSON.stringify(row.limits)}): windows ${JSON.stringify(row.risk_windows)}, high outside windows ${row.high_outside_rate} (a limit actually crossed within ${H} steps: ${row.crossed_outside_rate}); validation: high ${row.val_high_rate}, crossed ${row.val_crossed_rate}`,
         );
+        const lead = row.risk_lead!;
+        console.log(`  risk lead (h before each labelled window starts; null = never high): forecast only ${JSON.stringify(lead.forecast.leads)}, ${lead.forecast.falsePerWeek} false high episodes/week; with the anomaly score ${JSON.stringify(lead.combined.leads)}, ${lead.combined.falsePerWeek} false high episodes/week (${lead.combined.weeks} weeks)`);
+        leads.push(lead);
       }
       ratios.push(row.ratio_vs_best_naive);
       chosen.push(row.chosen);
@@ -263,8 +293,10 @@ async function main(): Promise<void> {
   const worst = Math.max(...rows.map((r) => r.ratio));
   const worstVsNaive = Math.max(...rows.map((r) => r.ratio_vs_best_naive));
   const seedSpread = Math.max(...spread.map((r) => r.spread));
+  const risk = { forecast: summariseLeads(leads.map((l) => l.forecast)), combined: summariseLeads(leads.map((l) => l.combined)) };
+  console.log(`risk lead over the NAB windows (seed ${SEEDS[0]}): forecast only ${JSON.stringify(risk.forecast)}; forecast + anomaly score ${JSON.stringify(risk.combined)}`);
   console.log(`worst MAE@${H} ÷ best naive over series and seeds: ${worstVsNaive}; largest spread over seeds: ${seedSpread}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: times are noisy, ratios are not)`);
-  console.log(JSON.stringify({ bench: 'forecast', series: rows, seeds: spread, worst_ratio: worst, forecast_worst_ratio_vs_best_naive: worstVsNaive, seed_spread: seedSpread, train_s: round(trainS, 2), train_auto_s: round(autoS, 2), train_cpu_s: round(trainCpuS, 2), train_batch_size: batchSize, predict_p99_ms: round(p99, 3) }));
+  console.log(JSON.stringify({ bench: 'forecast', series: rows, seeds: spread, worst_ratio: worst, forecast_worst_ratio_vs_best_naive: worstVsNaive, seed_spread: seedSpread, risk_lead_h: risk.combined.median_lead_h, risk_windows_warned: risk.combined.warned, risk_false_high_per_week: risk.combined.false_per_week, risk_lead_h_forecast_only: risk.forecast.median_lead_h, risk_false_high_per_week_forecast_only: risk.forecast.false_per_week, train_s: round(trainS, 2), train_auto_s: round(autoS, 2), train_cpu_s: round(trainCpuS, 2), train_batch_size: batchSize, predict_p99_ms: round(p99, 3) }));
 }
 
 main().catch((err: unknown) => {
