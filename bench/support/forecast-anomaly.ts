@@ -8,8 +8,9 @@ const LAGS = 12;
  * series (NAB has one sensor per file and no scoring service runs in the bench): the same
  * closed-form family, PCA T²+Q, fitted on the device's own training span, over a delay
  * embedding (each row the last 12 values, so the "channels" are lags). Threshold as the
- * telemetry recipe: the 0.99 quantile of the training errors × 1.25; the score is the error
- * ÷ (2 × threshold), capped at 1, so 0.5 is the alarm threshold. NaN where a row is incomplete.
+ * telemetry recipe: the 0.99 quantile of the training errors × 1.25; the score is as
+ * telemetry-scoring's, r / (1 + r) with r = error ÷ threshold, so 0.5 is the alarm threshold.
+ * NaN where a row is incomplete.
  */
 export function delayEmbeddingScores(y: ArrayLike<number>, fitFrom: number, fitTo: number): Float64Array {
   const rowsOf = (from: number, to: number) => {
@@ -31,6 +32,9 @@ export function delayEmbeddingScores(y: ArrayLike<number>, fitFrom: number, fitT
   const threshold = residualThreshold(errors(fit.data), 0.99, 1.25);
   const all = rowsOf(0, y.length);
   const out = new Float64Array(y.length).fill(Number.NaN);
-  errors(all.data).forEach((e, i) => (out[all.index[i]!] = Math.min(1, e / (2 * threshold))));
+  errors(all.data).forEach((e, i) => {
+    const ratio = e / threshold;
+    out[all.index[i]!] = ratio / (1 + ratio);
+  });
   return out;
 }

@@ -3,6 +3,15 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '@premonitor/config';
 import { forecastingConfigShape, settingsFromConfig } from './forecasting-config.js';
 
+const parse = (limits: unknown) => () => loadConfig(forecastingConfigShape, { FORECAST_LIMITS: JSON.stringify(limits) });
+
+test('FORECAST_LIMITS takes real sensor names after the scope, refuses a bad scope or sensor', () => {
+  const config = parse({ '*:Temperature (°C)': { high: 90 }, 'plant-1/pump-7:Volume Flow RateRMS': { low: 20 } })();
+  assert.deepEqual(Object.keys(config.FORECAST_LIMITS as object), ['*:Temperature (°C)', 'plant-1/pump-7:Volume Flow RateRMS']);
+  assert.throws(parse({ 'Plant/pump:x': { high: 1 } }), /FORECAST_LIMITS: Invalid key/);
+  assert.throws(parse({ '*:bad\tsensor': { high: 1 } }), /FORECAST_LIMITS: Invalid key/);
+});
+
 test('defaults: a fixed seed, automatic training every hour from 500 recent readings, the anomaly score over 30 minutes', () => {
   const settings = settingsFromConfig(loadConfig(forecastingConfigShape, {}));
   assert.equal(settings.train.seed, 42);
@@ -13,12 +22,4 @@ test('defaults: a fixed seed, automatic training every hour from 500 recent read
   assert.equal(off.autoTrain.intervalMs, 0);
   assert.equal(off.train.seed, 7);
   assert.equal(off.train.season, 24);
-});
-
-test('FORECAST_LIMITS keys are site/device:sensor or *:sensor, the sensor as the telemetry contract allows', () => {
-  const limits = (json: string) => settingsFromConfig(loadConfig(forecastingConfigShape, { FORECAST_LIMITS: json })).limits;
-  assert.deepEqual(limits('{"site-a/pump-1:temp.c": {"high": 90}, "*:flow_rate": {"low": 1}}'), { 'site-a/pump-1:temp.c': { high: 90 }, '*:flow_rate': { low: 1 } });
-  assert.throws(() => limits('{"site-a:temp": {"high": 90}}'), /FORECAST_LIMITS: Invalid key/);
-  assert.throws(() => limits('{"*:": {"high": 90}}'), /FORECAST_LIMITS: Invalid key/);
-  assert.throws(() => limits('{"*:temp": {"high": "hot"}}'));
 });
