@@ -79,3 +79,21 @@ test('npm run train -- --help prints every model, option and variable and exits 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown model 'spectrometer'/);
 });
+
+test('premonitor-auth prints its commands for --help and refuses a wrong command line with exit code 2', () => {
+  const AUTH = 'services/platform/dist/auth-cli.js';
+  for (const args of [['--help'], ['-h'], ['help'], ['create-token', '--help']]) {
+    const r = run(AUTH, args);
+    assert.equal(r.code, 0, r.stderr);
+    for (const word of ['create-user', 'create-token', 'revoke-token', 'list-tokens', '--sites', '--expires-days', 'DATABASE_URL', 'PM_DATA_DIR']) assert.ok(r.stdout.includes(word), word);
+  }
+  for (const [args, message] of [
+    [['grant'], /unknown command 'grant'/],
+    [['create-user', '--name', 'x', '--role', 'root', '--data-dir', '/nonexistent/never'], /unknown role 'root'/],
+    [['list-users', '--everything'], /Unknown option '--everything'/],
+  ] as const) {
+    const r = run(AUTH, args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
 import { alertEvent, type AlertEvent, type DeviceRef, type ForecastEvent, type FrameKind } from '@premonitor/contracts';
 import { publishEvent, type Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
@@ -49,7 +50,12 @@ for (const mode of modes) {
       const metric = await registry.getSingleMetric('pm_fusion_events_in_total')?.get();
       return metric?.values.find((v) => v.labels.type === type)?.value ?? 0;
     };
-    const post = (path: string, body: unknown) => json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown, actor = 'ann') => json(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-actor': actor }, body: JSON.stringify(body) });
+    // Stands in for the host's access control (test/access-control.test.ts), which names the actor from the credential.
+    const asActor = Router().use((req, res, next) => {
+      res.locals['actor'] = req.get('x-test-actor');
+      next();
+    });
 
     before(async () => {
       env = await mode.open();
@@ -60,7 +66,7 @@ for (const mode of modes) {
         { rulesFile, rulesReloadMs: 0, tickMs: 1_000, consumers: { durablePrefix: `fusion_${tag}`, site, deliverPolicy: 'new', ackWaitMs: 5_000 } },
         { db: env.db, bus: env.bus, logger, registry, clock },
       );
-      http = new HttpServer({ logger, registry: createRegistry('fusion-http', false), readiness: fusion.readiness, routers: [{ path: '/api/v1', router: fusion.router }], portSetting: 'HTTP_PORT' });
+      http = new HttpServer({ logger, registry: createRegistry('fusion-http', false), readiness: fusion.readiness, routers: [{ path: '/api/v1', router: asActor }, { path: '/api/v1', router: fusion.router }], portSetting: 'HTTP_PORT' });
       api = `http://127.0.0.1:${await http.start(0)}/api/v1`;
       tap = await env.bus.consume({ stream: 'PM_ALERTS', durable: `tap_${tag}`, filterSubject: `pm.alerts.*.${site}.*`, deliverPolicy: 'new', ackWaitMs: 5_000 }, (m) => {
         const event = alertEvent.parse(JSON.parse(Buffer.from(m.data).toString()));
@@ -176,17 +182,21 @@ for (const mode of modes) {
       assert.deepEqual((detail.body.events as Array<{ to: string }>).map((e) => e.to), ['open']);
       assert.deepEqual((detail.body.deliveries as Array<{ channel: string; statusCode: number }>).map((d) => [d.channel, d.statusCode]), [['slack', 200]]);
 
-      const ack = await post(`/alerts/${id}/ack`, { note: 'looking at it', actor: 'ann' });
+      const spoofed = await post(`/alerts/${id}/ack`, { note: 'looking at it', actor: 'mallory' });
+      assert.deepEqual([spoofed.status, spoofed.body.field], [400, undefined], 'the actor is not taken from the body');
+      const ack = await post(`/alerts/${id}/ack`, { note: 'looking at it' });
       assert.equal(ack.status, 200);
       assert.equal((ack.body.alert as { status: string }).status, 'acknowledged');
       assert.equal((await post(`/alerts/${id}/ack`, { note: 'again' })).status, 409);
       const bad = await post(`/alerts/${id}/resolve`, { note: 5 });
       assert.deepEqual([bad.status, bad.body.field], [400, 'note']);
+      const bare = await json(`/alerts/${id}/resolve`, { method: 'POST' });
+      assert.deepEqual([bare.status, bare.body.message], [400, 'note: required: send {"note": "…"} saying why (see /docs)'], 'a bare POST says what to send');
       assert.equal((await post('/alerts/999999999/ack', { note: 'x' })).status, 404);
       assert.equal((await json('/alerts/999999999')).status, 404);
       const badQuery = await json('/alerts?status=closed');
       assert.deepEqual([badQuery.status, badQuery.body.field], [400, 'status']);
-      assert.equal((await post(`/alerts/${id}/resolve`, { note: 'bearing replaced', actor: 'bob' })).status, 200);
+      assert.equal((await post(`/alerts/${id}/resolve`, { note: 'bearing replaced' }, 'bob')).status, 200);
 
       const events = await eventsOf(Number(id));
       assert.deepEqual(events.map((e) => [e.from_status, e.to_status, e.actor, e.note]), [

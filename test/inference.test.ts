@@ -115,6 +115,22 @@ describe('inference service (InProcessBus + PGlite)', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(events.filter((e) => e.device === 'oven-1').length, 40, 'one event per frame');
     assert.deepEqual(new Set(mine.map((e) => e.seq)).size, 40);
+
+    // The read API the console charts: the same scores, newest first, by kind and window.
+    const api = `${acousticUrl}/api/v1/devices/plant-1/oven-1/scores`;
+    const all = (await (await fetch(`${api}?kind=thermal&limit=100`)).json()) as { items: { time: string; kind: string; score: number; modelVersion: string; seq: number }[]; truncated: boolean };
+    assert.equal(all.items.length, 40, 'any inference instance answers for every kind');
+    assert.deepEqual(all.items.map((i) => i.time), [...all.items.map((i) => i.time)].sort().reverse(), 'newest first');
+    const bySeq = new Map(rows.map((r) => [r.seq, r.score]));
+    for (const item of all.items) assert.equal(item.score, bySeq.get(item.seq));
+    const page = (await (await fetch(`${api}?kind=thermal&limit=5`)).json()) as { items: unknown[]; truncated: boolean };
+    assert.deepEqual([page.items.length, page.truncated], [5, true]);
+    const middle = all.items[20]!.time;
+    const window = (await (await fetch(`${api}?from=${encodeURIComponent(middle)}&to=${encodeURIComponent(all.items[0]!.time)}`)).json()) as { items: unknown[] };
+    assert.equal(window.items.length, 21);
+    assert.equal(((await (await fetch(`${api}?kind=acoustic`)).json()) as { items: unknown[] }).items.length, 0);
+    assert.equal((await fetch(`${api}?kind=sonar`)).status, 400);
+    assert.equal((await fetch(`${api}?from=${encodeURIComponent(all.items[0]!.time)}&to=${encodeURIComponent(middle)}`)).status, 400, 'to before from');
   });
 
   it('dead-letters frames that fail validation, with the reason, and acknowledges them', async () => {

@@ -19,6 +19,7 @@ import { Simulator } from '@premonitor/edge-agent';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import { loadConfig } from '@premonitor/config';
 import { needService } from './support/real-services.js';
+import { authEnv, bearer } from './support/auth.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
@@ -51,6 +52,7 @@ function embeddedMode(): Mode {
         BATCH_MAX_WAIT_MS: '20',
         MAX_JSON_BYTES: '4096',
         LOG_LEVEL: 'silent',
+        ...authEnv(),
       });
       platform = new EmbeddedPlatform(config, logger);
       const endpoints = await platform.start();
@@ -223,20 +225,20 @@ for (const mode of [embeddedMode(), distributedMode()]) {
 
     it('serves devices and readings over the read API', async () => {
       const base = `${env.httpUrl}/api/v1`;
-      const list = (await (await fetch(`${base}/devices?site=${site}`)).json()) as { items: { id: string }[] };
+      const list = (await (await fetch(`${base}/devices?site=${site}`, { headers: bearer() })).json()) as { items: { id: string }[] };
       assert.ok(list.items.some((d) => d.id === `${site}/sim-001`));
-      const page1 = await fetch(`${base}/devices/${site}/sim-001/readings?limit=5`);
+      const page1 = await fetch(`${base}/devices/${site}/sim-001/readings?limit=5`, { headers: bearer() });
       assert.equal(page1.status, 200);
       const body = (await page1.json()) as { items: { time: string; key: string }[]; next: string | null };
       assert.equal(body.items.length, 5);
       assert.ok(body.next);
-      const page2 = (await (await fetch(`${base}/devices/${site}/sim-001/readings?limit=5&cursor=${body.next}`)).json()) as { items: { time: string; key: string }[] };
+      const page2 = (await (await fetch(`${base}/devices/${site}/sim-001/readings?limit=5&cursor=${body.next}`, { headers: bearer() })).json()) as { items: { time: string; key: string }[] };
       assert.notDeepEqual(page2.items[0], body.items[0]);
-      const bad = await fetch(`${base}/devices/${site}/sim-001/readings?limit=0`);
+      const bad = await fetch(`${base}/devices/${site}/sim-001/readings?limit=0`, { headers: bearer() });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { field: string }).field, 'limit');
-      assert.equal((await fetch(`${base}/devices/${site}/nope/readings`)).status, 404);
-      assert.equal((await fetch(`${base}/devices/${site}/sim-001/readings?from=yesterday`)).status, 400);
+      assert.equal((await fetch(`${base}/devices/${site}/nope/readings`, { headers: bearer() })).status, 404);
+      assert.equal((await fetch(`${base}/devices/${site}/sim-001/readings?from=yesterday`, { headers: bearer() })).status, 400);
       assert.equal((await fetch(`${env.httpUrl}/readyz`)).status, 200);
       assert.match(await (await fetch(`${env.httpUrl}/metrics`)).text(), /pm_ingest_rejected_total\{reason="json"/);
     });

@@ -16,6 +16,7 @@ import { lifecycleFixtureModule } from './support/lifecycle-fixture-module.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { NodeProcess } from './support/node-process.js';
+import { authEnv, bearer } from './support/auth.js';
 
 const [pg, nats] = await Promise.all([needService('postgres'), needService('nats')]);
 
@@ -69,6 +70,20 @@ describe('embedded mode: modules in a list on in-process adapters', { timeout: 1
     }
   });
 
+  it('refuses to start a module that serves a route it did not declare, or declares one without a permission', async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const sneaky: ServiceModule = {
+      ...lifecycleFixtureModule,
+      name: 'sneaky',
+      routes: [],
+    } as unknown as ServiceModule;
+    const host = new ModuleHost({ db: undefined as never, bus: new InProcessBus({ logger }), logger, registry: createRegistry('test') });
+    await assert.rejects(host.create([hosted(sneaky, {})]), /module sneaky cannot start: GET \/fixture\/hello is served but not declared/);
+    const careless = { ...lifecycleFixtureModule, name: 'careless', routes: [{ method: 'GET', path: '/fixture/hello' }] } as unknown as ServiceModule;
+    const second = new ModuleHost({ db: undefined as never, bus: new InProcessBus({ logger }), logger, registry: createRegistry('test') });
+    await assert.rejects(second.create([hosted(careless, {})]), /GET \/fixture\/hello has no valid permission/);
+  });
+
   it('refuses a bad setting of any module before building one, naming the variable', async () => {
     const logger = createLogger({ service: 'test', level: 'silent' });
     const events: string[] = [];
@@ -90,12 +105,13 @@ describe('embedded mode: modules in a list on in-process adapters', { timeout: 1
 describe('distributed mode: the same module as its own process', { skip: pg.skip || nats.skip, timeout: 180_000 }, () => {
   it('serves its route, readiness, health and metrics from one line of main.ts', async () => {
     const throwaway = await createThrowawayDatabase(pg.url!, 'pm_module_host');
-    const p = NodeProcess.start('test/dist/support/lifecycle-fixture-main.js', { NATS_URL: nats.url!, DATABASE_URL: throwaway.url, FIXTURE_GREETING: 'on its own' });
+    const p = NodeProcess.start('test/dist/support/lifecycle-fixture-main.js', { NATS_URL: nats.url!, DATABASE_URL: throwaway.url, FIXTURE_GREETING: 'on its own', ...authEnv() });
     try {
       await p.waitFor(/"msg":"lifecycle-fixture ready"/, 60_000);
       const port = Number(/"port":(\d+)[^\n]*lifecycle-fixture ready/.exec(p.stdout)?.[1]);
       assert.ok(port > 0, p.output);
-      assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/fixture/hello`)).json(), { greeting: 'on its own', mode: 'distributed' });
+      assert.equal((await fetch(`http://127.0.0.1:${port}/fixture/hello`)).status, 401, 'the host enforces the declared permission');
+      assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/fixture/hello`, { headers: bearer() })).json(), { greeting: 'on its own', mode: 'distributed' });
       assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
       assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /# HELP/);
       assert.equal((await p.kill('SIGTERM')).code, 0, p.output);

@@ -14,6 +14,7 @@ import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import type { ModelStatus } from '@premonitor/inference';
 import { thermalModelWithWrongOutput } from './support/broken-models.js';
+import { authEnv, bearer } from './support/auth.js';
 
 const logger = createLogger({ service: 'platform-fallback-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -29,7 +30,7 @@ describe('embedded platform with a broken production model', () => {
 
   it('starts, serves the shipped thermal model instead, and reports the fallback', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pm-platform-fallback-'));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     await platform.start();
     await platform.stop();
@@ -48,11 +49,11 @@ describe('embedded platform with a broken production model', () => {
     platform = new EmbeddedPlatform(config, logger);
     const { httpUrl } = await platform.start();
     const shipped = readModelMetadata(new Uint8Array(await readFile(join(MODELS, 'thermal.onnx')))).version;
-    const status = (await (await fetch(`${httpUrl}/api/v1/inference/thermal/model`)).json()) as ModelStatus;
+    const status = (await (await fetch(`${httpUrl}/api/v1/inference/thermal/model`, { headers: bearer() })).json()) as ModelStatus;
     assert.deepEqual([status.serving?.version, status.production?.version, status.fallback], [shipped, 'thermal-broken', true]);
     assert.match(status.reason ?? '', /output 'score' is missing/);
     const frame = Array.from({ length: 24 }, () => Array.from({ length: 32 }, () => 25));
-    const scored = await fetch(`${httpUrl}/api/v1/inference/thermal/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(frame) });
+    const scored = await fetch(`${httpUrl}/api/v1/inference/thermal/score`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify(frame) });
     assert.equal(scored.status, 200, await scored.clone().text());
     assert.equal(((await scored.json()) as { modelVersion: string }).modelVersion, shipped);
   });

@@ -27,6 +27,7 @@ const [pg, nats] = await Promise.all([needService('postgres'), needService('nats
 const run = randomBytes(4).toString('hex');
 /** Each secret is unique, so a leak names the path it took. */
 const secret = (what: string) => `SeCrEt-${what}-${run}`;
+const adminToken = secret('admin-token-padded-to-32-characters');
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -140,6 +141,8 @@ describe('no credential in any log line or error', { skip: pg.skip || nats.skip,
         NOTIFIER_DURABLE: durable,
         NOTIFIER_DELIVER_POLICY: 'new',
         NOTIFIER_IDLE_POLL_MS: '50',
+        // The first admin's token is a secret like the others: never in a log line.
+        AUTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
       });
       const [, httpPort] = await p.waitFor(/"port":(\d+),"msg":"notifier ready"/, 60_000);
 
@@ -158,7 +161,7 @@ describe('no credential in any log line or error', { skip: pg.skip || nats.skip,
       const body = await waitFor(
         'both channels dead-lettered',
         async () => {
-          const res = (await (await fetch(deadLetters)).json()) as { items: Array<{ channel: string }> };
+          const res = (await (await fetch(deadLetters, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { items: Array<{ channel: string }> };
           return new Set(res.items.map((i) => i.channel)).size === 2 ? JSON.stringify(res) : undefined;
         },
         60_000,

@@ -16,6 +16,7 @@ import { mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import type { DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
+import { authEnv, bearer } from './support/auth.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const skabDir = resolve(process.env['PM_SHARED_DATA_DIR'] ?? resolve(repoRoot, '../shared/data'), 'skab/valve1');
@@ -64,7 +65,7 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
     // Short quiet period so "resolved after" happens within the test; critical after 2 minutes of device time.
     const rulesFile = join(dataDir, 'rules.json');
     await writeFile(rulesFile, JSON.stringify({ rules: [{ id: 'telemetry-anomaly', quietPeriodMs: QUIET_MS, sustained: { forMs: 120_000, severity: 'CRITICAL' } }] }));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', FUSION_RULES_FILE: rulesFile, LOG_LEVEL: 'silent' });
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', FUSION_RULES_FILE: rulesFile, LOG_LEVEL: 'silent', ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     const endpoints = await platform.start();
     httpUrl = endpoints.httpUrl;
@@ -89,7 +90,7 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
   async function scoredThrough(ref: DeviceRef, t0: number, row: number): Promise<void> {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const res = await fetch(`${httpUrl}/api/v1/telemetry/devices/${ref.site}/${ref.device}`);
+      const res = await fetch(`${httpUrl}/api/v1/telemetry/devices/${ref.site}/${ref.device}`, { headers: bearer() });
       if (res.ok) {
         const status = (await res.json()) as { lastScore: { ts: number } | null };
         // The step of row `row` closes with the next message: its window ends one step earlier.
@@ -115,7 +116,7 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
 
       await replay(ref, e, t0, 0, start);
       await scoredThrough(ref, t0, start - 1);
-      const status = (await (await fetch(`${httpUrl}/api/v1/telemetry/devices/${ref.site}/${ref.device}`)).json()) as { state: string; sensors: string[]; keys: string[] };
+      const status = (await (await fetch(`${httpUrl}/api/v1/telemetry/devices/${ref.site}/${ref.device}`, { headers: bearer() })).json()) as { state: string; sensors: string[]; keys: string[] };
       assert.equal(status.state, 'ready');
       assert.ok(status.keys.includes('Volume Flow RateRMS'), 'real sensor names are stored and modelled');
       assert.deepEqual(await alerts(ref), [], 'no alert on the healthy run before the fault');

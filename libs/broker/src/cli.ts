@@ -6,13 +6,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError, chooseCommand, readStdin, reportCliError } from '@premonitor/config';
 import { CredentialStore, generatePassword } from './credential-store.js';
 import { removeUserBlock, upsertUserBlock } from './mosquitto-acl.js';
 import { RETIRED_CORE_ROLE, SERVICE_ROLES, isServiceRole, isValidServiceUsername, type ServiceRole } from './principal.js';
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 const COMMANDS = ['add-device', 'add-service', 'remove-device', 'remove-service', 'list', 'mosquitto-acl'] as const;
 
@@ -40,21 +37,10 @@ environment:
 For both brokers at once use mosquitto/add-device.sh and mosquitto/add-core-user.sh (--help).
 `;
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
 async function main(argv: readonly string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  // No command at all is a mistake: the text goes to stderr with exit code 2.
-  if (command === undefined) throw new UsageError(USAGE);
-  if (command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}': one of ${COMMANDS.join(', ')}, help (try --help)`);
+  const chosen = chooseCommand(argv, COMMANDS, USAGE);
+  if (!chosen) return;
+  const { command, rest } = chosen;
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -154,7 +140,4 @@ function report(username: string, pw: { value: string; generated: boolean }): vo
   if (pw.generated) console.log(`MQTT password: ${pw.value}   (shown once; store it in the device's config now)`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-  process.exitCode = err instanceof UsageError || (err instanceof Error && err.name === 'TypeError') ? 2 : 1;
-});
+main(process.argv.slice(2)).catch(reportCliError);

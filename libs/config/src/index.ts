@@ -2,3 +2,5 @@ export { loadConfig, ConfigError, isSecret } from './load-config.js';
 export { envInt, envPort, envBool, envUrl, envEnum } from './env-types.js';
 export { shutdownConfigShape } from './shutdown-config.js';
 export { coreConfigShape, mqttClientConfigShape, LOG_LEVELS, type CoreConfigDefaults } from './core-config.js';
+export { authConfigShape } from './auth-config.js';
+export { UsageError, chooseCommand, readStdin, reportCliError } from './cli-support.js';

@@ -9,6 +9,9 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
  * `bigint` only beyond 2^53.
  */
 export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
   devices: DevicesTable;
   readings: ReadingsTable;
   dead_letters: DeadLettersTable;
@@ -383,3 +386,41 @@ export type TrainingRun = Selectable<TrainingRunsTable>;
 export type Sample = Selectable<SamplesTable>;
 export type FusionRuleRow = Selectable<FusionRulesTable>;
 export type AlertOutboxRow = Selectable<AlertOutboxTable>;
+
+/** A person or machine account (`@premonitor/auth`); `sites` null = every site. */
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: 'viewer' | 'operator' | 'admin';
+  sites: string[] | null;
+  password_hash: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  disabled_at: Date | null;
+}
+
+/** An API token or a browser session; only hashes are stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'api' | 'session';
+  name: string;
+  token_hash: string;
+  csrf_hash: string | null;
+  role: 'viewer' | 'operator' | 'admin';
+  sites: string[] | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Who changed what, when, from where. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  time: ColumnType<Date, Date | undefined, never>;
+  actor: string;
+  action: string;
+  target: string;
+  status: number;
+  remote_addr: string | null;
+  detail: ColumnType<Json | null, string | null, never>;
+}

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express, type Router, type ErrorRequestHandler } from 'express';
+import express, { type Express, type Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@premonitor/log';
 import { HttpError } from './http-error.js';
@@ -20,6 +20,8 @@ export interface HttpServerOptions {
   readonly routers?: readonly { readonly path: string; readonly router: Router }[];
   /** Name of the setting that chooses the port, for the "port in use" message. */
   readonly portSetting: string;
+  /** Access control (libs/auth): `front` runs before everything (probes too), `guard` before the routers. */
+  readonly access?: { readonly front: readonly RequestHandler[]; readonly guard: readonly RequestHandler[] };
 }
 
 /** A port someone else already listens on; the message names the port and the setting. */
@@ -45,6 +47,7 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     const app = express();
     app.disable('x-powered-by');
+    if (options.access) app.use(...options.access.front);
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -64,6 +67,7 @@ export class HttpServer {
     app.get('/metrics', async (_req, res) => {
       res.set('Content-Type', options.registry.contentType).send(await options.registry.metrics());
     });
+    if (options.access) app.use(...options.access.guard);
     for (const { path, router } of options.routers ?? []) app.use(path, router);
     app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
     app.use(errorHandler(options.logger));

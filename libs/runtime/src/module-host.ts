@@ -2,15 +2,16 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Bus } from '@premonitor/bus';
 import type { DatabaseHandle } from '@premonitor/db';
-import type { ReadinessCheck } from '@premonitor/http';
+import type { ReadinessCheck, RouteDeclaration } from '@premonitor/http';
 import type { Logger } from '@premonitor/log';
 import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleContext, type ModuleEnv, type ServiceComponent, type ServiceModule } from './service-module.js';
 import type { StopStep } from './stop-in-order.js';
+import { assertRoutesDeclared } from './declared-routes.js';
 
 /** One entry of an embedded host's list: a module bound to the environment its settings are parsed from (see `hosted`). */
 export interface HostedModule {
   /** Parses the settings (throws `ConfigError`); returns the instance's name and its builder. */
-  configure(): { readonly name: string; create(context: ModuleContext): ServiceComponent | Promise<ServiceComponent> };
+  configure(): { readonly name: string; readonly routes: readonly RouteDeclaration[]; create(context: ModuleContext): ServiceComponent | Promise<ServiceComponent> };
 }
 
 /** A list entry: `module` with its settings parsed from `env`. */
@@ -18,7 +19,7 @@ export function hosted<C extends CoreServiceConfig>(module: ServiceModule<C>, en
   return {
     configure: () => {
       const config = module.config(env);
-      return { name: moduleName(module, config), create: (context) => module.create(config, context) };
+      return { name: moduleName(module, config), routes: module.routes, create: (context) => module.create(config, context) };
     },
   };
 }
@@ -42,6 +43,8 @@ export class ModuleHost {
   readonly routers: { readonly path: string; readonly router: Router }[] = [];
   /** Every module's readiness checks, named `{module}-{check}`, once `create()` resolved. */
   readonly readiness: ReadinessCheck[] = [];
+  /** Every module's declared routes, once `create()` resolved: the table access control enforces. */
+  readonly routes: RouteDeclaration[] = [];
   readonly #options: ModuleHostOptions;
   readonly #created: { readonly name: string; readonly component: ServiceComponent }[] = [];
 
@@ -57,9 +60,12 @@ export class ModuleHost {
     const { db, bus, logger, registry } = this.#options;
     const configured = modules.map((m) => m.configure());
     const shared = sharedInstances();
-    for (const { name, create } of configured) {
+    for (const { name, routes, create } of configured) {
       const component = await create({ db, bus, logger: logger.child({ component: name }), registry, mode: 'embedded', shared, onReload: () => undefined });
       this.#created.push({ name, component });
+      // A route served without a declared permission would escape access control: refuse to start.
+      assertRoutesDeclared(name, routes, component.routers);
+      for (const route of routes) if (!this.routes.some((r) => r.method === route.method && r.path === route.path)) this.routes.push(route);
       this.routers.push(...component.routers);
       this.readiness.push(...component.readiness.map((c) => ({ ...c, name: `${name}-${c.name}` })));
     }

@@ -1,7 +1,10 @@
+import { AUTH_SCHEMA, hostAccess } from '@premonitor/auth';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
+import { authConfigShape, loadConfig } from '@premonitor/config';
 import { migrate, openDatabase } from '@premonitor/db';
-import { HttpServer, createRegistry } from '@premonitor/http';
+import { API_DOCS_ROUTES, HttpServer, apiDocsRouter, createRegistry } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
+import { assertRoutesDeclared } from './declared-routes.js';
 import { exitOnSignals } from './exit-on-signals.js';
 import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleEnv, type ServiceModule } from './service-module.js';
 import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
@@ -37,6 +40,7 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
 
   const start = async (): Promise<void> => {
     const config = module.config(env);
+    const auth = loadConfig(authConfigShape, env);
     const name = moduleName(module, config);
     label = name;
     timeoutMs = config.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -44,7 +48,9 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     const registry = createRegistry(name);
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
-    await migrate(db, { logger, schema: module.schema });
+    // Every service checks credentials against the same users and tokens.
+    await migrate(db, { logger, schema: [...module.schema, AUTH_SCHEMA] });
+    const access = await hostAccess({ db, logger, settings: auth, defaultAllowedHosts: 'any', createFirstAdmin: false });
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });
@@ -57,7 +63,17 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
       shared: sharedInstances(),
       onReload: (reload) => void process.on('SIGHUP', reload),
     });
-    const http = new HttpServer({ logger, registry, readiness: component.readiness, routers: component.routers, portSetting: 'HTTP_PORT' });
+    // A route served without a declared permission would escape access control: refuse to start.
+    assertRoutesDeclared(name, module.routes, component.routers);
+    access.access.declare([...module.routes, ...API_DOCS_ROUTES]);
+    const http = new HttpServer({
+      logger,
+      registry,
+      readiness: component.readiness,
+      routers: [{ path: '/', router: access.router }, { path: '/', router: apiDocsRouter(() => access.access.routes, { title: name, version: '1' }) }, ...component.routers],
+      portSetting: 'HTTP_PORT',
+      access: { front: access.access.front(), guard: access.access.guard() },
+    });
     const port = await http.start(config.HTTP_PORT, config.HTTP_HOST);
     opened.push({ name: 'http', stop: () => http.stop() });
     await component.start();

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Bus } from '@premonitor/bus';
 import type { DatabaseHandle, SchemaPart } from '@premonitor/db';
-import type { ReadinessCheck } from '@premonitor/http';
+import type { ReadinessCheck, RouteDeclaration } from '@premonitor/http';
 import type { Logger } from '@premonitor/log';
 
 /** The settings every core service reads (`coreConfigShape` in @premonitor/config), by environment variable name. */
@@ -19,21 +19,6 @@ export interface CoreServiceConfig {
 
 /** Environment variables as a module reads them: `process.env` in distributed mode, the embedded overrides in embedded mode. */
 export type ModuleEnv = Readonly<Record<string, string | undefined>>;
-
-/**
- * What an HTTP route needs from its caller: `read:` lists and reads, `write:` changes operating
- * state (acknowledging an alert, uploading a frame to score), `admin:` changes what the system is
- * (models, baselines, notification replays). Declared now, enforced by the authentication issue.
- */
-export type Permission = `${'read' | 'write' | 'admin'}:${string}`;
-
-/** One HTTP route a module serves, with the permission it needs (docs/ARCHITECTURE.md, routes). */
-export interface RouteDeclaration {
-  readonly method: 'GET' | 'POST';
-  /** Full path as a client calls it, `:name` for a parameter. */
-  readonly path: string;
-  readonly permission: Permission;
-}
 
 /** What a module's `create` returns: its lifecycle, its routers and its readiness checks. */
 export interface ServiceComponent {

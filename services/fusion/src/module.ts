@@ -2,6 +2,7 @@ import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import type { ServiceModule } from '@premonitor/runtime';
 import { fusionConfigShape, type FusionConfig } from './fusion-config.js';
+import { alertListQuery, transitionBody } from './api/alerts-api.js';
 import { Fusion } from './fusion.js';
 import { settingsFromConfig } from './settings-from-config.js';
 import { FUSION_SCHEMA } from './schema.js';
@@ -12,10 +13,10 @@ export const fusionModule: ServiceModule<FusionConfig> = {
   config: (env) => loadConfig(fusionConfigShape, env),
   schema: [CORE_SCHEMA, FUSION_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/alerts', permission: 'read:alerts' },
-    { method: 'GET', path: '/api/v1/alerts/:id', permission: 'read:alerts' },
-    { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts' },
-    { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts' },
+    { method: 'GET', path: '/api/v1/alerts', permission: 'read:alerts', siteFilter: true, docs: { summary: 'Alerts, newest first, filtered and paged (next → cursor)', query: alertListQuery } },
+    { method: 'GET', path: '/api/v1/alerts/:id', permission: 'read:alerts', docs: { summary: 'One alert with its transitions and deliveries' } },
+    { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts', docs: { summary: 'Acknowledge an open alert, as the credential’s user', body: transitionBody, example: { note: 'looking at it' } } },
+    { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts', docs: { summary: 'Resolve an alert, as the credential’s user', body: transitionBody, example: { note: 'bearing replaced' } } },
   ],
   create: (config, context) => {
     const fusion = new Fusion(settingsFromConfig(config), context);

@@ -2,6 +2,7 @@ import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import type { ServiceModule } from '@premonitor/runtime';
 import { ingestConfigShape, type IngestConfig } from './ingest-config.js';
+import { devicesQuery, readingsQuery } from './api/read-api.js';
 import { Ingest } from './ingest.js';
 import { settingsFromConfig } from './settings-from-config.js';
 import { INGEST_SCHEMA } from './schema.js';
@@ -12,9 +13,9 @@ export const ingestModule: ServiceModule<IngestConfig> = {
   config: (env) => loadConfig(ingestConfigShape, env),
   schema: [CORE_SCHEMA, INGEST_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/devices', permission: 'read:devices' },
-    { method: 'GET', path: '/api/v1/devices/:site/:device', permission: 'read:devices' },
-    { method: 'GET', path: '/api/v1/devices/:site/:device/readings', permission: 'read:readings' },
+    { method: 'GET', path: '/api/v1/devices', permission: 'read:devices', siteFilter: true, docs: { summary: 'Devices, online or not, of a site or all', query: devicesQuery } },
+    { method: 'GET', path: '/api/v1/devices/:site/:device', permission: 'read:devices', docs: { summary: 'One device: status, last seen, last sequence number' } },
+    { method: 'GET', path: '/api/v1/devices/:site/:device/readings', permission: 'read:readings', docs: { summary: 'Readings of a device, newest first, paged (next → cursor)', query: readingsQuery } },
   ],
   create: (config, context) => {
     const ingest = new Ingest(settingsFromConfig(config), context);

@@ -7,6 +7,7 @@ import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelR
 import type { ServiceModule } from '@premonitor/runtime';
 import { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
+import { createModelsApi, modelsQuery } from './models-api.js';
 import { signingKeyFromConfig } from './signing-key-from-config.js';
 
 /** Model sync: announces production models to edge agents (signed) and serves their artifacts. */
@@ -15,7 +16,11 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   config: (env) => loadConfig(modelSyncConfigShape, env),
   // The registry's `models` it announces; ingest's `devices` it announces them to (docs/ARCHITECTURE.md, cross-module reads).
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INGEST_SCHEMA],
-  routes: [{ method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:models' }],
+  // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
+  routes: [
+    { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
+    { method: 'GET', path: '/api/v1/models', permission: 'read:models', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
+  ],
   create: async (config, context) => {
     const { db, bus, logger } = context;
     const signingKey = await signingKeyFromConfig(config, logger);
@@ -33,6 +38,6 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
       },
       { db: db.db, bus, registry: models, store: new FileArtifactStore(resolve(config.MODEL_STORE_DIR)), logger },
     );
-    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
+    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }, { path: '/api/v1', router: createModelsApi(models) }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
   },
 };

@@ -4,6 +4,7 @@ import { FUSION_SCHEMA } from '@premonitor/fusion/schema';
 import type { ServiceModule } from '@premonitor/runtime';
 import { notifierConfigShape, type NotifierConfig } from './notifier-config.js';
 import { loadRoutingSettings } from './notifier-settings.js';
+import { deadLetterListQuery } from './api/dead-letter-api.js';
 import { Notifier } from './notifier.js';
 import { NOTIFIER_SCHEMA } from './schema.js';
 
@@ -14,8 +15,8 @@ export const notifierModule: ServiceModule<NotifierConfig> = {
   // Fusion's `alerts`: a delivery references its alert.
   schema: [CORE_SCHEMA, FUSION_SCHEMA, NOTIFIER_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications' },
-    { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications' },
+    { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications', docs: { summary: 'Deliveries given up on, newest first, paged', query: deadLetterListQuery } },
+    { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications', docs: { summary: 'Send a dead-lettered delivery again (no body)' } },
   ],
   create: async (config, context) => {
     const routing = await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE);

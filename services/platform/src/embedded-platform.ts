@@ -1,12 +1,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Router } from 'express';
+import { hostAccess, loopbackHosts, type FirstAdminSecrets } from '@premonitor/auth';
 import { CredentialStore, EmbeddedBroker, PortInUseError as MqttPortInUseError, generatePassword, type EmbeddedBrokerTls } from '@premonitor/broker';
 import { ConfigError } from '@premonitor/config';
 import { InProcessBus } from '@premonitor/bus';
 import { coreClientId } from '@premonitor/contracts';
 import { openDatabase, migrate, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, PortInUseError as HttpPortInUseError, createRegistry } from '@premonitor/http';
+import { API_DOCS_ROUTES, HttpServer, PortInUseError as HttpPortInUseError, apiDocsRouter, createRegistry, type RouteDeclaration } from '@premonitor/http';
 import { fusionModule } from '@premonitor/fusion';
 import { ingestModule } from '@premonitor/ingest';
 import { loadOrCreateSigningKeyFile } from '@premonitor/model-sync';
@@ -29,6 +30,8 @@ import { isPortFree } from './port-probe.js';
  */
 const INGEST_ACCOUNT = 'ingest';
 const MODEL_SYNC_ACCOUNT = 'model-sync';
+/** The API version in `/openapi.json`. */
+const PLATFORM_VERSION = '1';
 
 /** Where a running platform can be reached. */
 export interface PlatformEndpoints {
@@ -40,6 +43,8 @@ export interface PlatformEndpoints {
   readonly dataDir: string;
   /** The public key model announcements are signed with: what an edge agent needs in EDGE_MODEL_PUBLIC_KEY. */
   readonly modelPublicKey: string;
+  /** The first admin's password and token, on the data folder's very first start only (print once). */
+  readonly firstAdmin?: FirstAdminSecrets;
 }
 
 /** The one-line summary numbers. */
@@ -70,6 +75,9 @@ export class EmbeddedPlatform {
   #modules: ModuleHost | undefined;
   #http: HttpServer | undefined;
   #httpUrl: string | undefined;
+  #routes: readonly RouteDeclaration[] = [];
+  /** A credential of this process only: the summary reads fusion's API through it. */
+  #summaryToken: string | undefined;
   #registry: Registry | undefined;
   #simulator: Simulator | undefined;
   #lock: DataDirLock | undefined;
@@ -103,6 +111,8 @@ export class EmbeddedPlatform {
       await migrate(db, { logger, schema: PLATFORM_SCHEMA });
       this.#readingsAtStart = await countRows(db, 'readings');
       this.#rejectedAtStart = await countRows(db, 'dead_letters');
+      const auth = await hostAccess({ db, logger: logger.child({ component: 'auth' }), settings: config, defaultAllowedHosts: loopbackHosts(config.HTTP_HOST), createFirstAdmin: true });
+      this.#summaryToken = auth.access.internalToken('platform-summary', 'viewer');
 
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
       // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
@@ -139,8 +149,18 @@ export class EmbeddedPlatform {
       // The HTTP server listens before the modules are built: model-sync's download URLs need its bound port.
       // The modules' routers and readiness checks join it once built.
       const api = Router();
+      api.use(auth.router);
+      auth.access.declare(API_DOCS_ROUTES);
+      api.use(apiDocsRouter(() => auth.access.routes, { title: 'Premonitor', version: PLATFORM_VERSION }));
       const modules = (this.#modules = new ModuleHost({ db, bus, logger, registry }));
-      const http = (this.#http = new HttpServer({ logger, registry, readiness: modules.readiness, routers: [{ path: '/', router: api }], portSetting: 'HTTP_PORT' }));
+      const http = (this.#http = new HttpServer({
+        logger,
+        registry,
+        readiness: modules.readiness,
+        routers: [{ path: '/', router: api }],
+        portSetting: 'HTTP_PORT',
+        access: { front: auth.access.front(), guard: auth.access.guard() },
+      }));
       modules.readiness.push({ name: 'broker', check: () => this.#broker !== undefined });
       const httpPort = await http.start(config.HTTP_PORT, config.HTTP_HOST);
       const httpUrl = (this.#httpUrl = `http://${urlHost(config.HTTP_HOST)}:${httpPort}`);
@@ -148,6 +168,8 @@ export class EmbeddedPlatform {
       const signingKeyFile = join(dataDir, 'model-signing-key.pem');
       const signingKey = await loadOrCreateSigningKeyFile(signingKeyFile, logger.child({ component: 'model-sync' }));
       await modules.create(embeddedModules({ config, dataDir, brokerUrl: broker.url, httpUrl, accounts, signingKeyFile }));
+      auth.access.declare(modules.routes);
+      this.#routes = auth.access.routes;
       for (const { path, router } of modules.routers) api.use(path, router);
       // Started means subscribed: ingest's start() waits for the broker's SUBACK.
       await modules.start();
@@ -167,7 +189,7 @@ export class EmbeddedPlatform {
         await this.#simulator.start();
       }
       await this.#lock.update({ httpUrl, mqttUrl: broker.url });
-      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: publicKeyText(signingKey) };
+      return { httpUrl, mqttUrl: broker.url, mqttPort: broker.port, ...(broker.tlsUrl ? { mqttTlsUrl: broker.tlsUrl } : {}), dataDir, modelPublicKey: publicKeyText(signingKey), ...(auth.firstAdmin ? { firstAdmin: auth.firstAdmin } : {}) };
     } catch (err) {
       await this.stop().catch((stopErr: unknown) => logger.error({ err: stopErr }, 'start-up failed, and stopping what had started failed too'));
       throw err;
@@ -185,6 +207,11 @@ export class EmbeddedPlatform {
     return this.#db;
   }
 
+  /** Every route the HTTP server serves behind access control, with its permission (modules' and the auth API's). */
+  routes(): readonly RouteDeclaration[] {
+    return this.#routes;
+  }
+
   /** The platform's in-process bus, while started. */
   bus(): InProcessBus {
     if (!this.#bus) throw new Error('EmbeddedPlatform is not started');
@@ -196,7 +223,8 @@ export class EmbeddedPlatform {
     const db = this.#db;
     const registry = this.#registry;
     const httpUrl = this.#httpUrl;
-    if (!db || !registry || !httpUrl) return { devicesOnline: 0, devicesKnown: 0, readingsStored: 0, rejected: 0, openAlerts: 0, openAlertsMore: false };
+    const token = this.#summaryToken;
+    if (!db || !registry || !httpUrl || !token) return { devicesOnline: 0, devicesKnown: 0, readingsStored: 0, rejected: 0, openAlerts: 0, openAlertsMore: false };
     const row = await db.db
       .selectFrom('devices')
       .select((eb) => [eb.fn.countAll<number>().as('known'), eb.fn.count<number>('id').filterWhere('online', '=', true).as('online')])
@@ -206,7 +234,7 @@ export class EmbeddedPlatform {
       devicesKnown: Number(row.known),
       readingsStored: this.#readingsAtStart + (await counterTotal(registry, 'pm_ingest_readings_stored_total')),
       rejected: this.#rejectedAtStart + (await counterTotal(registry, 'pm_ingest_rejected_total')),
-      ...(await openAlerts(httpUrl)),
+      ...(await openAlerts(httpUrl, token)),
     };
   }
 
@@ -272,8 +300,8 @@ export class EmbeddedPlatform {
 }
 
 /** Open alerts through fusion's API (the platform does not read fusion's tables); newest first. */
-async function openAlerts(httpUrl: string): Promise<Pick<PlatformSummary, 'openAlerts' | 'openAlertsMore' | 'latestAlert'>> {
-  const res = await fetch(`${httpUrl}/api/v1/alerts?status=open&limit=${OPEN_ALERTS_COUNTED}`);
+async function openAlerts(httpUrl: string, token: string): Promise<Pick<PlatformSummary, 'openAlerts' | 'openAlertsMore' | 'latestAlert'>> {
+  const res = await fetch(`${httpUrl}/api/v1/alerts?status=open&limit=${OPEN_ALERTS_COUNTED}`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET /api/v1/alerts answered ${res.status}`);
   const page = (await res.json()) as { items: { severity: string; title: string; site: string; device: string; lastSeen: string }[]; next: unknown };
   const latest = page.items[0];

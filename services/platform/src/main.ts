@@ -34,11 +34,20 @@ async function main(): Promise<void> {
   starting = started;
   const endpoints = await started;
   if (stopping) return;
-  console.log(`HTTP API   ${endpoints.httpUrl}   (try ${endpoints.httpUrl}/api/v1/devices)`);
+  console.log(`HTTP API   ${endpoints.httpUrl}   (described at ${endpoints.httpUrl}/docs and /openapi.json)`);
   console.log(`MQTT       ${endpoints.mqttUrl}   (port ${endpoints.mqttPort})`);
   if (endpoints.mqttTlsUrl) console.log(`MQTT TLS   ${endpoints.mqttTlsUrl}`);
   console.log(`Data       ${endpoints.dataDir}`);
   console.log(`Model key  EDGE_MODEL_PUBLIC_KEY=${endpoints.modelPublicKey}   (edge agents accept models signed by this platform)`);
+  if (endpoints.firstAdmin) {
+    // The only time these are shown: only their hashes are stored, and no log line carries them.
+    const { name, password, token } = endpoints.firstAdmin;
+    console.log(`First start: created user '${name}' (admin). Shown once, keep them now:`);
+    console.log(`  password   ${password}   (log in: POST ${endpoints.httpUrl}/api/v1/auth/login {"name":"${name}","password":…})`);
+    console.log(`  API token  ${token}   (curl -H 'Authorization: Bearer <token>' ${endpoints.httpUrl}/api/v1/devices)`);
+  } else {
+    console.log(`Log in     POST ${endpoints.httpUrl}/api/v1/auth/login, or send 'Authorization: Bearer <token>' (premonitor-auth --help creates users and tokens)`);
+  }
   console.log(`Simulated  ${config.SIM_DEVICES} device(s) on site '${config.SIM_SITE}'. Ctrl-C stops (and drains).`);
 
   timer =

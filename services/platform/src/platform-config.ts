@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envPort, shutdownConfigShape } from '@premonitor/config';
+import { authConfigShape, envBool, envEnum, envInt, envPort, shutdownConfigShape } from '@premonitor/config';
 
 /**
  * Embedded mode's settings, by environment variable. Defaults avoid the standard ports
@@ -65,6 +65,7 @@ export const platformConfigShape = {
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
   ...shutdownConfigShape,
+  ...authConfigShape,
 };
 
 export type PlatformConfig = Readonly<z.infer<z.ZodObject<typeof platformConfigShape>>>;

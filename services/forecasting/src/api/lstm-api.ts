@@ -12,7 +12,8 @@ const deviceId = z.string().regex(/^[a-z0-9-]{1,64}\/[a-z0-9-]{1,64}$/, 'must be
 const sensorKey = z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE);
 const int = (min: number, max: number) => z.number().int().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
 
-const trainBody = z.strictObject({
+/** `POST /lstm/train`. */
+export const trainBody = z.strictObject({
   device_id: deviceId,
   sensor_key: sensorKey,
   sequence_length: int(2, 500).optional(),
@@ -23,8 +24,10 @@ const trainBody = z.strictObject({
   /** Multivariate option: more sensors of the same device as inputs. */
   input_sensor_keys: z.array(sensorKey).max(16).optional(),
 });
-const pairBody = z.strictObject({ device_id: deviceId, sensor_key: sensorKey });
-const scheduleQuery = z.strictObject({ days_ahead: z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(int(1, 365)).default(7) });
+/** `POST /lstm/predict` (body), `GET /lstm/chart` (query). */
+export const pairBody = z.strictObject({ device_id: deviceId, sensor_key: sensorKey });
+/** `GET /lstm/maintenance-schedule`. */
+export const scheduleQuery = z.strictObject({ days_ahead: z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(int(1, 365)).default(7) });
 
 /** Runtime facts for `GET /status`. */
 export interface LstmStatusSource {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { ID_PATTERN, SEVERITIES, type DeviceRef } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
-import { HttpError, queryLimit, queryTime, validateInput } from '@premonitor/http';
+import { HttpError, queryLimit, queryTime, requestActor, validateInput } from '@premonitor/http';
 import type { AlertStatus } from '../alert-lifecycle.js';
 import type { TransitionOutcome } from '../alert-store.js';
 import { alertKey, getAlert, listAlerts } from './alert-queries.js';
@@ -12,7 +12,8 @@ const MAX_LIMIT = 1_000;
 
 const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
 
-const listQuery = z
+/** `GET /alerts`. */
+export const alertListQuery = z
   .strictObject({
     status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
     severity: z.enum(SEVERITIES).optional(),
@@ -27,9 +28,13 @@ const listQuery = z
 
 const alertIdParam = z.string().regex(/^\d{1,18}$/, 'must be an alert id (a positive integer)').transform(Number);
 
-const transitionBody = z.strictObject({
-  note: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
-  actor: z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+/** The body of `POST /alerts/:id/ack` and `/resolve`. The actor comes from the credential, never from here. */
+export const transitionBody = z.strictObject({
+  note: z
+    .string({ error: (issue) => (issue.input === undefined ? 'required: send {"note": "…"} saying why (see /docs)' : 'must be a string') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(1000, 'must be at most 1000 characters'),
 });
 
 /** What the API needs from the service to move an alert. */
@@ -38,7 +43,7 @@ export type TransitionAlert = (alertId: number, ref: DeviceRef, ruleId: string, 
 /**
  * The alert API (mounted at `/api/v1`): `GET /alerts` (filters, keyset paging, newest first),
  * `GET /alerts/:id` (with events and deliveries), `POST /alerts/:id/ack` and `/resolve`
- * with `{note, actor?}` — 404 for an unknown alert, 409 for a transition its status forbids.
+ * with `{note}`, acting as the request's credential — 404 for an unknown alert, 409 for a transition its status forbids.
  */
 export function createAlertsApi(db: Kysely<Database>, transition: TransitionAlert): Router {
   const router = Router();
@@ -47,7 +52,7 @@ export function createAlertsApi(db: Kysely<Database>, transition: TransitionAler
   router.use('/alerts', express.json({ limit: '16kb' }));
 
   router.get('/alerts', async (req, res) => {
-    const q = validateInput(listQuery, req.query);
+    const q = validateInput(alertListQuery, req.query);
     const rows = await listAlerts(db, { ...q, beforeId: q.cursor });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
@@ -70,7 +75,7 @@ export function createAlertsApi(db: Kysely<Database>, transition: TransitionAler
       const body = validateInput(transitionBody, req.body ?? {});
       const key = await alertKey(db, alertId);
       if (!key) throw new HttpError(404, 'not_found', `alert ${alertId} is unknown`);
-      const outcome = await transition(alertId, key, key.rule, to, body.actor ?? 'api', body.note);
+      const outcome = await transition(alertId, key, key.rule, to, requestActor(res) ?? 'api', body.note);
       if (outcome.kind === 'not_found') throw new HttpError(404, 'not_found', `alert ${alertId} is unknown`);
       if (outcome.kind === 'invalid') throw new HttpError(409, 'invalid_transition', `cannot ${action} alert ${alertId}: ${outcome.reason}`);
       res.json({ alert: await getAlert(db, alertId), transition: outcome.entry.payload });

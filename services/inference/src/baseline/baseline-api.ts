@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
-import { isValidId, type DeviceRef, type FrameKind } from '@premonitor/contracts';
-import { HttpError } from '@premonitor/http';
+import { z } from 'zod';
+import { ID_PATTERN, isValidId, type DeviceRef, type FrameKind } from '@premonitor/contracts';
+import { HttpError, validateInput } from '@premonitor/http';
 import type { ModelSlot } from '../model-slot.js';
 import type { BaselineRecord, BaselineStore } from './baseline-store.js';
 import type { DeviceBaselines } from './device-baselines.js';
@@ -37,6 +38,15 @@ export interface BaselineView {
 }
 
 const STATUSES = ['enrolling', 'ready'] as const;
+const id = z.string().regex(ID_PATTERN, 'is not a valid id (letters, digits and -)');
+
+/** `GET /inference/{kind}/baselines`: filters; `all_versions=true` also lists baselines of models not in service. */
+export const baselineListQuery = z
+  .strictObject({ status: z.enum(STATUSES).optional(), site: id.optional(), device: id.optional(), all_versions: z.enum(['true', 'false']).optional() })
+  .refine((q) => q.device === undefined || q.site !== undefined, { message: 'device needs site as well', path: ['device'] });
+
+/** `POST /inference/{kind}/baselines/{site}/{device}/enroll`: restart the enrollment; `acceptFleetAnomalous` takes frames whatever the fleet score. */
+export const enrollBody = z.strictObject({ acceptFleetAnomalous: z.boolean().default(false) });
 
 /**
  * `/inference/{kind}/baselines…` under `/api/v1`: which devices are enrolled with the model
@@ -71,15 +81,8 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
   };
 
   router.get(base, async (req, res) => {
-    const status = optionalQuery(req, 'status');
-    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new HttpError(400, 'invalid_query', `status must be 'enrolling' or 'ready', got '${status}'`);
-    const site = optionalQuery(req, 'site');
-    const device = optionalQuery(req, 'device');
-    if (device !== undefined && site === undefined) throw new HttpError(400, 'invalid_query', 'device needs site as well');
-    for (const [name, value] of [['site', site], ['device', device]] as const) {
-      if (value !== undefined && !isValidId(value)) throw new HttpError(400, 'invalid_query', `${name} '${value}' is not a valid id`);
-    }
-    const allVersions = optionalQuery(req, 'all_versions') === 'true';
+    const { status, site, device, all_versions } = validateInput(baselineListQuery, req.query);
+    const allVersions = all_versions === 'true';
     const model = slot.current;
     const rows = await store.list({
       kind,
@@ -116,12 +119,7 @@ export function createBaselineApi(options: BaselineApiOptions): Router {
   router.post(`${base}/:site/:device/enroll`, express.json({ limit: '4kb' }), async (req, res) => {
     const ref = deviceParams(req);
     if (!baselines.enabled) throw new HttpError(409, 'baselines_disabled', `per-device baselines are switched off for ${kind} (BASELINES_ENABLED=false)`);
-    const body: unknown = req.body ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON object, e.g. {"acceptFleetAnomalous": true}');
-    const unknown = Object.keys(body).filter((k) => k !== 'acceptFleetAnomalous');
-    if (unknown.length > 0) throw new HttpError(400, 'invalid_body', `unknown field '${unknown[0]}'; the only field is acceptFleetAnomalous`);
-    const acceptAll = (body as { acceptFleetAnomalous?: unknown }).acceptFleetAnomalous ?? false;
-    if (typeof acceptAll !== 'boolean') throw new HttpError(400, 'invalid_body', 'acceptFleetAnomalous must be true or false');
+    const acceptAll = validateInput(enrollBody, req.body ?? {}).acceptFleetAnomalous;
     const lease = slot.lease();
     if (!lease) throw new HttpError(503, 'no_model', `no ${kind} model is in service yet`);
     try {
@@ -146,11 +144,4 @@ export function checkedDeviceRef(site: string, device: string, code: string): De
     if (!isValidId(value)) throw new HttpError(400, code, `${name} '${value}' is not a valid id (letters, digits, '_' and '-')`);
   }
   return { site, device };
-}
-
-function optionalQuery(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new HttpError(400, 'invalid_query', `${name} must be given once`);
-  return value;
 }

@@ -7,7 +7,8 @@ import { ID_PATTERN, READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/c
 
 const MAX_LIMIT = 10_000;
 
-const readingsQuery = z
+/** `GET /devices/{site}/{device}/readings`. */
+export const readingsQuery = z
   .strictObject({
     key: z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE).optional(),
     from: queryTime.optional(),
@@ -17,7 +18,8 @@ const readingsQuery = z
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
 
-const devicesQuery = z.strictObject({
+/** `GET /devices`. */
+export const devicesQuery = z.strictObject({
   site: z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}').optional(),
   online: z.enum(['true', 'false']).optional(),
 });

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { HttpError, validateInput } from '@premonitor/http';
 import type { DeliveryStore } from '../delivery-store.js';
 
-const listQuery = z.strictObject({
+/** `GET /notifications/dead-letters`. */
+export const deadLetterListQuery = z.strictObject({
   channel: z.string().max(64).optional(),
   limit: z.string().regex(/^\d+$/, 'must be a positive integer').transform(Number).pipe(z.number().int().min(1, 'must be ≥ 1').max(1_000, 'must be ≤ 1000')).default(100),
   cursor: z.string().regex(/^\d+$/, 'must be the `next` value of a previous page').transform(Number).optional(),
@@ -18,7 +19,7 @@ const idParam = z.strictObject({ id: z.string().regex(/^\d{1,15}$/, 'must be a d
 export function createDeadLetterApi(store: DeliveryStore, now: () => number, resent: (channel: string) => void): Router {
   const router = Router();
   router.get('/notifications/dead-letters', async (req, res) => {
-    const query = validateInput(listQuery, req.query);
+    const query = validateInput(deadLetterListQuery, req.query);
     const items = await store.listDeadLetters({ channel: query.channel, limit: query.limit, beforeId: query.cursor });
     const last = items.at(-1);
     res.json({ items, next: items.length === query.limit && last ? String(last.id) : null });

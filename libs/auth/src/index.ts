@@ -1,0 +1,11 @@
+export { AccessControl, PUBLIC, principalOf, type AccessControlOptions } from './access-control.js';
+export { AUTH_ROUTES, SESSION_TTL_MS, createAuthApi, loginBody, newTokenBody, newUserBody } from './auth-api.js';
+export { AuthStore, CredentialError, type AuditInput, type NewCredential, type TokenView, type UserView } from './auth-store.js';
+export { FIRST_ADMIN, ensureFirstAdmin, type FirstAdminSecrets } from './first-admin.js';
+export { hostAccess, loopbackHosts, type AuthSettings, type HostAccess } from './host-access.js';
+export { OidcVerifier, UnmappedRoleError, type OidcSettings } from './oidc-verifier.js';
+export { ANONYMOUS, coversSite, type Principal } from './principal.js';
+export { ROLES, lowerRole, roleGrants, type Role } from './roles.js';
+export { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './secrets.js';
+export { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
+export { AUTH_SCHEMA } from './schema.js';

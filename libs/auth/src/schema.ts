@@ -1,0 +1,50 @@
+// @premonitor/auth/schema: the identity tables (SQL text only, light to import).
+import type { Migration, SchemaPart } from '@premonitor/db';
+
+/**
+ * Users, their credentials and the audit trail. A credential is a row of `api_tokens`: an API
+ * token for a machine (`kind = 'api'`) or a browser session (`kind = 'session'`, with the hash
+ * of its CSRF token). Only SHA-256 hashes of tokens and scrypt hashes of passwords are stored.
+ */
+const identity: Migration = {
+  name: 'auth/0001_users_tokens_audit',
+  statements: [
+    `create table if not exists users (
+      id bigserial primary key,
+      name text not null unique,
+      role text not null check (role in ('viewer', 'operator', 'admin')),
+      sites text[],
+      password_hash text,
+      created_at timestamptz not null default now(),
+      disabled_at timestamptz
+    )`,
+    `create table if not exists api_tokens (
+      id bigserial primary key,
+      user_id bigint not null references users (id) on delete cascade,
+      kind text not null check (kind in ('api', 'session')),
+      name text not null,
+      token_hash text not null unique,
+      csrf_hash text,
+      role text not null check (role in ('viewer', 'operator', 'admin')),
+      sites text[],
+      created_at timestamptz not null default now(),
+      expires_at timestamptz,
+      revoked_at timestamptz
+    )`,
+    `create index if not exists api_tokens_user_idx on api_tokens (user_id)`,
+    `create table if not exists audit_events (
+      id bigserial primary key,
+      time timestamptz not null default now(),
+      actor text not null,
+      action text not null,
+      target text not null,
+      status integer not null,
+      remote_addr text,
+      detail jsonb
+    )`,
+    `create index if not exists audit_events_time_idx on audit_events (time desc)`,
+  ],
+};
+
+/** The auth part: migrated by every host (each serves HTTP and checks credentials against these tables). */
+export const AUTH_SCHEMA: SchemaPart = { owner: 'auth', migrations: [identity] };

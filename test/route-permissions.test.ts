@@ -1,0 +1,159 @@
+// For every route the embedded platform serves — read from its route table, so a route added
+// to any module is covered without touching this file — the answer per role and site scope:
+// 401 without a credential, 403 for a role or site the route's permission does not allow, and
+// past access control (the handler's own answer: 2xx, or 400/404/409 for the probe's input)
+// otherwise. Changes are probed with inputs the handlers refuse, so nothing is changed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuthStore, type Role } from '@premonitor/auth';
+import { loadConfig } from '@premonitor/config';
+import type { RouteDeclaration } from '@premonitor/http';
+import { createLogger } from '@premonitor/log';
+import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
+
+const logger = createLogger({ service: 'route-permissions-test', level: 'silent' });
+const SITE = 'demo';
+const OTHER_SITE = 'elsewhere';
+
+/** Path parameters the probe fills in; ids that exist nowhere, so no handler changes anything. */
+function pathFor(route: RouteDeclaration, site: string): string {
+  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: '999999999', sha256: '0'.repeat(64) };
+  return route.path.replace(/:([a-z0-9]+)/gi, (_m, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`route-permissions.test: no probe value for :${name} in ${route.path}; add one`);
+    return value;
+  });
+}
+
+/** The policy of issue 16, stated here rather than imported, so a change to libs/auth's role table shows up. */
+function allowed(role: Role, permission: string): boolean {
+  const [action] = permission.split(':');
+  if (role === 'admin') return true;
+  if (role === 'operator') return action === 'read' || action === 'write' || permission === 'admin:baselines';
+  return action === 'read';
+}
+
+interface Caller {
+  readonly label: string;
+  readonly token?: string;
+  readonly role?: Role;
+  readonly sites?: readonly string[];
+}
+
+describe('every route of the embedded platform answers each role and site scope as its permission says', { timeout: 180_000 }, () => {
+  let dir = '';
+  let platform: EmbeddedPlatform | undefined;
+  let httpUrl = '';
+  const callers: Caller[] = [{ label: 'anonymous' }];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pm-route-permissions-'));
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0' });
+    platform = new EmbeddedPlatform(config, logger);
+    ({ httpUrl } = await platform.start());
+    const store = new AuthStore(platform.database().db);
+    for (const [name, role, sites] of [
+      ['probe-viewer', 'viewer', undefined],
+      ['probe-operator', 'operator', undefined],
+      ['probe-admin', 'admin', undefined],
+      ['probe-site-operator', 'operator', [SITE]],
+    ] as const) {
+      await store.createUser({ name, role, ...(sites ? { sites } : {}) });
+      const { token } = await store.issue({ user: name, name: 'probe', kind: 'api' });
+      callers.push({ label: name, token, role, ...(sites ? { sites } : {}) });
+    }
+  });
+
+  after(async () => {
+    await platform?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The statuses access control answers with; anything else came from the route's handler. */
+  const refused = (status: number) => status === 401 || status === 403;
+
+  /** What the caller should get on `route` at `site` (named by `:site`, or `?site=` where the route filters by it). */
+  function expected(route: RouteDeclaration, caller: Caller, site: string): 'passes' | 401 | 403 {
+    if (route.permission === 'read:public') return 'passes';
+    if (!caller.role) return 401;
+    if (!allowed(caller.role, route.permission)) return 403;
+    const named = route.path.includes(':site') || route.siteFilter ? site : undefined;
+    if (caller.sites && route.permission !== 'read:self' && (named === undefined || !caller.sites.includes(named))) return 403;
+    return 'passes';
+  }
+
+  async function probe(route: RouteDeclaration, caller: Caller, site: string): Promise<number> {
+    const namesSite = route.path.includes(':site');
+    // Also on routes that do not filter by it: ?site= must not open them to a scoped credential.
+    const query = !namesSite && route.method === 'GET' ? `?site=${site}` : '';
+    const res = await fetch(`${httpUrl}${pathFor(route, site)}${query}`, {
+      method: route.method,
+      headers: { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) },
+      // Every body schema is strict: an unknown key is refused (400) after access control let the request through.
+      ...(route.method !== 'GET' ? { body: JSON.stringify({ probe: true }) } : {}),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  it('covers the routes of every embedded module and of the auth API', () => {
+    const routes = platform!.routes();
+    for (const prefix of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/inference', '/api/v1/lstm', '/api/v1/models', '/api/v1/auth', '/api/v1/audit']) {
+      assert.ok(routes.some((r) => r.path.startsWith(prefix)), `a route under ${prefix}`);
+    }
+  });
+
+  it('documents every route in /openapi.json (OpenAPI 3.1, from the zod schemas) and nothing that is not served', async () => {
+    const res = await fetch(`${httpUrl}/openapi.json`);
+    assert.equal(res.status, 200, 'public');
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission': string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, { type?: string }> } }> } }>> };
+    assert.equal(doc.openapi, '3.1.0');
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    const declared = platform!.routes().map((r) => `${r.method} ${r.path.replace(/:([a-z0-9]+)/gi, '{$1}')}`);
+    assert.deepEqual([...documented].sort(), [...declared].sort(), 'the document names exactly the declared routes');
+    // Declared is not enough: each documented operation must reach a handler (the host's own 404 says 'no such route').
+    const admin = callers.find((c) => c.role === 'admin')!;
+    const unserved: string[] = [];
+    for (const route of platform!.routes()) {
+      const answer = await fetch(`${httpUrl}${pathFor(route, SITE)}`, { method: route.method, headers: { authorization: `Bearer ${admin.token}`, ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) }, ...(route.method !== 'GET' ? { body: '{"probe":true}' } : {}) });
+      const body = await answer.text();
+      if (answer.status === 404 && body.includes('no such route')) unserved.push(`${route.method} ${route.path}`);
+    }
+    assert.deepEqual(unserved, [], 'documented but not served');
+    const ack = doc.paths['/api/v1/alerts/{id}/ack']!['post']!;
+    assert.equal(ack['x-permission'], 'write:alerts');
+    const schema = ack.requestBody!.content['application/json']!.schema;
+    assert.deepEqual([schema.required, schema.properties?.['note']?.type, 'actor' in (schema.properties ?? {})], [['note'], 'string', false], 'the ack body: a note, no actor');
+    const page = await (await fetch(`${httpUrl}/docs`)).text();
+    for (const path of Object.keys(doc.paths)) assert.ok(page.includes(path), `/docs shows ${path}`);
+  });
+
+  it('lists the models of every kind (GET /api/v1/models), which embedded mode used to answer 404', async () => {
+    const viewer = callers.find((c) => c.role === 'viewer')!;
+    const res = await fetch(`${httpUrl}/api/v1/models?stage=production`, { headers: { authorization: `Bearer ${viewer.token}` } });
+    assert.equal(res.status, 200);
+    const { items } = (await res.json()) as { items: { kind: string; stage: string; sha256: string }[] };
+    assert.deepEqual([...new Set(items.map((m) => m.kind))].sort(), ['acoustic', 'thermal'], 'the shipped models, in production');
+    assert.ok(items.every((m) => m.stage === 'production' && /^[0-9a-f]{64}$/.test(m.sha256)));
+    assert.equal((await fetch(`${httpUrl}/api/v1/models?stage=retired`, { headers: { authorization: `Bearer ${viewer.token}` } })).status, 400);
+  });
+
+  it('401 without a credential, 403 without the permission or the site, through otherwise', async () => {
+    const mismatches: string[] = [];
+    const routes = platform!.routes();
+    for (const route of routes) {
+      for (const caller of callers) {
+        for (const site of caller.sites ? [SITE, OTHER_SITE] : [SITE]) {
+          const status = await probe(route, caller, site);
+          const want = expected(route, caller, site);
+          const ok = want === 'passes' ? !refused(status) && status !== 429 && status < 500 : status === want;
+          if (!ok) mismatches.push(`${route.method} ${route.path} (${route.permission}) as ${caller.label} on ${site}: got ${status}, expected ${want}`);
+        }
+      }
+    }
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${routes.length} routes answered otherwise`);
+  });
+});
