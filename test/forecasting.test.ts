@@ -47,6 +47,7 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     driftWindows: 12,
     modelDir,
     forecastIntervalMs: 0,
+    autoTrain: { intervalMs: 0, minPoints: 500, lookbackMs: 86_400_000, concurrency: 1 },
   });
 
   async function boot(): Promise<void> {
@@ -139,8 +140,14 @@ describe('forecasting service (PGlite + in-process bus)', () => {
   });
 
   it('lists models, status, the maintenance schedule and an SVG chart', async () => {
-    const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; version: string }[] };
+    const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; version: string; chosen: string; selection: { chosen: string; reason: string; candidates: { kind: string }[] } }[] };
     assert.deepEqual(models.models.map((m) => m.sensor_key), ['temperature']);
+    // The forecaster was chosen by rolling-origin validation, and the model says which and why.
+    const [model] = models.models;
+    assert.ok(['persistence', 'seasonal-naive', 'linear', 'lstm'].includes(model!.chosen), model!.chosen);
+    assert.equal(model!.selection.chosen, model!.chosen);
+    assert.deepEqual(model!.selection.candidates.map((c) => c.kind), ['persistence', 'seasonal-naive', 'linear', 'lstm']);
+    assert.match(model!.selection.reason, /rolling-origin fold/);
     const status = (await (await fetch(`${url}/status`)).json()) as { models: number; training: string[]; started: boolean };
     assert.equal(status.models, 1);
     assert.deepEqual(status.training, []);

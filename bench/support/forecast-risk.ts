@@ -1,4 +1,4 @@
-import { assessFailureRisk, type ForecastPoint, type OperatingLimits, type RiskLevel } from '@premonitor/forecasting';
+import { assessFailureRisk, combineWithAnomaly, type ForecastPoint, type OperatingLimits, type RiskLevel } from '@premonitor/forecasting';
 import { round } from '@premonitor/testkit';
 
 /** The risk of one forecast origin and whether a limit was actually crossed within its horizon. */
@@ -12,17 +12,27 @@ export interface RiskAtOrigin {
 export type Window = readonly [number, number];
 
 /**
- * Risk level at every origin, as the service computes it (same formula, the given limits),
- * beside whether one of the next actual values of the horizon is outside the limits (values
- * past the end of the series count as not crossed).
+ * Risk level at every origin, as the service computes it (same formula, the given limits, and
+ * with `anomalyAt` the device's mean anomaly score at that origin combined in as the service
+ * does), beside whether one of the next actual values of the horizon is outside the limits
+ * (values past the end of the series count as not crossed).
  */
-export function riskTrack(y: ArrayLike<number>, start: number, stepMs: number, origins: readonly number[], forecasts: readonly (readonly ForecastPoint[] | undefined)[], limits: Required<OperatingLimits>): RiskAtOrigin[] {
+export function riskTrack(
+  y: ArrayLike<number>,
+  start: number,
+  stepMs: number,
+  origins: readonly number[],
+  forecasts: readonly (readonly ForecastPoint[] | undefined)[],
+  limits: Required<OperatingLimits>,
+  anomalyAt?: (origin: number) => number | undefined,
+): RiskAtOrigin[] {
   const track: RiskAtOrigin[] = [];
   origins.forEach((o, i) => {
     const points = forecasts[i];
     if (!points || !Number.isFinite(y[o]!)) return;
     const crossed = points.some((p) => o + p.step < y.length && (y[o + p.step]! > limits.high || y[o + p.step]! < limits.low));
-    const level = assessFailureRisk({ sensorKey: 'value', lastValue: y[o]!, steps: points, limits, intervalLevel: 0.9 }).riskLevel;
+    const risk = assessFailureRisk({ sensorKey: 'value', lastValue: y[o]!, steps: points, limits, intervalLevel: 0.9 });
+    const level = anomalyAt ? combineWithAnomaly(risk, 'value', anomalyAt(o)).riskLevel : risk.riskLevel;
     track.push({ time: start + o * stepMs, level, crossed });
   });
   return track;
@@ -50,4 +60,41 @@ export function windowOutcomes(track: readonly RiskAtOrigin[], windows: readonly
         origins: inside.length,
       };
     });
+}
+
+const WEEK_MS = 7 * 24 * 3_600_000;
+
+/** Lead time and false alarms of a risk track against labelled windows. */
+export interface LeadReport {
+  /** Per window ending after `from`: hours from the start of the first `high` episode that reaches into the window to the window's start; positive = ahead of it; null = never high in it. */
+  readonly leads: readonly (number | null)[];
+  /** Episodes of `high` (runs of consecutive high origins) that overlap no window: false alarms. */
+  readonly falseEpisodes: number;
+  readonly weeks: number;
+  readonly falsePerWeek: number;
+}
+
+/**
+ * Event-based, as NAB counts detections: the track's `high` origins form episodes (runs); an
+ * episode that overlaps a labelled window warned of it, and its start against the window's
+ * start is the lead (an episode that began before the window and lasted into it is a warning
+ * ahead); an episode overlapping no window is a false alarm.
+ */
+export function leadReport(track: readonly RiskAtOrigin[], windows: readonly Window[], from: number, to: number): LeadReport {
+  const episodes: { start: number; end: number }[] = [];
+  track.forEach((r, i) => {
+    if (r.level !== 'high') return;
+    if (track[i - 1]?.level === 'high') episodes[episodes.length - 1]!.end = r.time;
+    else episodes.push({ start: r.time, end: r.time });
+  });
+  const overlaps = (e: { start: number; end: number }, [a, b]: Window) => e.start <= b && e.end >= a;
+  const leads = windows
+    .filter(([, b]) => b >= from)
+    .map((w) => {
+      const first = episodes.find((e) => overlaps(e, w));
+      return first ? round((w[0] - first.start) / 3_600_000, 1) : null;
+    });
+  const falseEpisodes = episodes.filter((e) => !windows.some((w) => overlaps(e, w))).length;
+  const weeks = (to - from) / WEEK_MS;
+  return { leads, falseEpisodes, weeks: round(weeks, 1), falsePerWeek: round(falseEpisodes / weeks, 2) };
 }

@@ -8,7 +8,8 @@ import { historySteps } from './model/forecaster-spec.js';
 import { exportForecasterToOnnx, OnnxForecaster, type ForecastPoint } from './model/onnx-forecaster.js';
 import { trainForecaster, type TrainOptions } from './model/train-forecaster.js';
 import type { ReadingsRepository } from './readings-repository.js';
-import { assessFailureRisk, type FailureRisk, type OperatingLimits, type RiskThresholds } from './risk/failure-risk.js';
+import type { AnomalyScoreSource } from './risk/anomaly-scores.js';
+import { assessFailureRisk, combineWithAnomaly, DEFAULT_ANOMALY_RISK_RULE, type AnomalyRiskRule, type FailureRisk, type OperatingLimits, type RiskThresholds } from './risk/failure-risk.js';
 import { alignSeries } from './series/align-series.js';
 import type { TimedValue } from './series/resample.js';
 import { forecastScope, type ForecastModelRecord, type ForecastModelStore } from './store/forecast-model-store.js';
@@ -22,7 +23,15 @@ export interface ForecastServiceSettings {
   /** Operating limits by `site/device:sensor`, or `*:sensor` for every device. */
   readonly limits: Readonly<Record<string, OperatingLimits>>;
   readonly thresholds: RiskThresholds;
+  /**
+   * How the device's telemetry anomaly score enters the risk: scores of the last `lookbackMs`
+   * before the forecast (0: not used) and the scoring service's alarm threshold. Default 30 min, 0.5.
+   */
+  readonly anomaly?: { readonly lookbackMs: number; readonly rule: AnomalyRiskRule };
 }
+
+/** Default of {@link ForecastServiceSettings.anomaly}. */
+export const DEFAULT_ANOMALY_SETTINGS = Object.freeze({ lookbackMs: 30 * 60_000, rule: DEFAULT_ANOMALY_RISK_RULE });
 
 /** Collaborators of {@link ForecastService}. */
 export interface ForecastServiceDeps {
@@ -31,6 +40,8 @@ export interface ForecastServiceDeps {
   readonly store: ForecastModelStore;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The devices' telemetry anomaly scores; absent: the risk is the forecast's alone. */
+  readonly anomalies?: AnomalyScoreSource;
 }
 
 /** A training request: the pair plus optional overrides. */
@@ -195,7 +206,8 @@ export class ForecastService {
     }
     const lastValue = series.columns[0]![end]!;
     const limits = this.limitsFor(record);
-    const risk = assessFailureRisk({
+    const madeAt = series.start + end * spec.stepMs;
+    const forecastRisk = assessFailureRisk({
       sensorKey,
       lastValue,
       steps: points,
@@ -203,8 +215,12 @@ export class ForecastService {
       intervalLevel: spec.intervalLevel,
       thresholds: this.settings.thresholds,
     });
+    const anomaly = this.settings.anomaly ?? DEFAULT_ANOMALY_SETTINGS;
+    const evidence =
+      this.deps.anomalies && anomaly.lookbackMs > 0 ? await this.deps.anomalies.recent(deviceId, new Date(madeAt - anomaly.lookbackMs), new Date(Math.max(madeAt, this.deps.clock.now()))) : undefined;
+    const risk = combineWithAnomaly(forecastRisk, sensorKey, evidence?.score, anomaly.rule, this.settings.thresholds);
     const history = Array.from(series.columns[0]!, (value, i) => ({ time: series.start + i * spec.stepMs, value }));
-    return { record, madeAt: series.start + end * spec.stepMs, lastValue, history, points, risk, limits };
+    return { record, madeAt, lastValue, history, points, risk, limits };
   }
 
   /** The latest `steps` grid steps of the model's inputs, aligned like training. */

@@ -9,7 +9,7 @@ export type { ForecastServiceSettings, Prediction, TrainRequest } from './foreca
 export { ForecastCycle } from './forecast-cycle.js';
 export type { CycleReport, ForecastCycleSettings } from './forecast-cycle.js';
 export { ModelFormatError, InsufficientHistoryError, ModelNotFoundError, TrainingInProgressError, UnknownSeriesError } from './errors.js';
-export { DEFAULT_TRAIN_OPTIONS, trainForecaster } from './model/train-forecaster.js';
+export { DEFAULT_SEED, DEFAULT_TRAIN_OPTIONS, trainForecaster } from './model/train-forecaster.js';
 export type { ForecastMetrics, TrainedForecaster, TrainOptions } from './model/train-forecaster.js';
 export { featureCount, forecasterSpecSchema } from './model/forecaster-spec.js';
 export type { ForecasterSpec, TrainingSettings } from './model/forecaster-spec.js';
@@ -17,7 +17,16 @@ export { exportForecasterToOnnx, OnnxForecaster } from './model/onnx-forecaster.
 export type { ForecastPoint } from './model/onnx-forecaster.js';
 export { calibrateHalfWidths, conformalQuantile, intervalCoverage } from './model/intervals.js';
 export { usableOrigins } from './model/training-windows.js';
-export { assessFailureRisk, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
+export { assessFailureRisk, combineWithAnomaly, DEFAULT_ANOMALY_RISK_RULE, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
+export type { AnomalyRiskRule } from './risk/failure-risk.js';
+export { ScoresTableAnomalySource } from './risk/anomaly-scores.js';
+export type { AnomalyEvidence, AnomalyScoreSource } from './risk/anomaly-scores.js';
+export { AutoTrainer } from './auto-trainer.js';
+export type { AutoTrainReport, AutoTrainSettings } from './auto-trainer.js';
+export { FORECASTER_KINDS } from './model/select-forecaster.js';
+export type { CandidateScore, ForecasterKind, ForecasterSelection } from './model/select-forecaster.js';
+export { fitLinearTerms, linearValue } from './model/linear-forecaster.js';
+export type { LinearTerm } from './model/linear-forecaster.js';
 export { DEFAULT_NORMAL_RANGE_RULE, normalOperatingLimits } from './risk/operating-limits.js';
 export type { NormalRangeRule } from './risk/operating-limits.js';
 export type { FailureRisk, OperatingLimits, RiskLevel, RiskThresholds } from './risk/failure-risk.js';

@@ -16,11 +16,13 @@ export class IntervalScheduler {
     private readonly intervalMs: number,
     private readonly task: () => Promise<unknown>,
     private readonly logger: Logger,
+    /** Delay before the first run (default: one interval). */
+    private readonly firstDelayMs = intervalMs,
   ) {}
 
   start(): void {
     this.#stopped = false;
-    this.#schedule();
+    this.#schedule(this.firstDelayMs);
   }
 
   /** Cancels the next run and waits for a running one. */
@@ -31,7 +33,7 @@ export class IntervalScheduler {
     await this.#running;
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.intervalMs): void {
     if (this.#stopped) return;
     this.#timer = this.clock.setTimeout(() => {
       this.#timer = undefined;
@@ -44,6 +46,6 @@ export class IntervalScheduler {
           this.#running = undefined;
           this.#schedule();
         });
-    }, this.intervalMs);
+    }, delayMs);
   }
 }

@@ -42,6 +42,17 @@ export class ReadingsRepository {
     return rows.map((r) => ({ time: r.time.getTime(), value: Number(r.value) }));
   }
 
+  /**
+   * Every (device, sensor) pair with at least `minPoints` readings since `since` — the
+   * candidates for automatic training. The time bound keeps it to recent chunks.
+   */
+  async seriesWithHistory(since: Date, minPoints: number): Promise<{ deviceId: string; key: string; count: number }[]> {
+    const rows = await sql<{ device_id: string; key: string; n: string | number }>`
+      select device_id, key, count(*) as n from readings where time >= ${since}
+      group by device_id, key having count(*) >= ${minPoints} order by device_id, key`.execute(this.db);
+    return rows.rows.map((r) => ({ deviceId: r.device_id, key: r.key, count: Number(r.n) }));
+  }
+
   /** Distinct sensor keys of a device. */
   async keys(deviceId: string): Promise<string[]> {
     const rows = await sql<{ key: string }>`select distinct key from readings where device_id = ${deviceId} order by key`.execute(this.db);

@@ -117,6 +117,9 @@ function toModel(r: ForecastModelRecord) {
     interval_level: r.spec.intervalLevel,
     default_limits: r.spec.defaultLimits,
     sha256: r.sha256,
+    // Which forecaster the model is and why (rolling-origin validation); models stored before the choice are LSTMs.
+    chosen: r.metrics.chosen ?? 'lstm',
+    selection: r.metrics.selection ?? null,
     metrics: r.metrics,
   };
 }
@@ -139,6 +142,8 @@ function toPrediction(p: Prediction) {
       risk_score: p.risk.riskScore,
       time_to_failure_hours: p.risk.timeToFailureHours,
       recommended_action: p.risk.recommendedAction,
+      // The device's recent telemetry anomaly score when it entered the risk (null: none).
+      anomaly_score: p.risk.anomalyScore ?? null,
     },
     limits: p.limits,
   };

@@ -76,6 +76,7 @@ export const forecasterSpecSchema = z.object({
       z.union([
         z.object({ kind: z.enum(['mean', 'median']), period: z.number().int().positive(), count: z.number().int().positive() }),
         z.object({ kind: z.literal('trend'), count: z.number().int().min(2), damping: z.number() }),
+        z.object({ kind: z.literal('linear'), lags: z.number().int().positive(), kernel: z.number().int().positive(), season: z.number().int().nonnegative(), center: z.number(), weights: z.array(z.number()) }),
       ]),
     )
     .optional(),

@@ -17,7 +17,7 @@ test('the trained forecaster exported to ONNX (LSTM op) predicts what the traine
   const temp = Array.from({ length: 400 }, (_, i) => ({ time: t0 + i * step, value: 50 + 5 * Math.sin((2 * Math.PI * i) / 144) + 0.3 * Math.cos(i) }));
   const load = temp.map((p, i) => ({ time: p.time, value: 10 + ((i * 7) % 13) }));
   const series = alignSeries([temp, load], { maxGapSteps: 3, targetKey: 'temp' });
-  const trained = await trainForecaster(series, ['temp', 'load'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, units: 8, seed: 1 });
+  const trained = await trainForecaster(series, ['temp', 'load'], { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, units: 8, seed: 1, forecaster: 'lstm' });
   assert.equal(trained.spec.calendar, true);
   assert.equal(featureCount(trained.spec), 4);
   assert.equal(trained.spec.halfWidths.length, 12);

@@ -1,3 +1,5 @@
+import { linearLookback, linearValue, type LinearTerm } from './linear-forecaster.js';
+
 /**
  * One forecast step's base, the simple forecast the network's output is added to:
  * - `mean` / `median` of `count` past values spaced `period` steps apart (for step h the values
@@ -9,10 +11,13 @@
  * - `trend`: the least-squares line through the last `count` values, from its value at the
  *   origin extrapolated h steps with the slope multiplied by `damping` (for slow drifts such
  *   as a cooling rig).
+ * - `linear`: the DLinear-style least-squares model of `linear-forecaster.ts` (a forecaster of
+ *   its own, chosen by `select-forecaster.ts`, never by {@link chooseBase}).
  */
 export type BaseTerm =
   | { readonly kind: 'mean' | 'median'; readonly period: number; readonly count: number }
-  | { readonly kind: 'trend'; readonly count: number; readonly damping: number };
+  | { readonly kind: 'trend'; readonly count: number; readonly damping: number }
+  | LinearTerm;
 
 /** Persistence: the last observed value. */
 export const PERSISTENCE: BaseTerm = Object.freeze({ kind: 'mean', period: 1, count: 1 });
@@ -28,6 +33,7 @@ const DAY_MS = 86_400_000;
 
 /** The base of step `h` (1-based) from origin `o` (grid index of the last observed value); NaN when a value is missing. */
 export function baseValue(target: ArrayLike<number>, o: number, h: number, term: BaseTerm): number {
+  if (term.kind === 'linear') return linearValue(target, o, h, term);
   if (term.kind === 'trend') {
     const k = term.count;
     if (o - k + 1 < 0) return Number.NaN;
@@ -73,6 +79,7 @@ export function baseLookback(terms: readonly BaseTerm[]): number {
 }
 
 function termLookback(h: number, term: BaseTerm): number {
+  if (term.kind === 'linear') return linearLookback(h, term);
   return term.kind === 'trend' ? term.count - 1 : term.period * (Math.ceil(h / term.period) + term.count - 1) - h;
 }
 
@@ -87,6 +94,41 @@ export function isPersistence(terms: readonly BaseTerm[]): boolean {
  * when the step divides it and the day fits in `maxLag`.
  */
 export function candidatePeriods(values: ArrayLike<number>, stepMs: number, maxLag: number): number[] {
+  const { peaks, day } = autocorrelationPeaks(values, stepMs, maxLag);
+  const periods = new Set([1, ...peaks.sort((a, b) => b.r - a.r).slice(0, PEAKS).map((p) => p.lag)]);
+  if (day !== undefined) periods.add(day);
+  return [...periods].sort((a, b) => a - b);
+}
+
+/** Autocorrelation a season must reach to be taken for one (seasonal-naive's season). */
+const SEASON_MIN_CORRELATION = 0.3;
+
+/**
+ * The season for seasonal-naive, from the training values only: the strongest autocorrelation
+ * peak after the autocorrelation first falls to zero (before that, the bumps are noise on the
+ * decay of a slow signal, not a season) — one day instead when the step divides it, the day fits
+ * in `maxLag` and it is nearly as strong (daily rhythms are the common case on plants); none
+ * (undefined) when no such peak reaches {@link SEASON_MIN_CORRELATION}.
+ */
+export function detectSeason(values: ArrayLike<number>, stepMs: number, maxLag: number): number | undefined {
+  const { peaks, day, centred, r } = autocorrelationPeaks(values, stepMs, maxLag);
+  const firstZero = r.findIndex((v) => v <= 0);
+  if (firstZero < 0) return undefined;
+  const best = peaks.filter((p) => p.lag > firstZero).sort((a, b) => b.r - a.r)[0];
+  const dayR = day !== undefined && day > firstZero ? autocorrelation(centred, day) : Number.NEGATIVE_INFINITY;
+  if (day !== undefined && dayR >= SEASON_MIN_CORRELATION && dayR >= (best?.r ?? 0) - 0.05) return day;
+  return best && best.r >= SEASON_MIN_CORRELATION ? best.lag : undefined;
+}
+
+function autocorrelation(d: readonly number[], lag: number): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < d.length; i++) den += d[i]! * d[i]!;
+  for (let i = lag; i < d.length; i++) num += d[i]! * d[i - lag]!;
+  return den > 0 ? num / den : 0;
+}
+
+function autocorrelationPeaks(values: ArrayLike<number>, stepMs: number, maxLag: number) {
   const y = Array.from(values).filter(Number.isFinite);
   const mean = y.reduce((a, b) => a + b, 0) / y.length;
   const d = y.map((v) => v - mean);
@@ -100,10 +142,9 @@ export function candidatePeriods(values: ArrayLike<number>, stepMs: number, maxL
   }
   const peaks: { lag: number; r: number }[] = [];
   for (let lag = 2; lag <= top; lag++) if (r[lag]! > 0.1 && r[lag]! > r[lag - 1]! && r[lag]! >= r[lag + 1]!) peaks.push({ lag, r: r[lag]! });
-  const periods = new Set([1, ...peaks.sort((a, b) => b.r - a.r).slice(0, PEAKS).map((p) => p.lag)]);
-  const day = DAY_MS / stepMs;
-  if (Number.isInteger(day) && day <= maxLag) periods.add(day);
-  return [...periods].sort((a, b) => a - b);
+  const steps = DAY_MS / stepMs;
+  const day = Number.isInteger(steps) && steps <= maxLag && steps < y.length / 2 ? steps : undefined;
+  return { peaks, day, centred: d, r };
 }
 
 /** Every base term tried for `periods`. */

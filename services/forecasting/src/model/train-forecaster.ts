@@ -5,8 +5,9 @@ import { fitScaler } from '../series/scaler.js';
 import { DEFAULT_NORMAL_RANGE_RULE, normalOperatingLimits, type NormalRangeRule } from '../risk/operating-limits.js';
 import { featureCount, localScale, type ForecasterSpec } from './forecaster-spec.js';
 import { calibrateHalfWidths, heldOutCoverage } from './intervals.js';
-import { candidatePeriods, candidateTerms, chooseBase, isPersistence, PERSISTENCE } from './seasonal-base.js';
+import { baseValue, type BaseTerm, candidatePeriods, candidateTerms, chooseBase, isPersistence, PERSISTENCE } from './seasonal-base.js';
 import { buildWindows, splitByTime, usableOrigins } from './training-windows.js';
+import { seasonOf, selectForecaster, simpleTerms, type ForecasterKind, type ForecasterSelection } from './select-forecaster.js';
 import { LstmKernel } from '../kernel/lstm-kernel.js';
 import { fitLstm } from './fit-lstm.js';
 import { LstmNetwork } from './lstm-network.js';
@@ -30,7 +31,10 @@ export interface TrainOptions {
   readonly calendar: boolean | 'auto';
   /** How the model's default operating limits are read off the training span (`risk/operating-limits.ts`). */
   readonly normalRange: NormalRangeRule;
-  /** Seeds weight initialisation (reproducible tests). */
+  /**
+   * Seeds weight initialisation and batch order. The service's default is fixed
+   * ({@link DEFAULT_SEED}), so the same history gives the same model; absent: a random seed.
+   */
   readonly seed?: number;
   readonly maxGapSteps: number;
   /**
@@ -38,7 +42,19 @@ export interface TrainOptions {
    * the training windows; false: persistence for every step.
    */
   readonly seasonalBase: boolean;
+  /**
+   * `auto`: choose between persistence, seasonal-naive, the linear model and the LSTM by
+   * rolling-origin validation inside the training span (`select-forecaster.ts`); else that one.
+   */
+  readonly forecaster: 'auto' | ForecasterKind;
+  /** Rolling-origin folds of the choice (fewer on short histories). */
+  readonly selectionFolds: number;
+  /** Season of seasonal-naive (and the linear model's seasonal input) in steps; 0: detected. */
+  readonly season: number;
 }
+
+/** The service's fixed default seed: training is reproducible unless a seed is configured. */
+export const DEFAULT_SEED = 42;
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
   sequenceLength: 30,
@@ -55,7 +71,16 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
   normalRange: DEFAULT_NORMAL_RANGE_RULE,
   maxGapSteps: 5,
   seasonalBase: true,
+  seed: DEFAULT_SEED,
+  forecaster: 'auto',
+  selectionFolds: 3,
+  season: 0,
 });
+
+/** Share of the usable windows, latest in time, the selection's folds cover together. */
+const SELECTION_FRACTION = 0.3;
+/** A fitted candidate (linear, LSTM) must beat the best simpler one by this share. */
+const SELECTION_MARGIN = 0.02;
 
 /** Validation figures of a trained forecaster, in the target's units. */
 export interface ForecastMetrics {
@@ -77,6 +102,10 @@ export interface ForecastMetrics {
   /** Time (ms) of the first validation origin: the default limits and the scaler were fitted before it. */
   readonly validationStart: number;
   readonly trainSeconds: number;
+  /** The forecaster this model is: chosen by rolling-origin validation, or fixed by the options (absent in models stored before the choice: LSTM). */
+  readonly chosen?: ForecasterKind;
+  /** How it was chosen (absent when the options fixed it). */
+  readonly selection?: ForecasterSelection;
 }
 
 /** A trained network with what it needs to be exported and used. */
@@ -125,18 +154,24 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
   // Scale on the training span only, so validation stays unseen.
   const trainEnd = (split.train[split.train.length - 1] ?? 0) + options.horizon + 1;
   const scaler = fitScaler(series.columns.map((c) => c.subarray(0, trainEnd)));
-  const { base, train, validation } = await chooseStepBases(draft, series, split, trainEnd, options);
   const common: ForecasterSpec = {
     ...draft,
     scaler,
     defaultLimits: normalOperatingLimits(series.columns[0]!.subarray(0, trainEnd), options.normalRange, scaler.std[0]!),
   };
-  // The base was chosen without the network; whether the network does better on top of it
-  // than on top of persistence is decided on validation (same windows for both).
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-  const withBase = await fitVariant({ ...common, base }, series, train, validation, options, seed);
-  const persistence = isPersistence(base) ? withBase : await fitVariant({ ...common, base: base.map(() => PERSISTENCE) }, series, train, validation, options, seed);
-  const { spec, model, fit, shrinkage, residuals } = persistence.valMae < withBase.valMae ? persistence : withBase;
+  const selection =
+    options.forecaster === 'auto'
+      ? await selectForecaster(
+          series,
+          origins,
+          { horizon: options.horizon, sequenceLength: options.sequenceLength, folds: options.selectionFolds, fraction: SELECTION_FRACTION, season: options.season, margin: SELECTION_MARGIN },
+          (cut) => trainForecaster(cut, inputKeys, { ...options, forecaster: 'lstm', seed }, now),
+        )
+      : undefined;
+  const chosen = selection?.chosen ?? (options.forecaster as ForecasterKind);
+  const variant = chosen === 'lstm' ? await fitNetwork(draft, common, series, split, trainEnd, options, seed) : fitSimple(chosen, common, series, split, trainEnd, options, seed);
+  const { spec, model, fit, shrinkage, residuals, train, validation } = variant;
 
   const target = series.columns[0]!;
   let absPersist = 0;
@@ -163,13 +198,54 @@ export async function trainForecaster(series: AlignedSeries, inputKeys: readonly
     epochsRun: fit.epochsRun,
     bestEpoch: fit.bestEpoch,
     shrinkage,
-    baseComparison: isPersistence(base) ? undefined : { base: withBase.valMae, persistence: persistence.valMae },
+    ...(variant.baseComparison ? { baseComparison: variant.baseComparison } : {}),
     trainWindows: train.length,
     validationWindows: validation.length,
     validationStart: series.start + validation[0]! * series.stepMs,
     trainSeconds: (now() - started) / 1000,
+    chosen: variant.kind,
+    ...(selection ? { selection } : {}),
   };
   return { model, spec: { ...spec, halfWidths, ...(localHalfWidths ? { localHalfWidths } : {}) }, metrics };
+}
+
+/**
+ * The LSTM on each step's base (chosen on the training windows). The base was chosen without
+ * the network; whether the network does better on top of it than on top of persistence is
+ * decided on validation (same windows for both).
+ */
+async function fitNetwork(draft: ForecasterSpec, common: ForecasterSpec, series: AlignedSeries, split: { train: number[]; validation: number[] }, trainEnd: number, options: TrainOptions, seed: number) {
+  const { base, train, validation } = await chooseStepBases(draft, series, split, trainEnd, options);
+  const withBase = await fitVariant({ ...common, base }, series, train, validation, options, seed);
+  const persistence = isPersistence(base) ? withBase : await fitVariant({ ...common, base: base.map(() => PERSISTENCE) }, series, train, validation, options, seed);
+  const best = persistence.valMae < withBase.valMae ? persistence : withBase;
+  return { ...best, kind: 'lstm' as ForecasterKind, train, validation, baseComparison: isPersistence(base) ? undefined : { base: withBase.valMae, persistence: persistence.valMae } };
+}
+
+/**
+ * A simple forecaster as a model of the same shape: its forecast is the spec's base (fitted on
+ * the training windows), and the exported network's output layer is zero, so the ONNX file
+ * and every prediction path stay the same. Validation residuals calibrate the intervals as for
+ * the network. Falls back to persistence when the candidate cannot be fitted on this span.
+ */
+function fitSimple(kind: Exclude<ForecasterKind, 'lstm'>, common: ForecasterSpec, series: AlignedSeries, split: { train: number[]; validation: number[] }, trainEnd: number, options: TrainOptions, seed: number) {
+  const target = series.columns[0]!;
+  const season = seasonOf(target, trainEnd, series.stepMs, options.season);
+  const fitted = simpleTerms(kind, target, split.train, { horizon: options.horizon, sequenceLength: options.sequenceLength, season });
+  let usable = new Set(usableOrigins({ ...common, base: fitted ?? [] }, series.columns));
+  let terms: readonly BaseTerm[];
+  if (!fitted || split.validation.filter((o) => usable.has(o)).length < 10) {
+    kind = 'persistence';
+    terms = Array.from({ length: options.horizon }, () => PERSISTENCE);
+    usable = new Set(split.validation);
+  } else terms = fitted;
+  const spec: ForecasterSpec = { ...common, base: terms };
+  const validation = split.validation.filter((o) => usable.has(o));
+  const model = LstmNetwork.initialise({ sequenceLength: spec.sequenceLength, features: featureCount(spec), units: options.units, horizon: spec.horizon }, new SeededRandom(seed));
+  const shrinkage = terms.map(() => 0);
+  model.scaleOutputs(shrinkage);
+  const residuals = terms.map((term, i) => validation.map((o) => target[o + i + 1]! - baseValue(target, o, i + 1, term)));
+  return { kind: kind as ForecasterKind, spec, model, fit: { epochsRun: 0, bestEpoch: 0 }, shrinkage, residuals, train: split.train, validation, baseComparison: undefined };
 }
 
 /** One network trained on `spec`'s base, shrunk on validation, with its validation residuals in target units. */

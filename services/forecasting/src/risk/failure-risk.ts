@@ -46,6 +46,8 @@ export interface FailureRisk {
   readonly recommendedAction: string;
   /** The limit the risk is about (the likelier one to be crossed). */
   readonly limit: { readonly side: 'low' | 'high'; readonly value: number } | null;
+  /** The device's recent telemetry anomaly score (mean over the lookback) when it entered the risk; else absent. */
+  readonly anomalyScore?: number;
 }
 
 /**
@@ -75,10 +77,55 @@ export function assessFailureRisk(input: RiskInput): FailureRisk {
     if (p > best.p || (p === best.p && ttf !== null && (best.ttf === null || ttf < best.ttf))) best = { p, side: s, ttf };
   }
   const riskScore = Math.round(1000 * best.p) / 10;
-  const riskLevel: RiskLevel = riskScore >= thresholds.high ? 'high' : riskScore >= thresholds.medium ? 'medium' : 'low';
+  const riskLevel = levelOf(riskScore, best.ttf, thresholds);
   const limit = best.side ? { side: best.side.side, value: best.side.value } : null;
   return { riskScore, riskLevel, timeToFailureHours: best.ttf, recommendedAction: recommend(input.sensorKey, riskLevel, best.ttf, limit), limit };
 }
+
+/**
+ * The level of a score; at least medium whenever a time to the limit is reported: a forecast
+ * that reaches the limit (or trends into it within the extrapolation bound) is never "no action",
+ * however wide its intervals made the probability.
+ */
+function levelOf(score: number, ttf: number | null, thresholds: RiskThresholds): RiskLevel {
+  if (score >= thresholds.high) return 'high';
+  return score >= thresholds.medium || ttf !== null ? 'medium' : 'low';
+}
+
+/** How the telemetry anomaly score enters the risk. */
+export interface AnomalyRiskRule {
+  /** The scoring service's alarm threshold on its [0, 1] score. */
+  readonly threshold: number;
+}
+
+export const DEFAULT_ANOMALY_RISK_RULE: AnomalyRiskRule = Object.freeze({ threshold: 0.5 });
+
+/**
+ * The forecast's risk combined with the device's telemetry anomaly score, which rises while the
+ * machine drifts from its own normal — usually before a single sensor crosses a limit. The
+ * anomaly's probability is p_a = min(1, 0.7 · s / threshold), s the mean score over the lookback
+ * (a score held at the alarm threshold is a high risk on its own, half of it medium); the two
+ * are combined as independent causes, p = 1 − (1 − p_f)(1 − p_a). The time to the limit stays
+ * the forecast's.
+ */
+export function combineWithAnomaly(
+  risk: FailureRisk,
+  sensorKey: string,
+  anomalyScore: number | undefined,
+  rule: AnomalyRiskRule = DEFAULT_ANOMALY_RISK_RULE,
+  thresholds: RiskThresholds = DEFAULT_RISK_THRESHOLDS,
+): FailureRisk {
+  if (anomalyScore === undefined || !Number.isFinite(anomalyScore)) return risk;
+  const pa = Math.min(1, Math.max(0, (0.7 * anomalyScore) / rule.threshold));
+  const riskScore = Math.round(1000 * (1 - (1 - risk.riskScore / 100) * (1 - pa))) / 10;
+  const riskLevel = levelOf(riskScore, risk.timeToFailureHours, thresholds);
+  const recommendedAction =
+    riskLevel === risk.riskLevel
+      ? risk.recommendedAction
+      : `${riskLevel === 'high' ? 'Schedule an inspection soon' : 'Plan an inspection'}: the device's telemetry anomaly score is ${anomalyScore.toFixed(2)} (alarm threshold ${rule.threshold}); ${sensorKey} is forecast ${risk.riskLevel === 'low' ? 'to stay within its limits for now' : 'near its limits'}.`;
+  return { ...risk, riskScore, riskLevel, recommendedAction, anomalyScore: Math.round(anomalyScore * 1000) / 1000 };
+}
+
 
 function hoursToLimit(input: RiskInput, limit: number, sign: 1 | -1): number | null {
   const d = (x: number) => sign * (x - limit);

@@ -1,3 +1,4 @@
+import { cholesky } from '@premonitor/ml';
 import type { FoldedDense } from '../onnx/folded-dense-stack.js';
 
 /** Options of {@link fitGaussianWhitening}. */
@@ -48,19 +49,6 @@ export function fitGaussianWhitening(rows: Float32Array, dim: number, options: G
     bias[j] = -s;
   }
   return { inputs: dim, units: dim, kernel, bias, relu: false };
-}
-
-/** Lower-triangular L with L·Lᵀ = `a` (lower triangle of `a` read). */
-function cholesky(a: Float64Array, n: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / l[j * n + j]!;
-    }
-  }
-  return l;
 }
 
 /** Inverse of a lower-triangular matrix by forward substitution, column by column. */
