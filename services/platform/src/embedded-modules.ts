@@ -5,6 +5,7 @@ import { inferenceModule } from '@premonitor/inference';
 import { ingestModule } from '@premonitor/ingest';
 import { modelSyncModule } from '@premonitor/model-sync';
 import { notifierModule } from '@premonitor/notifier';
+import { retrainingModule } from '@premonitor/retraining';
 import { SHIPPED_MODEL_KINDS } from '@premonitor/registry';
 import { hosted, type HostedModule } from '@premonitor/runtime/host';
 import type { PlatformConfig } from './platform-config.js';
@@ -47,6 +48,7 @@ export interface EmbeddedWiring {
  * | model-sync | MODEL_SIGNING_KEY_FILE (+ CREATE) | `{PM_DATA_DIR}/model-signing-key.pem` | one key per data folder |
  * | model-sync | MODEL_SYNC_REFRESH_MS, HEARTBEAT_MS | 30 s, 5 s | simulated agents notice the core quickly |
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
+ * | retraining | SAMPLE_STORE_DIR, MODEL_STORE_DIR | `{PM_DATA_DIR}/samples`, `{PM_DATA_DIR}/models` | labelled samples and the one model registry in the data folder |
  *
  * NATS_URL, DATABASE_URL, HTTP_* and LOG_LEVEL are not read in embedded mode: the host hands
  * every module the in-process bus, PGlite, its one HTTP server and its logger.
@@ -85,6 +87,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
     hosted(fusionModule, { FUSION_RULES_FILE: p.FUSION_RULES_FILE }),
     ...(p.NOTIFIER_CONFIG_FILE ? [hosted(notifierModule, { NOTIFIER_CONFIG_FILE: p.NOTIFIER_CONFIG_FILE })] : []),
     hosted(forecastingModule, { FORECAST_INTERVAL_MINUTES: String(p.FORECAST_INTERVAL_MINUTES), FORECAST_MODEL_DIR: modelStore }),
+    hosted(retrainingModule, { SAMPLE_STORE_DIR: join(wiring.dataDir, 'samples'), MODEL_STORE_DIR: modelStore }),
     hosted(modelSyncModule, {
       MQTT_URL: wiring.brokerUrl,
       MQTT_USERNAME: accounts['model-sync'].username,
