@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { coreConfigShape, envEnum, envInt, envJson, envPort, envUrl } from '@premonitor/config';
 import { DEFAULT_TRAIN_OPTIONS } from './model/train-forecaster.js';
 import type { ForecastingSettings } from './forecasting.js';
 import { DEFAULT_RISK_THRESHOLDS, type OperatingLimits } from './risk/failure-risk.js';
@@ -30,18 +30,7 @@ export const forecastingConfigShape = {
   /** Retrain when recent MAE exceeds validation MAE × this (percent, 150 = 1.5×). */
   FORECAST_DRIFT_PERCENT: envInt(150, 100, 10_000),
   /** JSON: `{"site/device:sensor": {"low": 0, "high": 80}, "*:temperature": {"high": 90}}`. */
-  FORECAST_LIMITS: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(limitsSchema),
+  FORECAST_LIMITS: envJson(limitsSchema, '{}'),
 };
 
 export type ForecastingConfig = Readonly<z.infer<z.ZodObject<typeof forecastingConfigShape>>>;

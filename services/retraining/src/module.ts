@@ -3,7 +3,9 @@ import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import { FORECASTING_SCHEMA } from '@premonitor/forecasting/schema';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
-import { FileArtifactStore } from '@premonitor/registry';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { systemClock } from '@premonitor/time';
 import { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
@@ -11,6 +13,9 @@ import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from './samples/sample-decod
 import { createSampleRouter } from './samples/sample-api.js';
 import { SampleIntake } from './samples/sample-intake.js';
 import { RETRAINING_SCHEMA } from './schema.js';
+import { createModelsRouter } from './models-api.js';
+import { RetrainingRunner } from './runs/retraining-runner.js';
+import { createRunRouter } from './runs/run-api.js';
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -23,21 +28,44 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining: labelled samples in (issue 14). */
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate, the registry's API. */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
   // Forecasting created `samples`; ingest's `devices` says which devices are known (docs/ARCHITECTURE.md, cross-module reads).
-  schema: [CORE_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, RETRAINING_SCHEMA],
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, RETRAINING_SCHEMA],
   routes: [
     { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
     { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
+    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    { method: 'GET', path: '/api/v1/models', permission: 'read:models' },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
   ],
   create: (config, context) => {
     const { db, logger } = context;
     const limits = sampleLimitsFrom(config);
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
-    const router = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
-    return { readiness: [], routers: [{ path: '/api/v1', router }], start: async () => {}, stop: async () => {} };
+    const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
+    const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    const runner = new RetrainingRunner({
+      db: db.db,
+      registry,
+      sampleStoreDir: config.SAMPLE_STORE_DIR,
+      logger: logger.child({ component: 'runs' }),
+      clock: systemClock,
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      leaseMs: config.RETRAINING_LEASE_MS,
+      renewMs: config.RETRAINING_RENEW_MS,
+      heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
+      minSamples: config.RETRAINING_MIN_SAMPLES,
+      gate: config.RETRAINING_GATE,
+    });
+    const routers = [samples, createRunRouter(runner, db.db), createModelsRouter(registry, logger.child({ component: 'models-api' }))].map((router) => ({ path: '/api/v1', router }));
+    return { readiness: [], routers, start: async () => runner.start(), stop: () => runner.stop() };
   },
 };

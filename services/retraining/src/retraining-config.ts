@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { coreConfigShape, envInt } from '@premonitor/config';
+import { coreConfigShape, envInt, envJson } from '@premonitor/config';
+import { DEFAULT_GATE_POLICY, gatePolicySchema, type GatePolicy } from './runs/promotion-gate.js';
 
 /** Retraining's settings, by environment variable. Parsed once with `loadConfig`. */
 export const retrainingConfigShape = {
@@ -19,6 +20,19 @@ export const retrainingConfigShape = {
   /** Smallest and largest side of a thermal sample, pixels. */
   SAMPLE_THERMAL_MIN_SIDE: envInt(8, 1, 4_096),
   SAMPLE_THERMAL_MAX_SIDE: envInt(1_024, 1, 4_096),
+  /** A run's lease lasts this long without renewal: a run whose process died is failed after it, ms. */
+  RETRAINING_LEASE_MS: envInt(60_000, 1_000, 3_600_000),
+  /** How often a process renews its runs' leases and fails expired ones, ms. */
+  RETRAINING_RENEW_MS: envInt(10_000, 100, 600_000),
+  /** Share of devices (or device-less samples) held out for the champion/challenger gate, percent. */
+  RETRAINING_HELD_OUT_PERCENT: envInt(30, 5, 80),
+  /** Fewest labelled samples (both labels present) a run trains on. */
+  RETRAINING_MIN_SAMPLES: envInt(20, 2, 1_000_000),
+  /**
+   * The gate per kind, JSON: `{"thermal": {"main": "auc", "guarded": ["auc", "recall_at_fpr5"],
+   * "floor": {"auc": 0.9}, "tolerance": 0.02, "minGain": 0.005}}`; kinds not named take the default.
+   */
+  RETRAINING_GATE: envJson(z.record(z.string(), gatePolicySchema), '{}').transform((byKind) => (kind: string): GatePolicy => byKind[kind] ?? DEFAULT_GATE_POLICY),
 };
 
 export type RetrainingConfig = z.infer<z.ZodObject<typeof retrainingConfigShape>>;

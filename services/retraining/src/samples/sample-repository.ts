@@ -91,6 +91,6 @@ function toRecord(r: Sample): SampleRecord {
     filename: r.filename,
     note: r.note,
     uploadedBy: r.uploaded_by,
-    metadata: typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Json) : r.metadata,
+    metadata: r.metadata,
   };
 }
