@@ -6,6 +6,8 @@
 // (lease expired) is failed and frees the kind. Skipped with a message without PostgreSQL or the data.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +112,20 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     const models = await json<{ items: { version: string; stage: string; lineage: { parent: string } | null }[] }>('/api/v1/models?kind=thermal');
     const candidate = models.body.items.find((m) => m.version === result.candidate)!;
     assert.deepEqual([candidate.stage, candidate.lineage?.parent], ['production', before]);
+
+    // The registry's actions from the CLI: roll back to the shipped model, promote the candidate again.
+    // Asynchronously: the CLI talks to the server in this process.
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['services/retraining/dist/cli.js', ...args], { env: { PATH: process.env.PATH ?? '', RETRAINING_URL: url }, encoding: 'utf8' }).then(
+        (ok) => ({ ...ok, status: 0 }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
+      );
+    const rolled = await cli('rollback', 'thermal');
+    assert.equal(rolled.status, 0, rolled.stdout + rolled.stderr);
+    assert.equal(await production(), before);
+    assert.equal((await cli('promote', 'thermal', result.candidate)).status, 0);
+    assert.equal(await production(), result.candidate);
+    assert.equal((await cli('promote', 'thermal', 'no-such-version')).status, 1);
   });
 
   it('refuses a candidate trained on shuffled labels: it stays a candidate with the reasons, production unchanged', async (t) => {

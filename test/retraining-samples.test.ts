@@ -6,7 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +130,26 @@ for (const mode of await busAndDatabaseModes('retrain-samples', logger)) {
       assert.match(big.body, /2147483648 bytes; the limit is 16777216/);
       assert.deepEqual([await stored(), await files()], [rows, onDisk]);
       assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the service keeps running');
+    });
+
+    it('imports a folder laid out as normal/ and anomalous/<fault class>/ with the CLI, naming the file it refuses', async () => {
+      const folder = join(dir, 'collection');
+      await mkdir(join(folder, 'normal'), { recursive: true });
+      await mkdir(join(folder, 'anomalous', 'loose_belt'), { recursive: true });
+      await writeFile(join(folder, 'normal', 'a.wav'), tone(16_000, 3_000, 11));
+      await writeFile(join(folder, 'normal', 'b.wav'), tone(16_000, 3_000, 13));
+      await writeFile(join(folder, 'anomalous', 'loose_belt', 'c.wav'), tone(16_000, 3_000, 17));
+      await writeFile(join(folder, 'anomalous', 'loose_belt', 'broken.wav'), tone(16_000, 3_000, 19).subarray(0, 30));
+      // Asynchronously: the CLI talks to the server in this process.
+      const r = await promisify(execFile)(process.execPath, ['services/retraining/dist/cli.js', 'import', folder, '--kind', 'acoustic', '--batch', '2'], { env: { PATH: process.env.PATH ?? '', RETRAINING_URL: url }, encoding: 'utf8' }).then(
+        (ok) => ({ ...ok, status: 0 }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
+      );
+      assert.equal(r.status, 1, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim()), { files: 4, stored: 3, duplicates: 0, refused: 1 });
+      assert.match(r.stderr, /refused .*broken\.wav \(400\): not a readable WAV file/);
+      const list = (await (await fetch(`${url}/api/v1/samples?kind=acoustic`)).json()) as { counts: { label: string; faultClass: string | null; count: number }[] };
+      assert.ok(list.counts.some((c) => c.faultClass === 'loose_belt' && c.count === 1));
     });
 
     it('stores real MIMII clips (one channel of eight) and real thermal-ir images, and counts them', { skip: existsSync(join(shared, 'acoustic-mimii')) && existsSync(join(shared, 'thermal-ir')) ? false : `no real data under ${shared}` }, async () => {

@@ -14,3 +14,4 @@ export { createRunRouter } from './runs/run-api.js';
 export { createModelsRouter } from './models-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';
 export { splitByDevice, sampleClass, type RunSample } from './runs/thermal-samples.js';
+export { RetrainingTriggers, type TriggerPorts, type TriggerSettings } from './runs/retraining-triggers.js';

@@ -14,7 +14,10 @@ import { createSampleRouter } from './samples/sample-api.js';
 import { SampleIntake } from './samples/sample-intake.js';
 import { RETRAINING_SCHEMA } from './schema.js';
 import { createModelsRouter } from './models-api.js';
-import { RetrainingRunner } from './runs/retraining-runner.js';
+import { RetrainingRunner, TRAINABLE_KINDS } from './runs/retraining-runner.js';
+import { RetrainingTriggers } from './runs/retraining-triggers.js';
+import { runRepository } from './runs/run-repository.js';
+import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
 
 /** The sample limits a config sets. */
@@ -66,6 +69,21 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       gate: config.RETRAINING_GATE,
     });
     const routers = [samples, createRunRouter(runner, db.db), createModelsRouter(registry, logger.child({ component: 'models-api' }))].map((router) => ({ path: '/api/v1', router }));
-    return { readiness: [], routers, start: async () => runner.start(), stop: () => runner.stop() };
+    const triggers = new RetrainingTriggers(
+      {
+        countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
+        lastStart: (kind) => runRepository.lastStart(db.db, kind),
+        run: (req) => runner.run(req),
+      },
+      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS },
+      systemClock,
+      logger.child({ component: 'triggers' }),
+    );
+    return {
+      readiness: [],
+      routers,
+      start: async () => (runner.start(), triggers.start()),
+      stop: async () => (triggers.stop(), await runner.stop()),
+    };
   },
 };

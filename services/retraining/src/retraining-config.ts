@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { coreConfigShape, envInt, envJson } from '@premonitor/config';
 import { DEFAULT_GATE_POLICY, gatePolicySchema, type GatePolicy } from './runs/promotion-gate.js';
@@ -33,6 +34,25 @@ export const retrainingConfigShape = {
    * "floor": {"auc": 0.9}, "tolerance": 0.02, "minGain": 0.005}}`; kinds not named take the default.
    */
   RETRAINING_GATE: envJson(z.record(z.string(), gatePolicySchema), '{}').transform((byKind) => (kind: string): GatePolicy => byKind[kind] ?? DEFAULT_GATE_POLICY),
+  /** New labelled samples of a kind since its last run that start a run; 0 turns the trigger off. */
+  RETRAINING_THRESHOLD: envInt(100, 0, 1_000_000),
+  /** Cron expression (UTC) of scheduled runs, e.g. `0 3 * * 0` (Sundays 03:00); empty: none. */
+  RETRAINING_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || isCron(s), 'must be a cron expression such as "0 3 * * 0"'),
+  /** How often the triggers are looked at, ms. */
+  RETRAINING_CHECK_MS: envInt(60_000, 100, 86_400_000),
 };
+
+function isCron(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type RetrainingConfig = z.infer<z.ZodObject<typeof retrainingConfigShape>>;

@@ -54,7 +54,8 @@ export class SampleIntake {
 
   async take(file: Pick<UploadedFile, 'filename' | 'bytes' | 'truncated'>, rawFields: Readonly<Record<string, unknown>>, uploadedBy: string): Promise<SampleOutcome> {
     const name = file.filename;
-    const parsed = sampleFieldsSchema.safeParse(rawFields);
+    // An empty field clears it (a later part's `faultClass=` undoes an earlier one).
+    const parsed = sampleFieldsSchema.safeParse(Object.fromEntries(Object.entries(rawFields).filter(([, v]) => v !== '')));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.');

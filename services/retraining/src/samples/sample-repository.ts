@@ -62,6 +62,12 @@ export const sampleRepository = {
     return rows.map((r) => ({ kind: r.kind, label: r.label, faultClass: r.fault_class, count: Number(r.count) }));
   },
 
+  /** How many samples match the filter. */
+  async count(db: Kysely<Database>, filter: SampleFilter): Promise<number> {
+    const row = await filtered(db, filter).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async byId(db: Kysely<Database>, id: number): Promise<SampleRecord | undefined> {
     const row = await db.selectFrom('samples').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
