@@ -38,3 +38,19 @@ export function envUrl(schemes: readonly string[], defaultValue?: string) {
 export function envEnum<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
   return z.enum(values).default(defaultValue as never);
 }
+
+/** A JSON document in one variable (`{}` style maps of settings), parsed, then validated by `schema`. */
+export function envJson<S extends z.ZodType>(schema: S, defaultText: string) {
+  return z
+    .string()
+    .default(defaultText)
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -44,6 +44,8 @@ export type {
   TrainingRunsTable,
   TrainingStatus,
   SamplesTable,
+  RetrainingRunsTable,
+  RetrainingRunStatus,
   SchemaMigrationsTable,
   DeviceHealthView,
   AlertsDailyView,
@@ -65,4 +67,5 @@ export type {
   Forecast,
   TrainingRun,
   Sample,
+  RetrainingRun,
 } from './schema.js';

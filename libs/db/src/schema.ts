@@ -24,6 +24,7 @@ export interface Database {
   forecasts: ForecastsTable;
   training_runs: TrainingRunsTable;
   samples: SamplesTable;
+  retraining_runs: RetrainingRunsTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
@@ -306,6 +307,35 @@ export interface SamplesTable {
   size: number;
   metadata: Json | null;
   training_run_id: number | null;
+  /** The optional fault class of an `anomalous` sample (retraining/0001). */
+  fault_class: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `wav`, `png`, `jpeg`, `csv`, `json`. */
+  format: ColumnType<string | null, string | null | undefined, string | null>;
+  filename: ColumnType<string | null, string | null | undefined, string | null>;
+  note: ColumnType<string | null, string | null | undefined, string | null>;
+  uploaded_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type RetrainingRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** One retraining run (retraining/0002); a running row is its kind's lease. */
+export interface RetrainingRunsTable {
+  id: Generated<number>;
+  kind: string;
+  status: ColumnType<RetrainingRunStatus, RetrainingRunStatus | undefined, RetrainingRunStatus>;
+  reason: string;
+  /** `manual`, `threshold`, `schedule`. */
+  trigger: ColumnType<string, string | undefined, string>;
+  params: ColumnType<Json, Json | undefined, Json>;
+  /** The process (host:pid:random) that trains it. */
+  lease_owner: string;
+  lease_expires_at: Date;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  progress: Json | null;
+  result: Json | null;
+  candidate_version: string | null;
+  error: string | null;
 }
 
 /** A fusion rule or rule patch; '' in `site`/`device` means every site/device. */
@@ -389,6 +419,7 @@ export type Delivery = Selectable<DeliveriesTable>;
 export type Forecast = Selectable<ForecastsTable>;
 export type TrainingRun = Selectable<TrainingRunsTable>;
 export type Sample = Selectable<SamplesTable>;
+export type RetrainingRun = Selectable<RetrainingRunsTable>;
 export type FusionRuleRow = Selectable<FusionRulesTable>;
 export type AlertOutboxRow = Selectable<AlertOutboxTable>;
 

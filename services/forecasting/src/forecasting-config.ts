@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { coreConfigShape, envEnum, envInt, envJson, envPort, envUrl } from '@premonitor/config';
 import { READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/contracts';
 import { DEFAULT_TRAIN_OPTIONS } from './model/train-forecaster.js';
 import type { ForecastingSettings } from './forecasting.js';
@@ -51,18 +51,7 @@ export const forecastingConfigShape = {
   /** The telemetry scoring's alarm threshold on its [0, 1] score, in percent. */
   FORECAST_ANOMALY_THRESHOLD_PERCENT: envInt(50, 1, 100),
   /** JSON: `{"site/device:sensor": {"low": 0, "high": 80}, "*:temperature": {"high": 90}}`. */
-  FORECAST_LIMITS: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(limitsSchema),
+  FORECAST_LIMITS: envJson(limitsSchema, '{}'),
 };
 
 export type ForecastingConfig = Readonly<z.infer<z.ZodObject<typeof forecastingConfigShape>>>;

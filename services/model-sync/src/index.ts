@@ -4,3 +4,4 @@ export { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.
 export { SigningKeyFileError, createSigningKeyFile, loadOrCreateSigningKeyFile, readSigningKeyFile } from './signing-key-file.js';
 export { signingKeyFromConfig } from './signing-key-from-config.js';
 export { modelSyncModule } from './module.js';
+export { createModelsApi, modelsQuery } from './models-api.js';

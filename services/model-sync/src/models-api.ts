@@ -11,7 +11,7 @@ export const modelsQuery = z.strictObject({
   scope: z.string().max(200).optional(),
 });
 
-/** The registry's models of every kind (mounted at `/api/v1`), for the console's models page; no artifact bytes. */
+/** The registry's models of every kind with their lineage (mounted at `/api/v1`), for the console's models page and the retraining CLI; no artifact bytes. */
 export function createModelsApi(registry: ModelRegistry): Router {
   const router = Router();
   router.get('/models', async (req, res) => {
@@ -29,6 +29,9 @@ export function createModelsApi(registry: ModelRegistry): Router {
         createdAt: m.createdAt.toISOString(),
         promotedAt: m.promotedAt?.toISOString() ?? null,
         check: m.check ? { status: m.check.status, reason: m.check.reason, at: m.check.at?.toISOString() ?? null } : null,
+        // Set by the retraining service on the candidates it registers (parent, data fingerprint, sample counts, settings).
+        lineage: m.metadata.lineage ?? null,
+        retrainingRun: m.metadata.retraining_run ?? null,
       })),
     });
   });

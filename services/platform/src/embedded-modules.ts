@@ -5,6 +5,7 @@ import { inferenceModule } from '@premonitor/inference';
 import { ingestModule } from '@premonitor/ingest';
 import { modelSyncModule } from '@premonitor/model-sync';
 import { notifierModule } from '@premonitor/notifier';
+import { retrainingModule } from '@premonitor/retraining';
 import { SHIPPED_MODEL_KINDS } from '@premonitor/registry';
 import { telemetryScoringModule } from '@premonitor/telemetry-scoring';
 import { hosted, type HostedModule } from '@premonitor/runtime/host';
@@ -49,6 +50,7 @@ export interface EmbeddedWiring {
  * | model-sync | MODEL_SYNC_REFRESH_MS, HEARTBEAT_MS | 30 s, 5 s | simulated agents notice the core quickly |
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
  * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
+ * | retraining | SAMPLE_STORE_DIR, MODEL_STORE_DIR | `{PM_DATA_DIR}/samples`, `{PM_DATA_DIR}/models` | labelled samples and the one model registry in the data folder |
  *
  * NATS_URL, DATABASE_URL, HTTP_* and LOG_LEVEL are not read in embedded mode: the host hands
  * every module the in-process bus, PGlite, its one HTTP server and its logger.
@@ -88,6 +90,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
     hosted(fusionModule, { FUSION_RULES_FILE: p.FUSION_RULES_FILE }),
     ...(p.NOTIFIER_CONFIG_FILE ? [hosted(notifierModule, { NOTIFIER_CONFIG_FILE: p.NOTIFIER_CONFIG_FILE })] : []),
     hosted(forecastingModule, { FORECAST_INTERVAL_MINUTES: String(p.FORECAST_INTERVAL_MINUTES), FORECAST_MODEL_DIR: modelStore }),
+    hosted(retrainingModule, { SAMPLE_STORE_DIR: join(wiring.dataDir, 'samples'), MODEL_STORE_DIR: modelStore }),
     hosted(modelSyncModule, {
       MQTT_URL: wiring.brokerUrl,
       MQTT_USERNAME: accounts['model-sync'].username,

@@ -1,0 +1,140 @@
+// npm run bench -- retrain [--normal 1000] [--anomalous 1000] [--epochs 10]
+// Real-data retraining of the thermal kind (../shared/data/thermal-ir, or PM_SHARED_DATA_DIR):
+// labelled images uploaded through POST /api/v1/samples (the first 100 one per request for the
+// latency, the rest 50 per request), a run trained in its worker thread and judged by the gate
+// against the shipped thermal-ir.onnx as champion (the baseline, scored on the same held-out
+// images in the same run), then a run on shuffled labels that the gate must refuse. Meanwhile a
+// scoring probe runs the champion on one image every 20 ms on the main thread, against its
+// idle p99 measured first. PGlite + in-process bus in this process. Last line: one JSON object.
+import { parseArgs } from 'node:util';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { InProcessBus } from '@premonitor/bus';
+import { migrate, openDatabase } from '@premonitor/db';
+import { HttpServer, createRegistry } from '@premonitor/http';
+import { createLogger } from '@premonitor/log';
+import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
+import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, type RunRecord } from '@premonitor/retraining';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { percentile, round } from '@premonitor/testkit';
+import { systemClock } from '@premonitor/time';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { values: args } = parseArgs({ options: { normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' } } });
+const data = join(process.env.PM_SHARED_DATA_DIR ?? join(root, '..', 'shared', 'data'), 'thermal-ir');
+const logger = createLogger({ service: 'bench-retrain', level: 'warn' });
+
+const meta = JSON.parse(await readFile(join(data, 'module_metadata.json'), 'utf8')) as Record<string, { image_filepath: string; anomaly_class: string }>;
+const normal = Object.values(meta).filter((m) => m.anomaly_class === 'No-Anomaly').slice(0, Number(args.normal));
+const anomalousAll = Object.values(meta).filter((m) => m.anomaly_class !== 'No-Anomaly');
+// Every anomaly class in its share of the data set, up to --anomalous images.
+const anomalous = anomalousAll.filter((_, i) => i % Math.max(1, Math.floor(anomalousAll.length / Number(args.anomalous))) === 0).slice(0, Number(args.anomalous));
+
+const dir = await mkdtemp(join(tmpdir(), 'pm-bench-retrain-'));
+const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+await migrate(db, { schema: PLATFORM_SCHEMA });
+const bus = new InProcessBus();
+await bus.start();
+const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dir, 'models')), logger });
+const championBytes = new Uint8Array(await readFile(join(root, 'models', 'thermal-ir.onnx')));
+await registry.register({ kind: 'thermal', bytes: championBytes });
+const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
+const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
+runner.start();
+const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+const http = new HttpServer({ logger, registry: createRegistry('bench-retrain', false), readiness: [], routers, portSetting: 'HTTP_PORT' });
+const url = `http://127.0.0.1:${await http.start(0)}`;
+
+// Uploads.
+const items = [...normal.map((m) => ({ m, label: 'normal' })), ...anomalous.map((m) => ({ m, label: 'anomalous' }))];
+const upload = async (batch: typeof items) => {
+  const form = new FormData();
+  form.append('kind', 'thermal');
+  for (const { m, label } of batch) {
+    form.append('label', label);
+    form.append('faultClass', label === 'normal' ? '' : m.anomaly_class);
+    form.append('file', new Blob([await readFile(join(data, m.image_filepath))]), m.image_filepath);
+  }
+  const res = await fetch(`${url}/api/v1/samples`, { method: 'POST', body: form });
+  if (res.status >= 300) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+};
+const shuffled = items.map((x, i) => ({ x, k: (i * 7919) % items.length })).sort((a, b) => a.k - b.k).map((p) => p.x);
+const latencies: number[] = [];
+const uploadStart = performance.now();
+for (const item of shuffled.slice(0, 100)) {
+  const t = performance.now();
+  await upload([item]);
+  latencies.push(performance.now() - t);
+}
+for (let i = 100; i < shuffled.length; i += 50) await upload(shuffled.slice(i, i + 50));
+const uploadS = (performance.now() - uploadStart) / 1000;
+const lastUploadAt = performance.now();
+console.log(`uploads: ${items.length} images (${normal.length} normal, ${anomalous.length} anomalous) in ${round(uploadS, 1)} s = ${round(items.length / uploadS, 1)} samples/s; single-file request p50 ${round(percentile(latencies, 50), 1)} ms, p99 ${round(percentile(latencies, 99), 1)} ms`);
+
+// The scoring probe: the champion on one image, on this thread.
+const session = await ort.InferenceSession.create(championBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+const frame = new ort.Tensor('float32', new Float32Array(40 * 24).map((_, i) => (i * 37) % 255), [1, 40, 24]);
+const feeds = Object.fromEntries(session.inputNames.map((n) => [n, n === 'frame' ? frame : new ort.Tensor('float32', new Float32Array(0), [0])]));
+const scoreOnce = async () => {
+  const t = performance.now();
+  await session.run({ frame: feeds.frame! });
+  return performance.now() - t;
+};
+const idle: number[] = [];
+for (let i = 0; i < 200; i++) idle.push(await scoreOnce());
+
+const runOnce = async (body: Record<string, unknown>) => {
+  const res = await fetch(`${url}/api/v1/retraining/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const run = (await res.json()) as RunRecord;
+  if (res.status !== 202) throw new Error(`run answered ${res.status}: ${JSON.stringify(run)}`);
+  const busy: number[] = [];
+  let rss = 0;
+  for (;;) {
+    busy.push(await scoreOnce());
+    rss = Math.max(rss, process.memoryUsage().rss);
+    const now = (await (await fetch(`${url}/api/v1/retraining/runs/${run.id}`)).json()) as RunRecord;
+    if (now.status !== 'running') return { run: now, busy, rss };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+interface Result { train_s: number; promoted: boolean; gate: { reasons: string[] }; evaluation: { heldOut: { samples: number }; candidate: { auc: number; recall_at_fpr5: number }; champion?: { auc: number }; report: { hotspot: { recall_at_fpr5: number; images: number }; per_class: Record<string, { auc: number; images: number }> } } }
+const first = await runOnce({ kind: 'thermal', reason: 'bench: labelled real infrared images', epochs: Number(args.epochs) });
+if (first.run.status !== 'succeeded') throw new Error(`run failed: ${first.run.error}`);
+const e2eS = (performance.now() - lastUploadAt) / 1000;
+const r1 = first.run.result as unknown as Result;
+console.log(`run 1: ${first.run.status} in ${round(r1.train_s, 1)} s (trained in its worker); held-out ${r1.evaluation.heldOut.samples} images; AUC champion (shipped thermal-ir.onnx) ${r1.evaluation.champion?.auc ?? 'n/a'} → candidate ${r1.evaluation.candidate.auc}; hot-spot recall at 5 % FPR ${r1.evaluation.report.hotspot.recall_at_fpr5} (${r1.evaluation.report.hotspot.images} images); promoted ${r1.promoted}`);
+for (const [cls, m] of Object.entries(r1.evaluation.report.per_class)) console.log(`  ${cls}: AUC ${m.auc} (${m.images} images)`);
+console.log(`  gate: ${r1.gate.reasons.join('; ')}`);
+await new Promise((r) => setTimeout(r, 1_100));
+const second = await runOnce({ kind: 'thermal', reason: 'bench: shuffled labels', epochs: Number(args.epochs), shuffleLabels: true });
+const r2 = second.run.result as unknown as Result;
+console.log(`run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
+const busy = [...first.busy, ...second.busy];
+const p99Idle = percentile(idle, 99);
+const p99Busy = percentile(busy, 99);
+console.log(`scoring probe (champion, 1 image, main thread): idle p99 ${round(p99Idle, 2)} ms (${idle.length}), during runs p99 ${round(p99Busy, 2)} ms (${busy.length}); RSS max during runs ${round(Math.max(first.rss, second.rss) / 2 ** 20)} MiB`);
+
+await runner.stop();
+await http.stop();
+await bus.stop();
+await db.close();
+await rm(dir, { recursive: true, force: true });
+console.log(JSON.stringify({
+  bench: 'retrain',
+  e2e_s: round(e2eS, 1),
+  train_s: round(r1.train_s, 1),
+  auc_before: r1.evaluation.champion?.auc ?? null,
+  auc_after: r1.evaluation.candidate.auc,
+  promoted: r1.promoted,
+  gate_refused_worse: !r2.promoted,
+  rolled_back_bad: null,
+  thermal_auc: r1.evaluation.candidate.auc,
+  hotspot_recall_at_fpr5: r1.evaluation.report.hotspot.recall_at_fpr5,
+  upload_per_s: round(items.length / uploadS, 1),
+  upload_p99_ms: round(percentile(latencies, 99), 1),
+  scoring_p99_ratio: round(p99Busy / p99Idle, 2),
+  rss_max_mib: round(Math.max(first.rss, second.rss) / 2 ** 20),
+}));

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The retraining service from a terminal: an HTTP client of its API (RETRAINING_URL, default
+// the embedded platform's http://127.0.0.1:8787).
+import { parseArgs } from 'node:util';
+import { collectSamples, uploadCollection } from './folder-import.js';
+
+const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default http://127.0.0.1:8787;
+                                           PREMONITOR_TOKEN: an API token, sent as a bearer credential)
+
+  import <folder> --kind K [--label normal|anomalous] [--fault-class C] [--site S --device D] [--channel N] [--batch 32]
+        uploads a collection: the files in <folder> with --label, or normal/… and anomalous/[class/]…
+  run <kind> --reason TEXT [--epochs N]     starts a retraining run (409 names a running one)
+  status <run-id>                           a run's progress and result
+  cancel <run-id>                           cancels a running run
+  history [--kind K]                        every run: reason, samples, gate decision, duration
+  models [--kind K]                         registered models: version, stage, metrics, lineage
+  promote <kind> <version> [--force]        makes a version production (admin)
+  rollback <kind>                           returns to the previous production model (admin)
+  --help                                    this text`;
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      kind: { type: 'string' }, label: { type: 'string' }, 'fault-class': { type: 'string' }, site: { type: 'string' }, device: { type: 'string' },
+      channel: { type: 'string' }, batch: { type: 'string', default: '32' }, reason: { type: 'string' }, epochs: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return values.help || command === 'help' ? 0 : 2;
+  }
+  const base = (process.env.RETRAINING_URL ?? 'http://127.0.0.1:8787').replace(/\/$/, '');
+  const auth: Record<string, string> = process.env.PREMONITOR_TOKEN ? { authorization: `Bearer ${process.env.PREMONITOR_TOKEN}` } : {};
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1${path}`, { method, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    console.log(JSON.stringify(await res.json(), null, 2));
+    return res.ok ? 0 : 1;
+  };
+  const kindQuery = values.kind ? `?kind=${encodeURIComponent(values.kind)}` : '';
+  switch (command) {
+    case 'import': {
+      const [folder] = args;
+      if (!folder || !values.kind) return usage('import needs a folder and --kind');
+      if (values.label !== undefined && values.label !== 'normal' && values.label !== 'anomalous') return usage(`--label must be normal or anomalous, not '${values.label}'`);
+      const files = await collectSamples(folder, values.label as 'normal' | 'anomalous' | undefined, values['fault-class']);
+      if (files.length === 0) return usage(`no sample files in ${folder} (with --label: files in it; without: normal/ and anomalous/ subfolders)`);
+      const extra = Object.fromEntries(Object.entries({ site: values.site, device: values.device, channel: values.channel }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const totals = await uploadCollection(base, values.kind, files, extra, Math.max(1, Number(values.batch)), (line) => console.error(line), auth);
+      console.log(JSON.stringify({ files: files.length, ...totals }));
+      return totals.refused > 0 ? 1 : 0;
+    }
+    case 'run':
+      if (!args[0] || !values.reason) return usage('run needs a kind and --reason');
+      return call('POST', '/retraining/runs', { kind: args[0], reason: values.reason, ...(values.epochs ? { epochs: Number(values.epochs) } : {}) });
+    case 'status':
+      return args[0] ? call('GET', `/retraining/runs/${encodeURIComponent(args[0])}`) : usage('status needs a run id');
+    case 'cancel':
+      return args[0] ? call('POST', `/retraining/runs/${encodeURIComponent(args[0])}/cancel`) : usage('cancel needs a run id');
+    case 'history':
+      return call('GET', `/retraining/history${kindQuery}`);
+    case 'models':
+      return call('GET', `/models${kindQuery}`);
+    case 'promote':
+      return args[0] && args[1] ? call('POST', `/models/${encodeURIComponent(args[0])}/${encodeURIComponent(args[1])}/promote`, { force: values.force }) : usage('promote needs a kind and a version');
+    case 'rollback':
+      return args[0] ? call('POST', `/models/${encodeURIComponent(args[0])}/rollback`) : usage('rollback needs a kind');
+    default:
+      return usage(`unknown command '${command}'`);
+  }
+}
+
+function usage(problem: string): number {
+  console.error(`${problem}\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

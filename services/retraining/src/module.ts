@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '@premonitor/config';
+import { CORE_SCHEMA } from '@premonitor/db';
+import { FORECASTING_SCHEMA } from '@premonitor/forecasting/schema';
+import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
+import type { ServiceModule } from '@premonitor/runtime';
+import { systemClock } from '@premonitor/time';
+import { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
+import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from './samples/sample-decoder.js';
+import { createSampleRouter } from './samples/sample-api.js';
+import { SampleIntake } from './samples/sample-intake.js';
+import { RETRAINING_SCHEMA } from './schema.js';
+import { createModelsRouter } from './models-api.js';
+import { RetrainingRunner, TRAINABLE_KINDS } from './runs/retraining-runner.js';
+import { RetrainingTriggers } from './runs/retraining-triggers.js';
+import { runRepository } from './runs/run-repository.js';
+import { sampleRepository } from './samples/sample-repository.js';
+import { createRunRouter } from './runs/run-api.js';
+
+/** The sample limits a config sets. */
+export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
+  return {
+    ...DEFAULT_SAMPLE_LIMITS,
+    maxFileBytes: config.SAMPLE_MAX_FILE_BYTES,
+    wav: { ...DEFAULT_SAMPLE_LIMITS.wav, maxSeconds: config.SAMPLE_MAX_SECONDS },
+    thermalMinSide: config.SAMPLE_THERMAL_MIN_SIDE,
+    thermalMaxSide: config.SAMPLE_THERMAL_MAX_SIDE,
+  };
+}
+
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate, the registry's API. */
+export const retrainingModule: ServiceModule<RetrainingConfig> = {
+  name: 'retraining',
+  config: (env) => loadConfig(retrainingConfigShape, env),
+  // Forecasting created `samples`; ingest's `devices` says which devices are known (docs/ARCHITECTURE.md, cross-module reads).
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, RETRAINING_SCHEMA],
+  routes: [
+    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
+    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
+    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
+  ],
+  create: (config, context) => {
+    const { db, logger } = context;
+    const limits = sampleLimitsFrom(config);
+    const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
+    const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
+    const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    const runner = new RetrainingRunner({
+      db: db.db,
+      registry,
+      sampleStoreDir: config.SAMPLE_STORE_DIR,
+      logger: logger.child({ component: 'runs' }),
+      clock: systemClock,
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      leaseMs: config.RETRAINING_LEASE_MS,
+      renewMs: config.RETRAINING_RENEW_MS,
+      heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
+      minSamples: config.RETRAINING_MIN_SAMPLES,
+      gate: config.RETRAINING_GATE,
+    });
+    const routers = [samples, createRunRouter(runner, db.db), createModelsRouter(registry, logger.child({ component: 'models-api' }))].map((router) => ({ path: '/api/v1', router }));
+    const triggers = new RetrainingTriggers(
+      {
+        countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
+        lastStart: (kind) => runRepository.lastStart(db.db, kind),
+        run: (req) => runner.run(req),
+      },
+      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS },
+      systemClock,
+      logger.child({ component: 'triggers' }),
+    );
+    return {
+      readiness: [],
+      routers,
+      start: async () => (runner.start(), triggers.start()),
+      stop: async () => (triggers.stop(), await runner.stop()),
+    };
+  },
+};

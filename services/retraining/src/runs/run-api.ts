@@ -1,0 +1,85 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { safeText } from '@premonitor/contracts';
+import type { Database } from '@premonitor/db';
+import { validateInput } from '@premonitor/http';
+import { TRAINABLE_KINDS, type RetrainingRunner, type RunEvent } from './retraining-runner.js';
+import { runRepository, type RunRecord } from './run-repository.js';
+
+const runBody = z.strictObject({
+  kind: z.enum(TRAINABLE_KINDS),
+  reason: safeText(500, 1),
+  epochs: z.number().int().min(1).max(200).optional(),
+  /** The trainer's quick plan (tests, smoke runs). */
+  quick: z.boolean().optional(),
+  /** Trains on shuffled labels: a deliberately worse candidate that the gate must refuse. */
+  shuffleLabels: z.boolean().optional(),
+});
+const idParam = z.strictObject({ id: z.coerce.number().int().min(1) });
+const historyQuery = z.strictObject({ kind: z.string().regex(/^[a-z-]{1,32}$/).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+/** A run as the API shows it, with its duration. */
+function view(run: RunRecord): Record<string, unknown> {
+  const end = run.finishedAt ?? null;
+  return { ...run, durationS: end ? (end.getTime() - run.startedAt.getTime()) / 1000 : null };
+}
+
+/**
+ * `POST /retraining/runs` (202, or 409 naming the running run, or 422 too few samples),
+ * `GET /retraining/runs/{id}`, `GET /retraining/runs/{id}/events` (server-sent events: log,
+ * progress, end), `POST /retraining/runs/{id}/cancel`, `GET /retraining/history`.
+ */
+export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>): Router {
+  const router = Router();
+  router.post('/retraining/runs', express.json({ limit: '16kb' }), async (req: Request, res: Response) => {
+    const body = validateInput(runBody, req.body);
+    const started = await runner.run(body);
+    if ('run' in started) {
+      res.status(202).json(view(started.run));
+    } else if (started.refused === 'running') {
+      res.status(409).json({ error: 'run_in_progress', message: `a ${body.kind} run is already running (run ${started.running.id}); cancel it or wait`, runningRunId: started.running.id });
+    } else {
+      res.status(422).json({ error: 'not_enough_samples', message: started.message });
+    }
+  });
+
+  router.get('/retraining/runs/:id', async (req: Request, res: Response) => {
+    const { id } = validateInput(idParam, req.params);
+    const run = await runRepository.get(db, id);
+    if (!run) res.status(404).json({ error: 'not_found', message: `no retraining run ${id}` });
+    else res.json(view(run));
+  });
+
+  router.get('/retraining/runs/:id/events', async (req: Request, res: Response) => {
+    const { id } = validateInput(idParam, req.params);
+    const run = await runRepository.get(db, id);
+    if (!run) {
+      res.status(404).json({ error: 'not_found', message: `no retraining run ${id}` });
+      return;
+    }
+    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
+    const send = (e: RunEvent | { type: 'state'; run: RunRecord }) => res.write(`event: ${e.type}\ndata: ${JSON.stringify('run' in e ? view(e.run) : e)}\n\n`);
+    send({ type: 'state', run });
+    const unsubscribe = run.status === 'running' ? runner.subscribe(id, (e) => (send(e), e.type === 'end' && res.end())) : undefined;
+    // Ended already, or trained by another replica (poll its row there).
+    if (!unsubscribe) res.end();
+    else req.on('close', unsubscribe);
+  });
+
+  router.post('/retraining/runs/:id/cancel', async (req: Request, res: Response) => {
+    const { id } = validateInput(idParam, req.params);
+    const run = await runRepository.get(db, id);
+    if (!run) res.status(404).json({ error: 'not_found', message: `no retraining run ${id}` });
+    else if (run.status !== 'running') res.status(409).json({ error: 'not_running', message: `run ${id} is ${run.status}` });
+    else res.json(view((await runner.cancel(id))!));
+  });
+
+  router.get('/retraining/history', async (req: Request, res: Response) => {
+    const q = validateInput(historyQuery, req.query);
+    const runs = await runRepository.list(db, q);
+    res.json({ items: runs.map(view) });
+  });
+  return router;
+}

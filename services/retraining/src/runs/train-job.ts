@@ -1,0 +1,39 @@
+import type { Json } from '@premonitor/db';
+import type { RunSample } from './thermal-samples.js';
+
+/** What a training worker is given (structured-cloned into the worker thread). */
+export interface TrainJob {
+  readonly kind: 'thermal';
+  readonly sampleStoreDir: string;
+  readonly samples: readonly RunSample[];
+  /** The production model's bytes, scored on the same held-out set (absent: no champion). */
+  readonly champion?: { readonly version: string; readonly bytes: Uint8Array };
+  /** Most classifier epochs (default the plan's). */
+  readonly epochs?: number;
+  readonly quick: boolean;
+  /** Share of the device groups held out for the gate. */
+  readonly heldOutFraction: number;
+  readonly splitSeed: number;
+  /** Train on labels shuffled among the training samples: a deliberately worse candidate, to prove the gate. */
+  readonly shuffleLabels: boolean;
+  /** ms since the epoch: the candidate's version time. */
+  readonly now: number;
+}
+
+/** What a worker posts back. */
+export type TrainMessage =
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly loss: number; readonly elapsedS: number }
+  | { readonly type: 'done'; readonly version: string; readonly bytes: Uint8Array; readonly evaluation: HeldOutEvaluation; readonly lineage: Readonly<Record<string, Json>> }
+  | { readonly type: 'failed'; readonly error: string };
+
+/** Both models on the same held-out samples. */
+export interface HeldOutEvaluation {
+  readonly heldOut: { readonly samples: number; readonly normal: number; readonly devices: number };
+  readonly candidate: Readonly<Record<string, number>>;
+  readonly champion?: Readonly<Record<string, number>>;
+  /** Why the champion has no figures (cannot score these samples, none in production). */
+  readonly championNote?: string;
+  /** The candidate's full report on the held-out set (per class, confusion). */
+  readonly report: Json;
+}

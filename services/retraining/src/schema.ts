@@ -1,0 +1,55 @@
+import type { Migration, SchemaPart } from '@premonitor/db';
+
+/**
+ * The `samples` table was created empty by forecasting's first migration (it came from the
+ * former single migration list); retraining is the module that fills and reads it, so the
+ * columns an upload needs are added here rather than by editing that migration.
+ */
+const sampleUploads: Migration = {
+  name: 'retraining/0001_sample_uploads',
+  statements: [
+    `alter table samples add column if not exists fault_class text`,
+    `alter table samples add column if not exists format text`,
+    `alter table samples add column if not exists filename text`,
+    `alter table samples add column if not exists note text`,
+    `alter table samples add column if not exists uploaded_by text`,
+    `create index if not exists samples_kind_device_idx on samples (kind, device_id, time desc)`,
+  ],
+};
+
+/**
+ * Retraining runs. A running run is the lease on its kind: the partial unique index makes a
+ * second start for the same kind a unique violation on any replica, and `lease_expires_at`
+ * (renewed by the owner while it trains) lets another replica mark a run whose process died
+ * as failed and free the kind.
+ */
+const retrainingRuns: Migration = {
+  name: 'retraining/0002_retraining_runs',
+  statements: [
+    `create table if not exists retraining_runs (
+      id bigserial primary key,
+      kind text not null,
+      status text not null default 'running' check (status in ('running', 'succeeded', 'failed', 'cancelled')),
+      reason text not null,
+      trigger text not null default 'manual',
+      params jsonb not null default '{}',
+      lease_owner text not null,
+      lease_expires_at timestamptz not null,
+      started_at timestamptz not null default now(),
+      finished_at timestamptz,
+      progress jsonb,
+      result jsonb,
+      candidate_version text,
+      error text
+    )`,
+    `create unique index if not exists retraining_runs_one_running on retraining_runs (kind) where status = 'running'`,
+    `create index if not exists retraining_runs_kind_started_idx on retraining_runs (kind, started_at desc)`,
+  ],
+};
+
+/** Retraining's tables: its columns of `samples` (created by forecasting) and `retraining_runs`. */
+export const RETRAINING_SCHEMA: SchemaPart = {
+  owner: 'retraining',
+  after: ['core', 'forecasting'],
+  migrations: [sampleUploads, retrainingRuns],
+};
