@@ -4,6 +4,7 @@ import express, { type Express, type Router, type ErrorRequestHandler } from 'ex
 import type { Registry } from 'prom-client';
 import type { Logger } from '@premonitor/log';
 import { HttpError } from './http-error.js';
+import { httpMetrics } from './http-metrics.js';
 
 /** A dependency `/readyz` checks; `check` resolves true when the dependency is usable. */
 export interface ReadinessCheck {
@@ -45,6 +46,7 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     const app = express();
     app.disable('x-powered-by');
+    app.use(httpMetrics(options.registry));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });

@@ -3,6 +3,7 @@ import { migrate, openDatabase } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { exitOnSignals } from './exit-on-signals.js';
+import { registerHostMetrics } from './host-metrics.js';
 import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleEnv, type ServiceModule } from './service-module.js';
 import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
 
@@ -48,6 +49,7 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });
+    registerHostMetrics(registry, { bus, db, logger });
     const component = await module.create(config, {
       db,
       bus,
