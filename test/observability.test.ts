@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@premonitor/testkit';
 import { startPlatform, STARTED } from './support/embedded-platform-process.js';
-import { committedDashboards, dashboardExpressions, familyOf, generatedDashboards, metricNames, parseFamilies, sampleValue } from './support/metric-families.js';
+import { committedDashboards, dashboardExpressions, familyOf, generatedDashboards, metricNames, parseFamilies, ruleExpressions, sampleValue } from './support/metric-families.js';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
@@ -98,11 +98,11 @@ describe('every metric family a dashboard uses is exposed', { skip: pg.skip || n
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds every family of every dashboard panel on some /metrics', async () => {
+  it('finds every family of every dashboard panel and alerting rule on some /metrics', async () => {
     const families = new Map<string, string>();
     for (const text of scrapes.values()) for (const [name, type] of parseFamilies(text)) families.set(name, type);
     const missing: string[] = [];
-    for (const { where, expr } of await dashboardExpressions()) {
+    for (const { where, expr } of [...(await dashboardExpressions()), ...(await ruleExpressions())]) {
       for (const name of metricNames(expr)) {
         const family = familyOf(name, families);
         if (family !== undefined && !families.has(family)) missing.push(`${name} (${where})`);
@@ -131,7 +131,8 @@ describe('every metric family a dashboard uses is exposed', { skip: pg.skip || n
     assert.ok((sampleValue(fusion, 'pm_db_pool_connections', { state: 'max' }) ?? 0) >= 1);
     const durables = [...fusion.matchAll(/^pm_bus_consumer_pending\{[^}]*durable="([^"]+)"/gm)].map((m) => m[1]);
     assert.ok(durables.length >= 5, `fusion consumes five inputs; lag reported for ${durables.join(', ')}`);
-    assert.equal(sampleValue(fusion, 'pm_fusion_outbox_backlog'), 0);
+    // Events other tests left on the shared NATS may be raising alerts right now: only presence is certain.
+    assert.ok((sampleValue(fusion, 'pm_fusion_outbox_backlog') ?? -1) >= 0);
 
     const notifier = scrapes.get('distributed notifier')!;
     // Fusion may have raised alerts from events other tests left on the shared NATS: only presence is certain.

@@ -168,7 +168,7 @@ const models = dashboard('pm-models', 'Premonitor / Models', [
 ]);
 
 const pipeline = dashboard('pm-pipeline', 'Premonitor / Pipeline health', [
-  stat('Services down', 'count(up{job=~"premonitor.*"} == 0) or vector(0)', 'short', [{ color: 'green', value: null }, { color: 'red', value: 1 }]),
+  stat('Services down', 'count(up{job=~"(.*/)?premonitor.*"} == 0) or vector(0)', 'short', [{ color: 'green', value: null }, { color: 'red', value: 1 }]),
   stat('Database reachable (min over services)', 'min(pm_db_up)', 'short', [{ color: 'red', value: null }, { color: 'green', value: 1 }]),
   stat('Largest consumer lag', 'max(pm_bus_consumer_pending)'),
   stat('Dead letters, last hour', 'sum(max by (source) (pm_dead_letters_last_hour))'),

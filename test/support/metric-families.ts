@@ -81,3 +81,15 @@ export async function dashboardExpressions(): Promise<{ readonly where: string; 
   }
   return out;
 }
+
+/** Every alerting rule expression of deploy/prometheus/rules/*.rules.yml, with its alert name. */
+export async function ruleExpressions(): Promise<{ readonly where: string; readonly expr: string }[]> {
+  const { parse } = await import('yaml');
+  const dir = join(repoRoot(), 'deploy/prometheus/rules');
+  const out: { where: string; expr: string }[] = [];
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.rules.yml')).sort()) {
+    const { groups } = parse(await readFile(join(dir, file), 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
+    for (const rule of groups.flatMap((g) => g.rules)) out.push({ where: `${file} / ${rule.alert ?? rule.record}`, expr: rule.expr });
+  }
+  return out;
+}

@@ -11,6 +11,8 @@ import { consumerConfig, ensureConsumer, ensureStream, streamConfig } from './na
 import { NatsSubscription } from './nats-subscription.js';
 import { StreamRouter } from './stream-router.js';
 
+export { streamConfig } from './nats-config.js';
+
 /** Options of the NATS JetStream bus. */
 export interface NatsJetStreamBusOptions {
   /** Server URL, or several separated by commas (`nats://a:4222,nats://b:4222`). */
@@ -19,6 +21,8 @@ export interface NatsJetStreamBusOptions {
   readonly name: string;
   /** Retention and dedup limits of every stream. Default `DEFAULT_STREAM_LIMITS`. */
   readonly limits?: StreamLimits;
+  /** Copies of every stream, applied to existing streams too (`NATS_STREAM_REPLICAS`). Default 1; 3 on a 3-node cluster. */
+  readonly streamReplicas?: number;
   readonly logger: Logger;
 }
 
@@ -68,7 +72,7 @@ export class NatsJetStreamBus implements Bus {
     }
     try {
       const jsm = await jetstreamManager(nc);
-      for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits));
+      for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits, this.#options.streamReplicas ?? 1));
       this.#connection = { nc, jsm, js: jsm.jetstream(), publisher: new NatsAckPublisher(nc) };
     } catch (err) {
       await nc.close();

@@ -46,7 +46,7 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
     await migrate(db, { logger, schema: module.schema });
-    const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
+    const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger, streamReplicas: config.NATS_STREAM_REPLICAS });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });
     registerHostMetrics(registry, { bus, db, logger });
