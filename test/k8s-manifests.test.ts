@@ -147,7 +147,7 @@ describe('Kubernetes overlays', { skip: kubectl ? false : 'kubectl not found: ov
         // Every core workload, the migrations Job included, is allowed to reach the database.
         const db = policies.find((p) => p.metadata.name === 'timescaledb')!;
         const allowed = ((db.spec!.ingress as { from: { podSelector: { matchExpressions: { values: string[] }[] } }[] }[])[0]!.from[0]!.podSelector.matchExpressions[0]!.values);
-        for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'fusion', 'notifier', 'forecasting', 'model-sync', 'migrate']) assert.ok(allowed.includes(name), name);
+        for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'telemetry-scoring', 'fusion', 'notifier', 'forecasting', 'model-sync', 'migrate']) assert.ok(allowed.includes(name), name);
         assert.ok(objects.some((o) => o.kind === 'Job' && o.metadata.name === 'migrate'));
         for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'nats']) assert.ok(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name), `PDB ${name}`);
       });

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { vibrationModelInput, vibrationWindowMessage } from '@premonitor/contracts';
 import { applyAlarmRule, checkWindowBatch, readModelMetadata, slidingWindows, WindowInputError } from '@premonitor/ml';
 import { SKAB_CHANNELS } from '@premonitor/training/telemetry';
 import { FAN_CHANNELS, FAN_SAMPLES, VIBRATION_CLASSES, loadVibrationFan, runVibrationModel } from '@premonitor/training/vibration';
@@ -94,6 +95,31 @@ describe('shipped vibration.onnx', () => {
     const threshold = readModelMetadata(bytes).threshold!;
     const weighted = last.map((w, i) => ({ w, u: out.unbalance[i]! })).filter(({ w }) => VIBRATION_CLASSES[w.label]!.endsWith('+weight'));
     assert.ok(weighted.filter(({ u }) => u >= threshold).length >= 0.9 * weighted.length, 'weighted windows read as unbalanced');
+  });
+
+  it('scores windows sent as vibration window messages: the contract, checked against the model metadata, gives the model its input', { skip: !existsSync(fanDir) }, async () => {
+    const meta = readModelMetadata(bytes);
+    const shape = { channels: meta.window!.channels, steps: meta.window!.steps, sampleRateHz: meta.sampleRate! };
+    const all = await loadVibrationFan(fanDir);
+    const picked = VIBRATION_CLASSES.map((_, label) => all.filter((w) => w.label === label).at(-1)!);
+    // As a device would send them: z, x, y columns (any order), rows of samples, the rate it sampled at.
+    const inputs = picked.map((w, n) => {
+      const samples = Array.from({ length: FAN_SAMPLES }, (_, i) => [w.samples[i * 3 + 2]!, w.samples[i * 3]!, w.samples[i * 3 + 1]!]);
+      const message = vibrationWindowMessage.parse(JSON.parse(JSON.stringify({ ts: 1_700_000_000_000 + n, seq: n, sampleRateHz: 200, channels: ['z', 'x', 'y'], samples })));
+      const fitted = vibrationModelInput(message, shape);
+      assert.ok(fitted.ok, fitted.ok ? '' : fitted.reason);
+      assert.deepEqual(fitted.input, w.samples, 'the model sees the recorded window, in its channel order');
+      return fitted.input;
+    });
+    const out = await runVibrationModel(bytes, picked.map((w, i) => ({ ...w, samples: inputs[i]! })));
+    const k = VIBRATION_CLASSES.length;
+    const correct = picked.filter((w, i) => {
+      const p = out.probs.subarray(i * k, (i + 1) * k);
+      return p.indexOf(Math.max(...p)) === w.label;
+    }).length;
+    assert.ok(correct >= k - 1, `${correct} of ${k} conditions recognised`);
+    const wrongRate = vibrationWindowMessage.parse({ ts: 1, seq: 1, sampleRateHz: 100, channels: ['x', 'y', 'z'], samples: Array.from({ length: FAN_SAMPLES }, () => [0, 0, 1]) });
+    assert.equal(vibrationModelInput(wrongRate, shape).ok, false);
   });
 
   it('refuses a window of the wrong shape', async () => {

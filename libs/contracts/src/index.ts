@@ -31,6 +31,7 @@ export {
 } from './frame-codec.js';
 export {
   READING_KEY_PATTERN,
+  READING_KEY_RULE,
   MAX_READINGS_PER_MESSAGE,
   SEVERITIES,
   telemetryMessage,
@@ -41,6 +42,8 @@ export {
   deviceStatusEvent,
   edgeAlertEvent,
   scoreEvent,
+  telemetryScoreEvent,
+  SCORE_KINDS,
   forecastEvent,
   alertEvent,
   modelPromotedEvent,
@@ -55,12 +58,15 @@ export {
   type DeviceStatusEvent,
   type EdgeAlertEvent,
   type ScoreEvent,
+  type TelemetryScoreEvent,
+  type ScoreKind,
   type ForecastEvent,
   type AlertEvent,
   type ModelPromotedEvent,
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';
+export { VIBRATION_LIMITS, vibrationWindowMessage, vibrationModelInput, type VibrationWindowMessage, type VibrationWindowShape } from './vibration-window.js';

@@ -3,8 +3,16 @@ import { ID_PATTERN } from './ids.js';
 import { safeText } from './safe-text.js';
 import { FRAME_KINDS, MODEL_KINDS } from './topics.js';
 
-/** Sensor keys: what an analyst sees in `readings.key`. */
-export const READING_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * Sensor keys: what an analyst sees in `readings.key`. Real devices name sensors the way
+ * their vendor does (`Volume Flow RateRMS`, `Temperature (°C)`, `motor.current`), so a key is
+ * 1–64 printable characters — letters, digits, punctuation, symbols and marks of any script,
+ * plain spaces inside — and nothing else: no control characters (tab and line feed included),
+ * no invisible format characters, no lone surrogates, no leading or trailing space.
+ */
+export const READING_KEY_PATTERN = /^(?! )[\p{L}\p{N}\p{P}\p{S}\p{M} ]{1,64}(?<! )$/u;
+/** What {@link READING_KEY_PATTERN} allows, for error messages. */
+export const READING_KEY_RULE = 'must be 1–64 printable characters (letters, digits, punctuation, symbols, inner spaces; no control characters)';
 export const MAX_READINGS_PER_MESSAGE = 256;
 export const SEVERITIES = ['CRITICAL', 'WARNING', 'INFO'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,7 +22,7 @@ const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}');
 const epochMs = z.number().int('must be an integer (ms since epoch)').nonnegative();
 const seq = z.number().int().nonnegative().max(0xffff_ffff);
 const readings = z
-  .record(z.string().regex(READING_KEY_PATTERN, 'reading keys must match [A-Za-z0-9_.-]{1,64}'), z.number())
+  .record(z.string().regex(READING_KEY_PATTERN, `reading keys ${READING_KEY_RULE}`), z.number())
   .refine((r) => Object.keys(r).length >= 1, 'must hold at least one reading')
   .refine((r) => Object.keys(r).length <= MAX_READINGS_PER_MESSAGE, `must hold at most ${MAX_READINGS_PER_MESSAGE} readings`);
 
@@ -113,6 +121,35 @@ export const scoreEvent = z.strictObject({
   reference: z.enum(['device', 'fleet']).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
+
+/** What a score is about: a frame kind, or `telemetry` (a window over a device's scalar sensors). */
+export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry'] as const;
+export type ScoreKind = (typeof SCORE_KINDS)[number];
+
+/**
+ * `pm.scores.telemetry.{site}.{device}`: one window of a device's scalar sensors scored by its
+ * own model (fitted on its healthy history). `score` is calibrated so that `threshold` (0.5)
+ * is the model's alarm threshold: `score = r / (1 + r)` where `r` is the window error divided
+ * by the error threshold. `ts` is the end of the window (the device's time of its last step),
+ * `seq` the sequence number of the telemetry message that closed it.
+ */
+export const telemetryScoreEvent = z.strictObject({
+  site: id,
+  device: id,
+  kind: z.literal('telemetry'),
+  ts: epochMs,
+  seq,
+  score: z.number().min(0).max(1),
+  threshold: z.number().gt(0).lt(1),
+  /** The window error ÷ the error threshold (1 = at the threshold); finite, ≥ 0. */
+  ratio: z.number().nonnegative(),
+  /** The sensors the model reads, in its input order. */
+  sensors: z.array(z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE)).min(1).max(MAX_READINGS_PER_MESSAGE),
+  modelVersion: safeText(64, 1),
+  latencyMs: z.number().nonnegative(),
+  reference: z.literal('device'),
+});
+export type TelemetryScoreEvent = z.infer<typeof telemetryScoreEvent>;
 
 /** `pm.forecasts.{site}.{device}` */
 export const forecastEvent = z.strictObject({

@@ -11,6 +11,7 @@ import {
   modelPromotedEvent,
   scoreEvent,
   telemetryEvent,
+  telemetryScoreEvent,
   trainingEvent,
 } from './messages.js';
 
@@ -56,6 +57,18 @@ export const busSubjects = {
     ofSite: (site: string) => `pm.scores.*.${site}.*`,
     schema: scoreEvent,
   },
+  /**
+   * Telemetry window scores. Stored in PM_SCORES under `pm.scores.>` with the frame scores, but
+   * with a schema of their own: a consumer of every score tells them apart by subject
+   * (`parseTelemetryScoreSubject`).
+   */
+  telemetryScores: {
+    stream: 'PM_SCORES',
+    wildcard: 'pm.scores.telemetry.>',
+    subject: (ref: DeviceRef) => `pm.scores.telemetry.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.scores.telemetry.${site}.*`,
+    schema: telemetryScoreEvent,
+  },
   forecasts: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.forecasts.>',
@@ -95,7 +108,11 @@ type SchemaOf<K extends BusSubjectName> = (typeof busSubjects)[K]['schema'];
 /** The payload type carried on a subject: bytes for frames, the parsed JSON type otherwise. */
 export type PayloadOf<K extends BusSubjectName> = SchemaOf<K> extends z.ZodType ? z.infer<SchemaOf<K>> : Uint8Array;
 
-/** Streams and the subjects each stores, derived from the map so the two never disagree. */
+/**
+ * Streams and the subjects each stores, derived from the map so the two never disagree. A
+ * wildcard inside another of the same stream (`pm.scores.telemetry.>` in `pm.scores.>`) is
+ * left out: JetStream refuses overlapping subjects in one stream.
+ */
 export function streamLayout(): ReadonlyMap<string, readonly string[]> {
   const layout = new Map<string, string[]>();
   for (const entry of Object.values(busSubjects)) {
@@ -103,7 +120,13 @@ export function streamLayout(): ReadonlyMap<string, readonly string[]> {
     if (!list.includes(entry.wildcard)) list.push(entry.wildcard);
     layout.set(entry.stream, list);
   }
+  for (const [stream, list] of layout) layout.set(stream, list.filter((w) => !list.some((other) => other !== w && covers(other, w))));
   return layout;
+}
+
+/** True when the `>`-terminated wildcard `outer` matches every subject of `inner`. */
+function covers(outer: string, inner: string): boolean {
+  return outer.endsWith('.>') && inner.startsWith(outer.slice(0, -1));
 }
 
 /**
@@ -139,6 +162,11 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */
 export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef | undefined {
   return subject.startsWith(`pm.frames.${kind}.`) ? deviceOfSubject(subject) : undefined;
+}
+
+/** `pm.scores.telemetry.{site}.{device}` → the device, or undefined for any other subject (a frame score). */
+export function parseTelemetryScoreSubject(subject: string): DeviceRef | undefined {
+  return subject.startsWith('pm.scores.telemetry.') ? deviceOfSubject(subject) : undefined;
 }
 
 /** The device a bus subject is about (`pm.frames.thermal.plant-1.cam-2` → plant-1/cam-2), if any. */

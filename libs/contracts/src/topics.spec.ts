@@ -28,3 +28,22 @@ test('subject filters select a site or a kind, and the frame parser reads back w
   assert.equal(parseFrameSubject('pm.frames.thermal.plant-1.Bad_Id', 'thermal'), undefined, 'invalid device id');
   assert.equal(parseFrameSubject('pm.frames.thermal.plant-1.pump-7.extra', 'thermal'), undefined, 'too many tokens');
 });
+
+test('telemetry scores: own subject and parser, stored in PM_SCORES under the one scores wildcard', async () => {
+  const { parseTelemetryScoreSubject, streamLayout } = await import('./subjects.js');
+  const subject = busSubjects.telemetryScores.subject(ref);
+  assert.equal(subject, 'pm.scores.telemetry.plant-1.pump-7');
+  assert.deepEqual(parseTelemetryScoreSubject(subject), ref);
+  assert.equal(parseTelemetryScoreSubject(busSubjects.scores.subject('thermal', ref)), undefined, 'a frame score is not a telemetry score');
+  assert.equal(busSubjects.telemetryScores.ofSite('plant-1'), 'pm.scores.telemetry.plant-1.*');
+  assert.deepEqual(streamLayout().get('PM_SCORES'), ['pm.scores.>'], 'no overlapping subjects in one stream');
+});
+
+test('a telemetry score event is refused when its score, threshold or sensors are out of contract', async () => {
+  const { telemetryScoreEvent } = await import('./messages.js');
+  const ok = { ...ref, kind: 'telemetry', ts: 1, seq: 2, score: 0.7, threshold: 0.5, ratio: 2.3, sensors: ['Volume Flow RateRMS', 'Current'], modelVersion: 'pca-1', latencyMs: 0.1, reference: 'device' };
+  assert.ok(telemetryScoreEvent.safeParse(ok).success);
+  for (const bad of [{ score: 1.2 }, { threshold: 1 }, { ratio: Number.NaN }, { sensors: [] }, { sensors: ['bad\tkey'] }, { kind: 'thermal' }]) {
+    assert.equal(telemetryScoreEvent.safeParse({ ...ok, ...bad }).success, false, JSON.stringify(bad));
+  }
+});

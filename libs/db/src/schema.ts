@@ -26,6 +26,7 @@ export interface Database {
   fusion_rules: FusionRulesTable;
   alert_outbox: AlertOutboxTable;
   fusion_applied_events: FusionAppliedEventsTable;
+  telemetry_models: TelemetryModelsTable;
   schema_migrations: SchemaMigrationsTable;
   v_device_health: DeviceHealthView;
   v_alerts_daily: AlertsDailyView;
@@ -37,6 +38,22 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 /** A timestamptz column that the database fills in (default now()) unless given. */
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
+
+/** A device's telemetry window model (services/telemetry-scoring), fitted on its own healthy rows. */
+export interface TelemetryModelsTable {
+  /** `site/device`. */
+  device_id: string;
+  model_version: string;
+  step_ms: number;
+  /** Every sensor at enrollment, in input order. */
+  keys: Json;
+  /** The sensors the model reads. */
+  sensors: Json;
+  /** Scaler, principal directions, eigenvalues, T²/Q means, window and error threshold. */
+  model: Json;
+  enrolled_rows: number;
+  ready_at: Date;
+}
 
 /** One row per device ever seen; `id` is `site/device`. */
 export interface DevicesTable {

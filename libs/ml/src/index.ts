@@ -43,7 +43,7 @@ export { DEFAULT_TEXT_FEATURES, TEXT_FEATURE_OPSETS, TEXT_LOCALE, TextFeatureErr
 export type { HashedFeatures, SparseRows, TextFeatureFamily, TextFeatureSpec, TextFeatureValues, TextInput } from './text/index.js';
 
 export { jacobiEigen } from './linalg/jacobi-eigen.js';
-export { WindowFitError, WindowInputError, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, fitPcaT2Q, fitStandardScaler, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
+export { WindowFitError, WindowInputError, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
 export type { AlarmRule, PcaT2Q, PcaT2QOptions, StandardScaler, TelemetryFamily, TelemetryGraphSpec, WindowShape } from './telemetry/index.js';
 export { addVibrationFeatures, buildVibrationModel, vibrationFeatureCount, vibrationFeatures } from './vibration/index.js';
 export type { LinearMap, VibrationFeatureSpec, VibrationGraphSpec } from './vibration/index.js';

@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { coreConfigShape, envEnum, envInt, envPort, envUrl } from '@premonitor/config';
+import { READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/contracts';
 import { DEFAULT_TRAIN_OPTIONS } from './model/train-forecaster.js';
 import type { ForecastingSettings } from './forecasting.js';
 import { DEFAULT_RISK_THRESHOLDS, type OperatingLimits } from './risk/failure-risk.js';
 
 const limitsSchema = z.record(
-  z.string().regex(/^(\*|[a-z0-9-]{1,64}\/[a-z0-9-]{1,64}):[A-Za-z0-9_.-]{1,64}$/, 'keys are site/device:sensor or *:sensor'),
+  // The sensor part is any reading key (`*:Temperature (°C)`), so only the first ':' separates.
+  z
+    .string()
+    .regex(/^(\*|[a-z0-9-]{1,64}\/[a-z0-9-]{1,64}):/, 'keys are site/device:sensor or *:sensor')
+    .refine((k) => READING_KEY_PATTERN.test(k.slice(k.indexOf(':') + 1)), `the sensor after ':' ${READING_KEY_RULE}`),
   z.strictObject({ low: z.number().optional(), high: z.number().optional() }),
 );
 

@@ -1,4 +1,4 @@
-import { busSubjects } from '@premonitor/contracts';
+import { busSubjects, parseTelemetryScoreSubject } from '@premonitor/contracts';
 import { decodeEvent, type BusMessage, type ConsumerSpec } from '@premonitor/bus';
 import type { Signal } from './signals.js';
 
@@ -38,7 +38,11 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
     {
       type: 'score',
       spec: spec('scores', busSubjects.scores.stream, busSubjects.scores.ofSite(site)),
-      decode: (m) => wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
+      // Telemetry window scores share the scores stream and filter but have their own schema.
+      decode: (m) =>
+        parseTelemetryScoreSubject(m.subject)
+          ? wrap(decodeEvent('telemetryScores', m), (event) => ({ type: 'score', event }))
+          : wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
     },
     {
       type: 'telemetry',

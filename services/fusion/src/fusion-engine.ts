@@ -53,11 +53,11 @@ export class FusionEngine {
       const state = this.#state(device, rule.id, now);
       switch (rule.kind) {
         case 'score':
-          if (signal.type === 'score' && signal.event.kind === rule.signal) this.#flap(device, rule, state, signal.event.score, now, out);
+          if (signal.type === 'score' && signal.event.kind === rule.signal) this.#flap(device, rule, state, signal.event.score, now, signal.event.ts, out);
           break;
         case 'reading': {
           const value = signal.type === 'telemetry' ? signal.event.readings[rule.key] : undefined;
-          if (value !== undefined) this.#flap(device, rule, state, value, now, out);
+          if (value !== undefined && signal.type === 'telemetry') this.#flap(device, rule, state, value, now, signal.event.ts, out);
           break;
         }
         case 'correlated':
@@ -125,11 +125,16 @@ export class FusionEngine {
     if (state) Object.assign(state, newRuleState(state.lastHoldAt));
   }
 
-  #flap(device: DeviceState, rule: Extract<Rule, { kind: 'score' | 'reading' }>, state: RuleState, value: number, now: number, out: Decision[]): void {
-    if (observeFlapping(rule, state, value, now) !== 'raise') return;
-    const severity = rule.escalation && value > rule.escalation.above ? maxSeverity(rule.severity, rule.escalation.severity) : rule.severity;
+  #flap(device: DeviceState, rule: Extract<Rule, { kind: 'score' | 'reading' }>, state: RuleState, value: number, now: number, deviceTs: number, out: Decision[]): void {
+    if (observeFlapping(rule, state, value, now, deviceTs) !== 'raise') return;
+    let severity = rule.escalation && value > rule.escalation.above ? maxSeverity(rule.severity, rule.escalation.severity) : rule.severity;
+    // Sustained is measured in the device's time: a replayed or back-filled episode counts as long as it lasted.
+    const heldMs = deviceTs - state.activeSinceTs;
+    const sustained = rule.sustained !== undefined && heldMs >= rule.sustained.forMs;
+    if (sustained) severity = maxSeverity(severity, rule.sustained!.severity);
     const what = rule.kind === 'score' ? `${rule.signal} score` : rule.key;
-    out.push(this.#raise(device, rule, state, severity, value, now, `${what} ${value} above ${rule.raiseAbove}`, false));
+    const lasting = sustained ? ` for ${Math.round(heldMs / 1000)} s` : '';
+    out.push(this.#raise(device, rule, state, severity, value, now, `${what} ${value} above ${rule.raiseAbove}${lasting}`, false));
   }
 
   #correlate(device: DeviceState, rule: CorrelatedRule, state: RuleState, kind: string, score: number, ts: number, now: number, out: Decision[]): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FRAME_KINDS, READING_KEY_PATTERN, SEVERITIES } from '@premonitor/contracts';
+import { FRAME_KINDS, READING_KEY_PATTERN, READING_KEY_RULE, SCORE_KINDS, SEVERITIES } from '@premonitor/contracts';
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must match [a-z0-9-]{1,64}');
 const unit = z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
@@ -18,6 +18,12 @@ const common = {
 /** Above `above`, a raise carries `severity` instead of the rule's own (never lowers it). */
 const escalation = z.strictObject({ above: z.number(), severity: z.enum(SEVERITIES) });
 
+/**
+ * A condition that has held without clearing for `forMs` of the device's own time raises with
+ * `severity` (never lowers it): "warning when it crosses, critical when sustained".
+ */
+const sustained = z.strictObject({ forMs: duration.min(1, 'must be ≥ 1'), severity: z.enum(SEVERITIES) });
+
 /** K of the last M observations above `raiseAbove` raise; one below `clearBelow` clears. */
 const flapping = {
   raiseAbove: z.number(),
@@ -25,13 +31,14 @@ const flapping = {
   k: z.number().int().min(1, 'must be ≥ 1').default(1),
   m: z.number().int().min(1, 'must be ≥ 1').max(100, 'must be ≤ 100').default(1),
   escalation: escalation.optional(),
+  sustained: sustained.optional(),
 };
 
-const scoreRule = z.strictObject({ ...common, kind: z.literal('score'), signal: z.enum(FRAME_KINDS), ...flapping });
+const scoreRule = z.strictObject({ ...common, kind: z.literal('score'), signal: z.enum(SCORE_KINDS), ...flapping });
 const readingRule = z.strictObject({
   ...common,
   kind: z.literal('reading'),
-  key: z.string().regex(READING_KEY_PATTERN, 'must match [A-Za-z0-9_.-]{1,64}'),
+  key: z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE),
   ...flapping,
 });
 const correlatedRule = z.strictObject({
@@ -95,6 +102,9 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze(
   [
     { id: 'acoustic-anomaly', kind: 'score', signal: 'acoustic', title: 'acoustic anomaly', severity: 'CRITICAL', raiseAbove: 0.85, clearBelow: 0.7 },
     { id: 'thermal-anomaly', kind: 'score', signal: 'thermal', title: 'thermal anomaly', severity: 'CRITICAL', raiseAbove: 0.85, clearBelow: 0.7 },
+    // A device's telemetry window model (services/telemetry-scoring): threshold 0.5 by calibration,
+    // three windows in a row above it (the model's run rule), critical once it lasted 10 minutes.
+    { id: 'telemetry-anomaly', kind: 'score', signal: 'telemetry', title: 'telemetry anomaly', severity: 'WARNING', raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3, sustained: { forMs: 600_000, severity: 'CRITICAL' } },
     { id: 'correlated-anomaly', kind: 'correlated', title: 'correlated anomaly', severity: 'WARNING', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
     { id: 'gas-leak', kind: 'reading', key: 'gas_ppm', title: 'gas above threshold', severity: 'WARNING', raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
     { id: 'predicted-failure', kind: 'forecast', title: 'predicted failure', severity: 'WARNING', riskLevel: 'high', quietPeriodMs: 3_600_000 },

@@ -6,6 +6,8 @@ export interface RuleState {
   recent: boolean[];
   /** Raised and not yet cleared by hysteresis (a value below `clearBelow`). */
   active: boolean;
+  /** Device time of the observation that made the rule active (for `sustained`). */
+  activeSinceTs: number;
   /** An alert exists for it (raised, not yet resolved by the engine). */
   raised: boolean;
   /** Last time the condition held; the quiet period counts from here. */
@@ -20,7 +22,7 @@ export interface RuleState {
 
 /** A fresh state for a rule never seen on the device. */
 export function newRuleState(now: number): RuleState {
-  return { recent: [], active: false, raised: false, lastHoldAt: now, sticky: false, quietPeriodMs: 0, seen: new Map() };
+  return { recent: [], active: false, activeSinceTs: 0, raised: false, lastHoldAt: now, sticky: false, quietPeriodMs: 0, seen: new Map() };
 }
 
 /** What one observation does to a K-of-M rule with hysteresis. */
@@ -33,7 +35,7 @@ export type FlapOutcome = 'raise' | 'hold' | 'clear' | 'none';
  *   `clearBelow` and `raiseAbove` holds (postpones auto-resolve); one below `clearBelow` clears,
  *   so raising again takes K fresh observations.
  */
-export function observeFlapping(rule: ScoreRule | ReadingRule, state: RuleState, value: number, now: number): FlapOutcome {
+export function observeFlapping(rule: ScoreRule | ReadingRule, state: RuleState, value: number, now: number, deviceTs = now): FlapOutcome {
   const above = value > rule.raiseAbove;
   state.recent.push(above);
   if (state.recent.length > rule.m) state.recent.splice(0, state.recent.length - rule.m);
@@ -48,6 +50,7 @@ export function observeFlapping(rule: ScoreRule | ReadingRule, state: RuleState,
   }
   if (above && state.recent.filter(Boolean).length >= rule.k) {
     state.active = true;
+    state.activeSinceTs = deviceTs;
     state.lastHoldAt = now;
     return 'raise';
   }

@@ -6,6 +6,7 @@ import { ingestModule } from '@premonitor/ingest';
 import { modelSyncModule } from '@premonitor/model-sync';
 import { notifierModule } from '@premonitor/notifier';
 import { SHIPPED_MODEL_KINDS } from '@premonitor/registry';
+import { telemetryScoringModule } from '@premonitor/telemetry-scoring';
 import { hosted, type HostedModule } from '@premonitor/runtime/host';
 import type { PlatformConfig } from './platform-config.js';
 
@@ -47,6 +48,7 @@ export interface EmbeddedWiring {
  * | model-sync | MODEL_SIGNING_KEY_FILE (+ CREATE) | `{PM_DATA_DIR}/model-signing-key.pem` | one key per data folder |
  * | model-sync | MODEL_SYNC_REFRESH_MS, HEARTBEAT_MS | 30 s, 5 s | simulated agents notice the core quickly |
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
+ * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
  *
  * NATS_URL, DATABASE_URL, HTTP_* and LOG_LEVEL are not read in embedded mode: the host hands
  * every module the in-process bus, PGlite, its one HTTP server and its logger.
@@ -82,6 +84,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
         BASELINE_MIN_INTERVAL_MS: String(p.BASELINE_MIN_INTERVAL_MS),
       }),
     ),
+    hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS) }),
     hosted(fusionModule, { FUSION_RULES_FILE: p.FUSION_RULES_FILE }),
     ...(p.NOTIFIER_CONFIG_FILE ? [hosted(notifierModule, { NOTIFIER_CONFIG_FILE: p.NOTIFIER_CONFIG_FILE })] : []),
     hosted(forecastingModule, { FORECAST_INTERVAL_MINUTES: String(p.FORECAST_INTERVAL_MINUTES), FORECAST_MODEL_DIR: modelStore }),

@@ -57,6 +57,8 @@ export const platformConfigShape = {
   FUSION_RULES_FILE: z.string().min(1).optional(),
   /** Notification channels and routes (JSON, see services/notifier/README.md); none when unset. */
   NOTIFIER_CONFIG_FILE: z.string().min(1).optional(),
+  /** Complete rows a device's telemetry model is fitted on (telemetry scoring; 400 s of a 1 Hz device). */
+  TELEMETRY_ENROLL_ROWS: envInt(400, 50, 1_000_000),
   /** Forecast every trained sensor model this often, minutes (0 = only on request). */
   FORECAST_INTERVAL_MINUTES: envInt(15, 0, 24 * 60),
   /** Allow MQTT clients without credentials (development only). */

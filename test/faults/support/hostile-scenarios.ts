@@ -62,14 +62,14 @@ export async function runHostile(ctx: CaseContext, site: string, start: (devices
   fleet.stopPublishing();
   const unacked = await fleet.settle(20_000);
   const finishing = Date.now();
-  const db = await target.finish();
+  const legit = fleet.acked('telemetry');
+  const db = await target.finish(new Set(legit.map((m) => `${m.device}#${m.seq}#${m.ts}`)));
   const counts = await countStore(db, site);
   const deadLetters = await deadLetterRows(db, site);
   const legitDead = deadLetters.filter((d) => d.topic.includes('/tele-')).length;
   const { rows } = await sql<{ n: string }>`select count(*)::text as n from readings where device_id like ${`${site}/%`} and key = 'spoofed'`.execute(db.db);
   const spoofStored = Number(rows[0]?.n ?? 0);
 
-  const legit = fleet.acked('telemetry');
   const stored = legit.filter((m) => counts.telemetry.has(`${m.device}#${m.seq}#${m.ts}`)).length;
   const duplicates = counts.readingRows - counts.readingsDistinct;
   const missing = legit.filter((m) => !counts.telemetry.has(`${m.device}#${m.seq}#${m.ts}`));

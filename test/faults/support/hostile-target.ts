@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { coreClientId } from '@premonitor/contracts';
 import type { DatabaseHandle } from '@premonitor/db';
 import type { CaseContext } from '../case.js';
+import { countStore } from './store-counts.js';
 import { CoreStack, INGEST_ACCOUNT, INGEST_CLIENT_ID, metric } from './core-stack.js';
 import { PlatformProcess } from './platform-process.js';
 
@@ -32,8 +34,14 @@ export interface HostileTarget {
   ingestDisconnects(): number;
   /** Wrong passwords the broker actually checked so far (not refused unchecked by a lockout); undefined when it cannot tell. */
   checkedWrongLogins(): Promise<number | undefined>;
-  /** Ends the run (the embedded platform must stop before its database can be read) and opens the database for counting. */
-  finish(): Promise<DatabaseHandle>;
+  /**
+   * Ends the run and opens the database for counting. `expected` is the `device#seq#ts` of every
+   * reading the broker acknowledged: Mosquitto keeps what it has not yet handed to ingest in
+   * ingest's session, so ingest is stopped only once those are stored or nothing moves for 5 s
+   * (a reading lost for good never arrives). The embedded platform waits for ingest itself on
+   * SIGTERM and must stop before its database can be read.
+   */
+  finish(expected: ReadonlySet<string>): Promise<DatabaseHandle>;
 }
 
 const INGEST_CLOSED = /"msg":"MQTT connection closed; reconnecting"/;
@@ -50,7 +58,9 @@ export async function mosquittoTarget(ctx: CaseContext, site: string, devices: R
     observer: { username: INGEST_ACCOUNT, password: stack.ingestPassword, clientId: coreClientId(INGEST_ACCOUNT, 'observer') },
     ingestDisconnects: () => [...stack.services.values()].reduce((n, s) => n + s.log.split('\n').filter((l) => INGEST_CLOSED.test(l)).length, 0),
     checkedWrongLogins: async () => undefined,
-    finish: async () => {
+    finish: async (expected) => {
+      const drained = await waitForStored(stack.db, site, expected);
+      ctx.log(`drain: ${drained}`);
       await stack.stopService('ingest');
       return stack.db;
     },
@@ -70,4 +80,25 @@ export async function embeddedTarget(ctx: CaseContext, devices: ReadonlyMap<stri
     checkedWrongLogins: () => metric(platform.httpPort, 'pm_broker_auth_failures_total'),
     finish: () => platform.database(),
   };
+}
+
+/** Polls the store until every expected reading is there, or the count stops moving for 5 s (at most 60 s); says which. */
+async function waitForStored(db: DatabaseHandle, site: string, expected: ReadonlySet<string>): Promise<string> {
+  const started = Date.now();
+  let last = -1;
+  let stableSince = started;
+  for (;;) {
+    const stored = (await countStore(db, site)).telemetry;
+    let missing = 0;
+    for (const key of expected) if (!stored.has(key)) missing++;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (missing === 0) return `every acknowledged reading stored after ${seconds} s`;
+    if (missing !== last) {
+      last = missing;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince > 5_000 || Date.now() - started > 60_000) {
+      return `${missing} acknowledged readings still missing after ${seconds} s`;
+    }
+    await sleep(250);
+  }
 }

@@ -9,3 +9,4 @@ export { applyAlarmRule, residualThreshold } from './run-rule.js';
 export type { AlarmRule } from './run-rule.js';
 export { buildTelemetryModel } from './telemetry-graph.js';
 export type { TelemetryFamily, TelemetryGraphSpec } from './telemetry-graph.js';
+export { lag1Autocorrelation } from './lag1-autocorrelation.js';

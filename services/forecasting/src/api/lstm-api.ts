@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { HttpError, validateInput } from '@premonitor/http';
-import { READING_KEY_PATTERN } from '@premonitor/contracts';
+import { READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/contracts';
 import { InsufficientHistoryError, ModelNotFoundError, TrainingInProgressError, UnknownSeriesError } from '../errors.js';
 import { renderForecastChart } from '../chart/forecast-chart.js';
 import type { ForecastService, Prediction } from '../forecast-service.js';
@@ -9,7 +9,7 @@ import { buildMaintenanceSchedule } from '../maintenance-schedule.js';
 import type { ForecastModelRecord } from '../store/forecast-model-store.js';
 
 const deviceId = z.string().regex(/^[a-z0-9-]{1,64}\/[a-z0-9-]{1,64}$/, 'must be site/device ([a-z0-9-]{1,64}/[a-z0-9-]{1,64})');
-const sensorKey = z.string().regex(READING_KEY_PATTERN, 'must match [A-Za-z0-9_.-]{1,64}');
+const sensorKey = z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE);
 const int = (min: number, max: number) => z.number().int().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
 
 const trainBody = z.strictObject({

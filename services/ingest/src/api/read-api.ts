@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@premonitor/db';
 import { HttpError, queryLimit, queryTime, validateInput } from '@premonitor/http';
-import { ID_PATTERN, READING_KEY_PATTERN } from '@premonitor/contracts';
+import { ID_PATTERN, READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/contracts';
 
 const MAX_LIMIT = 10_000;
 
 const readingsQuery = z
   .strictObject({
-    key: z.string().regex(READING_KEY_PATTERN, 'must match [A-Za-z0-9_.-]{1,64}').optional(),
+    key: z.string().regex(READING_KEY_PATTERN, READING_KEY_RULE).optional(),
     from: queryTime.optional(),
     to: queryTime.optional(),
     limit: queryLimit(MAX_LIMIT, 1_000),

@@ -1,3 +1,6 @@
+import { lag1Autocorrelation } from '@premonitor/ml';
+
+export { lag1Autocorrelation };
 /** `all` reads every channel; `fast` leaves out the slow drifters (see {@link channelSelection}). */
 export type ChannelSet = 'all' | 'fast';
 
@@ -26,22 +29,6 @@ export function channelChoices(spans: readonly ArrayLike<number>[], channels: nu
   let fast = all.filter((c) => !(median[c]! > maxLag1));
   if (fast.length === 0) fast = [all.reduce((best, c) => (median[c]! < median[best]! ? c : best), 0)];
   return fast.length === channels ? [{ set: 'all', channels: all }] : [{ set: 'all', channels: all }, { set: 'fast', channels: fast }];
-}
-
-/** Lag-1 autocorrelation of one channel of row-major data; 0 for a constant channel. */
-export function lag1Autocorrelation(rows: ArrayLike<number>, channels: number, channel: number): number {
-  const n = rows.length / channels;
-  let mean = 0;
-  for (let r = 0; r < n; r++) mean += rows[r * channels + channel]!;
-  mean /= n;
-  let num = 0;
-  let den = 0;
-  for (let r = 0; r < n; r++) {
-    const d = rows[r * channels + channel]! - mean;
-    den += d * d;
-    if (r > 0) num += d * (rows[(r - 1) * channels + channel]! - mean);
-  }
-  return den > 0 ? num / den : 0;
 }
 
 /** The given columns of row-major `[rows, channels]` data, in order. */

@@ -1,0 +1,94 @@
+// npm run bench -- telemetry-scoring [--shared-data <dir>] [--seconds 3]
+// The telemetry-scoring service's scorer (services/telemetry-scoring) on the SKAB rig, in one run:
+// 1. quality: each valve1 experiment replayed message by message through a DeviceTracker with the
+//    service's defaults (enroll on the first 400 rows, PCA T²+Q over 20 steps, threshold 0.5),
+//    a point flagged after 3 windows in a row above it (fusion's telemetry-anomaly rule);
+//    outlier F1, false and missed alarm rates over the scored rows, per file and overall;
+// 2. speed: windows scored per second by the streaming WindowScorer (one row in, one score out),
+//    beside the batch float64 reference `pcaWindowErrors` on the same windows (the baseline).
+// Wall-clock figures are noisy on a shared host: the load average is printed. Last line: JSON.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { pcaWindowErrors } from '@premonitor/ml';
+import { DEFAULT_DEVICE_MODEL_OPTIONS, DeviceTracker, WindowScorer, type DeviceModel } from '@premonitor/telemetry-scoring';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { values: args } = parseArgs({ options: { 'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') }, seconds: { type: 'string', default: '3' } } });
+const dir = resolve(args['shared-data']!, 'skab/valve1');
+const seconds = Number(args.seconds);
+if (!existsSync(dir) || !(seconds > 0)) {
+  console.error(`usage: npm run bench -- telemetry-scoring [--shared-data <dir>] [--seconds S>0]; ${dir} must exist`);
+  process.exit(2);
+}
+console.log(`telemetry-scoring: ${dir}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on a shared host (timings are noisy)`);
+
+const RUN = 3;
+const ENROLL = 400;
+const settings = { stepMs: 0, discoveryMessages: 10, maxGapSteps: 5, enrollRows: ENROLL, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS };
+let [tp, fp, fn, tn] = [0, 0, 0, 0];
+let lastModel: { model: DeviceModel; rows: number[][] } | undefined;
+const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort((a, b) => parseInt(a) - parseInt(b));
+for (const file of files) {
+  const [header, ...lines] = readFileSync(resolve(dir, file), 'utf8').trim().split('\n');
+  const sensors = header!.split(';').slice(1, 9);
+  const rows = lines.map((l) => l.split(';').slice(1, 9).map(Number));
+  const labels = lines.map((l) => Number(l.split(';')[9]));
+  const tracker = new DeviceTracker({ site: 'skab', device: file }, settings, () => 0);
+  const flags = new Map<number, number>();
+  let streak = 0;
+  let model: DeviceModel | undefined;
+  rows.forEach((r, i) => {
+    const out = tracker.observe(1_600_000_000_000 + i * 1000, i, Object.fromEntries(sensors.map((s, k) => [s, r[k]!])));
+    if (out.enrolled) model = out.enrolled.model;
+    for (const s of out.scores) {
+      streak = s.score.score > 0.5 ? streak + 1 : 0;
+      flags.set(Math.round((s.ts - 999 - 1_600_000_000_000) / 1000), streak >= RUN ? 1 : 0);
+    }
+  });
+  // Scored rows: after enrollment, as SKAB's protocol scores the rest of each experiment.
+  let [a, b, c, d] = [0, 0, 0, 0];
+  for (let i = ENROLL; i < rows.length; i++) {
+    const f = flags.get(i) ?? 0;
+    if (f && labels[i]) a++;
+    else if (f) b++;
+    else if (labels[i]) c++;
+    else d++;
+  }
+  [tp, fp, fn, tn] = [tp + a, fp + b, fn + c, tn + d];
+  const f1 = (2 * a) / (2 * a + b + c);
+  console.log(`  ${file.padStart(6)}  sensors ${model?.sensors.length ?? 0}  F1 ${f1.toFixed(3)}  FAR ${((100 * b) / Math.max(1, b + d)).toFixed(1)} %  MAR ${((100 * c) / Math.max(1, a + c)).toFixed(1)} %`);
+  if (model) lastModel = { model, rows };
+}
+const f1 = (2 * tp) / (2 * tp + fp + fn);
+const far = fp / (fp + tn);
+const mar = fn / (fn + tp);
+console.log(`valve1 overall (${files.length} files): outlier F1 ${f1.toFixed(3)}, FAR ${(100 * far).toFixed(1)} %, MAR ${(100 * mar).toFixed(1)} %  (SKAB published PCA T²+Q: F1 0.67–0.76)`);
+
+// Speed on the last experiment's model: every row pushed through the streaming scorer, repeatedly.
+const { model, rows } = lastModel!;
+const keyRows = rows.map((r) => Float64Array.from(r));
+const scorer = new WindowScorer(model);
+let windows = 0;
+const t0 = performance.now();
+while (performance.now() - t0 < seconds * 1000) {
+  for (const r of keyRows) if (scorer.push(r)) windows++;
+}
+const streamPerS = windows / ((performance.now() - t0) / 1000);
+// Baseline: the float64 batch reference over the same rows as windows of 20 (the sensors the model reads).
+const cols = model.sensors.map((s) => model.keys.indexOf(s));
+const steps = model.windowSteps;
+const batch = new Float64Array((rows.length - steps + 1) * steps * cols.length);
+for (let w = 0; w + steps <= rows.length; w++) for (let i = 0; i < steps; i++) cols.forEach((c, k) => (batch[(w * steps + i) * cols.length + k] = rows[w + i]![c]!));
+const count = batch.length / (steps * cols.length);
+let batches = 0;
+const t1 = performance.now();
+while (performance.now() - t1 < seconds * 1000) {
+  pcaWindowErrors(model.pca, batch, steps, steps);
+  batches++;
+}
+const batchPerS = (batches * count) / ((performance.now() - t1) / 1000);
+console.log(`speed (${model.sensors.length} sensors, window ${steps}): streaming WindowScorer ${Math.round(streamPerS)} windows/s; baseline batch pcaWindowErrors ${Math.round(batchPerS)} windows/s (one core each)`);
+console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: +f1.toFixed(3), skab_far: +far.toFixed(3), skab_mar: +mar.toFixed(3), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), load: +loadavg()[0]!.toFixed(1) }));

@@ -1,0 +1,128 @@
+import { applyScaler, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, type PcaT2Q } from '@premonitor/ml';
+
+/** How a device's model is fitted from its healthy rows; defaults follow models/README.md (telemetry). */
+export interface DeviceModelOptions {
+  /** Rows averaged into one window error (the PCA family's smoothing span). */
+  readonly windowSteps: number;
+  /** Share of the variance the PCA keeps. */
+  readonly explained: number;
+  /** Quantile of the healthy window errors that, times `margin`, is the threshold. */
+  readonly quantile: number;
+  readonly margin: number;
+  /**
+   * Channels whose lag-1 autocorrelation over the enrollment rows exceeds this are not read
+   * (a temperature warming through a run: a short healthy span cannot tell its drift from a
+   * fault — the `fast` channel set of the telemetry training). At least one channel stays.
+   */
+  readonly maxLag1: number;
+}
+
+export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85 });
+
+/** A device's fitted PCA T²+Q model, as stored (JSON) and as scored. */
+export interface DeviceModel {
+  /** Every sensor the device had at enrollment, in the order rows are given. */
+  readonly keys: readonly string[];
+  /** The sensors the model reads (a subset of `keys`, in order). */
+  readonly sensors: readonly string[];
+  readonly windowSteps: number;
+  /** Window error at the alarm threshold. */
+  readonly errorThreshold: number;
+  readonly pca: PcaT2Q;
+}
+
+/**
+ * Fits a device's model on its enrollment rows (row-major `[rows, keys.length]`, all finite):
+ * channel choice, standardisation, PCA T²+Q, and the threshold from its own window errors.
+ */
+export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): DeviceModel {
+  const c = keys.length;
+  const n = rows.length / c;
+  let kept = keys.map((_, i) => i).filter((i) => !(lag1Autocorrelation(rows, c, i) > options.maxLag1));
+  if (kept.length === 0) kept = [keys.map((_, i) => i).reduce((best, i) => (lag1Autocorrelation(rows, c, i) < lag1Autocorrelation(rows, c, best) ? i : best), 0)];
+  const picked = new Float64Array(n * kept.length);
+  for (let r = 0; r < n; r++) kept.forEach((col, k) => (picked[r * kept.length + k] = rows[r * c + col]!));
+  const scaler = fitStandardScaler(picked, kept.length);
+  const scaled = applyScaler(scaler, picked);
+  // One channel has no residual subspace: PCA needs two; a univariate device is scored by T² of a duplicated channel.
+  const pca = kept.length === 1 ? univariate(scaler, scaled) : fitPcaT2Q(scaler, scaled, { explained: options.explained });
+  const { t2, q } = pointStatistics(pca, kept.length === 1 ? duplicate(scaled) : scaled);
+  const point = Float64Array.from(t2, (v, i) => v / pca.t2Mean + q[i]! / pca.qMean);
+  const errors = new Float64Array(Math.max(0, n - options.windowSteps + 1));
+  for (let w = 0; w < errors.length; w++) {
+    let s = 0;
+    for (let i = 0; i < options.windowSteps; i++) s += point[w + i]!;
+    errors[w] = s / options.windowSteps;
+  }
+  const errorThreshold = Math.max(residualThreshold(errors, options.quantile, options.margin), 1e-9);
+  return { keys: [...keys], sensors: kept.map((i) => keys[i]!), windowSteps: options.windowSteps, errorThreshold, pca };
+}
+
+/** PCA of a single channel, written as two identical channels with one component. */
+function univariate(scaler: PcaT2Q['scaler'], scaled: Float32Array): PcaT2Q {
+  const s2 = { mean: Float32Array.of(scaler.mean[0]!, scaler.mean[0]!), scale: Float32Array.of(scaler.scale[0]!, scaler.scale[0]!) };
+  return fitPcaT2Q(s2, duplicate(scaled), { explained: 0.5 });
+}
+
+function duplicate(scaled: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(scaled.length * 2);
+  for (let i = 0; i < scaled.length; i++) out[2 * i] = out[2 * i + 1] = scaled[i]!;
+  return out;
+}
+
+/** The score of one window: `ratio` = window error ÷ threshold, `score` = ratio / (1 + ratio), so the threshold is 0.5. */
+export interface WindowScore {
+  readonly ratio: number;
+  readonly score: number;
+}
+
+/** The calibrated score of the threshold. */
+export const SCORE_THRESHOLD = 0.5;
+
+/**
+ * Scores a device's rows as they come: each row's T²+Q, averaged over the last `windowSteps`
+ * rows. `push` returns undefined until a full window follows the last `reset` (a long gap).
+ */
+export class WindowScorer {
+  readonly #model: DeviceModel;
+  readonly #columns: readonly number[];
+  readonly #points: Float64Array;
+  readonly #row: Float32Array;
+  #filled = 0;
+  #next = 0;
+
+  constructor(model: DeviceModel) {
+    this.#model = model;
+    this.#columns = model.sensors.map((s) => model.keys.indexOf(s));
+    this.#points = new Float64Array(model.windowSteps);
+    this.#row = new Float32Array(this.#columns.length === 1 ? 2 : this.#columns.length);
+  }
+
+  /** Forgets the window (after a gap): the next score comes `windowSteps` rows later. */
+  reset(): void {
+    this.#filled = 0;
+    this.#next = 0;
+  }
+
+  /** Adds one row (values in `model.keys` order) and returns the window's score once the window is full. */
+  push(values: ArrayLike<number>): WindowScore | undefined {
+    const { pca } = this.#model;
+    const width = this.#row.length;
+    for (let k = 0; k < width; k++) {
+      const col = this.#columns[Math.min(k, this.#columns.length - 1)]!;
+      this.#row[k] = (values[col]! - pca.scaler.mean[k]!) / pca.scaler.scale[k]!;
+    }
+    const { t2, q } = pointStatistics(pca, this.#row);
+    const point = t2[0]! / pca.t2Mean + q[0]! / pca.qMean;
+    if (this.#filled < this.#points.length) this.#filled++;
+    this.#points[this.#next] = point;
+    this.#next = (this.#next + 1) % this.#points.length;
+    if (this.#filled < this.#points.length) return undefined;
+    // Summed afresh (20 additions): a running sum would keep the rounding error of a huge outlier.
+    let sum = 0;
+    for (let i = 0; i < this.#points.length; i++) sum += this.#points[i]!;
+    const ratio = Math.max(0, sum / this.#points.length / this.#model.errorThreshold);
+    // A row so far out that the statistics overflow is as abnormal as can be.
+    return Number.isFinite(ratio) ? { ratio, score: ratio / (1 + ratio) } : { ratio: Number.MAX_VALUE, score: 1 };
+  }
+}

@@ -1,0 +1,212 @@
+import type { DeviceRef } from '@premonitor/contracts';
+import { fitDeviceModel, WindowScorer, type DeviceModel, type DeviceModelOptions, type WindowScore } from './device-model.js';
+import { StepResampler } from './step-resampler.js';
+
+/** How devices enroll and how their readings are resampled. */
+export interface TrackerSettings {
+  /** Resampling step, ms; 0 = the median interval of a device's first `discoveryMessages` messages. */
+  readonly stepMs: number;
+  readonly discoveryMessages: number;
+  readonly maxGapSteps: number;
+  /** Complete rows a device's model is fitted on (its healthy history). */
+  readonly enrollRows: number;
+  /** Most sensors one model reads (the first ones in key order). */
+  readonly maxSensors: number;
+  readonly model: DeviceModelOptions;
+}
+
+/** A device as the status API shows it. */
+export interface DeviceStatus {
+  readonly site: string;
+  readonly device: string;
+  /** `discovering`: learning its step and sensors; `enrolling`: collecting healthy rows; `ready`: scored; `paused`: sensors of its model are missing. */
+  readonly state: 'discovering' | 'enrolling' | 'ready' | 'paused';
+  readonly stepMs: number | null;
+  readonly keys: readonly string[];
+  /** Ready: the sensors the model reads. */
+  readonly sensors: readonly string[];
+  readonly enrollment: { readonly rows: number; readonly needed: number; readonly restarts: number };
+  readonly modelVersion: string | null;
+  readonly readyAt: number | null;
+  readonly lastScore: { readonly ts: number; readonly score: number } | null;
+  /** Sensors of the model without a value within the gap limit at the last step. */
+  readonly missingSensors: readonly string[];
+  /** Sensors the device sends that its model does not read (added after enrollment). */
+  readonly unmodelledSensors: readonly string[];
+  readonly lateReadings: number;
+  /** One sentence on what is wrong, if anything. */
+  readonly problem: string | null;
+}
+
+/** What one telemetry message produced. */
+export interface TrackerOutcome {
+  readonly scores: readonly { readonly ts: number; readonly seq: number; readonly score: WindowScore }[];
+  /** The model was fitted with this message: store it. */
+  readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number };
+  /** The model's sensors went missing with this message (once per episode): dead-letter it with this reason. */
+  readonly rejected?: string;
+}
+
+/** A device's stored model, to resume scoring after a restart. */
+export interface StoredModel {
+  readonly model: DeviceModel;
+  readonly version: string;
+  readonly stepMs: number;
+  readonly readyAt: number;
+}
+
+type Phase =
+  | { kind: 'discovering'; messages: { ts: number; seq: number; readings: Readonly<Record<string, number>> }[] }
+  | { kind: 'enrolling'; resampler: StepResampler; rows: number[]; count: number }
+  | { kind: 'ready'; resampler: StepResampler; scorer: WindowScorer; stored: StoredModel; paused: boolean };
+
+/**
+ * One device's telemetry scoring: learns its step and sensors, enrolls on its first healthy
+ * rows, then scores every step. Pure: messages in, scores and enrollment out; the caller
+ * stores and publishes.
+ */
+export class DeviceTracker {
+  readonly #ref: DeviceRef;
+  readonly #s: TrackerSettings;
+  readonly #now: () => number;
+  #phase: Phase;
+  #restarts = 0;
+  #lastScore: { ts: number; score: number } | null = null;
+  #missing: string[] = [];
+  #unmodelled = new Set<string>();
+  #problem: string | null = null;
+
+  constructor(ref: DeviceRef, settings: TrackerSettings, now: () => number, stored?: StoredModel) {
+    this.#ref = ref;
+    this.#s = settings;
+    this.#now = now;
+    this.#phase = stored ? this.#ready(stored) : { kind: 'discovering', messages: [] };
+  }
+
+  /** Feeds one validated telemetry message. */
+  observe(ts: number, seq: number, readings: Readonly<Record<string, number>>): TrackerOutcome {
+    const phase = this.#phase;
+    if (phase.kind === 'discovering') {
+      phase.messages.push({ ts, seq, readings });
+      if (phase.messages.length < this.#s.discoveryMessages) return { scores: [] };
+      const stepMs = this.#s.stepMs > 0 ? this.#s.stepMs : medianInterval(phase.messages.map((m) => m.ts));
+      const keys = [...new Set(phase.messages.flatMap((m) => Object.keys(m.readings)))].sort().slice(0, this.#s.maxSensors);
+      this.#phase = { kind: 'enrolling', resampler: new StepResampler(keys, { stepMs, maxGapSteps: this.#s.maxGapSteps }), rows: [], count: 0 };
+      const out: TrackerOutcome[] = phase.messages.map((m) => this.observe(m.ts, m.seq, m.readings));
+      const enrolled = out.find((o) => o.enrolled)?.enrolled;
+      const rejected = out.find((o) => o.rejected)?.rejected;
+      return { scores: out.flatMap((o) => o.scores), ...(enrolled ? { enrolled } : {}), ...(rejected ? { rejected } : {}) };
+    }
+    if (phase.kind === 'enrolling') return this.#enroll(phase, ts, seq, readings);
+    return this.#score(phase, ts, seq, readings);
+  }
+
+  /** Forgets the model and enrolls again from the next messages (an engineer's reset, or sensors changed). */
+  reset(): void {
+    this.#phase = { kind: 'discovering', messages: [] };
+    this.#restarts = 0;
+    this.#missing = [];
+    this.#unmodelled.clear();
+    this.#problem = null;
+    this.#lastScore = null;
+  }
+
+  status(): DeviceStatus {
+    const p = this.#phase;
+    const resampler = p.kind === 'discovering' ? undefined : p.resampler;
+    return {
+      ...this.#ref,
+      state: p.kind === 'ready' ? (p.paused ? 'paused' : 'ready') : p.kind,
+      stepMs: p.kind === 'ready' ? p.stored.stepMs : resampler ? resampler.stepMs : null,
+      keys: resampler?.keys ?? [],
+      sensors: p.kind === 'ready' ? p.stored.model.sensors : [],
+      enrollment: { rows: p.kind === 'enrolling' ? p.count : p.kind === 'ready' ? this.#s.enrollRows : 0, needed: this.#s.enrollRows, restarts: this.#restarts },
+      modelVersion: p.kind === 'ready' ? p.stored.version : null,
+      readyAt: p.kind === 'ready' ? p.stored.readyAt : null,
+      lastScore: this.#lastScore,
+      missingSensors: this.#missing,
+      unmodelledSensors: [...this.#unmodelled].sort(),
+      lateReadings: resampler?.late ?? 0,
+      problem: this.#problem,
+    };
+  }
+
+  #enroll(phase: Extract<Phase, { kind: 'enrolling' }>, ts: number, seq: number, readings: Readonly<Record<string, number>>): TrackerOutcome {
+    const added = Object.keys(readings).filter((k) => !phase.resampler.keys.includes(k));
+    if (added.length > 0 && phase.resampler.keys.length < this.#s.maxSensors) {
+      // A sensor appeared while enrolling: the model must know it, so enrollment starts over with it.
+      const keys = [...new Set([...phase.resampler.keys, ...added])].sort().slice(0, this.#s.maxSensors);
+      this.#restarts++;
+      this.#problem = `enrollment restarted: new sensor(s) ${added.join(', ')}`;
+      this.#phase = { kind: 'enrolling', resampler: new StepResampler(keys, { stepMs: phase.resampler.stepMs, maxGapSteps: this.#s.maxGapSteps }), rows: [], count: 0 };
+      return this.observe(ts, seq, readings);
+    }
+    for (const step of phase.resampler.push(ts, seq, readings)) {
+      if (step.type !== 'row') continue;
+      this.#missing = phase.resampler.keys.filter((_, i) => Number.isNaN(step.values[i]!));
+      // Incomplete rows are not healthy history of every sensor: skipped, not filled with guesses.
+      if (this.#missing.length > 0) continue;
+      for (const v of step.values) phase.rows.push(v);
+      phase.count++;
+    }
+    if (phase.count < this.#s.enrollRows) return { scores: [] };
+    const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model);
+    const readyAt = this.#now();
+    const stored: StoredModel = { model, version: `pca-t2q-${new Date(readyAt).toISOString().replace(/[-:.]/g, '')}`, stepMs: phase.resampler.stepMs, readyAt };
+    this.#phase = this.#ready(stored, phase.resampler);
+    this.#problem = null;
+    return { scores: [], enrolled: { model, version: stored.version, stepMs: stored.stepMs } };
+  }
+
+  #score(phase: Extract<Phase, { kind: 'ready' }>, ts: number, seq: number, readings: Readonly<Record<string, number>>): TrackerOutcome {
+    const keys = phase.stored.model.keys;
+    for (const k of Object.keys(readings)) if (!keys.includes(k)) this.#unmodelled.add(k);
+    const scores: { ts: number; seq: number; score: WindowScore }[] = [];
+    let rejected: string | undefined;
+    for (const step of phase.resampler.push(ts, seq, readings)) {
+      if (step.type === 'gap') {
+        phase.scorer.reset();
+        continue;
+      }
+      const sensorIndex = phase.stored.model.sensors.map((s) => keys.indexOf(s));
+      const missing = sensorIndex.filter((i) => Number.isNaN(step.values[i]!)).map((i) => keys[i]!);
+      this.#missing = missing;
+      if (missing.length > 0) {
+        phase.scorer.reset();
+        if (!phase.paused) {
+          phase.paused = true;
+          this.#problem = `sensor(s) ${missing.join(', ')} of the model sent nothing for more than ${this.#s.maxGapSteps} step(s); scoring paused until they return (or reset to re-enroll on the current sensors)`;
+          rejected = `telemetry scoring of ${this.#ref.site}/${this.#ref.device}: ${this.#problem}`;
+        }
+        continue;
+      }
+      if (phase.paused) {
+        phase.paused = false;
+        this.#problem = null;
+      }
+      const score = phase.scorer.push(step.values);
+      if (score) {
+        scores.push({ ts: step.ts, seq: step.seq, score });
+        this.#lastScore = { ts: step.ts, score: score.score };
+      }
+    }
+    return rejected ? { scores, rejected } : { scores };
+  }
+
+  #ready(stored: StoredModel, resampler?: StepResampler): Extract<Phase, { kind: 'ready' }> {
+    return {
+      kind: 'ready',
+      resampler: resampler ?? new StepResampler(stored.model.keys, { stepMs: stored.stepMs, maxGapSteps: this.#s.maxGapSteps }),
+      scorer: new WindowScorer(stored.model),
+      stored,
+      paused: false,
+    };
+  }
+}
+
+/** Median positive interval between timestamps, ms (at least 1). */
+function medianInterval(ts: readonly number[]): number {
+  const sorted = [...ts].sort((a, b) => a - b);
+  const diffs = sorted.slice(1).map((t, i) => t - sorted[i]!).filter((d) => d > 0).sort((a, b) => a - b);
+  return diffs.length === 0 ? 1_000 : Math.max(1, diffs[Math.floor(diffs.length / 2)]!);
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import { deviceKey, type DeviceRef } from '@premonitor/contracts';
+import type { Database, Json } from '@premonitor/db';
+import type { DeviceModel } from './device-model.js';
+import type { StoredModel } from './device-tracker.js';
+
+/** Where device models are kept across restarts. */
+export interface ModelStore {
+  save(ref: DeviceRef, stored: StoredModel, enrolledRows: number): Promise<void>;
+  remove(ref: DeviceRef): Promise<void>;
+  /** Every stored model, by `site/device`. */
+  loadAll(): Promise<Map<string, StoredModel>>;
+}
+
+/** {@link ModelStore} over `telemetry_models`. */
+export class KyselyModelStore implements ModelStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async save(ref: DeviceRef, stored: StoredModel, enrolledRows: number): Promise<void> {
+    const row = {
+      device_id: deviceKey(ref),
+      model_version: stored.version,
+      step_ms: stored.stepMs,
+      keys: JSON.stringify(stored.model.keys),
+      sensors: JSON.stringify(stored.model.sensors),
+      model: JSON.stringify(modelJson(stored.model)),
+      enrolled_rows: enrolledRows,
+      ready_at: new Date(stored.readyAt),
+    };
+    await this.db
+      .insertInto('telemetry_models')
+      .values(row)
+      .onConflict((oc) => oc.column('device_id').doUpdateSet(row))
+      .execute();
+  }
+
+  async remove(ref: DeviceRef): Promise<void> {
+    await this.db.deleteFrom('telemetry_models').where('device_id', '=', deviceKey(ref)).execute();
+  }
+
+  async loadAll(): Promise<Map<string, StoredModel>> {
+    const rows = await this.db.selectFrom('telemetry_models').selectAll().execute();
+    return new Map(rows.map((r) => [r.device_id, { version: r.model_version, stepMs: r.step_ms, readyAt: r.ready_at.getTime(), model: modelFromJson(r.keys, r.sensors, r.model) }]));
+  }
+}
+
+interface ModelJson {
+  windowSteps: number;
+  errorThreshold: number;
+  mean: number[];
+  scale: number[];
+  components: number[];
+  eigenvalues: number[];
+  t2Mean: number;
+  qMean: number;
+}
+
+function modelJson(m: DeviceModel): ModelJson {
+  return {
+    windowSteps: m.windowSteps,
+    errorThreshold: m.errorThreshold,
+    mean: [...m.pca.scaler.mean],
+    scale: [...m.pca.scaler.scale],
+    components: [...m.pca.components],
+    eigenvalues: [...m.pca.eigenvalues],
+    t2Mean: m.pca.t2Mean,
+    qMean: m.pca.qMean,
+  };
+}
+
+function modelFromJson(keys: Json, sensors: Json, model: Json): DeviceModel {
+  // jsonb comes back parsed (pg) or as text (some drivers): accept both.
+  const parse = <T>(v: Json): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  const m = parse<ModelJson>(model);
+  return {
+    keys: parse<string[]>(keys),
+    sensors: parse<string[]>(sensors),
+    windowSteps: m.windowSteps,
+    errorThreshold: m.errorThreshold,
+    pca: {
+      scaler: { mean: Float32Array.from(m.mean), scale: Float32Array.from(m.scale) },
+      components: Float32Array.from(m.components),
+      eigenvalues: Float32Array.from(m.eigenvalues),
+      t2Mean: m.t2Mean,
+      qMean: m.qMean,
+    },
+  };
+}

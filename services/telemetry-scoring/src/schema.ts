@@ -1,0 +1,29 @@
+import type { Migration, SchemaPart } from '@premonitor/db';
+
+/**
+ * Each device's fitted telemetry model (one row; a reset deletes it and the device enrolls
+ * again). The model is small — a few sensors' scaler and principal directions — so it is
+ * kept as JSON beside its version rather than as an artifact in the model registry.
+ */
+const telemetryModels: Migration = {
+  name: 'telemetry-scoring/0001_telemetry_models',
+  statements: [
+    `create table if not exists telemetry_models (
+      device_id text primary key,
+      model_version text not null,
+      step_ms integer not null check (step_ms > 0),
+      keys jsonb not null,
+      sensors jsonb not null,
+      model jsonb not null,
+      enrolled_rows integer not null check (enrolled_rows > 0),
+      ready_at timestamptz not null
+    )`,
+  ],
+};
+
+/** Telemetry scoring's table: `telemetry_models`. Its scores go to inference's `scores` (kind `telemetry`). */
+export const TELEMETRY_SCORING_SCHEMA: SchemaPart = {
+  owner: 'telemetry-scoring',
+  after: ['core'],
+  migrations: [telemetryModels],
+};

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { coreConfigShape, envEnum, envInt } from '@premonitor/config';
+import { DEFAULT_DEVICE_MODEL_OPTIONS } from './device-model.js';
+import type { TelemetryScoringSettings } from './telemetry-scoring.js';
+
+/** Telemetry scoring's settings, by environment variable. Parsed once by the host with `loadConfig`. */
+export const telemetryScoringConfigShape = {
+  ...coreConfigShape({ httpPort: 8086, databasePoolSize: 2 }),
+  /** Resampling step, ms; 0 = each device's median message interval over its first messages. */
+  TELEMETRY_STEP_MS: envInt(0, 0, 86_400_000),
+  /** Messages a device's step and sensors are learned from before enrollment starts. */
+  TELEMETRY_DISCOVERY_MESSAGES: envInt(10, 2, 10_000),
+  /** Longest run of empty steps filled with the last value; longer is a gap (windows restart). */
+  TELEMETRY_MAX_GAP_STEPS: envInt(5, 0, 10_000),
+  /** Complete healthy rows a device's model is fitted on (400 = the SKAB protocol's training span at 1 Hz). */
+  TELEMETRY_ENROLL_ROWS: envInt(400, 50, 1_000_000),
+  /** Rows per window (its T²+Q are averaged). */
+  TELEMETRY_WINDOW_STEPS: envInt(DEFAULT_DEVICE_MODEL_OPTIONS.windowSteps, 1, 10_000),
+  /** Threshold = the 0.99 quantile of the enrollment windows' errors × this percentage. */
+  TELEMETRY_THRESHOLD_MARGIN_PERCENT: envInt(DEFAULT_DEVICE_MODEL_OPTIONS.margin * 100, 10, 10_000),
+  /** Most sensors one device's model reads. */
+  TELEMETRY_MAX_SENSORS: envInt(32, 1, 256),
+  /** Only this site's devices (`*` = every site). One instance per site: a device's messages must reach one scorer. */
+  TELEMETRY_SITE: z.string().regex(/^(\*|[a-z0-9-]{1,64})$/, 'must be * or a site id').default('*'),
+  /** Where a new consumer starts: every stored message (devices enroll on the history the stream holds) or only new ones. */
+  TELEMETRY_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
+  DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+};
+
+export type TelemetryScoringConfig = Readonly<z.infer<z.ZodObject<typeof telemetryScoringConfigShape>>>;
+
+/** The unit's settings from the parsed config. */
+export function settingsFromConfig(c: TelemetryScoringConfig): TelemetryScoringSettings {
+  return {
+    site: c.TELEMETRY_SITE,
+    deliverPolicy: c.TELEMETRY_DELIVER_POLICY,
+    deadLetterMaxBytes: c.DEAD_LETTER_MAX_BYTES,
+    tracker: {
+      stepMs: c.TELEMETRY_STEP_MS,
+      discoveryMessages: c.TELEMETRY_DISCOVERY_MESSAGES,
+      maxGapSteps: c.TELEMETRY_MAX_GAP_STEPS,
+      enrollRows: c.TELEMETRY_ENROLL_ROWS,
+      maxSensors: c.TELEMETRY_MAX_SENSORS,
+      model: { ...DEFAULT_DEVICE_MODEL_OPTIONS, windowSteps: c.TELEMETRY_WINDOW_STEPS, margin: c.TELEMETRY_THRESHOLD_MARGIN_PERCENT / 100 },
+    },
+  };
+}
