@@ -14,7 +14,9 @@
 # for linux/x64 and linux/arm64 glibc, not musl. The build stage runs on the target
 # platform (emulated under buildx) so node_modules always match the runtime architecture.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS (Node 20 is out of support); the code also runs on Node 20 (engines ">=20").
+# Pinned to a release so a rebuild gets the same runtime; raise it deliberately.
+ARG NODE_IMAGE=node:22.11.0-bookworm-slim
 
 # --- manifests: only the files `npm ci` reads -------------------------------------------------
 # Copies the context, then deletes everything but package.json / package-lock.json / .npmrc.

@@ -56,6 +56,11 @@ if [[ -f $device_passwd_file ]] && grep -q "^$name:" "$device_passwd_file"; then
   echo "Removed '$name' from $device_passwd_file (core accounts log in on the core listener only)."
 fi
 
+# The Kubernetes base keeps a copy of acl-core (kubectl apply -k reads no file outside it).
+if [[ $core_acl_file == "$here/acl-core" ]]; then
+  node "$root/deploy/k8s/sync-files.mjs" >/dev/null
+fi
+
 echo "MQTT username: $name (role $role; client id premonitor-$name, or premonitor-$name.<replica>)"
 if [[ $generated == 1 ]]; then
   echo "MQTT password: $password   (shown once; put it in the service's secret now)"

@@ -46,6 +46,7 @@ function acksLost(bus: Bus): Bus {
     publish: (subject, data, options) => bus.publish(subject, data, options),
     consume: (spec, handler) => bus.consume(spec, (m) => handler(lost(m))),
     isReady: () => bus.isReady(),
+    consumerLag: () => bus.consumerLag(),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, Subscription } from '@premonitor/bus';
+import type { Bus, ConsumerLag, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, Subscription } from '@premonitor/bus';
 
 const TELEMETRY_PREFIX = 'pm.telemetry.';
 
@@ -79,5 +79,9 @@ export class PersistProbeBus implements Bus {
 
   isReady(): boolean {
     return this.inner.isReady();
+  }
+
+  consumerLag(): Promise<readonly ConsumerLag[]> {
+    return this.inner.consumerLag();
   }
 }

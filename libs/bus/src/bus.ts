@@ -20,6 +20,21 @@ export interface Bus {
   consume(spec: ConsumerSpec, handler: MessageHandler): Promise<Subscription>;
   /** True while connected and able to publish (for `/readyz`). */
   isReady(): boolean;
+  /**
+   * The backlog of every durable this bus consumes, for `/metrics` (`pm_bus_consumer_pending`).
+   * A durable whose state cannot be read right now is left out.
+   */
+  consumerLag(): Promise<readonly ConsumerLag[]>;
+}
+
+/** How far one durable consumer is behind its stream. */
+export interface ConsumerLag {
+  readonly stream: string;
+  readonly durable: string;
+  /** Messages matching the filter not delivered yet. */
+  readonly pending: number;
+  /** Messages delivered and not acknowledged yet (in flight, or waiting for redelivery). */
+  readonly ackPending: number;
 }
 
 export interface PublishOptions {

@@ -1,7 +1,7 @@
 import { streamLayout } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { systemClock, type Clock } from '@premonitor/time';
-import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
+import type { Bus, ConsumerLag, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
 import { BusNotStartedError } from './errors.js';
@@ -93,6 +93,10 @@ export class InProcessBus implements Bus {
 
   isReady(): boolean {
     return this.#running;
+  }
+
+  async consumerLag(): Promise<readonly ConsumerLag[]> {
+    return [...this.#durables.values()].map((d) => d.lag());
   }
 
   #stream(name: string): MemoryStream {

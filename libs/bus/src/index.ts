@@ -2,6 +2,7 @@ export {
   DEFAULT_STREAM_LIMITS,
   type Bus,
   type BusMessage,
+  type ConsumerLag,
   type ConsumerSpec,
   type MessageHandler,
   type PublishOptions,

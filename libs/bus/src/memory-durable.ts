@@ -1,6 +1,6 @@
 import type { Logger } from '@premonitor/log';
 import type { Clock, TimerHandle } from '@premonitor/time';
-import type { MessageHandler, Subscription } from './bus.js';
+import type { ConsumerLag, MessageHandler, Subscription } from './bus.js';
 import type { ResolvedConsumerSpec } from './consumer-defaults.js';
 import type { MemoryStream, StoredMessage } from './memory-stream.js';
 import { AckDeadlines, type AckDeadline } from './ack-deadlines.js';
@@ -60,6 +60,16 @@ export class MemoryDurable implements DeliveryOutcomes {
     this.#filter = compileSubjectPattern(spec.filterSubject);
     this.#cursor = spec.deliverPolicy === 'new' ? stream.lastSeq + 1 : stream.firstSeq;
     stream.onAppend(() => this.#schedule());
+  }
+
+  /** What JetStream's consumer info reports as `num_pending` and `num_ack_pending`. */
+  lag(): ConsumerLag {
+    let pending = 0;
+    for (let seq = Math.max(this.#cursor, this.stream.firstSeq); seq <= this.stream.lastSeq; seq++) {
+      const message = this.stream.get(seq);
+      if (message && this.#filter(message.tokens)) pending++;
+    }
+    return { stream: this.stream.name, durable: this.#spec.durable, pending, ackPending: this.#pending.size };
   }
 
   /** Applies a changed spec; the position is kept, as JetStream keeps it on a consumer update. */

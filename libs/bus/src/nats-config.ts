@@ -18,11 +18,15 @@ import { BusOperationError } from './errors.js';
 /** A stream configuration with the fields the platform sets. */
 export type PlatformStreamConfig = Partial<StreamConfig> & Pick<StreamConfig, 'name' | 'subjects'>;
 
-/** The JetStream configuration of one platform stream: file storage, limits retention. */
-export function streamConfig(name: string, subjects: readonly string[], limits: StreamLimits): PlatformStreamConfig {
+/**
+ * The JetStream configuration of one platform stream: file storage, limits retention, and
+ * `replicas` copies (3 on a 3-node cluster, so a node can be lost; 1 on a single server).
+ */
+export function streamConfig(name: string, subjects: readonly string[], limits: StreamLimits, replicas = 1): PlatformStreamConfig {
   return {
     name,
     subjects: [...subjects],
+    num_replicas: replicas,
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
@@ -47,7 +51,9 @@ export function consumerConfig(spec: ResolvedConsumerSpec): Partial<ConsumerConf
 
 /** Creates the stream, or brings an existing one to `config`; safe to run from every replica at once. */
 export async function ensureStream(jsm: JetStreamManager, config: PlatformStreamConfig): Promise<void> {
-  const update = { subjects: config.subjects, discard: config.discard, max_age: config.max_age, max_bytes: config.max_bytes, duplicate_window: config.duplicate_window };
+  // num_replicas may change on a running cluster (JetStream moves the stream's peers), so a
+  // raised NATS_STREAM_REPLICAS applies at the next start of any service.
+  const update = { subjects: config.subjects, discard: config.discard, max_age: config.max_age, max_bytes: config.max_bytes, duplicate_window: config.duplicate_window, num_replicas: config.num_replicas };
   try {
     try {
       await jsm.streams.info(config.name);

@@ -2,7 +2,7 @@ import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/t
 import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { streamLayout } from '@premonitor/contracts';
 import { maskUrl, type Logger } from '@premonitor/log';
-import type { Bus, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
+import type { Bus, ConsumerLag, ConsumerSpec, MessageHandler, PublishOptions, PublishResult, StreamLimits, Subscription } from './bus.js';
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
 import { BusConnectionError, BusNotStartedError, BusOperationError } from './errors.js';
@@ -10,6 +10,8 @@ import { NatsAckPublisher } from './nats-ack-publisher.js';
 import { consumerConfig, ensureConsumer, ensureStream, streamConfig } from './nats-config.js';
 import { NatsSubscription } from './nats-subscription.js';
 import { StreamRouter } from './stream-router.js';
+
+export { streamConfig } from './nats-config.js';
 
 /** Options of the NATS JetStream bus. */
 export interface NatsJetStreamBusOptions {
@@ -19,6 +21,8 @@ export interface NatsJetStreamBusOptions {
   readonly name: string;
   /** Retention and dedup limits of every stream. Default `DEFAULT_STREAM_LIMITS`. */
   readonly limits?: StreamLimits;
+  /** Copies of every stream, applied to existing streams too (`NATS_STREAM_REPLICAS`). Default 1; 3 on a 3-node cluster. */
+  readonly streamReplicas?: number;
   readonly logger: Logger;
 }
 
@@ -43,6 +47,8 @@ export class NatsJetStreamBus implements Bus {
   readonly #logger: Logger;
   readonly #router = new StreamRouter(streamLayout());
   readonly #subscriptions = new Set<NatsSubscription>();
+  /** Every durable consumed through this bus, `stream/durable` → names, for `consumerLag()`. */
+  readonly #durables = new Map<string, { readonly stream: string; readonly durable: string }>();
   #connection: Connected | undefined;
   #connected = false;
 
@@ -66,7 +72,7 @@ export class NatsJetStreamBus implements Bus {
     }
     try {
       const jsm = await jetstreamManager(nc);
-      for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits));
+      for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits, this.#options.streamReplicas ?? 1));
       this.#connection = { nc, jsm, js: jsm.jetstream(), publisher: new NatsAckPublisher(nc) };
     } catch (err) {
       await nc.close();
@@ -113,6 +119,7 @@ export class NatsJetStreamBus implements Bus {
     const resolved = resolveConsumerSpec(spec);
     this.#router.assertFilter(resolved.stream, resolved.filterSubject);
     await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    this.#durables.set(`${resolved.stream}/${resolved.durable}`, { stream: resolved.stream, durable: resolved.durable });
     let subscription: NatsSubscription;
     try {
       const consumer = await js.consumers.get(resolved.stream, resolved.durable);
@@ -134,6 +141,22 @@ export class NatsJetStreamBus implements Bus {
   isReady(): boolean {
     const nc = this.#connection?.nc;
     return this.#connected && nc !== undefined && !nc.isClosed() && !nc.isDraining();
+  }
+
+  async consumerLag(): Promise<readonly ConsumerLag[]> {
+    const jsm = this.#connection?.jsm;
+    if (!jsm || !this.isReady()) return [];
+    const lags = await Promise.all(
+      [...this.#durables.values()].map(async ({ stream, durable }) => {
+        try {
+          const info = await jsm.consumers.info(stream, durable);
+          return { stream, durable, pending: info.num_pending, ackPending: info.num_ack_pending };
+        } catch {
+          return undefined; // deleted by an operator, or the server is busy: no value beats a wrong one
+        }
+      }),
+    );
+    return lags.filter((lag): lag is ConsumerLag => lag !== undefined);
   }
 
   #require(operation: string): Connected {

@@ -21,6 +21,8 @@ export interface CoreConfigDefaults {
 export function coreConfigShape(defaults: CoreConfigDefaults) {
   return {
     NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
+    // Copies of every JetStream stream, set on the streams at start-up: 3 on a 3-node cluster.
+    NATS_STREAM_REPLICAS: envInt(1, 1, 5),
     DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
     DATABASE_POOL_SIZE: envInt(defaults.databasePoolSize, 1, 100),
     HTTP_HOST: z.string().default('0.0.0.0'),

@@ -48,8 +48,44 @@ const deadLetterSource: Migration = {
   ],
 };
 
+/** The read-only role of Grafana and analysts (libs/db/README.md, "Read-only access"). */
+export const READONLY_ROLE = 'premonitor_readonly';
+
+/**
+ * A read-only group role for Grafana and analysts: SELECT on every table and view of the
+ * schema, and on those created later by the user that migrates (the core part migrates first,
+ * so every service's tables follow). Created only where it is missing and the migrating user may
+ * create roles; otherwise a notice, never a failed start: a managed database whose owner cannot
+ * create roles gets the role from its administrator (same name), and the grants still apply.
+ * NOLOGIN: people and Grafana log in as their own roles that are members of it.
+ */
+const readonlyRole: Migration = {
+  name: 'core/0004_readonly_role',
+  statements: [
+    `do $$
+    begin
+      if not exists (select 1 from pg_roles where rolname = '${READONLY_ROLE}') then
+        if not exists (select 1 from pg_roles where rolname = current_user and (rolsuper or rolcreaterole)) then
+          raise notice '${READONLY_ROLE} not created: % may not create roles', current_user;
+          return;
+        end if;
+        begin
+          create role ${READONLY_ROLE} nologin;
+        exception when duplicate_object or unique_violation then
+          null; -- another database of the same server created it just now (roles are server-wide)
+        end;
+      end if;
+      execute format('grant usage on schema %I to ${READONLY_ROLE}', current_schema());
+      execute format('grant select on all tables in schema %I to ${READONLY_ROLE}', current_schema());
+      execute format('alter default privileges in schema %I grant select on tables to ${READONLY_ROLE}', current_schema());
+    exception when insufficient_privilege then
+      raise notice '${READONLY_ROLE} grants incomplete: %', sqlerrm;
+    end $$`,
+  ],
+};
+
 /** The core schema every host migrates first: `dead_letters`, written by every service (ingest for MQTT messages, every bus consumer through `ConsumerPolicy`), so it belongs to no one service. */
 export const CORE_SCHEMA: SchemaPart = {
   owner: 'core',
-  migrations: [deadLetters, deadLettersDaily, deadLetterSource],
+  migrations: [deadLetters, deadLettersDaily, deadLetterSource, readonlyRole],
 };

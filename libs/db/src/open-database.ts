@@ -46,8 +46,22 @@ export interface DatabaseHandle {
   readonly target: string;
   /** True when a trivial query succeeds; for `/readyz`. Never throws. */
   ping(): Promise<boolean>;
+  /** Connections of the pool (PostgreSQL); one always-busy connection for PGlite. For `/metrics`. */
+  poolStats(): PoolStats;
   /** Waits for in-flight queries, then closes the pool or the PGlite instance. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The state of a connection pool, as `pg.Pool` counts it. */
+export interface PoolStats {
+  /** Connections open. */
+  readonly total: number;
+  /** Connections open and not checked out. */
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
+  /** Most connections the pool opens. */
+  readonly max: number;
 }
 
 /**
@@ -102,7 +116,7 @@ async function openPostgres(options: PostgresOptions): Promise<DatabaseHandle> {
       { cause },
     );
   }
-  return handle(db, 'postgres', timescale, target);
+  return handle(db, 'postgres', timescale, target, () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }));
 }
 
 async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
@@ -122,7 +136,8 @@ async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
     );
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: client }) });
-  return handle(db, 'pglite', false, target);
+  // One in-process connection, shared: nothing to count but that it exists.
+  return handle(db, 'pglite', false, target, () => ({ total: 1, idle: 0, waiting: 0, max: 1 }));
 }
 
 // Timescale must be both installed and preloaded: CREATE EXTENSION fails otherwise, and the
@@ -135,7 +150,7 @@ async function timescaleUsable(db: Kysely<Database>): Promise<boolean> {
   return Boolean(row?.available && row.preloaded);
 }
 
-function handle(db: Kysely<Database>, kind: DatabaseOptions['kind'], timescale: boolean, target: string): DatabaseHandle {
+function handle(db: Kysely<Database>, kind: DatabaseOptions['kind'], timescale: boolean, target: string, poolStats: () => PoolStats): DatabaseHandle {
   let closing: Promise<void> | undefined;
   return Object.freeze({
     db,
@@ -151,6 +166,7 @@ function handle(db: Kysely<Database>, kind: DatabaseOptions['kind'], timescale: 
         return false;
       }
     },
+    poolStats,
     close() {
       closing ??= db.destroy();
       return closing;

@@ -4,6 +4,7 @@ import express, { type Express, type Router, type ErrorRequestHandler, type Requ
 import type { Registry } from 'prom-client';
 import type { Logger } from '@premonitor/log';
 import { HttpError } from './http-error.js';
+import { httpMetrics } from './http-metrics.js';
 
 /** A dependency `/readyz` checks; `check` resolves true when the dependency is usable. */
 export interface ReadinessCheck {
@@ -47,6 +48,7 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     const app = express();
     app.disable('x-powered-by');
+    app.use(httpMetrics(options.registry));
     if (options.access) app.use(...options.access.front);
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });

@@ -7,3 +7,5 @@ export { RouteTable, isPermission, type Permission, type RouteDeclaration, type 
 export { requestActor } from './request-actor.js';
 export { openApiDocument, openApiPath, type OpenApiDocument } from './openapi.js';
 export { API_DOCS_ROUTES, apiDocsRouter } from './api-docs-router.js';
+export { httpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
+export { sampledGauge, type Sample, type SampledGaugeOptions } from './sampled-gauge.js';

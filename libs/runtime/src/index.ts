@@ -3,3 +3,4 @@ export { moduleName, type CoreServiceConfig, type ModuleContext, type ModuleEnv,
 export { stopInOrder, ShutdownError, exitOnSignals, EXIT_CLEAN, EXIT_UNCLEAN, type StopStep, type StopFailure, type StopInOrderOptions, type ExitOnSignalsOptions } from './lifecycle.js';
 export type { Permission, RouteDeclaration } from '@premonitor/http';
 export { assertRoutesDeclared, servedRoutes, UndeclaredRouteError, type ServedRoute } from './declared-routes.js';
+export { registerHostMetrics, type HostMetricsSources } from './host-metrics.js';

@@ -7,6 +7,7 @@ import type { Logger } from '@premonitor/log';
 import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleContext, type ModuleEnv, type ServiceComponent, type ServiceModule } from './service-module.js';
 import type { StopStep } from './stop-in-order.js';
 import { assertRoutesDeclared } from './declared-routes.js';
+import { registerHostMetrics } from './host-metrics.js';
 
 /** One entry of an embedded host's list: a module bound to the environment its settings are parsed from (see `hosted`). */
 export interface HostedModule {
@@ -48,8 +49,10 @@ export class ModuleHost {
   readonly #options: ModuleHostOptions;
   readonly #created: { readonly name: string; readonly component: ServiceComponent }[] = [];
 
+  /** Registers the host metrics (consumer lag, database) on `options.registry`, as `runModule` does. */
   constructor(options: ModuleHostOptions) {
     this.#options = options;
+    registerHostMetrics(options.registry, options);
   }
 
   /**

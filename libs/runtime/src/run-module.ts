@@ -6,6 +6,7 @@ import { API_DOCS_ROUTES, HttpServer, apiDocsRouter, createRegistry } from '@pre
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { assertRoutesDeclared } from './declared-routes.js';
 import { exitOnSignals } from './exit-on-signals.js';
+import { registerHostMetrics } from './host-metrics.js';
 import { moduleName, sharedInstances, type CoreServiceConfig, type ModuleEnv, type ServiceModule } from './service-module.js';
 import { ShutdownError, stopInOrder, type StopStep } from './stop-in-order.js';
 
@@ -51,9 +52,10 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     // Every service checks credentials against the same users and tokens.
     await migrate(db, { logger, schema: [...module.schema, AUTH_SCHEMA] });
     const access = await hostAccess({ db, logger, settings: auth, defaultAllowedHosts: 'any', createFirstAdmin: false });
-    const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger });
+    const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger, streamReplicas: config.NATS_STREAM_REPLICAS });
     await bus.start();
     opened.push({ name: 'bus', stop: () => bus.stop() });
+    registerHostMetrics(registry, { bus, db, logger });
     const component = await module.create(config, {
       db,
       bus,

@@ -8,6 +8,8 @@ import type { Logger } from '@premonitor/log';
 /** The settings every core service reads (`coreConfigShape` in @premonitor/config), by environment variable name. */
 export interface CoreServiceConfig {
   readonly NATS_URL: string;
+  /** Copies of every JetStream stream (`coreConfigShape`); default 1. */
+  readonly NATS_STREAM_REPLICAS?: number;
   readonly DATABASE_URL: string;
   readonly DATABASE_POOL_SIZE?: number;
   readonly HTTP_HOST: string;

@@ -89,6 +89,7 @@ test('retrains a model older than the retrain age and one whose recent error dri
   });
   const report = await cycle.run();
   assert.deepEqual(report.retrained, ['site-a/pump-1:old', 'site-a/pump-1:drifting']);
+  assert.deepEqual(report.drifted, ['site-a/pump-1:drifting']);
   assert.deepEqual(trained.map((t) => t.sensorKey), ['old', 'drifting']);
   assert.deepEqual(saved, ['old', 'fresh', 'drifting', 'steady']);
   assert.equal(report.forecasts, 4);

@@ -30,6 +30,8 @@ export interface ForecastCycleDeps {
 export interface CycleReport {
   readonly forecasts: number;
   readonly retrained: readonly string[];
+  /** The part of `retrained` retrained for drift (the rest were stale). */
+  readonly drifted: readonly string[];
   readonly risingToHigh: readonly string[];
   readonly failed: readonly string[];
 }
@@ -53,11 +55,13 @@ export class ForecastCycle {
   }
 
   async run(): Promise<CycleReport> {
-    const report = { forecasts: 0, retrained: [] as string[], risingToHigh: [] as string[], failed: [] as string[] };
+    const report = { forecasts: 0, retrained: [] as string[], drifted: [] as string[], risingToHigh: [] as string[], failed: [] as string[] };
     for (const record of this.deps.service.models()) {
       const scope = forecastScope(record.deviceId, record.sensorKey);
       try {
-        if (await this.#needsRetraining(record)) {
+        const reason = await this.#retrainReason(record);
+        if (reason !== undefined) {
+          if (reason === 'drift') report.drifted.push(scope);
           await this.deps.service.train(retrainRequest(record));
           report.retrained.push(scope);
         }
@@ -78,10 +82,11 @@ export class ForecastCycle {
     return report;
   }
 
-  async #needsRetraining(record: ForecastModelRecord): Promise<boolean> {
-    if (this.deps.clock.now() - record.createdAt.getTime() > this.settings.retrainAfterMs) return true;
+  /** `stale` when the model is older than allowed, `drift` when its recent error outgrew its validation error. */
+  async #retrainReason(record: ForecastModelRecord): Promise<'stale' | 'drift' | undefined> {
+    if (this.deps.clock.now() - record.createdAt.getTime() > this.settings.retrainAfterMs) return 'stale';
     const recent = await this.deps.service.recentError(record.deviceId, record.sensorKey, this.settings.driftWindows);
-    return recent !== undefined && recent > this.settings.driftFactor * record.metrics.valMae;
+    return recent !== undefined && recent > this.settings.driftFactor * record.metrics.valMae ? 'drift' : undefined;
   }
 
   /** Publishes the risk; true when the level rose to high from `previous`. */

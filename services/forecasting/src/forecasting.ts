@@ -77,11 +77,16 @@ export class Forecasting {
     this.cycle = new ForecastCycle(settings, { service: this.service, forecasts, bus: deps.bus, clock, logger: deps.logger });
     const runs = new Counter({ name: 'pm_forecast_cycles_total', help: 'Forecast cycles run', registers: [deps.registry] });
     const high = new Counter({ name: 'pm_forecast_risk_rose_high_total', help: 'Forecasts whose risk level rose to high', registers: [deps.registry] });
+    const retrained = new Counter({ name: 'pm_forecast_retrained_total', help: 'Models retrained by the schedule, by reason (stale, drift)', labelNames: ['reason'], registers: [deps.registry] });
+    const failed = new Counter({ name: 'pm_forecast_failed_total', help: 'Per-model forecasts of a cycle that failed', registers: [deps.registry] });
     const loaded: Gauge = new Gauge({ name: 'pm_forecast_models', help: 'Forecast models loaded', registers: [deps.registry], collect: () => loaded.set(this.service.models().length) });
     const cycle = async () => {
       const report = await this.cycle.run();
       runs.inc();
       high.inc(report.risingToHigh.length);
+      retrained.inc({ reason: 'drift' }, report.drifted.length);
+      retrained.inc({ reason: 'stale' }, report.retrained.length - report.drifted.length);
+      failed.inc(report.failed.length);
     };
     this.#scheduler = settings.forecastIntervalMs > 0 ? new IntervalScheduler(clock, settings.forecastIntervalMs, cycle, deps.logger) : undefined;
     const autoTrained = new Counter({ name: 'pm_forecast_auto_trained_total', help: 'Forecasters trained automatically for sensors that had none', registers: [deps.registry] });

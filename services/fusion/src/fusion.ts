@@ -9,6 +9,7 @@ import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { createAlertsApi } from './api/alerts-api.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
+import { registerFusionGauges } from './fusion-gauges.js';
 import { createFusionMetrics, type FusionMetrics } from './fusion-metrics.js';
 import { FusionService } from './fusion-service.js';
 import { KyselyAlertStore } from './kysely-alert-store.js';
@@ -80,6 +81,7 @@ export class Fusion {
   ) {
     this.#clock = deps.clock ?? systemClock;
     this.#metrics = createFusionMetrics(deps.registry);
+    registerFusionGauges(deps.registry, deps.db.db);
     const store = new KyselyAlertStore(deps.db.db);
     this.#dedupRetention = new RetentionSchedule({
       name: 'applied event keys',

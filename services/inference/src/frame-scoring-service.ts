@@ -173,6 +173,7 @@ export class FrameScoringService {
         const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs, reference };
         rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq, reference });
         metrics.references.inc({ kind, reference });
+        metrics.scores.observe({ kind, reference }, score);
         publishes.push(publishEvent(bus, 'scores', [kind, item.ref], event, { msgId: deviceMessageId(item.ref, kind, item.frame.seq) }));
         metrics.latency.observe({ kind }, latencyMs / 1000);
       });

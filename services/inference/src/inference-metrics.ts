@@ -22,6 +22,8 @@ export interface InferenceMetrics {
   readonly enrollment: Counter<'kind' | 'outcome'>;
   /** Frames scored, by what they were compared with (`device` or `fleet`). */
   readonly references: Counter<'kind' | 'reference'>;
+  /** Scores of the frames scored from the bus, by kind and reference: a shifting distribution is drift. */
+  readonly scores: Histogram<'kind' | 'reference'>;
 }
 
 /**
@@ -78,6 +80,13 @@ function buildMetrics(registry: Registry): InferenceMetrics {
     modelRefused: new Counter({ name: 'pm_inference_model_refused_total', help: 'Models refused when loading, by reason (contract, artifact, load)', labelNames: ['kind', 'reason'], registers }),
     enrollment: new Counter({ name: 'pm_inference_enrollment_total', help: 'Baseline enrollment: samples accepted or left out, baselines completed', labelNames: ['kind', 'outcome'], registers }),
     references: new Counter({ name: 'pm_inference_reference_total', help: "Frames scored against their device's baseline or the fleet", labelNames: ['kind', 'reference'], registers }),
+    scores: new Histogram({
+      name: 'pm_inference_score',
+      help: 'Calibrated anomaly scores (0-1) of frames scored from the bus, by kind and reference; its mean over a day moving is drift',
+      labelNames: ['kind', 'reference'],
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+      registers,
+    }),
   };
 }
 

@@ -9,6 +9,7 @@ import { settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
 import { createReadApi } from './api/read-api.js';
 import type { AcceptLimits } from './classify-message.js';
+import { registerFleetGauges } from './fleet-gauges.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { IngestService, type IngestStats } from './ingest-service.js';
 import type { IngestStore } from './ingest-store.js';
@@ -85,6 +86,7 @@ export class Ingest {
     });
     const wrap = deps.wrapStore ?? ((store: IngestStore) => store);
     const metrics = createIngestMetrics(deps.registry, () => this.#gateway.pendingAcks());
+    registerFleetGauges(deps.registry, deps.db.db);
     this.#service = new IngestService({
       store: wrap(new KyselyIngestStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes, synchronousCommit: settings.synchronousCommit ?? true })),
       bus: deps.bus,

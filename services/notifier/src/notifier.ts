@@ -14,6 +14,7 @@ import type { DeliveryStore } from './delivery-store.js';
 import { EndpointBreaker } from './endpoint-breaker.js';
 import { NodeHttpTransport, type WebhookTransport } from './http-transport.js';
 import { KyselyDeliveryStore } from './kysely-delivery-store.js';
+import { registerNotifierGauges } from './notifier-gauges.js';
 import { createNotifierMetrics } from './notifier-metrics.js';
 import type { RoutingSettings } from './notifier-settings.js';
 import { assertPublicUrl, resolveAll, type ResolveAll } from './url-guard.js';
@@ -71,6 +72,7 @@ export class Notifier {
     this.#transport = new NodeHttpTransport({ allowPrivateNetworks: routing.allowPrivateNetworks, allowHttp: routing.allowHttp });
     const metrics = createNotifierMetrics(deps.registry);
     const breakers = new Map<string, EndpointBreaker>();
+    const channelBreakers = new Map<string, EndpointBreaker>();
     for (const channel of routing.channels) {
       // One breaker per endpoint: channels posting to the same URL share its health.
       let breaker = breakers.get(channel.url);
@@ -79,6 +81,7 @@ export class Notifier {
         breakers.set(channel.url, breaker);
         this.#breakers.push(breaker);
       }
+      channelBreakers.set(channel.name, breaker);
       this.#workers.set(
         channel.name,
         new ChannelWorker({
@@ -94,6 +97,7 @@ export class Notifier {
         }),
       );
     }
+    registerNotifierGauges(deps.registry, deps.db.db, channelBreakers);
     this.#policy = new ConsumerPolicy({ consumer: settings.durable ?? 'notifier', deadLetters: databaseDeadLetters(deps.db.db), logger: deps.logger, random: deps.random });
     this.#intake = new AlertIntake({
       policy: this.#policy,

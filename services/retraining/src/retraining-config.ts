@@ -5,7 +5,7 @@ import { DEFAULT_GATE_POLICY, gatePolicySchema, type GatePolicy } from './runs/p
 
 /** Retraining's settings, by environment variable. Parsed once with `loadConfig`. */
 export const retrainingConfigShape = {
-  ...coreConfigShape({ httpPort: 8086, databasePoolSize: 4 }),
+  ...coreConfigShape({ httpPort: 8087, databasePoolSize: 4 }),
   /** Folder of the content-addressed sample files. */
   SAMPLE_STORE_DIR: z.string().min(1).default('.data/samples'),
   /** Folder of the model registry's artifacts (the same folder inference and model-sync use). */
