@@ -138,8 +138,12 @@ export class AlertStatePublisher {
   async #drain(): Promise<void> {
     if (this.#resyncAll) {
       this.#resyncAll = false;
-      const devices = await this.#d.db.selectFrom('alerts').select(['site', 'device_id']).distinct().execute();
-      for (const row of devices) if (!this.#pending.has(deviceKey({ site: row.site, device: row.device_id }))) this.#pending.set(deviceKey({ site: row.site, device: row.device_id }), { site: row.site, device: row.device_id });
+      // `alerts.device_id` is the device key `{site}/{device}`.
+      const devices = await this.#d.db.selectFrom('alerts').select('device_id').distinct().execute();
+      for (const { device_id: key } of devices) {
+        const [site, device] = key.split('/');
+        if (site && device && !this.#pending.has(key)) this.#pending.set(key, { site, device });
+      }
     }
     for (const [key, ref] of this.#pending) {
       const client = this.#client;
@@ -161,8 +165,7 @@ export class AlertStatePublisher {
     const rows = await this.#d.db
       .selectFrom('alerts')
       .select(['id', 'rule', 'severity', 'status', 'first_seen', 'title', 'details'])
-      .where('site', '=', ref.site)
-      .where('device_id', '=', ref.device)
+      .where('device_id', '=', deviceKey(ref))
       .where('status', '!=', 'resolved')
       .orderBy('first_seen')
       .orderBy('id')
