@@ -16,6 +16,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { busAndDatabaseModes, type BusAndDatabase, type BusAndDatabaseMode } from './support/bus-and-database.js';
 import { servicesRequired } from './support/real-services.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'mqtt-alerts-test', level: 'silent' });
@@ -73,6 +74,8 @@ for (const setup of setups) {
     let fusion: Fusion;
     let publisher: AlertStatePublisher;
     let http: HttpServer;
+    /** Between the publisher and the broker, so a test can take the broker away from it. */
+    let proxy: TcpProxy;
     let api = '';
     let seq = 0;
     const clients: MqttClient[] = [];
@@ -110,9 +113,11 @@ for (const setup of setups) {
       }
       broker = started;
       env = await setup.mode.open();
+      proxy = new TcpProxy('127.0.0.1', Number(new URL(broker.coreUrl).port));
+      await proxy.start();
       fusion = new Fusion({ rulesReloadMs: 0, tickMs: 1_000, consumers: { durablePrefix: `fusion_${tag}`, site, deliverPolicy: 'new', ackWaitMs: 5_000 } }, { db: env.db, bus: env.bus, logger, registry: createRegistry('mqtt-alerts-fusion', false) });
       publisher = new AlertStatePublisher(
-        { mqtt: { url: broker.coreUrl, username: 'fusion', password: PASSWORDS.get('fusion'), clientId: coreClientId('fusion', `t${process.pid}`), protocolVersion: broker.protocolVersion }, durable: `mqtt_alerts_${tag}`, maxPending: 100, reconnect: { baseMs: 100, maxMs: 1_000 } },
+        { mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, username: 'fusion', password: PASSWORDS.get('fusion'), clientId: coreClientId('fusion', `t${process.pid}`), protocolVersion: broker.protocolVersion }, durable: `mqtt_alerts_${tag}`, maxPending: 100, reconnect: { baseMs: 100, maxMs: 1_000 } },
         { db: env.db.db, bus: env.bus, logger },
       );
       const asActor = Router().use((req, res, next) => {
@@ -132,6 +137,7 @@ for (const setup of setups) {
       await fusion?.stop();
       await http?.stop();
       await env?.stop();
+      await proxy?.stop();
       await broker?.stop();
     });
 
@@ -164,6 +170,23 @@ for (const setup of setups) {
       // The pump's new state was published before or with the neighbour's (one flush, in mark order).
       await retainedState(PUMP, (s) => s.alerts.some((a) => a.rule === 'thermal-anomaly'));
       assert.deepEqual(seen.filter((m) => m.topic !== mqttTopic.alert(NEIGHBOUR)), []);
+    });
+
+    it('a broker outage does not hold up alerting; the latest state is published once the broker is back', async (t) => {
+      if (skipped) return t.skip(skipped);
+      await proxy.cut();
+      await waitFor('publisher disconnected', () => !publisher.connected);
+      await edgeAlert(PUMP, 'vibration-anomaly');
+      await waitFor('the alert opened while the broker is away', async () => {
+        const rows = await env.db.db.selectFrom('alerts').select('id').where('device_id', '=', `${site}/pump-1`).where('rule', '=', 'vibration-anomaly').execute();
+        return rows.length === 1 ? rows : undefined;
+      }, 30_000);
+      await waitFor('the device marked for a publish', () => publisher.pending > 0, 30_000);
+      await proxy.start();
+      const state = await retainedState(PUMP, (s) => s.alerts.some((a) => a.rule === 'vibration-anomaly'));
+      assert.equal(state.total, 2, 'thermal-anomaly (still open) and vibration-anomaly');
+      // The reconnect also republishes every other device that has had an alert.
+      await waitFor('nothing left to publish', () => publisher.pending === 0);
     });
   });
 }
