@@ -22,3 +22,4 @@ export { createAlertsApi } from './api/alerts-api.js';
 export { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { fusionModule } from './module.js';
+export { AlertStatePublisher, type AlertStatePublisherSettings, type AlertStatePublisherDependencies } from './alert-state-publisher.js';
