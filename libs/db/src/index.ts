@@ -38,6 +38,7 @@ export type {
   AlertSeverity,
   AlertStatus,
   AlertEventsTable,
+  AlertFeedbackTable,
   DeliveriesTable,
   DeliveryStatus,
   ForecastsTable,

@@ -19,6 +19,7 @@ export interface Database {
   scores: ScoresTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
+  alert_feedback: AlertFeedbackTable;
   deliveries: DeliveriesTable;
   notification_outbox: NotificationOutboxTable;
   forecasts: ForecastsTable;
@@ -178,6 +179,16 @@ export interface AlertEventsTable {
   /** `system`, `edge`, or the user who acted. */
   actor: string;
   note: string | null;
+}
+
+/** The current verdict on an alert (fusion); earlier verdicts stay in `alert_events`. */
+export interface AlertFeedbackTable {
+  alert_id: number;
+  verdict: 'true_fault' | 'false_alarm';
+  note: string | null;
+  /** The user whose credential gave the verdict. */
+  actor: string;
+  at: Date;
 }
 
 export type DeliveryStatus = 'delivered' | 'failed' | 'dead';
