@@ -39,6 +39,7 @@ export type {
   AlertStatus,
   AlertEventsTable,
   AlertFeedbackTable,
+  RecentFramesTable,
   DeliveriesTable,
   DeliveryStatus,
   ForecastsTable,
