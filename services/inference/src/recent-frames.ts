@@ -96,17 +96,3 @@ export class RecentFrames {
     if (overCount > 0) this.counters.evicted.inc({ kind: this.kind, reason: 'count' }, overCount);
   }
 }
-
-/** The frames of a device kept between `from` and `to` (device time, ms), oldest first. */
-export async function framesBetween(db: Kysely<Database>, ref: DeviceRef, from: number, to: number): Promise<{ kind: string; seq: number; ts: number; score: number; payload: Uint8Array }[]> {
-  const rows = await db
-    .selectFrom('recent_frames')
-    .select(['kind', 'seq', 'time', 'score', 'payload'])
-    .where('device_id', '=', deviceKey(ref))
-    .where('time', '>=', new Date(from))
-    .where('time', '<=', new Date(to))
-    .orderBy('time')
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({ kind: r.kind, seq: Number(r.seq), ts: new Date(r.time).getTime(), score: r.score, payload: r.payload }));
-}
