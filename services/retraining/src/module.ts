@@ -4,8 +4,7 @@ import { CORE_SCHEMA } from '@premonitor/db';
 import { FORECASTING_SCHEMA } from '@premonitor/forecasting/schema';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
 import { INFERENCE_SCHEMA } from '@premonitor/inference/schema';
-import { busSubjects } from '@premonitor/contracts';
-import { decodeEvent, type Subscription } from '@premonitor/bus';
+import type { Subscription } from '@premonitor/bus';
 import { databaseDeadLetters } from '@premonitor/db';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
@@ -17,7 +16,7 @@ import { retrainingConfigShape, type RetrainingConfig } from './retraining-confi
 import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from './samples/sample-decoder.js';
 import { createSampleRouter } from './samples/sample-api.js';
 import { SampleIntake } from './samples/sample-intake.js';
-import { FeedbackSamples } from './samples/feedback-samples.js';
+import { FeedbackSamples, consumeFeedback } from './samples/feedback-samples.js';
 import { RETRAINING_SCHEMA } from './schema.js';
 import { createModelsRouter } from './models-api.js';
 import { RetrainingRunner, TRAINABLE_KINDS } from './runs/retraining-runner.js';
@@ -86,24 +85,17 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       logger.child({ component: 'triggers' }),
     );
     const feedback = new FeedbackSamples({ db: db.db, intake, logger: logger.child({ component: 'feedback' }), marginMs: config.FEEDBACK_MARGIN_MS });
+    // An engineer's verdict on an alert (fusion, pm.feedback.*) labels the frames behind it.
     const feedbackPolicy = new ConsumerPolicy({ consumer: 'retraining-feedback', deadLetters: databaseDeadLetters(db.db), logger });
     let feedbackSubscription: Subscription | undefined;
-    // An engineer's verdict on an alert (fusion, pm.feedback.*) labels the frames behind it.
-    const consumeFeedback = async () => {
-      feedbackSubscription = await context.bus.consume(
-        feedbackPolicy.spec({ stream: busSubjects.feedback.stream, durable: 'retraining-feedback', filterSubject: busSubjects.feedback.wildcard, ackWaitMs: 60_000 }),
-        feedbackPolicy.guard(async (message) => {
-          const decoded = decodeEvent('feedback', message);
-          if (!decoded.ok) return void feedbackPolicy.deadLetter(message, `invalid feedback event: ${decoded.reason}`);
-          await feedback.apply(decoded.value);
-          message.ack();
-        }),
-      );
-    };
     return {
       readiness: [],
       routers,
-      start: async () => (runner.start(), triggers.start(), await consumeFeedback()),
+      start: async () => {
+        runner.start();
+        triggers.start();
+        feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
+      },
       stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop()),
     };
   },

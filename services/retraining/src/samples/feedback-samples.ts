@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { decodeFrame, deviceKey, type AlertFeedbackEvent, type Frame, type FrameKind } from '@premonitor/contracts';
+import { decodeEvent, type Bus, type Subscription } from '@premonitor/bus';
+import type { ConsumerPolicy } from '@premonitor/resilience';
+import { busSubjects, decodeFrame, deviceKey, type AlertFeedbackEvent, type Frame, type FrameKind } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { writeWav } from '@premonitor/ml/data';
@@ -65,4 +67,20 @@ export class FeedbackSamples {
     this.o.logger.info({ alertId: event.alertId, device: deviceKey(ref), verdict: event.verdict, frames: rows.length, stored, duplicates, refused: refused.length }, 'alert feedback turned into labelled samples');
     return { stored, duplicates, refused };
   }
+}
+
+/**
+ * Consumes `pm.feedback.*` (durable `durable`, shared by replicas): each verdict is applied, then
+ * acknowledged; an invalid event is dead-lettered, a failure redelivered by `policy`.
+ */
+export function consumeFeedback(bus: Bus, policy: ConsumerPolicy, feedback: FeedbackSamples, durable = 'retraining-feedback'): Promise<Subscription> {
+  return bus.consume(
+    policy.spec({ stream: busSubjects.feedback.stream, durable, filterSubject: busSubjects.feedback.wildcard, ackWaitMs: 60_000 }),
+    policy.guard(async (message) => {
+      const decoded = decodeEvent('feedback', message);
+      if (!decoded.ok) return void policy.deadLetter(message, `invalid feedback event: ${decoded.reason}`);
+      await feedback.apply(decoded.value);
+      message.ack();
+    }),
+  );
 }
