@@ -43,7 +43,7 @@ export function createFeedbackApi(deps: FeedbackApiDependencies): Router {
 
 async function publishFeedback(deps: FeedbackApiDependencies, event: AlertFeedbackEvent): Promise<void> {
   try {
-    await publishEvent(deps.bus, 'feedback', [{ site: event.site, device: event.device }], event, { msgId: `feedback.${event.idempotencyKey}` });
+    await publishEvent(deps.bus, 'feedback', [{ site: event.site, device: event.device }], event, { msgId: `feedback.${event.site}.${event.device}.${event.idempotencyKey}` });
   } catch (err) {
     deps.logger.error({ err, alertId: event.alertId }, 'feedback stored but not published');
     throw new HttpError(503, 'bus_unavailable', `the verdict on alert ${event.alertId} is stored but could not be published; send it again`);
