@@ -5,6 +5,7 @@
 # Usage: mosquitto/add-core-user.sh NAME ROLE [PASSWORD]
 #   ROLE: ingest      reads what devices publish, writes nothing
 #         model-sync  writes model announcements and commands, reads device status
+#         fusion      writes each device's retained alert state, reads nothing
 #   e.g. mosquitto/add-core-user.sh ingest ingest
 # Files: $MOSQUITTO_CORE_PASSWD_FILE (default mosquitto/passwd-core), $MOSQUITTO_CORE_ACL_FILE
 # (default mosquitto/acl-core), $PREMONITOR_MQTT_CREDENTIALS_FILE (default {PM_DATA_DIR}/mqtt-credentials.json, PM_DATA_DIR defaulting to .data as for `npm start`).
@@ -29,7 +30,7 @@ data_dir="${PM_DATA_DIR:-.data}"
 credentials_file="${PREMONITOR_MQTT_CREDENTIALS_FILE:-$data_dir/mqtt-credentials.json}"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-  echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync; --help for more)" >&2
+  echo "usage: $0 NAME ROLE [PASSWORD]   (ROLE: ingest | model-sync | fusion; --help for more)" >&2
   exit 2
 fi
 name="$1" role="$2" password="${3:-}"

@@ -59,10 +59,12 @@ const OTHER_SITE_PUMP7: DeviceRef = { site: 'plant-2', device: 'pump-7' };
 const CORE_ROLES = new Map<string, ServiceRole>([
   ['ingest', 'ingest'],
   ['model-sync', 'model-sync'],
+  ['fusion', 'fusion'],
 ]);
 const PASSWORDS = new Map<string, string>([
   ['ingest', 'core-password-for-tests'],
   ['model-sync', 'model-sync-password-for-tests'],
+  ['fusion', 'fusion-password-for-tests'],
   [deviceUsername(PUMP7), 'pump-7-password-xyz'],
   [deviceUsername(PUMP8), 'pump-8-password-xyz'],
   [deviceUsername(OTHER_SITE_PUMP7), 'plant-2-pump-7-password'],
@@ -277,6 +279,34 @@ function brokerContract(name: string, setup: () => Promise<BrokerUnderTest | str
       assert.deepEqual(syncSeen.filter((m) => m.topic.endsWith('/telemetry')), []);
       await sync.publishAsync(mqttTopic.model(PUMP8, 'acoustic'), '', { qos: 1, retain: true });
       await neighbour.publishAsync(mqttTopic.status(PUMP8), '', { qos: 1, retain: true });
+    });
+
+    it("delivers a device its own retained alert state and never another device's", async (t) => {
+      const broker = b(t);
+      if (!broker) return;
+      const fusion = await connect(broker.coreUrl, 'fusion');
+      await fusion.publishAsync(mqttTopic.alert(PUMP8), '{"for":"pump-8"}', { qos: 1, retain: true });
+      await fusion.publishAsync(mqttTopic.alert(OTHER_SITE_PUMP7), '{"for":"plant-2/pump-7"}', { qos: 1, retain: true });
+      await fusion.publishAsync(mqttTopic.alert(PUMP7), '{"for":"pump-7"}', { qos: 1, retain: true });
+      const device = await connect(broker.deviceUrl, deviceUsername(PUMP7));
+      const seen = received(device);
+      for (const filter of [mqttTopic.alert(PUMP8), mqttTopic.alert(OTHER_SITE_PUMP7), 'premonitor/v1/+/+/alert', 'premonitor/v1/plant-1/+/alert']) {
+        const code = await subscribe(device, filter);
+        if (broker.refusesForbiddenSubscribe) assert.equal(code, 128, `SUBACK for ${filter}`);
+      }
+      assert.equal(await subscribe(device, mqttTopic.alert(PUMP7)), 1);
+      const own = await waitFor('own retained alert state', () => seen.find((m) => m.topic === mqttTopic.alert(PUMP7)));
+      assert.deepEqual(own, { topic: mqttTopic.alert(PUMP7), payload: '{"for":"pump-7"}', retain: true });
+      await fusion.publishAsync(mqttTopic.alert(PUMP8), '{"live":"pump-8"}', { qos: 1 });
+      await fusion.publishAsync(mqttTopic.alert(PUMP7), '{"live":"pump-7"}', { qos: 1 });
+      await waitFor('own live alert state', () => seen.find((m) => m.payload === '{"live":"pump-7"}'));
+      assert.deepEqual(seen.filter((m) => m.topic !== mqttTopic.alert(PUMP7)), [], "another device's alert state reached pump-7");
+      // A device cannot forge its own alert state.
+      await device.publishAsync(mqttTopic.alert(PUMP7), 'forged', { qos: 1 });
+      await fusion.publishAsync(mqttTopic.alert(PUMP7), '{"after":"forge"}', { qos: 1 });
+      await waitFor('marker after the forgery', () => seen.find((m) => m.payload === '{"after":"forge"}'));
+      assert.equal(seen.filter((m) => m.payload === 'forged').length, 0);
+      for (const ref of [PUMP7, PUMP8, OTHER_SITE_PUMP7]) await fusion.publishAsync(mqttTopic.alert(ref), '', { qos: 1, retain: true });
     });
 
     it('delivers its own retained model announcement to a device that subscribes later', async (t) => {
@@ -563,8 +593,8 @@ describe('the shipped Mosquitto ACLs match the grants the embedded broker enforc
     assert.deepEqual(shipped('acl'), mosquittoDevicePatterns());
   });
 
-  it('mosquitto/acl-core holds the ingest and model-sync blocks of their roles', () => {
-    assert.deepEqual(shipped('acl-core'), [...mosquittoUserBlock('ingest', 'ingest'), ...mosquittoUserBlock('model-sync', 'model-sync')]);
+  it('mosquitto/acl-core holds the ingest, model-sync and fusion blocks of their roles', () => {
+    assert.deepEqual(shipped('acl-core'), [...mosquittoUserBlock('ingest', 'ingest'), ...mosquittoUserBlock('model-sync', 'model-sync'), ...mosquittoUserBlock('fusion', 'fusion')]);
   });
 });
 

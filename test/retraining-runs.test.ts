@@ -17,10 +17,10 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createModelsRouter, createRunRouter, createSampleRouter, type RunRecord } from '@premonitor/retraining';
+import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, type RunRecord } from '@premonitor/retraining';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { systemClock } from '@premonitor/time';
-import { createModelsApi } from '@premonitor/model-sync';
+import { createModelAdminApi, createModelsApi } from '@premonitor/model-sync';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
@@ -41,9 +41,12 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
   let runner: RetrainingRunner;
   let http: HttpServer;
   let url: string;
+  // The registry's routes on a server of their own, as in a distributed deployment (model-sync owns /api/v1/models).
+  let modelsHttp: HttpServer;
+  let modelsUrl: string;
 
   const json = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${url}${path}`, init);
+    const res = await fetch(`${path.startsWith('/api/v1/models') ? modelsUrl : url}${path}`, init);
     return { status: res.status, body: (await res.json()) as T };
   };
   const startRun = (body: Record<string, unknown>) => json<RunRecord & { runningRunId?: number; message?: string }>('/api/v1/retraining/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -67,9 +70,12 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
     runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'test:1', leaseMs: 5_000, renewMs: 500, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.65 }, tolerance: 0.02, minGain: 0.005 }) });
     runner.start();
-    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db), createModelsRouter(registry, logger), createModelsApi(registry)];
+    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)];
     http = new HttpServer({ logger, registry: createRegistry('retrain-runs', false), readiness: [], routers: routers.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
     url = `http://127.0.0.1:${await http.start(0)}`;
+    const modelRouters = [createModelAdminApi(registry, logger), createModelsApi(registry)];
+    modelsHttp = new HttpServer({ logger, registry: createRegistry('retrain-models', false), readiness: [], routers: modelRouters.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
+    modelsUrl = `http://127.0.0.1:${await modelsHttp.start(0)}`;
 
     const meta = JSON.parse(await readFile(join(thermalIr, 'module_metadata.json'), 'utf8')) as Record<string, { image_filepath: string; anomaly_class: string }>;
     for (const [cls, n] of Object.entries(PER_CLASS)) {
@@ -86,6 +92,7 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
   after(async () => {
     await runner?.stop();
     await http?.stop();
+    await modelsHttp?.stop();
     await bus?.stop();
     await db?.close();
     await throwaway?.drop();
@@ -117,7 +124,7 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     // The registry's actions from the CLI: roll back to the shipped model, promote the candidate again.
     // Asynchronously: the CLI talks to the server in this process.
     const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['services/retraining/dist/cli.js', ...args], { env: { PATH: process.env.PATH ?? '', RETRAINING_URL: url }, encoding: 'utf8' }).then(
+      promisify(execFile)(process.execPath, ['services/retraining/dist/cli.js', ...args], { env: { PATH: process.env.PATH ?? '', RETRAINING_URL: url, MODELS_URL: modelsUrl }, encoding: 'utf8' }).then(
         (ok) => ({ ...ok, status: 0 }),
         (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
       );

@@ -83,3 +83,21 @@ test('devices retain only their status, model-sync only model announcements, wit
   assert.equal(mayRetain(modelSync, 'premonitor/v1/plant-1/pump-7/command/heartbeat', 10, 1024).allowed, false);
   assert.equal(mayRetain(ingest, mqttTopic.status(ref), 10, 1024).allowed, false);
 });
+
+test("fusion publishes and retains every device's alert state and nothing else; a device reads only its own", () => {
+  const fusion: Principal = { kind: 'service', username: 'fusion', role: 'fusion' };
+  for (const other of [ref, neighbour, twin]) {
+    assert.deepEqual(mayPublish(fusion, mqttTopic.alert(other)), { allowed: true });
+    assert.deepEqual(mayRetain(fusion, mqttTopic.alert(other), 100, 1_000), { allowed: true });
+  }
+  for (const topic of [...deviceTopics, mqttTopic.model(ref, 'thermal'), mqttTopic.heartbeat(ref)]) assert.equal(mayPublish(fusion, topic).allowed, false, topic);
+  assert.equal(maySubscribe(fusion, mqttTopic.alert(ref)).allowed, false, 'fusion reads nothing');
+  assert.equal(mayPublish(device, mqttTopic.alert(ref)).allowed, false, 'a device cannot forge its own alert state');
+  assert.deepEqual(maySubscribe(device, mqttTopic.alert(ref)), { allowed: true });
+  assert.deepEqual(mayReceive(device, mqttTopic.alert(ref)), { allowed: true });
+  for (const other of [neighbour, twin]) {
+    assert.equal(maySubscribe(device, mqttTopic.alert(other)).allowed, false);
+    assert.equal(mayReceive(device, mqttTopic.alert(other)).allowed, false);
+  }
+  assert.equal(maySubscribe(device, 'premonitor/v1/+/+/alert').allowed, false);
+});

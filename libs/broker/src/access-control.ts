@@ -12,6 +12,7 @@ type Matcher = (topic: string) => boolean;
 const compiled = (pick: (role: ServiceRole) => readonly string[]): Record<ServiceRole, Matcher> => ({
   ingest: compileFilters(pick('ingest')),
   'model-sync': compileFilters(pick('model-sync')),
+  fusion: compileFilters(pick('fusion')),
 });
 const SERVICE_PUBLISH = compiled((r) => SERVICE_GRANTS[r].publish);
 const SERVICE_READ = compiled((r) => SERVICE_GRANTS[r].read);
@@ -31,7 +32,7 @@ export function maySubscribe(principal: Principal, filter: string): AclDecision 
   if (!isValidTopicFilter(filter)) return { allowed: false, reason: 'not a valid topic filter' };
   const allowed = principal.kind === 'service' ? SERVICE_GRANTS[principal.role].read : deviceSubscribeFilters(principal.ref);
   if (allowed.some((a) => filterCovers(a, filter))) return ALLOWED;
-  return { allowed: false, reason: principal.kind === 'service' ? `role ${principal.role} may not read there` : "not the device's own model or command topics" };
+  return { allowed: false, reason: principal.kind === 'service' ? `role ${principal.role} may not read there` : "not the device's own model, command or alert topics" };
 }
 
 /**

@@ -12,10 +12,10 @@ export function devicePublishTopics(ref: DeviceRef): readonly string[] {
 
 /**
  * The filters a device may subscribe to and read, or any narrower filter they cover (for
- * example its exact `model/{kind}` topics).
+ * example its exact `model/{kind}` topics), and its own alert state (never another device's).
  */
 export function deviceSubscribeFilters(ref: DeviceRef): readonly string[] {
-  return [mqttFilter.models(ref), mqttFilter.commands(ref)];
+  return [mqttFilter.models(ref), mqttFilter.commands(ref), mqttFilter.alerts(ref)];
 }
 
 /**

@@ -11,6 +11,7 @@ test('device patterns confine each device to its own topics through %u', () => {
     'pattern write premonitor/v1/%u/frame/thermal',
     'pattern read premonitor/v1/%u/model/+',
     'pattern read premonitor/v1/%u/command/#',
+    'pattern read premonitor/v1/%u/alert',
   ]);
 });
 

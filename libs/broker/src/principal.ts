@@ -2,9 +2,10 @@ import { isValidId, type DeviceRef } from '@premonitor/contracts';
 
 /**
  * Roles a service account can hold, each with the least it needs (see `service-grants.ts`):
- * `ingest` reads what devices publish; `model-sync` announces models and sends commands.
+ * `ingest` reads what devices publish; `model-sync` announces models and sends commands;
+ * `fusion` publishes each device's retained alert state.
  */
-export const SERVICE_ROLES = ['ingest', 'model-sync'] as const;
+export const SERVICE_ROLES = ['ingest', 'model-sync', 'fusion'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 /**

@@ -13,11 +13,13 @@ export interface ServiceGrants {
 
 const MODEL_TOPICS = mqttFilter.models();
 const COMMAND_TOPICS = mqttFilter.commands();
+const ALERT_TOPICS = mqttFilter.alerts();
 
 /**
  * Least privilege per role. No role may publish on a device's own topics (telemetry,
  * status, edge-alert, frames), so a leaked core credential cannot forge device data; and
- * only model-sync may reach devices, and only through model announcements and commands.
+ * only model-sync may reach devices, and only through model announcements and commands;
+ * fusion only writes (retained) each device's alert state and reads nothing.
  * `mosquitto/acl-core` holds the same rules as `user` blocks, generated from this table
  * (`cli.js mosquitto-acl`), and `test/broker.test.ts` checks the shipped file against it.
  */
@@ -26,4 +28,6 @@ export const SERVICE_GRANTS: Readonly<Record<ServiceRole, ServiceGrants>> = Obje
   ingest: Object.freeze({ publish: [], read: [...INGEST_SUBSCRIPTIONS], retain: [] }),
   /** Announces models (retained) and sends commands; reads device status to greet devices that come online. */
   'model-sync': Object.freeze({ publish: [MODEL_TOPICS, COMMAND_TOPICS], read: [mqttFilter.status()], retain: [MODEL_TOPICS] }),
+  /** Publishes each device's current alert state, retained; reads nothing. */
+  fusion: Object.freeze({ publish: [ALERT_TOPICS], read: [], retain: [ALERT_TOPICS] }),
 });

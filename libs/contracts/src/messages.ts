@@ -65,6 +65,35 @@ export type EdgeAlertMessage = z.infer<typeof edgeAlertMessage>;
 
 // ---- MQTT payloads (core → device) ----
 
+/** Most alerts listed in one {@link deviceAlertState}: it stays under the broker's 16 KiB retained-payload limit. */
+export const DEVICE_ALERT_STATE_LIMIT = 10;
+
+/** One open (or acknowledged) alert in a {@link deviceAlertState}. */
+export const deviceAlertEntry = z.strictObject({
+  id: safeText(64, 1),
+  rule: safeText(64, 1),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(['open', 'acknowledged']),
+  /** When the alert opened, ms since epoch. */
+  openedAt: epochMs,
+  message: safeText(1000),
+});
+
+/**
+ * `premonitor/v1/{site}/{device}/alert`, retained: the device's current alert state, the
+ * whole set of its unresolved alerts (empty when all are resolved), so a subscriber that
+ * connects later reads the present, not a past transition. `ts` orders states.
+ */
+export const deviceAlertState = z.strictObject({
+  site: id,
+  device: id,
+  ts: epochMs,
+  /** How many alerts are unresolved; `alerts` lists at most the first {@link DEVICE_ALERT_STATE_LIMIT}, most severe first. */
+  total: z.number().int().nonnegative(),
+  alerts: z.array(deviceAlertEntry).max(DEVICE_ALERT_STATE_LIMIT),
+});
+export type DeviceAlertState = z.infer<typeof deviceAlertState>;
+
 /**
  * `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model,
  * signed by the core (Ed25519 over `announcementSigningBytes`, `@premonitor/contracts/signing`):

@@ -47,3 +47,12 @@ test('a telemetry score event is refused when its score, threshold or sensors ar
     assert.equal(telemetryScoreEvent.safeParse({ ...ok, ...bad }).success, false, JSON.stringify(bad));
   }
 });
+
+test('the alert topic: one retained state per device, parsed back, filtered for every device', () => {
+  assert.equal(mqttTopic.alert(ref), 'premonitor/v1/plant-1/pump-7/alert');
+  assert.equal(mqttFilter.alerts(), 'premonitor/v1/+/+/alert');
+  assert.equal(mqttFilter.alerts(ref), mqttTopic.alert(ref));
+  const parsed = parseTopic(mqttTopic.alert(ref));
+  assert.ok(parsed.ok && parsed.topic.channel.type === 'alert' && parsed.topic.site === 'plant-1' && parsed.topic.device === 'pump-7');
+  assert.equal(parseTopic(`${mqttTopic.alert(ref)}/extra`).ok, false);
+});

@@ -14,6 +14,7 @@ export type TopicChannel =
   | { readonly type: 'telemetry' }
   | { readonly type: 'status' }
   | { readonly type: 'edge-alert' }
+  | { readonly type: 'alert' }
   | { readonly type: 'frame'; readonly kind: FrameKind }
   | { readonly type: 'model'; readonly kind: ModelKind };
 
@@ -31,6 +32,8 @@ export const mqttTopic = {
   edgeAlert: (ref: DeviceRef) => `${deviceLevels(ref)}/edge-alert`,
   frame: (ref: DeviceRef, kind: FrameKind) => `${deviceLevels(ref)}/frame/${kind}`,
   model: (ref: DeviceRef, kind: ModelKind) => `${deviceLevels(ref)}/model/${kind}`,
+  /** Core → subscribers: the device's open alerts, retained (published by fusion; SCADA, Node-RED, Home Assistant read it). */
+  alert: (ref: DeviceRef) => `${deviceLevels(ref)}/alert`,
   /** Core → device: "the core is alive" (published by model-sync, read by the edge agent). */
   heartbeat: (ref: DeviceRef) => `${deviceLevels(ref)}/command/heartbeat`,
 } as const;
@@ -44,6 +47,8 @@ export const mqttFilter = {
   status: (ref?: DeviceRef) => `${deviceLevels(ref)}/status`,
   edgeAlert: (ref?: DeviceRef) => `${deviceLevels(ref)}/edge-alert`,
   frames: (ref?: DeviceRef) => `${deviceLevels(ref)}/frame/+`,
+  /** The core's retained alert state of one device, or of every device. */
+  alerts: (ref?: DeviceRef) => `${deviceLevels(ref)}/alert`,
   models: (ref?: DeviceRef) => `${deviceLevels(ref)}/model/+`,
   /** Every command core → device (`…/command/heartbeat` today). */
   commands: (ref?: DeviceRef) => `${deviceLevels(ref)}/command/#`,
@@ -74,6 +79,7 @@ export function parseTopic(topic: string): TopicParseResult {
     case 'telemetry':
     case 'status':
     case 'edge-alert':
+    case 'alert':
       if (sub !== undefined) return { ok: false, reason: `unexpected segment after '${channel}'` };
       return { ok: true, topic: { ...ref, channel: { type: channel } } };
     case 'frame':

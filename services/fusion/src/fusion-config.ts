@@ -20,6 +20,17 @@ export const fusionConfigShape = {
   FUSION_CONCURRENCY: envInt(32, 1, 1_024),
   /** How long applied events are remembered, hours: a redelivery within it changes nothing (0 = forever). */
   FUSION_DEDUP_RETENTION_HOURS: envInt(48, 0, 87_600),
+  /**
+   * Core listener for the retained per-device alert state on `premonitor/v1/{site}/{device}/alert`;
+   * unset = not published. The account needs the `fusion` role (mosquitto/add-core-user.sh NAME fusion).
+   */
+  MQTT_URL: envUrl(['mqtt', 'mqtts', 'tcp', 'ws', 'wss']).optional(),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** 4 = MQTT 3.1.1 (Aedes, the embedded broker), 5 = MQTT 5. */
+  MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('4').transform((v) => (v === '4' ? 4 : 5) as 4 | 5),
+  /** Most devices waiting for an alert-state publish while the broker is away; past it every device is republished on reconnect. */
+  FUSION_MQTT_MAX_PENDING: envInt(10_000, 1, 1_000_000),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
 };

@@ -24,3 +24,4 @@ export { FeedbackStore, type FeedbackInput } from './feedback-store.js';
 export { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { fusionModule } from './module.js';
+export { AlertStatePublisher, type AlertStatePublisherSettings, type AlertStatePublisherDependencies } from './alert-state-publisher.js';

@@ -1,6 +1,8 @@
 import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
+import { coreClientId } from '@premonitor/contracts';
 import type { ServiceModule } from '@premonitor/runtime';
+import { AlertStatePublisher } from './alert-state-publisher.js';
 import { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 import { alertListQuery, transitionBody } from './api/alerts-api.js';
 import { feedbackBody } from './api/feedback-api.js';
@@ -24,6 +26,28 @@ export const fusionModule: ServiceModule<FusionConfig> = {
     const fusion = new Fusion(settingsFromConfig(config), context);
     // A reload re-reads the rules file; an invalid file is refused and the old rules stay.
     context.onReload(() => void fusion.reloadRules());
-    return { readiness: fusion.readiness, routers: [{ path: '/api/v1', router: fusion.router }], start: () => fusion.start(), stop: () => fusion.stop() };
+    const mqttAlerts = config.MQTT_URL
+      ? new AlertStatePublisher(
+          {
+            mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: coreClientId(config.MQTT_USERNAME ?? 'fusion'), protocolVersion: config.MQTT_PROTOCOL_VERSION },
+            durable: `${config.FUSION_DURABLE_PREFIX}-mqtt-alerts`,
+            maxPending: config.FUSION_MQTT_MAX_PENDING,
+            reconnect: { baseMs: 1_000, maxMs: 30_000 },
+          },
+          { db: context.db.db, bus: context.bus, logger: context.logger.child({ component: 'mqtt-alerts' }) },
+        )
+      : undefined;
+    return {
+      readiness: fusion.readiness,
+      routers: [{ path: '/api/v1', router: fusion.router }],
+      start: async () => {
+        await fusion.start();
+        await mqttAlerts?.start();
+      },
+      stop: async () => {
+        await mqttAlerts?.stop(config.DRAIN_TIMEOUT_MS);
+        await fusion.stop();
+      },
+    };
   },
 };

@@ -70,6 +70,8 @@ export function classifyMessage(topic: string, payload: Uint8Array, now: number,
     }
     case 'model':
       return { type: 'rejected', category: 'topic', reason: 'model topics are published by the core, not by devices', ref };
+    case 'alert':
+      return { type: 'rejected', category: 'topic', reason: 'alert state topics are published by the core, not by devices', ref };
   }
 }
 

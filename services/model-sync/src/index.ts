@@ -5,3 +5,4 @@ export { SigningKeyFileError, createSigningKeyFile, loadOrCreateSigningKeyFile, 
 export { signingKeyFromConfig } from './signing-key-from-config.js';
 export { modelSyncModule } from './module.js';
 export { createModelsApi, modelsQuery } from './models-api.js';
+export { createModelAdminApi } from './model-admin-api.js';

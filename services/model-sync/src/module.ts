@@ -8,6 +8,7 @@ import type { ServiceModule } from '@premonitor/runtime';
 import { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
 import { createModelsApi, modelsQuery } from './models-api.js';
+import { createModelAdminApi } from './model-admin-api.js';
 import { signingKeyFromConfig } from './signing-key-from-config.js';
 
 /** Model sync: announces production models to edge agents (signed) and serves their artifacts. */
@@ -20,6 +21,8 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   routes: [
     { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
     { method: 'GET', path: '/api/v1/models', permission: 'read:models', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
   ],
   create: async (config, context) => {
     const { db, bus, logger } = context;
@@ -38,6 +41,6 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
       },
       { db: db.db, bus, registry: models, store: new FileArtifactStore(resolve(config.MODEL_STORE_DIR)), logger },
     );
-    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }, { path: '/api/v1', router: createModelsApi(models) }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
+    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }, { path: '/api/v1', router: createModelsApi(models) }, { path: '/api/v1', router: createModelAdminApi(models, logger.child({ component: 'models-api' })) }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
   },
 };

@@ -20,8 +20,8 @@ export interface EmbeddedWiring {
   readonly brokerUrl: string;
   /** The shared HTTP server's URL. */
   readonly httpUrl: string;
-  /** The broker accounts of ingest and model-sync, new passwords at every start. */
-  readonly accounts: Readonly<Record<'ingest' | 'model-sync', { readonly username: string; readonly password: string }>>;
+  /** The broker accounts of ingest, model-sync and fusion, new passwords at every start. */
+  readonly accounts: Readonly<Record<'ingest' | 'model-sync' | 'fusion', { readonly username: string; readonly password: string }>>;
   /** The Ed25519 key model announcements are signed with (created on first start). */
   readonly signingKeyFile: string;
 }
@@ -48,6 +48,7 @@ export interface EmbeddedWiring {
  * | model-sync | PUBLIC_BASE_URL | the shared HTTP server's `/api/v1` | |
  * | model-sync | MODEL_SIGNING_KEY_FILE (+ CREATE) | `{PM_DATA_DIR}/model-signing-key.pem` | one key per data folder |
  * | model-sync | MODEL_SYNC_REFRESH_MS, HEARTBEAT_MS | 30 s, 5 s | simulated agents notice the core quickly |
+ * | fusion | MQTT_URL, MQTT_USERNAME/PASSWORD | the in-process broker, account `fusion` | alert state published retained per device |
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
  * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
  * | retraining | SAMPLE_STORE_DIR, MODEL_STORE_DIR | `{PM_DATA_DIR}/samples`, `{PM_DATA_DIR}/models` | labelled samples and the one model registry in the data folder |
@@ -87,7 +88,12 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
       }),
     ),
     hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS) }),
-    hosted(fusionModule, { FUSION_RULES_FILE: p.FUSION_RULES_FILE }),
+    hosted(fusionModule, {
+      FUSION_RULES_FILE: p.FUSION_RULES_FILE,
+      MQTT_URL: wiring.brokerUrl,
+      MQTT_USERNAME: accounts.fusion.username,
+      MQTT_PASSWORD: accounts.fusion.password,
+    }),
     ...(p.NOTIFIER_CONFIG_FILE ? [hosted(notifierModule, { NOTIFIER_CONFIG_FILE: p.NOTIFIER_CONFIG_FILE })] : []),
     hosted(forecastingModule, { FORECAST_INTERVAL_MINUTES: String(p.FORECAST_INTERVAL_MINUTES), FORECAST_MODEL_DIR: modelStore }),
     hosted(retrainingModule, { SAMPLE_STORE_DIR: join(wiring.dataDir, 'samples'), MODEL_STORE_DIR: modelStore }),

@@ -25,11 +25,12 @@ import { PLATFORM_SCHEMA } from './platform-schema.js';
 import { isPortFree } from './port-probe.js';
 
 /**
- * The service accounts of the in-process ingest and model-sync, each with its role's least
+ * The service accounts of the in-process ingest, model-sync and fusion, each with its role's least
  * privilege (the same names as in distributed mode); passwords are new at every start.
  */
 const INGEST_ACCOUNT = 'ingest';
 const MODEL_SYNC_ACCOUNT = 'model-sync';
+const FUSION_ACCOUNT = 'fusion';
 /** The API version in `/openapi.json`. */
 const PLATFORM_VERSION = '1';
 
@@ -117,9 +118,14 @@ export class EmbeddedPlatform {
       const credentials = await CredentialStore.load(join(dataDir, 'mqtt-credentials.json'), { createIfMissing: true });
       // Earlier versions left an all-powerful 'core' account here (platform-ingest); this file is the platform's own.
       for (const username of credentials.retiredServices()) credentials.removeService(username);
-      const accounts = { ingest: { username: INGEST_ACCOUNT, password: generatePassword() }, 'model-sync': { username: MODEL_SYNC_ACCOUNT, password: generatePassword() } };
+      const accounts = {
+        ingest: { username: INGEST_ACCOUNT, password: generatePassword() },
+        'model-sync': { username: MODEL_SYNC_ACCOUNT, password: generatePassword() },
+        fusion: { username: FUSION_ACCOUNT, password: generatePassword() },
+      };
       await credentials.addService(INGEST_ACCOUNT, 'ingest', accounts.ingest.password, { replace: true });
       await credentials.addService(MODEL_SYNC_ACCOUNT, 'model-sync', accounts['model-sync'].password, { replace: true });
+      await credentials.addService(FUSION_ACCOUNT, 'fusion', accounts.fusion.password, { replace: true });
       const simPasswords = new Map<string, string>();
       for (let i = 1; i <= config.SIM_DEVICES; i++) {
         const device = `sim-${String(i).padStart(3, '0')}`;

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The retraining service from a terminal: an HTTP client of its API (RETRAINING_URL, default
-// the embedded platform's http://127.0.0.1:8787).
+// the embedded platform's http://127.0.0.1:8787) and of the registry's (MODELS_URL: model-sync's
+// routes; default RETRAINING_URL, right for the embedded platform and the Ingress).
 import { parseArgs } from 'node:util';
 import { collectSamples, uploadCollection } from './folder-import.js';
 
 const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default http://127.0.0.1:8787;
+                                           MODELS_URL for models/promote/rollback (model-sync), default RETRAINING_URL;
                                            PREMONITOR_TOKEN: an API token, sent as a bearer credential)
 
   import <folder> --kind K [--label normal|anomalous] [--fault-class C] [--site S --device D] [--channel N] [--batch 32]
@@ -43,9 +45,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return values.help || command === 'help' ? 0 : 2;
   }
   const base = (process.env.RETRAINING_URL ?? 'http://127.0.0.1:8787').replace(/\/$/, '');
+  // model-sync serves the registry's routes; separate only when the services are reached directly (compose ports).
+  const modelsBase = (process.env.MODELS_URL ?? base).replace(/\/$/, '');
   const auth: Record<string, string> = process.env.PREMONITOR_TOKEN ? { authorization: `Bearer ${process.env.PREMONITOR_TOKEN}` } : {};
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, { method, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${path.startsWith('/models') ? modelsBase : base}/api/v1${path}`, { method, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     console.log(JSON.stringify(await res.json(), null, 2));
     return res.ok ? 0 : 1;
   };

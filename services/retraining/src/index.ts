@@ -12,7 +12,6 @@ export { RETRAINING_SCHEMA } from './schema.js';
 export { RetrainingRunner, TRAINABLE_KINDS, type RetrainingRunnerOptions, type RunRequest, type RunEvent, type TrainableKind } from './runs/retraining-runner.js';
 export { runRepository, type RunRecord } from './runs/run-repository.js';
 export { createRunRouter } from './runs/run-api.js';
-export { createModelsRouter } from './models-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';
 export { splitByDevice, sampleClass, type RunSample } from './runs/thermal-samples.js';
 export { RetrainingTriggers, type TriggerPorts, type TriggerSettings } from './runs/retraining-triggers.js';

@@ -18,7 +18,6 @@ import { createSampleRouter } from './samples/sample-api.js';
 import { SampleIntake } from './samples/sample-intake.js';
 import { FeedbackSamples, consumeFeedback } from './samples/feedback-samples.js';
 import { RETRAINING_SCHEMA } from './schema.js';
-import { createModelsRouter } from './models-api.js';
 import { RetrainingRunner, TRAINABLE_KINDS } from './runs/retraining-runner.js';
 import { RetrainingTriggers } from './runs/retraining-triggers.js';
 import { runRepository } from './runs/run-repository.js';
@@ -36,7 +35,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate, the registry's API. */
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync). */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
@@ -51,8 +50,6 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
-    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
-    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -73,7 +70,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       minSamples: config.RETRAINING_MIN_SAMPLES,
       gate: config.RETRAINING_GATE,
     });
-    const routers = [samples, createRunRouter(runner, db.db), createModelsRouter(registry, logger.child({ component: 'models-api' }))].map((router) => ({ path: '/api/v1', router }));
+    const routers = [samples, createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),

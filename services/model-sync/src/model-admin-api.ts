@@ -16,10 +16,11 @@ function view(m: ModelRecord): Record<string, unknown> {
 }
 
 /**
- * The registry's changes: `POST /models/{kind}/{version}/promote` (`force` overrides a failed model check; an admin
+ * The registry's changes (here, not in retraining, because the Ingress routes `/api/v1/models` to model-sync by
+ * prefix and `{kind}/{version}/promote` cannot be split off without regex paths): `POST /models/{kind}/{version}/promote` (`force` overrides a failed model check; an admin
  * action, logged with its reason), `POST /models/{kind}/rollback`.
  */
-export function createModelsRouter(registry: ModelRegistry, logger: Logger): Router {
+export function createModelAdminApi(registry: ModelRegistry, logger: Logger): Router {
   const router = Router();
   const answer = async (res: Response, action: () => Promise<ModelRecord>) => {
     try {
