@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '@premonitor/config';
-import { CORE_SCHEMA } from '@premonitor/db';
+import { CORE_SCHEMA, databaseDeadLetters } from '@premonitor/db';
 import { FORECASTING_SCHEMA } from '@premonitor/forecasting/schema';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
 import { INFERENCE_SCHEMA } from '@premonitor/inference/schema';
 import type { Subscription } from '@premonitor/bus';
-import { databaseDeadLetters } from '@premonitor/db';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
