@@ -115,6 +115,12 @@ describe('inference service (InProcessBus + PGlite)', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(events.filter((e) => e.device === 'oven-1').length, 40, 'one event per frame');
     assert.deepEqual(new Set(mine.map((e) => e.seq)).size, 40);
+    // The bounded store of recent frames (alert feedback): every frame at or above 0.5, and none of the
+    // 16 normal ones (one in 50 by default), each with its wire bytes.
+    const kept = await handle.db.selectFrom('recent_frames').select(['seq', 'why', 'payload']).where('device_id', '=', 'plant-1/oven-1').orderBy('seq').execute();
+    assert.deepEqual(kept.map((k) => Number(k.seq)), rows.filter((r) => r.score >= 0.5).map((r) => Number(r.seq)));
+    assert.ok(kept.length > 0 && kept.every((k) => k.why === 'high'));
+    assert.deepEqual([...kept[0]!.payload], [...thermalFrame(Number(kept[0]!.seq), hottest[Number(kept[0]!.seq) % 5]!)]);
 
     // The read API the console charts: the same scores, newest first, by kind and window.
     const api = `${acousticUrl}/api/v1/devices/plant-1/oven-1/scores`;

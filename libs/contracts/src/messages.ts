@@ -220,6 +220,34 @@ export const alertEvent = z.strictObject({
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 
+/** What an engineer says an alert was: a real fault, or a false alarm. */
+export const FEEDBACK_VERDICTS = ['true_fault', 'false_alarm'] as const;
+export type FeedbackVerdict = (typeof FEEDBACK_VERDICTS)[number];
+
+/**
+ * `pm.feedback.{site}.{device}`: the current verdict on an alert (a later one replaces it). The
+ * window `from`–`to` is the alert's first and last raise, so retraining can find the frames behind it.
+ */
+export const alertFeedbackEvent = z.strictObject({
+  alertId: safeText(64, 1),
+  site: id,
+  device: id,
+  rule: safeText(64, 1),
+  verdict: z.enum(FEEDBACK_VERDICTS),
+  note: safeText(1000).nullable(),
+  /** The user whose credential gave the verdict. */
+  actor: safeText(128, 1),
+  /** When the verdict was given. */
+  ts: epochMs,
+  /** The alert's first raise. */
+  from: epochMs,
+  /** The alert's last raise. */
+  to: epochMs,
+  /** Receivers drop a second delivery of the same verdict by this key. */
+  idempotencyKey: safeText(128, 1),
+});
+export type AlertFeedbackEvent = z.infer<typeof alertFeedbackEvent>;
+
 /** `pm.models.{kind}.promoted`: the production model of a kind changed. */
 export const modelPromotedEvent = z.strictObject({
   kind: z.enum(MODEL_KINDS),

@@ -4,6 +4,7 @@ import type { FrameKind, ModelKind } from './topics.js';
 import type { Severity } from './messages.js';
 import {
   alertEvent,
+  alertFeedbackEvent,
   baselineEvent,
   deviceStatusEvent,
   edgeAlertEvent,
@@ -82,6 +83,14 @@ export const busSubjects = {
     subject: (severity: Severity, ref: DeviceRef) => `pm.alerts.${severity.toLowerCase()}.${ref.site}.${ref.device}`,
     schema: alertEvent,
   },
+  /** An engineer's verdict on an alert (fusion → retraining). */
+  feedback: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.feedback.>',
+    subject: (ref: DeviceRef) => `pm.feedback.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.feedback.${site}.*`,
+    schema: alertFeedbackEvent,
+  },
   modelPromoted: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.models.*.promoted',
@@ -157,6 +166,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   status: 4,
   'edge-alerts': 4,
   forecasts: 4,
+  feedback: 4,
 };
 
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */

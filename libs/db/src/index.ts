@@ -38,6 +38,8 @@ export type {
   AlertSeverity,
   AlertStatus,
   AlertEventsTable,
+  AlertFeedbackTable,
+  RecentFramesTable,
   DeliveriesTable,
   DeliveryStatus,
   ForecastsTable,

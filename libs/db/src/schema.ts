@@ -17,8 +17,10 @@ export interface Database {
   dead_letters: DeadLettersTable;
   models: ModelsTable;
   scores: ScoresTable;
+  recent_frames: RecentFramesTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
+  alert_feedback: AlertFeedbackTable;
   deliveries: DeliveriesTable;
   notification_outbox: NotificationOutboxTable;
   forecasts: ForecastsTable;
@@ -178,6 +180,34 @@ export interface AlertEventsTable {
   /** `system`, `edge`, or the user who acted. */
   actor: string;
   note: string | null;
+}
+
+/** Inference's bounded store of recent frames per device (high scorers and a sample of normal ones). */
+export interface RecentFramesTable {
+  id: Generated<number>;
+  /** `site/device`. */
+  device_id: string;
+  kind: string;
+  seq: number;
+  /** Device time of the frame. */
+  time: Date;
+  score: number;
+  /** `high` (scored at or above the store's threshold) or `sample` (1 in N of the normal ones). */
+  why: 'high' | 'sample';
+  /** The frame's wire form. */
+  payload: Uint8Array;
+  /** When inference stored it (the age limit counts from here). */
+  stored_at: Date;
+}
+
+/** The current verdict on an alert (fusion); earlier verdicts stay in `alert_events`. */
+export interface AlertFeedbackTable {
+  alert_id: number;
+  verdict: 'true_fault' | 'false_alarm';
+  note: string | null;
+  /** The user whose credential gave the verdict. */
+  actor: string;
+  at: Date;
 }
 
 export type DeliveryStatus = 'delivered' | 'failed' | 'dead';

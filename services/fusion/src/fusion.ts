@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, RetentionSchedule, type DatabaseHandle } from '@premonitor/db';
@@ -7,6 +7,8 @@ import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { createAlertsApi } from './api/alerts-api.js';
+import { createFeedbackApi } from './api/feedback-api.js';
+import { FeedbackStore } from './feedback-store.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
 import { registerFusionGauges } from './fusion-gauges.js';
@@ -100,7 +102,9 @@ export class Fusion {
       metrics: this.#metrics,
       tickMs: settings.tickMs,
     });
-    this.router = createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note));
+    this.router = Router()
+      .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note)))
+      .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },

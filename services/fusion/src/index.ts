@@ -19,6 +19,8 @@ export { KyselyAlertStore } from './kysely-alert-store.js';
 export type { Signal, Decision, RaiseDecision, ResolveDecision, AlertSource } from './signals.js';
 export { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 export { createAlertsApi } from './api/alerts-api.js';
+export { createFeedbackApi, feedbackBody, type FeedbackApiDependencies } from './api/feedback-api.js';
+export { FeedbackStore, type FeedbackInput } from './feedback-store.js';
 export { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { fusionModule } from './module.js';

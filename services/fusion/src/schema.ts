@@ -107,9 +107,27 @@ const appliedEvents: Migration = {
   ],
 };
 
-/** Fusion's tables: `alerts`, `alert_events`, `fusion_rules`, `alert_outbox`, `fusion_applied_events`, and the view `v_alerts_daily`. */
+/**
+ * An engineer's verdict on an alert: one current row per alert, replaced by a later verdict.
+ * Every verdict is also an `alert_events` row (status unchanged, note `feedback: …`), so the
+ * history stays with the alert's other events.
+ */
+const alertFeedback: Migration = {
+  name: 'fusion/0005_alert_feedback',
+  statements: [
+    `create table if not exists alert_feedback (
+      alert_id bigint primary key references alerts (id) on delete cascade,
+      verdict text not null check (verdict in ('true_fault', 'false_alarm')),
+      note text,
+      actor text not null,
+      at timestamptz not null
+    )`,
+  ],
+};
+
+/** Fusion's tables: `alerts`, `alert_events`, `alert_feedback`, `fusion_rules`, `alert_outbox`, `fusion_applied_events`, and the view `v_alerts_daily`. */
 export const FUSION_SCHEMA: SchemaPart = {
   owner: 'fusion',
   after: ['core'],
-  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents],
+  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents, alertFeedback],
 };

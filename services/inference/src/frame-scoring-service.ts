@@ -9,6 +9,7 @@ import { rejectCategory, type InferenceMetrics } from './inference-metrics.js';
 import { MicroBatcher } from './micro-batcher.js';
 import type { ModelSlot } from './model-slot.js';
 import type { DeviceBaselines } from './baseline/device-baselines.js';
+import type { RecentFrames, ScoredWireFrame } from './recent-frames.js';
 import type { ScoreStore } from './score-store.js';
 import type { ScoringModel } from './scoring-model.js';
 
@@ -20,6 +21,8 @@ export interface FrameScoringOptions {
   readonly store: ScoreStore;
   /** Per-device baselines: frames of enrolled devices are scored against their own; absent = fleet only. */
   readonly baselines?: DeviceBaselines;
+  /** The bounded store of recent frames (high scorers and a sample of normal ones); absent = none kept. */
+  readonly recentFrames?: RecentFrames;
   readonly bus: Bus;
   /** Settles failed frames: nak with backoff while the failure is transient, dead letter in the end. */
   readonly policy: ConsumerPolicy;
@@ -165,6 +168,7 @@ export class FrameScoringService {
       const now = this.#clock.now();
       const rows: NewScore[] = [];
       const publishes: Promise<unknown>[] = [];
+      const kept: ScoredWireFrame[] = [];
       scorable.forEach(({ item }, i) => {
         const { score, reference } = results[i]!;
         const version = model!.version;
@@ -172,12 +176,13 @@ export class FrameScoringService {
         const latencyMs = Math.max(0, now - item.receivedAt);
         const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs, reference };
         rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq, reference });
+        kept.push({ ref: item.ref, seq: item.frame.seq, ts, score, data: item.message.data });
         metrics.references.inc({ kind, reference });
         metrics.scores.observe({ kind, reference }, score);
         publishes.push(publishEvent(bus, 'scores', [kind, item.ref], event, { msgId: deviceMessageId(item.ref, kind, item.frame.seq) }));
         metrics.latency.observe({ kind }, latencyMs / 1000);
       });
-      const saved = Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, enrolled, ...publishes]);
+      const saved = Promise.all([store.saveScores(rows), deadLetters.length > 0 ? store.saveDeadLetters(deadLetters) : undefined, enrolled, this.#o.recentFrames?.keep(kept), ...publishes]);
       emitted();
       const [written] = await saved;
       for (const message of settle) message.ack();

@@ -28,3 +28,4 @@ export { DeviceBaselines, type BaselineSettings, type DeviceBaselinesOptions, ty
 export { KyselyBaselineStore, bytesToFloat32, float32ToBytes, type BaselineKey, type BaselineRecord, type BaselineStore } from './baseline/baseline-store.js';
 export { createBaselineApi, type BaselineView } from './baseline/baseline-api.js';
 export { inferenceModule } from './module.js';
+export { DEFAULT_RECENT_FRAME_SETTINGS, RecentFrames, type RecentFrameSettings, type ScoredWireFrame } from './recent-frames.js';

@@ -56,6 +56,14 @@ export const inferenceConfigShape = {
   DEVICE_FALSE_ALARMS_PER_DAY: z.coerce.number({ message: 'must be a positive number' }).positive('must be above 0').optional(),
   /** The fleet score at which a frame is anomalous to the fleet: left out of enrollment under the `fleet` gate, counted under `commissioning` (0.5 = the model's threshold). */
   BASELINE_MAX_FLEET_SCORE: z.coerce.number({ message: 'must be a number in (0, 1]' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.5),
+  /** Recent frames kept per device for feedback labelling (high scorers + a sample of normal ones); 0 = none. */
+  RECENT_FRAMES_PER_DEVICE: envInt(200, 0, 100_000),
+  /** Longest a recent frame is kept, hours. */
+  RECENT_FRAMES_MAX_AGE_HOURS: envInt(168, 1, 8_760),
+  /** Score at or above which every frame is kept (0.5 = the model's threshold). */
+  RECENT_FRAMES_HIGH_SCORE: z.coerce.number({ message: 'must be a number in [0, 1]' }).min(0).max(1).default(0.5),
+  /** One in this many normal frames of a device is kept; 0 = none. */
+  RECENT_FRAMES_NORMAL_ONE_IN: envInt(50, 0, 1_000_000),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
 };

@@ -24,6 +24,10 @@ export interface InferenceMetrics {
   readonly references: Counter<'kind' | 'reference'>;
   /** Scores of the frames scored from the bus, by kind and reference: a shifting distribution is drift. */
   readonly scores: Histogram<'kind' | 'reference'>;
+  /** Frames kept in `recent_frames`, by why: `high` score or 1-in-N `sample`. */
+  readonly framesKept: Counter<'kind' | 'why'>;
+  /** Frames evicted from `recent_frames`, by reason: `count` (per-device limit) or `age`. */
+  readonly framesEvicted: Counter<'kind' | 'reason'>;
 }
 
 /**
@@ -79,6 +83,8 @@ function buildMetrics(registry: Registry): InferenceMetrics {
     modelFallback: new Gauge({ name: 'pm_inference_model_fallback', help: "1 while the model in service is not the registry's production model (see GET /api/v1/inference/{kind}/model)", labelNames: ['kind'], registers }),
     modelRefused: new Counter({ name: 'pm_inference_model_refused_total', help: 'Models refused when loading, by reason (contract, artifact, load)', labelNames: ['kind', 'reason'], registers }),
     enrollment: new Counter({ name: 'pm_inference_enrollment_total', help: 'Baseline enrollment: samples accepted or left out, baselines completed', labelNames: ['kind', 'outcome'], registers }),
+    framesKept: new Counter({ name: 'pm_inference_recent_frames_kept_total', help: 'Frames kept for feedback labelling, by why (high, sample)', labelNames: ['kind', 'why'], registers }),
+    framesEvicted: new Counter({ name: 'pm_inference_recent_frames_evicted_total', help: 'Kept frames evicted, by reason (count, age)', labelNames: ['kind', 'reason'], registers }),
     references: new Counter({ name: 'pm_inference_reference_total', help: "Frames scored against their device's baseline or the fleet", labelNames: ['kind', 'reference'], registers }),
     scores: new Histogram({
       name: 'pm_inference_score',

@@ -21,9 +21,10 @@ import { KyselyScoreStore } from './score-store.js';
 import { OnnxWorkerPool } from './onnx-worker-pool.js';
 import { WorkerScoringModel } from './worker-scoring-model.js';
 import { DeviceBaselines, type BaselineSettings } from './baseline/device-baselines.js';
+import { DEFAULT_RECENT_FRAME_SETTINGS, RecentFrames, type RecentFrameSettings } from './recent-frames.js';
 import { KyselyBaselineStore } from './baseline/baseline-store.js';
 import { sha256Hex } from '@premonitor/registry';
-import type { Clock } from '@premonitor/time';
+import { systemClock, type Clock } from '@premonitor/time';
 import { createBaselineApi } from './baseline/baseline-api.js';
 
 /** Everything inference needs to know, whichever mode wires it. */
@@ -63,6 +64,8 @@ export interface InferenceSettings {
   readonly sharedUploadPath?: boolean;
   /** Per-device baseline enrollment (default: on, commissioning gate, samples ≥ 30 s apart). */
   readonly baselines?: BaselineSettings;
+  /** The bounded store of recent frames per device (default {@link DEFAULT_RECENT_FRAME_SETTINGS}). */
+  readonly recentFrames?: RecentFrameSettings;
 }
 
 /** Enrollment defaults: the fleet model's threshold, and samples spread over minutes of operation. */
@@ -134,6 +137,7 @@ export class Inference {
       kind,
       slot: this.#slot,
       baselines: this.#baselines,
+      recentFrames: new RecentFrames(deps.db.db, kind, settings.recentFrames ?? DEFAULT_RECENT_FRAME_SETTINGS, { kept: this.#metrics.framesKept, evicted: this.#metrics.framesEvicted }, deps.clock ?? systemClock),
       store: new KyselyScoreStore(deps.db.db, { deadLetterMaxBytes: settings.deadLetterMaxBytes }),
       bus: deps.bus,
       policy: this.#framesPolicy,

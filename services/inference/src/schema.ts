@@ -85,8 +85,31 @@ const commissioning: Migration = {
 };
 
 /** Inference's tables: `scores`, `device_baselines`, `baseline_samples`. */
+/**
+ * Recent frames per device (issue 14): the ones behind an alert become labelled samples when an
+ * engineer gives a verdict. Bounded by count per device and by age (services/inference/README.md).
+ */
+const recentFrames: Migration = {
+  name: 'inference/0004_recent_frames',
+  statements: [
+    `create table if not exists recent_frames (
+      id bigserial primary key,
+      device_id text not null,
+      kind text not null,
+      seq bigint not null,
+      time timestamptz not null,
+      score double precision not null,
+      why text not null check (why in ('high', 'sample')),
+      payload bytea not null,
+      stored_at timestamptz not null,
+      constraint recent_frames_dedup unique (device_id, kind, time, seq)
+    )`,
+    `create index if not exists recent_frames_age_idx on recent_frames (kind, stored_at)`,
+  ],
+};
+
 export const INFERENCE_SCHEMA: SchemaPart = {
   owner: 'inference',
   after: ['core'],
-  migrations: [scores, deviceBaselines, commissioning],
+  migrations: [scores, deviceBaselines, commissioning, recentFrames],
 };

@@ -30,6 +30,12 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     instanceId: config.INSTANCE_ID,
+    recentFrames: {
+      maxFramesPerDevice: config.RECENT_FRAMES_PER_DEVICE,
+      maxAgeMs: config.RECENT_FRAMES_MAX_AGE_HOURS * 3_600_000,
+      highScore: config.RECENT_FRAMES_HIGH_SCORE,
+      normalOneIn: config.RECENT_FRAMES_NORMAL_ONE_IN,
+    },
     baselines: {
       enabled: config.BASELINES_ENABLED,
       policy: { gate: config.ENROLLMENT_GATE, maxFleetScore: config.BASELINE_MAX_FLEET_SCORE, minIntervalMs: config.BASELINE_MIN_INTERVAL_MS },

@@ -4,6 +4,7 @@ export { retrainingConfigShape, type RetrainingConfig } from './retraining-confi
 export { DEFAULT_SAMPLE_LIMITS, decodeSample, type AcceptedSample, type RefusedSample, type SampleLimits } from './samples/sample-decoder.js';
 export { SampleIntake, sampleFieldsSchema, type SampleFields, type SampleOutcome } from './samples/sample-intake.js';
 export { createSampleRouter } from './samples/sample-api.js';
+export { FeedbackSamples, consumeFeedback, frameFile, type FeedbackOutcome } from './samples/feedback-samples.js';
 export { readMultipart, type MultipartLimits, type UploadedFile } from './samples/multipart-upload.js';
 export { sampleRepository, type SampleRecord, type SampleFilter } from './samples/sample-repository.js';
 export { SAMPLE_KINDS, SAMPLE_LABELS, type SampleKind, type SampleLabel } from './samples/sample-kinds.js';

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '@premonitor/config';
-import { CORE_SCHEMA } from '@premonitor/db';
+import { CORE_SCHEMA, databaseDeadLetters } from '@premonitor/db';
 import { FORECASTING_SCHEMA } from '@premonitor/forecasting/schema';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
+import { INFERENCE_SCHEMA } from '@premonitor/inference/schema';
+import type { Subscription } from '@premonitor/bus';
+import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
@@ -12,6 +15,7 @@ import { retrainingConfigShape, type RetrainingConfig } from './retraining-confi
 import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from './samples/sample-decoder.js';
 import { createSampleRouter } from './samples/sample-api.js';
 import { SampleIntake } from './samples/sample-intake.js';
+import { FeedbackSamples, consumeFeedback } from './samples/feedback-samples.js';
 import { RETRAINING_SCHEMA } from './schema.js';
 import { RetrainingRunner, TRAINABLE_KINDS } from './runs/retraining-runner.js';
 import { RetrainingTriggers } from './runs/retraining-triggers.js';
@@ -34,8 +38,9 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
-  // Forecasting created `samples`; ingest's `devices` says which devices are known (docs/ARCHITECTURE.md, cross-module reads).
-  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, RETRAINING_SCHEMA],
+  // Forecasting created `samples`; ingest's `devices` says which devices are known; inference's
+  // `recent_frames` holds the frames an alert verdict labels (docs/ARCHITECTURE.md, cross-module reads).
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, INFERENCE_SCHEMA, RETRAINING_SCHEMA],
   routes: [
     { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
     { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
@@ -75,11 +80,19 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       systemClock,
       logger.child({ component: 'triggers' }),
     );
+    const feedback = new FeedbackSamples({ db: db.db, intake, logger: logger.child({ component: 'feedback' }), marginMs: config.FEEDBACK_MARGIN_MS });
+    // An engineer's verdict on an alert (fusion, pm.feedback.*) labels the frames behind it.
+    const feedbackPolicy = new ConsumerPolicy({ consumer: 'retraining-feedback', deadLetters: databaseDeadLetters(db.db), logger });
+    let feedbackSubscription: Subscription | undefined;
     return {
       readiness: [],
       routers,
-      start: async () => (runner.start(), triggers.start()),
-      stop: async () => (triggers.stop(), await runner.stop()),
+      start: async () => {
+        runner.start();
+        triggers.start();
+        feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
+      },
+      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop()),
     };
   },
 };

@@ -34,6 +34,8 @@ export const retrainingConfigShape = {
    * "floor": {"auc": 0.9}, "tolerance": 0.02, "minGain": 0.005}}`; kinds not named take the default.
    */
   RETRAINING_GATE: envJson(z.record(z.string(), gatePolicySchema), '{}').transform((byKind) => (kind: string): GatePolicy => byKind[kind] ?? DEFAULT_GATE_POLICY),
+  /** Frames this long before an alert's first raise and after its last are labelled by a verdict on it, ms. */
+  FEEDBACK_MARGIN_MS: envInt(60_000, 0, 86_400_000),
   /** New labelled samples of a kind since its last run that start a run; 0 turns the trigger off. */
   RETRAINING_THRESHOLD: envInt(100, 0, 1_000_000),
   /** Cron expression (UTC) of scheduled runs, e.g. `0 3 * * 0` (Sundays 03:00); empty: none. */

@@ -85,7 +85,8 @@ export function createAlertsApi(db: Kysely<Database>, transition: TransitionAler
   return router;
 }
 
-function parseAlertId(raw: unknown): number {
+/** The `:id` of an alert route, or 400. */
+export function parseAlertId(raw: unknown): number {
   const parsed = alertIdParam.safeParse(raw);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'id: must be an alert id (a positive integer)', 'id');
   return parsed.data;
