@@ -125,6 +125,8 @@ export interface ModelsTable {
   /** Why the check failed, or what it passed. */
   check_reason: ColumnType<string | null, string | null | undefined, string | null>;
   checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** True when its last promotion was forced by an admin (`force: true`), false for any other way to production. */
+  promotion_forced: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** Outcome of the model check recorded on a registry row. */

@@ -186,9 +186,9 @@ export class RetrainingRunner {
       const { evaluation } = done;
       const decision = judgeCandidate(evaluation.candidate, evaluation.champion, this.#o.gate(run.kind), evaluation.championNote);
       const metrics = Object.fromEntries(Object.entries(evaluation.candidate).map(([k, v]) => [`held_out_${k}`, v]));
-      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage } });
-      let promoted = candidate.stage === 'production';
-      if (decision.promote && !promoted) promoted = (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
+      // `promote: false`: even the first model of a kind becomes production only through the gate.
+      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage }, promote: false });
+      const promoted = decision.promote && (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
       const result = { train_s: round(trainS), evaluation, gate: decision, candidate: candidate.version, promoted } as unknown as Json;
       this.#o.logger.info({ run: run.id, candidate: candidate.version, promoted, reasons: decision.reasons }, promoted ? 'retraining candidate promoted' : 'retraining candidate kept as candidate');
       await this.#end(run.id, { status: 'succeeded', result, candidateVersion: candidate.version });
