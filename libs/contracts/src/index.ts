@@ -53,6 +53,7 @@ export {
   alertFeedbackEvent,
   FEEDBACK_VERDICTS,
   modelPromotedEvent,
+  modelHealthEvent,
   baselineEvent,
   trainingEvent,
   type Severity,
@@ -71,6 +72,7 @@ export {
   type AlertFeedbackEvent,
   type FeedbackVerdict,
   type ModelPromotedEvent,
+  type ModelHealthEvent,
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';

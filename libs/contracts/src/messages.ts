@@ -274,6 +274,49 @@ export const baselineEvent = z.strictObject({
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;
 
+/**
+ * `pm.model-health.{kind}.{site}.{device}` (retraining → fusion, the retraining trigger): what
+ * the watch over a production model saw on one device's live scores.
+ * - `drift`: the device's window of scores moved away from the model's reference distribution
+ *   (`state: drifting`, PSI or JS distance at or above its threshold) or came back (`ok`).
+ * - `rollback`: a model's rollout watch rolled it back by itself; `device` is the device whose
+ *   behaviour changed most, `reason` says why.
+ */
+export const modelHealthEvent = z.discriminatedUnion('event', [
+  z.strictObject({
+    event: z.literal('drift'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    modelVersion: safeText(64, 1),
+    state: z.enum(['drifting', 'ok']),
+    /** Population stability index of the window against the reference. */
+    psi: z.number().nonnegative(),
+    /** Jensen–Shannon distance (base 2, 0…1) of the window against the reference. */
+    jsDistance: z.number().min(0).max(1),
+    /** Scores in the window. */
+    window: z.number().int().positive(),
+    psiThreshold: z.number().positive(),
+    jsThreshold: z.number().positive(),
+    ts: epochMs,
+  }),
+  z.strictObject({
+    event: z.literal('rollback'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    /** The model that was rolled back. */
+    modelVersion: safeText(64, 1),
+    /** The model production returned to. */
+    restoredVersion: safeText(64, 1),
+    reason: safeText(1000, 1),
+    /** Frames of the rolled-back model seen during its watch. */
+    frames: z.number().int().positive(),
+    ts: epochMs,
+  }),
+]);
+export type ModelHealthEvent = z.infer<typeof modelHealthEvent>;
+
 /** `pm.training.{kind}`: progress and outcome of a training run. */
 export const trainingEvent = z.strictObject({
   runId: safeText(64, 1),

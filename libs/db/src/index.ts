@@ -47,6 +47,9 @@ export type {
   TrainingStatus,
   SamplesTable,
   RetrainingRunsTable,
+  ModelScoreReferencesTable,
+  ModelRolloutsTable,
+  ModelRolloutStatus,
   RetrainingRunStatus,
   SchemaMigrationsTable,
   DeviceHealthView,
@@ -70,4 +73,6 @@ export type {
   TrainingRun,
   Sample,
   RetrainingRun,
+  ModelScoreReferenceRow,
+  ModelRollout,
 } from './schema.js';

@@ -27,6 +27,8 @@ export interface Database {
   training_runs: TrainingRunsTable;
   samples: SamplesTable;
   retraining_runs: RetrainingRunsTable;
+  model_score_references: ModelScoreReferencesTable;
+  model_rollouts: ModelRolloutsTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
@@ -370,6 +372,41 @@ export interface RetrainingRunsTable {
   error: string | null;
 }
 
+/**
+ * A model's reference score distribution (retraining/0003): quantile bin edges and the share of
+ * the reference in each bin, and the share above the alert score. `held-out` when retraining
+ * measured it on its held-out normal samples; `live` when the drift monitor learned it from the
+ * first frames the model scored (shipped models, models registered by `npm run train`).
+ */
+export interface ModelScoreReferencesTable {
+  kind: string;
+  version: string;
+  source: 'held-out' | 'live';
+  edges: Json;
+  shares: Json;
+  over_rate: number;
+  count: number;
+  created_at: CreatedAt;
+}
+
+export type ModelRolloutStatus = 'watching' | 'passed' | 'rolled_back' | 'superseded';
+
+/** One rollout watch after a promotion (retraining/0003); at most one `watching` per kind. */
+export interface ModelRolloutsTable {
+  id: Generated<number>;
+  kind: string;
+  version: string;
+  previous_version: string | null;
+  started_at: Date;
+  ends_at: Date;
+  status: ColumnType<ModelRolloutStatus, ModelRolloutStatus | undefined, ModelRolloutStatus>;
+  /** Frames of `version` seen during the watch, at the decision. */
+  frames: ColumnType<number, number | undefined, number>;
+  /** The figures and reasons of the decision. */
+  decision: Json | null;
+  decided_at: Date | null;
+}
+
 /** A fusion rule or rule patch; '' in `site`/`device` means every site/device. */
 export interface FusionRulesTable {
   site: ColumnType<string, string | undefined, string>;
@@ -452,6 +489,8 @@ export type Forecast = Selectable<ForecastsTable>;
 export type TrainingRun = Selectable<TrainingRunsTable>;
 export type Sample = Selectable<SamplesTable>;
 export type RetrainingRun = Selectable<RetrainingRunsTable>;
+export type ModelScoreReferenceRow = Selectable<ModelScoreReferencesTable>;
+export type ModelRollout = Selectable<ModelRolloutsTable>;
 export type FusionRuleRow = Selectable<FusionRulesTable>;
 export type AlertOutboxRow = Selectable<AlertOutboxTable>;
 

@@ -1,0 +1,251 @@
+import type { Kysely } from 'kysely';
+import { Gauge, type Registry } from 'prom-client';
+import { deviceKey, type DeviceRef, type FrameKind, type ModelHealthEvent, type ScoreEvent } from '@premonitor/contracts';
+import { publishEvent, type Bus } from '@premonitor/bus';
+import type { Database } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { Clock } from '@premonitor/time';
+import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
+import { scoreReferenceOf, scoreReferenceRepository, type ScoreReference } from './score-reference.js';
+
+/** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
+export interface DriftSettings {
+  /** Latest scores kept per (kind, device). */
+  readonly window: number;
+  /** Fewest scores in a window before it is judged. */
+  readonly minWindow: number;
+  /** Quantile bins of a learned reference. */
+  readonly bins: number;
+  readonly psiThreshold: number;
+  readonly jsThreshold: number;
+  /** Frames of a model without a reference that fix its live reference. */
+  readonly referenceFrames: number;
+  /** Scores above this are over the alert threshold. */
+  readonly alertScore: number;
+}
+
+/**
+ * A drifting device is back to `ok` only once both figures fell below this share of their
+ * thresholds: a window hovering at the threshold would otherwise raise and resolve alerts frame by frame.
+ */
+export const DRIFT_HYSTERESIS = 0.8;
+
+/** Collaborators of {@link DriftMonitor}. */
+export interface DriftMonitorDeps {
+  readonly db: Kysely<Database>;
+  readonly bus: Bus;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** The production version of a kind (the registry), undefined when there is none. */
+  readonly production: (kind: FrameKind) => Promise<string | undefined>;
+  /** Called when a device starts drifting (the retraining trigger). */
+  readonly onDrift?: (event: Extract<ModelHealthEvent, { event: 'drift' }>) => void;
+}
+
+/** One device's window and its last verdict. */
+export interface DeviceDrift {
+  readonly device: DeviceRef;
+  readonly window: number;
+  readonly psi: number | null;
+  readonly jsDistance: number | null;
+  readonly drifting: boolean;
+  readonly evaluatedAt: number | null;
+}
+
+/** What `GET /models/{kind}/drift` shows. */
+export interface KindDrift {
+  readonly kind: FrameKind;
+  readonly modelVersion: string | null;
+  readonly reference: (Omit<ScoreReference, 'kind' | 'version'> & { readonly learning?: undefined }) | { readonly learning: number; readonly of: number } | null;
+  readonly settings: DriftSettings;
+  readonly devices: readonly DeviceDrift[];
+}
+
+interface DeviceState {
+  readonly ref: DeviceRef;
+  readonly scores: number[];
+  /** Next slot of the ring once full. */
+  next: number;
+  psi: number | null;
+  js: number | null;
+  drifting: boolean;
+  evaluatedAt: number | null;
+}
+
+interface KindState {
+  version: string | undefined;
+  reference: ScoreReference | undefined;
+  /** Scores of `version` collected to learn its live reference (when it has none). */
+  learning: number[];
+  checkedAt: number;
+  readonly devices: Map<string, DeviceState>;
+}
+
+/** Production changes this long ago or more are re-read when a frame names another version (a missed promotion event). */
+const RECHECK_MS = 10_000;
+
+/**
+ * Drift of the production models (issue 14, item 7): every score of a frame kind lands in its
+ * device's sliding window; once the window holds `minWindow` scores it is compared with the
+ * production model's reference distribution (its quantile bins) by population stability index
+ * and Jensen–Shannon distance. Crossing a threshold publishes `pm.model-health.{kind}.{site}.{device}`
+ * (`drifting`, then `ok` once back below with hysteresis), which fusion turns into an INFO
+ * alert and the retraining trigger may act on. Only frames scored by the production version
+ * count; a promotion empties the kind's windows (a new model has a new distribution).
+ *
+ * The windows live in this process: one retraining replica consumes every score (the
+ * deployment runs one; with several, each would see a share of the devices' frames).
+ */
+export class DriftMonitor {
+  readonly #deps: DriftMonitorDeps;
+  readonly #settings: DriftSettings;
+  readonly #kinds = new Map<FrameKind, Promise<KindState>>();
+  readonly #psi: Gauge<'kind' | 'device'>;
+  readonly #js: Gauge<'kind' | 'device'>;
+  readonly #drifting: Gauge<'kind' | 'device'>;
+
+  constructor(deps: DriftMonitorDeps, settings: DriftSettings) {
+    this.#deps = deps;
+    this.#settings = Object.freeze({ ...settings });
+    const registers = [deps.metrics];
+    this.#psi = new Gauge({ name: 'pm_model_drift_psi', help: "Population stability index of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
+    this.#js = new Gauge({ name: 'pm_model_drift_js_distance', help: "Jensen–Shannon distance (base 2) of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
+    this.#drifting = new Gauge({ name: 'pm_model_drift_drifting', help: '1 while a device\'s scores have drifted from the production model\'s reference', labelNames: ['kind', 'device'], registers });
+  }
+
+  get settings(): DriftSettings {
+    return this.#settings;
+  }
+
+  /** Takes one score into its device's window and judges the window. */
+  async observe(event: ScoreEvent): Promise<void> {
+    const state = await this.#kind(event.kind);
+    if (event.modelVersion !== state.version) {
+      const now = this.#deps.clock.now();
+      if (now - state.checkedAt < RECHECK_MS) return;
+      await this.#load(event.kind, state);
+      if (event.modelVersion !== state.version) return;
+    }
+    if (!state.reference) await this.#learn(event.kind, state, event.score);
+    const key = deviceKey(event);
+    let device = state.devices.get(key);
+    if (!device) {
+      device = { ref: { site: event.site, device: event.device }, scores: [], next: 0, psi: null, js: null, drifting: false, evaluatedAt: null };
+      state.devices.set(key, device);
+    }
+    if (device.scores.length < this.#settings.window) device.scores.push(event.score);
+    else {
+      device.scores[device.next] = event.score;
+      device.next = (device.next + 1) % this.#settings.window;
+    }
+    if (state.reference && device.scores.length >= this.#settings.minWindow) await this.#judge(event.kind, state, state.reference, device, event.ts);
+  }
+
+  /**
+   * A promotion was announced: re-read the kind's production version and reference; when the
+   * version changed, its windows start empty. (An announcement that changed nothing here — a
+   * re-publish, another registry's on a shared bus — keeps them.)
+   */
+  async modelChanged(kind: FrameKind): Promise<void> {
+    await this.#load(kind, await this.#kind(kind));
+  }
+
+  /** The drift of every device of `kind` seen since the last promotion. */
+  async status(kind: FrameKind): Promise<KindDrift> {
+    const state = await this.#kind(kind);
+    const r = state.reference;
+    const reference = r
+      ? { source: r.source, edges: r.edges, shares: r.shares, overRate: r.overRate, count: r.count }
+      : state.version
+        ? { learning: state.learning.length, of: this.#settings.referenceFrames }
+        : null;
+    const devices = [...state.devices.values()].map((d) => ({ device: d.ref, window: d.scores.length, psi: d.psi, jsDistance: d.js, drifting: d.drifting, evaluatedAt: d.evaluatedAt }));
+    return { kind, modelVersion: state.version ?? null, reference, settings: this.#settings, devices };
+  }
+
+  async #judge(kind: FrameKind, state: KindState, reference: ScoreReference, device: DeviceState, ts: number): Promise<void> {
+    const counts = binCounts(device.scores, reference.edges);
+    const psi = populationStabilityIndex(reference.shares, counts);
+    const js = jensenShannonDistance(reference.shares, counts);
+    device.psi = psi;
+    device.js = js;
+    device.evaluatedAt = this.#deps.clock.now();
+    const labels = { kind, device: deviceKey(device.ref) };
+    this.#psi.set(labels, psi);
+    this.#js.set(labels, js);
+    const { psiThreshold, jsThreshold } = this.#settings;
+    const over = psi >= psiThreshold || js >= jsThreshold;
+    const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS;
+    const drifting = device.drifting ? !under : over;
+    this.#drifting.set(labels, drifting ? 1 : 0);
+    if (drifting === device.drifting) return;
+    device.drifting = drifting;
+    const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
+      event: 'drift',
+      site: device.ref.site,
+      device: device.ref.device,
+      kind,
+      modelVersion: state.version!,
+      state: drifting ? 'drifting' : 'ok',
+      psi: round(psi),
+      jsDistance: Math.min(1, round(js)),
+      window: device.scores.length,
+      psiThreshold,
+      jsThreshold,
+      ts,
+    };
+    const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, window: event.window };
+    if (drifting) this.#deps.logger.warn(log, 'model drift: the device\'s scores left the reference distribution');
+    else this.#deps.logger.info(log, 'model drift over: the device\'s scores are back near the reference');
+    await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+    if (drifting) this.#deps.onDrift?.(event);
+  }
+
+  /** Collects scores of a model without a reference; at `referenceFrames` they become its live reference. */
+  async #learn(kind: FrameKind, state: KindState, score: number): Promise<void> {
+    state.learning.push(score);
+    if (state.learning.length < this.#settings.referenceFrames) return;
+    const learned = scoreReferenceOf(kind, state.version!, 'live', state.learning, this.#settings.bins, this.#settings.alertScore);
+    state.learning = [];
+    await scoreReferenceRepository.save(this.#deps.db, learned);
+    // Another replica (or an earlier life of this one) may have stored one first: the stored one wins.
+    state.reference = (await scoreReferenceRepository.get(this.#deps.db, kind, learned.version)) ?? learned;
+    this.#deps.logger.info({ kind, version: learned.version, frames: learned.count, overRate: learned.overRate }, 'model score reference learned from live frames');
+  }
+
+  #kind(kind: FrameKind): Promise<KindState> {
+    let state = this.#kinds.get(kind);
+    if (!state) {
+      const fresh: KindState = { version: undefined, reference: undefined, learning: [], checkedAt: 0, devices: new Map() };
+      state = this.#load(kind, fresh).then(() => fresh);
+      // A failed first read is retried by the next frame.
+      state.catch(() => this.#kinds.delete(kind));
+      this.#kinds.set(kind, state);
+    }
+    return state;
+  }
+
+  async #load(kind: FrameKind, state: KindState): Promise<void> {
+    state.checkedAt = this.#deps.clock.now();
+    const version = await this.#deps.production(kind);
+    if (version !== state.version) {
+      state.version = version;
+      state.learning = [];
+      for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
+      state.devices.clear();
+    }
+    state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
+  }
+
+  #clearGauges(kind: FrameKind, ref: DeviceRef): void {
+    const labels = { kind, device: deviceKey(ref) };
+    this.#psi.remove(labels);
+    this.#js.remove(labels);
+    this.#drifting.remove(labels);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
