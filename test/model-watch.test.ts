@@ -2,7 +2,8 @@
 // a production model per device against its reference distribution (PSI, JS distance), the
 // drift event fusion turns into an INFO alert, and the rollout watch that rolls a promotion
 // whose live scores are all high back by itself — registry, record, audit, event and alert.
-// Scores are published on pm.scores.thermal.* as inference publishes them.
+// Thermal frames go through the real inference (reference models: score = sigmoid((hottest −
+// centre) / 5 °C)), which publishes the scores the watch reads and hot-swaps on each promotion.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import type { ModelHealthEvent, ScoreEvent } from '@premonitor/contracts';
-import { decodeEvent, publishEvent, type Subscription } from '@premonitor/bus';
+import { busSubjects, deviceMessageId, encodeFrame, type ModelHealthEvent } from '@premonitor/contracts';
+import { decodeEvent, type Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Fusion } from '@premonitor/fusion';
-import { buildThermalReferenceModel } from '@premonitor/inference';
+import { Inference, buildThermalReferenceModel } from '@premonitor/inference';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { ModelWatch, createDriftApi, type KindDrift } from '@premonitor/retraining';
 import { systemClock } from '@premonitor/time';
@@ -27,6 +28,8 @@ const logger = createLogger({ service: 'model-watch-test', level: process.env.TE
 
 /** The i-th of an evenly spread, deterministic sequence in [low, low + width). */
 const spread = (i: number, low: number, width: number) => low + (width * ((i * 37) % 100)) / 100;
+/** `n` healthy hottest-pixel temperatures, 30–45 °C, starting at the `from`-th of the sequence. */
+const healthy = (n: number, from = 0) => Array.from({ length: n }, (_, i) => spread(i + from, 30, 15));
 
 for (const mode of await busAndDatabaseModes('model-watch', logger)) {
   describe(`model watch: drift and automatic rollback, ${mode.name}`, { skip: mode.skip, timeout: 240_000 }, () => {
@@ -39,6 +42,7 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
     let registry: ModelRegistry;
     let watch: ModelWatch;
     let fusion: Fusion;
+    let inference: Inference;
     let http: HttpServer;
     let health: Subscription;
     const metrics = new Registry();
@@ -46,13 +50,20 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
     let api = '';
     let seq = 0;
 
-    const publishScores = async (device: string, version: string, scores: readonly number[]) => {
-      for (const score of scores) {
-        const ts = Date.now();
+    /** One thermal frame per hottest temperature (°C), 25 °C elsewhere; each awaited until it is scored. */
+    const publishFrames = async (device: string, hottest: readonly number[]) => {
+      const ref = { site, device };
+      const first = seq + 1;
+      for (const celsiusMax of hottest) {
         seq++;
-        const event: ScoreEvent = { site, device, kind: 'thermal', ts, seq, score, modelVersion: version, latencyMs: 3, reference: 'fleet' };
-        await publishEvent(env.bus, 'scores', ['thermal', { site, device }], event, { msgId: `${site}.${device}.${seq}` });
+        const celsius = new Float32Array(32 * 24).fill(25);
+        celsius[seq % celsius.length] = celsiusMax;
+        await env.bus.publish(busSubjects.frames.subject('thermal', ref), encodeFrame({ kind: 'thermal', ts: Date.now(), seq, width: 32, height: 24, celsius }), { msgId: deviceMessageId(ref, 'thermal', seq) });
       }
+      await waitFor(`${hottest.length} frames of ${device} scored`, async () => {
+        const row = await env.db.db.selectFrom('scores').select((eb) => eb.fn.countAll<string>().as('n')).where('device_id', '=', `${site}/${device}`).where('seq', '>=', first).executeTakeFirst();
+        return Number(row?.n ?? 0) >= hottest.length ? true : undefined;
+      }, 60_000);
     };
     const drift = async () => (await (await fetch(`${api}/models/thermal/drift`)).json()) as KindDrift;
     const deviceDrift = async (device: string) => (await drift()).devices.find((d) => d.device.device === device);
@@ -72,6 +83,10 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
           site,
         },
       );
+      inference = new Inference(
+        { kind: 'thermal', batchSize: 16, batchMaxWaitMs: 5, ortThreads: 1, maxAckPending: 1_000, maxUploadBytes: 65_536, deadLetterMaxBytes: 1_024, instanceId: tag, retryDelayMs: 100, consumerName: `inference_${tag}`, deliverPolicy: 'new' },
+        { db: env.db, bus: env.bus, logger, registry: createRegistry('model-watch-inference', false), models: registry },
+      );
       fusion = new Fusion({ rulesReloadMs: 0, tickMs: 60_000, consumers: { durablePrefix: `fusion_${tag}`, site, deliverPolicy: 'new', ackWaitMs: 5_000 } }, { db: env.db, bus: env.bus, logger, registry: createRegistry('model-watch-fusion', false), clock: systemClock });
       http = new HttpServer({ logger, registry: createRegistry('model-watch-http', false), readiness: [], routers: [{ path: '/api/v1', router: createDriftApi(watch.drift) }], portSetting: 'HTTP_PORT' });
       api = `http://127.0.0.1:${await http.start(0)}/api/v1`;
@@ -82,9 +97,11 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       });
       await fusion.start();
       await watch.start();
+      await inference.start();
     });
 
     after(async () => {
+      await inference?.stop();
       await watch?.stop();
       await health?.stop();
       await fusion?.stop();
@@ -94,12 +111,11 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
     });
 
     it('learns a live reference for a model without one; a device whose scores shift drifts (gauge, event, INFO alert) and comes back', async () => {
-      // 50 healthy frames from each of two cameras: the first 100 of the model fix its reference.
-      for (let i = 0; i < 50; i++) {
-        await publishScores('cam-1', good, [spread(i, 0.05, 0.25)]);
-        await publishScores('cam-2', good, [spread(i + 50, 0.05, 0.25)]);
-      }
-      await publishScores('cam-1', good, Array.from({ length: 10 }, (_, i) => spread(i + 13, 0.05, 0.25)));
+      // 50 healthy frames (hottest pixel 30–45 °C: scores 0.002–0.05) from each of two cameras:
+      // the first 100 the model scores fix its reference.
+      await publishFrames('cam-1', healthy(50));
+      await publishFrames('cam-2', healthy(50, 50));
+      await publishFrames('cam-1', healthy(10, 13));
       const steady = await waitFor('the windows judged against the learned reference', async () => {
         const d = await drift();
         return d.devices.filter((x) => x.psi !== null).length === 2 && d.devices.every((x) => x.window >= 50) ? d : undefined;
@@ -108,8 +124,8 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       assert.deepEqual([(steady.reference as { source: string }).source, (steady.reference as { count: number }).count], ['live', 100]);
       for (const d of steady.devices) assert.ok(!d.drifting && d.psi! < 0.25, `${d.device.device}: PSI ${d.psi}`);
 
-      // cam-1's scores move up to 0.45–0.70 (the reference never went above 0.30): it drifts, cam-2 does not.
-      await publishScores('cam-1', good, Array.from({ length: 60 }, (_, i) => spread(i, 0.45, 0.25)));
+      // cam-1 runs hotter (50–58 °C: scores 0.12–0.40, above anything in the reference): it drifts, cam-2 does not.
+      await publishFrames('cam-1', Array.from({ length: 60 }, (_, i) => spread(i, 50, 8)));
       const drifted = await waitFor('cam-1 drifting', async () => ((await deviceDrift('cam-1'))?.drifting ? deviceDrift('cam-1') : undefined), 60_000);
       assert.ok(drifted!.psi! >= 0.25, `PSI ${drifted!.psi}`);
       assert.equal((await deviceDrift('cam-2'))?.drifting, false);
@@ -122,7 +138,7 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       assert.deepEqual([alert!.severity, alert!.device_id, alert!.status], ['INFO', `${site}/cam-1`, 'open']);
 
       // Healthy again: the window refills with reference-like scores and the device is back to ok.
-      await publishScores('cam-1', good, Array.from({ length: 60 }, (_, i) => spread(i + 7, 0.05, 0.25)));
+      await publishFrames('cam-1', healthy(60, 7));
       await waitFor('cam-1 back to ok', async () => ((await deviceDrift('cam-1'))?.drifting === false ? true : undefined), 60_000);
       await waitFor('the drift-over event', () => events.find((e) => e.event === 'drift' && e.state === 'ok' && e.device === 'cam-1'));
     });
@@ -131,12 +147,15 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       await registry.register({ kind: 'thermal', bytes: buildThermalReferenceModel({ version: bad, centerCelsius: 20 }) });
       await registry.promote('thermal', bad);
       await waitFor('the rollout watch opened', () => env.db.db.selectFrom('model_rollouts').selectAll().where('version', '=', bad).where('status', '=', 'watching').executeTakeFirst(), 30_000);
-      // 30 frames from each camera, all scored above 0.85: 100 % against the good model's 0 %.
-      for (let i = 0; i < 30; i++) {
-        await publishScores('cam-1', bad, [spread(i, 0.9, 0.09)]);
-        await publishScores('cam-2', bad, [spread(i + 3, 0.9, 0.09)]);
+      // The same healthy frames: the bad model (centre 20 °C) scores every one of them 0.88–0.99,
+      // against none above 0.85 for the good one. Rounds of 20 per camera until the watch acts
+      // (inference swaps to the bad model when it hears of the promotion; frames before that are the good one's).
+      const rolledBack = () => env.db.db.selectFrom('model_rollouts').selectAll().where('version', '=', bad).where('status', '=', 'rolled_back').executeTakeFirst();
+      for (let round = 0; round < 8 && !(await rolledBack()); round++) {
+        await publishFrames('cam-1', healthy(20, round));
+        await publishFrames('cam-2', healthy(20, round + 3));
       }
-      const rollout = await waitFor('the rollback recorded', () => env.db.db.selectFrom('model_rollouts').selectAll().where('version', '=', bad).where('status', '=', 'rolled_back').executeTakeFirst(), 60_000);
+      const rollout = await waitFor('the rollback recorded', rolledBack, 30_000);
       assert.equal((await registry.production('thermal'))?.version, good, 'production is the previous model again');
       const decision = rollout.decision as { reasons: string[]; restoredVersion: string; frames: number; referenceSource: string };
       assert.equal(decision.restoredVersion, good);
@@ -149,6 +168,12 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       assert.ok(event.event === 'rollback' && event.restoredVersion === good && event.modelVersion === bad && /rolled back by the rollout watch/.test(event.reason));
       const [alert] = await waitFor('the INFO model-rollback alert', async () => ((await alertsOf('model-rollback')).length ? alertsOf('model-rollback') : undefined), 30_000);
       assert.equal(alert!.severity, 'INFO');
+      // Inference hot-swapped back: new frames are the good model's again.
+      const after = seq;
+      await waitFor('frames scored by the restored model', async () => {
+        await publishFrames('cam-2', healthy(2));
+        return env.db.db.selectFrom('scores').select('model_version').where('device_id', '=', `${site}/cam-2`).where('seq', '>', after).where('model_version', '=', good).executeTakeFirst();
+      }, 30_000);
       // The restoration's own promotion event is not watched: it would compare the good model with itself.
       await new Promise((r) => setTimeout(r, 500));
       assert.equal((await env.db.db.selectFrom('model_rollouts').select('id').where('version', '=', good).execute()).length, 0);
