@@ -122,18 +122,22 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       }, 60_000);
       assert.equal(steady.modelVersion, good);
       assert.deepEqual([(steady.reference as { source: string }).source, (steady.reference as { count: number }).count], ['live', 100]);
-      for (const d of steady.devices) assert.ok(!d.drifting && d.psi! < 0.25, `${d.device.device}: PSI ${d.psi}`);
+      assert.deepEqual(Object.keys(steady.inputReference ?? {}).sort(), ['level', 'spread'], 'the input statistics inference publishes got references too');
+      for (const d of steady.devices) assert.ok(!d.drifting && d.psi! < 0.25 && d.inputPsi.spread! < 0.25, `${d.device.device}: PSI ${d.psi}, input ${JSON.stringify(d.inputPsi)}`);
 
       // cam-1 runs hotter (50–58 °C: scores 0.12–0.40, above anything in the reference): it drifts, cam-2 does not.
       await publishFrames('cam-1', Array.from({ length: 60 }, (_, i) => spread(i, 50, 8)));
       const drifted = await waitFor('cam-1 drifting', async () => ((await deviceDrift('cam-1'))?.drifting ? deviceDrift('cam-1') : undefined), 60_000);
       assert.ok(drifted!.psi! >= 0.25, `PSI ${drifted!.psi}`);
+      assert.ok(drifted!.inputPsi.spread! >= 0.25, `the hot-spot contrast moved too: ${JSON.stringify(drifted!.inputPsi)}`);
       assert.equal((await deviceDrift('cam-2'))?.drifting, false);
       const text = await metrics.metrics();
       assert.ok((sampleValue(text, 'pm_model_drift_psi', { kind: 'thermal', device: `${site}/cam-1` }) ?? 0) >= 0.25, text);
       assert.equal(sampleValue(text, 'pm_model_drift_drifting', { kind: 'thermal', device: `${site}/cam-1` }), 1);
+      assert.ok((sampleValue(text, 'pm_model_input_drift_psi', { kind: 'thermal', device: `${site}/cam-1`, feature: 'spread' }) ?? 0) >= 0.25);
       const event = await waitFor('the drift event', () => events.find((e) => e.event === 'drift' && e.state === 'drifting'));
       assert.deepEqual([event.device, event.kind, event.event === 'drift' && event.modelVersion], ['cam-1', 'thermal', good]);
+      assert.ok(event.event === 'drift' && event.inputPsi?.spread !== undefined, JSON.stringify(event));
       const [alert] = await waitFor('the INFO model-drift alert', async () => ((await alertsOf('model-drift')).length ? alertsOf('model-drift') : undefined), 30_000);
       assert.deepEqual([alert!.severity, alert!.device_id, alert!.status], ['INFO', `${site}/cam-1`, 'open']);
 

@@ -148,6 +148,12 @@ export const scoreEvent = z.strictObject({
    * without baselines). Absent on events from before baselines existed.
    */
   reference: z.enum(['device', 'fleet']).optional(),
+  /**
+   * Two statistics of the frame's input for drift monitoring (inference's `inputSummary`):
+   * thermal mean °C and hottest − mean; acoustic RMS dBFS and crest factor dB. Absent for image
+   * frames and on events from before it existed.
+   */
+  input: z.strictObject({ level: z.number().finite(), spread: z.number().finite() }).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
@@ -298,6 +304,8 @@ export const modelHealthEvent = z.discriminatedUnion('event', [
     window: z.number().int().positive(),
     psiThreshold: z.number().positive(),
     jsThreshold: z.number().positive(),
+    /** PSI of each input statistic's window (`level`, `spread`) against the model's input reference, when judged. */
+    inputPsi: z.partialRecord(z.enum(['level', 'spread']), z.number().nonnegative()).optional(),
     ts: epochMs,
   }),
   z.strictObject({

@@ -28,6 +28,7 @@ export interface Database {
   samples: SamplesTable;
   retraining_runs: RetrainingRunsTable;
   model_score_references: ModelScoreReferencesTable;
+  model_input_references: ModelInputReferencesTable;
   model_rollouts: ModelRolloutsTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
@@ -385,6 +386,20 @@ export interface ModelScoreReferencesTable {
   edges: Json;
   shares: Json;
   over_rate: number;
+  count: number;
+  created_at: CreatedAt;
+}
+
+/**
+ * A model's reference distribution of one input statistic (`level`, `spread`: see inference's
+ * `inputSummary`), learned from the first frames it scored (retraining/0003).
+ */
+export interface ModelInputReferencesTable {
+  kind: string;
+  version: string;
+  feature: string;
+  edges: Json;
+  shares: Json;
   count: number;
   created_at: CreatedAt;
 }

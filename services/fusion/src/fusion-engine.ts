@@ -81,7 +81,8 @@ export class FusionEngine {
             out.push(this.#raise(device, rule, state, rule.severity, null, now, `${e.kind} model ${e.modelVersion} rolled back to ${e.restoredVersion} after ${e.frames} frames: ${e.reason}`, false));
           } else if (signal.event.state === 'drifting') {
             const e = signal.event;
-            const message = `${e.kind} scores of model ${e.modelVersion} drifted from its reference: PSI ${e.psi} (threshold ${e.psiThreshold}), JS distance ${e.jsDistance} (threshold ${e.jsThreshold}) over ${e.window} scores`;
+            const inputs = Object.entries(e.inputPsi ?? {}).map(([feature, psi]) => `input ${feature} PSI ${psi}`);
+            const message = `${e.kind} scores of model ${e.modelVersion} drifted from its reference: PSI ${e.psi} (threshold ${e.psiThreshold}), JS distance ${e.jsDistance} (threshold ${e.jsThreshold})${inputs.length ? `, ${inputs.join(', ')}` : ''} over ${e.window} scores`;
             out.push(this.#raise(device, rule, state, rule.severity, e.psi, now, message, true));
           } else this.#release(state, now);
           break;

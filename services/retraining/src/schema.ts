@@ -49,7 +49,7 @@ const retrainingRuns: Migration = {
 
 /**
  * The model watch: each model's reference score distribution (drift and rollout compare live
- * scores with it), and one row per rollout watch after a promotion — its outcome is the record
+ * scores with it) and input-feature distributions (drift compares the frames' input statistics), and one row per rollout watch after a promotion — its outcome is the record
  * of an automatic rollback. The partial unique index keeps one watch per kind at a time.
  */
 const modelWatch: Migration = {
@@ -65,6 +65,16 @@ const modelWatch: Migration = {
       count integer not null check (count > 0),
       created_at timestamptz not null default now(),
       primary key (kind, version)
+    )`,
+    `create table if not exists model_input_references (
+      kind text not null,
+      version text not null,
+      feature text not null,
+      edges jsonb not null,
+      shares jsonb not null,
+      count integer not null check (count > 0),
+      created_at timestamptz not null default now(),
+      primary key (kind, version, feature)
     )`,
     `create table if not exists model_rollouts (
       id bigserial primary key,

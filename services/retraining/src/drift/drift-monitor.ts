@@ -6,7 +6,7 @@ import type { Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { Clock } from '@premonitor/time';
 import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
-import { scoreReferenceOf, scoreReferenceRepository, type ScoreReference } from './score-reference.js';
+import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, type InputFeature, type InputReference, type ScoreReference } from './score-reference.js';
 
 /** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
 export interface DriftSettings {
@@ -49,6 +49,8 @@ export interface DeviceDrift {
   readonly window: number;
   readonly psi: number | null;
   readonly jsDistance: number | null;
+  /** PSI of each input statistic against the model's input reference (once both exist). */
+  readonly inputPsi: Readonly<Partial<Record<InputFeature, number>>>;
   readonly drifting: boolean;
   readonly evaluatedAt: number | null;
 }
@@ -58,15 +60,31 @@ export interface KindDrift {
   readonly kind: FrameKind;
   readonly modelVersion: string | null;
   readonly reference: (Omit<ScoreReference, 'kind' | 'version'> & { readonly learning?: undefined }) | { readonly learning: number; readonly of: number } | null;
+  /** The input statistics' references, or how far learning them got. */
+  readonly inputReference: Readonly<Partial<Record<InputFeature, InputReference>>> | { readonly learning: number; readonly of: number } | null;
   readonly settings: DriftSettings;
   readonly devices: readonly DeviceDrift[];
 }
 
+/** The latest `size` values, oldest overwritten first. */
+class SlidingWindow {
+  readonly values: number[] = [];
+  #next = 0;
+  constructor(readonly size: number) {}
+  push(value: number): void {
+    if (this.values.length < this.size) this.values.push(value);
+    else {
+      this.values[this.#next] = value;
+      this.#next = (this.#next + 1) % this.size;
+    }
+  }
+}
+
 interface DeviceState {
   readonly ref: DeviceRef;
-  readonly scores: number[];
-  /** Next slot of the ring once full. */
-  next: number;
+  readonly scores: SlidingWindow;
+  readonly inputs: Record<InputFeature, SlidingWindow>;
+  inputPsi: Partial<Record<InputFeature, number>>;
   psi: number | null;
   js: number | null;
   drifting: boolean;
@@ -78,6 +96,9 @@ interface KindState {
   reference: ScoreReference | undefined;
   /** Scores of `version` collected to learn its live reference (when it has none). */
   learning: number[];
+  /** The input statistics' references of `version` (learned from its first frames); undefined while learning. */
+  inputReference: ReadonlyMap<InputFeature, InputReference> | undefined;
+  inputLearning: Record<InputFeature, number[]>;
   checkedAt: number;
   readonly devices: Map<string, DeviceState>;
 }
@@ -104,6 +125,7 @@ export class DriftMonitor {
   readonly #psi: Gauge<'kind' | 'device'>;
   readonly #js: Gauge<'kind' | 'device'>;
   readonly #drifting: Gauge<'kind' | 'device'>;
+  readonly #inputPsi: Gauge<'kind' | 'device' | 'feature'>;
 
   constructor(deps: DriftMonitorDeps, settings: DriftSettings) {
     this.#deps = deps;
@@ -111,6 +133,7 @@ export class DriftMonitor {
     const registers = [deps.metrics];
     this.#psi = new Gauge({ name: 'pm_model_drift_psi', help: "Population stability index of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
     this.#js = new Gauge({ name: 'pm_model_drift_js_distance', help: "Jensen–Shannon distance (base 2) of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
+    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
     this.#drifting = new Gauge({ name: 'pm_model_drift_drifting', help: '1 while a device\'s scores have drifted from the production model\'s reference', labelNames: ['kind', 'device'], registers });
   }
 
@@ -128,18 +151,17 @@ export class DriftMonitor {
       if (event.modelVersion !== state.version) return;
     }
     if (!state.reference) await this.#learn(event.kind, state, event.score);
+    if (!state.inputReference && event.input) await this.#learnInputs(event.kind, state, event.input);
     const key = deviceKey(event);
     let device = state.devices.get(key);
     if (!device) {
-      device = { ref: { site: event.site, device: event.device }, scores: [], next: 0, psi: null, js: null, drifting: false, evaluatedAt: null };
+      const size = this.#settings.window;
+      device = { ref: { site: event.site, device: event.device }, scores: new SlidingWindow(size), inputs: { level: new SlidingWindow(size), spread: new SlidingWindow(size) }, inputPsi: {}, psi: null, js: null, drifting: false, evaluatedAt: null };
       state.devices.set(key, device);
     }
-    if (device.scores.length < this.#settings.window) device.scores.push(event.score);
-    else {
-      device.scores[device.next] = event.score;
-      device.next = (device.next + 1) % this.#settings.window;
-    }
-    if (state.reference && device.scores.length >= this.#settings.minWindow) await this.#judge(event.kind, state, state.reference, device, event.ts);
+    device.scores.push(event.score);
+    if (event.input) for (const feature of INPUT_FEATURES) device.inputs[feature].push(event.input[feature]);
+    if (state.reference && device.scores.values.length >= this.#settings.minWindow) await this.#judge(event.kind, state, state.reference, device, event.ts);
   }
 
   /**
@@ -160,12 +182,13 @@ export class DriftMonitor {
       : state.version
         ? { learning: state.learning.length, of: this.#settings.referenceFrames }
         : null;
-    const devices = [...state.devices.values()].map((d) => ({ device: d.ref, window: d.scores.length, psi: d.psi, jsDistance: d.js, drifting: d.drifting, evaluatedAt: d.evaluatedAt }));
-    return { kind, modelVersion: state.version ?? null, reference, settings: this.#settings, devices };
+    const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : state.version ? { learning: state.inputLearning.level.length, of: this.#settings.referenceFrames } : null;
+    const devices = [...state.devices.values()].map((d) => ({ device: d.ref, window: d.scores.values.length, psi: d.psi, jsDistance: d.js, inputPsi: d.inputPsi, drifting: d.drifting, evaluatedAt: d.evaluatedAt }));
+    return { kind, modelVersion: state.version ?? null, reference, inputReference, settings: this.#settings, devices };
   }
 
   async #judge(kind: FrameKind, state: KindState, reference: ScoreReference, device: DeviceState, ts: number): Promise<void> {
-    const counts = binCounts(device.scores, reference.edges);
+    const counts = binCounts(device.scores.values, reference.edges);
     const psi = populationStabilityIndex(reference.shares, counts);
     const js = jensenShannonDistance(reference.shares, counts);
     device.psi = psi;
@@ -174,13 +197,22 @@ export class DriftMonitor {
     const labels = { kind, device: deviceKey(device.ref) };
     this.#psi.set(labels, psi);
     this.#js.set(labels, js);
+    // Input drift counts like score drift: a camera that runs hotter drifts before its scores move.
+    device.inputPsi = {};
+    for (const [feature, inputRef] of state.inputReference ?? []) {
+      const window = device.inputs[feature].values;
+      if (window.length < this.#settings.minWindow) continue;
+      const featurePsi = populationStabilityIndex(inputRef.shares, binCounts(window, inputRef.edges));
+      device.inputPsi[feature] = round(featurePsi);
+      this.#inputPsi.set({ ...labels, feature }, featurePsi);
+    }
+    const inputPsis = Object.values(device.inputPsi);
     const { psiThreshold, jsThreshold } = this.#settings;
-    const over = psi >= psiThreshold || js >= jsThreshold;
-    const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS;
+    const over = psi >= psiThreshold || js >= jsThreshold || inputPsis.some((p) => p >= psiThreshold);
+    const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS && inputPsis.every((p) => p < psiThreshold * DRIFT_HYSTERESIS);
     const drifting = device.drifting ? !under : over;
     this.#drifting.set(labels, drifting ? 1 : 0);
     if (drifting === device.drifting) return;
-    device.drifting = drifting;
     const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
       event: 'drift',
       site: device.ref.site,
@@ -190,15 +222,18 @@ export class DriftMonitor {
       state: drifting ? 'drifting' : 'ok',
       psi: round(psi),
       jsDistance: Math.min(1, round(js)),
-      window: device.scores.length,
+      window: device.scores.values.length,
       psiThreshold,
       jsThreshold,
+      ...(inputPsis.length > 0 ? { inputPsi: { ...device.inputPsi } } : {}),
       ts,
     };
-    const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, window: event.window };
+    const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, inputPsi: device.inputPsi, window: event.window };
     if (drifting) this.#deps.logger.warn(log, 'model drift: the device\'s scores left the reference distribution');
     else this.#deps.logger.info(log, 'model drift over: the device\'s scores are back near the reference');
     await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+    // Only once published: a failed publish leaves the state as it was, so the next frame tries again.
+    device.drifting = drifting;
     if (drifting) this.#deps.onDrift?.(event);
   }
 
@@ -214,10 +249,23 @@ export class DriftMonitor {
     this.#deps.logger.info({ kind, version: learned.version, frames: learned.count, overRate: learned.overRate }, 'model score reference learned from live frames');
   }
 
+  /** Collects the input statistics of a model's first frames; at `referenceFrames` they become its input references. */
+  async #learnInputs(kind: FrameKind, state: KindState, input: NonNullable<ScoreEvent['input']>): Promise<void> {
+    for (const feature of INPUT_FEATURES) state.inputLearning[feature].push(input[feature]);
+    if (state.inputLearning.level.length < this.#settings.referenceFrames) return;
+    const version = state.version!;
+    const learned = new Map(INPUT_FEATURES.map((f) => [f, inputReferenceOf(state.inputLearning[f], this.#settings.bins)] as const));
+    state.inputLearning = { level: [], spread: [] };
+    await inputReferenceRepository.save(this.#deps.db, kind, version, learned);
+    const stored = await inputReferenceRepository.get(this.#deps.db, kind, version);
+    state.inputReference = stored.size > 0 ? stored : learned;
+    this.#deps.logger.info({ kind, version, frames: learned.get('level')!.count }, 'model input reference learned from live frames');
+  }
+
   #kind(kind: FrameKind): Promise<KindState> {
     let state = this.#kinds.get(kind);
     if (!state) {
-      const fresh: KindState = { version: undefined, reference: undefined, learning: [], checkedAt: 0, devices: new Map() };
+      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, checkedAt: 0, devices: new Map() };
       state = this.#load(kind, fresh).then(() => fresh);
       // A failed first read is retried by the next frame.
       state.catch(() => this.#kinds.delete(kind));
@@ -232,10 +280,13 @@ export class DriftMonitor {
     if (version !== state.version) {
       state.version = version;
       state.learning = [];
+      state.inputLearning = { level: [], spread: [] };
       for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
       state.devices.clear();
     }
     state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
+    const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
+    state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;
   }
 
   #clearGauges(kind: FrameKind, ref: DeviceRef): void {
@@ -243,6 +294,7 @@ export class DriftMonitor {
     this.#psi.remove(labels);
     this.#js.remove(labels);
     this.#drifting.remove(labels);
+    for (const feature of INPUT_FEATURES) this.#inputPsi.remove({ ...labels, feature });
   }
 }
 

@@ -62,6 +62,8 @@ export class RolloutWatch {
   readonly #deps: RolloutWatchDeps;
   readonly #settings: RolloutSettings;
   readonly #watches = new Map<FrameKind, Watch>();
+  /** Rollback events whose publish failed: retried at every tick until the bus takes them. */
+  readonly #unpublished: Extract<ModelHealthEvent, { event: 'rollback' }>[] = [];
   /** Versions this watch restored: their own promotion event is not watched (it would compare a model with itself). */
   readonly #restored = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -164,16 +166,31 @@ export class RolloutWatch {
         .execute();
       this.#watches.delete(kind);
       log.warn({ restored: restored.version, reasons: verdict.reasons, frames: watch.frames }, 'rollout watch rolled the model back');
-      const event: Extract<ModelHealthEvent, { event: 'rollback' }> = { event: 'rollback', site: verdict.worst.site, device: verdict.worst.device, kind, modelVersion: version, restoredVersion: restored.version, reason, frames: watch.frames, ts: Math.floor(now) };
-      await publishEvent(this.#deps.bus, 'modelHealth', [kind, verdict.worst], event, { msgId: `${kind}.rollback.${version}` });
+      this.#unpublished.push({ event: 'rollback', site: verdict.worst.site, device: verdict.worst.device, kind, modelVersion: version, restoredVersion: restored.version, reason, frames: watch.frames, ts: Math.floor(now) });
     } catch (err) {
       // Nothing to roll back to, or the previous model fails its check now: keep it, say so loudly.
       this.#restored.delete(`${kind}/${watch.previousVersion}`);
       log.error({ err, reasons: verdict.reasons }, 'rollout watch could not roll the model back; it stays in production');
+      return;
+    }
+    await this.#publishRollbacks();
+  }
+
+  /** Publishes the rollback events not yet on the bus, oldest first; a failure waits for the next tick. */
+  async #publishRollbacks(): Promise<void> {
+    while (this.#unpublished.length > 0) {
+      const event = this.#unpublished[0]!;
+      try {
+        await publishEvent(this.#deps.bus, 'modelHealth', [event.kind, event], event, { msgId: `${event.kind}.rollback.${event.modelVersion}` });
+      } catch (err) {
+        return void this.#deps.logger.warn({ err, kind: event.kind, version: event.modelVersion }, 'rollback event not published yet; retrying at the next tick');
+      }
+      this.#unpublished.shift();
     }
   }
 
   async #expire(): Promise<void> {
+    await this.#publishRollbacks();
     const now = this.#deps.clock.now();
     for (const [kind, watch] of [...this.#watches]) {
       if (now < watch.endsAt || watch.deciding) continue;

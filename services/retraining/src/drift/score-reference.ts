@@ -48,3 +48,34 @@ export const scoreReferenceRepository = {
       .execute();
   },
 };
+
+/** The input statistics a score event may carry (`ScoreEvent['input']`). */
+export const INPUT_FEATURES = ['level', 'spread'] as const;
+export type InputFeature = (typeof INPUT_FEATURES)[number];
+
+/** A model's reference distribution of one input statistic: quantile bin edges and shares. */
+export interface InputReference {
+  readonly edges: readonly number[];
+  readonly shares: readonly number[];
+  readonly count: number;
+}
+
+/** The input reference of `values` (at least one) cut into `bins` quantile bins. */
+export function inputReferenceOf(values: readonly number[], bins: number): InputReference {
+  const edges = quantileEdges(values, bins);
+  return { edges, shares: binCounts(values, edges).map((c) => c / values.length), count: values.length };
+}
+
+/** `model_input_references` (thin Kysely wrapper). */
+export const inputReferenceRepository = {
+  async get(db: Kysely<Database>, kind: string, version: string): Promise<Map<InputFeature, InputReference>> {
+    const rows = await db.selectFrom('model_input_references').selectAll().where('kind', '=', kind).where('version', '=', version).execute();
+    return new Map(rows.filter((r) => (INPUT_FEATURES as readonly string[]).includes(r.feature)).map((r) => [r.feature as InputFeature, { edges: r.edges as number[], shares: r.shares as number[], count: r.count }]));
+  },
+
+  /** Stores the references of a version; the first stored wins (another replica, an earlier life). */
+  async save(db: Kysely<Database>, kind: string, version: string, references: ReadonlyMap<InputFeature, InputReference>): Promise<void> {
+    const values = [...references].map(([feature, r]) => ({ kind, version, feature, edges: JSON.stringify(r.edges), shares: JSON.stringify(r.shares), count: r.count }));
+    if (values.length > 0) await db.insertInto('model_input_references').values(values).onConflict((oc) => oc.columns(['kind', 'version', 'feature']).doNothing()).execute();
+  },
+};
