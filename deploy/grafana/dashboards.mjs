@@ -153,6 +153,7 @@ const models = dashboard('pm-models', 'Premonitor / Models', [
     'Model drift: PSI of each device\'s scores against the production model\'s reference (0.25 = drifted)',
     [
       ['max by (kind, device) (pm_model_drift_psi)', 'PSI {{kind}} {{device}}'],
+      ['max by (kind, device, feature) (pm_model_input_drift_psi)', 'input {{feature}} PSI {{kind}} {{device}}'],
       ['sum by (kind) (pm_model_drift_drifting)', 'drifting devices {{kind}}'],
     ],
     'short',
