@@ -148,8 +148,12 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
     });
 
     it('rolls back by itself a promoted model whose scores are all high: registry, rollout record, audit, event and INFO alert', async () => {
+      // cam-2 drifts under the good model; replacing the model ends that drift (its alert must not hold forever).
+      await publishFrames('cam-2', Array.from({ length: 60 }, (_, i) => spread(i, 50, 8)));
+      await waitFor('cam-2 drifting', () => events.find((e) => e.event === 'drift' && e.state === 'drifting' && e.device === 'cam-2'), 30_000);
       await registry.register({ kind: 'thermal', bytes: buildThermalReferenceModel({ version: bad, centerCelsius: 20 }) });
       await registry.promote('thermal', bad);
+      await waitFor('cam-2 drift over with the model replaced', () => events.find((e) => e.event === 'drift' && e.state === 'ok' && e.device === 'cam-2' && e.modelVersion === good), 30_000);
       await waitFor('the rollout watch opened', () => env.db.db.selectFrom('model_rollouts').selectAll().where('version', '=', bad).where('status', '=', 'watching').executeTakeFirst(), 30_000);
       // The same healthy frames: the bad model (centre 20 °C) scores every one of them 0.88–0.99,
       // against none above 0.85 for the good one. Rounds of 20 per camera until the watch acts

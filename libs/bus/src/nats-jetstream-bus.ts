@@ -132,7 +132,14 @@ export class NatsJetStreamBus implements Bus {
     const { js, jsm } = this.#require('consume');
     const resolved = resolveConsumerSpec(spec);
     this.#router.assertFilter(resolved.stream, resolved.filterSubject);
-    await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    try {
+      await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    } catch (err) {
+      // Its filter may be outside a stream an older process shrank (see `publish`): restore the layout once and retry.
+      this.#logger.warn({ err, stream: resolved.stream, filter: resolved.filterSubject }, 'creating the consumer failed; restoring the stream layout and retrying once');
+      await this.#ensureStreams(jsm);
+      await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    }
     this.#durables.set(`${resolved.stream}/${resolved.durable}`, { stream: resolved.stream, durable: resolved.durable });
     let subscription: NatsSubscription;
     try {

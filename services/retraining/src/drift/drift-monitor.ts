@@ -88,6 +88,8 @@ interface DeviceState {
   psi: number | null;
   js: number | null;
   drifting: boolean;
+  /** A state change is being published: frames judged meanwhile do not publish it again. */
+  publishing: boolean;
   evaluatedAt: number | null;
 }
 
@@ -156,7 +158,7 @@ export class DriftMonitor {
     let device = state.devices.get(key);
     if (!device) {
       const size = this.#settings.window;
-      device = { ref: { site: event.site, device: event.device }, scores: new SlidingWindow(size), inputs: { level: new SlidingWindow(size), spread: new SlidingWindow(size) }, inputPsi: {}, psi: null, js: null, drifting: false, evaluatedAt: null };
+      device = { ref: { site: event.site, device: event.device }, scores: new SlidingWindow(size), inputs: { level: new SlidingWindow(size), spread: new SlidingWindow(size) }, inputPsi: {}, psi: null, js: null, drifting: false, publishing: false, evaluatedAt: null };
       state.devices.set(key, device);
     }
     device.scores.push(event.score);
@@ -211,8 +213,8 @@ export class DriftMonitor {
     const over = psi >= psiThreshold || js >= jsThreshold || inputPsis.some((p) => p >= psiThreshold);
     const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS && inputPsis.every((p) => p < psiThreshold * DRIFT_HYSTERESIS);
     const drifting = device.drifting ? !under : over;
-    this.#drifting.set(labels, drifting ? 1 : 0);
-    if (drifting === device.drifting) return;
+    this.#drifting.set(labels, device.drifting ? 1 : 0);
+    if (drifting === device.drifting || device.publishing) return;
     const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
       event: 'drift',
       site: device.ref.site,
@@ -231,9 +233,15 @@ export class DriftMonitor {
     const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, inputPsi: device.inputPsi, window: event.window };
     if (drifting) this.#deps.logger.warn(log, 'model drift: the device\'s scores left the reference distribution');
     else this.#deps.logger.info(log, 'model drift over: the device\'s scores are back near the reference');
-    await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+    device.publishing = true;
+    try {
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+    } finally {
+      device.publishing = false;
+    }
     // Only once published: a failed publish leaves the state as it was, so the next frame tries again.
     device.drifting = drifting;
+    this.#drifting.set(labels, drifting ? 1 : 0);
     if (drifting) this.#deps.onDrift?.(event);
   }
 
@@ -278,15 +286,43 @@ export class DriftMonitor {
     state.checkedAt = this.#deps.clock.now();
     const version = await this.#deps.production(kind);
     if (version !== state.version) {
+      const previous = state.version;
+      const drifting = [...state.devices.values()].filter((d) => d.drifting);
       state.version = version;
       state.learning = [];
       state.inputLearning = { level: [], spread: [] };
       for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
       state.devices.clear();
+      // The drift of a model no longer in production is over: say so, or its alerts would hold forever.
+      for (const device of drifting) await this.#driftOver(kind, previous!, device);
     }
     state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
     const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
     state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;
+  }
+
+  async #driftOver(kind: FrameKind, version: string, device: DeviceState): Promise<void> {
+    const { psiThreshold, jsThreshold } = this.#settings;
+    const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
+      event: 'drift',
+      site: device.ref.site,
+      device: device.ref.device,
+      kind,
+      modelVersion: version,
+      state: 'ok',
+      psi: round(device.psi ?? 0),
+      jsDistance: Math.min(1, round(device.js ?? 0)),
+      window: Math.max(1, device.scores.values.length),
+      psiThreshold,
+      jsThreshold,
+      ts: Math.floor(this.#deps.clock.now()),
+    };
+    try {
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${deviceKey(device.ref)}.drift.ok.${event.ts}` });
+      this.#deps.logger.info({ kind, device: deviceKey(device.ref), version }, 'model drift over: the model was replaced');
+    } catch (err) {
+      this.#deps.logger.warn({ err, kind, device: deviceKey(device.ref), version }, 'the end of a replaced model\'s drift was not published; its alert resolves when the device drifts and recovers again');
+    }
   }
 
   #clearGauges(kind: FrameKind, ref: DeviceRef): void {
