@@ -20,7 +20,7 @@ const OTHER_SITE = 'elsewhere';
 
 /** Path parameters the probe fills in; ids that exist nowhere, so no handler changes anything. */
 function pathFor(route: RouteDeclaration, site: string): string {
-  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: '999999999', sha256: '0'.repeat(64), version: 'probe-version' };
+  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: '999999999', sha256: '0'.repeat(64), version: 'probe-version', name: 'probe-backup' };
   return route.path.replace(/:([a-z0-9]+)/gi, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`route-permissions.test: no probe value for :${name} in ${route.path}; add one`);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { collectSamples, uploadCollection } from './folder-import.js';
 
 const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default http://127.0.0.1:8787;
-                                           MODELS_URL for models/promote/rollback (model-sync), default RETRAINING_URL;
+                                           MODELS_URL for models/promote/rollback/archive/backups (model-sync), default RETRAINING_URL;
                                            PREMONITOR_TOKEN: an API token, sent as a bearer credential)
 
   import <folder> --kind K [--label normal|anomalous] [--fault-class C] [--site S --device D] [--channel N] [--batch 32]
@@ -17,7 +17,12 @@ const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default 
   history [--kind K]                        every run: reason, samples, gate decision, duration
   models [--kind K]                         registered models: version, stage, metrics, lineage
   promote <kind> <version> [--force]        makes a version production (admin)
-  rollback <kind>                           returns to the previous production model (admin)
+  rollback <kind> [--reason TEXT]           returns to the previous production model (admin)
+  archive <kind> <version> [--reason TEXT]  retires a version that is not production (admin)
+  model-history [--kind K]                  production changes: promote, rollback, archive, restore
+  backups [--kind K]                        registry backups, newest first
+  backup --reason TEXT [--kind K]           backs up the registry (or one kind) as one file (admin)
+  restore <backup-name> [--reason TEXT]     restores a backup; recorded like a promotion (admin)
   --help                                    this text`;
 
 function parse(argv: readonly string[]) {
@@ -80,10 +85,24 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'promote':
       return args[0] && args[1] ? call('POST', `/models/${encodeURIComponent(args[0])}/${encodeURIComponent(args[1])}/promote`, { force: values.force }) : usage('promote needs a kind and a version');
     case 'rollback':
-      return args[0] ? call('POST', `/models/${encodeURIComponent(args[0])}/rollback`) : usage('rollback needs a kind');
+      return args[0] ? call('POST', `/models/${encodeURIComponent(args[0])}/rollback`, reasonOf(values.reason)) : usage('rollback needs a kind');
+    case 'archive':
+      return args[0] && args[1] ? call('POST', `/models/${encodeURIComponent(args[0])}/${encodeURIComponent(args[1])}/archive`, reasonOf(values.reason)) : usage('archive needs a kind and a version');
+    case 'model-history':
+      return call('GET', `/models/history${kindQuery}`);
+    case 'backups':
+      return call('GET', `/models/backups${kindQuery}`);
+    case 'backup':
+      return values.reason ? call('POST', '/models/backups', { reason: values.reason, ...(values.kind ? { kinds: [values.kind] } : {}) }) : usage('backup needs --reason');
+    case 'restore':
+      return args[0] ? call('POST', `/models/backups/${encodeURIComponent(args[0])}/restore`, reasonOf(values.reason)) : usage('restore needs a backup name (see: retraining backups)');
     default:
       return usage(`unknown command '${command}'`);
   }
+}
+
+function reasonOf(reason: string | undefined): { reason?: string } {
+  return reason ? { reason } : {};
 }
 
 function usage(problem: string): number {
