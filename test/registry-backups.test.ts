@@ -7,19 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InProcessBus } from '@premonitor/bus';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { createModelAdminApi, createModelBackupsApi, createModelsApi } from '@premonitor/model-sync';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
-import { FileArtifactStore, ModelRegistry, RegistryBackups } from '@premonitor/registry';
+import type { ModelRegistry, RegistryBackups } from '@premonitor/registry';
 import { trainTriageModel, type TriageRecord } from '@premonitor/training/triage';
 import { needService } from './support/real-services.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { artifactPath, openRegistryRig, type RegistryRig } from './support/registry-rig.js';
 
 const logger = createLogger({ service: 'registry-backups-test', level: 'silent' });
 const pg = await needService('postgres');
@@ -35,10 +31,7 @@ const records: TriageRecord[] = ['pump seal leaking', 'fan tripped, line stopped
 const triageBytes = async (version: string) => (await trainTriageModel(records, { version, now })).modelBytes;
 
 describe('registry backups, restore and archive (PostgreSQL)', { skip: pg.skip }, () => {
-  let dir: string;
-  let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-  let db: DatabaseHandle;
-  let bus: InProcessBus;
+  let rig: RegistryRig;
   let registry: ModelRegistry;
   let backups: RegistryBackups;
   let http: HttpServer;
@@ -51,15 +44,8 @@ describe('registry backups, restore and archive (PostgreSQL)', { skip: pg.skip }
   const production = async () => (await registry.production('triage'))?.version;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pm-registry-backups-'));
-    throwaway = await createThrowawayDatabase(pg.url!, 'pm_registry_backups');
-    db = await openDatabase({ kind: 'postgres', url: throwaway.url });
-    await migrate(db, { schema: PLATFORM_SCHEMA });
-    bus = new InProcessBus();
-    await bus.start();
-    const store = new FileArtifactStore(join(dir, 'models'));
-    registry = new ModelRegistry({ db: db.db, bus, store, logger });
-    backups = new RegistryBackups({ db: db.db, store, registry, logger });
+    rig = await openRegistryRig(pg.url!, 'pm-registry-backups', logger);
+    ({ registry, backups } = rig);
     const routers = [createModelBackupsApi(backups, logger), createModelAdminApi(registry, logger), createModelsApi(registry)];
     http = new HttpServer({ logger, registry: createRegistry('registry-backups', false), readiness: [], routers: routers.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
     url = `http://127.0.0.1:${await http.start(0)}`;
@@ -69,10 +55,7 @@ describe('registry backups, restore and archive (PostgreSQL)', { skip: pg.skip }
 
   after(async () => {
     await http?.stop();
-    await bus?.stop();
-    await db?.close();
-    await throwaway?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   it('restores production as it was at the backup, records it in the history and announces nothing for kinds without a subject', async () => {
@@ -98,7 +81,7 @@ describe('registry backups, restore and archive (PostgreSQL)', { skip: pg.skip }
   it('answers 422 for a damaged backup file and changes nothing', async () => {
     const created = await call<{ name: string; sha256: string }>('POST', '/models/backups', { reason: 'to be damaged', kinds: ['triage'] });
     await registry.register({ kind: 'triage', bytes: await triageBytes('t3'), promote: true });
-    const path = join(dir, 'models', created.body.sha256.slice(0, 2), `${created.body.sha256}.onnx`);
+    const path = artifactPath(rig.storeDir, created.body.sha256);
     const bytes = await readFile(path);
     await writeFile(path, bytes.subarray(0, bytes.length >> 1));
     const before = await registry.list({ kind: 'triage' });

@@ -95,6 +95,12 @@ export class RegistryBackups {
     return records.slice(0, filter.limit ?? 100);
   }
 
+  /** One backup's listing, or undefined when there is none by that name. */
+  async find(name: string): Promise<BackupRecord | undefined> {
+    const row = await this.#o.db.selectFrom('model_backups').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
   /** The verified content of a backup (`BackupCorruptError` when its file is damaged). */
   async read(name: string): Promise<{ record: BackupRecord; content: RegistryBackupContent }> {
     const row = await this.#o.db.selectFrom('model_backups').selectAll().where('name', '=', name).executeTakeFirst();

@@ -8,7 +8,7 @@ import type { Subscription } from '@premonitor/bus';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry, sharedRegistryBackups } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { systemClock } from '@premonitor/time';
 import { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
@@ -22,6 +22,11 @@ import { RetrainingTriggers } from './runs/retraining-triggers.js';
 import { runRepository } from './runs/run-repository.js';
 import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
+import { TRIAGE_MAX_BODY, createTriageRouter, triageRestoreBody } from './triage/triage-api.js';
+import { TriageScorer } from './triage/triage-scorer.js';
+import { TriageTraining } from './triage/triage-training.js';
+import { triageRecordSchema, triageReportSchema } from '@premonitor/training/triage';
+import { z } from 'zod';
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -49,6 +54,13 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    // Triage (issue 18): an expert scoring reports is an operator (write:triage); a restore rewinds models and records (admin).
+    { method: 'POST', path: '/api/v1/triage/train', permission: 'write:triage', docs: { summary: `Train the triage model on up to 1,000 expert-scored reports (plus every earlier one); all valid or none taken; 409 while one trains; body up to ${TRIAGE_MAX_BODY}`, body: z.object({ records: z.array(triageRecordSchema).min(1).max(1000) }), example: { records: [{ anomaly_id: 'WO-1042', description: 'L/H BUCKET CYL LEAKING', equipment_name: 'excavator', equipment_id: 'EX-3', availability_score: 3, fiability_score: 4, process_safety_score: 2 }] } } },
+    { method: 'GET', path: '/api/v1/triage/train/status', permission: 'read:triage', docs: { summary: 'Is a training running, sessions completed, backups, the last training (records added, time, models retrained, backup)' } },
+    { method: 'POST', path: '/api/v1/triage/train/reload', permission: 'write:triage', docs: { summary: 'Re-read the production triage model from the registry' } },
+    { method: 'GET', path: '/api/v1/triage/train/backups', permission: 'read:triage', docs: { summary: 'Backups of the triage models and records (taken automatically before each training), newest first' } },
+    { method: 'POST', path: '/api/v1/triage/train/restore/:name', permission: 'admin:triage', docs: { summary: 'Restore the triage models and training records of a backup in one transaction (422 if damaged; nothing changed)', body: triageRestoreBody, example: { reason: 'last training used mis-scored orders' } } },
+    { method: 'POST', path: '/api/v1/triage/predict', permission: 'read:triage', docs: { summary: 'Score one report or many (≤ 1,000): availability, fiability, process safety 1–5 with a confidence each', body: z.union([triageReportSchema, z.object({ reports: z.array(triageReportSchema).min(1).max(1000) })]), example: { reports: [{ description: 'pump bearing overheating under load', equipment_name: 'feed pump' }] } } },
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -56,20 +68,24 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
     const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
     const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const runner = new RetrainingRunner({
       db: db.db,
       registry,
       sampleStoreDir: config.SAMPLE_STORE_DIR,
       logger: logger.child({ component: 'runs' }),
       clock: systemClock,
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner,
       leaseMs: config.RETRAINING_LEASE_MS,
       renewMs: config.RETRAINING_RENEW_MS,
       heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
       minSamples: config.RETRAINING_MIN_SAMPLES,
       gate: config.RETRAINING_GATE,
     });
-    const routers = [samples, createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+    const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
+    const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
+    const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
+    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry })].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -92,7 +108,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         triggers.start();
         feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
       },
-      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop()),
+      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop(), await triage.stop(), await scorer.close()),
     };
   },
 };
