@@ -13,6 +13,7 @@ import { createLogger } from '@premonitor/log';
 import type { ModelRegistry, RegistryBackups } from '@premonitor/registry';
 import { TriageScorer, TriageTraining, createTriageRouter, runRepository, triageRecordRepository } from '@premonitor/retraining';
 import { systemClock } from '@premonitor/time';
+import { trainTriageModel } from '@premonitor/training/triage';
 import { needService } from './support/real-services.js';
 import { artifactPath, openRegistryRig, type RegistryRig } from './support/registry-rig.js';
 
@@ -177,5 +178,12 @@ describe('triage API (PostgreSQL)', { skip: pg.skip }, () => {
     assert.deepEqual([runs[0]?.trigger, runs[0]?.status], ['restore', 'succeeded']);
     assert.equal((await post<{ model_version: string }>('/triage/train/reload', {})).body.model_version, before.model_version);
     assert.equal((await post('/triage/train/restore/registry-none', {})).status, 404);
+  });
+
+  it('scores with a model another replica made production, without a reload', async () => {
+    const { modelBytes } = await trainTriageModel(records('c', ['press', 'pump']), { version: 'triage-elsewhere', now: new Date() });
+    await registry.register({ kind: 'triage', bytes: modelBytes, promote: true });
+    const predicted = await post<{ model_version: string }>('/triage/predict', { description: 'press seal weeping oil' });
+    assert.equal(predicted.body.model_version, 'triage-elsewhere');
   });
 });

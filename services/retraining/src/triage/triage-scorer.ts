@@ -13,9 +13,10 @@ interface Loaded {
 
 /**
  * Scores maintenance reports with the production `triage` model of the registry. The model
- * is opened once and kept; `reload` re-reads production (after a training, a restore, a
- * promotion elsewhere — `POST /triage/train/reload`). Undefined answers mean there is no
- * triage model yet.
+ * is opened once and kept; each scoring call compares its version with production (one indexed
+ * row) and reopens when another replica trained, restored or promoted meanwhile; `reload`
+ * (`POST /triage/train/reload`) forces a re-read. Undefined answers mean there is no triage
+ * model yet.
  */
 export class TriageScorer {
   readonly #registry: ModelRegistry;
@@ -34,6 +35,8 @@ export class TriageScorer {
 
   /** Scores in order; undefined when there is no triage model yet. */
   async score(reports: readonly TriageReport[]): Promise<{ version: string; scores: TriageScores[] } | undefined> {
+    const production = (await this.#registry.production('triage'))?.version;
+    if (production !== (await this.#model())?.version) await this.reload();
     const model = await this.#model();
     if (!model) return undefined;
     const predictions = await model.predictor.predict(reports.map(triageInput));
