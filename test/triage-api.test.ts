@@ -6,7 +6,10 @@
 // nothing), reload and predict for one report or many.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
@@ -185,5 +188,16 @@ describe('triage API (PostgreSQL)', { skip: pg.skip }, () => {
     await registry.register({ kind: 'triage', bytes: modelBytes, promote: true });
     const predicted = await post<{ model_version: string }>('/triage/predict', { description: 'press seal weeping oil' });
     assert.equal(predicted.body.model_version, 'triage-elsewhere');
+  });
+
+  it('answers the same from the retraining CLI', async () => {
+    const cli = join(process.cwd(), 'services', 'retraining', 'dist', 'cli.js');
+    const env = { ...process.env, RETRAINING_URL: url };
+    const run = promisify(execFile);
+    const status = JSON.parse((await run(process.execPath, [cli, 'triage-status'], { env })).stdout) as Status;
+    assert.equal(status.is_training, false);
+    const file = join(rig.dir, 'bad-records.json');
+    await writeFile(file, JSON.stringify([{ ...valid, availability_score: 6 }]));
+    await assert.rejects(run(process.execPath, [cli, 'triage-train', file], { env }), (err: { code?: number; stdout?: string }) => err.code === 1 && (err.stdout ?? '').includes('Record 1: availability_score must be between 1 and 5, got 6'));
   });
 });
