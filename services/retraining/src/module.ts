@@ -22,11 +22,9 @@ import { RetrainingTriggers } from './runs/retraining-triggers.js';
 import { runRepository } from './runs/run-repository.js';
 import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
-import { TRIAGE_MAX_BODY, createTriageRouter, triageRestoreBody } from './triage/triage-api.js';
+import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
 import { TriageScorer } from './triage/triage-scorer.js';
 import { TriageTraining } from './triage/triage-training.js';
-import { triageRecordSchema, triageReportSchema } from '@premonitor/training/triage';
-import { z } from 'zod';
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -39,7 +37,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync). */
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync); the triage API (issue 18). */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
@@ -54,13 +52,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
-    // Triage (issue 18): an expert scoring reports is an operator (write:triage); a restore rewinds models and records (admin).
-    { method: 'POST', path: '/api/v1/triage/train', permission: 'write:triage', docs: { summary: `Train the triage model on up to 1,000 expert-scored reports (plus every earlier one); all valid or none taken; 409 while one trains; body up to ${TRIAGE_MAX_BODY}`, body: z.object({ records: z.array(triageRecordSchema).min(1).max(1000) }), example: { records: [{ anomaly_id: 'WO-1042', description: 'L/H BUCKET CYL LEAKING', equipment_name: 'excavator', equipment_id: 'EX-3', availability_score: 3, fiability_score: 4, process_safety_score: 2 }] } } },
-    { method: 'GET', path: '/api/v1/triage/train/status', permission: 'read:triage', docs: { summary: 'Is a training running, sessions completed, backups, the last training (records added, time, models retrained, backup)' } },
-    { method: 'POST', path: '/api/v1/triage/train/reload', permission: 'write:triage', docs: { summary: 'Re-read the production triage model from the registry' } },
-    { method: 'GET', path: '/api/v1/triage/train/backups', permission: 'read:triage', docs: { summary: 'Backups of the triage models and records (taken automatically before each training), newest first' } },
-    { method: 'POST', path: '/api/v1/triage/train/restore/:name', permission: 'admin:triage', docs: { summary: 'Restore the triage models and training records of a backup in one transaction (422 if damaged; nothing changed)', body: triageRestoreBody, example: { reason: 'last training used mis-scored orders' } } },
-    { method: 'POST', path: '/api/v1/triage/predict', permission: 'read:triage', docs: { summary: 'Score one report or many (≤ 1,000): availability, fiability, process safety 1–5 with a confidence each', body: z.union([triageReportSchema, z.object({ reports: z.array(triageReportSchema).min(1).max(1000) })]), example: { reports: [{ description: 'pump bearing overheating under load', equipment_name: 'feed pump' }] } } },
+    ...TRIAGE_ROUTES,
   ],
   create: (config, context) => {
     const { db, logger } = context;

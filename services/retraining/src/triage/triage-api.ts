@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { safeText } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
-import { validateInput } from '@premonitor/http';
+import { validateInput, type RouteDeclaration } from '@premonitor/http';
 import { BackupCorruptError, BackupNotFoundError, type BackupRecord, type ModelRegistry, type RegistryBackups } from '@premonitor/registry';
-import { TRIAGE_TARGETS, parseReportsBody, parseTrainingBody } from '@premonitor/training/triage';
+import { MAX_RECORDS_PER_CALL, TRIAGE_TARGETS, parseReportsBody, parseTrainingBody, triageRecordSchema, triageReportSchema } from '@premonitor/training/triage';
 import { runRepository, type RunRecord } from '../runs/run-repository.js';
 import { triageRecordRepository } from './triage-record-repository.js';
 import type { TriageScorer } from './triage-scorer.js';
@@ -16,6 +16,19 @@ export const TRIAGE_MAX_BODY = '10mb';
 /** `POST /triage/train/restore/{name}`. */
 export const triageRestoreBody = z.strictObject({ reason: safeText(500).optional() }).default({});
 const nameParam = z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a backup name as GET /triage/train/backups lists it') });
+
+/**
+ * The triage routes with their permissions: an expert scoring reports is an operator
+ * (`write:triage`: train, reload); a restore rewinds models and training records (`admin:triage`).
+ */
+export const TRIAGE_ROUTES: readonly RouteDeclaration[] = [
+  { method: 'POST', path: '/api/v1/triage/train', permission: 'write:triage', docs: { summary: `Train the triage model on up to 1,000 expert-scored reports (plus every earlier one); all valid or none taken; 409 while one trains; body up to ${TRIAGE_MAX_BODY}`, body: z.object({ records: z.array(triageRecordSchema).min(1).max(MAX_RECORDS_PER_CALL) }), example: { records: [{ anomaly_id: 'WO-1042', description: 'L/H BUCKET CYL LEAKING', equipment_name: 'excavator', equipment_id: 'EX-3', availability_score: 3, fiability_score: 4, process_safety_score: 2 }] } } },
+  { method: 'GET', path: '/api/v1/triage/train/status', permission: 'read:triage', docs: { summary: 'Is a training running, sessions completed, backups, the last training (records added, time, models retrained, backup)' } },
+  { method: 'POST', path: '/api/v1/triage/train/reload', permission: 'write:triage', docs: { summary: 'Re-read the production triage model from the registry' } },
+  { method: 'GET', path: '/api/v1/triage/train/backups', permission: 'read:triage', docs: { summary: 'Backups of the triage models and records (taken automatically before each training), newest first' } },
+  { method: 'POST', path: '/api/v1/triage/train/restore/:name', permission: 'admin:triage', docs: { summary: 'Restore the triage models and training records of a backup in one transaction (422 if damaged; nothing changed)', body: triageRestoreBody, example: { reason: 'last training used mis-scored orders' } } },
+  { method: 'POST', path: '/api/v1/triage/predict', permission: 'read:triage', docs: { summary: 'Score one report or many (≤ 1,000): availability, fiability, process safety 1–5 with a confidence each', body: z.union([triageReportSchema, z.object({ reports: z.array(triageReportSchema).min(1).max(MAX_RECORDS_PER_CALL) })]), example: { reports: [{ description: 'pump bearing overheating under load', equipment_name: 'feed pump' }] } } },
+];
 
 function backupView(b: BackupRecord): Record<string, unknown> {
   return { name: b.name, created_at: b.createdAt.toISOString(), reason: b.reason, models: b.models, size: b.size };

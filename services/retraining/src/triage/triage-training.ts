@@ -59,26 +59,27 @@ export class TriageTraining {
   /** Starts a training on `records` (already validated); answers at once, the run ends in the background. */
   async train(records: readonly TriageRecord[], reason: string): Promise<{ run: RunRecord; backup: string; counts: MergeCounts } | TriageBusy> {
     const now = new Date(this.#o.clock.now());
-    const existing = await triageRecordRepository.all(this.#o.db);
-    const { set, counts } = new TriageRecordSet(existing).merge(records);
-    const params = { records: records.length, added: counts.added, updated: counts.updated, unchanged: counts.unchanged, total: counts.total };
-    const started = await runRepository.start(this.#o.db, { kind: TRIAGE_KIND, reason, trigger: 'manual', params, owner: this.#o.owner, now, leaseMs: this.#o.leaseMs });
+    const started = await runRepository.start(this.#o.db, { kind: TRIAGE_KIND, reason, trigger: 'manual', params: { records: records.length }, owner: this.#o.owner, now, leaseMs: this.#o.leaseMs });
     if ('running' in started) return { refused: 'running', running: started.running };
     const run = started.run;
-    let backup: string;
+    let prepared: { set: TriageRecordSet; counts: MergeCounts; backup: string };
     try {
-      backup = (await this.#o.backups.create({ reason: `automatic, before triage run ${run.id}`, kinds: [TRIAGE_KIND], attachments: { [RECORDS_ATTACHMENT]: existing as unknown as Json } })).name;
+      // Read under the lease: a training that ended just before has stored its records by now.
+      const existing = await triageRecordRepository.all(this.#o.db);
+      const backup = (await this.#o.backups.create({ reason: `automatic, before triage run ${run.id}`, kinds: [TRIAGE_KIND], attachments: { [RECORDS_ATTACHMENT]: existing as unknown as Json } })).name;
+      prepared = { ...new TriageRecordSet(existing).merge(records), backup };
     } catch (err) {
       await this.#end(run.id, { status: 'failed', error: `the automatic backup before training failed: ${(err as Error).message}` });
       throw err;
     }
+    const { set, counts, backup } = prepared;
     const version = `triage-${now.toISOString().replace(/[-:]|\.\d+/g, '').toLowerCase()}-r${run.id}`;
     const job: TriageTrainJob = { records: set.records, version, now: now.getTime() };
     const worker = new Worker(new URL('./triage-train-worker.js', import.meta.url), { workerData: job });
     const timer = setInterval(() => void this.#renew(run.id), this.#o.renewMs);
     timer.unref();
     const log = this.#o.logger.child({ run: run.id, kind: TRIAGE_KIND });
-    log.info({ ...params, backup, version }, 'triage training started');
+    log.info({ ...counts, backup, version }, 'triage training started');
     const startedAt = performance.now();
     const done = new Promise<void>((resolve) => {
       let ended = false;
