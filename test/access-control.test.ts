@@ -198,8 +198,14 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
 
   it('answers anonymous reads only when configured, and never anonymous changes', async () => {
     const open = await serve({ AUTH_ANONYMOUS_READ: true });
-    assert.equal((await call('/api/v1/things', { base: open.url })).status, 200);
-    assert.equal((await call('/api/v1/sites/plant-a/things', { base: open.url, method: 'POST', body: {} })).status, 401);
+    // Every declared route, without a credential: reads answer (as a viewer of every site), changes of any permission 401.
+    for (const route of ROUTES) {
+      const path = route.path.replace(':site', 'plant-a');
+      const want = route.method === 'GET' ? 200 : 401;
+      assert.equal((await call(path, { base: open.url, method: route.method, ...(route.method === 'GET' ? {} : { body: {} }) })).status, want, `anonymous-read on: ${route.method} ${route.path}`);
+      assert.equal((await call(path, { method: route.method, ...(route.method === 'GET' ? {} : { body: {} }) })).status, 401, `anonymous-read off (default): ${route.method} ${route.path}`);
+    }
+    assert.equal((await call('/api/v1/auth/users', { base: open.url })).status, 401, 'an admin read is no viewer read');
   });
 
   it('limits requests per credential and throttles failed logins', async () => {

@@ -142,7 +142,7 @@ describe('every route of the embedded platform answers each role and site scope 
   it('documents every route in /openapi.json (OpenAPI 3.1, from the zod schemas) and nothing that is not served', async () => {
     const res = await fetch(`${httpUrl}/openapi.json`);
     assert.equal(res.status, 200, 'public');
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission': string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, { type?: string }> } }> } }>> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission': string; 'x-site-rule'?: string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, { type?: string }> } }> } }>> };
     assert.equal(doc.openapi, '3.1.0');
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
     const declared = platform!.routes().map((r) => `${r.method} ${r.path.replace(/:([a-z0-9]+)/gi, '{$1}')}`);
@@ -158,6 +158,7 @@ describe('every route of the embedded platform answers each role and site scope 
     assert.deepEqual(unserved, [], 'documented but not served');
     const ack = doc.paths['/api/v1/alerts/{id}/ack']!['post']!;
     assert.equal(ack['x-permission'], 'write:alerts');
+    assert.equal(ack['x-site-rule'], 'row:alerts', 'the site rule is documented too');
     const schema = ack.requestBody!.content['application/json']!.schema;
     assert.deepEqual([schema.required, schema.properties?.['note']?.type, 'actor' in (schema.properties ?? {})], [['note'], 'string', false], 'the ack body: a note, no actor');
     const page = await (await fetch(`${httpUrl}/docs`)).text();
