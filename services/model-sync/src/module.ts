@@ -21,14 +21,14 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
   routes: [
     { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
-    { method: 'GET', path: '/api/v1/models', permission: 'read:models', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
-    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models', docs: { summary: 'Make a version production (force: past a failed model check); recorded in the history', body: promoteBody, example: { reason: 'better on the new pump line', force: false } } },
-    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models', docs: { summary: 'Return a kind to its previous production model; recorded in the history', body: reasonBody, example: { reason: 'alert rate doubled' } } },
-    { method: 'POST', path: '/api/v1/models/:kind/:version/archive', permission: 'admin:models', docs: { summary: 'Retire a version that is not production: no longer a fallback or rollback target', body: reasonBody, example: { reason: 'trained on mislabelled clips' } } },
-    { method: 'GET', path: '/api/v1/models/history', permission: 'read:models', docs: { summary: 'Production changes, newest first: promote, rollback, archive, restore', query: historyQuery } },
-    { method: 'GET', path: '/api/v1/models/backups', permission: 'read:models', docs: { summary: 'Registry backups (one file each in the artifact store), newest first', query: backupListQuery } },
-    { method: 'POST', path: '/api/v1/models/backups', permission: 'admin:models', docs: { summary: 'Back up the registry (models, reports, lineage) as one file', body: createBackupBody, example: { reason: 'before the plant upgrade' } } },
-    { method: 'POST', path: '/api/v1/models/backups/:name/restore', permission: 'admin:models', docs: { summary: 'Restore the backup’s kinds as they were, in one transaction (422 for a damaged file, nothing changed); a recorded promotion', body: restoreBody, example: { reason: 'candidate promoted by mistake' } } },
+    { method: 'GET', path: '/api/v1/models', permission: 'read:models', site: 'fleet', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models', site: 'fleet', docs: { summary: 'Make a version production (force: past a failed model check); recorded in the history', body: promoteBody, example: { reason: 'better on the new pump line', force: false } } },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models', site: 'fleet', docs: { summary: 'Return a kind to its previous production model; recorded in the history', body: reasonBody, example: { reason: 'alert rate doubled' } } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/archive', permission: 'admin:models', site: 'fleet', docs: { summary: 'Retire a version that is not production: no longer a fallback or rollback target', body: reasonBody, example: { reason: 'trained on mislabelled clips' } } },
+    { method: 'GET', path: '/api/v1/models/history', permission: 'read:models', site: 'fleet', docs: { summary: 'Production changes, newest first: promote, rollback, archive, restore', query: historyQuery } },
+    { method: 'GET', path: '/api/v1/models/backups', permission: 'read:models', site: 'fleet', docs: { summary: 'Registry backups (one file each in the artifact store), newest first', query: backupListQuery } },
+    { method: 'POST', path: '/api/v1/models/backups', permission: 'admin:models', site: 'fleet', docs: { summary: 'Back up the registry (models, reports, lineage) as one file', body: createBackupBody, example: { reason: 'before the plant upgrade' } } },
+    { method: 'POST', path: '/api/v1/models/backups/:name/restore', permission: 'admin:models', site: 'fleet', docs: { summary: 'Restore the backup’s kinds as they were, in one transaction (422 for a damaged file, nothing changed); a recorded promotion', body: restoreBody, example: { reason: 'candidate promoted by mistake' } } },
   ],
   create: async (config, context) => {
     const { db, bus, logger } = context;
