@@ -34,7 +34,7 @@ type SiteRows = Record<string, Record<string, string>>;
 function pathFor(route: RouteDeclaration, site: string, rows: SiteRows = {}): string {
   const rule = siteRuleOf(route);
   const rowId = typeof rule === 'object' ? rows[rule.table]?.[site] : undefined;
-  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: rowId ?? '999999999', sha256: '0'.repeat(64), version: 'probe-version' };
+  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: rowId ?? '999999999', sha256: '0'.repeat(64), version: 'probe-version', name: 'probe-backup' };
   return route.path.replace(/:([a-z0-9]+)/gi, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`route-permissions.test: no probe value for :${name} in ${route.path}; add one`);
