@@ -20,7 +20,7 @@ const OTHER_SITE = 'elsewhere';
 
 /** Path parameters the probe fills in; ids that exist nowhere, so no handler changes anything. */
 function pathFor(route: RouteDeclaration, site: string): string {
-  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: '999999999', sha256: '0'.repeat(64), version: 'probe-version' };
+  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: '999999999', sha256: '0'.repeat(64), version: 'probe-version', file: 'app.js' };
   return route.path.replace(/:([a-z0-9]+)/gi, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`route-permissions.test: no probe value for :${name} in ${route.path}; add one`);
@@ -95,7 +95,7 @@ describe('every route of the embedded platform answers each role and site scope 
       // Every body schema is strict: an unknown key is refused (400) after access control let the request through.
       ...(route.method !== 'GET' ? { body: JSON.stringify({ probe: true }) } : {}),
     });
-    await res.arrayBuffer();
+    await drain(res);
     return res.status;
   }
 
@@ -119,7 +119,7 @@ describe('every route of the embedded platform answers each role and site scope 
     const unserved: string[] = [];
     for (const route of platform!.routes()) {
       const answer = await fetch(`${httpUrl}${pathFor(route, SITE)}`, { method: route.method, headers: { authorization: `Bearer ${admin.token}`, ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) }, ...(route.method !== 'GET' ? { body: '{"probe":true}' } : {}) });
-      const body = await answer.text();
+      const body = answer.headers.get('content-type')?.startsWith('text/event-stream') ? (await drain(answer), '') : await answer.text();
       if (answer.status === 404 && body.includes('no such route')) unserved.push(`${route.method} ${route.path}`);
     }
     assert.deepEqual(unserved, [], 'documented but not served');
@@ -157,3 +157,9 @@ describe('every route of the embedded platform answers each role and site scope 
     assert.deepEqual(mismatches, [], `${mismatches.length} of ${routes.length} routes answered otherwise`);
   });
 });
+
+/** Reads an answer to its end; a live stream (server-sent events) never ends, so it is cancelled once its status is known. */
+async function drain(res: Response): Promise<void> {
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
+  else await res.arrayBuffer();
+}
