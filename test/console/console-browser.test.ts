@@ -110,6 +110,13 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     await operator.locator('tr', { hasText: 'plant-1/pump-1' }).locator('[data-status="acknowledged"]').waitFor({ timeout: 30_000 });
     const alertId = await operator.locator('tr', { hasText: 'plant-1/pump-1' }).getAttribute('data-alert-id');
 
+    // Five minutes of telemetry for the device page's live chart.
+    const now = Date.now();
+    for (let i = 0; i < 60; i++) {
+      const readings = { temperature: 40 + Math.sin(i / 6) * 3, vibration_rms: 1 + (i % 7) / 10 };
+      await device.publishAsync(mqttTopic.telemetry(PUMP), JSON.stringify({ ts: now - (59 - i) * 5_000, seq: 2 + i, readings }), { qos: 1 });
+    }
+
     await operator.goto(`${base}/#/audit`);
     await operator.waitForSelector('main[data-ready="audit"]');
     const auditRow = operator.locator('tr', { hasText: `/api/v1/alerts/${alertId}/ack` });
@@ -128,8 +135,19 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     ] as const) {
       await operator.goto(`${base}/#/${hash}`);
       await operator.waitForSelector(`main[data-ready="${hash.split('/')[0]}"]`);
+      if (name === 'device') await operator.waitForSelector('canvas[aria-label^="temperature"]', { timeout: 30_000 });
       await operator.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     }
+    // A labelled telemetry window uploaded through the retraining page (multipart with the CSRF header).
+    await operator.goto(`${base}/#/retraining`);
+    await operator.waitForSelector('main[data-ready="retraining"]');
+    await operator.selectOption('select[name="kind"]', 'telemetry');
+    await operator.fill('input[name="site"]', PUMP.site);
+    await operator.fill('input[name="device"]', PUMP.device);
+    await operator.setInputFiles('input[name="file"]', { name: 'window.csv', mimeType: 'text/csv', buffer: Buffer.from('temperature,vibration_rms\n40.1,1.2\n40.3,1.1\n40.2,1.3\n') });
+    await operator.click('button:has-text("Upload")');
+    await operator.waitForSelector('text=/window\\.csv: 20[01]/', { timeout: 30_000 });
+
     await operator.setViewportSize({ width: 390, height: 844 });
     await operator.goto(`${base}/#/alerts`);
     await operator.waitForSelector('main[data-ready="alerts"]');

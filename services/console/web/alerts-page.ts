@@ -95,8 +95,8 @@ function openStream(user: User, onEvent: (event: AlertStreamEvent) => void, stat
 }
 
 function filterForm(filters: Filters): HTMLFormElement {
-  const select = (name: string, label: string, options: readonly string[]) =>
-    h('label', {}, label, h('select', { name }, h('option', { value: '' }, 'any'), options.map((o) => h('option', { value: o, selected: filters[name as keyof Filters] === o }, o))));
+  const select = (name: string, label: string, options: readonly string[], none: string | null = 'any') =>
+    h('label', {}, label, h('select', { name }, none === null ? null : h('option', { value: '' }, none), options.map((o) => h('option', { value: o, selected: filters[name as keyof Filters] === o }, o))));
   const input = (name: string, label: string) => h('label', {}, label, h('input', { name, value: filters[name as keyof Filters] ?? '', size: 12 }));
   const form = h(
     'form',
@@ -106,7 +106,7 @@ function filterForm(filters: Filters): HTMLFormElement {
     input('site', 'Site'),
     input('device', 'Device'),
     input('rule', 'Rule'),
-    select('limit', 'Per page', ['100', '500', '1000']),
+    select('limit', 'Per page', ['100', '500', '1000'], null),
     h('button', { type: 'submit', class: 'primary' }, 'Apply'),
   );
   form.addEventListener('submit', (event) => {

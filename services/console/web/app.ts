@@ -33,6 +33,8 @@ async function render(): Promise<void> {
   cleanup = undefined;
   const header = document.getElementById('top')!;
   const main = document.getElementById('main')!;
+  // Set again once the page has drawn: tests and screen readers wait for it.
+  delete main.dataset['ready'];
   const [path = '', search = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const [name = 'overview', ...params] = path.split('/').filter(Boolean).map(decodeURIComponent);
   const user = await currentUser();
