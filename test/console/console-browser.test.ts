@@ -27,6 +27,7 @@ const PUMP: DeviceRef = { site: 'plant-1', device: 'pump-1' };
 const DEVICE_PASSWORD = 'device-password-for-tests';
 const OPERATOR = { name: 'olga', password: 'operator passphrase 1' };
 const VIEWER = { name: 'victor', password: 'viewer passphrase 12' };
+const ADMIN = { name: 'ada', password: 'admin passphrase 123' };
 /** Alerts seeded for the paging measurement. */
 const SEEDED_ALERTS = 10_000;
 /** First-load budget of the issue: compressed JS + CSS. */
@@ -68,7 +69,7 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     const endpoints = await platform.start();
     base = endpoints.httpUrl;
     mqttUrl = endpoints.mqttUrl;
-    for (const [user, role] of [[OPERATOR, 'operator'], [VIEWER, 'viewer']] as const) {
+    for (const [user, role] of [[OPERATOR, 'operator'], [VIEWER, 'viewer'], [ADMIN, 'admin']] as const) {
       const res = await fetch(`${base}/api/v1/auth/users`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ ...user, role }) });
       assert.equal(res.status, 201, await res.text());
     }
@@ -138,6 +139,21 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
       if (name === 'device') await operator.waitForSelector('canvas[aria-label^="temperature"]', { timeout: 30_000 });
       await operator.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     }
+    // Promote and roll back are an admin's: the operator is not offered them, the admin is.
+    await operator.goto(`${base}/#/models`);
+    await operator.waitForSelector('main[data-ready="models"]');
+    assert.equal(await operator.locator('button', { hasText: /Promote|Roll back/ }).count(), 0, 'an operator is offered promote/rollback');
+    const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await admin.goto(`${base}/#/models`);
+    await admin.waitForSelector('main[data-ready="login"]');
+    await logIn(admin, ADMIN);
+    await admin.waitForSelector('main[data-ready="alerts"]');
+    await admin.goto(`${base}/#/models`);
+    await admin.waitForSelector('main[data-ready="models"]');
+    assert.ok((await admin.locator('button', { hasText: 'Roll back' }).count()) > 0, 'the admin is offered rollback');
+    await admin.screenshot({ path: join(SCREENSHOTS, 'models-admin.png'), fullPage: true });
+    await admin.close();
+
     // A labelled telemetry window uploaded through the retraining page (multipart with the CSRF header).
     await operator.goto(`${base}/#/retraining`);
     await operator.waitForSelector('main[data-ready="retraining"]');

@@ -1,6 +1,6 @@
 import { api, messageOf } from './api.js';
 import { fill, h, notice, table } from './dom.js';
-import { text, when } from './format.js';
+import { num, text, when } from './format.js';
 import type { Page } from './page.js';
 import { can } from './session.js';
 
@@ -45,7 +45,7 @@ export const modelsPage: Page = async ({ user, main }) => {
           Scope: (m) => m.scope || 'fleet',
           Stage: (m) => h('span', { class: `badge stage-${m.stage}` }, m.stage),
           Check: (m) => (m.check ? `${m.check.status}${m.check.reason ? `: ${m.check.reason}` : ''}` : '—'),
-          Metrics: (m) => h('code', {}, text(m.metrics)),
+          Metrics: (m) => metricList(m.metrics),
           Lineage: (m) => h('code', {}, text(m.lineage)),
           Created: (m) => when(m.createdAt),
           ...(admin ? { Actions: (m: Model) => (m.stage === 'production' ? null : act('Promote', `/api/v1/models/${kind}/${encodeURIComponent(m.version)}/promote`, `Promote ${kind} ${m.version} to production?`)) } : {}),
@@ -55,3 +55,9 @@ export const modelsPage: Page = async ({ user, main }) => {
   };
   await draw();
 };
+
+/** Metrics as "name value" lines, numbers to 3 decimals (a JSON blob is hard to scan). */
+function metricList(metrics: unknown): HTMLElement | string {
+  if (metrics === null || typeof metrics !== 'object') return text(metrics);
+  return h('ul', { class: 'metrics' }, Object.entries(metrics as Record<string, unknown>).map(([k, v]) => h('li', {}, `${k} ${typeof v === 'number' ? num(v) : text(v)}`)));
+}

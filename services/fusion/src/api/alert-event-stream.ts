@@ -37,6 +37,10 @@ interface Listener {
  */
 export class AlertEventStream {
   readonly #listeners = new Set<Listener>();
+  /** Every open stream, also those still replaying (not yet listeners): `close()` ends them all. */
+  readonly #open = new Set<Response>();
+  /** Resolves once the starting cursor is known. */
+  #cursorRead: Promise<void> = Promise.resolve();
   #cursor = 0;
   #stopPolling: Cancel | undefined;
   #stopKeepalive: Cancel | undefined;
@@ -53,30 +57,47 @@ export class AlertEventStream {
     res.flushHeaders();
     res.write('retry: 2000\n\n');
     const listener: Listener = { res, site: options.site };
-    if (this.#listeners.size === 0) {
-      this.#cursor = await this.#latestId();
+    this.#open.add(res);
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+      this.#open.delete(res);
+      this.#listeners.delete(listener);
+      if (this.#open.size === 0) this.#stopTimers();
+    });
+    // The first browser starts the polls (from the newest transition); the last one stops them.
+    if (!this.#stopPolling) {
+      this.#cursorRead = this.#latestId().then((id) => void (this.#cursor = id));
       this.#startTimers();
     }
-    if (options.lastEventId !== undefined && options.lastEventId < this.#cursor) {
-      for (const event of await this.#read(options.lastEventId, this.#cursor)) send(listener, event);
+    try {
+      await this.#cursorRead;
+    } catch (err) {
+      // The browser reconnects after `retry`; the next first listener reads the cursor again.
+      this.o.logger.warn({ err }, 'alert stream: reading the newest transition failed; stream ended');
+      this.#stopTimers();
+      res.end();
+      return;
     }
-    this.#listeners.add(listener);
-    res.on('close', () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) this.#stopTimers();
-    });
+    // Replays what the browser missed, up to where the live polls are; a poll that moves on
+    // meanwhile is caught up on before the listener joins (the last check and the join run
+    // without an await between them, so no transition falls in a gap).
+    let sent = options.lastEventId ?? this.#cursor;
+    while (sent < this.#cursor && !gone) {
+      const upTo = this.#cursor;
+      const events = await this.#read(sent, upTo);
+      for (const event of events) send(listener, event);
+      sent = events.length === BATCH ? Number(events.at(-1)!.eventId) : upTo;
+    }
+    if (!gone) this.#listeners.add(listener);
   }
 
   /** Ends every stream (the host is stopping: an open stream would hold the HTTP server's close). */
   close(): void {
     this.#stopTimers();
-    for (const { res } of this.#listeners) res.end();
+    for (const res of this.#open) res.end();
+    this.#open.clear();
     this.#listeners.clear();
-  }
-
-  /** Browsers connected right now. */
-  get listeners(): number {
-    return this.#listeners.size;
   }
 
   #startTimers(): void {
@@ -97,6 +118,7 @@ export class AlertEventStream {
     if (this.#polling) return;
     this.#polling = true;
     try {
+      await this.#cursorRead;
       const events = await this.#read(this.#cursor);
       const last = events.at(-1);
       if (last) this.#cursor = Number(last.eventId);
