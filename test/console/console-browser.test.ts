@@ -218,6 +218,7 @@ async function seedAlerts(platform: EmbeddedPlatform, n: number): Promise<void> 
 async function measure(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/#/alerts?limit=1000`);
   await page.waitForSelector('main[data-ready="alerts"]');
+  await page.waitForSelector('tbody[data-complete]');
   await page.evaluate(() => {
     const w = globalThis as unknown as InPage;
     w.longTasks = [];
@@ -230,7 +231,11 @@ async function measure(page: Page, base: string): Promise<void> {
     if (await older.isDisabled()) break;
     const caption = await page.locator('caption').innerText();
     await older.click();
-    await page.waitForFunction((before) => (globalThis as unknown as InPage).document.querySelector('caption')?.textContent !== before, caption);
+    // The next page is in once its caption changed and every row is drawn.
+    await page.waitForFunction((before) => {
+      const d = (globalThis as unknown as InPage).document;
+      return d.querySelector('caption')?.textContent !== before && d.querySelector('tbody[data-complete]') !== null;
+    }, caption);
     await page.waitForTimeout(50);
   }
   const paging = await page.evaluate(() => (globalThis as unknown as InPage).longTasks.splice(0));

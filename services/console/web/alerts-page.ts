@@ -6,6 +6,8 @@ import { fill, h } from './dom.js';
 import { when } from './format.js';
 import type { Page } from './page.js';
 
+/** Rows drawn per task while a page fills. */
+const ROWS_PER_SLICE = 100;
 const FILTERS = ['severity', 'status', 'site', 'device', 'rule'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | 'limit', string>>;
 
@@ -30,19 +32,29 @@ export const alertsPage: Page = async ({ user, main, search }) => {
   let cursor: number | undefined;
   let tbody: HTMLTableSectionElement | undefined;
 
+  let generation = 0;
   const load = async (): Promise<void> => {
+    const mine = ++generation;
     const page = await api<{ items: Alert[]; next: string | null }>(`/api/v1/alerts${query({ ...filters, cursor })}`);
+    if (mine !== generation) return;
     rows.clear();
-    tbody = h('tbody', {});
-    const fragment = document.createDocumentFragment();
-    for (const alert of page.items) fragment.append(row(alert));
-    tbody.append(fragment);
-    fill(list, h('table', { class: 'alerts' }, h('caption', {}, page.items.length ? `${page.items.length} alert(s), #${page.items[0]!.id} to #${page.items.at(-1)!.id}` : 'No alerts match.'), head(), tbody));
+    const body = (tbody = h('tbody', {}));
+    fill(list, h('table', { class: 'alerts' }, h('caption', {}, page.items.length ? `${page.items.length} alert(s), #${page.items[0]!.id} to #${page.items.at(-1)!.id}` : 'No alerts match.'), head(), body));
     fill(
       pager,
       h('button', { type: 'button', disabled: previous.length === 0, onclick: () => ((cursor = previous.pop()), void load()) }, '← Newer'),
       h('button', { type: 'button', disabled: page.next === null, onclick: () => (previous.push(cursor), (cursor = Number(page.next)), void load()) }, 'Older →'),
     );
+    // In slices, yielding between them: a page of 1,000 rows is never one long task that
+    // freezes the page (typing, scrolling and live updates go on while it fills).
+    for (let i = 0; i < page.items.length; i += ROWS_PER_SLICE) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 0));
+      if (mine !== generation) return;
+      const fragment = document.createDocumentFragment();
+      for (const alert of page.items.slice(i, i + ROWS_PER_SLICE)) fragment.append(row(alert));
+      body.append(fragment);
+    }
+    body.dataset['complete'] = 'true';
   };
 
   const row = (alert: Alert): HTMLTableRowElement => {
