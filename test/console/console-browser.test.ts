@@ -105,8 +105,11 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'open');
     await operator.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: false });
 
-    await row.locator('button[data-action="ack"]').click();
-    await row.locator('input[name="note"]').fill('looking at it');
+    // By keyboard: the button takes focus and Enter; the note field gets the focus; Enter confirms.
+    await row.locator('button[data-action="ack"]').focus();
+    await operator.keyboard.press('Enter');
+    await operator.keyboard.type('looking at it');
+    assert.equal(await row.locator('input[name="note"]').inputValue(), 'looking at it', 'the note field has the focus');
     await operator.keyboard.press('Enter');
     await operator.locator('tr', { hasText: 'plant-1/pump-1' }).locator('[data-status="acknowledged"]').waitFor({ timeout: 30_000 });
     const alertId = await operator.locator('tr', { hasText: 'plant-1/pump-1' }).getAttribute('data-alert-id');
@@ -253,11 +256,13 @@ async function measure(page: Page, base: string): Promise<void> {
       y[i] = Math.sin(i / 500) * 10 + Math.random();
     }
     const start = performance.now();
-    w.document.getElementById('main')!.append(lineChart({ series: [{ label: 'synthetic', x, y }] }, { title: '100,000 points' }));
+    const canvas = lineChart({ series: [{ label: 'synthetic', x, y }] }, { title: '100,000 points' });
+    w.document.getElementById('main')!.append(canvas);
     const drawMs = performance.now() - start;
     await new Promise((r) => setTimeout(r, 200));
-    return { drawMs, longTasks: w.longTasks.splice(0) };
+    return { drawMs, longTasks: w.longTasks.splice(0), label: (canvas as { getAttribute(n: string): string | null }).getAttribute('aria-label') };
   });
+  assert.match(chart.label ?? '', /synthetic: 100000 points/, 'the chart describes itself in words');
   console.log(`console: 100,000-point chart drawn in ${chart.drawMs.toFixed(0)} ms; long tasks ${summary(chart.longTasks)}`);
   await page.screenshot({ path: join(SCREENSHOTS, 'chart-100k.png'), fullPage: true });
 }

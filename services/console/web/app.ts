@@ -41,10 +41,7 @@ async function render(): Promise<void> {
   if (!user || name === 'login') {
     fill(header, h('span', { class: 'brand' }, 'Premonitor'));
     document.title = 'Log in · Premonitor';
-    await loginPage(main, () => {
-      location.hash = '#/alerts';
-      void render();
-    });
+    await loginPage(main, () => go('#/alerts'));
     return;
   }
   const entry = PAGES[name] ?? PAGES['overview']!;
@@ -60,7 +57,7 @@ async function render(): Promise<void> {
         .map(([key, p]) => h('a', { href: `#/${key}`, 'aria-current': key === name ? 'page' : undefined }, p.title)),
     ),
     h('span', { class: 'who' }, `${user.name} (${user.role})`),
-    h('button', { type: 'button', class: 'link', onclick: () => void logOut().then(() => ((location.hash = '#/login'), render())) }, 'Log out'),
+    h('button', { type: 'button', class: 'link', onclick: () => void logOut().then(() => go('#/login')) }, 'Log out'),
   );
   fill(main, h('h1', {}, entry.title));
   try {
@@ -69,6 +66,14 @@ async function render(): Promise<void> {
     main.append(h('p', { class: 'notice error', role: 'alert' }, `Error: ${err instanceof Error ? err.message : String(err)}`));
   }
   main.dataset['ready'] = name;
+  // Keyboard and screen-reader users start at the new page's content, not at the top bar.
+  if (document.activeElement === document.body || document.activeElement === null) main.focus({ preventScroll: true });
+}
+
+/** Shows `hash`: a changed hash renders through `hashchange`, the same one is drawn again. */
+function go(hash: string): void {
+  if (location.hash === hash) void render();
+  else location.hash = hash;
 }
 
 whenUnauthorized(() => {
