@@ -20,9 +20,9 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
   routes: [
     { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
-    { method: 'GET', path: '/api/v1/models', permission: 'read:models', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
-    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
-    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
+    { method: 'GET', path: '/api/v1/models', permission: 'read:models', site: 'fleet', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models', site: 'fleet' },
   ],
   create: async (config, context) => {
     const { db, bus, logger } = context;

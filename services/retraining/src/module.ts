@@ -42,13 +42,13 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
   // `recent_frames` holds the frames an alert verdict labels (docs/ARCHITECTURE.md, cross-module reads).
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, INFERENCE_SCHEMA, RETRAINING_SCHEMA],
   routes: [
-    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
-    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
-    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
-    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
   ],
   create: (config, context) => {
     const { db, logger } = context;
