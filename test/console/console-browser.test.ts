@@ -70,7 +70,9 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     base = endpoints.httpUrl;
     mqttUrl = endpoints.mqttUrl;
     for (const [user, role] of [[OPERATOR, 'operator'], [VIEWER, 'viewer'], [ADMIN, 'admin']] as const) {
-      const res = await fetch(`${base}/api/v1/auth/users`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ ...user, role }) });
+      // The viewer is also limited to the pump's site: the console must keep to it.
+      const sites = user === VIEWER ? { sites: [PUMP.site] } : {};
+      const res = await fetch(`${base}/api/v1/auth/users`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ ...user, role, ...sites }) });
       assert.equal(res.status, 201, await res.text());
     }
     await seedAlerts(platform, SEEDED_ALERTS);
@@ -188,6 +190,8 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     await viewer.waitForSelector('main[data-ready="alerts"]');
     await viewer.locator('tr', { hasText: 'plant-1/pump-1' }).waitFor();
     assert.equal(await viewer.locator('button[data-action]').count(), 0, 'a viewer is offered ack/resolve');
+    await viewer.waitForSelector('text=Live updates: connected');
+    assert.equal(await viewer.locator('tr', { hasText: 'bulk/' }).count(), 0, "a viewer of plant-1 is shown another site's alerts");
     await viewer.screenshot({ path: join(SCREENSHOTS, 'alerts-viewer.png') });
     const status = await viewer.evaluate(async (id) => {
       const w = globalThis as unknown as InPage;

@@ -1,4 +1,4 @@
-import { api, query, type User } from './api.js';
+import { api, query } from './api.js';
 import { alertActions } from './alert-actions.js';
 import type { Alert, AlertStreamEvent } from './alert-types.js';
 import { severityBadge, statusBadge } from './badges.js';
@@ -21,6 +21,8 @@ export const alertsPage: Page = async ({ user, main, search }) => {
     const v = search.get(key);
     if (v) filters[key] = v;
   }
+  // A credential limited to sites may list only one of them (?site=): start with its first.
+  if (!filters.site && user.sites?.length) filters.site = user.sites[0];
   const live = h('p', { class: 'live', 'aria-live': 'polite' }, 'Live updates: connecting…');
   const list = h('div', { class: 'table-wrap' });
   const pager = h('div', { class: 'pager' });
@@ -80,7 +82,7 @@ export const alertsPage: Page = async ({ user, main, search }) => {
   };
 
   await load();
-  const stream = openStream(user, (event) => {
+  const stream = openStream(filters.site, (event) => {
     const existing = rows.get(event.alert.id);
     if (existing) existing.replaceWith(row(event.alert));
     else if (cursor === undefined && event.from === null && matches(event.alert, filters)) tbody?.prepend(row(event.alert));
@@ -96,9 +98,8 @@ function matches(alert: Alert, f: Filters): boolean {
   return (!f.severity || alert.severity === f.severity) && (!f.status || alert.status === f.status) && (!f.site || alert.site === f.site) && (!f.device || alert.device === f.device) && (!f.rule || alert.rule === f.rule);
 }
 
-/** The live feed; a credential limited to one site listens to that site (the server refuses an unscoped stream). */
-function openStream(user: User, onEvent: (event: AlertStreamEvent) => void, status: HTMLElement): EventSource {
-  const site = user.sites?.length === 1 ? user.sites[0] : undefined;
+/** The live feed, of one site when the filter names one (a credential limited to sites must). */
+function openStream(site: string | undefined, onEvent: (event: AlertStreamEvent) => void, status: HTMLElement): EventSource {
   const source = new EventSource(`/api/v1/alerts/stream${query({ site })}`);
   source.addEventListener('open', () => fill(status, '● Live updates: connected'));
   source.addEventListener('error', () => fill(status, '○ Live updates: reconnecting…'));

@@ -13,16 +13,18 @@ const OPEN_COUNTED = 1_000;
 const RATE_WINDOW_MS = 5_000;
 
 /** Devices online/offline, open alerts by severity, ingest rate, models in production. */
-export const overviewPage: Page = async ({ main }) => {
+export const overviewPage: Page = async ({ user, main }) => {
+  // A credential limited to sites sees its first site (lists must name one).
+  const site = user.sites?.[0];
   const cards = h('div', { class: 'cards' });
   const devicesBox = h('section', {}, h('h2', {}, 'Devices'));
   const modelsBox = h('section', {}, h('h2', {}, 'Models in production'));
   main.append(cards, devicesBox, modelsBox);
   const [devices, models, ...open] = await Promise.all([
-    api<{ items: Device[] }>('/api/v1/devices'),
+    api<{ items: Device[] }>(`/api/v1/devices${query({ site })}`),
     api<{ items: Model[] }>('/api/v1/models?stage=production').catch(() => ({ items: [] as Model[] })),
     ...(['CRITICAL', 'WARNING', 'INFO'] as const).map(async (severity) => {
-      const page = await api<{ items: unknown[]; next: string | null }>(`/api/v1/alerts${query({ status: 'open', severity, limit: OPEN_COUNTED })}`);
+      const page = await api<{ items: unknown[]; next: string | null }>(`/api/v1/alerts${query({ status: 'open', severity, site, limit: OPEN_COUNTED })}`);
       return { severity, count: `${page.items.length}${page.next ? '+' : ''}` };
     }),
   ]);
@@ -32,7 +34,7 @@ export const overviewPage: Page = async ({ main }) => {
     cards,
     card('Devices online', `${online} / ${devices.items.length}`),
     card('Devices offline', String(devices.items.length - online)),
-    ...open.map((o) => card(h('span', {}, 'Open ', severityBadge(o.severity)), h('a', { href: `#/alerts?status=open&severity=${o.severity}` }, o.count))),
+    ...open.map((o) => card(h('span', {}, 'Open ', severityBadge(o.severity)), h('a', { href: `#/alerts${query({ status: 'open', severity: o.severity, site })}` }, o.count))),
     card('Readings stored / s', rate),
   );
   fill(devicesBox, h('h2', {}, 'Devices'), table(devices.items, { Device: (d) => h('a', { href: `#/device/${d.site}/${d.device}` }, `${d.site}/${d.device}`), State: (d) => onlineBadge(d.online), 'Last seen': (d) => when(d.lastSeen) }));
