@@ -75,7 +75,11 @@ async function drawScores(into: HTMLElement, user: User, path: string, site: str
     ]);
     const items = [...page.items].reverse();
     const current = baseline?.baselines[0];
-    const series: Series[] = [{ label: `${kind} score`, x: items.map((s) => Date.parse(s.time)), y: items.map((s) => s.score) }];
+    // One line per reference the score was taken against: the device's own baseline (solid) or the fleet's (dashed).
+    const series: Series[] = [...new Set(items.map((s) => s.reference ?? 'unrecorded'))].map((reference) => {
+      const mine = items.filter((s) => (s.reference ?? 'unrecorded') === reference);
+      return { label: `${kind} score vs ${reference} baseline`, x: mine.map((s) => Date.parse(s.time)), y: mine.map((s) => s.score), dashed: reference !== 'device' };
+    });
     const outcome = h('span', { 'aria-live': 'polite' });
     const act = (action: 'enroll' | 'reset' | 'faulty', label: string, body?: unknown) =>
       h('button', {
