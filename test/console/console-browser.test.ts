@@ -14,8 +14,9 @@ import { sql } from 'kysely';
 import { connectAsync } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '@premonitor/config';
-import { mqttTopic, type DeviceRef } from '@premonitor/contracts';
+import { encodeFrame, mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
+import { generateThermalFrame } from '@premonitor/ml/data';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import { repoRoot } from '@premonitor/testkit';
 import { authEnv, bearer } from '../support/auth.js';
@@ -123,6 +124,12 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
       await device.publishAsync(mqttTopic.telemetry(PUMP), JSON.stringify({ ts: now - (59 - i) * 5_000, seq: 2 + i, readings }), { qos: 1 });
     }
 
+    // And thermal frames, for the device page's scores.
+    for (let i = 0; i < 8; i++) {
+      const celsius = generateThermalFrame({ width: 32, height: 24, instanceId: 1, seed: 7, episode: 0, t: 2 * i });
+      await device.publishAsync(mqttTopic.frame(PUMP, 'thermal'), Buffer.from(encodeFrame({ kind: 'thermal', ts: now - (8 - i) * 1_000, seq: 100 + i, width: 32, height: 24, celsius })), { qos: 1 });
+    }
+
     await operator.goto(`${base}/#/audit`);
     await operator.waitForSelector('main[data-ready="audit"]');
     const auditRow = operator.locator('tr', { hasText: `/api/v1/alerts/${alertId}/ack` });
@@ -141,7 +148,17 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     ] as const) {
       await operator.goto(`${base}/#/${hash}`);
       await operator.waitForSelector(`main[data-ready="${hash.split('/')[0]}"]`);
-      if (name === 'device') await operator.waitForSelector('canvas[aria-label^="temperature"]', { timeout: 30_000 });
+      if (name === 'device') {
+        await operator.waitForSelector('canvas[aria-label^="temperature"]', { timeout: 30_000 });
+        // Scores are read once per visit: come back until the thermal frames are scored.
+        for (let tries = 0; !(await operator.locator('canvas[aria-label^="thermal scores"]').count()); tries++) {
+          assert.ok(tries < 30, 'the thermal scores never appeared on the device page');
+          await operator.waitForTimeout(1_000);
+          await operator.reload();
+          await operator.waitForSelector('main[data-ready="device"]');
+          await operator.waitForTimeout(500);
+        }
+      }
       await operator.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     }
     // Promote and roll back are an admin's: the operator is not offered them, the admin is.
