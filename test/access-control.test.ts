@@ -167,6 +167,10 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
     assert.equal((await call('/api/v1/models/promote', { token, method: 'POST', headers: { origin: url } })).status, 200, 'same origin');
     const plain = await fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(plain.status, 415);
+    // A form a page of another origin could post (multipart, no proof) is refused; an upload carrying a bearer or the CSRF header passes on.
+    const upload = (headers: Record<string, string>) => fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', ...headers }, body: '--x--\r\n' });
+    assert.equal((await upload({})).status, 415, 'a bare multipart form');
+    assert.equal((await upload({ authorization: `Bearer ${token}` })).status, 200, 'an upload with a bearer');
     // fetch sets Host itself; a DNS-rebinding page's requests carry the attacker's name.
     assert.equal(await statusWithHost(`${url}/healthz`, 'attacker.example'), 421);
     assert.equal(await statusWithHost(`${url}/healthz`, 'localhost:8787'), 200);
