@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { consoleModule } from '@premonitor/console';
 import { forecastingModule } from '@premonitor/forecasting';
 import { fusionModule } from '@premonitor/fusion';
 import { inferenceModule } from '@premonitor/inference';
@@ -36,6 +37,7 @@ const SERVICES = {
   'telemetry-scoring': telemetryScoringModule,
   'model-sync': modelSyncModule,
   retraining: retrainingModule,
+  console: consoleModule,
 } as const;
 
 /** Routes known not to reach their service through the Ingress (deploy/README.md says so). */
@@ -73,6 +75,12 @@ describe('Ingress routing', () => {
     assert.equal(backendFor(paths, '/api/v1/models/thermal/rollback'), 'model-sync');
     for (const kind of ['acoustic', 'thermal']) assert.equal(backendFor(paths, `/api/v1/models/${kind}/drift`), 'retraining', `${kind} drift is retraining's`);
     assert.equal(backendFor(paths, '/api/v1/models/thermal/driftx'), 'model-sync', 'whole path elements only');
-    assert.equal(backendFor(paths, '/api/v1/samplesx'), undefined, 'whole path elements only');
+    assert.equal(backendFor(paths, '/api/v1/samplesx'), 'console', 'whole path elements only: the rest falls to the console');
+  });
+
+  it('sends the console page and the browser’s auth API (served by every service) to the console', async () => {
+    const ingress = parse(await readFile(join(repoRoot(), 'deploy/k8s/base/ingress.yaml'), 'utf8')) as Ingress;
+    const paths = ingress.spec.rules.find((r) => r.host === undefined)!.http.paths;
+    for (const path of ['/', '/console/app.js', '/api/v1/auth/login', '/api/v1/auth/me', '/api/v1/audit']) assert.equal(backendFor(paths, path), 'console', path);
   });
 });

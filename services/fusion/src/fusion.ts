@@ -6,6 +6,7 @@ import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
+import { AlertEventStream } from './api/alert-event-stream.js';
 import { createAlertsApi } from './api/alerts-api.js';
 import { createFeedbackApi } from './api/feedback-api.js';
 import { FeedbackStore } from './feedback-store.js';
@@ -39,7 +40,12 @@ export interface FusionSettings {
    * within it is a no-op. Longer than the bus keeps messages (24 h), so no replay outlives it.
    */
   readonly dedupRetentionMs?: number;
+  /** How often `GET /alerts/stream` looks for new transitions while a browser listens, ms (default 1,000). */
+  readonly streamPollMs?: number;
 }
+
+/** Default of `FusionSettings.streamPollMs`: a transition reaches the console within a second. */
+export const DEFAULT_STREAM_POLL_MS = 1_000;
 
 /** Default of `FusionSettings.dedupRetentionMs`: twice the 24 h the streams keep messages. */
 export const DEFAULT_DEDUP_RETENTION_MS = 48 * 3_600_000;
@@ -74,6 +80,7 @@ export class Fusion {
   /** Events being applied (their bus messages are acked or nak-ed when they settle). */
   readonly #inFlight = new Set<Promise<void>>();
   readonly #dedupRetention: RetentionSchedule;
+  readonly #stream: AlertEventStream;
   #reloadTimer: TimerHandle | undefined;
   #running = false;
 
@@ -102,8 +109,9 @@ export class Fusion {
       metrics: this.#metrics,
       tickMs: settings.tickMs,
     });
+    this.#stream = new AlertEventStream(deps.db.db, { clock: this.#clock, logger: deps.logger, pollMs: settings.streamPollMs ?? DEFAULT_STREAM_POLL_MS });
     this.router = Router()
-      .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note)))
+      .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note), this.#stream))
       .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
@@ -155,6 +163,7 @@ export class Fusion {
    */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stream.close();
     if (this.#reloadTimer !== undefined) this.#clock.clearTimeout(this.#reloadTimer);
     this.#reloadTimer = undefined;
     const timeoutMs = this.settings.drainTimeoutMs ?? 10_000;

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { consoleModule } from '@premonitor/console';
 import { forecastingModule } from '@premonitor/forecasting';
 import { fusionModule } from '@premonitor/fusion';
 import { inferenceModule } from '@premonitor/inference';
@@ -52,6 +53,7 @@ export interface EmbeddedWiring {
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
  * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
  * | retraining | SAMPLE_STORE_DIR, MODEL_STORE_DIR | `{PM_DATA_DIR}/samples`, `{PM_DATA_DIR}/models` | labelled samples and the one model registry in the data folder |
+ * | console | (none) | | the page at `/` of the one HTTP server |
  *
  * NATS_URL, DATABASE_URL, HTTP_* and LOG_LEVEL are not read in embedded mode: the host hands
  * every module the in-process bus, PGlite, its one HTTP server and its logger.
@@ -109,5 +111,6 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
       MODEL_SYNC_REFRESH_MS: '30000',
       HEARTBEAT_MS: '5000',
     }),
+    hosted(consoleModule, {}),
   ];
 }

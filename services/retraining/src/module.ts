@@ -8,7 +8,7 @@ import type { Subscription } from '@premonitor/bus';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry, sharedRegistryBackups } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { systemClock } from '@premonitor/time';
 import { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
@@ -24,6 +24,9 @@ import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
 import { createDriftApi } from './drift/drift-api.js';
 import { ModelWatch, type ModelWatchSettings } from './drift/model-watch.js';
+import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
+import { TriageScorer } from './triage/triage-scorer.js';
+import { TriageTraining } from './triage/triage-training.js';
 
 /** The model watch's settings a config sets (DRIFT_*, ROLLOUT_*, MODEL_WATCH_*). */
 export function modelWatchSettings(config: RetrainingConfig): ModelWatchSettings {
@@ -63,7 +66,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
 /**
  * Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate
  * (promote and rollback: model-sync), and the model watch — drift of every production model per
- * device, and the rollout watch that rolls a promotion back by itself.
+ * device, and the rollout watch that rolls a promotion back by itself; the triage API (issue 18).
  */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
@@ -72,19 +75,21 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
   // `recent_frames` holds the frames an alert verdict labels (docs/ARCHITECTURE.md, cross-module reads).
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, INFERENCE_SCHEMA, RETRAINING_SCHEMA],
   routes: [
-    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
-    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
-    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
-    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
     {
       method: 'GET',
       path: '/api/v1/models/:kind/drift',
       permission: 'read:models',
+      site: 'fleet',
       docs: { summary: "Drift of a kind's production model (acoustic, thermal): its reference score distribution, thresholds, and each device's window with PSI, JS distance and verdict" },
     },
+    ...TRIAGE_ROUTES,
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -92,13 +97,14 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
     const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
     const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const runner = new RetrainingRunner({
       db: db.db,
       registry,
       sampleStoreDir: config.SAMPLE_STORE_DIR,
       logger: logger.child({ component: 'runs' }),
       clock: systemClock,
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner,
       leaseMs: config.RETRAINING_LEASE_MS,
       renewMs: config.RETRAINING_RENEW_MS,
       heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
@@ -118,7 +124,10 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       },
       modelWatchSettings(config),
     );
-    const routers = [samples, createRunRouter(runner, db.db), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
+    const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
+    const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
+    const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
+    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -148,6 +157,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         await feedbackSubscription?.stop();
         await feedbackPolicy.settled();
         await runner.stop();
+        await triage.stop();
+        await scorer.close();
       },
     };
   },

@@ -48,12 +48,35 @@ const retrainingRuns: Migration = {
 };
 
 /**
+ * The expert-scored maintenance reports the triage model trains on (POST /api/v1/triage/train),
+ * one row per anomaly id: a later score of the same id replaces the earlier one. `seq` keeps the
+ * order ids first arrived in, so the same records always train the same model.
+ */
+const triageRecords: Migration = {
+  name: 'retraining/0003_triage_records',
+  statements: [
+    `create table if not exists triage_records (
+      anomaly_id text primary key,
+      description text not null,
+      equipment_name text,
+      equipment_id text,
+      availability_score smallint not null check (availability_score between 1 and 5),
+      fiability_score smallint not null check (fiability_score between 1 and 5),
+      process_safety_score smallint not null check (process_safety_score between 1 and 5),
+      run_id bigint,
+      seq bigserial not null,
+      updated_at timestamptz not null default now()
+    )`,
+  ],
+};
+
+/**
  * The model watch: each model's reference score distribution (drift and rollout compare live
  * scores with it) and input-feature distributions (drift compares the frames' input statistics), and one row per rollout watch after a promotion — its outcome is the record
  * of an automatic rollback. The partial unique index keeps one watch per kind at a time.
  */
 const modelWatch: Migration = {
-  name: 'retraining/0003_model_watch',
+  name: 'retraining/0004_model_watch',
   statements: [
     `create table if not exists model_score_references (
       kind text not null,
@@ -93,9 +116,9 @@ const modelWatch: Migration = {
   ],
 };
 
-/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, the model watch's. */
+/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, modelWatch],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch],
 };

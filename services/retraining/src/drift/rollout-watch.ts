@@ -155,9 +155,10 @@ export class RolloutWatch {
         return;
       }
       this.#restored.add(`${kind}/${watch.previousVersion}`);
-      const restored = await this.#deps.registry.rollback(kind);
-      const now = this.#deps.clock.now();
       const reason = `rolled back by the rollout watch: ${verdict.reasons.join('; ')}`.slice(0, 1000);
+      // The reason goes into the registry's model_history too.
+      const restored = await this.#deps.registry.rollback(kind, '', { reason });
+      const now = this.#deps.clock.now();
       const decision = { ...verdict.figures, reasons: verdict.reasons, restoredVersion: restored.version };
       await rolloutRepository.decide(this.#deps.db, watch.id, 'rolled_back', watch.frames, decision, new Date(now));
       await this.#deps.db
