@@ -170,6 +170,9 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
       assert.equal(decision.referenceSource, 'live');
       assert.ok(decision.frames >= 60 && rollout.frames >= 60, JSON.stringify(decision));
       assert.ok(decision.reasons.some((r) => /100\.0 % of \d+ frames scored above 0\.85 against 0\.0 %/.test(r)), decision.reasons.join('; '));
+      const [history] = await registry.history({ kind: 'thermal', limit: 1 });
+      assert.deepEqual([history?.action, history?.version, history?.previous_version], ['rollback', good, bad]);
+      assert.match(history?.reason ?? '', /^rolled back by the rollout watch: /);
       const audit = await env.db.db.selectFrom('audit_events').selectAll().where('actor', '=', 'retraining:rollout-watch').execute();
       assert.ok(audit.some((a) => (a.detail as { from?: string; to?: string }).from === bad && (a.detail as { to?: string }).to === good), JSON.stringify(audit));
       const event = await waitFor('the rollback event', () => events.find((e) => e.event === 'rollback'));
