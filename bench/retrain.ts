@@ -42,7 +42,7 @@ const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStor
 const championBytes = new Uint8Array(await readFile(join(root, 'models', 'thermal-ir.onnx')));
 await registry.register({ kind: 'thermal', bytes: championBytes });
 const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
+const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
 runner.start();
 const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
 const http = new HttpServer({ logger, registry: createRegistry('bench-retrain', false), readiness: [], routers, portSetting: 'HTTP_PORT' });

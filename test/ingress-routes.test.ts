@@ -57,8 +57,9 @@ describe('Ingress routing', () => {
     for (const [service, module] of Object.entries(SERVICES)) {
       for (const route of module.routes ?? []) {
         const key = `${service} ${route.method} ${route.path}`;
-        // A concrete request path: every `:param` filled in.
-        const got = backendFor(paths, route.path.replace(/:[A-Za-z0-9_]+/g, 'x'));
+        // A concrete request path: every `:param` filled in (`:kind` with a real frame kind: the
+        // drift routes are routed per kind, and `x` is no kind any route accepts).
+        const got = backendFor(paths, route.path.replace(/:kind\b/g, 'thermal').replace(/:[A-Za-z0-9_]+/g, 'x'));
         if (got !== service && !KNOWN_UNROUTED.has(key)) wrong.push(`${key} -> ${got ?? 'nothing'}`);
       }
     }
@@ -72,6 +73,8 @@ describe('Ingress routing', () => {
     assert.equal(backendFor(paths, '/api/v1/retraining/runs/7/events'), 'retraining');
     assert.equal(backendFor(paths, '/api/v1/models/thermal/20261206T0900/promote'), 'model-sync');
     assert.equal(backendFor(paths, '/api/v1/models/thermal/rollback'), 'model-sync');
+    for (const kind of ['acoustic', 'thermal']) assert.equal(backendFor(paths, `/api/v1/models/${kind}/drift`), 'retraining', `${kind} drift is retraining's`);
+    assert.equal(backendFor(paths, '/api/v1/models/thermal/driftx'), 'model-sync', 'whole path elements only');
     assert.equal(backendFor(paths, '/api/v1/samplesx'), 'console', 'whole path elements only: the rest falls to the console');
   });
 

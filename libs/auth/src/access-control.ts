@@ -207,10 +207,19 @@ export class AccessControl {
     const target = req.originalUrl.split('?')[0] ?? req.path;
     res.once('finish', () => {
       this.#o.store
-        .audit({ actor: principal.name, action, target, status: res.statusCode, remoteAddr: req.ip, detail: { via: principal.via, permission: match.route.permission } })
+        .audit({ actor: principal.name, action, target, status: res.statusCode, remoteAddr: req.ip, detail: { via: principal.via, permission: match.route.permission, ...auditDetail(res) } })
         .catch((err: unknown) => this.#o.logger.error({ err, action, target }, 'audit event not recorded'));
     });
   }
+}
+
+/**
+ * What a handler adds to its request's audit record (`res.locals.auditDetail`, an object), e.g.
+ * that a promotion was forced: the method and path alone cannot say it.
+ */
+function auditDetail(res: Response): Record<string, unknown> {
+  const detail: unknown = res.locals['auditDetail'];
+  return typeof detail === 'object' && detail !== null && !Array.isArray(detail) ? (detail as Record<string, unknown>) : {};
 }
 
 function checkCsrf(req: Request, principal: Principal): void {

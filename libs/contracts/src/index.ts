@@ -55,6 +55,7 @@ export {
   alertFeedbackEvent,
   FEEDBACK_VERDICTS,
   modelPromotedEvent,
+  modelHealthEvent,
   baselineEvent,
   trainingEvent,
   type Severity,
@@ -73,6 +74,7 @@ export {
   type AlertFeedbackEvent,
   type FeedbackVerdict,
   type ModelPromotedEvent,
+  type ModelHealthEvent,
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';

@@ -148,6 +148,12 @@ export const scoreEvent = z.strictObject({
    * without baselines). Absent on events from before baselines existed.
    */
   reference: z.enum(['device', 'fleet']).optional(),
+  /**
+   * Two statistics of the frame's input for drift monitoring (inference's `inputSummary`):
+   * thermal mean °C and hottest − mean; acoustic RMS dBFS and crest factor dB. Absent for image
+   * frames and on events from before it existed.
+   */
+  input: z.strictObject({ level: z.number().finite(), spread: z.number().finite() }).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
@@ -273,6 +279,51 @@ export const baselineEvent = z.strictObject({
   ts: epochMs,
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;
+
+/**
+ * `pm.model-health.{kind}.{site}.{device}` (retraining → fusion, the retraining trigger): what
+ * the watch over a production model saw on one device's live scores.
+ * - `drift`: the device's window of scores moved away from the model's reference distribution
+ *   (`state: drifting`, PSI or JS distance at or above its threshold) or came back (`ok`).
+ * - `rollback`: a model's rollout watch rolled it back by itself; `device` is the device whose
+ *   behaviour changed most, `reason` says why.
+ */
+export const modelHealthEvent = z.discriminatedUnion('event', [
+  z.strictObject({
+    event: z.literal('drift'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    modelVersion: safeText(64, 1),
+    state: z.enum(['drifting', 'ok']),
+    /** Population stability index of the window against the reference. */
+    psi: z.number().nonnegative(),
+    /** Jensen–Shannon distance (base 2, 0…1) of the window against the reference. */
+    jsDistance: z.number().min(0).max(1),
+    /** Scores in the window. */
+    window: z.number().int().positive(),
+    psiThreshold: z.number().positive(),
+    jsThreshold: z.number().positive(),
+    /** PSI of each input statistic's window (`level`, `spread`) against the model's input reference, when judged. */
+    inputPsi: z.partialRecord(z.enum(['level', 'spread']), z.number().nonnegative()).optional(),
+    ts: epochMs,
+  }),
+  z.strictObject({
+    event: z.literal('rollback'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    /** The model that was rolled back. */
+    modelVersion: safeText(64, 1),
+    /** The model production returned to. */
+    restoredVersion: safeText(64, 1),
+    reason: safeText(1000, 1),
+    /** Frames of the rolled-back model seen during its watch. */
+    frames: z.number().int().positive(),
+    ts: epochMs,
+  }),
+]);
+export type ModelHealthEvent = z.infer<typeof modelHealthEvent>;
 
 /** `pm.training.{kind}`: progress and outcome of a training run. */
 export const trainingEvent = z.strictObject({

@@ -9,6 +9,7 @@ import {
   deviceStatusEvent,
   edgeAlertEvent,
   forecastEvent,
+  modelHealthEvent,
   modelPromotedEvent,
   scoreEvent,
   telemetryEvent,
@@ -97,6 +98,14 @@ export const busSubjects = {
     subject: (kind: ModelKind) => `pm.models.${kind}.promoted`,
     schema: modelPromotedEvent,
   },
+  /** Drift and automatic rollbacks of a production model, per device (retraining → fusion). */
+  modelHealth: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.model-health.>',
+    subject: (kind: FrameKind, ref: DeviceRef) => `pm.model-health.${kind}.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.model-health.*.${site}.*`,
+    schema: modelHealthEvent,
+  },
   baselines: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.baselines.>',
@@ -167,6 +176,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   'edge-alerts': 4,
   forecasts: 4,
   feedback: 4,
+  'model-health': 5,
 };
 
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */

@@ -47,6 +47,9 @@ export type {
   TrainingStatus,
   SamplesTable,
   RetrainingRunsTable,
+  ModelScoreReferencesTable,
+  ModelRolloutsTable,
+  ModelRolloutStatus,
   RetrainingRunStatus,
   SchemaMigrationsTable,
   DeviceHealthView,
@@ -73,4 +76,6 @@ export type {
   TrainingRun,
   Sample,
   RetrainingRun,
+  ModelScoreReferenceRow,
+  ModelRollout,
 } from './schema.js';

@@ -74,6 +74,18 @@ export class FusionEngine {
             out.push(this.#raise(device, rule, state, rule.severity, e.riskScore, now, message, true));
           } else this.#release(state, now);
           break;
+        case 'model':
+          if (signal.type !== 'model' || signal.event.event !== rule.event) break;
+          if (signal.event.event === 'rollback') {
+            const e = signal.event;
+            out.push(this.#raise(device, rule, state, rule.severity, null, now, `${e.kind} model ${e.modelVersion} rolled back to ${e.restoredVersion} after ${e.frames} frames: ${e.reason}`, false));
+          } else if (signal.event.state === 'drifting') {
+            const e = signal.event;
+            const inputs = Object.entries(e.inputPsi ?? {}).map(([feature, psi]) => `input ${feature} PSI ${psi}`);
+            const message = `${e.kind} scores of model ${e.modelVersion} drifted from its reference: PSI ${e.psi} (threshold ${e.psiThreshold}), JS distance ${e.jsDistance} (threshold ${e.jsThreshold})${inputs.length ? `, ${inputs.join(', ')}` : ''} over ${e.window} scores`;
+            out.push(this.#raise(device, rule, state, rule.severity, e.psi, now, message, true));
+          } else this.#release(state, now);
+          break;
         case 'offline':
           if (offline) out.push(this.#raise(device, rule, state, rule.severity, null, now, 'device reported offline', true));
           else this.#release(state, now);
@@ -119,7 +131,7 @@ export class FusionEngine {
     state.raised = true;
     state.lastHoldAt = lastSeen;
     state.quietPeriodMs = rule?.quietPeriodMs ?? DEFAULT_EDGE_QUIET_MS;
-    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast';
+    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast' || (rule?.kind === 'model' && rule.event === 'drift');
   }
 
   /** Forgets that an alert exists (someone resolved it by hand); the next raise opens a new one. */
@@ -188,7 +200,7 @@ export class FusionEngine {
     return { type: 'raise', ref: device.ref, ruleId: rule.id, severity, title: rule.title, score, source: 'core', at: now, message, fresh };
   }
 
-  /** A state-held condition (offline, high risk) ended now; the quiet period starts. */
+  /** A state-held condition (offline, high risk, drift) ended now; the quiet period starts. */
   #release(state: RuleState, now: number): void {
     if (!state.sticky) return;
     state.sticky = false;

@@ -22,9 +22,35 @@ import { RetrainingTriggers } from './runs/retraining-triggers.js';
 import { runRepository } from './runs/run-repository.js';
 import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
+import { createDriftApi } from './drift/drift-api.js';
+import { ModelWatch, type ModelWatchSettings } from './drift/model-watch.js';
 import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
 import { TriageScorer } from './triage/triage-scorer.js';
 import { TriageTraining } from './triage/triage-training.js';
+
+/** The model watch's settings a config sets (DRIFT_*, ROLLOUT_*, MODEL_WATCH_*). */
+export function modelWatchSettings(config: RetrainingConfig): ModelWatchSettings {
+  return {
+    drift: {
+      window: config.DRIFT_WINDOW,
+      minWindow: config.DRIFT_MIN_WINDOW,
+      bins: config.DRIFT_BINS,
+      psiThreshold: config.DRIFT_PSI_THRESHOLD,
+      jsThreshold: config.DRIFT_JS_THRESHOLD,
+      referenceFrames: config.DRIFT_REFERENCE_FRAMES,
+      alertScore: config.DRIFT_ALERT_SCORE,
+    },
+    rollout: {
+      watchMs: config.ROLLOUT_WATCH_MS,
+      minFrames: config.ROLLOUT_MIN_FRAMES,
+      minDeviceFrames: config.ROLLOUT_MIN_DEVICE_FRAMES,
+      maxOverRateRise: config.ROLLOUT_MAX_OVER_RATE_RISE,
+      maxPsi: config.ROLLOUT_MAX_PSI,
+    },
+    durablePrefix: config.MODEL_WATCH_DURABLE_PREFIX,
+    site: config.MODEL_WATCH_SITE,
+  };
+}
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -37,7 +63,11 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync); the triage API (issue 18). */
+/**
+ * Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate
+ * (promote and rollback: model-sync), and the model watch — drift of every production model per
+ * device, and the rollout watch that rolls a promotion back by itself; the triage API (issue 18).
+ */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
@@ -52,6 +82,13 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining', site: 'fleet' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
+    {
+      method: 'GET',
+      path: '/api/v1/models/:kind/drift',
+      permission: 'read:models',
+      site: 'fleet',
+      docs: { summary: "Drift of a kind's production model (acoustic, thermal): its reference score distribution, thresholds, and each device's window with PSI, JS distance and verdict" },
+    },
     ...TRIAGE_ROUTES,
   ],
   create: (config, context) => {
@@ -73,11 +110,24 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
       minSamples: config.RETRAINING_MIN_SAMPLES,
       gate: config.RETRAINING_GATE,
+      scoreReference: { bins: config.DRIFT_BINS, alertScore: config.DRIFT_ALERT_SCORE },
     });
+    const watch = new ModelWatch(
+      {
+        db: db.db,
+        bus: context.bus,
+        registry,
+        clock: systemClock,
+        logger,
+        metrics: context.registry,
+        ...(config.RETRAINING_ON_DRIFT ? { onDrift: (e) => void triggers.drifted(e.kind, `${e.site}/${e.device} PSI ${e.psi} (threshold ${e.psiThreshold}), JS distance ${e.jsDistance} (threshold ${e.jsThreshold}) over ${e.window} scores of ${e.modelVersion}`).catch((err: unknown) => logger.warn({ err }, 'drift trigger failed')) } : {}),
+      },
+      modelWatchSettings(config),
+    );
     const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
     const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
     const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
-    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry })].map((router) => ({ path: '/api/v1', router }));
+    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -99,8 +149,17 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         runner.start();
         triggers.start();
         feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
+        await watch.start();
       },
-      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop(), await triage.stop(), await scorer.close()),
+      stop: async () => {
+        triggers.stop();
+        await watch.stop();
+        await feedbackSubscription?.stop();
+        await feedbackPolicy.settled();
+        await runner.stop();
+        await triage.stop();
+        await scorer.close();
+      },
     };
   },
 };

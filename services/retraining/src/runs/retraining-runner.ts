@@ -5,6 +5,7 @@ import type { Database, Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelRegistry } from '@premonitor/registry';
 import type { Clock } from '@premonitor/time';
+import { scoreReferenceOf, scoreReferenceRepository } from '../drift/score-reference.js';
 import { judgeCandidate, type GatePolicy } from './promotion-gate.js';
 import { runRepository, type RunRecord } from './run-repository.js';
 import type { RunSample } from './thermal-samples.js';
@@ -31,13 +32,15 @@ export interface RetrainingRunnerOptions {
   /** Fewest labelled samples (with both labels) a run needs. */
   readonly minSamples: number;
   readonly gate: (kind: string) => GatePolicy;
+  /** How a candidate's reference score distribution is cut (its held-out normal scores; drift and rollout watches compare with it). */
+  readonly scoreReference: { readonly bins: number; readonly alertScore: number };
 }
 
 /** What a client asks for. */
 export interface RunRequest {
   readonly kind: TrainableKind;
   readonly reason: string;
-  readonly trigger?: 'manual' | 'threshold' | 'schedule';
+  readonly trigger?: 'manual' | 'threshold' | 'schedule' | 'drift';
   readonly epochs?: number;
   readonly quick?: boolean;
   readonly shuffleLabels?: boolean;
@@ -186,9 +189,12 @@ export class RetrainingRunner {
       const { evaluation } = done;
       const decision = judgeCandidate(evaluation.candidate, evaluation.champion, this.#o.gate(run.kind), evaluation.championNote);
       const metrics = Object.fromEntries(Object.entries(evaluation.candidate).map(([k, v]) => [`held_out_${k}`, v]));
-      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage } });
-      let promoted = candidate.stage === 'production';
-      if (decision.promote && !promoted) promoted = (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
+      // `promote: false`: even the first model of a kind becomes production only through the gate.
+      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage }, promote: false });
+      const { bins, alertScore } = this.#o.scoreReference;
+      // Stored before the candidate can become production, so its watches have a reference from the start.
+      if (done.normalScores.length >= bins) await scoreReferenceRepository.save(this.#o.db, scoreReferenceOf(run.kind, candidate.version, 'held-out', done.normalScores, bins, alertScore));
+      const promoted = decision.promote && (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
       const result = { train_s: round(trainS), evaluation, gate: decision, candidate: candidate.version, promoted } as unknown as Json;
       this.#o.logger.info({ run: run.id, candidate: candidate.version, promoted, reasons: decision.reasons }, promoted ? 'retraining candidate promoted' : 'retraining candidate kept as candidate');
       await this.#end(run.id, { status: 'succeeded', result, candidateVersion: candidate.version });

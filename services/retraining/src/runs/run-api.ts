@@ -25,6 +25,14 @@ function view(run: RunRecord): Record<string, unknown> {
   return { ...run, durationS: end ? (end.getTime() - run.startedAt.getTime()) / 1000 : null };
 }
 
+/** The registry state of the runs' candidates, by `kind/version`. */
+async function candidateStates(db: Kysely<Database>, runs: readonly RunRecord[]): Promise<Map<string, Record<string, unknown>>> {
+  const versions = [...new Set(runs.flatMap((r) => (r.candidateVersion ? [r.candidateVersion] : [])))];
+  if (versions.length === 0) return new Map();
+  const rows = await db.selectFrom('models').select(['kind', 'version', 'stage', 'promoted_at', 'promotion_forced']).where('version', 'in', versions).execute();
+  return new Map(rows.map((m) => [`${m.kind}/${m.version}`, { version: m.version, stage: m.stage, promotedAt: m.promoted_at, promotionForced: m.promotion_forced }]));
+}
+
 /**
  * `POST /retraining/runs` (202, or 409 naming the running run, or 422 too few samples),
  * `GET /retraining/runs/{id}`, `GET /retraining/runs/{id}/events` (server-sent events: log,
@@ -79,7 +87,9 @@ export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>):
   router.get('/retraining/history', async (req: Request, res: Response) => {
     const q = validateInput(historyQuery, req.query);
     const runs = await runRepository.list(db, q);
-    res.json({ items: runs.map(view) });
+    const candidates = await candidateStates(db, runs);
+    // Each run with where its candidate stands now: promoted (by the gate or forced by an admin), still a candidate, archived.
+    res.json({ items: runs.map((run) => ({ ...view(run), candidate: (run.candidateVersion && candidates.get(`${run.kind}/${run.candidateVersion}`)) ?? null })) });
   });
   return router;
 }

@@ -24,7 +24,15 @@ export interface TrainJob {
 export type TrainMessage =
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly loss: number; readonly elapsedS: number }
-  | { readonly type: 'done'; readonly version: string; readonly bytes: Uint8Array; readonly evaluation: HeldOutEvaluation; readonly lineage: Readonly<Record<string, Json>> }
+  | {
+      readonly type: 'done';
+      readonly version: string;
+      readonly bytes: Uint8Array;
+      readonly evaluation: HeldOutEvaluation;
+      /** The candidate's scores of the held-out normal samples (its reference distribution). */
+      readonly normalScores: readonly number[];
+      readonly lineage: Readonly<Record<string, Json>>;
+    }
   | { readonly type: 'failed'; readonly error: string };
 
 /** Both models on the same held-out samples. */

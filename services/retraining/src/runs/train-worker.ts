@@ -56,7 +56,9 @@ async function run(job: TrainJob): Promise<void> {
     source: 'retraining: labelled samples',
   });
 
-  const evaluation = await evaluateHeldOut(trained.bytes, job.champion, heldOut, classes, hotSpotClasses);
+  const { evaluation, candidateScores } = await evaluateHeldOut(trained.bytes, job.champion, heldOut, classes, hotSpotClasses);
+  // The candidate's scores of the held-out normal samples: its reference for drift and rollout watches.
+  const normalScores = heldOut.flatMap((d, i) => (d.sample.label === 'normal' ? [candidateScores[i]!] : []));
   const bytes = trained.bytes.slice();
   post(
     {
@@ -64,6 +66,7 @@ async function run(job: TrainJob): Promise<void> {
       version: trained.version,
       bytes,
       evaluation,
+      normalScores,
       lineage: {
         parent: job.champion?.version ?? null,
         data_fingerprint: trained.metadata.trainingDataFingerprint ?? null,
@@ -78,7 +81,13 @@ async function run(job: TrainJob): Promise<void> {
 }
 
 /** Candidate and champion on the same held-out samples: AUC anomalous vs normal, recall at 5 % false alarms. */
-async function evaluateHeldOut(candidate: Uint8Array, champion: TrainJob['champion'], heldOut: readonly DecodedThermalSample[], classes: readonly string[], hotSpotClasses: readonly string[]): Promise<HeldOutEvaluation> {
+async function evaluateHeldOut(
+  candidate: Uint8Array,
+  champion: TrainJob['champion'],
+  heldOut: readonly DecodedThermalSample[],
+  classes: readonly string[],
+  hotSpotClasses: readonly string[],
+): Promise<{ evaluation: HeldOutEvaluation; candidateScores: number[] }> {
   const rasters = heldOut.map((d) => d.raster);
   const labelOf = (d: DecodedThermalSample) => (classes.includes(sampleClass(d.sample)) ? sampleClass(d.sample) : 'anomalous');
   const known = [...new Set([...classes, ...heldOut.map(labelOf)])];
@@ -86,13 +95,14 @@ async function evaluateHeldOut(candidate: Uint8Array, champion: TrainJob['champi
   const figures = (e: ReturnType<typeof judge>) => ({ auc: e.anomaly.auc, recall_at_fpr1: e.anomaly.recall_at_fpr1, recall_at_fpr5: e.anomaly.recall_at_fpr5 });
   const normal = heldOut.filter((d) => d.sample.label === 'normal').length;
   const base = { samples: heldOut.length, normal, devices: new Set(heldOut.map((d) => d.sample.device ?? `sample:${d.sample.id}`)).size };
-  const candidateEval = judge(await scoreThermal(candidate, rasters));
+  const candidateScores = await scoreThermal(candidate, rasters);
+  const candidateEval = judge(candidateScores);
   const result = { heldOut: base, candidate: figures(candidateEval), report: JSON.parse(JSON.stringify(candidateEval)) as Record<string, never> };
-  if (!champion) return { ...result, championNote: 'no production model of this kind: floors only' };
+  if (!champion) return { evaluation: { ...result, championNote: 'no production model of this kind: floors only' }, candidateScores };
   try {
-    return { ...result, champion: figures(judge(await scoreThermal(champion.bytes, rasters))) };
+    return { evaluation: { ...result, champion: figures(judge(await scoreThermal(champion.bytes, rasters))) }, candidateScores };
   } catch (err) {
-    if (err instanceof FrameAdaptError) return { ...result, championNote: `champion ${champion.version} cannot score the held-out samples (${err.message}): floors only` };
+    if (err instanceof FrameAdaptError) return { evaluation: { ...result, championNote: `champion ${champion.version} cannot score the held-out samples (${err.message}): floors only` }, candidateScores };
     throw err;
   }
 }
