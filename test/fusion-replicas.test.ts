@@ -21,11 +21,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { publishEvent } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
+import { createServiceLogin } from './support/service-login.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -40,6 +41,8 @@ const READINGS = 3;
 
 describe('two fusion replicas share the devices by partition; one is killed mid-stream', { skip: pg.skip || nats.skip }, () => {
   let throwaway: { url: string; drop(): Promise<void> };
+  /** The replicas log in as fusion's least-privilege role, as deployed. */
+  let login: { url: string; drop(): Promise<void> } | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let dir = '';
@@ -50,6 +53,7 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_fusion_replicas');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
+    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.fusion);
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `fusion-replicas-${run}`, logger });
     await bus.start();
     dir = await mkdtemp(join(tmpdir(), 'pm-fusion-replicas-'));
@@ -66,6 +70,7 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
+    await login?.drop();
     await bus?.stop();
     await db?.close();
     await throwaway?.drop();
@@ -75,7 +80,8 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
   async function startReplica(name: string): Promise<NodeProcess> {
     const replica = NodeProcess.start('services/fusion/dist/main.js', {
       NATS_URL: nats.url!,
-      DATABASE_URL: throwaway.url,
+      DATABASE_URL: login!.url,
+      DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       FUSION_RULES_FILE: join(dir, 'rules.json'),
@@ -159,5 +165,7 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
     const alerts = await db.db.selectFrom('alerts').select(['device_id', 'rule', 'count']).where('site', '=', site).execute();
     assert.equal(alerts.length, VIBRATING + LEAKING, 'one alert per device and rule');
     for (const alert of alerts.filter((x) => x.rule === 'gas-leak')) assert.equal(alert.count, READINGS, `${alert.device_id}: every reading counted once`);
+    // Run as the service's least-privilege role: nothing it does may have been refused.
+    for (const replica of replicas) assert.doesNotMatch(replica.output, /permission denied/);
   });
 });

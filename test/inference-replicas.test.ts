@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { busSubjects, deviceMessageId, encodeFrame } from '@premonitor/contracts';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { buildThermalReferenceModel } from '@premonitor/inference';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
+import { createServiceLogin } from './support/service-login.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -33,6 +34,8 @@ const FRAMES = 600;
 
 describe('two inference replicas on one JetStream durable; one is killed mid-stream', { skip: pg.skip || nats.skip }, () => {
   let throwaway: { url: string; drop(): Promise<void> };
+  /** The replicas log in as inference's least-privilege role, as deployed. */
+  let login: { url: string; drop(): Promise<void> } | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let modelDir = '';
@@ -43,6 +46,7 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_inference_replicas');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
+    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.inference);
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `inference-replicas-${run}`, logger });
     await bus.start();
     modelDir = await mkdtemp(join(tmpdir(), 'pm-inference-replicas-'));
@@ -51,6 +55,7 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
+    await login?.drop();
     await bus?.stop();
     await db?.close();
     await throwaway?.drop();
@@ -67,7 +72,8 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
       BASELINES_ENABLED: 'false',
       MAX_ACK_PENDING: '100',
       NATS_URL: nats.url!,
-      DATABASE_URL: throwaway.url,
+      DATABASE_URL: login!.url,
+      DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
@@ -115,5 +121,7 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await count(), { rows: FRAMES, frames: FRAMES }, 'one score per frame');
     assert.ok((await scoredBy(b)) < FRAMES, 'the survivor did not score everything itself');
+    // Run as the service's least-privilege role: nothing it does may have been refused.
+    for (const replica of replicas) assert.doesNotMatch(replica.output, /permission denied/);
   });
 });

@@ -14,11 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import mqtt from 'mqtt';
 import { mqttTopic } from '@premonitor/contracts';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
+import { createServiceLogin } from './support/service-login.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -30,6 +31,8 @@ const MESSAGES = 3_000;
 
 describe('two ingest replicas on one shared subscription; one is killed mid-stream and restarted', { skip: pg.skip || mosquitto.skip || nats.skip }, () => {
   let throwaway: { url: string; drop(): Promise<void> };
+  /** The replicas log in as ingest's least-privilege role, as deployed. */
+  let login: { url: string; drop(): Promise<void> } | undefined;
   let db: DatabaseHandle;
   const replicas: NodeProcess[] = [];
   const site = `ir-${run}`;
@@ -39,9 +42,11 @@ describe('two ingest replicas on one shared subscription; one is killed mid-stre
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_ingest_replicas');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
+    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.ingest);
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
+    await login?.drop();
     // The sessions are persistent: remove them, or the shared Mosquitto keeps queueing for them.
     for (const clientId of Object.values(clientIds)) {
       const cleaner = await mqtt.connectAsync(mosquitto.url!, { clientId, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } });
@@ -57,7 +62,8 @@ describe('two ingest replicas on one shared subscription; one is killed mid-stre
       MQTT_CLIENT_ID: clientIds[name],
       MQTT_SHARED_GROUP: `ir_${run}`,
       NATS_URL: nats.url!,
-      DATABASE_URL: throwaway.url,
+      DATABASE_URL: login!.url,
+      DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       BATCH_MAX_WAIT_MS: '20',
@@ -104,5 +110,7 @@ describe('two ingest replicas on one shared subscription; one is killed mid-stre
     const { rows } = await sql<{ n: string }>`select count(*) as n from readings where device_id like ${`${site}/%`}`.execute(db.db);
     assert.equal(Number(rows[0]!.n), MESSAGES, 'each message stored once (one reading per message)');
     assert.ok(storedDuringOutage > MESSAGES / 3 + 1, `the survivor kept storing while the other was down (${storedDuringOutage} stored)`);
+    // Run as the service's least-privilege role: nothing it does may have been refused.
+    for (const replica of replicas) assert.doesNotMatch(replica.output, /permission denied/);
   });
 });

@@ -21,11 +21,12 @@ import type { AddressInfo } from 'node:net';
 import type { AlertEvent } from '@premonitor/contracts';
 import { publishEvent } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
+import { createServiceLogin } from './support/service-login.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -47,6 +48,8 @@ interface Hit {
 
 describe('two notifier replicas share the outbox; one is killed mid-run', { skip: pg.skip || nats.skip }, () => {
   let throwaway: { url: string; drop(): Promise<void> };
+  /** The replicas log in as the notifier's least-privilege role, as deployed. */
+  let login: { url: string; drop(): Promise<void> } | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let server: Server;
@@ -60,6 +63,7 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
     throwaway = await createThrowawayDatabase(pg.url!, 'pm_notifier_replicas');
     db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
+    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.notifier);
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `notifier-replicas-${run}`, logger });
     await bus.start();
     dir = await mkdtemp(join(tmpdir(), 'pm-notifier-replicas-'));
@@ -76,6 +80,7 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
+    await login?.drop();
     server?.closeAllConnections();
     await new Promise((r) => server?.close(r));
     await bus?.stop();
@@ -109,7 +114,8 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
     );
     const replica = NodeProcess.start('services/notifier/dist/main.js', {
       NATS_URL: nats.url!,
-      DATABASE_URL: throwaway.url,
+      DATABASE_URL: login!.url,
+      DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       NOTIFIER_CONFIG_FILE: routingFile,
@@ -175,5 +181,7 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
     }
     const claims = await db.db.selectFrom('notification_outbox').select('id').where('claimed_by', 'is not', null).execute();
     assert.equal(claims.length, 0, 'no claim outlives a recorded delivery');
+    // Run as the service's least-privilege role: nothing it does may have been refused.
+    for (const replica of replicas) assert.doesNotMatch(replica.output, /permission denied/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** The model registry: versions, stages, artifacts by sha256. */
 const models: Migration = {
@@ -42,9 +42,14 @@ const modelChecks: Migration = {
   ],
 };
 
+/** Inference reads the models it serves and records the outcome of checking them. */
+const serviceRoles = serviceGrants('registry/0003_service_roles', {
+  inference: ['select, update (check_status, check_reason, checked_at) on models'],
+});
+
 /** The model registry's table `models`, used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
 export const REGISTRY_SCHEMA: SchemaPart = {
   owner: 'registry',
   after: ['core'],
-  migrations: [models, modelChecks],
+  migrations: [models, modelChecks, serviceRoles],
 };

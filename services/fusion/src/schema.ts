@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Alerts and their lifecycle events. */
 const alerts: Migration = {
@@ -148,9 +148,25 @@ const partitionLeases: Migration = {
   ],
 };
 
+/** Fusion's role on its tables (no access to readings, scores or the notifier's outbox); the notifier reads alerts. */
+const serviceRoles = serviceGrants('fusion/0007_service_roles', {
+  fusion: [
+    'select, insert, update on alerts',
+    'select, insert on alert_events',
+    'select, insert, delete on alert_outbox',
+    'select on fusion_rules',
+    'select, insert, delete on fusion_applied_events',
+    'select, insert, update on alert_feedback',
+    'select, insert, update on fusion_partition_leases',
+    'select, insert, update, delete on fusion_replicas',
+    'usage on sequence alerts_id_seq, alert_events_id_seq',
+  ],
+  notifier: ['select on alerts'],
+});
+
 /** Fusion's tables: `alerts`, `alert_events`, `alert_feedback`, `fusion_rules`, `alert_outbox`, `fusion_applied_events`, `fusion_partition_leases`, `fusion_replicas`, and the view `v_alerts_daily`. */
 export const FUSION_SCHEMA: SchemaPart = {
   owner: 'fusion',
   after: ['core'],
-  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents, alertFeedback, partitionLeases],
+  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents, alertFeedback, partitionLeases, serviceRoles],
 };

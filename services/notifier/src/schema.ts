@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Delivery attempts (`alert_id` references fusion's `alerts`). */
 const deliveries: Migration = {
@@ -73,9 +73,15 @@ const outboxLeases: Migration = {
   ],
 };
 
+/** The notifier's role on its tables; fusion shows an alert's deliveries. */
+const serviceRoles = serviceGrants('notifier/0004_service_roles', {
+  notifier: ['select, insert, update on notification_outbox', 'select, insert on deliveries', 'usage on sequence notification_outbox_id_seq, deliveries_id_seq'],
+  fusion: ['select on deliveries'],
+});
+
 /** The notifier's tables: `deliveries`, `notification_outbox`. After fusion's: a delivery references its alert. */
 export const NOTIFIER_SCHEMA: SchemaPart = {
   owner: 'notifier',
   after: ['core', 'fusion'],
-  migrations: [deliveries, outbox, outboxLeases],
+  migrations: [deliveries, outbox, outboxLeases, serviceRoles],
 };
