@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle, type ServiceWithRole } from '@premonitor/db';
+import { SERVICE_ROLES, ensureServiceLogins, migrate, openDatabase, serviceLoginName, type DatabaseHandle, type ServiceWithRole } from '@premonitor/db';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
@@ -84,6 +84,27 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
       assert.equal(await as(h!, service, query), expected);
     });
   }
+
+  it('the migrate Job’s logins: created, given a new password on the next run, with their role’s grants only', async () => {
+    const login = serviceLoginName('ingest');
+    try {
+      assert.deepEqual(await ensureServiceLogins(h!.db, { ingest: 'first-password' }), [login]);
+      // Again, with a quote in the password: altered, not created twice.
+      assert.deepEqual(await ensureServiceLogins(h!.db, { ingest: "second'password", fusion: undefined }), [login]);
+      const url = new URL(throwaway!.url);
+      url.username = login;
+      url.password = "second'password";
+      const asLogin = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+      try {
+        await sql`select * from readings limit 1`.execute(asLogin.db);
+        await assert.rejects(sql`update alerts set status = 'resolved'`.execute(asLogin.db), (err: { code?: string }) => err.code === DENIED);
+      } finally {
+        await asLogin.close();
+      }
+    } finally {
+      await sql.raw(`drop role if exists ${login}`).execute(h!.db);
+    }
+  });
 
   it('a service with DATABASE_MIGRATE=off refuses a schema that was not migrated, naming what is missing', async () => {
     const empty = await createThrowawayDatabase(pg.url!, 'pm_service_roles_empty');
