@@ -40,9 +40,6 @@ const SERVICES = {
   console: consoleModule,
 } as const;
 
-/** Routes known not to reach their service through the Ingress (deploy/README.md says so). */
-const KNOWN_UNROUTED = new Set(['acoustic-inference GET /api/v1/devices/:site/:device/scores']);
-
 /** The backend Kubernetes would pick for `path` among Prefix rules (`/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`). */
 function backendFor(paths: readonly IngressPath[], path: string): string | undefined {
   const matches = paths.filter((p) => p.pathType === 'Prefix' && (path === p.path || path.startsWith(`${p.path.replace(/\/$/, '')}/`)));
@@ -60,10 +57,17 @@ describe('Ingress routing', () => {
         // A concrete request path: every `:param` filled in (`:kind` with a real frame kind: the
         // drift routes are routed per kind, and `x` is no kind any route accepts).
         const got = backendFor(paths, route.path.replace(/:kind\b/g, 'thermal').replace(/:[A-Za-z0-9_]+/g, 'x'));
-        if (got !== service && !KNOWN_UNROUTED.has(key)) wrong.push(`${key} -> ${got ?? 'nothing'}`);
+        if (got !== service) wrong.push(`${key} -> ${got ?? 'nothing'}`);
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  it('routes a device’s scores to ingest, which serves them (no route is left out of the check)', async () => {
+    const ingress = parse(await readFile(join(repoRoot(), 'deploy/k8s/base/ingress.yaml'), 'utf8')) as Ingress;
+    const paths = ingress.spec.rules.find((r) => r.host === undefined)!.http.paths;
+    assert.ok(ingestModule.routes?.some((r) => r.method === 'GET' && r.path === '/api/v1/devices/:site/:device/scores'));
+    assert.equal(backendFor(paths, '/api/v1/devices/plant-1/oven-1/scores'), 'ingest');
   });
 
   it('routes the retraining service’s samples and runs to it, the registry’s promote and rollback to model-sync', async () => {

@@ -1,9 +1,10 @@
 export { openDatabase } from './open-database.js';
 export type { DatabaseHandle, DatabaseOptions, PoolStats, PostgresOptions, PGliteOptions } from './open-database.js';
-export { migrate } from './migrate.js';
+export { assertMigrated, migrate } from './migrate.js';
 export type { MigrateOptions, MigrationReport } from './migrate.js';
 export type { Migration } from './migrations/migration.js';
 export { CORE_SCHEMA, READONLY_ROLE } from './core-schema.js';
+export { SERVICE_ROLES, ensureServiceLogins, serviceGrants, serviceLoginName, type ServiceWithRole } from './service-roles.js';
 export { SchemaOrderError, schemaMigrations, type SchemaPart } from './schema-part.js';
 export type { TimescaleOptions } from './timescale.js';
 export { insertReadings } from './readings-repository.js';

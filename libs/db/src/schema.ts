@@ -301,6 +301,9 @@ export interface NotificationOutboxTable {
   resend_count: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** The notifier process holding the row while `lease_until` is in the future (replicas share the outbox). */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** One step of one forecast. */

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** The model registry: versions, stages, artifacts by sha256. */
 const models: Migration = {
@@ -83,9 +83,14 @@ const promotionForced: Migration = {
   statements: [`alter table models add column if not exists promotion_forced boolean not null default false`],
 };
 
+/** Inference reads the models it serves and records the outcome of checking them. */
+const serviceRoles = serviceGrants('registry/0005_service_roles', {
+  inference: ['select, update (check_status, check_reason, checked_at) on models'],
+});
+
 /** The model registry's tables (`models`, `model_backups`, `model_history`), used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
 export const REGISTRY_SCHEMA: SchemaPart = {
   owner: 'registry',
   after: ['core'],
-  migrations: [models, modelChecks, backupsAndHistory, promotionForced],
+  migrations: [models, modelChecks, backupsAndHistory, promotionForced, serviceRoles],
 };

@@ -140,6 +140,21 @@ export class FusionEngine {
     if (state) Object.assign(state, newRuleState(state.lastHoldAt));
   }
 
+  /**
+   * Forgets every device `matches` picks (their partition went to another replica, which
+   * watches them from now on): this replica must not raise silence or resolve quiet alerts for
+   * devices whose events it no longer receives. Returns how many were forgotten.
+   */
+  forgetDevices(matches: (ref: DeviceRef) => boolean): number {
+    let forgotten = 0;
+    for (const [key, device] of this.#devices) {
+      if (!matches(device.ref)) continue;
+      this.#devices.delete(key);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   /** `fleet`: the score was taken against the fleet (device not enrolled): the raise is capped at the rule's `fleetSeverity`. */
   #flap(device: DeviceState, rule: Extract<Rule, { kind: 'score' | 'reading' }>, state: RuleState, value: number, now: number, deviceTs: number, out: Decision[], fleet = false): void {
     if (observeFlapping(rule, state, value, now, deviceTs) !== 'raise') return;

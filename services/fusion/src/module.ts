@@ -7,7 +7,7 @@ import { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 import { alertListQuery, alertStreamQuery, transitionBody } from './api/alerts-api.js';
 import { feedbackBody } from './api/feedback-api.js';
 import { Fusion } from './fusion.js';
-import { settingsFromConfig } from './settings-from-config.js';
+import { replicaName, settingsFromConfig } from './settings-from-config.js';
 import { FUSION_SCHEMA } from './schema.js';
 
 /** Fusion: alert rules over scores, status and forecasts; the alert lifecycle and its API. */
@@ -24,13 +24,14 @@ export const fusionModule: ServiceModule<FusionConfig> = {
     { method: 'POST', path: '/api/v1/alerts/:id/feedback', permission: 'write:feedback', site: { table: 'alerts' }, docs: { summary: 'Say whether an alert was a true fault or a false alarm (replaces an earlier verdict); published on pm.feedback.* for retraining', body: feedbackBody, example: { verdict: 'true_fault', note: 'outer race spalling found' } } },
   ],
   create: (config, context) => {
-    const fusion = new Fusion(settingsFromConfig(config), context);
+    const replica = replicaName(config);
+    const fusion = new Fusion(settingsFromConfig(config, replica), context);
     // A reload re-reads the rules file; an invalid file is refused and the old rules stay.
     context.onReload(() => void fusion.reloadRules());
     const mqttAlerts = config.MQTT_URL
       ? new AlertStatePublisher(
           {
-            mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: coreClientId(config.MQTT_USERNAME ?? 'fusion'), protocolVersion: config.MQTT_PROTOCOL_VERSION },
+            mqtt: { url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, clientId: coreClientId(config.MQTT_USERNAME ?? 'fusion', replica), protocolVersion: config.MQTT_PROTOCOL_VERSION },
             durable: `${config.FUSION_DURABLE_PREFIX}-mqtt-alerts`,
             maxPending: config.FUSION_MQTT_MAX_PENDING,
             reconnect: { baseMs: 1_000, maxMs: 30_000 },
