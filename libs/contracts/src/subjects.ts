@@ -14,7 +14,9 @@ import {
   telemetryEvent,
   telemetryScoreEvent,
   trainingEvent,
+  vibrationScoreEvent,
 } from './messages.js';
+import { vibrationWindowEvent } from './vibration-window.js';
 
 /**
  * Every NATS subject of the core bus, with the stream that stores it and its payload schema.
@@ -35,6 +37,14 @@ export const busSubjects = {
     subject: (ref: DeviceRef) => `pm.telemetry.${ref.site}.${ref.device}`,
     ofSite: (site: string) => `pm.telemetry.${site}.*`,
     schema: telemetryEvent,
+  },
+  /** Vibration windows devices sent on their telemetry topic (JSON, a few kB each). */
+  vibration: {
+    stream: 'PM_TELEMETRY',
+    wildcard: 'pm.vibration.>',
+    subject: (ref: DeviceRef) => `pm.vibration.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.vibration.${site}.*`,
+    schema: vibrationWindowEvent,
   },
   status: {
     stream: 'PM_EVENTS',
@@ -69,6 +79,14 @@ export const busSubjects = {
     subject: (ref: DeviceRef) => `pm.scores.telemetry.${ref.site}.${ref.device}`,
     ofSite: (site: string) => `pm.scores.telemetry.${site}.*`,
     schema: telemetryScoreEvent,
+  },
+  /** Vibration window scores: in PM_SCORES under `pm.scores.>` too, told apart by subject (`parseVibrationScoreSubject`). */
+  vibrationScores: {
+    stream: 'PM_SCORES',
+    wildcard: 'pm.scores.vibration.>',
+    subject: (ref: DeviceRef) => `pm.scores.vibration.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.scores.vibration.${site}.*`,
+    schema: vibrationScoreEvent,
   },
   forecasts: {
     stream: 'PM_EVENTS',
@@ -163,6 +181,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   alerts: 5,
   baselines: 5,
   telemetry: 4,
+  vibration: 4,
   status: 4,
   'edge-alerts': 4,
   forecasts: 4,
@@ -177,6 +196,11 @@ export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef |
 /** `pm.scores.telemetry.{site}.{device}` → the device, or undefined for any other subject (a frame score). */
 export function parseTelemetryScoreSubject(subject: string): DeviceRef | undefined {
   return subject.startsWith('pm.scores.telemetry.') ? deviceOfSubject(subject) : undefined;
+}
+
+/** `pm.scores.vibration.{site}.{device}` → the device, or undefined for any other subject. */
+export function parseVibrationScoreSubject(subject: string): DeviceRef | undefined {
+  return subject.startsWith('pm.scores.vibration.') ? deviceOfSubject(subject) : undefined;
 }
 
 /** The device a bus subject is about (`pm.frames.thermal.plant-1.cam-2` → plant-1/cam-2), if any. */
