@@ -15,9 +15,17 @@ export interface DeviceModelOptions {
    * fault — the `fast` channel set of the telemetry training). At least one channel stays.
    */
   readonly maxLag1: number;
+  /**
+   * Channels whose correlation time over the enrollment rows (1 + 2 Σ of the autocorrelations at
+   * lags 1…windowSteps) reaches this many windows are not read either: such a channel moves as
+   * one piece for a whole window, so the enrollment holds only a few independent looks at it and
+   * its level afterwards cannot be told from a fault (a quantised temperature that flickers
+   * between two levels passes the lag-1 test but not this one). 0 turns the test off.
+   */
+  readonly maxCorrelationWindows: number;
 }
 
-export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85 });
+export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85, maxCorrelationWindows: 1 });
 
 /** A device's fitted PCA T²+Q model, as stored (JSON) and as scored. */
 export interface DeviceModel {
@@ -38,7 +46,8 @@ export interface DeviceModel {
 export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): DeviceModel {
   const c = keys.length;
   const n = rows.length / c;
-  let kept = keys.map((_, i) => i).filter((i) => !(lag1Autocorrelation(rows, c, i) > options.maxLag1));
+  const slow = (i: number) => lag1Autocorrelation(rows, c, i) > options.maxLag1 || (options.maxCorrelationWindows > 0 && correlationTime(rows, c, i, options.windowSteps) >= options.maxCorrelationWindows * options.windowSteps);
+  let kept = keys.map((_, i) => i).filter((i) => !slow(i));
   if (kept.length === 0) kept = [keys.map((_, i) => i).reduce((best, i) => (lag1Autocorrelation(rows, c, i) < lag1Autocorrelation(rows, c, best) ? i : best), 0)];
   const picked = new Float64Array(n * kept.length);
   for (let r = 0; r < n; r++) kept.forEach((col, k) => (picked[r * kept.length + k] = rows[r * c + col]!));
@@ -56,6 +65,24 @@ export function fitDeviceModel(keys: readonly string[], rows: Float64Array, opti
   }
   const errorThreshold = Math.max(residualThreshold(errors, options.quantile, options.margin), 1e-9);
   return { keys: [...keys], sensors: kept.map((i) => keys[i]!), windowSteps: options.windowSteps, errorThreshold, pca };
+}
+
+/** Integrated autocorrelation time of one channel over lags 1…`lags`: 1 + 2 Σ ρ_k (1 for white noise). */
+export function correlationTime(rows: ArrayLike<number>, channels: number, channel: number, lags: number): number {
+  const n = rows.length / channels;
+  let mean = 0;
+  for (let r = 0; r < n; r++) mean += rows[r * channels + channel]!;
+  mean /= n;
+  let variance = 0;
+  for (let r = 0; r < n; r++) variance += (rows[r * channels + channel]! - mean) ** 2;
+  if (!(variance > 0)) return 1;
+  let sum = 0;
+  for (let k = 1; k <= Math.min(lags, n - 1); k++) {
+    let s = 0;
+    for (let r = k; r < n; r++) s += (rows[r * channels + channel]! - mean) * (rows[(r - k) * channels + channel]! - mean);
+    sum += s / variance;
+  }
+  return 1 + 2 * sum;
 }
 
 /** PCA of a single channel, written as two identical channels with one component. */
