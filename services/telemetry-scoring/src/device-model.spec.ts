@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lag1Autocorrelation } from '@premonitor/ml';
-import { correlationTime, DEFAULT_DEVICE_MODEL_OPTIONS, fitDeviceModel } from './device-model.js';
+import { correlationTime, lag1Autocorrelation } from '@premonitor/ml';
+import { DEFAULT_DEVICE_MODEL_OPTIONS, fitDeviceModel } from './device-model.js';
 
 /** Deterministic uniform noise in [-0.5, 0.5). */
 function noise(i: number, k: number): number {
