@@ -198,8 +198,14 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
 
   it('answers anonymous reads only when configured, and never anonymous changes', async () => {
     const open = await serve({ AUTH_ANONYMOUS_READ: true });
-    assert.equal((await call('/api/v1/things', { base: open.url })).status, 200);
-    assert.equal((await call('/api/v1/sites/plant-a/things', { base: open.url, method: 'POST', body: {} })).status, 401);
+    // Every declared route, without a credential: reads answer (as a viewer of every site), changes of any permission 401.
+    for (const route of ROUTES) {
+      const path = route.path.replace(':site', 'plant-a');
+      const want = route.method === 'GET' ? 200 : 401;
+      assert.equal((await call(path, { base: open.url, method: route.method, ...(route.method === 'GET' ? {} : { body: {} }) })).status, want, `anonymous-read on: ${route.method} ${route.path}`);
+      assert.equal((await call(path, { method: route.method, ...(route.method === 'GET' ? {} : { body: {} }) })).status, 401, `anonymous-read off (default): ${route.method} ${route.path}`);
+    }
+    assert.equal((await call('/api/v1/auth/users', { base: open.url })).status, 401, 'an admin read is no viewer read');
   });
 
   it('limits requests per credential and throttles failed logins', async () => {
@@ -258,7 +264,7 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
   let jwks: Server;
   let http: HttpServer;
   let url = '';
-  let sign: (claims: Record<string, unknown>, options?: { issuer?: string; expiresIn?: string; key?: Parameters<SignJWT['sign']>[0] }) => Promise<string>;
+  let sign: (claims: Record<string, unknown>, options?: { issuer?: string; audience?: string; expiresIn?: string; kid?: string; key?: Parameters<SignJWT['sign']>[0] }) => Promise<string>;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-oidc-'));
@@ -272,13 +278,14 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
     sign = (claims, options = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
         .setIssuer(options.issuer ?? 'https://idp.plant.example')
-        .setAudience('premonitor')
+        .setAudience(options.audience ?? 'premonitor')
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '5m')
         .sign(options.key ?? privateKey);
     signWithOtherKey = (claims) => sign(claims, { key: other.privateKey });
+    privateKeyOf = () => privateKey;
     const access = await hostAccess({
       db,
       logger,
@@ -290,6 +297,7 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
         AUTH_OIDC_ROLE_CLAIM: 'groups',
         AUTH_OIDC_ROLE_MAP: { 'plant-ops': 'operator', 'plant-it': 'admin', everyone: 'viewer' },
         AUTH_OIDC_SITES_CLAIM: 'sites',
+        AUTH_OIDC_CLOCK_TOLERANCE_SECONDS: 30,
       },
       defaultAllowedHosts: ['127.0.0.1'],
       createFirstAdmin: false,
@@ -306,6 +314,7 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
     url = `http://127.0.0.1:${await http.start(0)}`;
   });
   let signWithOtherKey: (claims: Record<string, unknown>) => Promise<string>;
+  let privateKeyOf: () => Parameters<SignJWT['sign']>[0];
 
   after(async () => {
     await http.stop();
@@ -316,15 +325,21 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
 
   const post = (token: string, path = '/api/v1/sites/plant-a/things') => fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
 
-  it('maps the group claim to the highest role, names the actor from the token and keeps its sites', async () => {
+  it('maps the group claim to the highest role, names the actor by the token\'s subject (audited so) and keeps its sites', async () => {
+    const since = (await db.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0;
     const ops = await sign({ sub: 'u1', preferred_username: 'olga', groups: ['everyone', 'plant-ops'] });
     const res = await post(ops);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { actor: 'oidc:olga' });
+    assert.deepEqual(await res.json(), { actor: 'oidc:u1' }, 'the stable subject, not a display name');
+    assert.deepEqual((await waitForAudit(db, 1, Number(since))).map((r) => [r.actor, r.status, (r.detail as { via?: string }).via]), [['oidc:u1', 200, 'token']]);
+    const viewer = await sign({ sub: 'u4', groups: 'everyone' });
+    assert.equal((await fetch(`${url}/api/v1/sites/plant-a/things`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200, 'a viewer reads');
+    assert.equal((await post(viewer)).status, 403, 'a viewer changes nothing');
     assert.equal((await post(ops, '/api/v1/models/promote')).status, 403, 'an operator is no admin');
     assert.equal((await post(await sign({ sub: 'u2', groups: 'plant-it' }), '/api/v1/models/promote')).status, 200);
     const scoped = await sign({ sub: 'u3', groups: ['plant-ops'], sites: ['plant-b'] });
     assert.equal((await post(scoped)).status, 403, 'the sites claim limits the token');
+    assert.equal((await post(scoped, '/api/v1/sites/plant-b/things')).status, 200, 'to the sites it lists');
   });
 
   it('refuses a token signed by another key, from another issuer, expired, or mapping to no role', async () => {
@@ -332,5 +347,20 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
     assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { issuer: 'https://evil.example' }))).status, 401);
     assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { expiresIn: '-1m' }))).status, 401);
     assert.equal((await post(await sign({ sub: 'u1', groups: ['visitors'] }))).status, 401);
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { audience: 'another-app' }))).status, 401, 'wrong audience');
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { kid: 'unknown' }))).status, 401, 'a kid the JWKS does not list');
+    assert.equal((await post(await sign({ groups: ['plant-it'] }))).status, 401, 'no subject, nobody to record as the actor');
+    const noExpiry = await new SignJWT({ sub: 'u1', groups: ['plant-it'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.plant.example').setAudience('premonitor').sign(privateKeyOf());
+    assert.equal((await post(noExpiry)).status, 401, 'a token without exp would never expire');
+    // alg "none": the claims of a valid token, no signature (with or without a signature part).
+    const [, payload] = (await sign({ sub: 'u1', groups: ['plant-it'] })).split('.');
+    const none = Buffer.from(JSON.stringify({ alg: 'none', kid: 'k1' })).toString('base64url');
+    assert.equal((await post(`${none}.${payload}.`)).status, 401, 'alg none, empty signature');
+    assert.equal((await post(`${none}.${payload}.AAAA`)).status, 401, 'alg none, any signature');
+  });
+
+  it('allows the configured clock difference with the provider, no more', async () => {
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { expiresIn: '-10s' }))).status, 200, 'expired 10 s ago, within 30 s');
+    assert.equal((await post(await sign({ sub: 'u1', groups: ['plant-it'] }, { expiresIn: '-45s' }))).status, 401, 'expired 45 s ago');
   });
 });

@@ -2,19 +2,24 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { HttpError, RouteTable, type Permission, type RouteDeclaration, type RouteMatch } from '@premonitor/http';
+import { HttpError, RouteTable, siteRuleOf, type Permission, type RouteDeclaration, type RouteMatch } from '@premonitor/http';
+import type { Kysely } from 'kysely';
+import type { Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { Clock } from '@premonitor/time';
 import type { AuthStore } from './auth-store.js';
 import { ANONYMOUS, coversSite, type Principal } from './principal.js';
 import { roleGrants, type Role } from './roles.js';
 import { OidcVerifier } from './oidc-verifier.js';
+import { resourceSite } from './resource-site.js';
 import { hashToken, newToken } from './secrets.js';
 import { SESSION_COOKIE, CSRF_HEADER, readCookie } from './session-cookie.js';
 
 /** The settings of {@link AccessControl} (`authConfigShape` in @premonitor/config parses them). */
 export interface AccessControlOptions {
   readonly store: AuthStore;
+  /** The host's database, where the rows of site resources (alerts, dead letters) are looked up. */
+  readonly db: Kysely<Database>;
   readonly logger: Logger;
   readonly clock: Clock;
   /** Reads without a credential act as a viewer of every site. */
@@ -142,7 +147,7 @@ export class AccessControl {
     if (!SAFE_METHODS.has(req.method)) this.#auditOnFinish(req, res, match, principal);
     const { permission } = match.route;
     if (!roleGrants(principal.role, permission)) throw new HttpError(403, 'forbidden', `${permission} needs a role above ${principal.role}`);
-    this.#checkSite(req, match, principal);
+    await this.#checkSite(req, match, principal);
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) checkCsrf(req, principal);
   }
 
@@ -172,16 +177,26 @@ export class AccessControl {
     throw unauthorized('log in (POST /api/v1/auth/login) or send "Authorization: Bearer <token>"');
   }
 
-  /** A credential limited to sites acts only on routes naming one of them (`:site`, or `?site=` where the route filters by it). */
-  #checkSite(req: Request, match: RouteMatch, principal: Principal): void {
-    if (principal.sites === null || match.route.permission === 'read:self') return;
-    const querySite = match.route.siteFilter && typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
-    const site = match.params['site'] ?? querySite;
-    if (site === undefined) {
-      const how = match.route.siteFilter ? 'name one (?site=)' : 'this route is not limited to a site';
-      throw new HttpError(403, 'site_scope', `this credential is limited to sites ${principal.sites.join(', ')}: ${how}`);
+  /**
+   * A credential limited to sites acts only within them, by the route's site rule (`SiteRule`
+   * in @premonitor/http): the `:site` it names, the `?site=` it filters by, or the site of the
+   * row its `:id` names (404 when that is another site's, as for a missing row). Routes over the
+   * whole fleet, and routes that declare no rule, are refused to it.
+   */
+  async #checkSite(req: Request, match: RouteMatch, principal: Principal): Promise<void> {
+    if (principal.sites === null) return;
+    const rule = siteRuleOf(match.route);
+    const scope = `this credential is limited to sites ${principal.sites.join(', ')}`;
+    if (rule === 'self') return;
+    if (rule === 'path' || rule === 'query') {
+      const site = rule === 'path' ? match.params['site'] : typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
+      if (site === undefined) throw new HttpError(403, 'site_scope', `${scope}: name one (?site=)`);
+      if (!coversSite(principal, site)) throw new HttpError(403, 'site_scope', `this credential is not allowed on site ${site}`);
+      return;
     }
-    if (!coversSite(principal, site)) throw new HttpError(403, 'site_scope', `this credential is not allowed on site ${site}`);
+    if (rule === undefined || rule === 'fleet') throw new HttpError(403, 'site_scope', `${scope}: this route acts on the whole fleet`);
+    const site = await resourceSite(this.#o.db, rule, match.params['id']);
+    if (site === undefined || !coversSite(principal, site)) throw new HttpError(404, 'not_found', `no ${rule.table} row ${match.params['id'] ?? ''} on this credential's sites`);
   }
 
   #auditOnFinish(req: Request, res: Response, match: RouteMatch, principal: Principal): void {

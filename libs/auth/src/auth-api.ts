@@ -40,14 +40,14 @@ export const auditQuery = z.strictObject({ limit: queryLimit(1_000, 100), cursor
 export const AUTH_ROUTES: readonly RouteDeclaration[] = Object.freeze([
   { method: 'POST', path: '/api/v1/auth/login', permission: PUBLIC, docs: { summary: 'Log in: sets the session cookie, answers the CSRF token', body: loginBody, example: { name: 'admin', password: '…' } } },
   // Every role reads and ends its own session.
-  { method: 'GET', path: '/api/v1/auth/me', permission: 'read:self', docs: { summary: 'Who the credential is: name, role, sites' } },
-  { method: 'POST', path: '/api/v1/auth/logout', permission: 'read:self', docs: { summary: 'End the session (no body)' } },
-  { method: 'GET', path: '/api/v1/auth/users', permission: 'admin:users', docs: { summary: 'Users' } },
-  { method: 'POST', path: '/api/v1/auth/users', permission: 'admin:users', docs: { summary: 'Create a user', body: newUserBody, example: { name: 'ann', role: 'operator', sites: ['plant-a'], password: 'a long passphrase' } } },
-  { method: 'GET', path: '/api/v1/auth/tokens', permission: 'admin:tokens', docs: { summary: 'API tokens (never their values)' } },
-  { method: 'POST', path: '/api/v1/auth/tokens', permission: 'admin:tokens', docs: { summary: 'Issue an API token: its value is in this answer only', body: newTokenBody, example: { name: 'scada', user: 'ann', role: 'viewer', expiresInDays: 90 } } },
-  { method: 'POST', path: '/api/v1/auth/tokens/:id/revoke', permission: 'admin:tokens', docs: { summary: 'Revoke an API token (no body)' } },
-  { method: 'GET', path: '/api/v1/audit', permission: 'read:audit', docs: { summary: 'Who changed what, when, from where; newest first, paged', query: auditQuery } },
+  { method: 'GET', path: '/api/v1/auth/me', permission: 'read:self', site: 'self', docs: { summary: 'Who the credential is: name, role, sites' } },
+  { method: 'POST', path: '/api/v1/auth/logout', permission: 'read:self', site: 'self', docs: { summary: 'End the session (no body)' } },
+  { method: 'GET', path: '/api/v1/auth/users', permission: 'admin:users', site: 'fleet', docs: { summary: 'Users' } },
+  { method: 'POST', path: '/api/v1/auth/users', permission: 'admin:users', site: 'fleet', docs: { summary: 'Create a user', body: newUserBody, example: { name: 'ann', role: 'operator', sites: ['plant-a'], password: 'a long passphrase' } } },
+  { method: 'GET', path: '/api/v1/auth/tokens', permission: 'admin:tokens', site: 'fleet', docs: { summary: 'API tokens (never their values)' } },
+  { method: 'POST', path: '/api/v1/auth/tokens', permission: 'admin:tokens', site: 'fleet', docs: { summary: 'Issue an API token: its value is in this answer only', body: newTokenBody, example: { name: 'scada', user: 'ann', role: 'viewer', expiresInDays: 90 } } },
+  { method: 'POST', path: '/api/v1/auth/tokens/:id/revoke', permission: 'admin:tokens', site: 'fleet', docs: { summary: 'Revoke an API token (no body)' } },
+  { method: 'GET', path: '/api/v1/audit', permission: 'read:audit', site: 'fleet', docs: { summary: 'Who changed what, when, from where; newest first, paged', query: auditQuery } },
 ]);
 
 /**

@@ -23,6 +23,7 @@ export interface AuthSettings {
   readonly AUTH_OIDC_ROLE_MAP?: Readonly<Record<string, Role>> | undefined;
   readonly AUTH_OIDC_SITES_CLAIM?: string | undefined;
   readonly AUTH_OIDC_NAME_CLAIM?: string | undefined;
+  readonly AUTH_OIDC_CLOCK_TOLERANCE_SECONDS?: number | undefined;
 }
 
 /** What a host mounts: the access control (front and guard) and the auth API. */
@@ -58,6 +59,7 @@ export async function hostAccess(options: {
   }
   const access = new AccessControl({
     store,
+    db: options.db.db,
     logger,
     clock,
     anonymousRead: settings.AUTH_ANONYMOUS_READ,
@@ -83,7 +85,8 @@ function oidcVerifier(s: AuthSettings): OidcVerifier | undefined {
     roleClaim: s.AUTH_OIDC_ROLE_CLAIM ?? 'roles',
     roleMap: s.AUTH_OIDC_ROLE_MAP,
     sitesClaim: s.AUTH_OIDC_SITES_CLAIM,
-    nameClaim: s.AUTH_OIDC_NAME_CLAIM ?? 'preferred_username',
+    nameClaim: s.AUTH_OIDC_NAME_CLAIM ?? 'sub',
+    clockToleranceSeconds: s.AUTH_OIDC_CLOCK_TOLERANCE_SECONDS ?? 30,
   });
 }
 

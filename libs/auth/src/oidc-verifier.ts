@@ -16,9 +16,17 @@ export interface OidcSettings {
   readonly roleMap: Readonly<Record<string, Role>>;
   /** A claim holding the sites the user is limited to (array of strings); unset, or absent from a token = every site. */
   readonly sitesClaim?: string | undefined;
-  /** The claim that names the actor (default `preferred_username`, else `sub`). */
+  /** The claim that names the actor (`sub` by default); a token without it is refused. */
   readonly nameClaim: string;
+  /** Clock difference with the provider allowed on `exp`, `nbf`, `iat`. */
+  readonly clockToleranceSeconds: number;
 }
+
+/**
+ * Signature algorithms accepted: the provider's asymmetric keys only (`none` and HMAC, whose
+ * secret a JWKS never carries, are refused before any key is looked at).
+ */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** A JWT that verified but maps to no role: the provider knows the user, this system does not. */
 export class UnmappedRoleError extends Error {
@@ -46,13 +54,21 @@ export class OidcVerifier {
 
   /** The principal of a valid token; rejects (the caller answers 401) when it does not verify, or maps to no role. */
   async verify(token: string, now: Date): Promise<Principal> {
-    const { payload } = await jwtVerify(token, this.#keys, { issuer: this.settings.issuer, audience: this.settings.audience, currentDate: now });
+    const { payload } = await jwtVerify(token, this.#keys, {
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      algorithms: ALGORITHMS,
+      clockTolerance: this.settings.clockToleranceSeconds,
+      currentDate: now,
+      // jose accepts a token without `exp` as never expiring: an identity provider always sets it.
+      requiredClaims: ['exp'],
+    });
     const values = asStrings(payload[this.settings.roleClaim]);
     const mapped = values.map((v) => this.settings.roleMap[v]).filter((r): r is Role => r !== undefined);
     if (mapped.length === 0) throw new UnmappedRoleError(`no value of claim '${this.settings.roleClaim}' maps to a role`);
     const role = ROLES[Math.max(...mapped.map((r) => ROLES.indexOf(r)))]!;
-    const name = asStrings(payload[this.settings.nameClaim])[0] ?? payload.sub;
-    if (!name) throw new UnmappedRoleError('the token names nobody (no name claim, no sub)');
+    const name = asStrings(payload[this.settings.nameClaim])[0];
+    if (!name) throw new UnmappedRoleError(`the token names nobody (no '${this.settings.nameClaim}' claim)`);
     // A token without the claim is not limited (plant-wide staff); one with it, to the sites it lists.
     const claim = this.settings.sitesClaim ? payload[this.settings.sitesClaim] : undefined;
     const sites = claim === undefined ? null : asStrings(claim);

@@ -50,8 +50,10 @@ export const authConfigShape = {
     .optional(),
   /** A claim listing the sites the user is limited to (unset: every site). */
   AUTH_OIDC_SITES_CLAIM: z.string().min(1).optional(),
-  /** The claim naming the actor (default `preferred_username`, else `sub`). */
+  /** The claim naming the actor (default `sub`, the provider's stable id; a display name can be reused). */
   AUTH_OIDC_NAME_CLAIM: z.string().min(1).optional(),
+  /** Seconds of clock difference with the provider allowed on `exp`, `nbf` and `iat`. */
+  AUTH_OIDC_CLOCK_TOLERANCE_SECONDS: envInt(30, 0, 600),
 };
 
 const roleMap = z.record(z.string(), z.enum(['viewer', 'operator', 'admin']));

@@ -9,6 +9,13 @@ export type FrameKind = (typeof FRAME_KINDS)[number];
 export const MODEL_KINDS = ['acoustic', 'thermal', 'forecast'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
+/**
+ * Every kind the model registry holds: the bus kinds plus `triage` (maintenance-report text
+ * scores), which only the core serves, so it has no promotion subject and no edge download.
+ */
+export const REGISTRY_MODEL_KINDS = [...MODEL_KINDS, 'triage'] as const;
+export type RegistryModelKind = (typeof REGISTRY_MODEL_KINDS)[number];
+
 /** What a device topic carries, parsed from its last segments. */
 export type TopicChannel =
   | { readonly type: 'telemetry' }

@@ -16,6 +16,9 @@ export interface Database {
   readings: ReadingsTable;
   dead_letters: DeadLettersTable;
   models: ModelsTable;
+  model_backups: ModelBackupsTable;
+  model_history: ModelHistoryTable;
+  triage_records: TriageRecordsTable;
   scores: ScoresTable;
   recent_frames: RecentFramesTable;
   alerts: AlertsTable;
@@ -104,6 +107,50 @@ export interface DeadLettersTable {
 export type ModelStage = 'candidate' | 'production' | 'archived';
 
 /** The model registry. At most one production model per (kind, scope). */
+/** A backup of the model registry: one file in the artifact store (models, reports, lineage). */
+export interface ModelBackupsTable {
+  /** `registry-20261206T101500Z-1a2b3c` (what the API and CLI name it by). */
+  name: string;
+  /** Address of the backup file in the artifact store. */
+  sha256: string;
+  size: number;
+  /** The kinds it holds (every kind when it was taken of the whole registry). */
+  kinds: Json;
+  models: number;
+  reason: string;
+  created_at: CreatedAt;
+}
+
+/** What changed the production model of a kind, and how: promote, rollback, archive, restore. */
+export interface ModelHistoryTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  kind: string;
+  scope: ColumnType<string, string | undefined, string>;
+  version: string;
+  action: 'promote' | 'rollback' | 'archive' | 'restore';
+  previous_version: string | null;
+  reason: string;
+  /** The backup a restore came from. */
+  backup: string | null;
+}
+
+/** One expert-scored maintenance report the triage model trains on; one row per anomaly id. */
+export interface TriageRecordsTable {
+  anomaly_id: string;
+  description: string;
+  equipment_name: string | null;
+  equipment_id: string | null;
+  availability_score: number;
+  fiability_score: number;
+  process_safety_score: number;
+  /** The triage run that added or last changed it. */
+  run_id: number | null;
+  /** Keeps the arrival order, so training on the same records is the same run. */
+  seq: Generated<number>;
+  updated_at: CreatedAt;
+}
+
 export interface ModelsTable {
   id: Generated<number>;
   /** `acoustic`, `thermal`, `forecast`, … */
@@ -439,6 +486,9 @@ export type Reading = Selectable<ReadingsTable>;
 export type NewReading = Insertable<ReadingsTable>;
 export type DeadLetter = Selectable<DeadLettersTable>;
 export type Model = Selectable<ModelsTable>;
+export type ModelBackup = Selectable<ModelBackupsTable>;
+export type ModelHistoryEntry = Selectable<ModelHistoryTable>;
+export type TriageRecordRow = Selectable<TriageRecordsTable>;
 export type NewModel = Insertable<ModelsTable>;
 export type Score = Selectable<ScoresTable>;
 export type NewScore = Insertable<ScoresTable>;

@@ -3,7 +3,7 @@ export { HttpError } from './http-error.js';
 export { validateInput } from './validate.js';
 export { queryLimit, queryTime } from './query-params.js';
 export { createRegistry } from './metrics.js';
-export { RouteTable, isPermission, type Permission, type RouteDeclaration, type RouteDocs, type RouteMatch } from './route-declaration.js';
+export { RouteTable, isPermission, siteRuleOf, type Permission, type RouteDeclaration, type RouteDocs, type RouteMatch, type SiteResource, type SiteRule } from './route-declaration.js';
 export { requestActor } from './request-actor.js';
 export { openApiDocument, openApiPath, type OpenApiDocument } from './openapi.js';
 export { API_DOCS_ROUTES, apiDocsRouter } from './api-docs-router.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteDeclaration } from './route-declaration.js';
+import { siteRuleOf, type RouteDeclaration } from './route-declaration.js';
 
 /** The parts of an OpenAPI 3.1 document this project writes. */
 export interface OpenApiDocument {
@@ -43,6 +43,7 @@ export function openApiDocument(routes: readonly RouteDeclaration[], info: { tit
       summary: route.docs?.summary ?? `${route.method} ${path}`,
       'x-permission': route.permission,
       ...(route.siteFilter ? { 'x-site-filter': true } : {}),
+      ...siteRuleExtension(route),
       security: isPublic ? [] : [{ bearer: [] }, { session: [] }],
       ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
       ...(Object.keys(content).length > 0 ? { requestBody: { required: true, content } } : {}),
@@ -83,4 +84,11 @@ function queryParameters(schema: z.ZodType | undefined): { name: string; in: 'qu
   const properties = (json['properties'] ?? {}) as Record<string, unknown>;
   const required = new Set((json['required'] ?? []) as string[]);
   return Object.entries(properties).map(([name, s]) => ({ name, in: 'query', required: required.has(name), schema: s }));
+}
+
+/** `x-site-rule`: how a credential limited to sites is kept to them on this route (`SiteRule`). */
+function siteRuleExtension(route: RouteDeclaration): { 'x-site-rule'?: string } {
+  const rule = siteRuleOf(route);
+  if (rule === undefined) return {};
+  return { 'x-site-rule': typeof rule === 'object' ? `row:${rule.table}` : rule };
 }

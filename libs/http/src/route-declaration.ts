@@ -33,8 +33,39 @@ export interface RouteDeclaration {
    * with a `:site` parameter.
    */
   readonly siteFilter?: true;
+  /**
+   * How a credential limited to sites is kept to them on a route with neither `:site` nor
+   * `siteFilter` (see {@link SiteRule}). A route with no rule at all is refused to such a
+   * credential, and `test/route-permissions.test.ts` fails on it.
+   */
+  readonly site?: 'fleet' | 'self' | SiteResource;
   /** Summary and input schemas for `/openapi.json`. */
   readonly docs?: RouteDocs;
+}
+
+/** The route's `:id` names a row of `table` (a bigint `id`), whose `site` column is its site. */
+export interface SiteResource {
+  readonly table: string;
+}
+
+/**
+ * How a route keeps a credential limited to sites within them:
+ * - `path`: its `:site` parameter names the site;
+ * - `query`: the handler lists only the site named by `?site=` (`siteFilter`), which must be one of them;
+ * - a {@link SiteResource}: access control loads the row's site; a row of another site is
+ *   answered 404 exactly like a missing one, so its existence does not leak;
+ * - `fleet`: it acts on what belongs to no single site (models, users, tokens, retraining runs,
+ *   fleet-wide lists): refused (403) to a credential limited to sites;
+ * - `self`: it concerns the caller's own credential (who am I, log out): any credential.
+ */
+export type SiteRule = 'path' | 'query' | 'fleet' | 'self' | SiteResource;
+
+/** The route's declared site rule; undefined when it declares none (and is not public). */
+export function siteRuleOf(route: RouteDeclaration): SiteRule | undefined {
+  if (route.site !== undefined) return route.site;
+  if (/\/:site(\/|$)/.test(route.path)) return 'path';
+  if (route.siteFilter) return 'query';
+  return undefined;
 }
 
 const PERMISSION = /^(read|write|admin):[a-z][a-z0-9-]*$/;

@@ -18,8 +18,13 @@ export {
   ModelNotFoundError,
   ModelVersionExistsError,
   NothingToRollBackError,
+  ProductionModelError,
   RegistryError,
 } from './registry-errors.js';
 export { SHIPPED_MODEL_KINDS, seedShippedModels } from './seed-models.js';
-export { sharedModelRegistry, type RegistryHost } from './shared-model-registry.js';
+export { sharedModelRegistry, sharedRegistryBackups, type RegistryHost } from './shared-model-registry.js';
 export { REGISTRY_SCHEMA } from './registry-schema.js';
+export { BackupCorruptError } from './backup-file.js';
+export type { BackupModel, RegistryBackupContent } from './backup-file.js';
+export { BackupNotFoundError, RegistryBackups } from './registry-backups.js';
+export type { BackupRecord, CreateBackupInput, RegistryBackupsOptions, RestoreOutcome } from './registry-backups.js';

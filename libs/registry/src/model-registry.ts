@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { busSubjects, MODEL_KINDS, type ModelKind, type ModelPromotedEvent } from '@premonitor/contracts';
 import { publishEvent, type Bus } from '@premonitor/bus';
-import { isUniqueViolation, type Database, type Json, type Model, type ModelStage } from '@premonitor/db';
+import { isUniqueViolation, type Database, type Json, type Model, type ModelHistoryEntry, type ModelStage } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import type { ModelMetadata } from '@premonitor/ml';
 import { systemClock, type Clock } from '@premonitor/time';
@@ -10,7 +10,7 @@ import { checkScoringContract, type ModelCheck } from './model-check.js';
 import { inspectOnnxModel, type ModelInspector } from './model-inspector.js';
 import { toModelRecord, type ModelRecord } from './model-record.js';
 import { modelRepository as repo, type CheckColumns } from './model-repository.js';
-import { InvalidModelError, ModelCheckFailedError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError, RegistryError } from './registry-errors.js';
+import { InvalidModelError, ModelCheckFailedError, ModelNotFoundError, ModelVersionExistsError, NothingToRollBackError, ProductionModelError, RegistryError } from './registry-errors.js';
 
 /** Collaborators of {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
@@ -53,6 +53,8 @@ export interface PromoteOptions {
    * warning logged). For emergencies; inference falls back from a model that cannot serve.
    */
   readonly force?: boolean;
+  /** Why, for `model_history` (default: what happened, e.g. "promoted by force"). */
+  readonly reason?: string;
 }
 
 /** A production model and its verified bytes. */
@@ -161,7 +163,7 @@ export class ModelRegistry {
     const found = await repo.findVersion(this.#db, kind, version);
     if (!found || found.scope !== scope) throw new ModelNotFoundError(`no ${kind} model with version '${version}' in scope '${scope}'`);
     const row = await this.#checkBeforeProduction(found, options);
-    return this.#promoteRow(row, options.force ? 'promoted by force' : 'promoted');
+    return this.#promoteRow(row, options.reason ?? (options.force ? 'promoted by force' : 'promoted'));
   }
 
   /**
@@ -183,11 +185,36 @@ export class ModelRegistry {
       const target = locked && (await repo.findPreviousProduction(trx, kind, scope, locked.promoted_at ?? now));
       if (locked?.id !== current.id || target?.id !== checked.id) throw new RegistryError(`the production ${kind} model changed during the rollback; try again`);
       await repo.setStage(trx, locked.id, 'archived');
+      await repo.recordHistory(trx, { at: now, kind, scope, version: target.version, action: 'rollback', previousVersion: locked.version, reason: options.reason ?? 'rolled back' });
       return { restored: await repo.setStage(trx, target.id, 'production'), previous: locked };
     });
     this.#logger.warn({ kind, scope, version: restored.version, from: previous.version }, 'production model rolled back');
     await this.#announce(restored, previous.version);
     return toModelRecord(restored);
+  }
+
+  /**
+   * Retires a model that is not production: it is no longer offered as a fallback or a rollback
+   * target (stage `archived`, `promoted_at` cleared) and the change is in `model_history`.
+   * Archiving the production model is refused (promote another or roll back first); archiving
+   * an archived model only clears it as a rollback target.
+   */
+  async archive(kind: string, version: string, reason = 'archived'): Promise<ModelRecord> {
+    const now = new Date(this.#clock.now());
+    const row = await this.#db.transaction().execute(async (trx) => {
+      const found = await repo.findVersion(trx, kind, version, true);
+      if (!found) throw new ModelNotFoundError(`no ${kind} model with version '${version}'`);
+      if (found.stage === 'production') throw new ProductionModelError(`${kind} model '${version}' is production; promote another version or roll back before archiving it`);
+      await repo.recordHistory(trx, { at: now, kind, scope: found.scope, version, action: 'archive', previousVersion: null, reason });
+      return repo.retire(trx, found.id);
+    });
+    this.#logger.info({ kind, version, reason }, 'model archived');
+    return toModelRecord(row);
+  }
+
+  /** Production changes (promote, rollback, archive, restore), newest first. */
+  async history(filter: { kind?: string; limit: number }): Promise<ModelHistoryEntry[]> {
+    return repo.history(this.#db, filter);
   }
 
   /**
@@ -256,6 +283,7 @@ export class ModelRegistry {
       if (current?.id === row.id) return { promoted: current, previous: undefined, changed: false };
       if (current && onlyIfNone) return { promoted: row, previous: undefined, changed: false };
       if (current) await repo.setStage(trx, current.id, 'archived');
+      await repo.recordHistory(trx, { at: now, kind: row.kind, scope: row.scope, version: row.version, action: 'promote', previousVersion: current?.version ?? null, reason: why });
       return { promoted: await repo.setStage(trx, row.id, 'production', now), previous: current, changed: true };
     });
     if (onlyIfNone && !changed) return toModelRecord(promoted);

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Json, Model, ModelCheckStatus, ModelStage } from '@premonitor/db';
+import type { Database, Json, Model, ModelCheckStatus, ModelHistoryEntry, ModelStage } from '@premonitor/db';
 
 /** Either the database or an open transaction. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -22,6 +22,18 @@ export interface CheckColumns {
   readonly status: ModelCheckStatus;
   readonly reason: string;
   readonly at: Date;
+}
+
+/** One row of `model_history`. */
+export interface HistoryColumns {
+  readonly at: Date;
+  readonly kind: string;
+  readonly scope: string;
+  readonly version: string;
+  readonly action: 'promote' | 'rollback' | 'archive' | 'restore';
+  readonly previousVersion: string | null;
+  readonly reason: string;
+  readonly backup?: string;
 }
 
 /** Thin Kysely wrapper over the `models` table; the rules live in `ModelRegistry`. */
@@ -110,5 +122,22 @@ export const modelRepository = {
     if (filter.stage !== undefined) query = query.where('stage', '=', filter.stage);
     if (filter.scope !== undefined) query = query.where('scope', '=', filter.scope);
     return query.orderBy('kind').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  },
+
+  async retire(db: Executor, id: number): Promise<Model> {
+    return db.updateTable('models').set({ stage: 'archived', promoted_at: null }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  },
+
+  async recordHistory(db: Executor, h: HistoryColumns): Promise<void> {
+    await db
+      .insertInto('model_history')
+      .values({ at: h.at, kind: h.kind, scope: h.scope, version: h.version, action: h.action, previous_version: h.previousVersion, reason: h.reason, backup: h.backup ?? null })
+      .execute();
+  },
+
+  async history(db: Executor, filter: { kind?: string; limit: number }): Promise<ModelHistoryEntry[]> {
+    let query = db.selectFrom('model_history').selectAll();
+    if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+    return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   },
 };

@@ -59,3 +59,8 @@ export class ModelCheckFailedError extends RegistryError {
     super(`${kind} model '${version}' cannot become production: ${reason}`);
   }
 }
+
+/** The action needs a model that is not production (archive). */
+export class ProductionModelError extends RegistryError {
+  override readonly name = 'ProductionModelError';
+}

@@ -42,9 +42,40 @@ const modelChecks: Migration = {
   ],
 };
 
-/** The model registry's table `models`, used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
+/**
+ * Backups of the registry (each one file in the artifact store, addressed by its sha256) and
+ * the history of production changes, so a restore is recorded like a promotion.
+ */
+const backupsAndHistory: Migration = {
+  name: 'registry/0003_backups_history',
+  statements: [
+    `create table if not exists model_backups (
+      name text primary key check (name ~ '^[a-z0-9][a-z0-9-]{0,79}$'),
+      sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+      size bigint not null check (size >= 0),
+      kinds jsonb not null default '[]',
+      models integer not null check (models >= 0),
+      reason text not null,
+      created_at timestamptz not null default now()
+    )`,
+    `create table if not exists model_history (
+      id bigserial primary key,
+      at timestamptz not null default now(),
+      kind text not null,
+      scope text not null default '',
+      version text not null,
+      action text not null check (action in ('promote', 'rollback', 'archive', 'restore')),
+      previous_version text,
+      reason text not null,
+      backup text
+    )`,
+    `create index if not exists model_history_kind_at_idx on model_history (kind, at desc)`,
+  ],
+};
+
+/** The model registry's tables (`models`, `model_backups`, `model_history`), used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
 export const REGISTRY_SCHEMA: SchemaPart = {
   owner: 'registry',
   after: ['core'],
-  migrations: [models, modelChecks],
+  migrations: [models, modelChecks, backupsAndHistory],
 };

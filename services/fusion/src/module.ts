@@ -17,10 +17,10 @@ export const fusionModule: ServiceModule<FusionConfig> = {
   schema: [CORE_SCHEMA, FUSION_SCHEMA],
   routes: [
     { method: 'GET', path: '/api/v1/alerts', permission: 'read:alerts', siteFilter: true, docs: { summary: 'Alerts, newest first, filtered and paged (next → cursor)', query: alertListQuery } },
-    { method: 'GET', path: '/api/v1/alerts/:id', permission: 'read:alerts', docs: { summary: 'One alert with its transitions and deliveries' } },
-    { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts', docs: { summary: 'Acknowledge an open alert, as the credential’s user', body: transitionBody, example: { note: 'looking at it' } } },
-    { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts', docs: { summary: 'Resolve an alert, as the credential’s user', body: transitionBody, example: { note: 'bearing replaced' } } },
-    { method: 'POST', path: '/api/v1/alerts/:id/feedback', permission: 'write:feedback', docs: { summary: 'Say whether an alert was a true fault or a false alarm (replaces an earlier verdict); published on pm.feedback.* for retraining', body: feedbackBody, example: { verdict: 'true_fault', note: 'outer race spalling found' } } },
+    { method: 'GET', path: '/api/v1/alerts/:id', permission: 'read:alerts', site: { table: 'alerts' }, docs: { summary: 'One alert with its transitions and deliveries' } },
+    { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts', site: { table: 'alerts' }, docs: { summary: 'Acknowledge an open alert, as the credential’s user', body: transitionBody, example: { note: 'looking at it' } } },
+    { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts', site: { table: 'alerts' }, docs: { summary: 'Resolve an alert, as the credential’s user', body: transitionBody, example: { note: 'bearing replaced' } } },
+    { method: 'POST', path: '/api/v1/alerts/:id/feedback', permission: 'write:feedback', site: { table: 'alerts' }, docs: { summary: 'Say whether an alert was a true fault or a false alarm (replaces an earlier verdict); published on pm.feedback.* for retraining', body: feedbackBody, example: { verdict: 'true_fault', note: 'outer race spalling found' } } },
   ],
   create: (config, context) => {
     const fusion = new Fusion(settingsFromConfig(config), context);

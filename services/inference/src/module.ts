@@ -26,9 +26,9 @@ export const inferenceModule: ServiceModule<InferenceConfig> = {
   // The registry's `models`: the production model it serves.
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INFERENCE_SCHEMA],
   routes: [
-    { method: 'POST', path: '/api/v1/inference/score', permission: 'write:scores', docs: { summary: 'Score an uploaded sample; the kind follows from the media type', uploads: SCORE_UPLOADS } },
-    { method: 'POST', path: '/api/v1/inference/:kind/score', permission: 'write:scores', docs: { summary: 'Score an uploaded sample with the kind’s model in service', uploads: SCORE_UPLOADS } },
-    { method: 'GET', path: '/api/v1/inference/:kind/model', permission: 'read:models', docs: { summary: 'The model in service, production and fallback state' } },
+    { method: 'POST', path: '/api/v1/inference/score', permission: 'write:scores', site: 'fleet', docs: { summary: 'Score an uploaded sample; the kind follows from the media type', uploads: SCORE_UPLOADS } },
+    { method: 'POST', path: '/api/v1/inference/:kind/score', permission: 'write:scores', site: 'fleet', docs: { summary: 'Score an uploaded sample with the kind’s model in service', uploads: SCORE_UPLOADS } },
+    { method: 'GET', path: '/api/v1/inference/:kind/model', permission: 'read:models', site: 'fleet', docs: { summary: 'The model in service, production and fallback state' } },
     { method: 'GET', path: '/api/v1/inference/:kind/baselines', permission: 'read:baselines', siteFilter: true, docs: { summary: 'Per-device baselines and enrollments', query: baselineListQuery } },
     { method: 'GET', path: '/api/v1/inference/:kind/baselines/:site/:device', permission: 'read:baselines', docs: { summary: 'A device’s baselines and which reference scores it' } },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/reset', permission: 'admin:baselines', docs: { summary: 'Forget a device’s baseline: it enrolls again (no body)' } },

@@ -6,3 +6,4 @@ export { signingKeyFromConfig } from './signing-key-from-config.js';
 export { modelSyncModule } from './module.js';
 export { createModelsApi, modelsQuery } from './models-api.js';
 export { createModelAdminApi } from './model-admin-api.js';
+export { createModelBackupsApi } from './model-backups-api.js';

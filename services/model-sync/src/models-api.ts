@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { MODEL_KINDS } from '@premonitor/contracts';
+import { REGISTRY_MODEL_KINDS } from '@premonitor/contracts';
 import { validateInput } from '@premonitor/http';
 import type { ModelRegistry } from '@premonitor/registry';
 
 /** `GET /models`: every registered model, or those of a kind, stage or scope. */
 export const modelsQuery = z.strictObject({
-  kind: z.enum(MODEL_KINDS).optional(),
+  kind: z.enum(REGISTRY_MODEL_KINDS).optional(),
   stage: z.enum(['candidate', 'production', 'archived']).optional(),
   scope: z.string().max(200).optional(),
 });

@@ -3,12 +3,13 @@ import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
 import { coreClientId } from '@premonitor/contracts';
-import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelRegistry, REGISTRY_SCHEMA } from '@premonitor/registry';
+import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelRegistry, sharedRegistryBackups, REGISTRY_SCHEMA } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { modelSyncConfigShape, type ModelSyncConfig } from './model-sync-config.js';
 import { ModelSync } from './model-sync.js';
 import { createModelsApi, modelsQuery } from './models-api.js';
-import { createModelAdminApi } from './model-admin-api.js';
+import { createModelAdminApi, historyQuery, promoteBody, reasonBody } from './model-admin-api.js';
+import { backupListQuery, createBackupBody, createModelBackupsApi, restoreBody } from './model-backups-api.js';
 import { signingKeyFromConfig } from './signing-key-from-config.js';
 
 /** Model sync: announces production models to edge agents (signed) and serves their artifacts. */
@@ -20,9 +21,14 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
   routes: [
     { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
-    { method: 'GET', path: '/api/v1/models', permission: 'read:models', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
-    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models' },
-    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models' },
+    { method: 'GET', path: '/api/v1/models', permission: 'read:models', site: 'fleet', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models', site: 'fleet', docs: { summary: 'Make a version production (force: past a failed model check); recorded in the history', body: promoteBody, example: { reason: 'better on the new pump line', force: false } } },
+    { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models', site: 'fleet', docs: { summary: 'Return a kind to its previous production model; recorded in the history', body: reasonBody, example: { reason: 'alert rate doubled' } } },
+    { method: 'POST', path: '/api/v1/models/:kind/:version/archive', permission: 'admin:models', site: 'fleet', docs: { summary: 'Retire a version that is not production: no longer a fallback or rollback target', body: reasonBody, example: { reason: 'trained on mislabelled clips' } } },
+    { method: 'GET', path: '/api/v1/models/history', permission: 'read:models', site: 'fleet', docs: { summary: 'Production changes, newest first: promote, rollback, archive, restore', query: historyQuery } },
+    { method: 'GET', path: '/api/v1/models/backups', permission: 'read:models', site: 'fleet', docs: { summary: 'Registry backups (one file each in the artifact store), newest first', query: backupListQuery } },
+    { method: 'POST', path: '/api/v1/models/backups', permission: 'admin:models', site: 'fleet', docs: { summary: 'Back up the registry (models, reports, lineage) as one file', body: createBackupBody, example: { reason: 'before the plant upgrade' } } },
+    { method: 'POST', path: '/api/v1/models/backups/:name/restore', permission: 'admin:models', site: 'fleet', docs: { summary: 'Restore the backup’s kinds as they were, in one transaction (422 for a damaged file, nothing changed); a recorded promotion', body: restoreBody, example: { reason: 'candidate promoted by mistake' } } },
   ],
   create: async (config, context) => {
     const { db, bus, logger } = context;
@@ -41,6 +47,6 @@ export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
       },
       { db: db.db, bus, registry: models, store: new FileArtifactStore(resolve(config.MODEL_STORE_DIR)), logger },
     );
-    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }, { path: '/api/v1', router: createModelsApi(models) }, { path: '/api/v1', router: createModelAdminApi(models, logger.child({ component: 'models-api' })) }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
+    return { readiness: sync.readiness, routers: [{ path: '/api/v1', router: sync.router }, { path: '/api/v1', router: createModelsApi(models) }, { path: '/api/v1', router: createModelBackupsApi(sharedRegistryBackups(context, config.MODEL_STORE_DIR), logger.child({ component: 'model-backups-api' })) }, { path: '/api/v1', router: createModelAdminApi(models, logger.child({ component: 'models-api' })) }], start: () => sync.start(), stop: () => sync.stop(config.DRAIN_TIMEOUT_MS) };
   },
 };

@@ -65,7 +65,7 @@ export interface DeliveryStore {
   markDelivered(id: number): Promise<void>;
   /** Writes the attempt rows and moves the items on, in one transaction. */
   record(attempts: readonly AttemptRecord[]): Promise<void>;
-  listDeadLetters(query: { channel?: string; limit: number; beforeId?: number }): Promise<DeadLetterView[]>;
+  listDeadLetters(query: { channel?: string | undefined; site?: string | undefined; limit: number; beforeId?: number }): Promise<DeadLetterView[]>;
   /** Puts a dead letter back in its channel's queue with fresh attempts. */
   resend(id: number, now: Date): Promise<ResendOutcome>;
 }

@@ -108,9 +108,10 @@ export class KyselyDeliveryStore implements DeliveryStore {
       where o.id = a.outbox_id`.execute(this.db);
   }
 
-  async listDeadLetters(query: { channel?: string; limit: number; beforeId?: number }): Promise<DeadLetterView[]> {
+  async listDeadLetters(query: { channel?: string | undefined; site?: string | undefined; limit: number; beforeId?: number }): Promise<DeadLetterView[]> {
     let q = this.db.selectFrom('notification_outbox').selectAll().where('status', '=', 'dead');
     if (query.channel) q = q.where('channel', '=', query.channel);
+    if (query.site) q = q.where('site', '=', query.site);
     if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
     const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
     return rows.map((r) => ({

@@ -15,8 +15,8 @@ export const notifierModule: ServiceModule<NotifierConfig> = {
   // Fusion's `alerts`: a delivery references its alert.
   schema: [CORE_SCHEMA, FUSION_SCHEMA, NOTIFIER_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications', docs: { summary: 'Deliveries given up on, newest first, paged', query: deadLetterListQuery } },
-    { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications', docs: { summary: 'Send a dead-lettered delivery again (no body)' } },
+    { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications', siteFilter: true, docs: { summary: 'Deliveries given up on, newest first, paged', query: deadLetterListQuery } },
+    { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications', site: { table: 'notification_outbox' }, docs: { summary: 'Send a dead-lettered delivery again (no body)' } },
   ],
   create: async (config, context) => {
     const routing = await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE);

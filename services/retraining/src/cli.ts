@@ -2,11 +2,12 @@
 // The retraining service from a terminal: an HTTP client of its API (RETRAINING_URL, default
 // the embedded platform's http://127.0.0.1:8787) and of the registry's (MODELS_URL: model-sync's
 // routes; default RETRAINING_URL, right for the embedded platform and the Ingress).
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { collectSamples, uploadCollection } from './folder-import.js';
 
 const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default http://127.0.0.1:8787;
-                                           MODELS_URL for models/promote/rollback (model-sync), default RETRAINING_URL;
+                                           MODELS_URL for models/promote/rollback/archive/backups (model-sync), default RETRAINING_URL;
                                            PREMONITOR_TOKEN: an API token, sent as a bearer credential)
 
   import <folder> --kind K [--label normal|anomalous] [--fault-class C] [--site S --device D] [--channel N] [--batch 32]
@@ -17,7 +18,16 @@ const USAGE = `usage: retraining <command> [options]   (RETRAINING_URL, default 
   history [--kind K]                        every run: reason, samples, gate decision, duration
   models [--kind K]                         registered models: version, stage, metrics, lineage
   promote <kind> <version> [--force]        makes a version production (admin)
-  rollback <kind>                           returns to the previous production model (admin)
+  rollback <kind> [--reason TEXT]           returns to the previous production model (admin)
+  archive <kind> <version> [--reason TEXT]  retires a version that is not production (admin)
+  model-history [--kind K]                  production changes: promote, rollback, archive, restore
+  backups [--kind K]                        registry backups, newest first
+  backup --reason TEXT [--kind K]           backs up the registry (or one kind) as one file (admin)
+  restore <backup-name> [--reason TEXT]     restores a backup; recorded like a promotion (admin)
+  triage-train <records.json>               trains the triage model on the records in the file (≤ 1,000)
+  triage-status                             is a triage training running, sessions, last training, backups
+  triage-predict <reports.json>             scores one report or many
+  triage-restore <backup-name>              restores the triage models and records of a triage backup (admin)
   --help                                    this text`;
 
 function parse(argv: readonly string[]) {
@@ -49,7 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const modelsBase = (process.env.MODELS_URL ?? base).replace(/\/$/, '');
   const auth: Record<string, string> = process.env.PREMONITOR_TOKEN ? { authorization: `Bearer ${process.env.PREMONITOR_TOKEN}` } : {};
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(`${path.startsWith('/models') ? modelsBase : base}/api/v1${path}`, { method, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    // A file's bytes go as they are (the triage API refuses non-UTF-8 itself); anything else as JSON.
+    const payload = body instanceof Uint8Array ? body : body === undefined ? undefined : JSON.stringify(body);
+    const res = await fetch(`${path.startsWith('/models') ? modelsBase : base}/api/v1${path}`, { method, headers: payload === undefined ? auth : { ...auth, 'content-type': 'application/json' }, ...(payload === undefined ? {} : { body: payload }) });
     console.log(JSON.stringify(await res.json(), null, 2));
     return res.ok ? 0 : 1;
   };
@@ -80,10 +92,32 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'promote':
       return args[0] && args[1] ? call('POST', `/models/${encodeURIComponent(args[0])}/${encodeURIComponent(args[1])}/promote`, { force: values.force }) : usage('promote needs a kind and a version');
     case 'rollback':
-      return args[0] ? call('POST', `/models/${encodeURIComponent(args[0])}/rollback`) : usage('rollback needs a kind');
+      return args[0] ? call('POST', `/models/${encodeURIComponent(args[0])}/rollback`, reasonOf(values.reason)) : usage('rollback needs a kind');
+    case 'archive':
+      return args[0] && args[1] ? call('POST', `/models/${encodeURIComponent(args[0])}/${encodeURIComponent(args[1])}/archive`, reasonOf(values.reason)) : usage('archive needs a kind and a version');
+    case 'model-history':
+      return call('GET', `/models/history${kindQuery}`);
+    case 'backups':
+      return call('GET', `/models/backups${kindQuery}`);
+    case 'backup':
+      return values.reason ? call('POST', '/models/backups', { reason: values.reason, ...(values.kind ? { kinds: [values.kind] } : {}) }) : usage('backup needs --reason');
+    case 'restore':
+      return args[0] ? call('POST', `/models/backups/${encodeURIComponent(args[0])}/restore`, reasonOf(values.reason)) : usage('restore needs a backup name (see: retraining backups)');
+    case 'triage-train':
+      return args[0] ? call('POST', '/triage/train', new Uint8Array(await readFile(args[0]))) : usage('triage-train needs a JSON file of records');
+    case 'triage-status':
+      return call('GET', '/triage/train/status');
+    case 'triage-predict':
+      return args[0] ? call('POST', '/triage/predict', new Uint8Array(await readFile(args[0]))) : usage('triage-predict needs a JSON file of reports');
+    case 'triage-restore':
+      return args[0] ? call('POST', `/triage/train/restore/${encodeURIComponent(args[0])}`, reasonOf(values.reason)) : usage('triage-restore needs a backup name (see: retraining backups --kind triage)');
     default:
       return usage(`unknown command '${command}'`);
   }
+}
+
+function reasonOf(reason: string | undefined): { reason?: string } {
+  return reason ? { reason } : {};
 }
 
 function usage(problem: string): number {

@@ -15,3 +15,7 @@ export { createRunRouter } from './runs/run-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';
 export { splitByDevice, sampleClass, type RunSample } from './runs/thermal-samples.js';
 export { RetrainingTriggers, type TriggerPorts, type TriggerSettings } from './runs/retraining-triggers.js';
+export { createTriageRouter } from './triage/triage-api.js';
+export { TriageScorer, type TriageScores } from './triage/triage-scorer.js';
+export { NotATriageBackupError, TRIAGE_KIND, TriageTraining, type TriageBusy, type TriageTrainingOptions } from './triage/triage-training.js';
+export { triageRecordRepository } from './triage/triage-record-repository.js';

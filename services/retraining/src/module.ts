@@ -8,7 +8,7 @@ import type { Subscription } from '@premonitor/bus';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, REGISTRY_SCHEMA, sharedModelRegistry, sharedRegistryBackups } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
 import { systemClock } from '@premonitor/time';
 import { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
@@ -22,6 +22,9 @@ import { RetrainingTriggers } from './runs/retraining-triggers.js';
 import { runRepository } from './runs/run-repository.js';
 import { sampleRepository } from './samples/sample-repository.js';
 import { createRunRouter } from './runs/run-api.js';
+import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
+import { TriageScorer } from './triage/triage-scorer.js';
+import { TriageTraining } from './triage/triage-training.js';
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -34,7 +37,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync). */
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync); the triage API (issue 18). */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
@@ -42,13 +45,14 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
   // `recent_frames` holds the frames an alert verdict labels (docs/ARCHITECTURE.md, cross-module reads).
   schema: [CORE_SCHEMA, REGISTRY_SCHEMA, FORECASTING_SCHEMA, INGEST_SCHEMA, INFERENCE_SCHEMA, RETRAINING_SCHEMA],
   routes: [
-    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples' },
-    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
-    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
-    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
-    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
+    { method: 'POST', path: '/api/v1/samples', permission: 'write:samples', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/samples', permission: 'read:samples', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining', site: 'fleet' },
+    { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
+    ...TRIAGE_ROUTES,
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -56,20 +60,24 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
     const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
     const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const runner = new RetrainingRunner({
       db: db.db,
       registry,
       sampleStoreDir: config.SAMPLE_STORE_DIR,
       logger: logger.child({ component: 'runs' }),
       clock: systemClock,
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner,
       leaseMs: config.RETRAINING_LEASE_MS,
       renewMs: config.RETRAINING_RENEW_MS,
       heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
       minSamples: config.RETRAINING_MIN_SAMPLES,
       gate: config.RETRAINING_GATE,
     });
-    const routers = [samples, createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+    const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
+    const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
+    const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
+    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry })].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -92,7 +100,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         triggers.start();
         feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
       },
-      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop()),
+      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop(), await triage.stop(), await scorer.close()),
     };
   },
 };

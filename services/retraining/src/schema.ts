@@ -47,9 +47,32 @@ const retrainingRuns: Migration = {
   ],
 };
 
-/** Retraining's tables: its columns of `samples` (created by forecasting) and `retraining_runs`. */
+/**
+ * The expert-scored maintenance reports the triage model trains on (POST /api/v1/triage/train),
+ * one row per anomaly id: a later score of the same id replaces the earlier one. `seq` keeps the
+ * order ids first arrived in, so the same records always train the same model.
+ */
+const triageRecords: Migration = {
+  name: 'retraining/0003_triage_records',
+  statements: [
+    `create table if not exists triage_records (
+      anomaly_id text primary key,
+      description text not null,
+      equipment_name text,
+      equipment_id text,
+      availability_score smallint not null check (availability_score between 1 and 5),
+      fiability_score smallint not null check (fiability_score between 1 and 5),
+      process_safety_score smallint not null check (process_safety_score between 1 and 5),
+      run_id bigint,
+      seq bigserial not null,
+      updated_at timestamptz not null default now()
+    )`,
+  ],
+};
+
+/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs` and `triage_records`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns],
+  migrations: [sampleUploads, retrainingRuns, triageRecords],
 };

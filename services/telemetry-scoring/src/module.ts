@@ -19,7 +19,7 @@ export const telemetryScoringModule: ServiceModule<TelemetryScoringConfig> = {
   // Inference's `scores`: telemetry window scores are stored with the frame scores (kind `telemetry`).
   schema: [CORE_SCHEMA, INFERENCE_SCHEMA, TELEMETRY_SCORING_SCHEMA],
   routes: [
-    { method: 'GET', path: '/api/v1/telemetry/devices', permission: 'read:baselines' },
+    { method: 'GET', path: '/api/v1/telemetry/devices', permission: 'read:baselines', site: 'fleet' },
     { method: 'GET', path: '/api/v1/telemetry/devices/:site/:device', permission: 'read:baselines' },
     { method: 'POST', path: '/api/v1/telemetry/devices/:site/:device/reset', permission: 'admin:baselines' },
   ],

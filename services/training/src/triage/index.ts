@@ -1,8 +1,8 @@
 // `@premonitor/training/triage`: the maintenance-report triage model — record validation, the
 // incremental record set, training to ONNX, prediction, and the evaluation on real work
 // orders — without loading the tfjs training stack.
-export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_RECORDS_PER_CALL, SCORE_FIELDS, parseTrainingBody, triageInput, triageRecordSchema, triageReportSchema, validateTrainingRecords } from './triage-record.js';
-export type { RecordError, TrainingRecordsResult, TriageRecord, TriageReport } from './triage-record.js';
+export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_RECORDS_PER_CALL, SCORE_FIELDS, parseReportsBody, parseTrainingBody, triageInput, triageRecordSchema, triageReportSchema, validateTrainingRecords } from './triage-record.js';
+export type { RecordError, ReportsResult, TrainingRecordsResult, TriageRecord, TriageReport } from './triage-record.js';
 export { TriageRecordSet } from './triage-record-set.js';
 export type { MergeCounts } from './triage-record-set.js';
 export { TRIAGE_TARGETS, targetsProblem } from './triage-targets.js';

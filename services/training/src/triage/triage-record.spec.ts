@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainingBody, triageInput, triageReportSchema, validateTrainingRecords } from './triage-record.js';
+import { parseReportsBody, parseTrainingBody, triageInput, triageReportSchema, validateTrainingRecords } from './triage-record.js';
 import type { TrainingRecordsResult } from './triage-record.js';
 
 const valid = { anomaly_id: 'A-1', description: 'pump bearing overheating under load', equipment_name: 'Feed pump', equipment_id: 'P-101', availability_score: 4, fiability_score: 3, process_safety_score: 2 };
@@ -73,4 +73,15 @@ test('the model input joins equipment name and id; a report to score follows the
   assert.deepEqual(triageInput({ description: 'x' }), { description: 'x', equipment: '' });
   assert.ok(triageReportSchema.safeParse({ description: 'oil leak' }).success);
   assert.equal(triageReportSchema.safeParse({ description: '' }).success, false);
+});
+
+test('reads one report, a list or {"reports": [...]} to score, and names each bad report by index', () => {
+  const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
+  assert.deepEqual(parseReportsBody(bytes({ description: 'pump seal leaking', equipment_name: 'pump' })), { ok: true, reports: [{ description: 'pump seal leaking', equipment_name: 'pump' }] });
+  assert.equal(parseReportsBody(bytes([{ description: 'a' }, { description: 'b' }])).ok, true);
+  const bad = parseReportsBody(bytes({ reports: [{ description: 'a' }, { description: '' }, { text: 'b' }] }));
+  assert.equal(bad.ok, false);
+  assert.deepEqual(!bad.ok && bad.reports.flatMap((r) => r.messages), ['Report 2: description must not be empty', 'Report 3: description is required']);
+  assert.deepEqual(parseReportsBody(Buffer.from([0xff])), { ok: false, error: 'the body is not valid UTF-8', reports: [] });
+  assert.equal(parseReportsBody(bytes({ reports: [] })).ok, false);
 });

@@ -121,19 +121,51 @@ export function validateTrainingRecords(body: unknown): TrainingRecordsResult {
   return { ok: true, records };
 }
 
+/** JSON from request bytes, refusing bytes that are not UTF-8 (rather than decoding them to U+FFFD). */
+function decodeJsonBody(bytes: Uint8Array): { ok: true; json: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, json: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
+  } catch (cause) {
+    return { ok: false, error: cause instanceof TypeError ? 'the body is not valid UTF-8' : `the body is not JSON: ${(cause as Error).message}` };
+  }
+}
+
 /**
  * {@link validateTrainingRecords} on a raw request body: refuses bytes that are not UTF-8
  * (rather than decoding them to U+FFFD) and text that is not JSON.
  */
 export function parseTrainingBody(bytes: Uint8Array): TrainingRecordsResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (cause) {
-    const reason = cause instanceof TypeError ? 'the body is not valid UTF-8' : `the body is not JSON: ${(cause as Error).message}`;
-    return { ok: false, error: reason, records: [] };
-  }
-  return validateTrainingRecords(json);
+  const decoded = decodeJsonBody(bytes);
+  return decoded.ok ? validateTrainingRecords(decoded.json) : { ok: false, error: decoded.error, records: [] };
+}
+
+/** Outcome of validating reports to score: every report valid, or the reasons by report. */
+export type ReportsResult =
+  | { readonly ok: true; readonly reports: readonly TriageReport[] }
+  | { readonly ok: false; readonly error: string; readonly reports: readonly RecordError[] };
+
+/**
+ * Reports to score from a raw request body — one report object, `{ "reports": [...] }` or a
+ * bare array, at most {@link MAX_RECORDS_PER_CALL} — all valid or none scored. Messages read
+ * "Report 2: description must not be empty" (reports count from 1).
+ */
+export function parseReportsBody(bytes: Uint8Array): ReportsResult {
+  const decoded = decodeJsonBody(bytes);
+  if (!decoded.ok) return { ok: false, error: decoded.error, reports: [] };
+  const body = decoded.json;
+  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && 'reports' in body ? (body as { reports: unknown }).reports : [body];
+  if (!Array.isArray(list)) return { ok: false, error: 'the body must be a report, {"reports": [...]} or an array of reports', reports: [] };
+  if (list.length === 0) return { ok: false, error: `no reports: send between 1 and ${MAX_RECORDS_PER_CALL}`, reports: [] };
+  if (list.length > MAX_RECORDS_PER_CALL) return { ok: false, error: `at most ${MAX_RECORDS_PER_CALL} reports per call, got ${list.length}`, reports: [] };
+  const errors: RecordError[] = [];
+  const reports: TriageReport[] = [];
+  list.forEach((raw, i) => {
+    const parsed = triageReportSchema.safeParse(raw);
+    if (parsed.success) reports.push(parsed.data);
+    else errors.push({ index: i + 1, messages: parsed.error.issues.map((issue) => `Report ${i + 1}: ${issue.path.length > 0 ? `${issue.path.join('.')} ` : ''}${issue.message}`) });
+  });
+  if (errors.length > 0) return { ok: false, error: `${errors.length} of ${list.length} reports are invalid; none was scored`, reports: errors };
+  return { ok: true, reports };
 }
 
 /** The model input of a record or report: its description, and equipment name and id as one string. */
