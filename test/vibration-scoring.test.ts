@@ -1,5 +1,5 @@
 // Vibration windows served end to end on the real services: a device publishes windows on its
-// telemetry topic (real Mosquitto) → ingest validates and forwards them (`pm.vibration.*`, real
+// telemetry topic (real Mosquitto) → ingest validates and forwards them (`pm.frames.vibration.*`, real
 // NATS JetStream) → vibration scoring runs models/vibration.onnx, stores `scores` (kind
 // `vibration`, real PostgreSQL) and publishes `pm.scores.vibration.*` → fusion's
 // `vibration-fault` rule raises a WARNING when 3 of the last 5 windows score above 0.5. Bad

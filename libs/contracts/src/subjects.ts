@@ -38,12 +38,16 @@ export const busSubjects = {
     ofSite: (site: string) => `pm.telemetry.${site}.*`,
     schema: telemetryEvent,
   },
-  /** Vibration windows devices sent on their telemetry topic (JSON, a few kB each). */
+  /**
+   * Vibration windows devices sent on their telemetry topic (JSON, a few kB each). Stored in
+   * PM_FRAMES under `pm.frames.>` (no stream change: frame consumers filter by kind), with a
+   * JSON schema of their own unlike the binary frames.
+   */
   vibration: {
-    stream: 'PM_TELEMETRY',
-    wildcard: 'pm.vibration.>',
-    subject: (ref: DeviceRef) => `pm.vibration.${ref.site}.${ref.device}`,
-    ofSite: (site: string) => `pm.vibration.${site}.*`,
+    stream: 'PM_FRAMES',
+    wildcard: 'pm.frames.vibration.>',
+    subject: (ref: DeviceRef) => `pm.frames.vibration.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.frames.vibration.${site}.*`,
     schema: vibrationWindowEvent,
   },
   status: {
@@ -181,7 +185,6 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   alerts: 5,
   baselines: 5,
   telemetry: 4,
-  vibration: 4,
   status: 4,
   'edge-alerts': 4,
   forecasts: 4,

@@ -66,7 +66,7 @@ function checkWindow(w: { channels: readonly string[]; samples: readonly (readon
 export const vibrationWindowMessage = z.strictObject(windowFields).superRefine(checkWindow);
 export type VibrationWindowMessage = z.infer<typeof vibrationWindowMessage>;
 
-/** `pm.vibration.{site}.{device}`: a device's window as ingest accepted it, with the device from the topic. */
+/** `pm.frames.vibration.{site}.{device}`: a device's window as ingest accepted it, with the device from the topic. */
 export const vibrationWindowEvent = z
   .strictObject({ site: z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}'), device: z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}'), ...windowFields, receivedAt: windowFields.ts })
   .superRefine(checkWindow);

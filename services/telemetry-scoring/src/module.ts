@@ -10,7 +10,7 @@ import { VibrationScoring } from './vibration-scoring.js';
 /**
  * Telemetry scoring (issue 15): each device's scalar sensors, windowed, scored by a PCA T²+Q
  * model fitted on the device's own healthy history → `pm.scores.telemetry.*` and `scores`; and
- * the vibration windows devices send (`pm.vibration.*`) scored by the vibration model →
+ * the vibration windows devices send (`pm.frames.vibration.*`) scored by the vibration model →
  * `pm.scores.vibration.*` and `scores`.
  */
 export const telemetryScoringModule: ServiceModule<TelemetryScoringConfig> = {

@@ -26,7 +26,7 @@ export const telemetryScoringConfigShape = {
   /** Where a new consumer starts: every stored message (devices enroll on the history the stream holds) or only new ones. */
   TELEMETRY_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
-  /** The vibration window model scoring `pm.vibration.*` (default: the shipped models/vibration.onnx); empty turns vibration scoring off. */
+  /** The vibration window model scoring `pm.frames.vibration.*` (default: the shipped models/vibration.onnx); empty turns vibration scoring off. */
   VIBRATION_MODEL_FILE: z.string().default(new URL('../../../models/vibration.onnx', import.meta.url).pathname),
   /** Comma-separated classes of the vibration model that are faults (default: the fan with an unbalance weight, at every speed). */
   VIBRATION_FAULT_CLASSES: z

@@ -33,7 +33,7 @@ export interface VibrationScoringDependencies {
 }
 
 /**
- * Vibration windows (`pm.vibration.*`, sent by devices on their telemetry topic) scored by the
+ * Vibration windows (`pm.frames.vibration.*`, sent by devices on their telemetry topic) scored by the
  * vibration model: each becomes a row in `scores` (kind `vibration`) and a
  * `pm.scores.vibration.*` event, then is acknowledged. A window the model cannot read — another
  * rate, length or channel set — is dead-lettered with the reason; a write that fails is retried.
