@@ -49,6 +49,7 @@ export {
   edgeAlertEvent,
   scoreEvent,
   telemetryScoreEvent,
+  vibrationScoreEvent,
   SCORE_KINDS,
   forecastEvent,
   alertEvent,
@@ -68,6 +69,7 @@ export {
   type EdgeAlertEvent,
   type ScoreEvent,
   type TelemetryScoreEvent,
+  type VibrationScoreEvent,
   type ScoreKind,
   type ForecastEvent,
   type AlertEvent,
@@ -78,7 +80,16 @@ export {
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
-export { parseJsonPayload, describeZodError } from './parse.js';
+export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, parseVibrationScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { parseJsonPayload, parseJsonValue, checkJsonValue, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';
-export { VIBRATION_LIMITS, vibrationWindowMessage, vibrationModelInput, type VibrationWindowMessage, type VibrationWindowShape } from './vibration-window.js';
+export {
+  VIBRATION_LIMITS,
+  vibrationWindowMessage,
+  vibrationWindowEvent,
+  vibrationModelInput,
+  isVibrationWindowPayload,
+  type VibrationWindowMessage,
+  type VibrationWindowEvent,
+  type VibrationWindowShape,
+} from './vibration-window.js';

@@ -157,9 +157,19 @@ export const scoreEvent = z.strictObject({
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
-/** What a score is about: a frame kind, or `telemetry` (a window over a device's scalar sensors). */
-export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry'] as const;
+/** What a score is about: a frame kind, `telemetry` (a window over a device's scalar sensors) or `vibration` (a vibration window). */
+export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry', 'vibration'] as const;
 export type ScoreKind = (typeof SCORE_KINDS)[number];
+
+/** What every window score says: the device, the window (`ts`, `seq`), the calibrated score and its alarm threshold. */
+const windowScoreFields = {
+  site: id,
+  device: id,
+  ts: epochMs,
+  seq,
+  score: z.number().min(0).max(1),
+  threshold: z.number().gt(0).lt(1),
+};
 
 /**
  * `pm.scores.telemetry.{site}.{device}`: one window of a device's scalar sensors scored by its
@@ -169,13 +179,8 @@ export type ScoreKind = (typeof SCORE_KINDS)[number];
  * `seq` the sequence number of the telemetry message that closed it.
  */
 export const telemetryScoreEvent = z.strictObject({
-  site: id,
-  device: id,
+  ...windowScoreFields,
   kind: z.literal('telemetry'),
-  ts: epochMs,
-  seq,
-  score: z.number().min(0).max(1),
-  threshold: z.number().gt(0).lt(1),
   /** The window error ÷ the error threshold (1 = at the threshold); finite, ≥ 0. */
   ratio: z.number().nonnegative(),
   /** The sensors the model reads, in its input order. */
@@ -185,6 +190,30 @@ export const telemetryScoreEvent = z.strictObject({
   reference: z.literal('device'),
 });
 export type TelemetryScoreEvent = z.infer<typeof telemetryScoreEvent>;
+
+/**
+ * `pm.scores.vibration.{site}.{device}`: one vibration window scored by the vibration model.
+ * `score` is what fusion's rule reads, calibrated so that 0.5 is the alarm threshold: the larger
+ * of the unbalance score `u/(1+u)` (`u` = `unbalanceRatio`, the distance to the nearest healthy
+ * condition ÷ its calibrated threshold) and `faultProbability` (the classes named as faults
+ * together: above 0.5 they win over the healthy ones). `ts` and `seq` are the window's.
+ */
+export const vibrationScoreEvent = z.strictObject({
+  ...windowScoreFields,
+  kind: z.literal('vibration'),
+  /** Unbalance distance ÷ its calibrated threshold (≥ 1: unbalanced); finite, ≥ 0. */
+  unbalanceRatio: z.number().nonnegative(),
+  /** Summed probability of the fault classes. */
+  faultProbability: z.number().min(0).max(1),
+  /** The most probable class, and every class's probability. */
+  predicted: safeText(64, 1),
+  probabilities: z.record(safeText(64, 1), z.number().min(0).max(1)),
+  modelVersion: safeText(64, 1),
+  latencyMs: z.number().nonnegative(),
+  /** The model was trained on a fleet of machines (the same for every device), not on this device. */
+  reference: z.literal('fleet'),
+});
+export type VibrationScoreEvent = z.infer<typeof vibrationScoreEvent>;
 
 /** `pm.forecasts.{site}.{device}` */
 export const forecastEvent = z.strictObject({

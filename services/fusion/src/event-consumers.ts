@@ -1,4 +1,4 @@
-import { busSubjects, parseTelemetryScoreSubject } from '@premonitor/contracts';
+import { busSubjects, parseTelemetryScoreSubject, parseVibrationScoreSubject } from '@premonitor/contracts';
 import { decodeEvent, type BusMessage, type ConsumerSpec } from '@premonitor/bus';
 import type { Signal } from './signals.js';
 
@@ -38,11 +38,13 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
     {
       type: 'score',
       spec: spec('scores', busSubjects.scores.stream, busSubjects.scores.ofSite(site)),
-      // Telemetry window scores share the scores stream and filter but have their own schema.
+      // Telemetry and vibration window scores share the scores stream and filter but have their own schemas.
       decode: (m) =>
         parseTelemetryScoreSubject(m.subject)
           ? wrap(decodeEvent('telemetryScores', m), (event) => ({ type: 'score', event }))
-          : wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
+          : parseVibrationScoreSubject(m.subject)
+            ? wrap(decodeEvent('vibrationScores', m), (event) => ({ type: 'score', event }))
+            : wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
     },
     {
       type: 'telemetry',

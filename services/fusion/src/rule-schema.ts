@@ -122,6 +122,10 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze(
     // A device's telemetry window model (services/telemetry-scoring): threshold 0.5 by calibration,
     // three windows in a row above it (the model's run rule), critical once it lasted 10 minutes.
     { id: 'telemetry-anomaly', kind: 'score', signal: 'telemetry', title: 'telemetry anomaly', severity: 'WARNING', raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3, sustained: { forMs: 600_000, severity: 'CRITICAL' } },
+    // The vibration model (services/telemetry-scoring): 0.5 = unbalance at its calibrated threshold or
+    // the fault classes winning; 3 of the last 5 windows raise (one odd window does not), one below
+    // 0.45 clears. A fleet model calibrated on the fan it classifies, so it may raise WARNING.
+    { id: 'vibration-fault', kind: 'score', signal: 'vibration', title: 'vibration fault', severity: 'WARNING', raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5, fleetSeverity: 'WARNING' },
     { id: 'correlated-anomaly', kind: 'correlated', title: 'correlated anomaly', severity: 'WARNING', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
     { id: 'gas-leak', kind: 'reading', key: 'gas_ppm', title: 'gas above threshold', severity: 'WARNING', raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
     { id: 'predicted-failure', kind: 'forecast', title: 'predicted failure', severity: 'WARNING', riskLevel: 'high', quietPeriodMs: 3_600_000 },

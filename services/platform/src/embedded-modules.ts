@@ -89,7 +89,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
         BASELINE_MIN_INTERVAL_MS: String(p.BASELINE_MIN_INTERVAL_MS),
       }),
     ),
-    hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS) }),
+    hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS), VIBRATION_MODEL_FILE: join(shippedModels, 'vibration.onnx') }),
     hosted(fusionModule, {
       FUSION_RULES_FILE: p.FUSION_RULES_FILE,
       MQTT_URL: wiring.brokerUrl,

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFrame, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
+import { describeZodError, encodeFrame, mqttFilter, mqttTopic, parseTopic, vibrationModelInput, vibrationWindowMessage, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage, type VibrationWindowMessage } from '@premonitor/contracts';
 import type { TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
+import { VibrationScorer } from '@premonitor/ml/scoring';
 import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
 import { EdgeRules, type EdgeRaise } from './edge-rules.js';
@@ -42,6 +44,8 @@ export interface EdgeAgentOptions {
   readonly webhook?: { readonly url: string; readonly format: WebhookFormat };
   /** The local alert rules; default the core's default thresholds ({@link EdgeRules}). */
   readonly rules?: EdgeRules;
+  /** The vibration model scoring vibration windows locally (the core's model and fault classes); absent or unreadable: windows are only forwarded. */
+  readonly vibration?: { readonly modelFile: string; readonly faultClasses: readonly string[] };
   /** Enrollment of this device's own baselines (default {@link DEFAULT_EDGE_BASELINES}). */
   readonly baselines?: EdgeBaselineSettings;
   /** Period of the retained status, ms. Default 30 000. */
@@ -59,7 +63,7 @@ export interface EdgeAgentStats extends OutboxStats {
   readonly queueDepth: number;
   readonly dropped: number;
   readonly framesSkipped: number;
-  readonly scored: Readonly<Record<FrameKind, number>>;
+  readonly scored: Readonly<Record<FrameKind | 'vibration', number>>;
   readonly localAlerts: number;
   readonly webhookSent: number;
   readonly nextSeq: number;
@@ -85,7 +89,8 @@ export class EdgeAgent {
   readonly #webhook: WebhookNotifier | undefined;
   readonly #policy: FramePolicy;
   readonly #pending = new Set<Promise<void>>();
-  readonly #scored: Record<FrameKind, number> = { acoustic: 0, thermal: 0 };
+  readonly #scored: Record<FrameKind | 'vibration', number> = { acoustic: 0, thermal: 0, vibration: 0 };
+  #vibration: VibrationScorer | undefined;
   #queue: DiskQueue | undefined;
   #outbox: Outbox | undefined;
   #seq: SeqStore | undefined;
@@ -132,6 +137,7 @@ export class EdgeAgent {
     await this.#baselines.start(['acoustic', 'thermal']);
     await this.#models.start();
     await this.#sync.start();
+    await this.#loadVibrationModel();
     const uplink = this.#uplink;
     // With a heartbeat configured, a broker without a live core is treated like no broker: an
     // embedded broker that restarted holds no session for ingest, so what it acknowledged
@@ -171,6 +177,7 @@ export class EdgeAgent {
     await this.#seq?.flush().catch(() => {});
     await this.#baselines.stop();
     await this.#models.stop();
+    await this.#vibration?.release();
   }
 
   /** True while the broker is connected and (if configured) the core's heartbeat is fresh. */
@@ -222,7 +229,12 @@ export class EdgeAgent {
 
   async #onSample(sample: SensorSample): Promise<void> {
     const seq = this.#seq!;
-    if (sample.type === 'telemetry') {
+    if (sample.type === 'vibration') {
+      const message: VibrationWindowMessage = { ts: sample.ts, seq: seq.next(), sampleRateHz: sample.sampleRateHz, channels: [...sample.channels], samples: sample.samples.map((r) => [...r]) };
+      // Sent whatever the local verdict: the core scores it too, or dead-letters it with the reason.
+      this.#send({ kind: 'telemetry', payload: json(message) });
+      await this.#scoreVibration(message);
+    } else if (sample.type === 'telemetry') {
       const message: TelemetryMessage = { ts: sample.ts, seq: seq.next(), readings: sample.readings };
       this.#send({ kind: 'telemetry', payload: json(message) });
       this.#raise(this.#rules.observeReadings(sample.readings, sample.ts));
@@ -245,6 +257,36 @@ export class EdgeAgent {
     }
     // Bounded memory: a slow disk or broker back-pressures the sources instead of growing this set.
     while (this.#pending.size >= 256) await Promise.race([...this.#pending]);
+  }
+
+  /** Loads the vibration model when one is configured; without it, windows are forwarded unscored. */
+  async #loadVibrationModel(): Promise<void> {
+    const v = this.#o.vibration;
+    if (!v) return;
+    try {
+      this.#vibration = await VibrationScorer.load(new Uint8Array(await readFile(v.modelFile)), { faultClasses: v.faultClasses, intraOpThreads: 1 });
+    } catch (err) {
+      this.#log.warn({ file: v.modelFile, err: (err as Error).message }, 'no local vibration model: windows are forwarded to the core unscored');
+    }
+  }
+
+  /** Scores a window locally and feeds the edge rules (the same model, score and rule as the core's). */
+  async #scoreVibration(message: VibrationWindowMessage): Promise<void> {
+    const scorer = this.#vibration;
+    if (!scorer) return;
+    const valid = vibrationWindowMessage.safeParse(message);
+    const fitted = valid.success ? vibrationModelInput(valid.data, scorer.shape) : { ok: false as const, reason: describeZodError(valid.error) };
+    if (!fitted.ok) {
+      this.#log.warn({ seq: message.seq, reason: fitted.reason }, 'vibration window not scored locally');
+      return;
+    }
+    const verdict = await scorer.score(fitted.input, 1).catch((err: unknown) => {
+      this.#log.warn({ err: (err as Error).message }, 'local vibration scoring failed');
+      return undefined;
+    });
+    if (!verdict?.[0]) return;
+    this.#scored.vibration++;
+    this.#raise(this.#rules.observeScore('vibration', verdict[0].score, message.ts, 'fleet'));
   }
 
   #send(message: OutboxMessage): void {

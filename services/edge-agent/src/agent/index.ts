@@ -11,7 +11,7 @@ export { ModelSyncClient } from './model-sync-client.js';
 export { EdgeRules, EDGE_THRESHOLD_RULES, EDGE_CORRELATED_RULES, type EdgeRaise } from './edge-rules.js';
 export { FramePolicy, type FramePolicyMode } from './frame-policy.js';
 export { CommandSource } from './command-source.js';
-export { WavFolderSource, ThermalFolderSource, CsvTelemetrySource } from './file-replay-sources.js';
+export { WavFolderSource, ThermalFolderSource, CsvTelemetrySource, VibrationFolderSource } from './file-replay-sources.js';
 export { SourceSupervisor, type SourceState } from './source-supervisor.js';
 export { agentSourceConfigs, buildAgentSource, type AgentSourceConfig } from './source-config.js';
 export {
