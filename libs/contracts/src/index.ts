@@ -42,6 +42,8 @@ export {
   DEVICE_ALERT_STATE_LIMIT,
   type DeviceAlertState,
   modelAnnouncement,
+  baselineCommand,
+  type BaselineCommand,
   telemetryEvent,
   deviceStatusEvent,
   edgeAlertEvent,
