@@ -44,6 +44,8 @@ export {
   DEVICE_ALERT_STATE_LIMIT,
   type DeviceAlertState,
   modelAnnouncement,
+  baselineCommand,
+  type BaselineCommand,
   telemetryEvent,
   deviceStatusEvent,
   edgeAlertEvent,

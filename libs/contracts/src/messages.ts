@@ -113,6 +113,21 @@ export const modelAnnouncement = z.strictObject({
 });
 export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
 
+/**
+ * Core → device, retained on `…/command/baseline/{kind}`: an engineer marked the machine
+ * faulty (it must not enroll) or reset / restarted its enrollment, on the core's API. The edge
+ * agent applies it to its own enrollment only when signed for it by a trusted core key and newer
+ * than the last one it applied (`@premonitor/contracts/signing`).
+ */
+export const baselineCommand = z.strictObject({
+  kind: z.enum(FRAME_KINDS),
+  action: z.enum(['faulty', 'reset']),
+  issuedAt: epochMs,
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
+});
+export type BaselineCommand = z.infer<typeof baselineCommand>;
+
 // ---- Core bus payloads ----
 
 /** `pm.telemetry.{site}.{device}` */
@@ -296,7 +311,8 @@ export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
 
 /**
  * `pm.baselines.{kind}.{site}.{device}`: a device's baseline for a model became ready, was
- * reset, or its enrollment was restarted by an engineer (`enrolling`). Only a trigger: the `device_baselines` table is the truth, so every inference replica
+ * reset, its enrollment was restarted by an engineer (`enrolling`), or an engineer marked the
+ * machine faulty (`faulty`; model-sync forwards the last three to the edge agent). Only a trigger: the `device_baselines` table is the truth, so every inference replica
  * reloads that device from it.
  */
 export const baselineEvent = z.strictObject({
@@ -304,7 +320,7 @@ export const baselineEvent = z.strictObject({
   device: id,
   kind: z.enum(FRAME_KINDS),
   modelVersion: safeText(64, 1),
-  state: z.enum(['ready', 'reset', 'enrolling']),
+  state: z.enum(['ready', 'reset', 'enrolling', 'faulty']),
   ts: epochMs,
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;

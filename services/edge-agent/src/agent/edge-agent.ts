@@ -19,6 +19,7 @@ import { SeqStore } from './seq-store.js';
 import { EDGE_AGENT_VERSION } from './agent-version.js';
 import { SourceSupervisor } from './source-supervisor.js';
 import { WebhookNotifier, type WebhookFormat } from './webhook-notifier.js';
+import { BaselineCommandClient } from './baseline-command-client.js';
 import { DEFAULT_EDGE_BASELINES, EdgeBaselines, type EdgeBaselineSettings, type EdgeBaselineStatus } from './edge-baselines.js';
 
 
@@ -69,6 +70,8 @@ export interface EdgeAgentStats extends OutboxStats {
   readonly nextSeq: number;
   /** Enrollment per kind for the running models with baselines. */
   readonly baselines: Partial<Record<FrameKind, EdgeBaselineStatus>>;
+  /** Why the last baseline command from the core was refused, if it was. */
+  readonly baselineCommandError?: string;
 }
 
 /**
@@ -83,6 +86,7 @@ export class EdgeAgent {
   readonly #uplink: EdgeUplink;
   readonly #models: ModelStore;
   readonly #baselines: EdgeBaselines;
+  readonly #baselineCommands: BaselineCommandClient;
   readonly #sync: ModelSyncClient;
   readonly #rules: EdgeRules;
   readonly #alertLog: LocalAlertLog;
@@ -108,7 +112,7 @@ export class EdgeAgent {
       ref,
       username: options.username,
       password: options.password,
-      subscriptions: [mqttFilter.models(ref), mqttTopic.heartbeat(ref)],
+      subscriptions: [mqttFilter.models(ref), mqttTopic.heartbeat(ref), mqttFilter.baselineCommands(ref)],
       logger: this.#log,
       connector: options.connector,
     });
@@ -122,6 +126,13 @@ export class EdgeAgent {
       maxBytes: options.maxModelBytes,
       logger: this.#log,
       fetch: options.fetch,
+    });
+    this.#baselineCommands = new BaselineCommandClient({
+      ref,
+      trustedKeys: options.modelPublicKeys ?? [],
+      watermarksFile: join(options.dataDir, 'baseline-commands.json'),
+      apply: (kind, action) => this.#applyBaselineCommand(kind, action),
+      logger: this.#log,
     });
     this.#alertLog = new LocalAlertLog(join(options.dataDir, 'alerts.log'));
     this.#webhook = options.webhook && new WebhookNotifier({ ...options.webhook, ...ref, logger: this.#log, fetch: options.fetch });
@@ -138,6 +149,7 @@ export class EdgeAgent {
     await this.#models.start();
     await this.#sync.start();
     await this.#loadVibrationModel();
+    await this.#baselineCommands.start();
     const uplink = this.#uplink;
     // With a heartbeat configured, a broker without a live core is treated like no broker: an
     // embedded broker that restarted holds no session for ingest, so what it acknowledged
@@ -224,6 +236,7 @@ export class EdgeAgent {
       webhookSent: this.#webhook?.stats().sent ?? 0,
       nextSeq: this.#seq?.peek() ?? 0,
       baselines: this.#baselines.status((['acoustic', 'thermal'] as const).flatMap((k) => this.#models.model(k) ?? [])),
+      ...(this.#baselineCommands.lastError ? { baselineCommandError: this.#baselineCommands.lastError } : {}),
     };
   }
 
@@ -326,10 +339,26 @@ export class EdgeAgent {
       }
       return;
     }
+    const commands = mqttFilter.baselineCommands(this.#o.ref).slice(0, -1);
+    if (topic.startsWith(commands)) {
+      void this.#baselineCommands.onCommand(topic.slice(commands.length), payload).catch((err: unknown) => this.#log.error({ err: (err as Error).message }, 'baseline command could not be applied'));
+      return;
+    }
     const parsed = parseTopic(topic);
     if (parsed.ok && parsed.topic.channel.type === 'model' && parsed.topic.site === this.#o.ref.site && parsed.topic.device === this.#o.ref.device) {
       void this.#sync.onAnnouncement(payload).then(() => this.#publishStatus());
     }
+  }
+
+  /** An engineer's decision on the core, for this agent's own enrollment: `faulty` stops it, `reset` starts it over. */
+  async #applyBaselineCommand(kind: FrameKind, action: 'faulty' | 'reset'): Promise<void> {
+    if (action === 'reset') return this.#baselines.reset(kind);
+    const model = this.#models.model(kind);
+    if (!model?.baseline) {
+      this.#log.warn({ kind }, 'marked faulty on the core, but no local model of that kind enrolls baselines; nothing to stop here');
+      return;
+    }
+    await this.#baselines.markFaulty(model);
   }
 
   async #publishStatus(): Promise<void> {
