@@ -44,7 +44,7 @@ await registry.register({ kind: 'thermal', bytes: championBytes });
 const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
 const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
 runner.start();
-const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))].map((router) => ({ path: '/api/v1', router }));
 const http = new HttpServer({ logger, registry: createRegistry('bench-retrain', false), readiness: [], routers, portSetting: 'HTTP_PORT' });
 const url = `http://127.0.0.1:${await http.start(0)}`;
 

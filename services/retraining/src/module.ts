@@ -46,6 +46,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/samples', permission: 'read:samples' },
     { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining' },
     { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/report.png', permission: 'read:retraining' },
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining' },
@@ -53,7 +54,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
   create: (config, context) => {
     const { db, logger } = context;
     const limits = sampleLimitsFrom(config);
-    const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
+    const sampleStore = new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR));
+    const intake = new SampleIntake({ db: db.db, store: sampleStore, limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
     const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
     const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
     const runner = new RetrainingRunner({
@@ -69,7 +71,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       minSamples: config.RETRAINING_MIN_SAMPLES,
       gate: config.RETRAINING_GATE,
     });
-    const routers = [samples, createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+    const routers = [samples, createRunRouter(runner, db.db, sampleStore)].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
