@@ -167,6 +167,13 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
     assert.equal((await call('/api/v1/models/promote', { token, method: 'POST', headers: { origin: url } })).status, 200, 'same origin');
     const plain = await fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(plain.status, 415);
+    // Multipart (file uploads) passes with a bearer token only: a cross-origin form cannot attach one.
+    const upload = new FormData();
+    upload.append('file', new Blob(['x']), 'x.bin');
+    assert.equal((await fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: upload })).status, 200, 'bearer multipart');
+    const cookieUpload = new FormData();
+    cookieUpload.append('file', new Blob(['x']), 'x.bin');
+    assert.equal((await fetch(`${url}/api/v1/models/promote`, { method: 'POST', body: cookieUpload })).status, 415, 'multipart without a bearer token');
     // fetch sets Host itself; a DNS-rebinding page's requests carry the attacker's name.
     assert.equal(await statusWithHost(`${url}/healthz`, 'attacker.example'), 421);
     assert.equal(await statusWithHost(`${url}/healthz`, 'localhost:8787'), 200);

@@ -125,7 +125,10 @@ export class AccessControl {
         return new HttpError(403, 'cross_origin', 'cross-origin requests that change state are refused');
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (SIMPLE_TYPES.has(type)) return new HttpError(415, 'unsupported_media_type', `${type} is refused for requests that change state (a browser sends it cross-origin unasked); send application/json`);
+      // File uploads (POST /api/v1/samples) are multipart: allowed with a bearer token, which a
+      // browser never attaches to a cross-origin request unasked (the header forces a preflight).
+      const bearerUpload = type === 'multipart/form-data' && req.headers.authorization !== undefined;
+      if (SIMPLE_TYPES.has(type) && !bearerUpload) return new HttpError(415, 'unsupported_media_type', `${type} is refused for requests that change state (a browser sends it cross-origin unasked); send application/json`);
     }
     return undefined;
   }

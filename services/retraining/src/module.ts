@@ -78,7 +78,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         lastStart: (kind) => runRepository.lastStart(db.db, kind),
         run: (req) => runner.run(req),
       },
-      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS },
+      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS, quick: config.RETRAINING_QUICK },
       systemClock,
       logger.child({ component: 'triggers' }),
     );

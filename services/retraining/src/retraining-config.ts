@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { coreConfigShape, envInt, envJson } from '@premonitor/config';
+import { coreConfigShape, envBool, envInt, envJson } from '@premonitor/config';
 import { DEFAULT_GATE_POLICY, gatePolicySchema, type GatePolicy } from './runs/promotion-gate.js';
 
 /** Retraining's settings, by environment variable. Parsed once with `loadConfig`. */
@@ -44,6 +44,8 @@ export const retrainingConfigShape = {
     .optional()
     .transform((s) => (s?.trim() ? s.trim() : undefined))
     .refine((s) => s === undefined || isCron(s), 'must be a cron expression such as "0 3 * * 0"'),
+  /** Triggered runs use the trainers' quick plan (small corpus, few epochs): tests and small machines. */
+  RETRAINING_QUICK: envBool(false),
   /** How often the triggers are looked at, ms. */
   RETRAINING_CHECK_MS: envInt(60_000, 100, 86_400_000),
 };
