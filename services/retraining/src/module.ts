@@ -79,6 +79,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'GET', path: '/api/v1/samples', permission: 'read:samples', site: 'fleet' },
     { method: 'POST', path: '/api/v1/retraining/runs', permission: 'admin:retraining', site: 'fleet' },
     { method: 'GET', path: '/api/v1/retraining/runs/:id', permission: 'read:retraining', site: 'fleet' },
+    { method: 'GET', path: '/api/v1/retraining/runs/:id/report.png', permission: 'read:retraining', site: 'fleet' },
     { method: 'GET', path: '/api/v1/retraining/runs/:id/events', permission: 'read:retraining', site: 'fleet' },
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
@@ -94,7 +95,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
   create: (config, context) => {
     const { db, logger } = context;
     const limits = sampleLimitsFrom(config);
-    const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR)), limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
+    const sampleStore = new FileArtifactStore(resolve(config.SAMPLE_STORE_DIR));
+    const intake = new SampleIntake({ db: db.db, store: sampleStore, limits, clock: systemClock, logger: logger.child({ component: 'samples' }) });
     const samples = createSampleRouter(intake, db.db, { maxFileBytes: limits.maxFileBytes, maxFiles: config.SAMPLE_MAX_FILES, maxRequestBytes: config.SAMPLE_MAX_REQUEST_BYTES });
     const registry = sharedModelRegistry(context, config.MODEL_STORE_DIR);
     const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -127,14 +129,14 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
     const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
     const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
-    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
+    const routers = [samples, createRunRouter(runner, db.db, sampleStore), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
         lastStart: (kind) => runRepository.lastStart(db.db, kind),
         run: (req) => runner.run(req),
       },
-      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS },
+      { kinds: TRAINABLE_KINDS, threshold: config.RETRAINING_THRESHOLD, schedule: config.RETRAINING_SCHEDULE, checkMs: config.RETRAINING_CHECK_MS, quick: config.RETRAINING_QUICK },
       systemClock,
       logger.child({ component: 'triggers' }),
     );

@@ -44,6 +44,8 @@ export const retrainingConfigShape = {
     .optional()
     .transform((s) => (s?.trim() ? s.trim() : undefined))
     .refine((s) => s === undefined || isCron(s), 'must be a cron expression such as "0 3 * * 0"'),
+  /** Triggered runs use the trainers' quick plan (small corpus, few epochs): tests and small machines. */
+  RETRAINING_QUICK: envBool(false),
   /** How often the triggers are looked at, ms. */
   RETRAINING_CHECK_MS: envInt(60_000, 100, 86_400_000),
   /** A drift event (a device's scores left the model's reference) starts a run of that kind (under the lease). */

@@ -23,6 +23,8 @@ export interface TriggerSettings {
   readonly checkMs: number;
   /** Epochs of a triggered run (default: the plan's). */
   readonly epochs?: number;
+  /** Triggered runs use the trainers' quick plan. */
+  readonly quick?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export class RetrainingTriggers {
     for (const kind of this.#s.kinds) {
       const reason = await this.#reason(kind, now);
       if (!reason) continue;
-      const outcome = await this.#ports.run({ kind, reason: reason.text, trigger: reason.trigger, ...(this.#s.epochs === undefined ? {} : { epochs: this.#s.epochs }) });
+      const outcome = await this.#ports.run({ kind, reason: reason.text, trigger: reason.trigger, ...(this.#s.epochs === undefined ? {} : { epochs: this.#s.epochs }), ...(this.#s.quick ? { quick: true } : {}) });
       if ('run' in outcome) {
         started.push(outcome.run.id);
         this.#logger.info({ kind, run: outcome.run.id, trigger: reason.trigger }, reason.text);

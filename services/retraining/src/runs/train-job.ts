@@ -3,12 +3,12 @@ import type { RunSample } from './thermal-samples.js';
 
 /** What a training worker is given (structured-cloned into the worker thread). */
 export interface TrainJob {
-  readonly kind: 'thermal';
+  readonly kind: 'thermal' | 'acoustic';
   readonly sampleStoreDir: string;
   readonly samples: readonly RunSample[];
   /** The production model's bytes, scored on the same held-out set (absent: no champion). */
   readonly champion?: { readonly version: string; readonly bytes: Uint8Array };
-  /** Most classifier epochs (default the plan's). */
+  /** Most classifier epochs (default the plan's; thermal only: the acoustic Gaussians have none). */
   readonly epochs?: number;
   readonly quick: boolean;
   /** Share of the device groups held out for the gate. */
@@ -28,6 +28,8 @@ export type TrainMessage =
       readonly type: 'done';
       readonly version: string;
       readonly bytes: Uint8Array;
+      /** The evaluation chart (PNG). */
+      readonly chart: Uint8Array;
       readonly evaluation: HeldOutEvaluation;
       /** The candidate's scores of the held-out normal samples (its reference distribution). */
       readonly normalScores: readonly number[];
