@@ -119,8 +119,15 @@ const serviceRoles = serviceGrants('inference/0005_service_roles', {
   ingest: ['select on scores'],
 });
 
+/** Telemetry scoring writes its scores here (kind `telemetry`, `vibration`); forecasting reads them for risk, retraining the recent frames for feedback samples. */
+const otherServiceRoles = serviceGrants('inference/0006_other_service_roles', {
+  'telemetry-scoring': ['insert on scores'],
+  forecasting: ['select on scores'],
+  retraining: ['select on recent_frames'],
+});
+
 export const INFERENCE_SCHEMA: SchemaPart = {
   owner: 'inference',
   after: ['core'],
-  migrations: [scores, deviceBaselines, commissioning, recentFrames, serviceRoles],
+  migrations: [scores, deviceBaselines, commissioning, recentFrames, serviceRoles, otherServiceRoles],
 };
