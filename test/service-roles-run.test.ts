@@ -3,7 +3,7 @@
 // DATABASE_MIGRATE=off, as deployed: each starts (schema check, credentials, its start-up
 // queries: model-sync seeds the shipped models, telemetry scoring loads its models), and its API
 // paths that read and write the database answer — users and tokens (console), a forecast model
-// trained, registered, promoted and used (forecasting), registry backups (model-sync), sample
+// trained, registered, promoted and its forecast cycle stored (forecasting), registry backups (model-sync), sample
 // uploads and run refusals (retraining), a device reset (telemetry scoring) — with no
 // "permission denied" in any log. test/service-roles.test.ts shows what each role is refused.
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,7 @@ import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
 import { createServiceLogin } from './support/service-login.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { waitFor } from './support/wait.js';
 
 const [pg, nats, mosquitto] = await Promise.all([needService('postgres'), needService('nats'), needService('mosquitto')]);
 const run = randomBytes(3).toString('hex');
@@ -101,6 +102,8 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
       FORECAST_EPOCHS: '2',
       FORECAST_UNITS: '8',
       FORECAST_AUTO_TRAIN_MINUTES: '0',
+      // The shortest cycle: its first run (a minute after start) stores forecasts, reading scores for the risk.
+      FORECAST_INTERVAL_MINUTES: '1',
     });
     const trained = await call(url, '/api/v1/lstm/train', json({ device_id: DEVICE, sensor_key: 'temperature' }));
     assert.equal(trained.status, 201, trained.body);
@@ -109,6 +112,7 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     for (const path of ['/api/v1/lstm/models', '/api/v1/lstm/status']) assert.equal((await call(url, path)).status, 200, path);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from training_runs where scope = ${`${DEVICE}:temperature`} or scope like ${`${DEVICE}%`}`.execute(db.db);
     assert.ok(rows[0]!.n >= 1, 'the training run was recorded');
+    await waitFor('a forecast cycle to store rows', async () => (await sql<{ n: number }>`select count(*)::int as n from forecasts where device_id = ${DEVICE}`.execute(db.db)).rows[0]!.n > 0 || undefined, 180_000, 500);
     noRefusal(proc);
   });
 
