@@ -5,6 +5,8 @@ import type { Severity } from './messages.js';
 import {
   alertEvent,
   alertFeedbackEvent,
+  reportScoredEvent,
+  reportSubmittedEvent,
   baselineEvent,
   deviceStatusEvent,
   edgeAlertEvent,
@@ -91,6 +93,21 @@ export const busSubjects = {
     ofSite: (site: string) => `pm.feedback.${site}.*`,
     schema: alertFeedbackEvent,
   },
+  /** A maintenance report written on an alert (fusion → retraining, which scores it). */
+  reportsSubmitted: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.reports.submitted.>',
+    subject: (ref: DeviceRef) => `pm.reports.submitted.${ref.site}.${ref.device}`,
+    schema: reportSubmittedEvent,
+  },
+  /** A maintenance report scored by the triage model (retraining → fusion's maintenance-report rule). */
+  reportsScored: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.reports.scored.>',
+    subject: (ref: DeviceRef) => `pm.reports.scored.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.reports.scored.${site}.*`,
+    schema: reportScoredEvent,
+  },
   modelPromoted: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.models.*.promoted',
@@ -167,6 +184,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   'edge-alerts': 4,
   forecasts: 4,
   feedback: 4,
+  reports: 5,
 };
 
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */

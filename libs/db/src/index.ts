@@ -62,6 +62,7 @@ export type {
   ModelBackup,
   ModelHistoryEntry,
   TriageRecordRow,
+  MaintenanceReportRow,
   NewModel,
   Score,
   NewScore,

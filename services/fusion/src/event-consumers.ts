@@ -24,7 +24,7 @@ export interface EventConsumer {
   decode(message: BusMessage): { ok: true; signal: Signal } | { ok: false; reason: string };
 }
 
-/** The five inputs of fusion: scores, telemetry (gas), forecasts, status and edge alerts. */
+/** The six inputs of fusion: scores, telemetry (gas), forecasts, status, edge alerts and scored maintenance reports. */
 export function eventConsumers(settings: ConsumerSettings): readonly EventConsumer[] {
   const site = settings.site;
   const spec = (name: string, stream: string, filterSubject: string): ConsumerSpec => ({
@@ -63,6 +63,11 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
       type: 'edge',
       spec: spec('edge_alerts', busSubjects.edgeAlerts.stream, busSubjects.edgeAlerts.ofSite(site)),
       decode: (m) => wrap(decodeEvent('edgeAlerts', m), (event) => ({ type: 'edge', event })),
+    },
+    {
+      type: 'report',
+      spec: spec('reports', busSubjects.reportsScored.stream, busSubjects.reportsScored.ofSite(site)),
+      decode: (m) => wrap(decodeEvent('reportsScored', m), (event) => ({ type: 'report', event })),
     },
   ];
 }

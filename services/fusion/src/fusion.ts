@@ -8,6 +8,7 @@ import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { createAlertsApi } from './api/alerts-api.js';
 import { createFeedbackApi } from './api/feedback-api.js';
+import { createReportApi } from './api/report-api.js';
 import { FeedbackStore } from './feedback-store.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
@@ -104,7 +105,8 @@ export class Fusion {
     });
     this.router = Router()
       .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note)))
-      .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
+      .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }))
+      .use(createReportApi({ db: deps.db.db, bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },

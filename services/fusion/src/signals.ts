@@ -1,4 +1,4 @@
-import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent } from '@premonitor/contracts';
+import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ReportScoredEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent } from '@premonitor/contracts';
 
 /** One validated bus event, tagged by what it is; the engine's only input besides time. */
 export type Signal =
@@ -6,7 +6,9 @@ export type Signal =
   | { readonly type: 'telemetry'; readonly event: TelemetryEvent }
   | { readonly type: 'forecast'; readonly event: ForecastEvent }
   | { readonly type: 'status'; readonly event: DeviceStatusEvent }
-  | { readonly type: 'edge'; readonly event: EdgeAlertEvent };
+  | { readonly type: 'edge'; readonly event: EdgeAlertEvent }
+  /** A scored maintenance report, for the `maintenance-report` rule (not the engine's). */
+  | { readonly type: 'report'; readonly event: ReportScoredEvent };
 
 /** Where an alert was raised: by the core's rules or by the edge node on its own. */
 export type AlertSource = 'core' | 'edge';

@@ -22,5 +22,7 @@ export function sourceEventKey(signal: Signal): string {
       return `forecast:${signal.event.sensorKey}:${signal.event.ts}`;
     case 'status':
       return `status:${signal.event.state}:${signal.event.ts}`;
+    case 'report':
+      return `report:${signal.event.reportId}`;
   }
 }

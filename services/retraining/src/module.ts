@@ -25,6 +25,9 @@ import { createRunRouter } from './runs/run-api.js';
 import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
 import { TriageScorer } from './triage/triage-scorer.js';
 import { TriageTraining } from './triage/triage-training.js';
+import { REPORT_ROUTES, createReportRouter } from './reports/report-api.js';
+import { ReportIntake } from './reports/report-intake.js';
+import { consumeReports } from './reports/report-consumer.js';
 
 /** The sample limits a config sets. */
 export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
@@ -37,7 +40,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
   };
 }
 
-/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync); the triage API (issue 18). */
+/** Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate (promote and rollback: model-sync); the triage API and maintenance reports (issue 18). */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
   config: (env) => loadConfig(retrainingConfigShape, env),
@@ -53,6 +56,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     { method: 'POST', path: '/api/v1/retraining/runs/:id/cancel', permission: 'admin:retraining', site: 'fleet' },
     { method: 'GET', path: '/api/v1/retraining/history', permission: 'read:retraining', site: 'fleet' },
     ...TRIAGE_ROUTES,
+    ...REPORT_ROUTES,
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -77,7 +81,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
     const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
     const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
-    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry })].map((router) => ({ path: '/api/v1', router }));
+    const reports = new ReportIntake({ db: db.db, scorer, bus: context.bus, clock: systemClock, logger: logger.child({ component: 'reports' }) });
+    const routers = [samples, createRunRouter(runner, db.db), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createReportRouter({ db: db.db, intake: reports, clock: systemClock })].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -92,6 +97,9 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     // An engineer's verdict on an alert (fusion, pm.feedback.*) labels the frames behind it.
     const feedbackPolicy = new ConsumerPolicy({ consumer: 'retraining-feedback', deadLetters: databaseDeadLetters(db.db), logger });
     let feedbackSubscription: Subscription | undefined;
+    // Reports written on alerts (fusion, pm.reports.submitted.*) are stored and scored here.
+    const reportPolicy = new ConsumerPolicy({ consumer: 'retraining-reports', deadLetters: databaseDeadLetters(db.db), logger });
+    let reportSubscription: Subscription | undefined;
     return {
       readiness: [],
       routers,
@@ -99,8 +107,9 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         runner.start();
         triggers.start();
         feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
+        reportSubscription = await consumeReports(context.bus, reportPolicy, reports);
       },
-      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await runner.stop(), await triage.stop(), await scorer.close()),
+      stop: async () => (triggers.stop(), await feedbackSubscription?.stop(), await feedbackPolicy.settled(), await reportSubscription?.stop(), await reportPolicy.settled(), await runner.stop(), await triage.stop(), await scorer.close()),
     };
   },
 };
