@@ -95,14 +95,17 @@ export const busSubjects = {
   },
   /** A maintenance report written on an alert (fusion → retraining, which scores it). */
   reportsSubmitted: {
-    stream: 'PM_EVENTS',
+    // A stream of their own: reports are few and kept as long as other events, and a stream that
+    // only this feature declares is not rewritten by services that do not know its subjects.
+    stream: 'PM_REPORTS',
     wildcard: 'pm.reports.submitted.>',
     subject: (ref: DeviceRef) => `pm.reports.submitted.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.reports.submitted.${site}.*`,
     schema: reportSubmittedEvent,
   },
   /** A maintenance report scored by the triage model (retraining → fusion's maintenance-report rule). */
   reportsScored: {
-    stream: 'PM_EVENTS',
+    stream: 'PM_REPORTS',
     wildcard: 'pm.reports.scored.>',
     subject: (ref: DeviceRef) => `pm.reports.scored.${ref.site}.${ref.device}`,
     ofSite: (site: string) => `pm.reports.scored.${site}.*`,

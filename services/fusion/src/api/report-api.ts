@@ -21,7 +21,8 @@ export const alertReportBody = maintenanceReportFields;
  */
 export function createReportApi(deps: { db: Kysely<Database>; bus: Bus; clock: Clock; logger: Logger }): Router {
   const router = Router();
-  router.use('/alerts/:id/report', express.json({ limit: '64kb' }));
+  // Room for a 100 kB description, so it is refused with its reason rather than as too large.
+  router.use('/alerts/:id/report', express.json({ limit: '256kb' }));
   router.post('/alerts/:id/report', async (req, res) => {
     const alertId = parseAlertId(req.params.id);
     const body = validateInput(alertReportBody, req.body ?? {});

@@ -42,7 +42,8 @@ export function reportAnomalyId(reportId: number): string {
 export function createReportRouter(deps: { db: Kysely<Database>; intake: ReportIntake; clock: Clock }): Router {
   const { db, intake, clock } = deps;
   const router = Router();
-  router.use('/reports', express.json({ limit: '64kb' }));
+  // Room for a 100 kB description, so it is refused with its reason rather than as too large.
+  router.use('/reports', express.json({ limit: '256kb' }));
 
   router.post('/reports', async (req: Request, res: Response) => {
     const body = validateInput(deviceReportBody, req.body ?? {});

@@ -8,9 +8,11 @@ import type { ReportIntake } from './report-intake.js';
  * published. An invalid event goes to the dead letters with its reason; a failure to store or
  * publish is redelivered (the submission id keeps it stored once).
  */
-export function consumeReports(bus: Bus, policy: ConsumerPolicy, intake: ReportIntake, durable = 'retraining-reports'): Promise<Subscription> {
+export function consumeReports(bus: Bus, policy: ConsumerPolicy, intake: ReportIntake, options: { durable?: string; site?: string } = {}): Promise<Subscription> {
+  const durable = options.durable ?? 'retraining-reports';
+  const filterSubject = options.site ? busSubjects.reportsSubmitted.ofSite(options.site) : busSubjects.reportsSubmitted.wildcard;
   return bus.consume(
-    policy.spec({ stream: busSubjects.reportsSubmitted.stream, durable, filterSubject: busSubjects.reportsSubmitted.wildcard, ackWaitMs: 60_000 }),
+    policy.spec({ stream: busSubjects.reportsSubmitted.stream, durable, filterSubject, ackWaitMs: 60_000 }),
     policy.guard(async (message) => {
       const decoded = decodeEvent('reportsSubmitted', message);
       if (!decoded.ok) return void policy.deadLetter(message, `invalid report event: ${decoded.reason}`);
