@@ -124,6 +124,7 @@ for (const mode of modes) {
         ['POST', '/reports', { site, device: 'pump-0', description: 'oil leak', author: 'mallory' }, /author/],
         ['POST', `/reports?site=other-site`, { site, device: 'pump-0', description: 'oil leak' }, /another site/],
         ['POST', `/alerts/${alertId}/report`, { description: '' }, /description/],
+        ['POST', `/alerts/${alertId}/report`, { description: 'a'.repeat(100_000) }, /description/],
         ['POST', `/alerts/${alertId}/report`, { description: 'oil leak', equipment_name: 'x'.repeat(201) }, /equipment_name/],
         ['POST', '/reports/1/correction', { availability_score: 6, fiability_score: 3, process_safety_score: 2 }, /availability_score/],
         ['POST', '/reports/1/correction', { availability_score: 2.5, fiability_score: 3, process_safety_score: 2 }, /availability_score/],
@@ -132,6 +133,13 @@ for (const mode of modes) {
         const res = await call(method, path, body);
         assert.equal(res.status, 400, `${path} ${JSON.stringify(body).slice(0, 80)}: ${JSON.stringify(res.body)}`);
         assert.match(JSON.stringify(res.body), reason);
+      }
+      for (const path of ['/reports', `/alerts/${alertId}/report`]) {
+        const fields = path === '/reports' ? `"site":"${site}","device":"pump-0",` : '';
+        const latin1 = Buffer.concat([Buffer.from(`{${fields}"description":"bo`), Buffer.from([0xee]), Buffer.from('te de vitesse"}')]);
+        const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-actor': 'otto' }, body: latin1 });
+        assert.equal(res.status, 400, path);
+        assert.match(await res.text(), /not valid UTF-8/);
       }
       assert.equal((await call('POST', '/reports', { site, device: 'nowhere', description: 'oil leak' })).status, 404, 'an unknown device');
       assert.equal((await call('POST', '/alerts/999999999/report', { description: 'oil leak' })).status, 404, 'an unknown alert');

@@ -104,9 +104,10 @@ export class Fusion {
       tickMs: settings.tickMs,
     });
     this.router = Router()
+      // Before the alerts API: its 16 kB JSON parser covers /alerts/*, and a report's body is parsed by its own (UTF-8 checked, room for a 100 kB text to refuse by reason).
+      .use(createReportApi({ db: deps.db.db, bus: deps.bus, clock: this.#clock, logger: deps.logger }))
       .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note)))
-      .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }))
-      .use(createReportApi({ db: deps.db.db, bus: deps.bus, clock: this.#clock, logger: deps.logger }));
+      .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { maintenanceReportFields, type ReportSubmittedEvent } from '@premonitor/contracts';
 import { publishEvent, type Bus } from '@premonitor/bus';
 import type { Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
-import { HttpError, requestActor, validateInput } from '@premonitor/http';
+import { HttpError, requestActor, utf8JsonBody, validateInput } from '@premonitor/http';
 import type { Clock } from '@premonitor/time';
 import { parseAlertId } from './alerts-api.js';
 
@@ -22,7 +22,7 @@ export const alertReportBody = maintenanceReportFields;
 export function createReportApi(deps: { db: Kysely<Database>; bus: Bus; clock: Clock; logger: Logger }): Router {
   const router = Router();
   // Room for a 100 kB description, so it is refused with its reason rather than as too large.
-  router.use('/alerts/:id/report', express.json({ limit: '256kb' }));
+  router.use('/alerts/:id/report', utf8JsonBody('256kb'));
   router.post('/alerts/:id/report', async (req, res) => {
     const alertId = parseAlertId(req.params.id);
     const body = validateInput(alertReportBody, req.body ?? {});

@@ -1,9 +1,9 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { maintenanceReportFields } from '@premonitor/contracts';
 import type { Database, MaintenanceReportRow } from '@premonitor/db';
-import { HttpError, requestActor, validateInput, type RouteDeclaration } from '@premonitor/http';
+import { HttpError, requestActor, utf8JsonBody, validateInput, type RouteDeclaration } from '@premonitor/http';
 import type { Clock } from '@premonitor/time';
 import { triageRecordRepository } from '../triage/triage-record-repository.js';
 import type { ReportIntake } from './report-intake.js';
@@ -43,7 +43,7 @@ export function createReportRouter(deps: { db: Kysely<Database>; intake: ReportI
   const { db, intake, clock } = deps;
   const router = Router();
   // Room for a 100 kB description, so it is refused with its reason rather than as too large.
-  router.use('/reports', express.json({ limit: '256kb' }));
+  router.use('/reports', utf8JsonBody('256kb'));
 
   router.post('/reports', async (req: Request, res: Response) => {
     const body = validateInput(deviceReportBody, req.body ?? {});

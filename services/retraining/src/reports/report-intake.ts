@@ -58,7 +58,9 @@ export class ReportIntake {
       modelVersion: row.model_version!,
       ts: (row.scored_at ?? new Date(this.deps.clock.now())).getTime(),
     };
-    await publishEvent(this.deps.bus, 'reportsScored', [ref], event, { msgId: `report-scored.${row.id}` });
+    // The row id alone repeats across databases (a reinstall, a test's throwaway one) within the
+    // bus's duplicate window, which would drop the event as a copy: the device and creation time make it unique.
+    await publishEvent(this.deps.bus, 'reportsScored', [ref], event, { msgId: `report-scored.${row.device_id}.${row.id}.${new Date(row.created_at).getTime()}` });
   }
 }
 
