@@ -1,4 +1,4 @@
-// Maintenance reports (issue 18) on real PostgreSQL and NATS: a report on an alert goes from
+// Maintenance reports (issue 18) on real PostgreSQL and NATS (and embedded: in-process bus + PGlite): a report on an alert goes from
 // fusion (POST /alerts/:id/report) over pm.reports.submitted to the retraining module, which
 // stores it, scores it with the production triage model and publishes pm.reports.scored; fusion's
 // maintenance-report rule raises the alert one severity level on an availability or
@@ -51,7 +51,7 @@ interface ReportView {
   unscored_reason?: string;
 }
 
-const modes = (await busAndDatabaseModes('maintenance-reports', logger)).filter((m) => m.name.startsWith('distributed'));
+const modes = await busAndDatabaseModes('maintenance-reports', logger);
 for (const mode of modes) {
   describe(`maintenance reports, ${mode.name}`, { skip: mode.skip, timeout: 240_000 }, () => {
     const site = `mr-${randomBytes(4).toString('hex')}`;
