@@ -7,7 +7,7 @@ import { HttpError, requestActor, utf8JsonBody, validateInput, type RouteDeclara
 import type { Clock } from '@premonitor/time';
 import { triageRecordRepository } from '../triage/triage-record-repository.js';
 import type { ReportIntake } from './report-intake.js';
-import { readScores } from './report-intake.js';
+import { ReportNotPublishedError, readScores } from './report-intake.js';
 import { reportRepository, type ReportCorrection } from './report-repository.js';
 
 const deviceId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}');
@@ -52,7 +52,14 @@ export function createReportRouter(deps: { db: Kysely<Database>; intake: ReportI
     const device = await db.selectFrom('devices').select('id').where('site', '=', body.site).where('device', '=', body.device).executeTakeFirst();
     if (!device) throw new HttpError(404, 'not_found', `device ${body.site}/${body.device} is unknown`);
     const { site, device: name, ...fields } = body;
-    const row = await intake.submit({ ref: { site, device: name }, fields, alertId: null, submissionId: null, author: requestActor(res) ?? 'api' });
+    let row: MaintenanceReportRow;
+    try {
+      row = await intake.submit({ ref: { site, device: name }, fields, alertId: null, submissionId: null, author: requestActor(res) ?? 'api' });
+    } catch (err) {
+      // Stored and scored (GET /reports shows it); only fusion has not heard of the scores.
+      if (err instanceof ReportNotPublishedError) throw new HttpError(503, 'bus_unavailable', `${err.message}: the maintenance-report rule has not seen it`);
+      throw err;
+    }
     res.status(201).json({ report: reportView(row) });
   });
 

@@ -7,6 +7,17 @@ import type { Clock } from '@premonitor/time';
 import type { TriageScorer, TriageScores } from '../triage/triage-scorer.js';
 import { reportRepository } from './report-repository.js';
 
+/** The report is stored and scored, but the bus refused its scores: sending it again (a redelivery) publishes them. */
+export class ReportNotPublishedError extends Error {
+  override readonly name = 'ReportNotPublishedError';
+  constructor(
+    readonly reportId: string,
+    options: { cause: unknown },
+  ) {
+    super(`report ${reportId} is stored and scored, but its scores could not be published`, options);
+  }
+}
+
 /** One report as it arrives, from the API (a device report) or from fusion (a report on an alert). */
 export interface ReportSubmission {
   readonly ref: DeviceRef;
@@ -44,7 +55,11 @@ export class ReportIntake {
       if (!scored) return row;
       row = await reportRepository.scored(db, Number(row.id), scored.scores[0]!, scored.version, new Date(clock.now()));
     }
-    await this.#publish(s.ref, row);
+    try {
+      await this.#publish(s.ref, row);
+    } catch (cause) {
+      throw new ReportNotPublishedError(String(row.id), { cause });
+    }
     return row;
   }
 
