@@ -48,8 +48,8 @@ COPY . .
 RUN npx tsc -b libs/* services/*
 RUN npm prune --omit=dev --no-audit --no-fund
 # Assemble exactly what runs: root manifests and node_modules (the @premonitor/* entries are
-# relative symlinks into libs/ and services/), and per workspace its package.json, dist/
-# and node_modules/ if npm had to nest one.
+# relative symlinks into libs/ and services/), and per workspace its package.json, dist/,
+# node_modules/ if npm had to nest one, and web/ (the console's page and style sheet).
 RUN set -eu; \
     mkdir -p /out; \
     cp -a package.json package-lock.json node_modules /out/; \
@@ -57,7 +57,7 @@ RUN set -eu; \
       [ -f "$ws/package.json" ] || continue; \
       mkdir -p "/out/$ws"; \
       cp -a "$ws/package.json" "/out/$ws/"; \
-      for d in dist node_modules; do \
+      for d in dist node_modules web; do \
         if [ -d "$ws/$d" ]; then cp -a "$ws/$d" "/out/$ws/"; fi; \
       done; \
     done

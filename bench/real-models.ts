@@ -1,12 +1,13 @@
 // npm run bench -- real-models [--before <model.onnx>] [--after <model.onnx>] [--shared-data <dir>] [--cost-clips N]
-//                              [--thermal-data <dir>] [--split-seed 1]
+//                              [--thermal-data <dir>] [--thermal-before <thermal-ir.onnx>] [--split-seed 1]
 // The shipped models on real data, before and after, in one run; each kind is a section.
 // Acoustic: MIMII, per machine, one channel = one device, enrolled from the first seconds of
 // its normal recording (`@premonitor/training/real-data`), plus the CPU cost per clip of both
 // models with the same script; "before" is the model shipped before issue 13 (by default read
 // from git at BEFORE_REF), "after" models/acoustic.onnx. Thermal: the thermal-ir test split
 // (Raptor Maps InfraredSolarModules) scored by today's °C scene model (which cannot take the
-// images: refused as they are, then scored through a naive °C mapping) and by the module-image
+// images: refused as they are, then scored through a naive °C mapping), by the module-image model
+// shipped before the issue-13 retraining (git at THERMAL_IR_BEFORE_REF) and by today's module-image
 // model (`support/thermal-ir-section.ts`). Last line: one JSON object with both sections' keys.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,8 @@ import { runThermalSection, type ThermalModelRow } from './support/thermal-ir-se
 
 /** The last commit whose `models/acoustic.onnx` is the model shipped before this work. */
 const BEFORE_REF = 'f5d3f0c';
+/** The last commit whose `models/thermal-ir.onnx` is the module-image model shipped before the issue-13 retraining (mirror averaging, 12 epochs). */
+const THERMAL_IR_BEFORE_REF = '42b21e8';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') },
     'cost-clips': { type: 'string', default: '256' },
     'thermal-data': { type: 'string' },
+    'thermal-before': { type: 'string' },
     'split-seed': { type: 'string', default: '1' },
   },
 });
@@ -78,11 +82,14 @@ const thermal: Section = {
       dataDir,
       sceneModel: resolve(root, 'models/thermal.onnx'),
       imageModel: resolve(root, 'models/thermal-ir.onnx'),
+      ...(await previousThermalIr()),
       splitSeed: Number(args['split-seed']),
       log: (line) => console.log(line),
     });
     console.log(`thermal-ir test split, ${section.images} images (load average ${load.toFixed(1)} at start, 2 cores):`);
-    for (const line of [...thermalRow('before', section.before), ...thermalRow('after', section.after)]) console.log(line);
+    const rows = [...thermalRow('before (scene model)', section.before), ...(section.previous ? thermalRow('before (module-image model)', section.previous) : []), ...thermalRow('after', section.after)];
+    for (const line of rows) console.log(line);
+    const previous = section.previous?.evaluation;
     const after = section.after.evaluation!;
     const before = section.before.evaluation!;
     return {
@@ -94,7 +101,9 @@ const thermal: Section = {
       thermal_macro_f1: after.classification?.macro_f1,
       thermal_auc_by_class: Object.fromEntries(Object.entries(after.per_class).map(([c, m]) => [c, m.auc])),
       thermal_before: { auc: before.anomaly.auc, hotspot_recall_at_fpr1: before.hotspot.recall_at_fpr1, hotspot_recall_at_fpr5: before.hotspot.recall_at_fpr5, refused_as_is: section.before.refused !== undefined },
-      thermal_cpu_ms_per_image: { before: Number(section.before.cpuMsPerImage.toFixed(4)), after: Number(section.after.cpuMsPerImage.toFixed(4)) },
+      ...(previous ? { thermal_ir_before: { auc: previous.anomaly.auc, hotspot_recall_at_fpr1: previous.hotspot.recall_at_fpr1, hotspot_recall_at_fpr5: previous.hotspot.recall_at_fpr5, accuracy: previous.classification?.accuracy, macro_f1: previous.classification?.macro_f1 } } : {}),
+      thermal_cpu_ms_per_image: { before: Number(section.before.cpuMsPerImage.toFixed(4)), ...(section.previous ? { thermal_ir_before: Number(section.previous.cpuMsPerImage.toFixed(4)) } : {}), after: Number(section.after.cpuMsPerImage.toFixed(4)) },
+      thermal_latency_ms: { ...(section.previous ? { thermal_ir_before: Number(section.previous.latencyMs.toFixed(4)) } : {}), after: Number(section.after.latencyMs.toFixed(4)) },
     };
   },
 };
@@ -111,6 +120,18 @@ function thermalRow(label: string, r: ThermalModelRow): string[] {
     `  cost: ${r.cpuMsPerImage.toFixed(3)} CPU-ms per image in batches of 64, ${r.latencyMs.toFixed(3)} ms for one image alone (onnxruntime-node, 1 thread)`,
     `  per class (AUC / R@1% / R@5%): ${Object.entries(e.per_class).map(([c, m]) => `${c} ${f(m.auc)}/${f(m.recall_at_fpr1)}/${f(m.recall_at_fpr5)}`).join(', ')}`,
   ];
+}
+
+/** The module-image model shipped before (`--thermal-before <file>`, else git at THERMAL_IR_BEFORE_REF), or nothing with a note. */
+async function previousThermalIr(): Promise<{ previousImageModel?: { bytes: Uint8Array; ref: string } }> {
+  if (args['thermal-before']) return { previousImageModel: { bytes: new Uint8Array(await readFile(args['thermal-before'])), ref: args['thermal-before'] } };
+  try {
+    const bytes = new Uint8Array(execFileSync('git', ['-C', root, 'show', `${THERMAL_IR_BEFORE_REF}:models/thermal-ir.onnx`], { maxBuffer: 64 * 1024 * 1024 }));
+    return { previousImageModel: { bytes, ref: THERMAL_IR_BEFORE_REF } };
+  } catch (err) {
+    console.log(`NOTE: no previous thermal-ir model (git show ${THERMAL_IR_BEFORE_REF}:models/thermal-ir.onnx failed: ${(err as Error).message.split('\n')[0]}); pass --thermal-before <file>`);
+    return {};
+  }
 }
 
 async function beforeModel(): Promise<Uint8Array | undefined> {

@@ -1,11 +1,12 @@
-// npm run bench -- retrain [--normal 1000] [--anomalous 1000] [--epochs 10]
+// npm run bench -- retrain [--kinds thermal,acoustic] [--normal 1000] [--anomalous 1000] [--epochs 10] [--clips 1000]
 // Real-data retraining of the thermal kind (../shared/data/thermal-ir, or PM_SHARED_DATA_DIR):
 // labelled images uploaded through POST /api/v1/samples (the first 100 one per request for the
 // latency, the rest 50 per request), a run trained in its worker thread and judged by the gate
 // against the shipped thermal-ir.onnx as champion (the baseline, scored on the same held-out
 // images in the same run), then a run on shuffled labels that the gate must refuse. Meanwhile a
 // scoring probe runs the champion on one image every 20 ms on the main thread, against its
-// idle p99 measured first. PGlite + in-process bus in this process. Last line: one JSON object.
+// idle p99 measured first. The acoustic case (bench/support/retrain-acoustic.ts) does the same
+// with --clips real MIMII clips. PGlite + in-process bus in this process. Last line: one JSON object.
 import { parseArgs } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,11 +22,13 @@ import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter,
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { percentile, round } from '@premonitor/testkit';
 import { systemClock } from '@premonitor/time';
+import { acousticCase } from './support/retrain-acoustic.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const { values: args } = parseArgs({ options: { normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({ options: { kinds: { type: 'string', default: 'thermal,acoustic' }, clips: { type: 'string', default: '1000' }, normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' } } });
 const data = join(process.env.PM_SHARED_DATA_DIR ?? join(root, '..', 'shared', 'data'), 'thermal-ir');
 const logger = createLogger({ service: 'bench-retrain', level: 'warn' });
+const kinds = new Set(args.kinds.split(','));
 
 const meta = JSON.parse(await readFile(join(data, 'module_metadata.json'), 'utf8')) as Record<string, { image_filepath: string; anomaly_class: string }>;
 const normal = Object.values(meta).filter((m) => m.anomaly_class === 'No-Anomaly').slice(0, Number(args.normal));
@@ -42,39 +45,13 @@ const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStor
 const championBytes = new Uint8Array(await readFile(join(root, 'models', 'thermal-ir.onnx')));
 await registry.register({ kind: 'thermal', bytes: championBytes });
 const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
+const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
 runner.start();
-const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)].map((router) => ({ path: '/api/v1', router }));
+const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))].map((router) => ({ path: '/api/v1', router }));
 const http = new HttpServer({ logger, registry: createRegistry('bench-retrain', false), readiness: [], routers, portSetting: 'HTTP_PORT' });
 const url = `http://127.0.0.1:${await http.start(0)}`;
 
-// Uploads.
-const items = [...normal.map((m) => ({ m, label: 'normal' })), ...anomalous.map((m) => ({ m, label: 'anomalous' }))];
-const upload = async (batch: typeof items) => {
-  const form = new FormData();
-  form.append('kind', 'thermal');
-  for (const { m, label } of batch) {
-    form.append('label', label);
-    form.append('faultClass', label === 'normal' ? '' : m.anomaly_class);
-    form.append('file', new Blob([await readFile(join(data, m.image_filepath))]), m.image_filepath);
-  }
-  const res = await fetch(`${url}/api/v1/samples`, { method: 'POST', body: form });
-  if (res.status >= 300) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
-};
-const shuffled = items.map((x, i) => ({ x, k: (i * 7919) % items.length })).sort((a, b) => a.k - b.k).map((p) => p.x);
-const latencies: number[] = [];
-const uploadStart = performance.now();
-for (const item of shuffled.slice(0, 100)) {
-  const t = performance.now();
-  await upload([item]);
-  latencies.push(performance.now() - t);
-}
-for (let i = 100; i < shuffled.length; i += 50) await upload(shuffled.slice(i, i + 50));
-const uploadS = (performance.now() - uploadStart) / 1000;
-const lastUploadAt = performance.now();
-console.log(`uploads: ${items.length} images (${normal.length} normal, ${anomalous.length} anomalous) in ${round(uploadS, 1)} s = ${round(items.length / uploadS, 1)} samples/s; single-file request p50 ${round(percentile(latencies, 50), 1)} ms, p99 ${round(percentile(latencies, 99), 1)} ms`);
-
-// The scoring probe: the champion on one image, on this thread.
+// The scoring probe: the thermal champion on one image, on this thread (both cases), idle first.
 const session = await ort.InferenceSession.create(championBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
 const frame = new ort.Tensor('float32', new Float32Array(40 * 24).map((_, i) => (i * 37) % 255), [1, 40, 24]);
 const feeds = Object.fromEntries(session.inputNames.map((n) => [n, n === 'frame' ? frame : new ort.Tensor('float32', new Float32Array(0), [0])]));
@@ -85,7 +62,7 @@ const scoreOnce = async () => {
 };
 const idle: number[] = [];
 for (let i = 0; i < 200; i++) idle.push(await scoreOnce());
-
+/** Starts a run and probes scoring every 20 ms until it ends. */
 const runOnce = async (body: Record<string, unknown>) => {
   const res = await fetch(`${url}/api/v1/retraining/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const run = (await res.json()) as RunRecord;
@@ -100,41 +77,81 @@ const runOnce = async (body: Record<string, unknown>) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-interface Result { train_s: number; promoted: boolean; gate: { reasons: string[] }; evaluation: { heldOut: { samples: number }; candidate: { auc: number; recall_at_fpr5: number }; champion?: { auc: number }; report: { hotspot: { recall_at_fpr5: number; images: number }; per_class: Record<string, { auc: number; images: number }> } } }
-const first = await runOnce({ kind: 'thermal', reason: 'bench: labelled real infrared images', epochs: Number(args.epochs) });
-if (first.run.status !== 'succeeded') throw new Error(`run failed: ${first.run.error}`);
-const e2eS = (performance.now() - lastUploadAt) / 1000;
-const r1 = first.run.result as unknown as Result;
-console.log(`run 1: ${first.run.status} in ${round(r1.train_s, 1)} s (trained in its worker); held-out ${r1.evaluation.heldOut.samples} images; AUC champion (shipped thermal-ir.onnx) ${r1.evaluation.champion?.auc ?? 'n/a'} → candidate ${r1.evaluation.candidate.auc}; hot-spot recall at 5 % FPR ${r1.evaluation.report.hotspot.recall_at_fpr5} (${r1.evaluation.report.hotspot.images} images); promoted ${r1.promoted}`);
-for (const [cls, m] of Object.entries(r1.evaluation.report.per_class)) console.log(`  ${cls}: AUC ${m.auc} (${m.images} images)`);
-console.log(`  gate: ${r1.gate.reasons.join('; ')}`);
-await new Promise((r) => setTimeout(r, 1_100));
-const second = await runOnce({ kind: 'thermal', reason: 'bench: shuffled labels', epochs: Number(args.epochs), shuffleLabels: true });
-const r2 = second.run.result as unknown as Result;
-console.log(`run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
-const busy = [...first.busy, ...second.busy];
-const p99Idle = percentile(idle, 99);
-const p99Busy = percentile(busy, 99);
-console.log(`scoring probe (champion, 1 image, main thread): idle p99 ${round(p99Idle, 2)} ms (${idle.length}), during runs p99 ${round(p99Busy, 2)} ms (${busy.length}); RSS max during runs ${round(Math.max(first.rss, second.rss) / 2 ** 20)} MiB`);
+const thermal = kinds.has('thermal') ? await thermalCase() : undefined;
+const acoustic = kinds.has('acoustic') ? await acousticCase({ db: db.db, registry, url, root, sharedData: join(data, '..'), clips: Number(args.clips), runOnce, idle }) : undefined;
+
+/** The thermal case: uploads, a run, a shuffled-labels run, the probe meanwhile. */
+async function thermalCase() {
+  // Uploads.
+  const items = [...normal.map((m) => ({ m, label: 'normal' })), ...anomalous.map((m) => ({ m, label: 'anomalous' }))];
+  const upload = async (batch: typeof items) => {
+    const form = new FormData();
+    form.append('kind', 'thermal');
+    for (const { m, label } of batch) {
+      form.append('label', label);
+      form.append('faultClass', label === 'normal' ? '' : m.anomaly_class);
+      form.append('file', new Blob([await readFile(join(data, m.image_filepath))]), m.image_filepath);
+    }
+    const res = await fetch(`${url}/api/v1/samples`, { method: 'POST', body: form });
+    if (res.status >= 300) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+  };
+  const shuffled = items.map((x, i) => ({ x, k: (i * 7919) % items.length })).sort((a, b) => a.k - b.k).map((p) => p.x);
+  const latencies: number[] = [];
+  const uploadStart = performance.now();
+  for (const item of shuffled.slice(0, 100)) {
+    const t = performance.now();
+    await upload([item]);
+    latencies.push(performance.now() - t);
+  }
+  for (let i = 100; i < shuffled.length; i += 50) await upload(shuffled.slice(i, i + 50));
+  const uploadS = (performance.now() - uploadStart) / 1000;
+  const lastUploadAt = performance.now();
+  console.log(`uploads: ${items.length} images (${normal.length} normal, ${anomalous.length} anomalous) in ${round(uploadS, 1)} s = ${round(items.length / uploadS, 1)} samples/s; single-file request p50 ${round(percentile(latencies, 50), 1)} ms, p99 ${round(percentile(latencies, 99), 1)} ms`);
+
+
+  interface Result { train_s: number; promoted: boolean; gate: { reasons: string[] }; evaluation: { heldOut: { samples: number }; candidate: { auc: number; recall_at_fpr5: number }; champion?: { auc: number }; report: { hotspot: { recall_at_fpr5: number; images: number }; per_class: Record<string, { auc: number; images: number }> } } }
+  const first = await runOnce({ kind: 'thermal', reason: 'bench: labelled real infrared images', epochs: Number(args.epochs) });
+  if (first.run.status !== 'succeeded') throw new Error(`run failed: ${first.run.error}`);
+  const e2eS = (performance.now() - lastUploadAt) / 1000;
+  const r1 = first.run.result as unknown as Result;
+  console.log(`run 1: ${first.run.status} in ${round(r1.train_s, 1)} s (trained in its worker); held-out ${r1.evaluation.heldOut.samples} images; AUC champion (shipped thermal-ir.onnx) ${r1.evaluation.champion?.auc ?? 'n/a'} → candidate ${r1.evaluation.candidate.auc}; hot-spot recall at 5 % FPR ${r1.evaluation.report.hotspot.recall_at_fpr5} (${r1.evaluation.report.hotspot.images} images); promoted ${r1.promoted}`);
+  for (const [cls, m] of Object.entries(r1.evaluation.report.per_class)) console.log(`  ${cls}: AUC ${m.auc} (${m.images} images)`);
+  console.log(`  gate: ${r1.gate.reasons.join('; ')}`);
+  await new Promise((r) => setTimeout(r, 1_100));
+  const second = await runOnce({ kind: 'thermal', reason: 'bench: shuffled labels', epochs: Number(args.epochs), shuffleLabels: true });
+  const r2 = second.run.result as unknown as Result;
+  console.log(`run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
+  const busy = [...first.busy, ...second.busy];
+  const p99Idle = percentile(idle, 99);
+  const p99Busy = percentile(busy, 99);
+  console.log(`scoring probe (champion, 1 image, main thread): idle p99 ${round(p99Idle, 2)} ms (${idle.length}), during runs p99 ${round(p99Busy, 2)} ms (${busy.length}); RSS max during runs ${round(Math.max(first.rss, second.rss) / 2 ** 20)} MiB`);
+  return { e2eS, r1, r2, uploadPerS: round(items.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
+}
 
 await runner.stop();
 await http.stop();
 await bus.stop();
 await db.close();
 await rm(dir, { recursive: true, force: true });
+// The issue's keys: the acoustic case's figures where the issue speaks of the acoustic retrain
+// (e2e, train, AUC before/after, the probe), the thermal case's for its own keys.
+const main = acoustic ?? thermal;
 console.log(JSON.stringify({
   bench: 'retrain',
-  e2e_s: round(e2eS, 1),
-  train_s: round(r1.train_s, 1),
-  auc_before: r1.evaluation.champion?.auc ?? null,
-  auc_after: r1.evaluation.candidate.auc,
-  promoted: r1.promoted,
-  gate_refused_worse: !r2.promoted,
+  e2e_s: main ? round(main.e2eS, 1) : null,
+  train_s: main ? round(main.r1.train_s, 1) : null,
+  auc_before: main?.r1.evaluation.champion?.auc ?? null,
+  auc_after: main?.r1.evaluation.candidate.auc ?? null,
+  gate_refused_worse: main ? !main.r2.promoted && (thermal ? !thermal.r2.promoted : true) : null,
   rolled_back_bad: null,
-  thermal_auc: r1.evaluation.candidate.auc,
-  hotspot_recall_at_fpr5: r1.evaluation.report.hotspot.recall_at_fpr5,
-  upload_per_s: round(items.length / uploadS, 1),
-  upload_p99_ms: round(percentile(latencies, 99), 1),
-  scoring_p99_ratio: round(p99Busy / p99Idle, 2),
-  rss_max_mib: round(Math.max(first.rss, second.rss) / 2 ** 20),
+  thermal_auc: thermal?.r1.evaluation.candidate.auc ?? null,
+  hotspot_recall_at_fpr5: thermal?.r1.evaluation.report.hotspot.recall_at_fpr5 ?? null,
+  upload_per_s: main?.uploadPerS ?? null,
+  scoring_p99_ratio: main?.ratio ?? null,
+  acoustic_clips: acoustic?.clips ?? null,
+  acoustic_promoted: acoustic?.r1.promoted ?? null,
+  thermal_promoted: thermal?.r1.promoted ?? null,
+  thermal_scoring_p99_ratio: thermal?.ratio ?? null,
+  upload_p99_ms: main?.uploadP99 ?? null,
+  rss_max_mib: main?.rss ?? null,
 }));

@@ -4,16 +4,22 @@
 // leave-one-file-out and NAB tables, the vibration report), then measures the exported
 // telemetry graph in onnxruntime-node on one core: windows scored per second at --batch, the p99
 // of a batch, and the latency of one window alone (the edge agent's case). Windows per second
-// are per CPU-second of the bench process (one core), the wall-clock rate is printed beside it. Forecast fields are
-// null: forecasting is other work of issue 15. Last line: the issue's JSON.
+// are per CPU-second of the bench process (one core), the wall-clock rate is printed beside it. The
+// forecast fields come from the forecast bench's evaluation (bench/support/forecast-evaluation.ts)
+// of every NAB series with the service's default training options and seed: the worst MAE at the
+// horizon ÷ the best naive forecast, and the median lead of the risk (forecast + anomaly score)
+// before the labelled windows. Last line: the issue's JSON.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { DEFAULT_TRAIN_OPTIONS } from '@premonitor/forecasting';
 import { readModelMetadata } from '@premonitor/ml';
 import { trainTelemetry } from '@premonitor/training/telemetry';
 import { trainVibration } from '@premonitor/training/vibration';
+import { evaluateSeries, summariseLeads } from './support/forecast-evaluation.js';
+import { loadNab, NAB_FILES } from './support/forecast-data.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -88,7 +94,18 @@ async function measure(bytes: Uint8Array, label: string): Promise<{ windowsPerS:
 
 const main = await measure(telemetry.bytes, 'telemetry.onnx');
 for (const variant of telemetry.variants) await measure(variant.bytes, `telemetry.${variant.suffix}.onnx`);
-console.log('forecast_worst_ratio_vs_best_naive and risk_lead_h: null, forecasting is another part of issue 15, not measured here');
+console.log(`== forecast and failure risk (NAB, the service's default training, seed ${DEFAULT_TRAIN_OPTIONS.seed}) ==`);
+const forecastRows = [];
+for (const file of NAB_FILES) {
+  const { onnx, row } = await evaluateSeries(await loadNab(file), DEFAULT_TRAIN_OPTIONS, { maxTrain: 4000, limits: 'normal' });
+  await onnx.release();
+  const lead = row.risk_lead!;
+  console.log(`${row.name}: chosen ${row.chosen}, MAE@12 ÷ best naive ${row.ratio_vs_best_naive}; risk lead (h before each labelled window; null = not warned) ${JSON.stringify(lead.combined.leads)}, ${lead.combined.falsePerWeek} false high episodes/week`);
+  forecastRows.push(row);
+}
+const forecastWorst = Math.max(...forecastRows.map((r) => r.ratio_vs_best_naive));
+const riskSummary = summariseLeads(forecastRows.map((r) => r.risk_lead!.combined));
+console.log(`forecast: worst MAE@12 ÷ best naive ${forecastWorst}; risk (forecast + anomaly score): ${JSON.stringify(riskSummary)}`);
 
 const t = telemetry.summary;
 const v = vibration.summary;
@@ -102,7 +119,7 @@ console.log(
     unbalance_auc: v['unbalance_auc_min'],
     windows_per_s: Math.round(main.windowsPerS),
     edge_window_ms: Number(main.edgeMs.toFixed(3)),
-    forecast_worst_ratio_vs_best_naive: null,
-    risk_lead_h: null,
+    forecast_worst_ratio_vs_best_naive: forecastWorst,
+    risk_lead_h: riskSummary.median_lead_h,
   }),
 );

@@ -38,7 +38,11 @@ function moduleRouter(): Router {
   router.get('/sites/:site/things', answer);
   router.post('/sites/:site/things', answer);
   router.post('/sites/:site/baseline/reset', answer);
-  router.post('/models/promote', answer);
+  // Like model-sync's promote: the handler adds what the path cannot say to the audit record.
+  router.post('/models/promote', (req, res) => {
+    res.locals['auditDetail'] = { force: (req.body as { force?: boolean } | undefined)?.force ?? false };
+    answer(req, res);
+  });
   // Served but never declared: the guard must not let anyone reach it.
   router.get('/hidden', answer);
   return router;
@@ -133,14 +137,18 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
     const res = await call('/api/v1/sites/plant-a/things', { token: tokens['otto'], method: 'POST', body: { actor: 'mallory' } });
     assert.deepEqual(await res.json(), { actor: 'otto' });
     await call('/api/v1/models/promote', { token: tokens['vera'], method: 'POST' });
-    const rows = await waitForAudit(db, 2, Number(since));
+    await call('/api/v1/models/promote', { token: tokens['ada'], method: 'POST', body: { force: true } });
+    const rows = await waitForAudit(db, 3, Number(since));
     assert.deepEqual(
       rows.map((r) => [r.actor, r.action, r.target, r.status, r.remote_addr !== null]),
       [
         ['otto', 'POST /api/v1/sites/:site/things', '/api/v1/sites/plant-a/things', 200, true],
         ['vera', 'POST /api/v1/models/promote', '/api/v1/models/promote', 403, true],
+        ['ada', 'POST /api/v1/models/promote', '/api/v1/models/promote', 200, true],
       ],
     );
+    assert.equal((rows[2]!.detail as { force?: boolean }).force, true, 'a forced promotion says so in its audit record');
+    assert.equal((rows[0]!.detail as { force?: boolean }).force, undefined, 'a handler that adds nothing adds nothing');
   });
 
   it('runs browser sessions: HttpOnly SameSite=Strict cookie, CSRF token for changes, logout ends it', async () => {
@@ -167,6 +175,10 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
     assert.equal((await call('/api/v1/models/promote', { token, method: 'POST', headers: { origin: url } })).status, 200, 'same origin');
     const plain = await fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(plain.status, 415);
+    // A form a page of another origin could post (multipart, no proof) is refused; an upload carrying a bearer or the CSRF header passes on.
+    const upload = (headers: Record<string, string>) => fetch(`${url}/api/v1/models/promote`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', ...headers }, body: '--x--\r\n' });
+    assert.equal((await upload({})).status, 415, 'a bare multipart form');
+    assert.equal((await upload({ authorization: `Bearer ${token}` })).status, 200, 'an upload with a bearer');
     // fetch sets Host itself; a DNS-rebinding page's requests carry the attacker's name.
     assert.equal(await statusWithHost(`${url}/healthz`, 'attacker.example'), 421);
     assert.equal(await statusWithHost(`${url}/healthz`, 'localhost:8787'), 200);

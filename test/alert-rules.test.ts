@@ -27,7 +27,7 @@ async function promtoolOk(...args: string[]): Promise<string> {
 
 describe('platform alerting rules', () => {
   it('promtool accepts the rules file and the compose Prometheus config', { skip }, async () => {
-    assert.match(await promtoolOk('check', 'rules', 'rules/premonitor.rules.yml'), /SUCCESS: 11 rules found/);
+    assert.match(await promtoolOk('check', 'rules', 'rules/premonitor.rules.yml'), /SUCCESS: 12 rules found/);
     assert.match(await promtoolOk('check', 'config', 'prometheus.yml'), /SUCCESS/);
   });
 
@@ -37,7 +37,7 @@ describe('platform alerting rules', () => {
 
   it('covers ingest stalled, consumer lag, dead letters, breaker open, database unreachable, service down and drift', async () => {
     const names = (await ruleExpressions()).map((r) => r.where.split(' / ')[1]);
-    for (const alert of ['PremonitorIngestStalled', 'PremonitorConsumerLagGrowing', 'PremonitorDeadLettersRising', 'PremonitorNotifierBreakerOpen', 'PremonitorDatabaseUnreachable', 'PremonitorServiceDown', 'PremonitorScoreDrift', 'PremonitorForecastDrift']) {
+    for (const alert of ['PremonitorIngestStalled', 'PremonitorConsumerLagGrowing', 'PremonitorDeadLettersRising', 'PremonitorNotifierBreakerOpen', 'PremonitorDatabaseUnreachable', 'PremonitorServiceDown', 'PremonitorScoreDrift', 'PremonitorForecastDrift', 'PremonitorModelDrift']) {
       assert.ok(names.includes(alert), `${alert} missing`);
     }
     for (const { where, expr } of await ruleExpressions()) assert.ok(metricNames(expr).length > 0, `${where}: ${expr}`);

@@ -49,3 +49,23 @@ describe('NatsJetStreamBus connection', () => {
     assert.equal(bus.isReady(), false);
   });
 });
+
+describe('NatsJetStreamBus and a stream another process shrank', { skip: nats.skip }, () => {
+  it('puts its subjects back and publishes when an older layout removed the subject (a rolling upgrade)', async () => {
+    const bus = new NatsJetStreamBus({ servers: nats.url ?? '', name: 'bus-layout-test', logger });
+    await bus.start();
+    const nc = await connect({ servers: nats.url ?? '' });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info('PM_EVENTS');
+      // What a process built before `pm.model-health.>` existed does at its start.
+      await jsm.streams.update('PM_EVENTS', { ...info.config, subjects: info.config.subjects.filter((s) => s !== 'pm.model-health.>') });
+      const ack = await bus.publish('pm.model-health.thermal.bus-layout.cam-1', new TextEncoder().encode('{}'));
+      assert.ok(ack.seq > 0, 'stored');
+      assert.ok((await jsm.streams.info('PM_EVENTS')).config.subjects.includes('pm.model-health.>'));
+    } finally {
+      await nc.close();
+      await bus.stop();
+    }
+  });
+});

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { mqttTopic, type ModelAnnouncement } from '@premonitor/contracts';
-import { generateSigningKey, parsePublicKeys, signAnnouncement, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
+import { generateSigningKey, parsePublicKeys, signAnnouncement, signBaselineCommand, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
 import { EmbeddedBroker } from '@premonitor/broker';
-import { InProcessBus } from '@premonitor/bus';
+import { InProcessBus, publishEvent } from '@premonitor/bus';
 import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { HttpServer, createRegistry } from '@premonitor/http';
@@ -173,5 +173,22 @@ describe('model sync, core to edge', () => {
     await registry.promote('acoustic', candidate.version);
     await waitFor('agent runs the promoted model', () => agent.status().models?.['acoustic'] === candidate.version, 30_000);
     assert.equal(agent.status().modelErrors?.['acoustic'], undefined, 'a successful install clears the refusal');
+  });
+
+  it('an engineer marking the device faulty on the core reaches the edge enrollment (signed, retained); a forged command is refused; a reset starts it over', async () => {
+    const announce = (state: 'faulty' | 'reset') =>
+      publishEvent(bus, 'baselines', ['acoustic', ref], { site: ref.site, device: ref.device, kind: 'acoustic', modelVersion: agent.status().models?.['acoustic'] ?? 'none', state, ts: Date.now() });
+    assert.notEqual(agent.stats().baselines.acoustic?.status, 'faulty');
+    await announce('faulty');
+    await waitFor('the edge enrollment is marked faulty', () => agent.stats().baselines.acoustic?.status === 'faulty', 30_000);
+    // Anybody with broker credentials could publish on the command topic: not signed by the core, not applied.
+    const forged = signBaselineCommand({ kind: 'acoustic', action: 'reset' }, ref, Date.now() + 1_000, generateSigningKey());
+    const client = await mqtt.connectAsync(broker.url, { clientId: `sync-test-forge-${Math.random().toString(16).slice(2)}` });
+    await client.publishAsync(mqttTopic.baselineCommand(ref, 'acoustic'), JSON.stringify(forged), { qos: 1, retain: true });
+    await client.endAsync();
+    await waitFor('the forged command is refused', () => /unknown key/.test(agent.stats().baselineCommandError ?? ''), 30_000);
+    assert.equal(agent.stats().baselines.acoustic?.status, 'faulty');
+    await announce('reset');
+    await waitFor('the edge enrolls again after the reset', () => agent.stats().baselines.acoustic?.status === 'enrolling', 30_000);
   });
 });

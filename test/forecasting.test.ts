@@ -50,8 +50,8 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     autoTrain: { intervalMs: 0, minPoints: 500, lookbackMs: 86_400_000, concurrency: 1 },
   });
 
-  async function boot(): Promise<void> {
-    forecasting = new Forecasting(settings(join(dir, 'models')), { db, bus, logger, registry: createRegistry('forecasting-test') });
+  async function boot(overrides: Partial<ForecastingSettings> = {}): Promise<void> {
+    forecasting = new Forecasting({ ...settings(join(dir, 'models')), ...overrides }, { db, bus, logger, registry: createRegistry('forecasting-test') });
     await forecasting.start();
     http = new HttpServer({ logger, registry: createRegistry('http-test'), readiness: forecasting.readiness, routers: [{ path: '/api/v1/lstm', router: forecasting.router }], portSetting: 'HTTP_PORT' });
     url = `http://127.0.0.1:${await http.start(0)}/api/v1/lstm`;
@@ -215,8 +215,12 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     const scope = `${DEVICE}:temperature`;
     const first = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).execute();
     assert.deepEqual(first.map((r) => r.stage), ['production']);
-    const res = await post('/train', { device_id: DEVICE, sensor_key: 'temperature', epochs: 2 });
+    // The same settings and seed as production: the forecast gate finds it no worse on the same backtest origins.
+    const res = await post('/train', { device_id: DEVICE, sensor_key: 'temperature' });
     assert.equal(res.status, 201);
+    const trained = (await res.json()) as { promoted: boolean; gate: { promote: boolean; origins: number; candidateMae: number; championMae: number } };
+    assert.deepEqual([trained.promoted, trained.gate.promote], [true, true], JSON.stringify(trained.gate));
+    assert.ok(trained.gate.origins > 0 && Number.isFinite(trained.gate.candidateMae) && Number.isFinite(trained.gate.championMae), JSON.stringify(trained.gate));
     const rows = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).orderBy('id').execute();
     assert.deepEqual(rows.map((r) => r.stage), ['archived', 'production']);
     assert.equal(rows[0]!.version, first[0]!.version);
@@ -224,6 +228,33 @@ describe('forecasting service (PGlite + in-process bus)', () => {
     assert.equal(announced.previousVersion, first[0]!.version);
     const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; version: string }[] };
     assert.equal(models.models.find((m) => m.sensor_key === 'temperature')?.version, rows[1]!.version);
+  });
+
+  it('keeps a retrain the forecast gate refuses as a candidate: production keeps serving, the refusal is listed with its reason', async () => {
+    const scope = `${DEVICE}:temperature`;
+    const production = await db.db.selectFrom('models').select('version').where('kind', '=', 'forecast').where('scope', '=', scope).where('stage', '=', 'production').executeTakeFirstOrThrow();
+    await http.stop();
+    await forecasting.stop();
+    // No allowance at all: a retrain may not be worse than production in the least.
+    await boot({ gate: { tolerance: 0, noiseShare: 0 } });
+    try {
+      // A starved network on a two-step window: worse than production on the same origins.
+      const res = await post('/train', { device_id: DEVICE, sensor_key: 'temperature', sequence_length: 2, epochs: 1, units: 1 });
+      assert.equal(res.status, 201);
+      const trained = (await res.json()) as { version: string; promoted: boolean; stage: string; gate: { promote: boolean; reasons: string[]; championVersion: string } };
+      assert.deepEqual([trained.promoted, trained.stage, trained.gate.promote, trained.gate.championVersion], [false, 'candidate', false, production.version], JSON.stringify(trained.gate));
+      assert.match(trained.gate.reasons[0]!, /backtest MAE .* is worse than champion .* stays a candidate/);
+      const rows = await db.db.selectFrom('models').select(['version', 'stage']).where('kind', '=', 'forecast').where('scope', '=', scope).where('stage', 'in', ['production', 'candidate']).execute();
+      assert.deepEqual(Object.fromEntries(rows.map((r) => [r.version, r.stage])), { [production.version]: 'production', [trained.version]: 'candidate' });
+      const models = (await (await fetch(`${url}/models`)).json()) as { models: { sensor_key: string; version: string }[]; refused_candidates: { version: string; gate: { reasons: string[] } }[] };
+      assert.equal(models.models.find((m) => m.sensor_key === 'temperature')?.version, production.version);
+      assert.deepEqual(models.refused_candidates.map((m) => m.version), [trained.version]);
+      assert.equal((await post('/predict', { device_id: DEVICE, sensor_key: 'temperature' })).status, 200, 'production still forecasts');
+    } finally {
+      await http.stop();
+      await forecasting.stop();
+      await boot();
+    }
   });
 
   it('skips a stored model whose artifact is gone at start-up and still loads the others', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { consoleModule } from '@premonitor/console';
 import { forecastingModule } from '@premonitor/forecasting';
 import { fusionModule } from '@premonitor/fusion';
 import { inferenceModule } from '@premonitor/inference';
@@ -36,10 +37,8 @@ const SERVICES = {
   'telemetry-scoring': telemetryScoringModule,
   'model-sync': modelSyncModule,
   retraining: retrainingModule,
+  console: consoleModule,
 } as const;
-
-/** Routes known not to reach their service through the Ingress (deploy/README.md says so). */
-const KNOWN_UNROUTED = new Set(['acoustic-inference GET /api/v1/devices/:site/:device/scores']);
 
 /** The backend Kubernetes would pick for `path` among Prefix rules (`/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`). */
 function backendFor(paths: readonly IngressPath[], path: string): string | undefined {
@@ -55,12 +54,20 @@ describe('Ingress routing', () => {
     for (const [service, module] of Object.entries(SERVICES)) {
       for (const route of module.routes ?? []) {
         const key = `${service} ${route.method} ${route.path}`;
-        // A concrete request path: every `:param` filled in.
-        const got = backendFor(paths, route.path.replace(/:[A-Za-z0-9_]+/g, 'x'));
-        if (got !== service && !KNOWN_UNROUTED.has(key)) wrong.push(`${key} -> ${got ?? 'nothing'}`);
+        // A concrete request path: every `:param` filled in (`:kind` with a real frame kind: the
+        // drift routes are routed per kind, and `x` is no kind any route accepts).
+        const got = backendFor(paths, route.path.replace(/:kind\b/g, 'thermal').replace(/:[A-Za-z0-9_]+/g, 'x'));
+        if (got !== service) wrong.push(`${key} -> ${got ?? 'nothing'}`);
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  it('routes a device’s scores to ingest, which serves them (no route is left out of the check)', async () => {
+    const ingress = parse(await readFile(join(repoRoot(), 'deploy/k8s/base/ingress.yaml'), 'utf8')) as Ingress;
+    const paths = ingress.spec.rules.find((r) => r.host === undefined)!.http.paths;
+    assert.ok(ingestModule.routes?.some((r) => r.method === 'GET' && r.path === '/api/v1/devices/:site/:device/scores'));
+    assert.equal(backendFor(paths, '/api/v1/devices/plant-1/oven-1/scores'), 'ingest');
   });
 
   it('routes the retraining service’s samples and runs to it, the registry’s promote and rollback to model-sync', async () => {
@@ -70,6 +77,14 @@ describe('Ingress routing', () => {
     assert.equal(backendFor(paths, '/api/v1/retraining/runs/7/events'), 'retraining');
     assert.equal(backendFor(paths, '/api/v1/models/thermal/20261206T0900/promote'), 'model-sync');
     assert.equal(backendFor(paths, '/api/v1/models/thermal/rollback'), 'model-sync');
-    assert.equal(backendFor(paths, '/api/v1/samplesx'), undefined, 'whole path elements only');
+    for (const kind of ['acoustic', 'thermal']) assert.equal(backendFor(paths, `/api/v1/models/${kind}/drift`), 'retraining', `${kind} drift is retraining's`);
+    assert.equal(backendFor(paths, '/api/v1/models/thermal/driftx'), 'model-sync', 'whole path elements only');
+    assert.equal(backendFor(paths, '/api/v1/samplesx'), 'console', 'whole path elements only: the rest falls to the console');
+  });
+
+  it('sends the console page and the browser’s auth API (served by every service) to the console', async () => {
+    const ingress = parse(await readFile(join(repoRoot(), 'deploy/k8s/base/ingress.yaml'), 'utf8')) as Ingress;
+    const paths = ingress.spec.rules.find((r) => r.host === undefined)!.http.paths;
+    for (const path of ['/', '/console/app.js', '/api/v1/auth/login', '/api/v1/auth/me', '/api/v1/audit']) assert.equal(backendFor(paths, path), 'console', path);
   });
 });

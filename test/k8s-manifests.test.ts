@@ -149,7 +149,7 @@ describe('Kubernetes overlays', { skip: kubectl ? false : 'kubectl not found: ov
         const allowed = ((db.spec!.ingress as { from: { podSelector: { matchExpressions: { values: string[] }[] } }[] }[])[0]!.from[0]!.podSelector.matchExpressions[0]!.values);
         for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'telemetry-scoring', 'fusion', 'notifier', 'forecasting', 'model-sync', 'migrate']) assert.ok(allowed.includes(name), name);
         assert.ok(objects.some((o) => o.kind === 'Job' && o.metadata.name === 'migrate'));
-        for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'nats']) assert.ok(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name), `PDB ${name}`);
+        for (const name of ['ingest', 'acoustic-inference', 'thermal-inference', 'nats', 'fusion', 'notifier']) assert.ok(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name), `PDB ${name}`);
       });
 
       it(overlay === 'prod' ? 'runs NATS as a cluster of 3 with streams ×3, autoscales ingest and inference' : 'runs one NATS node with streams ×1 and no autoscalers', async () => {

@@ -187,8 +187,18 @@ for (const target of targets) {
       const forced = await registry.promote('thermal', 't-wrong', '', { force: true });
       assert.equal(forced.stage, 'production');
       assert.equal(forced.check?.status, 'failed');
-      await registry.promote('thermal', 't1');
+      assert.equal(forced.promotionForced, true, 'the row records that an admin forced it');
+      const back = await registry.promote('thermal', 't1');
+      assert.equal(back.promotionForced, false, 'an ordinary promotion is not recorded as forced');
+      assert.equal((await registry.list({ kind: 'thermal' })).find((m) => m.version === 't-wrong')?.promotionForced, true, 'archived, it still says how it held production');
       assert.ok(!(await registry.lastGoodVersions('thermal')).some((m) => m.version === 't-wrong'), 'once production, a failed model still is no fallback');
+    });
+
+    it('keeps a first model registered with promote: false a candidate (a gate refused it): the kind stays without production', async () => {
+      const refused = await registry.register({ kind: 'forecast', scope: 'gated', bytes: modelBytes('forecast', 'f-gated', 7), promote: false });
+      assert.equal(refused.stage, 'candidate');
+      assert.equal(await registry.production('forecast', 'gated'), undefined);
+      assert.ok(!events.some((e) => e.version === 'f-gated'), 'nothing announced');
     });
 
     it('lets only one of two racing first registrations become production', async () => {

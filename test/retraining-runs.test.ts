@@ -68,9 +68,9 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     // The champion: the shipped °C scene model, production for thermal as in a fresh platform.
     await registry.register({ kind: 'thermal', bytes: new Uint8Array(await readFile(join(process.cwd(), 'models', 'thermal.onnx'))) });
     const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-    runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'test:1', leaseMs: 5_000, renewMs: 500, heldOutFraction: 0.3, minSamples: 20, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.65 }, tolerance: 0.02, minGain: 0.005 }) });
+    runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'test:1', leaseMs: 5_000, renewMs: 500, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.65 }, tolerance: 0.02, minGain: 0.005 }) });
     runner.start();
-    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db)];
+    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))];
     http = new HttpServer({ logger, registry: createRegistry('retrain-runs', false), readiness: [], routers: routers.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
     url = `http://127.0.0.1:${await http.start(0)}`;
     const modelRouters = [createModelAdminApi(registry, logger), createModelsApi(registry)];
@@ -120,6 +120,13 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     const models = await json<{ items: { version: string; stage: string; lineage: { parent: string } | null }[] }>('/api/v1/models?kind=thermal');
     const candidate = models.body.items.find((m) => m.version === result.candidate)!;
     assert.deepEqual([candidate.stage, candidate.lineage?.parent], ['production', before]);
+    // Its held-out normal scores are its reference distribution (drift and rollout watches compare with it).
+    const reference = await db.db.selectFrom('model_score_references').selectAll().where('kind', '=', 'thermal').where('version', '=', result.candidate).executeTakeFirst();
+    assert.equal(reference?.source, 'held-out');
+    assert.ok((reference?.count ?? 0) >= 10 && (reference!.shares as number[]).length === (reference!.edges as number[]).length + 1, JSON.stringify(reference));
+    const history = await json<{ items: { id: number; candidate: { version: string; stage: string; promotionForced: boolean } | null }[] }>('/api/v1/retraining/history?kind=thermal');
+    const entry = history.body.items.find((h) => h.id === run.id)?.candidate;
+    assert.deepEqual([entry?.version, entry?.stage, entry?.promotionForced], [result.candidate, 'production', false], 'the history says where the candidate stands and that the gate, not force, promoted it');
 
     // The registry's actions from the CLI: roll back to the shipped model, promote the candidate again.
     // Asynchronously: the CLI talks to the server in this process.

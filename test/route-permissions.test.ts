@@ -34,7 +34,7 @@ type SiteRows = Record<string, Record<string, string>>;
 function pathFor(route: RouteDeclaration, site: string, rows: SiteRows = {}): string {
   const rule = siteRuleOf(route);
   const rowId = typeof rule === 'object' ? rows[rule.table]?.[site] : undefined;
-  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: rowId ?? '999999999', sha256: '0'.repeat(64), version: 'probe-version', name: 'probe-backup' };
+  const values: Record<string, string> = { site, device: 'probe-device', kind: 'acoustic', id: rowId ?? '999999999', sha256: '0'.repeat(64), version: 'probe-version', name: 'probe-backup', file: 'app.js' };
   return route.path.replace(/:([a-z0-9]+)/gi, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`route-permissions.test: no probe value for :${name} in ${route.path}; add one`);
@@ -132,7 +132,7 @@ describe('every route of the embedded platform answers each role and site scope 
       // Every body schema is strict: an unknown key — here an actor other than the credential's — is refused (400) after access control let the request through.
       ...(route.method !== 'GET' ? { body: JSON.stringify({ actor: IMPOSTOR }) } : {}),
     });
-    await res.arrayBuffer();
+    await drain(res);
     return res.status;
   }
 
@@ -156,7 +156,7 @@ describe('every route of the embedded platform answers each role and site scope 
     const unserved: string[] = [];
     for (const route of platform!.routes()) {
       const answer = await fetch(`${httpUrl}${pathFor(route, SITE)}`, { method: route.method, headers: { authorization: `Bearer ${admin.token}`, ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) }, ...(route.method !== 'GET' ? { body: '{"probe":true}' } : {}) });
-      const body = await answer.text();
+      const body = answer.headers.get('content-type')?.startsWith('text/event-stream') ? (await drain(answer), '') : await answer.text();
       if (answer.status === 404 && body.includes('no such route')) unserved.push(`${route.method} ${route.path}`);
     }
     assert.deepEqual(unserved, [], 'documented but not served');
@@ -228,3 +228,9 @@ describe('every route of the embedded platform answers each role and site scope 
     assert.equal(Number(impostor.rows[0]!.n), 0, 'the actor a body names is nobody\'s');
   });
 });
+
+/** Reads an answer to its end; a live stream (server-sent events) never ends, so it is cancelled once its status is known. */
+async function drain(res: Response): Promise<void> {
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
+  else await res.arrayBuffer();
+}

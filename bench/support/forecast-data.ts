@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TimedValue } from '@premonitor/forecasting';
 
-/** `../shared/data` resolved from the repository root (bench/dist/support → ../../..), not the cwd. */
-export const DATA_DIR = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'data');
+/** `$PM_SHARED_DATA_DIR`, else `../shared/data` resolved from the repository root (bench/dist/support → ../../..), not the cwd. */
+export const DATA_DIR = process.env['PM_SHARED_DATA_DIR'] ?? join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'data');
 
 /** A benchmark series: one target plus optional extra inputs on the same timestamps. */
 export interface BenchSeries {
@@ -18,6 +18,9 @@ export interface BenchSeries {
 
 // NAB and SKAB timestamps carry no zone; reading them as UTC keeps the hours as written.
 const utc = (s: string) => Date.parse(`${s.trim().replace(' ', 'T')}Z`);
+
+/** The NAB files of the shared data, every one of which the benches evaluate. */
+export const NAB_FILES = ['ambient_temperature_system_failure.csv', 'cpu_utilization_asg_misconfiguration.csv', 'ec2_request_latency_system_failure.csv'] as const;
 
 /** One NAB file with its labelled windows. */
 export async function loadNab(file: string): Promise<BenchSeries> {

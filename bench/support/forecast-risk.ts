@@ -66,6 +66,12 @@ const WEEK_MS = 7 * 24 * 3_600_000;
 
 /** Lead time and false alarms of a risk track against labelled windows. */
 export interface LeadReport {
+  /** Per window: hours from the first `high` episode reaching into it to the labelled anomaly (the window's centre, as NAB builds windows around it); null = never high in it. */
+  readonly anomalyLeads: readonly (number | null)[];
+  /** Per limit crossing of the actual values (outside → after inside): hours from the start of the `high` episode under way the step before to the crossing; null = not high then. */
+  readonly crossingLeads: readonly (number | null)[];
+  /** False episodes after which no limit was crossed within the horizon either (neither a window nor a real crossing followed). */
+  readonly falseEpisodesNoCrossing: number;
   /** Per window ending after `from`: hours from the start of the first `high` episode that reaches into the window to the window's start; positive = ahead of it; null = never high in it. */
   readonly leads: readonly (number | null)[];
   /** Episodes of `high` (runs of consecutive high origins) that overlap no window: false alarms. */
@@ -80,7 +86,7 @@ export interface LeadReport {
  * start is the lead (an episode that began before the window and lasted into it is a warning
  * ahead); an episode overlapping no window is a false alarm.
  */
-export function leadReport(track: readonly RiskAtOrigin[], windows: readonly Window[], from: number, to: number): LeadReport {
+export function leadReport(track: readonly RiskAtOrigin[], windows: readonly Window[], from: number, to: number, crossings: readonly number[] = []): LeadReport {
   const episodes: { start: number; end: number }[] = [];
   track.forEach((r, i) => {
     if (r.level !== 'high') return;
@@ -94,7 +100,27 @@ export function leadReport(track: readonly RiskAtOrigin[], windows: readonly Win
       const first = episodes.find((e) => overlaps(e, w));
       return first ? round((w[0] - first.start) / 3_600_000, 1) : null;
     });
-  const falseEpisodes = episodes.filter((e) => !windows.some((w) => overlaps(e, w))).length;
+  const anomalyLeads = windows
+    .filter(([, b]) => b >= from)
+    .map((w) => {
+      const first = episodes.find((e) => overlaps(e, w));
+      return first ? round((w[0] + w[1]) / 2 / 3_600_000 - first.start / 3_600_000, 1) : null;
+    });
+  const stepMs = track.length > 1 ? track[1]!.time - track[0]!.time : 0;
+  const crossingLeads = crossings.map((c) => {
+    const under = episodes.find((e) => e.start <= c - stepMs && e.end >= c - stepMs);
+    return under ? round((c - under.start) / 3_600_000, 1) : null;
+  });
+  const falses = episodes.filter((e) => !windows.some((w) => overlaps(e, w)));
+  const crossedAfter = (e: { start: number; end: number }) => track.some((r) => r.time >= e.start && r.time <= e.end && r.crossed);
   const weeks = (to - from) / WEEK_MS;
-  return { leads, falseEpisodes, weeks: round(weeks, 1), falsePerWeek: round(falseEpisodes / weeks, 2) };
+  return { leads, anomalyLeads, crossingLeads, falseEpisodes: falses.length, falseEpisodesNoCrossing: falses.filter((e) => !crossedAfter(e)).length, weeks: round(weeks, 1), falsePerWeek: round(falses.length / weeks, 2) };
+}
+
+/** Times at which the actual values went outside the limits (the first step outside after one inside), from `fromIndex`. */
+export function limitCrossings(y: ArrayLike<number>, start: number, stepMs: number, limits: Required<OperatingLimits>, fromIndex: number): number[] {
+  const outside = (v: number) => v > limits.high || v < limits.low;
+  const out: number[] = [];
+  for (let i = Math.max(1, fromIndex); i < y.length; i++) if (Number.isFinite(y[i]!) && Number.isFinite(y[i - 1]!) && outside(y[i]!) && !outside(y[i - 1]!)) out.push(start + i * stepMs);
+  return out;
 }

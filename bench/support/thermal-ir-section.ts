@@ -14,6 +14,8 @@ export interface ThermalSectionOptions {
   readonly sceneModel: string;
   /** The module-image model (`models/thermal-ir.onnx`). */
   readonly imageModel: string;
+  /** The module-image model shipped before this work (bytes read from git), scored the same way; optional. */
+  readonly previousImageModel?: { readonly bytes: Uint8Array; readonly ref: string };
   readonly splitSeed: number;
   readonly log: (line: string) => void;
 }
@@ -33,6 +35,8 @@ export interface ThermalModelRow {
 /** The thermal part of `npm run bench -- real-models`. */
 export interface ThermalSection {
   readonly before: ThermalModelRow;
+  /** The previously shipped module-image model, when given. */
+  readonly previous?: ThermalModelRow;
   readonly after: ThermalModelRow;
   readonly images: number;
 }
@@ -78,21 +82,24 @@ export async function runThermalSection(options: ThermalSectionOptions): Promise
   };
   await scene.release();
 
-  const bytes = await readFile(options.imageModel);
-  const meta = readModelMetadata(bytes);
-  const model = await OnnxScoringModel.load(bytes, 'thermal', 'thermal-ir', { intraOpThreads: 1 });
-  const rows = test.map((s) => thermalImageRows(thermalImageRaster(image(s)), model)[0]!);
-  const run = await timedScores(model, rows);
-  await model.release();
-  const probs = await classProbabilities(bytes, rows, [plan.height, plan.width], meta.classes?.length ?? THERMAL_IR_CLASSES.length);
-  const after: ThermalModelRow = {
-    model: `thermal-ir.onnx ${meta.version} (module-image model, ${plan.width}×${plan.height}, relative input)`,
-    how: 'the images as they are (8-bit levels, no temperature scale)',
-    evaluation: evaluateThermalIr(test.map((s, i): EvaluatedImage => ({ label: s.label, score: run.scores[i]!, probs: probs[i]! })), classes),
-    cpuMsPerImage: run.cpuMsPerImage,
-    latencyMs: run.latencyMs,
+  const scoreImageModel = async (bytes: Uint8Array, label: string): Promise<ThermalModelRow> => {
+    const meta = readModelMetadata(bytes);
+    const model = await OnnxScoringModel.load(bytes, 'thermal', 'thermal-ir', { intraOpThreads: 1 });
+    const rows = test.map((s) => thermalImageRows(thermalImageRaster(image(s)), model)[0]!);
+    const run = await timedScores(model, rows);
+    await model.release();
+    const probs = await classProbabilities(bytes, rows, [plan.height, plan.width], meta.classes?.length ?? THERMAL_IR_CLASSES.length);
+    return {
+      model: `thermal-ir.onnx ${meta.version}${label} (module-image model, ${plan.width}×${plan.height}, relative input)`,
+      how: 'the images as they are (8-bit levels, no temperature scale)',
+      evaluation: evaluateThermalIr(test.map((s, i): EvaluatedImage => ({ label: s.label, score: run.scores[i]!, probs: probs[i]! })), classes),
+      cpuMsPerImage: run.cpuMsPerImage,
+      latencyMs: run.latencyMs,
+    };
   };
-  return { before, after, images: test.length };
+  const previous = options.previousImageModel ? await scoreImageModel(options.previousImageModel.bytes, ` at ${options.previousImageModel.ref}`) : undefined;
+  const after = await scoreImageModel(new Uint8Array(await readFile(options.imageModel)), '');
+  return { before, ...(previous ? { previous } : {}), after, images: test.length };
 }
 
 function image(sample: ThermalIrSample) {

@@ -149,6 +149,16 @@ const models = dashboard('pm-models', 'Premonitor / Models', [
     'percentunit',
     'A mean that moves over days while the fleet is unchanged is model or sensor drift; compare with the same hour a week ago.',
   ),
+  prom(
+    'Model drift: PSI of each device\'s scores against the production model\'s reference (0.25 = drifted)',
+    [
+      ['max by (kind, device) (pm_model_drift_psi)', 'PSI {{kind}} {{device}}'],
+      ['max by (kind, device, feature) (pm_model_input_drift_psi)', 'input {{feature}} PSI {{kind}} {{device}}'],
+      ['sum by (kind) (pm_model_drift_drifting)', 'drifting devices {{kind}}'],
+    ],
+    'short',
+    'Retraining compares each device\'s latest scores with the reference distribution of the model in production (GET /api/v1/models/{kind}/drift); a drifting device raises an INFO model-drift alert.',
+  ),
   prom('Share of frames scored above 0.5, by kind', [[`sum by (kind) (rate(pm_inference_score_count${RATE})) - sum by (kind) (rate(pm_inference_score_bucket{le="0.5"}${RATE}))`, '{{kind}}']], 'ops'),
   prom('Inference latency (frame received → scored) p50 / p95, by kind', [
     [`histogram_quantile(0.5, sum by (le, kind) (rate(pm_inference_latency_seconds_bucket${RATE})))`, 'p50 {{kind}}'],

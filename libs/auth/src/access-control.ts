@@ -130,7 +130,10 @@ export class AccessControl {
         return new HttpError(403, 'cross_origin', 'cross-origin requests that change state are refused');
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (SIMPLE_TYPES.has(type)) return new HttpError(415, 'unsupported_media_type', `${type} is refused for requests that change state (a browser sends it cross-origin unasked); send application/json`);
+      // An upload (multipart) is taken when it carries a header no page of another origin can
+      // add without a CORS preflight this server never grants: the session's CSRF token or a bearer.
+      const uploadWithProof = type === 'multipart/form-data' && (req.headers[CSRF_HEADER] !== undefined || req.headers.authorization !== undefined);
+      if (SIMPLE_TYPES.has(type) && !uploadWithProof) return new HttpError(415, 'unsupported_media_type', `${type} is refused for requests that change state (a browser sends it cross-origin unasked); send application/json, or a multipart upload with ${CSRF_HEADER} or a bearer token`);
     }
     return undefined;
   }
@@ -204,10 +207,19 @@ export class AccessControl {
     const target = req.originalUrl.split('?')[0] ?? req.path;
     res.once('finish', () => {
       this.#o.store
-        .audit({ actor: principal.name, action, target, status: res.statusCode, remoteAddr: req.ip, detail: { via: principal.via, permission: match.route.permission } })
+        .audit({ actor: principal.name, action, target, status: res.statusCode, remoteAddr: req.ip, detail: { via: principal.via, permission: match.route.permission, ...auditDetail(res) } })
         .catch((err: unknown) => this.#o.logger.error({ err, action, target }, 'audit event not recorded'));
     });
   }
+}
+
+/**
+ * What a handler adds to its request's audit record (`res.locals.auditDetail`, an object), e.g.
+ * that a promotion was forced: the method and path alone cannot say it.
+ */
+function auditDetail(res: Response): Record<string, unknown> {
+  const detail: unknown = res.locals['auditDetail'];
+  return typeof detail === 'object' && detail !== null && !Array.isArray(detail) ? (detail as Record<string, unknown>) : {};
 }
 
 function checkCsrf(req: Request, principal: Principal): void {

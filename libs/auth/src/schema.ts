@@ -1,5 +1,5 @@
 // @premonitor/auth/schema: the identity tables (SQL text only, light to import).
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /**
  * Users, their credentials and the audit trail. A credential is a row of `api_tokens`: an API
@@ -46,5 +46,10 @@ const identity: Migration = {
   ],
 };
 
+/** Every service host checks credentials and records refusals (services with a role of their own). */
+const serviceRoles = serviceGrants('auth/0002_service_roles', Object.fromEntries(
+  (['ingest', 'fusion', 'notifier', 'inference'] as const).map((service) => [service, ['select on users, api_tokens', 'insert on audit_events', 'usage on sequence audit_events_id_seq']]),
+));
+
 /** The auth part: migrated by every host (each serves HTTP and checks credentials against these tables). */
-export const AUTH_SCHEMA: SchemaPart = { owner: 'auth', migrations: [identity] };
+export const AUTH_SCHEMA: SchemaPart = { owner: 'auth', migrations: [identity, serviceRoles] };

@@ -22,6 +22,12 @@ interface PubAckJson {
 /** JetStream refused or never answered a publish. */
 export class JetStreamPublishError extends Error {
   override readonly name = 'JetStreamPublishError';
+  /** No stream takes the subject (503 no responders). */
+  readonly noStream: boolean;
+  constructor(message: string, noStream = false) {
+    super(message);
+    this.noStream = noStream;
+  }
 }
 
 const decoder = new TextDecoder();
@@ -81,7 +87,7 @@ export class NatsAckPublisher {
     this.#waiting.delete(token);
     if (msg.data.length === 0) {
       const code = msg.headers?.code;
-      waiting.reject(new JetStreamPublishError(code === 503 ? 'no JetStream stream takes this subject (503 no responders)' : `empty JetStream answer (status ${code ?? 'none'})`));
+      waiting.reject(code === 503 ? new JetStreamPublishError('no JetStream stream takes this subject (503 no responders)', true) : new JetStreamPublishError(`empty JetStream answer (status ${code ?? 'none'})`));
       return;
     }
     let ack: PubAckJson;

@@ -6,7 +6,7 @@ import type { Bus, ConsumerLag, ConsumerSpec, MessageHandler, PublishOptions, Pu
 import { DEFAULT_STREAM_LIMITS } from './bus.js';
 import { resolveConsumerSpec } from './consumer-defaults.js';
 import { BusConnectionError, BusNotStartedError, BusOperationError } from './errors.js';
-import { NatsAckPublisher } from './nats-ack-publisher.js';
+import { JetStreamPublishError, NatsAckPublisher } from './nats-ack-publisher.js';
 import { consumerConfig, ensureConsumer, ensureStream, streamConfig } from './nats-config.js';
 import { NatsSubscription } from './nats-subscription.js';
 import { StreamRouter } from './stream-router.js';
@@ -72,7 +72,7 @@ export class NatsJetStreamBus implements Bus {
     }
     try {
       const jsm = await jetstreamManager(nc);
-      for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits, this.#options.streamReplicas ?? 1));
+      await this.#ensureStreams(jsm);
       this.#connection = { nc, jsm, js: jsm.jetstream(), publisher: new NatsAckPublisher(nc) };
     } catch (err) {
       await nc.close();
@@ -110,15 +110,36 @@ export class NatsJetStreamBus implements Bus {
     try {
       return await publisher.publish(subject, data, h);
     } catch (err) {
+      if (!(err instanceof JetStreamPublishError && err.noStream)) throw new BusOperationError(`publish to ${subject}`, err);
+    }
+    // No stream takes the subject although our layout has one: a process with an older layout
+    // (a rolling upgrade, another version on a shared server) updated the stream to its own
+    // subjects. Put ours back once and publish again; a second refusal is an error.
+    try {
+      await this.#ensureStreams(this.#require('publish').jsm);
+      this.#logger.warn({ subject }, 'a stream had lost this subject (another process updated it with an older layout); streams restored');
+      return await publisher.publish(subject, data, h);
+    } catch (err) {
       throw new BusOperationError(`publish to ${subject}`, err);
     }
+  }
+
+  async #ensureStreams(jsm: JetStreamManager): Promise<void> {
+    for (const [name, subjects] of streamLayout()) await ensureStream(jsm, streamConfig(name, subjects, this.#limits, this.#options.streamReplicas ?? 1));
   }
 
   async consume(spec: ConsumerSpec, handler: MessageHandler): Promise<Subscription> {
     const { js, jsm } = this.#require('consume');
     const resolved = resolveConsumerSpec(spec);
     this.#router.assertFilter(resolved.stream, resolved.filterSubject);
-    await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    try {
+      await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    } catch (err) {
+      // Its filter may be outside a stream an older process shrank (see `publish`): restore the layout once and retry.
+      this.#logger.warn({ err, stream: resolved.stream, filter: resolved.filterSubject }, 'creating the consumer failed; restoring the stream layout and retrying once');
+      await this.#ensureStreams(jsm);
+      await ensureConsumer(jsm, resolved.stream, consumerConfig(resolved));
+    }
     this.#durables.set(`${resolved.stream}/${resolved.durable}`, { stream: resolved.stream, durable: resolved.durable });
     let subscription: NatsSubscription;
     try {

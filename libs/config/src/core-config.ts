@@ -25,6 +25,9 @@ export function coreConfigShape(defaults: CoreConfigDefaults) {
     NATS_STREAM_REPLICAS: envInt(1, 1, 5),
     DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
     DATABASE_POOL_SIZE: envInt(defaults.databasePoolSize, 1, 100),
+    // `off` when DATABASE_URL's user is a least-privilege service role: the migrate Job (as the
+    // owner) changes the schema; the service only checks that every migration it needs was applied.
+    DATABASE_MIGRATE: envEnum(['on', 'off'], 'on'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: envPort(defaults.httpPort),
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),

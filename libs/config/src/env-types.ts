@@ -10,6 +10,16 @@ export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTE
     .default(defaultValue);
 }
 
+/** Decimal number from an environment string (`0.25`, `1e-3`), within bounds. */
+export function envNumber(defaultValue: number, min = -Number.MAX_VALUE, max = Number.MAX_VALUE) {
+  return z
+    .string()
+    .regex(/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`))
+    .default(defaultValue);
+}
+
 /** TCP port; 0 asks the OS for a free one. */
 export function envPort(defaultValue: number) {
   return envInt(defaultValue, 0, 65_535);

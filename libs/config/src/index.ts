@@ -1,5 +1,5 @@
 export { loadConfig, ConfigError, isSecret } from './load-config.js';
-export { envInt, envPort, envBool, envUrl, envEnum, envJson } from './env-types.js';
+export { envInt, envNumber, envPort, envBool, envUrl, envEnum, envJson } from './env-types.js';
 export { shutdownConfigShape } from './shutdown-config.js';
 export { coreConfigShape, mqttClientConfigShape, LOG_LEVELS, type CoreConfigDefaults } from './core-config.js';
 export { authConfigShape } from './auth-config.js';

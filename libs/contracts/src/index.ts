@@ -44,11 +44,14 @@ export {
   DEVICE_ALERT_STATE_LIMIT,
   type DeviceAlertState,
   modelAnnouncement,
+  baselineCommand,
+  type BaselineCommand,
   telemetryEvent,
   deviceStatusEvent,
   edgeAlertEvent,
   scoreEvent,
   telemetryScoreEvent,
+  vibrationScoreEvent,
   SCORE_KINDS,
   forecastEvent,
   alertEvent,
@@ -59,6 +62,7 @@ export {
   MAX_REPORT_TEXT,
   FEEDBACK_VERDICTS,
   modelPromotedEvent,
+  modelHealthEvent,
   baselineEvent,
   trainingEvent,
   type Severity,
@@ -71,6 +75,7 @@ export {
   type EdgeAlertEvent,
   type ScoreEvent,
   type TelemetryScoreEvent,
+  type VibrationScoreEvent,
   type ScoreKind,
   type ForecastEvent,
   type AlertEvent,
@@ -80,10 +85,20 @@ export {
   type ReportScoredEvent,
   type FeedbackVerdict,
   type ModelPromotedEvent,
+  type ModelHealthEvent,
   type BaselineEvent,
   type TrainingEvent,
 } from './messages.js';
-export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
-export { parseJsonPayload, describeZodError } from './parse.js';
+export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, parseVibrationScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
+export { parseJsonPayload, parseJsonValue, checkJsonValue, describeZodError } from './parse.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';
-export { VIBRATION_LIMITS, vibrationWindowMessage, vibrationModelInput, type VibrationWindowMessage, type VibrationWindowShape } from './vibration-window.js';
+export {
+  VIBRATION_LIMITS,
+  vibrationWindowMessage,
+  vibrationWindowEvent,
+  vibrationModelInput,
+  isVibrationWindowPayload,
+  type VibrationWindowMessage,
+  type VibrationWindowEvent,
+  type VibrationWindowShape,
+} from './vibration-window.js';

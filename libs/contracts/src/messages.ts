@@ -113,6 +113,21 @@ export const modelAnnouncement = z.strictObject({
 });
 export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
 
+/**
+ * Core → device, retained on `…/command/baseline/{kind}`: an engineer marked the machine
+ * faulty (it must not enroll) or reset / restarted its enrollment, on the core's API. The edge
+ * agent applies it to its own enrollment only when signed for it by a trusted core key and newer
+ * than the last one it applied (`@premonitor/contracts/signing`).
+ */
+export const baselineCommand = z.strictObject({
+  kind: z.enum(FRAME_KINDS),
+  action: z.enum(['faulty', 'reset']),
+  issuedAt: epochMs,
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
+});
+export type BaselineCommand = z.infer<typeof baselineCommand>;
+
 // ---- Core bus payloads ----
 
 /** `pm.telemetry.{site}.{device}` */
@@ -148,12 +163,28 @@ export const scoreEvent = z.strictObject({
    * without baselines). Absent on events from before baselines existed.
    */
   reference: z.enum(['device', 'fleet']).optional(),
+  /**
+   * Two statistics of the frame's input for drift monitoring (inference's `inputSummary`):
+   * thermal mean °C and hottest − mean; acoustic RMS dBFS and crest factor dB. Absent for image
+   * frames and on events from before it existed.
+   */
+  input: z.strictObject({ level: z.number().finite(), spread: z.number().finite() }).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
-/** What a score is about: a frame kind, or `telemetry` (a window over a device's scalar sensors). */
-export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry'] as const;
+/** What a score is about: a frame kind, `telemetry` (a window over a device's scalar sensors) or `vibration` (a vibration window). */
+export const SCORE_KINDS = [...FRAME_KINDS, 'telemetry', 'vibration'] as const;
 export type ScoreKind = (typeof SCORE_KINDS)[number];
+
+/** What every window score says: the device, the window (`ts`, `seq`), the calibrated score and its alarm threshold. */
+const windowScoreFields = {
+  site: id,
+  device: id,
+  ts: epochMs,
+  seq,
+  score: z.number().min(0).max(1),
+  threshold: z.number().gt(0).lt(1),
+};
 
 /**
  * `pm.scores.telemetry.{site}.{device}`: one window of a device's scalar sensors scored by its
@@ -163,13 +194,8 @@ export type ScoreKind = (typeof SCORE_KINDS)[number];
  * `seq` the sequence number of the telemetry message that closed it.
  */
 export const telemetryScoreEvent = z.strictObject({
-  site: id,
-  device: id,
+  ...windowScoreFields,
   kind: z.literal('telemetry'),
-  ts: epochMs,
-  seq,
-  score: z.number().min(0).max(1),
-  threshold: z.number().gt(0).lt(1),
   /** The window error ÷ the error threshold (1 = at the threshold); finite, ≥ 0. */
   ratio: z.number().nonnegative(),
   /** The sensors the model reads, in its input order. */
@@ -179,6 +205,30 @@ export const telemetryScoreEvent = z.strictObject({
   reference: z.literal('device'),
 });
 export type TelemetryScoreEvent = z.infer<typeof telemetryScoreEvent>;
+
+/**
+ * `pm.scores.vibration.{site}.{device}`: one vibration window scored by the vibration model.
+ * `score` is what fusion's rule reads, calibrated so that 0.5 is the alarm threshold: the larger
+ * of the unbalance score `u/(1+u)` (`u` = `unbalanceRatio`, the distance to the nearest healthy
+ * condition ÷ its calibrated threshold) and `faultProbability` (the classes named as faults
+ * together: above 0.5 they win over the healthy ones). `ts` and `seq` are the window's.
+ */
+export const vibrationScoreEvent = z.strictObject({
+  ...windowScoreFields,
+  kind: z.literal('vibration'),
+  /** Unbalance distance ÷ its calibrated threshold (≥ 1: unbalanced); finite, ≥ 0. */
+  unbalanceRatio: z.number().nonnegative(),
+  /** Summed probability of the fault classes. */
+  faultProbability: z.number().min(0).max(1),
+  /** The most probable class, and every class's probability. */
+  predicted: safeText(64, 1),
+  probabilities: z.record(safeText(64, 1), z.number().min(0).max(1)),
+  modelVersion: safeText(64, 1),
+  latencyMs: z.number().nonnegative(),
+  /** The model was trained on a fleet of machines (the same for every device), not on this device. */
+  reference: z.literal('fleet'),
+});
+export type VibrationScoreEvent = z.infer<typeof vibrationScoreEvent>;
 
 /** `pm.forecasts.{site}.{device}` */
 export const forecastEvent = z.strictObject({
@@ -315,7 +365,8 @@ export type ModelPromotedEvent = z.infer<typeof modelPromotedEvent>;
 
 /**
  * `pm.baselines.{kind}.{site}.{device}`: a device's baseline for a model became ready, was
- * reset, or its enrollment was restarted by an engineer (`enrolling`). Only a trigger: the `device_baselines` table is the truth, so every inference replica
+ * reset, its enrollment was restarted by an engineer (`enrolling`), or an engineer marked the
+ * machine faulty (`faulty`; model-sync forwards the last three to the edge agent). Only a trigger: the `device_baselines` table is the truth, so every inference replica
  * reloads that device from it.
  */
 export const baselineEvent = z.strictObject({
@@ -323,10 +374,55 @@ export const baselineEvent = z.strictObject({
   device: id,
   kind: z.enum(FRAME_KINDS),
   modelVersion: safeText(64, 1),
-  state: z.enum(['ready', 'reset', 'enrolling']),
+  state: z.enum(['ready', 'reset', 'enrolling', 'faulty']),
   ts: epochMs,
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;
+
+/**
+ * `pm.model-health.{kind}.{site}.{device}` (retraining → fusion, the retraining trigger): what
+ * the watch over a production model saw on one device's live scores.
+ * - `drift`: the device's window of scores moved away from the model's reference distribution
+ *   (`state: drifting`, PSI or JS distance at or above its threshold) or came back (`ok`).
+ * - `rollback`: a model's rollout watch rolled it back by itself; `device` is the device whose
+ *   behaviour changed most, `reason` says why.
+ */
+export const modelHealthEvent = z.discriminatedUnion('event', [
+  z.strictObject({
+    event: z.literal('drift'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    modelVersion: safeText(64, 1),
+    state: z.enum(['drifting', 'ok']),
+    /** Population stability index of the window against the reference. */
+    psi: z.number().nonnegative(),
+    /** Jensen–Shannon distance (base 2, 0…1) of the window against the reference. */
+    jsDistance: z.number().min(0).max(1),
+    /** Scores in the window. */
+    window: z.number().int().positive(),
+    psiThreshold: z.number().positive(),
+    jsThreshold: z.number().positive(),
+    /** PSI of each input statistic's window (`level`, `spread`) against the model's input reference, when judged. */
+    inputPsi: z.partialRecord(z.enum(['level', 'spread']), z.number().nonnegative()).optional(),
+    ts: epochMs,
+  }),
+  z.strictObject({
+    event: z.literal('rollback'),
+    site: id,
+    device: id,
+    kind: z.enum(FRAME_KINDS),
+    /** The model that was rolled back. */
+    modelVersion: safeText(64, 1),
+    /** The model production returned to. */
+    restoredVersion: safeText(64, 1),
+    reason: safeText(1000, 1),
+    /** Frames of the rolled-back model seen during its watch. */
+    frames: z.number().int().positive(),
+    ts: epochMs,
+  }),
+]);
+export type ModelHealthEvent = z.infer<typeof modelHealthEvent>;
 
 /** `pm.training.{kind}`: progress and outcome of a training run. */
 export const trainingEvent = z.strictObject({

@@ -11,12 +11,15 @@ import {
   deviceStatusEvent,
   edgeAlertEvent,
   forecastEvent,
+  modelHealthEvent,
   modelPromotedEvent,
   scoreEvent,
   telemetryEvent,
   telemetryScoreEvent,
   trainingEvent,
+  vibrationScoreEvent,
 } from './messages.js';
+import { vibrationWindowEvent } from './vibration-window.js';
 
 /**
  * Every NATS subject of the core bus, with the stream that stores it and its payload schema.
@@ -37,6 +40,18 @@ export const busSubjects = {
     subject: (ref: DeviceRef) => `pm.telemetry.${ref.site}.${ref.device}`,
     ofSite: (site: string) => `pm.telemetry.${site}.*`,
     schema: telemetryEvent,
+  },
+  /**
+   * Vibration windows devices sent on their telemetry topic (JSON, a few kB each). Stored in
+   * PM_FRAMES under `pm.frames.>` (no stream change: frame consumers filter by kind), with a
+   * JSON schema of their own unlike the binary frames.
+   */
+  vibration: {
+    stream: 'PM_FRAMES',
+    wildcard: 'pm.frames.vibration.>',
+    subject: (ref: DeviceRef) => `pm.frames.vibration.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.frames.vibration.${site}.*`,
+    schema: vibrationWindowEvent,
   },
   status: {
     stream: 'PM_EVENTS',
@@ -71,6 +86,14 @@ export const busSubjects = {
     subject: (ref: DeviceRef) => `pm.scores.telemetry.${ref.site}.${ref.device}`,
     ofSite: (site: string) => `pm.scores.telemetry.${site}.*`,
     schema: telemetryScoreEvent,
+  },
+  /** Vibration window scores: in PM_SCORES under `pm.scores.>` too, told apart by subject (`parseVibrationScoreSubject`). */
+  vibrationScores: {
+    stream: 'PM_SCORES',
+    wildcard: 'pm.scores.vibration.>',
+    subject: (ref: DeviceRef) => `pm.scores.vibration.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.scores.vibration.${site}.*`,
+    schema: vibrationScoreEvent,
   },
   forecasts: {
     stream: 'PM_EVENTS',
@@ -116,6 +139,14 @@ export const busSubjects = {
     wildcard: 'pm.models.*.promoted',
     subject: (kind: ModelKind) => `pm.models.${kind}.promoted`,
     schema: modelPromotedEvent,
+  },
+  /** Drift and automatic rollbacks of a production model, per device (retraining → fusion). */
+  modelHealth: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.model-health.>',
+    subject: (kind: FrameKind, ref: DeviceRef) => `pm.model-health.${kind}.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.model-health.*.${site}.*`,
+    schema: modelHealthEvent,
   },
   baselines: {
     stream: 'PM_EVENTS',
@@ -187,6 +218,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   'edge-alerts': 4,
   forecasts: 4,
   feedback: 4,
+  'model-health': 5,
   reports: 5,
 };
 
@@ -198,6 +230,11 @@ export function parseFrameSubject(subject: string, kind: FrameKind): DeviceRef |
 /** `pm.scores.telemetry.{site}.{device}` → the device, or undefined for any other subject (a frame score). */
 export function parseTelemetryScoreSubject(subject: string): DeviceRef | undefined {
   return subject.startsWith('pm.scores.telemetry.') ? deviceOfSubject(subject) : undefined;
+}
+
+/** `pm.scores.vibration.{site}.{device}` → the device, or undefined for any other subject. */
+export function parseVibrationScoreSubject(subject: string): DeviceRef | undefined {
+  return subject.startsWith('pm.scores.vibration.') ? deviceOfSubject(subject) : undefined;
 }
 
 /** The device a bus subject is about (`pm.frames.thermal.plant-1.cam-2` → plant-1/cam-2), if any. */

@@ -43,6 +43,8 @@ export const mqttTopic = {
   alert: (ref: DeviceRef) => `${deviceLevels(ref)}/alert`,
   /** Core → device: "the core is alive" (published by model-sync, read by the edge agent). */
   heartbeat: (ref: DeviceRef) => `${deviceLevels(ref)}/command/heartbeat`,
+  /** Core → device: an engineer's baseline action (faulty / reset) for the agent's own enrollment, signed and retained (model-sync). */
+  baselineCommand: (ref: DeviceRef, kind: FrameKind) => `${deviceLevels(ref)}/command/baseline/${kind}`,
 } as const;
 
 /**
@@ -57,7 +59,9 @@ export const mqttFilter = {
   /** The core's retained alert state of one device, or of every device. */
   alerts: (ref?: DeviceRef) => `${deviceLevels(ref)}/alert`,
   models: (ref?: DeviceRef) => `${deviceLevels(ref)}/model/+`,
-  /** Every command core → device (`…/command/heartbeat` today). */
+  /** The baseline commands of one device (every kind), or of every device. */
+  baselineCommands: (ref?: DeviceRef) => `${deviceLevels(ref)}/command/baseline/+`,
+  /** Every command core → device (`…/command/heartbeat`, `…/command/baseline/{kind}`). */
   commands: (ref?: DeviceRef) => `${deviceLevels(ref)}/command/#`,
 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ID_PATTERN } from './ids.js';
 import { safeText } from './safe-text.js';
 
 /** Bounds of a vibration window: a few hundred samples of a handful of axes, like an IMU's burst. */
@@ -20,39 +21,61 @@ export const VIBRATION_LIMITS = Object.freeze({
  * rate out of range, repeated channel names and non-finite or implausible values, naming the
  * sample and channel. The same contract serves an MQTT payload, a bus event and the edge.
  */
-export const vibrationWindowMessage = z
-  .strictObject({
-    ts: z.number().int('must be an integer (ms since epoch)').nonnegative(),
-    seq: z.number().int().nonnegative().max(0xffff_ffff),
-    sampleRateHz: z.number().positive('must be > 0').max(VIBRATION_LIMITS.maxSampleRateHz, `must be ≤ ${VIBRATION_LIMITS.maxSampleRateHz}`),
-    channels: z
-      .array(safeText(32, 1))
-      .min(1)
-      .max(VIBRATION_LIMITS.maxChannels)
-      .refine((c) => new Set(c).size === c.length, 'channel names must be unique'),
-    samples: z.array(z.array(z.number())).min(VIBRATION_LIMITS.minSamples).max(VIBRATION_LIMITS.maxSamples),
-  })
-  .superRefine((w, ctx) => {
-    const width = w.channels.length;
-    if (w.samples.length * width > VIBRATION_LIMITS.maxValues) {
-      ctx.addIssue({ code: 'custom', path: ['samples'], message: `holds ${w.samples.length} × ${width} values, more than ${VIBRATION_LIMITS.maxValues}` });
+const windowFields = {
+  ts: z.number().int('must be an integer (ms since epoch)').nonnegative(),
+  seq: z.number().int().nonnegative().max(0xffff_ffff),
+  sampleRateHz: z.number().positive('must be > 0').max(VIBRATION_LIMITS.maxSampleRateHz, `must be ≤ ${VIBRATION_LIMITS.maxSampleRateHz}`),
+  channels: z
+    .array(safeText(32, 1))
+    .min(1)
+    .max(VIBRATION_LIMITS.maxChannels)
+    .refine((c) => new Set(c).size === c.length, 'channel names must be unique'),
+  samples: z.array(z.array(z.number())).min(VIBRATION_LIMITS.minSamples).max(VIBRATION_LIMITS.maxSamples),
+};
+
+/** Refuses a window too large, ragged, or holding an implausible value, naming the sample and channel. */
+function checkWindow(w: { channels: readonly string[]; samples: readonly (readonly number[])[] }, ctx: z.RefinementCtx): void {
+  const width = w.channels.length;
+  if (w.samples.length * width > VIBRATION_LIMITS.maxValues) {
+    ctx.addIssue({ code: 'custom', path: ['samples'], message: `holds ${w.samples.length} × ${width} values, more than ${VIBRATION_LIMITS.maxValues}` });
+    return;
+  }
+  for (let i = 0; i < w.samples.length; i++) {
+    const row = w.samples[i]!;
+    if (row.length !== width) {
+      ctx.addIssue({ code: 'custom', path: ['samples', i], message: `sample ${i} has ${row.length} values, expected one per channel (${width})` });
       return;
     }
-    for (let i = 0; i < w.samples.length; i++) {
-      const row = w.samples[i]!;
-      if (row.length !== width) {
-        ctx.addIssue({ code: 'custom', path: ['samples', i], message: `sample ${i} has ${row.length} values, expected one per channel (${width})` });
+    for (let c = 0; c < width; c++) {
+      if (Math.abs(row[c]!) > VIBRATION_LIMITS.maxAbsValue) {
+        ctx.addIssue({ code: 'custom', path: ['samples', i, c], message: `sample ${i} of channel ${w.channels[c]} is ${row[c]}, beyond ±${VIBRATION_LIMITS.maxAbsValue}` });
         return;
       }
-      for (let c = 0; c < width; c++) {
-        if (Math.abs(row[c]!) > VIBRATION_LIMITS.maxAbsValue) {
-          ctx.addIssue({ code: 'custom', path: ['samples', i, c], message: `sample ${i} of channel ${w.channels[c]} is ${row[c]}, beyond ±${VIBRATION_LIMITS.maxAbsValue}` });
-          return;
-        }
-      }
     }
-  });
+  }
+}
+
+/**
+ * One window of multichannel vibration (or IMU) samples taken at one rate, e.g. 200 samples ×
+ * x, y, z at 200 Hz: `samples[i][c]` is sample i of channel `channels[c]`, oldest first; `ts` is
+ * the device time of the first sample. Validation refuses a ragged or wrongly sized window, a
+ * rate out of range, repeated channel names and non-finite or implausible values, naming the
+ * sample and channel. A device publishes it on its telemetry topic (a payload with `samples`
+ * is a window, one with `readings` scalar readings); the edge agent scores the same contract.
+ */
+export const vibrationWindowMessage = z.strictObject(windowFields).superRefine(checkWindow);
 export type VibrationWindowMessage = z.infer<typeof vibrationWindowMessage>;
+
+/** `pm.frames.vibration.{site}.{device}`: a device's window as ingest accepted it, with the device from the topic. */
+export const vibrationWindowEvent = z
+  .strictObject({ site: z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}'), device: z.string().regex(ID_PATTERN, 'must match [a-z0-9-]{1,64}'), ...windowFields, receivedAt: windowFields.ts })
+  .superRefine(checkWindow);
+export type VibrationWindowEvent = z.infer<typeof vibrationWindowEvent>;
+
+/** True when a parsed telemetry payload is a vibration window rather than scalar readings (it has `samples`). */
+export function isVibrationWindowPayload(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && !Array.isArray(json) && 'samples' in json;
+}
 
 /** What a window model expects (its metadata's `window` contract and rate). */
 export interface VibrationWindowShape {

@@ -1,3 +1,4 @@
+import { serviceGrants } from './service-roles.js';
 import type { SchemaPart } from './schema-part.js';
 import type { Migration } from './migrations/migration.js';
 
@@ -84,8 +85,16 @@ const readonlyRole: Migration = {
   ],
 };
 
+/** What every service role needs of the core: the migration list (DATABASE_MIGRATE=off checks it) and the dead letters. */
+const serviceRolesCore = serviceGrants('core/0005_service_roles', {
+  ingest: ['select on schema_migrations', 'select, insert, delete on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  fusion: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  notifier: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  inference: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+});
+
 /** The core schema every host migrates first: `dead_letters`, written by every service (ingest for MQTT messages, every bus consumer through `ConsumerPolicy`), so it belongs to no one service. */
 export const CORE_SCHEMA: SchemaPart = {
   owner: 'core',
-  migrations: [deadLetters, deadLettersDaily, deadLetterSource, readonlyRole],
+  migrations: [deadLetters, deadLettersDaily, deadLetterSource, readonlyRole, serviceRolesCore],
 };

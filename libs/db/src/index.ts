@@ -1,9 +1,10 @@
 export { openDatabase } from './open-database.js';
 export type { DatabaseHandle, DatabaseOptions, PoolStats, PostgresOptions, PGliteOptions } from './open-database.js';
-export { migrate } from './migrate.js';
+export { assertMigrated, migrate } from './migrate.js';
 export type { MigrateOptions, MigrationReport } from './migrate.js';
 export type { Migration } from './migrations/migration.js';
 export { CORE_SCHEMA, READONLY_ROLE } from './core-schema.js';
+export { SERVICE_ROLES, ensureServiceLogins, serviceGrants, serviceLoginName, type ServiceWithRole } from './service-roles.js';
 export { SchemaOrderError, schemaMigrations, type SchemaPart } from './schema-part.js';
 export type { TimescaleOptions } from './timescale.js';
 export { insertReadings } from './readings-repository.js';
@@ -47,6 +48,9 @@ export type {
   TrainingStatus,
   SamplesTable,
   RetrainingRunsTable,
+  ModelScoreReferencesTable,
+  ModelRolloutsTable,
+  ModelRolloutStatus,
   RetrainingRunStatus,
   SchemaMigrationsTable,
   DeviceHealthView,
@@ -74,4 +78,6 @@ export type {
   TrainingRun,
   Sample,
   RetrainingRun,
+  ModelScoreReferenceRow,
+  ModelRollout,
 } from './schema.js';

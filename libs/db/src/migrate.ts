@@ -112,3 +112,22 @@ async function applyOne(conn: Kysely<Database>, migration: Migration): Promise<v
 function message(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/**
+ * For a service that may not change the schema (a least-privilege role, DATABASE_MIGRATE=off):
+ * refuses to start unless every migration of `schema` was applied (by the migrate Job or
+ * another host), naming the missing ones, instead of failing later on a missing table or column.
+ */
+export async function assertMigrated(handle: DatabaseHandle, schema: readonly SchemaPart[]): Promise<void> {
+  let done: Set<string>;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from schema_migrations`.execute(handle.db);
+    done = new Set(rows.map((row) => row.name));
+  } catch (cause) {
+    throw new MigrationError(`cannot read schema_migrations (${message(cause)}): run the migrations first (migrate-main, the migrate Job)`, 'check', { cause });
+  }
+  const missing = schemaMigrations(schema).filter((m) => !done.has(m.name)).map((m) => m.name);
+  if (missing.length > 0) {
+    throw new MigrationError(`the schema is not current, and DATABASE_MIGRATE=off: run the migrations first (migrate-main, the migrate Job); missing ${missing.join(', ')}`, 'check');
+  }
+}

@@ -141,11 +141,18 @@ async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
 }
 
 // Timescale must be both installed and preloaded: CREATE EXTENSION fails otherwise, and the
-// check here keeps that decision in one place instead of catching errors mid-migration.
+// check here keeps that decision in one place instead of catching errors mid-migration. An
+// extension already created in this database was preloaded; otherwise the setting is read, if
+// the user may (a least-privilege service role may not read server settings, and never
+// migrates: for it, no extension here means none to use).
 async function timescaleUsable(db: Kysely<Database>): Promise<boolean> {
   const { rows } = await sql<{ available: boolean; preloaded: boolean }>`
     select exists (select 1 from pg_available_extensions where name = 'timescaledb') as available,
-           coalesce(current_setting('shared_preload_libraries', true), '') like '%timescaledb%' as preloaded`.execute(db);
+           case
+             when exists (select 1 from pg_extension where extname = 'timescaledb') then true
+             when not pg_has_role(current_user, 'pg_read_all_settings', 'usage') then false
+             else coalesce(current_setting('shared_preload_libraries', true), '') like '%timescaledb%'
+           end as preloaded`.execute(db);
   const row = rows[0];
   return Boolean(row?.available && row.preloaded);
 }

@@ -31,6 +31,9 @@ export interface Database {
   training_runs: TrainingRunsTable;
   samples: SamplesTable;
   retraining_runs: RetrainingRunsTable;
+  model_score_references: ModelScoreReferencesTable;
+  model_input_references: ModelInputReferencesTable;
+  model_rollouts: ModelRolloutsTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
@@ -194,6 +197,8 @@ export interface ModelsTable {
   /** Why the check failed, or what it passed. */
   check_reason: ColumnType<string | null, string | null | undefined, string | null>;
   checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** True when its last promotion was forced by an admin (`force: true`), false for any other way to production. */
+  promotion_forced: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** Outcome of the model check recorded on a registry row. */
@@ -318,6 +323,9 @@ export interface NotificationOutboxTable {
   resend_count: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** The notifier process holding the row while `lease_until` is in the future (replicas share the outbox). */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** One step of one forecast. */
@@ -437,6 +445,55 @@ export interface RetrainingRunsTable {
   error: string | null;
 }
 
+/**
+ * A model's reference score distribution (retraining/0003): quantile bin edges and the share of
+ * the reference in each bin, and the share above the alert score. `held-out` when retraining
+ * measured it on its held-out normal samples; `live` when the drift monitor learned it from the
+ * first frames the model scored (shipped models, models registered by `npm run train`).
+ */
+export interface ModelScoreReferencesTable {
+  kind: string;
+  version: string;
+  source: 'held-out' | 'live';
+  edges: Json;
+  shares: Json;
+  over_rate: number;
+  count: number;
+  created_at: CreatedAt;
+}
+
+/**
+ * A model's reference distribution of one input statistic (`level`, `spread`: see inference's
+ * `inputSummary`), learned from the first frames it scored (retraining/0003).
+ */
+export interface ModelInputReferencesTable {
+  kind: string;
+  version: string;
+  feature: string;
+  edges: Json;
+  shares: Json;
+  count: number;
+  created_at: CreatedAt;
+}
+
+export type ModelRolloutStatus = 'watching' | 'passed' | 'rolled_back' | 'superseded';
+
+/** One rollout watch after a promotion (retraining/0003); at most one `watching` per kind. */
+export interface ModelRolloutsTable {
+  id: Generated<number>;
+  kind: string;
+  version: string;
+  previous_version: string | null;
+  started_at: Date;
+  ends_at: Date;
+  status: ColumnType<ModelRolloutStatus, ModelRolloutStatus | undefined, ModelRolloutStatus>;
+  /** Frames of `version` seen during the watch, at the decision. */
+  frames: ColumnType<number, number | undefined, number>;
+  /** The figures and reasons of the decision. */
+  decision: Json | null;
+  decided_at: Date | null;
+}
+
 /** A fusion rule or rule patch; '' in `site`/`device` means every site/device. */
 export interface FusionRulesTable {
   site: ColumnType<string, string | undefined, string>;
@@ -523,6 +580,8 @@ export type Forecast = Selectable<ForecastsTable>;
 export type TrainingRun = Selectable<TrainingRunsTable>;
 export type Sample = Selectable<SamplesTable>;
 export type RetrainingRun = Selectable<RetrainingRunsTable>;
+export type ModelScoreReferenceRow = Selectable<ModelScoreReferencesTable>;
+export type ModelRollout = Selectable<ModelRolloutsTable>;
 export type FusionRuleRow = Selectable<FusionRulesTable>;
 export type AlertOutboxRow = Selectable<AlertOutboxTable>;
 

@@ -36,15 +36,15 @@ export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js
 export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
 export type { MelFilterbankOptions } from './features/mel-filterbank.js';
 
-export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, deviceThresholdTarget, enrollmentDecision, fitBaseline, fleetFindsAnomalous, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, packBaselineFeed, standardNormalQuantile } from './baseline/index.js';
-export type { BaselineFeed, BaselineSpec, DeviceThreshold, DeviceThresholdSpec, EnrollmentDecision, EnrollmentGate, EnrollmentPolicy, EnrollmentRate, FitBaselineOptions, ThresholdTarget } from './baseline/index.js';
+export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, deviceThresholdTarget, enrollmentDecision, fitBaseline, fleetFindsAnomalous, heldOutLogDistances, subspaceDistance, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, packBaselineFeed, standardNormalQuantile } from './baseline/index.js';
+export type { BaselineFeed, BaselineSpec, DeviceThreshold, DeviceThresholdSpec, EnrollmentDecision, EnrollmentGate, EnrollmentPolicy, EnrollmentRate, FitBaselineOptions, SubspaceDistanceSpec, ThresholdTarget } from './baseline/index.js';
 
 export { DEFAULT_TEXT_FEATURES, TEXT_FEATURE_OPSETS, TEXT_LOCALE, TextFeatureError, TextFeatureExtractor, addTextFeatures, buildTextFeatureModel, charNgrams, lowerCase, murmurHash3, murmurHash3String, textFeatureFamilies, textFeatureSpecProblem, textFeatures, textInputFeeds, tokenizeWords } from './text/index.js';
 export type { HashedFeatures, SparseRows, TextFeatureFamily, TextFeatureSpec, TextFeatureValues, TextInput } from './text/index.js';
 
 export { jacobiEigen } from './linalg/jacobi-eigen.js';
 export { cholesky, solveCholesky } from './linalg/cholesky.js';
-export { WindowFitError, WindowInputError, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
+export { WindowFitError, WindowInputError, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
 export type { AlarmRule, PcaT2Q, PcaT2QOptions, StandardScaler, TelemetryFamily, TelemetryGraphSpec, WindowShape } from './telemetry/index.js';
 export { addVibrationFeatures, buildVibrationModel, vibrationFeatureCount, vibrationFeatures } from './vibration/index.js';
 export type { LinearMap, VibrationFeatureSpec, VibrationGraphSpec } from './vibration/index.js';

@@ -11,7 +11,7 @@ const content: RegistryBackupContent = {
   createdAt: at,
   reason: 'test',
   kinds: ['triage'],
-  models: [{ kind: 'triage', scope: '', version: 'v1', stage: 'production', sha256: sha, size: file.length, metrics: { f1: 0.5 }, metadata: { lineage: { parent: null } }, created_at: at, promoted_at: at, check_status: null, check_reason: null, checked_at: null }],
+  models: [{ kind: 'triage', scope: '', version: 'v1', stage: 'production', sha256: sha, size: file.length, metrics: { f1: 0.5 }, metadata: { lineage: { parent: null } }, created_at: at, promoted_at: at, check_status: null, check_reason: null, checked_at: null, promotion_forced: false }],
   artifacts: new Map([[sha, file]]),
   attachments: { triage_records: [{ anomaly_id: 'a' }] },
 };

@@ -29,6 +29,8 @@ const backupModel = z.strictObject({
   check_status: z.enum(['passed', 'failed']).nullable(),
   check_reason: z.string().nullable(),
   checked_at: isoDate.nullable(),
+  /** Whether its last promotion was forced (registry/0004); absent in backups made before it. */
+  promotion_forced: z.boolean().default(false),
 });
 
 const backupSchema = z.strictObject({

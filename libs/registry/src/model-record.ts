@@ -19,6 +19,8 @@ export interface ModelRecord {
   readonly createdAt: Date;
   /** When it last became production by promotion; kept as it was by a rollback. */
   readonly promotedAt: Date | null;
+  /** True when its last promotion was forced by an admin (`force: true`). */
+  readonly promotionForced: boolean;
   /** The last model check: passed, or failed with the reason; null for kinds without a check. */
   readonly check: { readonly status: ModelCheckStatus; readonly reason: string | null; readonly at: Date | null } | null;
 }
@@ -37,6 +39,7 @@ export function toModelRecord(row: Model): ModelRecord {
     metadata: asObject(row.metadata),
     createdAt: row.created_at,
     promotedAt: row.promoted_at,
+    promotionForced: row.promotion_forced ?? false,
     check: row.check_status === null ? null : { status: row.check_status, reason: row.check_reason, at: row.checked_at },
   };
 }

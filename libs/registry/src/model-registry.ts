@@ -42,7 +42,12 @@ export interface RegisterModelInput {
   readonly metrics?: Readonly<Record<string, Json>>;
   /** Extra metadata stored beside what the file declares (e.g. training run id, report path). */
   readonly metadata?: Readonly<Record<string, Json>>;
-  /** Promote it right away (it must pass the model check). Default: only the first model of (kind, scope) is. */
+  /**
+   * `true`: promote it right away (it must pass the model check). `false`: it stays a candidate
+   * even as the first model of (kind, scope) — what a gated caller (retraining) passes, so a
+   * candidate its gate refused never becomes production by itself. Default (unset): only the
+   * first model of (kind, scope) is promoted (seeding, `npm run train`).
+   */
   readonly promote?: boolean;
 }
 
@@ -136,6 +141,7 @@ export class ModelRegistry {
       throw err;
     }
     this.#logger.info({ kind: row.kind, scope, version, sha256: row.sha256, size: stored.size, check: check?.status ?? null }, 'model registered');
+    if (input.promote === false) return toModelRecord(row);
     const first = !(await repo.findProduction(this.#db, input.kind, scope));
     if (!first && !input.promote) return toModelRecord(row);
     if (check?.status === 'failed') {
@@ -163,7 +169,7 @@ export class ModelRegistry {
     const found = await repo.findVersion(this.#db, kind, version);
     if (!found || found.scope !== scope) throw new ModelNotFoundError(`no ${kind} model with version '${version}' in scope '${scope}'`);
     const row = await this.#checkBeforeProduction(found, options);
-    return this.#promoteRow(row, options.reason ?? (options.force ? 'promoted by force' : 'promoted'));
+    return this.#promoteRow(row, options.reason ?? (options.force ? 'promoted by force' : 'promoted'), false, options.force ?? false);
   }
 
   /**
@@ -275,20 +281,27 @@ export class ModelRegistry {
     return checked;
   }
 
-  /** With `onlyIfNone`, a production model that appeared meanwhile wins and `row` stays a candidate. */
-  async #promoteRow(row: Model, why: string, onlyIfNone = false): Promise<ModelRecord> {
+  /**
+   * With `onlyIfNone`, a production model that appeared meanwhile wins and `row` stays a candidate.
+   * `forced` is recorded on the row (`promotion_forced`); re-promoting the current production
+   * model by force marks it forced too, so the flag always says how it holds production.
+   */
+  async #promoteRow(row: Model, why: string, onlyIfNone = false, forced = false): Promise<ModelRecord> {
     const now = new Date(this.#clock.now());
     const { promoted, previous, changed } = await this.#db.transaction().execute(async (trx) => {
       const current = await repo.findProduction(trx, row.kind, row.scope, true);
-      if (current?.id === row.id) return { promoted: current, previous: undefined, changed: false };
+      if (current?.id === row.id) {
+        const again = forced && !current.promotion_forced ? await repo.setStage(trx, current.id, 'production', { at: current.promoted_at ?? now, forced }) : current;
+        return { promoted: again, previous: undefined, changed: false };
+      }
       if (current && onlyIfNone) return { promoted: row, previous: undefined, changed: false };
       if (current) await repo.setStage(trx, current.id, 'archived');
-      await repo.recordHistory(trx, { at: now, kind: row.kind, scope: row.scope, version: row.version, action: 'promote', previousVersion: current?.version ?? null, reason: why });
-      return { promoted: await repo.setStage(trx, row.id, 'production', now), previous: current, changed: true };
+      await repo.recordHistory(trx, { at: now, kind: row.kind, scope: row.scope, version: row.version, action: 'promote', previousVersion: current?.version ?? null, reason: forced ? `${why} (forced)` : why });
+      return { promoted: await repo.setStage(trx, row.id, 'production', { at: now, forced }), previous: current, changed: true };
     });
     if (onlyIfNone && !changed) return toModelRecord(promoted);
     if (changed) {
-      this.#logger.info({ kind: row.kind, scope: row.scope, version: row.version, previous: previous?.version ?? null, why }, 'production model changed');
+      this.#logger.info({ kind: row.kind, scope: row.scope, version: row.version, previous: previous?.version ?? null, why, forced }, 'production model changed');
     }
     await this.#announce(promoted, previous?.version ?? null);
     return toModelRecord(promoted);

@@ -107,10 +107,11 @@ export const modelRepository = {
     return [...earlier, ...checked];
   },
 
-  async setStage(db: Executor, id: number, stage: ModelStage, promotedAt?: Date): Promise<Model> {
+  /** With `promotion`, the row becomes production by promotion: its time and whether it was forced are recorded. */
+  async setStage(db: Executor, id: number, stage: ModelStage, promotion?: { readonly at: Date; readonly forced: boolean }): Promise<Model> {
     return db
       .updateTable('models')
-      .set(promotedAt === undefined ? { stage } : { stage, promoted_at: promotedAt })
+      .set(promotion === undefined ? { stage } : { stage, promoted_at: promotion.at, promotion_forced: promotion.forced })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -138,7 +138,7 @@ export class RegistryBackups {
         }
       }
       for (const m of [...content.models].sort((a, b) => (a.stage === 'production' ? 1 : 0) - (b.stage === 'production' ? 1 : 0))) {
-        const columns = { scope: m.scope, stage: m.stage, sha256: m.sha256, size: m.size, metrics: JSON.stringify(m.metrics), metadata: JSON.stringify(m.metadata), promoted_at: m.promoted_at, check_status: m.check_status, check_reason: m.check_reason, checked_at: m.checked_at };
+        const columns = { scope: m.scope, stage: m.stage, sha256: m.sha256, size: m.size, metrics: JSON.stringify(m.metrics), metadata: JSON.stringify(m.metadata), promoted_at: m.promoted_at, check_status: m.check_status, check_reason: m.check_reason, checked_at: m.checked_at, promotion_forced: m.promotion_forced };
         const updated = await trx.updateTable('models').set(columns).where('kind', '=', m.kind).where('version', '=', m.version).executeTakeFirst();
         if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('models').values({ kind: m.kind, version: m.version, created_at: m.created_at, ...columns }).execute();
       }

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** The model registry: versions, stages, artifacts by sha256. */
 const models: Migration = {
@@ -73,9 +73,24 @@ const backupsAndHistory: Migration = {
   ],
 };
 
+/**
+ * Whether a model's last promotion was forced by an admin (`force: true`: past a failed model
+ * check or a gate that refused it). Kept on the row so the registry listing, the retraining
+ * history and anyone auditing production can tell a forced model from one that earned it.
+ */
+const promotionForced: Migration = {
+  name: 'registry/0004_promotion_forced',
+  statements: [`alter table models add column if not exists promotion_forced boolean not null default false`],
+};
+
+/** Inference reads the models it serves and records the outcome of checking them. */
+const serviceRoles = serviceGrants('registry/0005_service_roles', {
+  inference: ['select, update (check_status, check_reason, checked_at) on models'],
+});
+
 /** The model registry's tables (`models`, `model_backups`, `model_history`), used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
 export const REGISTRY_SCHEMA: SchemaPart = {
   owner: 'registry',
   after: ['core'],
-  migrations: [models, modelChecks, backupsAndHistory],
+  migrations: [models, modelChecks, backupsAndHistory, promotionForced, serviceRoles],
 };

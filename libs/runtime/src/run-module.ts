@@ -1,7 +1,7 @@
 import { AUTH_SCHEMA, hostAccess } from '@premonitor/auth';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
 import { authConfigShape, loadConfig } from '@premonitor/config';
-import { migrate, openDatabase } from '@premonitor/db';
+import { assertMigrated, migrate, openDatabase } from '@premonitor/db';
 import { API_DOCS_ROUTES, HttpServer, apiDocsRouter, createRegistry } from '@premonitor/http';
 import { createLogger, maskUrlsInText, type Logger } from '@premonitor/log';
 import { assertRoutesDeclared } from './declared-routes.js';
@@ -50,7 +50,8 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger });
     opened.push({ name: 'database', stop: () => db.close() });
     // Every service checks credentials against the same users and tokens.
-    await migrate(db, { logger, schema: [...module.schema, AUTH_SCHEMA] });
+    if (config.DATABASE_MIGRATE === 'off') await assertMigrated(db, [...module.schema, AUTH_SCHEMA]);
+    else await migrate(db, { logger, schema: [...module.schema, AUTH_SCHEMA] });
     const access = await hostAccess({ db, logger, settings: auth, defaultAllowedHosts: 'any', createFirstAdmin: false });
     const bus = new NatsJetStreamBus({ servers: config.NATS_URL, name, logger, streamReplicas: config.NATS_STREAM_REPLICAS });
     await bus.start();

@@ -12,6 +12,8 @@ export interface CoreServiceConfig {
   readonly NATS_STREAM_REPLICAS?: number;
   readonly DATABASE_URL: string;
   readonly DATABASE_POOL_SIZE?: number;
+  /** `off`: check the schema is current instead of migrating (a service role may not change it); default `on`. */
+  readonly DATABASE_MIGRATE?: 'on' | 'off';
   readonly HTTP_HOST: string;
   readonly HTTP_PORT: number;
   readonly LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

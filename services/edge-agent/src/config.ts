@@ -55,6 +55,13 @@ export const agentConfigShape = {
   /** Shipped models copied in on first start (the repository's models/). */
   EDGE_SEED_MODELS_DIR: z.string().min(1).default(new URL('../../../models/', import.meta.url).pathname),
   EDGE_ACOUSTIC_MODEL_FILE: z.string().min(1).default('acoustic.onnx'),
+  /** The vibration model in EDGE_SEED_MODELS_DIR scoring `vibration-folder` windows locally; empty = forward them unscored. */
+  EDGE_VIBRATION_MODEL_FILE: z.string().default('vibration.onnx'),
+  /** Comma-separated fault classes of the vibration model (as telemetry-scoring's VIBRATION_FAULT_CLASSES). */
+  EDGE_VIBRATION_FAULT_CLASSES: z
+    .string()
+    .default('low+weight,med+weight,high+weight')
+    .transform((s) => s.split(',').map((c) => c.trim()).filter((c) => c.length > 0)),
   QUEUE_MAX_BYTES: envInt(256 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024 * 1024),
   /** Queued records older than this are dropped (counted); 0 = no limit. */
   QUEUE_MAX_AGE_S: envInt(7 * 86_400, 0, 365 * 86_400),

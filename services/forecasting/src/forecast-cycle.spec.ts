@@ -23,6 +23,7 @@ function record(sensorKey: string, createdAt: number, valMae = 1, training: Fore
     version: `v-${sensorKey}-${createdAt}`,
     sha256: '0'.repeat(64),
     size: 1,
+    stage: 'production',
     createdAt: new Date(createdAt),
     spec: { sequenceLength: 48, horizon: 6, maxGapSteps: 2, inputKeys: [sensorKey, 'current', 'pressure'], ...(training ? { training } : {}) } as unknown as ForecasterSpec,
     metrics: { valMae } as ForecastMetrics,

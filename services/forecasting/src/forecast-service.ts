@@ -1,3 +1,4 @@
+import { DEFAULT_FORECAST_GATE, judgeForecaster, type ForecastGatePolicy } from './model/forecast-gate.js';
 import { createHash } from 'node:crypto';
 import type { Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
@@ -20,6 +21,8 @@ export interface ForecastServiceSettings {
   readonly train: TrainOptions;
   /** Most recent readings of the target used for training. */
   readonly maxTrainingPoints: number;
+  /** Forecast gate: how much worse than production a retrain's backtest MAE may be (default {@link DEFAULT_FORECAST_GATE}). */
+  readonly gate?: ForecastGatePolicy;
   /** Operating limits by `site/device:sensor`, or `*:sensor` for every device. */
   readonly limits: Readonly<Record<string, OperatingLimits>>;
   readonly thresholds: RiskThresholds;
@@ -90,6 +93,8 @@ interface Loaded {
  */
 export class ForecastService {
   readonly #models = new Map<string, Loaded>();
+  /** The latest retrain the forecast gate kept out, per pair, until one is promoted (this process's view). */
+  readonly #refused = new Map<string, ForecastModelRecord>();
   readonly #training = new Set<string>();
 
   constructor(
@@ -107,6 +112,11 @@ export class ForecastService {
   async stop(): Promise<void> {
     for (const m of this.#models.values()) await m.forecaster.release();
     this.#models.clear();
+  }
+
+  /** Retrained forecasters the gate kept as candidates (the latest per pair), with its reasons in `metrics.gate`. */
+  refusedCandidates(): ForecastModelRecord[] {
+    return [...this.#refused.values()];
   }
 
   models(): ForecastModelRecord[] {
@@ -168,13 +178,22 @@ export class ForecastService {
     // Unique within kind `forecast` (the table's constraint): time plus a digest of the pair.
     const version = `fc-${now.toString(36)}-${createHash('sha256').update(`${deviceId}:${inputKeys[0]}`).digest('hex').slice(0, 8)}`;
     const bytes = exportForecasterToOnnx(trained.model, trained.spec, version);
-    const record = await this.deps.store.save({ deviceId, sensorKey: inputKeys[0]!, version, bytes, spec: trained.spec, metrics: trained.metrics });
     const forecaster = await OnnxForecaster.load(bytes, trained.spec);
     const scope = forecastScope(deviceId, inputKeys[0]!);
     const previous = this.#models.get(scope);
-    this.#models.set(scope, { record, forecaster });
-    await previous?.forecaster.release();
-    this.deps.logger.info({ scope, version, valMae: trained.metrics.valMae, seconds: trained.metrics.trainSeconds }, 'forecaster trained');
+    const champion = previous && { version: previous.record.version, forecaster: previous.forecaster };
+    const gate = await judgeForecaster(forecaster, champion, series, trained.metrics.validationStart, this.settings.gate ?? DEFAULT_FORECAST_GATE);
+    const record = await this.deps.store.save({ deviceId, sensorKey: inputKeys[0]!, version, bytes, spec: trained.spec, metrics: { ...trained.metrics, gate }, promote: gate.promote });
+    if (record.stage === 'production') {
+      this.#refused.delete(scope);
+      this.#models.set(scope, { record, forecaster });
+      if (previous) await previous.forecaster.release();
+      this.deps.logger.info({ scope, version, valMae: trained.metrics.valMae, seconds: trained.metrics.trainSeconds, gate: gate.reasons }, 'forecaster trained and promoted');
+    } else {
+      this.#refused.set(scope, record);
+      await forecaster.release();
+      this.deps.logger.warn({ scope, version, gate: gate.reasons }, 'forecaster trained but kept as a candidate by the forecast gate');
+    }
     return record;
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_FORECAST_GATE } from './model/forecast-gate.js';
 import { z } from 'zod';
 import { coreConfigShape, envEnum, envInt, envJson, envPort, envUrl } from '@premonitor/config';
 import { READING_KEY_PATTERN, READING_KEY_RULE } from '@premonitor/contracts';
@@ -42,6 +43,8 @@ export const forecastingConfigShape = {
   FORECAST_AUTO_TRAIN_LOOKBACK_HOURS: envInt(14 * 24, 1, 24 * 365),
   /** Automatic trainings at once. */
   FORECAST_AUTO_TRAIN_CONCURRENCY: envInt(1, 1, 16),
+  /** Forecast gate: a retrained forecaster whose backtest MAE exceeds production's by more than this (percent) stays a candidate. */
+  FORECAST_GATE_TOLERANCE_PERCENT: envInt(5, 0, 1_000),
   /** Retrain models older than this many hours. */
   FORECAST_RETRAIN_AFTER_HOURS: envInt(24, 1, 24 * 365),
   /** Retrain when recent MAE exceeds validation MAE × this (percent, 150 = 1.5×). */
@@ -72,6 +75,7 @@ export function settingsFromConfig(c: ForecastingConfig): ForecastingSettings {
       season: c.FORECAST_SEASON_STEPS,
     },
     maxTrainingPoints: c.FORECAST_MAX_TRAINING_POINTS,
+    gate: { ...DEFAULT_FORECAST_GATE, tolerance: c.FORECAST_GATE_TOLERANCE_PERCENT / 100 },
     limits: c.FORECAST_LIMITS as Readonly<Record<string, OperatingLimits>>,
     thresholds: DEFAULT_RISK_THRESHOLDS,
     anomaly: { lookbackMs: c.FORECAST_ANOMALY_LOOKBACK_MINUTES * 60_000, rule: { threshold: c.FORECAST_ANOMALY_THRESHOLD_PERCENT / 100 } },

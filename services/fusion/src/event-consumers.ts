@@ -1,4 +1,4 @@
-import { busSubjects, parseTelemetryScoreSubject } from '@premonitor/contracts';
+import { busSubjects, parseTelemetryScoreSubject, parseVibrationScoreSubject } from '@premonitor/contracts';
 import { decodeEvent, type BusMessage, type ConsumerSpec } from '@premonitor/bus';
 import type { Signal } from './signals.js';
 
@@ -24,7 +24,7 @@ export interface EventConsumer {
   decode(message: BusMessage): { ok: true; signal: Signal } | { ok: false; reason: string };
 }
 
-/** The six inputs of fusion: scores, telemetry (gas), forecasts, status, edge alerts and scored maintenance reports. */
+/** The seven inputs of fusion: scores, telemetry (gas), forecasts, status, edge alerts, model health (drift, rollbacks) and scored maintenance reports. */
 export function eventConsumers(settings: ConsumerSettings): readonly EventConsumer[] {
   const site = settings.site;
   const spec = (name: string, stream: string, filterSubject: string): ConsumerSpec => ({
@@ -38,11 +38,13 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
     {
       type: 'score',
       spec: spec('scores', busSubjects.scores.stream, busSubjects.scores.ofSite(site)),
-      // Telemetry window scores share the scores stream and filter but have their own schema.
+      // Telemetry and vibration window scores share the scores stream and filter but have their own schemas.
       decode: (m) =>
         parseTelemetryScoreSubject(m.subject)
           ? wrap(decodeEvent('telemetryScores', m), (event) => ({ type: 'score', event }))
-          : wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
+          : parseVibrationScoreSubject(m.subject)
+            ? wrap(decodeEvent('vibrationScores', m), (event) => ({ type: 'score', event }))
+            : wrap(decodeEvent('scores', m), (event) => ({ type: 'score', event })),
     },
     {
       type: 'telemetry',
@@ -63,6 +65,11 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
       type: 'edge',
       spec: spec('edge_alerts', busSubjects.edgeAlerts.stream, busSubjects.edgeAlerts.ofSite(site)),
       decode: (m) => wrap(decodeEvent('edgeAlerts', m), (event) => ({ type: 'edge', event })),
+    },
+    {
+      type: 'model',
+      spec: spec('model_health', busSubjects.modelHealth.stream, busSubjects.modelHealth.ofSite(site)),
+      decode: (m) => wrap(decodeEvent('modelHealth', m), (event) => ({ type: 'model', event })),
     },
     {
       type: 'report',

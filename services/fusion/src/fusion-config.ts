@@ -31,6 +31,19 @@ export const fusionConfigShape = {
   MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('4').transform((v) => (v === '4' ? 4 : 5) as 4 | 5),
   /** Most devices waiting for an alert-state publish while the broker is away; past it every device is republished on reconnect. */
   FUSION_MQTT_MAX_PENDING: envInt(10_000, 1, 1_000_000),
+  /**
+   * Device partitions replicas share (each consumed by one replica under a lease); 0 = not
+   * partitioned: this process consumes every device, so run one replica only. Every replica
+   * must use the same count; each partition costs one delivery of every fusion input event.
+   */
+  FUSION_PARTITIONS: envInt(0, 0, 256),
+  /** How long a replica's partition lease lasts without renewal, ms: how soon a dead replica's devices are taken over. */
+  FUSION_PARTITION_LEASE_MS: envInt(15_000, 1_000, 600_000),
+  /**
+   * This replica's name (e.g. the pod name), `[a-z0-9-]{1,64}`: its MQTT client id is
+   * `premonitor-{account}.{name}`, so replicas never take over each other's connection. Unset: a random name per start.
+   */
+  FUSION_REPLICA_NAME: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}').optional(),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
 };

@@ -132,6 +132,31 @@ describe('FusionEngine', () => {
     assert.equal(engine.tick(T0 + 66_000).filter((d) => d.type === 'resolve' && d.ruleId === 'predicted-failure').length, 1);
   });
 
+  it('raises an INFO "model drift" while a device\'s scores have drifted and resolves it once they are back, after the quiet period', () => {
+    const engine = new FusionEngine();
+    const drift = (state: 'drifting' | 'ok', ts: number): Signal => ({
+      type: 'model',
+      event: { event: 'drift', ...ref, kind: 'thermal', modelVersion: 'v2', state, psi: state === 'drifting' ? 0.61 : 0.05, jsDistance: state === 'drifting' ? 0.4 : 0.1, window: 300, psiThreshold: 0.25, jsThreshold: 0.3, ts },
+    });
+    const [raise] = raises(engine.observe(drift('drifting', T0), T0), 'model-drift');
+    assert.equal(raise?.severity, 'INFO');
+    assert.match(raise?.message ?? '', /thermal scores of model v2 drifted.*PSI 0\.61 \(threshold 0\.25\)/);
+    assert.deepEqual(engine.tick(T0 + 3_600_000).filter((d) => d.ruleId === 'model-drift'), [], 'still drifting: held');
+    engine.observe(drift('ok', T0 + 3_600_001), T0 + 3_600_001);
+    assert.deepEqual(engine.tick(T0 + 3_600_002).filter((d) => d.ruleId === 'model-drift'), [], 'the quiet period starts when drift ends');
+    assert.equal(engine.tick(T0 + 3_900_001).filter((d) => d.type === 'resolve' && d.ruleId === 'model-drift').length, 1);
+  });
+
+  it('raises an INFO "model rolled back automatically" saying why, which resolves after an hour', () => {
+    const engine = new FusionEngine();
+    const rollback: Signal = { type: 'model', event: { event: 'rollback', ...ref, kind: 'thermal', modelVersion: 'bad', restoredVersion: 'good', reason: 's1/d1: 100 % of frames above 0.85', frames: 250, ts: T0 } };
+    const [raise] = raises(engine.observe(rollback, T0), 'model-rollback');
+    assert.equal(raise?.severity, 'INFO');
+    assert.equal(raise?.message, 'thermal model bad rolled back to good after 250 frames: s1/d1: 100 % of frames above 0.85');
+    assert.equal(raises(engine.observe(rollback, T0), 'model-drift').length, 0, 'a rollback is not drift');
+    assert.equal(engine.tick(T0 + 3_600_000).filter((d) => d.type === 'resolve' && d.ruleId === 'model-rollback').length, 1);
+  });
+
   it('raises "device offline" on an offline status and resolves once data comes back', () => {
     const engine = new FusionEngine();
     assert.equal(raises(engine.observe(status('offline'), T0), 'device-offline').length, 1);

@@ -75,6 +75,18 @@ export class FusionEngine {
             out.push(this.#raise(device, rule, state, rule.severity, e.riskScore, now, message, true));
           } else this.#release(state, now);
           break;
+        case 'model':
+          if (signal.type !== 'model' || signal.event.event !== rule.event) break;
+          if (signal.event.event === 'rollback') {
+            const e = signal.event;
+            out.push(this.#raise(device, rule, state, rule.severity, null, now, `${e.kind} model ${e.modelVersion} rolled back to ${e.restoredVersion} after ${e.frames} frames: ${e.reason}`, false));
+          } else if (signal.event.state === 'drifting') {
+            const e = signal.event;
+            const inputs = Object.entries(e.inputPsi ?? {}).map(([feature, psi]) => `input ${feature} PSI ${psi}`);
+            const message = `${e.kind} scores of model ${e.modelVersion} drifted from its reference: PSI ${e.psi} (threshold ${e.psiThreshold}), JS distance ${e.jsDistance} (threshold ${e.jsThreshold})${inputs.length ? `, ${inputs.join(', ')}` : ''} over ${e.window} scores`;
+            out.push(this.#raise(device, rule, state, rule.severity, e.psi, now, message, true));
+          } else this.#release(state, now);
+          break;
         case 'offline':
           if (offline) out.push(this.#raise(device, rule, state, rule.severity, null, now, 'device reported offline', true));
           else this.#release(state, now);
@@ -121,13 +133,28 @@ export class FusionEngine {
     state.lastHoldAt = lastSeen;
     state.quietPeriodMs = rule?.quietPeriodMs ?? DEFAULT_EDGE_QUIET_MS;
     // A maintenance report's alert has no condition that could go quiet: people resolve it.
-    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast' || ruleId === MAINTENANCE_REPORT_RULE;
+    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast' || (rule?.kind === 'model' && rule.event === 'drift') || ruleId === MAINTENANCE_REPORT_RULE;
   }
 
   /** Forgets that an alert exists (someone resolved it by hand); the next raise opens a new one. */
   forget(ref: DeviceRef, ruleId: string): void {
     const state = this.#devices.get(deviceKey(ref))?.rules.get(ruleId);
     if (state) Object.assign(state, newRuleState(state.lastHoldAt));
+  }
+
+  /**
+   * Forgets every device `matches` picks (their partition went to another replica, which
+   * watches them from now on): this replica must not raise silence or resolve quiet alerts for
+   * devices whose events it no longer receives. Returns how many were forgotten.
+   */
+  forgetDevices(matches: (ref: DeviceRef) => boolean): number {
+    let forgotten = 0;
+    for (const [key, device] of this.#devices) {
+      if (!matches(device.ref)) continue;
+      this.#devices.delete(key);
+      forgotten++;
+    }
+    return forgotten;
   }
 
   /** `fleet`: the score was taken against the fleet (device not enrolled): the raise is capped at the rule's `fleetSeverity`. */
@@ -190,7 +217,7 @@ export class FusionEngine {
     return { type: 'raise', ref: device.ref, ruleId: rule.id, severity, title: rule.title, score, source: 'core', at: now, message, fresh };
   }
 
-  /** A state-held condition (offline, high risk) ended now; the quiet period starts. */
+  /** A state-held condition (offline, high risk, drift) ended now; the quiet period starts. */
   #release(state: RuleState, now: number): void {
     if (!state.sticky) return;
     state.sticky = false;

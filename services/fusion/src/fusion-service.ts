@@ -51,13 +51,31 @@ export class FusionService {
     );
   }
 
-  /** Resumes unresolved alerts in the engine, publishes leftovers, then starts ticking. */
-  async start(): Promise<void> {
-    const now = this.#o.clock.now();
-    for (const alert of await this.#o.store.unresolved()) this.#o.engine.restore(alert.ref, alert.ruleId, alert.lastSeen, now);
+  /**
+   * Resumes unresolved alerts in the engine (those of the devices `owns` picks: a replica
+   * sharing the work by partition adopts the others as it gains their partitions), publishes
+   * leftovers, then starts ticking.
+   */
+  async start(owns: (ref: DeviceRef) => boolean = () => true): Promise<void> {
+    await this.adopt(owns);
     await this.flushOutbox();
     this.#running = true;
     this.#schedule();
+  }
+
+  /** Resumes the unresolved alerts of the devices `owns` picks, so they auto-resolve and are watched for silence here. */
+  async adopt(owns: (ref: DeviceRef) => boolean): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const alert of await this.#o.store.unresolved()) if (owns(alert.ref)) this.#o.engine.restore(alert.ref, alert.ruleId, alert.lastSeen, now);
+  }
+
+  /**
+   * Forgets the devices `owns` picks (another replica watches them now). The caller has let
+   * their events in flight settle; a tick under way finishes first.
+   */
+  async release(owns: (ref: DeviceRef) => boolean): Promise<void> {
+    await this.#ticking;
+    this.#o.engine.forgetDevices(owns);
   }
 
   /** Stops ticking and waits for work in progress. */

@@ -6,9 +6,11 @@ import type { Logger } from '@premonitor/log';
 import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
+import { AlertEventStream } from './api/alert-event-stream.js';
 import { createAlertsApi } from './api/alerts-api.js';
 import { createFeedbackApi } from './api/feedback-api.js';
 import { createReportApi } from './api/report-api.js';
+import { devicePartition } from './device-partition.js';
 import { FeedbackStore } from './feedback-store.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
 import { FusionEngine } from './fusion-engine.js';
@@ -16,8 +18,13 @@ import { registerFusionGauges } from './fusion-gauges.js';
 import { createFusionMetrics, type FusionMetrics } from './fusion-metrics.js';
 import { FusionService } from './fusion-service.js';
 import { KyselyAlertStore } from './kysely-alert-store.js';
+import { PartitionCoordinator } from './partition-coordinator.js';
+import { PartitionLeases } from './partition-leases.js';
 import { readRuleFile, readRuleRows } from './rule-sources.js';
 import { compileRules } from './rule-set.js';
+
+/** The subscriptions key of an unpartitioned fusion: it consumes every device. */
+const EVERY_DEVICE = -1;
 
 /** Everything fusion needs to know, whichever mode wires it. */
 export interface FusionSettings {
@@ -40,7 +47,18 @@ export interface FusionSettings {
    * within it is a no-op. Longer than the bus keeps messages (24 h), so no replay outlives it.
    */
   readonly dedupRetentionMs?: number;
+  /** How often `GET /alerts/stream` looks for new transitions while a browser listens, ms (default 1,000). */
+  readonly streamPollMs?: number;
+  /**
+   * Replicas sharing the work: the devices are spread over `count` partitions, each consumed by
+   * one replica at a time under a lease in PostgreSQL (see docs/ARCHITECTURE.md). Unset: this
+   * process consumes every device (one replica).
+   */
+  readonly partitions?: { readonly count: number; readonly leaseMs: number; readonly replica: string };
 }
+
+/** Default of `FusionSettings.streamPollMs`: a transition reaches the console within a second. */
+export const DEFAULT_STREAM_POLL_MS = 1_000;
 
 /** Default of `FusionSettings.dedupRetentionMs`: twice the 24 h the streams keep messages. */
 export const DEFAULT_DEDUP_RETENTION_MS = 48 * 3_600_000;
@@ -70,11 +88,14 @@ export class Fusion {
   readonly #service: FusionService;
   readonly #metrics: FusionMetrics;
   readonly #clock: Clock;
-  readonly #subscriptions: Subscription[] = [];
+  /** Subscriptions by partition (-1: every device, when the work is not partitioned). */
+  readonly #subscriptions = new Map<number, Subscription[]>();
   readonly #policies: ConsumerPolicy[] = [];
-  /** Events being applied (their bus messages are acked or nak-ed when they settle). */
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Events being applied (their bus messages are acked or nak-ed when they settle), by partition. */
+  readonly #inFlight = new Map<number, Set<Promise<void>>>();
+  readonly #partitions: PartitionCoordinator | undefined;
   readonly #dedupRetention: RetentionSchedule;
+  readonly #stream: AlertEventStream;
   #reloadTimer: TimerHandle | undefined;
   #running = false;
 
@@ -103,10 +124,19 @@ export class Fusion {
       metrics: this.#metrics,
       tickMs: settings.tickMs,
     });
+    this.#stream = new AlertEventStream(deps.db.db, { clock: this.#clock, logger: deps.logger, pollMs: settings.streamPollMs ?? DEFAULT_STREAM_POLL_MS });
+    const partitions = settings.partitions;
+    this.#partitions = partitions
+      ? new PartitionCoordinator(
+          new PartitionLeases(deps.db.db, partitions),
+          { gain: (p) => this.#gain(p), lose: (p) => this.#lose(p) },
+          { count: partitions.count, leaseMs: partitions.leaseMs, logger: deps.logger },
+        )
+      : undefined;
     this.router = Router()
       // Before the alerts API: its 16 kB JSON parser covers /alerts/*, and a report's body is parsed by its own (UTF-8 checked, room for a 100 kB text to refuse by reason).
       .use(createReportApi({ db: deps.db.db, bus: deps.bus, clock: this.#clock, logger: deps.logger }))
-      .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note)))
+      .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note), this.#stream))
       .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
@@ -114,20 +144,79 @@ export class Fusion {
     ];
   }
 
-  /** Loads the rules (refusing to start on invalid ones), resumes open alerts, then consumes. */
+  /**
+   * Loads the rules (refusing to start on invalid ones), resumes open alerts, then consumes:
+   * every device, or the partitions this replica gets a lease on.
+   */
   async start(): Promise<void> {
     const loaded = await this.reloadRules();
     if (!loaded.ok) throw new RuleConfigError(`fusion rules are invalid: ${loaded.error}`);
-    await this.#service.start();
+    if (this.#partitions) {
+      // Devices are adopted partition by partition, as their leases are taken.
+      await this.#service.start(() => false);
+      await this.#partitions.start();
+    } else {
+      await this.#service.start();
+      await this.#consume(EVERY_DEVICE, this.settings.consumers.durablePrefix);
+    }
+    this.#running = true;
+    this.#scheduleReload();
+    this.#dedupRetention.start();
+  }
+
+  /** The partitions this replica consumes (undefined: not partitioned, it consumes every device). */
+  get partitions(): readonly number[] | undefined {
+    return this.#partitions?.held;
+  }
+
+  /** A partition became this replica's: its devices' open alerts are resumed, then its durables consumed. */
+  async #gain(partition: number): Promise<void> {
+    const { count } = this.settings.partitions!;
+    await this.#service.adopt((ref) => devicePartition(ref, count) === partition);
+    // The count is part of the name: with another count the devices fall into other partitions,
+    // so the acknowledged positions of these durables would not hold for them.
+    await this.#consume(partition, `${this.settings.consumers.durablePrefix}_p${partition}of${count}`);
+  }
+
+  /** A partition went to another replica (or this one stops): stop its consumers, let its events settle, forget its devices. */
+  async #lose(partition: number): Promise<void> {
+    const { count } = this.settings.partitions!;
+    const subscriptions = this.#subscriptions.get(partition) ?? [];
+    this.#subscriptions.delete(partition);
+    await Promise.all(subscriptions.map((s) => s.stop()));
+    await Promise.all(this.#inFlight.get(partition) ?? []);
+    await this.#service.release((ref) => devicePartition(ref, count) === partition);
+  }
+
+  /**
+   * Consumes fusion's five inputs on durables named `durablePrefix_*`. A partition's durables
+   * see every device's events and apply only the partition's: the others are acknowledged
+   * unread (their own partition's durables hold them), which costs one delivery per partition
+   * of each event and keeps every device's events on one replica without changing the streams.
+   */
+  async #consume(partition: number, durablePrefix: string): Promise<void> {
     const deadLetters = databaseDeadLetters(this.deps.db.db);
-    for (const consumer of eventConsumers(this.settings.consumers)) {
+    const count = this.settings.partitions?.count ?? 1;
+    const inFlight = new Set<Promise<void>>();
+    this.#inFlight.set(partition, inFlight);
+    const subscriptions: Subscription[] = [];
+    this.#subscriptions.set(partition, subscriptions);
+    for (const consumer of eventConsumers({ ...this.settings.consumers, durablePrefix })) {
       const policy = new ConsumerPolicy({ consumer: consumer.spec.durable, deadLetters, logger: this.deps.logger });
       this.#policies.push(policy);
       const subscription = await this.deps.bus.consume(policy.spec(consumer.spec), policy.guard(async (message) => {
         const decoded = consumer.decode(message);
         if (!decoded.ok) {
-          this.#metrics.rejected.inc({ type: consumer.type });
-          void policy.deadLetter(message, `invalid ${consumer.type} event: ${decoded.reason}`);
+          // Dead-lettered once, by the first partition's durable (every partition sees it).
+          if (partition <= 0) {
+            this.#metrics.rejected.inc({ type: consumer.type });
+            void policy.deadLetter(message, `invalid ${consumer.type} event: ${decoded.reason}`);
+          } else message.ack();
+          return;
+        }
+        const { site, device } = decoded.signal.event;
+        if (partition !== EVERY_DEVICE && devicePartition({ site, device }, count) !== partition) {
+          message.ack();
           return;
         }
         // Not awaited: the bus hands over one message at a time and waits for the handler, so
@@ -141,15 +230,12 @@ export class Fusion {
             policy.fail(message, err);
           },
         );
-        this.#inFlight.add(applied);
-        void applied.finally(() => this.#inFlight.delete(applied));
-        while (this.#inFlight.size >= (this.settings.concurrency ?? 32)) await Promise.race(this.#inFlight);
+        inFlight.add(applied);
+        void applied.finally(() => inFlight.delete(applied));
+        while (inFlight.size >= (this.settings.concurrency ?? 32)) await Promise.race(inFlight);
       }));
-      this.#subscriptions.push(subscription);
+      subscriptions.push(subscription);
     }
-    this.#running = true;
-    this.#scheduleReload();
-    this.#dedupRetention.start();
   }
 
   /**
@@ -158,18 +244,22 @@ export class Fusion {
    */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stream.close();
     if (this.#reloadTimer !== undefined) this.#clock.clearTimeout(this.#reloadTimer);
     this.#reloadTimer = undefined;
     const timeoutMs = this.settings.drainTimeoutMs ?? 10_000;
     const drained = await settleWithin(
       (async () => {
-        await Promise.all(this.#subscriptions.splice(0).map((s) => s.stop()));
-        await Promise.all(this.#inFlight);
+        if (this.#partitions) await this.#partitions.stop();
+        const subscriptions = [...this.#subscriptions.values()].flat();
+        this.#subscriptions.clear();
+        await Promise.all(subscriptions.map((s) => s.stop()));
+        await Promise.all([...this.#inFlight.values()].flatMap((set) => [...set]));
         await Promise.all(this.#policies.map((p) => p.settled()));
       })(),
       timeoutMs,
     );
-    if (!drained) this.deps.logger.warn({ inFlight: this.#inFlight.size, timeoutMs }, 'fusion drain timed out; unacknowledged events stay with the bus');
+    if (!drained) this.deps.logger.warn({ inFlight: [...this.#inFlight.values()].reduce((n, set) => n + set.size, 0), timeoutMs }, 'fusion drain timed out; unacknowledged events stay with the bus');
     await settleWithin(Promise.all([this.#service.stop(), this.#dedupRetention.stop()]), timeoutMs);
   }
 

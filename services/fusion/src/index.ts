@@ -25,3 +25,5 @@ export { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { fusionModule } from './module.js';
 export { AlertStatePublisher, type AlertStatePublisherSettings, type AlertStatePublisherDependencies } from './alert-state-publisher.js';
+export type { AlertView } from './api/alert-queries.js';
+export type { AlertStreamEvent } from './api/alert-event-stream.js';

@@ -60,6 +60,13 @@ const correlatedRule = z.strictObject({
   fleetSeverity,
 });
 const forecastRule = z.strictObject({ ...common, kind: z.literal('forecast'), riskLevel: z.enum(['medium', 'high']).default('high') });
+/**
+ * The model watch of retraining (`pm.model-health.*`): `drift` holds while the device's scores
+ * have drifted from the production model's reference and resolves once they are back (after
+ * the quiet period); `rollback` is raised when a promotion was rolled back by itself and
+ * resolves after its quiet period.
+ */
+const modelRule = z.strictObject({ ...common, kind: z.literal('model'), event: z.enum(['drift', 'rollback']) });
 const offlineRule = z.strictObject({
   ...common,
   kind: z.literal('offline'),
@@ -69,7 +76,7 @@ const offlineRule = z.strictObject({
 
 /** One fusion rule, validated. */
 export const ruleSchema = z
-  .discriminatedUnion('kind', [scoreRule, readingRule, correlatedRule, forecastRule, offlineRule])
+  .discriminatedUnion('kind', [scoreRule, readingRule, correlatedRule, forecastRule, modelRule, offlineRule])
   .superRefine((rule, ctx) => {
     if (rule.kind !== 'score' && rule.kind !== 'reading') return;
     if (rule.clearBelow > rule.raiseAbove) ctx.addIssue({ code: 'custom', path: ['clearBelow'], message: `must not be above raiseAbove (${rule.raiseAbove})` });
@@ -86,6 +93,7 @@ export type ReadingRule = Extract<Rule, { kind: 'reading' }>;
 export type CorrelatedRule = Extract<Rule, { kind: 'correlated' }>;
 export type ForecastRule = Extract<Rule, { kind: 'forecast' }>;
 export type OfflineRule = Extract<Rule, { kind: 'offline' }>;
+export type ModelRule = Extract<Rule, { kind: 'model' }>;
 
 /** A rule or the fields that change the rule of the same id; checked once merged. */
 export const rulePatchSchema = z.looseObject({ id: ruleId });
@@ -114,9 +122,16 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze(
     // A device's telemetry window model (services/telemetry-scoring): threshold 0.5 by calibration,
     // three windows in a row above it (the model's run rule), critical once it lasted 10 minutes.
     { id: 'telemetry-anomaly', kind: 'score', signal: 'telemetry', title: 'telemetry anomaly', severity: 'WARNING', raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3, sustained: { forMs: 600_000, severity: 'CRITICAL' } },
+    // The vibration model (services/telemetry-scoring): 0.5 = unbalance at its calibrated threshold or
+    // the fault classes winning; 3 of the last 5 windows raise (one odd window does not), one below
+    // 0.45 clears. A fleet model calibrated on the fan it classifies, so it may raise WARNING.
+    { id: 'vibration-fault', kind: 'score', signal: 'vibration', title: 'vibration fault', severity: 'WARNING', raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5, fleetSeverity: 'WARNING' },
     { id: 'correlated-anomaly', kind: 'correlated', title: 'correlated anomaly', severity: 'WARNING', thresholds: { acoustic: 0.6, thermal: 0.6 }, windowMs: 30_000 },
     { id: 'gas-leak', kind: 'reading', key: 'gas_ppm', title: 'gas above threshold', severity: 'WARNING', raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
     { id: 'predicted-failure', kind: 'forecast', title: 'predicted failure', severity: 'WARNING', riskLevel: 'high', quietPeriodMs: 3_600_000 },
+    // Retraining's model watch: information for whoever looks after the models, never an emergency.
+    { id: 'model-drift', kind: 'model', event: 'drift', title: 'model drift', severity: 'INFO', quietPeriodMs: 300_000 },
+    { id: 'model-rollback', kind: 'model', event: 'rollback', title: 'model rolled back automatically', severity: 'INFO', quietPeriodMs: 3_600_000 },
     { id: 'device-offline', kind: 'offline', title: 'device offline', severity: 'WARNING', silenceMs: 120_000, quietPeriodMs: 0 },
   ].map((r) => ruleSchema.parse(r)),
 );

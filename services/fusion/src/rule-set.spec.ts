@@ -5,7 +5,7 @@ import { compileRules, defaultRuleSet } from './rule-set.js';
 const ids = (rules: readonly { id: string }[]) => rules.map((r) => r.id).sort();
 
 describe('compileRules', () => {
-  it('gives every device the seven default rules when nothing is configured', () => {
+  it('gives every device the ten default rules when nothing is configured', () => {
     const compiled = compileRules(undefined);
     assert.ok(compiled.ok);
     assert.deepEqual(ids(compiled.ruleSet.rulesFor({ site: 'a', device: 'b' })), [
@@ -13,9 +13,12 @@ describe('compileRules', () => {
       'correlated-anomaly',
       'device-offline',
       'gas-leak',
+      'model-drift',
+      'model-rollback',
       'predicted-failure',
       'telemetry-anomaly',
       'thermal-anomaly',
+      'vibration-fault',
     ]);
     assert.deepEqual(ids(defaultRuleSet().rulesFor({ site: 'a', device: 'b' })), ids(compiled.ruleSet.rulesFor({ site: 'x', device: 'y' })));
   });

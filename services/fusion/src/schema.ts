@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Alerts and their lifecycle events. */
 const alerts: Migration = {
@@ -125,9 +125,48 @@ const alertFeedback: Migration = {
   ],
 };
 
-/** Fusion's tables: `alerts`, `alert_events`, `alert_feedback`, `fusion_rules`, `alert_outbox`, `fusion_applied_events`, and the view `v_alerts_daily`. */
+/**
+ * Fusion replicas share the devices by partition (FUSION_PARTITIONS): one lease row per
+ * partition says which replica consumes it and until when; one heartbeat row per replica lets
+ * each take its fair share. See partition-leases.ts.
+ */
+const partitionLeases: Migration = {
+  name: 'fusion/0006_partition_leases',
+  statements: [
+    `create table if not exists fusion_partition_leases (
+      partition_count integer not null check (partition_count >= 1),
+      partition integer not null check (partition >= 0 and partition < partition_count),
+      owner text,
+      lease_until timestamptz,
+      primary key (partition_count, partition)
+    )`,
+    `create table if not exists fusion_replicas (
+      replica text primary key,
+      partition_count integer not null,
+      seen_until timestamptz not null
+    )`,
+  ],
+};
+
+/** Fusion's role on its tables (no access to readings, scores or the notifier's outbox); the notifier reads alerts. */
+const serviceRoles = serviceGrants('fusion/0007_service_roles', {
+  fusion: [
+    'select, insert, update on alerts',
+    'select, insert on alert_events',
+    'select, insert, delete on alert_outbox',
+    'select on fusion_rules',
+    'select, insert, delete on fusion_applied_events',
+    'select, insert, update on alert_feedback',
+    'select, insert, update on fusion_partition_leases',
+    'select, insert, update, delete on fusion_replicas',
+    'usage on sequence alerts_id_seq, alert_events_id_seq',
+  ],
+  notifier: ['select on alerts'],
+});
+
+/** Fusion's tables: `alerts`, `alert_events`, `alert_feedback`, `fusion_rules`, `alert_outbox`, `fusion_applied_events`, `fusion_partition_leases`, `fusion_replicas`, and the view `v_alerts_daily`. */
 export const FUSION_SCHEMA: SchemaPart = {
   owner: 'fusion',
   after: ['core'],
-  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents, alertFeedback],
+  migrations: [alerts, alertsDaily, rulesAndOutbox, appliedEvents, alertFeedback, partitionLeases, serviceRoles],
 };

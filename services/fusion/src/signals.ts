@@ -1,12 +1,13 @@
-import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ReportScoredEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent } from '@premonitor/contracts';
+import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ModelHealthEvent, ReportScoredEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent, VibrationScoreEvent } from '@premonitor/contracts';
 
 /** One validated bus event, tagged by what it is; the engine's only input besides time. */
 export type Signal =
-  | { readonly type: 'score'; readonly event: ScoreEvent | TelemetryScoreEvent }
+  | { readonly type: 'score'; readonly event: ScoreEvent | TelemetryScoreEvent | VibrationScoreEvent }
   | { readonly type: 'telemetry'; readonly event: TelemetryEvent }
   | { readonly type: 'forecast'; readonly event: ForecastEvent }
   | { readonly type: 'status'; readonly event: DeviceStatusEvent }
   | { readonly type: 'edge'; readonly event: EdgeAlertEvent }
+  | { readonly type: 'model'; readonly event: ModelHealthEvent }
   /** A scored maintenance report, for the `maintenance-report` rule (not the engine's). */
   | { readonly type: 'report'; readonly event: ReportScoredEvent };
 

@@ -22,6 +22,11 @@ export function sourceEventKey(signal: Signal): string {
       return `forecast:${signal.event.sensorKey}:${signal.event.ts}`;
     case 'status':
       return `status:${signal.event.state}:${signal.event.ts}`;
+    case 'model':
+      // The watch's judgement of a device at one moment: drift turning on/off, or a rollback of one version.
+      return signal.event.event === 'drift'
+        ? `model:drift:${signal.event.kind}:${signal.event.state}:${signal.event.ts}`
+        : `model:rollback:${signal.event.kind}:${signal.event.modelVersion}`;
     case 'report':
       return `report:${signal.event.reportId}`;
   }

@@ -54,7 +54,7 @@ describe('telemetry-anomaly rule (default)', () => {
     assert.ok(compiled.ok);
     const out = feed(new FusionEngine(compiled.ruleSet), [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]);
     assert.deepEqual(out.map((d) => d.severity), ['WARNING', 'WARNING', 'WARNING', 'WARNING', 'WARNING', 'CRITICAL', 'CRITICAL']);
-    const bad = compileRules({ rules: [{ id: 'telemetry-anomaly', signal: 'vibration' }] });
+    const bad = compileRules({ rules: [{ id: 'telemetry-anomaly', signal: 'ultrasound' }] });
     assert.equal(bad.ok, false);
     const badSustained = compileRules({ rules: [{ id: 'telemetry-anomaly', sustained: { forMs: 0, severity: 'CRITICAL' } }] });
     assert.equal(badSustained.ok, false);

@@ -12,6 +12,7 @@ import type { DeviceBaselines } from './baseline/device-baselines.js';
 import type { RecentFrames, ScoredWireFrame } from './recent-frames.js';
 import type { ScoreStore } from './score-store.js';
 import type { ScoringModel } from './scoring-model.js';
+import { inputSummary } from './input-summary.js';
 
 /** Collaborators and settings of {@link FrameScoringService}. */
 export interface FrameScoringOptions {
@@ -174,7 +175,8 @@ export class FrameScoringService {
         const version = model!.version;
         const ts = Math.floor(item.frame.ts);
         const latencyMs = Math.max(0, now - item.receivedAt);
-        const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs, reference };
+        const input = inputSummary(item.frame);
+        const event: ScoreEvent = { site: item.ref.site, device: item.ref.device, kind, ts, seq: item.frame.seq, score, modelVersion: version, latencyMs, reference, ...(input ? { input } : {}) };
         rows.push({ time: new Date(ts), device_id: deviceKey(item.ref), kind, score, model_version: version, latency_ms: latencyMs, seq: item.frame.seq, reference });
         kept.push({ ref: item.ref, seq: item.frame.seq, ts, score, data: item.message.data });
         metrics.references.inc({ kind, reference });

@@ -64,6 +64,10 @@ export const inferenceConfigShape = {
   RECENT_FRAMES_HIGH_SCORE: z.coerce.number({ message: 'must be a number in [0, 1]' }).min(0).max(1).default(0.5),
   /** One in this many normal frames of a device is kept; 0 = none. */
   RECENT_FRAMES_NORMAL_ONE_IN: envInt(50, 0, 1_000_000),
+  /** Durable consumer of the kind's frames; replicas share it to split the frames. Default `inference-{kind}`. */
+  INFERENCE_DURABLE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').optional(),
+  /** Where a new frames durable starts: every stored frame (default), or only new ones. */
+  INFERENCE_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
   /** Longest the drain on shutdown may take, ms; what is not acknowledged by then is redelivered by the bus. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 100, 600_000),
 };

@@ -15,7 +15,6 @@ import { ModelContractError, ModelLoadError } from './model-errors.js';
 import { createModelStatusApi } from './model-status-api.js';
 import { OnnxScoringModel } from './onnx-scoring-model.js';
 import { createScoreApi } from './score-api.js';
-import { createScoresApi } from './scores-api.js';
 import { DEFAULT_UPLOAD_LIMITS, decodeUpload, type UploadLimits } from './upload-decoder.js';
 import { KyselyScoreStore } from './score-store.js';
 import { OnnxWorkerPool } from './onnx-worker-pool.js';
@@ -207,7 +206,6 @@ export class Inference {
     });
     this.router.use(createBaselineApi({ kind, slot: this.#slot, store: baselineStore, baselines: this.#baselines }));
     this.router.use(createModelStatusApi(kind, () => this.#watcher.status()));
-    this.router.use(createScoresApi(deps.db.db));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },

@@ -5,7 +5,6 @@ import type { ServiceModule } from '@premonitor/runtime';
 import { inferenceConfigShape, type InferenceConfig } from './inference-config.js';
 import { baselineListQuery, enrollBody, faultyBody } from './baseline/baseline-api.js';
 import { Inference } from './inference.js';
-import { scoresQuery } from './scores-api.js';
 import { settingsFromConfig } from './settings-from-config.js';
 import { INFERENCE_SCHEMA } from './schema.js';
 
@@ -32,12 +31,6 @@ export const inferenceModule: ServiceModule<InferenceConfig> = {
     { method: 'GET', path: '/api/v1/inference/:kind/baselines', permission: 'read:baselines', siteFilter: true, docs: { summary: 'Per-device baselines and enrollments', query: baselineListQuery } },
     { method: 'GET', path: '/api/v1/inference/:kind/baselines/:site/:device', permission: 'read:baselines', docs: { summary: 'A device’s baselines and which reference scores it' } },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/reset', permission: 'admin:baselines', docs: { summary: 'Forget a device’s baseline: it enrolls again (no body)' } },
-    {
-      method: 'GET',
-      path: '/api/v1/devices/:site/:device/scores',
-      permission: 'read:scores',
-      docs: { summary: 'A device’s anomaly scores (one kind or all) in a time window, newest first', query: scoresQuery },
-    },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/enroll', permission: 'admin:baselines', docs: { summary: 'Restart a device’s enrollment', body: enrollBody, example: { acceptFleetAnomalous: true } } },
     { method: 'POST', path: '/api/v1/inference/:kind/baselines/:site/:device/faulty', permission: 'admin:baselines', docs: { summary: 'Mark a device faulty: its samples are dropped and it does not enroll until reset or enroll', body: faultyBody, example: { note: 'bearing noise heard on site' } } },
   ],

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Anomaly scores. */
 const scores: Migration = {
@@ -108,8 +108,19 @@ const recentFrames: Migration = {
   ],
 };
 
+/** Inference's role on its tables; ingest reads the scores (its device read API serves them). */
+const serviceRoles = serviceGrants('inference/0005_service_roles', {
+  inference: [
+    'select, insert on scores',
+    'select, insert, update, delete on device_baselines, baseline_samples',
+    'select, insert, delete on recent_frames',
+    'usage on sequence recent_frames_id_seq',
+  ],
+  ingest: ['select on scores'],
+});
+
 export const INFERENCE_SCHEMA: SchemaPart = {
   owner: 'inference',
   after: ['core'],
-  migrations: [scores, deviceBaselines, commissioning, recentFrames],
+  migrations: [scores, deviceBaselines, commissioning, recentFrames, serviceRoles],
 };

@@ -30,6 +30,8 @@ export function settingsFromConfig(config: InferenceConfig): InferenceSettings {
     deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     instanceId: config.INSTANCE_ID,
+    ...(config.INFERENCE_DURABLE ? { consumerName: config.INFERENCE_DURABLE } : {}),
+    deliverPolicy: config.INFERENCE_DELIVER_POLICY,
     recentFrames: {
       maxFramesPerDevice: config.RECENT_FRAMES_PER_DEVICE,
       maxAgeMs: config.RECENT_FRAMES_MAX_AGE_HOURS * 3_600_000,

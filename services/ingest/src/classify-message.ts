@@ -1,15 +1,19 @@
 import {
+  checkJsonValue,
   decodeFrame,
   edgeAlertMessage,
-  parseJsonPayload,
+  isVibrationWindowPayload,
+  parseJsonValue,
   parseTopic,
   statusMessage,
   telemetryMessage,
+  vibrationWindowMessage,
   type DeviceRef,
   type EdgeAlertMessage,
   type Frame,
   type StatusMessage,
   type TelemetryMessage,
+  type VibrationWindowMessage,
 } from '@premonitor/contracts';
 
 /** Limits a message must respect to be accepted. */
@@ -29,6 +33,7 @@ export type Classified =
   | { readonly type: 'telemetry'; readonly ref: DeviceRef; readonly message: TelemetryMessage }
   | { readonly type: 'status'; readonly ref: DeviceRef; readonly message: StatusMessage }
   | { readonly type: 'edge-alert'; readonly ref: DeviceRef; readonly message: EdgeAlertMessage }
+  | { readonly type: 'vibration'; readonly ref: DeviceRef; readonly message: VibrationWindowMessage }
   | { readonly type: 'frame'; readonly ref: DeviceRef; readonly frame: Frame; readonly bytes: Uint8Array }
   | { readonly type: 'rejected'; readonly category: RejectCategory; readonly reason: string; readonly ref?: DeviceRef };
 
@@ -53,17 +58,21 @@ export function classifyMessage(topic: string, payload: Uint8Array, now: number,
     case 'telemetry':
     case 'status':
     case 'edge-alert': {
-      const schema = channel.type === 'telemetry' ? telemetryMessage : channel.type === 'status' ? statusMessage : edgeAlertMessage;
-      const result = parseJsonPayload(schema, payload, limits.maxJsonBytes);
+      const json = parseJsonValue(payload, limits.maxJsonBytes);
+      // The telemetry topic carries scalar readings or a vibration window (it has `samples`).
+      const vibration = channel.type === 'telemetry' && json.ok && isVibrationWindowPayload(json.value);
+      const schema = vibration ? vibrationWindowMessage : channel.type === 'telemetry' ? telemetryMessage : channel.type === 'status' ? statusMessage : edgeAlertMessage;
+      const result = json.ok ? checkJsonValue(schema, json.value) : json;
       if (!result.ok) {
         const category: RejectCategory = result.reason.startsWith('malformed') ? 'json' : result.reason.startsWith('payload is') ? 'size' : 'schema';
-        return { type: 'rejected', category, reason: result.reason, ref };
+        return { type: 'rejected', category, reason: vibration ? `vibration window: ${result.reason}` : result.reason, ref };
       }
       const ts = (result.value as { ts?: number }).ts;
       if (ts !== undefined) {
         const skew = checkTimestamp(ts, now, limits);
         if (skew) return { type: 'rejected', category: 'timestamp', reason: skew, ref };
       }
+      if (vibration) return { type: 'vibration', ref, message: result.value as VibrationWindowMessage };
       if (channel.type === 'telemetry') return { type: 'telemetry', ref, message: result.value as TelemetryMessage };
       if (channel.type === 'status') return { type: 'status', ref, message: result.value as StatusMessage };
       return { type: 'edge-alert', ref, message: result.value as EdgeAlertMessage };

@@ -6,5 +6,6 @@ export { Batcher, type BatcherOptions } from './batcher.js';
 export { ingestConfigShape, type IngestConfig } from './ingest-config.js';
 export { settingsFromConfig } from './settings-from-config.js';
 export { createReadApi } from './api/read-api.js';
+export { createScoresApi, scoresQuery } from './api/scores-api.js';
 export type { IngestStore } from './ingest-store.js';
 export { ingestModule } from './module.js';

@@ -126,6 +126,14 @@ export class IngestService {
         );
         return;
       }
+      case 'vibration': {
+        // Forwarded, not stored: a window is thousands of samples, kept by the bus for its scorer.
+        const { ref, message } = result;
+        this.#forward(source, 'vibration', ref, () =>
+          publishEvent(this.options.bus, 'vibration', [ref], { ...ref, ...message, receivedAt: source.receivedAt }, { msgId: deviceMessageId(ref, 'vibration', message.seq) }),
+        );
+        return;
+      }
       case 'edge-alert': {
         const { ref, message } = result;
         this.#forward(source, 'edge-alert', ref, () =>

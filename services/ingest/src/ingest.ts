@@ -8,6 +8,7 @@ import type { ReadinessCheck } from '@premonitor/http';
 import { settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
 import { createReadApi } from './api/read-api.js';
+import { createScoresApi } from './api/scores-api.js';
 import type { AcceptLimits } from './classify-message.js';
 import { registerFleetGauges } from './fleet-gauges.js';
 import { createIngestMetrics } from './ingest-metrics.js';
@@ -108,7 +109,7 @@ export class Ingest {
       clock: this.#clock,
     });
     this.#gateway.onMessage((message) => this.#service.handle(message));
-    this.router = createReadApi(deps.db.db);
+    this.router = createReadApi(deps.db.db).use(createScoresApi(deps.db.db));
     this.readiness = [
       { name: 'mqtt', check: () => this.#gateway.isConnected() },
       { name: 'bus', check: () => deps.bus.isReady() },

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Devices and their telemetry readings. */
 const devicesAndReadings: Migration = {
@@ -95,8 +95,13 @@ const messageLevelDedup: Migration = {
 };
 
 /** Ingest's tables: `devices`, `readings`, `telemetry_messages`, and the view `v_device_health`. */
+/** Ingest's role: devices, readings and message keys; nothing of the alert tables. */
+const serviceRoles = serviceGrants('ingest/0004_service_roles', {
+  ingest: ['select, insert, update on devices', 'select, insert on readings', 'select, insert on telemetry_messages'],
+});
+
 export const INGEST_SCHEMA: SchemaPart = {
   owner: 'ingest',
   after: ['core'],
-  migrations: [devicesAndReadings, deviceHealth, messageLevelDedup],
+  migrations: [devicesAndReadings, deviceHealth, messageLevelDedup, serviceRoles],
 };

@@ -17,7 +17,7 @@ export const historyQuery = z.strictObject({ kind: z.enum(REGISTRY_MODEL_KINDS).
 /** A model as the API shows it (no artifact bytes; model-sync serves those). */
 function view(m: ModelRecord): Record<string, unknown> {
   const { lineage, retraining_run: run } = m.metadata;
-  return { kind: m.kind, scope: m.scope, version: m.version, stage: m.stage, sha256: m.sha256, size: m.size, metrics: m.metrics, lineage: lineage ?? null, retrainingRun: run ?? null, check: m.check, createdAt: m.createdAt, promotedAt: m.promotedAt };
+  return { kind: m.kind, scope: m.scope, version: m.version, stage: m.stage, sha256: m.sha256, size: m.size, metrics: m.metrics, lineage: lineage ?? null, retrainingRun: run ?? null, check: m.check, createdAt: m.createdAt, promotedAt: m.promotedAt, promotionForced: m.promotionForced };
 }
 
 /**
@@ -43,6 +43,8 @@ export function createModelAdminApi(registry: ModelRegistry, logger: Logger): Ro
   router.post('/models/:kind/:version/promote', express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
     const { kind, version } = validateInput(versionParams, req.params);
     const body = validateInput(promoteBody, req.body ?? {});
+    // The audit record of this request says whether it was forced and why (the path alone cannot).
+    res.locals['auditDetail'] = { force: body.force ?? false, reason: body.reason ?? null };
     await answer(res, async () => {
       const promoted = await registry.promote(kind, version, '', { force: body.force ?? false, ...(body.reason ? { reason: body.reason } : {}) });
       logger.warn({ kind, version, force: body.force ?? false, reason: body.reason ?? null }, 'model promoted through the API (admin)');

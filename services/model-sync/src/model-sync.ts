@@ -1,6 +1,6 @@
-import { busSubjects, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type ModelKind } from '@premonitor/contracts';
-import { publicKeyText, signAnnouncement, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
-import { type Bus, type Subscription } from '@premonitor/bus';
+import { busSubjects, mqttFilter, mqttTopic, parseTopic, type BaselineEvent, type DeviceRef, type FrameKind, type ModelKind } from '@premonitor/contracts';
+import { publicKeyText, signAnnouncement, signBaselineCommand, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
+import { decodeEvent, type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
@@ -47,6 +47,11 @@ export interface ModelSyncDependencies {
  * Every announcement is signed for its device with the core's Ed25519 key and carries
  * `issuedAt`, so an agent holding the public key refuses one that anybody else published, one
  * meant for another device, and an older one replayed (`@premonitor/contracts/signing`).
+ *
+ * It also forwards an engineer's baseline actions on the core (`pm.baselines.*`: marked faulty;
+ * reset or enrollment restarted) to the device's agent as a signed, retained
+ * `…/command/baseline/{kind}`, so the edge's own enrollment follows the same decision — an
+ * agent that is offline gets it when it reconnects.
  */
 export class ModelSync {
   readonly router: Router;
@@ -56,6 +61,7 @@ export class ModelSync {
   readonly #announced = new Map<string, string>();
   #client: MqttClient | undefined;
   #subscription: Subscription | undefined;
+  #baselineSubscription: Subscription | undefined;
   #timers: NodeJS.Timeout[] = [];
   #work: Promise<void> = Promise.resolve();
   readonly #clock: Pick<Clock, 'now'>;
@@ -95,6 +101,15 @@ export class ModelSync {
         msg.ack();
       }),
     );
+    this.#baselineSubscription = await this.#d.bus.consume(
+      policy.spec({ stream: busSubjects.baselines.stream, durable: 'model-sync-baselines', filterSubject: busSubjects.baselines.wildcard, deliverPolicy: 'new' }),
+      policy.guard(async (msg) => {
+        const decoded = decodeEvent('baselines', msg);
+        if (!decoded.ok) return policy.deadLetter(msg, `unreadable baseline event: ${decoded.reason}`);
+        await this.#enqueueOrThrow(() => this.#forwardBaseline(decoded.value));
+        msg.ack();
+      }),
+    );
     await this.#enqueue(() => this.#announceAll(true));
     this.#timers.push(setInterval(() => void this.#enqueue(() => this.#announceAll(false)), this.#s.refreshMs));
     if (this.#s.heartbeatMs > 0) this.#timers.push(setInterval(() => void this.#heartbeat(), this.#s.heartbeatMs));
@@ -106,6 +121,7 @@ export class ModelSync {
     const drained = await settleWithin(
       (async () => {
         await this.#subscription?.stop();
+        await this.#baselineSubscription?.stop();
         await this.#work.catch(() => {});
       })(),
       drainTimeoutMs,
@@ -146,6 +162,23 @@ export class ModelSync {
     this.#d.logger.info({ ...ref, kind: a.kind, version: a.version }, 'model announced');
   }
 
+  /**
+   * One baseline event → the agent's command: `faulty` stays faulty; `reset` and `enrolling`
+   * (re-enrollment after a repair) reset the edge enrollment; `ready` concerns the core only.
+   * Throws while the broker is away, so the event is redelivered rather than lost.
+   */
+  async #forwardBaseline(event: BaselineEvent): Promise<void> {
+    const action = event.state === 'faulty' ? 'faulty' : event.state === 'reset' || event.state === 'enrolling' ? 'reset' : undefined;
+    if (!action) return;
+    const client = this.#client;
+    if (!client?.connected) throw new Error('broker not connected: the baseline command waits for it');
+    const ref = { site: event.site, device: event.device };
+    const kind: FrameKind = event.kind;
+    const command = signBaselineCommand({ kind, action }, ref, Math.floor(this.#clock.now()), this.#s.signingKey);
+    await client.publishAsync(mqttTopic.baselineCommand(ref, kind), JSON.stringify(command), { qos: 1, retain: true });
+    this.#d.logger.info({ ...ref, kind, action }, 'baseline command sent to the edge agent');
+  }
+
   #onStatus(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (!parsed.ok || parsed.topic.channel.type !== 'status') return;
@@ -167,6 +200,13 @@ export class ModelSync {
     const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).where('online', '=', true).execute().catch(() => []);
     const body = JSON.stringify({ ts: this.#clock.now() });
     for (const ref of devices) client.publish(mqttTopic.heartbeat(ref), body, { qos: 0 });
+  }
+
+  /** Like {@link #enqueue}, but the caller sees the failure (a bus message to retry). */
+  #enqueueOrThrow(work: () => Promise<void>): Promise<void> {
+    const run = this.#work.then(work);
+    this.#work = run.catch(() => {});
+    return run;
   }
 
   /** Announcements run one at a time so a promotion and a refresh never interleave. */

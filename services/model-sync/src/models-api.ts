@@ -28,6 +28,7 @@ export function createModelsApi(registry: ModelRegistry): Router {
         metrics: m.metrics,
         createdAt: m.createdAt.toISOString(),
         promotedAt: m.promotedAt?.toISOString() ?? null,
+        promotionForced: m.promotionForced,
         check: m.check ? { status: m.check.status, reason: m.check.reason, at: m.check.at?.toISOString() ?? null } : null,
         // Set by the retraining service on the candidates it registers (parent, data fingerprint, sample counts, settings).
         lineage: m.metadata.lineage ?? null,

@@ -26,7 +26,16 @@ export interface ChannelWorkerOptions {
   readonly metrics: NotifierMetrics;
   /** Longest sleep without a wake-up, so work added by another process is found. Default 5 s. */
   readonly idlePollMs?: number;
+  /**
+   * How long claimed outbox items stay this process's (replicas share the outbox). Raised to
+   * fit two request timeouts, so a claim read now still covers a send started a little later.
+   * Default 15 s.
+   */
+  readonly leaseMs?: number;
 }
+
+/** Time kept in hand at the end of a lease for recording an answer before the lease runs out. */
+const LEASE_MARGIN_MS = 1_000;
 
 /** Longest `Retry-After` honoured, so a hostile receiver cannot park a channel for days. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
@@ -61,12 +70,14 @@ export class ChannelWorker {
   readonly #busyAlerts = new Set<string>();
   /** 1 after a failed attempt (a sick endpoint gets one request at a time), `sendConcurrency` after a success. */
   #window = 1;
+  readonly #leaseMs: number;
 
   constructor(options: ChannelWorkerOptions) {
     this.#o = options;
     this.#channelBucket = new TokenBucket(options.channel.rateLimit.perChannel, options.clock);
     this.#storm = new StormDetector(options.channel.digest.windowMs);
     this.#idlePollMs = options.idlePollMs ?? 5_000;
+    this.#leaseMs = Math.max(options.leaseMs ?? 15_000, 2 * options.channel.timeoutMs + LEASE_MARGIN_MS);
     options.breaker.onChange((state) => {
       if (state !== 'open') this.wake();
     });
@@ -132,7 +143,9 @@ export class ChannelWorker {
     // then shows them as they were before: they are skipped (the next read sees them as they are).
     const inFlightAtRead = new Set(this.#inFlight.keys());
     const blocked = new Set(this.#busyAlerts);
-    const items = await store.ready(channel.name, new Date(now), channel.digest.maxItems);
+    // Leases run on real time (the database's), whatever clock drives rate limits and backoff.
+    const leaseEnds = performance.now() + this.#leaseMs;
+    const items = await store.ready(channel.name, new Date(now), channel.digest.maxItems, this.#leaseMs);
     if (items.length === 0) {
       const next = await store.nextDueAt(channel.name);
       return next ? Math.min(this.#idlePollMs, Math.max(1, next.getTime() - now)) : this.#idlePollMs;
@@ -175,6 +188,9 @@ export class ChannelWorker {
       }
       while (this.#inFlight.size >= this.#window) await Promise.race(this.#inFlight.values());
       if (!this.#running || this.#circuitOpen() || clock.now() < this.#pausedUntil) break;
+      // A send must be answered while the claim holds, or another replica may send the item too:
+      // past that point the outbox is read again, which renews this process's claims.
+      if (performance.now() + channel.timeoutMs + LEASE_MARGIN_MS > leaseEnds) return 0;
       const channelWait = this.#channelBucket.msUntilToken();
       if (channelWait > 0) return started > 0 ? 0 : channelWait;
       this.#channelBucket.tryTake();

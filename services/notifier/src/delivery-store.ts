@@ -57,10 +57,15 @@ export type ResendOutcome = { readonly ok: true; readonly channel: string } | { 
 export interface DeliveryStore {
   /** Adds items, ignoring those already present (bus redelivery); resolves once durable. */
   enqueue(items: readonly { channel: string; event: AlertEvent; dueAt: Date }[]): Promise<void>;
-  /** Pending items of a channel due at `now`, oldest first (each says whether its key was delivered already). */
-  ready(channel: string, now: Date, limit: number): Promise<OutboxItem[]>;
-  /** When the next pending item of a channel falls due, if any. */
+  /**
+   * Claims pending items of a channel due at `now` for `leaseMs` (no other replica takes them
+   * meanwhile) and returns them oldest first (each says whether its key was delivered already).
+   */
+  ready(channel: string, now: Date, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  /** When the next pending item of a channel can be claimed, if any. */
   nextDueAt(channel: string): Promise<Date | undefined>;
+  /** Gives back this process's claims on items still pending (on stop), so other replicas take them at once. */
+  releaseClaims(): Promise<void>;
   /** Marks an item delivered without a new attempt (a success recorded before a crash). */
   markDelivered(id: number): Promise<void>;
   /** Writes the attempt rows and moves the items on, in one transaction. */

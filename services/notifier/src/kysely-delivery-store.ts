@@ -3,9 +3,29 @@ import { alertEvent, type AlertEvent } from '@premonitor/contracts';
 import type { Database, Json } from '@premonitor/db';
 import type { AttemptRecord, DeadLetterView, DeliveryStore, OutboxItem, ResendOutcome } from './delivery-store.js';
 
+/** First key of the advisory lock that serialises outbox claims (second: the channel's hash); 'pmno' in ASCII. */
+const OUTBOX_CLAIM_LOCK_CLASS = 0x706d6e6f;
+
+interface ClaimedRow {
+  id: number | string;
+  channel: string;
+  idempotency_key: string;
+  event: Json;
+  attempts: number;
+  next_attempt_at: Date | string;
+  delivered_before: boolean;
+}
+
 /** `DeliveryStore` on the `notification_outbox` and `deliveries` tables. */
 export class KyselyDeliveryStore implements DeliveryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * @param claimant names this process in `claimed_by`: unique per process start, so a
+   *   restarted notifier does not mistake the leases of its killed predecessor for its own.
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly claimant: string,
+  ) {}
 
   async enqueue(items: readonly { channel: string; event: AlertEvent; dueAt: Date }[]): Promise<void> {
     if (items.length === 0) return;
@@ -27,30 +47,46 @@ export class KyselyDeliveryStore implements DeliveryStore {
       .execute();
   }
 
-  async ready(channel: string, now: Date, limit: number): Promise<OutboxItem[]> {
-    const rows = await this.db
-      .selectFrom('notification_outbox as o')
-      .select(['o.id', 'o.channel', 'o.idempotency_key', 'o.event', 'o.attempts'])
-      .select((eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('deliveries as d')
-              .select('d.id')
-              // The key sent is `<alert key>:<channel>` (see ChannelWorker); deliveries_key_idx covers it.
-              .where('d.idempotency_key', '=', sql<string>`o.idempotency_key || ':' || o.channel`)
-              .where('d.channel', '=', eb.ref('o.channel'))
-              .where('d.status', '=', 'delivered'),
-          )
-          .as('delivered_before'),
-      )
-      .where('o.channel', '=', channel)
-      .where('o.status', '=', 'pending')
-      .where('o.next_attempt_at', '<=', now)
-      .orderBy('o.next_attempt_at')
-      .orderBy('o.id')
-      .limit(limit)
-      .execute();
+  /**
+   * Claims the due rows of a channel for `leaseMs` and returns them, oldest first. A row is
+   * claimable when no other replica holds a live lease on it or on an earlier pending
+   * transition of the same alert (transitions of one alert go out in order, from one replica
+   * at a time); this process's own claims are claimable again, which renews them. Claims of one
+   * channel are serialised by a transaction-scoped advisory lock: without it two replicas
+   * claiming at the same instant could each take a different transition of one alert, since
+   * neither sees the other's uncommitted lease. `SKIP LOCKED` passes over rows another replica
+   * is recording right now instead of waiting for them.
+   */
+  async ready(channel: string, now: Date, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    const me = this.claimant;
+    const rows = await this.db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(${OUTBOX_CLAIM_LOCK_CLASS}, hashtext(${channel}))`.execute(tx);
+      const claimed = await sql<ClaimedRow>`
+        update notification_outbox o
+        set claimed_by = ${me}, lease_until = now() + make_interval(secs => ${leaseMs / 1000})
+        from (
+          select c.id from notification_outbox c
+          where c.channel = ${channel} and c.status = 'pending' and c.next_attempt_at <= ${now}
+            and (c.lease_until is null or c.lease_until <= now() or c.claimed_by = ${me})
+            and not exists (
+              select 1 from notification_outbox e
+              where e.channel = c.channel and e.alert_id = c.alert_id and e.status = 'pending' and e.id < c.id
+                and e.claimed_by <> ${me} and e.lease_until > now())
+          order by c.next_attempt_at, c.id
+          limit ${limit}
+          for update of c skip locked
+        ) picked
+        where o.id = picked.id
+        returning o.id, o.channel, o.idempotency_key, o.event, o.attempts, o.next_attempt_at,
+          exists (
+            -- The key sent is '<alert key>:<channel>' (see ChannelWorker); deliveries_key_idx covers it.
+            select 1 from deliveries d
+            where d.idempotency_key = o.idempotency_key || ':' || o.channel and d.channel = o.channel and d.status = 'delivered'
+          ) as delivered_before`.execute(tx);
+      return claimed.rows;
+    });
+    // RETURNING keeps no order.
+    rows.sort((a, b) => new Date(a.next_attempt_at).getTime() - new Date(b.next_attempt_at).getTime() || Number(a.id) - Number(b.id));
     return rows.map((r) => ({
       id: Number(r.id),
       channel: r.channel,
@@ -62,20 +98,31 @@ export class KyselyDeliveryStore implements DeliveryStore {
     }));
   }
 
+  /**
+   * When the next pending row of a channel can be claimed: its due time, or later while
+   * another replica's lease holds it or an earlier transition of its alert.
+   */
   async nextDueAt(channel: string): Promise<Date | undefined> {
-    const row = await this.db
-      .selectFrom('notification_outbox')
-      .select('next_attempt_at')
-      .where('channel', '=', channel)
-      .where('status', '=', 'pending')
-      .orderBy('next_attempt_at')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.next_attempt_at;
+    const me = this.claimant;
+    const { rows } = await sql<{ at: Date | string | null }>`
+      select min(greatest(
+        o.next_attempt_at,
+        case when o.claimed_by <> ${me} then o.lease_until end,
+        (select max(e.lease_until) from notification_outbox e
+          where e.channel = o.channel and e.alert_id = o.alert_id and e.status = 'pending' and e.id < o.id and e.claimed_by <> ${me})
+      )) as at
+      from notification_outbox o
+      where o.channel = ${channel} and o.status = 'pending'`.execute(this.db);
+    const at = rows[0]?.at;
+    return at === null || at === undefined ? undefined : new Date(at);
+  }
+
+  async releaseClaims(): Promise<void> {
+    await this.db.updateTable('notification_outbox').set({ claimed_by: null, lease_until: null }).where('claimed_by', '=', this.claimant).where('status', '=', 'pending').execute();
   }
 
   async markDelivered(id: number): Promise<void> {
-    await this.db.updateTable('notification_outbox').set({ status: 'delivered', updated_at: new Date() }).where('id', '=', id).execute();
+    await this.db.updateTable('notification_outbox').set({ status: 'delivered', updated_at: new Date(), claimed_by: null, lease_until: null }).where('id', '=', id).execute();
   }
 
   async record(attempts: readonly AttemptRecord[]): Promise<void> {
@@ -103,7 +150,9 @@ export class KyselyDeliveryStore implements DeliveryStore {
           attempts = a.attempt,
           last_error = a.error,
           updated_at = now(),
-          next_attempt_at = coalesce(to_timestamp(a.next_at / 1000.0), o.next_attempt_at)
+          next_attempt_at = coalesce(to_timestamp(a.next_at / 1000.0), o.next_attempt_at),
+          claimed_by = null,
+          lease_until = null
       from a
       where o.id = a.outbox_id`.execute(this.db);
   }
@@ -134,7 +183,7 @@ export class KyselyDeliveryStore implements DeliveryStore {
   async resend(id: number, now: Date): Promise<ResendOutcome> {
     const updated = await this.db
       .updateTable('notification_outbox')
-      .set((eb) => ({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, resend_count: eb('resend_count', '+', 1) }))
+      .set((eb) => ({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, resend_count: eb('resend_count', '+', 1), claimed_by: null, lease_until: null }))
       .where('id', '=', id)
       .where('status', '=', 'dead')
       .returning('channel')

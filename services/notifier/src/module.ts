@@ -20,7 +20,7 @@ export const notifierModule: ServiceModule<NotifierConfig> = {
   ],
   create: async (config, context) => {
     const routing = await loadRoutingSettings(config.NOTIFIER_CONFIG_FILE);
-    const notifier = new Notifier({ routing, durable: config.NOTIFIER_DURABLE, deliverPolicy: config.NOTIFIER_DELIVER_POLICY, idlePollMs: config.NOTIFIER_IDLE_POLL_MS }, context);
+    const notifier = new Notifier({ routing, durable: config.NOTIFIER_DURABLE, deliverPolicy: config.NOTIFIER_DELIVER_POLICY, idlePollMs: config.NOTIFIER_IDLE_POLL_MS, leaseMs: config.NOTIFIER_LEASE_MS }, context);
     context.logger.info({ channels: routing.channels.map((c) => c.name) }, 'routing loaded');
     return {
       readiness: notifier.readiness,

@@ -12,6 +12,8 @@ export const notifierConfigShape = {
   NOTIFIER_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
   /** Longest sleep of an idle channel queue between outbox reads, ms (work from this process wakes it at once). */
   NOTIFIER_IDLE_POLL_MS: envInt(5_000, 10, 600_000),
+  /** How long this replica's claim on outbox items lasts before another replica may take them, ms. */
+  NOTIFIER_LEASE_MS: envInt(15_000, 1_000, 600_000),
   /** How long SIGTERM waits for requests in flight, ms. */
   DRAIN_TIMEOUT_MS: envInt(10_000, 0, 120_000),
 };

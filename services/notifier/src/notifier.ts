@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects } from '@premonitor/contracts';
@@ -30,6 +32,8 @@ export interface NotifierSettings {
   readonly ackWaitMs?: number;
   /** Longest sleep of an idle channel queue between database polls, ms. Default 5 s. */
   readonly idlePollMs?: number;
+  /** How long a replica's claim on outbox items lasts before another may take them, ms. Default 15 s. */
+  readonly leaseMs?: number;
 }
 
 export interface NotifierDependencies {
@@ -68,7 +72,9 @@ export class Notifier {
   ) {
     const { routing } = settings;
     this.#clock = deps.clock ?? systemClock;
-    this.#store = new KyselyDeliveryStore(deps.db.db);
+    // Unique per process start: a restarted notifier must not take its killed predecessor's
+    // leases for its own (they expire instead, like any other dead replica's).
+    this.#store = new KyselyDeliveryStore(deps.db.db, `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`);
     this.#transport = new NodeHttpTransport({ allowPrivateNetworks: routing.allowPrivateNetworks, allowHttp: routing.allowHttp });
     const metrics = createNotifierMetrics(deps.registry);
     const breakers = new Map<string, EndpointBreaker>();
@@ -94,6 +100,7 @@ export class Notifier {
           logger: deps.logger,
           metrics,
           idlePollMs: settings.idlePollMs,
+          leaseMs: settings.leaseMs,
         }),
       );
     }
@@ -162,6 +169,12 @@ export class Notifier {
     );
     if (!drained) this.deps.logger.warn({ drainTimeoutMs }, 'notifier intake drain timed out; unqueued alerts stay with the bus');
     await Promise.all([...this.#workers.values()].map((w) => w.stop(drainTimeoutMs)));
+    try {
+      await this.#store.releaseClaims();
+    } catch (err) {
+      // Not fatal: the claims expire on their own.
+      this.deps.logger.warn({ err }, 'could not release outbox claims; other replicas take them when the leases expire');
+    }
     for (const breaker of this.#breakers) breaker.shutdown();
     this.#transport.close();
   }

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Delivery attempts (`alert_id` references fusion's `alerts`). */
 const deliveries: Migration = {
@@ -57,9 +57,31 @@ const outbox: Migration = {
   ],
 };
 
+/**
+ * Replicas share the outbox: a notifier claims due rows for a while (`lease_until`) before
+ * sending them, so two replicas never send one row at once; a lease left by a killed replica
+ * expires and the row is claimed again (sent again under the same idempotency key).
+ * The alert index serves the claim's check that no earlier transition of the alert is held
+ * by another replica (transitions of one alert go out in order).
+ */
+const outboxLeases: Migration = {
+  name: 'notifier/0003_outbox_leases',
+  statements: [
+    `alter table notification_outbox add column if not exists claimed_by text`,
+    `alter table notification_outbox add column if not exists lease_until timestamptz`,
+    `create index if not exists notification_outbox_alert_idx on notification_outbox (channel, alert_id, id) where status = 'pending'`,
+  ],
+};
+
+/** The notifier's role on its tables; fusion shows an alert's deliveries. */
+const serviceRoles = serviceGrants('notifier/0004_service_roles', {
+  notifier: ['select, insert, update on notification_outbox', 'select, insert on deliveries', 'usage on sequence notification_outbox_id_seq, deliveries_id_seq'],
+  fusion: ['select on deliveries'],
+});
+
 /** The notifier's tables: `deliveries`, `notification_outbox`. After fusion's: a delivery references its alert. */
 export const NOTIFIER_SCHEMA: SchemaPart = {
   owner: 'notifier',
   after: ['core', 'fusion'],
-  migrations: [deliveries, outbox],
+  migrations: [deliveries, outbox, outboxLeases, serviceRoles],
 };

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { consoleModule } from '@premonitor/console';
 import { forecastingModule } from '@premonitor/forecasting';
 import { fusionModule } from '@premonitor/fusion';
 import { inferenceModule } from '@premonitor/inference';
@@ -52,6 +53,8 @@ export interface EmbeddedWiring {
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
  * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
  * | retraining | SAMPLE_STORE_DIR, MODEL_STORE_DIR | `{PM_DATA_DIR}/samples`, `{PM_DATA_DIR}/models` | labelled samples and the one model registry in the data folder |
+ * | retraining | RETRAINING_THRESHOLD, _CHECK_MS, _QUICK, _MIN_SAMPLES, _HELD_OUT_PERCENT, _GATE, _SCHEDULE | the platform's variables of the same name, when set | triggers and gate tunable in embedded mode |
+ * | console | (none) | | the page at `/` of the one HTTP server |
  *
  * NATS_URL, DATABASE_URL, HTTP_* and LOG_LEVEL are not read in embedded mode: the host hands
  * every module the in-process bus, PGlite, its one HTTP server and its logger.
@@ -87,7 +90,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
         BASELINE_MIN_INTERVAL_MS: String(p.BASELINE_MIN_INTERVAL_MS),
       }),
     ),
-    hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS) }),
+    hosted(telemetryScoringModule, { ...deadLetters, TELEMETRY_ENROLL_ROWS: String(p.TELEMETRY_ENROLL_ROWS), VIBRATION_MODEL_FILE: join(shippedModels, 'vibration.onnx') }),
     hosted(fusionModule, {
       FUSION_RULES_FILE: p.FUSION_RULES_FILE,
       MQTT_URL: wiring.brokerUrl,
@@ -96,7 +99,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
     }),
     ...(p.NOTIFIER_CONFIG_FILE ? [hosted(notifierModule, { NOTIFIER_CONFIG_FILE: p.NOTIFIER_CONFIG_FILE })] : []),
     hosted(forecastingModule, { FORECAST_INTERVAL_MINUTES: String(p.FORECAST_INTERVAL_MINUTES), FORECAST_MODEL_DIR: modelStore }),
-    hosted(retrainingModule, { SAMPLE_STORE_DIR: join(wiring.dataDir, 'samples'), MODEL_STORE_DIR: modelStore }),
+    hosted(retrainingModule, { SAMPLE_STORE_DIR: join(wiring.dataDir, 'samples'), MODEL_STORE_DIR: modelStore, ...retrainingSettings(p) }),
     hosted(modelSyncModule, {
       MQTT_URL: wiring.brokerUrl,
       MQTT_USERNAME: accounts['model-sync'].username,
@@ -109,5 +112,12 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
       MODEL_SYNC_REFRESH_MS: '30000',
       HEARTBEAT_MS: '5000',
     }),
+    hosted(consoleModule, {}),
   ];
+}
+
+/** The retraining settings the platform's environment sets (the module's schema checks them; unset ones keep its defaults). */
+function retrainingSettings(p: EmbeddedWiring['config']): Record<string, string> {
+  const keys = ['RETRAINING_THRESHOLD', 'RETRAINING_CHECK_MS', 'RETRAINING_QUICK', 'RETRAINING_MIN_SAMPLES', 'RETRAINING_HELD_OUT_PERCENT', 'RETRAINING_GATE', 'RETRAINING_SCHEDULE'] as const;
+  return Object.fromEntries(keys.flatMap((k) => (p[k] === undefined ? [] : [[k, p[k]]])));
 }

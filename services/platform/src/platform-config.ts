@@ -61,6 +61,18 @@ export const platformConfigShape = {
   TELEMETRY_ENROLL_ROWS: envInt(400, 50, 1_000_000),
   /** Forecast every trained sensor model this often, minutes (0 = only on request). */
   FORECAST_INTERVAL_MINUTES: envInt(15, 0, 24 * 60),
+  /**
+   * Retraining's run settings, handed to the module as given (its own schema checks them and
+   * holds the defaults): the count trigger, how often triggers are looked at, the quick plan
+   * for triggered runs, the fewest samples, the held-out share, the gate. Unset: its defaults.
+   */
+  RETRAINING_THRESHOLD: z.string().optional(),
+  RETRAINING_CHECK_MS: z.string().optional(),
+  RETRAINING_QUICK: z.string().optional(),
+  RETRAINING_MIN_SAMPLES: z.string().optional(),
+  RETRAINING_HELD_OUT_PERCENT: z.string().optional(),
+  RETRAINING_GATE: z.string().optional(),
+  RETRAINING_SCHEDULE: z.string().optional(),
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),

@@ -1,5 +1,5 @@
 // Public door of @premonitor/retraining.
-export { retrainingModule, sampleLimitsFrom } from './module.js';
+export { retrainingModule, sampleLimitsFrom, modelWatchSettings } from './module.js';
 export { retrainingConfigShape, type RetrainingConfig } from './retraining-config.js';
 export { DEFAULT_SAMPLE_LIMITS, decodeSample, type AcceptedSample, type RefusedSample, type SampleLimits } from './samples/sample-decoder.js';
 export { SampleIntake, sampleFieldsSchema, type SampleFields, type SampleOutcome } from './samples/sample-intake.js';
@@ -15,6 +15,12 @@ export { createRunRouter } from './runs/run-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';
 export { splitByDevice, sampleClass, type RunSample } from './runs/thermal-samples.js';
 export { RetrainingTriggers, type TriggerPorts, type TriggerSettings } from './runs/retraining-triggers.js';
+export { ModelWatch, type ModelWatchDeps, type ModelWatchSettings } from './drift/model-watch.js';
+export { DriftMonitor, DRIFT_HYSTERESIS, type DriftSettings, type KindDrift, type DeviceDrift } from './drift/drift-monitor.js';
+export { RolloutWatch, type RolloutSettings } from './drift/rollout-watch.js';
+export { createDriftApi } from './drift/drift-api.js';
+export { populationStabilityIndex, jensenShannonDistance, quantileEdges, binCounts } from './drift/distribution-distance.js';
+export { scoreReferenceOf, scoreReferenceRepository, type ScoreReference } from './drift/score-reference.js';
 export { createTriageRouter } from './triage/triage-api.js';
 export { TriageScorer, type TriageScores } from './triage/triage-scorer.js';
 export { NotATriageBackupError, TRIAGE_KIND, TriageTraining, type TriageBusy, type TriageTrainingOptions } from './triage/triage-training.js';

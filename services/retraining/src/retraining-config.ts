@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { coreConfigShape, envInt, envJson } from '@premonitor/config';
+import { coreConfigShape, envBool, envInt, envJson, envNumber } from '@premonitor/config';
 import { DEFAULT_GATE_POLICY, gatePolicySchema, type GatePolicy } from './runs/promotion-gate.js';
 
 /** Retraining's settings, by environment variable. Parsed once with `loadConfig`. */
@@ -44,8 +44,40 @@ export const retrainingConfigShape = {
     .optional()
     .transform((s) => (s?.trim() ? s.trim() : undefined))
     .refine((s) => s === undefined || isCron(s), 'must be a cron expression such as "0 3 * * 0"'),
+  /** Triggered runs use the trainers' quick plan (small corpus, few epochs): tests and small machines. */
+  RETRAINING_QUICK: envBool(false),
   /** How often the triggers are looked at, ms. */
   RETRAINING_CHECK_MS: envInt(60_000, 100, 86_400_000),
+  /** A drift event (a device's scores left the model's reference) starts a run of that kind (under the lease). */
+  RETRAINING_ON_DRIFT: envBool(true),
+  /** Latest scores kept per (kind, device): the live side of the drift comparison. */
+  DRIFT_WINDOW: envInt(300, 10, 100_000),
+  /** Fewest scores in a device's window before its drift is judged. */
+  DRIFT_MIN_WINDOW: envInt(100, 10, 100_000),
+  /** Quantile bins of a reference distribution. */
+  DRIFT_BINS: envInt(10, 2, 100),
+  /** Population stability index at or above which a device's scores have drifted (0.25: a significant shift). */
+  DRIFT_PSI_THRESHOLD: envNumber(0.25, 0.01, 100),
+  /** Jensen–Shannon distance (base 2, 0…1) at or above which a device's scores have drifted. */
+  DRIFT_JS_THRESHOLD: envNumber(0.3, 0.01, 1),
+  /** Frames a model without a held-out reference scores before its live reference is fixed (kind-wide). */
+  DRIFT_REFERENCE_FRAMES: envInt(500, 10, 1_000_000),
+  /** A frame scored above this counts as over the alert threshold (fusion's anomaly rules raise above 0.85). */
+  DRIFT_ALERT_SCORE: envNumber(0.85, 0, 1),
+  /** Prefix of the model watch's durable consumers (`<prefix>-model-scores`, `<prefix>-model-promotions`). */
+  MODEL_WATCH_DURABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}').default('retraining'),
+  /** Only this site's scores are watched (`*`: every site); lets tests and per-site deployments narrow. */
+  MODEL_WATCH_SITE: z.string().regex(/^(\*|[a-z0-9-]{1,64})$/, 'must be * or a site id').default('*'),
+  /** How long a promoted model is watched before it is kept, ms. */
+  ROLLOUT_WATCH_MS: envInt(3_600_000, 1_000, 7 * 86_400_000),
+  /** Fewest frames of the new model (all devices) before the watch may roll it back. */
+  ROLLOUT_MIN_FRAMES: envInt(200, 1, 1_000_000),
+  /** Fewest frames of one device before its over-threshold rate is compared. */
+  ROLLOUT_MIN_DEVICE_FRAMES: envInt(20, 1, 1_000_000),
+  /** Rollback when a device's share of frames over the alert score exceeds the previous model's reference share by more than this. */
+  ROLLOUT_MAX_OVER_RATE_RISE: envNumber(0.2, 0, 1),
+  /** Rollback when the new model's scores (all devices) differ from the previous model's reference by a PSI above this. */
+  ROLLOUT_MAX_PSI: envNumber(2, 0.01, 100),
 };
 
 function isCron(pattern: string): boolean {

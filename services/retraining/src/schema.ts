@@ -71,11 +71,57 @@ const triageRecords: Migration = {
 };
 
 /**
+ * The model watch: each model's reference score distribution (drift and rollout compare live
+ * scores with it) and input-feature distributions (drift compares the frames' input statistics), and one row per rollout watch after a promotion — its outcome is the record
+ * of an automatic rollback. The partial unique index keeps one watch per kind at a time.
+ */
+const modelWatch: Migration = {
+  name: 'retraining/0004_model_watch',
+  statements: [
+    `create table if not exists model_score_references (
+      kind text not null,
+      version text not null,
+      source text not null check (source in ('held-out', 'live')),
+      edges jsonb not null,
+      shares jsonb not null,
+      over_rate double precision not null,
+      count integer not null check (count > 0),
+      created_at timestamptz not null default now(),
+      primary key (kind, version)
+    )`,
+    `create table if not exists model_input_references (
+      kind text not null,
+      version text not null,
+      feature text not null,
+      edges jsonb not null,
+      shares jsonb not null,
+      count integer not null check (count > 0),
+      created_at timestamptz not null default now(),
+      primary key (kind, version, feature)
+    )`,
+    `create table if not exists model_rollouts (
+      id bigserial primary key,
+      kind text not null,
+      version text not null,
+      previous_version text,
+      started_at timestamptz not null,
+      ends_at timestamptz not null,
+      status text not null default 'watching' check (status in ('watching', 'passed', 'rolled_back', 'superseded')),
+      frames integer not null default 0,
+      decision jsonb,
+      decided_at timestamptz
+    )`,
+    `create unique index if not exists model_rollouts_one_watching on model_rollouts (kind) where status = 'watching'`,
+    `create index if not exists model_rollouts_kind_started_idx on model_rollouts (kind, started_at desc)`,
+  ],
+};
+
+/**
  * Maintenance reports on alerts and devices (issue 18). `submission_id` makes a redelivered
  * `pm.reports.submitted` a no-op; the (site, time) index serves the site-filtered list.
  */
 const maintenanceReports: Migration = {
-  name: 'retraining/0004_maintenance_reports',
+  name: 'retraining/0005_maintenance_reports',
   statements: [
     `create table if not exists maintenance_reports (
       id bigserial primary key,
@@ -98,9 +144,9 @@ const maintenanceReports: Migration = {
   ],
 };
 
-/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records` and `maintenance_reports`. */
+/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, maintenanceReports],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports],
 };

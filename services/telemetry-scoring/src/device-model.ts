@@ -1,4 +1,4 @@
-import { applyScaler, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, type PcaT2Q } from '@premonitor/ml';
+import { applyScaler, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, type PcaT2Q } from '@premonitor/ml';
 
 /** How a device's model is fitted from its healthy rows; defaults follow models/README.md (telemetry). */
 export interface DeviceModelOptions {
@@ -15,9 +15,17 @@ export interface DeviceModelOptions {
    * fault — the `fast` channel set of the telemetry training). At least one channel stays.
    */
   readonly maxLag1: number;
+  /**
+   * Channels whose correlation time over the enrollment rows (1 + 2 Σ of the autocorrelations at
+   * lags 1…windowSteps) reaches this many windows are not read either: such a channel moves as
+   * one piece for a whole window, so the enrollment holds only a few independent looks at it and
+   * its level afterwards cannot be told from a fault (a quantised temperature that flickers
+   * between two levels passes the lag-1 test but not this one). 0 turns the test off.
+   */
+  readonly maxCorrelationWindows: number;
 }
 
-export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85 });
+export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85, maxCorrelationWindows: 1 });
 
 /** A device's fitted PCA T²+Q model, as stored (JSON) and as scored. */
 export interface DeviceModel {
@@ -38,7 +46,8 @@ export interface DeviceModel {
 export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): DeviceModel {
   const c = keys.length;
   const n = rows.length / c;
-  let kept = keys.map((_, i) => i).filter((i) => !(lag1Autocorrelation(rows, c, i) > options.maxLag1));
+  const slow = (i: number) => lag1Autocorrelation(rows, c, i) > options.maxLag1 || (options.maxCorrelationWindows > 0 && correlationTime(rows, c, i, options.windowSteps) >= options.maxCorrelationWindows * options.windowSteps);
+  let kept = keys.map((_, i) => i).filter((i) => !slow(i));
   if (kept.length === 0) kept = [keys.map((_, i) => i).reduce((best, i) => (lag1Autocorrelation(rows, c, i) < lag1Autocorrelation(rows, c, best) ? i : best), 0)];
   const picked = new Float64Array(n * kept.length);
   for (let r = 0; r < n; r++) kept.forEach((col, k) => (picked[r * kept.length + k] = rows[r * c + col]!));

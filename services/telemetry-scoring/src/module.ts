@@ -2,13 +2,16 @@ import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import { INFERENCE_SCHEMA } from '@premonitor/inference/schema';
 import type { ServiceModule } from '@premonitor/runtime';
-import { settingsFromConfig, telemetryScoringConfigShape, type TelemetryScoringConfig } from './telemetry-scoring-config.js';
+import { settingsFromConfig, telemetryScoringConfigShape, vibrationSettingsFromConfig, type TelemetryScoringConfig } from './telemetry-scoring-config.js';
 import { TelemetryScoring } from './telemetry-scoring.js';
 import { TELEMETRY_SCORING_SCHEMA } from './schema.js';
+import { VibrationScoring } from './vibration-scoring.js';
 
 /**
  * Telemetry scoring (issue 15): each device's scalar sensors, windowed, scored by a PCA T²+Q
- * model fitted on the device's own healthy history → `pm.scores.telemetry.*` and `scores`.
+ * model fitted on the device's own healthy history → `pm.scores.telemetry.*` and `scores`; and
+ * the vibration windows devices send (`pm.frames.vibration.*`) scored by the vibration model →
+ * `pm.scores.vibration.*` and `scores`.
  */
 export const telemetryScoringModule: ServiceModule<TelemetryScoringConfig> = {
   name: 'telemetry-scoring',
@@ -22,6 +25,18 @@ export const telemetryScoringModule: ServiceModule<TelemetryScoringConfig> = {
   ],
   create: (config, context) => {
     const scoring = new TelemetryScoring(settingsFromConfig(config), context);
-    return { readiness: scoring.readiness, routers: [{ path: '/api/v1', router: scoring.router }], start: () => scoring.start(), stop: () => scoring.stop() };
+    const vibrationSettings = vibrationSettingsFromConfig(config);
+    const vibration = vibrationSettings ? new VibrationScoring(vibrationSettings, context, config.DEAD_LETTER_MAX_BYTES) : undefined;
+    return {
+      readiness: scoring.readiness,
+      routers: [{ path: '/api/v1', router: scoring.router }],
+      start: async () => {
+        await scoring.start();
+        await vibration?.start();
+      },
+      stop: async () => {
+        await Promise.all([scoring.stop(), vibration?.stop()]);
+      },
+    };
   },
 };

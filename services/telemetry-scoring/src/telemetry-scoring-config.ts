@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { coreConfigShape, envEnum, envInt } from '@premonitor/config';
 import { DEFAULT_DEVICE_MODEL_OPTIONS } from './device-model.js';
 import type { TelemetryScoringSettings } from './telemetry-scoring.js';
+import type { VibrationScoringSettings } from './vibration-scoring.js';
 
 /** Telemetry scoring's settings, by environment variable. Parsed once by the host with `loadConfig`. */
 export const telemetryScoringConfigShape = {
@@ -25,9 +26,22 @@ export const telemetryScoringConfigShape = {
   /** Where a new consumer starts: every stored message (devices enroll on the history the stream holds) or only new ones. */
   TELEMETRY_DELIVER_POLICY: envEnum(['all', 'new'], 'all'),
   DEAD_LETTER_MAX_BYTES: envInt(64 * 1024, 0, 16 * 1024 * 1024),
+  /** The vibration window model scoring `pm.frames.vibration.*` (default: the shipped models/vibration.onnx); empty turns vibration scoring off. */
+  VIBRATION_MODEL_FILE: z.string().default(new URL('../../../models/vibration.onnx', import.meta.url).pathname),
+  /** Comma-separated classes of the vibration model that are faults (default: the fan with an unbalance weight, at every speed). */
+  VIBRATION_FAULT_CLASSES: z
+    .string()
+    .default('low+weight,med+weight,high+weight')
+    .transform((s) => s.split(',').map((c) => c.trim()).filter((c) => c.length > 0)),
 };
 
 export type TelemetryScoringConfig = Readonly<z.infer<z.ZodObject<typeof telemetryScoringConfigShape>>>;
+
+/** Vibration scoring's settings, or undefined when VIBRATION_MODEL_FILE is empty. */
+export function vibrationSettingsFromConfig(c: TelemetryScoringConfig): VibrationScoringSettings | undefined {
+  if (c.VIBRATION_MODEL_FILE === '') return undefined;
+  return { site: c.TELEMETRY_SITE, deliverPolicy: c.TELEMETRY_DELIVER_POLICY, modelFile: c.VIBRATION_MODEL_FILE, faultClasses: c.VIBRATION_FAULT_CLASSES };
+}
 
 /** The unit's settings from the parsed config. */
 export function settingsFromConfig(c: TelemetryScoringConfig): TelemetryScoringSettings {

@@ -7,11 +7,12 @@ import { databaseDeadLetters, type DatabaseHandle, type NewScore } from '@premon
 import { HttpError, type ReadinessCheck } from '@premonitor/http';
 import { KyselyScoreStore } from '@premonitor/inference/score-store';
 import type { Logger } from '@premonitor/log';
-import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
+import { ConsumerPolicy } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
 import { SCORE_THRESHOLD } from './device-model.js';
 import { DeviceTracker, type DeviceStatus, type TrackerOutcome, type TrackerSettings } from './device-tracker.js';
 import { KyselyModelStore, type ModelStore } from './model-store.js';
+import { stopConsumer } from './stop-consumer.js';
 
 /** Everything telemetry scoring needs to know, whichever mode wires it. */
 export interface TelemetryScoringSettings {
@@ -118,13 +119,7 @@ export class TelemetryScoring {
 
   /** Stops consuming; the message in hand finishes (unacknowledged ones are redelivered). */
   async stop(): Promise<void> {
-    const drained = await settleWithin(
-      (async () => {
-        await this.#subscription?.stop();
-        await this.#policy?.settled();
-      })(),
-      this.#s.drainTimeoutMs ?? 10_000,
-    );
+    const drained = await stopConsumer(this.#subscription, this.#policy, this.#s.drainTimeoutMs ?? 10_000);
     if (!drained) this.#d.logger.warn('telemetry scoring drain timed out; unacknowledged messages stay with the bus');
   }
 

@@ -1,7 +1,8 @@
 // Public door of @premonitor/training: the training pipelines the CLI wires, for a future
 // retraining trigger to call in-process.
 export { trainAcoustic } from './acoustic/train-acoustic.js';
-export type { TrainAcousticOptions } from './acoustic/train-acoustic.js';
+export type { LabelledAcoustic, TrainAcousticOptions } from './acoustic/train-acoustic.js';
+export { acousticPlan } from './acoustic/acoustic-plan.js';
 export { trainThermal } from './thermal/train-thermal.js';
 export type { TrainThermalOptions } from './thermal/train-thermal.js';
 export { trainThermalIr } from './thermal-ir/train-thermal-ir.js';
@@ -23,4 +24,7 @@ export type { RegistrationResult, RegistrationTarget } from './model-registratio
 export type { ModelVariant, TrainedModel } from './trained-model.js';
 export { auc, partialAuc, recallAtFpr, rocCurve } from './evaluation/roc.js';
 export { encodePng } from './chart/png-encoder.js';
+export { renderReportChart } from './chart/report-chart.js';
+export type { ReportChart } from './chart/report-chart.js';
+export { thresholdMetrics } from './evaluation/threshold-metrics.js';
 export { CliUsageError, DataSetError, ModelRegistrationError, ModelShapeError } from './training-errors.js';

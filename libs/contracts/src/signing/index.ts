@@ -5,3 +5,5 @@ export { SigningKeyError, generateSigningKey, keyIdOf, parsePublicKeys, publicKe
 export type { SigningKey, TrustedKey } from './ed25519-keys.js';
 export { announcementSigningBytes, signAnnouncement, verifyAnnouncement } from './announcement-signature.js';
 export type { AnnouncementVerdict, SignedAnnouncement, UnsignedAnnouncement } from './announcement-signature.js';
+export { signBaselineCommand, verifyBaselineCommand } from './baseline-command-signature.js';
+export type { BaselineCommandVerdict, UnsignedBaselineCommand } from './baseline-command-signature.js';

@@ -26,11 +26,12 @@ test('a part whose needed part is missing, or parts that need each other, are re
   assert.throws(() => schemaMigrations([{ owner: 'core', migrations: [{ name: 'ingest/0001_x', statements: [] }] }]), /must be named 'core\/…'/);
 });
 
-test('the core schema is dead letters, each step mapped from the legacy list, then the read-only role (new since)', () => {
+test('the core schema is dead letters, each step mapped from the legacy list, then the read-only role and the service roles (new since)', () => {
   assert.deepEqual(CORE_SCHEMA.migrations.map((m) => [m.name, m.replaces]), [
     ['core/0001_dead_letters', '0001_core_tables'],
     ['core/0002_dead_letters_daily_view', '0004_analyst_views'],
     ['core/0003_dead_letter_source', '0010_dead_letter_source'],
     ['core/0004_readonly_role', undefined],
+    ['core/0005_service_roles', undefined],
   ]);
 });

@@ -27,12 +27,28 @@ export interface BaselineSpec {
   /** Healthy samples a baseline is fitted from (the enrollment size the model was evaluated with). */
   readonly frames: number;
   /**
-   * `mean` only: also fit the device's own threshold from its enrollment samples
-   * ({@link DeviceThresholdSpec}); the baseline then has a second row holding it. The model's
-   * `embedding` must then be whitened already, so that the device distance is the plain mean
-   * squared difference from the baseline mean — which `fitBaseline` can compute too.
+   * Also fit the device's own threshold from its enrollment samples ({@link DeviceThresholdSpec}).
+   * `mean`: the baseline then has a second row holding it; the model's `embedding` must be
+   * whitened already, so that the device distance is the plain mean squared difference from the
+   * baseline mean — which `fitBaseline` can compute too. `subspace`: needs `distance` and
+   * `threshold.logDistanceAtThreshold`; the layout stays the same (see `fitBaseline`).
    */
   readonly threshold?: DeviceThresholdSpec;
+  /** `subspace` with a threshold: how the graph turns a frame's residual into its device distance, so `fitBaseline` can compute it. */
+  readonly distance?: SubspaceDistanceSpec;
+}
+
+/**
+ * The graph's subspace device distance: |residual ÷ spread| as a `height × width` map, averaged
+ * over `pool × pool` neighbourhoods (stride 1, edges averaged over the pixels inside), then the
+ * mean of its `top` largest values (`addSubspaceDeviceDistance` in training).
+ */
+export interface SubspaceDistanceSpec {
+  readonly height: number;
+  readonly width: number;
+  /** Odd neighbourhood size; 1 = no pooling. */
+  readonly pool: number;
+  readonly top: number;
 }
 
 /**
@@ -51,6 +67,11 @@ export interface DeviceThresholdSpec {
   readonly priorSpread: number;
   /** Weight of the prior spread, in samples (pseudo-degrees of freedom). */
   readonly priorWeight: number;
+  /**
+   * `subspace` only: the ln device distance the model's shared device calibration maps to score
+   * 0.5. The device's own threshold is put there by scaling its spread row (see `fitBaseline`).
+   */
+  readonly logDistanceAtThreshold?: number;
 }
 
 /** Most enrollment samples a `subspace` baseline is fitted from (its fit is cubic in the count). */
@@ -87,11 +108,27 @@ export function checkBaselineSpec(value: unknown): BaselineSpec {
     if (!(typeof spec.noiseFloor === 'number' && spec.noiseFloor > 0)) throw new BaselineError(`baseline.noiseFloor must be a positive number, got ${JSON.stringify(spec.noiseFloor)}`);
   }
   if (spec.threshold !== undefined) {
-    if (spec.method !== 'mean') throw new BaselineError('baseline.threshold is only supported with method \'mean\'');
     checkThresholdSpec(spec.threshold);
-    if (spec.embedding! < 2) throw new BaselineError('baseline.embedding must be at least 2 to hold a threshold row');
+    if (spec.method === 'mean' && spec.embedding! < 2) throw new BaselineError('baseline.embedding must be at least 2 to hold a threshold row');
+    if (spec.method === 'subspace') {
+      if (!Number.isFinite(spec.threshold.logDistanceAtThreshold)) throw new BaselineError('baseline.threshold.logDistanceAtThreshold must be a number for a subspace baseline');
+      checkDistanceSpec(spec.distance, spec.embedding!);
+      // One sample more than the fit needs, so each held-out fold still leaves enough to fit.
+      if (spec.frames! < spec.components! + 3) throw new BaselineError(`baseline.frames (${spec.frames}) must be at least components + 3 (${spec.components! + 3}) to fit a threshold`);
+    }
   }
   return spec as BaselineSpec;
+}
+
+function checkDistanceSpec(value: unknown, embedding: number): void {
+  const d = value as Partial<SubspaceDistanceSpec> | null | undefined;
+  if (typeof d !== 'object' || d === null) throw new BaselineError('baseline.distance must be an object for a subspace baseline with a threshold');
+  for (const key of ['height', 'width', 'pool', 'top'] as const) {
+    if (!(Number.isInteger(d[key]) && d[key]! > 0)) throw new BaselineError(`baseline.distance.${key} must be a positive integer, got ${JSON.stringify(d[key])}`);
+  }
+  if (d.height! * d.width! !== embedding) throw new BaselineError(`baseline.distance is ${d.height} × ${d.width}, not the embedding's ${embedding} values`);
+  if (d.pool! % 2 !== 1) throw new BaselineError(`baseline.distance.pool must be odd, got ${d.pool}`);
+  if (d.top! > embedding) throw new BaselineError(`baseline.distance.top (${d.top}) exceeds the embedding's ${embedding} values`);
 }
 
 function checkThresholdSpec(value: unknown): void {

@@ -59,11 +59,11 @@ test('a mean baseline with a threshold lets about the target share of new health
   assert.ok(rate > 0.01 && rate < 0.1, `false-alarm rate ${rate}`);
 });
 
-test('checkBaselineSpec accepts a threshold only on a mean baseline and names a bad field', () => {
+test('checkBaselineSpec accepts a threshold on a mean baseline, on a subspace one only with its distance and ln distance at 0.5, and names a bad field', () => {
   assert.deepEqual(checkBaselineSpec({ method: 'mean', embedding: 4, frames: 4, threshold: target }).threshold, target);
   assert.throws(() => checkBaselineSpec({ method: 'mean', embedding: 4, frames: 4, threshold: { ...target, priorSpread: 0 } }), /threshold.priorSpread/);
   assert.throws(() => checkBaselineSpec({ method: 'mean', embedding: 4, frames: 4, threshold: { ...target, falseAlarmsPerDay: 9000 } }), /below framesPerDay/);
-  assert.throws(() => checkBaselineSpec({ method: 'subspace', embedding: 4, frames: 8, components: 1, noiseFloor: 0.1, threshold: target }), /only supported with method 'mean'/);
+  assert.throws(() => checkBaselineSpec({ method: 'subspace', embedding: 4, frames: 8, components: 1, noiseFloor: 0.1, threshold: target }), /logDistanceAtThreshold must be a number for a subspace baseline/);
 });
 
 test('the threshold target takes the frame rate the device showed while enrolling', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../data/seeded-random.js';
 import { BaselineError, baselineShape, checkBaselineSpec, type BaselineSpec } from './baseline-spec.js';
-import { fitBaseline } from './fit-baseline.js';
+import { fitBaseline, heldOutLogDistances, subspaceDistance } from './fit-baseline.js';
 import { enrollmentDecision, fleetFindsAnomalous } from './enrollment-policy.js';
 
 const subspace: BaselineSpec = { method: 'subspace', embedding: 40, components: 2, noiseFloor: 0.01, frames: 60 };
@@ -85,4 +85,68 @@ test('the fleet gate skips samples the fleet model finds anomalous and samples t
   assert.equal(enrollmentDecision(policy, { fleetScore: Number.NaN, at: 5000 }, 0), 'fleet_anomalous');
   assert.equal(enrollmentDecision(policy, { fleetScore: 0.1, at: 999 }, 0), 'too_soon');
   assert.equal(enrollmentDecision(policy, { fleetScore: 0.1, at: 1000 }, 0), 'accepted');
+});
+
+/** A 6 × 8 "camera" whose frames vary along two planted directions plus per-pixel noise. */
+const camera: BaselineSpec = {
+  method: 'subspace', embedding: 48, components: 2, noiseFloor: 0.01, frames: 80,
+  distance: { height: 6, width: 8, pool: 3, top: 4 },
+  threshold: { framesPerDay: 100, falseAlarmsPerDay: 5, priorSpread: 0.1, priorWeight: 8, logDistanceAtThreshold: 0.3 },
+};
+
+function cameraFrames(n: number, seed: number): Float32Array[] {
+  const r = new SeededRandom(seed);
+  const d = camera.embedding;
+  return Array.from({ length: n }, () => {
+    const load = r.gaussian(0, 3);
+    const ambient = r.gaussian(0, 1);
+    return Float32Array.from({ length: d }, (_, j) => 30 + (j % 8) * 0.5 + load * (j < 24 ? 0.2 : 0) + ambient * 0.14 + r.gaussian(0, 0.3 + (j % 5) * 0.05));
+  });
+}
+
+test('a subspace baseline with a threshold keeps mean and directions and scales the spread row by one factor', () => {
+  const frames = cameraFrames(80, 11);
+  const { threshold, distance, ...plain } = camera;
+  void threshold;
+  void distance;
+  const without = fitBaseline(plain, frames);
+  const withOwn = fitBaseline(camera, frames);
+  const d = camera.embedding;
+  assert.deepEqual(Array.from(withOwn.subarray(0, 3 * d)), Array.from(without.subarray(0, 3 * d)));
+  const factors = Array.from({ length: d }, (_, j) => withOwn[3 * d + j]! / without[3 * d + j]!);
+  for (const f of factors) assert.ok(Math.abs(f - factors[0]!) < 1e-5 * factors[0]!, `one factor for every pixel: ${f} vs ${factors[0]}`);
+  assert.notEqual(factors[0], 1);
+});
+
+test('a camera threshold fitted on its own enrollment frames gives about the target false-alarm rate on its later healthy frames', () => {
+  // Target: 5 false alarms in 100 frames (5 %), measurable with a few thousand frames.
+  const d = camera.embedding;
+  const baseline = fitBaseline(camera, cameraFrames(80, 21));
+  const fresh = cameraFrames(4000, 22);
+  const above = fresh.filter((f) => Math.log(subspaceDistance(camera, camera.distance!, baseline, f)) > camera.threshold!.logDistanceAtThreshold!).length / fresh.length;
+  assert.ok(above > 0.02 && above < 0.1, `false-alarm rate ${above} for a 5 % target`);
+  // A stricter target (1 in 100) moves the threshold up: fewer healthy frames above it.
+  const strict = fitBaseline(camera, cameraFrames(80, 21), { threshold: { falseAlarmsPerDay: 1, framesPerDay: 100 } });
+  const strictAbove = fresh.filter((f) => Math.log(subspaceDistance(camera, camera.distance!, strict, f)) > camera.threshold!.logDistanceAtThreshold!).length / fresh.length;
+  assert.ok(strictAbove < above && strictAbove < 0.04, `1 % target: ${strictAbove}`);
+  assert.equal(baseline.length, 4 * d);
+});
+
+test('held-out distances are larger than in-sample ones (a sample does not judge the subspace it helped fit)', () => {
+  const frames = cameraFrames(80, 31);
+  const baseline = fitBaseline({ ...camera, threshold: undefined }, frames);
+  const inSample = frames.map((f) => Math.log(subspaceDistance(camera, camera.distance!, baseline, f)));
+  const held = heldOutLogDistances(camera, frames);
+  const mean = (v: number[]): number => v.reduce((a, x) => a + x, 0) / v.length;
+  assert.ok(mean(held) > mean(inSample), `held-out ${mean(held)} vs in-sample ${mean(inSample)}`);
+});
+
+test('a subspace threshold needs the distance spec, its ln distance at score 0.5 and enough frames', () => {
+  const { distance, ...noDistance } = camera;
+  void distance;
+  assert.throws(() => checkBaselineSpec(noDistance), /baseline\.distance must be an object/);
+  assert.throws(() => checkBaselineSpec({ ...camera, threshold: { ...camera.threshold, logDistanceAtThreshold: undefined } }), /logDistanceAtThreshold/);
+  assert.throws(() => checkBaselineSpec({ ...camera, distance: { height: 5, width: 8, pool: 3, top: 4 } }), /not the embedding's 48/);
+  assert.throws(() => checkBaselineSpec({ ...camera, frames: 4 }), /components \+ 3/);
+  assert.doesNotThrow(() => checkBaselineSpec(camera));
 });

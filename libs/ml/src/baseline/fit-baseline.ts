@@ -1,10 +1,10 @@
 import { jacobiEigen } from '../linalg/jacobi-eigen.js';
-import { BaselineError, baselineLength, type BaselineSpec } from './baseline-spec.js';
+import { BaselineError, baselineLength, type BaselineSpec, type SubspaceDistanceSpec } from './baseline-spec.js';
 import { fitDeviceThreshold, leaveOneOutLogDistances, type ThresholdTarget } from './device-threshold.js';
 
 /** Options of {@link fitBaseline}. */
 export interface FitBaselineOptions {
-  /** Overrides the model's false-alarm target of a `mean` baseline with a threshold. */
+  /** Overrides the model's false-alarm target of a baseline with a threshold. */
   readonly threshold?: ThresholdTarget;
 }
 
@@ -17,7 +17,14 @@ export interface FitBaselineOptions {
  *   (`fitDeviceThreshold`);
  * - `subspace`: `[mean, v₁ … v_K, spread]`: the top-K principal directions of the centred
  *   embeddings (unit vectors), then the per-dimension standard deviation of what they leave,
- *   corrected for the K + 1 fitted degrees of freedom, plus `noiseFloor`.
+ *   corrected for the K + 1 fitted degrees of freedom, plus `noiseFloor`. With
+ *   `spec.threshold`, the device's own threshold (`fitDeviceThreshold` on the held-out ln
+ *   distances of its samples, {@link heldOutLogDistances}) is put where the model's shared
+ *   calibration has score 0.5 by scaling the spread row: the distance is |residual ÷ spread|
+ *   pooled, so spread × α divides it by α and moves its ln by −ln α, with
+ *   α = exp(own threshold − `logDistanceAtThreshold`). The layout and the graph stay as they
+ *   are, so a model, stored baselines and the edge need no new row; only the logistic slope
+ *   stays shared.
  *
  * The same function runs in training (so the evaluation uses what the services will use),
  * in the inference service and on the edge agent.
@@ -47,6 +54,21 @@ export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Arra
     return out;
   }
 
+  fitSubspace(spec, embeddings, mean, out);
+  if (spec.threshold) {
+    const own = fitDeviceThreshold(spec.threshold, heldOutLogDistances(spec, embeddings), options.threshold);
+    const factor = Math.exp(own.center - spec.threshold.logDistanceAtThreshold!);
+    const spreadRow = ((spec.components ?? 0) + 1) * d;
+    for (let j = 0; j < d; j++) out[spreadRow + j] = out[spreadRow + j]! * factor;
+  }
+  return out;
+}
+
+/** Writes directions and residual spread of a `subspace` baseline after `mean` (already in `out`). */
+function fitSubspace(spec: BaselineSpec, embeddings: readonly Float32Array[], mean: Float64Array, out: Float32Array): void {
+  const n = embeddings.length;
+  const d = spec.embedding;
+  const k = spec.components ?? 0;
   const centred = embeddings.map((e) => Float64Array.from(e, (v, j) => v - mean[j]!));
   const directions = principalDirections(centred, k);
   directions.forEach((v, c) => out.set(v, (1 + c) * d));
@@ -63,7 +85,75 @@ export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Arra
   const dof = n - k - 1;
   const floor = spec.noiseFloor ?? 0;
   for (let j = 0; j < d; j++) out[(k + 1) * d + j] = Math.sqrt(spread[j]! / dof) + floor;
+}
+
+/** Held-out folds of a subspace threshold: leave-one-out up to this many samples, else this many folds (the fit is cubic in n). */
+const MAX_FOLDS = 16;
+
+/**
+ * ln of each enrollment sample's subspace distance from a baseline fitted *without* it (sample
+ * i is held out in fold i mod F; F = n up to 16 samples, else 16): a sample's distance from a
+ * subspace and spread it helped fit understates how far a new healthy frame lands.
+ */
+export function heldOutLogDistances(spec: BaselineSpec, embeddings: readonly Float32Array[]): number[] {
+  const distance = spec.distance;
+  if (spec.method !== 'subspace' || !distance) throw new BaselineError('held-out distances need a subspace baseline with a distance spec');
+  const n = embeddings.length;
+  const d = spec.embedding;
+  const folds = Math.min(n, MAX_FOLDS);
+  const out = new Array<number>(n);
+  const baseline = new Float32Array(baselineLength(spec));
+  for (let f = 0; f < folds; f++) {
+    const kept = embeddings.filter((_, i) => i % folds !== f);
+    if (kept.length <= (spec.components ?? 0) + 1) throw new BaselineError(`too few samples (${n}) to hold some out and still fit ${spec.components ?? 0} directions`);
+    const mean = new Float64Array(d);
+    for (const e of kept) for (let j = 0; j < d; j++) mean[j]! += e[j]!;
+    for (let j = 0; j < d; j++) mean[j]! /= kept.length;
+    baseline.set(mean, 0);
+    fitSubspace(spec, kept, mean, baseline);
+    for (let i = f; i < n; i += folds) out[i] = Math.log(Math.max(subspaceDistance(spec, distance, baseline, embeddings[i]!), 1e-12));
+  }
   return out;
+}
+
+/** The graph's device distance of one embedding from a `subspace` baseline (`SubspaceDistanceSpec`). */
+export function subspaceDistance(spec: BaselineSpec, distance: SubspaceDistanceSpec, baseline: Float32Array, embedding: Float32Array): number {
+  const d = spec.embedding;
+  const k = spec.components ?? 0;
+  const residual = new Float64Array(d);
+  for (let j = 0; j < d; j++) residual[j] = embedding[j]! - baseline[j]!;
+  // Coefficients from the residual before any direction is removed, as the graph's one MatMul does.
+  const coefficients = Array.from({ length: k }, (_, c) => {
+    let dot = 0;
+    for (let j = 0; j < d; j++) dot += residual[j]! * baseline[(1 + c) * d + j]!;
+    return dot;
+  });
+  coefficients.forEach((a, c) => {
+    for (let j = 0; j < d; j++) residual[j]! -= a * baseline[(1 + c) * d + j]!;
+  });
+  const { height, width, pool, top } = distance;
+  const z = new Float64Array(d);
+  for (let j = 0; j < d; j++) z[j] = Math.abs(residual[j]! / baseline[(1 + k) * d + j]!);
+  const pooled = new Float64Array(d);
+  const r = (pool - 1) / 2;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      let count = 0;
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
+          sum += z[yy * width + xx]!;
+          count++;
+        }
+      }
+      pooled[y * width + x] = sum / count;
+    }
+  }
+  const largest = Array.from(pooled).sort((a, b) => b - a).slice(0, top);
+  return largest.reduce((a, v) => a + v, 0) / top;
 }
 
 /**

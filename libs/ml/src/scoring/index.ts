@@ -15,3 +15,5 @@ export type { ScoringOutputs, ScoringRunner, ScoringSessionSettings, SessionCont
 export { checkReferenceBatch, referenceFrames } from './reference-batch.js';
 export { checkScoringModel, verifyScoringModel } from './check-scoring-model.js';
 export type { ModelCheckOutcome } from './check-scoring-model.js';
+export { VIBRATION_SCORE_THRESHOLD, VibrationScorer } from './vibration-scorer.js';
+export type { VibrationModelShape, VibrationScorerOptions, VibrationVerdict } from './vibration-scorer.js';

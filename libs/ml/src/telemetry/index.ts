@@ -10,3 +10,4 @@ export type { AlarmRule } from './run-rule.js';
 export { buildTelemetryModel } from './telemetry-graph.js';
 export type { TelemetryFamily, TelemetryGraphSpec } from './telemetry-graph.js';
 export { lag1Autocorrelation } from './lag1-autocorrelation.js';
+export { correlationTime } from './correlation-time.js';

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFrame, mqttFilter, mqttTopic, parseTopic, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage } from '@premonitor/contracts';
+import { describeZodError, encodeFrame, mqttFilter, mqttTopic, parseTopic, vibrationModelInput, vibrationWindowMessage, type DeviceRef, type EdgeAlertMessage, type Frame, type FrameKind, type StatusMessage, type TelemetryMessage, type VibrationWindowMessage } from '@premonitor/contracts';
 import type { TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
+import { VibrationScorer } from '@premonitor/ml/scoring';
 import { every, type Cancel, type Clock } from '@premonitor/time';
 import { DiskQueue, type FsyncPolicy } from './disk-queue.js';
 import { EdgeRules, type EdgeRaise } from './edge-rules.js';
@@ -17,6 +19,7 @@ import { SeqStore } from './seq-store.js';
 import { EDGE_AGENT_VERSION } from './agent-version.js';
 import { SourceSupervisor } from './source-supervisor.js';
 import { WebhookNotifier, type WebhookFormat } from './webhook-notifier.js';
+import { BaselineCommandClient } from './baseline-command-client.js';
 import { DEFAULT_EDGE_BASELINES, EdgeBaselines, type EdgeBaselineSettings, type EdgeBaselineStatus } from './edge-baselines.js';
 
 
@@ -42,6 +45,8 @@ export interface EdgeAgentOptions {
   readonly webhook?: { readonly url: string; readonly format: WebhookFormat };
   /** The local alert rules; default the core's default thresholds ({@link EdgeRules}). */
   readonly rules?: EdgeRules;
+  /** The vibration model scoring vibration windows locally (the core's model and fault classes); absent or unreadable: windows are only forwarded. */
+  readonly vibration?: { readonly modelFile: string; readonly faultClasses: readonly string[] };
   /** Enrollment of this device's own baselines (default {@link DEFAULT_EDGE_BASELINES}). */
   readonly baselines?: EdgeBaselineSettings;
   /** Period of the retained status, ms. Default 30 000. */
@@ -59,12 +64,14 @@ export interface EdgeAgentStats extends OutboxStats {
   readonly queueDepth: number;
   readonly dropped: number;
   readonly framesSkipped: number;
-  readonly scored: Readonly<Record<FrameKind, number>>;
+  readonly scored: Readonly<Record<FrameKind | 'vibration', number>>;
   readonly localAlerts: number;
   readonly webhookSent: number;
   readonly nextSeq: number;
   /** Enrollment per kind for the running models with baselines. */
   readonly baselines: Partial<Record<FrameKind, EdgeBaselineStatus>>;
+  /** Why the last baseline command from the core was refused, if it was. */
+  readonly baselineCommandError?: string;
 }
 
 /**
@@ -79,13 +86,15 @@ export class EdgeAgent {
   readonly #uplink: EdgeUplink;
   readonly #models: ModelStore;
   readonly #baselines: EdgeBaselines;
+  readonly #baselineCommands: BaselineCommandClient;
   readonly #sync: ModelSyncClient;
   readonly #rules: EdgeRules;
   readonly #alertLog: LocalAlertLog;
   readonly #webhook: WebhookNotifier | undefined;
   readonly #policy: FramePolicy;
   readonly #pending = new Set<Promise<void>>();
-  readonly #scored: Record<FrameKind, number> = { acoustic: 0, thermal: 0 };
+  readonly #scored: Record<FrameKind | 'vibration', number> = { acoustic: 0, thermal: 0, vibration: 0 };
+  #vibration: VibrationScorer | undefined;
   #queue: DiskQueue | undefined;
   #outbox: Outbox | undefined;
   #seq: SeqStore | undefined;
@@ -103,7 +112,7 @@ export class EdgeAgent {
       ref,
       username: options.username,
       password: options.password,
-      subscriptions: [mqttFilter.models(ref), mqttTopic.heartbeat(ref)],
+      subscriptions: [mqttFilter.models(ref), mqttTopic.heartbeat(ref), mqttFilter.baselineCommands(ref)],
       logger: this.#log,
       connector: options.connector,
     });
@@ -117,6 +126,13 @@ export class EdgeAgent {
       maxBytes: options.maxModelBytes,
       logger: this.#log,
       fetch: options.fetch,
+    });
+    this.#baselineCommands = new BaselineCommandClient({
+      ref,
+      trustedKeys: options.modelPublicKeys ?? [],
+      watermarksFile: join(options.dataDir, 'baseline-commands.json'),
+      apply: (kind, action) => this.#applyBaselineCommand(kind, action),
+      logger: this.#log,
     });
     this.#alertLog = new LocalAlertLog(join(options.dataDir, 'alerts.log'));
     this.#webhook = options.webhook && new WebhookNotifier({ ...options.webhook, ...ref, logger: this.#log, fetch: options.fetch });
@@ -132,6 +148,8 @@ export class EdgeAgent {
     await this.#baselines.start(['acoustic', 'thermal']);
     await this.#models.start();
     await this.#sync.start();
+    await this.#loadVibrationModel();
+    await this.#baselineCommands.start();
     const uplink = this.#uplink;
     // With a heartbeat configured, a broker without a live core is treated like no broker: an
     // embedded broker that restarted holds no session for ingest, so what it acknowledged
@@ -171,6 +189,7 @@ export class EdgeAgent {
     await this.#seq?.flush().catch(() => {});
     await this.#baselines.stop();
     await this.#models.stop();
+    await this.#vibration?.release();
   }
 
   /** True while the broker is connected and (if configured) the core's heartbeat is fresh. */
@@ -217,12 +236,18 @@ export class EdgeAgent {
       webhookSent: this.#webhook?.stats().sent ?? 0,
       nextSeq: this.#seq?.peek() ?? 0,
       baselines: this.#baselines.status((['acoustic', 'thermal'] as const).flatMap((k) => this.#models.model(k) ?? [])),
+      ...(this.#baselineCommands.lastError ? { baselineCommandError: this.#baselineCommands.lastError } : {}),
     };
   }
 
   async #onSample(sample: SensorSample): Promise<void> {
     const seq = this.#seq!;
-    if (sample.type === 'telemetry') {
+    if (sample.type === 'vibration') {
+      const message: VibrationWindowMessage = { ts: sample.ts, seq: seq.next(), sampleRateHz: sample.sampleRateHz, channels: [...sample.channels], samples: sample.samples.map((r) => [...r]) };
+      // Sent whatever the local verdict: the core scores it too, or dead-letters it with the reason.
+      this.#send({ kind: 'telemetry', payload: json(message) });
+      await this.#scoreVibration(message);
+    } else if (sample.type === 'telemetry') {
       const message: TelemetryMessage = { ts: sample.ts, seq: seq.next(), readings: sample.readings };
       this.#send({ kind: 'telemetry', payload: json(message) });
       this.#raise(this.#rules.observeReadings(sample.readings, sample.ts));
@@ -245,6 +270,36 @@ export class EdgeAgent {
     }
     // Bounded memory: a slow disk or broker back-pressures the sources instead of growing this set.
     while (this.#pending.size >= 256) await Promise.race([...this.#pending]);
+  }
+
+  /** Loads the vibration model when one is configured; without it, windows are forwarded unscored. */
+  async #loadVibrationModel(): Promise<void> {
+    const v = this.#o.vibration;
+    if (!v) return;
+    try {
+      this.#vibration = await VibrationScorer.load(new Uint8Array(await readFile(v.modelFile)), { faultClasses: v.faultClasses, intraOpThreads: 1 });
+    } catch (err) {
+      this.#log.warn({ file: v.modelFile, err: (err as Error).message }, 'no local vibration model: windows are forwarded to the core unscored');
+    }
+  }
+
+  /** Scores a window locally and feeds the edge rules (the same model, score and rule as the core's). */
+  async #scoreVibration(message: VibrationWindowMessage): Promise<void> {
+    const scorer = this.#vibration;
+    if (!scorer) return;
+    const valid = vibrationWindowMessage.safeParse(message);
+    const fitted = valid.success ? vibrationModelInput(valid.data, scorer.shape) : { ok: false as const, reason: describeZodError(valid.error) };
+    if (!fitted.ok) {
+      this.#log.warn({ seq: message.seq, reason: fitted.reason }, 'vibration window not scored locally');
+      return;
+    }
+    const verdict = await scorer.score(fitted.input, 1).catch((err: unknown) => {
+      this.#log.warn({ err: (err as Error).message }, 'local vibration scoring failed');
+      return undefined;
+    });
+    if (!verdict?.[0]) return;
+    this.#scored.vibration++;
+    this.#raise(this.#rules.observeScore('vibration', verdict[0].score, message.ts, 'fleet'));
   }
 
   #send(message: OutboxMessage): void {
@@ -284,10 +339,26 @@ export class EdgeAgent {
       }
       return;
     }
+    const commands = mqttFilter.baselineCommands(this.#o.ref).slice(0, -1);
+    if (topic.startsWith(commands)) {
+      void this.#baselineCommands.onCommand(topic.slice(commands.length), payload).catch((err: unknown) => this.#log.error({ err: (err as Error).message }, 'baseline command could not be applied'));
+      return;
+    }
     const parsed = parseTopic(topic);
     if (parsed.ok && parsed.topic.channel.type === 'model' && parsed.topic.site === this.#o.ref.site && parsed.topic.device === this.#o.ref.device) {
       void this.#sync.onAnnouncement(payload).then(() => this.#publishStatus());
     }
+  }
+
+  /** An engineer's decision on the core, for this agent's own enrollment: `faulty` stops it, `reset` starts it over. */
+  async #applyBaselineCommand(kind: FrameKind, action: 'faulty' | 'reset'): Promise<void> {
+    if (action === 'reset') return this.#baselines.reset(kind);
+    const model = this.#models.model(kind);
+    if (!model?.baseline) {
+      this.#log.warn({ kind }, 'marked faulty on the core, but no local model of that kind enrolls baselines; nothing to stop here');
+      return;
+    }
+    await this.#baselines.markFaulty(model);
   }
 
   async #publishStatus(): Promise<void> {

@@ -1,4 +1,7 @@
-import type { FrameKind, Severity } from '@premonitor/contracts';
+import { FRAME_KINDS, type FrameKind, type Severity } from '@premonitor/contracts';
+
+/** What a local score is about: a frame kind, or a vibration window. */
+export type EdgeScoreKind = FrameKind | 'vibration';
 
 /** A threshold rule on a local score or a telemetry reading: K of the last M above `raiseAbove` raise, one below `clearBelow` clears. */
 export interface EdgeThresholdRule {
@@ -7,7 +10,7 @@ export interface EdgeThresholdRule {
   readonly severity: Severity;
   /** Score rules: the most a raise carries when the local score was taken against the fleet (device not enrolled on the edge). */
   readonly fleetSeverity?: Severity;
-  readonly on: { readonly score: FrameKind } | { readonly reading: string };
+  readonly on: { readonly score: EdgeScoreKind } | { readonly reading: string };
   readonly raiseAbove: number;
   readonly clearBelow: number;
   readonly k: number;
@@ -50,6 +53,7 @@ const RANK: Readonly<Record<Severity, number>> = { INFO: 0, WARNING: 1, CRITICAL
 export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
   { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
+  { id: 'vibration-fault', title: 'vibration fault', severity: 'WARNING', fleetSeverity: 'WARNING', on: { score: 'vibration' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5 },
   { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
 ];
 export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
@@ -77,11 +81,13 @@ export class EdgeRules {
    * (`reference: 'fleet'`: the device is not enrolled on the edge yet) raises at most the
    * rule's `fleetSeverity` (INFO), with the reason, as fusion does on the core.
    */
-  observeScore(kind: FrameKind, score: number, ts: number, reference: 'device' | 'fleet' = 'device'): EdgeRaise[] {
+  observeScore(kind: EdgeScoreKind, score: number, ts: number, reference: 'device' | 'fleet' = 'device'): EdgeRaise[] {
     const fleet = reference === 'fleet';
-    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { kind, score }).map((r) => (fleet ? capped(r, this.#threshold.find((t) => t.id === r.rule)?.fleetSeverity) : r));
+    // An edge alert names a frame kind only (its contract); a vibration raise says so by its rule.
+    const frameKind = (FRAME_KINDS as readonly string[]).includes(kind) ? { kind: kind as FrameKind } : {};
+    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { ...frameKind, score }).map((r) => (fleet ? capped(r, this.#threshold.find((t) => t.id === r.rule)?.fleetSeverity) : r));
     for (const rule of this.#correlated) {
-      const threshold = rule.thresholds[kind];
+      const threshold = kind === 'vibration' ? undefined : rule.thresholds[kind];
       if (threshold === undefined) continue;
       const key = `${rule.id}/${kind}`;
       if (score > threshold) this.#lastHigh.set(key, { ts, score, fleet });

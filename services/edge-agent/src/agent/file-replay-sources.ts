@@ -98,3 +98,34 @@ export class CsvTelemetrySource implements SensorSource {
     } while (this.options.loop && !signal.aborted);
   }
 }
+
+/** Options of {@link VibrationFolderSource}: what the window files hold. */
+export interface VibrationReplayOptions extends FileReplayOptions {
+  /** Column names of the files, in order (e.g. x, y, z). */
+  readonly channels: readonly string[];
+  readonly sampleRateHz: number;
+}
+
+/**
+ * Replays a folder of vibration windows, one `.csv` per window (one line per sample, one
+ * column per channel, no header: the vibration-fan format), sorted by name. A cell that is not
+ * a number travels as such: the window contract refuses it, locally and at the core (dead letter).
+ */
+export class VibrationFolderSource implements SensorSource {
+  readonly name: string;
+  constructor(readonly options: VibrationReplayOptions) {
+    this.name = options.name;
+  }
+
+  async run(sink: SampleSink, signal: AbortSignal): Promise<void> {
+    const { clock, intervalMs, channels, sampleRateHz } = this.options;
+    do {
+      for (const file of await listFiles(this.options.path, ['.csv'])) {
+        if (signal.aborted) return;
+        const lines = (await readFile(file, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
+        await sink({ type: 'vibration', ts: clock.now(), sampleRateHz, channels, samples: lines.map((l) => l.split(',').map(Number)) });
+        await pause(clock, intervalMs, signal);
+      }
+    } while (this.options.loop && !signal.aborted);
+  }
+}

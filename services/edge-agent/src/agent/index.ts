@@ -8,10 +8,11 @@ export { Outbox, type OutboxMessage, type OutboxKind, type OutboxStats } from '.
 export { LocalModel } from './local-model.js';
 export { ModelStore } from './model-store.js';
 export { ModelSyncClient } from './model-sync-client.js';
+export { BaselineCommandClient } from './baseline-command-client.js';
 export { EdgeRules, EDGE_THRESHOLD_RULES, EDGE_CORRELATED_RULES, type EdgeRaise } from './edge-rules.js';
 export { FramePolicy, type FramePolicyMode } from './frame-policy.js';
 export { CommandSource } from './command-source.js';
-export { WavFolderSource, ThermalFolderSource, CsvTelemetrySource } from './file-replay-sources.js';
+export { WavFolderSource, ThermalFolderSource, CsvTelemetrySource, VibrationFolderSource } from './file-replay-sources.js';
 export { SourceSupervisor, type SourceState } from './source-supervisor.js';
 export { agentSourceConfigs, buildAgentSource, type AgentSourceConfig } from './source-config.js';
 export {

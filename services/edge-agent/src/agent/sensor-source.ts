@@ -4,7 +4,9 @@ import { after, type Clock } from '@premonitor/time';
 export type SensorSample =
   | { readonly type: 'telemetry'; readonly ts: number; readonly readings: Readonly<Record<string, number>> }
   | { readonly type: 'acoustic'; readonly ts: number; readonly sampleRate: number; readonly samples: Int16Array }
-  | { readonly type: 'thermal'; readonly ts: number; readonly width: number; readonly height: number; readonly celsius: Float32Array };
+  | { readonly type: 'thermal'; readonly ts: number; readonly width: number; readonly height: number; readonly celsius: Float32Array }
+  /** A vibration window: `samples[i][c]` is sample i of `channels[c]` (the `vibrationWindowMessage` contract). */
+  | { readonly type: 'vibration'; readonly ts: number; readonly sampleRateHz: number; readonly channels: readonly string[]; readonly samples: readonly (readonly number[])[] };
 
 /** Where samples go; returns a promise so a slow consumer (scoring, disk) paces the source. */
 export type SampleSink = (sample: SensorSample) => Promise<void>;

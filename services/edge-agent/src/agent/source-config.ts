@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '@premonitor/time';
 import { CommandSource } from './command-source.js';
-import { CsvTelemetrySource, ThermalFolderSource, WavFolderSource } from './file-replay-sources.js';
+import { CsvTelemetrySource, ThermalFolderSource, VibrationFolderSource, WavFolderSource } from './file-replay-sources.js';
 import type { SensorSource } from './sensor-source.js';
 
 /** A source's name: unique within `EDGE_SOURCES`. */
@@ -18,6 +18,15 @@ export const agentSourceConfigs = [
   z.strictObject({ type: z.literal('wav-folder'), name: sourceName, path: z.string().min(1), intervalMs: sourceInterval, loop: z.boolean().default(true) }),
   z.strictObject({ type: z.literal('thermal-folder'), name: sourceName, path: z.string().min(1), intervalMs: sourceInterval, loop: z.boolean().default(true) }),
   z.strictObject({ type: z.literal('csv'), name: sourceName, path: z.string().min(1), intervalMs: sourceInterval, loop: z.boolean().default(false) }),
+  z.strictObject({
+    type: z.literal('vibration-folder'),
+    name: sourceName,
+    path: z.string().min(1),
+    intervalMs: sourceInterval,
+    loop: z.boolean().default(true),
+    channels: z.array(z.string().min(1).max(32)).min(1).max(16).default(['x', 'y', 'z']),
+    sampleRateHz: z.number().positive().max(100_000).default(200),
+  }),
   z.strictObject({
     type: z.literal('command'),
     name: sourceName,
@@ -41,6 +50,8 @@ export function buildAgentSource(c: AgentSourceConfig, clock: Clock): SensorSour
       return new ThermalFolderSource({ ...c, clock });
     case 'csv':
       return new CsvTelemetrySource({ ...c, clock });
+    case 'vibration-folder':
+      return new VibrationFolderSource({ ...c, clock });
     case 'command':
       return new CommandSource({ ...c, clock });
   }

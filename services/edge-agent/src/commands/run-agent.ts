@@ -36,6 +36,7 @@ export async function runAgent(env: Env): Promise<void> {
     queue: { maxBytes: config.QUEUE_MAX_BYTES, maxAgeMs: config.QUEUE_MAX_AGE_S * 1000, fsync: config.QUEUE_FSYNC, replayPerSecond: config.QUEUE_REPLAY_PER_S },
     frames: { mode: config.QUEUE_FRAMES, sampleEvery: config.QUEUE_FRAMES_SAMPLE_EVERY, context: config.QUEUE_FRAMES_CONTEXT },
     seedModels: { acoustic: `${seedDir}/${config.EDGE_ACOUSTIC_MODEL_FILE}`, thermal: `${seedDir}/thermal.onnx` },
+    ...(config.EDGE_VIBRATION_MODEL_FILE ? { vibration: { modelFile: `${seedDir}/${config.EDGE_VIBRATION_MODEL_FILE}`, faultClasses: config.EDGE_VIBRATION_FAULT_CLASSES } } : {}),
     maxModelBytes: config.MODEL_MAX_BYTES,
     modelPublicKeys,
     heartbeatTimeoutMs: config.CORE_HEARTBEAT_TIMEOUT_S * 1000,

@@ -49,7 +49,8 @@ export function createLstmApi(service: ForecastService, status: LstmStatusSource
         overrides: { sequenceLength: body.sequence_length, horizon: body.forecast_horizon, epochs: body.epochs, batchSize: body.batch_size, units: body.units },
       }),
     );
-    res.status(201).json({ ...toModel(record), training_time_seconds: record.metrics.trainSeconds });
+    // 201 either way (a model was registered); `promoted` and `gate` say whether it serves.
+    res.status(201).json({ ...toModel(record), promoted: record.stage === 'production', training_time_seconds: record.metrics.trainSeconds });
   });
 
   router.post('/predict', async (req, res) => {
@@ -65,7 +66,7 @@ export function createLstmApi(service: ForecastService, status: LstmStatusSource
   });
 
   router.get('/models', (_req, res) => {
-    res.json({ models: service.models().map(toModel) });
+    res.json({ models: service.models().map(toModel), refused_candidates: service.refusedCandidates().map(toModel) });
   });
 
   router.get('/maintenance-schedule', async (req, res) => {
@@ -117,6 +118,9 @@ function toModel(r: ForecastModelRecord) {
     interval_level: r.spec.intervalLevel,
     default_limits: r.spec.defaultLimits,
     sha256: r.sha256,
+    stage: r.stage,
+    // The forecast gate's verdict when it was trained (backtest MAE against the production forecaster).
+    gate: r.metrics.gate ?? null,
     // Which forecaster the model is and why (rolling-origin validation); models stored before the choice are LSTMs.
     chosen: r.metrics.chosen ?? 'lstm',
     selection: r.metrics.selection ?? null,

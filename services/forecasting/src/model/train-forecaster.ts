@@ -1,3 +1,4 @@
+import type { ForecastGateDecision } from './forecast-gate.js';
 import { SeededRandom } from '@premonitor/ml/data';
 import { InsufficientHistoryError } from '../errors.js';
 import type { AlignedSeries } from '../series/align-series.js';
@@ -106,6 +107,8 @@ export interface ForecastMetrics {
   readonly chosen?: ForecasterKind;
   /** How it was chosen (absent when the options fixed it). */
   readonly selection?: ForecasterSelection;
+  /** The forecast gate's verdict against the production forecaster (set when it is stored). */
+  readonly gate?: ForecastGateDecision;
 }
 
 /** A trained network with what it needs to be exported and used. */

@@ -11,6 +11,8 @@ export interface ForecastModelRecord {
   readonly createdAt: Date;
   readonly spec: ForecasterSpec;
   readonly metrics: ForecastMetrics;
+  /** `production`, or `candidate` when the forecast gate kept it out. */
+  readonly stage: string;
 }
 
 /** What {@link ForecastModelStore.save} needs. */
@@ -21,6 +23,8 @@ export interface NewForecastModel {
   readonly bytes: Uint8Array;
   readonly spec: ForecasterSpec;
   readonly metrics: ForecastMetrics;
+  /** Whether it becomes the pair's production model (the forecast gate's verdict); else it stays a candidate. */
+  readonly promote: boolean;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface NewForecastModel {
  * on the shared model registry by `RegistryModelStore` (kind `forecast`, scope `device:sensor`).
  */
 export interface ForecastModelStore {
-  /** Stores the artifact and makes it the production model of its pair. */
+  /** Stores the artifact; makes it the production model of its pair when `promote` (or it is the pair's first). */
   save(model: NewForecastModel): Promise<ForecastModelRecord>;
   /** Every production forecaster with its ONNX bytes. */
   loadProduction(): Promise<{ readonly record: ForecastModelRecord; readonly bytes: Uint8Array }[]>;

@@ -14,9 +14,9 @@ const metadataSchema = z.object({ deviceId: z.string(), sensorKey: z.string(), s
 /**
  * {@link ForecastModelStore} on the shared model registry: kind `forecast`, scope
  * `site/device:sensor`, the spec (windowing, scaling, base, intervals) in the row's metadata
- * beside the file's own. A newly trained model replaces the pair's production model at once
- * (the registry archives the previous one and announces `pm.models.forecast.promoted`):
- * a retrain is triggered by age or drift, so the newer model is the one to use.
+ * beside the file's own. A retrained model the forecast gate passed replaces the pair's
+ * production model (the registry archives the previous one and announces
+ * `pm.models.forecast.promoted`); one it refused is registered as a candidate only.
  */
 export class RegistryModelStore implements ForecastModelStore {
   constructor(
@@ -34,7 +34,7 @@ export class RegistryModelStore implements ForecastModelStore {
       metrics: toJson(model.metrics),
       metadata: toJson({ deviceId: model.deviceId, sensorKey: model.sensorKey, spec: model.spec }),
     });
-    if (record.stage !== 'production') record = await this.registry.promote(KIND, record.version, scope);
+    if (model.promote && record.stage !== 'production') record = await this.registry.promote(KIND, record.version, scope);
     return toForecastRecord(record, model.deviceId, model.sensorKey, model.spec);
   }
 
@@ -69,6 +69,7 @@ function toForecastRecord(record: ModelRecord, deviceId: string, sensorKey: stri
     createdAt: record.createdAt,
     spec,
     metrics: record.metrics as unknown as ForecastMetrics,
+    stage: record.stage,
   };
 }
 

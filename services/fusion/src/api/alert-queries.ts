@@ -7,6 +7,7 @@ export interface AlertFilter {
   readonly severity?: 'CRITICAL' | 'WARNING' | 'INFO';
   readonly site?: string;
   readonly device?: string;
+  readonly rule?: string;
   /** Alerts active at or after this time (last seen ≥ from). */
   readonly from?: Date;
   /** Alerts raised at or before this time (first seen ≤ to). */
@@ -42,6 +43,7 @@ export async function listAlerts(db: Kysely<Database>, filter: AlertFilter): Pro
   if (filter.severity) q = q.where('severity', '=', filter.severity);
   if (filter.site) q = q.where('site', '=', filter.site);
   if (filter.device) q = filter.site ? q.where('device_id', '=', `${filter.site}/${filter.device}`) : q.where('device_id', 'like', `%/${filter.device}`);
+  if (filter.rule) q = q.where('rule', '=', filter.rule);
   if (filter.from) q = q.where('last_seen', '>=', filter.from);
   if (filter.to) q = q.where('first_seen', '<=', filter.to);
   if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
@@ -89,7 +91,8 @@ export async function alertKey(db: Kysely<Database>, id: number): Promise<{ site
   return row && { site: row.site, device: row.device_id.slice(row.site.length + 1), rule: row.rule };
 }
 
-function toView(row: Selectable<AlertsTable>): AlertView {
+/** An `alerts` row as the API returns it. */
+export function toView(row: Selectable<AlertsTable>): AlertView {
   const details = (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as { message?: unknown; sources?: unknown } | null;
   return {
     id: String(row.id),

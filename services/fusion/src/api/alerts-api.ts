@@ -7,6 +7,7 @@ import { HttpError, queryLimit, queryTime, requestActor, validateInput } from '@
 import type { AlertStatus } from '../alert-lifecycle.js';
 import type { TransitionOutcome } from '../alert-store.js';
 import { alertKey, getAlert, listAlerts } from './alert-queries.js';
+import type { AlertEventStream } from './alert-event-stream.js';
 
 const MAX_LIMIT = 1_000;
 
@@ -19,12 +20,16 @@ export const alertListQuery = z
     severity: z.enum(SEVERITIES).optional(),
     site: id.optional(),
     device: id.optional(),
+    rule: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must match [a-z0-9-]{1,64}').optional(),
     from: queryTime.optional(),
     to: queryTime.optional(),
     limit: queryLimit(MAX_LIMIT, 100),
     cursor: z.string().regex(/^\d{1,18}$/, 'not a cursor returned by this API').transform(Number).optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
+
+/** `GET /alerts/stream`: a credential limited to sites names one. */
+export const alertStreamQuery = z.strictObject({ site: id.optional() });
 
 const alertIdParam = z.string().regex(/^\d{1,18}$/, 'must be an alert id (a positive integer)').transform(Number);
 
@@ -42,10 +47,10 @@ export type TransitionAlert = (alertId: number, ref: DeviceRef, ruleId: string, 
 
 /**
  * The alert API (mounted at `/api/v1`): `GET /alerts` (filters, keyset paging, newest first),
- * `GET /alerts/:id` (with events and deliveries), `POST /alerts/:id/ack` and `/resolve`
+ * `GET /alerts/:id` (with events and deliveries), `GET /alerts/stream` (transitions as server-sent events), `POST /alerts/:id/ack` and `/resolve`
  * with `{note}`, acting as the request's credential — 404 for an unknown alert, 409 for a transition its status forbids.
  */
-export function createAlertsApi(db: Kysely<Database>, transition: TransitionAlert): Router {
+export function createAlertsApi(db: Kysely<Database>, transition: TransitionAlert, stream: AlertEventStream): Router {
   const router = Router();
   // Only under /alerts: mounted at /api/v1 beside other services (embedded mode), a parser for
   // every path would swallow their JSON bodies (the thermal upload) and cap them at 16 kB.
@@ -57,6 +62,14 @@ export function createAlertsApi(db: Kysely<Database>, transition: TransitionAler
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     res.json({ items: page, next: rows.length > q.limit && last ? last.id : null });
+  });
+
+  // Before `/alerts/:id`, which would take `stream` for an id.
+  router.get('/alerts/stream', async (req, res) => {
+    const q = validateInput(alertStreamQuery, req.query);
+    const lastEventId = req.headers['last-event-id'];
+    const resumeFrom = typeof lastEventId === 'string' && /^\d{1,18}$/.test(lastEventId) ? Number(lastEventId) : undefined;
+    await stream.attach(res, { site: q.site, lastEventId: resumeFrom });
   });
 
   router.get('/alerts/:id', async (req, res) => {

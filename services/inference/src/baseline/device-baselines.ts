@@ -285,7 +285,7 @@ export class DeviceBaselines {
     await this.#o.store.markFaulty({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: this.enrollmentFrames(model) ?? spec.frames }, note);
     for (const v of this.#versions.values()) v.devices.delete(id);
     this.#versions.get(model.version)?.devices.set(id, { ...fresh(), faulty: true, known: true, chain: Promise.resolve() });
-    await this.#announce(ref, model.version, 'enrolling');
+    await this.#announce(ref, model.version, 'faulty');
     this.#o.logger.info({ kind: this.#o.kind, device: id, version: model.version, note }, 'device marked faulty: it does not enroll until reset');
   }
 
@@ -323,7 +323,7 @@ export class DeviceBaselines {
       message.ack();
       return;
     }
-    // `ready` or `enrolling`: the table says what the device's state now is.
+    // `ready`, `enrolling` or `faulty`: the table says what the device's state now is.
     this.#o.store.get({ deviceId: id, kind: this.#o.kind, modelVersion: event.modelVersion }).then(
       (record) => {
         if (record) version.devices.set(id, { ...stateOf(record), chain: version.devices.get(id)?.chain ?? Promise.resolve() });

@@ -3,15 +3,16 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database, Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
-import type { ModelRegistry } from '@premonitor/registry';
+import { FileArtifactStore, type ModelRegistry } from '@premonitor/registry';
 import type { Clock } from '@premonitor/time';
+import { scoreReferenceOf, scoreReferenceRepository } from '../drift/score-reference.js';
 import { judgeCandidate, type GatePolicy } from './promotion-gate.js';
 import { runRepository, type RunRecord } from './run-repository.js';
 import type { RunSample } from './thermal-samples.js';
 import type { TrainJob, TrainMessage } from './train-job.js';
 
-/** The kinds a run can train today (the acoustic trainer learns from synthetic clips only). */
-export const TRAINABLE_KINDS = ['thermal'] as const;
+/** The kinds a run can train: thermal (real IR images) and acoustic (the generated corpus plus labelled clips). */
+export const TRAINABLE_KINDS = ['thermal', 'acoustic'] as const;
 export type TrainableKind = (typeof TRAINABLE_KINDS)[number];
 
 /** Settings and collaborators of {@link RetrainingRunner}. */
@@ -31,13 +32,15 @@ export interface RetrainingRunnerOptions {
   /** Fewest labelled samples (with both labels) a run needs. */
   readonly minSamples: number;
   readonly gate: (kind: string) => GatePolicy;
+  /** How a candidate's reference score distribution is cut (its held-out normal scores; drift and rollout watches compare with it). */
+  readonly scoreReference: { readonly bins: number; readonly alertScore: number };
 }
 
 /** What a client asks for. */
 export interface RunRequest {
   readonly kind: TrainableKind;
   readonly reason: string;
-  readonly trigger?: 'manual' | 'threshold' | 'schedule';
+  readonly trigger?: 'manual' | 'threshold' | 'schedule' | 'drift';
   readonly epochs?: number;
   readonly quick?: boolean;
   readonly shuffleLabels?: boolean;
@@ -177,8 +180,8 @@ export class RetrainingRunner {
   }
 
   async #samples(kind: string): Promise<RunSample[]> {
-    const rows = await this.#o.db.selectFrom('samples').select(['id', 'sha256', 'label', 'fault_class', 'device_id', 'format']).where('kind', '=', kind).orderBy('id').execute();
-    return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, label: r.label === 'normal' ? 'normal' : 'anomalous', faultClass: r.fault_class, device: r.device_id, format: r.format }));
+    const rows = await this.#o.db.selectFrom('samples').select(['id', 'sha256', 'label', 'fault_class', 'device_id', 'format', 'metadata']).where('kind', '=', kind).orderBy('id').execute();
+    return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, label: r.label === 'normal' ? 'normal' : 'anomalous', faultClass: r.fault_class, device: r.device_id, format: r.format, channel: channelOf(r.metadata) }));
   }
 
   async #conclude(run: RunRecord, done: Extract<TrainMessage, { type: 'done' }>, trainS: number): Promise<void> {
@@ -186,10 +189,15 @@ export class RetrainingRunner {
       const { evaluation } = done;
       const decision = judgeCandidate(evaluation.candidate, evaluation.champion, this.#o.gate(run.kind), evaluation.championNote);
       const metrics = Object.fromEntries(Object.entries(evaluation.candidate).map(([k, v]) => [`held_out_${k}`, v]));
-      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage } });
-      let promoted = candidate.stage === 'production';
-      if (decision.promote && !promoted) promoted = (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
-      const result = { train_s: round(trainS), evaluation, gate: decision, candidate: candidate.version, promoted } as unknown as Json;
+      // The chart is a run artifact beside the samples (content-addressed; the run's result names it).
+      const chart = await new FileArtifactStore(this.#o.sampleStoreDir).put(done.chart);
+      // `promote: false`: even the first model of a kind becomes production only through the gate.
+      const candidate = await this.#o.registry.register({ kind: run.kind, bytes: done.bytes, metrics, metadata: { retraining_run: run.id, lineage: done.lineage, report_chart: `/api/v1/retraining/runs/${run.id}/report.png` }, promote: false });
+      const { bins, alertScore } = this.#o.scoreReference;
+      // Stored before the candidate can become production, so its watches have a reference from the start.
+      if (done.normalScores.length >= bins) await scoreReferenceRepository.save(this.#o.db, scoreReferenceOf(run.kind, candidate.version, 'held-out', done.normalScores, bins, alertScore));
+      const promoted = decision.promote && (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
+      const result = { train_s: round(trainS), evaluation, gate: decision, candidate: candidate.version, promoted, report_chart: chart.sha256 } as unknown as Json;
       this.#o.logger.info({ run: run.id, candidate: candidate.version, promoted, reasons: decision.reasons }, promoted ? 'retraining candidate promoted' : 'retraining candidate kept as candidate');
       await this.#end(run.id, { status: 'succeeded', result, candidateVersion: candidate.version });
     } catch (err) {
@@ -229,6 +237,12 @@ export class RetrainingRunner {
       this.#o.logger.warn({ err }, 'retraining lease renewal failed; retrying at the next tick');
     }
   }
+}
+
+/** The WAV channel an acoustic sample's upload chose (its metadata summary), else null. */
+function channelOf(metadata: Json | null): number | null {
+  const channel = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata['channel'] : undefined;
+  return typeof channel === 'number' ? channel : null;
 }
 
 function round(x: number): number {

@@ -50,3 +50,23 @@ test('starts a scheduled run at each time of the cron expression (UTC)', async (
   clock.advance(24 * 3_600_000);
   assert.deepEqual(await triggers.check(), [2]);
 });
+
+test('a drifting device starts a run of its kind with the reason; while it runs, more drift starts none (the lease); an untrainable kind is ignored', async () => {
+  const clock = new ManualClock();
+  const { p, runs } = ports(clock);
+  let running = false;
+  const leased: TriggerPorts = {
+    ...p,
+    run: async (req) => {
+      if (running) return { refused: 'running', running: { id: 1 } as never };
+      running = true;
+      return p.run(req);
+    },
+  };
+  const triggers = new RetrainingTriggers(leased, { kinds: ['thermal'], threshold: 0, schedule: undefined, checkMs: 1_000 }, clock, logger);
+  assert.equal(await triggers.drifted('thermal', 'plant-1/cam-3 PSI 0.61'), 1);
+  assert.deepEqual([runs[0]!.kind, runs[0]!.trigger, runs[0]!.reason], ['thermal', 'drift', 'drift: plant-1/cam-3 PSI 0.61']);
+  assert.equal(await triggers.drifted('thermal', 'plant-1/cam-4 PSI 0.4'), undefined, 'a second drifting device while the run holds the lease');
+  assert.equal(await triggers.drifted('acoustic', 'plant-1/mic-1 PSI 0.5'), undefined, 'acoustic runs do not exist yet');
+  assert.equal(runs.length, 1);
+});

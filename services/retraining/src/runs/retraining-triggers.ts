@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from '@premonitor/log';
 import { every, type Cancel, type Clock } from '@premonitor/time';
-import type { RunRequest, StartRefusal, TrainableKind } from './retraining-runner.js';
+import { TRAINABLE_KINDS, type RunRequest, type StartRefusal, type TrainableKind } from './retraining-runner.js';
 
 /** What the triggers need to know and do (the runner and the two tables, behind small seams). */
 export interface TriggerPorts {
@@ -23,11 +23,14 @@ export interface TriggerSettings {
   readonly checkMs: number;
   /** Epochs of a triggered run (default: the plan's). */
   readonly epochs?: number;
+  /** Triggered runs use the trainers' quick plan. */
+  readonly quick?: boolean;
 }
 
 /**
  * Starts runs by themselves: when a kind has `threshold` new labelled samples since its last
- * run, and at the times of the cron `schedule`. A run refused because one is already running
+ * run, at the times of the cron `schedule`, and when a device's scores drift from the
+ * production model's reference (`drifted`). A run refused because one is already running
  * (on any replica) or because there are too few samples is simply tried at the next check.
  */
 export class RetrainingTriggers {
@@ -55,6 +58,22 @@ export class RetrainingTriggers {
     this.#cancel?.();
   }
 
+  /**
+   * A device's scores drifted from the model's reference: start a run of that kind (if it is
+   * one retraining can train). Several devices drifting at once start one run: the others are
+   * refused by the lease; a refusal for too few samples is logged and not retried.
+   */
+  async drifted(kind: string, why: string): Promise<number | undefined> {
+    if (!(TRAINABLE_KINDS as readonly string[]).includes(kind)) return undefined;
+    const outcome = await this.#ports.run({ kind: kind as TrainableKind, reason: `drift: ${why}`.slice(0, 500), trigger: 'drift', ...(this.#s.epochs === undefined ? {} : { epochs: this.#s.epochs }) });
+    if ('run' in outcome) {
+      this.#logger.info({ kind, run: outcome.run.id, trigger: 'drift' }, `retraining run started for drift: ${why}`);
+      return outcome.run.id;
+    }
+    this.#logger.info({ kind, refused: outcome.refused, ...(outcome.refused === 'running' ? { running: outcome.running.id } : { message: outcome.message }) }, 'drift trigger fired but no run started');
+    return undefined;
+  }
+
   /** One look at every kind; returns the runs it started. */
   async check(): Promise<number[]> {
     const started: number[] = [];
@@ -62,7 +81,7 @@ export class RetrainingTriggers {
     for (const kind of this.#s.kinds) {
       const reason = await this.#reason(kind, now);
       if (!reason) continue;
-      const outcome = await this.#ports.run({ kind, reason: reason.text, trigger: reason.trigger, ...(this.#s.epochs === undefined ? {} : { epochs: this.#s.epochs }) });
+      const outcome = await this.#ports.run({ kind, reason: reason.text, trigger: reason.trigger, ...(this.#s.epochs === undefined ? {} : { epochs: this.#s.epochs }), ...(this.#s.quick ? { quick: true } : {}) });
       if ('run' in outcome) {
         started.push(outcome.run.id);
         this.#logger.info({ kind, run: outcome.run.id, trigger: reason.trigger }, reason.text);

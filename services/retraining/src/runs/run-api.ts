@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { safeText } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
+import type { ArtifactStore } from '@premonitor/registry';
 import { validateInput } from '@premonitor/http';
 import { TRAINABLE_KINDS, type RetrainingRunner, type RunEvent } from './retraining-runner.js';
 import { runRepository, type RunRecord } from './run-repository.js';
@@ -19,18 +20,34 @@ const runBody = z.strictObject({
 const idParam = z.strictObject({ id: z.coerce.number().int().min(1) });
 const historyQuery = z.strictObject({ kind: z.string().regex(/^[a-z-]{1,32}$/).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
 
-/** A run as the API shows it, with its duration. */
+/** The content address of a finished run's evaluation chart, when it has one. */
+function reportChartOf(run: RunRecord | undefined): string | undefined {
+  const result = run?.result;
+  const sha256 = result !== null && typeof result === 'object' && !Array.isArray(result) ? result['report_chart'] : undefined;
+  return typeof sha256 === 'string' ? sha256 : undefined;
+}
+
+/** A run as the API shows it, with its duration and the link to its chart. */
 function view(run: RunRecord): Record<string, unknown> {
   const end = run.finishedAt ?? null;
-  return { ...run, durationS: end ? (end.getTime() - run.startedAt.getTime()) / 1000 : null };
+  return { ...run, durationS: end ? (end.getTime() - run.startedAt.getTime()) / 1000 : null, reportChart: reportChartOf(run) ? `/api/v1/retraining/runs/${run.id}/report.png` : null };
+}
+
+/** The registry state of the runs' candidates, by `kind/version`. */
+async function candidateStates(db: Kysely<Database>, runs: readonly RunRecord[]): Promise<Map<string, Record<string, unknown>>> {
+  const versions = [...new Set(runs.flatMap((r) => (r.candidateVersion ? [r.candidateVersion] : [])))];
+  if (versions.length === 0) return new Map();
+  const rows = await db.selectFrom('models').select(['kind', 'version', 'stage', 'promoted_at', 'promotion_forced']).where('version', 'in', versions).execute();
+  return new Map(rows.map((m) => [`${m.kind}/${m.version}`, { version: m.version, stage: m.stage, promotedAt: m.promoted_at, promotionForced: m.promotion_forced }]));
 }
 
 /**
  * `POST /retraining/runs` (202, or 409 naming the running run, or 422 too few samples),
- * `GET /retraining/runs/{id}`, `GET /retraining/runs/{id}/events` (server-sent events: log,
+ * `GET /retraining/runs/{id}`, `GET /retraining/runs/{id}/report.png` (the evaluation chart),
+ * `GET /retraining/runs/{id}/events` (server-sent events: log,
  * progress, end), `POST /retraining/runs/{id}/cancel`, `GET /retraining/history`.
  */
-export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>): Router {
+export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>, store: ArtifactStore): Router {
   const router = Router();
   router.post('/retraining/runs', express.json({ limit: '16kb' }), async (req: Request, res: Response) => {
     const body = validateInput(runBody, req.body);
@@ -49,6 +66,15 @@ export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>):
     const run = await runRepository.get(db, id);
     if (!run) res.status(404).json({ error: 'not_found', message: `no retraining run ${id}` });
     else res.json(view(run));
+  });
+
+  router.get('/retraining/runs/:id/report.png', async (req: Request, res: Response) => {
+    const { id } = validateInput(idParam, req.params);
+    const run = await runRepository.get(db, id);
+    const sha256 = reportChartOf(run);
+    if (!run) res.status(404).json({ error: 'not_found', message: `no retraining run ${id}` });
+    else if (!sha256) res.status(404).json({ error: 'no_report', message: `run ${id} is ${run.status} and has no evaluation chart${run.status === 'running' ? ' yet' : ''}` });
+    else res.status(200).type('image/png').set('cache-control', 'private, max-age=86400').send(Buffer.from(await store.get(sha256)));
   });
 
   router.get('/retraining/runs/:id/events', async (req: Request, res: Response) => {
@@ -79,7 +105,9 @@ export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>):
   router.get('/retraining/history', async (req: Request, res: Response) => {
     const q = validateInput(historyQuery, req.query);
     const runs = await runRepository.list(db, q);
-    res.json({ items: runs.map(view) });
+    const candidates = await candidateStates(db, runs);
+    // Each run with where its candidate stands now: promoted (by the gate or forced by an admin), still a candidate, archived.
+    res.json({ items: runs.map((run) => ({ ...view(run), candidate: (run.candidateVersion && candidates.get(`${run.kind}/${run.candidateVersion}`)) ?? null })) });
   });
   return router;
 }

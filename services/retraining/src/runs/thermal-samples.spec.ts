@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleClass, splitByDevice, type RunSample } from './thermal-samples.js';
 
-const sample = (id: number, device: string | null): { sample: RunSample } => ({ sample: { id, sha256: 'x'.repeat(64), label: 'normal', faultClass: null, device, format: 'png' } });
+const sample = (id: number, device: string | null): { sample: RunSample } => ({ sample: { id, sha256: 'x'.repeat(64), label: 'normal', faultClass: null, device, format: 'png', channel: null } });
 
 test('holds out whole devices: no device has samples on both sides, and the split is stable as samples are added', () => {
   const items = Array.from({ length: 400 }, (_, i) => sample(i, `plant-1/dev-${i % 20}`));

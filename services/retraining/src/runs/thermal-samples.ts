@@ -11,6 +11,8 @@ export interface RunSample {
   /** `site/device`, or null. */
   readonly device: string | null;
   readonly format: string | null;
+  /** Acoustic: the channel of a multichannel WAV the sample is (from its upload), else null. */
+  readonly channel: number | null;
 }
 
 /** A decoded thermal sample at its own size, and its class for the trainer. */

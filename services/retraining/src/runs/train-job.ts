@@ -3,12 +3,12 @@ import type { RunSample } from './thermal-samples.js';
 
 /** What a training worker is given (structured-cloned into the worker thread). */
 export interface TrainJob {
-  readonly kind: 'thermal';
+  readonly kind: 'thermal' | 'acoustic';
   readonly sampleStoreDir: string;
   readonly samples: readonly RunSample[];
   /** The production model's bytes, scored on the same held-out set (absent: no champion). */
   readonly champion?: { readonly version: string; readonly bytes: Uint8Array };
-  /** Most classifier epochs (default the plan's). */
+  /** Most classifier epochs (default the plan's; thermal only: the acoustic Gaussians have none). */
   readonly epochs?: number;
   readonly quick: boolean;
   /** Share of the device groups held out for the gate. */
@@ -24,7 +24,17 @@ export interface TrainJob {
 export type TrainMessage =
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly loss: number; readonly elapsedS: number }
-  | { readonly type: 'done'; readonly version: string; readonly bytes: Uint8Array; readonly evaluation: HeldOutEvaluation; readonly lineage: Readonly<Record<string, Json>> }
+  | {
+      readonly type: 'done';
+      readonly version: string;
+      readonly bytes: Uint8Array;
+      /** The evaluation chart (PNG). */
+      readonly chart: Uint8Array;
+      readonly evaluation: HeldOutEvaluation;
+      /** The candidate's scores of the held-out normal samples (its reference distribution). */
+      readonly normalScores: readonly number[];
+      readonly lineage: Readonly<Record<string, Json>>;
+    }
   | { readonly type: 'failed'; readonly error: string };
 
 /** Both models on the same held-out samples. */

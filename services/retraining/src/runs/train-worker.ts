@@ -1,100 +1,35 @@
-// Worker-thread entry of a retraining run: loads the run's samples, trains, and scores the
-// candidate and the champion on the same held-out samples. Runs off the service's event loop,
-// so the API and scoring stay responsive; the runner terminates it to cancel.
+// Worker-thread entry of a retraining run: the kind's run loads its samples, trains, and scores
+// the candidate and the champion on the same held-out samples. Runs off the service's event
+// loop, so the API and scoring stay responsive; the runner terminates it to cancel.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileArtifactStore } from '@premonitor/registry';
-import { HOT_SPOT_CLASSES, evaluateThermalIr, thermalIrPlan, trainThermalIr, type ThermalIrSample } from '@premonitor/training';
-import { FrameAdaptError } from '@premonitor/ml/scoring';
-import { SeededRandom } from '@premonitor/ml/data';
-import { scoreThermal } from './held-out-scoring.js';
-import { atSize, decodeThermalSample, sampleClass, splitByDevice, type DecodedThermalSample } from './thermal-samples.js';
-import type { HeldOutEvaluation, TrainJob, TrainMessage } from './train-job.js';
-
-/** A fault class with fewer training samples than this trains as plain `anomalous`. */
-const MIN_CLASS_SAMPLES = 5;
+import { runAcoustic } from './acoustic-run.js';
+import { runThermal } from './thermal-run.js';
+import type { TrainJob, TrainMessage } from './train-job.js';
 
 const post = (m: TrainMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 
-async function run(job: TrainJob): Promise<void> {
-  const log = (line: string) => post({ type: 'log', line });
-  const store = new FileArtifactStore(job.sampleStoreDir);
-  const decoded: DecodedThermalSample[] = [];
-  for (const s of job.samples) decoded.push(decodeThermalSample(s, await store.get(s.sha256)));
-  const { train, heldOut } = splitByDevice(decoded, job.heldOutFraction, job.splitSeed);
-  log(`${decoded.length} thermal samples: ${train.length} for training, ${heldOut.length} held out (by device)`);
-
-  const counts = new Map<string, number>();
-  for (const d of train) counts.set(sampleClass(d.sample), (counts.get(sampleClass(d.sample)) ?? 0) + 1);
-  const classOf = (d: DecodedThermalSample) => {
-    const c = sampleClass(d.sample);
-    return c === 'normal' || (counts.get(c) ?? 0) >= MIN_CLASS_SAMPLES ? c : 'anomalous';
-  };
-  const labels = train.map(classOf);
-  if (job.shuffleLabels) {
-    // Fisher–Yates with the one seeded random: the same job shuffles the same way.
-    const random = new SeededRandom(job.splitSeed);
-    for (let i = labels.length - 1; i > 0; i--) {
-      const j = random.int(0, i);
-      [labels[i], labels[j]] = [labels[j]!, labels[i]!];
-    }
+/**
+ * Lowest CPU priority for this thread: on Linux a nice value is per thread, and pid 0 is the
+ * calling thread, so the service's event loop (the API, scoring) keeps its priority while the
+ * run takes what is left. Where that is not allowed, the run keeps the process's priority.
+ */
+function yieldCpu(): void {
+  try {
+    setPriority(0, 19);
+  } catch {
+    // Not permitted here (some containers): training still works, only less politely.
   }
-  const classes = ['normal', ...[...new Set(labels.filter((l) => l !== 'normal'))].sort()];
-  const plan = thermalIrPlan(job.quick, job.splitSeed);
-  const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs } };
-  const samples: ThermalIrSample[] = train.map((d, i) => ({ id: String(d.sample.id), label: labels[i]!, values: atSize(d.raster, plan.width, plan.height) }));
-  const hotSpotClasses = classes.filter((c) => HOT_SPOT_CLASSES.includes(c));
-  const trained = await trainThermalIr({
-    samples,
-    classes,
-    normalClass: 'normal',
-    hotSpotClasses,
-    quick: job.quick,
-    plan: sized,
-    now: new Date(job.now),
-    log,
-    onEpoch: (p) => post({ type: 'epoch', epoch: p.epoch, epochs: p.epochs, loss: p.loss, elapsedS: p.elapsedS }),
-    source: 'retraining: labelled samples',
-  });
-
-  const evaluation = await evaluateHeldOut(trained.bytes, job.champion, heldOut, classes, hotSpotClasses);
-  const bytes = trained.bytes.slice();
-  post(
-    {
-      type: 'done',
-      version: trained.version,
-      bytes,
-      evaluation,
-      lineage: {
-        parent: job.champion?.version ?? null,
-        data_fingerprint: trained.metadata.trainingDataFingerprint ?? null,
-        samples: { train: train.length, held_out: heldOut.length },
-        classes,
-        settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels },
-        train_report: JSON.parse(JSON.stringify(trained.summary)) as Record<string, never>,
-      },
-    },
-    [bytes.buffer as ArrayBuffer],
-  );
 }
 
-/** Candidate and champion on the same held-out samples: AUC anomalous vs normal, recall at 5 % false alarms. */
-async function evaluateHeldOut(candidate: Uint8Array, champion: TrainJob['champion'], heldOut: readonly DecodedThermalSample[], classes: readonly string[], hotSpotClasses: readonly string[]): Promise<HeldOutEvaluation> {
-  const rasters = heldOut.map((d) => d.raster);
-  const labelOf = (d: DecodedThermalSample) => (classes.includes(sampleClass(d.sample)) ? sampleClass(d.sample) : 'anomalous');
-  const known = [...new Set([...classes, ...heldOut.map(labelOf)])];
-  const judge = (scores: readonly number[]) => evaluateThermalIr(heldOut.map((d, i) => ({ label: labelOf(d), score: scores[i]! })), { classes: known, normalClass: 'normal', hotSpotClasses });
-  const figures = (e: ReturnType<typeof judge>) => ({ auc: e.anomaly.auc, recall_at_fpr1: e.anomaly.recall_at_fpr1, recall_at_fpr5: e.anomaly.recall_at_fpr5 });
-  const normal = heldOut.filter((d) => d.sample.label === 'normal').length;
-  const base = { samples: heldOut.length, normal, devices: new Set(heldOut.map((d) => d.sample.device ?? `sample:${d.sample.id}`)).size };
-  const candidateEval = judge(await scoreThermal(candidate, rasters));
-  const result = { heldOut: base, candidate: figures(candidateEval), report: JSON.parse(JSON.stringify(candidateEval)) as Record<string, never> };
-  if (!champion) return { ...result, championNote: 'no production model of this kind: floors only' };
-  try {
-    return { ...result, champion: figures(judge(await scoreThermal(champion.bytes, rasters))) };
-  } catch (err) {
-    if (err instanceof FrameAdaptError) return { ...result, championNote: `champion ${champion.version} cannot score the held-out samples (${err.message}): floors only` };
-    throw err;
-  }
+async function run(job: TrainJob): Promise<void> {
+  yieldCpu();
+  const context = { job, store: new FileArtifactStore(job.sampleStoreDir), log: (line: string) => post({ type: 'log', line }), post };
+  const outcome = job.kind === 'acoustic' ? await runAcoustic(context) : await runThermal(context);
+  const bytes = outcome.bytes.slice();
+  const chart = outcome.chart.slice();
+  post({ type: 'done', version: outcome.version, bytes, chart, evaluation: outcome.evaluation, normalScores: outcome.normalScores, lineage: outcome.lineage }, [bytes.buffer as ArrayBuffer, chart.buffer as ArrayBuffer]);
 }
 
 run(workerData as TrainJob).catch((err: unknown) => post({ type: 'failed', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }));

@@ -47,6 +47,18 @@ export interface TrainAcousticOptions {
   readonly sharedDataDir?: string;
   /** Target of the per-device thresholds (default 1 false alarm per day at one frame every 10 s). */
   readonly threshold?: { readonly framesPerDay: number; readonly falseAlarmsPerDay: number };
+  /**
+   * Healthy clips labelled in the plant (retraining): they join the generated training clips
+   * in every fit and the fleet calibration, so the fleet learns what real healthy machines
+   * sound like. Absent: the generated corpus only.
+   */
+  readonly labelled?: LabelledAcoustic;
+}
+
+/** Labelled healthy clips at the plan's rate and length, with their device and a fingerprint of the set. */
+export interface LabelledAcoustic {
+  readonly clips: readonly { readonly device: string; readonly samples: Float32Array }[];
+  readonly fingerprint: string;
 }
 
 /**
@@ -63,12 +75,15 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   const started = performance.now();
   const samples = plan.sampleRate * plan.seconds;
   const logMel = { sampleRate: plan.sampleRate, nFft: plan.nFft, nMels: plan.nMels };
-  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test, device: plan.device });
+  const labelled = options.labelled?.clips ?? [];
+  const fingerprint = dataFingerprint({ generator: '@premonitor/ml/data acoustic', seed: plan.seed, train: plan.train, validation: plan.validation, test: plan.test, device: plan.device, ...(options.labelled ? { labelled: options.labelled.fingerprint } : {}) });
   const version = versionFromTime(options.now);
 
   const extractor = await SpectralExtractor.create(samples, logMel, plan.lowBins);
   const train = await timed(log, `generating ${acousticSplitSize(plan.train)} healthy training clips`, () => collect(plan.train, plan.seed));
-  const spectra = await timed(log, 'log-mel and low-band features (onnxruntime)', () => extractor.extract(train.map((c) => c.samples)));
+  // Labelled clips are grouped by their own device (one machine, one microphone) like a generated machine.
+  const groups = [...train.map(deviceOf), ...labelled.map((c) => `labelled:${c.device}`)];
+  const spectra = await timed(log, `log-mel and low-band features (onnxruntime)${labelled.length > 0 ? `, ${labelled.length} labelled healthy clips included` : ''}`, () => extractor.extract([...train.map((c) => c.samples), ...labelled.map((c) => c.samples)]));
   await extractor.close();
   const trainFeatures = spectra.map((s) => s.logMel);
   const stats = bandStatistics(trainFeatures, plan.nMels);
@@ -88,7 +103,7 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
       }))
     : undefined;
   const withinWhitening = await timed(log, `fitting the within-machine covariance of the ${2 * plan.nMels}-d clip statistics (${plan.train.instances.length} machines per type)`, async () =>
-    fitWithinMachineWhitening(train, spectra.map((sp) => clipStatistics(sp.logMel, plan.nMels)), 2 * plan.nMels, plan.shrinkage));
+    fitWithinMachineWhitening(groups, spectra.map((sp) => clipStatistics(sp.logMel, plan.nMels)), 2 * plan.nMels, plan.shrinkage));
   const fitS = (performance.now() - fitStarted) / 1000;
 
   const validation = await timed(log, `generating ${acousticSplitSize(plan.validation)} validation clips`, () => collect(plan.validation, plan.seed));
@@ -143,9 +158,13 @@ export async function trainAcoustic(options: TrainAcousticOptions): Promise<Trai
   // one vote per clip — the fleet has never heard most real machines, and a healthy one must
   // not be flagged from its first clip. Figures on real data are then leave-one-machine-out.
   const machines = options.sharedDataDir ? await loadRealMachines(options.sharedDataDir, log) : [];
-  const realNormal = machines.length > 0
+  const realNormal: number[] = machines.length > 0
     ? await timed(log, `scoring the normal real recordings of ${machines.length} machines against the fleet`, () => mimiiNormalFleetErrors(scaled, baselineSpec, machines))
     : [];
+  if (labelled.length > 0) {
+    const out = await scaled.run(labelled.map((c) => c.samples), 64, noBaselines(baselineSpec, labelled.length));
+    realNormal.push(...(out.extra['fleet_error'] ?? out.error));
+  }
   await scaled.close();
   const calibration = fitFleetCalibration(syntheticHealthy, realNormal, plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
@@ -238,14 +257,14 @@ function enrollmentSplit(split: AcousticSplit, plan: AcousticPlan): AcousticSpli
  * fitted to all the centred rows. Pooled over many machines, it is far better estimated than
  * the 16 enrollment clips of one machine could give.
  */
-function fitWithinMachineWhitening(clips: readonly AcousticClip[], statistics: readonly Float32Array[], dim: number, shrinkage: number): Float32Array {
+function fitWithinMachineWhitening(devices: readonly string[], statistics: readonly Float32Array[], dim: number, shrinkage: number): Float32Array {
   const groups = new Map<string, number[]>();
-  clips.forEach((c, i) => {
-    const list = groups.get(deviceOf(c)) ?? [];
+  devices.forEach((device, i) => {
+    const list = groups.get(device) ?? [];
     list.push(i);
-    groups.set(deviceOf(c), list);
+    groups.set(device, list);
   });
-  const rows = new Float32Array(clips.length * dim);
+  const rows = new Float32Array(devices.length * dim);
   let r = 0;
   for (const members of groups.values()) {
     const mean = new Float64Array(dim);

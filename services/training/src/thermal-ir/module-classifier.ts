@@ -29,6 +29,13 @@ export interface ClassifierPlan {
    */
   readonly balancePower: number;
   readonly seed: number;
+  /**
+   * Average the class probabilities over the image and its three mirror images (left–right,
+   * top–bottom, both) when predicting: a module is symmetric and training already flips at random,
+   * so the four views are equally valid and their mean is steadier than any one. The ONNX graph
+   * does the same (`thermal-ir-graph.ts`); costs 4× the classifier's inference.
+   */
+  readonly mirrorAveraging: boolean;
 }
 
 /** Standardised images (`height × width` each) with their class index. */
@@ -142,7 +149,7 @@ export async function trainModuleClassifier(
       const validationLoss = (await lossT!.data())[0]!;
       const validationAccuracy = (await accT!.data())[0]!;
       tf.dispose([lossT!, accT!]);
-      const validationAuc = normalVersusRest(predictClasses(model, validation.images, height, width), validation.labels, classes, shape.normalIndex);
+      const validationAuc = normalVersusRest(predictClasses(model, validation.images, height, width, plan.mirrorAveraging), validation.labels, classes, shape.normalIndex);
       onEpoch({ epoch, epochs: plan.epochs, loss: Number(history.history['loss']?.[0] ?? Number.NaN), elapsedS: (performance.now() - started) / 1000, validationLoss, validationAccuracy, validationAuc });
       if (validationAuc > best.auc) {
         tf.dispose(best.weights);
@@ -163,15 +170,41 @@ export async function trainModuleClassifier(
   return { model, epochsRun: Math.min(epoch, plan.epochs), bestEpoch: best.epoch, bestValidationAuc: best.auc };
 }
 
-/** Class probabilities `[n × classes]` of standardised images, in batches. */
-export function predictClasses(model: tf.LayersModel, images: readonly Float32Array[], height: number, width: number): Float32Array {
+/**
+ * Class probabilities `[n × classes]` of standardised images, in batches; with `mirrorAveraging`
+ * the mean over each image and its three mirror images (as the exported graph computes it).
+ */
+export function predictClasses(model: tf.LayersModel, images: readonly Float32Array[], height: number, width: number, mirrorAveraging = false): Float32Array {
   const classes = (model.outputs[0]!.shape.at(-1) as number | null) ?? 0;
+  const views = mirrorAveraging ? MIRROR_VIEWS : [MIRROR_VIEWS[0]!];
   const out = new Float32Array(images.length * classes);
   for (let start = 0; start < images.length; start += 512) {
     const batch = images.slice(start, start + 512);
-    const probs = tf.tidy(() => model.predict(tf.tensor4d(packImages(batch, height * width), [batch.length, height, width, 1])) as tf.Tensor);
-    out.set(probs.dataSync(), start * classes);
-    probs.dispose();
+    for (const view of views) {
+      const mirrored = batch.map((image) => mirrorImage(image, height, width, view));
+      const probs = tf.tidy(() => model.predict(tf.tensor4d(packImages(mirrored, height * width), [batch.length, height, width, 1])) as tf.Tensor);
+      const values = probs.dataSync();
+      probs.dispose();
+      for (let i = 0; i < values.length; i++) out[start * classes + i] += values[i]! / views.length;
+    }
+  }
+  return out;
+}
+
+/** The four views the classifier averages over, in the order the graph concatenates them. */
+export const MIRROR_VIEWS: readonly { readonly leftRight: boolean; readonly topBottom: boolean }[] = [
+  { leftRight: false, topBottom: false },
+  { leftRight: true, topBottom: false },
+  { leftRight: false, topBottom: true },
+  { leftRight: true, topBottom: true },
+];
+
+function mirrorImage(image: Float32Array, height: number, width: number, view: { readonly leftRight: boolean; readonly topBottom: boolean }): Float32Array {
+  if (!view.leftRight && !view.topBottom) return image;
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < height; y++) {
+    const sy = view.topBottom ? height - 1 - y : y;
+    for (let x = 0; x < width; x++) out[y * width + x] = image[sy * width + (view.leftRight ? width - 1 - x : x)]!;
   }
   return out;
 }

@@ -8,6 +8,8 @@ import type { NormalSubspace } from './normal-subspace.js';
 export interface ThermalIrGraphSpec {
   readonly height: number;
   readonly width: number;
+  /** Average the classifier over the image and its three mirror images (`ClassifierPlan.mirrorAveraging`). */
+  readonly mirrorAveraging: boolean;
   /** The trained classifier, channels-last, softmax last (as `describeLayersModel` gives it). */
   readonly classifier: readonly LayerSpec[];
   readonly classes: readonly string[];
@@ -38,9 +40,11 @@ export function buildThermalIrModel(spec: ThermalIrGraphSpec): Uint8Array {
   const frame = g.addInput('frame', ['batch', h, w]);
   const standardised = addFrameStandardisation(g, frame);
 
-  const image = g.op('Unsqueeze', [standardised, g.addInt64Initializer(g.uniqueName('channel_axis'), [3])], {}, 'image');
+  const views = spec.mirrorAveraging ? addMirrorViews(g, standardised, h, w) : standardised;
+  const image = g.op('Unsqueeze', [views, g.addInt64Initializer(g.uniqueName('channel_axis'), [3])], {}, 'image');
   const probs = addLayers(g, image, [h, w, 1], spec.classifier);
-  g.addNode('Identity', [probs.name], ['class_probs']);
+  const averaged = spec.mirrorAveraging ? averageMirrorViews(g, probs.name, spec.classes.length) : probs.name;
+  g.addNode('Identity', [averaged], ['class_probs']);
   g.addOutput('class_probs', ['batch', spec.classes.length]);
   const normal = g.op('Gather', ['class_probs', g.addInt64Initializer(g.uniqueName('normal_index'), [spec.normalIndex], [])], { axis: OnnxAttr.int(1) }, 'p_normal');
   const anomaly = g.op('Sub', [scalar(g, 1, 'one'), normal]);
@@ -57,6 +61,24 @@ export function buildThermalIrModel(spec: ThermalIrGraphSpec): Uint8Array {
     docString: `Premonitor thermal module-image model: frame float32 [N, ${h}, ${w}] in any linear intensity scale (standardised per image in the graph) → score [N] (calibrated anomaly probability, 0.5 = threshold), error [N] (anomaly log-odds), class_probs [N, ${spec.classes.length}] (${spec.classes.join(', ')}), anomaly_probability [N], novelty_score [N] and novelty_error [N] (unsupervised, trained on normal images only).`,
     metadata: encodeModelMetadata(spec.metadata),
   });
+}
+
+/**
+ * `[N, H, W]` → `[4N, H, W]`: the images, then left–right mirrored, top–bottom mirrored and both
+ * (the order of `MIRROR_VIEWS`), so the classifier runs once on all four views.
+ */
+function addMirrorViews(g: OnnxGraphBuilder, images: string, h: number, w: number): string {
+  const reversed = (n: number, name: string) => g.addInt64Initializer(g.uniqueName(name), Array.from({ length: n }, (_, i) => n - 1 - i));
+  const leftRight = g.op('Gather', [images, reversed(w, 'columns_reversed')], { axis: OnnxAttr.int(2) }, 'mirror_lr');
+  const topBottom = g.op('Gather', [images, reversed(h, 'rows_reversed')], { axis: OnnxAttr.int(1) }, 'mirror_tb');
+  const both = g.op('Gather', [leftRight, reversed(h, 'rows_reversed')], { axis: OnnxAttr.int(1) }, 'mirror_both');
+  return g.op('Concat', [images, leftRight, topBottom, both], { axis: OnnxAttr.int(0) }, 'mirror_views');
+}
+
+/** `[4N, C]` class probabilities of the four views → their mean `[N, C]`. */
+function averageMirrorViews(g: OnnxGraphBuilder, probs: string, classes: number): string {
+  const byView = g.op('Reshape', [probs, g.addInt64Initializer(g.uniqueName('views_shape'), [4, -1, classes])]);
+  return g.op('ReduceMean', [byView], { axes: OnnxAttr.ints([0]), keepdims: OnnxAttr.int(0) }, 'mirror_mean');
 }
 
 function addNoveltyHead(g: OnnxGraphBuilder, standardised: string, spec: ThermalIrGraphSpec): void {

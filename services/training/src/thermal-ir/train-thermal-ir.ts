@@ -97,7 +97,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   log(`kept epoch ${trained.bestEpoch} of ${trained.epochsRun} (validation AUC ${trained.bestValidationAuc.toFixed(4)})`);
 
   // Calibrations from normal validation images only: their 99th percentile becomes score 0.5.
-  const validationProbs = predictClasses(trained.model, validation.images, height, width);
+  const validationProbs = predictClasses(trained.model, validation.images, height, width, plan.classifier.mirrorAveraging);
   const normalValidation = validation.labels.map((l, i) => [l, i] as const).filter(([l]) => l === normalIndex).map(([, i]) => i);
   const logOdds = (probs: Float32Array, i: number): number => Math.log(1 - probs[i * classes.length + normalIndex]! + 1e-7) - Math.log(probs[i * classes.length + normalIndex]! + 1e-7);
   const calibration = fitLogisticCalibration(normalValidation.map((i) => logOdds(validationProbs, i)), plan.normalQuantile);
@@ -117,7 +117,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
     classes,
     ...(metrics ? { metrics } : {}),
   });
-  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, metadata: meta });
+  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, mirrorAveraging: plan.classifier.mirrorAveraging, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, metadata: meta });
 
   // The exported bytes are what is evaluated: raw test images in, standardisation in the graph.
   const testSamples = split.test.map((i) => options.samples[i]!);
@@ -129,7 +129,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const latencyMs = await scorer.latencyMs(testSamples[0]!.values, 50);
   await scorer.close();
   const testImages = split.test.map((i) => standardised[i]!);
-  const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, testImages, height, width), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
+  const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, testImages, height, width, plan.classifier.mirrorAveraging), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
   trained.model.dispose();
 
   const evaluationClasses = { classes, normalClass, hotSpotClasses, threshold: 0.5 };

@@ -18,6 +18,12 @@ export interface ThermalDevicePlan {
   /** Share of the fleet head in the device error (0: it only lowered validation recall). */
   readonly fleetWeight: number;
   /** Healthy episodes of every validation and test camera its baseline is enrolled from (never scored). */
+  /**
+   * Each camera's own threshold (`baseline.threshold`): false alarms per day allowed at the frames
+   * per day assumed until the camera's enrollment shows its own rate, and the weight (in samples)
+   * of the spread learnt on the validation cameras against the camera's own.
+   */
+  readonly threshold: { readonly framesPerDay: number; readonly falseAlarmsPerDay: number; readonly priorWeight: number };
   readonly enrollment: Pick<ThermalDatasetOptions, 'episodesPerInstance' | 'framesPerEpisode' | 'frameStride' | 'firstEpisode'>;
 }
 
@@ -79,6 +85,6 @@ export function thermalPlan(quick: boolean, architecture: ThermalArchitecture = 
     normalQuantile: 0.99,
     // 80 frames over two sessions (every 4th frame of 160): enough load swing for the load and
     // ambient directions; 40 frames gave recall 0.980 instead of 0.990 on ≥ 4 °C faults.
-    device: { components: 2, noiseFloor: 0.1, pool: 3, top: 4, fleetWeight: 0, enrollment: { episodesPerInstance: 2, framesPerEpisode: quick ? 20 : 40, frameStride: quick ? 8 : 4, firstEpisode: 100 } },
+    device: { components: 2, noiseFloor: 0.1, pool: 3, top: 4, fleetWeight: 0, threshold: { framesPerDay: 8640, falseAlarmsPerDay: 1, priorWeight: 8 }, enrollment: { episodesPerInstance: 2, framesPerEpisode: quick ? 20 : 40, frameStride: quick ? 8 : 4, firstEpisode: 100 } },
   };
 }

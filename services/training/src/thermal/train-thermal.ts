@@ -1,4 +1,4 @@
-import { describeLayersModel } from '@premonitor/ml';
+import { describeLayersModel, heldOutLogDistances } from '@premonitor/ml';
 import type { BaselineSpec, ModelMetadata } from '@premonitor/ml';
 import { deviceBaselines, enrollDevices, fitDeviceCalibration, noBaselines } from '../baseline/enroll-devices.js';
 import type { EnrolledDevice } from '../baseline/enroll-devices.js';
@@ -92,13 +92,15 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
   const probed = await probe.run(healthyValidation.map((f) => f.celsius), 64, deviceBaselines(baselineSpec, validationDevices, healthyValidation.length, (i) => String(healthyValidation[i]!.instanceId)));
   await probe.close();
   const device = fitDeviceCalibration([...probed.extra['device_distance']!], [...probed.extra['fleet_error']!], plan.device.fleetWeight, plan.normalQuantile);
+  const cameraSpec = withCameraThresholds(plan, baselineSpec, device, enrollmentOf(enrollment, plan.validation.instances));
+  log(cameraSpec.threshold ? `per-camera thresholds: ${cameraSpec.threshold.falseAlarmsPerDay} false alarm(s) in ${cameraSpec.threshold.framesPerDay} frames a day, prior spread ${cameraSpec.threshold.priorSpread.toFixed(3)} (validation cameras)` : 'per-camera thresholds: none (the device error has a fleet share)');
   const trainS = (performance.now() - started) / 1000;
 
-  const provisional: ModelMetadata = { ...baseMeta, threshold: 0.5, calibration: { ...calibration, device: device.calibration, deviceMix: device.mix } };
+  const provisional: ModelMetadata = { ...baseMeta, baseline: cameraSpec, threshold: 0.5, calibration: { ...calibration, device: device.calibration, deviceMix: device.mix } };
   const scorer = await OnnxScorer.create(build(provisional, calibration, device), 'frame', [height, width]);
   const tuning = await evaluateFrames(scorer, baselineSpec, validation, validationDevices);
   const test = await timed(log, 'generating held-out test frames', () => collect(plan.test));
-  const testDevices = await enrollDevices(scorer, baselineSpec, enrollmentOf(enrollment, plan.test.instances));
+  const testDevices = await enrollDevices(scorer, cameraSpec, enrollmentOf(enrollment, plan.test.instances));
   const evaluated = await timed(log, `evaluating the exported model on ${test.length} frames, against each camera's baseline and against the fleet`, () => evaluateFrames(scorer, baselineSpec, test, testDevices));
   const firstDevice = testDevices.get(String(test[0]!.instanceId));
   const latencyMs = await scorer.latencyMs(test[0]!.celsius, 50, firstDevice ? { values: firstDevice.baseline, shape: [plan.device.components + 2, pixels] } : undefined);
@@ -123,6 +125,27 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
     chart: report.chart,
     summary: { ...report.summary, train_s: Math.round(trainS * 10) / 10 },
   };
+}
+
+/**
+ * The baseline spec with each camera's own threshold (`fitBaseline` then scales the camera's
+ * spread row so its threshold sits where the shared calibration has score 0.5): the ln distance
+ * at score 0.5 is ln(healthy median) + center, and the prior spread of a camera's ln distances
+ * is the root mean square of the validation cameras' held-out spreads (their first `frames`
+ * enrollment frames; the embedding is the frame). Only when the device error is the distance
+ * alone (no fleet share), else the spec is returned as it is.
+ */
+function withCameraThresholds(plan: ThermalPlan, spec: BaselineSpec, device: Pick<ThermalDeviceHead, 'mix' | 'calibration'>, cameras: ReadonlyMap<string, readonly Float32Array[]>): BaselineSpec {
+  if (!device.mix || device.mix.fleetWeight !== 0 || 'own' in device.calibration) return spec;
+  const distanceSpec: BaselineSpec = { ...spec, distance: { height: plan.height, width: plan.width, pool: plan.device.pool, top: plan.device.top } };
+  const variances = [...cameras.values()].filter((frames) => frames.length >= spec.frames).map((frames) => {
+    const logs = heldOutLogDistances(distanceSpec, frames.slice(0, spec.frames));
+    const mean = logs.reduce((a, v) => a + v, 0) / logs.length;
+    return logs.reduce((a, v) => a + (v - mean) ** 2, 0) / (logs.length - 1);
+  });
+  if (variances.length === 0) return spec;
+  const priorSpread = Math.sqrt(variances.reduce((a, v) => a + v, 0) / variances.length);
+  return { ...distanceSpec, threshold: { ...plan.device.threshold, priorSpread, logDistanceAtThreshold: Math.log(device.mix.deviceMedian) + device.calibration.center } };
 }
 
 /** Scores `frames` twice: each against its camera's baseline (where enrolled) and all against the fleet. */

@@ -15,7 +15,9 @@ export const scoresQuery = z
 
 /**
  * A device's scores (mounted at `/api/v1`): what the console charts against the device's
- * baseline. Every inference instance can answer for every kind (one `scores` table).
+ * baseline. Served by ingest, which owns `/api/v1/devices` (the Ingress routes that prefix to it:
+ * a path with the device in the middle cannot be routed to another service by prefix); it reads
+ * the `scores` table the inference services write, every kind.
  */
 export function createScoresApi(db: Kysely<Database>): Router {
   const router = Router();

@@ -1,0 +1,339 @@
+import type { Kysely } from 'kysely';
+import { Gauge, type Registry } from 'prom-client';
+import { deviceKey, type DeviceRef, type FrameKind, type ModelHealthEvent, type ScoreEvent } from '@premonitor/contracts';
+import { publishEvent, type Bus } from '@premonitor/bus';
+import type { Database } from '@premonitor/db';
+import type { Logger } from '@premonitor/log';
+import type { Clock } from '@premonitor/time';
+import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
+import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, type InputFeature, type InputReference, type ScoreReference } from './score-reference.js';
+
+/** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
+export interface DriftSettings {
+  /** Latest scores kept per (kind, device). */
+  readonly window: number;
+  /** Fewest scores in a window before it is judged. */
+  readonly minWindow: number;
+  /** Quantile bins of a learned reference. */
+  readonly bins: number;
+  readonly psiThreshold: number;
+  readonly jsThreshold: number;
+  /** Frames of a model without a reference that fix its live reference. */
+  readonly referenceFrames: number;
+  /** Scores above this are over the alert threshold. */
+  readonly alertScore: number;
+}
+
+/**
+ * A drifting device is back to `ok` only once both figures fell below this share of their
+ * thresholds: a window hovering at the threshold would otherwise raise and resolve alerts frame by frame.
+ */
+export const DRIFT_HYSTERESIS = 0.8;
+
+/** Collaborators of {@link DriftMonitor}. */
+export interface DriftMonitorDeps {
+  readonly db: Kysely<Database>;
+  readonly bus: Bus;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** The production version of a kind (the registry), undefined when there is none. */
+  readonly production: (kind: FrameKind) => Promise<string | undefined>;
+  /** Called when a device starts drifting (the retraining trigger). */
+  readonly onDrift?: (event: Extract<ModelHealthEvent, { event: 'drift' }>) => void;
+}
+
+/** One device's window and its last verdict. */
+export interface DeviceDrift {
+  readonly device: DeviceRef;
+  readonly window: number;
+  readonly psi: number | null;
+  readonly jsDistance: number | null;
+  /** PSI of each input statistic against the model's input reference (once both exist). */
+  readonly inputPsi: Readonly<Partial<Record<InputFeature, number>>>;
+  readonly drifting: boolean;
+  readonly evaluatedAt: number | null;
+}
+
+/** What `GET /models/{kind}/drift` shows. */
+export interface KindDrift {
+  readonly kind: FrameKind;
+  readonly modelVersion: string | null;
+  readonly reference: (Omit<ScoreReference, 'kind' | 'version'> & { readonly learning?: undefined }) | { readonly learning: number; readonly of: number } | null;
+  /** The input statistics' references, or how far learning them got. */
+  readonly inputReference: Readonly<Partial<Record<InputFeature, InputReference>>> | { readonly learning: number; readonly of: number } | null;
+  readonly settings: DriftSettings;
+  readonly devices: readonly DeviceDrift[];
+}
+
+/** The latest `size` values, oldest overwritten first. */
+class SlidingWindow {
+  readonly values: number[] = [];
+  #next = 0;
+  constructor(readonly size: number) {}
+  push(value: number): void {
+    if (this.values.length < this.size) this.values.push(value);
+    else {
+      this.values[this.#next] = value;
+      this.#next = (this.#next + 1) % this.size;
+    }
+  }
+}
+
+interface DeviceState {
+  readonly ref: DeviceRef;
+  readonly scores: SlidingWindow;
+  readonly inputs: Record<InputFeature, SlidingWindow>;
+  inputPsi: Partial<Record<InputFeature, number>>;
+  psi: number | null;
+  js: number | null;
+  drifting: boolean;
+  /** A state change is being published: frames judged meanwhile do not publish it again. */
+  publishing: boolean;
+  evaluatedAt: number | null;
+}
+
+interface KindState {
+  version: string | undefined;
+  reference: ScoreReference | undefined;
+  /** Scores of `version` collected to learn its live reference (when it has none). */
+  learning: number[];
+  /** The input statistics' references of `version` (learned from its first frames); undefined while learning. */
+  inputReference: ReadonlyMap<InputFeature, InputReference> | undefined;
+  inputLearning: Record<InputFeature, number[]>;
+  checkedAt: number;
+  readonly devices: Map<string, DeviceState>;
+}
+
+/** Production changes this long ago or more are re-read when a frame names another version (a missed promotion event). */
+const RECHECK_MS = 10_000;
+
+/**
+ * Drift of the production models (issue 14, item 7): every score of a frame kind lands in its
+ * device's sliding window; once the window holds `minWindow` scores it is compared with the
+ * production model's reference distribution (its quantile bins) by population stability index
+ * and Jensen–Shannon distance. Crossing a threshold publishes `pm.model-health.{kind}.{site}.{device}`
+ * (`drifting`, then `ok` once back below with hysteresis), which fusion turns into an INFO
+ * alert and the retraining trigger may act on. Only frames scored by the production version
+ * count; a promotion empties the kind's windows (a new model has a new distribution).
+ *
+ * The windows live in this process: one retraining replica consumes every score (the
+ * deployment runs one; with several, each would see a share of the devices' frames).
+ */
+export class DriftMonitor {
+  readonly #deps: DriftMonitorDeps;
+  readonly #settings: DriftSettings;
+  readonly #kinds = new Map<FrameKind, Promise<KindState>>();
+  readonly #psi: Gauge<'kind' | 'device'>;
+  readonly #js: Gauge<'kind' | 'device'>;
+  readonly #drifting: Gauge<'kind' | 'device'>;
+  readonly #inputPsi: Gauge<'kind' | 'device' | 'feature'>;
+
+  constructor(deps: DriftMonitorDeps, settings: DriftSettings) {
+    this.#deps = deps;
+    this.#settings = Object.freeze({ ...settings });
+    const registers = [deps.metrics];
+    this.#psi = new Gauge({ name: 'pm_model_drift_psi', help: "Population stability index of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
+    this.#js = new Gauge({ name: 'pm_model_drift_js_distance', help: "Jensen–Shannon distance (base 2) of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
+    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
+    this.#drifting = new Gauge({ name: 'pm_model_drift_drifting', help: '1 while a device\'s scores have drifted from the production model\'s reference', labelNames: ['kind', 'device'], registers });
+  }
+
+  get settings(): DriftSettings {
+    return this.#settings;
+  }
+
+  /** Takes one score into its device's window and judges the window. */
+  async observe(event: ScoreEvent): Promise<void> {
+    const state = await this.#kind(event.kind);
+    if (event.modelVersion !== state.version) {
+      const now = this.#deps.clock.now();
+      if (now - state.checkedAt < RECHECK_MS) return;
+      await this.#load(event.kind, state);
+      if (event.modelVersion !== state.version) return;
+    }
+    if (!state.reference) await this.#learn(event.kind, state, event.score);
+    if (!state.inputReference && event.input) await this.#learnInputs(event.kind, state, event.input);
+    const key = deviceKey(event);
+    let device = state.devices.get(key);
+    if (!device) {
+      const size = this.#settings.window;
+      device = { ref: { site: event.site, device: event.device }, scores: new SlidingWindow(size), inputs: { level: new SlidingWindow(size), spread: new SlidingWindow(size) }, inputPsi: {}, psi: null, js: null, drifting: false, publishing: false, evaluatedAt: null };
+      state.devices.set(key, device);
+    }
+    device.scores.push(event.score);
+    if (event.input) for (const feature of INPUT_FEATURES) device.inputs[feature].push(event.input[feature]);
+    if (state.reference && device.scores.values.length >= this.#settings.minWindow) await this.#judge(event.kind, state, state.reference, device, event.ts);
+  }
+
+  /**
+   * A promotion was announced: re-read the kind's production version and reference; when the
+   * version changed, its windows start empty. (An announcement that changed nothing here — a
+   * re-publish, another registry's on a shared bus — keeps them.)
+   */
+  async modelChanged(kind: FrameKind): Promise<void> {
+    await this.#load(kind, await this.#kind(kind));
+  }
+
+  /** The drift of every device of `kind` seen since the last promotion. */
+  async status(kind: FrameKind): Promise<KindDrift> {
+    const state = await this.#kind(kind);
+    const r = state.reference;
+    const reference = r
+      ? { source: r.source, edges: r.edges, shares: r.shares, overRate: r.overRate, count: r.count }
+      : state.version
+        ? { learning: state.learning.length, of: this.#settings.referenceFrames }
+        : null;
+    const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : state.version ? { learning: state.inputLearning.level.length, of: this.#settings.referenceFrames } : null;
+    const devices = [...state.devices.values()].map((d) => ({ device: d.ref, window: d.scores.values.length, psi: d.psi, jsDistance: d.js, inputPsi: d.inputPsi, drifting: d.drifting, evaluatedAt: d.evaluatedAt }));
+    return { kind, modelVersion: state.version ?? null, reference, inputReference, settings: this.#settings, devices };
+  }
+
+  async #judge(kind: FrameKind, state: KindState, reference: ScoreReference, device: DeviceState, ts: number): Promise<void> {
+    const counts = binCounts(device.scores.values, reference.edges);
+    const psi = populationStabilityIndex(reference.shares, counts);
+    const js = jensenShannonDistance(reference.shares, counts);
+    device.psi = psi;
+    device.js = js;
+    device.evaluatedAt = this.#deps.clock.now();
+    const labels = { kind, device: deviceKey(device.ref) };
+    this.#psi.set(labels, psi);
+    this.#js.set(labels, js);
+    // Input drift counts like score drift: a camera that runs hotter drifts before its scores move.
+    device.inputPsi = {};
+    for (const [feature, inputRef] of state.inputReference ?? []) {
+      const window = device.inputs[feature].values;
+      if (window.length < this.#settings.minWindow) continue;
+      const featurePsi = populationStabilityIndex(inputRef.shares, binCounts(window, inputRef.edges));
+      device.inputPsi[feature] = round(featurePsi);
+      this.#inputPsi.set({ ...labels, feature }, featurePsi);
+    }
+    const inputPsis = Object.values(device.inputPsi);
+    const { psiThreshold, jsThreshold } = this.#settings;
+    const over = psi >= psiThreshold || js >= jsThreshold || inputPsis.some((p) => p >= psiThreshold);
+    const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS && inputPsis.every((p) => p < psiThreshold * DRIFT_HYSTERESIS);
+    const drifting = device.drifting ? !under : over;
+    this.#drifting.set(labels, device.drifting ? 1 : 0);
+    if (drifting === device.drifting || device.publishing) return;
+    const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
+      event: 'drift',
+      site: device.ref.site,
+      device: device.ref.device,
+      kind,
+      modelVersion: state.version!,
+      state: drifting ? 'drifting' : 'ok',
+      psi: round(psi),
+      jsDistance: Math.min(1, round(js)),
+      window: device.scores.values.length,
+      psiThreshold,
+      jsThreshold,
+      ...(inputPsis.length > 0 ? { inputPsi: { ...device.inputPsi } } : {}),
+      ts,
+    };
+    const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, inputPsi: device.inputPsi, window: event.window };
+    if (drifting) this.#deps.logger.warn(log, 'model drift: the device\'s scores left the reference distribution');
+    else this.#deps.logger.info(log, 'model drift over: the device\'s scores are back near the reference');
+    device.publishing = true;
+    try {
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+    } finally {
+      device.publishing = false;
+    }
+    // Only once published: a failed publish leaves the state as it was, so the next frame tries again.
+    device.drifting = drifting;
+    this.#drifting.set(labels, drifting ? 1 : 0);
+    if (drifting) this.#deps.onDrift?.(event);
+  }
+
+  /** Collects scores of a model without a reference; at `referenceFrames` they become its live reference. */
+  async #learn(kind: FrameKind, state: KindState, score: number): Promise<void> {
+    state.learning.push(score);
+    if (state.learning.length < this.#settings.referenceFrames) return;
+    const learned = scoreReferenceOf(kind, state.version!, 'live', state.learning, this.#settings.bins, this.#settings.alertScore);
+    state.learning = [];
+    await scoreReferenceRepository.save(this.#deps.db, learned);
+    // Another replica (or an earlier life of this one) may have stored one first: the stored one wins.
+    state.reference = (await scoreReferenceRepository.get(this.#deps.db, kind, learned.version)) ?? learned;
+    this.#deps.logger.info({ kind, version: learned.version, frames: learned.count, overRate: learned.overRate }, 'model score reference learned from live frames');
+  }
+
+  /** Collects the input statistics of a model's first frames; at `referenceFrames` they become its input references. */
+  async #learnInputs(kind: FrameKind, state: KindState, input: NonNullable<ScoreEvent['input']>): Promise<void> {
+    for (const feature of INPUT_FEATURES) state.inputLearning[feature].push(input[feature]);
+    if (state.inputLearning.level.length < this.#settings.referenceFrames) return;
+    const version = state.version!;
+    const learned = new Map(INPUT_FEATURES.map((f) => [f, inputReferenceOf(state.inputLearning[f], this.#settings.bins)] as const));
+    state.inputLearning = { level: [], spread: [] };
+    await inputReferenceRepository.save(this.#deps.db, kind, version, learned);
+    const stored = await inputReferenceRepository.get(this.#deps.db, kind, version);
+    state.inputReference = stored.size > 0 ? stored : learned;
+    this.#deps.logger.info({ kind, version, frames: learned.get('level')!.count }, 'model input reference learned from live frames');
+  }
+
+  #kind(kind: FrameKind): Promise<KindState> {
+    let state = this.#kinds.get(kind);
+    if (!state) {
+      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, checkedAt: 0, devices: new Map() };
+      state = this.#load(kind, fresh).then(() => fresh);
+      // A failed first read is retried by the next frame.
+      state.catch(() => this.#kinds.delete(kind));
+      this.#kinds.set(kind, state);
+    }
+    return state;
+  }
+
+  async #load(kind: FrameKind, state: KindState): Promise<void> {
+    state.checkedAt = this.#deps.clock.now();
+    const version = await this.#deps.production(kind);
+    if (version !== state.version) {
+      const previous = state.version;
+      const drifting = [...state.devices.values()].filter((d) => d.drifting);
+      state.version = version;
+      state.learning = [];
+      state.inputLearning = { level: [], spread: [] };
+      for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
+      state.devices.clear();
+      // The drift of a model no longer in production is over: say so, or its alerts would hold forever.
+      for (const device of drifting) await this.#driftOver(kind, previous!, device);
+    }
+    state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
+    const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
+    state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;
+  }
+
+  async #driftOver(kind: FrameKind, version: string, device: DeviceState): Promise<void> {
+    const { psiThreshold, jsThreshold } = this.#settings;
+    const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
+      event: 'drift',
+      site: device.ref.site,
+      device: device.ref.device,
+      kind,
+      modelVersion: version,
+      state: 'ok',
+      psi: round(device.psi ?? 0),
+      jsDistance: Math.min(1, round(device.js ?? 0)),
+      window: Math.max(1, device.scores.values.length),
+      psiThreshold,
+      jsThreshold,
+      ts: Math.floor(this.#deps.clock.now()),
+    };
+    try {
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${deviceKey(device.ref)}.drift.ok.${event.ts}` });
+      this.#deps.logger.info({ kind, device: deviceKey(device.ref), version }, 'model drift over: the model was replaced');
+    } catch (err) {
+      this.#deps.logger.warn({ err, kind, device: deviceKey(device.ref), version }, 'the end of a replaced model\'s drift was not published; its alert resolves when the device drifts and recovers again');
+    }
+  }
+
+  #clearGauges(kind: FrameKind, ref: DeviceRef): void {
+    const labels = { kind, device: deviceKey(ref) };
+    this.#psi.remove(labels);
+    this.#js.remove(labels);
+    this.#drifting.remove(labels);
+    for (const feature of INPUT_FEATURES) this.#inputPsi.remove({ ...labels, feature });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,121 @@
+// Least-privilege database roles per service (SERVICE_ROLES, granted by each schema part's
+// `…_service_roles` migration): after migrating, each role reaches what its service uses and is
+// refused the rest — ingest cannot touch alerts, fusion cannot delete readings, and so on. That
+// the grants are enough is shown by the *-replicas tests, which run the services as these roles
+// with DATABASE_MIGRATE=off. Here also: with DATABASE_MIGRATE=off a service refuses to start on
+// a schema that was not migrated, naming what is missing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { SERVICE_ROLES, ensureServiceLogins, migrate, openDatabase, serviceLoginName, type DatabaseHandle, type ServiceWithRole } from '@premonitor/db';
+import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { NodeProcess } from './support/node-process.js';
+import { needService } from './support/real-services.js';
+import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+
+const pg = await needService('postgres');
+
+class Rollback extends Error {}
+
+/** Runs `query` as `service`'s role in a transaction that is rolled back; the error code, or 'ok'. */
+async function as(h: DatabaseHandle, service: ServiceWithRole, query: string): Promise<string> {
+  let outcome = 'ok';
+  await h.db
+    .transaction()
+    .execute(async (tx) => {
+      await sql.raw(`set local role ${SERVICE_ROLES[service]}`).execute(tx);
+      try {
+        await sql.raw(query).execute(tx);
+      } catch (err) {
+        outcome = (err as { code?: string }).code ?? String(err);
+      }
+      throw new Rollback();
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  return outcome;
+}
+
+const DENIED = '42501';
+
+describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120_000 }, () => {
+  let throwaway: { url: string; drop(): Promise<void> } | undefined;
+  let h: DatabaseHandle | undefined;
+  before(async () => {
+    throwaway = await createThrowawayDatabase(pg.url!, 'pm_service_roles');
+    h = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 1 });
+    await migrate(h, { schema: PLATFORM_SCHEMA });
+  });
+  after(async () => {
+    await h?.close();
+    await throwaway?.drop();
+  });
+
+  const alert = "insert into alerts (device_id, site, rule, severity, title, first_seen, last_seen) values ('a/b', 'a', 'r', 'INFO', 't', now(), now())";
+  const cases: [ServiceWithRole, string, string][] = [
+    ['ingest', "insert into readings (time, device_id, key, value, seq) values (now(), 'a/b', 't', 1, 1)", 'ok'],
+    ['ingest', "insert into devices (id, site, device, first_seen, last_seen, online, status_changed_at) values ('a/b', 'a', 'b', now(), now(), true, now())", 'ok'],
+    ['ingest', 'select * from scores limit 1', 'ok'],
+    ['ingest', "update alerts set status = 'resolved'", DENIED],
+    ['ingest', 'delete from alerts', DENIED],
+    ['ingest', alert, DENIED],
+    ['ingest', 'select * from notification_outbox limit 1', DENIED],
+    ['fusion', alert, 'ok'],
+    ['fusion', "update alerts set status = 'resolved'", 'ok'],
+    ['fusion', 'delete from readings', DENIED],
+    ['fusion', 'select * from readings limit 1', DENIED],
+    ['fusion', 'delete from alerts', DENIED],
+    ['fusion', 'update notification_outbox set attempts = 0', DENIED],
+    ['notifier', 'select * from alerts limit 1', 'ok'],
+    ['notifier', 'update notification_outbox set attempts = 0', 'ok'],
+    ['notifier', "update alerts set status = 'resolved'", DENIED],
+    ['notifier', 'delete from deliveries', DENIED],
+    ['notifier', 'delete from readings', DENIED],
+    ['inference', 'select * from models limit 1', 'ok'],
+    ['inference', 'update models set check_status = check_status', 'ok'],
+    ['inference', "update models set stage = 'production'", DENIED],
+    ['inference', 'delete from scores', DENIED],
+    ['inference', 'select * from alerts limit 1', DENIED],
+    ['inference', 'update devices set online = false', DENIED],
+  ];
+  for (const [service, query, expected] of cases) {
+    it(`${service}: ${query.slice(0, 60)} → ${expected === 'ok' ? 'allowed' : 'refused'}`, async () => {
+      assert.equal(await as(h!, service, query), expected);
+    });
+  }
+
+  it('the migrate Job’s logins: created, given a new password on the next run, with their role’s grants only', async () => {
+    const login = serviceLoginName('ingest');
+    try {
+      assert.deepEqual(await ensureServiceLogins(h!.db, { ingest: 'first-password' }), [login]);
+      // Again, with a quote in the password: altered, not created twice.
+      assert.deepEqual(await ensureServiceLogins(h!.db, { ingest: "second'password", fusion: undefined }), [login]);
+      const url = new URL(throwaway!.url);
+      url.username = login;
+      url.password = "second'password";
+      const asLogin = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+      try {
+        await sql`select * from readings limit 1`.execute(asLogin.db);
+        await assert.rejects(sql`update alerts set status = 'resolved'`.execute(asLogin.db), (err: { code?: string }) => err.code === DENIED);
+      } finally {
+        await asLogin.close();
+      }
+    } finally {
+      await sql.raw(`drop role if exists ${login}`).execute(h!.db);
+    }
+  });
+
+  it('a service with DATABASE_MIGRATE=off refuses a schema that was not migrated, naming what is missing', async () => {
+    const empty = await createThrowawayDatabase(pg.url!, 'pm_service_roles_empty');
+    const proc = NodeProcess.start('services/ingest/dist/main.js', { DATABASE_URL: empty.url, DATABASE_MIGRATE: 'off', MQTT_URL: 'mqtt://127.0.0.1:1', HTTP_PORT: '0', LOG_LEVEL: 'info' });
+    try {
+      const exit = await proc.exited;
+      assert.notEqual(exit.code, 0);
+      assert.match(proc.output, /run the migrations first/);
+    } finally {
+      await proc.kill('SIGKILL');
+      await empty.drop();
+    }
+  });
+});
