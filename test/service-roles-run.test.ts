@@ -4,7 +4,7 @@
 // queries: model-sync seeds the shipped models, telemetry scoring loads its models), and its API
 // paths that read and write the database answer — users and tokens (console), a forecast model
 // trained, registered, promoted and its forecast cycle stored (forecasting), registry backups (model-sync), sample
-// uploads and run refusals (retraining), a device reset (telemetry scoring) — with no
+// uploads, maintenance reports and their corrections, run refusals (retraining), a device reset (telemetry scoring) — with no
 // "permission denied" in any log. test/service-roles.test.ts shows what each role is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,7 +134,7 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     noRefusal(proc);
   });
 
-  it('retraining: stores uploaded samples, lists them, refuses a run for too few, answers its status routes', async () => {
+  it('retraining: stores uploaded samples and a maintenance report, corrects it into a triage record, refuses a run for too few', async () => {
     const { url, proc } = await start('retraining', {
       SAMPLE_STORE_DIR: join(dir, 'samples'),
       MODEL_STORE_DIR: join(dir, 'models'),
@@ -149,7 +149,13 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     assert.equal((await call(url, '/api/v1/samples?kind=acoustic')).status, 200);
     const refused = await call(url, '/api/v1/retraining/runs', json({ kind: 'acoustic', reason: 'service roles test' }));
     assert.ok(refused.status >= 400 && refused.status < 500, refused.body);
-    for (const path of ['/api/v1/retraining/history', '/api/v1/triage/train/status', '/api/v1/triage/train/backups']) assert.equal((await call(url, path)).status, 200, path);
+    // A maintenance report (stored; unscored without a triage model), corrected into a training record.
+    const report = await call(url, '/api/v1/reports', json({ site: SITE, device: 'pump-1', description: 'bearing noise at the drive end, grease dry' }));
+    assert.equal(report.status, 201, report.body);
+    const reportId = (JSON.parse(report.body) as { report: { id: string } }).report.id;
+    const corrected = await call(url, `/api/v1/reports/${reportId}/correction`, json({ availability_score: 3, fiability_score: 4, process_safety_score: 2 }));
+    assert.equal(corrected.status, 200, corrected.body);
+    for (const path of ['/api/v1/reports', '/api/v1/retraining/history', '/api/v1/triage/train/status', '/api/v1/triage/train/backups']) assert.equal((await call(url, path)).status, 200, path);
     noRefusal(proc);
   });
 

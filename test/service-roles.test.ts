@@ -108,6 +108,8 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['retraining', "insert into retraining_runs (kind, reason, lease_owner, lease_expires_at) values ('acoustic', 'r', 'me', now())", 'ok'],
     ['retraining', "insert into model_rollouts (kind, version, started_at, ends_at) values ('acoustic', 'v', now(), now())", 'ok'],
     ['retraining', "update models set stage = 'archived' where false", 'ok'],
+    ['retraining', "insert into maintenance_reports (site, device_id, text, author) values ('a', 'a/b', 't', 'ann')", 'ok'],
+    ['retraining', 'delete from maintenance_reports', DENIED],
     ['retraining', 'delete from samples', DENIED],
     ['retraining', 'delete from recent_frames', DENIED],
     ['retraining', 'select * from readings limit 1', DENIED],

@@ -117,22 +117,51 @@ const modelWatch: Migration = {
 };
 
 /**
+ * Maintenance reports on alerts and devices (issue 18). `submission_id` makes a redelivered
+ * `pm.reports.submitted` a no-op; the (site, time) index serves the site-filtered list.
+ */
+const maintenanceReports: Migration = {
+  name: 'retraining/0005_maintenance_reports',
+  statements: [
+    `create table if not exists maintenance_reports (
+      id bigserial primary key,
+      site text not null,
+      device_id text not null,
+      alert_id bigint,
+      submission_id uuid unique,
+      text text not null,
+      equipment_name text,
+      equipment_id text,
+      author text not null,
+      created_at timestamptz not null default now(),
+      scores jsonb,
+      model_version text,
+      scored_at timestamptz,
+      correction jsonb
+    )`,
+    `create index if not exists maintenance_reports_site_idx on maintenance_reports (site, created_at desc)`,
+    `create index if not exists maintenance_reports_alert_idx on maintenance_reports (alert_id) where alert_id is not null`,
+  ],
+};
+
+/**
  * Retraining's role on its tables: runs (the lease is an update), triage records (a later score
- * replaces one; a retrain from scratch deletes them), the model watch's references and rollouts.
+ * replaces one; a retrain from scratch deletes them), the model watch's references and rollouts,
+ * maintenance reports (scored and corrected after arrival).
  * What it reads of others' tables is granted in their parts (samples, recent frames, devices, registry).
  */
-const serviceRoles = serviceGrants('retraining/0005_service_roles', {
+const serviceRoles = serviceGrants('retraining/0006_service_roles', {
   retraining: [
-    'select, insert, update on retraining_runs, model_rollouts, model_score_references',
+    'select, insert, update on retraining_runs, model_rollouts, model_score_references, maintenance_reports',
     'select, insert, update, delete on triage_records',
     'select, insert on model_input_references',
-    'usage on sequence retraining_runs_id_seq, model_rollouts_id_seq, triage_records_seq_seq',
+    'usage on sequence retraining_runs_id_seq, model_rollouts_id_seq, triage_records_seq_seq, maintenance_reports_id_seq',
   ],
 });
 
-/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's. */
+/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, serviceRoles],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles],
 };
