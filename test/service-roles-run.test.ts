@@ -4,7 +4,8 @@
 // queries: model-sync seeds the shipped models, telemetry scoring loads its models), and its API
 // paths that read and write the database answer — users and tokens (console), a forecast model
 // trained, registered, promoted and its forecast cycle stored (forecasting), registry backups (model-sync), sample
-// uploads, maintenance reports and their corrections, run refusals (retraining), a device reset (telemetry scoring) — with no
+// uploads, a triage model trained and promoted, maintenance reports scored and corrected, run
+// refusals (retraining), a device reset (telemetry scoring) — with no
 // "permission denied" in any log. test/service-roles.test.ts shows what each role is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,7 +135,7 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     noRefusal(proc);
   });
 
-  it('retraining: stores uploaded samples and a maintenance report, corrects it into a triage record, refuses a run for too few', async () => {
+  it('retraining: stores uploaded samples, trains and promotes a triage model, scores and corrects a maintenance report, refuses a run for too few', async () => {
     const { url, proc } = await start('retraining', {
       SAMPLE_STORE_DIR: join(dir, 'samples'),
       MODEL_STORE_DIR: join(dir, 'models'),
@@ -149,9 +150,21 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     assert.equal((await call(url, '/api/v1/samples?kind=acoustic')).status, 200);
     const refused = await call(url, '/api/v1/retraining/runs', json({ kind: 'acoustic', reason: 'service roles test' }));
     assert.ok(refused.status >= 400 && refused.status < 500, refused.body);
-    // A maintenance report (stored; unscored without a triage model), corrected into a training record.
+    // Triage training: a registry backup first, the run's lease, the records, the model registered and promoted.
+    const templates: [string, number, number, number][] = [['paint peeling on guard of %', 1, 1, 1], ['% vibration slightly above normal', 2, 3, 1], ['% seal weeping oil', 3, 3, 2], ['% tripped, line stopped', 5, 4, 2], ['hydrogen leak at % flange', 4, 3, 5]];
+    const records = ['feed pump', 'compressor', 'cooling fan', 'mixer', 'conveyor', 'boiler'].flatMap((eq, r) => templates.map(([text, a, f, p], i) => ({ anomaly_id: `t-${r}-${i}`, description: text.replace('%', eq), equipment_name: eq, availability_score: a, fiability_score: f, process_safety_score: p })));
+    const training = await call(url, '/api/v1/triage/train', json({ records }));
+    assert.equal(training.status, 202, training.body);
+    await waitFor('the triage training to finish', async () => {
+      const status = JSON.parse((await call(url, '/api/v1/triage/train/status')).body) as { is_training: boolean; sessions_completed: number };
+      return (!status.is_training && status.sessions_completed === 1) || undefined;
+    }, 300_000, 500);
+    const { rows: triage } = await sql<{ n: number }>`select count(*)::int as n from models where kind = 'triage' and stage = 'production'`.execute(db.db);
+    assert.equal(triage[0]!.n, 1, `the triage model is in production\n${proc.output}`);
+    // A maintenance report, scored by that model on arrival, corrected into a training record.
     const report = await call(url, '/api/v1/reports', json({ site: SITE, device: 'pump-1', description: 'bearing noise at the drive end, grease dry' }));
     assert.equal(report.status, 201, report.body);
+    assert.equal((JSON.parse(report.body) as { report: { scored: boolean } }).report.scored, true, report.body);
     const reportId = (JSON.parse(report.body) as { report: { id: string } }).report.id;
     const corrected = await call(url, `/api/v1/reports/${reportId}/correction`, json({ availability_score: 3, fiability_score: 4, process_safety_score: 2 }));
     assert.equal(corrected.status, 200, corrected.body);
