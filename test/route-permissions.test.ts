@@ -91,7 +91,10 @@ describe('every route of the embedded platform answers each role and site scope 
         values (${`${site}/probe-device`}, ${site}, 'probe', 'WARNING', 'probe alert', now(), now()) returning id::text`.execute(db);
       const dead = await sql<{ id: string }>`insert into notification_outbox (channel, idempotency_key, alert_id, site, device, severity, event, status, next_attempt_at)
         values ('probe-channel', ${`probe-${site}`}, ${alert.rows[0]!.id}, ${site}, 'probe-device', 'WARNING', '{}'::jsonb, 'dead', now()) returning id::text`.execute(db);
+      const report = await sql<{ id: string }>`insert into maintenance_reports (site, device_id, alert_id, text, author)
+        values (${site}, ${`${site}/probe-device`}, ${alert.rows[0]!.id}, 'probe report', 'probe') returning id::text`.execute(db);
       (rows['alerts'] ??= {})[site] = alert.rows[0]!.id;
+      (rows['maintenance_reports'] ??= {})[site] = report.rows[0]!.id;
       (rows['notification_outbox'] ??= {})[site] = dead.rows[0]!.id;
     }
   });
@@ -124,7 +127,8 @@ describe('every route of the embedded platform answers each role and site scope 
   async function probe(route: RouteDeclaration, caller: Caller, site: string): Promise<number> {
     const namesSite = route.path.includes(':site');
     // Also on routes that do not filter by it: ?site= must not open them to a scoped credential.
-    const query = !namesSite && route.method === 'GET' ? `?site=${site}` : '';
+    // A change whose site is in its body (POST /reports) takes the query rule: it names the site as ?site= too.
+    const query = !namesSite && (route.method === 'GET' || siteRuleOf(route) === 'query') ? `?site=${site}` : '';
     const res = await fetch(`${httpUrl}${pathFor(route, site, rows)}${query}`, {
       method: route.method,
       headers: { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) },
