@@ -25,6 +25,7 @@ import { repoRoot } from '@premonitor/testkit';
 import { renderReportChart } from '@premonitor/training';
 import { authEnv, bearer } from '../support/auth.js';
 import { addDevice, tempDataFolder } from '../support/embedded-platform-process.js';
+import { scoredReports } from '../support/triage-records.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot(), 'test/console/screenshots');
@@ -91,6 +92,7 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     }
     await seedAlerts(platform, SEEDED_ALERTS);
     const chartRun = await seedEvaluatedRun(platform, dataDir);
+    await trainTriage(base);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -159,6 +161,7 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
       ['retraining', 'retraining'],
       ['notifications', 'notifications'],
       ['tokens', 'tokens'],
+      ['reports', 'reports'],
     ] as const) {
       await operator.goto(`${base}/#/${hash}`);
       await operator.waitForSelector(`main[data-ready="${hash.split('/')[0]}"]`);
@@ -173,6 +176,14 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
           await operator.waitForTimeout(500);
         }
       }
+      if (name === 'alert') {
+        // A maintenance report attached from the alert page comes back stored and scored by the triage model.
+        await operator.fill('textarea[name="description"]', 'hydrogen leak at pump flange');
+        await operator.click('button:has-text("Attach report")');
+        const report = operator.locator('tr', { hasText: 'hydrogen leak at pump flange' });
+        await report.waitFor({ timeout: 30_000 });
+        assert.match(await report.innerText(), /[1-5] \((?:0\.\d+|1|0)\)/, 'the three scores with their confidences');
+      }
       if (name === 'overview') {
         // Drift flags: a row per watched kind, with its production model and drifting devices.
         await operator.locator('section', { hasText: 'Drift' }).locator('[data-drifting]').nth(1).waitFor();
@@ -185,6 +196,14 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
         await operator.waitForFunction((src) => Array.from((globalThis as unknown as InPage).document.querySelectorAll('img')).some((i) => i.getAttribute('src') === src && i.complete && i.naturalWidth > 0), `/api/v1/retraining/runs/${chartRun}/report.png`);
         assert.ok((await operator.locator('h2', { hasText: 'triage' }).count()) === 1, 'the triage kind is listed');
         assert.ok((await operator.locator('h2', { hasText: 'Registry history' }).count()) === 1);
+      }
+      if (name === 'reports') {
+        // The engineer's correction: three scores, saved, shown beside the model's.
+        const report = operator.locator('tr', { hasText: 'hydrogen leak at pump flange' });
+        await report.locator('button[data-action="correct"]').click();
+        for (const [target, value] of [['availability', '4'], ['fiability', '3'], ['process_safety', '5']] as const) await report.locator(`select[name="${target}_score"]`).selectOption(value);
+        await report.locator('button:has-text("Save correction")').click();
+        await operator.locator('tr', { hasText: 'hydrogen leak at pump flange' }).filter({ hasText: `4 / 3 / 5 by ${OPERATOR.name}` }).waitFor({ timeout: 30_000 });
       }
       if (name === 'notifications') {
         const channel = operator.locator('tr', { hasText: 'ops-webhook' });
@@ -246,6 +265,12 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     await viewer.waitForSelector('main[data-ready="alerts"]');
     await viewer.locator('tr', { hasText: 'plant-1/pump-1' }).waitFor();
     assert.equal(await viewer.locator('button[data-action]').count(), 0, 'a viewer is offered ack/resolve');
+    await viewer.goto(`${base}/#/reports`);
+    await viewer.waitForSelector('main[data-ready="reports"]');
+    await viewer.locator('tr', { hasText: 'hydrogen leak at pump flange' }).waitFor();
+    assert.equal(await viewer.locator('button[data-action="correct"]').count(), 0, 'a viewer is offered a correction');
+    await viewer.goto(`${base}/#/alerts`);
+    await viewer.waitForSelector('main[data-ready="alerts"]');
     await viewer.waitForSelector('text=Live updates: connected');
     assert.equal(await viewer.locator('tr', { hasText: 'bulk/' }).count(), 0, "a viewer of plant-1 is shown another site's alerts");
     await viewer.screenshot({ path: join(SCREENSHOTS, 'alerts-viewer.png') });
@@ -293,6 +318,20 @@ async function seedEvaluatedRun(platform: EmbeddedPlatform, dataDir: string): Pr
   const id = run.rows[0]!.id;
   await sql`update models set metadata = metadata || jsonb_build_object('retraining_run', ${Number(id)}::int) where kind = 'thermal' and stage = 'production'`.execute(db);
   return id;
+}
+
+/** Expert scores of short reports over a few machines: enough for a triage model whose scores the reports page shows. */
+async function trainTriage(base: string): Promise<void> {
+  const records = scoredReports('t', ['press', 'pump', 'fan', 'compressor']);
+  const res = await fetch(`${base}/api/v1/triage/train`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+  assert.equal(res.status, 202, await res.text());
+  for (let tries = 0; ; tries++) {
+    const status = (await (await fetch(`${base}/api/v1/triage/train/status`, { headers: bearer() })).json()) as { is_training: boolean; model_version: string | null; last_failure: string | null };
+    if (!status.is_training && status.model_version) break;
+    assert.ok(tries < 120 && !(status.last_failure && !status.is_training), `the triage model was not trained: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal((await fetch(`${base}/api/v1/triage/train/reload`, { method: 'POST', headers: bearer() })).status, 200);
 }
 
 /** Long tasks (> 50 ms) while paging every seeded alert 1,000 at a time, and while drawing a 100,000-point chart. */
