@@ -36,6 +36,7 @@ export class ConvAeWindowScorer implements RowScorer {
   constructor(model: ConvAeDeviceModel) {
     for (const layer of model.layers) {
       if (layer.kind !== 'conv2d' && layer.kind !== 'maxPool2d' && layer.kind !== 'upSampling2d') throw new Error(`a device conv autoencoder cannot hold a ${layer.kind} layer`);
+      if (layer.kind === 'conv2d' && layer.activation !== 'relu' && layer.activation !== 'linear') throw new Error(`a device conv autoencoder's convolutions are relu or linear, not ${layer.activation}`);
     }
     this.#model = model;
     this.#columns = model.sensors.map((s) => model.keys.indexOf(s));
@@ -76,15 +77,19 @@ export function convAeWindowError(layers: readonly LayerSpec[], window: Float32A
       // TensorFlow's 'same' for stride 1: the extra padding of an even kernel goes to the end.
       const before = Math.floor((k - 1) / 2);
       for (let i = 0; i < t; i++) {
-        for (let f = 0; f < filters; f++) {
-          let sum = layer.bias ? layer.bias[f]! : 0;
-          for (let j = 0; j < k; j++) {
-            const src = i + j - before;
-            if (src < 0 || src >= t) continue;
-            for (let a = 0; a < ch; a++) sum += x[src * ch + a]! * layer.kernel[(j * ch + a) * filters + f]!;
+        const o = i * filters;
+        if (layer.bias) for (let f = 0; f < filters; f++) out[o + f] = layer.bias[f]!;
+        for (let j = 0; j < k; j++) {
+          const src = i + j - before;
+          if (src < 0 || src >= t) continue;
+          // Filters innermost: the kernel `[1, k, in, filters]` is read in storage order.
+          for (let a = 0; a < ch; a++) {
+            const v = x[src * ch + a]!;
+            const w = (j * ch + a) * filters;
+            for (let f = 0; f < filters; f++) out[o + f] += v * layer.kernel[w + f]!;
           }
-          out[i * filters + f] = layer.activation === 'relu' ? Math.max(0, sum) : sum;
         }
+        if (layer.activation === 'relu') for (let f = 0; f < filters; f++) out[o + f] = Math.max(0, out[o + f]!);
       }
       x = out;
       ch = filters;

@@ -110,7 +110,8 @@ export class DeviceTracker {
       const out: TrackerOutcome[] = phase.messages.map((m) => this.observe(m.ts, m.seq, m.readings));
       const enrolled = out.find((o) => o.enrolled)?.enrolled;
       const rejected = out.find((o) => o.rejected)?.rejected;
-      return { scores: out.flatMap((o) => o.scores), ...(enrolled ? { enrolled } : {}), ...(rejected ? { rejected } : {}) };
+      const fit = out.find((o) => o.fit)?.fit;
+      return { scores: out.flatMap((o) => o.scores), ...(enrolled ? { enrolled } : {}), ...(rejected ? { rejected } : {}), ...(fit ? { fit } : {}) };
     }
     if (phase.kind === 'enrolling') return this.#enroll(phase, ts, seq, readings);
     if (phase.kind === 'fitting') {
