@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { DeviceFitOptions, DeviceModelFamily, FittedDeviceModel } from './device-model-fit.js';
+import type { DeviceFitOptions, DeviceModelFamily } from './device-fit-options.js';
+import type { FittedDeviceModel } from './device-model-fit.js';
 
 /** One fit, as posted to the worker. */
 export interface FitRequest {

@@ -1,6 +1,6 @@
 import type { DeviceRef } from '@premonitor/contracts';
 import { fitDeviceModel, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
-import type { DeviceModelFamily } from './device-model-fit.js';
+import type { DeviceModelFamily } from './device-fit-options.js';
 import { StepResampler } from './step-resampler.js';
 
 /** How devices enroll and how their readings are resampled. */

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '@premonitor/time';
 import { SCORE_THRESHOLD } from './device-model.js';
 import { DeviceTracker, type DeviceStatus, type TrackerOutcome, type TrackerSettings } from './device-tracker.js';
 import { DeviceFitter } from './device-fitter.js';
-import { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions } from './device-model-fit.js';
+import { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions } from './device-fit-options.js';
 import { KyselyModelStore, type ModelStore } from './model-store.js';
 import { stopConsumer } from './stop-consumer.js';
 
