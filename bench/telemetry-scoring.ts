@@ -1,9 +1,11 @@
-// npm run bench -- telemetry-scoring [--shared-data <dir>] [--seconds 3]
+// npm run bench -- telemetry-scoring [--shared-data <dir>] [--seconds 3] [--families pca,conv-ae,auto]
 // The telemetry-scoring service's scorer (services/telemetry-scoring) on the SKAB rig, in one run:
 // 1. quality: each valve1 experiment replayed message by message through a DeviceTracker with the
 //    service's defaults (enroll on the first 400 rows, PCA T²+Q over 20 steps, threshold 0.5),
 //    a point flagged after 3 windows in a row above it (fusion's telemetry-anomaly rule);
-//    outlier F1, false and missed alarm rates over the scored rows, per file and overall;
+//    outlier F1, false and missed alarm rates over the scored rows, per file and overall, for
+//    each model family of TELEMETRY_DEVICE_MODEL (pca, conv-ae, auto; the fit the service runs
+//    in its worker is awaited in place here);
 // 2. speed: windows scored per second by the streaming WindowScorer (one row in, one score out),
 //    beside the batch float64 reference `pcaWindowErrors` on the same windows (the baseline).
 // Wall-clock figures are noisy on a shared host: the load average is printed. Last line: JSON.
@@ -13,10 +15,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { pcaWindowErrors } from '@premonitor/ml';
-import { DEFAULT_DEVICE_MODEL_OPTIONS, DeviceTracker, WindowScorer, type DeviceModel } from '@premonitor/telemetry-scoring';
+import { useTfjsBackend } from '@premonitor/ml/training';
+import { DEFAULT_DEVICE_MODEL_OPTIONS, DeviceTracker, WindowScorer, windowScorer, type DeviceModel, type DeviceModelFamily, type PcaDeviceModel } from '@premonitor/telemetry-scoring';
+import { fitDeviceModelOf } from '@premonitor/telemetry-scoring/fit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const { values: args } = parseArgs({ options: { 'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') }, seconds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { 'shared-data': { type: 'string', default: process.env['PM_SHARED_DATA_DIR'] ?? resolve(root, '../shared/data') }, seconds: { type: 'string', default: '3' }, families: { type: 'string', default: 'pca,conv-ae,auto' } } });
 const dir = resolve(args['shared-data']!, 'skab/valve1');
 const seconds = Number(args.seconds);
 if (!existsSync(dir) || !(seconds > 0)) {
@@ -27,45 +31,87 @@ console.log(`telemetry-scoring: ${dir}; load average ${loadavg().map((l) => l.to
 
 const RUN = 3;
 const ENROLL = 400;
-const settings = { stepMs: 0, discoveryMessages: 10, maxGapSteps: 5, enrollRows: ENROLL, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS };
-let [tp, fp, fn, tn] = [0, 0, 0, 0];
-let lastModel: { model: DeviceModel; rows: number[][] } | undefined;
-const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort((a, b) => parseInt(a) - parseInt(b));
-for (const file of files) {
-  const [header, ...lines] = readFileSync(resolve(dir, file), 'utf8').trim().split('\n');
-  const sensors = header!.split(';').slice(1, 9);
-  const rows = lines.map((l) => l.split(';').slice(1, 9).map(Number));
-  const labels = lines.map((l) => Number(l.split(';')[9]));
-  const tracker = new DeviceTracker({ site: 'skab', device: file }, settings, () => 0);
-  const flags = new Map<number, number>();
-  let streak = 0;
-  let model: DeviceModel | undefined;
-  rows.forEach((r, i) => {
-    const out = tracker.observe(1_600_000_000_000 + i * 1000, i, Object.fromEntries(sensors.map((s, k) => [s, r[k]!])));
-    if (out.enrolled) model = out.enrolled.model;
-    for (const s of out.scores) {
-      streak = s.score.score > 0.5 ? streak + 1 : 0;
-      flags.set(Math.round((s.ts - 999 - 1_600_000_000_000) / 1000), streak >= RUN ? 1 : 0);
-    }
-  });
-  // Scored rows: after enrollment, as SKAB's protocol scores the rest of each experiment.
-  let [a, b, c, d] = [0, 0, 0, 0];
-  for (let i = ENROLL; i < rows.length; i++) {
-    const f = flags.get(i) ?? 0;
-    if (f && labels[i]) a++;
-    else if (f) b++;
-    else if (labels[i]) c++;
-    else d++;
-  }
-  [tp, fp, fn, tn] = [tp + a, fp + b, fn + c, tn + d];
-  const f1 = (2 * a) / (2 * a + b + c);
-  console.log(`  ${file.padStart(6)}  sensors ${model?.sensors.length ?? 0}  F1 ${f1.toFixed(3)}  FAR ${((100 * b) / Math.max(1, b + d)).toFixed(1)} %  MAR ${((100 * c) / Math.max(1, a + c)).toFixed(1)} %`);
-  if (model) lastModel = { model, rows };
+const families = args.families!.split(',').map((f) => f.trim()) as DeviceModelFamily[];
+if (families.some((f) => !['pca', 'conv-ae', 'auto'].includes(f))) {
+  console.error(`--families: a comma-separated list of pca, conv-ae, auto; got ${args.families}`);
+  process.exit(2);
 }
-const f1 = (2 * tp) / (2 * tp + fp + fn);
-const far = fp / (fp + tn);
-const mar = fn / (fn + tp);
-console.log(`valve1 overall (${files.length} files): outlier F1 ${f1.toFixed(3)}, FAR ${(100 * far).toFixed(1)} %, MAR ${(100 * mar).toFixed(1)} %  (SKAB published PCA T²+Q: F1 0.67–0.76)`);
+if (families.some((f) => f !== 'pca')) await useTfjsBackend('wasm');
+const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort((a, b) => parseInt(a) - parseInt(b));
+let lastModel: { model: PcaDeviceModel; rows: number[][] } | undefined;
+let lastConvAe: { model: DeviceModel; rows: number[][] } | undefined;
+const summary: Record<string, { f1: number; far: number; mar: number; fit_s: number; chosen?: Record<string, number> }> = {};
+for (const family of families) {
+  const settings = { stepMs: 0, discoveryMessages: 10, maxGapSteps: 5, enrollRows: ENROLL, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS, family };
+  let [tp, fp, fn, tn] = [0, 0, 0, 0];
+  let fitMs = 0;
+  const chosen: Record<string, number> = {};
+  console.log(`TELEMETRY_DEVICE_MODEL=${family}`);
+  for (const file of files) {
+    const [header, ...lines] = readFileSync(resolve(dir, file), 'utf8').trim().split('\n');
+    const sensors = header!.split(';').slice(1, 9);
+    const rows = lines.map((l) => l.split(';').slice(1, 9).map(Number));
+    const labels = lines.map((l) => Number(l.split(';')[9]));
+    const tracker = new DeviceTracker({ site: 'skab', device: file }, settings, () => 0);
+    const flags = new Map<number, number>();
+    let streak = 0;
+    let model: DeviceModel | undefined;
+    let validation = '';
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const out = tracker.observe(1_600_000_000_000 + i * 1000, i, Object.fromEntries(sensors.map((s, k) => [s, r[k]!])));
+      if (out.enrolled) model = out.enrolled.model;
+      if (out.fit) {
+        // What the service's worker does, awaited here: the replay stands still while the model is fitted.
+        const t = performance.now();
+        const fitted = await fitDeviceModelOf(family, out.fit.keys, out.fit.rows, out.fit.stepMs);
+        fitMs += performance.now() - t;
+        tracker.install(out.fit.token, fitted.model);
+        model = fitted.model;
+        if (fitted.validation) validation = `  validation FAR pca ${(100 * fitted.validation.pca).toFixed(1)} % conv-ae ${(100 * fitted.validation.convAe).toFixed(1)} %`;
+      }
+      for (const s of out.scores) {
+        streak = s.score.score > 0.5 ? streak + 1 : 0;
+        flags.set(Math.round((s.ts - 999 - 1_600_000_000_000) / 1000), streak >= RUN ? 1 : 0);
+      }
+    }
+    // Scored rows: after enrollment, as SKAB's protocol scores the rest of each experiment.
+    let [a, b, c, d] = [0, 0, 0, 0];
+    for (let i = ENROLL; i < rows.length; i++) {
+      const f = flags.get(i) ?? 0;
+      if (f && labels[i]) a++;
+      else if (f) b++;
+      else if (labels[i]) c++;
+      else d++;
+    }
+    [tp, fp, fn, tn] = [tp + a, fp + b, fn + c, tn + d];
+    const f1 = (2 * a) / (2 * a + b + c);
+    if (model) chosen[model.family] = (chosen[model.family] ?? 0) + 1;
+    console.log(`  ${file.padStart(6)}  ${(model?.family ?? 'none').padEnd(7)}  sensors ${model?.sensors.length ?? 0}  F1 ${f1.toFixed(3)}  FAR ${((100 * b) / Math.max(1, b + d)).toFixed(1)} %  MAR ${((100 * c) / Math.max(1, a + c)).toFixed(1)} %${validation}`);
+    if (model?.family === 'pca-t2q') lastModel = { model, rows };
+    if (model?.family === 'conv-ae') lastConvAe = { model, rows };
+  }
+  const f1 = (2 * tp) / (2 * tp + fp + fn);
+  const far = fp / (fp + tn);
+  const mar = fn / (fn + tp);
+  console.log(`valve1 overall ${family} (${files.length} files): outlier F1 ${f1.toFixed(3)}, FAR ${(100 * far).toFixed(1)} %, MAR ${(100 * mar).toFixed(1)} %, models chosen ${JSON.stringify(chosen)}, fitting ${(fitMs / 1000).toFixed(1)} s  (SKAB published: Conv-AE F1 0.78–0.79, PCA T²+Q 0.67–0.76)`);
+  summary[family] = { f1: +f1.toFixed(3), far: +far.toFixed(3), mar: +mar.toFixed(3), fit_s: +(fitMs / 1000).toFixed(1), ...(family === 'auto' ? { chosen } : {}) };
+}
+// The conv autoencoder's streaming scorer (plain JS, one window of 60 rows per step), on the last experiment it scored.
+let convAePerS: number | undefined;
+if (lastConvAe) {
+  const scorer = windowScorer(lastConvAe.model);
+  const keyRows = lastConvAe.rows.map((r) => Float64Array.from(r));
+  let n = 0;
+  const t = performance.now();
+  while (performance.now() - t < seconds * 1000) for (const r of keyRows) if (scorer.push(r)) n++;
+  convAePerS = n / ((performance.now() - t) / 1000);
+  console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): streaming conv-AE scorer ${Math.round(convAePerS)} windows/s (one core)`);
+}
+if (!lastModel) {
+  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), load: +loadavg()[0]!.toFixed(1) }));
+  process.exit(0);
+}
 
 // Speed on the last experiment's model: every row pushed through the streaming scorer, repeatedly.
 const { model, rows } = lastModel!;
@@ -91,4 +137,5 @@ while (performance.now() - t1 < seconds * 1000) {
 }
 const batchPerS = (batches * count) / ((performance.now() - t1) / 1000);
 console.log(`speed (${model.sensors.length} sensors, window ${steps}): streaming WindowScorer ${Math.round(streamPerS)} windows/s; baseline batch pcaWindowErrors ${Math.round(batchPerS)} windows/s (one core each)`);
-console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: +f1.toFixed(3), skab_far: +far.toFixed(3), skab_mar: +mar.toFixed(3), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), load: +loadavg()[0]!.toFixed(1) }));
+const pca = summary['pca'] ?? Object.values(summary)[0]!;
+console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), load: +loadavg()[0]!.toFixed(1) }));

@@ -24,20 +24,12 @@ import { systemClock } from '@premonitor/time';
 import { trainTriageModel } from '@premonitor/training/triage';
 import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
 import { waitFor } from './support/wait.js';
+import { scoredReports } from './support/triage-records.js';
 
 const logger = createLogger({ service: 'maintenance-reports-test', level: (process.env['PM_TEST_LOG'] ?? 'silent') as 'silent' });
 
 // Expert scores (availability, fiability, process safety) of short reports, repeated over equipment.
-const templates: [string, number, number, number][] = [
-  ['paint peeling on guard of %', 1, 1, 1],
-  ['% vibration slightly above normal', 2, 3, 1],
-  ['% seal weeping oil', 3, 3, 2],
-  ['% tripped, line stopped', 5, 4, 2],
-  ['hydrogen leak at % flange', 4, 3, 5],
-];
-const trainingRecords = ['press', 'pump', 'fan', 'compressor'].flatMap((eq, r) =>
-  templates.map(([text, a, f, s], i) => ({ anomaly_id: `t-${r}-${i}`, description: text.replace('%', eq), equipment_name: eq, availability_score: a, fiability_score: f, process_safety_score: s })),
-);
+const trainingRecords = scoredReports('t', ['press', 'pump', 'fan', 'compressor']);
 
 interface ReportView {
   id: string;

@@ -8,7 +8,7 @@
 // a site's row by `:id` are probed with a real row of each site.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthStore, type Role } from '@premonitor/auth';
@@ -66,7 +66,10 @@ describe('every route of the embedded platform answers each role and site scope 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-route-permissions-'));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0' });
+    // A notifier too (embedded mode hosts it only with a routing file), so its routes are probed; nothing is ever sent to the port.
+    const routing = join(dir, 'routing.json');
+    await writeFile(routing, JSON.stringify({ allowPrivateNetworks: true, allowHttp: true, channels: [{ name: 'probe-hook', type: 'webhook', secret: 'probe secret of 16+ chars', url: 'http://127.0.0.1:9/hook' }], routes: [{ channels: ['probe-hook'] }] }));
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0', NOTIFIER_CONFIG_FILE: routing });
     platform = new EmbeddedPlatform(config, logger);
     ({ httpUrl } = await platform.start());
     const store = new AuthStore(platform.database().db);
@@ -138,7 +141,7 @@ describe('every route of the embedded platform answers each role and site scope 
 
   it('covers the routes of every embedded module and of the auth API', () => {
     const routes = platform!.routes();
-    for (const prefix of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/inference', '/api/v1/lstm', '/api/v1/models', '/api/v1/auth', '/api/v1/audit']) {
+    for (const prefix of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/inference', '/api/v1/lstm', '/api/v1/models', '/api/v1/auth', '/api/v1/audit', '/api/v1/notifications']) {
       assert.ok(routes.some((r) => r.path.startsWith(prefix)), `a route under ${prefix}`);
     }
   });
@@ -167,6 +170,16 @@ describe('every route of the embedded platform answers each role and site scope 
     assert.deepEqual([schema.required, schema.properties?.['note']?.type, 'actor' in (schema.properties ?? {})], [['note'], 'string', false], 'the ack body: a note, no actor');
     const page = await (await fetch(`${httpUrl}/docs`)).text();
     for (const path of Object.keys(doc.paths)) assert.ok(page.includes(path), `/docs shows ${path}`);
+  });
+
+  it("lists the notifier's channels with host and breaker state, never the URL or secret (GET /api/v1/notifications/channels)", async () => {
+    const viewer = callers.find((c) => c.role === 'viewer' && !c.sites)!;
+    const res = await fetch(`${httpUrl}/api/v1/notifications/channels`, { headers: { authorization: `Bearer ${viewer.token}` } });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const { items } = JSON.parse(text) as { items: { name: string; type: string; host: string; breaker: string; routes: unknown[] }[] };
+    assert.deepEqual(items.map((c) => [c.name, c.type, c.host, c.breaker, c.routes.length]), [['probe-hook', 'webhook', '127.0.0.1:9', 'closed', 1]]);
+    assert.ok(!text.includes('/hook') && !text.includes('probe secret'), `the answer names the URL or the secret: ${text}`);
   });
 
   it('lists the models of every kind (GET /api/v1/models), which embedded mode used to answer 404', async () => {

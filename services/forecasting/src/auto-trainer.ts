@@ -44,6 +44,7 @@ export interface AutoTrainReport {
 export class AutoTrainer {
   readonly #failures = new Map<string, { attempts: number; retryAt: number }>();
   #lastRun: number | undefined;
+  #stopping = false;
 
   constructor(
     private readonly settings: AutoTrainSettings,
@@ -54,8 +55,17 @@ export class AutoTrainer {
     return this.#lastRun;
   }
 
+  /**
+   * Takes no further sensor in a running pass: shutdown then waits for the trainings already
+   * under way only, not for a whole pass over every sensor (which can take minutes).
+   */
+  stop(): void {
+    this.#stopping = true;
+  }
+
   async run(): Promise<AutoTrainReport> {
     const { clock, logger, service } = this.deps;
+    this.#stopping = false;
     const now = clock.now();
     const pairs = await this.deps.readings.seriesWithHistory(new Date(now - this.settings.lookbackMs), this.settings.minPoints);
     const todo = pairs.filter((p) => !service.model(p.deviceId, p.key) && (this.#failures.get(forecastScope(p.deviceId, p.key))?.retryAt ?? 0) <= now);
@@ -64,7 +74,7 @@ export class AutoTrainer {
     if (todo.length > 0) logger.info({ candidates: todo.length, concurrency: this.settings.concurrency }, 'auto-training sensors that have enough history and no model');
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) {
+      while (next < todo.length && !this.#stopping) {
         const i = next++;
         const { deviceId, key } = todo[i]!;
         const scope = forecastScope(deviceId, key);

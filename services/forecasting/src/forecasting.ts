@@ -127,9 +127,10 @@ export class Forecasting {
     this.#started = true;
   }
 
-  /** Waits for a running cycle, then releases the ONNX sessions. */
+  /** Waits for a running cycle and the trainings under way (no new one starts), then releases the ONNX sessions. */
   async stop(): Promise<void> {
     this.#started = false;
+    this.autoTrainer.stop();
     await this.#autoScheduler?.stop();
     await this.#scheduler?.stop();
     await this.service.stop();

@@ -1,3 +1,4 @@
+import { ConvAeWindowScorer, type ConvAeDeviceModel } from './conv-ae-device-model.js';
 import { applyScaler, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, type PcaT2Q } from '@premonitor/ml';
 
 /** How a device's model is fitted from its healthy rows; defaults follow models/README.md (telemetry). */
@@ -28,7 +29,8 @@ export interface DeviceModelOptions {
 export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85, maxCorrelationWindows: 1 });
 
 /** A device's fitted PCA T²+Q model, as stored (JSON) and as scored. */
-export interface DeviceModel {
+export interface PcaDeviceModel {
+  readonly family: 'pca-t2q';
   /** Every sensor the device had at enrollment, in the order rows are given. */
   readonly keys: readonly string[];
   /** The sensors the model reads (a subset of `keys`, in order). */
@@ -39,18 +41,17 @@ export interface DeviceModel {
   readonly pca: PcaT2Q;
 }
 
+/** A device's fitted model: the closed-form PCA T²+Q or the conv autoencoder (`TELEMETRY_DEVICE_MODEL`). */
+export type DeviceModel = PcaDeviceModel | ConvAeDeviceModel;
+
 /**
- * Fits a device's model on its enrollment rows (row-major `[rows, keys.length]`, all finite):
+ * Fits a device's PCA model on its enrollment rows (row-major `[rows, keys.length]`, all finite):
  * channel choice, standardisation, PCA T²+Q, and the threshold from its own window errors.
  */
-export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): DeviceModel {
-  const c = keys.length;
-  const n = rows.length / c;
-  const slow = (i: number) => lag1Autocorrelation(rows, c, i) > options.maxLag1 || (options.maxCorrelationWindows > 0 && correlationTime(rows, c, i, options.windowSteps) >= options.maxCorrelationWindows * options.windowSteps);
-  let kept = keys.map((_, i) => i).filter((i) => !slow(i));
-  if (kept.length === 0) kept = [keys.map((_, i) => i).reduce((best, i) => (lag1Autocorrelation(rows, c, i) < lag1Autocorrelation(rows, c, best) ? i : best), 0)];
-  const picked = new Float64Array(n * kept.length);
-  for (let r = 0; r < n; r++) kept.forEach((col, k) => (picked[r * kept.length + k] = rows[r * c + col]!));
+export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): PcaDeviceModel {
+  const n = rows.length / keys.length;
+  const kept = readableSensors(keys, rows, options);
+  const picked = pickColumns(rows, keys.length, kept);
   const scaler = fitStandardScaler(picked, kept.length);
   const scaled = applyScaler(scaler, picked);
   // One channel has no residual subspace: PCA needs two; a univariate device is scored by T² of a duplicated channel.
@@ -64,7 +65,27 @@ export function fitDeviceModel(keys: readonly string[], rows: Float64Array, opti
     errors[w] = s / options.windowSteps;
   }
   const errorThreshold = Math.max(residualThreshold(errors, options.quantile, options.margin), 1e-9);
-  return { keys: [...keys], sensors: kept.map((i) => keys[i]!), windowSteps: options.windowSteps, errorThreshold, pca };
+  return { family: 'pca-t2q', keys: [...keys], sensors: kept.map((i) => keys[i]!), windowSteps: options.windowSteps, errorThreshold, pca };
+}
+
+/**
+ * Indices of the sensors a model reads: those that are neither slow drifters nor long-correlated
+ * (see {@link DeviceModelOptions}); every family reads the same ones, so they compare fairly.
+ */
+export function readableSensors(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions): number[] {
+  const c = keys.length;
+  const slow = (i: number) => lag1Autocorrelation(rows, c, i) > options.maxLag1 || (options.maxCorrelationWindows > 0 && correlationTime(rows, c, i, options.windowSteps) >= options.maxCorrelationWindows * options.windowSteps);
+  const kept = keys.map((_, i) => i).filter((i) => !slow(i));
+  if (kept.length > 0) return kept;
+  return [keys.map((_, i) => i).reduce((best, i) => (lag1Autocorrelation(rows, c, i) < lag1Autocorrelation(rows, c, best) ? i : best), 0)];
+}
+
+/** Row-major `[rows, columns.length]` copy of the given columns. */
+export function pickColumns(rows: Float64Array, width: number, columns: readonly number[]): Float64Array {
+  const n = rows.length / width;
+  const picked = new Float64Array(n * columns.length);
+  for (let r = 0; r < n; r++) columns.forEach((col, k) => (picked[r * columns.length + k] = rows[r * width + col]!));
+  return picked;
 }
 
 /** PCA of a single channel, written as two identical channels with one component. */
@@ -88,19 +109,34 @@ export interface WindowScore {
 /** The calibrated score of the threshold. */
 export const SCORE_THRESHOLD = 0.5;
 
-/**
- * Scores a device's rows as they come: each row's T²+Q, averaged over the last `windowSteps`
- * rows. `push` returns undefined until a full window follows the last `reset` (a long gap).
- */
-export class WindowScorer {
-  readonly #model: DeviceModel;
+/** What scores a device's rows as they come; `push` returns undefined until a full window follows the last `reset` (a long gap). */
+export interface RowScorer {
+  reset(): void;
+  push(values: ArrayLike<number>): WindowScore | undefined;
+}
+
+/** The scorer of a fitted model, whichever its family. */
+export function windowScorer(model: DeviceModel): RowScorer {
+  return model.family === 'conv-ae' ? new ConvAeWindowScorer(model) : new WindowScorer(model);
+}
+
+/** The score of a window error against the model's threshold. */
+export function windowScore(error: number, errorThreshold: number): WindowScore {
+  const ratio = Math.max(0, error / errorThreshold);
+  // A row so far out that the statistics overflow is as abnormal as can be.
+  return Number.isFinite(ratio) ? { ratio, score: ratio / (1 + ratio) } : { ratio: Number.MAX_VALUE, score: 1 };
+}
+
+/** Scores a PCA model's rows as they come: each row's T²+Q, averaged over the last `windowSteps` rows. */
+export class WindowScorer implements RowScorer {
+  readonly #model: PcaDeviceModel;
   readonly #columns: readonly number[];
   readonly #points: Float64Array;
   readonly #row: Float32Array;
   #filled = 0;
   #next = 0;
 
-  constructor(model: DeviceModel) {
+  constructor(model: PcaDeviceModel) {
     this.#model = model;
     this.#columns = model.sensors.map((s) => model.keys.indexOf(s));
     this.#points = new Float64Array(model.windowSteps);
@@ -130,8 +166,6 @@ export class WindowScorer {
     // Summed afresh (20 additions): a running sum would keep the rounding error of a huge outlier.
     let sum = 0;
     for (let i = 0; i < this.#points.length; i++) sum += this.#points[i]!;
-    const ratio = Math.max(0, sum / this.#points.length / this.#model.errorThreshold);
-    // A row so far out that the statistics overflow is as abnormal as can be.
-    return Number.isFinite(ratio) ? { ratio, score: ratio / (1 + ratio) } : { ratio: Number.MAX_VALUE, score: 1 };
+    return windowScore(sum / this.#points.length, this.#model.errorThreshold);
   }
 }

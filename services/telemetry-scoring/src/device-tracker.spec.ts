@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DEVICE_MODEL_OPTIONS } from './device-model.js';
+import { DEFAULT_DEVICE_MODEL_OPTIONS, fitDeviceModel } from './device-model.js';
 import { DeviceTracker, type TrackerSettings } from './device-tracker.js';
 import { StepResampler } from './step-resampler.js';
 
@@ -22,6 +22,34 @@ function run(tracker: DeviceTracker, from: number, to: number, fault = (_: numbe
 }
 
 describe('DeviceTracker', () => {
+  it('with an off-thread family: asks for one fit, is not scored while fitting, installs only the fit it asked for', () => {
+    const tracker = new DeviceTracker(ref, { ...settings, family: 'conv-ae' }, () => T0);
+    const fits = run(tracker, 0, 220).flatMap((o) => (o.fit ? [o.fit] : []));
+    assert.equal(fits.length, 1);
+    const fit = fits[0]!;
+    assert.equal(fit.rows.length, 200 * fit.keys.length);
+    assert.equal(tracker.status().state, 'fitting');
+    assert.deepEqual(run(tracker, 220, 260).flatMap((o) => o.scores), [], 'nothing scored while fitting');
+    // A model fitted elsewhere (here PCA, in place) is what the worker hands back.
+    const model = fitDeviceModel(fit.keys, fit.rows);
+    assert.equal(tracker.install(fit.token + 1, model), undefined, 'a stale fit is ignored');
+    assert.match(tracker.install(fit.token, model)!.version, /^pca-t2q-/);
+    assert.equal(tracker.status().state, 'ready');
+    assert.ok(run(tracker, 260, 300).flatMap((o) => o.scores).length > 15, 'scored from the next full window');
+  });
+
+  it('a failed fit enrolls again and says why; a reset during a fit drops it', () => {
+    const tracker = new DeviceTracker(ref, { ...settings, family: 'auto' }, () => T0);
+    const fit = run(tracker, 0, 220).find((o) => o.fit)!.fit!;
+    tracker.fitFailed(fit.token, 'worker out of memory');
+    assert.equal(tracker.status().state, 'enrolling');
+    assert.match(tracker.status().problem ?? '', /worker out of memory/);
+    const again = run(tracker, 220, 440).find((o) => o.fit)!.fit!;
+    tracker.reset();
+    assert.equal(tracker.install(again.token, fitDeviceModel(again.keys, again.rows)), undefined);
+    assert.equal(tracker.status().state, 'discovering');
+  });
+
   it('learns the step and sensors, says it is enrolling until enough rows, then scores', () => {
     const tracker = new DeviceTracker(ref, settings, () => T0);
     assert.equal(tracker.status().state, 'discovering');

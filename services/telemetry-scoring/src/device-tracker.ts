@@ -1,5 +1,6 @@
 import type { DeviceRef } from '@premonitor/contracts';
-import { fitDeviceModel, WindowScorer, type DeviceModel, type DeviceModelOptions, type WindowScore } from './device-model.js';
+import { fitDeviceModel, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
+import type { DeviceModelFamily } from './device-fit-options.js';
 import { StepResampler } from './step-resampler.js';
 
 /** How devices enroll and how their readings are resampled. */
@@ -13,14 +14,21 @@ export interface TrackerSettings {
   /** Most sensors one model reads (the first ones in key order). */
   readonly maxSensors: number;
   readonly model: DeviceModelOptions;
+  /**
+   * The model family (`TELEMETRY_DEVICE_MODEL`, default `pca`). PCA is fitted in place; the
+   * others are handed out as a `fit` request (fitted in a worker) and installed with {@link DeviceTracker.install}.
+   */
+  readonly family?: DeviceModelFamily;
 }
 
 /** A device as the status API shows it. */
 export interface DeviceStatus {
   readonly site: string;
   readonly device: string;
-  /** `discovering`: learning its step and sensors; `enrolling`: collecting healthy rows; `ready`: scored; `paused`: sensors of its model are missing. */
-  readonly state: 'discovering' | 'enrolling' | 'ready' | 'paused';
+  /** `discovering`: learning its step and sensors; `enrolling`: collecting healthy rows; `fitting`: its model is being fitted (not scored yet); `ready`: scored; `paused`: sensors of its model are missing. */
+  readonly state: 'discovering' | 'enrolling' | 'fitting' | 'ready' | 'paused';
+  /** Ready: the model family (`pca-t2q` or `conv-ae`). */
+  readonly family: DeviceModel['family'] | null;
   readonly stepMs: number | null;
   readonly keys: readonly string[];
   /** Ready: the sensors the model reads. */
@@ -45,6 +53,8 @@ export interface TrackerOutcome {
   readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number };
   /** The model's sensors went missing with this message (once per episode): dead-letter it with this reason. */
   readonly rejected?: string;
+  /** Enrollment is complete and the model must be fitted off-thread: fit these rows, then `install(fit.token, model)`. */
+  readonly fit?: { readonly token: number; readonly keys: readonly string[]; readonly rows: Float64Array; readonly stepMs: number };
 }
 
 /** A device's stored model, to resume scoring after a restart. */
@@ -58,7 +68,12 @@ export interface StoredModel {
 type Phase =
   | { kind: 'discovering'; messages: { ts: number; seq: number; readings: Readonly<Record<string, number>> }[] }
   | { kind: 'enrolling'; resampler: StepResampler; rows: number[]; count: number }
-  | { kind: 'ready'; resampler: StepResampler; scorer: WindowScorer; stored: StoredModel; paused: boolean };
+  | { kind: 'fitting'; resampler: StepResampler; token: number }
+  | { kind: 'ready'; resampler: StepResampler; scorer: RowScorer; stored: StoredModel; paused: boolean };
+
+/** Version prefix of each family's models. */
+const VERSION_PREFIX: Record<DeviceModel['family'], string> = { 'pca-t2q': 'pca-t2q', 'conv-ae': 'conv-ae' };
+let fitTokens = 0;
 
 /**
  * One device's telemetry scoring: learns its step and sensors, enrolls on its first healthy
@@ -95,10 +110,38 @@ export class DeviceTracker {
       const out: TrackerOutcome[] = phase.messages.map((m) => this.observe(m.ts, m.seq, m.readings));
       const enrolled = out.find((o) => o.enrolled)?.enrolled;
       const rejected = out.find((o) => o.rejected)?.rejected;
-      return { scores: out.flatMap((o) => o.scores), ...(enrolled ? { enrolled } : {}), ...(rejected ? { rejected } : {}) };
+      const fit = out.find((o) => o.fit)?.fit;
+      return { scores: out.flatMap((o) => o.scores), ...(enrolled ? { enrolled } : {}), ...(rejected ? { rejected } : {}), ...(fit ? { fit } : {}) };
     }
     if (phase.kind === 'enrolling') return this.#enroll(phase, ts, seq, readings);
+    if (phase.kind === 'fitting') {
+      // Kept current so scoring starts from the next message once the model is in; rows meanwhile are not scored.
+      phase.resampler.push(ts, seq, readings);
+      return { scores: [] };
+    }
     return this.#score(phase, ts, seq, readings);
+  }
+
+  /**
+   * Installs the model of an off-thread fit. False (and nothing changes) when the device was
+   * reset since the fit was requested.
+   */
+  install(token: number, model: DeviceModel): { readonly version: string; readonly stepMs: number } | undefined {
+    const phase = this.#phase;
+    if (phase.kind !== 'fitting' || phase.token !== token) return undefined;
+    const stored = this.#stored(model, phase.resampler.stepMs);
+    this.#phase = this.#ready(stored, phase.resampler);
+    this.#problem = null;
+    return { version: stored.version, stepMs: stored.stepMs };
+  }
+
+  /** An off-thread fit failed: enrollment starts over on the same sensors, and the status says why. */
+  fitFailed(token: number, reason: string): void {
+    const phase = this.#phase;
+    if (phase.kind !== 'fitting' || phase.token !== token) return;
+    this.#restarts++;
+    this.#problem = `model fit failed (${reason}); enrolling again`;
+    this.#phase = { kind: 'enrolling', resampler: new StepResampler(phase.resampler.keys, { stepMs: phase.resampler.stepMs, maxGapSteps: this.#s.maxGapSteps }), rows: [], count: 0 };
   }
 
   /** Forgets the model and enrolls again from the next messages (an engineer's reset, or sensors changed). */
@@ -111,16 +154,22 @@ export class DeviceTracker {
     this.#lastScore = null;
   }
 
+  /** The fitted model, once ready. */
+  model(): DeviceModel | undefined {
+    return this.#phase.kind === 'ready' ? this.#phase.stored.model : undefined;
+  }
+
   status(): DeviceStatus {
     const p = this.#phase;
     const resampler = p.kind === 'discovering' ? undefined : p.resampler;
     return {
       ...this.#ref,
       state: p.kind === 'ready' ? (p.paused ? 'paused' : 'ready') : p.kind,
+      family: p.kind === 'ready' ? p.stored.model.family : null,
       stepMs: p.kind === 'ready' ? p.stored.stepMs : resampler ? resampler.stepMs : null,
       keys: resampler?.keys ?? [],
       sensors: p.kind === 'ready' ? p.stored.model.sensors : [],
-      enrollment: { rows: p.kind === 'enrolling' ? p.count : p.kind === 'ready' ? this.#s.enrollRows : 0, needed: this.#s.enrollRows, restarts: this.#restarts },
+      enrollment: { rows: p.kind === 'enrolling' ? p.count : p.kind === 'ready' || p.kind === 'fitting' ? this.#s.enrollRows : 0, needed: this.#s.enrollRows, restarts: this.#restarts },
       modelVersion: p.kind === 'ready' ? p.stored.version : null,
       readyAt: p.kind === 'ready' ? p.stored.readyAt : null,
       lastScore: this.#lastScore,
@@ -150,9 +199,13 @@ export class DeviceTracker {
       phase.count++;
     }
     if (phase.count < this.#s.enrollRows) return { scores: [] };
+    if ((this.#s.family ?? 'pca') !== 'pca') {
+      const token = ++fitTokens;
+      this.#phase = { kind: 'fitting', resampler: phase.resampler, token };
+      return { scores: [], fit: { token, keys: phase.resampler.keys, rows: Float64Array.from(phase.rows), stepMs: phase.resampler.stepMs } };
+    }
     const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model);
-    const readyAt = this.#now();
-    const stored: StoredModel = { model, version: `pca-t2q-${new Date(readyAt).toISOString().replace(/[-:.]/g, '')}`, stepMs: phase.resampler.stepMs, readyAt };
+    const stored = this.#stored(model, phase.resampler.stepMs);
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;
     return { scores: [], enrolled: { model, version: stored.version, stepMs: stored.stepMs } };
@@ -193,11 +246,16 @@ export class DeviceTracker {
     return rejected ? { scores, rejected } : { scores };
   }
 
+  #stored(model: DeviceModel, stepMs: number): StoredModel {
+    const readyAt = this.#now();
+    return { model, version: `${VERSION_PREFIX[model.family]}-${new Date(readyAt).toISOString().replace(/[-:.]/g, '')}`, stepMs, readyAt };
+  }
+
   #ready(stored: StoredModel, resampler?: StepResampler): Extract<Phase, { kind: 'ready' }> {
     return {
       kind: 'ready',
       resampler: resampler ?? new StepResampler(stored.model.keys, { stepMs: stored.stepMs, maxGapSteps: this.#s.maxGapSteps }),
-      scorer: new WindowScorer(stored.model),
+      scorer: windowScorer(stored.model),
       stored,
       paused: false,
     };

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { deviceKey, type DeviceRef } from '@premonitor/contracts';
 import type { Database, Json } from '@premonitor/db';
+import type { LayerSpec } from '@premonitor/ml';
 import type { DeviceModel } from './device-model.js';
 import type { StoredModel } from './device-tracker.js';
 
@@ -44,7 +45,9 @@ export class KyselyModelStore implements ModelStore {
   }
 }
 
-interface ModelJson {
+/** A PCA model as stored; rows written before the conv autoencoder existed have no `family`. */
+interface PcaModelJson {
+  family?: 'pca-t2q';
   windowSteps: number;
   errorThreshold: number;
   mean: number[];
@@ -55,8 +58,34 @@ interface ModelJson {
   qMean: number;
 }
 
+/** A conv autoencoder as stored: its layers with weights as plain arrays, and its ONNX graph in base64. */
+interface ConvAeModelJson {
+  family: 'conv-ae';
+  windowSteps: number;
+  errorThreshold: number;
+  mean: number[];
+  scale: number[];
+  layers: unknown[];
+  onnx: string;
+}
+
+type ModelJson = PcaModelJson | ConvAeModelJson;
+
 function modelJson(m: DeviceModel): ModelJson {
+  if (m.family === 'conv-ae') {
+    return {
+      family: 'conv-ae',
+      windowSteps: m.windowSteps,
+      errorThreshold: m.errorThreshold,
+      mean: [...m.scaler.mean],
+      scale: [...m.scaler.scale],
+      // Weights (Float32Array) as arrays; every other field of a layer is already JSON.
+      layers: m.layers.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v instanceof Float32Array ? { f32: [...v] } : v]))),
+      onnx: Buffer.from(m.onnx).toString('base64'),
+    };
+  }
   return {
+    family: 'pca-t2q',
     windowSteps: m.windowSteps,
     errorThreshold: m.errorThreshold,
     mean: [...m.pca.scaler.mean],
@@ -72,11 +101,15 @@ function modelFromJson(keys: Json, sensors: Json, model: Json): DeviceModel {
   // jsonb comes back parsed (pg) or as text (some drivers): accept both.
   const parse = <T>(v: Json): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
   const m = parse<ModelJson>(model);
+  const common = { keys: parse<string[]>(keys), sensors: parse<string[]>(sensors), windowSteps: m.windowSteps, errorThreshold: m.errorThreshold };
+  if (m.family === 'conv-ae') {
+    const isWeights = (v: unknown): v is { f32: number[] } => typeof v === 'object' && v !== null && 'f32' in v;
+    const layers = m.layers.map((l) => Object.fromEntries(Object.entries(l as Record<string, unknown>).map(([k, v]) => [k, isWeights(v) ? Float32Array.from(v.f32) : v])) as unknown as LayerSpec);
+    return { ...common, family: 'conv-ae', scaler: { mean: Float32Array.from(m.mean), scale: Float32Array.from(m.scale) }, layers, onnx: new Uint8Array(Buffer.from(m.onnx, 'base64')) };
+  }
   return {
-    keys: parse<string[]>(keys),
-    sensors: parse<string[]>(sensors),
-    windowSteps: m.windowSteps,
-    errorThreshold: m.errorThreshold,
+    ...common,
+    family: 'pca-t2q',
     pca: {
       scaler: { mean: Float32Array.from(m.mean), scale: Float32Array.from(m.scale) },
       components: Float32Array.from(m.components),

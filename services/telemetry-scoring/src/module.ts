@@ -21,6 +21,7 @@ export const telemetryScoringModule: ServiceModule<TelemetryScoringConfig> = {
   routes: [
     { method: 'GET', path: '/api/v1/telemetry/devices', permission: 'read:baselines', site: 'fleet' },
     { method: 'GET', path: '/api/v1/telemetry/devices/:site/:device', permission: 'read:baselines' },
+    { method: 'GET', path: '/api/v1/telemetry/devices/:site/:device/model.onnx', permission: 'read:baselines' },
     { method: 'POST', path: '/api/v1/telemetry/devices/:site/:device/reset', permission: 'admin:baselines' },
   ],
   create: (config, context) => {

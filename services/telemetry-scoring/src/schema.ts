@@ -2,8 +2,9 @@ import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /**
  * Each device's fitted telemetry model (one row; a reset deletes it and the device enrolls
- * again). The model is small — a few sensors' scaler and principal directions — so it is
- * kept as JSON beside its version rather than as an artifact in the model registry.
+ * again). The model is small — a few sensors' scaler and principal directions, or a conv
+ * autoencoder's few thousand weights with its ONNX export (tens of kB) — so it is kept as JSON
+ * beside its version rather than as an artifact in the model registry.
  */
 const telemetryModels: Migration = {
   name: 'telemetry-scoring/0001_telemetry_models',

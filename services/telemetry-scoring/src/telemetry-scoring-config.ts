@@ -19,6 +19,13 @@ export const telemetryScoringConfigShape = {
   TELEMETRY_WINDOW_STEPS: envInt(DEFAULT_DEVICE_MODEL_OPTIONS.windowSteps, 1, 10_000),
   /** Threshold = the 0.99 quantile of the enrollment windows' errors × this percentage. */
   TELEMETRY_THRESHOLD_MARGIN_PERCENT: envInt(DEFAULT_DEVICE_MODEL_OPTIONS.margin * 100, 10, 10_000),
+  /**
+   * Family of each device's model: `pca` (closed-form PCA T²+Q, fitted in place; the default),
+   * `conv-ae` (1-D conv autoencoder, fitted in a worker thread, exported to ONNX) or `auto`
+   * (both fitted on the first 75 % of the enrollment rows, the one with fewer false alarms on
+   * the last 25 % refitted and kept; PCA on a tie).
+   */
+  TELEMETRY_DEVICE_MODEL: envEnum(['pca', 'conv-ae', 'auto'], 'pca'),
   /** Most sensors one device's model reads. */
   TELEMETRY_MAX_SENSORS: envInt(32, 1, 256),
   /** Only this site's devices (`*` = every site). One instance per site: a device's messages must reach one scorer. */
@@ -55,6 +62,7 @@ export function settingsFromConfig(c: TelemetryScoringConfig): TelemetryScoringS
       maxGapSteps: c.TELEMETRY_MAX_GAP_STEPS,
       enrollRows: c.TELEMETRY_ENROLL_ROWS,
       maxSensors: c.TELEMETRY_MAX_SENSORS,
+      family: c.TELEMETRY_DEVICE_MODEL,
       model: { ...DEFAULT_DEVICE_MODEL_OPTIONS, windowSteps: c.TELEMETRY_WINDOW_STEPS, margin: c.TELEMETRY_THRESHOLD_MARGIN_PERCENT / 100 },
     },
   };

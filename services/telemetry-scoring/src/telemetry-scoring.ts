@@ -11,6 +11,8 @@ import { ConsumerPolicy } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
 import { SCORE_THRESHOLD } from './device-model.js';
 import { DeviceTracker, type DeviceStatus, type TrackerOutcome, type TrackerSettings } from './device-tracker.js';
+import { DeviceFitter } from './device-fitter.js';
+import { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions } from './device-fit-options.js';
 import { KyselyModelStore, type ModelStore } from './model-store.js';
 import { stopConsumer } from './stop-consumer.js';
 
@@ -21,6 +23,8 @@ export interface TelemetryScoringSettings {
   readonly deliverPolicy: 'all' | 'new';
   readonly deadLetterMaxBytes: number;
   readonly tracker: TrackerSettings;
+  /** How non-PCA families are fitted (default {@link DEFAULT_DEVICE_FIT_OPTIONS} with `tracker.model` as the PCA options). */
+  readonly fit?: DeviceFitOptions;
   /** Durable consumer name (default `telemetry-scoring`). */
   readonly durable?: string;
   /** Longest `stop()` waits for the message in hand, ms (default 10,000). */
@@ -61,6 +65,9 @@ export class TelemetryScoring {
   readonly #scores: KyselyScoreStore;
   readonly #trackers = new Map<string, DeviceTracker>();
   readonly #pending: PendingWork[] = [];
+  readonly #fitter: DeviceFitter;
+  /** Flushes run one after another: a message's handler and a finished fit both flush. */
+  #flushing: Promise<void> = Promise.resolve();
   readonly #metrics: { windows: Counter; rejected: Counter; enrolled: Counter; devices: Gauge };
   #policy: ConsumerPolicy | undefined;
   #subscription: Subscription | undefined;
@@ -77,6 +84,7 @@ export class TelemetryScoring {
       enrolled: new Counter({ name: 'pm_telemetry_enrolled_total', help: 'Devices whose telemetry model was fitted', registers: [deps.registry] }),
       devices: new Gauge({ name: 'pm_telemetry_devices', help: 'Devices by telemetry scoring state', labelNames: ['state'], registers: [deps.registry], collect: () => this.#countStates() }),
     };
+    this.#fitter = new DeviceFitter(settings.fit ?? { ...DEFAULT_DEVICE_FIT_OPTIONS, pca: settings.tracker.model });
     this.router = this.#api();
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
@@ -120,6 +128,8 @@ export class TelemetryScoring {
   /** Stops consuming; the message in hand finishes (unacknowledged ones are redelivered). */
   async stop(): Promise<void> {
     const drained = await stopConsumer(this.#subscription, this.#policy, this.#s.drainTimeoutMs ?? 10_000);
+    // A fit in progress is lost; its device enrolls again after the restart (its model was not stored).
+    await this.#fitter.close();
     if (!drained) this.#d.logger.warn('telemetry scoring drain timed out; unacknowledged messages stay with the bus');
   }
 
@@ -141,9 +151,37 @@ export class TelemetryScoring {
     if (outcome.scores.length > 0 || outcome.enrolled || outcome.rejected) {
       this.#pending.push({ ref, outcome, event, subject: message.subject, latencyMs: performance.now() - started });
     }
+    if (outcome.fit) this.#fitOffThread(tracker, ref, outcome.fit, event, message.subject);
   }
 
-  async #flush(): Promise<void> {
+  /** Fits in the worker; the device is installed and its model stored when the fit returns, meanwhile it is `fitting`. */
+  #fitOffThread(tracker: DeviceTracker, ref: DeviceRef, fit: NonNullable<TrackerOutcome['fit']>, event: TelemetryEvent, subject: string): void {
+    const family = this.#s.tracker.family ?? 'pca';
+    const key = deviceKey(ref);
+    const started = performance.now();
+    this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs).then(
+      ({ model, validation }) => {
+        const installed = tracker.install(fit.token, model);
+        if (!installed) return;
+        this.#d.logger.info({ device: key, family, chosen: model.family, validation, fitMs: Math.round(performance.now() - started) }, 'telemetry model fitted off-thread');
+        this.#pending.push({ ref, outcome: { scores: [], enrolled: { model, ...installed } }, event, subject, latencyMs: 0 });
+        // Stored now; if the database is down, the next message's flush stores it.
+        this.#flush().catch((err: unknown) => this.#d.logger.warn({ err, device: key }, 'telemetry model not stored yet; retried with the next message'));
+      },
+      (err: unknown) => {
+        this.#d.logger.warn({ err, device: key, family }, 'telemetry model fit failed; enrolling again');
+        tracker.fitFailed(fit.token, err instanceof Error ? err.message : String(err));
+      },
+    );
+  }
+
+  #flush(): Promise<void> {
+    const run = this.#flushing.then(() => this.#drain());
+    this.#flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #drain(): Promise<void> {
     while (this.#pending.length > 0) {
       const work = this.#pending[0]!;
       await this.#write(work);
@@ -215,6 +253,13 @@ export class TelemetryScoring {
       const status = this.status(ref);
       if (!status) throw new HttpError(404, 'not_found', `no telemetry from ${ref.site}/${ref.device} has reached telemetry scoring`);
       res.json(status);
+    });
+    router.get('/telemetry/devices/:site/:device/model.onnx', (req, res) => {
+      const ref = refOf(req.params);
+      const model = this.#trackers.get(deviceKey(ref))?.model();
+      if (!model) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no fitted telemetry model`);
+      if (model.family !== 'conv-ae') throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} is scored by a ${model.family} model, which the edge does not run per device; only conv-ae models are exported (TELEMETRY_DEVICE_MODEL=conv-ae|auto)`);
+      res.type('application/octet-stream').send(Buffer.from(model.onnx));
     });
     router.post('/telemetry/devices/:site/:device/reset', async (req, res) => {
       const ref = refOf(req.params);

@@ -3,3 +3,5 @@
 export { TfjsBackendError, useTfjsBackend, wasmSimdEnabled } from './tfjs-backend.js';
 export type { TfjsBackendName, TfjsBackendOptions } from './tfjs-backend.js';
 export { registerWasmConvGradients } from './wasm-conv-gradients.js';
+export { buildConvAe1d, convAeErrors, trainConvAe1d } from './conv-ae-1d.js';
+export type { ConvAe1dConfig } from './conv-ae-1d.js';

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { applyScaler, buildTelemetryModel, describeLayersModel, fitPcaT2Q, fitStandardScaler, pcaWindowErrors } from '@premonitor/ml';
-import { useTfjsBackend } from '@premonitor/ml/training';
-import { buildConvAe1d, convAeErrors } from './conv-ae-1d.js';
+import { buildConvAe1d, convAeErrors, useTfjsBackend } from '@premonitor/ml/training';
 
 test('the exported conv autoencoder and ensemble graphs match tfjs and the closed form within 1e-5 (scaler inside the graph)', async () => {
   await useTfjsBackend('cpu');

@@ -1,8 +1,8 @@
 import { applyScaler, fitPcaT2Q, fitStandardScaler, pointStatistics, residualThreshold, slidingWindows } from '@premonitor/ml';
 import type { PcaT2Q, StandardScaler } from '@premonitor/ml';
 import type * as tf from '@tensorflow/tfjs';
-import { convAeErrors, trainConvAe1d } from './conv-ae-1d.js';
-import type { ConvAe1dConfig } from './conv-ae-1d.js';
+import { convAeErrors, trainConvAe1d } from '@premonitor/ml/training';
+import type { ConvAe1dConfig } from '@premonitor/ml/training';
 import { selectColumns } from './channel-selection.js';
 import type { ChannelChoice, ChannelSet } from './channel-selection.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRandom } from '@premonitor/ml/data';
+import { SeededRandom } from '../data/seeded-random.js';
 
 /** Shape and schedule of the 1-D conv autoencoder (the SKAB Conv-AE recipe, small). */
 export interface ConvAe1dConfig {
