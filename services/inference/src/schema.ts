@@ -119,9 +119,14 @@ const serviceRoles = serviceGrants('inference/0005_service_roles', {
   ingest: ['select on scores'],
 });
 
-/** Telemetry scoring writes its scores here (kind `telemetry`, `vibration`); forecasting reads them for risk, retraining the recent frames for feedback samples. */
+/**
+ * Telemetry scoring writes its scores here (kind `telemetry`, `vibration`), with SELECT too: the
+ * score store skips a redelivered score by its conflict target, which PostgreSQL allows only to
+ * a role that may read those columns. Forecasting reads scores for risk, retraining the recent
+ * frames for feedback samples.
+ */
 const otherServiceRoles = serviceGrants('inference/0006_other_service_roles', {
-  'telemetry-scoring': ['insert on scores'],
+  'telemetry-scoring': ['select, insert on scores'],
   forecasting: ['select on scores'],
   retraining: ['select on recent_frames'],
 });
