@@ -5,7 +5,7 @@
 // paths that read and write the database answer — users and tokens (console), a forecast model
 // trained, registered, promoted and its forecast cycle stored (forecasting), registry backups (model-sync), sample
 // uploads, a triage model trained and promoted, maintenance reports scored and corrected, run
-// refusals (retraining), a device reset (telemetry scoring) — with no
+// refusals (retraining), a device enrolled from the bus, scored and reset (telemetry scoring) — with no
 // "permission denied" in any log. test/service-roles.test.ts shows what each role is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { SERVICE_ROLES, insertReadings, migrate, openDatabase, type DatabaseHandle, type NewReading, type ServiceWithRole } from '@premonitor/db';
+import { publishEvent } from '@premonitor/bus';
+import { NatsJetStreamBus } from '@premonitor/bus/nats';
+import { createLogger } from '@premonitor/log';
 import { writeWav } from '@premonitor/ml/data';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { authEnv, bearer } from './support/auth.js';
@@ -172,11 +175,31 @@ describe('the remaining services run as their least-privilege roles', { skip: pg
     noRefusal(proc);
   });
 
-  it('telemetry-scoring: loads its models, lists devices, resets one', async () => {
-    const { url, proc } = await start('telemetry-scoring', { TELEMETRY_SITE: SITE, TELEMETRY_DELIVER_POLICY: 'new' });
-    assert.equal((await call(url, '/api/v1/telemetry/devices')).status, 200);
-    const reset = await call(url, `/api/v1/telemetry/devices/${SITE}/pump-1/reset`, { method: 'POST' });
-    assert.ok(reset.status < 500, reset.body);
+  it('telemetry-scoring: enrolls a device from the bus, stores its model and scores, resets it', async () => {
+    const { url, proc } = await start('telemetry-scoring', { TELEMETRY_SITE: SITE, TELEMETRY_DELIVER_POLICY: 'new', TELEMETRY_DISCOVERY_MESSAGES: '5', TELEMETRY_ENROLL_ROWS: '100' });
+    const bus = new NatsJetStreamBus({ servers: nats.url!, name: `service-roles-run-${run}`, logger: createLogger({ service: 'service-roles-run', level: 'silent' }) });
+    await bus.start();
+    try {
+      // A pump whose flow, current and pressure follow one load: 100 rows enroll, the rest score.
+      const ref = { site: SITE, device: 'pump-2' };
+      const t0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
+      for (let i = 0; i < 150; i++) {
+        const load = Math.sin(i * 1.1) + 0.5 * Math.sin(i * 2.3);
+        const noise = (k: number) => 0.1 * ((Math.sin(i * 12.9898 + k * 78.233) * 43758.5453) % 1);
+        const readings = { flow: 30 + 2 * load + noise(1), current: 1.5 + 0.2 * load + 0.02 * noise(2), pressure: 2 + 0.1 * load + 0.01 * noise(3) };
+        await publishEvent(bus, 'telemetry', [ref], { ...ref, ts: t0 + i * 1000, seq: i, readings, receivedAt: t0 + i * 1000 }, { msgId: `sr-${run}.${i}` });
+      }
+      const scored = async () => (await sql<{ n: number }>`select count(*)::int as n from scores where device_id = ${`${SITE}/pump-2`} and kind = 'telemetry'`.execute(db.db)).rows[0]!.n;
+      await waitFor('pump-2 scored', async () => (await scored()) > 0 || undefined, 120_000, 250);
+      const models = async () => (await sql<{ n: number }>`select count(*)::int as n from telemetry_models where device_id = ${`${SITE}/pump-2`}`.execute(db.db)).rows[0]!.n;
+      assert.equal(await models(), 1);
+      assert.equal((await call(url, '/api/v1/telemetry/devices')).status, 200);
+      const reset = await call(url, `/api/v1/telemetry/devices/${SITE}/pump-2/reset`, { method: 'POST' });
+      assert.ok(reset.status < 300, reset.body);
+      await waitFor('pump-2 model deleted', async () => (await models()) === 0 || undefined, 30_000, 250);
+    } finally {
+      await bus.stop();
+    }
     noRefusal(proc);
   });
 });
