@@ -8,7 +8,7 @@
 // a site's row by `:id` are probed with a real row of each site.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthStore, type Role } from '@premonitor/auth';
@@ -66,7 +66,10 @@ describe('every route of the embedded platform answers each role and site scope 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-route-permissions-'));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0' });
+    // A notifier too (embedded mode hosts it only with a routing file), so its routes are probed; nothing is ever sent to the port.
+    const routing = join(dir, 'routing.json');
+    await writeFile(routing, JSON.stringify({ allowPrivateNetworks: true, allowHttp: true, channels: [{ name: 'probe-hook', type: 'webhook', secret: 'probe secret of 16+ chars', url: 'http://127.0.0.1:9/hook' }], routes: [{ channels: ['probe-hook'] }] }));
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0', NOTIFIER_CONFIG_FILE: routing });
     platform = new EmbeddedPlatform(config, logger);
     ({ httpUrl } = await platform.start());
     const store = new AuthStore(platform.database().db);
@@ -88,7 +91,10 @@ describe('every route of the embedded platform answers each role and site scope 
         values (${`${site}/probe-device`}, ${site}, 'probe', 'WARNING', 'probe alert', now(), now()) returning id::text`.execute(db);
       const dead = await sql<{ id: string }>`insert into notification_outbox (channel, idempotency_key, alert_id, site, device, severity, event, status, next_attempt_at)
         values ('probe-channel', ${`probe-${site}`}, ${alert.rows[0]!.id}, ${site}, 'probe-device', 'WARNING', '{}'::jsonb, 'dead', now()) returning id::text`.execute(db);
+      const report = await sql<{ id: string }>`insert into maintenance_reports (site, device_id, alert_id, text, author)
+        values (${site}, ${`${site}/probe-device`}, ${alert.rows[0]!.id}, 'probe report', 'probe') returning id::text`.execute(db);
       (rows['alerts'] ??= {})[site] = alert.rows[0]!.id;
+      (rows['maintenance_reports'] ??= {})[site] = report.rows[0]!.id;
       (rows['notification_outbox'] ??= {})[site] = dead.rows[0]!.id;
     }
   });
@@ -121,7 +127,8 @@ describe('every route of the embedded platform answers each role and site scope 
   async function probe(route: RouteDeclaration, caller: Caller, site: string): Promise<number> {
     const namesSite = route.path.includes(':site');
     // Also on routes that do not filter by it: ?site= must not open them to a scoped credential.
-    const query = !namesSite && route.method === 'GET' ? `?site=${site}` : '';
+    // A change whose site is in its body (POST /reports) takes the query rule: it names the site as ?site= too.
+    const query = !namesSite && (route.method === 'GET' || siteRuleOf(route) === 'query') ? `?site=${site}` : '';
     const res = await fetch(`${httpUrl}${pathFor(route, site, rows)}${query}`, {
       method: route.method,
       headers: { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...(route.method !== 'GET' ? { 'content-type': 'application/json' } : {}) },
@@ -134,7 +141,7 @@ describe('every route of the embedded platform answers each role and site scope 
 
   it('covers the routes of every embedded module and of the auth API', () => {
     const routes = platform!.routes();
-    for (const prefix of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/inference', '/api/v1/lstm', '/api/v1/models', '/api/v1/auth', '/api/v1/audit']) {
+    for (const prefix of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/inference', '/api/v1/lstm', '/api/v1/models', '/api/v1/auth', '/api/v1/audit', '/api/v1/notifications']) {
       assert.ok(routes.some((r) => r.path.startsWith(prefix)), `a route under ${prefix}`);
     }
   });
@@ -163,6 +170,16 @@ describe('every route of the embedded platform answers each role and site scope 
     assert.deepEqual([schema.required, schema.properties?.['note']?.type, 'actor' in (schema.properties ?? {})], [['note'], 'string', false], 'the ack body: a note, no actor');
     const page = await (await fetch(`${httpUrl}/docs`)).text();
     for (const path of Object.keys(doc.paths)) assert.ok(page.includes(path), `/docs shows ${path}`);
+  });
+
+  it("lists the notifier's channels with host and breaker state, never the URL or secret (GET /api/v1/notifications/channels)", async () => {
+    const viewer = callers.find((c) => c.role === 'viewer' && !c.sites)!;
+    const res = await fetch(`${httpUrl}/api/v1/notifications/channels`, { headers: { authorization: `Bearer ${viewer.token}` } });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const { items } = JSON.parse(text) as { items: { name: string; type: string; host: string; breaker: string; routes: unknown[] }[] };
+    assert.deepEqual(items.map((c) => [c.name, c.type, c.host, c.breaker, c.routes.length]), [['probe-hook', 'webhook', '127.0.0.1:9', 'closed', 1]]);
+    assert.ok(!text.includes('/hook') && !text.includes('probe secret'), `the answer names the URL or the secret: ${text}`);
   });
 
   it('lists the models of every kind (GET /api/v1/models), which embedded mode used to answer 404', async () => {

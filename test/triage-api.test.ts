@@ -19,19 +19,13 @@ import { systemClock } from '@premonitor/time';
 import { trainTriageModel } from '@premonitor/training/triage';
 import { needService } from './support/real-services.js';
 import { artifactPath, openRegistryRig, type RegistryRig } from './support/registry-rig.js';
+import { scoredReports } from './support/triage-records.js';
 
 const logger = createLogger({ service: 'triage-api-test', level: 'silent' });
 const pg = await needService('postgres');
 
-const templates: [string, number, number, number][] = [
-  ['paint peeling on guard of %', 1, 1, 1],
-  ['% vibration slightly above normal', 2, 3, 1],
-  ['% seal weeping oil', 3, 3, 2],
-  ['% tripped, line stopped', 5, 4, 2],
-  ['hydrogen leak at % flange', 4, 3, 5],
-];
 function records(prefix: string, equipment: readonly string[]) {
-  return equipment.flatMap((eq, r) => templates.map(([text, a, f, s], i) => ({ anomaly_id: `${prefix}-${r}-${i}`, description: text.replace('%', eq), equipment_name: eq, equipment_id: `ID-${r}`, availability_score: a, fiability_score: f, process_safety_score: s })));
+  return scoredReports(prefix, equipment, { equipmentIds: true });
 }
 const valid = { anomaly_id: 'x-1', description: 'pump seal leaking', availability_score: 3, fiability_score: 3, process_safety_score: 2 };
 

@@ -7,7 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
@@ -18,9 +20,12 @@ import { encodeFrame, mqttTopic, type DeviceRef } from '@premonitor/contracts';
 import { createLogger } from '@premonitor/log';
 import { generateThermalFrame } from '@premonitor/ml/data';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
+import { FileArtifactStore } from '@premonitor/registry';
 import { repoRoot } from '@premonitor/testkit';
+import { renderReportChart } from '@premonitor/training';
 import { authEnv, bearer } from '../support/auth.js';
 import { addDevice, tempDataFolder } from '../support/embedded-platform-process.js';
+import { scoredReports } from '../support/triage-records.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot(), 'test/console/screenshots');
@@ -33,13 +38,15 @@ const ADMIN = { name: 'ada', password: 'admin passphrase 123' };
 const SEEDED_ALERTS = 10_000;
 /** First-load budget of the issue: compressed JS + CSS. */
 const FIRST_LOAD_BUDGET = 300 * 1024;
+/** In the webhook's path, as a Slack/Discord URL carries its credential: the console must never show it. */
+const WEBHOOK_PATH_TOKEN = 'T0KEN-in-the-webhook-path';
 
 /**
  * The few browser globals the in-page measurements use: the test project compiles without the DOM
  * library (it would retype Node's fetch for every other test), so they are declared here.
  */
 interface InPage {
-  readonly document: { documentElement: { scrollWidth: number }; getElementById(id: string): { append(node: unknown): void } | null; querySelector(s: string): { textContent: string | null } | null };
+  readonly document: { documentElement: { scrollWidth: number }; getElementById(id: string): { append(node: unknown): void } | null; querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: 'img'): ArrayLike<{ getAttribute(n: string): string | null; complete: boolean; naturalWidth: number }> };
   readonly innerWidth: number;
   readonly sessionStorage: { getItem(key: string): string | null };
   readonly PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => { observe(o: { type: string; buffered: boolean }): void };
@@ -65,7 +72,14 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
   it('operator sees a live alert, acknowledges it, finds it in the audit log; a viewer cannot', async (t) => {
     const dataDir = await tempDataFolder(t);
     await addDevice(dataDir, PUMP, DEVICE_PASSWORD);
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...authEnv() });
+    // A webhook receiver for the notifier, so the notifications page has a channel to list.
+    const receiver = createServer((req, res) => void req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+    t.after(() => new Promise<void>((done) => receiver.close(() => done())));
+    const routing = join(dataDir, 'routing.json');
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/${WEBHOOK_PATH_TOKEN}`;
+    await writeFile(routing, JSON.stringify({ allowPrivateNetworks: true, allowHttp: true, channels: [{ name: 'ops-webhook', type: 'webhook', secret: 'webhook secret for tests', url: hookUrl }], routes: [{ severities: ['CRITICAL', 'WARNING'], channels: ['ops-webhook'] }] }));
+    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '100000', NOTIFIER_CONFIG_FILE: routing, ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     const endpoints = await platform.start();
     base = endpoints.httpUrl;
@@ -77,6 +91,8 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
       assert.equal(res.status, 201, await res.text());
     }
     await seedAlerts(platform, SEEDED_ALERTS);
+    const chartRun = await seedEvaluatedRun(platform, dataDir);
+    await trainTriage(base);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -145,6 +161,7 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
       ['retraining', 'retraining'],
       ['notifications', 'notifications'],
       ['tokens', 'tokens'],
+      ['reports', 'reports'],
     ] as const) {
       await operator.goto(`${base}/#/${hash}`);
       await operator.waitForSelector(`main[data-ready="${hash.split('/')[0]}"]`);
@@ -159,12 +176,47 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
           await operator.waitForTimeout(500);
         }
       }
+      if (name === 'alert') {
+        // A maintenance report attached from the alert page comes back stored and scored by the triage model.
+        await operator.fill('textarea[name="description"]', 'hydrogen leak at pump flange');
+        await operator.click('button:has-text("Attach report")');
+        const report = operator.locator('tr', { hasText: 'hydrogen leak at pump flange' });
+        await report.waitFor({ timeout: 30_000 });
+        assert.match(await report.innerText(), /[1-5] \((?:0\.\d+|1|0)\)/, 'the three scores with their confidences');
+      }
+      if (name === 'overview') {
+        // Drift flags: a row per watched kind, with its production model and drifting devices.
+        await operator.locator('section', { hasText: 'Drift' }).locator('[data-drifting]').nth(1).waitFor();
+        assert.match(await operator.locator('section', { hasText: 'Drift' }).innerText(), /acoustic[\s\S]*thermal/);
+      }
+      if (name === 'models') {
+        // The run's evaluation chart, served by the retraining API and actually decoded by the browser.
+        const chart = operator.locator(`img[src="/api/v1/retraining/runs/${chartRun}/report.png"]`).first();
+        await chart.scrollIntoViewIfNeeded();
+        await operator.waitForFunction((src) => Array.from((globalThis as unknown as InPage).document.querySelectorAll('img')).some((i) => i.getAttribute('src') === src && i.complete && i.naturalWidth > 0), `/api/v1/retraining/runs/${chartRun}/report.png`);
+        assert.ok((await operator.locator('h2', { hasText: 'triage' }).count()) === 1, 'the triage kind is listed');
+        assert.ok((await operator.locator('h2', { hasText: 'Registry history' }).count()) === 1);
+      }
+      if (name === 'reports') {
+        // The engineer's correction: three scores, saved, shown beside the model's.
+        const report = operator.locator('tr', { hasText: 'hydrogen leak at pump flange' });
+        await report.locator('button[data-action="correct"]').click();
+        for (const [target, value] of [['availability', '4'], ['fiability', '3'], ['process_safety', '5']] as const) await report.locator(`select[name="${target}_score"]`).selectOption(value);
+        await report.locator('button:has-text("Save correction")').click();
+        await operator.locator('tr', { hasText: 'hydrogen leak at pump flange' }).filter({ hasText: `4 / 3 / 5 by ${OPERATOR.name}` }).waitFor({ timeout: 30_000 });
+      }
+      if (name === 'notifications') {
+        const channel = operator.locator('tr', { hasText: 'ops-webhook' });
+        await channel.waitFor();
+        assert.match(await channel.innerText(), new RegExp(`127\\.0\\.0\\.1:${(receiver.address() as AddressInfo).port}[\\s\\S]*closed`));
+        assert.ok(!(await operator.locator('main').innerText()).includes(WEBHOOK_PATH_TOKEN), "the page shows the webhook's path");
+      }
       await operator.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     }
     // Promote and roll back are an admin's: the operator is not offered them, the admin is.
     await operator.goto(`${base}/#/models`);
     await operator.waitForSelector('main[data-ready="models"]');
-    assert.equal(await operator.locator('button', { hasText: /Promote|Roll back/ }).count(), 0, 'an operator is offered promote/rollback');
+    assert.equal(await operator.locator('button', { hasText: /Promote|Roll back|Archive|Restore|Back up/ }).count(), 0, 'an operator is offered a model change');
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await admin.goto(`${base}/#/models`);
     await admin.waitForSelector('main[data-ready="login"]');
@@ -173,6 +225,12 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     await admin.goto(`${base}/#/models`);
     await admin.waitForSelector('main[data-ready="models"]');
     assert.ok((await admin.locator('button', { hasText: 'Roll back' }).count()) > 0, 'the admin is offered rollback');
+    // The admin backs the registry up: asked to confirm, then the backup is listed with its reason.
+    admin.once('dialog', (dialog) => void dialog.accept());
+    await admin.fill('input[name="reason"]', 'before the browser test');
+    await admin.click('button:has-text("Back up")');
+    await admin.locator('tr', { hasText: 'before the browser test' }).waitFor({ timeout: 30_000 });
+    assert.ok((await admin.locator('button', { hasText: 'Restore' }).count()) > 0, 'the admin is offered restore');
     await admin.screenshot({ path: join(SCREENSHOTS, 'models-admin.png'), fullPage: true });
     await admin.close();
 
@@ -207,6 +265,12 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     await viewer.waitForSelector('main[data-ready="alerts"]');
     await viewer.locator('tr', { hasText: 'plant-1/pump-1' }).waitFor();
     assert.equal(await viewer.locator('button[data-action]').count(), 0, 'a viewer is offered ack/resolve');
+    await viewer.goto(`${base}/#/reports`);
+    await viewer.waitForSelector('main[data-ready="reports"]');
+    await viewer.locator('tr', { hasText: 'hydrogen leak at pump flange' }).waitFor();
+    assert.equal(await viewer.locator('button[data-action="correct"]').count(), 0, 'a viewer is offered a correction');
+    await viewer.goto(`${base}/#/alerts`);
+    await viewer.waitForSelector('main[data-ready="alerts"]');
     await viewer.waitForSelector('text=Live updates: connected');
     assert.equal(await viewer.locator('tr', { hasText: 'bulk/' }).count(), 0, "a viewer of plant-1 is shown another site's alerts");
     await viewer.screenshot({ path: join(SCREENSHOTS, 'alerts-viewer.png') });
@@ -236,6 +300,38 @@ async function seedAlerts(platform: EmbeddedPlatform, n: number): Promise<void> 
     select 'bulk/dev-' || (i % 50), 'bulk', 'telemetry-anomaly', (array['CRITICAL','WARNING','INFO'])[1 + i % 3], 'resolved', 'seeded alert ' || i,
            now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval
       from generate_series(1, ${n}) as i`.execute(platform.database().db);
+}
+
+/**
+ * A finished thermal run with an evaluation chart, as the retraining runner leaves one (the chart
+ * in the sample store, named by the run's result; the run named in the model's metadata), without
+ * training for minutes: the production thermal model is marked as its candidate.
+ */
+async function seedEvaluatedRun(platform: EmbeddedPlatform, dataDir: string): Promise<string> {
+  const db = platform.database().db;
+  const normal = Array.from({ length: 200 }, (_, i) => 0.2 + 0.1 * Math.sin(i));
+  const anomalous = Array.from({ length: 200 }, (_, i) => 0.7 + 0.1 * Math.cos(i));
+  const png = renderReportChart({ title: 'thermal held-out', curves: [{ label: 'all', points: [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.9 }, { fpr: 1, tpr: 1 }] }], histogram: { xLabel: 'score', normal, anomalous, threshold: 0.5 } });
+  const chart = await new FileArtifactStore(join(dataDir, 'samples')).put(png);
+  const run = await sql<{ id: string }>`insert into retraining_runs (kind, status, reason, lease_owner, lease_expires_at, finished_at, result)
+    values ('thermal', 'succeeded', 'browser test', 'test', now(), now(), ${JSON.stringify({ report_chart: chart.sha256 })}::jsonb) returning id::text`.execute(db);
+  const id = run.rows[0]!.id;
+  await sql`update models set metadata = metadata || jsonb_build_object('retraining_run', ${Number(id)}::int) where kind = 'thermal' and stage = 'production'`.execute(db);
+  return id;
+}
+
+/** Expert scores of short reports over a few machines: enough for a triage model whose scores the reports page shows. */
+async function trainTriage(base: string): Promise<void> {
+  const records = scoredReports('t', ['press', 'pump', 'fan', 'compressor']);
+  const res = await fetch(`${base}/api/v1/triage/train`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+  assert.equal(res.status, 202, await res.text());
+  for (let tries = 0; ; tries++) {
+    const status = (await (await fetch(`${base}/api/v1/triage/train/status`, { headers: bearer() })).json()) as { is_training: boolean; model_version: string | null; last_failure: string | null };
+    if (!status.is_training && status.model_version) break;
+    assert.ok(tries < 120 && !(status.last_failure && !status.is_training), `the triage model was not trained: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal((await fetch(`${base}/api/v1/triage/train/reload`, { method: 'POST', headers: bearer() })).status, 200);
 }
 
 /** Long tasks (> 50 ms) while paging every seeded alert 1,000 at a time, and while drawing a 100,000-point chart. */

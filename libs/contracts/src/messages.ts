@@ -298,6 +298,60 @@ export const alertFeedbackEvent = z.strictObject({
 });
 export type AlertFeedbackEvent = z.infer<typeof alertFeedbackEvent>;
 
+/** Longest maintenance report text, in characters (as the triage records). */
+export const MAX_REPORT_TEXT = 2000;
+const reportText = safeText(MAX_REPORT_TEXT).refine((v) => v.trim() !== '', 'must not be empty');
+const equipmentText = safeText(200).optional();
+/** An alert's id as the API shows it (the `alerts.id` bigint, in decimal). */
+const alertRowId = z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be an alert id (a positive whole number)');
+
+/**
+ * What an engineer writes in a maintenance report (`POST /alerts/{id}/report`, `POST /reports`):
+ * the same limits as a triage training record, so every stored report can become one.
+ */
+export const maintenanceReportFields = z.strictObject({
+  description: reportText,
+  equipment_name: equipmentText,
+  equipment_id: equipmentText,
+});
+export type MaintenanceReportFields = z.infer<typeof maintenanceReportFields>;
+
+/**
+ * `pm.reports.submitted.{site}.{device}`: a report written on an alert (fusion → retraining,
+ * which stores and scores it). `submissionId` is unique per report: a redelivery stores nothing new.
+ */
+export const reportSubmittedEvent = z.strictObject({
+  submissionId: z.string().uuid(),
+  site: id,
+  device: id,
+  alertId: alertRowId,
+  description: reportText,
+  equipmentName: equipmentText,
+  equipmentId: equipmentText,
+  /** The user whose credential wrote it. */
+  author: safeText(128, 1),
+  ts: epochMs,
+});
+export type ReportSubmittedEvent = z.infer<typeof reportSubmittedEvent>;
+
+const triageScore = z.strictObject({ score: z.number().int().min(1).max(5), confidence: z.number().min(0).max(1) });
+
+/**
+ * `pm.reports.scored.{site}.{device}`: a stored report scored by the production triage model
+ * (retraining → fusion's `maintenance-report` rule). `reportId` is the `maintenance_reports` id.
+ */
+export const reportScoredEvent = z.strictObject({
+  reportId: safeText(64, 1),
+  site: id,
+  device: id,
+  /** The alert the report is about; null for a report on the device alone. */
+  alertId: alertRowId.nullable(),
+  scores: z.strictObject({ availability: triageScore, fiability: triageScore, process_safety: triageScore }),
+  modelVersion: safeText(128, 1),
+  ts: epochMs,
+});
+export type ReportScoredEvent = z.infer<typeof reportScoredEvent>;
+
 /** `pm.models.{kind}.promoted`: the production model of a kind changed. */
 export const modelPromotedEvent = z.strictObject({
   kind: z.enum(MODEL_KINDS),

@@ -5,6 +5,8 @@ import type { Severity } from './messages.js';
 import {
   alertEvent,
   alertFeedbackEvent,
+  reportScoredEvent,
+  reportSubmittedEvent,
   baselineEvent,
   deviceStatusEvent,
   edgeAlertEvent,
@@ -114,6 +116,24 @@ export const busSubjects = {
     ofSite: (site: string) => `pm.feedback.${site}.*`,
     schema: alertFeedbackEvent,
   },
+  /** A maintenance report written on an alert (fusion → retraining, which scores it). */
+  reportsSubmitted: {
+    // A stream of their own: reports are few and kept as long as other events, and a stream that
+    // only this feature declares is not rewritten by services that do not know its subjects.
+    stream: 'PM_REPORTS',
+    wildcard: 'pm.reports.submitted.>',
+    subject: (ref: DeviceRef) => `pm.reports.submitted.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.reports.submitted.${site}.*`,
+    schema: reportSubmittedEvent,
+  },
+  /** A maintenance report scored by the triage model (retraining → fusion's maintenance-report rule). */
+  reportsScored: {
+    stream: 'PM_REPORTS',
+    wildcard: 'pm.reports.scored.>',
+    subject: (ref: DeviceRef) => `pm.reports.scored.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.reports.scored.${site}.*`,
+    schema: reportScoredEvent,
+  },
   modelPromoted: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.models.*.promoted',
@@ -199,6 +219,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   forecasts: 4,
   feedback: 4,
   'model-health': 5,
+  reports: 5,
 };
 
 /** `pm.frames.{kind}.{site}.{device}` → the device, or undefined when the subject is not a frame of `kind`. */

@@ -66,6 +66,7 @@ export type {
   ModelBackup,
   ModelHistoryEntry,
   TriageRecordRow,
+  MaintenanceReportRow,
   NewModel,
   Score,
   NewScore,

@@ -19,6 +19,7 @@ export interface Database {
   model_backups: ModelBackupsTable;
   model_history: ModelHistoryTable;
   triage_records: TriageRecordsTable;
+  maintenance_reports: MaintenanceReportsTable;
   scores: ScoresTable;
   recent_frames: RecentFramesTable;
   alerts: AlertsTable;
@@ -139,6 +140,27 @@ export interface ModelHistoryTable {
 }
 
 /** One expert-scored maintenance report the triage model trains on; one row per anomaly id. */
+/** A maintenance report on an alert or a device, scored by the triage model when there is one (retraining). */
+export interface MaintenanceReportsTable {
+  id: Generated<number>;
+  site: string;
+  device_id: string;
+  alert_id: number | null;
+  /** Fusion's id of a report written on an alert: a redelivered submission is stored once. */
+  submission_id: string | null;
+  text: string;
+  equipment_name: string | null;
+  equipment_id: string | null;
+  author: string;
+  created_at: CreatedAt;
+  /** `{availability, fiability, process_safety}: {score, confidence}`; null until scored. */
+  scores: Json | null;
+  model_version: string | null;
+  scored_at: Date | null;
+  /** An engineer's corrected scores `{availability_score, fiability_score, process_safety_score, by, at}`. */
+  correction: Json | null;
+}
+
 export interface TriageRecordsTable {
   anomaly_id: string;
   description: string;
@@ -546,6 +568,7 @@ export type Model = Selectable<ModelsTable>;
 export type ModelBackup = Selectable<ModelBackupsTable>;
 export type ModelHistoryEntry = Selectable<ModelHistoryTable>;
 export type TriageRecordRow = Selectable<TriageRecordsTable>;
+export type MaintenanceReportRow = Selectable<MaintenanceReportsTable>;
 export type NewModel = Insertable<ModelsTable>;
 export type Score = Selectable<ScoresTable>;
 export type NewScore = Insertable<ScoresTable>;

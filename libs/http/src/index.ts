@@ -1,5 +1,6 @@
 export { HttpServer, PortInUseError, type HttpServerOptions, type ReadinessCheck } from './http-server.js';
 export { HttpError } from './http-error.js';
+export { utf8JsonBody } from './utf8-json-body.js';
 export { validateInput } from './validate.js';
 export { queryLimit, queryTime } from './query-params.js';
 export { createRegistry } from './metrics.js';

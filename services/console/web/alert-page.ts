@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import { alertActions, feedbackActions } from './alert-actions.js';
+import { alertReports } from './alert-reports.js';
 import type { Alert } from './alert-types.js';
 import { severityBadge, statusBadge } from './badges.js';
 import { fill, h, notice, table } from './dom.js';
@@ -11,12 +12,14 @@ interface AlertDetail extends Alert {
   readonly deliveries: readonly { channel: string; attempt: number; time: string; status: string; statusCode: number | null; error: string | null }[];
 }
 
-/** One alert: its facts, the actions the role may use, feedback, and the history of transitions and deliveries. */
+/** One alert: its facts, the actions the role may use, feedback, the history of transitions and deliveries, its maintenance reports. */
 export const alertPage: Page = async ({ user, main, params }) => {
   const id = params[0] ?? '';
   const body = h('div', {});
-  main.append(body);
-  const draw = async (): Promise<void> => {
+  // Outside `body`: an ack redraws the facts, not a report being written.
+  const reports = h('section', {});
+  main.append(body, reports);
+  const draw = async (): Promise<AlertDetail> => {
     const a = await api<AlertDetail>(`/api/v1/alerts/${encodeURIComponent(id)}`);
     const outcome = h('div', { 'aria-live': 'polite' });
     fill(
@@ -41,6 +44,7 @@ export const alertPage: Page = async ({ user, main, params }) => {
       h('h3', {}, 'Deliveries'),
       table(a.deliveries, { Time: (d) => when(d.time), Channel: (d) => d.channel, Attempt: (d) => d.attempt, Status: (d) => d.status, HTTP: (d) => d.statusCode ?? '—', Error: (d) => d.error ?? '' }),
     );
+    return a;
   };
-  await draw();
+  await alertReports(reports, user, await draw());
 };

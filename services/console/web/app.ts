@@ -12,6 +12,7 @@ import { retrainingPage } from './retraining-page.js';
 import { notificationsPage } from './notifications-page.js';
 import { auditPage } from './audit-page.js';
 import { tokensPage } from './tokens-page.js';
+import { reportsPage } from './reports-page.js';
 
 /** Hash routes (`#/alerts`, `#/device/site/dev`): the server serves one page, so a reload keeps the place. */
 const PAGES: Readonly<Record<string, { readonly title: string; readonly page: Page; readonly nav?: boolean }>> = {
@@ -21,6 +22,7 @@ const PAGES: Readonly<Record<string, { readonly title: string; readonly page: Pa
   device: { title: 'Device', page: devicePage },
   models: { title: 'Models', page: modelsPage, nav: true },
   retraining: { title: 'Retraining', page: retrainingPage, nav: true },
+  reports: { title: 'Reports', page: reportsPage, nav: true },
   notifications: { title: 'Notifications', page: notificationsPage, nav: true },
   audit: { title: 'Audit log', page: auditPage, nav: true },
   tokens: { title: 'Tokens', page: tokensPage, nav: true },

@@ -1,5 +1,6 @@
 import { api, query } from './api.js';
 import { onlineBadge, severityBadge } from './badges.js';
+import { driftFlags } from './drift-flags.js';
 import { fill, h, table } from './dom.js';
 import { num, when } from './format.js';
 import type { Page } from './page.js';
@@ -12,17 +13,19 @@ const OPEN_COUNTED = 1_000;
 /** The ingest rate is the growth of ingest's counter over this long. */
 const RATE_WINDOW_MS = 5_000;
 
-/** Devices online/offline, open alerts by severity, ingest rate, models in production. */
+/** Devices online/offline, open alerts by severity, ingest rate, models in production, drift flags. */
 export const overviewPage: Page = async ({ user, main }) => {
   // A credential limited to sites sees its first site (lists must name one).
   const site = user.sites?.[0];
   const cards = h('div', { class: 'cards' });
   const devicesBox = h('section', {}, h('h2', {}, 'Devices'));
   const modelsBox = h('section', {}, h('h2', {}, 'Models in production'));
-  main.append(cards, devicesBox, modelsBox);
-  const [devices, models, ...open] = await Promise.all([
+  const driftBox = h('section', {}, h('h2', {}, 'Drift'));
+  main.append(cards, devicesBox, modelsBox, driftBox);
+  const [devices, models, , ...open] = await Promise.all([
     api<{ items: Device[] }>(`/api/v1/devices${query({ site })}`),
     api<{ items: Model[] }>('/api/v1/models?stage=production').catch(() => ({ items: [] as Model[] })),
+    driftFlags(driftBox, user.sites),
     ...(['CRITICAL', 'WARNING', 'INFO'] as const).map(async (severity) => {
       const page = await api<{ items: unknown[]; next: string | null }>(`/api/v1/alerts${query({ status: 'open', severity, site, limit: OPEN_COUNTED })}`);
       return { severity, count: `${page.items.length}${page.next ? '+' : ''}` };

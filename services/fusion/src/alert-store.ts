@@ -1,4 +1,4 @@
-import type { AlertEvent, DeviceRef } from '@premonitor/contracts';
+import type { AlertEvent, DeviceRef, Severity } from '@premonitor/contracts';
 import type { AlertStatus } from './alert-lifecycle.js';
 import type { RaiseDecision, ResolveDecision } from './signals.js';
 
@@ -45,6 +45,8 @@ export interface AlertStore {
   raise(decision: RaiseDecision): Promise<RaiseOutcome>;
   /** Resolves the unresolved alert of each decision's (device, rule), where there is one, in one transaction. */
   resolveRules(decisions: readonly ResolveDecision[], actor: string): Promise<readonly OutboxEntry[]>;
+  /** One alert's rule, severity and status, by id (what the maintenance-report rule acts on). */
+  find(alertId: number): Promise<{ readonly rule: string; readonly severity: Severity; readonly status: AlertStatus } | undefined>;
   /** Moves an alert by id (the API's ack and resolve). */
   transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome>;
   /** Transitions recorded but not yet published, oldest first. */

@@ -24,7 +24,7 @@ export interface EventConsumer {
   decode(message: BusMessage): { ok: true; signal: Signal } | { ok: false; reason: string };
 }
 
-/** The six inputs of fusion: scores, telemetry (gas), forecasts, status, edge alerts and model health (drift, rollbacks). */
+/** The seven inputs of fusion: scores, telemetry (gas), forecasts, status, edge alerts, model health (drift, rollbacks) and scored maintenance reports. */
 export function eventConsumers(settings: ConsumerSettings): readonly EventConsumer[] {
   const site = settings.site;
   const spec = (name: string, stream: string, filterSubject: string): ConsumerSpec => ({
@@ -70,6 +70,11 @@ export function eventConsumers(settings: ConsumerSettings): readonly EventConsum
       type: 'model',
       spec: spec('model_health', busSubjects.modelHealth.stream, busSubjects.modelHealth.ofSite(site)),
       decode: (m) => wrap(decodeEvent('modelHealth', m), (event) => ({ type: 'model', event })),
+    },
+    {
+      type: 'report',
+      spec: spec('reports', busSubjects.reportsScored.stream, busSubjects.reportsScored.ofSite(site)),
+      decode: (m) => wrap(decodeEvent('reportsScored', m), (event) => ({ type: 'report', event })),
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { MAINTENANCE_REPORT_RULE } from './maintenance-report-rule.js';
 import { deviceKey, type DeviceRef, type Severity } from '@premonitor/contracts';
 import type { CorrelatedRule, Rule } from './rule-schema.js';
 import { defaultRuleSet, type RuleSet } from './rule-set.js';
@@ -131,7 +132,8 @@ export class FusionEngine {
     state.raised = true;
     state.lastHoldAt = lastSeen;
     state.quietPeriodMs = rule?.quietPeriodMs ?? DEFAULT_EDGE_QUIET_MS;
-    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast' || (rule?.kind === 'model' && rule.event === 'drift');
+    // A maintenance report's alert has no condition that could go quiet: people resolve it.
+    state.sticky = rule?.kind === 'offline' || rule?.kind === 'forecast' || (rule?.kind === 'model' && rule.event === 'drift') || ruleId === MAINTENANCE_REPORT_RULE;
   }
 
   /** Forgets that an alert exists (someone resolved it by hand); the next raise opens a new one. */

@@ -1,4 +1,5 @@
-import { deviceKey, type DeviceRef } from '@premonitor/contracts';
+import { deviceKey, type DeviceRef, type ReportScoredEvent } from '@premonitor/contracts';
+import { MAINTENANCE_REPORT_RULE, maintenanceReportDecision } from './maintenance-report-rule.js';
 import { publishEvent, type Bus } from '@premonitor/bus';
 import type { Logger } from '@premonitor/log';
 import type { Clock, TimerHandle } from '@premonitor/time';
@@ -95,6 +96,7 @@ export class FusionService {
     this.#o.metrics.eventsIn.inc({ type: signal.type });
     const ref = { site: signal.event.site, device: signal.event.device };
     const sourceEvent = sourceEventKey(signal);
+    if (signal.type === 'report') return this.#serial.run(deviceKey(ref), () => this.#report(signal.event));
     await this.#serial.run(deviceKey(ref), async () => {
       // The engine still observes a replayed event: its in-memory windows were lost with the
       // process that applied it first, and replaying rebuilds them; only the store skips it.
@@ -148,6 +150,20 @@ export class FusionService {
       await this.#cleaner.idle();
       if (entries.length < OUTBOX_BATCH) return;
     }
+  }
+
+  /**
+   * The maintenance-report rule, outside the engine: it acts on the alert a report names, which
+   * only the store knows. The engine is told about an alert it opens, so a restart or reload
+   * treats it like any other (it stays until someone resolves it).
+   */
+  async #report(event: ReportScoredEvent): Promise<void> {
+    const linked = event.alertId === null ? undefined : await this.#o.store.find(Number(event.alertId));
+    const now = this.#o.clock.now();
+    const decision = maintenanceReportDecision(event, linked, now);
+    if (!decision) return;
+    await this.#apply([decision], 'report');
+    if (decision.ruleId === MAINTENANCE_REPORT_RULE) this.#o.engine.restore(decision.ref, decision.ruleId, now, now);
   }
 
   async #apply(decisions: readonly Decision[], cause: Signal['type'] | 'tick'): Promise<void> {

@@ -9,6 +9,7 @@ import { systemClock, type Clock, type TimerHandle } from '@premonitor/time';
 import { AlertEventStream } from './api/alert-event-stream.js';
 import { createAlertsApi } from './api/alerts-api.js';
 import { createFeedbackApi } from './api/feedback-api.js';
+import { createReportApi } from './api/report-api.js';
 import { devicePartition } from './device-partition.js';
 import { FeedbackStore } from './feedback-store.js';
 import { eventConsumers, type ConsumerSettings } from './event-consumers.js';
@@ -133,6 +134,8 @@ export class Fusion {
         )
       : undefined;
     this.router = Router()
+      // Before the alerts API: its 16 kB JSON parser covers /alerts/*, and a report's body is parsed by its own (UTF-8 checked, room for a 100 kB text to refuse by reason).
+      .use(createReportApi({ db: deps.db.db, bus: deps.bus, clock: this.#clock, logger: deps.logger }))
       .use(createAlertsApi(deps.db.db, (id, ref, rule, to, actor, note) => this.#service.transition(id, ref, rule, to, actor, note), this.#stream))
       .use(createFeedbackApi({ store: new FeedbackStore(deps.db.db), bus: deps.bus, clock: this.#clock, logger: deps.logger }));
     this.readiness = [

@@ -110,6 +110,11 @@ export class KyselyAlertStore implements AlertStore {
     });
   }
 
+  async find(alertId: number): Promise<{ rule: string; severity: Severity; status: AlertStatus } | undefined> {
+    const row = await this.db.selectFrom('alerts').select(['rule', 'severity', 'status']).where('id', '=', alertId).executeTakeFirst();
+    return row && { rule: row.rule, severity: row.severity as Severity, status: row.status as AlertStatus };
+  }
+
   transition(alertId: number, to: AlertStatus, actor: string, note: string | null, at: number): Promise<TransitionOutcome> {
     return this.#transition(sql`id = ${alertId}`, to, actor, note, at);
   }

@@ -6,6 +6,7 @@ import { AlertStatePublisher } from './alert-state-publisher.js';
 import { fusionConfigShape, type FusionConfig } from './fusion-config.js';
 import { alertListQuery, alertStreamQuery, transitionBody } from './api/alerts-api.js';
 import { feedbackBody } from './api/feedback-api.js';
+import { alertReportBody } from './api/report-api.js';
 import { Fusion } from './fusion.js';
 import { replicaName, settingsFromConfig } from './settings-from-config.js';
 import { FUSION_SCHEMA } from './schema.js';
@@ -22,6 +23,7 @@ export const fusionModule: ServiceModule<FusionConfig> = {
     { method: 'POST', path: '/api/v1/alerts/:id/ack', permission: 'write:alerts', site: { table: 'alerts' }, docs: { summary: 'Acknowledge an open alert, as the credential’s user', body: transitionBody, example: { note: 'looking at it' } } },
     { method: 'POST', path: '/api/v1/alerts/:id/resolve', permission: 'write:alerts', site: { table: 'alerts' }, docs: { summary: 'Resolve an alert, as the credential’s user', body: transitionBody, example: { note: 'bearing replaced' } } },
     { method: 'POST', path: '/api/v1/alerts/:id/feedback', permission: 'write:feedback', site: { table: 'alerts' }, docs: { summary: 'Say whether an alert was a true fault or a false alarm (replaces an earlier verdict); published on pm.feedback.* for retraining', body: feedbackBody, example: { verdict: 'true_fault', note: 'outer race spalling found' } } },
+    { method: 'POST', path: '/api/v1/alerts/:id/report', permission: 'write:reports', site: { table: 'alerts' }, docs: { summary: 'A maintenance report on an alert, sent on pm.reports.submitted.* to be stored and scored by the triage model (GET /api/v1/reports?alert=); an availability or process-safety score of 4–5 raises the alert one severity level (rule maintenance-report)', body: alertReportBody, example: { description: 'L/H BUCKET CYL LEAKING', equipment_name: 'excavator', equipment_id: 'EX-3' } } },
   ],
   create: (config, context) => {
     const replica = replicaName(config);

@@ -1,4 +1,4 @@
-import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ModelHealthEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent, VibrationScoreEvent } from '@premonitor/contracts';
+import type { DeviceRef, DeviceStatusEvent, EdgeAlertEvent, ForecastEvent, ModelHealthEvent, ReportScoredEvent, ScoreEvent, Severity, TelemetryEvent, TelemetryScoreEvent, VibrationScoreEvent } from '@premonitor/contracts';
 
 /** One validated bus event, tagged by what it is; the engine's only input besides time. */
 export type Signal =
@@ -7,7 +7,9 @@ export type Signal =
   | { readonly type: 'forecast'; readonly event: ForecastEvent }
   | { readonly type: 'status'; readonly event: DeviceStatusEvent }
   | { readonly type: 'edge'; readonly event: EdgeAlertEvent }
-  | { readonly type: 'model'; readonly event: ModelHealthEvent };
+  | { readonly type: 'model'; readonly event: ModelHealthEvent }
+  /** A scored maintenance report, for the `maintenance-report` rule (not the engine's). */
+  | { readonly type: 'report'; readonly event: ReportScoredEvent };
 
 /** Where an alert was raised: by the core's rules or by the edge node on its own. */
 export type AlertSource = 'core' | 'edge';

@@ -27,5 +27,7 @@ export function sourceEventKey(signal: Signal): string {
       return signal.event.event === 'drift'
         ? `model:drift:${signal.event.kind}:${signal.event.state}:${signal.event.ts}`
         : `model:rollback:${signal.event.kind}:${signal.event.modelVersion}`;
+    case 'report':
+      return `report:${signal.event.reportId}`;
   }
 }

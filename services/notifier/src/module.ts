@@ -4,6 +4,7 @@ import { FUSION_SCHEMA } from '@premonitor/fusion/schema';
 import type { ServiceModule } from '@premonitor/runtime';
 import { notifierConfigShape, type NotifierConfig } from './notifier-config.js';
 import { loadRoutingSettings } from './notifier-settings.js';
+import { channelListQuery } from './api/channel-api.js';
 import { deadLetterListQuery } from './api/dead-letter-api.js';
 import { Notifier } from './notifier.js';
 import { NOTIFIER_SCHEMA } from './schema.js';
@@ -16,6 +17,7 @@ export const notifierModule: ServiceModule<NotifierConfig> = {
   schema: [CORE_SCHEMA, FUSION_SCHEMA, NOTIFIER_SCHEMA],
   routes: [
     { method: 'GET', path: '/api/v1/notifications/dead-letters', permission: 'read:notifications', siteFilter: true, docs: { summary: 'Deliveries given up on, newest first, paged', query: deadLetterListQuery } },
+    { method: 'GET', path: '/api/v1/notifications/channels', permission: 'read:notifications', site: 'fleet', docs: { summary: "Configured channels: name, type, the endpoint's host (never its URL or secret), this replica's breaker state, the routes to it", query: channelListQuery } },
     { method: 'POST', path: '/api/v1/notifications/dead-letters/:id/resend', permission: 'admin:notifications', site: { table: 'notification_outbox' }, docs: { summary: 'Send a dead-lettered delivery again (no body)' } },
   ],
   create: async (config, context) => {

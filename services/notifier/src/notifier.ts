@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Router } from 'express';
+import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { busSubjects } from '@premonitor/contracts';
 import { type Bus, type Subscription } from '@premonitor/bus';
@@ -10,6 +10,7 @@ import type { ReadinessCheck } from '@premonitor/http';
 import { ConsumerPolicy, settleWithin } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
 import { AlertIntake } from './alert-intake.js';
+import { createChannelApi, hostOf, type ChannelView } from './api/channel-api.js';
 import { createDeadLetterApi } from './api/dead-letter-api.js';
 import { ChannelWorker } from './channel-worker.js';
 import type { DeliveryStore } from './delivery-store.js';
@@ -18,7 +19,7 @@ import { NodeHttpTransport, type WebhookTransport } from './http-transport.js';
 import { KyselyDeliveryStore } from './kysely-delivery-store.js';
 import { registerNotifierGauges } from './notifier-gauges.js';
 import { createNotifierMetrics } from './notifier-metrics.js';
-import type { RoutingSettings } from './notifier-settings.js';
+import type { ChannelSettings, RouteSettings, RoutingSettings } from './notifier-settings.js';
 import { assertPublicUrl, resolveAll, type ResolveAll } from './url-guard.js';
 
 /** Everything the notifier needs to know, whichever mode wires it. */
@@ -115,7 +116,9 @@ export class Notifier {
       metrics,
       queued: (channel, count) => this.#workers.get(channel)?.notify(count),
     });
-    this.router = createDeadLetterApi(this.#store, () => this.#clock.now(), (channel) => this.#workers.get(channel)?.wake());
+    this.router = Router();
+    this.router.use(createDeadLetterApi(this.#store, () => this.#clock.now(), (channel) => this.#workers.get(channel)?.wake()));
+    this.router.use(createChannelApi(() => routing.channels.map((c) => channelView(c, routing.routes, channelBreakers.get(c.name)!))));
     this.readiness = [
       { name: 'bus', check: () => deps.bus.isReady() },
       { name: 'database', check: () => deps.db.ping() },
@@ -178,4 +181,9 @@ export class Notifier {
     for (const breaker of this.#breakers) breaker.shutdown();
     this.#transport.close();
   }
+}
+
+/** A channel as `GET /notifications/channels` shows it. */
+function channelView(channel: ChannelSettings, routes: readonly RouteSettings[], breaker: EndpointBreaker): ChannelView {
+  return { name: channel.name, type: channel.type, host: hostOf(channel.url), breaker: breaker.state, maxAttempts: channel.maxAttempts, routes: routes.filter((r) => r.channels.includes(channel.name)) };
 }

@@ -26,3 +26,7 @@ export { createTriageRouter } from './triage/triage-api.js';
 export { TriageScorer, type TriageScores } from './triage/triage-scorer.js';
 export { NotATriageBackupError, TRIAGE_KIND, TriageTraining, type TriageBusy, type TriageTrainingOptions } from './triage/triage-training.js';
 export { triageRecordRepository } from './triage/triage-record-repository.js';
+export { ReportIntake, ReportNotPublishedError, readScores, type ReportSubmission } from './reports/report-intake.js';
+export { REPORT_ROUTES, createReportRouter, reportAnomalyId, reportView } from './reports/report-api.js';
+export { consumeReports } from './reports/report-consumer.js';
+export { reportRepository, type NewReport, type ReportFilter } from './reports/report-repository.js';

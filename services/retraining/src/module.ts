@@ -27,6 +27,9 @@ import { ModelWatch, type ModelWatchSettings } from './drift/model-watch.js';
 import { TRIAGE_ROUTES, createTriageRouter } from './triage/triage-api.js';
 import { TriageScorer } from './triage/triage-scorer.js';
 import { TriageTraining } from './triage/triage-training.js';
+import { REPORT_ROUTES, createReportRouter } from './reports/report-api.js';
+import { ReportIntake } from './reports/report-intake.js';
+import { consumeReports } from './reports/report-consumer.js';
 
 /** The model watch's settings a config sets (DRIFT_*, ROLLOUT_*, MODEL_WATCH_*). */
 export function modelWatchSettings(config: RetrainingConfig): ModelWatchSettings {
@@ -66,7 +69,7 @@ export function sampleLimitsFrom(config: RetrainingConfig): SampleLimits {
 /**
  * Retraining (issue 14): labelled samples in, runs under a lease, the champion/challenger gate
  * (promote and rollback: model-sync), and the model watch — drift of every production model per
- * device, and the rollout watch that rolls a promotion back by itself; the triage API (issue 18).
+ * device, and the rollout watch that rolls a promotion back by itself; the triage API and maintenance reports (issue 18).
  */
 export const retrainingModule: ServiceModule<RetrainingConfig> = {
   name: 'retraining',
@@ -91,6 +94,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       docs: { summary: "Drift of a kind's production model (acoustic, thermal): its reference score distribution, thresholds, and each device's window with PSI, JS distance and verdict" },
     },
     ...TRIAGE_ROUTES,
+    ...REPORT_ROUTES,
   ],
   create: (config, context) => {
     const { db, logger } = context;
@@ -129,7 +133,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     const backups = sharedRegistryBackups(context, config.MODEL_STORE_DIR);
     const scorer = new TriageScorer(registry, logger.child({ component: 'triage' }));
     const triage = new TriageTraining({ db: db.db, registry, backups, scorer, logger: logger.child({ component: 'triage' }), clock: systemClock, owner, leaseMs: config.RETRAINING_LEASE_MS, renewMs: config.RETRAINING_RENEW_MS });
-    const routers = [samples, createRunRouter(runner, db.db, sampleStore), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift)].map((router) => ({ path: '/api/v1', router }));
+    const reports = new ReportIntake({ db: db.db, scorer, bus: context.bus, clock: systemClock, logger: logger.child({ component: 'reports' }) });
+    const routers = [samples, createRunRouter(runner, db.db, sampleStore), createTriageRouter({ db: db.db, training: triage, scorer, backups, registry }), createDriftApi(watch.drift), createReportRouter({ db: db.db, intake: reports, clock: systemClock })].map((router) => ({ path: '/api/v1', router }));
     const triggers = new RetrainingTriggers(
       {
         countSince: (kind, since) => sampleRepository.count(db.db, { kind, ...(since ? { since } : {}) }),
@@ -144,6 +149,9 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
     // An engineer's verdict on an alert (fusion, pm.feedback.*) labels the frames behind it.
     const feedbackPolicy = new ConsumerPolicy({ consumer: 'retraining-feedback', deadLetters: databaseDeadLetters(db.db), logger });
     let feedbackSubscription: Subscription | undefined;
+    // Reports written on alerts (fusion, pm.reports.submitted.*) are stored and scored here.
+    const reportPolicy = new ConsumerPolicy({ consumer: 'retraining-reports', deadLetters: databaseDeadLetters(db.db), logger });
+    let reportSubscription: Subscription | undefined;
     return {
       readiness: [],
       routers,
@@ -151,6 +159,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         runner.start();
         triggers.start();
         feedbackSubscription = await consumeFeedback(context.bus, feedbackPolicy, feedback);
+        reportSubscription = await consumeReports(context.bus, reportPolicy, reports);
         await watch.start();
       },
       stop: async () => {
@@ -158,6 +167,8 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
         await watch.stop();
         await feedbackSubscription?.stop();
         await feedbackPolicy.settled();
+        await reportSubscription?.stop();
+        await reportPolicy.settled();
         await runner.stop();
         await triage.stop();
         await scorer.close();

@@ -116,9 +116,37 @@ const modelWatch: Migration = {
   ],
 };
 
-/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's. */
+/**
+ * Maintenance reports on alerts and devices (issue 18). `submission_id` makes a redelivered
+ * `pm.reports.submitted` a no-op; the (site, time) index serves the site-filtered list.
+ */
+const maintenanceReports: Migration = {
+  name: 'retraining/0005_maintenance_reports',
+  statements: [
+    `create table if not exists maintenance_reports (
+      id bigserial primary key,
+      site text not null,
+      device_id text not null,
+      alert_id bigint,
+      submission_id uuid unique,
+      text text not null,
+      equipment_name text,
+      equipment_id text,
+      author text not null,
+      created_at timestamptz not null default now(),
+      scores jsonb,
+      model_version text,
+      scored_at timestamptz,
+      correction jsonb
+    )`,
+    `create index if not exists maintenance_reports_site_idx on maintenance_reports (site, created_at desc)`,
+    `create index if not exists maintenance_reports_alert_idx on maintenance_reports (alert_id) where alert_id is not null`,
+  ],
+};
+
+/** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports],
 };
