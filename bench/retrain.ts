@@ -1,4 +1,4 @@
-// npm run bench -- retrain [--kinds thermal,acoustic] [--normal 1000] [--anomalous 1000] [--epochs 10] [--clips 1000]
+// npm run bench -- retrain [--kinds thermal,acoustic] [--normal 1000] [--anomalous 1000] [--epochs 10] [--clips 1000] [--isolation process|thread]
 // Real-data retraining of the thermal kind (../shared/data/thermal-ir, or PM_SHARED_DATA_DIR):
 // labelled images uploaded through POST /api/v1/samples (the first 100 one per request for the
 // latency, the rest 50 per request), a run trained in its worker thread and judged by the gate
@@ -7,9 +7,10 @@
 // scoring probe runs the champion on one image every 20 ms on the main thread, against its
 // idle p99 measured first. The acoustic case (bench/support/retrain-acoustic.ts) does the same
 // with --clips real MIMII clips. PGlite + in-process bus in this process. Last line: one JSON object.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -18,14 +19,16 @@ import { migrate, openDatabase } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, type RunRecord } from '@premonitor/retraining';
+import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, type RunRecord, type TrainIsolation } from '@premonitor/retraining';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { percentile, round } from '@premonitor/testkit';
 import { systemClock } from '@premonitor/time';
 import { acousticCase } from './support/retrain-acoustic.js';
+import { formatThreadCpu, measureThreadCpu } from './support/thread-cpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const { values: args } = parseArgs({ options: { kinds: { type: 'string', default: 'thermal,acoustic' }, clips: { type: 'string', default: '1000' }, normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({ options: { kinds: { type: 'string', default: 'thermal,acoustic' }, clips: { type: 'string', default: '1000' }, normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' }, isolation: { type: 'string', default: 'process' } } });
+if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error(`--isolation is process or thread, not ${args.isolation}`);
 const data = join(process.env.PM_SHARED_DATA_DIR ?? join(root, '..', 'shared', 'data'), 'thermal-ir');
 const logger = createLogger({ service: 'bench-retrain', level: 'warn' });
 const kinds = new Set(args.kinds.split(','));
@@ -45,7 +48,7 @@ const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStor
 const championBytes = new Uint8Array(await readFile(join(root, 'models', 'thermal-ir.onnx')));
 await registry.register({ kind: 'thermal', bytes: championBytes });
 const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
+const runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'bench:1', isolation: args.isolation as TrainIsolation, leaseMs: 60_000, renewMs: 2_000, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc', 'recall_at_fpr5'], floor: { auc: 0.7 }, tolerance: 0.02, minGain: 0.005 }) });
 runner.start();
 const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 100, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))].map((router) => ({ path: '/api/v1', router }));
 const http = new HttpServer({ logger, registry: createRegistry('bench-retrain', false), readiness: [], routers, portSetting: 'HTTP_PORT' });
@@ -60,8 +63,19 @@ const scoreOnce = async () => {
   await session.run({ frame: feeds.frame! });
   return performance.now() - t;
 };
+// Idle: after a warm-up (onnxruntime's and V8's first runs are slow and would inflate the idle
+// p99), the same loop as during a run (score, ask the API for a run, wait 20 ms) for 10 s.
+for (let i = 0; i < 100; i++) await scoreOnce();
+// The loop's earlier idle figure, back to back with nothing between, for comparison only.
+const backToBack: number[] = [];
+for (let i = 0; i < 200; i++) backToBack.push(await scoreOnce());
 const idle: number[] = [];
-for (let i = 0; i < 200; i++) idle.push(await scoreOnce());
+for (const idleUntil = performance.now() + 10_000; performance.now() < idleUntil; ) {
+  idle.push(await scoreOnce());
+  await (await fetch(`${url}/api/v1/retraining/runs/0`)).arrayBuffer();
+  await new Promise((r) => setTimeout(r, 20));
+}
+console.log(`scoring probe idle p99: ${round(percentile(idle, 99), 2)} ms (${idle.length}, score + API call + 20 ms pause); back to back ${round(percentile(backToBack, 99), 2)} ms (200); load average ${loadavg().map((l) => round(l, 1)).join(' ')}`);
 /** Starts a run and probes scoring every 20 ms until it ends. */
 const runOnce = async (body: Record<string, unknown>) => {
   const res = await fetch(`${url}/api/v1/retraining/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -69,11 +83,22 @@ const runOnce = async (body: Record<string, unknown>) => {
   if (res.status !== 202) throw new Error(`run answered ${res.status}: ${JSON.stringify(run)}`);
   const busy: number[] = [];
   let rss = 0;
+  // Why the probe slows: how long the event loop was blocked, and which threads took the CPU.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const threadCpu = measureThreadCpu();
+  console.log(`  run ${run.id} started; RSS of this process ${round(process.memoryUsage().rss / 2 ** 20)} MiB`);
   for (;;) {
     busy.push(await scoreOnce());
     rss = Math.max(rss, process.memoryUsage().rss);
     const now = (await (await fetch(`${url}/api/v1/retraining/runs/${run.id}`)).json()) as RunRecord;
-    if (now.status !== 'running') return { run: now, busy, rss };
+    if (now.status !== 'running') {
+      loopDelay.disable();
+      const trainingRss = (now.result as { training_rss_max_mib?: number } | null)?.training_rss_max_mib;
+      console.log(`  run ${run.id}: training process peak RSS ${trainingRss ?? 'n/a'} MiB (${args.isolation}); probe p99 ${round(percentile(busy, 99), 2)} ms over ${busy.length}; event-loop delay p99 ${round(loopDelay.percentile(99) / 1e6, 2)} ms, max ${round(loopDelay.max / 1e6, 1)} ms; RSS max ${round(rss / 2 ** 20)} MiB`);
+      console.log(`  run ${run.id} CPU by thread: ${formatThreadCpu(threadCpu())}`);
+      return { run: now, busy, rss: args.isolation === 'thread' ? rss : rss + (trainingRss ?? 0) * 2 ** 20 };
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 };

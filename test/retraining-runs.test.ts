@@ -1,5 +1,6 @@
 // Retraining runs (issue 14) on real PostgreSQL: labelled real infrared images
-// (../shared/data/thermal-ir) are uploaded, a run trains in a worker thread under its kind's
+// (../shared/data/thermal-ir) are uploaded, a run trains in a child process (every thread at
+// nice 19) under its kind's
 // lease, streams progress, and the champion/challenger gate promotes the candidate; a candidate
 // trained on shuffled labels is refused and production stays; a second run of the same kind is
 // answered 409 with the running run's id; a cancelled run stops; a run whose process died
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InProcessBus } from '@premonitor/bus';
@@ -99,16 +100,24 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('trains a candidate in a worker, streams its progress, and the gate promotes it; a second run of the kind meanwhile gets 409', async (t) => {
+  it('trains a candidate in a niced child process, streams its progress, and the gate promotes it; a second run of the kind meanwhile gets 409', async (t) => {
     const before = await production();
     const { status, body: run } = await startRun({ kind: 'thermal', reason: 'labelled infrared images', epochs: 25 });
     assert.equal(status, 202, JSON.stringify(run));
     const events = fetch(`${url}/api/v1/retraining/runs/${run.id}/events`).then((r) => r.text());
+    // Every thread of the training process ends up at the lowest priority, its GC threads
+    // included, and it is the out-of-memory killer's first choice (set once it has read its job).
+    let training: { nices: number[]; oomScoreAdj: number } | undefined;
+    const settled = () => (training = trainingProcess()) !== undefined && training.nices.length > 1 && training.nices.every((n) => n === 19) && training.oomScoreAdj === 1000;
+    await waitFor('the training process niced and first for the OOM killer', settled, 30_000, 50).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen: ${JSON.stringify(training)}`);
+    });
     const second = await startRun({ kind: 'thermal', reason: 'again' });
     assert.deepEqual([second.status, second.body.runningRunId], [409, run.id]);
     const done = await ended(run.id);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    const result = done.result as { promoted: boolean; candidate: string; gate: { reasons: string[]; candidate: { auc: number } }; evaluation: { heldOut: { samples: number } } };
+    const result = done.result as { promoted: boolean; candidate: string; training_rss_max_mib: number; gate: { reasons: string[]; candidate: { auc: number } }; evaluation: { heldOut: { samples: number } } };
+    assert.ok(result.training_rss_max_mib > 0, 'the training process reports its peak memory');
     t.diagnostic(`held-out ${result.evaluation.heldOut.samples} samples, candidate AUC ${result.gate.candidate.auc}; ${result.gate.reasons.join('; ')}`);
     assert.equal(result.promoted, true, result.gate.reasons.join('; '));
     assert.ok(result.gate.reasons.some((r) => /cannot score the held-out samples/.test(r)), 'the °C champion cannot score intensity images, and the result says so');
@@ -176,3 +185,21 @@ describe('retraining runs on real infrared images (PostgreSQL)', { skip }, () =>
     assert.equal((await json<RunRecord>(`/api/v1/retraining/runs/${next.body.id}/cancel`, { method: 'POST' })).body.status, 'cancelled');
   });
 });
+
+/** Nice values of the threads of this process's training child (train-worker.js) and its OOM score adjustment, once it has started. */
+function trainingProcess(): { nices: number[]; oomScoreAdj: number } | undefined {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('train-worker.js')) continue;
+      // Field 19 (nice), counted after the parenthesised name.
+      const nices = readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+      return { nices, oomScoreAdj: Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8')) };
+    } catch {
+      // A process that ended meanwhile.
+    }
+  }
+  return undefined;
+}
+

@@ -10,6 +10,7 @@ export { sampleRepository, type SampleRecord, type SampleFilter } from './sample
 export { SAMPLE_KINDS, SAMPLE_LABELS, type SampleKind, type SampleLabel } from './samples/sample-kinds.js';
 export { RETRAINING_SCHEMA } from './schema.js';
 export { RetrainingRunner, TRAINABLE_KINDS, type RetrainingRunnerOptions, type RunRequest, type RunEvent, type TrainableKind } from './runs/retraining-runner.js';
+export type { TrainIsolation } from './runs/train-process.js';
 export { runRepository, type RunRecord } from './runs/run-repository.js';
 export { createRunRouter } from './runs/run-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database, Json } from '@premonitor/db';
@@ -10,6 +9,7 @@ import { judgeCandidate, type GatePolicy } from './promotion-gate.js';
 import { runRepository, type RunRecord } from './run-repository.js';
 import type { RunSample } from './thermal-samples.js';
 import type { TrainJob, TrainMessage } from './train-job.js';
+import { startTraining, type TrainIsolation, type TrainProcess } from './train-process.js';
 
 /** The kinds a run can train: thermal (real IR images) and acoustic (the generated corpus plus labelled clips). */
 export const TRAINABLE_KINDS = ['thermal', 'acoustic'] as const;
@@ -34,6 +34,8 @@ export interface RetrainingRunnerOptions {
   readonly gate: (kind: string) => GatePolicy;
   /** How a candidate's reference score distribution is cut (its held-out normal scores; drift and rollout watches compare with it). */
   readonly scoreReference: { readonly bins: number; readonly alertScore: number };
+  /** Where runs train (default `process`: a niced child process, see {@link TrainIsolation}). */
+  readonly isolation?: TrainIsolation;
 }
 
 /** What a client asks for. */
@@ -53,7 +55,7 @@ export type RunEvent = { readonly type: 'log'; readonly line: string } | { reado
 export type StartRefusal = { readonly refused: 'running'; readonly running: RunRecord } | { readonly refused: 'samples'; readonly message: string };
 
 interface ActiveRun {
-  readonly worker: Worker;
+  readonly worker: TrainProcess;
   progress: Json | null;
   cancelled: boolean;
   readonly listeners: Set<(e: RunEvent) => void>;
@@ -61,7 +63,7 @@ interface ActiveRun {
 
 /**
  * Starts retraining runs: one per kind across replicas (the `retraining_runs` lease), each
- * trained in a worker thread while this process renews its lease and records progress. A run
+ * trained in a child process at the lowest CPU priority while this process renews its lease and records progress. A run
  * ends with a candidate in the registry and the champion/challenger gate's decision; the
  * candidate becomes production only when the gate says so. A run whose lease runs out (its
  * process died) is failed by the next replica that looks; a run cancelled from any replica
@@ -109,14 +111,14 @@ export class RetrainingRunner {
       shuffleLabels: req.shuffleLabels ?? false,
       now: now.getTime(),
     };
-    const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: job });
+    const worker = startTraining(job, this.#o.isolation ?? 'process');
     const active: ActiveRun = { worker, progress: null, cancelled: false, listeners: new Set() };
     this.#active.set(run.id, active);
     const log = this.#o.logger.child({ run: run.id, kind: run.kind });
     log.info({ reason: run.reason, samples: samples.length, champion: champion?.record.version ?? null }, 'retraining run started');
     const startedAt = performance.now();
     let ended = false;
-    worker.on('message', (m: TrainMessage) => {
+    worker.onMessage((m: TrainMessage) => {
       if (m.type === 'log') {
         log.info(m.line);
         this.#emit(active, { type: 'log', line: m.line });
@@ -133,13 +135,15 @@ export class RetrainingRunner {
         this.#track(this.#end(run.id, { status: 'failed', error: m.error }));
       }
     });
-    worker.on('error', (err) => {
+    worker.onError((err) => {
       ended = true;
-      this.#track(this.#end(run.id, { status: 'failed', error: `the training worker failed: ${err.message}` }));
+      this.#track(this.#end(run.id, { status: 'failed', error: `the training process failed: ${err.message}` }));
     });
-    worker.on('exit', (code) => {
+    worker.onExit((code, signal) => {
       // A cancelled or stopped run's row was ended by whoever terminated the worker.
-      if (!ended && !active.cancelled) this.#track(this.#end(run.id, { status: 'failed', error: `the training worker exited with code ${code}` }));
+      // SIGKILL that nobody here sent is most often the kernel's out-of-memory killer: it picks the training process, not the service.
+      const how = signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory?)' : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (!ended && !active.cancelled) this.#track(this.#end(run.id, { status: 'failed', error: `the training process ${how}` }));
     });
     return { run };
   }
@@ -197,7 +201,7 @@ export class RetrainingRunner {
       // Stored before the candidate can become production, so its watches have a reference from the start.
       if (done.normalScores.length >= bins) await scoreReferenceRepository.save(this.#o.db, scoreReferenceOf(run.kind, candidate.version, 'held-out', done.normalScores, bins, alertScore));
       const promoted = decision.promote && (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
-      const result = { train_s: round(trainS), evaluation, gate: decision, candidate: candidate.version, promoted, report_chart: chart.sha256 } as unknown as Json;
+      const result = { train_s: round(trainS), training_rss_max_mib: done.peakRssMiB, evaluation, gate: decision, candidate: candidate.version, promoted, report_chart: chart.sha256 } as unknown as Json;
       this.#o.logger.info({ run: run.id, candidate: candidate.version, promoted, reasons: decision.reasons }, promoted ? 'retraining candidate promoted' : 'retraining candidate kept as candidate');
       await this.#end(run.id, { status: 'succeeded', result, candidateVersion: candidate.version });
     } catch (err) {

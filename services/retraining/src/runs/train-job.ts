@@ -1,7 +1,7 @@
 import type { Json } from '@premonitor/db';
 import type { RunSample } from './thermal-samples.js';
 
-/** What a training worker is given (structured-cloned into the worker thread). */
+/** What a training job is given (structured-cloned into its child process or worker thread). */
 export interface TrainJob {
   readonly kind: 'thermal' | 'acoustic';
   readonly sampleStoreDir: string;
@@ -34,6 +34,8 @@ export type TrainMessage =
       /** The candidate's scores of the held-out normal samples (its reference distribution). */
       readonly normalScores: readonly number[];
       readonly lineage: Readonly<Record<string, Json>>;
+      /** Peak resident memory of the training process (in a worker thread: of the whole service). */
+      readonly peakRssMiB: number;
     }
   | { readonly type: 'failed'; readonly error: string };
 
