@@ -1,6 +1,7 @@
 // The migrations entry point the Kubernetes Job runs (services/platform/dist/migrate-main.js):
 // migrates every module's tables into DATABASE_URL and exits 0; a second run finds nothing to do;
-// an unreachable database exits 1 with one line that says what to check.
+// it creates the services' logins it is given passwords for; an unreachable database exits 1
+// with one line that says what to check.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -35,6 +36,43 @@ describe('migrate-main (the migrations Job)', { skip: postgres.skip, timeout: 12
     const second = NodeProcess.start(MAIN, { DATABASE_URL: throwaway.url });
     assert.equal((await second.exited).code, 0, second.output);
     assert.match(second.stdout, /"applied":\[\],"adopted":\[\]/);
+  });
+
+  it('creates the login of each service given a password (SERVICE_DB_PASSWORD_<SERVICE>, hyphens as underscores), with its role’s grants only', async () => {
+    assert.ok(throwaway, 'migrated by the test before');
+    const logins = ['premonitor_telemetry_scoring_login', 'premonitor_model_sync_login'];
+    const p = NodeProcess.start(MAIN, { DATABASE_URL: throwaway.url, SERVICE_DB_PASSWORD_TELEMETRY_SCORING: 'ts-password-1', SERVICE_DB_PASSWORD_MODEL_SYNC: 'ms-password-1' });
+    try {
+      assert.equal((await p.exited).code, 0, p.output);
+      assert.match(p.stdout, /"logins":\["premonitor_telemetry_scoring_login","premonitor_model_sync_login"\]/);
+      const asLogin = async (login: string, password: string, query: string) => {
+        const url = new URL(throwaway!.url);
+        url.username = login;
+        url.password = password;
+        const client = new pg.Client({ connectionString: url.toString() });
+        await client.connect();
+        try {
+          await client.query(query);
+          return 'ok';
+        } catch (err) {
+          return (err as { code?: string }).code ?? String(err);
+        } finally {
+          await client.end();
+        }
+      };
+      assert.equal(await asLogin(logins[0]!, 'ts-password-1', 'select * from telemetry_models limit 1'), 'ok');
+      assert.equal(await asLogin(logins[0]!, 'ts-password-1', 'select * from readings limit 1'), '42501');
+      assert.equal(await asLogin(logins[1]!, 'ms-password-1', 'select * from devices limit 1'), 'ok');
+      assert.equal(await asLogin(logins[1]!, 'ms-password-1', 'delete from models'), '42501');
+    } finally {
+      const client = new pg.Client({ connectionString: throwaway.url });
+      await client.connect();
+      try {
+        for (const login of logins) await client.query(`drop role if exists ${login}`);
+      } finally {
+        await client.end();
+      }
+    }
   });
 
   it('exits 1 naming the database it could not reach', async () => {

@@ -51,5 +51,14 @@ const serviceRoles = serviceGrants('auth/0002_service_roles', Object.fromEntries
   (['ingest', 'fusion', 'notifier', 'inference'] as const).map((service) => [service, ['select on users, api_tokens', 'insert on audit_events', 'usage on sequence audit_events_id_seq']]),
 ));
 
+/**
+ * The rest of the services check credentials the same way; the console serves the auth API
+ * behind the Ingress (log in, users, tokens, audit), so it alone creates users and tokens.
+ */
+const remainingServiceRoles = serviceGrants('auth/0003_remaining_service_roles', {
+  ...Object.fromEntries((['forecasting', 'telemetry-scoring', 'model-sync', 'retraining'] as const).map((service) => [service, ['select on users, api_tokens', 'insert on audit_events', 'usage on sequence audit_events_id_seq']])),
+  console: ['select, insert, update on users, api_tokens', 'select, insert on audit_events', 'usage on sequence users_id_seq, api_tokens_id_seq, audit_events_id_seq'],
+});
+
 /** The auth part: migrated by every host (each serves HTTP and checks credentials against these tables). */
-export const AUTH_SCHEMA: SchemaPart = { owner: 'auth', migrations: [identity, serviceRoles] };
+export const AUTH_SCHEMA: SchemaPart = { owner: 'auth', migrations: [identity, serviceRoles, remainingServiceRoles] };

@@ -93,8 +93,17 @@ const serviceRolesCore = serviceGrants('core/0005_service_roles', {
   inference: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
 });
 
+/** The same for the services given a role later (their consumers dead-letter too; the console only checks the schema). */
+const remainingServiceRolesCore = serviceGrants('core/0006_remaining_service_roles', {
+  forecasting: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  'telemetry-scoring': ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  'model-sync': ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  retraining: ['select on schema_migrations', 'insert on dead_letters', 'usage on sequence dead_letters_id_seq'],
+  console: ['select on schema_migrations'],
+});
+
 /** The core schema every host migrates first: `dead_letters`, written by every service (ingest for MQTT messages, every bus consumer through `ConsumerPolicy`), so it belongs to no one service. */
 export const CORE_SCHEMA: SchemaPart = {
   owner: 'core',
-  migrations: [deadLetters, deadLettersDaily, deadLetterSource, readonlyRole, serviceRolesCore],
+  migrations: [deadLetters, deadLettersDaily, deadLetterSource, readonlyRole, serviceRolesCore, remainingServiceRolesCore],
 };

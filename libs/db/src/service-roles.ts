@@ -6,13 +6,19 @@ import type { Database } from './schema.js';
  * The group role of each service run with least privilege: its login role (the user in its
  * DATABASE_URL, created by the operator: docs/ARCHITECTURE.md, "Database roles per service")
  * is a member, and the service runs with DATABASE_MIGRATE=off (the migrate Job, as the owner,
- * changes the schema). Services not listed connect as the owner.
+ * changes the schema). Every distributed service has one; the owner is left to the migrate Job,
+ * the CLIs and embedded mode.
  */
 export const SERVICE_ROLES = {
   ingest: 'premonitor_ingest',
   fusion: 'premonitor_fusion',
   notifier: 'premonitor_notifier',
   inference: 'premonitor_inference',
+  forecasting: 'premonitor_forecasting',
+  'telemetry-scoring': 'premonitor_telemetry_scoring',
+  'model-sync': 'premonitor_model_sync',
+  retraining: 'premonitor_retraining',
+  console: 'premonitor_console',
 } as const;
 
 export type ServiceWithRole = keyof typeof SERVICE_ROLES;

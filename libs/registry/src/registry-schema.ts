@@ -88,9 +88,20 @@ const serviceRoles = serviceGrants('registry/0005_service_roles', {
   inference: ['select, update (check_status, check_reason, checked_at) on models'],
 });
 
+/**
+ * The services that run the whole registry (`ModelRegistry`: register, check, promote, roll back;
+ * model-sync and retraining also its backups and restores). Nobody deletes models or history.
+ */
+const fullRegistry = ['select, insert, update on models', 'select, insert on model_history', 'usage on sequence models_id_seq, model_history_id_seq'];
+const remainingServiceRoles = serviceGrants('registry/0006_remaining_service_roles', {
+  forecasting: fullRegistry,
+  'model-sync': [...fullRegistry, 'select, insert on model_backups'],
+  retraining: [...fullRegistry, 'select, insert on model_backups'],
+});
+
 /** The model registry's tables (`models`, `model_backups`, `model_history`), used by inference, model-sync, forecasting and the training CLI through `ModelRegistry`. */
 export const REGISTRY_SCHEMA: SchemaPart = {
   owner: 'registry',
   after: ['core'],
-  migrations: [models, modelChecks, backupsAndHistory, promotionForced, serviceRoles],
+  migrations: [models, modelChecks, backupsAndHistory, promotionForced, serviceRoles, remainingServiceRoles],
 };

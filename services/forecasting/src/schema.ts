@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /** Forecasts, training runs and labelled samples. */
 const forecastsAndTraining: Migration = {
@@ -67,9 +67,15 @@ const forecastRisk: Migration = {
   ],
 };
 
+/** Forecasting's role on its tables; retraining fills and reads `samples` (created here, see retraining's schema). */
+const serviceRoles = serviceGrants('forecasting/0003_service_roles', {
+  forecasting: ['select, insert on forecasts', 'select, insert, update on training_runs', 'usage on sequence training_runs_id_seq'],
+  retraining: ['select, insert on samples', 'usage on sequence samples_id_seq'],
+});
+
 /** Forecasting's tables: `forecasts`, `training_runs`, `samples`. */
 export const FORECASTING_SCHEMA: SchemaPart = {
   owner: 'forecasting',
   after: ['core'],
-  migrations: [forecastsAndTraining, forecastRisk],
+  migrations: [forecastsAndTraining, forecastRisk, serviceRoles],
 };

@@ -119,8 +119,20 @@ const serviceRoles = serviceGrants('inference/0005_service_roles', {
   ingest: ['select on scores'],
 });
 
+/**
+ * Telemetry scoring writes its scores here (kind `telemetry`, `vibration`), with SELECT too: the
+ * score store skips a redelivered score by its conflict target, which PostgreSQL allows only to
+ * a role that may read those columns. Forecasting reads scores for risk, retraining the recent
+ * frames for feedback samples.
+ */
+const otherServiceRoles = serviceGrants('inference/0006_other_service_roles', {
+  'telemetry-scoring': ['select, insert on scores'],
+  forecasting: ['select on scores'],
+  retraining: ['select on recent_frames'],
+});
+
 export const INFERENCE_SCHEMA: SchemaPart = {
   owner: 'inference',
   after: ['core'],
-  migrations: [scores, deviceBaselines, commissioning, recentFrames, serviceRoles],
+  migrations: [scores, deviceBaselines, commissioning, recentFrames, serviceRoles, otherServiceRoles],
 };

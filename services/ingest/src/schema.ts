@@ -100,8 +100,15 @@ const serviceRoles = serviceGrants('ingest/0004_service_roles', {
   ingest: ['select, insert, update on devices', 'select, insert on readings', 'select, insert on telemetry_messages'],
 });
 
+/** Readers of ingest's tables: forecasting (readings, devices), model-sync and retraining (devices). */
+const readerRoles = serviceGrants('ingest/0005_reader_service_roles', {
+  forecasting: ['select on readings, devices'],
+  'model-sync': ['select on devices'],
+  retraining: ['select on devices'],
+});
+
 export const INGEST_SCHEMA: SchemaPart = {
   owner: 'ingest',
   after: ['core'],
-  migrations: [devicesAndReadings, deviceHealth, messageLevelDedup, serviceRoles],
+  migrations: [devicesAndReadings, deviceHealth, messageLevelDedup, serviceRoles, readerRoles],
 };

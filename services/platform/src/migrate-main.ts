@@ -4,9 +4,13 @@
 // still migrate their own parts at start (idempotent, under an advisory lock): a no-op after it.
 import { z } from 'zod';
 import { ConfigError, LOG_LEVELS, envEnum, envUrl, loadConfig } from '@premonitor/config';
-import { ensureServiceLogins, migrate, openDatabase } from '@premonitor/db';
+import { SERVICE_ROLES, ensureServiceLogins, migrate, openDatabase, type ServiceWithRole } from '@premonitor/db';
 import { createLogger, maskUrlsInText } from '@premonitor/log';
 import { PLATFORM_SCHEMA } from './platform-schema.js';
+
+/** SERVICE_DB_PASSWORD_<SERVICE> (e.g. SERVICE_DB_PASSWORD_TELEMETRY_SCORING): the variable holding a service's login password. */
+const passwordVariable = (service: ServiceWithRole) => `SERVICE_DB_PASSWORD_${service.toUpperCase().replace(/-/g, '_')}`;
+const SERVICES = Object.keys(SERVICE_ROLES) as ServiceWithRole[];
 
 const shape = {
   DATABASE_URL: envUrl(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/premonitor'),
@@ -14,10 +18,7 @@ const shape = {
   DATABASE_TIMESCALE: z.enum(['auto', 'off']).default('auto'),
   // Passwords of the services' login roles (premonitor_<service>_login, members of the
   // least-privilege roles the migrations grant); each one set is created or updated.
-  SERVICE_DB_PASSWORD_INGEST: z.string().min(1).optional(),
-  SERVICE_DB_PASSWORD_FUSION: z.string().min(1).optional(),
-  SERVICE_DB_PASSWORD_NOTIFIER: z.string().min(1).optional(),
-  SERVICE_DB_PASSWORD_INFERENCE: z.string().min(1).optional(),
+  ...Object.fromEntries(SERVICES.map((service) => [passwordVariable(service), z.string().min(1).optional()])),
 };
 
 async function main(): Promise<void> {
@@ -27,12 +28,8 @@ async function main(): Promise<void> {
   try {
     const report = await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     logger.info({ applied: report.applied, adopted: report.adopted, database: db.target }, 'database migrated');
-    const logins = await ensureServiceLogins(db.db, {
-      ingest: config.SERVICE_DB_PASSWORD_INGEST,
-      fusion: config.SERVICE_DB_PASSWORD_FUSION,
-      notifier: config.SERVICE_DB_PASSWORD_NOTIFIER,
-      inference: config.SERVICE_DB_PASSWORD_INFERENCE,
-    });
+    const passwords = Object.fromEntries(SERVICES.map((service) => [service, (config as Readonly<Record<string, unknown>>)[passwordVariable(service)] as string | undefined]));
+    const logins = await ensureServiceLogins(db.db, passwords);
     if (logins.length > 0) logger.info({ logins }, 'service logins ready');
   } finally {
     await db.close();

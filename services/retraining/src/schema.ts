@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /**
  * The `samples` table was created empty by forecasting's first migration (it came from the
@@ -144,9 +144,24 @@ const maintenanceReports: Migration = {
   ],
 };
 
+/**
+ * Retraining's role on its tables: runs (the lease is an update), triage records (a later score
+ * replaces one; a retrain from scratch deletes them), the model watch's references and rollouts,
+ * maintenance reports (scored and corrected after arrival).
+ * What it reads of others' tables is granted in their parts (samples, recent frames, devices, registry).
+ */
+const serviceRoles = serviceGrants('retraining/0006_service_roles', {
+  retraining: [
+    'select, insert, update on retraining_runs, model_rollouts, model_score_references, maintenance_reports',
+    'select, insert, update, delete on triage_records',
+    'select, insert on model_input_references',
+    'usage on sequence retraining_runs_id_seq, model_rollouts_id_seq, triage_records_seq_seq, maintenance_reports_id_seq',
+  ],
+});
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles],
 };

@@ -1,4 +1,4 @@
-import type { Migration, SchemaPart } from '@premonitor/db';
+import { serviceGrants, type Migration, type SchemaPart } from '@premonitor/db';
 
 /**
  * Each device's fitted telemetry model (one row; a reset deletes it and the device enrolls
@@ -22,9 +22,14 @@ const telemetryModels: Migration = {
   ],
 };
 
+/** Telemetry scoring's role: its models (a reset deletes one); its scores are granted in inference's part. */
+const serviceRoles = serviceGrants('telemetry-scoring/0002_service_roles', {
+  'telemetry-scoring': ['select, insert, update, delete on telemetry_models'],
+});
+
 /** Telemetry scoring's table: `telemetry_models`. Its scores go to inference's `scores` (kind `telemetry`). */
 export const TELEMETRY_SCORING_SCHEMA: SchemaPart = {
   owner: 'telemetry-scoring',
   after: ['core'],
-  migrations: [telemetryModels],
+  migrations: [telemetryModels, serviceRoles],
 };

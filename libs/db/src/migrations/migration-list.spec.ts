@@ -33,5 +33,6 @@ test('the core schema is dead letters, each step mapped from the legacy list, th
     ['core/0003_dead_letter_source', '0010_dead_letter_source'],
     ['core/0004_readonly_role', undefined],
     ['core/0005_service_roles', undefined],
+    ['core/0006_remaining_service_roles', undefined],
   ]);
 });
