@@ -168,7 +168,9 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
     const name = `retry-${run}`;
     let n = 0;
     receiver.reply = (hit) => (hit.path !== `/${name}` ? { status: 200 } : ++n === 1 ? { status: 500 } : n === 2 ? 'hang' : { status: 200 });
-    const { notifier, bus } = await start(routing(receiver, [{ name, timeoutMs: 200 }]));
+    // 1 s, not less: the in-process PGlite runs its queries on this event loop, and on a loaded
+    // machine a stall of a few hundred ms timed out answered requests (the hang never answers).
+    const { notifier, bus } = await start(routing(receiver, [{ name, timeoutMs: 1_000 }]));
     try {
       const event = alert();
       await publish(bus, event);
