@@ -21,13 +21,11 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { publishEvent } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
-import { createServiceLogin } from './support/service-login.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { createRoleDatabase, type RoleDatabase } from './support/service-login.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'fusion-replicas', level: 'silent' });
@@ -40,9 +38,8 @@ const LEAKING = 30;
 const READINGS = 3;
 
 describe('two fusion replicas share the devices by partition; one is killed mid-stream', { skip: pg.skip || nats.skip }, () => {
-  let throwaway: { url: string; drop(): Promise<void> };
   /** The replicas log in as fusion's least-privilege role, as deployed. */
-  let login: { url: string; drop(): Promise<void> } | undefined;
+  let login: RoleDatabase | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let dir = '';
@@ -50,10 +47,8 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
   const site = `fr-${run}`;
 
   before(async () => {
-    throwaway = await createThrowawayDatabase(pg.url!, 'pm_fusion_replicas');
-    db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
-    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
-    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.fusion);
+    login = await createRoleDatabase(pg.url!, 'pm_fusion_replicas', SERVICE_ROLES.fusion, logger);
+    db = login.db;
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `fusion-replicas-${run}`, logger });
     await bus.start();
     dir = await mkdtemp(join(tmpdir(), 'pm-fusion-replicas-'));
@@ -70,17 +65,15 @@ describe('two fusion replicas share the devices by partition; one is killed mid-
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
-    await login?.drop();
     await bus?.stop();
-    await db?.close();
-    await throwaway?.drop();
+    await login?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
   async function startReplica(name: string): Promise<NodeProcess> {
     const replica = NodeProcess.start('services/fusion/dist/main.js', {
       NATS_URL: nats.url!,
-      DATABASE_URL: login!.url,
+      DATABASE_URL: login!.loginUrl,
       DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',

@@ -15,15 +15,13 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { busSubjects, deviceMessageId, encodeFrame } from '@premonitor/contracts';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { buildThermalReferenceModel } from '@premonitor/inference';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
-import { createServiceLogin } from './support/service-login.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { createRoleDatabase, type RoleDatabase } from './support/service-login.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'inference-replicas', level: 'silent' });
@@ -33,9 +31,8 @@ const DEVICES = 6;
 const FRAMES = 600;
 
 describe('two inference replicas on one JetStream durable; one is killed mid-stream', { skip: pg.skip || nats.skip }, () => {
-  let throwaway: { url: string; drop(): Promise<void> };
   /** The replicas log in as inference's least-privilege role, as deployed. */
-  let login: { url: string; drop(): Promise<void> } | undefined;
+  let login: RoleDatabase | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let modelDir = '';
@@ -43,10 +40,8 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
   const site = `inr-${run}`;
 
   before(async () => {
-    throwaway = await createThrowawayDatabase(pg.url!, 'pm_inference_replicas');
-    db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
-    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
-    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.inference);
+    login = await createRoleDatabase(pg.url!, 'pm_inference_replicas', SERVICE_ROLES.inference, logger);
+    db = login.db;
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `inference-replicas-${run}`, logger });
     await bus.start();
     modelDir = await mkdtemp(join(tmpdir(), 'pm-inference-replicas-'));
@@ -55,10 +50,8 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
-    await login?.drop();
     await bus?.stop();
-    await db?.close();
-    await throwaway?.drop();
+    await login?.drop();
     await rm(modelDir, { recursive: true, force: true });
   });
 
@@ -72,7 +65,7 @@ describe('two inference replicas on one JetStream durable; one is killed mid-str
       BASELINES_ENABLED: 'false',
       MAX_ACK_PENDING: '100',
       NATS_URL: nats.url!,
-      DATABASE_URL: login!.url,
+      DATABASE_URL: login!.loginUrl,
       DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',

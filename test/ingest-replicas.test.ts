@@ -14,13 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import mqtt from 'mqtt';
 import { mqttTopic } from '@premonitor/contracts';
-import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
-import { createServiceLogin } from './support/service-login.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { createRoleDatabase, type RoleDatabase } from './support/service-login.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'ingest-replicas', level: 'silent' });
@@ -30,30 +28,25 @@ const DEVICES = 10;
 const MESSAGES = 3_000;
 
 describe('two ingest replicas on one shared subscription; one is killed mid-stream and restarted', { skip: pg.skip || mosquitto.skip || nats.skip }, () => {
-  let throwaway: { url: string; drop(): Promise<void> };
   /** The replicas log in as ingest's least-privilege role, as deployed. */
-  let login: { url: string; drop(): Promise<void> } | undefined;
+  let login: RoleDatabase | undefined;
   let db: DatabaseHandle;
   const replicas: NodeProcess[] = [];
   const site = `ir-${run}`;
   const clientIds = { a: `premonitor-ingest.ir-${run}-a`, b: `premonitor-ingest.ir-${run}-b` };
 
   before(async () => {
-    throwaway = await createThrowawayDatabase(pg.url!, 'pm_ingest_replicas');
-    db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
-    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
-    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.ingest);
+    login = await createRoleDatabase(pg.url!, 'pm_ingest_replicas', SERVICE_ROLES.ingest, logger);
+    db = login.db;
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
-    await login?.drop();
     // The sessions are persistent: remove them, or the shared Mosquitto keeps queueing for them.
     for (const clientId of Object.values(clientIds)) {
       const cleaner = await mqtt.connectAsync(mosquitto.url!, { clientId, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } });
       await cleaner.endAsync();
     }
-    await db?.close();
-    await throwaway?.drop();
+    await login?.drop();
   });
 
   async function startReplica(name: 'a' | 'b'): Promise<NodeProcess> {
@@ -62,7 +55,7 @@ describe('two ingest replicas on one shared subscription; one is killed mid-stre
       MQTT_CLIENT_ID: clientIds[name],
       MQTT_SHARED_GROUP: `ir_${run}`,
       NATS_URL: nats.url!,
-      DATABASE_URL: login!.url,
+      DATABASE_URL: login!.loginUrl,
       DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',

@@ -21,13 +21,11 @@ import type { AddressInfo } from 'node:net';
 import type { AlertEvent } from '@premonitor/contracts';
 import { publishEvent } from '@premonitor/bus';
 import { NatsJetStreamBus } from '@premonitor/bus/nats';
-import { SERVICE_ROLES, migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
+import { SERVICE_ROLES, type DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { NodeProcess } from './support/node-process.js';
 import { needService } from './support/real-services.js';
-import { createServiceLogin } from './support/service-login.js';
-import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { createRoleDatabase, type RoleDatabase } from './support/service-login.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'notifier-replicas', level: 'silent' });
@@ -47,9 +45,8 @@ interface Hit {
 }
 
 describe('two notifier replicas share the outbox; one is killed mid-run', { skip: pg.skip || nats.skip }, () => {
-  let throwaway: { url: string; drop(): Promise<void> };
   /** The replicas log in as the notifier's least-privilege role, as deployed. */
-  let login: { url: string; drop(): Promise<void> } | undefined;
+  let login: RoleDatabase | undefined;
   let db: DatabaseHandle;
   let bus: NatsJetStreamBus;
   let server: Server;
@@ -60,10 +57,8 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
   const seen = new Set<string>();
 
   before(async () => {
-    throwaway = await createThrowawayDatabase(pg.url!, 'pm_notifier_replicas');
-    db = await openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
-    await migrate(db, { logger, schema: PLATFORM_SCHEMA });
-    login = await createServiceLogin(throwaway.url, SERVICE_ROLES.notifier);
+    login = await createRoleDatabase(pg.url!, 'pm_notifier_replicas', SERVICE_ROLES.notifier, logger);
+    db = login.db;
     bus = new NatsJetStreamBus({ servers: nats.url!, name: `notifier-replicas-${run}`, logger });
     await bus.start();
     dir = await mkdtemp(join(tmpdir(), 'pm-notifier-replicas-'));
@@ -80,12 +75,10 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
   });
   after(async () => {
     for (const replica of replicas) await replica.kill('SIGKILL');
-    await login?.drop();
     server?.closeAllConnections();
     await new Promise((r) => server?.close(r));
     await bus?.stop();
-    await db?.close();
-    await throwaway?.drop();
+    await login?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -114,7 +107,7 @@ describe('two notifier replicas share the outbox; one is killed mid-run', { skip
     );
     const replica = NodeProcess.start('services/notifier/dist/main.js', {
       NATS_URL: nats.url!,
-      DATABASE_URL: login!.url,
+      DATABASE_URL: login!.loginUrl,
       DATABASE_MIGRATE: 'off',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
