@@ -1,15 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { ModelHealthEvent } from '@premonitor/contracts';
-import type { Bus, Subscription } from '@premonitor/bus';
-import { databaseDeadLetters, type Database } from '@premonitor/db';
-import type { Logger } from '@premonitor/log';
-import type { ModelRegistry } from '@premonitor/registry';
+import type { Subscription } from '@premonitor/bus';
+import { databaseDeadLetters } from '@premonitor/db';
 import { ConsumerPolicy } from '@premonitor/resilience';
-import type { Clock } from '@premonitor/time';
 import { DriftMonitor, type DriftSettings } from './drift-monitor.js';
 import { consumeFrameScores, consumePromotions } from './model-watch-consumers.js';
-import { RolloutWatch, type RolloutSettings } from './rollout-watch.js';
+import { RolloutWatch, type RolloutSettings, type RolloutWatchDeps } from './rollout-watch.js';
 
 /** Settings of {@link ModelWatch}. */
 export interface ModelWatchSettings {
@@ -21,13 +17,8 @@ export interface ModelWatchSettings {
   readonly site: string;
 }
 
-/** Collaborators of {@link ModelWatch}. */
-export interface ModelWatchDeps {
-  readonly db: Kysely<Database>;
-  readonly bus: Bus;
-  readonly registry: Pick<ModelRegistry, 'production' | 'rollback'>;
-  readonly clock: Pick<Clock, 'now'>;
-  readonly logger: Logger;
+/** Collaborators of {@link ModelWatch}: the rollout watch's, plus its metrics and the drift hook. */
+export interface ModelWatchDeps extends RolloutWatchDeps {
   readonly metrics: Registry;
   /** A device started drifting (the retraining trigger, when RETRAINING_ON_DRIFT is on). */
   readonly onDrift?: (event: Extract<ModelHealthEvent, { event: 'drift' }>) => void;
