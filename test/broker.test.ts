@@ -742,6 +742,27 @@ describe('EmbeddedBroker lifecycle', () => {
     }
   });
 
+  it('stop() hands a connected core subscriber everything the broker acknowledged to publishers before it lets go', async () => {
+    // Aedes keeps sessions in memory: a message acknowledged to its publisher and not yet to the
+    // persistent subscriber is gone once the broker stops. stop() must not stop in that state.
+    const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: silent });
+    await broker.start();
+    const received = new Set<number>();
+    const core = await connectAsync(broker.url, { clean: false, clientId: 'stop-core-sub', reconnectPeriod: 0 });
+    core.on('message', (_topic, payload) => received.add(Number(payload.toString())));
+    await core.subscribeAsync('stop/#', { qos: 1 });
+    const device = await connectAsync(broker.url, { clientId: 'stop-device', reconnectPeriod: 0 });
+    const acknowledged = new Set<number>();
+    // Hundreds in flight at once, so the stop lands while some are between the two sides.
+    for (let id = 0; id < 3_000; id++) void device.publishAsync('stop/telemetry', String(id), { qos: 1 }).then(() => acknowledged.add(id), () => undefined);
+    await waitFor('the run under way', () => acknowledged.size >= 300);
+    await broker.stop();
+    const lost = [...acknowledged].filter((id) => !received.has(id));
+    assert.ok(acknowledged.size < 3_000, 'the stop came before the publisher finished');
+    assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.size} acknowledged messages never reached the subscriber`);
+    await Promise.all([core.endAsync(true), device.endAsync(true)]);
+  });
+
   it('stop() closes connected clients and the listener', async () => {
     const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: silent });
     await broker.start();

@@ -245,17 +245,49 @@ export class EmbeddedBroker {
     return n;
   }
 
-  /** Disconnects every client and closes the listeners; safe to call twice. */
-  async stop(): Promise<void> {
+  /**
+   * Stops in the order that loses nothing acknowledged: the listeners stop accepting, the
+   * publishers go (devices and every clean-session client: what they were not acknowledged
+   * they keep and send again), then each connected persistent session — a core subscriber —
+   * is given up to `handOverTimeoutMs` to acknowledge what this broker holds for it, since
+   * that lives in this process's memory only and was acknowledged to its publisher. Then
+   * every client is disconnected. What is still unacknowledged after the wait is logged as
+   * lost. Safe to call twice.
+   */
+  async stop(options: { readonly handOverTimeoutMs?: number } = {}): Promise<void> {
     const { aedes, servers } = { aedes: this.#aedes, servers: this.#servers };
-    this.#aedes = undefined;
-    this.#servers = [];
     if (!aedes) return;
     const serversClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await this.#releasePublishers(aedes);
+    await this.#handOverPersistentSessions(aedes, options.handOverTimeoutMs ?? 5_000);
+    this.#aedes = undefined;
+    this.#servers = [];
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not Aedes clients; without this, close waits for their connect timeout.
     for (const socket of this.#sockets) socket.destroy();
     await serversClosed;
+  }
+
+  /** Disconnects devices and clean-session clients (refusing device logins from now on). */
+  async #releasePublishers(aedes: Aedes): Promise<void> {
+    await this.refuseDevices();
+    const volatile = clientsOf(aedes).filter((client) => client.clean);
+    await Promise.all(volatile.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))));
+  }
+
+  /** Waits until every connected persistent session acknowledged what it is owed, or the time is up. */
+  async #handOverPersistentSessions(aedes: Aedes, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (const client of clientsOf(aedes)) {
+      let left = await this.unacknowledged(client.id);
+      while (left > 0 && client.connected && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        left = await this.unacknowledged(client.id);
+      }
+      if (left > 0) {
+        this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
+      }
+    }
   }
 
   #accept(aedes: Aedes, socket: Socket): void {
@@ -448,4 +480,9 @@ function listen(server: Server, port: number, host: string, setting: string): Pr
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** The clients Aedes holds (connected or closing); its types do not declare the map. */
+function clientsOf(aedes: Aedes): Client[] {
+  return Object.values((aedes as unknown as { clients: Record<string, Client> }).clients);
 }
