@@ -68,7 +68,7 @@ for (const family of families) {
         fitMs += performance.now() - t;
         tracker.install(out.fit.token, fitted.model);
         model = fitted.model;
-        if (fitted.validation) validation = `  validation FAR pca ${(100 * fitted.validation.pca).toFixed(1)} % conv-ae ${(100 * fitted.validation.convAe).toFixed(1)} %`;
+        if (fitted.choice) validation = `  ${fitted.choice.reason}`;
       }
       for (const s of out.scores) {
         streak = s.score.score > 0.5 ? streak + 1 : 0;

@@ -1,6 +1,6 @@
 import type { DeviceRef } from '@premonitor/contracts';
 import { fitDeviceModel, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
-import type { DeviceModelFamily } from './device-fit-options.js';
+import type { DeviceModelFamily, FamilyChoice } from './device-fit-options.js';
 import { StepResampler } from './step-resampler.js';
 
 /** How devices enroll and how their readings are resampled. */
@@ -44,13 +44,15 @@ export interface DeviceStatus {
   readonly lateReadings: number;
   /** One sentence on what is wrong, if anything. */
   readonly problem: string | null;
+  /** `auto`: which family the held-out tail of the enrollment chose, and why (null otherwise). */
+  readonly choice: FamilyChoice | null;
 }
 
 /** What one telemetry message produced. */
 export interface TrackerOutcome {
   readonly scores: readonly { readonly ts: number; readonly seq: number; readonly score: WindowScore }[];
   /** The model was fitted with this message: store it. */
-  readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number };
+  readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number; readonly choice?: FamilyChoice };
   /** The model's sensors went missing with this message (once per episode): dead-letter it with this reason. */
   readonly rejected?: string;
   /** Enrollment is complete and the model must be fitted off-thread: fit these rows, then `install(fit.token, model)`. */
@@ -63,6 +65,8 @@ export interface StoredModel {
   readonly version: string;
   readonly stepMs: number;
   readonly readyAt: number;
+  /** `auto`: what chose the family. */
+  readonly choice?: FamilyChoice;
 }
 
 type Phase =
@@ -126,13 +130,13 @@ export class DeviceTracker {
    * Installs the model of an off-thread fit. False (and nothing changes) when the device was
    * reset since the fit was requested.
    */
-  install(token: number, model: DeviceModel): { readonly version: string; readonly stepMs: number } | undefined {
+  install(token: number, model: DeviceModel, choice?: FamilyChoice): { readonly version: string; readonly stepMs: number; readonly choice?: FamilyChoice } | undefined {
     const phase = this.#phase;
     if (phase.kind !== 'fitting' || phase.token !== token) return undefined;
-    const stored = this.#stored(model, phase.resampler.stepMs);
+    const stored = { ...this.#stored(model, phase.resampler.stepMs), ...(choice ? { choice } : {}) };
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;
-    return { version: stored.version, stepMs: stored.stepMs };
+    return { version: stored.version, stepMs: stored.stepMs, ...(choice ? { choice } : {}) };
   }
 
   /** An off-thread fit failed: enrollment starts over on the same sensors, and the status says why. */
@@ -177,6 +181,7 @@ export class DeviceTracker {
       unmodelledSensors: [...this.#unmodelled].sort(),
       lateReadings: resampler?.late ?? 0,
       problem: this.#problem,
+      choice: p.kind === 'ready' ? (p.stored.choice ?? null) : null,
     };
   }
 

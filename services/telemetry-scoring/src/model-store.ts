@@ -4,6 +4,7 @@ import type { Database, Json } from '@premonitor/db';
 import type { LayerSpec } from '@premonitor/ml';
 import type { DeviceModel } from './device-model.js';
 import type { StoredModel } from './device-tracker.js';
+import type { FamilyChoice } from './device-fit-options.js';
 
 /** Where device models are kept across restarts. */
 export interface ModelStore {
@@ -24,7 +25,7 @@ export class KyselyModelStore implements ModelStore {
       step_ms: stored.stepMs,
       keys: JSON.stringify(stored.model.keys),
       sensors: JSON.stringify(stored.model.sensors),
-      model: JSON.stringify(modelJson(stored.model)),
+      model: JSON.stringify({ ...modelJson(stored.model), ...(stored.choice ? { choice: stored.choice } : {}) }),
       enrolled_rows: enrolledRows,
       ready_at: new Date(stored.readyAt),
     };
@@ -41,7 +42,12 @@ export class KyselyModelStore implements ModelStore {
 
   async loadAll(): Promise<Map<string, StoredModel>> {
     const rows = await this.db.selectFrom('telemetry_models').selectAll().execute();
-    return new Map(rows.map((r) => [r.device_id, { version: r.model_version, stepMs: r.step_ms, readyAt: r.ready_at.getTime(), model: modelFromJson(r.keys, r.sensors, r.model) }]));
+    return new Map(
+      rows.map((r) => {
+        const choice = (typeof r.model === 'string' ? JSON.parse(r.model) : r.model)?.choice as FamilyChoice | undefined;
+        return [r.device_id, { version: r.model_version, stepMs: r.step_ms, readyAt: r.ready_at.getTime(), model: modelFromJson(r.keys, r.sensors, r.model), ...(choice ? { choice } : {}) }];
+      }),
+    );
   }
 }
 
