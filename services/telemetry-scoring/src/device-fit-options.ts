@@ -1,5 +1,5 @@
 import type { ConvAe1dConfig } from '@premonitor/ml/training';
-import { DEFAULT_DEVICE_MODEL_OPTIONS, type DeviceModelOptions } from './device-model.js';
+import { ALARM_RUN, DEFAULT_DEVICE_MODEL_OPTIONS, type DeviceModelOptions } from './device-model.js';
 
 // The settings of the off-thread fits, apart from the fitting code (device-model-fit.ts) so the
 // service's thread never loads tfjs: only the fit worker does.
@@ -59,6 +59,6 @@ export interface DeviceFitOptions {
 export const DEFAULT_DEVICE_FIT_OPTIONS: DeviceFitOptions = Object.freeze({
   pca: DEFAULT_DEVICE_MODEL_OPTIONS,
   convAe: { windowSteps: 60, network: { filters: [16, 8] as [number, number], kernel: 7, epochs: 20, batchSize: 32, learningRate: 3e-3, seed: 1 }, trainStride: 2, calibrationShare: 0.25 },
-  validation: { validationShare: 0.25, minValidationRows: 200, tieFalseAlarmRate: 0.02, run: 3 },
+  validation: { validationShare: 0.25, minValidationRows: 200, tieFalseAlarmRate: 0.02, run: ALARM_RUN },
 });
 

@@ -25,7 +25,7 @@ export interface FittedDeviceModel {
  * `tieFalseAlarmRate` of each other are a tie, which keeps PCA (the cheaper model).
  */
 export async function fitDeviceModelOf(family: DeviceModelFamily, keys: readonly string[], rows: Float64Array, stepMs: number, options: DeviceFitOptions = DEFAULT_DEVICE_FIT_OPTIONS): Promise<FittedDeviceModel> {
-  if (family === 'pca') return { model: fitDeviceModel(keys, rows, options.pca) };
+  if (family === 'pca') return { model: fitDeviceModel(keys, rows, options.pca, stepMs) };
   if (family === 'conv-ae') return { model: await fitConvAeDeviceModel(keys, rows, stepMs, options) };
   const c = keys.length;
   const n = rows.length / c;
@@ -43,7 +43,7 @@ export async function fitDeviceModelOf(family: DeviceModelFamily, keys: readonly
     : convAe < pca
       ? `${rates}; within ${pct(v.tieFalseAlarmRate)} of each other: a tie keeps the cheaper pca`
       : `${rates}; pca not worse`;
-  const model = aeWins ? await fitConvAeDeviceModel(keys, rows, stepMs, options) : fitDeviceModel(keys, rows, options.pca);
+  const model = aeWins ? await fitConvAeDeviceModel(keys, rows, stepMs, options) : fitDeviceModel(keys, rows, options.pca, stepMs);
   return { model, choice: { chosen: model.family, falseAlarmRate: { pca, convAe }, rows: held, reason } };
 }
 

@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DEVICE_MODEL_OPTIONS, fitDeviceModel } from './device-model.js';
 import { DeviceTracker, type TrackerSettings } from './device-tracker.js';
-import { StepResampler } from './step-resampler.js';
 
 const ref = { site: 's1', device: 'pump-1' };
 const settings: TrackerSettings = { stepMs: 0, discoveryMessages: 5, maxGapSteps: 3, enrollRows: 200, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS };
@@ -119,18 +118,5 @@ describe('DeviceTracker', () => {
     assert.equal(status.enrollment.restarts, 1);
     assert.equal(status.enrollment.rows, 0);
     assert.match(status.problem ?? '', /Pressure/);
-  });
-});
-
-describe('StepResampler', () => {
-  it('fills short gaps with the last value, marks long ones, and drops late readings', () => {
-    const r = new StepResampler(['a'], { stepMs: 1000, maxGapSteps: 2 });
-    assert.deepEqual(r.push(0, 1, { a: 1 }), []);
-    const short = r.push(3500, 2, { a: 2 });
-    assert.deepEqual(short.map((s) => (s.type === 'row' ? s.values[0] : s.type)), [1, 1, 1]);
-    const long = r.push(10_000, 3, { a: 3 });
-    assert.deepEqual(long.map((s) => s.type), ['row', 'gap']);
-    assert.deepEqual(r.push(5_000, 4, { a: 9 }), []);
-    assert.equal(r.late, 1);
   });
 });

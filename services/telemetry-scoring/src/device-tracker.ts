@@ -1,7 +1,7 @@
 import type { DeviceRef } from '@premonitor/contracts';
 import { fitDeviceModel, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
 import type { DeviceModelFamily, FamilyChoice } from './device-fit-options.js';
-import { StepResampler } from './step-resampler.js';
+import { StepResampler } from '@premonitor/ml';
 
 /** How devices enroll and how their readings are resampled. */
 export interface TrackerSettings {
@@ -209,7 +209,7 @@ export class DeviceTracker {
       this.#phase = { kind: 'fitting', resampler: phase.resampler, token };
       return { scores: [], fit: { token, keys: phase.resampler.keys, rows: Float64Array.from(phase.rows), stepMs: phase.resampler.stepMs } };
     }
-    const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model);
+    const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model, phase.resampler.stepMs);
     const stored = this.#stored(model, phase.resampler.stepMs);
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;

@@ -62,6 +62,8 @@ interface PcaModelJson {
   eigenvalues: number[];
   t2Mean: number;
   qMean: number;
+  /** Its ONNX graph in base64 (models stored before PCA was exported have none). */
+  onnx?: string;
 }
 
 /** A conv autoencoder as stored: its layers with weights as plain arrays, and its ONNX graph in base64. */
@@ -100,6 +102,7 @@ function modelJson(m: DeviceModel): ModelJson {
     eigenvalues: [...m.pca.eigenvalues],
     t2Mean: m.pca.t2Mean,
     qMean: m.pca.qMean,
+    ...(m.onnx ? { onnx: Buffer.from(m.onnx).toString('base64') } : {}),
   };
 }
 
@@ -123,5 +126,6 @@ function modelFromJson(keys: Json, sensors: Json, model: Json): DeviceModel {
       t2Mean: m.t2Mean,
       qMean: m.qMean,
     },
+    ...(m.onnx ? { onnx: new Uint8Array(Buffer.from(m.onnx, 'base64')) } : {}),
   };
 }

@@ -258,7 +258,7 @@ export class TelemetryScoring {
       const ref = refOf(req.params);
       const model = this.#trackers.get(deviceKey(ref))?.model();
       if (!model) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no fitted telemetry model`);
-      if (model.family !== 'conv-ae') throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} is scored by a ${model.family} model, which the edge does not run per device; only conv-ae models are exported (TELEMETRY_DEVICE_MODEL=conv-ae|auto)`);
+      if (!model.onnx) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} is scored by a one-sensor PCA model (or one stored before PCA models were exported), which has no ONNX form; reset the device to refit it`);
       res.type('application/octet-stream').send(Buffer.from(model.onnx));
     });
     router.post('/telemetry/devices/:site/:device/reset', async (req, res) => {
