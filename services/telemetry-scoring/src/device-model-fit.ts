@@ -1,6 +1,6 @@
 import { applyScaler, buildTelemetryModel, describeLayersModel, fitStandardScaler, residualThreshold, slidingWindows } from '@premonitor/ml';
 import { convAeErrors, trainConvAe1d, type ConvAe1dConfig } from '@premonitor/ml/training';
-import { fitDeviceModel, pickColumns, readableSensors, windowScorer, type DeviceModel } from './device-model.js';
+import { fitDeviceModel, modelVersion, pickColumns, readableSensors, windowScorer, type DeviceModel } from './device-model.js';
 import type { ConvAeDeviceModel } from './conv-ae-device-model.js';
 import { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions, type DeviceModelFamily, type FamilyChoice, type FamilyValidationOptions } from './device-fit-options.js';
 
@@ -24,9 +24,9 @@ export interface FittedDeviceModel {
  * a false alarm, and no label is needed — is refitted on every row. Rates within
  * `tieFalseAlarmRate` of each other are a tie, which keeps PCA (the cheaper model).
  */
-export async function fitDeviceModelOf(family: DeviceModelFamily, keys: readonly string[], rows: Float64Array, stepMs: number, options: DeviceFitOptions = DEFAULT_DEVICE_FIT_OPTIONS): Promise<FittedDeviceModel> {
-  if (family === 'pca') return { model: fitDeviceModel(keys, rows, options.pca, stepMs) };
-  if (family === 'conv-ae') return { model: await fitConvAeDeviceModel(keys, rows, stepMs, options) };
+export async function fitDeviceModelOf(family: DeviceModelFamily, keys: readonly string[], rows: Float64Array, stepMs: number, options: DeviceFitOptions = DEFAULT_DEVICE_FIT_OPTIONS, stamp = 'unstamped'): Promise<FittedDeviceModel> {
+  if (family === 'pca') return { model: fitDeviceModel(keys, rows, options.pca, { stepMs, stamp }) };
+  if (family === 'conv-ae') return { model: await fitConvAeDeviceModel(keys, rows, stepMs, options, stamp) };
   const c = keys.length;
   const n = rows.length / c;
   const v = options.validation;
@@ -43,7 +43,7 @@ export async function fitDeviceModelOf(family: DeviceModelFamily, keys: readonly
     : convAe < pca
       ? `${rates}; within ${pct(v.tieFalseAlarmRate)} of each other: a tie keeps the cheaper pca`
       : `${rates}; pca not worse`;
-  const model = aeWins ? await fitConvAeDeviceModel(keys, rows, stepMs, options) : fitDeviceModel(keys, rows, options.pca, stepMs);
+  const model = aeWins ? await fitConvAeDeviceModel(keys, rows, stepMs, options, stamp) : fitDeviceModel(keys, rows, options.pca, { stepMs, stamp });
   return { model, choice: { chosen: model.family, falseAlarmRate: { pca, convAe }, rows: held, reason } };
 }
 
@@ -68,7 +68,7 @@ function heldOutFalseAlarms(model: DeviceModel, rows: Float64Array, from: number
 }
 
 /** The conv autoencoder of a device: same sensors as its PCA would read, threshold from the calibration tail. */
-export async function fitConvAeDeviceModel(keys: readonly string[], rows: Float64Array, stepMs: number, options: DeviceFitOptions = DEFAULT_DEVICE_FIT_OPTIONS): Promise<ConvAeDeviceModel> {
+export async function fitConvAeDeviceModel(keys: readonly string[], rows: Float64Array, stepMs: number, options: DeviceFitOptions = DEFAULT_DEVICE_FIT_OPTIONS, stamp = 'unstamped'): Promise<ConvAeDeviceModel> {
   const { windowSteps: steps, network, trainStride, calibrationShare } = options.convAe;
   if (!(steps >= 4 && steps % 4 === 0)) throw new Error(`the conv autoencoder window must be a multiple of 4 steps, got ${steps}`);
   const n = rows.length / keys.length;
@@ -86,7 +86,7 @@ export async function fitConvAeDeviceModel(keys: readonly string[], rows: Float6
     const errorThreshold = Math.max(residualThreshold(calibration, options.pca.quantile, options.pca.margin), 1e-9);
     const sensors = kept.map((i) => keys[i]!);
     const { layers } = describeLayersModel(model);
-    const version = `conv-ae-${n}x${c}`;
+    const version = modelVersion('conv-ae', stamp);
     const onnx = buildTelemetryModel({
       scaler,
       family: { kind: 'conv-ae', layers },

@@ -39,7 +39,7 @@ describe('device PCA model on the edge', () => {
       rows.set([30 + 2 * load + 0.3 * noise(i, 1), 1.5 + 0.2 * load + 0.03 * noise(i, 2), 2 + 0.1 * load + 0.02 * noise(i, 3)], i * 3);
     }
     const keys = ['flow', 'current', 'pressure'];
-    const model = fitDeviceModel(keys, rows, DEFAULT_DEVICE_MODEL_OPTIONS, 1000);
+    const model = fitDeviceModel(keys, rows, DEFAULT_DEVICE_MODEL_OPTIONS, { stepMs: 1000, stamp: '20261206T000000000Z' });
     assert.ok(model.onnx, 'a multi-sensor PCA model carries its graph');
     assert.equal(fitDeviceModel(keys, rows).onnx, undefined, 'not without the step');
     const edge = await TelemetryModelScorer.load(model.onnx, { intraOpThreads: 1 });
@@ -47,6 +47,7 @@ describe('device PCA model on the edge', () => {
     assert.equal(edge.window.steps, 20);
     assert.equal(edge.window.stepSeconds, 1);
     assert.equal(edge.window.run, ALARM_RUN);
+    assert.equal(edge.version, 'pca-t2q-20261206T000000000Z', 'the version the service stores and reports');
     // A fault (current off its relation to flow) in the last rows.
     const faulty = Float64Array.from(rows);
     for (let i = 260; i < n; i++) faulty[i * 3 + 1] = faulty[i * 3 + 1]! + 0.4;

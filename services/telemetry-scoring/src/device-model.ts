@@ -31,6 +31,16 @@ export interface DeviceModelOptions {
 
 export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85, maxCorrelationWindows: 1 });
 
+/** A model's version: its family and a stamp (when its enrollment completed), the same in the service's status, its ONNX graph and on the edge. */
+export function modelVersion(family: DeviceModel['family'], stamp: string): string {
+  return `${family}-${stamp}`;
+}
+
+/** The stamp of a model whose enrollment completed at `ms`: `20261206T133229679Z`. */
+export function versionStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:.]/g, '');
+}
+
 /** Abnormal windows in a row before a point alarms (fusion's `telemetry-anomaly` rule: k = m = 3); the exported graphs carry it as `window.run`. */
 export const ALARM_RUN = 3;
 
@@ -59,9 +69,9 @@ export type DeviceModel = PcaDeviceModel | ConvAeDeviceModel;
 /**
  * Fits a device's PCA model on its enrollment rows (row-major `[rows, keys.length]`, all finite):
  * channel choice, standardisation, PCA T²+Q, and the threshold from its own window errors. With
- * the rows' step (`stepMs`), the model also carries its ONNX graph for the edge agent.
+ * `edge` (the rows' step and the version stamp), the model also carries its ONNX graph for the edge agent.
  */
-export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS, stepMs?: number): PcaDeviceModel {
+export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS, edge?: { readonly stepMs: number; readonly stamp: string }): PcaDeviceModel {
   const n = rows.length / keys.length;
   const kept = readableSensors(keys, rows, options);
   const picked = pickColumns(rows, keys.length, kept);
@@ -80,7 +90,7 @@ export function fitDeviceModel(keys: readonly string[], rows: Float64Array, opti
   const errorThreshold = Math.max(residualThreshold(errors, options.quantile, options.margin), 1e-9);
   const sensors = kept.map((i) => keys[i]!);
   const model: PcaDeviceModel = { family: 'pca-t2q', keys: [...keys], sensors, windowSteps: options.windowSteps, errorThreshold, pca };
-  if (stepMs === undefined || sensors.length < 2) return model;
+  if (edge === undefined || sensors.length < 2) return model;
   const steps = options.windowSteps;
   const onnx = buildTelemetryModel({
     scaler: pca.scaler,
@@ -88,10 +98,10 @@ export function fitDeviceModel(keys: readonly string[], rows: Float64Array, opti
     threshold: errorThreshold,
     metadata: {
       kind: 'telemetry',
-      version: `pca-t2q-${n}x${sensors.length}`,
+      version: modelVersion('pca-t2q', edge.stamp),
       inputs: [{ name: 'window', type: 'float32', shape: ['batch', steps, sensors.length] }],
       threshold: errorThreshold,
-      window: { channels: sensors, steps, stepSeconds: stepMs / 1000, run: ALARM_RUN, family: 'device/pca-t2q' },
+      window: { channels: sensors, steps, stepSeconds: edge.stepMs / 1000, run: ALARM_RUN, family: 'device/pca-t2q' },
     },
   });
   return { ...model, onnx };

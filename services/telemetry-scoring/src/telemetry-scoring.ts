@@ -159,7 +159,7 @@ export class TelemetryScoring {
     const family = this.#s.tracker.family ?? 'pca';
     const key = deviceKey(ref);
     const started = performance.now();
-    this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs).then(
+    this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs, fit.stamp).then(
       ({ model, choice }) => {
         const installed = tracker.install(fit.token, model, choice);
         if (!installed) return;
