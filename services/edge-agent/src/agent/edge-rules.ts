@@ -56,7 +56,7 @@ export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
   { id: 'vibration-fault', title: 'vibration fault', severity: 'WARNING', fleetSeverity: 'WARNING', on: { score: 'vibration' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5 },
   // The device's own telemetry model: three windows in a row at or above the calibrated 0.5. Fusion
   // also turns it CRITICAL after 10 minutes; the edge keeps WARNING (its rules have no duration).
-  { id: 'telemetry-anomaly', title: 'telemetry anomaly', severity: 'WARNING', on: { score: 'telemetry' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3 },
+  { id: 'telemetry-anomaly', title: 'telemetry anomaly', severity: 'WARNING', fleetSeverity: 'INFO', on: { score: 'telemetry' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3 },
   { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
 ];
 export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
