@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INGEST_SUBSCRIPTIONS, mqttFilter, mqttTopic, parseTopic } from './topics.js';
+import { deviceKey, parseDeviceKey } from './ids.js';
 import { busSubjects, parseFrameSubject } from './subjects.js';
 
 const ref = { site: 'plant-1', device: 'pump-7' };
@@ -60,4 +61,9 @@ test('the alert topic: one retained state per device, parsed back, filtered for 
   const parsed = parseTopic(mqttTopic.alert(ref));
   assert.ok(parsed.ok && parsed.topic.channel.type === 'alert' && parsed.topic.site === 'plant-1' && parsed.topic.device === 'pump-7');
   assert.equal(parseTopic(`${mqttTopic.alert(ref)}/extra`).ok, false);
+});
+
+test('a device key parses back to its ref; anything else is not a device key', () => {
+  assert.deepEqual(parseDeviceKey(deviceKey(ref)), ref);
+  for (const bad of ['plant-1', 'plant-1/pump-7/x', 'Plant/pump', '/pump', 'plant-1/']) assert.equal(parseDeviceKey(bad), undefined, bad);
 });
