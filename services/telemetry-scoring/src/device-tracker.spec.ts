@@ -32,8 +32,11 @@ describe('DeviceTracker', () => {
     // A model fitted elsewhere (here PCA, in place) is what the worker hands back.
     const model = fitDeviceModel(fit.keys, fit.rows);
     assert.equal(tracker.install(fit.token + 1, model), undefined, 'a stale fit is ignored');
-    assert.match(tracker.install(fit.token, model)!.version, /^pca-t2q-/);
+    const choice = { chosen: 'pca-t2q' as const, falseAlarmRate: { pca: 0.01, convAe: 0.02 }, rows: 200, reason: 'pca not worse' };
+    const installed = tracker.install(fit.token, model, choice)!;
+    assert.equal(installed.version, `pca-t2q-${fit.stamp}`, 'the version stamped when the fit was asked for (its ONNX graph carries it)');
     assert.equal(tracker.status().state, 'ready');
+    assert.deepEqual(tracker.status().choice, choice, 'the status says what chose the family');
     assert.ok(run(tracker, 260, 300).flatMap((o) => o.scores).length > 15, 'scored from the next full window');
   });
 
