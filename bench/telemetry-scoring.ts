@@ -7,11 +7,16 @@
 //    each model family of TELEMETRY_DEVICE_MODEL (pca, conv-ae, auto; the fit the service runs
 //    in its worker is awaited in place here);
 // 2. speed: windows scored per second by the streaming WindowScorer (one row in, one score out),
-//    beside the batch float64 reference `pcaWindowErrors` on the same windows (the baseline).
+//    beside the batch float64 reference `pcaWindowErrors` on the same windows (the baseline);
+// 3. edge: the same models' ONNX graphs in the edge agent's DeviceTelemetryModel (one message in:
+//    resampled, windowed, one onnxruntime run on one intra-op thread): milliseconds per window,
+//    wall clock p50/p99 and CPU per window.
 // Wall-clock figures are noisy on a shared host: the load average is printed. Last line: JSON.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DeviceTelemetryModel } from '@premonitor/edge-agent/agent';
+import { createLogger } from '@premonitor/log';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { pcaWindowErrors } from '@premonitor/ml';
@@ -68,7 +73,7 @@ for (const family of families) {
         fitMs += performance.now() - t;
         tracker.install(out.fit.token, fitted.model);
         model = fitted.model;
-        if (fitted.validation) validation = `  validation FAR pca ${(100 * fitted.validation.pca).toFixed(1)} % conv-ae ${(100 * fitted.validation.convAe).toFixed(1)} %`;
+        if (fitted.choice) validation = `  ${fitted.choice.reason}`;
       }
       for (const s of out.scores) {
         streak = s.score.score > 0.5 ? streak + 1 : 0;
@@ -108,8 +113,45 @@ if (lastConvAe) {
   convAePerS = n / ((performance.now() - t) / 1000);
   console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): streaming conv-AE scorer ${Math.round(convAePerS)} windows/s (one core)`);
 }
+
+/** Edge scoring of one window: the model's ONNX graph in the agent's DeviceTelemetryModel, one message (one new window) at a time. */
+async function edgeWindowMs(label: string, m: DeviceModel, rows: readonly (readonly number[])[]): Promise<{ p50: number; p99: number; cpu: number } | undefined> {
+  if (!m.onnx) return undefined;
+  const tmp = mkdtempSync(join(tmpdir(), 'pm-edge-telemetry-bench-'));
+  const edge = new DeviceTelemetryModel({ dir: tmp, logger: createLogger({ service: 'bench', level: 'silent' }) });
+  try {
+    await edge.start();
+    await edge.install(m.onnx);
+    const times: number[] = [];
+    let step = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const cpu0 = process.cpuUsage();
+    while (performance.now() < deadline) {
+      for (const r of rows) {
+        const t = performance.now();
+        const out = await edge.observe(1_600_000_000_000 + step++ * 1000, step, Object.fromEntries(m.keys.map((k, i) => [k, r[i]!])));
+        if (out.length === 1) times.push(performance.now() - t);
+      }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    times.sort((a, b) => a - b);
+    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+    const result = { p50: +q(0.5).toFixed(3), p99: +q(0.99).toFixed(3), cpu: +((cpu.user + cpu.system) / 1000 / times.length).toFixed(3) };
+    console.log(`edge (${label}, ${m.sensors.length} sensors, window ${m.windowSteps}): one window ${result.p50} ms p50, ${result.p99} ms p99 wall, ${result.cpu} ms CPU (${times.length} windows, onnxruntime 1 thread)`);
+    return result;
+  } finally {
+    await edge.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+const edge = {
+  ...(lastModel ? { pca: await edgeWindowMs('pca-t2q', lastModel.model, lastModel.rows) } : {}),
+  ...(lastConvAe ? { conv_ae: await edgeWindowMs('conv-ae', lastConvAe.model, lastConvAe.rows) } : {}),
+};
+const edgeWindowMsWorst = Math.max(...Object.values(edge).map((e) => e?.p50 ?? 0));
+
 if (!lastModel) {
-  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), load: +loadavg()[0]!.toFixed(1) }));
+  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
   process.exit(0);
 }
 
@@ -138,4 +180,4 @@ while (performance.now() - t1 < seconds * 1000) {
 const batchPerS = (batches * count) / ((performance.now() - t1) / 1000);
 console.log(`speed (${model.sensors.length} sensors, window ${steps}): streaming WindowScorer ${Math.round(streamPerS)} windows/s; baseline batch pcaWindowErrors ${Math.round(batchPerS)} windows/s (one core each)`);
 const pca = summary['pca'] ?? Object.values(summary)[0]!;
-console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), load: +loadavg()[0]!.toFixed(1) }));
+console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));

@@ -49,6 +49,14 @@ describe('edge rules', () => {
     assert.equal(correlated?.severity, 'INFO');
   });
 
+  it('raises telemetry-anomaly on three windows in a row above 0.5 from the device’s own model, not on two', () => {
+    const rules = new EdgeRules();
+    const raised = (scores: number[]) => scores.flatMap((s, i) => rules.observeScore('telemetry', s, i * 1000, 'device'));
+    assert.deepEqual(raised([0.6, 0.7, 0.3, 0.6, 0.2]), []);
+    const [raise] = raised([0.6, 0.7, 0.8]);
+    assert.deepEqual([raise?.rule, raise?.severity, raise?.kind], ['telemetry-anomaly', 'WARNING', undefined]);
+  });
+
   it('raises gas-leak on 2 of the last 3 readings above 50 ppm', () => {
     const rules = new EdgeRules();
     assert.equal(rules.observeReadings({ gas_ppm: 60 }, 0).length, 0);

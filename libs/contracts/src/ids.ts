@@ -16,3 +16,9 @@ export interface DeviceRef {
 export function deviceKey(ref: DeviceRef): string {
   return `${ref.site}/${ref.device}`;
 }
+
+/** The ref of a {@link deviceKey}; undefined for a key that is not `site/device` with valid ids. */
+export function parseDeviceKey(key: string): DeviceRef | undefined {
+  const [site, device, ...rest] = key.split('/');
+  return site !== undefined && device !== undefined && rest.length === 0 && isValidId(site) && isValidId(device) ? { site, device } : undefined;
+}

@@ -1,9 +1,10 @@
-export { ID_PATTERN, isValidId, deviceKey, type DeviceRef } from './ids.js';
+export { ID_PATTERN, isValidId, deviceKey, parseDeviceKey, type DeviceRef } from './ids.js';
 export { CORE_CLIENT_ID_PREFIX, deviceClientId, coreClientId, parseCoreClientId } from './mqtt-client-id.js';
 export {
   TOPIC_ROOT,
   FRAME_KINDS,
   MODEL_KINDS,
+  ANNOUNCED_MODEL_KINDS,
   REGISTRY_MODEL_KINDS,
   INGEST_SUBSCRIPTIONS,
   mqttTopic,
@@ -11,6 +12,7 @@ export {
   parseTopic,
   type FrameKind,
   type ModelKind,
+  type AnnouncedModelKind,
   type RegistryModelKind,
   type ParsedTopic,
   type TopicChannel,

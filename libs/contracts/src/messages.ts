@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from './ids.js';
 import { safeText } from './safe-text.js';
-import { FRAME_KINDS, MODEL_KINDS } from './topics.js';
+import { ANNOUNCED_MODEL_KINDS, FRAME_KINDS, MODEL_KINDS } from './topics.js';
 
 /**
  * Sensor keys: what an analyst sees in `readings.key`. Real devices name sensors the way
@@ -95,14 +95,14 @@ export const deviceAlertState = z.strictObject({
 export type DeviceAlertState = z.infer<typeof deviceAlertState>;
 
 /**
- * `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model,
- * signed by the core (Ed25519 over `announcementSigningBytes`, `@premonitor/contracts/signing`):
+ * `premonitor/v1/{site}/{device}/model/{kind}`: retained announcement of the production model
+ * (kind `telemetry`: the device's own telemetry model), signed by the core (Ed25519 over `announcementSigningBytes`, `@premonitor/contracts/signing`):
  * `issuedAt` orders announcements (an agent refuses one older than the last it accepted),
  * `keyId` names the key, `signature` is base64url. The signature fields are optional in the
  * schema only so that an agent can say "unsigned" rather than "invalid" when refusing one.
  */
 export const modelAnnouncement = z.strictObject({
-  kind: z.enum(MODEL_KINDS),
+  kind: z.enum(ANNOUNCED_MODEL_KINDS),
   version: safeText(64, 1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().positive(),

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INGEST_SUBSCRIPTIONS, mqttFilter, mqttTopic, parseTopic } from './topics.js';
+import { deviceKey, parseDeviceKey } from './ids.js';
 import { busSubjects, parseFrameSubject } from './subjects.js';
 
 const ref = { site: 'plant-1', device: 'pump-7' };
 
 test('topic builders and filters spell the one tree: a device with a ref, every device without', () => {
+  assert.equal(mqttTopic.model(ref, 'telemetry'), 'premonitor/v1/plant-1/pump-7/model/telemetry');
   assert.equal(mqttTopic.heartbeat(ref), 'premonitor/v1/plant-1/pump-7/command/heartbeat');
   assert.equal(mqttFilter.models(ref), 'premonitor/v1/plant-1/pump-7/model/+');
   assert.equal(mqttFilter.commands(ref), 'premonitor/v1/plant-1/pump-7/command/#');
@@ -15,6 +17,10 @@ test('topic builders and filters spell the one tree: a device with a ref, every 
   assert.deepEqual(INGEST_SUBSCRIPTIONS, ['premonitor/v1/+/+/telemetry', 'premonitor/v1/+/+/status', 'premonitor/v1/+/+/edge-alert', 'premonitor/v1/+/+/frame/+']);
   const model = parseTopic(mqttTopic.model(ref, 'thermal'));
   assert.ok(model.ok && model.topic.channel.type === 'model' && model.topic.device === 'pump-7');
+  // A device's own telemetry model is announced on the same tree (model-sync → that device only).
+  const telemetry = parseTopic(mqttTopic.model(ref, 'telemetry'));
+  assert.ok(telemetry.ok && telemetry.topic.channel.type === 'model' && telemetry.topic.channel.kind === 'telemetry');
+  assert.equal(parseTopic('premonitor/v1/plant-1/pump-7/model/vibration').ok, false);
 });
 
 test('subject filters select a site or a kind, and the frame parser reads back what the builder wrote', () => {
@@ -55,4 +61,9 @@ test('the alert topic: one retained state per device, parsed back, filtered for 
   const parsed = parseTopic(mqttTopic.alert(ref));
   assert.ok(parsed.ok && parsed.topic.channel.type === 'alert' && parsed.topic.site === 'plant-1' && parsed.topic.device === 'pump-7');
   assert.equal(parseTopic(`${mqttTopic.alert(ref)}/extra`).ok, false);
+});
+
+test('a device key parses back to its ref; anything else is not a device key', () => {
+  assert.deepEqual(parseDeviceKey(deviceKey(ref)), ref);
+  for (const bad of ['plant-1', 'plant-1/pump-7/x', 'Plant/pump', '/pump', 'plant-1/']) assert.equal(parseDeviceKey(bad), undefined, bad);
 });

@@ -10,6 +10,14 @@ export const MODEL_KINDS = ['acoustic', 'thermal', 'forecast'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
+ * Every kind of model announced to devices on `…/model/{kind}`: the registry's fleet models, plus
+ * `telemetry` — a device's own telemetry model, fitted by telemetry-scoring on that device's
+ * history and announced by model-sync to that device only (not in the registry, no promotion).
+ */
+export const ANNOUNCED_MODEL_KINDS = [...MODEL_KINDS, 'telemetry'] as const;
+export type AnnouncedModelKind = (typeof ANNOUNCED_MODEL_KINDS)[number];
+
+/**
  * Every kind the model registry holds: the bus kinds plus `triage` (maintenance-report text
  * scores), which only the core serves, so it has no promotion subject and no edge download.
  */
@@ -23,7 +31,7 @@ export type TopicChannel =
   | { readonly type: 'edge-alert' }
   | { readonly type: 'alert' }
   | { readonly type: 'frame'; readonly kind: FrameKind }
-  | { readonly type: 'model'; readonly kind: ModelKind };
+  | { readonly type: 'model'; readonly kind: AnnouncedModelKind };
 
 export type ParsedTopic = DeviceRef & { readonly channel: TopicChannel };
 
@@ -38,7 +46,7 @@ export const mqttTopic = {
   status: (ref: DeviceRef) => `${deviceLevels(ref)}/status`,
   edgeAlert: (ref: DeviceRef) => `${deviceLevels(ref)}/edge-alert`,
   frame: (ref: DeviceRef, kind: FrameKind) => `${deviceLevels(ref)}/frame/${kind}`,
-  model: (ref: DeviceRef, kind: ModelKind) => `${deviceLevels(ref)}/model/${kind}`,
+  model: (ref: DeviceRef, kind: AnnouncedModelKind) => `${deviceLevels(ref)}/model/${kind}`,
   /** Core → subscribers: the device's open alerts, retained (published by fusion; SCADA, Node-RED, Home Assistant read it). */
   alert: (ref: DeviceRef) => `${deviceLevels(ref)}/alert`,
   /** Core → device: "the core is alive" (published by model-sync, read by the edge agent). */
@@ -97,8 +105,8 @@ export function parseTopic(topic: string): TopicParseResult {
       if (sub === 'acoustic' || sub === 'thermal') return { ok: true, topic: { ...ref, channel: { type: 'frame', kind: sub } } };
       return { ok: false, reason: `unknown frame kind '${sub ?? ''}'` };
     case 'model':
-      if (sub === 'acoustic' || sub === 'thermal' || sub === 'forecast') {
-        return { ok: true, topic: { ...ref, channel: { type: 'model', kind: sub } } };
+      if ((ANNOUNCED_MODEL_KINDS as readonly (string | undefined)[]).includes(sub)) {
+        return { ok: true, topic: { ...ref, channel: { type: 'model', kind: sub as AnnouncedModelKind } } };
       }
       return { ok: false, reason: `unknown model kind '${sub ?? ''}'` };
     default:

@@ -10,6 +10,7 @@ import type { Router } from 'express';
 import mqtt, { type MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '@premonitor/time';
 import { createArtifactRouter } from './artifact-router.js';
+import { DeviceTelemetryModels, type DeviceTelemetryArtifact } from './device-telemetry-models.js';
 
 /** Settings of {@link ModelSync}. */
 export interface ModelSyncSettings {
@@ -48,6 +49,11 @@ export interface ModelSyncDependencies {
  * `issuedAt`, so an agent holding the public key refuses one that anybody else published, one
  * meant for another device, and an older one replayed (`@premonitor/contracts/signing`).
  *
+ * Each device's own telemetry model (telemetry-scoring's `telemetry_models`, when it has an ONNX
+ * form) is announced to that device on `…/model/telemetry` the same way — at start, on the
+ * periodic check (so a fit or a refit reaches the device within `refreshMs`), and when the
+ * device comes online — and served at `…/models/telemetry/devices/{site}/{device}/artifact/{sha256}`.
+ *
  * It also forwards an engineer's baseline actions on the core (`pm.baselines.*`: marked faulty;
  * reset or enrollment restarted) to the device's agent as a signed, retained
  * `…/command/baseline/{kind}`, so the edge's own enrollment follows the same decision — an
@@ -65,12 +71,14 @@ export class ModelSync {
   #timers: NodeJS.Timeout[] = [];
   #work: Promise<void> = Promise.resolve();
   readonly #clock: Pick<Clock, 'now'>;
+  readonly #deviceModels: DeviceTelemetryModels;
 
   constructor(settings: ModelSyncSettings, deps: ModelSyncDependencies) {
     this.#s = settings;
     this.#d = deps;
     this.#clock = deps.clock ?? systemClock;
-    this.router = createArtifactRouter(deps.registry, deps.store);
+    this.#deviceModels = new DeviceTelemetryModels(deps.db);
+    this.router = createArtifactRouter(deps.registry, deps.store, this.#deviceModels);
   }
 
   /** The public key agents must be configured with (`EDGE_MODEL_PUBLIC_KEY`): base64 of the raw 32 bytes. */
@@ -132,7 +140,10 @@ export class ModelSync {
     if (client && !(await settleWithin(client.endAsync(), drainTimeoutMs))) client.stream?.destroy();
   }
 
-  /** Announces the current production models to every known device; `force` republishes even unchanged ones. */
+  /**
+   * Announces the current production models to every known device, and each device's own
+   * telemetry model to that device; `force` republishes even unchanged ones.
+   */
   async #announceAll(force: boolean): Promise<void> {
     const devices = await this.#d.db.selectFrom('devices').select(['site', 'device']).execute();
     for (const kind of this.#s.kinds) {
@@ -140,6 +151,16 @@ export class ModelSync {
       if (!announcement) continue;
       for (const ref of devices) await this.#announce(ref, announcement, force);
     }
+    for (const model of await this.#deviceModels.list()) await this.#announce(model.ref, this.#deviceAnnouncement(model), force);
+  }
+
+  /**
+   * A device's telemetry model (fitted by telemetry-scoring on its own history): announced to
+   * that device only, signed the same way, downloaded from this service's device-model route.
+   */
+  #deviceAnnouncement(m: DeviceTelemetryArtifact): UnsignedAnnouncement {
+    const url = `${this.#s.publicBaseUrl.replace(/\/$/, '')}/models/telemetry/devices/${m.ref.site}/${m.ref.device}/artifact/${m.sha256}`;
+    return { kind: 'telemetry', version: m.version, sha256: m.sha256, size: m.bytes.byteLength, url };
   }
 
   /** The unsigned announcement of the production model of `kind`, if there is one. */
@@ -191,6 +212,7 @@ export class ModelSync {
         const announcement = await this.#production(kind);
         if (announcement) await this.#announce(ref, announcement, false);
       }
+      for (const model of await this.#deviceModels.list(ref)) await this.#announce(ref, this.#deviceAnnouncement(model), false);
     });
   }
 

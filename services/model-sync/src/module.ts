@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '@premonitor/config';
 import { CORE_SCHEMA } from '@premonitor/db';
 import { INGEST_SCHEMA } from '@premonitor/ingest/schema';
+import { TELEMETRY_SCORING_SCHEMA } from '@premonitor/telemetry-scoring/schema';
 import { coreClientId } from '@premonitor/contracts';
 import { FileArtifactStore, SHIPPED_MODEL_KINDS, seedShippedModels, sharedModelRegistry, sharedRegistryBackups, REGISTRY_SCHEMA } from '@premonitor/registry';
 import type { ServiceModule } from '@premonitor/runtime';
@@ -16,11 +17,13 @@ import { signingKeyFromConfig } from './signing-key-from-config.js';
 export const modelSyncModule: ServiceModule<ModelSyncConfig> = {
   name: 'model-sync',
   config: (env) => loadConfig(modelSyncConfigShape, env),
-  // The registry's `models` it announces; ingest's `devices` it announces them to (docs/ARCHITECTURE.md, cross-module reads).
-  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INGEST_SCHEMA],
+  // The registry's `models` it announces; ingest's `devices` it announces them to; telemetry-scoring's
+  // `telemetry_models`, each device's own model it announces to that device (docs/ARCHITECTURE.md, cross-module reads).
+  schema: [CORE_SCHEMA, REGISTRY_SCHEMA, INGEST_SCHEMA, TELEMETRY_SCORING_SCHEMA],
   // Public: devices log in to the broker, not to HTTP (see PUBLIC in @premonitor/auth).
   routes: [
     { method: 'GET', path: '/api/v1/models/:kind/artifact/:sha256', permission: 'read:public', docs: { summary: 'A registered model’s ONNX bytes (what devices download)' } },
+    { method: 'GET', path: '/api/v1/models/telemetry/devices/:site/:device/artifact/:sha256', permission: 'read:public', docs: { summary: 'A device’s own telemetry model’s ONNX bytes, while it is the current one (what that device downloads)' } },
     { method: 'GET', path: '/api/v1/models', permission: 'read:models', site: 'fleet', docs: { summary: 'Registered models of every kind: version, stage, metrics, check', query: modelsQuery } },
     { method: 'POST', path: '/api/v1/models/:kind/:version/promote', permission: 'admin:models', site: 'fleet', docs: { summary: 'Make a version production (force: past a failed model check); recorded in the history', body: promoteBody, example: { reason: 'better on the new pump line', force: false } } },
     { method: 'POST', path: '/api/v1/models/:kind/rollback', permission: 'admin:models', site: 'fleet', docs: { summary: 'Return a kind to its previous production model; recorded in the history', body: reasonBody, example: { reason: 'alert rate doubled' } } },

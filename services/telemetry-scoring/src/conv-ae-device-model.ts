@@ -1,5 +1,5 @@
-import type { LayerSpec, StandardScaler } from '@premonitor/ml';
-import { windowScore, type RowScorer, type WindowScore } from './device-model.js';
+import { windowScore, type LayerSpec, type StandardScaler, type WindowScore } from '@premonitor/ml';
+import type { RowScorer } from './device-model.js';
 
 /**
  * A device's fitted 1-D conv autoencoder (the SKAB Conv-AE recipe): `layers` over the

@@ -1,5 +1,5 @@
 import type { ConvAe1dConfig } from '@premonitor/ml/training';
-import { DEFAULT_DEVICE_MODEL_OPTIONS, type DeviceModelOptions } from './device-model.js';
+import { ALARM_RUN, DEFAULT_DEVICE_MODEL_OPTIONS, type DeviceModelOptions } from './device-model.js';
 
 // The settings of the off-thread fits, apart from the fitting code (device-model-fit.ts) so the
 // service's thread never loads tfjs: only the fit worker does.
@@ -21,10 +21,31 @@ export interface ConvAeFitOptions {
   readonly calibrationShare: number;
 }
 
+/** What `auto` measured on the held-out tail and why it kept the family it kept (device status `choice`). */
+export interface FamilyChoice {
+  readonly chosen: 'pca-t2q' | 'conv-ae';
+  /** Held-out false alarm rate of each family (share of held-out rows flagged at its calibrated threshold and run rule). */
+  readonly falseAlarmRate: { readonly pca: number; readonly convAe: number };
+  /** Held-out rows (the enrollment's tail); the fits saw only the rows before them. */
+  readonly rows: number;
+  readonly reason: string;
+}
+
 /** What `auto` compares, and how. */
 export interface FamilyValidationOptions {
   /** Share of the enrollment rows at their end held out: each family is fitted on the rest and scored there. */
   readonly validationShare: number;
+  /**
+   * Fewest held-out rows, whatever the share (a false alarm rate on 100 rows is one or two
+   * runs of flags: too few to rank two families). Capped at half the enrollment rows, so the
+   * fits keep at least the other half.
+   */
+  readonly minValidationRows: number;
+  /**
+   * Held-out false alarm rates closer than this (a share, 0.02 = 2 points) are a tie, and a tie
+   * keeps PCA: it costs a thousandth of the autoencoder's scoring time and fits in place.
+   */
+  readonly tieFalseAlarmRate: number;
   /** A held-out row counts as a false alarm after this many abnormal windows in a row (fusion's telemetry rule). */
   readonly run: number;
 }
@@ -38,6 +59,6 @@ export interface DeviceFitOptions {
 export const DEFAULT_DEVICE_FIT_OPTIONS: DeviceFitOptions = Object.freeze({
   pca: DEFAULT_DEVICE_MODEL_OPTIONS,
   convAe: { windowSteps: 60, network: { filters: [16, 8] as [number, number], kernel: 7, epochs: 20, batchSize: 32, learningRate: 3e-3, seed: 1 }, trainStride: 2, calibrationShare: 0.25 },
-  validation: { validationShare: 0.25, run: 3 },
+  validation: { validationShare: 0.25, minValidationRows: 200, tieFalseAlarmRate: 0.02, run: ALARM_RUN },
 });
 

@@ -13,7 +13,7 @@ port.on('message', (request: FitRequest) => {
   void (async (): Promise<FitReply> => {
     try {
       await backend;
-      const fitted = await fitDeviceModelOf(request.family, request.keys, request.rows, request.stepMs, request.options);
+      const fitted = await fitDeviceModelOf(request.family, request.keys, request.rows, request.stepMs, request.options, request.stamp);
       return { id: request.id, ok: true, fitted };
     } catch (err) {
       return { id: request.id, ok: false, reason: err instanceof Error ? err.message : String(err) };

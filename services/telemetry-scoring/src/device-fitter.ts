@@ -9,6 +9,8 @@ export interface FitRequest {
   readonly keys: readonly string[];
   readonly rows: Float64Array;
   readonly stepMs: number;
+  /** The model's version stamp (its ONNX graph carries the version). */
+  readonly stamp: string;
   readonly options: DeviceFitOptions;
 }
 
@@ -30,14 +32,14 @@ export class DeviceFitter {
     this.#options = options;
   }
 
-  fit(family: DeviceModelFamily, keys: readonly string[], rows: Float64Array, stepMs: number): Promise<FittedDeviceModel> {
+  fit(family: DeviceModelFamily, keys: readonly string[], rows: Float64Array, stepMs: number, stamp: string): Promise<FittedDeviceModel> {
     const id = this.#nextId++;
     const worker = this.#ensureWorker();
     // Held open only while fits are pending: an idle fitter does not keep the process alive.
     worker.ref();
     return new Promise<FittedDeviceModel>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      const request: FitRequest = { id, family, keys: [...keys], rows, stepMs, options: this.#options };
+      const request: FitRequest = { id, family, keys: [...keys], rows, stepMs, stamp, options: this.#options };
       worker.postMessage(request);
     });
   }

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelMetadata } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
 import { ConvAeWindowScorer } from './conv-ae-device-model.js';
-import { DEFAULT_DEVICE_FIT_OPTIONS, fitConvAeDeviceModel, fitDeviceModelOf, type DeviceFitOptions } from './device-model-fit.js';
+import { DEFAULT_DEVICE_FIT_OPTIONS, fitConvAeDeviceModel, fitDeviceModelOf, heldOutRows, type DeviceFitOptions } from './device-model-fit.js';
 
 /** Deterministic uniform noise in [-0.5, 0.5). */
 function noise(i: number, k: number): number {
@@ -64,10 +64,20 @@ describe('per-device conv autoencoder', () => {
 
   it('auto keeps the family with fewer held-out false alarms (PCA on a tie) and says why', async () => {
     const fitted = await fitDeviceModelOf('auto', KEYS, pumpRows(400), 1000, QUICK);
-    const v = fitted.validation!;
-    assert.equal(v.rows, 100);
-    for (const far of [v.pca, v.convAe]) assert.ok(far >= 0 && far <= 1);
-    assert.equal(fitted.model.family, v.convAe < v.pca ? 'conv-ae' : 'pca-t2q');
+    const v = fitted.choice!;
+    assert.equal(v.rows, 200, 'the minimum of 200 held-out rows, not 25 % of 400');
+    const { pca, convAe } = v.falseAlarmRate;
+    for (const far of [pca, convAe]) assert.ok(far >= 0 && far <= 1);
+    assert.equal(fitted.model.family, convAe < pca - 0.02 ? 'conv-ae' : 'pca-t2q');
+    assert.equal(v.chosen, fitted.model.family);
+    assert.match(v.reason, /held-out false alarms on 200 rows: pca \d+\.\d %, conv-ae \d+\.\d %/);
+  });
+
+  it('auto holds out the share, at least the minimum rows, at most half the enrollment', () => {
+    const v = { ...DEFAULT_DEVICE_FIT_OPTIONS.validation, validationShare: 0.25, minValidationRows: 200 };
+    assert.equal(heldOutRows(400, v), 200);
+    assert.equal(heldOutRows(2000, v), 500);
+    assert.equal(heldOutRows(300, v), 150);
   });
 
   it('refuses an enrollment too short for its window, with the rows it needs', async () => {

@@ -1,5 +1,8 @@
 import { ConvAeWindowScorer, type ConvAeDeviceModel } from './conv-ae-device-model.js';
-import { applyScaler, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, type PcaT2Q } from '@premonitor/ml';
+import { applyScaler, buildTelemetryModel, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pointStatistics, residualThreshold, windowScore, type PcaT2Q, type WindowScore } from '@premonitor/ml';
+
+// The score mapping and its threshold live in @premonitor/ml: the edge agent scores with the same.
+export { SCORE_THRESHOLD, windowScore, type WindowScore } from '@premonitor/ml';
 
 /** How a device's model is fitted from its healthy rows; defaults follow models/README.md (telemetry). */
 export interface DeviceModelOptions {
@@ -28,6 +31,19 @@ export interface DeviceModelOptions {
 
 export const DEFAULT_DEVICE_MODEL_OPTIONS: DeviceModelOptions = Object.freeze({ windowSteps: 20, explained: 0.9, quantile: 0.99, margin: 1, maxLag1: 0.85, maxCorrelationWindows: 1 });
 
+/** A model's version: its family and a stamp (when its enrollment completed), the same in the service's status, its ONNX graph and on the edge. */
+export function modelVersion(family: DeviceModel['family'], stamp: string): string {
+  return `${family}-${stamp}`;
+}
+
+/** The stamp of a model whose enrollment completed at `ms`: `20261206T133229679Z`. */
+export function versionStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:.]/g, '');
+}
+
+/** Abnormal windows in a row before a point alarms (fusion's `telemetry-anomaly` rule: k = m = 3); the exported graphs carry it as `window.run`. */
+export const ALARM_RUN = 3;
+
 /** A device's fitted PCA T²+Q model, as stored (JSON) and as scored. */
 export interface PcaDeviceModel {
   readonly family: 'pca-t2q';
@@ -39,6 +55,12 @@ export interface PcaDeviceModel {
   /** Window error at the alarm threshold. */
   readonly errorThreshold: number;
   readonly pca: PcaT2Q;
+  /**
+   * The same model as a telemetry ONNX graph for the edge (scaler, PCA and threshold inside, the
+   * window contract in its metadata); absent for a one-sensor model (scored as a duplicated
+   * channel, which the window contract cannot say) and for models fitted without their step.
+   */
+  readonly onnx?: Uint8Array;
 }
 
 /** A device's fitted model: the closed-form PCA T²+Q or the conv autoencoder (`TELEMETRY_DEVICE_MODEL`). */
@@ -46,9 +68,10 @@ export type DeviceModel = PcaDeviceModel | ConvAeDeviceModel;
 
 /**
  * Fits a device's PCA model on its enrollment rows (row-major `[rows, keys.length]`, all finite):
- * channel choice, standardisation, PCA T²+Q, and the threshold from its own window errors.
+ * channel choice, standardisation, PCA T²+Q, and the threshold from its own window errors. With
+ * `edge` (the rows' step and the version stamp), the model also carries its ONNX graph for the edge agent.
  */
-export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS): PcaDeviceModel {
+export function fitDeviceModel(keys: readonly string[], rows: Float64Array, options: DeviceModelOptions = DEFAULT_DEVICE_MODEL_OPTIONS, edge?: { readonly stepMs: number; readonly stamp: string }): PcaDeviceModel {
   const n = rows.length / keys.length;
   const kept = readableSensors(keys, rows, options);
   const picked = pickColumns(rows, keys.length, kept);
@@ -65,7 +88,23 @@ export function fitDeviceModel(keys: readonly string[], rows: Float64Array, opti
     errors[w] = s / options.windowSteps;
   }
   const errorThreshold = Math.max(residualThreshold(errors, options.quantile, options.margin), 1e-9);
-  return { family: 'pca-t2q', keys: [...keys], sensors: kept.map((i) => keys[i]!), windowSteps: options.windowSteps, errorThreshold, pca };
+  const sensors = kept.map((i) => keys[i]!);
+  const model: PcaDeviceModel = { family: 'pca-t2q', keys: [...keys], sensors, windowSteps: options.windowSteps, errorThreshold, pca };
+  if (edge === undefined || sensors.length < 2) return model;
+  const steps = options.windowSteps;
+  const onnx = buildTelemetryModel({
+    scaler: pca.scaler,
+    family: { kind: 'pca-t2q', model: pca, smooth: steps },
+    threshold: errorThreshold,
+    metadata: {
+      kind: 'telemetry',
+      version: modelVersion('pca-t2q', edge.stamp),
+      inputs: [{ name: 'window', type: 'float32', shape: ['batch', steps, sensors.length] }],
+      threshold: errorThreshold,
+      window: { channels: sensors, steps, stepSeconds: edge.stepMs / 1000, run: ALARM_RUN, family: 'device/pca-t2q' },
+    },
+  });
+  return { ...model, onnx };
 }
 
 /**
@@ -100,15 +139,6 @@ function duplicate(scaled: ArrayLike<number>): Float32Array {
   return out;
 }
 
-/** The score of one window: `ratio` = window error ÷ threshold, `score` = ratio / (1 + ratio), so the threshold is 0.5. */
-export interface WindowScore {
-  readonly ratio: number;
-  readonly score: number;
-}
-
-/** The calibrated score of the threshold. */
-export const SCORE_THRESHOLD = 0.5;
-
 /** What scores a device's rows as they come; `push` returns undefined until a full window follows the last `reset` (a long gap). */
 export interface RowScorer {
   reset(): void;
@@ -118,13 +148,6 @@ export interface RowScorer {
 /** The scorer of a fitted model, whichever its family. */
 export function windowScorer(model: DeviceModel): RowScorer {
   return model.family === 'conv-ae' ? new ConvAeWindowScorer(model) : new WindowScorer(model);
-}
-
-/** The score of a window error against the model's threshold. */
-export function windowScore(error: number, errorThreshold: number): WindowScore {
-  const ratio = Math.max(0, error / errorThreshold);
-  // A row so far out that the statistics overflow is as abnormal as can be.
-  return Number.isFinite(ratio) ? { ratio, score: ratio / (1 + ratio) } : { ratio: Number.MAX_VALUE, score: 1 };
 }
 
 /** Scores a PCA model's rows as they come: each row's T²+Q, averaged over the last `windowSteps` rows. */

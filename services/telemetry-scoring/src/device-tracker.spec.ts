@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DEVICE_MODEL_OPTIONS, fitDeviceModel } from './device-model.js';
 import { DeviceTracker, type TrackerSettings } from './device-tracker.js';
-import { StepResampler } from './step-resampler.js';
 
 const ref = { site: 's1', device: 'pump-1' };
 const settings: TrackerSettings = { stepMs: 0, discoveryMessages: 5, maxGapSteps: 3, enrollRows: 200, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS };
@@ -33,8 +32,11 @@ describe('DeviceTracker', () => {
     // A model fitted elsewhere (here PCA, in place) is what the worker hands back.
     const model = fitDeviceModel(fit.keys, fit.rows);
     assert.equal(tracker.install(fit.token + 1, model), undefined, 'a stale fit is ignored');
-    assert.match(tracker.install(fit.token, model)!.version, /^pca-t2q-/);
+    const choice = { chosen: 'pca-t2q' as const, falseAlarmRate: { pca: 0.01, convAe: 0.02 }, rows: 200, reason: 'pca not worse' };
+    const installed = tracker.install(fit.token, model, choice)!;
+    assert.equal(installed.version, `pca-t2q-${fit.stamp}`, 'the version stamped when the fit was asked for (its ONNX graph carries it)');
     assert.equal(tracker.status().state, 'ready');
+    assert.deepEqual(tracker.status().choice, choice, 'the status says what chose the family');
     assert.ok(run(tracker, 260, 300).flatMap((o) => o.scores).length > 15, 'scored from the next full window');
   });
 
@@ -119,18 +121,5 @@ describe('DeviceTracker', () => {
     assert.equal(status.enrollment.restarts, 1);
     assert.equal(status.enrollment.rows, 0);
     assert.match(status.problem ?? '', /Pressure/);
-  });
-});
-
-describe('StepResampler', () => {
-  it('fills short gaps with the last value, marks long ones, and drops late readings', () => {
-    const r = new StepResampler(['a'], { stepMs: 1000, maxGapSteps: 2 });
-    assert.deepEqual(r.push(0, 1, { a: 1 }), []);
-    const short = r.push(3500, 2, { a: 2 });
-    assert.deepEqual(short.map((s) => (s.type === 'row' ? s.values[0] : s.type)), [1, 1, 1]);
-    const long = r.push(10_000, 3, { a: 3 });
-    assert.deepEqual(long.map((s) => s.type), ['row', 'gap']);
-    assert.deepEqual(r.push(5_000, 4, { a: 9 }), []);
-    assert.equal(r.late, 1);
   });
 });

@@ -1,7 +1,7 @@
 import type { DeviceRef } from '@premonitor/contracts';
-import { fitDeviceModel, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
-import type { DeviceModelFamily } from './device-fit-options.js';
-import { StepResampler } from './step-resampler.js';
+import { fitDeviceModel, modelVersion, versionStamp, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
+import type { DeviceModelFamily, FamilyChoice } from './device-fit-options.js';
+import { StepResampler } from '@premonitor/ml';
 
 /** How devices enroll and how their readings are resampled. */
 export interface TrackerSettings {
@@ -44,17 +44,19 @@ export interface DeviceStatus {
   readonly lateReadings: number;
   /** One sentence on what is wrong, if anything. */
   readonly problem: string | null;
+  /** `auto`: which family the held-out tail of the enrollment chose, and why (null otherwise). */
+  readonly choice: FamilyChoice | null;
 }
 
 /** What one telemetry message produced. */
 export interface TrackerOutcome {
   readonly scores: readonly { readonly ts: number; readonly seq: number; readonly score: WindowScore }[];
   /** The model was fitted with this message: store it. */
-  readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number };
+  readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number; readonly choice?: FamilyChoice };
   /** The model's sensors went missing with this message (once per episode): dead-letter it with this reason. */
   readonly rejected?: string;
   /** Enrollment is complete and the model must be fitted off-thread: fit these rows, then `install(fit.token, model)`. */
-  readonly fit?: { readonly token: number; readonly keys: readonly string[]; readonly rows: Float64Array; readonly stepMs: number };
+  readonly fit?: { readonly token: number; readonly keys: readonly string[]; readonly rows: Float64Array; readonly stepMs: number; readonly stamp: string };
 }
 
 /** A device's stored model, to resume scoring after a restart. */
@@ -63,16 +65,16 @@ export interface StoredModel {
   readonly version: string;
   readonly stepMs: number;
   readonly readyAt: number;
+  /** `auto`: what chose the family. */
+  readonly choice?: FamilyChoice;
 }
 
 type Phase =
   | { kind: 'discovering'; messages: { ts: number; seq: number; readings: Readonly<Record<string, number>> }[] }
   | { kind: 'enrolling'; resampler: StepResampler; rows: number[]; count: number }
-  | { kind: 'fitting'; resampler: StepResampler; token: number }
+  | { kind: 'fitting'; resampler: StepResampler; token: number; stamp: string }
   | { kind: 'ready'; resampler: StepResampler; scorer: RowScorer; stored: StoredModel; paused: boolean };
 
-/** Version prefix of each family's models. */
-const VERSION_PREFIX: Record<DeviceModel['family'], string> = { 'pca-t2q': 'pca-t2q', 'conv-ae': 'conv-ae' };
 let fitTokens = 0;
 
 /**
@@ -126,13 +128,13 @@ export class DeviceTracker {
    * Installs the model of an off-thread fit. False (and nothing changes) when the device was
    * reset since the fit was requested.
    */
-  install(token: number, model: DeviceModel): { readonly version: string; readonly stepMs: number } | undefined {
+  install(token: number, model: DeviceModel, choice?: FamilyChoice): { readonly version: string; readonly stepMs: number; readonly choice?: FamilyChoice } | undefined {
     const phase = this.#phase;
     if (phase.kind !== 'fitting' || phase.token !== token) return undefined;
-    const stored = this.#stored(model, phase.resampler.stepMs);
+    const stored = { ...this.#stored(model, phase.resampler.stepMs, phase.stamp), ...(choice ? { choice } : {}) };
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;
-    return { version: stored.version, stepMs: stored.stepMs };
+    return { version: stored.version, stepMs: stored.stepMs, ...(choice ? { choice } : {}) };
   }
 
   /** An off-thread fit failed: enrollment starts over on the same sensors, and the status says why. */
@@ -177,6 +179,7 @@ export class DeviceTracker {
       unmodelledSensors: [...this.#unmodelled].sort(),
       lateReadings: resampler?.late ?? 0,
       problem: this.#problem,
+      choice: p.kind === 'ready' ? (p.stored.choice ?? null) : null,
     };
   }
 
@@ -199,13 +202,14 @@ export class DeviceTracker {
       phase.count++;
     }
     if (phase.count < this.#s.enrollRows) return { scores: [] };
+    const stamp = versionStamp(this.#now());
     if ((this.#s.family ?? 'pca') !== 'pca') {
       const token = ++fitTokens;
-      this.#phase = { kind: 'fitting', resampler: phase.resampler, token };
-      return { scores: [], fit: { token, keys: phase.resampler.keys, rows: Float64Array.from(phase.rows), stepMs: phase.resampler.stepMs } };
+      this.#phase = { kind: 'fitting', resampler: phase.resampler, token, stamp };
+      return { scores: [], fit: { token, keys: phase.resampler.keys, rows: Float64Array.from(phase.rows), stepMs: phase.resampler.stepMs, stamp } };
     }
-    const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model);
-    const stored = this.#stored(model, phase.resampler.stepMs);
+    const model = fitDeviceModel(phase.resampler.keys, Float64Array.from(phase.rows), this.#s.model, { stepMs: phase.resampler.stepMs, stamp });
+    const stored = this.#stored(model, phase.resampler.stepMs, stamp);
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;
     return { scores: [], enrolled: { model, version: stored.version, stepMs: stored.stepMs } };
@@ -246,9 +250,9 @@ export class DeviceTracker {
     return rejected ? { scores, rejected } : { scores };
   }
 
-  #stored(model: DeviceModel, stepMs: number): StoredModel {
-    const readyAt = this.#now();
-    return { model, version: `${VERSION_PREFIX[model.family]}-${new Date(readyAt).toISOString().replace(/[-:.]/g, '')}`, stepMs, readyAt };
+  /** `stamp`: when enrollment completed, so the version is known before an off-thread fit builds the ONNX graph that carries it. */
+  #stored(model: DeviceModel, stepMs: number, stamp: string): StoredModel {
+    return { model, version: modelVersion(model.family, stamp), stepMs, readyAt: this.#now() };
   }
 
   #ready(stored: StoredModel, resampler?: StepResampler): Extract<Phase, { kind: 'ready' }> {

@@ -6,6 +6,5 @@ export { fitDeviceModel, WindowScorer, windowScorer, DEFAULT_DEVICE_MODEL_OPTION
 export { ConvAeWindowScorer, convAeWindowError, type ConvAeDeviceModel } from './conv-ae-device-model.js';
 export { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions, type DeviceModelFamily } from './device-fit-options.js';
 export type { FittedDeviceModel } from './device-model-fit.js';
-export { StepResampler, type ResampledRow, type StepResamplerOptions } from './step-resampler.js';
 export { TELEMETRY_SCORING_SCHEMA } from './schema.js';
 export { VibrationScoring, type VibrationScoringSettings, type VibrationScoringDependencies } from './vibration-scoring.js';

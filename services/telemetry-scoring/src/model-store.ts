@@ -4,6 +4,7 @@ import type { Database, Json } from '@premonitor/db';
 import type { LayerSpec } from '@premonitor/ml';
 import type { DeviceModel } from './device-model.js';
 import type { StoredModel } from './device-tracker.js';
+import type { FamilyChoice } from './device-fit-options.js';
 
 /** Where device models are kept across restarts. */
 export interface ModelStore {
@@ -24,7 +25,7 @@ export class KyselyModelStore implements ModelStore {
       step_ms: stored.stepMs,
       keys: JSON.stringify(stored.model.keys),
       sensors: JSON.stringify(stored.model.sensors),
-      model: JSON.stringify(modelJson(stored.model)),
+      model: JSON.stringify({ ...modelJson(stored.model), ...(stored.choice ? { choice: stored.choice } : {}) }),
       enrolled_rows: enrolledRows,
       ready_at: new Date(stored.readyAt),
     };
@@ -41,7 +42,12 @@ export class KyselyModelStore implements ModelStore {
 
   async loadAll(): Promise<Map<string, StoredModel>> {
     const rows = await this.db.selectFrom('telemetry_models').selectAll().execute();
-    return new Map(rows.map((r) => [r.device_id, { version: r.model_version, stepMs: r.step_ms, readyAt: r.ready_at.getTime(), model: modelFromJson(r.keys, r.sensors, r.model) }]));
+    return new Map(
+      rows.map((r) => {
+        const choice = (typeof r.model === 'string' ? JSON.parse(r.model) : r.model)?.choice as FamilyChoice | undefined;
+        return [r.device_id, { version: r.model_version, stepMs: r.step_ms, readyAt: r.ready_at.getTime(), model: modelFromJson(r.keys, r.sensors, r.model), ...(choice ? { choice } : {}) }];
+      }),
+    );
   }
 }
 
@@ -56,6 +62,8 @@ interface PcaModelJson {
   eigenvalues: number[];
   t2Mean: number;
   qMean: number;
+  /** Its ONNX graph in base64 (models stored before PCA was exported have none). */
+  onnx?: string;
 }
 
 /** A conv autoencoder as stored: its layers with weights as plain arrays, and its ONNX graph in base64. */
@@ -94,6 +102,7 @@ function modelJson(m: DeviceModel): ModelJson {
     eigenvalues: [...m.pca.eigenvalues],
     t2Mean: m.pca.t2Mean,
     qMean: m.pca.qMean,
+    ...(m.onnx ? { onnx: Buffer.from(m.onnx).toString('base64') } : {}),
   };
 }
 
@@ -117,5 +126,6 @@ function modelFromJson(keys: Json, sensors: Json, model: Json): DeviceModel {
       t2Mean: m.t2Mean,
       qMean: m.qMean,
     },
+    ...(m.onnx ? { onnx: new Uint8Array(Buffer.from(m.onnx, 'base64')) } : {}),
   };
 }

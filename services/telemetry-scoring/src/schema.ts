@@ -27,9 +27,14 @@ const serviceRoles = serviceGrants('telemetry-scoring/0002_service_roles', {
   'telemetry-scoring': ['select, insert, update, delete on telemetry_models'],
 });
 
+/** Model sync announces each device's own model to that device and serves its ONNX bytes: it reads the table. */
+const modelSyncReads = serviceGrants('telemetry-scoring/0003_model_sync_reads_models', {
+  'model-sync': ['select on telemetry_models'],
+});
+
 /** Telemetry scoring's table: `telemetry_models`. Its scores go to inference's `scores` (kind `telemetry`). */
 export const TELEMETRY_SCORING_SCHEMA: SchemaPart = {
   owner: 'telemetry-scoring',
   after: ['core'],
-  migrations: [telemetryModels, serviceRoles],
+  migrations: [telemetryModels, serviceRoles, modelSyncReads],
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { coreConfigShape, envEnum, envInt } from '@premonitor/config';
 import { DEFAULT_DEVICE_MODEL_OPTIONS } from './device-model.js';
+import { DEFAULT_DEVICE_FIT_OPTIONS } from './device-fit-options.js';
 import type { TelemetryScoringSettings } from './telemetry-scoring.js';
 import type { VibrationScoringSettings } from './vibration-scoring.js';
 
@@ -22,10 +23,16 @@ export const telemetryScoringConfigShape = {
   /**
    * Family of each device's model: `pca` (closed-form PCA T²+Q, fitted in place; the default),
    * `conv-ae` (1-D conv autoencoder, fitted in a worker thread, exported to ONNX) or `auto`
-   * (both fitted on the first 75 % of the enrollment rows, the one with fewer false alarms on
-   * the last 25 % refitted and kept; PCA on a tie).
+   * (both fitted on the enrollment rows before a held-out tail, the one with fewer false alarms
+   * on the tail refitted and kept; PCA on a tie).
    */
   TELEMETRY_DEVICE_MODEL: envEnum(['pca', 'conv-ae', 'auto'], 'pca'),
+  /** `auto`: percentage of the enrollment rows held out at their end to compare the families on. */
+  TELEMETRY_AUTO_VALIDATION_PERCENT: envInt(DEFAULT_DEVICE_FIT_OPTIONS.validation.validationShare * 100, 5, 50),
+  /** `auto`: fewest held-out rows whatever the percentage (at most half the enrollment). */
+  TELEMETRY_AUTO_VALIDATION_MIN_ROWS: envInt(DEFAULT_DEVICE_FIT_OPTIONS.validation.minValidationRows, 0, 1_000_000),
+  /** `auto`: held-out false alarm rates within this many tenths of a percentage point are a tie, which keeps PCA. */
+  TELEMETRY_AUTO_TIE_PERMILLE: envInt(DEFAULT_DEVICE_FIT_OPTIONS.validation.tieFalseAlarmRate * 1000, 0, 1000),
   /** Most sensors one device's model reads. */
   TELEMETRY_MAX_SENSORS: envInt(32, 1, 256),
   /** Only this site's devices (`*` = every site). One instance per site: a device's messages must reach one scorer. */
@@ -52,7 +59,10 @@ export function vibrationSettingsFromConfig(c: TelemetryScoringConfig): Vibratio
 
 /** The unit's settings from the parsed config. */
 export function settingsFromConfig(c: TelemetryScoringConfig): TelemetryScoringSettings {
+  const model = { ...DEFAULT_DEVICE_MODEL_OPTIONS, windowSteps: c.TELEMETRY_WINDOW_STEPS, margin: c.TELEMETRY_THRESHOLD_MARGIN_PERCENT / 100 };
+  const validation = { ...DEFAULT_DEVICE_FIT_OPTIONS.validation, validationShare: c.TELEMETRY_AUTO_VALIDATION_PERCENT / 100, minValidationRows: c.TELEMETRY_AUTO_VALIDATION_MIN_ROWS, tieFalseAlarmRate: c.TELEMETRY_AUTO_TIE_PERMILLE / 1000 };
   return {
+    fit: { ...DEFAULT_DEVICE_FIT_OPTIONS, pca: model, validation },
     site: c.TELEMETRY_SITE,
     deliverPolicy: c.TELEMETRY_DELIVER_POLICY,
     deadLetterMaxBytes: c.DEAD_LETTER_MAX_BYTES,
@@ -63,7 +73,7 @@ export function settingsFromConfig(c: TelemetryScoringConfig): TelemetryScoringS
       enrollRows: c.TELEMETRY_ENROLL_ROWS,
       maxSensors: c.TELEMETRY_MAX_SENSORS,
       family: c.TELEMETRY_DEVICE_MODEL,
-      model: { ...DEFAULT_DEVICE_MODEL_OPTIONS, windowSteps: c.TELEMETRY_WINDOW_STEPS, margin: c.TELEMETRY_THRESHOLD_MARGIN_PERCENT / 100 },
+      model,
     },
   };
 }

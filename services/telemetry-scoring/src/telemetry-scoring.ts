@@ -159,11 +159,11 @@ export class TelemetryScoring {
     const family = this.#s.tracker.family ?? 'pca';
     const key = deviceKey(ref);
     const started = performance.now();
-    this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs).then(
-      ({ model, validation }) => {
-        const installed = tracker.install(fit.token, model);
+    this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs, fit.stamp).then(
+      ({ model, choice }) => {
+        const installed = tracker.install(fit.token, model, choice);
         if (!installed) return;
-        this.#d.logger.info({ device: key, family, chosen: model.family, validation, fitMs: Math.round(performance.now() - started) }, 'telemetry model fitted off-thread');
+        this.#d.logger.info({ device: key, family, chosen: model.family, reason: choice?.reason, fitMs: Math.round(performance.now() - started) }, 'telemetry model fitted off-thread');
         this.#pending.push({ ref, outcome: { scores: [], enrolled: { model, ...installed } }, event, subject, latencyMs: 0 });
         // Stored now; if the database is down, the next message's flush stores it.
         this.#flush().catch((err: unknown) => this.#d.logger.warn({ err, device: key }, 'telemetry model not stored yet; retried with the next message'));
@@ -192,8 +192,8 @@ export class TelemetryScoring {
   async #write({ ref, outcome, event, subject, latencyMs }: PendingWork): Promise<void> {
     const key = deviceKey(ref);
     if (outcome.enrolled) {
-      const { model, version, stepMs } = outcome.enrolled;
-      await this.#models.save(ref, { model, version, stepMs, readyAt: this.#clock.now() }, this.#s.tracker.enrollRows);
+      const { model, version, stepMs, choice } = outcome.enrolled;
+      await this.#models.save(ref, { model, version, stepMs, readyAt: this.#clock.now(), ...(choice ? { choice } : {}) }, this.#s.tracker.enrollRows);
       this.#metrics.enrolled.inc();
       this.#d.logger.info({ device: key, version, sensors: model.sensors, stepMs }, 'telemetry model enrolled');
     }
@@ -258,7 +258,7 @@ export class TelemetryScoring {
       const ref = refOf(req.params);
       const model = this.#trackers.get(deviceKey(ref))?.model();
       if (!model) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} has no fitted telemetry model`);
-      if (model.family !== 'conv-ae') throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} is scored by a ${model.family} model, which the edge does not run per device; only conv-ae models are exported (TELEMETRY_DEVICE_MODEL=conv-ae|auto)`);
+      if (!model.onnx) throw new HttpError(404, 'not_found', `${ref.site}/${ref.device} is scored by a one-sensor PCA model (or one stored before PCA models were exported), which has no ONNX form; reset the device to refit it`);
       res.type('application/octet-stream').send(Buffer.from(model.onnx));
     });
     router.post('/telemetry/devices/:site/:device/reset', async (req, res) => {

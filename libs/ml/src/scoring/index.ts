@@ -17,3 +17,5 @@ export { checkScoringModel, verifyScoringModel } from './check-scoring-model.js'
 export type { ModelCheckOutcome } from './check-scoring-model.js';
 export { VIBRATION_SCORE_THRESHOLD, VibrationScorer } from './vibration-scorer.js';
 export type { VibrationModelShape, VibrationScorerOptions, VibrationVerdict } from './vibration-scorer.js';
+export { TelemetryModelScorer } from './telemetry-model-scorer.js';
+export type { TelemetryWindowContract } from './telemetry-model-scorer.js';

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { FrameKind } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -47,12 +46,12 @@ export class AnnouncementWatermarks {
   }
 
   /** The newest accepted announcement of `kind`, if any. */
-  get(kind: FrameKind): Watermark | undefined {
+  get(kind: string): Watermark | undefined {
     return this.#marks.get(kind);
   }
 
   /** Records `mark` when it is newer than what is there, and persists it. */
-  async advance(kind: FrameKind, mark: Watermark): Promise<void> {
+  async advance(kind: string, mark: Watermark): Promise<void> {
     const current = this.#marks.get(kind);
     if (current && current.issuedAt >= mark.issuedAt) return;
     this.#marks.set(kind, mark);

@@ -12,6 +12,7 @@ import { FramePolicy, type FramePolicyMode } from './frame-policy.js';
 import { LocalAlertLog } from './local-alert-log.js';
 import { ModelStore } from './model-store.js';
 import { ModelSyncClient } from './model-sync-client.js';
+import { DeviceTelemetryModel } from './device-telemetry-model.js';
 import type { MqttConnector } from './mqtt-session.js';
 import { Outbox, type OutboxMessage, type OutboxStats } from './outbox.js';
 import type { SensorSample, SensorSource } from './sensor-source.js';
@@ -64,7 +65,8 @@ export interface EdgeAgentStats extends OutboxStats {
   readonly queueDepth: number;
   readonly dropped: number;
   readonly framesSkipped: number;
-  readonly scored: Readonly<Record<FrameKind | 'vibration', number>>;
+  /** Frames, vibration windows and telemetry windows (the device's own model) scored locally. */
+  readonly scored: Readonly<Record<FrameKind | 'vibration' | 'telemetry', number>>;
   readonly localAlerts: number;
   readonly webhookSent: number;
   readonly nextSeq: number;
@@ -85,6 +87,7 @@ export class EdgeAgent {
   readonly #log: Logger;
   readonly #uplink: EdgeUplink;
   readonly #models: ModelStore;
+  readonly #telemetry: DeviceTelemetryModel;
   readonly #baselines: EdgeBaselines;
   readonly #baselineCommands: BaselineCommandClient;
   readonly #sync: ModelSyncClient;
@@ -93,7 +96,7 @@ export class EdgeAgent {
   readonly #webhook: WebhookNotifier | undefined;
   readonly #policy: FramePolicy;
   readonly #pending = new Set<Promise<void>>();
-  readonly #scored: Record<FrameKind | 'vibration', number> = { acoustic: 0, thermal: 0, vibration: 0 };
+  readonly #scored: Record<FrameKind | 'vibration' | 'telemetry', number> = { acoustic: 0, thermal: 0, vibration: 0, telemetry: 0 };
   #vibration: VibrationScorer | undefined;
   #queue: DiskQueue | undefined;
   #outbox: Outbox | undefined;
@@ -118,8 +121,14 @@ export class EdgeAgent {
     });
     this.#baselines = new EdgeBaselines({ dir: join(options.dataDir, 'baselines'), settings: options.baselines ?? DEFAULT_EDGE_BASELINES, logger: this.#log });
     this.#models = new ModelStore({ dir: join(options.dataDir, 'models'), seed: options.seedModels, kinds: ['acoustic', 'thermal'], logger: this.#log, baselines: this.#baselines });
+    this.#telemetry = new DeviceTelemetryModel({ dir: join(options.dataDir, 'models'), logger: this.#log });
+    const models = this.#models;
+    const telemetry = this.#telemetry;
     this.#sync = new ModelSyncClient({
-      store: this.#models,
+      store: {
+        installed: (kind) => (kind === 'telemetry' ? telemetry.sha256 : models.model(kind)?.sha256),
+        install: (kind, bytes) => (kind === 'telemetry' ? telemetry.install(bytes) : models.install(kind, bytes)),
+      },
       ref,
       trustedKeys: options.modelPublicKeys ?? [],
       watermarksFile: join(options.dataDir, 'model-announcements.json'),
@@ -147,6 +156,7 @@ export class EdgeAgent {
     this.#seq = await SeqStore.open(join(dataDir, 'seq'));
     await this.#baselines.start(['acoustic', 'thermal']);
     await this.#models.start();
+    await this.#telemetry.start();
     await this.#sync.start();
     await this.#loadVibrationModel();
     await this.#baselineCommands.start();
@@ -170,7 +180,7 @@ export class EdgeAgent {
     this.#supervisor = new SourceSupervisor({ sources: this.#o.sources, sink: (s) => this.#onSample(s), clock, logger: this.#log });
     this.#supervisor.start();
     this.#cancelStatus = every(clock, this.#o.statusIntervalMs ?? 30_000, () => void this.#publishStatus());
-    this.#log.info({ sources: this.#o.sources.map((s) => s.name), models: this.#models.versions(), queued: queue.stats().depth }, 'edge agent started');
+    this.#log.info({ sources: this.#o.sources.map((s) => s.name), models: this.#modelVersions(), queued: queue.stats().depth }, 'edge agent started');
   }
 
   /** Stops the sensor sources only; queued and in-flight messages keep draining to the core. */
@@ -189,6 +199,7 @@ export class EdgeAgent {
     await this.#seq?.flush().catch(() => {});
     await this.#baselines.stop();
     await this.#models.stop();
+    await this.#telemetry.stop();
     await this.#vibration?.release();
   }
 
@@ -213,7 +224,7 @@ export class EdgeAgent {
       state: 'online',
       ts: this.#o.clock.now(),
       agentVersion: EDGE_AGENT_VERSION,
-      models: this.#models.versions(),
+      models: this.#modelVersions(),
       queueDepth: q?.depth ?? 0,
       dropped: q?.dropped ?? 0,
       sources,
@@ -251,6 +262,7 @@ export class EdgeAgent {
       const message: TelemetryMessage = { ts: sample.ts, seq: seq.next(), readings: sample.readings };
       this.#send({ kind: 'telemetry', payload: json(message) });
       this.#raise(this.#rules.observeReadings(sample.readings, sample.ts));
+      await this.#scoreTelemetry(message);
     } else {
       const frame: Frame = sample.type === 'acoustic' ? { kind: 'acoustic', ts: sample.ts, seq: seq.next(), sampleRate: sample.sampleRate, samples: sample.samples } : { kind: 'thermal', ts: sample.ts, seq: seq.next(), width: sample.width, height: sample.height, celsius: sample.celsius };
       const payload = encodeFrame(frame);
@@ -270,6 +282,28 @@ export class EdgeAgent {
     }
     // Bounded memory: a slow disk or broker back-pressures the sources instead of growing this set.
     while (this.#pending.size >= 256) await Promise.race([...this.#pending]);
+  }
+
+  /**
+   * Scores the device's readings with its own telemetry model (once the core has fitted and sent
+   * one) and feeds the edge `telemetry-anomaly` rule: the service's windows, score and rule.
+   * The score stays local — sent as a reading it would become a sensor of the device's model.
+   */
+  async #scoreTelemetry(message: TelemetryMessage): Promise<void> {
+    const scores = await this.#telemetry.observe(message.ts, message.seq, message.readings).catch((err: unknown) => {
+      this.#log.warn({ err: (err as Error).message }, 'local telemetry scoring failed');
+      return [];
+    });
+    for (const s of scores) {
+      this.#scored.telemetry++;
+      this.#raise(this.#rules.observeScore('telemetry', s.score.score, s.ts, 'device'));
+    }
+  }
+
+  /** Versions of every running model (frame kinds and, once received, the device's telemetry model). */
+  #modelVersions(): Record<string, string> {
+    const telemetry = this.#telemetry.version;
+    return { ...this.#models.versions(), ...(telemetry ? { telemetry } : {}) };
   }
 
   /** Loads the vibration model when one is configured; without it, windows are forwarded unscored. */

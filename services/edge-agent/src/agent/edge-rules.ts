@@ -1,7 +1,7 @@
 import { FRAME_KINDS, type FrameKind, type Severity } from '@premonitor/contracts';
 
-/** What a local score is about: a frame kind, or a vibration window. */
-export type EdgeScoreKind = FrameKind | 'vibration';
+/** What a local score is about: a frame kind, a vibration window, or a window of the device's telemetry (its own model). */
+export type EdgeScoreKind = FrameKind | 'vibration' | 'telemetry';
 
 /** A threshold rule on a local score or a telemetry reading: K of the last M above `raiseAbove` raise, one below `clearBelow` clears. */
 export interface EdgeThresholdRule {
@@ -47,13 +47,16 @@ const RANK: Readonly<Record<Severity, number>> = { INFO: 0, WARNING: 1, CRITICAL
 
 /**
  * The core's default fusion rules (services/fusion `DEFAULT_RULES`), restated for the edge.
- * Importing @premonitor/fusion would pull its database and HTTP stack onto the Pi for four
+ * Importing @premonitor/fusion would pull its database and HTTP stack onto the Pi for a few
  * numbers; a test pins these to fusion's defaults so they cannot drift apart.
  */
 export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
   { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'vibration-fault', title: 'vibration fault', severity: 'WARNING', fleetSeverity: 'WARNING', on: { score: 'vibration' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5 },
+  // The device's own telemetry model: three windows in a row at or above the calibrated 0.5. Fusion
+  // also turns it CRITICAL after 10 minutes; the edge keeps WARNING (its rules have no duration).
+  { id: 'telemetry-anomaly', title: 'telemetry anomaly', severity: 'WARNING', fleetSeverity: 'INFO', on: { score: 'telemetry' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3 },
   { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
 ];
 export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
@@ -83,11 +86,12 @@ export class EdgeRules {
    */
   observeScore(kind: EdgeScoreKind, score: number, ts: number, reference: 'device' | 'fleet' = 'device'): EdgeRaise[] {
     const fleet = reference === 'fleet';
-    // An edge alert names a frame kind only (its contract); a vibration raise says so by its rule.
-    const frameKind = (FRAME_KINDS as readonly string[]).includes(kind) ? { kind: kind as FrameKind } : {};
+    // An edge alert names a frame kind only (its contract); a vibration or telemetry raise says so by its rule.
+    const frame = (FRAME_KINDS as readonly string[]).includes(kind) ? (kind as FrameKind) : undefined;
+    const frameKind = frame ? { kind: frame } : {};
     const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { ...frameKind, score }).map((r) => (fleet ? capped(r, this.#threshold.find((t) => t.id === r.rule)?.fleetSeverity) : r));
     for (const rule of this.#correlated) {
-      const threshold = kind === 'vibration' ? undefined : rule.thresholds[kind];
+      const threshold = frame ? rule.thresholds[frame] : undefined;
       if (threshold === undefined) continue;
       const key = `${rule.id}/${kind}`;
       if (score > threshold) this.#lastHigh.set(key, { ts, score, fleet });

@@ -7,7 +7,8 @@ export { DiskQueue, type DiskQueueOptions, type DiskQueueStats, type QueueEntry,
 export { Outbox, type OutboxMessage, type OutboxKind, type OutboxStats } from './outbox.js';
 export { LocalModel } from './local-model.js';
 export { ModelStore } from './model-store.js';
-export { ModelSyncClient } from './model-sync-client.js';
+export { ModelSyncClient, type EdgeModelKind, type ModelInstaller } from './model-sync-client.js';
+export { DeviceTelemetryModel, type DeviceTelemetryScore } from './device-telemetry-model.js';
 export { BaselineCommandClient } from './baseline-command-client.js';
 export { EdgeRules, EDGE_THRESHOLD_RULES, EDGE_CORRELATED_RULES, type EdgeRaise } from './edge-rules.js';
 export { FramePolicy, type FramePolicyMode } from './frame-policy.js';

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import type { Frame, FrameKind } from '@premonitor/contracts';
 import type { Logger } from '@premonitor/log';
-import { syncDirectory, writeFileAtomic } from './atomic-file.js';
+import { syncDirectory } from './atomic-file.js';
 import { LocalModel } from './local-model.js';
+import { ModelFiles, isFile } from './model-files.js';
 import type { EdgeBaselines } from './edge-baselines.js';
 
 /** Options of {@link ModelStore}. */
@@ -38,24 +38,16 @@ export class ModelStore {
   async start(): Promise<void> {
     await mkdir(this.#o.dir, { recursive: true });
     for (const kind of this.#o.kinds) {
-      const current = this.#path(kind);
+      const files = this.#files(kind);
       const seed = this.#o.seed?.[kind];
-      if (!(await exists(current)) && seed && (await exists(seed))) {
-        await copyFile(seed, `${current}.seed.tmp`);
-        await rename(`${current}.seed.tmp`, current);
+      if (!(await isFile(files.current)) && seed && (await isFile(seed))) {
+        await copyFile(seed, `${files.current}.seed.tmp`);
+        await rename(`${files.current}.seed.tmp`, files.current);
         await syncDirectory(this.#o.dir);
       }
-      for (const path of [current, this.#path(kind, 'previous')]) {
-        if (!(await exists(path))) continue;
-        try {
-          this.#active.set(kind, await LocalModel.load(new Uint8Array(await readFile(path)), kind));
-          if (path !== current) this.#o.logger.warn({ kind }, 'current model unusable; rolled back to the previous one');
-          break;
-        } catch (err) {
-          this.#o.logger.error({ kind, path, err: (err as Error).message }, 'model file unusable');
-        }
-      }
-      if (!this.#active.has(kind)) this.#o.logger.warn({ kind }, 'no local model: frames of this kind are forwarded unscored');
+      const model = await files.load((bytes) => LocalModel.load(bytes, kind), this.#o.logger);
+      if (model) this.#active.set(kind, model);
+      else this.#o.logger.warn({ kind }, 'no local model: frames of this kind are forwarded unscored');
     }
   }
 
@@ -99,12 +91,7 @@ export class ModelStore {
    */
   async install(kind: FrameKind, bytes: Uint8Array): Promise<LocalModel> {
     const model = await LocalModel.load(bytes, kind);
-    const current = this.#path(kind);
-    const next = `${current}.next`;
-    await writeFileAtomic(next, bytes);
-    if (await exists(current)) await rename(current, this.#path(kind, 'previous'));
-    await rename(next, current);
-    await syncDirectory(this.#o.dir);
+    await this.#files(kind).replace(bytes);
     const old = this.#active.get(kind);
     this.#active.set(kind, model);
     if (old) this.#retire(old);
@@ -124,16 +111,7 @@ export class ModelStore {
     else void model.release().catch(() => {});
   }
 
-  #path(kind: FrameKind, which: 'current' | 'previous' = 'current'): string {
-    return join(this.#o.dir, which === 'current' ? `${kind}.onnx` : `${kind}.previous.onnx`);
+  #files(kind: FrameKind): ModelFiles {
+    return new ModelFiles(this.#o.dir, kind);
   }
 }
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-

@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import { modelAnnouncement, parseJsonPayload, plainText, type DeviceRef, type FrameKind, type ModelAnnouncement } from '@premonitor/contracts';
+import { modelAnnouncement, parseJsonPayload, plainText, type AnnouncedModelKind, type DeviceRef, type ModelAnnouncement } from '@premonitor/contracts';
 import { verifyAnnouncement, type TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
 import { AnnouncementWatermarks } from './announcement-watermarks.js';
 import { ModelRefusedError } from './model-errors.js';
-import type { ModelStore } from './model-store.js';
+
+/** The models an agent runs: the frame kinds' fleet models and this device's own telemetry model (forecasts run on the core only). */
+export type EdgeModelKind = Exclude<AnnouncedModelKind, 'forecast'>;
+
+/** Where verified models go: the agent's model stores, per kind. */
+export interface ModelInstaller {
+  /** sha256 of the running model of `kind`, if there is one. */
+  installed(kind: EdgeModelKind): string | undefined;
+  /** Checks the model's contract, keeps it on disk and runs it; throws for a model that does not load. */
+  install(kind: EdgeModelKind, bytes: Uint8Array): Promise<{ readonly version: string }>;
+}
 
 /** Options of {@link ModelSyncClient}. */
 export interface ModelSyncClientOptions {
-  readonly store: ModelStore;
+  readonly store: ModelInstaller;
   /** This device: announcements are signed for it, and one signed for another is refused. */
   readonly ref: DeviceRef;
   /** Public keys of the core (several during a key rotation); none = every announcement is refused. */
@@ -27,15 +37,16 @@ export interface ModelSyncClientOptions {
  * The agent's half of model sync: takes the retained announcement from
  * `…/{device}/model/{kind}`, checks it was signed for this device by a trusted core key and is
  * not older than the last one accepted, downloads the file over HTTP with a size limit, checks
- * the size and sha256 against the announcement, and hands it to the {@link ModelStore}, which
- * checks the model contract before swapping it in atomically. Any failure is a refusal:
+ * the size and sha256 against the announcement, and hands it to the {@link ModelInstaller} (the
+ * frame models' `ModelStore`, the device's `DeviceTelemetryModel`), which checks the model
+ * contract before swapping it in atomically. Any failure is a refusal:
  * reported (status `modelErrors`, an error log), and the running model keeps scoring.
  */
 export class ModelSyncClient {
   readonly #o: ModelSyncClientOptions;
   readonly #errors = new Map<string, string>();
-  readonly #busy = new Map<FrameKind, Promise<void>>();
-  readonly #pending = new Map<FrameKind, ModelAnnouncement & { issuedAt: number; keyId: string }>();
+  readonly #busy = new Map<EdgeModelKind, Promise<void>>();
+  readonly #pending = new Map<EdgeModelKind, ModelAnnouncement & { issuedAt: number; keyId: string }>();
   readonly #watermarks: AnnouncementWatermarks;
 
   constructor(options: ModelSyncClientOptions) {
@@ -66,7 +77,7 @@ export class ModelSyncClient {
       return Promise.resolve(this.#refuse(kind, a.version, `refused: issued at ${new Date(verdict.issuedAt).toISOString()}, before the last accepted announcement (${accepted.version}, ${new Date(accepted.issuedAt).toISOString()}); a replay?`));
     }
     const signed = { ...a, issuedAt: verdict.issuedAt, keyId: verdict.keyId };
-    if (this.#o.store.model(kind)?.sha256 === a.sha256) {
+    if (this.#o.store.installed(kind) === a.sha256) {
       this.#errors.delete(kind);
       return this.#watermarks.advance(kind, signed).catch((err: unknown) => this.#o.logger.warn({ kind, err: (err as Error).message }, 'could not store the announcement watermark'));
     }
@@ -87,15 +98,15 @@ export class ModelSyncClient {
     return Object.fromEntries(this.#errors);
   }
 
-  #refuse(kind: FrameKind, version: string, reason: string): void {
+  #refuse(kind: EdgeModelKind, version: string, reason: string): void {
     // Announcement text is untrusted: escaped, so a control character cannot reach the status or the log as is.
     const message = plainText(`${version}: ${reason}`, 500);
     this.#errors.set(kind, message);
     this.#o.logger.error({ kind, version, err: message }, 'model update refused; the running model stays');
   }
 
-  async #apply(kind: FrameKind, a: ModelAnnouncement & { issuedAt: number; keyId: string }): Promise<void> {
-    if (this.#o.store.model(kind)?.sha256 === a.sha256) return;
+  async #apply(kind: EdgeModelKind, a: ModelAnnouncement & { issuedAt: number; keyId: string }): Promise<void> {
+    if (this.#o.store.installed(kind) === a.sha256) return;
     try {
       const bytes = await this.#download(a);
       const model = await this.#o.store.install(kind, bytes).catch((cause: unknown) => {

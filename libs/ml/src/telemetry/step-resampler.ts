@@ -5,6 +5,9 @@ export type ResampledRow =
   /** More steps without data than the gap limit: windows spanning it would mix two different runs. */
   | { readonly type: 'gap'; readonly steps: number };
 
+/** Empty steps filled with the last value by default (telemetry-scoring's `TELEMETRY_MAX_GAP_STEPS`; the edge agent's too). */
+export const DEFAULT_MAX_GAP_STEPS = 5;
+
 /** Settings of a {@link StepResampler}. */
 export interface StepResamplerOptions {
   /** Step, ms. */
@@ -14,7 +17,8 @@ export interface StepResamplerOptions {
 }
 
 /**
- * One device's readings on a fixed step, as forecasting resamples a sensor: each step holds the
+ * One device's readings on a fixed step, as forecasting resamples a sensor (telemetry-scoring
+ * and the edge agent resample with this one class, so both build the same rows): each step holds the
  * last value of each key received in it; a key silent for at most `maxGapSteps` steps keeps its
  * last value (a short gap filled), longer it becomes NaN; a step is emitted once a reading of a
  * later step arrives. Readings older than the open step (late or out of order) are not scored —
