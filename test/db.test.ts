@@ -320,9 +320,15 @@ async function insertRate(handle: DatabaseHandle): Promise<string> {
   rates.sort((a, b) => a - b);
   const single = readingsBatch('bench/single', 1_000);
   const started = performance.now();
-  for (const row of single) await handle.db.insertInto('readings').values(row).onConflict((oc) => oc.doNothing()).execute();
+  for (const row of single) {
+    await handle.db
+      .insertInto('telemetry')
+      .values({ time: row.time, device_id: row.device_id, seq: row.seq, keys: [row.key], vals: [row.value] })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
   const singleRate = single.length / ((performance.now() - started) / 1000);
-  await handle.db.deleteFrom('readings').where('device_id', 'like', 'bench/%').execute();
+  await handle.db.deleteFrom('telemetry').where('device_id', 'like', 'bench/%').execute();
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   return `unnest insert of 10,000 rows: median ${fmt(rates[2]!)} rows/s (min ${fmt(rates[0]!)}, max ${fmt(rates[4]!)}); one row per statement: ${fmt(singleRate)} rows/s`;
 }

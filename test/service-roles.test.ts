@@ -54,7 +54,9 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
 
   const alert = "insert into alerts (device_id, site, rule, severity, title, first_seen, last_seen) values ('a/b', 'a', 'r', 'INFO', 't', now(), now())";
   const cases: [ServiceWithRole, string, string][] = [
-    ['ingest', "insert into readings (time, device_id, key, value, seq) values (now(), 'a/b', 't', 1, 1)", 'ok'],
+    ['ingest', "insert into telemetry (time, device_id, seq, keys, vals) values (now(), 'a/b', 1, '{t}', '{1}')", 'ok'],
+    ['ingest', "select * from readings where device_id = 'a/b' limit 1", 'ok'],
+    ['ingest', 'delete from telemetry', DENIED],
     ['ingest', "insert into devices (id, site, device, first_seen, last_seen, online, status_changed_at) values ('a/b', 'a', 'b', now(), now(), true, now())", 'ok'],
     ['ingest', 'select * from scores limit 1', 'ok'],
     ['ingest', "update alerts set status = 'resolved'", DENIED],
@@ -63,7 +65,7 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['ingest', 'select * from notification_outbox limit 1', DENIED],
     ['fusion', alert, 'ok'],
     ['fusion', "update alerts set status = 'resolved'", 'ok'],
-    ['fusion', 'delete from readings', DENIED],
+    ['fusion', 'delete from telemetry', DENIED],
     ['fusion', 'select * from readings limit 1', DENIED],
     ['fusion', 'delete from alerts', DENIED],
     ['fusion', 'update notification_outbox set attempts = 0', DENIED],
@@ -71,7 +73,7 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['notifier', 'update notification_outbox set attempts = 0', 'ok'],
     ['notifier', "update alerts set status = 'resolved'", DENIED],
     ['notifier', 'delete from deliveries', DENIED],
-    ['notifier', 'delete from readings', DENIED],
+    ['notifier', 'delete from telemetry', DENIED],
     ['inference', 'select * from models limit 1', 'ok'],
     ['inference', 'update models set check_status = check_status', 'ok'],
     ['inference', "update models set stage = 'production'", DENIED],
@@ -83,7 +85,7 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['forecasting', "insert into forecasts (time, device_id, key, step, target_time, predicted, model_version) values (now(), 'a/b', 't', 1, now(), 1, 'v')", 'ok'],
     ['forecasting', "insert into training_runs (kind, scope) values ('lstm', 'a/b')", 'ok'],
     ['forecasting', "insert into models (kind, version, stage, sha256, size) values ('lstm', 'v1', 'candidate', repeat('a', 64), 1)", 'ok'],
-    ['forecasting', 'delete from readings', DENIED],
+    ['forecasting', 'delete from telemetry', DENIED],
     ['forecasting', 'delete from forecasts', DENIED],
     ['forecasting', 'delete from models', DENIED],
     ['forecasting', 'select * from alerts limit 1', DENIED],
