@@ -81,6 +81,7 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['inference', 'select * from alerts limit 1', DENIED],
     ['inference', 'update devices set online = false', DENIED],
     ['forecasting', "select * from readings where device_id = 'a/b' limit 1", 'ok'],
+    ['forecasting', "select time, vals[array_position(keys, 't')] from telemetry where device_id = 'a/b' and 't' = any(keys) limit 1", 'ok'],
     ['forecasting', 'select * from scores limit 1', 'ok'],
     ['forecasting', "insert into forecasts (time, device_id, key, step, target_time, predicted, model_version) values (now(), 'a/b', 't', 1, now(), 1, 'v')", 'ok'],
     ['forecasting', "insert into training_runs (kind, scope) values ('lstm', 'a/b')", 'ok'],

@@ -160,13 +160,13 @@ const oneRowPerMessage: Migration = {
 
 /**
  * The grants on the tables 0006 replaced went with them: ingest writes `telemetry` and serves
- * `readings` (read API); forecasting reads the view. A view is read with its owner's rights
- * on `telemetry`, so readers need the view only. The read-only role has both through
+ * `readings` (read API); forecasting reads both (a sensor's series straight from `telemetry`).
+ * A view is read with its owner's rights on `telemetry`, so other readers need the view only. The read-only role has both through
  * core/0004's default privileges (objects created later by the migrating user).
  */
 const oneRowPerMessageRoles = serviceGrants('ingest/0007_one_row_per_message_roles', {
   ingest: ['select, insert on telemetry', 'select on readings'],
-  forecasting: ['select on readings'],
+  forecasting: ['select on readings, telemetry'],
 });
 
 /** Ingest's tables: `devices`, `telemetry` (the view `readings` over it), and the view `v_device_health`. */
