@@ -33,14 +33,18 @@ export async function insertTelemetry(db: Kysely<Database>, messages: readonly T
   const devices: string[] = [];
   const seqs: number[] = [];
   const times: number[] = [];
-  const keys: string[] = [];
-  const values: string[] = [];
-  for (const { deviceId, seq, time, readings } of messages) {
+  // The two text arrays of per-message array literals, written directly: their elements need
+  // quoting (braces, commas) but escaping only when a key did.
+  let keys = '{';
+  let values = '{';
+  for (let i = 0; i < messages.length; i++) {
+    const { deviceId, seq, time, readings } = messages[i]!;
     devices.push(deviceId);
     seqs.push(seq);
     times.push(time);
     let k = '';
     let v = '';
+    let escape = false;
     for (const key in readings) {
       const value = readings[key]!;
       if (!Number.isFinite(value)) throw new RangeError(`readings must be finite numbers, got ${value} for '${key}'`);
@@ -48,18 +52,23 @@ export async function insertTelemetry(db: Kysely<Database>, messages: readonly T
         k += ',';
         v += ',';
       }
-      k += arrayElement(key);
+      const element = arrayElement(key);
+      if (element !== key) escape = true;
+      k += element;
       v += value;
     }
-    keys.push(`{${k}}`);
-    values.push(`{${v}}`);
+    const separator = i === 0 ? '' : ',';
+    keys += `${separator}"{${escape ? escaped(k) : k}}"`;
+    values += `${separator}"{${v}}"`;
   }
+  keys += '}';
+  values += '}';
   const result = await sql<{ n: number }>`
     with fresh as (
       insert into telemetry (time, device_id, seq, keys, vals)
       select to_timestamp(u.t / 1000.0), u.d, u.s, u.k::text[], u.v::float8[]
       from unnest(${textArray(devices)}::text[], ${numberArray(seqs)}::int8[], ${numberArray(times)}::float8[],
-                  ${textArray(keys)}::text[], ${textArray(values)}::text[]) as u(d, s, t, k, v)
+                  ${keys}::text[], ${values}::text[]) as u(d, s, t, k, v)
       on conflict do nothing
       returning cardinality(keys) as n
     )
@@ -100,16 +109,17 @@ const NEEDS_ESCAPE = /["\\]/;
 
 /** One element of an array literal: plain when it can be (sensor keys usually are), else quoted and escaped. */
 function arrayElement(value: string): string {
-  return PLAIN_ELEMENT.test(value) && value.toLowerCase() !== 'null' ? value : quoted(value);
+  return PLAIN_ELEMENT.test(value) && (value.length !== 4 || value.toLowerCase() !== 'null') ? value : `"${escaped(value)}"`;
 }
 
-function quoted(value: string): string {
-  return `"${NEEDS_ESCAPE.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
+/** Quotes and backslashes escaped, for the inside of a quoted array element. */
+function escaped(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(/["\\]/g, '\\$&') : value;
 }
 
-/** `{"a","b"}`: every element quoted (so `NULL`, spaces or nested literals stay text), quotes and backslashes escaped. */
+/** `{"a","b"}`: every element quoted (so `NULL` or spaces stay text), quotes and backslashes escaped. */
 function textArray(values: readonly string[]): string {
   let out = '{';
-  for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}${quoted(values[i]!)}`;
+  for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}"${escaped(values[i]!)}"`;
   return `${out}}`;
 }
