@@ -25,8 +25,8 @@ import { PhaseProfiler } from './support/phase-profiler.js';
 import { PublisherFleet } from './support/publisher-fleet.js';
 
 const READINGS_PER_MESSAGE = 10;
-/** Goals of issue 2 (reported, not asserted). */
-const GOALS = { distributed: { readingsPerS: 100_000, ratio: 0.5 }, embedded: { readingsPerS: 20_000, ratio: 0 } } as const;
+/** Goals (reported, not asserted): distributed from issue 17 (was issue 2's 100,000 at 0.5), embedded from issue 2. */
+const GOALS = { distributed: { readingsPerS: 200_000, ratio: 0.3 }, embedded: { readingsPerS: 20_000, ratio: 0 } } as const;
 
 interface PipelinePhase {
   readonly publish: PhaseResult;

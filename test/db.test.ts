@@ -192,6 +192,18 @@ function contract(subject: Subject): void {
       t.diagnostic(`${subject.name}: ${await insertRate(handle)}`);
     });
 
+    it('stores one message as one telemetry row and reads every key back through the view, whatever its characters', async () => {
+      const keys = ['temperature', 'Temperature (°C)', 'p_in[bar]', 'a,b', '{x}', 'say "hi"', 'back\\slash', 'NULL', 'null', ' ', 'Druck µbar'];
+      const time = new Date('2025-02-01T00:00:00.125Z');
+      const rows = keys.map((key, i) => ({ time, device_id: 'plant-1/odd-keys', key, value: i === 0 ? -0.5 : i * 1e-7, seq: 1 }));
+      assert.equal(await insertReadings(handle.db, rows), keys.length);
+      const message = await handle.db.selectFrom('telemetry').selectAll().where('device_id', '=', 'plant-1/odd-keys').execute();
+      assert.deepEqual(message, [{ time, device_id: 'plant-1/odd-keys', seq: 1, keys, vals: rows.map((r) => r.value) }]);
+      const back = await handle.db.selectFrom('readings').selectAll().where('device_id', '=', 'plant-1/odd-keys').execute();
+      assert.deepEqual(back, rows);
+      await handle.db.deleteFrom('telemetry').where('device_id', '=', 'plant-1/odd-keys').execute();
+    });
+
     it('keeps at most the bound of a dead-letter payload, with its original size', async () => {
       const big = new Uint8Array(100 * 1024).fill(0x41);
       const id = await recordDeadLetter(handle.db, { topic: 'premonitor/v1/plant-1/pump-1/telemetry', deviceId: 'plant-1/pump-1', reason: 'payload too large', payload: big });
@@ -320,9 +332,15 @@ async function insertRate(handle: DatabaseHandle): Promise<string> {
   rates.sort((a, b) => a - b);
   const single = readingsBatch('bench/single', 1_000);
   const started = performance.now();
-  for (const row of single) await handle.db.insertInto('readings').values(row).onConflict((oc) => oc.doNothing()).execute();
+  for (const row of single) {
+    await handle.db
+      .insertInto('telemetry')
+      .values({ time: row.time, device_id: row.device_id, seq: row.seq, keys: [row.key], vals: [row.value] })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
   const singleRate = single.length / ((performance.now() - started) / 1000);
-  await handle.db.deleteFrom('readings').where('device_id', 'like', 'bench/%').execute();
+  await handle.db.deleteFrom('telemetry').where('device_id', 'like', 'bench/%').execute();
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   return `unnest insert of 10,000 rows: median ${fmt(rates[2]!)} rows/s (min ${fmt(rates[0]!)}, max ${fmt(rates[4]!)}); one row per statement: ${fmt(singleRate)} rows/s`;
 }

@@ -72,7 +72,7 @@ export async function addDevice(dataDir: string, ref: DeviceRef, password: strin
 export async function storedSeqs(dataDir: string, ref: DeviceRef): Promise<Set<number>> {
   const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
   try {
-    const { rows } = await sql<{ seq: string }>`select seq::text as seq from telemetry_messages where device_id = ${`${ref.site}/${ref.device}`}`.execute(db.db);
+    const { rows } = await sql<{ seq: string }>`select seq::text as seq from telemetry where device_id = ${`${ref.site}/${ref.device}`}`.execute(db.db);
     return new Set(rows.map((r) => Number(r.seq)));
   } finally {
     await db.close();

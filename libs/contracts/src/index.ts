@@ -93,6 +93,7 @@ export {
 } from './messages.js';
 export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, parseVibrationScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';
 export { parseJsonPayload, parseJsonValue, checkJsonValue, describeZodError } from './parse.js';
+export { checkTelemetryMessage } from './telemetry-check.js';
 export { safeText, unsafeTextReason, plainText } from './safe-text.js';
 export {
   VIBRATION_LIMITS,

@@ -7,7 +7,7 @@ export { CORE_SCHEMA, READONLY_ROLE } from './core-schema.js';
 export { SERVICE_ROLES, ensureServiceLogins, serviceGrants, serviceLoginName, type ServiceWithRole } from './service-roles.js';
 export { SchemaOrderError, schemaMigrations, type SchemaPart } from './schema-part.js';
 export type { TimescaleOptions } from './timescale.js';
-export { insertReadings } from './readings-repository.js';
+export { insertReadings, insertTelemetry, type TelemetryRecord } from './readings-repository.js';
 export {
   recordDeadLetter,
   recordDeadLetters,
@@ -61,6 +61,7 @@ export type {
   DeviceUpdate,
   Reading,
   NewReading,
+  TelemetryTable,
   DeadLetter,
   Model,
   ModelBackup,

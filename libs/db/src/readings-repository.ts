@@ -1,121 +1,125 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewReading } from './schema.js';
 
+/** One telemetry message to store: its readings keyed by sensor. */
+export interface TelemetryRecord {
+  readonly deviceId: string;
+  readonly seq: number;
+  /** The device's timestamp, epoch ms. */
+  readonly time: number;
+  readonly readings: Readonly<Record<string, number>>;
+}
+
 /**
- * Inserts telemetry readings in ONE statement and returns how many rows were new.
+ * Stores telemetry messages in ONE statement, one `telemetry` row per message, and returns how
+ * many readings were new.
  *
- * Deduplication is per message: the readings of one message share (device_id, seq, time),
- * and a message already in `telemetry_messages` — a redelivery — adds none of its readings.
- * The statement inserts the batch's messages `on conflict do nothing returning` and, in the
- * same CTE, the readings of only the messages that came back: one narrow unique check per
- * message instead of one per reading against a wide (device_id, key, time, seq) index, which
- * cost about three times the server CPU of the insert itself (migration 0007). So a second
- * call with the same message adds nothing, even with readings the first did not have.
- * Within one call, rows of the same message may come in any order; a reading repeated
- * (same message and key) is stored once.
+ * A message is stored once: its primary key (device_id, time, seq) makes a redelivery — a
+ * second call, or a copy later in the same batch — a no-op (`on conflict do nothing`), and
+ * none of its readings count. One row per message instead of one per reading (migration
+ * ingest/0006) is one heap tuple and one btree entry per message: the server's cost per
+ * message fell several-fold against ten reading rows plus a dedup key.
  *
- * Rows travel as six arrays unnested server-side — messages (device, seq, time) and readings
- * (message index, key, value) — one round trip and six parameters whatever the batch size.
- * The arrays are sent as ready-made array literals: node-postgres' generic array encoder
- * (per-element type checks, escaping regexes) was a tenth of ingest's CPU.
+ * Rows travel as five arrays unnested server-side, the readings of each message as an array
+ * literal inside a text array element, cast by PostgreSQL's array parser: one round trip and
+ * five parameters whatever the batch size. They are written as ready-made array literals:
+ * node-postgres' generic array encoder (per-element type checks, escaping regexes) was a
+ * tenth of ingest's CPU.
  *
- * Callers bound the batch size; tens of thousands of rows per call are fine.
+ * Callers bound the batch size; thousands of messages per call are fine.
  */
-export async function insertReadings(db: Kysely<Database>, rows: readonly NewReading[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const batch = groupByMessage(rows);
-  const result = await sql`
-    with m as (
-      select u.d, u.s, to_timestamp(u.t / 1000.0) as t, u.i
-      from unnest(${batch.devices}::text[], ${batch.seqs}::int8[], ${batch.times}::float8[]) with ordinality as u(d, s, t, i)
-    ), fresh as (
-      insert into telemetry_messages (device_id, seq, time)
-      select d, s, t from m
-      on conflict do nothing
-      returning device_id, seq, time
-    )
-    insert into readings (time, device_id, key, value, seq)
-    select m.t, m.d, r.k, r.v, m.s
-    from fresh f
-    join m on m.d = f.device_id and m.s = f.seq and m.t = f.time
-    join unnest(${batch.messageOf}::int8[], ${batch.keys}::text[], ${batch.values}::float8[]) as r(i, k, v) on r.i = m.i`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
-}
-
-/** The batch as PostgreSQL array literals, messages numbered from 1 (as `with ordinality`). */
-interface MessageBatch {
-  readonly devices: string;
-  readonly seqs: string;
-  readonly times: string;
-  readonly messageOf: string;
-  readonly keys: string;
-  readonly values: string;
-}
-
-interface MessageSlot {
-  readonly index: number;
-  readonly keys: Set<string>;
-}
-
-function groupByMessage(rows: readonly NewReading[]): MessageBatch {
+export async function insertTelemetry(db: Kysely<Database>, messages: readonly TelemetryRecord[]): Promise<number> {
+  if (messages.length === 0) return 0;
   const devices: string[] = [];
   const seqs: number[] = [];
   const times: number[] = [];
-  const messageOf: number[] = [];
-  const keys: string[] = [];
-  const values: number[] = [];
-  const slots = new Map<string, MessageSlot>();
-  let slot: MessageSlot | undefined;
-  let lastDevice = '';
-  let lastSeq = -1;
-  let lastTime = Number.NaN;
+  // The two text arrays of per-message array literals, written directly: their elements need
+  // quoting (braces, commas) but escaping only when a key did.
+  let keys = '{';
+  let values = '{';
+  for (let i = 0; i < messages.length; i++) {
+    const { deviceId, seq, time, readings } = messages[i]!;
+    devices.push(deviceId);
+    seqs.push(seq);
+    times.push(time);
+    let k = '';
+    let v = '';
+    let escape = false;
+    for (const key in readings) {
+      const value = readings[key]!;
+      if (!Number.isFinite(value)) throw new RangeError(`readings must be finite numbers, got ${value} for '${key}'`);
+      if (k !== '') {
+        k += ',';
+        v += ',';
+      }
+      const element = arrayElement(key);
+      if (element !== key) escape = true;
+      k += element;
+      v += value;
+    }
+    const separator = i === 0 ? '' : ',';
+    keys += `${separator}"{${escape ? escaped(k) : k}}"`;
+    values += `${separator}"{${v}}"`;
+  }
+  keys += '}';
+  values += '}';
+  const result = await sql<{ n: number }>`
+    with fresh as (
+      insert into telemetry (time, device_id, seq, keys, vals)
+      select to_timestamp(u.t / 1000.0), u.d, u.s, u.k::text[], u.v::float8[]
+      from unnest(${textArray(devices)}::text[], ${numberArray(seqs)}::int8[], ${numberArray(times)}::float8[],
+                  ${keys}::text[], ${values}::text[]) as u(d, s, t, k, v)
+      on conflict do nothing
+      returning cardinality(keys) as n
+    )
+    select coalesce(sum(n), 0)::int4 as n from fresh`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/**
+ * Stores readings row by row, as the `readings` view shows them: rows with the same
+ * (device_id, seq, time) are one message (in any order; a key repeated in it is stored once,
+ * the first value kept). A message already stored adds nothing, even with readings the first
+ * call did not have. Returns how many readings were new.
+ */
+export async function insertReadings(db: Kysely<Database>, rows: readonly NewReading[]): Promise<number> {
+  const messages = new Map<string, { deviceId: string; seq: number; time: number; readings: Record<string, number> }>();
   for (const row of rows) {
     const time = row.time instanceof Date ? row.time.getTime() : new Date(row.time).getTime();
-    // Rows of a message are usually adjacent: look the message up only when it changes.
-    if (slot === undefined || row.device_id !== lastDevice || row.seq !== lastSeq || time !== lastTime) {
-      const id = `${row.device_id}\u0000${row.seq}\u0000${time}`;
-      slot = slots.get(id);
-      if (slot === undefined) {
-        slot = { index: devices.length + 1, keys: new Set() };
-        slots.set(id, slot);
-        devices.push(row.device_id);
-        seqs.push(row.seq);
-        times.push(time);
-      }
-      lastDevice = row.device_id;
-      lastSeq = row.seq;
-      lastTime = time;
+    const id = `${row.device_id}\u0000${row.seq}\u0000${time}`;
+    let message = messages.get(id);
+    if (message === undefined) {
+      message = { deviceId: row.device_id, seq: row.seq, time, readings: Object.create(null) as Record<string, number> };
+      messages.set(id, message);
     }
-    if (slot.keys.has(row.key)) continue;
-    slot.keys.add(row.key);
-    messageOf.push(slot.index);
-    keys.push(row.key);
-    values.push(row.value);
+    if (!Object.hasOwn(message.readings, row.key)) message.readings[row.key] = row.value;
   }
-  return {
-    devices: textArray(devices),
-    seqs: numberArray(seqs),
-    times: numberArray(times),
-    messageOf: numberArray(messageOf),
-    keys: textArray(keys),
-    values: numberArray(values),
-  };
+  return insertTelemetry(db, [...messages.values()]);
 }
 
 /** `{1,2.5,…}`: a JS number's shortest round-trip form is exact for int8 (safe integers) and float8. */
 function numberArray(values: readonly number[]): string {
-  for (const v of values) if (!Number.isFinite(v)) throw new RangeError(`readings must be finite numbers, got ${v}`);
+  for (const v of values) if (!Number.isFinite(v)) throw new RangeError(`expected finite numbers, got ${v}`);
   return `{${values.join(',')}}`;
 }
 
+/** Elements PostgreSQL's array parser takes as they are: no quotes, braces, commas, backslashes or spaces. */
+const PLAIN_ELEMENT = /^[A-Za-z0-9_.\-]+$/;
 const NEEDS_ESCAPE = /["\\]/;
+
+/** One element of an array literal: plain when it can be (sensor keys usually are), else quoted and escaped. */
+function arrayElement(value: string): string {
+  return PLAIN_ELEMENT.test(value) && (value.length !== 4 || value.toLowerCase() !== 'null') ? value : `"${escaped(value)}"`;
+}
+
+/** Quotes and backslashes escaped, for the inside of a quoted array element. */
+function escaped(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(/["\\]/g, '\\$&') : value;
+}
 
 /** `{"a","b"}`: every element quoted (so `NULL` or spaces stay text), quotes and backslashes escaped. */
 function textArray(values: readonly string[]): string {
   let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    out += `${i ? ',' : ''}"${NEEDS_ESCAPE.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`;
-  }
+  for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}"${escaped(values[i]!)}"`;
   return `${out}}`;
 }

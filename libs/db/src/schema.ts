@@ -14,6 +14,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   devices: DevicesTable;
   readings: ReadingsTable;
+  telemetry: TelemetryTable;
   dead_letters: DeadLettersTable;
   models: ModelsTable;
   model_backups: ModelBackupsTable;
@@ -83,7 +84,10 @@ export interface DevicesTable {
   last_seq: number | null;
 }
 
-/** One scalar telemetry value. Unique on (device_id, key, seq, time): replays are no-ops. */
+/**
+ * The view `readings`: one scalar telemetry value per row, unnested from `telemetry`.
+ * Read-only (write telemetry with `insertReadings` / `insertTelemetry`).
+ */
 export interface ReadingsTable {
   /** The device's timestamp for the reading. */
   time: Date;
@@ -91,6 +95,21 @@ export interface ReadingsTable {
   key: string;
   value: number;
   seq: number;
+}
+
+/**
+ * One row per telemetry message: its readings as two parallel arrays. Primary key
+ * (device_id, time, seq): a redelivered message is a no-op, and the same btree serves a
+ * device's readings over a time range.
+ */
+export interface TelemetryTable {
+  /** The device's timestamp for the message. */
+  time: Date;
+  device_id: string;
+  seq: number;
+  /** Sensor keys, in the message's order; `vals[i]` is the reading of `keys[i]`. */
+  keys: string[];
+  vals: number[];
 }
 
 /** A message that failed validation, kept with a bounded copy of its raw bytes. */

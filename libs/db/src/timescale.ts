@@ -15,7 +15,7 @@ export interface TimescaleOptions {
 
 /** How one table becomes a hypertable. */
 export interface HypertablePlan {
-  readonly table: 'readings' | 'telemetry_messages' | 'scores' | 'forecasts';
+  readonly table: 'telemetry' | 'scores' | 'forecasts';
   readonly chunkDays: number;
   readonly segmentBy: string;
   readonly orderBy: string;
@@ -36,9 +36,8 @@ export function hypertablePlans(options: TimescaleOptions = {}): HypertablePlan[
   // warns otherwise. A day of 1 Hz data per (device, key) is ~86k rows, plenty per segment.
   const readingsRetention = retention('readingsRetentionDays', options.readingsRetentionDays, 90);
   return [
-    { table: 'readings', chunkDays: 1, segmentBy: 'device_id, key', orderBy: 'time desc, seq', compressAfterDays, retentionDays: readingsRetention },
-    // The per-message dedup keys live exactly as long as the readings they guard.
-    { table: 'telemetry_messages', chunkDays: 1, segmentBy: 'device_id', orderBy: 'time desc, seq', compressAfterDays, retentionDays: readingsRetention },
+    // One row per message (the view `readings` unnests it): its primary key is the dedup key.
+    { table: 'telemetry', chunkDays: 1, segmentBy: 'device_id', orderBy: 'time desc, seq', compressAfterDays, retentionDays: readingsRetention },
     { table: 'scores', chunkDays: 1, segmentBy: 'device_id, kind', orderBy: 'time desc, seq', compressAfterDays, retentionDays: retention('scoresRetentionDays', options.scoresRetentionDays, 90) },
     { table: 'forecasts', chunkDays: 7, segmentBy: 'device_id, key', orderBy: 'time desc, step', compressAfterDays, retentionDays: retention('forecastsRetentionDays', options.forecastsRetentionDays, 30) },
   ];

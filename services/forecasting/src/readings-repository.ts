@@ -2,7 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '@premonitor/db';
 import type { TimedValue } from './series/resample.js';
 
-/** Read side of the readings the forecaster learns from (thin Kysely wrapper). */
+/**
+ * Read side of the readings the forecaster learns from (thin Kysely wrapper).
+ *
+ * A sensor's series is read from `telemetry` (one row per message) rather than the view
+ * `readings`: through the view every message in the time range is unnested into all its keys
+ * before the key filter, about ten times the work for a 10-sensor device; picking the key's
+ * element out of the arrays keeps a range read as cheap as the per-key btree of the old layout.
+ */
 export class ReadingsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -15,13 +22,13 @@ export class ReadingsRepository {
   }
 
   async sensorKnown(deviceId: string, key: string): Promise<boolean> {
-    const row = await this.db.selectFrom('readings').select('key').where('device_id', '=', deviceId).where('key', '=', key).limit(1).executeTakeFirst();
+    const row = await this.db.selectFrom('telemetry').select('seq').where('device_id', '=', deviceId).where(hasKey(key)).limit(1).executeTakeFirst();
     return row !== undefined;
   }
 
   /** The latest `limit` readings of a sensor, oldest first; from `since` when given. */
   async recent(deviceId: string, key: string, limit: number, since?: Date): Promise<TimedValue[]> {
-    let q = this.db.selectFrom('readings').select(['time', 'value']).where('device_id', '=', deviceId).where('key', '=', key);
+    let q = this.db.selectFrom('telemetry').select(['time', valueOf(key)]).where('device_id', '=', deviceId).where(hasKey(key));
     if (since) q = q.where('time', '>=', since);
     const rows = await q.orderBy('time', 'desc').limit(limit).execute();
     return rows.reverse().map((r) => ({ time: r.time.getTime(), value: Number(r.value) }));
@@ -30,10 +37,10 @@ export class ReadingsRepository {
   /** Readings of a sensor in `[from, to]`, oldest first. */
   async between(deviceId: string, key: string, from: Date, to: Date, limit: number): Promise<TimedValue[]> {
     const rows = await this.db
-      .selectFrom('readings')
-      .select(['time', 'value'])
+      .selectFrom('telemetry')
+      .select(['time', valueOf(key)])
       .where('device_id', '=', deviceId)
-      .where('key', '=', key)
+      .where(hasKey(key))
       .where('time', '>=', from)
       .where('time', '<=', to)
       .orderBy('time')
@@ -58,4 +65,14 @@ export class ReadingsRepository {
     const rows = await sql<{ key: string }>`select distinct key from readings where device_id = ${deviceId} order by key`.execute(this.db);
     return rows.rows.map((r) => r.key);
   }
+}
+
+/** `keys` holds `key` (a message without it is not part of the sensor's series). */
+function hasKey(key: string) {
+  return sql<boolean>`${key} = any(keys)`;
+}
+
+/** The reading of `key` in a message, as `value`. */
+function valueOf(key: string) {
+  return sql<number>`vals[array_position(keys, ${key})]`.as('value');
 }

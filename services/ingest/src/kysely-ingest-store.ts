@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { deviceKey, type DeviceRef } from '@premonitor/contracts';
-import { insertReadings, recordDeadLetters, storableJson, type Database, type NewReading } from '@premonitor/db';
+import { insertTelemetry, recordDeadLetters, storableJson, type Database, type TelemetryRecord } from '@premonitor/db';
 import type { AcceptedStatus, AcceptedTelemetry, DeadLetter, DeviceSeen, IngestStore } from './ingest-store.js';
 
 export interface KyselyIngestStoreOptions {
@@ -29,13 +29,10 @@ export class KyselyIngestStore implements IngestStore {
   ) {}
 
   async saveTelemetry(batch: readonly AcceptedTelemetry[]): Promise<number> {
-    const rows: NewReading[] = [];
+    const messages: TelemetryRecord[] = [];
     const touches = new Map<string, DeviceTouch>();
     for (const { ref, message, receivedAt } of batch) {
-      const deviceId = deviceKey(ref);
-      const time = new Date(message.ts);
-      const readings = message.readings;
-      for (const key in readings) rows.push({ time, device_id: deviceId, key, value: readings[key]!, seq: message.seq });
+      messages.push({ deviceId: deviceKey(ref), seq: message.seq, time: message.ts, readings: message.readings });
       touch(touches, ref, receivedAt, message.seq);
     }
     const relaxed = this.options.synchronousCommit === false;
@@ -43,7 +40,7 @@ export class KyselyIngestStore implements IngestStore {
     return this.db.transaction().execute(async (trx) => {
       if (relaxed) await sql`set local synchronous_commit = off`.execute(trx);
       await upsertDevices(trx, [...touches.values()]);
-      return insertReadings(trx, rows);
+      return insertTelemetry(trx, messages);
     });
   }
 

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '@premonitor/db';
 
 /** What the database holds for one site (everything a case counts with SQL). */
 export interface StoreCounts {
-  /** `device#seq#ts` of every telemetry message stored (telemetry_messages, unique). */
+  /** `device#seq#ts` of every telemetry message stored (`telemetry`, one row per message). */
   readonly telemetry: ReadonlySet<string>;
   readonly readingRows: number;
   /** Distinct (device, key, time, seq) in `readings`: rows minus this are duplicates. */
@@ -29,7 +29,7 @@ export async function countStore(db: DatabaseHandle, site: string): Promise<Stor
   const [telemetry, readings, scores, scoreRows, opened, outbox, deadLetters, framesDead] = await Promise.all([
     sql<{ device_id: string; seq: string; ms: string }>`
       select device_id, seq::text as seq, (extract(epoch from time) * 1000)::bigint::text as ms
-      from telemetry_messages where device_id like ${like}`.execute(db.db),
+      from telemetry where device_id like ${like}`.execute(db.db),
     sql<{ rows: string; distinct_rows: string }>`
       select count(*)::text as rows, count(distinct (device_id, key, time, seq))::text as distinct_rows
       from readings where device_id like ${like}`.execute(db.db),

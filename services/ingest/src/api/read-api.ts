@@ -66,7 +66,12 @@ export function createReadApi(db: Kysely<Database>): Router {
     if (query.key) q = q.where('key', '=', query.key);
     if (query.from) q = q.where('time', '>=', query.from);
     if (query.to) q = q.where('time', '<=', query.to);
-    if (cursor) q = q.where(sql<boolean>`(time, key, seq) > (${new Date(cursor.t)}, ${cursor.k}, ${cursor.s})`);
+    if (cursor) {
+      // The row comparison mixes a message's columns with the view's unnested key, so it cannot
+      // bound the primary-key scan; `time >=` (which it implies) can: a page deep in a device's
+      // history then starts at the cursor instead of at its first message.
+      q = q.where('time', '>=', new Date(cursor.t)).where(sql<boolean>`(time, key, seq) > (${new Date(cursor.t)}, ${cursor.k}, ${cursor.s})`);
+    }
     const rows = await q.execute();
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
