@@ -20,24 +20,7 @@ export interface ThermalIrGraphSpec {
   /** The unsupervised model, fitted on normal images only. */
   readonly novelty: NormalSubspace;
   readonly noveltyCalibration: LogisticCalibration;
-  /** The hot-spot channel (absent: `score` is the anomaly log-odds alone). */
-  readonly hotSpot?: HotSpotChannel;
   readonly metadata: ModelMetadata;
-}
-
-/**
- * A second alarm channel for the hot-spot classes: their summed probability against the normal
- * class, `hotspot_error = ln(Σ P(hot spot) / P(normal))`. Normal modules that the classifier finds
- * a little like a cell, diode or shadow fault lift 1 − P(normal) but not this ratio, so it ranks
- * hot spots above normal modules better than the general log-odds (issue 13).
- */
-export interface HotSpotChannel {
-  /** Indices of the hot-spot classes in `classes`. */
-  readonly indices: readonly number[];
-  /** Maps `hotspot_error` to `hotspot_score` (0.5 = the channel's threshold). */
-  readonly calibration: LogisticCalibration;
-  /** Fused logit that `score` maps to 0.5 (`fitFusedCalibrations`). */
-  readonly fusedCenter: number;
 }
 
 // Keeps log(p) finite when the softmax saturates at 0 or 1 in float32.
@@ -46,8 +29,7 @@ const EPS = 1e-7;
 /**
  * `frame [N, H, W]` (any linear intensity scale) → per-image standardisation → two heads:
  * - supervised: the conv classifier → `class_probs [N, C]`; `anomaly_probability` = 1 − P(normal);
- *   `error` = its log-odds, ln((1 − p) / p); `score` = sigmoid((error − center) / scale), with a
- *   hot-spot channel raised to `hotspot_score` where that is above 0.5 (see `HotSpotChannel`);
+ *   `error` = its log-odds, ln((1 − p) / p); `score` = sigmoid((error − center) / scale);
  * - unsupervised: the normal subspace → `novelty_error` (see `NormalSubspace`) and its
  *   calibrated `novelty_score`.
  * `score`/`error` follow the inference contract; the rest are extra outputs for reports.
@@ -68,39 +50,17 @@ export function buildThermalIrModel(spec: ThermalIrGraphSpec): Uint8Array {
   const anomaly = g.op('Sub', [scalar(g, 1, 'one'), normal]);
   g.addNode('Identity', [anomaly], ['anomaly_probability']);
   g.addOutput('anomaly_probability', ['batch']);
-  const logNormal = g.op('Log', [g.op('Add', [normal, scalar(g, EPS, 'eps')])]);
-  const logOdds = g.op('Sub', [g.op('Log', [g.op('Add', [anomaly, scalar(g, EPS, 'eps')])]), logNormal]);
+  const logOdds = g.op('Sub', [g.op('Log', [g.op('Add', [anomaly, scalar(g, EPS, 'eps')])]), g.op('Log', [g.op('Add', [normal, scalar(g, EPS, 'eps')])])]);
   g.addNode('Identity', [logOdds], ['error']);
-  const general = calibrate(g, 'error', spec.calibration);
-  g.addNode('Sigmoid', [spec.hotSpot ? addHotSpotChannel(g, spec.hotSpot, logNormal, general) : general], ['score']);
+  g.addNode('Sigmoid', [calibrate(g, 'error', spec.calibration)], ['score']);
   g.addOutput('score', ['batch']);
   g.addOutput('error', ['batch']);
 
   addNoveltyHead(g, standardised, spec);
   return g.toModelBytes({
-    docString: `Premonitor thermal module-image model: frame float32 [N, ${h}, ${w}] in any linear intensity scale (standardised per image in the graph) → score [N] (calibrated anomaly probability, 0.5 = threshold), error [N] (anomaly log-odds), class_probs [N, ${spec.classes.length}] (${spec.classes.join(', ')}), anomaly_probability [N], ${spec.hotSpot ? 'hotspot_score [N] and hotspot_error [N] (the hot-spot channel score is raised to), ' : ''}novelty_score [N] and novelty_error [N] (unsupervised, trained on normal images only).`,
+    docString: `Premonitor thermal module-image model: frame float32 [N, ${h}, ${w}] in any linear intensity scale (standardised per image in the graph) → score [N] (calibrated anomaly probability, 0.5 = threshold), error [N] (anomaly log-odds), class_probs [N, ${spec.classes.length}] (${spec.classes.join(', ')}), anomaly_probability [N], novelty_score [N] and novelty_error [N] (unsupervised, trained on normal images only).`,
     metadata: encodeModelMetadata(spec.metadata),
   });
-}
-
-/**
- * Adds `hotspot_error`/`hotspot_score` and returns the logit of `score`: the general logit, raised
- * to the hot-spot logit where the hot-spot channel is above its own threshold (`fusedLogit`),
- * minus the fused centre so that score 0.5 still flags the planned share of normal validation
- * images (`fitFusedCalibrations`). Below the channel's threshold the general ranking is
- * untouched, so the AUC over all faults barely moves.
- */
-function addHotSpotChannel(g: OnnxGraphBuilder, channel: HotSpotChannel, logNormal: string, general: string): string {
-  const hot = g.op('Gather', ['class_probs', g.addInt64Initializer(g.uniqueName('hot_spot_indices'), [...channel.indices])], { axis: OnnxAttr.int(1) }, 'p_hot_spot_classes');
-  const summed = g.op('ReduceSum', [hot, g.addInt64Initializer(g.uniqueName('class_axis'), [1])], { keepdims: OnnxAttr.int(0) }, 'p_hot_spot');
-  g.addNode('Sub', [g.op('Log', [g.op('Add', [summed, scalar(g, EPS, 'eps')])]), logNormal], ['hotspot_error']);
-  const logit = calibrate(g, 'hotspot_error', channel.calibration);
-  g.addNode('Sigmoid', [logit], ['hotspot_score']);
-  g.addOutput('hotspot_score', ['batch']);
-  g.addOutput('hotspot_error', ['batch']);
-  const raised = g.op('Max', [general, logit]);
-  const fused = g.op('Where', [g.op('Greater', [logit, scalar(g, 0, 'zero')]), raised, general], {}, 'fused_logit');
-  return g.op('Sub', [fused, scalar(g, channel.fusedCenter, 'fused_center')]);
 }
 
 /**

@@ -15,8 +15,6 @@ export interface ThermalIrPlan {
   readonly noveltyComponents: number;
   /** Share of normal validation images below the decision threshold of each head (0.99: 1 % false alarms). */
   readonly normalQuantile: number;
-  /** Fuse the hot-spot channel into `score` (`HotSpotChannel` in thermal-ir-graph.ts) when training saw hot-spot classes. */
-  readonly hotSpotChannel: boolean;
 }
 
 /**
@@ -45,6 +43,5 @@ export function thermalIrPlan(quick: boolean, splitSeed = 1): ThermalIrPlan {
     augmentation: { flips: true, maxShift: 2, noise: 0.05 },
     noveltyComponents: 8,
     normalQuantile: 0.99,
-    hotSpotChannel: true,
   };
 }

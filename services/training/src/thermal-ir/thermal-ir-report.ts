@@ -2,7 +2,7 @@ import { renderConfusionChart } from '../chart/confusion-chart.js';
 import type { ReportChart } from '../chart/report-chart.js';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { rocCurve } from '../evaluation/roc.js';
-import type { DetectionMetrics, ThermalIrEvaluation } from '../real-data/thermal-ir-evaluation.js';
+import type { ThermalIrEvaluation } from '../real-data/thermal-ir-evaluation.js';
 import type { ThermalIrPlan } from './thermal-ir-plan.js';
 import type { SampleSplit } from './thermal-ir-split.js';
 
@@ -34,10 +34,6 @@ export interface ThermalIrReportInput {
   readonly bestEpoch: number;
   readonly calibration: LogisticCalibration;
   readonly noveltyCalibration: LogisticCalibration;
-  /** The hot-spot channel's calibration, when the model has one. */
-  readonly hotSpotCalibration?: LogisticCalibration;
-  /** Each channel of `score` alone on the test split, when the model fuses two. */
-  readonly channels?: { readonly general: ChannelFigures; readonly hot_spot: ChannelFigures; readonly fused_center: number };
   readonly test: ThermalIrEvaluation;
   readonly noveltyTest: ThermalIrEvaluation;
   readonly parity: { readonly class_probs_max_abs_diff: number; readonly novelty_error_max_rel_diff: number };
@@ -45,12 +41,6 @@ export interface ThermalIrReportInput {
   readonly cpuMsPerImage: number;
   /** Test images with their classifier score, for the ROC curves. */
   readonly rocInputs: readonly { readonly label: string; readonly score: number }[];
-}
-
-/** Ranking figures of one channel alone: all faults and the hot spots against the normal images. */
-export interface ChannelFigures {
-  readonly anomaly: DetectionMetrics;
-  readonly hotspot: DetectionMetrics;
 }
 
 /** The report's JSON, console lines, pictures, flat metrics for the model metadata, and summary. */
@@ -76,8 +66,8 @@ export function buildThermalIrReport(input: ThermalIrReportInput) {
     plan,
     training: { train_s: round1(input.trainS), classifier_fit_s: round1(input.fitS), epochs_run: input.epochsRun, best_epoch: input.bestEpoch },
     input_normalisation: 'per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; any linear intensity scale gives the same score',
-    calibration: { classifier: input.calibration, unsupervised: input.noveltyCalibration, ...(input.hotSpotCalibration ? { hot_spot: input.hotSpotCalibration } : {}) },
-    test: { classifier: test, unsupervised: noveltyTest, ...(input.channels ? { channels_alone: input.channels } : {}) },
+    calibration: { classifier: input.calibration, unsupervised: input.noveltyCalibration },
+    test: { classifier: test, unsupervised: noveltyTest },
     goals,
     export_parity: input.parity,
     latency_ms: round3(input.latencyMs),
@@ -89,9 +79,6 @@ export function buildThermalIrReport(input: ThermalIrReportInput) {
   const text = [
     `thermal-ir ${input.version}: split seed ${plan.split.seed}, test ${test.images} images (${test.normal_images} ${input.normalClass}); epochs ${input.epochsRun}, kept ${input.bestEpoch}`,
     `classifier: AUC anomaly vs normal ${f(test.anomaly.auc)}, recall at 1 % / 5 % false alarms ${f(test.anomaly.recall_at_fpr1)} / ${f(test.anomaly.recall_at_fpr5)}, at the threshold ${f(test.anomaly.recall_at_threshold)} (FPR ${f(test.anomaly.fpr_at_threshold)}); accuracy ${f(test.classification?.accuracy)}, macro F1 ${f(test.classification?.macro_f1)}`,
-    ...(input.channels
-      ? [`score = anomaly log-odds raised to the hot-spot channel above its threshold; alone (AUC, R@1%, R@5%): anomaly log-odds — all faults ${f(input.channels.general.anomaly.auc)} ${f(input.channels.general.anomaly.recall_at_fpr1)} ${f(input.channels.general.anomaly.recall_at_fpr5)}, hot spots ${f(input.channels.general.hotspot.auc)} ${f(input.channels.general.hotspot.recall_at_fpr1)} ${f(input.channels.general.hotspot.recall_at_fpr5)}; hot-spot channel — hot spots ${f(input.channels.hot_spot.hotspot.auc)} ${f(input.channels.hot_spot.hotspot.recall_at_fpr1)} ${f(input.channels.hot_spot.hotspot.recall_at_fpr5)}`]
-      : []),
     `unsupervised (normal images only): AUC ${f(noveltyTest.anomaly.auc)}, recall at 1 % / 5 % ${f(noveltyTest.anomaly.recall_at_fpr1)} / ${f(noveltyTest.anomaly.recall_at_fpr5)}`,
     `  ${'class'.padEnd(width)}  images  AUC    R@1%   R@5%   F1    | unsupervised AUC  R@1%   R@5%`,
     ...anomalyClasses.map((c) => {

@@ -3,7 +3,6 @@ import { describeLayersModel } from '@premonitor/ml';
 import type { ModelMetadata } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
 import { fitLogisticCalibration } from '../evaluation/logistic-calibration.js';
-import { fitFusedCalibrations } from './fused-calibration.js';
 import { OnnxScorer } from '../onnx/onnx-scorer.js';
 import { evaluateThermalIr } from '../real-data/thermal-ir-evaluation.js';
 import type { EvaluatedImage, ThermalIrEvaluation } from '../real-data/thermal-ir-evaluation.js';
@@ -19,7 +18,6 @@ import { buildThermalIrModel } from './thermal-ir-graph.js';
 import { thermalIrPlan } from './thermal-ir-plan.js';
 import type { ThermalIrPlan } from './thermal-ir-plan.js';
 import { buildThermalIrReport } from './thermal-ir-report.js';
-import type { ChannelFigures } from './thermal-ir-report.js';
 import { HOT_SPOT_CLASSES, THERMAL_IR_CLASSES } from './thermal-ir-sample.js';
 import type { ThermalIrSample } from './thermal-ir-sample.js';
 import { splitByImageId } from './thermal-ir-split.js';
@@ -102,13 +100,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const validationProbs = predictClasses(trained.model, validation.images, height, width, plan.classifier.mirrorAveraging);
   const normalValidation = validation.labels.map((l, i) => [l, i] as const).filter(([l]) => l === normalIndex).map(([, i]) => i);
   const logOdds = (probs: Float32Array, i: number): number => Math.log(1 - probs[i * classes.length + normalIndex]! + 1e-7) - Math.log(probs[i * classes.length + normalIndex]! + 1e-7);
-  // The hot-spot channel needs hot-spot classes that training saw; both channels are then calibrated together.
-  const hotSpotIndices = plan.hotSpotChannel ? hotSpotClasses.map((c) => classes.indexOf(c)).filter((i) => i >= 0 && i !== normalIndex && train.labels.includes(i)) : [];
-  const hotSpotLogOdds = (probs: Float32Array, i: number): number => Math.log(hotSpotIndices.reduce((sum, k) => sum + probs[i * classes.length + k]!, 0) + 1e-7) - Math.log(probs[i * classes.length + normalIndex]! + 1e-7);
-  const generalErrors = normalValidation.map((i) => logOdds(validationProbs, i));
-  const fused = hotSpotIndices.length > 0 ? fitFusedCalibrations(generalErrors, normalValidation.map((i) => hotSpotLogOdds(validationProbs, i)), plan.normalQuantile) : undefined;
-  const calibration = fused?.general ?? fitLogisticCalibration(generalErrors, plan.normalQuantile);
-  const hotSpot = fused ? { indices: hotSpotIndices, calibration: fused.hotSpot, fusedCenter: fused.fusedCenter } : undefined;
+  const calibration = fitLogisticCalibration(normalValidation.map((i) => logOdds(validationProbs, i)), plan.normalQuantile);
   const noveltyCalibration = fitLogisticCalibration(normalValidation.map((i) => subspaceError(novelty, validation.images[i]!)), plan.normalQuantile);
   const trainS = (performance.now() - started) / 1000;
 
@@ -119,13 +111,13 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
     inputs: [{ name: 'frame', type: 'float32', shape: ['batch', height, width] }],
     frameShape: [height, width],
     threshold: 0.5,
-    calibration: { ...calibration, novelty: noveltyCalibration, ...(hotSpot ? { hotSpot: { ...hotSpot.calibration, classes: hotSpot.indices.map((k) => classes[k]), fusedCenter: hotSpot.fusedCenter } } : {}) },
+    calibration: { ...calibration, novelty: noveltyCalibration },
     trainingDataFingerprint: fingerprint,
     thermalInput: 'relative',
     classes,
     ...(metrics ? { metrics } : {}),
   });
-  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, mirrorAveraging: plan.classifier.mirrorAveraging, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, ...(hotSpot ? { hotSpot } : {}), metadata: meta });
+  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, mirrorAveraging: plan.classifier.mirrorAveraging, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, metadata: meta });
 
   // The exported bytes are what is evaluated: raw test images in, standardisation in the graph.
   const testSamples = split.test.map((i) => options.samples[i]!);
@@ -144,15 +136,9 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const probsOf = (i: number): Float32Array => outputs.extra['class_probs']!.subarray(i * classes.length, (i + 1) * classes.length);
   const test = evaluateThermalIr(testSamples.map((s, i): EvaluatedImage => ({ label: s.label, probs: probsOf(i), score: outputs.score[i]! })), evaluationClasses);
   const noveltyTest = evaluateThermalIr(testSamples.map((s, i) => ({ label: s.label, score: outputs.extra['novelty_score']![i]! })), evaluationClasses);
-  // Each channel alone (ranking figures only), to show what the fusion in `score` adds and costs.
-  const channel = (scores: Float32Array): ChannelFigures => {
-    const e = evaluateThermalIr(testSamples.map((s, i) => ({ label: s.label, score: scores[i]! })), { classes, normalClass, hotSpotClasses });
-    return { anomaly: e.anomaly, hotspot: e.hotspot };
-  };
-  const channels = hotSpot ? { general: channel(outputs.error), hot_spot: channel(outputs.extra['hotspot_error']!), fused_center: hotSpot.fusedCenter } : undefined;
   const report = buildThermalIrReport({
     plan, version, fingerprint, source: options.source, classes, normalClass, hotSpotClasses, split, trainS, fitS, epochsRun: trained.epochsRun, bestEpoch: trained.bestEpoch,
-    calibration, noveltyCalibration, hotSpotCalibration: hotSpot?.calibration, channels, test, noveltyTest, parity, latencyMs, cpuMsPerImage,
+    calibration, noveltyCalibration, test, noveltyTest, parity, latencyMs, cpuMsPerImage,
     rocInputs: testSamples.map((s, i) => ({ label: s.label, score: outputs.score[i]! })),
   });
   const bytes = build(metadata(report.flatMetrics));
