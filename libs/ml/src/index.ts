@@ -36,7 +36,7 @@ export type { LogMelOptions, ResolvedLogMelOptions } from './features/log-mel.js
 export { hzToMel, melFilterbank, melToHz } from './features/mel-filterbank.js';
 export type { MelFilterbankOptions } from './features/mel-filterbank.js';
 
-export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, deviceThresholdTarget, enrollmentDecision, fitBaseline, fleetFindsAnomalous, heldOutLogDistances, subspaceDistance, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, packBaselineFeed, standardNormalQuantile } from './baseline/index.js';
+export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec, deviceThresholdTarget, enrollmentDecision, fitBaseline, fleetFindsAnomalous, heldOutLogDistances, subspaceDistance, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, packBaselineFeed, sharedThresholdFloor, standardNormalQuantile } from './baseline/index.js';
 export type { BaselineFeed, BaselineSpec, DeviceThreshold, DeviceThresholdSpec, EnrollmentDecision, EnrollmentGate, EnrollmentPolicy, EnrollmentRate, FitBaselineOptions, SubspaceDistanceSpec, ThresholdTarget } from './baseline/index.js';
 
 export { DEFAULT_TEXT_FEATURES, TEXT_FEATURE_OPSETS, TEXT_LOCALE, TextFeatureError, TextFeatureExtractor, addTextFeatures, buildTextFeatureModel, charNgrams, lowerCase, murmurHash3, murmurHash3String, textFeatureFamilies, textFeatureSpecProblem, textFeatures, textInputFeeds, tokenizeWords } from './text/index.js';

@@ -72,6 +72,14 @@ export interface DeviceThresholdSpec {
    * 0.5. The device's own threshold is put there by scaling its spread row (see `fitBaseline`).
    */
   readonly logDistanceAtThreshold?: number;
+  /**
+   * `subspace` only: share of the validation cameras' healthy frames (held out from enrollment,
+   * later in time) at or below `logDistanceAtThreshold`, e.g. 0.99. With it, a device's own
+   * threshold has a floor: the shared one moved to the device's target along the prior spread
+   * (`sharedThresholdFloor`), because a few enrollment frames do not show the load and ambient
+   * range a camera reaches later, while the shared calibration was measured on such frames.
+   */
+  readonly sharedQuantile?: number;
 }
 
 /** Most enrollment samples a `subspace` baseline is fitted from (its fit is cubic in the count). */
@@ -142,5 +150,8 @@ function checkThresholdSpec(value: unknown): void {
   positive('falseAlarmsPerDay');
   positive('priorSpread');
   positive('priorWeight');
+  if (t.sharedQuantile !== undefined && !(typeof t.sharedQuantile === 'number' && t.sharedQuantile > 0 && t.sharedQuantile < 1)) {
+    throw new BaselineError(`baseline.threshold.sharedQuantile must be a number strictly between 0 and 1, got ${JSON.stringify(t.sharedQuantile)}`);
+  }
   if (t.falseAlarmsPerDay! >= t.framesPerDay!) throw new BaselineError(`baseline.threshold.falseAlarmsPerDay (${t.falseAlarmsPerDay}) must be below framesPerDay (${t.framesPerDay})`);
 }

@@ -77,6 +77,23 @@ export function fitDeviceThreshold(spec: DeviceThresholdSpec, logDistances: read
 }
 
 /**
+ * The lowest ln distance a `subspace` device's own threshold may take, or −∞ without
+ * `sharedQuantile`/`logDistanceAtThreshold`: the shared calibration's point (the `sharedQuantile`
+ * of healthy validation frames, later than their cameras' enrollment) moved to the device's
+ * target along the prior spread, `logDistanceAtThreshold + priorSpread · (z_target − z_shared)`.
+ * An enrollment that saw a narrow load and ambient range gives a tight Gaussian tail; the floor
+ * keeps its threshold where cameras measured after enrollment put it (issue 13: 4.6 % of healthy
+ * frames above the unfloored own thresholds for a 1-a-day target, 3.3 % above the shared one).
+ */
+export function sharedThresholdFloor(spec: DeviceThresholdSpec, target: ThresholdTarget = {}): number {
+  if (spec.sharedQuantile === undefined || spec.logDistanceAtThreshold === undefined) return Number.NEGATIVE_INFINITY;
+  const framesPerDay = target.framesPerDay ?? spec.framesPerDay;
+  const falseAlarmsPerDay = target.falseAlarmsPerDay ?? spec.falseAlarmsPerDay;
+  const z = standardNormalQuantile(1 - falseAlarmsPerDay / framesPerDay);
+  return spec.logDistanceAtThreshold + spec.priorSpread * (z - standardNormalQuantile(spec.sharedQuantile));
+}
+
+/**
  * Φ⁻¹(p) for 0 < p < 1 (Acklam's rational approximation, relative error < 1.2e-9): enough for
  * a threshold, and deterministic, so the core and the edge fit the same one.
  */

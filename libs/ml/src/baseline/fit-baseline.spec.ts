@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../data/seeded-random.js';
 import { BaselineError, baselineShape, checkBaselineSpec, type BaselineSpec } from './baseline-spec.js';
+import { fitDeviceThreshold, sharedThresholdFloor, standardNormalQuantile } from './device-threshold.js';
 import { fitBaseline, heldOutLogDistances, subspaceDistance } from './fit-baseline.js';
 import { enrollmentDecision, fleetFindsAnomalous } from './enrollment-policy.js';
 
@@ -130,6 +131,45 @@ test('a camera threshold fitted on its own enrollment frames gives about the tar
   const strictAbove = fresh.filter((f) => Math.log(subspaceDistance(camera, camera.distance!, strict, f)) > camera.threshold!.logDistanceAtThreshold!).length / fresh.length;
   assert.ok(strictAbove < above && strictAbove < 0.04, `1 % target: ${strictAbove}`);
   assert.equal(baseline.length, 4 * d);
+});
+
+test('a camera enrolled on a narrow load range gets the shared floor, not a threshold too tight for its later frames', () => {
+  // Enrollment sees a tenth of the load swing the camera shows later: its own Gaussian tail is too tight.
+  const frames = (n: number, seed: number, loadSd: number): Float32Array[] => {
+    const r = new SeededRandom(seed);
+    return Array.from({ length: n }, () => {
+      const load = r.gaussian(0, loadSd);
+      return Float32Array.from({ length: camera.embedding }, (_, j) => 30 + load * (j < 24 ? 0.2 : 0) + load * load * (j % 3 === 0 ? 0.05 : 0) + r.gaussian(0, 0.3));
+    });
+  };
+  const enrollment = frames(80, 41, 0.3);
+  const later = frames(4000, 42, 3);
+  // As if validation cameras measured after their enrollment put 90 % of healthy frames below ln distance 1.2.
+  const floored = { ...camera, threshold: { ...camera.threshold!, logDistanceAtThreshold: 1.2, sharedQuantile: 0.9 } };
+  const target = { falseAlarmsPerDay: 1, framesPerDay: 100 };
+  const floor = sharedThresholdFloor(floored.threshold, target);
+  // The shared point moved to the stricter target along the prior spread.
+  assert.ok(Math.abs(floor - (1.2 + 0.1 * (standardNormalQuantile(0.99) - standardNormalQuantile(0.9)))) < 1e-12);
+  const own = fitDeviceThreshold(camera.threshold!, heldOutLogDistances(camera, enrollment), target);
+  assert.ok(own.center < floor, `the narrow enrollment's own threshold ${own.center} is below the floor ${floor}`);
+  // The floor sits at score 0.5: the spread row is scaled by exp(floor − logDistanceAtThreshold).
+  const d = camera.embedding;
+  const plain = fitBaseline({ ...camera, threshold: undefined }, enrollment);
+  const scaled = fitBaseline(floored, enrollment, { threshold: target });
+  assert.ok(Math.abs(scaled[3 * d]! / plain[3 * d]! - Math.exp(floor - 1.2)) < 1e-5);
+  const above = (spec: BaselineSpec): number => {
+    const baseline = fitBaseline(spec, enrollment, { threshold: target });
+    return later.filter((f) => Math.log(subspaceDistance(spec, spec.distance!, baseline, f)) > spec.threshold!.logDistanceAtThreshold!).length / later.length;
+  };
+  const withFloor = above(floored);
+  const withoutFloor = above(camera);
+  assert.ok(withFloor < 0.1 && withoutFloor > 0.3, `later healthy frames above: with the floor ${withFloor}, without ${withoutFloor}`);
+  // A threshold above the floor is the camera's own: the floor changes nothing there.
+  const wide = cameraFrames(80, 21);
+  const lowFloor = { ...camera, threshold: { ...camera.threshold!, sharedQuantile: 0.9 } };
+  assert.ok(fitDeviceThreshold(camera.threshold!, heldOutLogDistances(camera, wide), target).center > sharedThresholdFloor(lowFloor.threshold, target));
+  assert.deepEqual(Array.from(fitBaseline(lowFloor, wide, { threshold: target })), Array.from(fitBaseline(camera, wide, { threshold: target })));
+  assert.throws(() => checkBaselineSpec({ ...floored, threshold: { ...floored.threshold, sharedQuantile: 1 } }), /sharedQuantile/);
 });
 
 test('held-out distances are larger than in-sample ones (a sample does not judge the subspace it helped fit)', () => {

@@ -1,6 +1,6 @@
 import { jacobiEigen } from '../linalg/jacobi-eigen.js';
 import { BaselineError, baselineLength, type BaselineSpec, type SubspaceDistanceSpec } from './baseline-spec.js';
-import { fitDeviceThreshold, leaveOneOutLogDistances, type ThresholdTarget } from './device-threshold.js';
+import { fitDeviceThreshold, leaveOneOutLogDistances, sharedThresholdFloor, type ThresholdTarget } from './device-threshold.js';
 
 /** Options of {@link fitBaseline}. */
 export interface FitBaselineOptions {
@@ -22,7 +22,8 @@ export interface FitBaselineOptions {
  *   distances of its samples, {@link heldOutLogDistances}) is put where the model's shared
  *   calibration has score 0.5 by scaling the spread row: the distance is |residual ÷ spread|
  *   pooled, so spread × α divides it by α and moves its ln by −ln α, with
- *   α = exp(own threshold − `logDistanceAtThreshold`). The layout and the graph stay as they
+ *   α = exp(own threshold − `logDistanceAtThreshold`), the own threshold no lower than
+ *   `sharedThresholdFloor` when the spec has `sharedQuantile`. The layout and the graph stay as they
  *   are, so a model, stored baselines and the edge need no new row; only the logistic slope
  *   stays shared.
  *
@@ -57,7 +58,8 @@ export function fitBaseline(spec: BaselineSpec, embeddings: readonly Float32Arra
   fitSubspace(spec, embeddings, mean, out);
   if (spec.threshold) {
     const own = fitDeviceThreshold(spec.threshold, heldOutLogDistances(spec, embeddings), options.threshold);
-    const factor = Math.exp(own.center - spec.threshold.logDistanceAtThreshold!);
+    const center = Math.max(own.center, sharedThresholdFloor(spec.threshold, options.threshold));
+    const factor = Math.exp(center - spec.threshold.logDistanceAtThreshold!);
     const spreadRow = ((spec.components ?? 0) + 1) * d;
     for (let j = 0; j < d; j++) out[spreadRow + j] = out[spreadRow + j]! * factor;
   }

@@ -1,6 +1,6 @@
 export { BaselineError, MAX_SUBSPACE_FRAMES, baselineLength, baselineShape, checkBaselineSpec } from './baseline-spec.js';
 export type { BaselineSpec, DeviceThresholdSpec, SubspaceDistanceSpec } from './baseline-spec.js';
-export { deviceThresholdTarget, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, standardNormalQuantile } from './device-threshold.js';
+export { deviceThresholdTarget, fitDeviceThreshold, framesPerDayOf, leaveOneOutLogDistances, sharedThresholdFloor, standardNormalQuantile } from './device-threshold.js';
 export type { DeviceThreshold, EnrollmentRate, ThresholdTarget } from './device-threshold.js';
 export { fitBaseline, heldOutLogDistances, subspaceDistance } from './fit-baseline.js';
 export type { FitBaselineOptions } from './fit-baseline.js';

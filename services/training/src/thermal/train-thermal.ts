@@ -132,7 +132,9 @@ export async function trainThermal(options: TrainThermalOptions): Promise<Traine
  * spread row so its threshold sits where the shared calibration has score 0.5): the ln distance
  * at score 0.5 is ln(healthy median) + center, and the prior spread of a camera's ln distances
  * is the root mean square of the validation cameras' held-out spreads (their first `frames`
- * enrollment frames; the embedding is the frame). Only when the device error is the distance
+ * enrollment frames; the embedding is the frame); `sharedQuantile` (the shared calibration's
+ * quantile of the validation cameras' healthy frames) gives each camera's threshold its floor
+ * (`sharedThresholdFloor`). Only when the device error is the distance
  * alone (no fleet share), else the spec is returned as it is.
  */
 function withCameraThresholds(plan: ThermalPlan, spec: BaselineSpec, device: Pick<ThermalDeviceHead, 'mix' | 'calibration'>, cameras: ReadonlyMap<string, readonly Float32Array[]>): BaselineSpec {
@@ -145,7 +147,8 @@ function withCameraThresholds(plan: ThermalPlan, spec: BaselineSpec, device: Pic
   });
   if (variances.length === 0) return spec;
   const priorSpread = Math.sqrt(variances.reduce((a, v) => a + v, 0) / variances.length);
-  return { ...distanceSpec, threshold: { ...plan.device.threshold, priorSpread, logDistanceAtThreshold: Math.log(device.mix.deviceMedian) + device.calibration.center } };
+  const logDistanceAtThreshold = Math.log(device.mix.deviceMedian) + device.calibration.center;
+  return { ...distanceSpec, threshold: { ...plan.device.threshold, priorSpread, logDistanceAtThreshold, sharedQuantile: device.calibration.normalQuantile } };
 }
 
 /** Scores `frames` twice: each against its camera's baseline (where enrolled) and all against the fleet. */
