@@ -144,10 +144,32 @@ async function convAeSpeed(m: DeviceModel, rows: readonly (readonly number[])[],
 // and in process (the fallback, plain JS), on the last experiment it scored: windows per CPU-second.
 let convAePerS: number | undefined;
 let convAeInProcessPerS: number | undefined;
+let convAeBatchPerS: Record<string, number> | undefined;
+
+/** What batching would buy: the graph alone on the experiment's windows, `scores` of 1, 16 and 64 windows per run, windows per CPU-second. */
+async function graphBatchSpeed(m: DeviceModel, rows: readonly (readonly number[])[]): Promise<Record<string, number>> {
+  const graph = await loadGraph(m);
+  if (!graph || typeof graph === 'string') throw new Error(String(graph));
+  const cols = m.sensors.map((s) => m.keys.indexOf(s));
+  const windows: Float32Array[] = [];
+  for (let e = m.windowSteps; e <= rows.length; e++) windows.push(Float32Array.from(rows.slice(e - m.windowSteps, e).flatMap((r) => cols.map((c) => r[c]!))));
+  const out: Record<string, number> = {};
+  for (const batch of [1, 16, 64]) {
+    let n = 0;
+    const deadline = performance.now() + (seconds * 1000) / 3;
+    const cpu0 = process.cpuUsage();
+    while (performance.now() < deadline) for (let i = 0; i + batch <= windows.length; i += batch) n += (await graph.scores(windows.slice(i, i + batch))).length;
+    const cpu = process.cpuUsage(cpu0);
+    out[`batch_${batch}`] = Math.round(n / ((cpu.user + cpu.system) / 1e6));
+  }
+  await graph.release();
+  return out;
+}
 if (lastConvAe) {
   convAePerS = await convAeSpeed(lastConvAe.model, lastConvAe.rows, true);
   convAeInProcessPerS = await convAeSpeed(lastConvAe.model, lastConvAe.rows, false);
-  console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): conv-AE device, tracker + ONNX graph ${Math.round(convAePerS)} windows per CPU-second (${(1000 / convAePerS).toFixed(3)} ms CPU a window); in process (fallback) ${Math.round(convAeInProcessPerS)} (${(1000 / convAeInProcessPerS).toFixed(3)} ms); load average ${loadavg()[0]!.toFixed(1)}`);
+  convAeBatchPerS = await graphBatchSpeed(lastConvAe.model, lastConvAe.rows);
+  console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): conv-AE device, tracker + ONNX graph ${Math.round(convAePerS)} windows per CPU-second (${(1000 / convAePerS).toFixed(3)} ms CPU a window); in process (fallback) ${Math.round(convAeInProcessPerS)} (${(1000 / convAeInProcessPerS).toFixed(3)} ms); the graph alone, windows per CPU-second by windows per run ${JSON.stringify(convAeBatchPerS)}; load average ${loadavg()[0]!.toFixed(1)}`);
 }
 
 /** Edge scoring of one window: the model's ONNX graph in the agent's DeviceTelemetryModel, one message (one new window) at a time. */
@@ -187,7 +209,7 @@ const edge = {
 const edgeWindowMsWorst = Math.max(...Object.values(edge).map((e) => e?.p50 ?? 0));
 
 if (!lastModel) {
-  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
+  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), conv_ae_graph_windows_per_s: convAeBatchPerS, edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
   process.exit(0);
 }
 
@@ -216,4 +238,4 @@ while (performance.now() - t1 < seconds * 1000) {
 const batchPerS = (batches * count) / ((performance.now() - t1) / 1000);
 console.log(`speed (${model.sensors.length} sensors, window ${steps}): streaming WindowScorer ${Math.round(streamPerS)} windows/s; baseline batch pcaWindowErrors ${Math.round(batchPerS)} windows/s (one core each)`);
 const pca = summary['pca'] ?? Object.values(summary)[0]!;
-console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
+console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), conv_ae_graph_windows_per_s: convAeBatchPerS, windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
