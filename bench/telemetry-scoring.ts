@@ -8,6 +8,8 @@
 //    in its worker is awaited in place here);
 // 2. speed: windows scored per second by the streaming WindowScorer (one row in, one score out),
 //    beside the batch float64 reference `pcaWindowErrors` on the same windows (the baseline);
+//    a conv-AE device as the service scores it (its ONNX graph, one run per message) beside the
+//    in-process scorer, CPU per window;
 // 3. edge: the same models' ONNX graphs in the edge agent's DeviceTelemetryModel (one message in:
 //    resampled, windowed, one onnxruntime run on one intra-op thread): milliseconds per window,
 //    wall clock p50/p99 and CPU per window.
@@ -21,7 +23,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { pcaWindowErrors } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
-import { DEFAULT_DEVICE_MODEL_OPTIONS, DeviceTracker, WindowScorer, windowScorer, type DeviceModel, type DeviceModelFamily, type PcaDeviceModel } from '@premonitor/telemetry-scoring';
+import { DEFAULT_DEVICE_MODEL_OPTIONS, DeviceTracker, loadGraph, WindowScorer, type DeviceModel, type DeviceModelFamily, type PcaDeviceModel, type TrackerOutcome } from '@premonitor/telemetry-scoring';
+import type { TelemetryModelScorer } from '@premonitor/ml/scoring';
 import { fitDeviceModelOf } from '@premonitor/telemetry-scoring/fit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,6 +64,7 @@ for (const family of families) {
     const flags = new Map<number, number>();
     let streak = 0;
     let model: DeviceModel | undefined;
+    let graph: TelemetryModelScorer | undefined;
     let validation = '';
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -72,10 +76,18 @@ for (const family of families) {
         const fitted = await fitDeviceModelOf(family, out.fit.keys, out.fit.rows, out.fit.stepMs);
         fitMs += performance.now() - t;
         tracker.install(out.fit.token, fitted.model);
+        // As the service does: a conv-AE device is scored by its graph.
+        const loaded = await loadGraph(fitted.model);
+        if (typeof loaded === 'string') throw new Error(`${file}: ${loaded}`);
+        if (loaded) {
+          await graph?.release();
+          graph = loaded;
+          tracker.scoreByGraph();
+        }
         model = fitted.model;
         if (fitted.choice) validation = `  ${fitted.choice.reason}`;
       }
-      for (const s of out.scores) {
+      for (const s of await scored(out, graph)) {
         streak = s.score.score > 0.5 ? streak + 1 : 0;
         flags.set(Math.round((s.ts - 999 - 1_600_000_000_000) / 1000), streak >= RUN ? 1 : 0);
       }
@@ -95,6 +107,7 @@ for (const family of families) {
     console.log(`  ${file.padStart(6)}  ${(model?.family ?? 'none').padEnd(7)}  sensors ${model?.sensors.length ?? 0}  F1 ${f1.toFixed(3)}  FAR ${((100 * b) / Math.max(1, b + d)).toFixed(1)} %  MAR ${((100 * c) / Math.max(1, a + c)).toFixed(1)} %${validation}`);
     if (model?.family === 'pca-t2q') lastModel = { model, rows };
     if (model?.family === 'conv-ae') lastConvAe = { model, rows };
+    await graph?.release();
   }
   const f1 = (2 * tp) / (2 * tp + fp + fn);
   const far = fp / (fp + tn);
@@ -102,16 +115,61 @@ for (const family of families) {
   console.log(`valve1 overall ${family} (${files.length} files): outlier F1 ${f1.toFixed(3)}, FAR ${(100 * far).toFixed(1)} %, MAR ${(100 * mar).toFixed(1)} %, models chosen ${JSON.stringify(chosen)}, fitting ${(fitMs / 1000).toFixed(1)} s  (SKAB published: Conv-AE F1 0.78–0.79, PCA T²+Q 0.67–0.76)`);
   summary[family] = { f1: +f1.toFixed(3), far: +far.toFixed(3), mar: +mar.toFixed(3), fit_s: +(fitMs / 1000).toFixed(1), ...(family === 'auto' ? { chosen } : {}) };
 }
-// The conv autoencoder's streaming scorer (plain JS, one window of 60 rows per step), on the last experiment it scored.
-let convAePerS: number | undefined;
-if (lastConvAe) {
-  const scorer = windowScorer(lastConvAe.model);
-  const keyRows = lastConvAe.rows.map((r) => Float64Array.from(r));
+/** A tracker outcome's scores; a graph-scored device's windows scored as the service does (one run per message). */
+async function scored(out: TrackerOutcome, graph: TelemetryModelScorer | undefined): Promise<TrackerOutcome['scores']> {
+  if (!out.windows) return out.scores;
+  const scores = await graph!.scores(out.windows.map((w) => w.values));
+  return [...out.scores, ...out.windows.map((w, i) => ({ ts: w.ts, seq: w.seq, score: scores[i]! }))];
+}
+
+/** Windows per CPU-second of a conv-AE device fed its rows message by message, as the service scores it (`graph`) or in process. */
+async function convAeSpeed(m: DeviceModel, rows: readonly (readonly number[])[], graph: boolean): Promise<number> {
+  const settings = { stepMs: 1000, discoveryMessages: 10, maxGapSteps: 5, enrollRows: ENROLL, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS };
+  const tracker = new DeviceTracker({ site: 'bench', device: 'speed' }, settings, () => 0, { model: m, version: 'bench', stepMs: 1000, readyAt: 0 });
+  const loaded = graph ? await loadGraph(m) : undefined;
+  if (typeof loaded === 'string') throw new Error(loaded);
+  if (loaded) tracker.scoreByGraph();
+  const messages = rows.map((r) => Object.fromEntries(m.keys.map((k, i) => [k, r[i]!])));
   let n = 0;
-  const t = performance.now();
-  while (performance.now() - t < seconds * 1000) for (const r of keyRows) if (scorer.push(r)) n++;
-  convAePerS = n / ((performance.now() - t) / 1000);
-  console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): streaming conv-AE scorer ${Math.round(convAePerS)} windows/s (one core)`);
+  let step = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
+  while (performance.now() < deadline) for (const readings of messages) n += (await scored(tracker.observe(1_600_000_000_000 + step * 1000, step++, readings), loaded)).length;
+  const cpu = process.cpuUsage(cpu0);
+  await loaded?.release();
+  return n / ((cpu.user + cpu.system) / 1e6);
+}
+
+// A conv-AE device as the service scores it (tracker → its graph in onnxruntime, one thread, one run per message)
+// and in process (the fallback, plain JS), on the last experiment it scored: windows per CPU-second.
+let convAePerS: number | undefined;
+let convAeInProcessPerS: number | undefined;
+let convAeBatchPerS: Record<string, number> | undefined;
+
+/** What batching would buy: the graph alone on the experiment's windows, `scores` of 1, 16 and 64 windows per run, windows per CPU-second. */
+async function graphBatchSpeed(m: DeviceModel, rows: readonly (readonly number[])[]): Promise<Record<string, number>> {
+  const graph = await loadGraph(m);
+  if (!graph || typeof graph === 'string') throw new Error(String(graph));
+  const cols = m.sensors.map((s) => m.keys.indexOf(s));
+  const windows: Float32Array[] = [];
+  for (let e = m.windowSteps; e <= rows.length; e++) windows.push(Float32Array.from(rows.slice(e - m.windowSteps, e).flatMap((r) => cols.map((c) => r[c]!))));
+  const out: Record<string, number> = {};
+  for (const batch of [1, 16, 64]) {
+    let n = 0;
+    const deadline = performance.now() + (seconds * 1000) / 3;
+    const cpu0 = process.cpuUsage();
+    while (performance.now() < deadline) for (let i = 0; i + batch <= windows.length; i += batch) n += (await graph.scores(windows.slice(i, i + batch))).length;
+    const cpu = process.cpuUsage(cpu0);
+    out[`batch_${batch}`] = Math.round(n / ((cpu.user + cpu.system) / 1e6));
+  }
+  await graph.release();
+  return out;
+}
+if (lastConvAe) {
+  convAePerS = await convAeSpeed(lastConvAe.model, lastConvAe.rows, true);
+  convAeInProcessPerS = await convAeSpeed(lastConvAe.model, lastConvAe.rows, false);
+  convAeBatchPerS = await graphBatchSpeed(lastConvAe.model, lastConvAe.rows);
+  console.log(`speed (${lastConvAe.model.sensors.length} sensors, window ${lastConvAe.model.windowSteps}): conv-AE device, tracker + ONNX graph ${Math.round(convAePerS)} windows per CPU-second (${(1000 / convAePerS).toFixed(3)} ms CPU a window); in process (fallback) ${Math.round(convAeInProcessPerS)} (${(1000 / convAeInProcessPerS).toFixed(3)} ms); the graph alone, windows per CPU-second by windows per run ${JSON.stringify(convAeBatchPerS)}; load average ${loadavg()[0]!.toFixed(1)}`);
 }
 
 /** Edge scoring of one window: the model's ONNX graph in the agent's DeviceTelemetryModel, one message (one new window) at a time. */
@@ -151,7 +209,7 @@ const edge = {
 const edgeWindowMsWorst = Math.max(...Object.values(edge).map((e) => e?.p50 ?? 0));
 
 if (!lastModel) {
-  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
+  console.log(JSON.stringify({ bench: 'telemetry-scoring', families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), conv_ae_graph_windows_per_s: convAeBatchPerS, edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
   process.exit(0);
 }
 
@@ -180,4 +238,4 @@ while (performance.now() - t1 < seconds * 1000) {
 const batchPerS = (batches * count) / ((performance.now() - t1) / 1000);
 console.log(`speed (${model.sensors.length} sensors, window ${steps}): streaming WindowScorer ${Math.round(streamPerS)} windows/s; baseline batch pcaWindowErrors ${Math.round(batchPerS)} windows/s (one core each)`);
 const pca = summary['pca'] ?? Object.values(summary)[0]!;
-console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));
+console.log(JSON.stringify({ bench: 'telemetry-scoring', skab_f1: pca.f1, skab_far: pca.far, skab_mar: pca.mar, families: summary, conv_ae_windows_per_s: convAePerS && Math.round(convAePerS), conv_ae_in_process_windows_per_s: convAeInProcessPerS && Math.round(convAeInProcessPerS), conv_ae_graph_windows_per_s: convAeBatchPerS, windows_per_s: Math.round(streamPerS), baseline_batch_windows_per_s: Math.round(batchPerS), edge_window_ms: edgeWindowMsWorst, edge, load: +loadavg()[0]!.toFixed(1) }));

@@ -67,8 +67,9 @@ for (const mode of await busAndDatabaseModes('telemetry-conv-ae', logger)) {
       await env?.stop();
     });
 
+    /** Row `i` at second `i`; past the last row, the rows again from the start (still healthy). */
     const send = (ref: DeviceRef, i: number) => {
-      const event: TelemetryEvent = { ...ref, ts: T0 + i * 1000, seq: i, readings: rows[i]!, receivedAt: T0 + i * 1000 };
+      const event: TelemetryEvent = { ...ref, ts: T0 + i * 1000, seq: i, readings: rows[i % rows.length]!, receivedAt: T0 + i * 1000 };
       return publishEvent(env.bus, 'telemetry', [ref], event, { msgId: `${ref.site}.${ref.device}.${i}` });
     };
     const storedModel = async (ref: DeviceRef) =>
@@ -124,6 +125,24 @@ for (const mode of await busAndDatabaseModes('telemetry-conv-ae', logger)) {
       assert.equal(status.family, 'conv-ae');
       assert.equal(status.modelVersion, version);
       assert.equal((await storedModel(a))!.model_version, version);
+      assert.equal(status.problem, null, 'scored by its graph');
+    });
+
+    it('a stored graph that no longer loads: that device is scored in process and says why, the other stays on its graph', async () => {
+      const stored = (await storedModel(b))!;
+      const model = (typeof stored.model === 'string' ? JSON.parse(stored.model) : stored.model) as { onnx: string };
+      const broken = JSON.stringify({ ...model, onnx: model.onnx.slice(0, 200) });
+      await env.db.db.updateTable('telemetry_models').set({ model: broken }).where('device_id', '=', `${b.site}/${b.device}`).execute();
+      await scoring.stop();
+      scoring = new TelemetryScoring(settings, { db: env.db, bus: env.bus, logger, registry: createRegistry('telemetry-conv-ae-test-3', false) });
+      await scoring.start();
+      assert.match(scoring.status(b)!.problem ?? '', /ONNX graph cannot score \(.+\); scored by the in-process scorer instead/);
+      for (let i = ENROLL + 10; i < 400; i++) await send(b, i);
+      for (let i = 520; i < 600; i++) await send(a, i);
+      await waitFor('pump-b scored in process', () => scoring.status(b)?.lastScore?.ts === T0 + 398 * 1000 + 999, 60_000);
+      assert.equal(scoring.status(b)!.state, 'ready');
+      await waitFor('pump-a still scored', () => (scoring.status(a)?.lastScore?.ts ?? 0) > T0 + 518 * 1000 + 999, 60_000);
+      assert.equal(scoring.status(a)!.problem, null);
     });
   });
 }

@@ -44,7 +44,7 @@ export type { HashedFeatures, SparseRows, TextFeatureFamily, TextFeatureSpec, Te
 
 export { jacobiEigen } from './linalg/jacobi-eigen.js';
 export { cholesky, solveCholesky } from './linalg/cholesky.js';
-export { DEFAULT_MAX_GAP_STEPS, SCORE_THRESHOLD, StepResampler, TelemetryWindowFeed, WindowFitError, WindowInputError, windowScore, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
+export { DEFAULT_MAX_GAP_STEPS, SCORE_THRESHOLD, StepResampler, TelemetryWindowFeed, WindowFitError, WindowRing, WindowInputError, windowScore, applyAlarmRule, applyScaler, buildTelemetryModel, checkWindowBatch, correlationTime, fitPcaT2Q, fitStandardScaler, lag1Autocorrelation, pcaWindowErrors, pointStatistics, residualThreshold, slidingWindows } from './telemetry/index.js';
 export type { AlarmRule, ResampledRow, StepResamplerOptions, TelemetryWindow, WindowScore, PcaT2Q, PcaT2QOptions, StandardScaler, TelemetryFamily, TelemetryGraphSpec, WindowShape } from './telemetry/index.js';
 export { addVibrationFeatures, buildVibrationModel, vibrationFeatureCount, vibrationFeatures } from './vibration/index.js';
 export type { LinearMap, VibrationFeatureSpec, VibrationGraphSpec } from './vibration/index.js';

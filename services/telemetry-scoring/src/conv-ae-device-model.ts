@@ -1,4 +1,4 @@
-import { windowScore, type LayerSpec, type StandardScaler, type WindowScore } from '@premonitor/ml';
+import { WindowRing, windowScore, type LayerSpec, type StandardScaler, type WindowScore } from '@premonitor/ml';
 import type { RowScorer } from './device-model.js';
 
 /**
@@ -20,18 +20,16 @@ export interface ConvAeDeviceModel {
 }
 
 /**
- * Scores a conv autoencoder's rows as they come, in plain JavaScript (the service's hot path
- * stays synchronous and free of tfjs; the ONNX graph computes the same within float rounding,
- * see conv-ae-device-model.spec.ts): each step, the window of the last `windowSteps` rows.
+ * Scores a conv autoencoder's rows as they come, in plain JavaScript: each step, the window of
+ * the last `windowSteps` rows. The service scores a conv-AE device with its ONNX graph
+ * (`TelemetryModelScorer`, as the edge does, ~40× cheaper per window); this is the fallback when
+ * the graph cannot be loaded or run, and the reference the graph is checked against
+ * (device-model-fit.spec.ts).
  */
 export class ConvAeWindowScorer implements RowScorer {
   readonly #model: ConvAeDeviceModel;
   readonly #columns: readonly number[];
-  /** Ring of standardised rows, `[windowSteps, sensors]`. */
-  readonly #ring: Float32Array;
-  readonly #window: Float32Array;
-  #filled = 0;
-  #next = 0;
+  readonly #ring: WindowRing;
 
   constructor(model: ConvAeDeviceModel) {
     for (const layer of model.layers) {
@@ -40,28 +38,25 @@ export class ConvAeWindowScorer implements RowScorer {
     }
     this.#model = model;
     this.#columns = model.sensors.map((s) => model.keys.indexOf(s));
-    this.#ring = new Float32Array(model.windowSteps * model.sensors.length);
-    this.#window = new Float32Array(this.#ring.length);
+    this.#ring = new WindowRing(model.windowSteps, model.sensors.length);
   }
 
   reset(): void {
-    this.#filled = 0;
-    this.#next = 0;
+    this.#ring.reset();
   }
 
   push(values: ArrayLike<number>): WindowScore | undefined {
-    const { scaler, windowSteps } = this.#model;
-    const c = this.#columns.length;
-    this.#columns.forEach((col, k) => (this.#ring[this.#next * c + k] = (values[col]! - scaler.mean[k]!) / scaler.scale[k]!));
-    this.#next = (this.#next + 1) % windowSteps;
-    if (this.#filled < windowSteps) this.#filled++;
-    if (this.#filled < windowSteps) return undefined;
-    // Oldest row first: the ring from `next` on, then its start.
-    const split = this.#next * c;
-    this.#window.set(this.#ring.subarray(split), 0);
-    this.#window.set(this.#ring.subarray(0, split), this.#ring.length - split);
-    return windowScore(convAeWindowError(this.#model.layers, this.#window, windowSteps, c), this.#model.errorThreshold);
+    const window = this.#ring.push(values, this.#columns);
+    return window && convAeWindowScore(this.#model, window);
   }
+}
+
+/** The score of one window of raw readings `[windowSteps, sensors]` (the graph's input), computed in plain JS. */
+export function convAeWindowScore(model: ConvAeDeviceModel, raw: Float32Array): WindowScore {
+  const c = model.sensors.length;
+  const scaled = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) scaled[i] = (raw[i]! - model.scaler.mean[i % c]!) / model.scaler.scale[i % c]!;
+  return windowScore(convAeWindowError(model.layers, scaled, model.windowSteps, c), model.errorThreshold);
 }
 
 /** Mean absolute reconstruction error of one standardised window `[steps, channels]` (the graph's `error`). */

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { readModelMetadata } from '@premonitor/ml';
 import { useTfjsBackend } from '@premonitor/ml/training';
-import { ConvAeWindowScorer } from './conv-ae-device-model.js';
+import { ConvAeWindowScorer, convAeWindowScore } from './conv-ae-device-model.js';
+import { loadGraph } from './device-graph.js';
+import { DEFAULT_DEVICE_MODEL_OPTIONS } from './device-model.js';
+import { DeviceTracker, type TrackerOutcome } from './device-tracker.js';
 import { DEFAULT_DEVICE_FIT_OPTIONS, fitConvAeDeviceModel, fitDeviceModelOf, heldOutRows, type DeviceFitOptions } from './device-model-fit.js';
 
 /** Deterministic uniform noise in [-0.5, 0.5). */
@@ -60,6 +63,46 @@ describe('per-device conv autoencoder', () => {
     for (let w = 0; w < service.length; w++) assert.ok(Math.abs(edge[w]! - service[w]!) <= 1e-4 * Math.max(1, service[w]!), `window ${w}: edge ${edge[w]} vs service ${service[w]}`);
     assert.ok(service[service.length - 1]! > 1, `the fault scores above the threshold: ${service[service.length - 1]}`);
     await session.release();
+  });
+
+  it('a conv-AE device on its graph (the scorer the edge uses, batched) scores as in process, across a gap; an unloadable graph falls back and says so', async () => {
+    const settings = { stepMs: 1000, discoveryMessages: 5, maxGapSteps: 3, enrollRows: 300, maxSensors: 32, model: DEFAULT_DEVICE_MODEL_OPTIONS, family: 'conv-ae' as const };
+    const rows = pumpRows(700);
+    // A fault from row 600; a 2-step silence at 450 (filled: the next message closes several steps) and a 10-step one at 500 (a gap: both paths start their window over).
+    const message = (i: number) => Object.fromEntries(KEYS.map((k, c) => [k, rows[i * 3 + c]! + (i >= 600 && c === 0 ? 8 : 0)]));
+    const times = [...Array(700).keys()].filter((i) => (i < 500 || i >= 510) && i !== 450 && i !== 451);
+    const trackers = [0, 1, 2].map(() => new DeviceTracker({ site: 's1', device: 'pump-1' }, settings, () => 0));
+    const outs: TrackerOutcome[][] = trackers.map(() => []);
+    let fitted;
+    for (const i of times) {
+      for (const [t, tracker] of trackers.entries()) {
+        const out = tracker.observe(1_700_000_000_000 + i * 1000, i, message(i));
+        if (out.fit) {
+          fitted ??= await fitConvAeDeviceModel(out.fit.keys, out.fit.rows, out.fit.stepMs, QUICK);
+          tracker.install(out.fit.token, fitted);
+          if (t === 1) tracker.scoreByGraph();
+          if (t === 2) tracker.graphUnavailable(String(await loadGraph({ ...fitted, onnx: fitted.onnx.subarray(0, 100) })));
+        }
+        outs[t]!.push(out);
+      }
+    }
+    const graph = await loadGraph(fitted!);
+    assert.ok(graph && typeof graph !== 'string', `the graph loads: ${String(graph)}`);
+    const inProcess = outs[0]!.flatMap((o) => o.scores);
+    assert.ok(outs[1]!.every((o) => o.scores.length === 0), 'a graph-scored device hands out windows, not scores');
+    const windows = outs[1]!.flatMap((o) => o.windows ?? []);
+    assert.ok(outs[1]!.some((o) => (o.windows?.length ?? 0) > 1), 'the message after a short silence closes several windows, scored in one run');
+    const viaGraph = (await Promise.all(outs[1]!.map((o) => graph.scores((o.windows ?? []).map((w) => w.values))))).flat();
+    assert.deepEqual(windows.map((w) => w.ts), inProcess.map((s) => s.ts), 'the same windows, the gap included');
+    assert.ok(inProcess.length > 200, `${inProcess.length} windows`);
+    inProcess.forEach((s, k) => {
+      assert.ok(Math.abs(viaGraph[k]!.ratio - s.score.ratio) <= 1e-4 * Math.max(1, s.score.ratio), `window ${k}: graph ${viaGraph[k]!.ratio} vs in process ${s.score.ratio}`);
+      assert.ok(Math.abs(convAeWindowScore(fitted!, windows[k]!.values).ratio - s.score.ratio) <= 1e-6 * Math.max(1, s.score.ratio), 'the fallback scores a graph window the same');
+    });
+    assert.ok(viaGraph[viaGraph.length - 1]!.score > 0.5, 'the fault is above the threshold');
+    assert.match(trackers[2]!.status().problem ?? '', /ONNX graph cannot score \(.+\); scored by the in-process scorer/);
+    assert.deepEqual(outs[2]!.flatMap((o) => o.scores).map((s) => s.score), inProcess.map((s) => s.score), 'the fallback device is still scored');
+    await graph.release();
   });
 
   it('auto keeps the family with fewer held-out false alarms (PCA on a tie) and says why', async () => {

@@ -1,7 +1,7 @@
 import type { DeviceRef } from '@premonitor/contracts';
 import { fitDeviceModel, modelVersion, versionStamp, windowScorer, type DeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
 import type { DeviceModelFamily, FamilyChoice } from './device-fit-options.js';
-import { StepResampler } from '@premonitor/ml';
+import { StepResampler, WindowRing, type TelemetryWindow } from '@premonitor/ml';
 
 /** How devices enroll and how their readings are resampled. */
 export interface TrackerSettings {
@@ -51,6 +51,8 @@ export interface DeviceStatus {
 /** What one telemetry message produced. */
 export interface TrackerOutcome {
   readonly scores: readonly { readonly ts: number; readonly seq: number; readonly score: WindowScore }[];
+  /** A device scored by its model's ONNX graph ({@link DeviceTracker.scoreByGraph}): the windows (raw readings of its sensors) to score, oldest first. */
+  readonly windows?: readonly TelemetryWindow[];
   /** The model was fitted with this message: store it. */
   readonly enrolled?: { readonly model: DeviceModel; readonly version: string; readonly stepMs: number; readonly choice?: FamilyChoice };
   /** The model's sensors went missing with this message (once per episode): dead-letter it with this reason. */
@@ -73,7 +75,7 @@ type Phase =
   | { kind: 'discovering'; messages: { ts: number; seq: number; readings: Readonly<Record<string, number>> }[] }
   | { kind: 'enrolling'; resampler: StepResampler; rows: number[]; count: number }
   | { kind: 'fitting'; resampler: StepResampler; token: number; stamp: string }
-  | { kind: 'ready'; resampler: StepResampler; scorer: RowScorer; stored: StoredModel; paused: boolean };
+  | { kind: 'ready'; resampler: StepResampler; scorer: RowScorer; stored: StoredModel; paused: boolean; graph?: WindowRing };
 
 let fitTokens = 0;
 
@@ -92,6 +94,8 @@ export class DeviceTracker {
   #missing: string[] = [];
   #unmodelled = new Set<string>();
   #problem: string | null = null;
+  /** Why the model's ONNX graph could not be used (it is scored in process instead). */
+  #graphProblem: string | null = null;
 
   constructor(ref: DeviceRef, settings: TrackerSettings, now: () => number, stored?: StoredModel) {
     this.#ref = ref;
@@ -134,7 +138,35 @@ export class DeviceTracker {
     const stored = { ...this.#stored(model, phase.resampler.stepMs, phase.stamp), ...(choice ? { choice } : {}) };
     this.#phase = this.#ready(stored, phase.resampler);
     this.#problem = null;
+    this.#graphProblem = null;
     return { version: stored.version, stepMs: stored.stepMs, ...(choice ? { choice } : {}) };
+  }
+
+  /**
+   * From now on the ready model's rows become windows of raw readings of its sensors
+   * (`outcome.windows`, `[windowSteps, sensors]`: its graph's window contract) for the caller to
+   * score with the graph, instead of scores from the in-process scorer. Call it once the graph
+   * loaded; {@link DeviceTracker.graphUnavailable} goes back.
+   */
+  scoreByGraph(): void {
+    const p = this.#phase;
+    if (p.kind !== 'ready') return;
+    p.graph = new WindowRing(p.stored.model.windowSteps, p.stored.model.sensors.length);
+    p.scorer.reset();
+    this.#graphProblem = null;
+  }
+
+  /** The model's graph cannot score (`reason`): the in-process scorer scores it again, and the status says why. */
+  graphUnavailable(reason: string): void {
+    const p = this.#phase;
+    if (p.kind !== 'ready') return;
+    delete p.graph;
+    this.#graphProblem = `its model's ONNX graph cannot score (${reason}); scored by the in-process scorer instead`;
+  }
+
+  /** The score of the last window the caller scored for it (graph path). */
+  scored(ts: number, score: number): void {
+    this.#lastScore = { ts, score };
   }
 
   /** An off-thread fit failed: enrollment starts over on the same sensors, and the status says why. */
@@ -153,6 +185,7 @@ export class DeviceTracker {
     this.#missing = [];
     this.#unmodelled.clear();
     this.#problem = null;
+    this.#graphProblem = null;
     this.#lastScore = null;
   }
 
@@ -178,7 +211,7 @@ export class DeviceTracker {
       missingSensors: this.#missing,
       unmodelledSensors: [...this.#unmodelled].sort(),
       lateReadings: resampler?.late ?? 0,
-      problem: this.#problem,
+      problem: this.#problem ?? this.#graphProblem,
       choice: p.kind === 'ready' ? (p.stored.choice ?? null) : null,
     };
   }
@@ -219,10 +252,13 @@ export class DeviceTracker {
     const keys = phase.stored.model.keys;
     for (const k of Object.keys(readings)) if (!keys.includes(k)) this.#unmodelled.add(k);
     const scores: { ts: number; seq: number; score: WindowScore }[] = [];
+    const windows: TelemetryWindow[] = [];
+    const columns = phase.graph ? phase.stored.model.sensors.map((s) => keys.indexOf(s)) : [];
     let rejected: string | undefined;
     for (const step of phase.resampler.push(ts, seq, readings)) {
       if (step.type === 'gap') {
         phase.scorer.reset();
+        phase.graph?.reset();
         continue;
       }
       const sensorIndex = phase.stored.model.sensors.map((s) => keys.indexOf(s));
@@ -230,6 +266,7 @@ export class DeviceTracker {
       this.#missing = missing;
       if (missing.length > 0) {
         phase.scorer.reset();
+        phase.graph?.reset();
         if (!phase.paused) {
           phase.paused = true;
           this.#problem = `sensor(s) ${missing.join(', ')} of the model sent nothing for more than ${this.#s.maxGapSteps} step(s); scoring paused until they return (or reset to re-enroll on the current sensors)`;
@@ -241,13 +278,18 @@ export class DeviceTracker {
         phase.paused = false;
         this.#problem = null;
       }
+      if (phase.graph) {
+        const values = phase.graph.push(step.values, columns);
+        if (values) windows.push({ ts: step.ts, seq: step.seq, values });
+        continue;
+      }
       const score = phase.scorer.push(step.values);
       if (score) {
         scores.push({ ts: step.ts, seq: step.seq, score });
         this.#lastScore = { ts: step.ts, score: score.score };
       }
     }
-    return rejected ? { scores, rejected } : { scores };
+    return { scores, ...(windows.length > 0 ? { windows } : {}), ...(rejected ? { rejected } : {}) };
   }
 
   /** `stamp`: when enrollment completed, so the version is known before an off-thread fit builds the ONNX graph that carries it. */

@@ -3,8 +3,9 @@ export { TelemetryScoring, type TelemetryScoringSettings, type TelemetryScoringD
 export { telemetryScoringConfigShape, settingsFromConfig, vibrationSettingsFromConfig, type TelemetryScoringConfig } from './telemetry-scoring-config.js';
 export { DeviceTracker, type DeviceStatus, type TrackerSettings, type TrackerOutcome, type StoredModel } from './device-tracker.js';
 export { fitDeviceModel, WindowScorer, windowScorer, DEFAULT_DEVICE_MODEL_OPTIONS, SCORE_THRESHOLD, type DeviceModel, type PcaDeviceModel, type DeviceModelOptions, type RowScorer, type WindowScore } from './device-model.js';
-export { ConvAeWindowScorer, convAeWindowError, type ConvAeDeviceModel } from './conv-ae-device-model.js';
+export { ConvAeWindowScorer, convAeWindowError, convAeWindowScore, type ConvAeDeviceModel } from './conv-ae-device-model.js';
 export { DEFAULT_DEVICE_FIT_OPTIONS, type DeviceFitOptions, type DeviceModelFamily } from './device-fit-options.js';
 export type { FittedDeviceModel } from './device-model-fit.js';
 export { TELEMETRY_SCORING_SCHEMA } from './schema.js';
 export { VibrationScoring, type VibrationScoringSettings, type VibrationScoringDependencies } from './vibration-scoring.js';
+export { loadGraph } from './device-graph.js';

@@ -9,6 +9,9 @@ import { KyselyScoreStore } from '@premonitor/inference/score-store';
 import type { Logger } from '@premonitor/log';
 import { ConsumerPolicy } from '@premonitor/resilience';
 import { systemClock, type Clock } from '@premonitor/time';
+import { TelemetryModelScorer } from '@premonitor/ml/scoring';
+import { convAeWindowScore } from './conv-ae-device-model.js';
+import { loadGraph } from './device-graph.js';
 import { SCORE_THRESHOLD } from './device-model.js';
 import { DeviceTracker, type DeviceStatus, type TrackerOutcome, type TrackerSettings } from './device-tracker.js';
 import { DeviceFitter } from './device-fitter.js';
@@ -66,6 +69,10 @@ export class TelemetryScoring {
   readonly #trackers = new Map<string, DeviceTracker>();
   readonly #pending: PendingWork[] = [];
   readonly #fitter: DeviceFitter;
+  /** The ONNX graphs scoring conv-AE devices (by device key), as on the edge. */
+  readonly #graphs = new Map<string, TelemetryModelScorer>();
+  /** The graph run in progress: a graph is released after it, never under it. */
+  #graphRun: Promise<unknown> = Promise.resolve();
   /** Flushes run one after another: a message's handler and a finished fit both flush. */
   #flushing: Promise<void> = Promise.resolve();
   readonly #metrics: { windows: Counter; rejected: Counter; enrolled: Counter; devices: Gauge };
@@ -96,7 +103,9 @@ export class TelemetryScoring {
   async start(): Promise<void> {
     for (const [key, stored] of await this.#models.loadAll()) {
       const [site, device] = key.split('/') as [string, string];
-      this.#trackers.set(key, new DeviceTracker({ site, device }, this.#s.tracker, () => this.#clock.now(), stored));
+      const tracker = new DeviceTracker({ site, device }, this.#s.tracker, () => this.#clock.now(), stored);
+      this.#trackers.set(key, tracker);
+      this.#useGraph(key, tracker, await loadGraph(stored.model));
     }
     const durable = this.#s.durable ?? 'telemetry-scoring';
     const policy = new ConsumerPolicy({ consumer: durable, deadLetters: databaseDeadLetters(this.#d.db.db), logger: this.#d.logger });
@@ -111,7 +120,7 @@ export class TelemetryScoring {
           await policy.deadLetter(message, `invalid telemetry event: ${decoded.reason}`);
           return;
         }
-        this.#observe(decoded.value, message);
+        await this.#observe(decoded.value, message);
         try {
           await this.#flush();
         } catch (err) {
@@ -130,6 +139,9 @@ export class TelemetryScoring {
     const drained = await stopConsumer(this.#subscription, this.#policy, this.#s.drainTimeoutMs ?? 10_000);
     // A fit in progress is lost; its device enrolls again after the restart (its model was not stored).
     await this.#fitter.close();
+    await this.#graphRun;
+    await Promise.all([...this.#graphs.values()].map((g) => g.release().catch(() => undefined)));
+    this.#graphs.clear();
     if (!drained) this.#d.logger.warn('telemetry scoring drain timed out; unacknowledged messages stay with the bus');
   }
 
@@ -138,7 +150,7 @@ export class TelemetryScoring {
     return this.#trackers.get(deviceKey(ref))?.status();
   }
 
-  #observe(event: TelemetryEvent, message: BusMessage): void {
+  async #observe(event: TelemetryEvent, message: BusMessage): Promise<void> {
     const ref = { site: event.site, device: event.device };
     const key = deviceKey(ref);
     let tracker = this.#trackers.get(key);
@@ -147,7 +159,8 @@ export class TelemetryScoring {
       this.#trackers.set(key, tracker);
     }
     const started = performance.now();
-    const outcome = tracker.observe(event.ts, event.seq, event.readings);
+    let outcome = tracker.observe(event.ts, event.seq, event.readings);
+    if (outcome.windows) outcome = await this.#scoreWindows(key, tracker, outcome);
     if (outcome.scores.length > 0 || outcome.enrolled || outcome.rejected) {
       this.#pending.push({ ref, outcome, event, subject: message.subject, latencyMs: performance.now() - started });
     }
@@ -160,9 +173,15 @@ export class TelemetryScoring {
     const key = deviceKey(ref);
     const started = performance.now();
     this.#fitter.fit(family, fit.keys, fit.rows, fit.stepMs, fit.stamp).then(
-      ({ model, choice }) => {
+      async ({ model, choice }) => {
+        // The graph loads before the model is installed, so the device is scored by it from its first window.
+        const graph = await loadGraph(model);
         const installed = tracker.install(fit.token, model, choice);
-        if (!installed) return;
+        if (!installed) {
+          if (graph instanceof TelemetryModelScorer) await graph.release().catch(() => undefined);
+          return;
+        }
+        this.#useGraph(key, tracker, graph);
         this.#d.logger.info({ device: key, family, chosen: model.family, reason: choice?.reason, fitMs: Math.round(performance.now() - started) }, 'telemetry model fitted off-thread');
         this.#pending.push({ ref, outcome: { scores: [], enrolled: { model, ...installed } }, event, subject, latencyMs: 0 });
         // Stored now; if the database is down, the next message's flush stores it.
@@ -172,7 +191,49 @@ export class TelemetryScoring {
         this.#d.logger.warn({ err, device: key, family }, 'telemetry model fit failed; enrolling again');
         tracker.fitFailed(fit.token, err instanceof Error ? err.message : String(err));
       },
-    );
+    ).catch((err: unknown) => this.#d.logger.error({ err, device: key }, 'installing a fitted telemetry model failed'));
+  }
+
+  /**
+   * Scores a graph-scored device's windows in one onnxruntime run (several when a message closed
+   * several steps). If the graph fails, these windows and the device's next ones are scored in
+   * process (same scores within float rounding) and its status says why; other devices are not affected.
+   */
+  async #scoreWindows(key: string, tracker: DeviceTracker, outcome: TrackerOutcome): Promise<TrackerOutcome> {
+    const windows = outcome.windows ?? [];
+    const model = tracker.model();
+    const graph = this.#graphs.get(key);
+    let scores;
+    try {
+      if (!graph) throw new Error('no graph is loaded for it');
+      const run = graph.scores(windows.map((w) => w.values));
+      this.#graphRun = run.catch(() => undefined);
+      scores = await run;
+    } catch (err) {
+      this.#d.logger.warn({ err, device: key }, 'telemetry graph failed; scoring the device in process');
+      this.#useGraph(key, tracker, err instanceof Error ? err.message : String(err));
+      // Only conv-AE devices are put on a graph (loadGraph).
+      if (model?.family !== 'conv-ae') return outcome;
+      scores = windows.map((w) => convAeWindowScore(model, w.values));
+    }
+    const last = windows.length - 1;
+    if (last >= 0) tracker.scored(windows[last]!.ts, scores[last]!.score);
+    return { ...outcome, scores: [...outcome.scores, ...windows.map((w, i) => ({ ts: w.ts, seq: w.seq, score: scores[i]! }))] };
+  }
+
+  /** Puts a device on its graph, or (a reason) back on the in-process scorer; the graph it had is released after the run in progress. */
+  #useGraph(key: string, tracker: DeviceTracker, graph: TelemetryModelScorer | string | undefined): void {
+    const old = this.#graphs.get(key);
+    this.#graphs.delete(key);
+    if (old && old !== graph) void this.#graphRun.then(() => old.release()).catch(() => undefined);
+    if (graph === undefined) return;
+    if (typeof graph === 'string') {
+      this.#d.logger.warn({ device: key, reason: graph }, 'telemetry model graph unusable; scored in process');
+      tracker.graphUnavailable(graph);
+      return;
+    }
+    this.#graphs.set(key, graph);
+    tracker.scoreByGraph();
   }
 
   #flush(): Promise<void> {
@@ -267,6 +328,7 @@ export class TelemetryScoring {
       if (!tracker) throw new HttpError(404, 'not_found', `no telemetry from ${ref.site}/${ref.device} has reached telemetry scoring`);
       await this.#models.remove(ref);
       tracker.reset();
+      this.#useGraph(deviceKey(ref), tracker, undefined);
       res.json(tracker.status());
     });
     return router;

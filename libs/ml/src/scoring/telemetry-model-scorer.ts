@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { readModelMetadata, type WindowContract } from '../onnx/model-metadata.js';
+import { windowScore, type WindowScore } from '../telemetry/window-score.js';
 import { ModelContractError } from './scoring-errors.js';
 import { scoringSessionOptions, type ScoringSessionSettings } from './scoring-session.js';
 
@@ -64,6 +65,22 @@ export class TelemetryModelScorer {
     const score = out['score']?.data;
     if (!(score instanceof Float32Array) || score.length !== rows) throw new ModelContractError(`model ${this.version} returned no float32 score [${rows}]`);
     return score;
+  }
+
+  /**
+   * The scores of windows of raw readings (each `[steps, channels]`, as `TelemetryWindowFeed`
+   * or `WindowRing` hand them out), in one onnxruntime run: the graph's ratio mapped as
+   * telemetry-scoring maps its window errors (`windowScore` with threshold 1, the graph having
+   * divided by its own). The edge agent and telemetry-scoring both score through here.
+   */
+  async scores(windows: readonly Float32Array[]): Promise<WindowScore[]> {
+    if (windows.length === 0) return [];
+    const size = this.window.steps * this.window.channels.length;
+    const packed = windows.length === 1 ? windows[0]! : new Float32Array(windows.length * size);
+    if (windows.length > 1) windows.forEach((w, i) => packed.set(w, i * size));
+    if (packed.length !== windows.length * size) throw new ModelContractError(`model ${this.version} scores windows of ${size} values; got ${windows.map((w) => w.length).join(', ')}`);
+    const ratios = await this.ratios(packed, windows.length);
+    return Array.from(ratios, (r) => windowScore(r, 1));
   }
 
   /** Frees the session. */

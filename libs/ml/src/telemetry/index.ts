@@ -17,3 +17,4 @@ export { SCORE_THRESHOLD, windowScore } from './window-score.js';
 export type { WindowScore } from './window-score.js';
 export { TelemetryWindowFeed } from './telemetry-window-feed.js';
 export type { TelemetryWindow } from './telemetry-window-feed.js';
+export { WindowRing } from './window-ring.js';

@@ -1,5 +1,6 @@
 import type { WindowContract } from '../onnx/model-metadata.js';
 import { DEFAULT_MAX_GAP_STEPS, StepResampler } from './step-resampler.js';
+import { WindowRing } from './window-ring.js';
 
 /** One window a telemetry graph reads: `[steps, channels]` raw readings, oldest row first, and the step it ends at. */
 export interface TelemetryWindow {
@@ -18,21 +19,14 @@ export interface TelemetryWindow {
  */
 export class TelemetryWindowFeed {
   readonly #resampler: StepResampler;
-  readonly #steps: number;
-  readonly #c: number;
-  /** Ring of the last `steps` rows. */
-  readonly #ring: Float32Array;
-  #filled = 0;
-  #next = 0;
+  readonly #ring: WindowRing;
 
   constructor(window: Pick<WindowContract, 'channels' | 'steps' | 'stepSeconds'>, maxGapSteps = DEFAULT_MAX_GAP_STEPS) {
     if (!(window.stepSeconds > 0) || !(Number.isInteger(window.steps) && window.steps >= 1) || window.channels.length === 0) {
       throw new RangeError(`a telemetry window needs a positive step, a whole number of steps and at least one channel; got ${window.stepSeconds} s, ${window.steps} steps, ${window.channels.length} channels`);
     }
     this.#resampler = new StepResampler(window.channels, { stepMs: Math.round(window.stepSeconds * 1000), maxGapSteps });
-    this.#steps = window.steps;
-    this.#c = window.channels.length;
-    this.#ring = new Float32Array(this.#steps * this.#c);
+    this.#ring = new WindowRing(window.steps, window.channels.length);
   }
 
   /** Readings dropped for being older than the open step. */
@@ -45,19 +39,11 @@ export class TelemetryWindowFeed {
     const out: TelemetryWindow[] = [];
     for (const step of this.#resampler.push(ts, seq, readings)) {
       if (step.type === 'gap' || step.values.some(Number.isNaN)) {
-        this.#filled = 0;
-        this.#next = 0;
+        this.#ring.reset();
         continue;
       }
-      this.#ring.set(step.values, this.#next * this.#c);
-      this.#next = (this.#next + 1) % this.#steps;
-      if (this.#filled < this.#steps) this.#filled++;
-      if (this.#filled < this.#steps) continue;
-      const values = new Float32Array(this.#ring.length);
-      const split = this.#next * this.#c;
-      values.set(this.#ring.subarray(split), 0);
-      values.set(this.#ring.subarray(0, split), this.#ring.length - split);
-      out.push({ ts: step.ts, seq: step.seq, values });
+      const values = this.#ring.push(step.values);
+      if (values) out.push({ ts: step.ts, seq: step.seq, values });
     }
     return out;
   }

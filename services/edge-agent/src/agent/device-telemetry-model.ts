@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { DEFAULT_MAX_GAP_STEPS, TelemetryWindowFeed, windowScore, type TelemetryWindow, type WindowScore } from '@premonitor/ml';
+import { DEFAULT_MAX_GAP_STEPS, TelemetryWindowFeed, type TelemetryWindow, type WindowScore } from '@premonitor/ml';
 import { TelemetryModelScorer } from '@premonitor/ml/scoring';
 import type { Logger } from '@premonitor/log';
 import { ModelFiles } from './model-files.js';
@@ -91,12 +91,8 @@ export class DeviceTelemetryModel {
     if (!running) return [];
     const windows: TelemetryWindow[] = running.feed.push(ts, seq, readings);
     if (windows.length === 0) return [];
-    const size = windows[0]!.values.length;
-    const packed = new Float32Array(windows.length * size);
-    windows.forEach((w, i) => packed.set(w.values, i * size));
-    const ratios = await running.scorer.ratios(packed, windows.length);
-    // The graph's score is already error ÷ threshold: the service's mapping with threshold 1.
-    return windows.map((w, i) => ({ ts: w.ts, score: windowScore(ratios[i]!, 1) }));
+    const scores = await running.scorer.scores(windows.map((w) => w.values));
+    return windows.map((w, i) => ({ ts: w.ts, score: scores[i]! }));
   }
 
   async #open(bytes: Uint8Array): Promise<Running> {
