@@ -80,4 +80,5 @@ export type {
   RetrainingRun,
   ModelScoreReferenceRow,
   ModelRollout,
+  ModelDriftDevice,
 } from './schema.js';
