@@ -24,6 +24,7 @@ import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { percentile, round } from '@premonitor/testkit';
 import { systemClock } from '@premonitor/time';
 import { acousticCase } from './support/retrain-acoustic.js';
+import { rolloutCase } from './support/retrain-rollout.js';
 import { formatThreadCpu, measureThreadCpu } from './support/thread-cpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,6 +105,8 @@ const runOnce = async (body: Record<string, unknown>) => {
 };
 const thermal = kinds.has('thermal') ? await thermalCase() : undefined;
 const acoustic = kinds.has('acoustic') ? await acousticCase({ db: db.db, registry, url, root, sharedData: join(data, '..'), clips: Number(args.clips), runOnce, idle }) : undefined;
+// The rollout case needs the acoustic case's shuffled-label candidate and its healthy clips.
+const rollout = acoustic ? await rolloutCase({ db, bus, registry, logger, site: 'mimii', badVersion: acoustic.badVersion, clips: acoustic.liveClips }) : undefined;
 
 /** The thermal case: uploads, a run, a shuffled-labels run, the probe meanwhile. */
 async function thermalCase() {
@@ -168,7 +171,8 @@ console.log(JSON.stringify({
   auc_before: main?.r1.evaluation.champion?.auc ?? null,
   auc_after: main?.r1.evaluation.candidate.auc ?? null,
   gate_refused_worse: main ? !main.r2.promoted && (thermal ? !thermal.r2.promoted : true) : null,
-  rolled_back_bad: null,
+  rolled_back_bad: rollout?.rolledBack ?? null,
+  rollback_s: rollout?.rollbackS ?? null,
   thermal_auc: thermal?.r1.evaluation.candidate.auc ?? null,
   hotspot_recall_at_fpr5: thermal?.r1.evaluation.report.hotspot.recall_at_fpr5 ?? null,
   upload_per_s: main?.uploadPerS ?? null,

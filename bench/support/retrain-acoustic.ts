@@ -10,6 +10,7 @@ import { readWav, writeWav } from '@premonitor/ml/data';
 import type { ModelRegistry } from '@premonitor/registry';
 import type { RunRecord } from '@premonitor/retraining';
 import { percentile, round } from '@premonitor/testkit';
+import type { LiveClip } from './retrain-rollout.js';
 
 interface AcousticCaseContext {
   readonly db: Kysely<Database>;
@@ -44,12 +45,15 @@ export async function acousticCase(c: AcousticCaseContext) {
     }
   }
   const perRecording = Math.ceil(c.clips / recordings.length);
-  const items: { machine: string; label: string; device: string; wav: Uint8Array }[] = [];
+  const items: { machine: string; label: string; device: string; wav: Uint8Array; pcm: LiveClip }[] = [];
   for (let k = 0; k < perRecording; k++) {
     for (const r of recordings) {
       const hop = perRecording > 1 ? (r.samples.length - r.rate) / (perRecording - 1) : 0;
       const start = Math.round(k * hop);
-      items.push({ machine: r.machine, label: r.label, device: `${r.machine}-mic${r.channel}`, wav: writeWav(r.samples.subarray(start, start + r.rate), r.rate) });
+      const clip = r.samples.subarray(start, start + r.rate);
+      const device = `${r.machine}-mic${r.channel}`;
+      const pcm = { device, sampleRate: r.rate, samples: Int16Array.from(clip, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767)))) };
+      items.push({ machine: r.machine, label: r.label, device, wav: writeWav(clip, r.rate), pcm });
     }
   }
   const clips = items.slice(0, c.clips);
@@ -93,5 +97,7 @@ export async function acousticCase(c: AcousticCaseContext) {
   const p99Idle = percentile([...c.idle], 99);
   const p99Busy = percentile([...first.busy, ...second.busy], 99);
   console.log(`scoring probe during the acoustic runs: idle p99 ${round(p99Idle, 2)} ms, busy p99 ${round(p99Busy, 2)} ms (${first.busy.length + second.busy.length})`);
-  return { clips: clips.length, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
+  // The healthy clips, as live frames for the rollout case.
+  const liveClips = clips.filter((i) => i.label === 'normal').map((i) => i.pcm);
+  return { clips: clips.length, liveClips, badVersion: (r2 as AcousticResult & { candidate: string }).candidate, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
 }
