@@ -506,6 +506,8 @@ export interface ModelDriftSamplesTable {
   score: number;
   level: number | null;
   spread: number | null;
+  /** An acoustic clip's share of energy per octave band (retraining/0009). */
+  bands: ColumnType<Json | null, Json | null | undefined, Json | null>;
   at: Date;
 }
 

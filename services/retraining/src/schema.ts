@@ -200,9 +200,15 @@ const driftWindowRoles = serviceGrants('retraining/0008_drift_window_roles', {
   retraining: ['select, insert, delete on model_drift_samples', 'select, insert, update, delete on model_drift_devices', 'usage on sequence model_drift_samples_id_seq'],
 });
 
+/** An acoustic clip's band shares beside its level statistics in the drift window (the spectral input drift). */
+const driftWindowBands: Migration = {
+  name: 'retraining/0009_drift_window_bands',
+  statements: [`alter table model_drift_samples add column if not exists bands jsonb`],
+};
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands],
 };

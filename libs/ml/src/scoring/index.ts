@@ -17,3 +17,4 @@ export { checkScoringModel, verifyScoringModel } from './check-scoring-model.js'
 export type { ModelCheckOutcome } from './check-scoring-model.js';
 export { VIBRATION_SCORE_THRESHOLD, VibrationScorer } from './vibration-scorer.js';
 export type { VibrationModelShape, VibrationScorerOptions, VibrationVerdict } from './vibration-scorer.js';
+export { BAND_EDGES_HZ, bandEnergyShares, meanBandShares } from './band-energies.js';

@@ -7,7 +7,8 @@ import type { Logger } from '@premonitor/log';
 import type { Clock } from '@premonitor/time';
 import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
 import { driftWindowRepository, type DriftWindow } from './drift-window-repository.js';
-import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, type InputFeature, type InputReference, type ScoreReference } from './score-reference.js';
+import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository, type InputDriftFeature, type InputFeature, type InputReference, type ScoreReference, type SpectrumReference } from './score-reference.js';
+import { meanBandShares } from '@premonitor/ml/scoring';
 
 /** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
 export interface DriftSettings {
@@ -50,8 +51,8 @@ export interface DeviceDrift {
   readonly window: number;
   readonly psi: number | null;
   readonly jsDistance: number | null;
-  /** PSI of each input statistic against the model's input reference (once both exist). */
-  readonly inputPsi: Readonly<Partial<Record<InputFeature, number>>>;
+  /** PSI of each input statistic against the model's input reference (once both exist); `spectrum`: the window's mean band shares against the training spectrum. */
+  readonly inputPsi: Readonly<Partial<Record<InputDriftFeature, number>>>;
   readonly drifting: boolean;
   readonly evaluatedAt: number | null;
 }
@@ -63,6 +64,10 @@ export interface KindDrift {
   readonly reference: (Omit<ScoreReference, 'kind' | 'version'> & { readonly learning?: undefined }) | { readonly learning: number; readonly of: number } | null;
   /** The input statistics' references, or how far learning them got. */
   readonly inputReference: Readonly<Partial<Record<InputFeature, InputReference>>> | { readonly learning: number; readonly of: number } | null;
+  /** The spectrum the acoustic model was trained on (its run stored it), or null. */
+  readonly spectralReference: SpectrumReference | null;
+  /** What input drift is judged on: with a spectral reference the band energies too; without, the level statistics only. */
+  readonly inputBasis: string;
   readonly settings: DriftSettings;
   readonly devices: readonly DeviceDrift[];
 }
@@ -84,6 +89,8 @@ interface KindState {
   /** The input statistics' references of `version` (learned from its first frames); undefined while learning. */
   inputReference: ReadonlyMap<InputFeature, InputReference> | undefined;
   inputLearning: Record<InputFeature, number[]>;
+  /** The spectrum `version` was trained on (acoustic models from a run); undefined: level statistics only. */
+  spectrum: SpectrumReference | undefined;
   checkedAt: number;
   /** The devices this replica has seen under `version` (for its gauges). */
   readonly devices: Map<string, DeviceState>;
@@ -122,7 +129,7 @@ export class DriftMonitor {
     const registers = [deps.metrics];
     this.#psi = new Gauge({ name: 'pm_model_drift_psi', help: "Population stability index of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
     this.#js = new Gauge({ name: 'pm_model_drift_js_distance', help: "Jensen–Shannon distance (base 2) of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
-    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
+    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread; spectrum: acoustic band energies) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
     this.#drifting = new Gauge({ name: 'pm_model_drift_drifting', help: '1 while a device\'s scores have drifted from the production model\'s reference', labelNames: ['kind', 'device'], registers });
   }
 
@@ -178,8 +185,13 @@ export class DriftMonitor {
         : null;
     const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : state.version ? { learning: state.inputLearning.level.length, of: this.#settings.referenceFrames } : null;
     const rows = state.version === undefined ? [] : await driftWindowRepository.devices(this.#deps.db, kind, state.version);
-    const devices = rows.map((d) => ({ device: { site: d.site, device: d.device }, window: d.window_size, psi: d.psi, jsDistance: d.js_distance, inputPsi: d.input_psi as Partial<Record<InputFeature, number>>, drifting: d.drifting, evaluatedAt: d.evaluated_at?.getTime() ?? null }));
-    return { kind, modelVersion: state.version ?? null, reference, inputReference, settings: this.#settings, devices };
+    const devices = rows.map((d) => ({ device: { site: d.site, device: d.device }, window: d.window_size, psi: d.psi, jsDistance: d.js_distance, inputPsi: d.input_psi as Partial<Record<InputDriftFeature, number>>, drifting: d.drifting, evaluatedAt: d.evaluated_at?.getTime() ?? null }));
+    const inputBasis = state.spectrum
+      ? 'band energies (octave bands against the training spectrum) and level statistics'
+      : kind === 'acoustic'
+        ? 'level statistics only: no spectral reference stored for this model (shipped, npm run train, or a run from before spectra)'
+        : 'level statistics';
+    return { kind, modelVersion: state.version ?? null, reference, inputReference, spectralReference: state.spectrum ?? null, inputBasis, settings: this.#settings, devices };
   }
 
   async #judge(kind: FrameKind, state: KindState, device: DeviceState, window: DriftWindow, ts: number): Promise<void> {
@@ -199,13 +211,21 @@ export class DriftMonitor {
     this.#psi.set(labels, psi);
     this.#js.set(labels, js);
     // Input drift counts like score drift: a camera that runs hotter drifts before its scores move.
-    const inputPsi: Partial<Record<InputFeature, number>> = {};
+    const inputPsi: Partial<Record<InputDriftFeature, number>> = {};
     for (const [feature, inputRef] of state.inputReference ?? []) {
       const values = window.inputs[feature];
       if (values.length < this.#settings.minWindow) continue;
       const featurePsi = populationStabilityIndex(inputRef.shares, binCounts(values, inputRef.edges));
       inputPsi[feature] = round(featurePsi);
       this.#inputPsi.set({ ...labels, feature }, featurePsi);
+    }
+    // The spectrum: a sound whose energy moves between bands drifts even when its level does not.
+    const spectrum = state.spectrum;
+    const liveSpectrum = spectrum && window.bands.length >= this.#settings.minWindow ? meanBandShares(window.bands) : undefined;
+    if (spectrum && liveSpectrum?.length === spectrum.shares.length) {
+      const spectrumPsi = populationStabilityIndex(spectrum.shares, liveSpectrum);
+      inputPsi.spectrum = round(spectrumPsi);
+      this.#inputPsi.set({ ...labels, feature: 'spectrum' }, spectrumPsi);
     }
     const stored = await driftWindowRepository.judged(db, { ...judgement, psi: round(psi), js: round(js), inputPsi, at: new Date(this.#deps.clock.now()) });
     const inputPsis = Object.values(inputPsi);
@@ -277,7 +297,7 @@ export class DriftMonitor {
   #kind(kind: FrameKind): Promise<KindState> {
     let state = this.#kinds.get(kind);
     if (!state) {
-      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, checkedAt: 0, devices: new Map() };
+      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, spectrum: undefined, checkedAt: 0, devices: new Map() };
       state = this.#load(kind, fresh).then(() => fresh);
       // A failed first read is retried by the next frame.
       state.catch(() => this.#kinds.delete(kind));
@@ -302,6 +322,7 @@ export class DriftMonitor {
     state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
     const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
     state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;
+    state.spectrum = version === undefined ? undefined : await spectrumReferenceRepository.get(this.#deps.db, kind, version);
   }
 
   async #driftOver(kind: FrameKind, ended: ModelDriftDevice): Promise<void> {
@@ -334,7 +355,7 @@ export class DriftMonitor {
     this.#psi.remove(labels);
     this.#js.remove(labels);
     this.#drifting.remove(labels);
-    for (const feature of INPUT_FEATURES) this.#inputPsi.remove({ ...labels, feature });
+    for (const feature of [...INPUT_FEATURES, 'spectrum']) this.#inputPsi.remove({ ...labels, feature });
   }
 }
 

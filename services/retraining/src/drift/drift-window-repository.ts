@@ -1,11 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Json, ModelDriftDevice } from '@premonitor/db';
-import type { InputFeature } from './score-reference.js';
+import type { InputDriftFeature, InputFeature } from './score-reference.js';
 
 /** A device's sliding window: its latest scores and input statistics, oldest first. */
 export interface DriftWindow {
   readonly scores: number[];
   readonly inputs: Record<InputFeature, number[]>;
+  /** The band shares of the acoustic clips in the window that carried them. */
+  readonly bands: number[][];
 }
 
 /** One judgement of a device's window, as every replica sees it. */
@@ -18,7 +20,7 @@ export interface DriftJudgement {
   readonly window: number;
   readonly psi: number | null;
   readonly js: number | null;
-  readonly inputPsi: Readonly<Partial<Record<InputFeature, number>>>;
+  readonly inputPsi: Readonly<Partial<Record<InputDriftFeature, number>>>;
   readonly at: Date | null;
 }
 
@@ -29,16 +31,17 @@ export interface DriftJudgement {
  * bounds each window.
  */
 export const driftWindowRepository = {
-  async append(db: Kysely<Database>, s: { kind: string; version: string; deviceId: string; score: number; input?: Readonly<Record<InputFeature, number>> | undefined; at: Date }): Promise<void> {
-    await db.insertInto('model_drift_samples').values({ kind: s.kind, version: s.version, device_id: s.deviceId, score: s.score, level: s.input?.level ?? null, spread: s.input?.spread ?? null, at: s.at }).execute();
+  async append(db: Kysely<Database>, s: { kind: string; version: string; deviceId: string; score: number; input?: (Readonly<Record<InputFeature, number>> & { readonly bands?: readonly number[] | undefined }) | undefined; at: Date }): Promise<void> {
+    const bands = s.input?.bands ? JSON.stringify(s.input.bands) : null;
+    await db.insertInto('model_drift_samples').values({ kind: s.kind, version: s.version, device_id: s.deviceId, score: s.score, level: s.input?.level ?? null, spread: s.input?.spread ?? null, bands, at: s.at }).execute();
   },
 
   /** The latest `size` samples of a device under `version`, oldest first. */
   async window(db: Kysely<Database>, kind: string, version: string, deviceId: string, size: number): Promise<DriftWindow> {
-    const rows = await db.selectFrom('model_drift_samples').select(['score', 'level', 'spread']).where('kind', '=', kind).where('device_id', '=', deviceId).where('version', '=', version).orderBy('id', 'desc').limit(size).execute();
+    const rows = await db.selectFrom('model_drift_samples').select(['score', 'level', 'spread', 'bands']).where('kind', '=', kind).where('device_id', '=', deviceId).where('version', '=', version).orderBy('id', 'desc').limit(size).execute();
     rows.reverse();
     const inputs = rows.filter((r) => r.level !== null && r.spread !== null);
-    return { scores: rows.map((r) => r.score), inputs: { level: inputs.map((r) => r.level!), spread: inputs.map((r) => r.spread!) } };
+    return { scores: rows.map((r) => r.score), inputs: { level: inputs.map((r) => r.level!), spread: inputs.map((r) => r.spread!) }, bands: rows.flatMap((r) => (Array.isArray(r.bands) ? [r.bands as number[]] : [])) };
   },
 
   /** Deletes a device's samples older than its latest `keep` (the retention bound). */
