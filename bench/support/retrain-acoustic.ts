@@ -19,6 +19,8 @@ interface AcousticCaseContext {
   readonly root: string;
   readonly sharedData: string;
   readonly clips: number;
+  /** Train on the full generated corpus instead of the quick one (`--full-corpus`). */
+  readonly fullCorpus: boolean;
   readonly runOnce: (body: Record<string, unknown>) => Promise<{ run: RunRecord; busy: number[]; rss: number }>;
   readonly idle: readonly number[];
 }
@@ -83,7 +85,7 @@ export async function acousticCase(c: AcousticCaseContext) {
   const lastUploadAt = performance.now();
   console.log(`acoustic uploads: ${clips.length} MIMII clips (${machines.length} machines × ${recordings.length / machines.length / 2} microphones, ${devices.length} devices) in ${round(uploadS, 1)} s = ${round(clips.length / uploadS, 1)} samples/s; 50-file request p99 ${round(percentile(latencies, 99), 1)} ms`);
 
-  const first = await c.runOnce({ kind: 'acoustic', reason: 'bench: labelled real MIMII clips', quick: true });
+  const first = await c.runOnce({ kind: 'acoustic', reason: 'bench: labelled real MIMII clips', quick: !c.fullCorpus });
   if (first.run.status !== 'succeeded') throw new Error(`acoustic run failed: ${first.run.error}`);
   const e2eS = (performance.now() - lastUploadAt) / 1000;
   const r1 = first.run.result as unknown as AcousticResult;
@@ -91,7 +93,7 @@ export async function acousticCase(c: AcousticCaseContext) {
   for (const [device, m] of Object.entries(r1.evaluation.report.candidate.per_device)) console.log(`  ${device}: candidate AUC ${m.auc} (${m.samples} clips)`);
   console.log(`  gate: ${r1.gate.reasons.join('; ')}`);
   await new Promise((r) => setTimeout(r, 1_100));
-  const second = await c.runOnce({ kind: 'acoustic', reason: 'bench: shuffled labels', quick: true, shuffleLabels: true });
+  const second = await c.runOnce({ kind: 'acoustic', reason: 'bench: shuffled labels', quick: !c.fullCorpus, shuffleLabels: true });
   const r2 = second.run.result as unknown as AcousticResult;
   console.log(`acoustic run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
   const p99Idle = percentile([...c.idle], 99);
