@@ -67,6 +67,13 @@ for (const mode of await busAndDatabaseModes('drift-windows', logger)) {
       const stored = await env.db.db.selectFrom('model_drift_samples').select((eb) => eb.fn.countAll<string>().as('n')).where('device_id', '=', `${site}/cam-1`).executeTakeFirstOrThrow();
       // Each replica prunes every window / 10 of its appends: at most that many over the window each.
       assert.ok(Number(stored.n) >= 40 && Number(stored.n) <= 40 + 2 * 4, `${stored.n} samples stored`);
+      // A score delivered again (to the other replica, after a restart) is not a second sample.
+      const last = score('cam-1', 0.1);
+      await a.observe(last);
+      await b.observe(last);
+      const [d] = (await a.status('thermal')).devices;
+      const rows = await env.db.db.selectFrom('model_drift_samples').select('seq').where('device_id', '=', `${site}/cam-1`).where('seq', '=', last.seq).execute();
+      assert.deepEqual([rows.length, d?.window], [1, 40]);
     });
 
     it('a restarted monitor resumes a device\'s window and verdict: it says the drift is over once the scores are healthy again', async () => {

@@ -508,6 +508,8 @@ export interface ModelDriftSamplesTable {
   spread: number | null;
   /** An acoustic clip's share of energy per octave band (retraining/0009). */
   bands: ColumnType<Json | null, Json | null | undefined, Json | null>;
+  /** The frame's sequence number (retraining/0010): with `at`, a redelivered score is not a second sample. */
+  seq: number | null;
   at: Date;
 }
 

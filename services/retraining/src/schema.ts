@@ -206,9 +206,21 @@ const driftWindowBands: Migration = {
   statements: [`alter table model_drift_samples add column if not exists bands jsonb`],
 };
 
+/**
+ * A score delivered twice (the bus is at-least-once; a restarted or another replica gets what was
+ * not acknowledged) is one sample: the frame's seq and time identify it within its device.
+ */
+const driftSampleIdentity: Migration = {
+  name: 'retraining/0010_drift_sample_identity',
+  statements: [
+    `alter table model_drift_samples add column if not exists seq bigint`,
+    `create unique index if not exists model_drift_samples_frame_idx on model_drift_samples (kind, device_id, version, seq, at)`,
+  ],
+};
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity],
 };

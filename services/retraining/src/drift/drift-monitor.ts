@@ -156,7 +156,7 @@ export class DriftMonitor {
     }
     const { db } = this.#deps;
     const version = state.version!;
-    await driftWindowRepository.append(db, { kind: event.kind, version, deviceId: key, score: event.score, input: event.input, at: new Date(event.ts) });
+    await driftWindowRepository.append(db, { kind: event.kind, version, deviceId: key, seq: event.seq, score: event.score, input: event.input, at: new Date(event.ts) });
     if (++device.appended >= Math.max(1, Math.floor(this.#settings.window / 10))) {
       device.appended = 0;
       await driftWindowRepository.prune(db, event.kind, key, this.#settings.window);

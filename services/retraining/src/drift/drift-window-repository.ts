@@ -31,9 +31,14 @@ export interface DriftJudgement {
  * bounds each window.
  */
 export const driftWindowRepository = {
-  async append(db: Kysely<Database>, s: { kind: string; version: string; deviceId: string; score: number; input?: (Readonly<Record<InputFeature, number>> & { readonly bands?: readonly number[] | undefined }) | undefined; at: Date }): Promise<void> {
+  /** Appends one score; a redelivered one (same frame seq and time) is not appended again. */
+  async append(db: Kysely<Database>, s: { kind: string; version: string; deviceId: string; seq: number; score: number; input?: (Readonly<Record<InputFeature, number>> & { readonly bands?: readonly number[] | undefined }) | undefined; at: Date }): Promise<void> {
     const bands = s.input?.bands ? JSON.stringify(s.input.bands) : null;
-    await db.insertInto('model_drift_samples').values({ kind: s.kind, version: s.version, device_id: s.deviceId, score: s.score, level: s.input?.level ?? null, spread: s.input?.spread ?? null, bands, at: s.at }).execute();
+    await db
+      .insertInto('model_drift_samples')
+      .values({ kind: s.kind, version: s.version, device_id: s.deviceId, seq: s.seq, score: s.score, level: s.input?.level ?? null, spread: s.input?.spread ?? null, bands, at: s.at })
+      .onConflict((oc) => oc.columns(['kind', 'device_id', 'version', 'seq', 'at']).doNothing())
+      .execute();
   },
 
   /** The latest `size` samples of a device under `version`, oldest first. */
