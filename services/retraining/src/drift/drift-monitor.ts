@@ -4,11 +4,11 @@ import { deviceKey, type DeviceRef, type FrameKind, type ModelHealthEvent, type 
 import { publishEvent, type Bus } from '@premonitor/bus';
 import type { Database, ModelDriftDevice } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import { meanBandShares } from '@premonitor/ml/scoring';
 import type { Clock } from '@premonitor/time';
 import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
 import { driftWindowRepository, type DriftWindow } from './drift-window-repository.js';
 import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository, type InputDriftFeature, type InputFeature, type InputReference, type ScoreReference, type SpectrumReference } from './score-reference.js';
-import { meanBandShares } from '@premonitor/ml/scoring';
 
 /** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
 export interface DriftSettings {
