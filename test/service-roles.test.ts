@@ -121,6 +121,11 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['retraining', "insert into model_history (kind, version, action, reason) values ('acoustic', 'v', 'rollback', 'drift')", 'ok'],
     ['retraining', "insert into audit_events (actor, action, target, status) values ('retraining', 'rollback', 'acoustic', 200)", 'ok'],
     ['retraining', 'select * from models where false for update', 'ok'],
+    // The drift windows: appended, pruned, judged (the verdict upsert), cleared by a promotion.
+    ['retraining', "insert into model_drift_samples (kind, version, device_id, score, at) values ('acoustic', 'v', 's/d', 0.1, now())", 'ok'],
+    ['retraining', "delete from model_drift_samples where kind = 'acoustic' and id < (select id from model_drift_samples order by id desc offset 1 limit 1)", 'ok'],
+    ['retraining', "insert into model_drift_devices (kind, device_id, site, device, version, window_size) values ('acoustic', 's/d', 's', 'd', 'v', 1) on conflict (kind, device_id) do update set drifting = true returning drifting", 'ok'],
+    ['retraining', "delete from model_drift_devices where kind = 'acoustic' returning *", 'ok'],
     ['retraining', 'delete from model_rollouts', DENIED],
     ['retraining', 'delete from samples', DENIED],
     ['retraining', 'delete from recent_frames', DENIED],

@@ -10,6 +10,7 @@ import { readWav, writeWav } from '@premonitor/ml/data';
 import type { ModelRegistry } from '@premonitor/registry';
 import type { RunRecord } from '@premonitor/retraining';
 import { percentile, round } from '@premonitor/testkit';
+import type { LiveClip } from './retrain-rollout.js';
 
 interface AcousticCaseContext {
   readonly db: Kysely<Database>;
@@ -18,6 +19,8 @@ interface AcousticCaseContext {
   readonly root: string;
   readonly sharedData: string;
   readonly clips: number;
+  /** Train on the full generated corpus instead of the quick one (`--full-corpus`). */
+  readonly fullCorpus: boolean;
   readonly runOnce: (body: Record<string, unknown>) => Promise<{ run: RunRecord; busy: number[]; rss: number }>;
   readonly idle: readonly number[];
 }
@@ -44,12 +47,15 @@ export async function acousticCase(c: AcousticCaseContext) {
     }
   }
   const perRecording = Math.ceil(c.clips / recordings.length);
-  const items: { machine: string; label: string; device: string; wav: Uint8Array }[] = [];
+  const items: { machine: string; label: string; device: string; wav: Uint8Array; pcm: LiveClip }[] = [];
   for (let k = 0; k < perRecording; k++) {
     for (const r of recordings) {
       const hop = perRecording > 1 ? (r.samples.length - r.rate) / (perRecording - 1) : 0;
       const start = Math.round(k * hop);
-      items.push({ machine: r.machine, label: r.label, device: `${r.machine}-mic${r.channel}`, wav: writeWav(r.samples.subarray(start, start + r.rate), r.rate) });
+      const clip = r.samples.subarray(start, start + r.rate);
+      const device = `${r.machine}-mic${r.channel}`;
+      const pcm = { device, sampleRate: r.rate, samples: Int16Array.from(clip, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767)))) };
+      items.push({ machine: r.machine, label: r.label, device, wav: writeWav(clip, r.rate), pcm });
     }
   }
   const clips = items.slice(0, c.clips);
@@ -79,7 +85,7 @@ export async function acousticCase(c: AcousticCaseContext) {
   const lastUploadAt = performance.now();
   console.log(`acoustic uploads: ${clips.length} MIMII clips (${machines.length} machines × ${recordings.length / machines.length / 2} microphones, ${devices.length} devices) in ${round(uploadS, 1)} s = ${round(clips.length / uploadS, 1)} samples/s; 50-file request p99 ${round(percentile(latencies, 99), 1)} ms`);
 
-  const first = await c.runOnce({ kind: 'acoustic', reason: 'bench: labelled real MIMII clips', quick: true });
+  const first = await c.runOnce({ kind: 'acoustic', reason: 'bench: labelled real MIMII clips', quick: !c.fullCorpus });
   if (first.run.status !== 'succeeded') throw new Error(`acoustic run failed: ${first.run.error}`);
   const e2eS = (performance.now() - lastUploadAt) / 1000;
   const r1 = first.run.result as unknown as AcousticResult;
@@ -87,11 +93,13 @@ export async function acousticCase(c: AcousticCaseContext) {
   for (const [device, m] of Object.entries(r1.evaluation.report.candidate.per_device)) console.log(`  ${device}: candidate AUC ${m.auc} (${m.samples} clips)`);
   console.log(`  gate: ${r1.gate.reasons.join('; ')}`);
   await new Promise((r) => setTimeout(r, 1_100));
-  const second = await c.runOnce({ kind: 'acoustic', reason: 'bench: shuffled labels', quick: true, shuffleLabels: true });
+  const second = await c.runOnce({ kind: 'acoustic', reason: 'bench: shuffled labels', quick: !c.fullCorpus, shuffleLabels: true });
   const r2 = second.run.result as unknown as AcousticResult;
   console.log(`acoustic run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
   const p99Idle = percentile([...c.idle], 99);
   const p99Busy = percentile([...first.busy, ...second.busy], 99);
   console.log(`scoring probe during the acoustic runs: idle p99 ${round(p99Idle, 2)} ms, busy p99 ${round(p99Busy, 2)} ms (${first.busy.length + second.busy.length})`);
-  return { clips: clips.length, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
+  // The healthy clips, as live frames for the rollout case.
+  const liveClips = clips.filter((i) => i.label === 'normal').map((i) => i.pcm);
+  return { clips: clips.length, liveClips, badVersion: (r2 as AcousticResult & { candidate: string }).candidate, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
 }

@@ -166,9 +166,11 @@ export const scoreEvent = z.strictObject({
   /**
    * Two statistics of the frame's input for drift monitoring (inference's `inputSummary`):
    * thermal mean °C and hottest − mean; acoustic RMS dBFS and crest factor dB. Absent for image
-   * frames and on events from before it existed.
+   * frames and on events from before it existed. `bands`: an acoustic clip's share of energy in
+   * each octave band (`@premonitor/ml/scoring` `bandEnergyShares`), compared with the spectrum
+   * the model was trained on.
    */
-  input: z.strictObject({ level: z.number().finite(), spread: z.number().finite() }).optional(),
+  input: z.strictObject({ level: z.number().finite(), spread: z.number().finite(), bands: z.array(z.number().min(0).max(1)).max(16).optional() }).optional(),
 });
 export type ScoreEvent = z.infer<typeof scoreEvent>;
 
@@ -403,8 +405,8 @@ export const modelHealthEvent = z.discriminatedUnion('event', [
     window: z.number().int().positive(),
     psiThreshold: z.number().positive(),
     jsThreshold: z.number().positive(),
-    /** PSI of each input statistic's window (`level`, `spread`) against the model's input reference, when judged. */
-    inputPsi: z.partialRecord(z.enum(['level', 'spread']), z.number().nonnegative()).optional(),
+    /** PSI of each input statistic's window (`level`, `spread`; `spectrum`: the window's mean band shares against the training spectrum) against the model's input reference, when judged. */
+    inputPsi: z.partialRecord(z.enum(['level', 'spread', 'spectrum']), z.number().nonnegative()).optional(),
     ts: epochMs,
   }),
   z.strictObject({

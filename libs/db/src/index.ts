@@ -81,4 +81,5 @@ export type {
   RetrainingRun,
   ModelScoreReferenceRow,
   ModelRollout,
+  ModelDriftDevice,
 } from './schema.js';

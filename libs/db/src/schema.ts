@@ -35,6 +35,8 @@ export interface Database {
   model_score_references: ModelScoreReferencesTable;
   model_input_references: ModelInputReferencesTable;
   model_rollouts: ModelRolloutsTable;
+  model_drift_samples: ModelDriftSamplesTable;
+  model_drift_devices: ModelDriftDevicesTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
@@ -513,6 +515,38 @@ export interface ModelRolloutsTable {
   decided_at: Date | null;
 }
 
+/** One live score (and input statistics) in a drift window (retraining/0007); the latest `DRIFT_WINDOW` per (kind, device) are kept. */
+export interface ModelDriftSamplesTable {
+  id: Generated<number>;
+  kind: string;
+  version: string;
+  /** `site/device`. */
+  device_id: string;
+  score: number;
+  level: number | null;
+  spread: number | null;
+  /** An acoustic clip's share of energy per octave band (retraining/0009). */
+  bands: ColumnType<Json | null, Json | null | undefined, Json | null>;
+  /** The frame's sequence number (retraining/0010): with `at`, a redelivered score is not a second sample. */
+  seq: number | null;
+  at: Date;
+}
+
+/** A device's latest drift verdict under the kind's production model (retraining/0007), shared by the replicas. */
+export interface ModelDriftDevicesTable {
+  kind: string;
+  device_id: string;
+  site: string;
+  device: string;
+  version: string;
+  window_size: number;
+  psi: number | null;
+  js_distance: number | null;
+  input_psi: Json;
+  drifting: ColumnType<boolean, boolean | undefined, boolean>;
+  evaluated_at: Date | null;
+}
+
 /** A fusion rule or rule patch; '' in `site`/`device` means every site/device. */
 export interface FusionRulesTable {
   site: ColumnType<string, string | undefined, string>;
@@ -601,6 +635,7 @@ export type Sample = Selectable<SamplesTable>;
 export type RetrainingRun = Selectable<RetrainingRunsTable>;
 export type ModelScoreReferenceRow = Selectable<ModelScoreReferencesTable>;
 export type ModelRollout = Selectable<ModelRolloutsTable>;
+export type ModelDriftDevice = Selectable<ModelDriftDevicesTable>;
 export type FusionRuleRow = Selectable<FusionRulesTable>;
 export type AlertOutboxRow = Selectable<AlertOutboxTable>;
 

@@ -29,3 +29,4 @@ export { KyselyBaselineStore, bytesToFloat32, float32ToBytes, type BaselineKey, 
 export { createBaselineApi, type BaselineView } from './baseline/baseline-api.js';
 export { inferenceModule } from './module.js';
 export { DEFAULT_RECENT_FRAME_SETTINGS, RecentFrames, type RecentFrameSettings, type ScoredWireFrame } from './recent-frames.js';
+export { inputSummary } from './input-summary.js';

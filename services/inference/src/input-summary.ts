@@ -1,4 +1,5 @@
 import type { Frame, ScoreEvent } from '@premonitor/contracts';
+import { bandEnergyShares } from '@premonitor/ml/scoring';
 
 /** Full scale of a signed 16-bit sample. */
 const FULL_SCALE = 32_768;
@@ -10,7 +11,8 @@ const SILENCE_DB = -120;
  * reference (issue 14, item 7), published with its score so input drift shows even when the
  * scores have not moved yet:
  * - thermal °C frame: `level` = mean temperature, `spread` = hottest pixel − mean (hot-spot contrast), °C;
- * - acoustic clip: `level` = RMS in dBFS, `spread` = crest factor (peak ÷ RMS) in dB.
+ * - acoustic clip: `level` = RMS in dBFS, `spread` = crest factor (peak ÷ RMS) in dB, and
+ *   `bands` = its coarse spectrum (share of energy per octave band), level-independent.
  * Undefined for a frame carried as an image file: its pixels are decoded for the model only.
  */
 export function inputSummary(frame: Frame): ScoreEvent['input'] {
@@ -23,7 +25,7 @@ export function inputSummary(frame: Frame): ScoreEvent['input'] {
     }
     const rms = Math.sqrt(sumSquares / Math.max(1, frame.samples.length));
     if (rms === 0) return { level: SILENCE_DB, spread: 0 };
-    return { level: round(20 * Math.log10(rms / FULL_SCALE)), spread: round(20 * Math.log10(peak / rms)) };
+    return { level: round(20 * Math.log10(rms / FULL_SCALE)), spread: round(20 * Math.log10(peak / rms)), bands: bandEnergyShares(frame.samples, frame.sampleRate) };
   }
   if (!('celsius' in frame) || frame.celsius.length === 0) return undefined;
   let sum = 0;

@@ -21,7 +21,7 @@ export { DriftMonitor, DRIFT_HYSTERESIS, type DriftSettings, type KindDrift, typ
 export { RolloutWatch, type RolloutSettings } from './drift/rollout-watch.js';
 export { createDriftApi } from './drift/drift-api.js';
 export { populationStabilityIndex, jensenShannonDistance, quantileEdges, binCounts } from './drift/distribution-distance.js';
-export { scoreReferenceOf, scoreReferenceRepository, type ScoreReference } from './drift/score-reference.js';
+export { scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository, type ScoreReference, type SpectrumReference } from './drift/score-reference.js';
 export { createTriageRouter } from './triage/triage-api.js';
 export { TriageScorer, type TriageScores } from './triage/triage-scorer.js';
 export { NotATriageBackupError, TRIAGE_KIND, TriageTraining, type TriageBusy, type TriageTrainingOptions } from './triage/triage-training.js';

@@ -159,9 +159,68 @@ const serviceRoles = serviceGrants('retraining/0006_service_roles', {
   ],
 });
 
+/**
+ * The drift monitor's sliding windows and verdicts (issue 14, item 7): in the database rather
+ * than one process's memory, so they survive a restart and every replica judges the same window
+ * and only one publishes a change (a conditional update of `drifting`). The window index serves
+ * "the latest N of a device"; the monitor deletes what is older (the retention bound).
+ */
+const driftWindows: Migration = {
+  name: 'retraining/0007_drift_windows',
+  statements: [
+    `create table if not exists model_drift_samples (
+      id bigserial primary key,
+      kind text not null,
+      version text not null,
+      device_id text not null,
+      score double precision not null,
+      level double precision,
+      spread double precision,
+      at timestamptz not null
+    )`,
+    `create index if not exists model_drift_samples_window_idx on model_drift_samples (kind, device_id, id desc)`,
+    `create table if not exists model_drift_devices (
+      kind text not null,
+      device_id text not null,
+      site text not null,
+      device text not null,
+      version text not null,
+      window_size integer not null,
+      psi double precision,
+      js_distance double precision,
+      input_psi jsonb not null default '{}',
+      drifting boolean not null default false,
+      evaluated_at timestamptz,
+      primary key (kind, device_id)
+    )`,
+  ],
+};
+
+const driftWindowRoles = serviceGrants('retraining/0008_drift_window_roles', {
+  retraining: ['select, insert, delete on model_drift_samples', 'select, insert, update, delete on model_drift_devices', 'usage on sequence model_drift_samples_id_seq'],
+});
+
+/** An acoustic clip's band shares beside its level statistics in the drift window (the spectral input drift). */
+const driftWindowBands: Migration = {
+  name: 'retraining/0009_drift_window_bands',
+  statements: [`alter table model_drift_samples add column if not exists bands jsonb`],
+};
+
+/**
+ * A score delivered twice (the bus is at-least-once; a restarted or another replica gets what was
+ * not acknowledged) is one sample: the frame's seq and time identify it within its device.
+ */
+const driftSampleIdentity: Migration = {
+  name: 'retraining/0010_drift_sample_identity',
+  statements: [
+    `alter table model_drift_samples add column if not exists seq bigint`,
+    `create unique index if not exists model_drift_samples_frame_idx on model_drift_samples (kind, device_id, version, seq, at)`,
+  ],
+};
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity],
 };

@@ -19,3 +19,4 @@ export { VIBRATION_SCORE_THRESHOLD, VibrationScorer } from './vibration-scorer.j
 export type { VibrationModelShape, VibrationScorerOptions, VibrationVerdict } from './vibration-scorer.js';
 export { TelemetryModelScorer } from './telemetry-model-scorer.js';
 export type { TelemetryWindowContract } from './telemetry-model-scorer.js';
+export { BAND_EDGES_HZ, bandEnergyShares, meanBandShares } from './band-energies.js';

@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import { deviceKey, type DeviceRef, type FrameKind, type ModelHealthEvent, type ScoreEvent } from '@premonitor/contracts';
 import { publishEvent, type Bus } from '@premonitor/bus';
-import type { Database } from '@premonitor/db';
+import type { Database, ModelDriftDevice } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
+import { meanBandShares } from '@premonitor/ml/scoring';
 import type { Clock } from '@premonitor/time';
 import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
-import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, type InputFeature, type InputReference, type ScoreReference } from './score-reference.js';
+import { driftWindowRepository, type DriftWindow } from './drift-window-repository.js';
+import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository, type InputDriftFeature, type InputFeature, type InputReference, type ScoreReference, type SpectrumReference } from './score-reference.js';
 
 /** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
 export interface DriftSettings {
@@ -49,8 +51,8 @@ export interface DeviceDrift {
   readonly window: number;
   readonly psi: number | null;
   readonly jsDistance: number | null;
-  /** PSI of each input statistic against the model's input reference (once both exist). */
-  readonly inputPsi: Readonly<Partial<Record<InputFeature, number>>>;
+  /** PSI of each input statistic against the model's input reference (once both exist); `spectrum`: the window's mean band shares against the training spectrum. */
+  readonly inputPsi: Readonly<Partial<Record<InputDriftFeature, number>>>;
   readonly drifting: boolean;
   readonly evaluatedAt: number | null;
 }
@@ -62,35 +64,23 @@ export interface KindDrift {
   readonly reference: (Omit<ScoreReference, 'kind' | 'version'> & { readonly learning?: undefined }) | { readonly learning: number; readonly of: number } | null;
   /** The input statistics' references, or how far learning them got. */
   readonly inputReference: Readonly<Partial<Record<InputFeature, InputReference>>> | { readonly learning: number; readonly of: number } | null;
+  /** The spectrum the acoustic model was trained on (its run stored it), or null. */
+  readonly spectralReference: SpectrumReference | null;
+  /** What input drift is judged on: with a spectral reference the band energies too; without, the level statistics only. */
+  readonly inputBasis: string;
   readonly settings: DriftSettings;
   readonly devices: readonly DeviceDrift[];
 }
 
-/** The latest `size` values, oldest overwritten first. */
-class SlidingWindow {
-  readonly values: number[] = [];
-  #next = 0;
-  constructor(readonly size: number) {}
-  push(value: number): void {
-    if (this.values.length < this.size) this.values.push(value);
-    else {
-      this.values[this.#next] = value;
-      this.#next = (this.#next + 1) % this.size;
-    }
-  }
-}
-
+/** What this replica keeps of a device: the database holds its window and verdict. */
 interface DeviceState {
   readonly ref: DeviceRef;
-  readonly scores: SlidingWindow;
-  readonly inputs: Record<InputFeature, SlidingWindow>;
-  inputPsi: Partial<Record<InputFeature, number>>;
-  psi: number | null;
-  js: number | null;
-  drifting: boolean;
-  /** A state change is being published: frames judged meanwhile do not publish it again. */
+  /** A state change is being published by this replica: its frames judged meanwhile do not publish it again. */
   publishing: boolean;
-  evaluatedAt: number | null;
+  /** Samples this replica appended since it last pruned the device's window. */
+  appended: number;
+  /** Samples this replica appended since it last judged the device's window. */
+  unjudged: number;
 }
 
 interface KindState {
@@ -101,7 +91,10 @@ interface KindState {
   /** The input statistics' references of `version` (learned from its first frames); undefined while learning. */
   inputReference: ReadonlyMap<InputFeature, InputReference> | undefined;
   inputLearning: Record<InputFeature, number[]>;
+  /** The spectrum `version` was trained on (acoustic models from a run); undefined: level statistics only. */
+  spectrum: SpectrumReference | undefined;
   checkedAt: number;
+  /** The devices this replica has seen under `version` (for its gauges). */
   readonly devices: Map<string, DeviceState>;
 }
 
@@ -117,8 +110,12 @@ const RECHECK_MS = 10_000;
  * alert and the retraining trigger may act on. Only frames scored by the production version
  * count; a promotion empties the kind's windows (a new model has a new distribution).
  *
- * The windows live in this process: one retraining replica consumes every score (the
- * deployment runs one; with several, each would see a share of the devices' frames).
+ * The windows and verdicts live in the database (`model_drift_samples`, `model_drift_devices`):
+ * replicas sharing the scores consumer each append their share and judge the device's whole
+ * window; a state change is a conditional update, so one replica publishes it; a restart
+ * resumes with the window as it was. Each device keeps its latest `window` samples (pruned
+ * every `window / 10` appends of a replica) and is judged every `window / 30` appends of a
+ * replica (every score for windows under 60). The live reference being learned is per process.
  */
 export class DriftMonitor {
   readonly #deps: DriftMonitorDeps;
@@ -135,7 +132,7 @@ export class DriftMonitor {
     const registers = [deps.metrics];
     this.#psi = new Gauge({ name: 'pm_model_drift_psi', help: "Population stability index of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
     this.#js = new Gauge({ name: 'pm_model_drift_js_distance', help: "Jensen–Shannon distance (base 2) of a device's latest scores against the production model's reference", labelNames: ['kind', 'device'], registers });
-    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
+    this.#inputPsi = new Gauge({ name: 'pm_model_input_drift_psi', help: "Population stability index of a device's latest input statistics (level, spread; spectrum: acoustic band energies) against the production model's input reference", labelNames: ['kind', 'device', 'feature'], registers });
     this.#drifting = new Gauge({ name: 'pm_model_drift_drifting', help: '1 while a device\'s scores have drifted from the production model\'s reference', labelNames: ['kind', 'device'], registers });
   }
 
@@ -157,13 +154,24 @@ export class DriftMonitor {
     const key = deviceKey(event);
     let device = state.devices.get(key);
     if (!device) {
-      const size = this.#settings.window;
-      device = { ref: { site: event.site, device: event.device }, scores: new SlidingWindow(size), inputs: { level: new SlidingWindow(size), spread: new SlidingWindow(size) }, inputPsi: {}, psi: null, js: null, drifting: false, publishing: false, evaluatedAt: null };
+      device = { ref: { site: event.site, device: event.device }, publishing: false, appended: 0, unjudged: 0 };
       state.devices.set(key, device);
     }
-    device.scores.push(event.score);
-    if (event.input) for (const feature of INPUT_FEATURES) device.inputs[feature].push(event.input[feature]);
-    if (state.reference && device.scores.values.length >= this.#settings.minWindow) await this.#judge(event.kind, state, state.reference, device, event.ts);
+    const { db } = this.#deps;
+    const version = state.version!;
+    await driftWindowRepository.append(db, { kind: event.kind, version, deviceId: key, seq: event.seq, score: event.score, input: event.input, at: new Date(event.ts) });
+    if (++device.appended >= Math.max(1, Math.floor(this.#settings.window / 10))) {
+      device.appended = 0;
+      await driftWindowRepository.prune(db, event.kind, key, this.#settings.window);
+    }
+    // Reading a window is the expensive part (3 ms of CPU per score on PGlite with a window of 300):
+    // judged every `window / 30` appends of this replica, the verdict lags by at most that many frames.
+    if (++device.unjudged < Math.max(1, Math.floor(this.#settings.window / 30))) return;
+    device.unjudged = 0;
+    const window = await driftWindowRepository.window(db, event.kind, version, key, this.#settings.window);
+    // A promotion heard meanwhile: this window is the replaced model's, and its verdict is over.
+    if (state.version !== version) return;
+    await this.#judge(event.kind, version, state, device, window, event.ts);
   }
 
   /**
@@ -185,62 +193,86 @@ export class DriftMonitor {
         ? { learning: state.learning.length, of: this.#settings.referenceFrames }
         : null;
     const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : state.version ? { learning: state.inputLearning.level.length, of: this.#settings.referenceFrames } : null;
-    const devices = [...state.devices.values()].map((d) => ({ device: d.ref, window: d.scores.values.length, psi: d.psi, jsDistance: d.js, inputPsi: d.inputPsi, drifting: d.drifting, evaluatedAt: d.evaluatedAt }));
-    return { kind, modelVersion: state.version ?? null, reference, inputReference, settings: this.#settings, devices };
+    const rows = state.version === undefined ? [] : await driftWindowRepository.devices(this.#deps.db, kind, state.version);
+    const devices = rows.map((d) => ({ device: { site: d.site, device: d.device }, window: d.window_size, psi: d.psi, jsDistance: d.js_distance, inputPsi: d.input_psi as Partial<Record<InputDriftFeature, number>>, drifting: d.drifting, evaluatedAt: d.evaluated_at?.getTime() ?? null }));
+    const inputBasis = state.spectrum
+      ? 'band energies (octave bands against the training spectrum) and level statistics'
+      : kind === 'acoustic'
+        ? 'level statistics only: no spectral reference stored for this model (shipped, npm run train, or a run from before spectra)'
+        : 'level statistics';
+    return { kind, modelVersion: state.version ?? null, reference, inputReference, spectralReference: state.spectrum ?? null, inputBasis, settings: this.#settings, devices };
   }
 
-  async #judge(kind: FrameKind, state: KindState, reference: ScoreReference, device: DeviceState, ts: number): Promise<void> {
-    const counts = binCounts(device.scores.values, reference.edges);
+  async #judge(kind: FrameKind, version: string, state: KindState, device: DeviceState, window: DriftWindow, ts: number): Promise<void> {
+    const { db } = this.#deps;
+    const key = deviceKey(device.ref);
+    const judgement = { kind, version, deviceId: key, site: device.ref.site, device: device.ref.device, window: window.scores.length };
+    const reference = state.reference;
+    if (!reference || window.scores.length < this.#settings.minWindow) {
+      await driftWindowRepository.judged(db, { ...judgement, psi: null, js: null, inputPsi: {}, at: null });
+      return;
+    }
+    const counts = binCounts(window.scores, reference.edges);
     const psi = populationStabilityIndex(reference.shares, counts);
     const js = jensenShannonDistance(reference.shares, counts);
-    device.psi = psi;
-    device.js = js;
-    device.evaluatedAt = this.#deps.clock.now();
-    const labels = { kind, device: deviceKey(device.ref) };
+    const labels = { kind, device: key };
     this.#psi.set(labels, psi);
     this.#js.set(labels, js);
     // Input drift counts like score drift: a camera that runs hotter drifts before its scores move.
-    device.inputPsi = {};
+    const inputPsi: Partial<Record<InputDriftFeature, number>> = {};
     for (const [feature, inputRef] of state.inputReference ?? []) {
-      const window = device.inputs[feature].values;
-      if (window.length < this.#settings.minWindow) continue;
-      const featurePsi = populationStabilityIndex(inputRef.shares, binCounts(window, inputRef.edges));
-      device.inputPsi[feature] = round(featurePsi);
+      const values = window.inputs[feature];
+      if (values.length < this.#settings.minWindow) continue;
+      const featurePsi = populationStabilityIndex(inputRef.shares, binCounts(values, inputRef.edges));
+      inputPsi[feature] = round(featurePsi);
       this.#inputPsi.set({ ...labels, feature }, featurePsi);
     }
-    const inputPsis = Object.values(device.inputPsi);
+    // The spectrum: a sound whose energy moves between bands drifts even when its level does not.
+    const spectrum = state.spectrum;
+    const liveSpectrum = spectrum && window.bands.length >= this.#settings.minWindow ? meanBandShares(window.bands) : undefined;
+    if (spectrum && liveSpectrum?.length === spectrum.shares.length) {
+      const spectrumPsi = populationStabilityIndex(spectrum.shares, liveSpectrum);
+      inputPsi.spectrum = round(spectrumPsi);
+      this.#inputPsi.set({ ...labels, feature: 'spectrum' }, spectrumPsi);
+    }
+    const stored = await driftWindowRepository.judged(db, { ...judgement, psi: round(psi), js: round(js), inputPsi, at: new Date(this.#deps.clock.now()) });
+    const inputPsis = Object.values(inputPsi);
     const { psiThreshold, jsThreshold } = this.#settings;
     const over = psi >= psiThreshold || js >= jsThreshold || inputPsis.some((p) => p >= psiThreshold);
     const under = psi < psiThreshold * DRIFT_HYSTERESIS && js < jsThreshold * DRIFT_HYSTERESIS && inputPsis.every((p) => p < psiThreshold * DRIFT_HYSTERESIS);
-    const drifting = device.drifting ? !under : over;
-    this.#drifting.set(labels, device.drifting ? 1 : 0);
-    if (drifting === device.drifting || device.publishing) return;
+    const drifting = stored ? !under : over;
+    this.#drifting.set(labels, stored ? 1 : 0);
+    if (drifting === stored || device.publishing) return;
+    // Another replica judging the same window may change the state first: it publishes, this one does not.
+    if (!(await driftWindowRepository.setDrifting(db, kind, key, version, stored, drifting))) return;
     const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
       event: 'drift',
       site: device.ref.site,
       device: device.ref.device,
       kind,
-      modelVersion: state.version!,
+      modelVersion: version,
       state: drifting ? 'drifting' : 'ok',
       psi: round(psi),
       jsDistance: Math.min(1, round(js)),
-      window: device.scores.values.length,
+      window: window.scores.length,
       psiThreshold,
       jsThreshold,
-      ...(inputPsis.length > 0 ? { inputPsi: { ...device.inputPsi } } : {}),
+      ...(inputPsis.length > 0 ? { inputPsi } : {}),
       ts,
     };
-    const log = { kind, device: labels.device, version: state.version, psi: event.psi, jsDistance: event.jsDistance, inputPsi: device.inputPsi, window: event.window };
+    const log = { kind, device: key, version, psi: event.psi, jsDistance: event.jsDistance, inputPsi, window: event.window };
     if (drifting) this.#deps.logger.warn(log, 'model drift: the device\'s scores left the reference distribution');
     else this.#deps.logger.info(log, 'model drift over: the device\'s scores are back near the reference');
     device.publishing = true;
     try {
-      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${labels.device}.drift.${event.state}.${ts}` });
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${key}.drift.${event.state}.${ts}` });
+    } catch (err) {
+      // Only once published does the state change: undone, so the next frame tries again.
+      await driftWindowRepository.setDrifting(db, kind, key, version, drifting, stored);
+      throw err;
     } finally {
       device.publishing = false;
     }
-    // Only once published: a failed publish leaves the state as it was, so the next frame tries again.
-    device.drifting = drifting;
     this.#drifting.set(labels, drifting ? 1 : 0);
     if (drifting) this.#deps.onDrift?.(event);
   }
@@ -273,7 +305,7 @@ export class DriftMonitor {
   #kind(kind: FrameKind): Promise<KindState> {
     let state = this.#kinds.get(kind);
     if (!state) {
-      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, checkedAt: 0, devices: new Map() };
+      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, spectrum: undefined, checkedAt: 0, devices: new Map() };
       state = this.#load(kind, fresh).then(() => fresh);
       // A failed first read is retried by the next frame.
       state.catch(() => this.#kinds.delete(kind));
@@ -286,42 +318,43 @@ export class DriftMonitor {
     state.checkedAt = this.#deps.clock.now();
     const version = await this.#deps.production(kind);
     if (version !== state.version) {
-      const previous = state.version;
-      const drifting = [...state.devices.values()].filter((d) => d.drifting);
       state.version = version;
       state.learning = [];
       state.inputLearning = { level: [], spread: [] };
       for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
       state.devices.clear();
-      // The drift of a model no longer in production is over: say so, or its alerts would hold forever.
-      for (const device of drifting) await this.#driftOver(kind, previous!, device);
     }
+    // The drift of a model no longer in production is over: say so (once, by the replica whose
+    // delete found the verdicts), or its alerts would hold forever.
+    for (const ended of await driftWindowRepository.replaced(this.#deps.db, kind, version)) if (ended.drifting) await this.#driftOver(kind, ended);
     state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
     const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
     state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;
+    state.spectrum = version === undefined ? undefined : await spectrumReferenceRepository.get(this.#deps.db, kind, version);
   }
 
-  async #driftOver(kind: FrameKind, version: string, device: DeviceState): Promise<void> {
+  async #driftOver(kind: FrameKind, ended: ModelDriftDevice): Promise<void> {
     const { psiThreshold, jsThreshold } = this.#settings;
+    const ref = { site: ended.site, device: ended.device };
     const event: Extract<ModelHealthEvent, { event: 'drift' }> = {
       event: 'drift',
-      site: device.ref.site,
-      device: device.ref.device,
+      site: ref.site,
+      device: ref.device,
       kind,
-      modelVersion: version,
+      modelVersion: ended.version,
       state: 'ok',
-      psi: round(device.psi ?? 0),
-      jsDistance: Math.min(1, round(device.js ?? 0)),
-      window: Math.max(1, device.scores.values.length),
+      psi: round(ended.psi ?? 0),
+      jsDistance: Math.min(1, round(ended.js_distance ?? 0)),
+      window: Math.max(1, ended.window_size),
       psiThreshold,
       jsThreshold,
       ts: Math.floor(this.#deps.clock.now()),
     };
     try {
-      await publishEvent(this.#deps.bus, 'modelHealth', [kind, device.ref], event, { msgId: `${kind}.${deviceKey(device.ref)}.drift.ok.${event.ts}` });
-      this.#deps.logger.info({ kind, device: deviceKey(device.ref), version }, 'model drift over: the model was replaced');
+      await publishEvent(this.#deps.bus, 'modelHealth', [kind, ref], event, { msgId: `${kind}.${ended.device_id}.drift.ok.${event.ts}` });
+      this.#deps.logger.info({ kind, device: ended.device_id, version: ended.version }, 'model drift over: the model was replaced');
     } catch (err) {
-      this.#deps.logger.warn({ err, kind, device: deviceKey(device.ref), version }, 'the end of a replaced model\'s drift was not published; its alert resolves when the device drifts and recovers again');
+      this.#deps.logger.warn({ err, kind, device: ended.device_id, version: ended.version }, 'the end of a replaced model\'s drift was not published; its alert resolves when the device drifts and recovers again');
     }
   }
 
@@ -330,7 +363,7 @@ export class DriftMonitor {
     this.#psi.remove(labels);
     this.#js.remove(labels);
     this.#drifting.remove(labels);
-    for (const feature of INPUT_FEATURES) this.#inputPsi.remove({ ...labels, feature });
+    for (const feature of [...INPUT_FEATURES, 'spectrum']) this.#inputPsi.remove({ ...labels, feature });
   }
 }
 

@@ -52,6 +52,8 @@ export const scoreReferenceRepository = {
 /** The input statistics a score event may carry (`ScoreEvent['input']`). */
 export const INPUT_FEATURES = ['level', 'spread'] as const;
 export type InputFeature = (typeof INPUT_FEATURES)[number];
+/** What input drift is judged on: the level statistics, and an acoustic model's spectrum when it has a spectral reference. */
+export type InputDriftFeature = InputFeature | 'spectrum';
 
 /** A model's reference distribution of one input statistic: quantile bin edges and shares. */
 export interface InputReference {
@@ -65,6 +67,33 @@ export function inputReferenceOf(values: readonly number[], bins: number): Input
   const edges = quantileEdges(values, bins);
   return { edges, shares: binCounts(values, edges).map((c) => c / values.length), count: values.length };
 }
+
+/**
+ * A model's spectral input reference (acoustic): the mean share of energy in each octave band
+ * (`bandsHz` edges) of the clips it was trained on, stored by its run. Models without one
+ * (shipped, `npm run train`, runs before it existed) are judged on the level statistics only.
+ */
+export interface SpectrumReference {
+  readonly bandsHz: readonly number[];
+  readonly shares: readonly number[];
+  readonly count: number;
+}
+
+/** The spectral reference's row in `model_input_references` (`feature` = 'spectrum', `edges` = the band edges in Hz). */
+export const spectrumReferenceRepository = {
+  async get(db: Kysely<Database>, kind: string, version: string): Promise<SpectrumReference | undefined> {
+    const row = await db.selectFrom('model_input_references').selectAll().where('kind', '=', kind).where('version', '=', version).where('feature', '=', 'spectrum').executeTakeFirst();
+    return row ? { bandsHz: row.edges as number[], shares: row.shares as number[], count: row.count } : undefined;
+  },
+
+  async save(db: Kysely<Database>, kind: string, version: string, r: SpectrumReference): Promise<void> {
+    await db
+      .insertInto('model_input_references')
+      .values({ kind, version, feature: 'spectrum', edges: JSON.stringify(r.bandsHz), shares: JSON.stringify(r.shares), count: r.count })
+      .onConflict((oc) => oc.columns(['kind', 'version', 'feature']).doNothing())
+      .execute();
+  },
+};
 
 /** `model_input_references` (thin Kysely wrapper). */
 export const inputReferenceRepository = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Json } from '@premonitor/db';
-import { FrameAdaptError } from '@premonitor/ml/scoring';
+import { BAND_EDGES_HZ, FrameAdaptError, bandEnergyShares, meanBandShares } from '@premonitor/ml/scoring';
 import { acousticPlan, trainAcoustic } from '@premonitor/training';
 import { clipsOf, decodeAcousticSample, type DecodedAcousticSample } from './acoustic-samples.js';
 import { heldOutChart, heldOutFigures, heldOutReport, type HeldOutScore } from './held-out-report.js';
@@ -29,6 +29,8 @@ export async function runAcoustic({ job, store, log }: RunContext): Promise<RunO
   const clips = healthy.flatMap((d) => clipsOf(d, shape).map((samples) => ({ device: deviceOf(d), samples })));
   const fingerprint = createHash('sha256').update(healthy.map((d) => d.sample.sha256).sort().join('\n')).digest('hex').slice(0, 16);
   log(`fitting the fleet model on the generated corpus plus ${clips.length} labelled healthy clips (${train.length - healthy.length} anomalous training samples are not used by this unsupervised model)`);
+  // The spectrum the model learned as healthy, for input drift: live clips are compared with it band by band.
+  const shares = meanBandShares(clips.map((c) => bandEnergyShares(c.samples, plan.sampleRate)));
   const trained = await trainAcoustic({ quick: job.quick, now: new Date(job.now), log, labelled: { clips, fingerprint } });
 
   const truth = heldOut.map((d) => ({ anomalous: d.sample.label === 'anomalous', device: deviceOf(d), cls: sampleClass(d.sample) }));
@@ -57,6 +59,7 @@ export async function runAcoustic({ job, store, log }: RunContext): Promise<RunO
       report: { candidate: heldOutReport(candidate), ...(champion ? { champion: heldOutReport(champion) } : {}) },
     },
     normalScores: candidate.filter((c) => !c.anomalous).map((c) => c.score),
+    ...(shares ? { inputSpectrum: { bandsHz: BAND_EDGES_HZ, shares, count: clips.length } } : {}),
     chart: heldOutChart(`acoustic run - ${heldOut.length} held-out samples, ${devices(heldOut)} devices`, candidate, champion),
     lineage: {
       parent: job.champion?.version ?? null,

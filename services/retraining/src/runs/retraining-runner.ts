@@ -4,7 +4,7 @@ import type { Database, Json } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
 import { FileArtifactStore, type ModelRegistry } from '@premonitor/registry';
 import type { Clock } from '@premonitor/time';
-import { scoreReferenceOf, scoreReferenceRepository } from '../drift/score-reference.js';
+import { scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository } from '../drift/score-reference.js';
 import { judgeCandidate, type GatePolicy } from './promotion-gate.js';
 import { runRepository, type RunRecord } from './run-repository.js';
 import type { RunSample } from './thermal-samples.js';
@@ -200,6 +200,7 @@ export class RetrainingRunner {
       const { bins, alertScore } = this.#o.scoreReference;
       // Stored before the candidate can become production, so its watches have a reference from the start.
       if (done.normalScores.length >= bins) await scoreReferenceRepository.save(this.#o.db, scoreReferenceOf(run.kind, candidate.version, 'held-out', done.normalScores, bins, alertScore));
+      if (done.inputSpectrum) await spectrumReferenceRepository.save(this.#o.db, run.kind, candidate.version, done.inputSpectrum);
       const promoted = decision.promote && (await this.#o.registry.promote(run.kind, candidate.version)).stage === 'production';
       const result = { train_s: round(trainS), training_rss_max_mib: done.peakRssMiB, evaluation, gate: decision, candidate: candidate.version, promoted, report_chart: chart.sha256 } as unknown as Json;
       this.#o.logger.info({ run: run.id, candidate: candidate.version, promoted, reasons: decision.reasons }, promoted ? 'retraining candidate promoted' : 'retraining candidate kept as candidate');

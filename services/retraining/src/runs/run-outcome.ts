@@ -1,6 +1,7 @@
 import type { Json } from '@premonitor/db';
 import type { FileArtifactStore } from '@premonitor/registry';
 import { SeededRandom } from '@premonitor/ml/data';
+import type { SpectrumReference } from '../drift/score-reference.js';
 import type { HeldOutEvaluation, TrainJob, TrainMessage } from './train-job.js';
 
 /** What a kind's run is given inside the training worker. */
@@ -20,6 +21,8 @@ export interface RunOutcome {
   readonly chart: Uint8Array;
   /** The candidate's scores of the held-out normal samples: its reference for drift and rollout watches. */
   readonly normalScores: readonly number[];
+  /** Acoustic: the mean band shares of the clips it was trained on (the spectral input reference). */
+  readonly inputSpectrum?: SpectrumReference;
   readonly lineage: Readonly<Record<string, Json>>;
 }
 

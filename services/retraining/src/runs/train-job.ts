@@ -1,4 +1,5 @@
 import type { Json } from '@premonitor/db';
+import type { SpectrumReference } from '../drift/score-reference.js';
 import type { RunSample } from './thermal-samples.js';
 
 /** What a training job is given (structured-cloned into its child process or worker thread). */
@@ -33,6 +34,8 @@ export type TrainMessage =
       readonly evaluation: HeldOutEvaluation;
       /** The candidate's scores of the held-out normal samples (its reference distribution). */
       readonly normalScores: readonly number[];
+      /** Acoustic: the mean band shares of the training clips (the spectral input reference). */
+      readonly inputSpectrum?: SpectrumReference;
       readonly lineage: Readonly<Record<string, Json>>;
       /** Peak resident memory of the training process (in a worker thread: of the whole service). */
       readonly peakRssMiB: number;

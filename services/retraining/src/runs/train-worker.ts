@@ -64,7 +64,7 @@ async function run(job: TrainJob): Promise<void> {
   const chart = outcome.chart.slice();
   // Peak resident memory of the training (KiB → MiB): in a child process it is the run's own, the figure a pod limit needs.
   const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  post({ type: 'done', version: outcome.version, bytes, chart, evaluation: outcome.evaluation, normalScores: outcome.normalScores, lineage: outcome.lineage, peakRssMiB }, [bytes.buffer as ArrayBuffer, chart.buffer as ArrayBuffer]);
+  post({ type: 'done', version: outcome.version, bytes, chart, evaluation: outcome.evaluation, normalScores: outcome.normalScores, ...(outcome.inputSpectrum ? { inputSpectrum: outcome.inputSpectrum } : {}), lineage: outcome.lineage, peakRssMiB }, [bytes.buffer as ArrayBuffer, chart.buffer as ArrayBuffer]);
 }
 
 const fail = (err: unknown) => post({ type: 'failed', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
