@@ -1,4 +1,4 @@
-// npm run bench -- retrain [--kinds thermal,acoustic] [--normal 1000] [--anomalous 1000] [--epochs 10] [--clips 1000] [--isolation process|thread] [--full-corpus]
+// npm run bench -- retrain [--kinds thermal,acoustic] [--normal 1000] [--anomalous 1000] [--epochs 10] [--clips 1000] [--isolation process|thread] [--full-corpus] [--bad-candidate valve|inverted|<machine>]
 // Real-data retraining of the thermal kind (../shared/data/thermal-ir, or PM_SHARED_DATA_DIR):
 // labelled images uploaded through POST /api/v1/samples (the first 100 one per request for the
 // latency, the rest 50 per request), a run trained in its worker thread and judged by the gate
@@ -6,8 +6,9 @@
 // images in the same run), then a run on shuffled labels that the gate must refuse. Meanwhile a
 // scoring probe runs the champion on one image every 20 ms on the main thread, against its
 // idle p99 measured first. The acoustic case (bench/support/retrain-acoustic.ts) does the same
-// with --clips real MIMII clips (the quick generated corpus; --full-corpus: the full one), then the
-// rollout case (bench/support/retrain-rollout.ts) forces its shuffled-label candidate in. PGlite + in-process bus in this process. Last line: one JSON object.
+// with --clips real MIMII clips (the quick generated corpus; --full-corpus: the full one) and a
+// third, quick run for a bad candidate (--bad-candidate: one machine's healthy clips only, or
+// inverted labels); the rollout case (bench/support/retrain-rollout.ts) forces that candidate in. PGlite + in-process bus in this process. Last line: one JSON object.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -29,7 +30,7 @@ import { rolloutCase } from './support/retrain-rollout.js';
 import { formatThreadCpu, measureThreadCpu } from './support/thread-cpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const { values: args } = parseArgs({ options: { kinds: { type: 'string', default: 'thermal,acoustic' }, clips: { type: 'string', default: '1000' }, normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' }, isolation: { type: 'string', default: 'process' }, 'full-corpus': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { kinds: { type: 'string', default: 'thermal,acoustic' }, clips: { type: 'string', default: '1000' }, normal: { type: 'string', default: '1000' }, anomalous: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '10' }, isolation: { type: 'string', default: 'process' }, 'full-corpus': { type: 'boolean', default: false }, 'bad-candidate': { type: 'string', default: 'valve' } } });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error(`--isolation is process or thread, not ${args.isolation}`);
 const data = join(process.env.PM_SHARED_DATA_DIR ?? join(root, '..', 'shared', 'data'), 'thermal-ir');
 const logger = createLogger({ service: 'bench-retrain', level: 'warn' });
@@ -105,8 +106,8 @@ const runOnce = async (body: Record<string, unknown>) => {
   }
 };
 const thermal = kinds.has('thermal') ? await thermalCase() : undefined;
-const acoustic = kinds.has('acoustic') ? await acousticCase({ db: db.db, registry, url, root, sharedData: join(data, '..'), clips: Number(args.clips), fullCorpus: args['full-corpus'], runOnce, idle }) : undefined;
-// The rollout case needs the acoustic case's shuffled-label candidate and its healthy clips.
+const acoustic = kinds.has('acoustic') ? await acousticCase({ db: db.db, registry, url, root, sharedData: join(data, '..'), clips: Number(args.clips), fullCorpus: args['full-corpus'], badCandidate: args['bad-candidate'], runOnce, idle }) : undefined;
+// The rollout case needs the acoustic case's bad candidate and its healthy clips.
 const rollout = acoustic ? await rolloutCase({ db, bus, registry, logger, site: 'mimii', badVersion: acoustic.badVersion, clips: acoustic.liveClips }) : undefined;
 
 /** The thermal case: uploads, a run, a shuffled-labels run, the probe meanwhile. */
@@ -174,6 +175,7 @@ console.log(JSON.stringify({
   gate_refused_worse: main ? !main.r2.promoted && (thermal ? !thermal.r2.promoted : true) : null,
   rolled_back_bad: rollout?.rolledBack ?? null,
   rollback_s: rollout?.rollbackS ?? null,
+  rollout_bad_gate_refused: acoustic ? !acoustic.badPromoted : null,
   thermal_auc: thermal?.r1.evaluation.candidate.auc ?? null,
   hotspot_recall_at_fpr5: thermal?.r1.evaluation.report.hotspot.recall_at_fpr5 ?? null,
   upload_per_s: main?.uploadPerS ?? null,

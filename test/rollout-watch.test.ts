@@ -1,6 +1,8 @@
 // The rollout watch's decisions with a manual clock (PGlite, in-process bus): a promotion that
 // behaves like its predecessor passes at the end of its watch; one device whose share of frames
-// over the alert score rises beyond the limit rolls it back, frames of other versions aside.
+// over the alert score rises beyond the limit rolls it back, frames of other versions aside; a
+// kind-wide score PSI beyond its limit rolls back from minFrames on, before any device has
+// minDeviceFrames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScoreEvent } from '@premonitor/contracts';
@@ -71,6 +73,28 @@ test('rolls back when one device\'s share over the alert score rises by more tha
     assert.match((row!.decision as { reasons: string[] }).reasons.join(';'), /^s\/a: 40\.0 % of 10 frames scored above 0\.85 against 10\.0 % for v1 \(a rise of 30\.0 %/);
     const audit = await db.selectFrom('audit_events').selectAll().execute();
     assert.equal(audit.length, 1);
+  } finally {
+    await close();
+  }
+});
+
+test('rolls back on the kind-wide PSI once minFrames frames came, though no device has minDeviceFrames yet', async () => {
+  const { db, watch, clock, rollbacks, score, rows, close } = await setUp();
+  try {
+    await scoreReferenceRepository.save(db, scoreReferenceOf('thermal', 'v1', 'held-out', Array.from({ length: 100 }, (_, i) => i / 200), 10, 0.85));
+    await watch.start();
+    await watch.promoted({ kind: 'thermal', version: 'v2', sha256: '0'.repeat(64), size: 1, previousVersion: 'v1', ts: clock.now() });
+    // 20 devices, one frame each, every score above anything the previous model gave.
+    for (let i = 0; i < settings.minFrames - 1; i++) await watch.observe(score(`d${i}`, 0.99));
+    assert.deepEqual(rollbacks, [], 'not before minFrames');
+    await watch.observe(score('d19', 0.99));
+    assert.deepEqual(rollbacks, ['v2']);
+    const [row] = await rows();
+    const decision = row!.decision as { reasons: string[]; frames: number; devices: Record<string, unknown> };
+    assert.equal(row!.status, 'rolled_back');
+    assert.equal(decision.frames, settings.minFrames);
+    assert.deepEqual(decision.devices, {}, 'no device had enough frames to be judged on its own');
+    assert.match(decision.reasons.join(';'), /^score distribution PSI \d+\.\d{3} against v1's reference over 20 frames \(more than 2\)$/);
   } finally {
     await close();
   }

@@ -1,7 +1,8 @@
 // The acoustic case of `npm run bench -- retrain`: real MIMII clips (../shared/data/acoustic-mimii)
 // uploaded as labelled samples, one device per machine and microphone, an acoustic run (the
 // quick generated corpus plus the healthy clips) judged against the shipped acoustic.onnx, then
-// a run on shuffled labels; the caller's scoring probe runs during both.
+// a run on shuffled labels (the caller's scoring probe runs during both), then a quick run
+// that makes the rollout case's bad candidate (`--bad-candidate`).
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -21,6 +22,8 @@ interface AcousticCaseContext {
   readonly clips: number;
   /** Train on the full generated corpus instead of the quick one (`--full-corpus`). */
   readonly fullCorpus: boolean;
+  /** The rollout case's bad candidate: `inverted` labels, or a machine whose healthy clips alone it learns. */
+  readonly badCandidate: string;
   readonly runOnce: (body: Record<string, unknown>) => Promise<{ run: RunRecord; busy: number[]; rss: number }>;
   readonly idle: readonly number[];
 }
@@ -96,10 +99,21 @@ export async function acousticCase(c: AcousticCaseContext) {
   const second = await c.runOnce({ kind: 'acoustic', reason: 'bench: shuffled labels', quick: !c.fullCorpus, shuffleLabels: true });
   const r2 = second.run.result as unknown as AcousticResult;
   console.log(`acoustic run 2 (shuffled labels): candidate AUC ${r2.evaluation.candidate.auc}; promoted ${r2.promoted}; ${r2.gate.reasons.join('; ')}`);
+  // The rollout case's bad candidate, always on the quick corpus (the case is about the watch):
+  // `inverted` learns the faulty clips as healthy; a machine name learns that machine's healthy
+  // clips only, so the other machines' healthy sound is unfamiliar to it.
+  await new Promise((r) => setTimeout(r, 1_100));
+  const trainDevices = devices.filter((d) => d.startsWith(`${c.badCandidate}-mic`)).map((d) => `mimii/${d}`);
+  const bad = c.badCandidate === 'inverted' ? { invertLabels: true } : { trainDevices };
+  if (c.badCandidate !== 'inverted' && trainDevices.length === 0) throw new Error(`--bad-candidate ${c.badCandidate}: no such machine (${machines.join(', ')}, or inverted)`);
+  const third = await c.runOnce({ kind: 'acoustic', reason: `bench: a bad candidate for the rollout case (${c.badCandidate})`, quick: true, ...bad });
+  if (third.run.status !== 'succeeded') throw new Error(`acoustic run 3 (${c.badCandidate}) failed: ${third.run.error}`);
+  const r3 = third.run.result as unknown as AcousticResult & { candidate: string };
+  console.log(`acoustic run 3 (bad candidate: ${c.badCandidate === 'inverted' ? 'inverted labels' : `${c.badCandidate}'s healthy clips only`}, quick corpus): ${r3.train_s} s; candidate ${r3.candidate} AUC ${r3.evaluation.candidate.auc}; promoted ${r3.promoted}; ${r3.gate.reasons.join('; ')}`);
   const p99Idle = percentile([...c.idle], 99);
   const p99Busy = percentile([...first.busy, ...second.busy], 99);
   console.log(`scoring probe during the acoustic runs: idle p99 ${round(p99Idle, 2)} ms, busy p99 ${round(p99Busy, 2)} ms (${first.busy.length + second.busy.length})`);
   // The healthy clips, as live frames for the rollout case.
   const liveClips = clips.filter((i) => i.label === 'normal').map((i) => i.pcm);
-  return { clips: clips.length, liveClips, badVersion: (r2 as AcousticResult & { candidate: string }).candidate, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
+  return { clips: clips.length, liveClips, badVersion: r3.candidate, badPromoted: r3.promoted, e2eS, r1, r2, uploadPerS: round(clips.length / uploadS, 1), uploadP99: round(percentile(latencies, 99), 1), ratio: round(p99Busy / p99Idle, 2), rss: round(Math.max(first.rss, second.rss) / 2 ** 20) };
 }

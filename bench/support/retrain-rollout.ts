@@ -1,5 +1,5 @@
 // The rollout case of `npm run bench -- retrain`: a deliberately bad candidate (the acoustic
-// case's shuffled-label one, refused by the gate) promoted with `force` as an admin would, and
+// case's third run, refused by the gate) promoted with `force` as an admin would, and
 // whether the rollout watch rolls it back by itself. Live frames (the real MIMII healthy clips,
 // PCM through the bus) go through the real inference, which publishes the scores the model
 // watch reads; first under the production model until the watch has learned its live reference,
@@ -14,7 +14,7 @@ import { Inference } from '@premonitor/inference';
 import type { Logger } from '@premonitor/log';
 import type { ModelRegistry } from '@premonitor/registry';
 import { ModelWatch, binCounts, populationStabilityIndex, scoreReferenceRepository, type ModelWatchSettings } from '@premonitor/retraining';
-import { round } from '@premonitor/testkit';
+import { percentile, round } from '@premonitor/testkit';
 import { systemClock } from '@premonitor/time';
 
 /** A healthy live clip of one device: 16-bit PCM. */
@@ -89,7 +89,7 @@ export async function rolloutCase(c: RolloutCaseContext): Promise<RolloutOutcome
     await feed(BENCH_WATCH_SETTINGS.drift.referenceFrames);
     for (let i = 0; i < 60 && !(await db.selectFrom('model_score_references').select('version').where('kind', '=', 'acoustic').where('version', '=', acoustic.version).executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 500));
     const promotedAt = Date.now();
-    await c.registry.promote('acoustic', c.badVersion, '', { force: true, reason: 'bench: a deliberately bad candidate (shuffled labels), forced as an admin would' });
+    await c.registry.promote('acoustic', c.badVersion, '', { force: true, reason: 'bench: a deliberately bad candidate, forced as an admin would' });
     let framesAfter = 0;
     let decided: Awaited<ReturnType<typeof rollout>>;
     while (framesAfter < MAX_FRAMES_AFTER_PROMOTION) {
@@ -103,11 +103,17 @@ export async function rolloutCase(c: RolloutCaseContext): Promise<RolloutOutcome
     const rollbackS = rolledBack && decided?.decided_at ? round((decided.decided_at.getTime() - promotedAt) / 1000, 1) : null;
     // What the watch compared, whatever it decided: each model's share over the alert score and the kind-wide PSI.
     const reference = await scoreReferenceRepository.get(db, 'acoustic', acoustic.version);
-    const scoresOf = async (version: string) => (await db.selectFrom('scores').select('score').where('device_id', 'like', `${c.site}/%`).where('model_version', '=', version).execute()).map((r) => r.score);
-    const [before, after] = [await scoresOf(acoustic.version), await scoresOf(c.badVersion)];
+    const rowsOf = (version: string) => db.selectFrom('scores').select(['score', 'device_id']).where('device_id', 'like', `${c.site}/%`).where('model_version', '=', version).execute();
+    const [beforeRows, afterRows] = [await rowsOf(acoustic.version), await rowsOf(c.badVersion)];
+    const [before, after] = [beforeRows.map((r) => r.score), afterRows.map((r) => r.score)];
+    const q = (xs: readonly number[]) => [50, 90, 99].map((p) => round(percentile([...xs], p), 3)).join('/');
     const over = (xs: readonly number[]) => round(xs.filter((x) => x > BENCH_WATCH_SETTINGS.drift.alertScore).length / Math.max(1, xs.length), 3);
     const psi = reference && after.length > 0 ? round(populationStabilityIndex(reference.shares, binCounts(after, reference.edges)), 3) : null;
-    console.log(`rollout case figures: ${acoustic.version} ${before.length} frames, ${over(before)} over ${BENCH_WATCH_SETTINGS.drift.alertScore} (reference ${reference?.source ?? 'none'}: ${reference ? round(reference.overRate, 3) : 'n/a'}); ${c.badVersion} ${after.length} frames, ${over(after)} over, PSI against the reference ${psi} (limits: rise ${BENCH_WATCH_SETTINGS.rollout.maxOverRateRise}, PSI ${BENCH_WATCH_SETTINGS.rollout.maxPsi}); case ${round((performance.now() - caseStart) / 1000, 1)} s`);
+    console.log(`rollout case figures: ${acoustic.version} ${before.length} frames, ${over(before)} over ${BENCH_WATCH_SETTINGS.drift.alertScore}, p50/p90/p99 ${q(before)} (reference ${reference?.source ?? 'none'}: ${reference ? round(reference.overRate, 3) : 'n/a'}); ${c.badVersion} ${after.length} frames, ${over(after)} over, p50/p90/p99 ${q(after)}, PSI against the reference ${psi} (limits: rise ${BENCH_WATCH_SETTINGS.rollout.maxOverRateRise}, PSI ${BENCH_WATCH_SETTINGS.rollout.maxPsi}); case ${round((performance.now() - caseStart) / 1000, 1)} s`);
+    // Per machine (the device name without its microphone): which healthy machines the bad model flags.
+    const machineOf = (id: string) => id.slice(c.site.length + 1).replace(/-mic\d+$/, '');
+    const machines = [...new Set(afterRows.map((r) => machineOf(r.device_id)))].sort();
+    console.log(`  ${c.badVersion} over ${BENCH_WATCH_SETTINGS.drift.alertScore} by machine: ${machines.map((m) => `${m} ${over(afterRows.filter((r) => machineOf(r.device_id) === m).map((r) => r.score))}`).join(', ')}`);
     console.log(`rollout case: ${c.badVersion} forced into production over ${acoustic.version}; ${framesAfter} frames of it scored; watch ${decided?.status ?? 'never opened'}${rolledBack ? ` — rolled back by itself ${rollbackS} s after the promotion` : ''}; ${JSON.stringify(decided?.decision ?? null).slice(0, 600)}`);
     return { rolledBack, rollbackS, framesAfterPromotion: framesAfter, decision: decided?.decision ?? null };
   } finally {

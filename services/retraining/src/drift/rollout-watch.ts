@@ -127,8 +127,13 @@ export class RolloutWatch {
   #judge(watch: Watch, reference: ScoreReference): { reasons: string[]; worst: DeviceRef; figures: Record<string, Json> } | undefined {
     const reasons: string[] = [];
     let worst: { ref: DeviceRef; rise: number } | undefined;
+    // The device a kind-wide verdict is published on when no device has minDeviceFrames yet: a
+    // fleet of many devices reaches minFrames long before any one device does (40 devices at 20
+    // frames each: 800 frames), and the PSI rule must not wait for that.
+    let highest: { ref: DeviceRef; rate: number } | undefined;
     const devices: Record<string, Json> = {};
     for (const [key, d] of watch.devices) {
+      if (!highest || d.over / d.frames > highest.rate) highest = { ref: d.ref, rate: d.over / d.frames };
       if (d.frames < this.#settings.minDeviceFrames) continue;
       const rate = d.over / d.frames;
       const rise = rate - reference.overRate;
@@ -140,8 +145,9 @@ export class RolloutWatch {
     }
     const psi = populationStabilityIndex(reference.shares, watch.counts);
     if (psi > this.#settings.maxPsi) reasons.push(`score distribution PSI ${psi.toFixed(3)} against ${watch.previousVersion}'s reference over ${watch.frames} frames (more than ${this.#settings.maxPsi})`);
-    if (reasons.length === 0 || !worst) return undefined;
-    return { reasons, worst: worst.ref, figures: { frames: watch.frames, psi: round(psi), referenceOverRate: round(reference.overRate), referenceSource: reference.source, devices } };
+    const target = worst?.ref ?? highest?.ref;
+    if (reasons.length === 0 || !target) return undefined;
+    return { reasons, worst: target, figures: { frames: watch.frames, psi: round(psi), referenceOverRate: round(reference.overRate), referenceSource: reference.source, devices } };
   }
 
   async #rollBack(watch: Watch, verdict: { reasons: string[]; worst: DeviceRef; figures: Record<string, Json> }): Promise<void> {

@@ -6,7 +6,7 @@ import { clipsOf, decodeAcousticSample, type DecodedAcousticSample } from './aco
 import { heldOutChart, heldOutFigures, heldOutReport, type HeldOutScore } from './held-out-report.js';
 import { scoreAcoustic } from './held-out-scoring.js';
 import { sampleClass, splitByDevice } from './thermal-samples.js';
-import { shuffledLabels, type RunOutcome, type RunContext } from './run-outcome.js';
+import { deliberateLabels, trainingDevices, type RunOutcome, type RunContext } from './run-outcome.js';
 
 /**
  * An acoustic run: the generated corpus plus the healthy labelled clips of the training
@@ -19,12 +19,13 @@ export async function runAcoustic({ job, store, log }: RunContext): Promise<RunO
   const shape = { sampleRate: plan.sampleRate, clipSamples: plan.sampleRate * plan.seconds };
   const decoded: DecodedAcousticSample[] = [];
   for (const s of job.samples) decoded.push(decodeAcousticSample(s, await store.get(s.sha256)));
-  const { train, heldOut } = splitByDevice(decoded, job.heldOutFraction, job.splitSeed);
+  const split = splitByDevice(decoded, job.heldOutFraction, job.splitSeed);
+  const [train, heldOut] = [trainingDevices(split.train, job), split.heldOut];
   const devices = (items: readonly DecodedAcousticSample[]) => new Set(items.map(deviceOf)).size;
   log(`${decoded.length} acoustic samples: ${train.length} for training (${devices(train)} devices), ${heldOut.length} held out (${devices(heldOut)} devices)`);
 
   const labels = train.map((d) => d.sample.label);
-  if (job.shuffleLabels) shuffledLabels(labels, job.splitSeed);
+  deliberateLabels(labels, job);
   const healthy = train.filter((_, i) => labels[i] === 'normal');
   const clips = healthy.flatMap((d) => clipsOf(d, shape).map((samples) => ({ device: deviceOf(d), samples })));
   const fingerprint = createHash('sha256').update(healthy.map((d) => d.sample.sha256).sort().join('\n')).digest('hex').slice(0, 16);
@@ -65,7 +66,7 @@ export async function runAcoustic({ job, store, log }: RunContext): Promise<RunO
       parent: job.champion?.version ?? null,
       data_fingerprint: trained.metadata.trainingDataFingerprint ?? null,
       samples: { train: train.length, train_healthy_used: healthy.length, train_clips: clips.length, held_out: heldOut.length },
-      settings: { quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, base_corpus: 'generated (@premonitor/ml/data acoustic)' },
+      settings: { quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, inverted_labels: job.invertLabels, train_devices: job.trainDevices ? [...job.trainDevices] : null, base_corpus: 'generated (@premonitor/ml/data acoustic)' },
       train_report: JSON.parse(JSON.stringify(trained.summary ?? null)) as Json,
     },
   };

@@ -46,6 +46,8 @@ export interface RunRequest {
   readonly epochs?: number;
   readonly quick?: boolean;
   readonly shuffleLabels?: boolean;
+  readonly invertLabels?: boolean;
+  readonly trainDevices?: readonly string[];
 }
 
 /** An event of a run, for its server-sent event stream. */
@@ -94,7 +96,7 @@ export class RetrainingRunner {
       return { refused: 'samples', message: `a ${req.kind} run needs at least ${this.#o.minSamples} labelled samples with both labels; there are ${samples.length} (${normal} normal)` };
     }
     const now = new Date(this.#o.clock.now());
-    const params = { epochs: req.epochs ?? null, quick: req.quick ?? false, shuffleLabels: req.shuffleLabels ?? false, samples: samples.length };
+    const params = { epochs: req.epochs ?? null, quick: req.quick ?? false, shuffleLabels: req.shuffleLabels ?? false, invertLabels: req.invertLabels ?? false, trainDevices: req.trainDevices ? [...req.trainDevices] : null, samples: samples.length };
     const started = await runRepository.start(this.#o.db, { kind: req.kind, reason: req.reason, trigger: req.trigger ?? 'manual', params, owner: this.#o.owner, now, leaseMs: this.#o.leaseMs });
     if ('running' in started) return { refused: 'running', running: started.running };
     const run = started.run;
@@ -109,6 +111,8 @@ export class RetrainingRunner {
       heldOutFraction: this.#o.heldOutFraction,
       splitSeed: 1,
       shuffleLabels: req.shuffleLabels ?? false,
+      invertLabels: req.invertLabels ?? false,
+      ...(req.trainDevices ? { trainDevices: req.trainDevices } : {}),
       now: now.getTime(),
     };
     const worker = startTraining(job, this.#o.isolation ?? 'process');

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { safeText } from '@premonitor/contracts';
+import { ID_PATTERN, safeText } from '@premonitor/contracts';
 import type { Database } from '@premonitor/db';
 import type { ArtifactStore } from '@premonitor/registry';
 import { validateInput } from '@premonitor/http';
@@ -16,6 +16,10 @@ const runBody = z.strictObject({
   quick: z.boolean().optional(),
   /** Trains on shuffled labels: a deliberately worse candidate that the gate must refuse. */
   shuffleLabels: z.boolean().optional(),
+  /** Trains on inverted labels (normal ↔ anomalous): a deliberately bad candidate that flags healthy machines (for the rollout watch, once forced in). */
+  invertLabels: z.boolean().optional(),
+  /** Trains on these devices' samples only (`site/device`): a model for one machine group; the held-out set and the gate see every device's share. */
+  trainDevices: z.array(z.string().refine((id) => id.split('/').length === 2 && id.split('/').every((part) => ID_PATTERN.test(part)), 'must be site/device, each [a-z0-9-]{1,64}')).min(1).max(1_000).optional(),
 });
 const idParam = z.strictObject({ id: z.coerce.number().int().min(1) });
 const historyQuery = z.strictObject({ kind: z.string().regex(/^[a-z-]{1,32}$/).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });

@@ -4,7 +4,7 @@ import { FrameAdaptError } from '@premonitor/ml/scoring';
 import { heldOutChart, type HeldOutScore } from './held-out-report.js';
 import { scoreThermal } from './held-out-scoring.js';
 import { atSize, decodeThermalSample, sampleClass, splitByDevice, type DecodedThermalSample } from './thermal-samples.js';
-import { shuffledLabels, type RunContext, type RunOutcome } from './run-outcome.js';
+import { deliberateLabels, trainingDevices, type RunContext, type RunOutcome } from './run-outcome.js';
 import type { HeldOutEvaluation, TrainJob } from './train-job.js';
 
 /** A fault class with fewer training samples than this trains as plain `anomalous`. */
@@ -14,7 +14,8 @@ const MIN_CLASS_SAMPLES = 5;
 export async function runThermal({ job, store, log, post }: RunContext): Promise<RunOutcome> {
   const decoded: DecodedThermalSample[] = [];
   for (const s of job.samples) decoded.push(decodeThermalSample(s, await store.get(s.sha256)));
-  const { train, heldOut } = splitByDevice(decoded, job.heldOutFraction, job.splitSeed);
+  const split = splitByDevice(decoded, job.heldOutFraction, job.splitSeed);
+  const [train, heldOut] = [trainingDevices(split.train, job), split.heldOut];
   log(`${decoded.length} thermal samples: ${train.length} for training, ${heldOut.length} held out (by device)`);
 
   const counts = new Map<string, number>();
@@ -24,7 +25,7 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
     return c === 'normal' || (counts.get(c) ?? 0) >= MIN_CLASS_SAMPLES ? c : 'anomalous';
   };
   const labels = train.map(classOf);
-  if (job.shuffleLabels) shuffledLabels(labels, job.splitSeed);
+  deliberateLabels(labels, job);
   const classes = ['normal', ...[...new Set(labels.filter((l) => l !== 'normal'))].sort()];
   const plan = thermalIrPlan(job.quick, job.splitSeed);
   const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs } };

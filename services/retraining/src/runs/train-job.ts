@@ -17,6 +17,10 @@ export interface TrainJob {
   readonly splitSeed: number;
   /** Train on labels shuffled among the training samples: a deliberately worse candidate, to prove the gate. */
   readonly shuffleLabels: boolean;
+  /** Train on labels inverted (normal ↔ anomalous): a deliberately bad candidate that flags healthy machines, to prove the rollout watch. */
+  readonly invertLabels: boolean;
+  /** Train on these devices' samples only (`site/device`; absent: all); the held-out set is all devices' share. */
+  readonly trainDevices?: readonly string[];
   /** ms since the epoch: the candidate's version time. */
   readonly now: number;
 }
