@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildLogMelModel, logMelFrameCount } from './log-mel.js';
 import { melFilterbank } from './mel-filterbank.js';
+import { fftInPlace } from './fft.js';
 import { SeededRandom } from '../data/seeded-random.js';
 
 // Independent float64 reference: its own reflect padding, window, radix-2 FFT and dB
@@ -17,7 +18,7 @@ function referenceLogMel(pcm: Int16Array, sampleRate: number, nFft: number, hop:
     const re = new Float64Array(nFft);
     const im = new Float64Array(nFft);
     for (let i = 0; i < nFft; i++) re[i] = padded[start + i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft));
-    fft(re, im);
+    fftInPlace(re, im);
     const mel = new Float64Array(nMels);
     for (let m = 0; m < nMels; m++) {
       let s = 0;
@@ -29,36 +30,6 @@ function referenceLogMel(pcm: Int16Array, sampleRate: number, nFft: number, hop:
   return frames;
 }
 
-/** In-place iterative radix-2 Cooley–Tukey FFT. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
-        const a = i + k;
-        const b = a + len / 2;
-        const tr = re[b]! * wr - im[b]! * wi;
-        const ti = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
-      }
-    }
-  }
-}
 
 /** Seeded machine-like test signal: two harmonics plus broadband noise, as int16. */
 function testClip(samples: number, sampleRate: number, seed: number): Int16Array {

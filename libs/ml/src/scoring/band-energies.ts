@@ -1,3 +1,5 @@
+import { fftInPlace } from '../features/fft.js';
+
 /**
  * Edges (Hz) of the octave bands of a clip's coarse spectrum: 7 bands from 62.5 Hz to 8 kHz,
  * the range the acoustic models' 16-kHz log-mel front end covers.
@@ -25,7 +27,7 @@ export function bandEnergyShares(samples: ArrayLike<number>, sampleRate: number)
   const energies = new Array<number>(bands).fill(0);
   const size = segmentSize(samples.length);
   if (size > 0) {
-    const { window, re, im, bandOfBin, cos, sin } = spectrumPlan(size, sampleRate);
+    const { window, re, im, bandOfBin } = spectrumPlan(size, sampleRate);
     // At most MAX_SEGMENTS segments, spread evenly over the clip: the drift monitor averages the
     // shares over a window of clips, so a quarter of each second is plenty and costs a quarter.
     const count = Math.min(MAX_SEGMENTS, Math.floor(samples.length / size));
@@ -36,7 +38,7 @@ export function bandEnergyShares(samples: ArrayLike<number>, sampleRate: number)
         re[i] = samples[start + i]! * window[i]!;
         im[i] = 0;
       }
-      fftInPlace(re, im, cos, sin);
+      fftInPlace(re, im);
       for (let k = 1; k <= size / 2; k++) {
         const b = bandOfBin[k]!;
         if (b >= 0) energies[b]! += re[k]! * re[k]! + im[k]! * im[k]!;
@@ -61,9 +63,6 @@ interface SpectrumPlan {
   readonly im: Float64Array;
   /** The band each FFT bin adds to, −1 for none (outside the bands, or a band above 0.45 × rate). */
   readonly bandOfBin: Int8Array;
-  /** cos and sin of −2πk/size, k < size/2. */
-  readonly cos: Float64Array;
-  readonly sin: Float64Array;
 }
 
 const plans = new Map<string, SpectrumPlan>();
@@ -80,49 +79,11 @@ function spectrumPlan(size: number, sampleRate: number): SpectrumPlan {
         if (hz >= BAND_EDGES_HZ[b]! && hz < BAND_EDGES_HZ[b + 1]! && BAND_EDGES_HZ[b]! < sampleRate * 0.45) bandOfBin[k] = b;
       }
     }
-    const cos = Float64Array.from({ length: size / 2 }, (_, k) => Math.cos((-2 * Math.PI * k) / size));
-    const sin = Float64Array.from({ length: size / 2 }, (_, k) => Math.sin((-2 * Math.PI * k) / size));
-    plan = { window, re: new Float64Array(size), im: new Float64Array(size), bandOfBin, cos, sin };
+    plan = { window, re: new Float64Array(size), im: new Float64Array(size), bandOfBin };
     if (plans.size > 16) plans.clear();
     plans.set(key, plan);
   }
   return plan;
-}
-
-/** Iterative radix-2 FFT, in place, with the plan's twiddles (length a power of two). */
-function fftInPlace(re: Float64Array, im: Float64Array, cos: Float64Array, sin: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const r = re[i]!;
-      re[i] = re[j]!;
-      re[j] = r;
-      const m = im[i]!;
-      im[i] = im[j]!;
-      im[j] = m;
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const half = len >> 1;
-    const step = n / len;
-    for (let i = 0; i < n; i += len) {
-      for (let j = 0; j < half; j++) {
-        const a = i + j;
-        const b = a + half;
-        const cr = cos[j * step]!;
-        const ci = sin[j * step]!;
-        const tr = re[b]! * cr - im[b]! * ci;
-        const ti = re[b]! * ci + im[b]! * cr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
-      }
-    }
-  }
 }
 
 /** The mean of clips' band shares (each from {@link bandEnergyShares}); undefined for none. */
