@@ -39,7 +39,7 @@ test('the marginal rule scores the exceedance probability: a final step whose me
   assert.equal(assessFailureRisk({ sensorKey: 'p', lastValue: 60, steps, limits: { high: 70 }, intervalLevel: 0.9 }).riskScore, 54);
 });
 
-test('the first-passage rule warns while the forecast is still short of the limit, where the marginal rule says low', () => {
+test('the first-passage rule warns while the forecast is still short of the limit, where the marginal rule says low or medium', async () => {
   // Flat at 70 with σ = 5 per step (90 % half-width 8.22): the limit 75 is 1σ away at every step.
   const steps = line(70, 0, 1.6448536 * 5);
   const marginal = assessFailureRisk({ sensorKey: 'temp', lastValue: 70, steps, limits: { high: 75 }, intervalLevel: 0.9, crossing: 'marginal' });
@@ -64,6 +64,13 @@ test('the first-passage rule warns while the forecast is still short of the limi
   assert.equal(hovering.riskScore, 76.4);
   assert.equal(hovering.timeToFailureHours, null);
   assert.match(hovering.recommendedAction, /Schedule maintenance soon: temp is likely to reach its high limit 75 within the forecast horizon/);
+  // The maintenance schedule lists it as high, with no date to pin on a crossing the forecast does not show.
+  const { buildMaintenanceSchedule } = await import('../maintenance-schedule.js');
+  const record = { deviceId: 'site/dev', sensorKey: 'temp' } as Parameters<typeof buildMaintenanceSchedule>[0][number]['record'];
+  const [item] = buildMaintenanceSchedule([{ record, risk: hovering } as Parameters<typeof buildMaintenanceSchedule>[0][number]], 7, Date.UTC(2024, 0, 1));
+  assert.equal(item!.priority_label, 'high');
+  assert.equal(item!.suggested_date, null);
+  assert.match(item!.recommended_action, /Schedule maintenance soon/);
   // The marginal rule waits for the point forecast: Φ(−0.1) = 0.46, medium.
   assert.equal(assessFailureRisk({ sensorKey: 'temp', lastValue: 72, steps: line(72, 2.5 / 12, 1.6448536 * 5), limits: { high: 75 }, intervalLevel: 0.9, crossing: 'marginal' }).riskLevel, 'medium');
 });
