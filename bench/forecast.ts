@@ -60,6 +60,10 @@ async function main(): Promise<void> {
   const rows = [];
   const spread: { name: string; chosen: string[]; ratio_vs_best_naive: number[]; min: number; max: number; spread: number }[] = [];
   const leads: { forecast: LeadReport; combined: LeadReport }[] = [];
+  // The same risk under the crossing rule before issue 15 ('marginal'), and both on the validation parts.
+  const leadsBefore: LeadReport[] = [];
+  const valLeads: LeadReport[] = [];
+  const valLeadsBefore: LeadReport[] = [];
   let latencySource: { onnx: OnnxForecaster; series: AlignedSeries } | undefined;
   for (const s of all) {
     const ratios: number[] = [];
@@ -77,7 +81,15 @@ async function main(): Promise<void> {
         const lead = row.risk_lead!;
         console.log(`  risk lead (h before each labelled window starts; null = never high): forecast only ${JSON.stringify(lead.forecast.leads)}, ${lead.forecast.falsePerWeek} false high episodes/week; with the anomaly score ${JSON.stringify(lead.combined.leads)}, ${lead.combined.falsePerWeek} false high episodes/week (${lead.combined.weeks} weeks)`);
         console.log(`  with the anomaly score: lead before each labelled anomaly (window centre) ${JSON.stringify(lead.combined.anomalyLeads)}; before each real limit crossing ${JSON.stringify(lead.combined.crossingLeads)}; false episodes not followed by a crossing either: ${lead.combined.falseEpisodesNoCrossing} of ${lead.combined.falseEpisodes}`);
+        const was = row.risk_lead_before!.combined;
+        const v = row.val_risk_lead!.combined;
+        const vb = row.val_risk_lead_before!.combined;
+        console.log(`  crossing rule before (marginal), with the anomaly score: leads ${JSON.stringify(was.leads)}, to anomaly ${JSON.stringify(was.anomalyLeads)}, before each crossing ${JSON.stringify(was.crossingLeads)}, ${was.falsePerWeek} false high episodes/week (${was.falseEpisodesNoCrossing} of ${was.falseEpisodes} not followed by a crossing)`);
+        console.log(`  validation (no labelled window; ${v.weeks} weeks): high episodes/week ${vb.falsePerWeek} → ${v.falsePerWeek} (not followed by a crossing ${vb.falseEpisodesNoCrossing} → ${v.falseEpisodesNoCrossing}), lead before each crossing ${JSON.stringify(vb.crossingLeads)} → ${JSON.stringify(v.crossingLeads)}; high at ${row.val_high_rate_before} → ${row.val_high_rate} of origins`);
         leads.push(lead);
+        leadsBefore.push(was);
+        valLeads.push(v);
+        valLeadsBefore.push(vb);
       }
       ratios.push(row.ratio_vs_best_naive);
       chosen.push(row.chosen);
@@ -126,10 +138,12 @@ async function main(): Promise<void> {
   const worst = Math.max(...rows.map((r) => r.ratio));
   const worstVsNaive = Math.max(...rows.map((r) => r.ratio_vs_best_naive));
   const seedSpread = Math.max(...spread.map((r) => r.spread));
-  const risk = { forecast: summariseLeads(leads.map((l) => l.forecast)), combined: summariseLeads(leads.map((l) => l.combined)) };
-  console.log(`risk lead over the NAB windows (seed ${SEEDS[0]}): forecast only ${JSON.stringify(risk.forecast)}; forecast + anomaly score ${JSON.stringify(risk.combined)}`);
+  const risk = { forecast: summariseLeads(leads.map((l) => l.forecast)), combined: summariseLeads(leads.map((l) => l.combined)), before: summariseLeads(leadsBefore) };
+  const validation = { before: summariseLeads(valLeadsBefore), after: summariseLeads(valLeads) };
+  console.log(`risk lead over the NAB windows (seed ${SEEDS[0]}): forecast only ${JSON.stringify(risk.forecast)}; forecast + anomaly score ${JSON.stringify(risk.combined)}; the same with the crossing rule before ${JSON.stringify(risk.before)}`);
+  console.log(`risk on the NAB validation parts (forecast + anomaly score; no labelled windows, so every high episode counts as false): rule before ${JSON.stringify(validation.before)}; now ${JSON.stringify(validation.after)}`);
   console.log(`worst MAE@${H} ÷ best naive over series and seeds: ${worstVsNaive}; largest spread over seeds: ${seedSpread}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: times are noisy, ratios are not)`);
-  console.log(JSON.stringify({ bench: 'forecast', series: rows, seeds: spread, worst_ratio: worst, forecast_worst_ratio_vs_best_naive: worstVsNaive, seed_spread: seedSpread, risk_lead_h: risk.combined.median_lead_h, risk_windows_warned: risk.combined.warned, risk_false_high_per_week: risk.combined.false_per_week, risk_lead_to_anomaly_h: risk.combined.median_lead_to_anomaly_h, risk_lead_to_crossing_h: risk.combined.median_lead_to_crossing_h, risk_crossings_warned: risk.combined.crossings_warned, risk_false_no_crossing_per_week: risk.combined.false_no_crossing_per_week, risk_lead_h_forecast_only: risk.forecast.median_lead_h, risk_false_high_per_week_forecast_only: risk.forecast.false_per_week, train_s: round(trainS, 2), train_auto_s: round(autoS, 2), train_cpu_s: round(trainCpuS, 2), train_batch_size: batchSize, predict_p99_ms: round(p99, 3) }));
+  console.log(JSON.stringify({ bench: 'forecast', series: rows, seeds: spread, worst_ratio: worst, forecast_worst_ratio_vs_best_naive: worstVsNaive, seed_spread: seedSpread, risk_lead_h: risk.combined.median_lead_h, risk_windows_warned: risk.combined.warned, risk_false_high_per_week: risk.combined.false_per_week, risk_lead_to_anomaly_h: risk.combined.median_lead_to_anomaly_h, risk_lead_to_crossing_h: risk.combined.median_lead_to_crossing_h, risk_crossings_warned: risk.combined.crossings_warned, risk_false_no_crossing_per_week: risk.combined.false_no_crossing_per_week, risk_lead_h_forecast_only: risk.forecast.median_lead_h, risk_false_high_per_week_forecast_only: risk.forecast.false_per_week, risk_before: risk.before, risk_validation: validation, train_s: round(trainS, 2), train_auto_s: round(autoS, 2), train_cpu_s: round(trainCpuS, 2), train_batch_size: batchSize, predict_p99_ms: round(p99, 3) }));
 }
 
 main().catch((err: unknown) => {

@@ -5,8 +5,10 @@
 import {
   alignSeries,
   exportForecasterToOnnx,
+  DEFAULT_CROSSING_RULE,
   OnnxForecaster,
   trainForecaster,
+  type CrossingRule,
   type AlignedSeries,
   type ForecasterSpec,
   type ForecastPoint,
@@ -181,7 +183,6 @@ async function nabRisk(s: BenchSeries, series: AlignedSeries, onnx: OnnxForecast
   const tail = Array.from({ length: H }, (_, i) => origins[origins.length - 1]! + 1 + i).filter((o) => o < y.length);
   const testOrigins = [...origins, ...tail];
   const testForecasts = [...results, ...(await onnx.forecastAt(series.columns, series.start, tail))];
-  const test = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits);
   // Risk that warns ahead: the same forecasts with the device's anomaly score combined in as the
   // service does (its mean over the service's default 30-minute lookback, at least one step).
   const scores = delayEmbeddingScores(y, from, split);
@@ -190,13 +191,32 @@ async function nabRisk(s: BenchSeries, series: AlignedSeries, onnx: OnnxForecast
     const recent = Array.from({ length: k }, (_, i) => scores[o - i]!).filter(Number.isFinite);
     return recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined;
   };
-  const combined = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits, anomalyAt);
   const testFrom = series.start + split * series.stepMs;
   const testTo = series.start + (y.length - 1) * series.stepMs;
   const crossings = limitCrossings(y, series.start, series.stepMs, limits, split);
   const valOrigins: number[] = [];
   for (let o = Math.ceil((validationStart - series.start) / series.stepMs); o + H < split; o++) if (o >= from) valOrigins.push(o);
-  const val = riskTrack(y, series.start, series.stepMs, valOrigins, await onnx.forecastAt(series.columns, series.start, valOrigins), limits);
+  const valForecasts = await onnx.forecastAt(series.columns, series.start, valOrigins);
+  // The validation part has no labelled window: its false episodes per week and its lead before
+  // real limit crossings are what the crossing rule may be judged on (never the test part).
+  const valFrom = series.start + (valOrigins[0] ?? split) * series.stepMs;
+  const valCrossings = limitCrossings(y.subarray(0, split), series.start, series.stepMs, limits, valOrigins[0] ?? split);
+  const byRule = (crossing: CrossingRule) => {
+    const test = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits, undefined, crossing);
+    const combined = riskTrack(y, series.start, series.stepMs, testOrigins, testForecasts, limits, anomalyAt, crossing);
+    const val = riskTrack(y, series.start, series.stepMs, valOrigins, valForecasts, limits, undefined, crossing);
+    const valCombined = riskTrack(y, series.start, series.stepMs, valOrigins, valForecasts, limits, anomalyAt, crossing);
+    const valTo = series.start + (split - 1) * series.stepMs;
+    return {
+      test,
+      val,
+      lead: { forecast: leadReport(test, s.windows, testFrom, testTo, crossings), combined: leadReport(combined, s.windows, testFrom, testTo, crossings) },
+      valLead: { forecast: leadReport(val, [], valFrom, valTo, valCrossings), combined: leadReport(valCombined, [], valFrom, valTo, valCrossings) },
+    };
+  };
+  const shipped = byRule(DEFAULT_CROSSING_RULE);
+  const before = byRule('marginal');
+  const { test, val } = shipped;
   const outside = outsideRates(test, s.windows);
   const valOutside = outsideRates(val, s.windows);
   return {
@@ -206,7 +226,11 @@ async function nabRisk(s: BenchSeries, series: AlignedSeries, onnx: OnnxForecast
     crossed_outside_rate: outside.crossed,
     val_high_rate: valOutside.high,
     val_crossed_rate: valOutside.crossed,
-    risk_lead: { forecast: leadReport(test, s.windows, testFrom, testTo, crossings), combined: leadReport(combined, s.windows, testFrom, testTo, crossings) },
+    val_high_rate_before: outsideRates(before.val, s.windows).high,
+    risk_lead: shipped.lead,
+    risk_lead_before: before.lead,
+    val_risk_lead: shipped.valLead,
+    val_risk_lead_before: before.valLead,
   };
 }
 

@@ -1,4 +1,4 @@
-import { assessFailureRisk, combineWithAnomaly, type ForecastPoint, type OperatingLimits, type RiskLevel } from '@premonitor/forecasting';
+import { assessFailureRisk, combineWithAnomaly, DEFAULT_CROSSING_RULE, type CrossingRule, type ForecastPoint, type OperatingLimits, type RiskLevel } from '@premonitor/forecasting';
 import { round } from '@premonitor/testkit';
 
 /** The risk of one forecast origin and whether a limit was actually crossed within its horizon. */
@@ -15,7 +15,8 @@ export type Window = readonly [number, number];
  * Risk level at every origin, as the service computes it (same formula, the given limits, and
  * with `anomalyAt` the device's mean anomaly score at that origin combined in as the service
  * does), beside whether one of the next actual values of the horizon is outside the limits
- * (values past the end of the series count as not crossed).
+ * (values past the end of the series count as not crossed). `crossing` picks the service's
+ * rule (the default) or the one before, so one run measures both.
  */
 export function riskTrack(
   y: ArrayLike<number>,
@@ -25,13 +26,14 @@ export function riskTrack(
   forecasts: readonly (readonly ForecastPoint[] | undefined)[],
   limits: Required<OperatingLimits>,
   anomalyAt?: (origin: number) => number | undefined,
+  crossing: CrossingRule = DEFAULT_CROSSING_RULE,
 ): RiskAtOrigin[] {
   const track: RiskAtOrigin[] = [];
   origins.forEach((o, i) => {
     const points = forecasts[i];
     if (!points || !Number.isFinite(y[o]!)) return;
     const crossed = points.some((p) => o + p.step < y.length && (y[o + p.step]! > limits.high || y[o + p.step]! < limits.low));
-    const risk = assessFailureRisk({ sensorKey: 'value', lastValue: y[o]!, steps: points, limits, intervalLevel: 0.9 });
+    const risk = assessFailureRisk({ sensorKey: 'value', lastValue: y[o]!, steps: points, limits, intervalLevel: 0.9, crossing });
     const level = anomalyAt ? combineWithAnomaly(risk, 'value', anomalyAt(o)).riskLevel : risk.riskLevel;
     track.push({ time: start + o * stepMs, level, crossed });
   });

@@ -17,8 +17,9 @@ export { exportForecasterToOnnx, OnnxForecaster } from './model/onnx-forecaster.
 export type { ForecastPoint } from './model/onnx-forecaster.js';
 export { calibrateHalfWidths, conformalQuantile, intervalCoverage } from './model/intervals.js';
 export { usableOrigins } from './model/training-windows.js';
-export { assessFailureRisk, combineWithAnomaly, DEFAULT_ANOMALY_RISK_RULE, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
-export type { AnomalyRiskRule } from './risk/failure-risk.js';
+export { assessFailureRisk, combineWithAnomaly, DEFAULT_ANOMALY_RISK_RULE, DEFAULT_CROSSING_RULE, DEFAULT_RISK_THRESHOLDS } from './risk/failure-risk.js';
+export type { AnomalyRiskRule, CrossingRule } from './risk/failure-risk.js';
+export { firstPassageProbability } from './risk/first-passage.js';
 export { ScoresTableAnomalySource } from './risk/anomaly-scores.js';
 export type { AnomalyEvidence, AnomalyScoreSource } from './risk/anomaly-scores.js';
 export { AutoTrainer } from './auto-trainer.js';

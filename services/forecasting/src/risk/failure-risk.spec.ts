@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessFailureRisk, normalCdf, normalQuantile, type RiskStep } from './failure-risk.js';
+import { assessFailureRisk, type RiskStep } from './failure-risk.js';
 
 /** A straight-line forecast from `from` by `slope` per hour, hourly steps, ±`half` intervals. */
 function line(from: number, slope: number, half: number, n = 12): RiskStep[] {
@@ -10,10 +10,6 @@ function line(from: number, slope: number, half: number, n = 12): RiskStep[] {
   });
 }
 
-test('normal helpers agree with the textbook values', () => {
-  assert.ok(Math.abs(normalCdf(1.6448536) - 0.95) < 1e-6);
-  assert.ok(Math.abs(normalQuantile(0.95) - 1.6448536) < 1e-5);
-});
 
 test('a flat forecast far inside the limits is low risk with no time to failure', () => {
   const r = assessFailureRisk({ sensorKey: 'temp', lastValue: 50, steps: line(50, 0, 2), limits: { low: 0, high: 80 }, intervalLevel: 0.9 });
@@ -32,13 +28,51 @@ test('a forecast crossing the high limit at step 5 is high risk, ~5 h to failure
   assert.deepEqual(r.limit, { side: 'high', value: 81 });
 });
 
-test('the score is the exceedance probability: a final step whose mean sits on the limit scores 50', () => {
+test('the marginal rule scores the exceedance probability: a final step whose mean sits on the limit scores 50', () => {
   const steps = line(60, 0, 1.6448536 * 2);
   steps[11] = { hoursAhead: 12, predicted: 70, lower: 70 - 1.6448536 * 2, upper: 70 + 1.6448536 * 2 };
-  const r = assessFailureRisk({ sensorKey: 'p', lastValue: 60, steps, limits: { high: 70 }, intervalLevel: 0.9 });
+  const r = assessFailureRisk({ sensorKey: 'p', lastValue: 60, steps, limits: { high: 70 }, intervalLevel: 0.9, crossing: 'marginal' });
   assert.equal(r.riskScore, 50);
   assert.equal(r.riskLevel, 'medium');
   assert.equal(r.timeToFailureHours, 12);
+  // Touching the limit by step 12 is likelier than ending beyond it: 0.5 + e^50·Φ(−10) = 0.5395.
+  assert.equal(assessFailureRisk({ sensorKey: 'p', lastValue: 60, steps, limits: { high: 70 }, intervalLevel: 0.9 }).riskScore, 54);
+});
+
+test('the first-passage rule warns while the forecast is still short of the limit, where the marginal rule says low or medium', async () => {
+  // Flat at 70 with σ = 5 per step (90 % half-width 8.22): the limit 75 is 1σ away at every step.
+  const steps = line(70, 0, 1.6448536 * 5);
+  const marginal = assessFailureRisk({ sensorKey: 'temp', lastValue: 70, steps, limits: { high: 75 }, intervalLevel: 0.9, crossing: 'marginal' });
+  const touching = assessFailureRisk({ sensorKey: 'temp', lastValue: 70, steps, limits: { high: 75 }, intervalLevel: 0.9 });
+  assert.equal(marginal.riskScore, 15.9);
+  assert.equal(marginal.riskLevel, 'low');
+  // No drift: the reflection principle doubles it, 2·(1 − Φ(1)).
+  assert.equal(touching.riskScore, 31.7);
+  assert.equal(touching.riskLevel, 'medium');
+  // Drifting toward the limit by half a sigma: high before the point forecast reaches 75.
+  const drifting = line(70, 2.5 / 12, 1.6448536 * 5);
+  const r = assessFailureRisk({ sensorKey: 'temp', lastValue: 70, steps: drifting, limits: { high: 75 }, intervalLevel: 0.9 });
+  assert.ok(drifting[11]!.predicted < 75);
+  // Φ(−0.5) + e·Φ(−1.5) = 0.49 against Φ(−0.5) = 0.31 for ending beyond it.
+  assert.equal(r.riskScore, 49);
+  assert.equal(r.riskLevel, 'medium');
+  const closer = assessFailureRisk({ sensorKey: 'temp', lastValue: 72, steps: line(72, 2.5 / 12, 1.6448536 * 5), limits: { high: 75 }, intervalLevel: 0.9 });
+  assert.equal(closer.riskLevel, 'high');
+  assert.equal(closer.timeToFailureHours, 14.4);
+  // Flat 0.3σ below the limit: 2·Φ(−0.3) = 0.76, high with no time to the limit (the forecast never gets there).
+  const hovering = assessFailureRisk({ sensorKey: 'temp', lastValue: 73.5, steps: line(73.5, 0, 1.6448536 * 5), limits: { high: 75 }, intervalLevel: 0.9 });
+  assert.equal(hovering.riskScore, 76.4);
+  assert.equal(hovering.timeToFailureHours, null);
+  assert.match(hovering.recommendedAction, /Schedule maintenance soon: temp is likely to reach its high limit 75 within the forecast horizon/);
+  // The maintenance schedule lists it as high, with no date to pin on a crossing the forecast does not show.
+  const { buildMaintenanceSchedule } = await import('../maintenance-schedule.js');
+  const record = { deviceId: 'site/dev', sensorKey: 'temp' } as Parameters<typeof buildMaintenanceSchedule>[0][number]['record'];
+  const [item] = buildMaintenanceSchedule([{ record, risk: hovering } as Parameters<typeof buildMaintenanceSchedule>[0][number]], 7, Date.UTC(2024, 0, 1));
+  assert.equal(item!.priority_label, 'high');
+  assert.equal(item!.suggested_date, null);
+  assert.match(item!.recommended_action, /Schedule maintenance soon/);
+  // The marginal rule waits for the point forecast: Φ(−0.1) = 0.46, medium.
+  assert.equal(assessFailureRisk({ sensorKey: 'temp', lastValue: 72, steps: line(72, 2.5 / 12, 1.6448536 * 5), limits: { high: 75 }, intervalLevel: 0.9, crossing: 'marginal' }).riskLevel, 'medium');
 });
 
 test('a falling trend that has not crossed the low limit yet extrapolates the hours, and a value already outside is 100', () => {
@@ -54,11 +88,11 @@ test('a falling trend that has not crossed the low limit yet extrapolates the ho
 
 test('a fast sensor trending into its limit is never "risk low, no action" next to a time to failure of 0.02 h', async () => {
   const { buildMaintenanceSchedule } = await import('../maintenance-schedule.js');
-  // 1 s steps, 12 s horizon: the forecast creeps toward 80 with wide intervals, so no step is
-  // likely beyond the limit (score < 30), yet the trend reaches it about 72 s from now.
+  // 1 s steps, 12 s horizon: the forecast creeps toward 80 and its intervals keep 80 out of
+  // reach within the 12 s (score < 30), yet the trend reaches it about 72 s from now.
   const steps = Array.from({ length: 12 }, (_, i) => {
     const y = 70 + 0.125 * (i + 1);
-    return { hoursAhead: (i + 1) / 3600, predicted: y, lower: y - 15, upper: y + 15 };
+    return { hoursAhead: (i + 1) / 3600, predicted: y, lower: y - 5, upper: y + 5 };
   });
   const r = assessFailureRisk({ sensorKey: 'pressure', lastValue: 70, steps, limits: { high: 80 }, intervalLevel: 0.9 });
   assert.ok(r.riskScore < 30, String(r.riskScore));

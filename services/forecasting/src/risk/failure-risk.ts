@@ -1,3 +1,5 @@
+import { firstPassageProbability, normalCdf, normalQuantile } from './first-passage.js';
+
 /** Operating limits of one sensor; either side may be absent. */
 export interface OperatingLimits {
   readonly low?: number;
@@ -36,7 +38,20 @@ export interface RiskInput {
   readonly thresholds?: RiskThresholds;
   /** Trend extrapolation beyond the horizon stops here (default 10× the horizon). */
   readonly maxExtrapolationHours?: number;
+  /** How a step's interval becomes a probability (default {@link DEFAULT_CROSSING_RULE}). */
+  readonly crossing?: CrossingRule;
 }
+
+/**
+ * `first-passage`: the probability that the value *touches* the limit by the step (the
+ * first-passage law of a drifting random walk matched to the step's mean and interval);
+ * `marginal`: the probability that the value *is* beyond the limit at the step (the rule
+ * before issue 15, which warned only once the forecast itself reached the limit).
+ */
+export type CrossingRule = 'first-passage' | 'marginal';
+
+/** The rule the service uses (chosen on the validation parts, service README "Failure risk"). */
+export const DEFAULT_CROSSING_RULE: CrossingRule = 'first-passage';
 
 /** Failure risk of one sensor, as the API and the bus report it. */
 export interface FailureRisk {
@@ -53,8 +68,10 @@ export interface FailureRisk {
 /**
  * Risk from a forecast and operating limits (formula in the service README):
  * each step is read as a normal with mean ŷ and σ = interval width / (2·z), z the normal
- * quantile of the interval level; the step's exceedance probability is Φ((ŷ − high)/σ) or
- * Φ((low − ŷ)/σ); the score is 100 × the largest over steps and limits (100 when the last
+ * quantile of the interval level; the step's probability is, by the crossing rule, that the
+ * value touches the limit by then ({@link firstPassageProbability} of the distance y₀ → limit,
+ * the displacement y₀ → ŷ and σ) or that it is beyond it then (Φ((ŷ − high)/σ) or
+ * Φ((low − ŷ)/σ)); the score is 100 × the largest over steps and limits (100 when the last
  * value is already outside). Hours to the limit: where the forecast crosses it (linear
  * between steps), else a linear extrapolation of the forecast trend, else null.
  */
@@ -65,13 +82,16 @@ export function assessFailureRisk(input: RiskInput): FailureRisk {
   if (input.limits.high !== undefined) sides.push({ side: 'high', value: input.limits.high, sign: 1 });
   if (input.limits.low !== undefined) sides.push({ side: 'low', value: input.limits.low, sign: -1 });
 
+  const firstPassage = (input.crossing ?? DEFAULT_CROSSING_RULE) === 'first-passage';
   let best = { p: 0, side: sides[0], ttf: null as number | null };
   for (const s of sides) {
-    const beyond = (x: number) => s.sign * (x - s.value) >= 0;
-    let p = beyond(input.lastValue) ? 1 : 0;
+    const distance = s.sign * (s.value - input.lastValue);
+    let p = distance <= 0 ? 1 : 0;
     for (const step of input.steps) {
+      if (p === 1) break;
       const sigma = Math.max((step.upper - step.lower) / (2 * z), 1e-9 * (Math.abs(s.value) + 1));
-      p = Math.max(p, normalCdf((s.sign * (step.predicted - s.value)) / sigma));
+      const displacement = s.sign * (step.predicted - input.lastValue);
+      p = Math.max(p, firstPassage ? firstPassageProbability(distance, displacement, sigma) : normalCdf((displacement - distance) / sigma));
     }
     const ttf = hoursToLimit(input, s.value, s.sign);
     if (p > best.p || (p === best.p && ttf !== null && (best.ttf === null || ttf < best.ttf))) best = { p, side: s, ttf };
@@ -154,7 +174,10 @@ function recommend(key: string, level: RiskLevel, ttf: number | null, limit: Fai
   const when = ttf === null ? '' : ttf === 0 ? ' (already outside)' : ` in about ${formatHours(ttf)}`;
   if (level === 'high') {
     if (ttf === 0) return `Inspect now: ${key} is outside its ${limit.side} limit ${limit.value}.`;
-    return `Schedule maintenance${ttf === null ? ' soon' : ` within ${formatHours(ttf)}`}: ${key} is forecast to ${verb} its ${limit.side} limit ${limit.value}${when}.`;
+    // High without a time: the point forecast stays inside, but its interval makes touching the
+    // limit within the horizon likely (the first-passage rule), so say that rather than "forecast to".
+    if (ttf === null) return `Schedule maintenance soon: ${key} is likely to reach its ${limit.side} limit ${limit.value} within the forecast horizon.`;
+    return `Schedule maintenance within ${formatHours(ttf)}: ${key} is forecast to ${verb} its ${limit.side} limit ${limit.value}${when}.`;
   }
   if (level === 'medium') return `Plan an inspection: ${key} may ${verb} its ${limit.side} limit ${limit.value}${when}; watch the trend.`;
   return `No action needed: ${key} is forecast to stay within its limits.`;
@@ -165,23 +188,3 @@ function formatHours(h: number): string {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-export function normalCdf(x: number): number {
-  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-(x * x) / 2);
-  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-}
-
-/** Inverse of {@link normalCdf} by bisection (called once per assessment; precision 1e-9). */
-export function normalQuantile(p: number): number {
-  let lo = -10;
-  let hi = 10;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalCdf(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
