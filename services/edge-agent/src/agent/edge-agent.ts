@@ -352,7 +352,7 @@ export class EdgeAgent {
         severity: r.severity,
         ...(r.score !== undefined ? { score: round(r.score) } : {}),
         ...(r.kind ? { kind: r.kind } : {}),
-        message: `${r.reason ? `${r.reason}; ` : ''}${r.title}${r.value !== undefined ? ` (${r.value})` : ''}`,
+        message: `${r.reason ? `${r.reason}; ` : ''}${r.title}${r.value !== undefined ? ` (${r.value})` : ''}${r.sustainedMs !== undefined ? `, raised for ${Math.round(r.sustainedMs / 1000)} s` : ''}`,
       };
       this.#localAlerts++;
       this.#log.warn({ rule: r.rule, severity: r.severity, score: r.score }, 'local alert: core unreachable');
