@@ -93,3 +93,13 @@ test('a signed withdrawal removes the telemetry model; a forged or replayed one 
   assert.deepEqual(store.withdrawals, ['reset on the core']);
   assert.match(rebooted.errors()['telemetry'] ?? '', /^withdrawal: refused: .*a replay\?/);
 });
+
+test('an agent running no telemetry model ignores withdrawals it cannot verify, without a status error', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pm-sync-client-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = new FakeInstaller();
+  const client = new ModelSyncClient({ store, ref, trustedKeys: [], watermarksFile: join(dir, 'marks.json'), logger, fetch: serve });
+  await client.start();
+  await client.onAnnouncement(withdraw(1_000, generateSigningKey()));
+  assert.deepEqual([client.errors(), client.withdrawn(), store.withdrawals], [{}, {}, []]);
+});

@@ -110,10 +110,17 @@ export class ModelSyncClient {
     }
     const w = parsed.value;
     const verdict = verifyModelWithdrawal(w, this.#o.ref, this.#o.trustedKeys);
-    if (!verdict.ok) return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: ${verdict.reason}`));
     const accepted = this.#watermarks.get(w.kind);
-    if (accepted && verdict.issuedAt < accepted.issuedAt) {
-      return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: issued at ${new Date(verdict.issuedAt).toISOString()}, before the last accepted announcement (${accepted.version}, ${new Date(accepted.issuedAt).toISOString()}); a replay?`));
+    const stale = verdict.ok && accepted !== undefined && verdict.issuedAt < accepted.issuedAt;
+    // The core withdraws from every device without a model, also from agents that never had one
+    // (or hold no key): refusing what would change nothing is not worth a status error.
+    if ((!verdict.ok || stale) && this.#o.store.installed(w.kind) === undefined && !this.#pending.has(w.kind)) {
+      this.#o.logger.debug({ kind: w.kind, reason: verdict.ok ? 'older than the last accepted announcement' : verdict.reason }, 'model withdrawal ignored: no model of that kind runs');
+      return Promise.resolve();
+    }
+    if (!verdict.ok) return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: ${verdict.reason}`));
+    if (stale) {
+      return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: issued at ${new Date(verdict.issuedAt).toISOString()}, before the last accepted announcement (${accepted!.version}, ${new Date(accepted!.issuedAt).toISOString()}); a replay?`));
     }
     return this.#schedule(w.kind, { ...w, issuedAt: verdict.issuedAt, keyId: verdict.keyId });
   }
