@@ -1,4 +1,4 @@
-import { busSubjects, mqttFilter, mqttTopic, parseTopic, type BaselineEvent, type DeviceRef, type FrameKind, type ModelKind } from '@premonitor/contracts';
+import { busSubjects, deviceKey, mqttFilter, mqttTopic, parseTopic, type BaselineEvent, type DeviceRef, type FrameKind, type ModelKind } from '@premonitor/contracts';
 import { publicKeyText, signAnnouncement, signBaselineCommand, signModelWithdrawal, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
 import { decodeEvent, type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type Database } from '@premonitor/db';
@@ -175,10 +175,10 @@ export class ModelSync {
     }
     const withModel = new Set<string>();
     for (const model of await this.#deviceModels.list()) {
-      withModel.add(`${model.ref.site}/${model.ref.device}`);
+      withModel.add(deviceKey(model.ref));
       await this.#announce(model.ref, this.#deviceAnnouncement(model), force);
     }
-    for (const ref of devices) if (!withModel.has(`${ref.site}/${ref.device}`)) await this.#withdraw(ref, force);
+    for (const ref of devices) if (!withModel.has(deviceKey(ref))) await this.#withdraw(ref, force);
   }
 
   /** A device's own telemetry model: announced when the core has one with an ONNX form, withdrawn otherwise. */
@@ -194,7 +194,7 @@ export class ModelSync {
    * one too: the core cannot tell it from one whose model was reset while this service was down).
    */
   async #withdraw(ref: DeviceRef, force: boolean): Promise<void> {
-    const key = `${ref.site}/${ref.device}/telemetry`;
+    const key = announcedKey(ref, 'telemetry');
     if (!force && this.#announced.get(key) === WITHDRAWN) return;
     const client = this.#client;
     if (!client?.connected) return;
@@ -223,7 +223,7 @@ export class ModelSync {
   }
 
   async #announce(ref: DeviceRef, a: UnsignedAnnouncement, force: boolean): Promise<void> {
-    const key = `${ref.site}/${ref.device}/${a.kind}`;
+    const key = announcedKey(ref, a.kind);
     if (!force && this.#announced.get(key) === a.sha256) return;
     const client = this.#client;
     if (!client?.connected) return;
@@ -288,4 +288,9 @@ export class ModelSync {
     this.#work = run;
     return run;
   }
+}
+
+/** The key of `#announced`: one device's model of one kind. */
+function announcedKey(ref: DeviceRef, kind: string): string {
+  return `${deviceKey(ref)}#${kind}`;
 }
