@@ -161,6 +161,7 @@ export const busSubjects = {
     stream: 'PM_EVENTS',
     wildcard: 'pm.telemetry-models.>',
     subject: (ref: DeviceRef) => `pm.telemetry-models.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.telemetry-models.${site}.*`,
     schema: telemetryModelEvent,
   },
   training: {
