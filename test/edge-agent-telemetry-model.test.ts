@@ -151,14 +151,16 @@ describe('a device’s own telemetry model, core to edge', { timeout: 300_000 },
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('the core fits the device’s model on its telemetry and the agent receives, verifies and runs it', async () => {
+  it('the core fits the device’s model on its telemetry and the agent receives, verifies and runs it', async (t) => {
     await waitFor('the agent reaches the core', () => agent!.coreReachable(), 30_000);
     // Enrollment (its first rows are the 10 discovery messages), plus a few to close the last step.
     source.send(ENROLL + 5);
     const core = await coreModel();
+    const fittedAt = performance.now();
     assert.ok(core.sensors.length >= 2, `a multi-sensor PCA model, which has an ONNX form: ${core.sensors}`);
     // Model sync's refresh is an hour away: the fit event brings it.
     await waitFor('the agent runs the device’s model within seconds of the fit', () => agent!.status().models?.['telemetry'] === core.modelVersion, 15_000, 100);
+    t.diagnostic(`the agent ran the model ${Math.round(performance.now() - fittedAt)} ms after the core reported it ready`);
     assert.equal(agent!.status().modelErrors?.['telemetry'], undefined);
     // Healthy readings once the model is in: windows are scored, none alarms.
     const scored = agent!.stats().scored.telemetry;
@@ -177,12 +179,14 @@ describe('a device’s own telemetry model, core to edge', { timeout: 300_000 },
     assert.equal(agent!.status().models?.['telemetry'], running);
   });
 
-  it('a reset on the core withdraws the model from the agent, signed; the refit is accepted and a replayed withdrawal refused', async () => {
+  it('a reset on the core withdraws the model from the agent, signed; the refit is accepted and a replayed withdrawal refused', async (t) => {
     const old = agent!.status().models?.['telemetry'];
     assert.ok(old);
     const reset = await fetch(`${httpUrl}/api/v1/telemetry/devices/${ref.site}/${ref.device}/reset`, { method: 'POST', headers: bearer() });
     assert.equal(reset.status, 200);
+    const resetAt = performance.now();
     await waitFor('the agent stops running the model', () => agent!.status().models?.['telemetry'] === undefined, 15_000, 100);
+    t.diagnostic(`the agent dropped the model ${Math.round(performance.now() - resetAt)} ms after the reset answered`);
     assert.match(agent!.status().modelsWithdrawn?.['telemetry'] ?? '', new RegExp(`^${old}: withdrawn by the core`));
     assert.equal(existsSync(join(dataDir, 'agent', 'models', 'telemetry.onnx')), false, 'deleted from disk');
     assert.equal(existsSync(join(dataDir, 'agent', 'models', 'telemetry.previous.onnx')), false, 'not kept as a rollback either');
