@@ -16,6 +16,7 @@ describe('edge rules', () => {
       assert.equal(core.clearBelow, edge.clearBelow, edge.id);
       assert.equal(core.k, edge.k, edge.id);
       assert.equal(core.m, edge.m, edge.id);
+      assert.deepEqual(core.sustained, edge.sustained, `${edge.id}: sustained`);
     }
     for (const edge of EDGE_CORRELATED_RULES) {
       const core = DEFAULT_RULES.find((r) => r.id === edge.id);
@@ -55,6 +56,30 @@ describe('edge rules', () => {
     assert.deepEqual(raised([0.6, 0.7, 0.3, 0.6, 0.2]), []);
     const [raise] = raised([0.6, 0.7, 0.8]);
     assert.deepEqual([raise?.rule, raise?.severity, raise?.kind], ['telemetry-anomaly', 'WARNING', undefined]);
+  });
+
+  it('escalates telemetry-anomaly to CRITICAL once it stayed raised for 10 minutes of device time, once', () => {
+    const rules = new EdgeRules();
+    const T0 = 1_700_000_000_000;
+    // One window a second; 0.47 is inside the hysteresis band: it holds the alert, it does not clear it.
+    const scores = Array.from({ length: 700 }, (_, i) => (i < 3 ? 0.7 : i % 50 === 0 ? 0.47 : 0.9));
+    const raises = scores.flatMap((s, i) => rules.observeScore('telemetry', s, T0 + i * 1000, 'device'));
+    assert.deepEqual(raises.map((r) => r.severity), ['WARNING', 'CRITICAL']);
+    // Raised by the third window (t = 2 s); CRITICAL on the first window above 0.5 from 600 s later.
+    assert.equal(raises[1]!.ts - T0, 602_000);
+    assert.equal(raises[1]!.sustainedMs, 600_000);
+    assert.equal(raises[1]!.rule, 'telemetry-anomaly');
+  });
+
+  it('starts the sustained clock again after a window below clearBelow, and caps a fleet-referenced escalation', () => {
+    const T0 = 1_700_000_000_000;
+    const flapping = new EdgeRules();
+    const scores = Array.from({ length: 900 }, (_, i) => (i % 400 === 399 ? 0.1 : 0.9));
+    const raised = scores.flatMap((s, i) => flapping.observeScore('telemetry', s, T0 + i * 1000, 'device'));
+    assert.deepEqual(raised.map((r) => r.severity), ['WARNING', 'WARNING', 'WARNING'], 'never 600 s without a clear');
+    const fleet = new EdgeRules();
+    const capped = Array.from({ length: 700 }, (_, i) => fleet.observeScore('telemetry', 0.9, T0 + i * 1000, 'fleet')).flat();
+    assert.deepEqual(capped.map((r) => [r.severity, r.reason]), [['INFO', 'not yet enrolled: scored against the fleet']], 'no CRITICAL from a score against the fleet');
   });
 
   it('raises gas-leak on 2 of the last 3 readings above 50 ppm', () => {

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { busSubjects, type DeviceRef, type TelemetryEvent } from '@premonitor/contracts';
+import { busSubjects, telemetryModelEvent, type DeviceRef, type TelemetryEvent, type TelemetryModelEvent } from '@premonitor/contracts';
 import { publishEvent } from '@premonitor/bus';
 import { createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
@@ -38,11 +38,17 @@ for (const mode of await busAndDatabaseModes('telemetry-bad', logger)) {
     let env: BusAndDatabase;
     let scoring: TelemetryScoring;
     let published = 0;
+    const modelEvents: TelemetryModelEvent[] = [];
 
     before(async () => {
       env = await mode.open();
       await env.bus.consume({ stream: busSubjects.telemetryScores.stream, durable: `tap-${site}`, filterSubject: busSubjects.telemetryScores.ofSite(site) }, (m) => {
         published++;
+        m.ack();
+      });
+      // What model sync reacts to: a device's model fitted (or reset).
+      await env.bus.consume({ stream: busSubjects.telemetryModels.stream, durable: `tap-models-${site}`, filterSubject: busSubjects.telemetryModels.ofSite(site) }, (m) => {
+        modelEvents.push(telemetryModelEvent.parse(JSON.parse(Buffer.from(m.data).toString())));
         m.ack();
       });
       scoring = new TelemetryScoring(settings, { db: env.db, bus: env.bus, logger, registry: createRegistry('telemetry-bad-input-test', false) });
@@ -68,6 +74,8 @@ for (const mode of await busAndDatabaseModes('telemetry-bad', logger)) {
       for (let i = 0; i < 150; i++) await send(ref, i, healthy(i));
       await waitFor('pump-a enrolled and scored', () => scoring.status(ref)?.lastScore?.ts === T0 + 148 * 1000 + 999, 60_000);
       assert.equal(scoring.status(ref)!.state, 'ready');
+      const fitted = await waitFor('the fit announced on the bus', () => modelEvents.find((e) => e.device === 'pump-a'), 10_000);
+      assert.deepEqual([fitted.state, fitted.modelVersion], ['fitted', scoring.status(ref)!.modelVersion]);
 
       // Not JSON, and a reading that is not a number: ingest would never publish these, a broken producer might.
       await env.bus.publish(busSubjects.telemetry.subject(ref), new TextEncoder().encode('{"site":"x"'));

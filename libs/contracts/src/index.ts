@@ -66,6 +66,8 @@ export {
   modelPromotedEvent,
   modelHealthEvent,
   baselineEvent,
+  telemetryModelEvent,
+  modelWithdrawal,
   trainingEvent,
   type Severity,
   type TelemetryMessage,
@@ -89,6 +91,8 @@ export {
   type ModelPromotedEvent,
   type ModelHealthEvent,
   type BaselineEvent,
+  type TelemetryModelEvent,
+  type ModelWithdrawal,
   type TrainingEvent,
 } from './messages.js';
 export { busSubjects, streamLayout, deviceMessageId, statusMessageId, deviceOfSubject, parseFrameSubject, parseTelemetryScoreSubject, parseVibrationScoreSubject, type BusSubjectName, type PayloadOf } from './subjects.js';

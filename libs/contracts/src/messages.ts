@@ -48,6 +48,8 @@ export const statusMessage = z.strictObject({
   sources: z.record(safeText(64), sourceStatus).optional(),
   /** Last refused model update per kind (size, sha256, contract); the previous model keeps running. */
   modelErrors: z.record(safeText(32), safeText(500)).optional(),
+  /** Models the core withdrew per kind (a device's telemetry model reset on the core), with why; the agent no longer runs them. */
+  modelsWithdrawn: z.record(safeText(32), safeText(500)).optional(),
 });
 export type StatusMessage = z.infer<typeof statusMessage>;
 
@@ -112,6 +114,25 @@ export const modelAnnouncement = z.strictObject({
   signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature').optional(),
 });
 export type ModelAnnouncement = z.infer<typeof modelAnnouncement>;
+
+/**
+ * Core → device, retained on `…/model/telemetry` in place of an announcement: the device has no
+ * telemetry model on the core any more (an engineer reset it and it enrolls again, or its current
+ * model has no ONNX form), so the agent must stop scoring with the one it holds. Signed like an
+ * announcement, in a domain of its own (`signModelWithdrawal`, `@premonitor/contracts/signing`);
+ * `issuedAt` is ordered against the announcements of the same kind, so neither a replayed
+ * withdrawal nor a replayed older announcement undoes what came after it.
+ */
+export const modelWithdrawal = z.strictObject({
+  kind: z.literal('telemetry'),
+  withdrawn: z.literal(true),
+  /** Why, for the agent's log and status (e.g. `reset on the core`). */
+  reason: safeText(200, 1),
+  issuedAt: epochMs,
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
+});
+export type ModelWithdrawal = z.infer<typeof modelWithdrawal>;
 
 /**
  * Core → device, retained on `…/command/baseline/{kind}`: an engineer marked the machine
@@ -380,6 +401,21 @@ export const baselineEvent = z.strictObject({
   ts: epochMs,
 });
 export type BaselineEvent = z.infer<typeof baselineEvent>;
+
+/**
+ * `pm.telemetry-models.{site}.{device}` (telemetry-scoring → model-sync): a device's own
+ * telemetry model was fitted and stored (`fitted`, with its version) or deleted by an engineer's
+ * reset (`reset`). Only a trigger: `telemetry_models` is the truth, model-sync reads it and
+ * announces (or withdraws) at once instead of on its next periodic refresh.
+ */
+export const telemetryModelEvent = z.strictObject({
+  site: id,
+  device: id,
+  state: z.enum(['fitted', 'reset']),
+  modelVersion: safeText(64, 1).nullable(),
+  ts: epochMs,
+});
+export type TelemetryModelEvent = z.infer<typeof telemetryModelEvent>;
 
 /**
  * `pm.model-health.{kind}.{site}.{device}` (retraining → fusion, the retraining trigger): what

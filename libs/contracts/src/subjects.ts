@@ -13,6 +13,7 @@ import {
   forecastEvent,
   modelHealthEvent,
   modelPromotedEvent,
+  telemetryModelEvent,
   scoreEvent,
   telemetryEvent,
   telemetryScoreEvent,
@@ -155,6 +156,14 @@ export const busSubjects = {
     ofKind: (kind: FrameKind) => `pm.baselines.${kind}.>`,
     schema: baselineEvent,
   },
+  /** A device's own telemetry model fitted or reset (telemetry-scoring → model-sync). */
+  telemetryModels: {
+    stream: 'PM_EVENTS',
+    wildcard: 'pm.telemetry-models.>',
+    subject: (ref: DeviceRef) => `pm.telemetry-models.${ref.site}.${ref.device}`,
+    ofSite: (site: string) => `pm.telemetry-models.${site}.*`,
+    schema: telemetryModelEvent,
+  },
   training: {
     stream: 'PM_EVENTS',
     wildcard: 'pm.training.>',
@@ -219,6 +228,7 @@ const DEVICE_SUBJECT_TOKENS: Readonly<Record<string, number>> = {
   forecasts: 4,
   feedback: 4,
   'model-health': 5,
+  'telemetry-models': 4,
   reports: 5,
 };
 

@@ -1,5 +1,5 @@
-import { busSubjects, mqttFilter, mqttTopic, parseTopic, type BaselineEvent, type DeviceRef, type FrameKind, type ModelKind } from '@premonitor/contracts';
-import { publicKeyText, signAnnouncement, signBaselineCommand, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
+import { busSubjects, deviceKey, mqttFilter, mqttTopic, parseTopic, type BaselineEvent, type DeviceRef, type FrameKind, type ModelKind } from '@premonitor/contracts';
+import { publicKeyText, signAnnouncement, signBaselineCommand, signModelWithdrawal, type SigningKey, type UnsignedAnnouncement } from '@premonitor/contracts/signing';
 import { decodeEvent, type Bus, type Subscription } from '@premonitor/bus';
 import { databaseDeadLetters, type Database } from '@premonitor/db';
 import type { Logger } from '@premonitor/log';
@@ -11,6 +11,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '@premonitor/time';
 import { createArtifactRouter } from './artifact-router.js';
 import { DeviceTelemetryModels, type DeviceTelemetryArtifact } from './device-telemetry-models.js';
+
+/** What `#announced` holds for a device whose telemetry model was withdrawn (never a sha256). */
+const WITHDRAWN = 'withdrawn';
 
 /** Settings of {@link ModelSync}. */
 export interface ModelSyncSettings {
@@ -50,9 +53,15 @@ export interface ModelSyncDependencies {
  * meant for another device, and an older one replayed (`@premonitor/contracts/signing`).
  *
  * Each device's own telemetry model (telemetry-scoring's `telemetry_models`, when it has an ONNX
- * form) is announced to that device on `…/model/telemetry` the same way — at start, on the
- * periodic check (so a fit or a refit reaches the device within `refreshMs`), and when the
- * device comes online — and served at `…/models/telemetry/devices/{site}/{device}/artifact/{sha256}`.
+ * form) is announced to that device on `…/model/telemetry` the same way — at once when
+ * telemetry-scoring says it fitted one (`pm.telemetry-models.*`), at start, on the periodic
+ * check (the safety net: a fit whose event was lost reaches the device within `refreshMs`), and
+ * when the device comes online — and served at `…/models/telemetry/devices/{site}/{device}/artifact/{sha256}`.
+ * A device without one (reset on the core, enrolling again) gets a signed withdrawal on the same
+ * retained topic instead, at the same moments, so its agent stops scoring with the old model —
+ * also an agent that was offline during the reset, which reads the retained withdrawal when it
+ * reconnects (and gets it again from the next start or reconnect of this service, which
+ * republishes every device's state).
  *
  * It also forwards an engineer's baseline actions on the core (`pm.baselines.*`: marked faulty;
  * reset or enrollment restarted) to the device's agent as a signed, retained
@@ -68,6 +77,7 @@ export class ModelSync {
   #client: MqttClient | undefined;
   #subscription: Subscription | undefined;
   #baselineSubscription: Subscription | undefined;
+  #telemetryModelSubscription: Subscription | undefined;
   #timers: NodeJS.Timeout[] = [];
   #work: Promise<void> = Promise.resolve();
   readonly #clock: Pick<Clock, 'now'>;
@@ -118,6 +128,17 @@ export class ModelSync {
         msg.ack();
       }),
     );
+    // A device's model fitted or reset: announce or withdraw it now rather than on the next refresh.
+    this.#telemetryModelSubscription = await this.#d.bus.consume(
+      policy.spec({ stream: busSubjects.telemetryModels.stream, durable: 'model-sync-telemetry-models', filterSubject: busSubjects.telemetryModels.wildcard, deliverPolicy: 'new' }),
+      policy.guard(async (msg) => {
+        const decoded = decodeEvent('telemetryModels', msg);
+        if (!decoded.ok) return policy.deadLetter(msg, `unreadable telemetry model event: ${decoded.reason}`);
+        const ref = { site: decoded.value.site, device: decoded.value.device };
+        await this.#enqueue(() => this.#syncDeviceModel(ref, false));
+        msg.ack();
+      }),
+    );
     await this.#enqueue(() => this.#announceAll(true));
     this.#timers.push(setInterval(() => void this.#enqueue(() => this.#announceAll(false)), this.#s.refreshMs));
     if (this.#s.heartbeatMs > 0) this.#timers.push(setInterval(() => void this.#heartbeat(), this.#s.heartbeatMs));
@@ -130,6 +151,7 @@ export class ModelSync {
       (async () => {
         await this.#subscription?.stop();
         await this.#baselineSubscription?.stop();
+        await this.#telemetryModelSubscription?.stop();
         await this.#work.catch(() => {});
       })(),
       drainTimeoutMs,
@@ -151,7 +173,36 @@ export class ModelSync {
       if (!announcement) continue;
       for (const ref of devices) await this.#announce(ref, announcement, force);
     }
-    for (const model of await this.#deviceModels.list()) await this.#announce(model.ref, this.#deviceAnnouncement(model), force);
+    const withModel = new Set<string>();
+    for (const model of await this.#deviceModels.list()) {
+      withModel.add(deviceKey(model.ref));
+      await this.#announce(model.ref, this.#deviceAnnouncement(model), force);
+    }
+    for (const ref of devices) if (!withModel.has(deviceKey(ref))) await this.#withdraw(ref, force);
+  }
+
+  /** A device's own telemetry model: announced when the core has one with an ONNX form, withdrawn otherwise. */
+  async #syncDeviceModel(ref: DeviceRef, force: boolean): Promise<void> {
+    const [model] = await this.#deviceModels.list(ref);
+    if (model) await this.#announce(ref, this.#deviceAnnouncement(model), force);
+    else await this.#withdraw(ref, force);
+  }
+
+  /**
+   * Replaces the retained telemetry model announcement of a device with a signed withdrawal.
+   * Published once per device and process unless `force` (a device that never had a model gets
+   * one too: the core cannot tell it from one whose model was reset while this service was down).
+   */
+  async #withdraw(ref: DeviceRef, force: boolean): Promise<void> {
+    const key = announcedKey(ref, 'telemetry');
+    if (!force && this.#announced.get(key) === WITHDRAWN) return;
+    const client = this.#client;
+    if (!client?.connected) return;
+    const withdrawal = signModelWithdrawal({ kind: 'telemetry', reason: 'no telemetry model on the core (reset: the device enrolls again)' }, ref, Math.floor(this.#clock.now()), this.#s.signingKey);
+    await client.publishAsync(mqttTopic.model(ref, 'telemetry'), JSON.stringify(withdrawal), { qos: 1, retain: true });
+    const had = this.#announced.get(key);
+    this.#announced.set(key, WITHDRAWN);
+    if (had !== undefined) this.#d.logger.info({ ...ref, kind: 'telemetry' }, 'device telemetry model withdrawn from the agent');
   }
 
   /**
@@ -172,7 +223,7 @@ export class ModelSync {
   }
 
   async #announce(ref: DeviceRef, a: UnsignedAnnouncement, force: boolean): Promise<void> {
-    const key = `${ref.site}/${ref.device}/${a.kind}`;
+    const key = announcedKey(ref, a.kind);
     if (!force && this.#announced.get(key) === a.sha256) return;
     const client = this.#client;
     if (!client?.connected) return;
@@ -212,7 +263,7 @@ export class ModelSync {
         const announcement = await this.#production(kind);
         if (announcement) await this.#announce(ref, announcement, false);
       }
-      for (const model of await this.#deviceModels.list(ref)) await this.#announce(ref, this.#deviceAnnouncement(model), false);
+      await this.#syncDeviceModel(ref, false);
     });
   }
 
@@ -237,4 +288,9 @@ export class ModelSync {
     this.#work = run;
     return run;
   }
+}
+
+/** The key of `#announced`: one device's model of one kind. */
+function announcedKey(ref: DeviceRef, kind: string): string {
+  return `${deviceKey(ref)}#${kind}`;
 }

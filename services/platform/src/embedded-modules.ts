@@ -48,7 +48,8 @@ export interface EmbeddedWiring {
  * | inference, model-sync | SHIPPED_MODELS_DIR / SEED_MODELS_DIR | PM_MODELS_DIR | shipped models seed the registry and are the last resort |
  * | model-sync | PUBLIC_BASE_URL | the shared HTTP server's `/api/v1` | |
  * | model-sync | MODEL_SIGNING_KEY_FILE (+ CREATE) | `{PM_DATA_DIR}/model-signing-key.pem` | one key per data folder |
- * | model-sync | MODEL_SYNC_REFRESH_MS, HEARTBEAT_MS | 30 s, 5 s | simulated agents notice the core quickly |
+ * | model-sync | MODEL_SYNC_REFRESH_MS | the platform's setting of the same name (30 s) | the periodic safety net; fits, promotions and devices coming online are announced at once |
+ * | model-sync | HEARTBEAT_MS | 5 s | simulated agents notice the core quickly |
  * | fusion | MQTT_URL, MQTT_USERNAME/PASSWORD | the in-process broker, account `fusion` | alert state published retained per device |
  * | notifier | (whole module) | only when NOTIFIER_CONFIG_FILE is set | without routes there is nobody to notify |
  * | telemetry-scoring | TELEMETRY_ENROLL_ROWS | the platform's setting of the same name (400) | one place to change it in embedded mode |
@@ -109,7 +110,7 @@ export function embeddedModules(wiring: EmbeddedWiring): HostedModule[] {
       SEED_MODELS_DIR: shippedModels,
       MODEL_SIGNING_KEY_FILE: wiring.signingKeyFile,
       MODEL_SIGNING_KEY_CREATE: 'true',
-      MODEL_SYNC_REFRESH_MS: '30000',
+      MODEL_SYNC_REFRESH_MS: String(p.MODEL_SYNC_REFRESH_MS),
       HEARTBEAT_MS: '5000',
     }),
     hosted(consoleModule, {}),

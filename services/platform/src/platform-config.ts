@@ -59,6 +59,11 @@ export const platformConfigShape = {
   NOTIFIER_CONFIG_FILE: z.string().min(1).optional(),
   /** Complete rows a device's telemetry model is fitted on (telemetry scoring; 400 s of a 1 Hz device). */
   TELEMETRY_ENROLL_ROWS: envInt(400, 50, 1_000_000),
+  /**
+   * Model sync's periodic check for models and devices to announce, ms. Only the safety net: a
+   * promotion, a device coming online and a device's new telemetry model are announced at once.
+   */
+  MODEL_SYNC_REFRESH_MS: envInt(30_000, 1_000, 86_400_000),
   /** Forecast every trained sensor model this often, minutes (0 = only on request). */
   FORECAST_INTERVAL_MINUTES: envInt(15, 0, 24 * 60),
   /**

@@ -257,6 +257,9 @@ export class TelemetryScoring {
       await this.#models.save(ref, { model, version, stepMs, readyAt: this.#clock.now(), ...(choice ? { choice } : {}) }, this.#s.tracker.enrollRows);
       this.#metrics.enrolled.inc();
       this.#d.logger.info({ device: key, version, sensors: model.sensors, stepMs }, 'telemetry model enrolled');
+      // Model sync announces it to the device's agent on this, not on its next refresh. Published
+      // after the row is stored (what model sync reads); a retry of this write publishes again, deduplicated.
+      await publishEvent(this.#d.bus, 'telemetryModels', [ref], { ...ref, state: 'fitted', modelVersion: version, ts: this.#clock.now() }, { msgId: `telemetry-model.${ref.site}.${ref.device}.${version}` });
     }
     if (outcome.rejected) {
       await this.#scores.saveDeadLetters([{ topic: subject, deviceId: key, reason: outcome.rejected, payload: JSON.stringify(event), source: this.#s.durable ?? 'telemetry-scoring' }]);
@@ -329,6 +332,11 @@ export class TelemetryScoring {
       await this.#models.remove(ref);
       tracker.reset();
       this.#useGraph(deviceKey(ref), tracker, undefined);
+      // Model sync withdraws the model from the device's agent on this; if the bus is away, its periodic refresh does.
+      const now = this.#clock.now();
+      await publishEvent(this.#d.bus, 'telemetryModels', [ref], { ...ref, state: 'reset', modelVersion: null, ts: now }, { msgId: `telemetry-model-reset.${ref.site}.${ref.device}.${now}` }).catch((err: unknown) =>
+        this.#d.logger.warn({ err, device: deviceKey(ref) }, 'telemetry model reset not announced on the bus; model sync withdraws it on its next refresh'),
+      );
       res.json(tracker.status());
     });
     return router;

@@ -7,3 +7,5 @@ export { announcementSigningBytes, signAnnouncement, verifyAnnouncement } from '
 export type { AnnouncementVerdict, SignedAnnouncement, UnsignedAnnouncement } from './announcement-signature.js';
 export { signBaselineCommand, verifyBaselineCommand } from './baseline-command-signature.js';
 export type { BaselineCommandVerdict, UnsignedBaselineCommand } from './baseline-command-signature.js';
+export { signModelWithdrawal, verifyModelWithdrawal } from './model-withdrawal-signature.js';
+export type { UnsignedModelWithdrawal } from './model-withdrawal-signature.js';

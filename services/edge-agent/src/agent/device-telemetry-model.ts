@@ -74,6 +74,22 @@ export class DeviceTelemetryModel {
     return { version: next.scorer.version };
   }
 
+  /**
+   * Stops scoring and deletes the model from disk (the core withdrew it: the device was reset and
+   * enrolls again). Resolves to the version removed, undefined when there was none.
+   */
+  async remove(reason: string): Promise<string | undefined> {
+    const old = this.#running;
+    this.#work = this.#work.then(async () => {
+      this.#running = undefined;
+      await old?.scorer.release().catch(() => {});
+    });
+    await this.#work;
+    await this.#files.remove();
+    if (old) this.#o.logger.warn({ version: old.scorer.version, reason }, 'device telemetry model withdrawn by the core: no local telemetry scoring until a new model arrives');
+    return old?.scorer.version;
+  }
+
   /** One telemetry message; resolves to the scores of the windows it completed (none without a model). */
   observe(ts: number, seq: number, readings: Readonly<Record<string, number>>): Promise<DeviceTelemetryScore[]> {
     const run = this.#work.then(() => this.#score(this.#running, ts, seq, readings));

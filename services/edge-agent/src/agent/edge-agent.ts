@@ -128,6 +128,7 @@ export class EdgeAgent {
       store: {
         installed: (kind) => (kind === 'telemetry' ? telemetry.sha256 : models.model(kind)?.sha256),
         install: (kind, bytes) => (kind === 'telemetry' ? telemetry.install(bytes) : models.install(kind, bytes)),
+        withdraw: (_kind, reason) => telemetry.remove(reason),
       },
       ref,
       trustedKeys: options.modelPublicKeys ?? [],
@@ -220,6 +221,7 @@ export class EdgeAgent {
     const q = this.#queue?.stats();
     const sources = Object.fromEntries(Object.entries(this.#supervisor?.states() ?? {}).map(([name, s]) => [name, { state: s.state, ...(s.lastError ? { lastError: s.lastError } : {}) }]));
     const modelErrors = this.#sync.errors();
+    const modelsWithdrawn = this.#sync.withdrawn();
     return {
       state: 'online',
       ts: this.#o.clock.now(),
@@ -229,6 +231,7 @@ export class EdgeAgent {
       dropped: q?.dropped ?? 0,
       sources,
       ...(Object.keys(modelErrors).length > 0 ? { modelErrors } : {}),
+      ...(Object.keys(modelsWithdrawn).length > 0 ? { modelsWithdrawn } : {}),
     };
   }
 
@@ -352,7 +355,7 @@ export class EdgeAgent {
         severity: r.severity,
         ...(r.score !== undefined ? { score: round(r.score) } : {}),
         ...(r.kind ? { kind: r.kind } : {}),
-        message: `${r.reason ? `${r.reason}; ` : ''}${r.title}${r.value !== undefined ? ` (${r.value})` : ''}`,
+        message: `${r.reason ? `${r.reason}; ` : ''}${r.title}${r.value !== undefined ? ` (${r.value})` : ''}${r.sustainedMs !== undefined ? `, raised for ${Math.round(r.sustainedMs / 1000)} s` : ''}`,
       };
       this.#localAlerts++;
       this.#log.warn({ rule: r.rule, severity: r.severity, score: r.score }, 'local alert: core unreachable');

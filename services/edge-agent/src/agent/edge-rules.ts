@@ -15,6 +15,13 @@ export interface EdgeThresholdRule {
   readonly clearBelow: number;
   readonly k: number;
   readonly m: number;
+  /**
+   * Escalation when the rule stays raised (no value below `clearBelow`) for `forMs` of device
+   * time: the first value above `raiseAbove` after that raises again at `severity` — fusion's
+   * `sustained`, measured the same way (by the observations' timestamps, so a replayed or
+   * back-filled episode counts as long as it lasted).
+   */
+  readonly sustained?: { readonly forMs: number; readonly severity: Severity };
 }
 
 /** Every listed score above its threshold within `windowMs` of the others. */
@@ -38,6 +45,8 @@ export interface EdgeRaise {
   readonly value?: number;
   /** Why the severity was capped (the score was taken against the fleet). */
   readonly reason?: string;
+  /** Set on an escalation by `sustained`: how long the rule had been raised, ms of device time. */
+  readonly sustainedMs?: number;
 }
 
 /** Why a raise from a fleet-referenced score is capped — the same words as fusion's. */
@@ -54,9 +63,9 @@ export const EDGE_THRESHOLD_RULES: readonly EdgeThresholdRule[] = [
   { id: 'acoustic-anomaly', title: 'acoustic anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'acoustic' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'thermal-anomaly', title: 'thermal anomaly', severity: 'CRITICAL', fleetSeverity: 'INFO', on: { score: 'thermal' }, raiseAbove: 0.85, clearBelow: 0.7, k: 1, m: 1 },
   { id: 'vibration-fault', title: 'vibration fault', severity: 'WARNING', fleetSeverity: 'WARNING', on: { score: 'vibration' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 5 },
-  // The device's own telemetry model: three windows in a row at or above the calibrated 0.5. Fusion
-  // also turns it CRITICAL after 10 minutes; the edge keeps WARNING (its rules have no duration).
-  { id: 'telemetry-anomaly', title: 'telemetry anomaly', severity: 'WARNING', fleetSeverity: 'INFO', on: { score: 'telemetry' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3 },
+  // The device's own telemetry model: three windows in a row at or above the calibrated 0.5;
+  // CRITICAL once it has stayed raised for 10 minutes, as on the core.
+  { id: 'telemetry-anomaly', title: 'telemetry anomaly', severity: 'WARNING', fleetSeverity: 'INFO', on: { score: 'telemetry' }, raiseAbove: 0.5, clearBelow: 0.45, k: 3, m: 3, sustained: { forMs: 600_000, severity: 'CRITICAL' } },
   { id: 'gas-leak', title: 'gas above threshold', severity: 'WARNING', on: { reading: 'gas_ppm' }, raiseAbove: 50, clearBelow: 25, k: 2, m: 3 },
 ];
 export const EDGE_CORRELATED_RULES: readonly EdgeCorrelatedRule[] = [
@@ -71,7 +80,10 @@ export class EdgeRules {
   readonly #threshold: readonly EdgeThresholdRule[];
   readonly #correlated: readonly EdgeCorrelatedRule[];
   readonly #history = new Map<string, boolean[]>();
+  /** Correlated rules raised. */
   readonly #raised = new Set<string>();
+  /** Threshold rules raised: since when (device time) and the severity last raised, after any fleet cap. */
+  readonly #active = new Map<string, { sinceTs: number; severity: Severity }>();
   readonly #lastHigh = new Map<string, { ts: number; score: number; fleet: boolean }>();
 
   constructor(threshold = EDGE_THRESHOLD_RULES, correlated = EDGE_CORRELATED_RULES) {
@@ -89,7 +101,7 @@ export class EdgeRules {
     // An edge alert names a frame kind only (its contract); a vibration or telemetry raise says so by its rule.
     const frame = (FRAME_KINDS as readonly string[]).includes(kind) ? (kind as FrameKind) : undefined;
     const frameKind = frame ? { kind: frame } : {};
-    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { ...frameKind, score }).map((r) => (fleet ? capped(r, this.#threshold.find((t) => t.id === r.rule)?.fleetSeverity) : r));
+    const raises = this.#evaluate((r) => 'score' in r.on && r.on.score === kind, score, ts, { ...frameKind, score }, fleet);
     for (const rule of this.#correlated) {
       const threshold = frame ? rule.thresholds[frame] : undefined;
       if (threshold === undefined) continue;
@@ -113,26 +125,47 @@ export class EdgeRules {
     return out;
   }
 
-  #evaluate(matches: (r: EdgeThresholdRule) => boolean, value: number, ts: number, extra: Partial<EdgeRaise>): EdgeRaise[] {
+  /** `fleet`: the value is a score taken against the fleet, so a raise carries at most the rule's `fleetSeverity`. */
+  #evaluate(matches: (r: EdgeThresholdRule) => boolean, value: number, ts: number, extra: Partial<EdgeRaise>, fleet = false): EdgeRaise[] {
     const out: EdgeRaise[] = [];
     for (const rule of this.#threshold) {
       if (!matches(rule)) continue;
+      const above = value > rule.raiseAbove;
       const history = this.#history.get(rule.id) ?? [];
-      history.push(value > rule.raiseAbove);
+      history.push(above);
       if (history.length > rule.m) history.shift();
       this.#history.set(rule.id, history);
-      if (this.#raised.has(rule.id)) {
+      const active = this.#active.get(rule.id);
+      const raise = (severity: Severity, more: Partial<EdgeRaise> = {}): EdgeRaise => {
+        const r: EdgeRaise = { rule: rule.id, title: rule.title, severity, ts, ...extra, ...more };
+        return fleet ? capped(r, rule.fleetSeverity) : r;
+      };
+      if (active) {
         if (value < rule.clearBelow) {
-          this.#raised.delete(rule.id);
+          this.#active.delete(rule.id);
           this.#history.set(rule.id, []);
+          continue;
         }
-      } else if (history.filter(Boolean).length >= rule.k) {
-        this.#raised.add(rule.id);
-        out.push({ rule: rule.id, title: rule.title, severity: rule.severity, ts, ...extra });
+        // Fusion raises again on every value above the threshold; the edge only when the severity
+        // goes up, so the local log and webhook carry transitions, not every window.
+        const heldMs = ts - active.sinceTs;
+        if (!above || !rule.sustained || heldMs < rule.sustained.forMs) continue;
+        const escalated = raise(higher(rule.severity, rule.sustained.severity), { sustainedMs: heldMs });
+        if (RANK[escalated.severity] <= RANK[active.severity]) continue;
+        active.severity = escalated.severity;
+        out.push(escalated);
+      } else if (above && history.filter(Boolean).length >= rule.k) {
+        const r = raise(rule.severity);
+        this.#active.set(rule.id, { sinceTs: ts, severity: r.severity });
+        out.push(r);
       }
     }
     return out;
   }
+}
+
+function higher(a: Severity, b: Severity): Severity {
+  return RANK[a] >= RANK[b] ? a : b;
 }
 
 /** `raise` at no more than `cap` (INFO when the rule names none), with the reason. */

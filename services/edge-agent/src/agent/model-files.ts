@@ -1,4 +1,4 @@
-import { readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@premonitor/log';
 import { syncDirectory, writeFileAtomic } from './atomic-file.js';
@@ -47,6 +47,13 @@ export class ModelFiles {
     await writeFileAtomic(next, bytes);
     if (await isFile(this.current)) await rename(this.current, this.previous);
     await rename(next, this.current);
+    await syncDirectory(this.#dir);
+  }
+
+  /** Deletes the current and the previous file (a withdrawn model must not come back as a rollback after a reboot). */
+  async remove(): Promise<void> {
+    await rm(this.current, { force: true });
+    await rm(this.previous, { force: true });
     await syncDirectory(this.#dir);
   }
 }

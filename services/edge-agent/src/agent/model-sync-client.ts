@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { modelAnnouncement, parseJsonPayload, plainText, type AnnouncedModelKind, type DeviceRef, type ModelAnnouncement } from '@premonitor/contracts';
-import { verifyAnnouncement, type TrustedKey } from '@premonitor/contracts/signing';
+import { modelAnnouncement, modelWithdrawal, parseJsonPayload, plainText, type AnnouncedModelKind, type DeviceRef, type ModelAnnouncement, type ModelWithdrawal } from '@premonitor/contracts';
+import { verifyAnnouncement, verifyModelWithdrawal, type TrustedKey } from '@premonitor/contracts/signing';
 import type { Logger } from '@premonitor/log';
 import { AnnouncementWatermarks } from './announcement-watermarks.js';
 import { ModelRefusedError } from './model-errors.js';
@@ -14,7 +14,13 @@ export interface ModelInstaller {
   installed(kind: EdgeModelKind): string | undefined;
   /** Checks the model's contract, keeps it on disk and runs it; throws for a model that does not load. */
   install(kind: EdgeModelKind, bytes: Uint8Array): Promise<{ readonly version: string }>;
+  /** Stops running the model of `kind` and deletes it from disk; resolves to the version removed, if any. */
+  withdraw(kind: 'telemetry', reason: string): Promise<string | undefined>;
 }
+
+type Signed = { readonly issuedAt: number; readonly keyId: string };
+/** What waits to be applied for a kind: the newest verified announcement or withdrawal. */
+type PendingUpdate = (ModelAnnouncement & Signed) | (ModelWithdrawal & Signed);
 
 /** Options of {@link ModelSyncClient}. */
 export interface ModelSyncClientOptions {
@@ -41,12 +47,18 @@ export interface ModelSyncClientOptions {
  * frame models' `ModelStore`, the device's `DeviceTelemetryModel`), which checks the model
  * contract before swapping it in atomically. Any failure is a refusal:
  * reported (status `modelErrors`, an error log), and the running model keeps scoring.
+ *
+ * The same topic may carry a signed withdrawal of the device's telemetry model instead (the core
+ * reset it): checked the same way — signed for this device, not older than the last accepted
+ * message of the kind — it removes the model from memory and disk (status `modelsWithdrawn`, a
+ * warning in the log); a later announcement, newer by construction, installs a model again.
  */
 export class ModelSyncClient {
   readonly #o: ModelSyncClientOptions;
   readonly #errors = new Map<string, string>();
   readonly #busy = new Map<EdgeModelKind, Promise<void>>();
-  readonly #pending = new Map<EdgeModelKind, ModelAnnouncement & { issuedAt: number; keyId: string }>();
+  readonly #pending = new Map<EdgeModelKind, PendingUpdate>();
+  readonly #withdrawn = new Map<string, string>();
   readonly #watermarks: AnnouncementWatermarks;
 
   constructor(options: ModelSyncClientOptions) {
@@ -62,6 +74,7 @@ export class ModelSyncClient {
 
   /** Handles a message from a model topic; resolves when it was applied or refused. */
   onAnnouncement(payload: Uint8Array): Promise<void> {
+    if (isWithdrawal(payload)) return this.#onWithdrawal(payload);
     const parsed = parseJsonPayload(modelAnnouncement, payload, 4096);
     if (!parsed.ok) {
       this.#o.logger.warn({ reason: parsed.reason }, 'invalid model announcement ignored');
@@ -81,16 +94,61 @@ export class ModelSyncClient {
       this.#errors.delete(kind);
       return this.#watermarks.advance(kind, signed).catch((err: unknown) => this.#o.logger.warn({ kind, err: (err as Error).message }, 'could not store the announcement watermark'));
     }
-    // One download per kind at a time; a newer announcement waiting replaces an older one.
-    this.#pending.set(kind, signed);
+    return this.#schedule(kind, signed);
+  }
+
+  /** Models the core withdrew, per kind, with why (cleared when a new one is installed), for the status message. */
+  withdrawn(): Record<string, string> {
+    return Object.fromEntries(this.#withdrawn);
+  }
+
+  #onWithdrawal(payload: Uint8Array): Promise<void> {
+    const parsed = parseJsonPayload(modelWithdrawal, payload, 4096);
+    if (!parsed.ok) {
+      this.#o.logger.warn({ reason: parsed.reason }, 'invalid model withdrawal ignored');
+      return Promise.resolve();
+    }
+    const w = parsed.value;
+    const verdict = verifyModelWithdrawal(w, this.#o.ref, this.#o.trustedKeys);
+    const accepted = this.#watermarks.get(w.kind);
+    const stale = verdict.ok && accepted !== undefined && verdict.issuedAt < accepted.issuedAt;
+    // The core withdraws from every device without a model, also from agents that never had one
+    // (or hold no key): refusing what would change nothing is not worth a status error.
+    if ((!verdict.ok || stale) && this.#o.store.installed(w.kind) === undefined && !this.#pending.has(w.kind)) {
+      this.#o.logger.debug({ kind: w.kind, reason: verdict.ok ? 'older than the last accepted announcement' : verdict.reason }, 'model withdrawal ignored: no model of that kind runs');
+      return Promise.resolve();
+    }
+    if (!verdict.ok) return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: ${verdict.reason}`));
+    if (stale) {
+      return Promise.resolve(this.#refuse(w.kind, 'withdrawal', `refused: issued at ${new Date(verdict.issuedAt).toISOString()}, before the last accepted announcement (${accepted!.version}, ${new Date(accepted!.issuedAt).toISOString()}); a replay?`));
+    }
+    return this.#schedule(w.kind, { ...w, issuedAt: verdict.issuedAt, keyId: verdict.keyId });
+  }
+
+  /** One update per kind at a time (a download, a withdrawal); a newer one waiting replaces an older one. */
+  #schedule(kind: EdgeModelKind, update: PendingUpdate): Promise<void> {
+    this.#pending.set(kind, update);
     const run = (this.#busy.get(kind) ?? Promise.resolve()).then(async () => {
       const next = this.#pending.get(kind);
       if (!next) return;
       this.#pending.delete(kind);
-      await this.#apply(kind, next);
+      await ('withdrawn' in next ? this.#withdraw(next) : this.#apply(kind, next));
     });
     this.#busy.set(kind, run);
     return run;
+  }
+
+  async #withdraw(w: ModelWithdrawal & Signed): Promise<void> {
+    const reason = plainText(w.reason, 200);
+    try {
+      const version = await this.#o.store.withdraw(w.kind, reason);
+      this.#errors.delete(w.kind);
+      // An agent that had no model gets withdrawals too (the core republishes every device's state): nothing to report then.
+      if (version !== undefined) this.#withdrawn.set(w.kind, plainText(`${version}: withdrawn by the core (${reason}) at ${new Date(w.issuedAt).toISOString()}`, 500));
+      await this.#watermarks.advance(w.kind, { issuedAt: w.issuedAt, sha256: '', version: 'withdrawn', keyId: w.keyId });
+    } catch (err) {
+      this.#refuse(w.kind, 'withdrawal', `could not be applied: ${(err as Error).message}`);
+    }
   }
 
   /** Last refusal per kind (cleared by a successful install), for the status message. */
@@ -105,7 +163,7 @@ export class ModelSyncClient {
     this.#o.logger.error({ kind, version, err: message }, 'model update refused; the running model stays');
   }
 
-  async #apply(kind: EdgeModelKind, a: ModelAnnouncement & { issuedAt: number; keyId: string }): Promise<void> {
+  async #apply(kind: EdgeModelKind, a: ModelAnnouncement & Signed): Promise<void> {
     if (this.#o.store.installed(kind) === a.sha256) return;
     try {
       const bytes = await this.#download(a);
@@ -114,6 +172,7 @@ export class ModelSyncClient {
       });
       if (model.version !== a.version) this.#o.logger.warn({ announced: a.version, file: model.version }, 'model file version differs from the announcement');
       this.#errors.delete(kind);
+      this.#withdrawn.delete(kind);
       await this.#watermarks.advance(kind, { issuedAt: a.issuedAt, sha256: a.sha256, version: a.version, keyId: a.keyId });
     } catch (err) {
       this.#refuse(kind, a.version, (err as Error).message);
@@ -152,5 +211,16 @@ export class ModelSyncClient {
     const sha256 = hash.digest('hex');
     if (sha256 !== a.sha256) throw new ModelRefusedError(`sha256 mismatch: file ${sha256.slice(0, 12)}…, announced ${a.sha256.slice(0, 12)}…`);
     return bytes;
+  }
+}
+
+/** A withdrawal says so in its first bytes' JSON (`"withdrawn":true`); anything else is read as an announcement. */
+function isWithdrawal(payload: Uint8Array): boolean {
+  if (payload.byteLength > 4096) return false;
+  try {
+    const value = JSON.parse(Buffer.from(payload).toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null && 'withdrawn' in value;
+  } catch {
+    return false;
   }
 }
