@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TrainJob, TrainMessage } from './train-job.js';
@@ -24,7 +25,10 @@ export interface TrainProcess {
 
 const ENTRY = fileURLToPath(new URL('./train-worker.js', import.meta.url));
 
-/** Starts `job` in a child process or a worker thread. */
+/** The lowest CPU priority (nice value) on Linux: the default for training. */
+export const LOWEST_PRIORITY = 19;
+
+/** Starts `job` (at its `nice` value) in a child process or a worker thread. */
 export function startTraining(job: TrainJob, isolation: TrainIsolation): TrainProcess {
   return isolation === 'thread' ? inThread(job) : inChild(job);
 }
@@ -43,6 +47,14 @@ function inChild(job: TrainJob): TrainProcess {
   // `advanced` serialization is the structured clone a worker thread gets: typed arrays
   // arrive as typed arrays. No execArgv: a test runner's or profiler's flags are not the job's.
   const child: ChildProcess = fork(ENTRY, [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // At once, from here: the child's main thread then loads its modules (tfjs, onnxruntime, the
+  // trainers: seconds of CPU) already niced, and every thread it starts later inherits the value.
+  // The child renices its remaining threads (V8's, started before this) when the job arrives.
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, job.nice);
+  } catch {
+    // Not permitted here (some containers): the child still tries for itself.
+  }
   child.send(job);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
