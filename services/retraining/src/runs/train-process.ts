@@ -14,6 +14,8 @@ export type TrainIsolation = 'process' | 'thread';
 
 /** A running training job: its messages, its end, and how to stop it. */
 export interface TrainProcess {
+  /** The child's process id (undefined in a worker thread). */
+  readonly pid: number | undefined;
   onMessage(listener: (m: TrainMessage) => void): void;
   /** The job could not start or crashed (not called for a normal exit). */
   onError(listener: (err: Error) => void): void;
@@ -36,6 +38,7 @@ export function startTraining(job: TrainJob, isolation: TrainIsolation): TrainPr
 function inThread(job: TrainJob): TrainProcess {
   const worker = new Worker(ENTRY, { workerData: job });
   return {
+    pid: undefined,
     onMessage: (l) => void worker.on('message', l),
     onError: (l) => void worker.on('error', l),
     onExit: (l) => void worker.on('exit', (code) => l(code, null)),
@@ -58,6 +61,7 @@ function inChild(job: TrainJob): TrainProcess {
   child.send(job);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    pid: child.pid,
     onMessage: (l) => void child.on('message', (m) => l(m as TrainMessage)),
     onError: (l) => void child.on('error', l),
     onExit: (l) => void child.on('exit', (code, signal) => l(code, signal)),
