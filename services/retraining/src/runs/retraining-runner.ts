@@ -101,18 +101,17 @@ export class RetrainingRunner {
     this.#track(this.#renew());
   }
 
-  /** Starts a run, or says why not (another running, too few samples). */
+  /** Starts a run, or says why not (another running, unknown devices, too few samples, no training data). Every refusal comes before the lease: no row, nothing held. */
   async run(req: RunRequest): Promise<{ run: RunRecord } | StartRefusal> {
-    const samples = await this.#samples(req.kind);
-    const normal = samples.filter((s) => s.label === 'normal').length;
-    if (samples.length < this.#o.minSamples || normal === 0 || normal === samples.length) {
-      return { refused: 'samples', message: `a ${req.kind} run needs at least ${this.#o.minSamples} labelled samples with both labels; there are ${samples.length} (${normal} normal)` };
-    }
-    // Checked before the lease is taken: a refused run leaves no row and holds nothing.
     if (req.trainDevices) {
       const known = new Set((await this.#o.db.selectFrom('devices').select('id').where('id', 'in', [...req.trainDevices]).execute()).map((d) => d.id));
       const unknown = req.trainDevices.filter((d) => !known.has(d));
       if (unknown.length > 0) return { refused: 'unknown-devices', devices: unknown, message: `trainDevices: unknown devices ${unknown.join(', ')}` };
+    }
+    const samples = await this.#samples(req.kind);
+    const normal = samples.filter((s) => s.label === 'normal').length;
+    if (samples.length < this.#o.minSamples || normal === 0 || normal === samples.length) {
+      return { refused: 'samples', message: `a ${req.kind} run needs at least ${this.#o.minSamples} labelled samples with both labels; there are ${samples.length} (${normal} normal)` };
     }
     const split = { kind: req.kind, heldOutFraction: this.#o.heldOutFraction, splitSeed: SPLIT_SEED, shuffleLabels: req.shuffleLabels ?? false, invertLabels: req.invertLabels ?? false, ...(req.trainDevices ? { trainDevices: req.trainDevices } : {}) };
     const problem = trainingSetProblem(samples, split);
