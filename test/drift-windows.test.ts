@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { ModelHealthEvent, ScoreEvent } from '@premonitor/contracts';
-import { decodeEvent, type Subscription } from '@premonitor/bus';
+import type { Subscription } from '@premonitor/bus';
 import { createLogger } from '@premonitor/log';
 import { DriftMonitor, scoreReferenceOf, scoreReferenceRepository, type DriftSettings } from '@premonitor/retraining';
 import { ManualClock } from '@premonitor/time';
 import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
+import { collectModelHealth } from './support/model-health-events.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'drift-windows-test', level: process.env.TEST_LOG ? 'info' : 'silent' });
@@ -35,11 +36,7 @@ for (const mode of await busAndDatabaseModes('drift-windows', logger)) {
     before(async () => {
       env = await mode.open();
       for (const version of ['v1', 'v2']) await scoreReferenceRepository.save(env.db.db, scoreReferenceOf('thermal', version, 'held-out', Array.from({ length: 100 }, (_, i) => healthy(i)), 10, 0.85));
-      health = await env.bus.consume({ stream: 'PM_EVENTS', durable: `health_${site.replace(/-/g, '_')}`, filterSubject: `pm.model-health.thermal.${site}.*`, deliverPolicy: 'new' }, (m) => {
-        const decoded = decodeEvent('modelHealth', m);
-        if (decoded.ok) events.push(decoded.value);
-        m.ack();
-      });
+      health = await collectModelHealth(env.bus, site, 'thermal', events);
     });
 
     after(async () => {

@@ -37,6 +37,9 @@ export interface Database {
   model_rollouts: ModelRolloutsTable;
   model_drift_samples: ModelDriftSamplesTable;
   model_drift_devices: ModelDriftDevicesTable;
+  model_rollout_devices: ModelRolloutDevicesTable;
+  model_rollout_bins: ModelRolloutBinsTable;
+  model_reference_samples: ModelReferenceSamplesTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
   fusion_rules: FusionRulesTable;
@@ -513,6 +516,37 @@ export interface ModelRolloutsTable {
   /** The figures and reasons of the decision. */
   decision: Json | null;
   decided_at: Date | null;
+  /** Set by the one replica that decided to roll back (retraining/0011), before it does. */
+  rollback_claimed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** A device's frames during a rollout watch (retraining/0011), counted by every replica. */
+export interface ModelRolloutDevicesTable {
+  rollout_id: number;
+  /** `site/device`. */
+  device_id: string;
+  site: string;
+  device: string;
+  frames: ColumnType<number, number | undefined, number>;
+  /** Frames scored above the alert score. */
+  over: ColumnType<number, number | undefined, number>;
+}
+
+/** The watched model's scores in the previous model's reference bins (retraining/0011). */
+export interface ModelRolloutBinsTable {
+  rollout_id: number;
+  bin: number;
+  count: ColumnType<number, number | undefined, number>;
+}
+
+/** A live score (and input statistics) of a model still without a reference (retraining/0011); its first `DRIFT_REFERENCE_FRAMES` fix it. */
+export interface ModelReferenceSamplesTable {
+  id: Generated<number>;
+  kind: string;
+  version: string;
+  score: number;
+  level: number | null;
+  spread: number | null;
 }
 
 /** One live score (and input statistics) in a drift window (retraining/0007); the latest `DRIFT_WINDOW` per (kind, device) are kept. */

@@ -15,6 +15,7 @@ export { runRepository, type RunRecord } from './runs/run-repository.js';
 export { createRunRouter } from './runs/run-api.js';
 export { DEFAULT_GATE_POLICY, judgeCandidate, type GateDecision, type GatePolicy } from './runs/promotion-gate.js';
 export { splitByDevice, sampleClass, type RunSample } from './runs/thermal-samples.js';
+export { trainingSetOf, trainingSetProblem, type TrainingSet } from './runs/training-set.js';
 export { RetrainingTriggers, type TriggerPorts, type TriggerSettings } from './runs/retraining-triggers.js';
 export { ModelWatch, type ModelWatchDeps, type ModelWatchSettings } from './drift/model-watch.js';
 export { DriftMonitor, DRIFT_HYSTERESIS, type DriftSettings, type KindDrift, type DeviceDrift } from './drift/drift-monitor.js';

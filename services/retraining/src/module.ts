@@ -115,6 +115,7 @@ export const retrainingModule: ServiceModule<RetrainingConfig> = {
       renewMs: config.RETRAINING_RENEW_MS,
       heldOutFraction: config.RETRAINING_HELD_OUT_PERCENT / 100,
       minSamples: config.RETRAINING_MIN_SAMPLES,
+      trainNice: config.RETRAINING_TRAIN_NICE,
       gate: config.RETRAINING_GATE,
       scoreReference: { bins: config.DRIFT_BINS, alertScore: config.DRIFT_ALERT_SCORE },
     });

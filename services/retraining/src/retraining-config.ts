@@ -25,6 +25,8 @@ export const retrainingConfigShape = {
   RETRAINING_LEASE_MS: envInt(60_000, 1_000, 3_600_000),
   /** How often a process renews its runs' leases and fails expired ones, ms. */
   RETRAINING_RENEW_MS: envInt(10_000, 100, 600_000),
+  /** CPU priority of a run's training process, a nice value: 19 (the lowest) lets scoring and the API go first. */
+  RETRAINING_TRAIN_NICE: envInt(19, 0, 19),
   /** Share of devices (or device-less samples) held out for the champion/challenger gate, percent. */
   RETRAINING_HELD_OUT_PERCENT: envInt(30, 5, 80),
   /** Fewest labelled samples (both labels present) a run trains on. */

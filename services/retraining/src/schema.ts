@@ -218,9 +218,51 @@ const driftSampleIdentity: Migration = {
   ],
 };
 
+/**
+ * The rollout watch's tallies and the live references being learned (issue 14, item 5 across
+ * replicas): in the database rather than one process's memory, so every replica counts into and
+ * judges the same watch, a restart continues it, and the frames that fix a model's live reference
+ * come from all replicas. `rollback_claimed_at` is the conditional update by which exactly one
+ * replica decides (and publishes) a rollback.
+ */
+const rolloutTallies: Migration = {
+  name: 'retraining/0011_rollout_tallies',
+  statements: [
+    `alter table model_rollouts add column if not exists rollback_claimed_at timestamptz`,
+    `create table if not exists model_rollout_devices (
+      rollout_id bigint not null references model_rollouts (id),
+      device_id text not null,
+      site text not null,
+      device text not null,
+      frames integer not null default 0,
+      over integer not null default 0,
+      primary key (rollout_id, device_id)
+    )`,
+    `create table if not exists model_rollout_bins (
+      rollout_id bigint not null references model_rollouts (id),
+      bin integer not null,
+      count integer not null default 0,
+      primary key (rollout_id, bin)
+    )`,
+    `create table if not exists model_reference_samples (
+      id bigserial primary key,
+      kind text not null,
+      version text not null,
+      score double precision not null,
+      level double precision,
+      spread double precision
+    )`,
+    `create index if not exists model_reference_samples_version_idx on model_reference_samples (kind, version, id)`,
+  ],
+};
+
+const rolloutTallyRoles = serviceGrants('retraining/0012_rollout_tally_roles', {
+  retraining: ['select, insert, update on model_rollout_devices, model_rollout_bins', 'select, insert, delete on model_reference_samples', 'usage on sequence model_reference_samples_id_seq'],
+});
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity, rolloutTallies, rolloutTallyRoles],
 };

@@ -8,6 +8,7 @@ import { meanBandShares } from '@premonitor/ml/scoring';
 import type { Clock } from '@premonitor/time';
 import { binCounts, jensenShannonDistance, populationStabilityIndex } from './distribution-distance.js';
 import { driftWindowRepository, type DriftWindow } from './drift-window-repository.js';
+import { referenceSampleRepository } from './reference-sample-repository.js';
 import { INPUT_FEATURES, inputReferenceOf, inputReferenceRepository, scoreReferenceOf, scoreReferenceRepository, spectrumReferenceRepository, type InputDriftFeature, type InputFeature, type InputReference, type ScoreReference, type SpectrumReference } from './score-reference.js';
 
 /** The drift monitor's thresholds and sizes (RETRAINING_ON_DRIFT, DRIFT_* in the config). */
@@ -85,12 +86,10 @@ interface DeviceState {
 
 interface KindState {
   version: string | undefined;
+  /** The score reference of `version`; undefined while its first frames are collected (`model_reference_samples`). */
   reference: ScoreReference | undefined;
-  /** Scores of `version` collected to learn its live reference (when it has none). */
-  learning: number[];
   /** The input statistics' references of `version` (learned from its first frames); undefined while learning. */
   inputReference: ReadonlyMap<InputFeature, InputReference> | undefined;
-  inputLearning: Record<InputFeature, number[]>;
   /** The spectrum `version` was trained on (acoustic models from a run); undefined: level statistics only. */
   spectrum: SpectrumReference | undefined;
   checkedAt: number;
@@ -115,7 +114,8 @@ const RECHECK_MS = 10_000;
  * window; a state change is a conditional update, so one replica publishes it; a restart
  * resumes with the window as it was. Each device keeps its latest `window` samples (pruned
  * every `window / 10` appends of a replica) and is judged every `window / 30` appends of a
- * replica (every score for windows under 60). The live reference being learned is per process.
+ * replica (every score for windows under 60). The first frames that fix a live reference are
+ * collected in the database too (`model_reference_samples`), from every replica.
  */
 export class DriftMonitor {
   readonly #deps: DriftMonitorDeps;
@@ -149,8 +149,7 @@ export class DriftMonitor {
       await this.#load(event.kind, state);
       if (event.modelVersion !== state.version) return;
     }
-    if (!state.reference) await this.#learn(event.kind, state, event.score);
-    if (!state.inputReference && event.input) await this.#learnInputs(event.kind, state, event.input);
+    if (!state.reference || (!state.inputReference && event.input)) await this.#learn(event.kind, state, event);
     const key = deviceKey(event);
     let device = state.devices.get(key);
     if (!device) {
@@ -187,12 +186,10 @@ export class DriftMonitor {
   async status(kind: FrameKind): Promise<KindDrift> {
     const state = await this.#kind(kind);
     const r = state.reference;
-    const reference = r
-      ? { source: r.source, edges: r.edges, shares: r.shares, overRate: r.overRate, count: r.count }
-      : state.version
-        ? { learning: state.learning.length, of: this.#settings.referenceFrames }
-        : null;
-    const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : state.version ? { learning: state.inputLearning.level.length, of: this.#settings.referenceFrames } : null;
+    const learned = state.version && (!r || !state.inputReference) ? await referenceSampleRepository.progress(this.#deps.db, kind, state.version) : undefined;
+    const of = this.#settings.referenceFrames;
+    const reference = r ? { source: r.source, edges: r.edges, shares: r.shares, overRate: r.overRate, count: r.count } : learned ? { learning: Math.min(of, learned.scores), of } : null;
+    const inputReference = state.inputReference ? Object.fromEntries(state.inputReference) : learned ? { learning: Math.min(of, learned.inputs), of } : null;
     const rows = state.version === undefined ? [] : await driftWindowRepository.devices(this.#deps.db, kind, state.version);
     const devices = rows.map((d) => ({ device: { site: d.site, device: d.device }, window: d.window_size, psi: d.psi, jsDistance: d.js_distance, inputPsi: d.input_psi as Partial<Record<InputDriftFeature, number>>, drifting: d.drifting, evaluatedAt: d.evaluated_at?.getTime() ?? null }));
     const inputBasis = state.spectrum
@@ -277,35 +274,39 @@ export class DriftMonitor {
     if (drifting) this.#deps.onDrift?.(event);
   }
 
-  /** Collects scores of a model without a reference; at `referenceFrames` they become its live reference. */
-  async #learn(kind: FrameKind, state: KindState, score: number): Promise<void> {
-    state.learning.push(score);
-    if (state.learning.length < this.#settings.referenceFrames) return;
-    const learned = scoreReferenceOf(kind, state.version!, 'live', state.learning, this.#settings.bins, this.#settings.alertScore);
-    state.learning = [];
-    await scoreReferenceRepository.save(this.#deps.db, learned);
-    // Another replica (or an earlier life of this one) may have stored one first: the stored one wins.
-    state.reference = (await scoreReferenceRepository.get(this.#deps.db, kind, learned.version)) ?? learned;
-    this.#deps.logger.info({ kind, version: learned.version, frames: learned.count, overRate: learned.overRate }, 'model score reference learned from live frames');
-  }
-
-  /** Collects the input statistics of a model's first frames; at `referenceFrames` they become its input references. */
-  async #learnInputs(kind: FrameKind, state: KindState, input: NonNullable<ScoreEvent['input']>): Promise<void> {
-    for (const feature of INPUT_FEATURES) state.inputLearning[feature].push(input[feature]);
-    if (state.inputLearning.level.length < this.#settings.referenceFrames) return;
+  /**
+   * Collects a frame of a model still missing a reference (with every replica's, in the
+   * database); once `referenceFrames` were collected, the first of them become its live score
+   * reference and input references. Every replica computes the same ones from the same rows,
+   * and the first stored wins.
+   */
+  async #learn(kind: FrameKind, state: KindState, event: ScoreEvent): Promise<void> {
+    const { db } = this.#deps;
     const version = state.version!;
-    const learned = new Map(INPUT_FEATURES.map((f) => [f, inputReferenceOf(state.inputLearning[f], this.#settings.bins)] as const));
-    state.inputLearning = { level: [], spread: [] };
-    await inputReferenceRepository.save(this.#deps.db, kind, version, learned);
-    const stored = await inputReferenceRepository.get(this.#deps.db, kind, version);
-    state.inputReference = stored.size > 0 ? stored : learned;
-    this.#deps.logger.info({ kind, version, frames: learned.get('level')!.count }, 'model input reference learned from live frames');
+    const n = this.#settings.referenceFrames;
+    await referenceSampleRepository.append(db, { kind, version, score: event.score, input: event.input });
+    const collected = await referenceSampleRepository.progress(db, kind, version);
+    if (!state.reference && collected.scores >= n) {
+      const learned = scoreReferenceOf(kind, version, 'live', await referenceSampleRepository.firstScores(db, kind, version, n), this.#settings.bins, this.#settings.alertScore);
+      await scoreReferenceRepository.save(db, learned);
+      // A run's held-out reference may have been stored meanwhile: the stored one wins.
+      state.reference = (await scoreReferenceRepository.get(db, kind, version)) ?? learned;
+      this.#deps.logger.info({ kind, version, frames: learned.count, overRate: learned.overRate }, 'model score reference learned from live frames');
+    }
+    if (!state.inputReference && collected.inputs >= n) {
+      const values = await referenceSampleRepository.firstInputs(db, kind, version, n);
+      const learned = new Map(INPUT_FEATURES.map((f) => [f, inputReferenceOf(values[f], this.#settings.bins)] as const));
+      await inputReferenceRepository.save(db, kind, version, learned);
+      const stored = await inputReferenceRepository.get(db, kind, version);
+      state.inputReference = stored.size > 0 ? stored : learned;
+      this.#deps.logger.info({ kind, version, frames: learned.get('level')!.count }, 'model input reference learned from live frames');
+    }
   }
 
   #kind(kind: FrameKind): Promise<KindState> {
     let state = this.#kinds.get(kind);
     if (!state) {
-      const fresh: KindState = { version: undefined, reference: undefined, learning: [], inputReference: undefined, inputLearning: { level: [], spread: [] }, spectrum: undefined, checkedAt: 0, devices: new Map() };
+      const fresh: KindState = { version: undefined, reference: undefined, inputReference: undefined, spectrum: undefined, checkedAt: 0, devices: new Map() };
       state = this.#load(kind, fresh).then(() => fresh);
       // A failed first read is retried by the next frame.
       state.catch(() => this.#kinds.delete(kind));
@@ -319,14 +320,13 @@ export class DriftMonitor {
     const version = await this.#deps.production(kind);
     if (version !== state.version) {
       state.version = version;
-      state.learning = [];
-      state.inputLearning = { level: [], spread: [] };
       for (const device of state.devices.values()) this.#clearGauges(kind, device.ref);
       state.devices.clear();
     }
     // The drift of a model no longer in production is over: say so (once, by the replica whose
     // delete found the verdicts), or its alerts would hold forever.
     for (const ended of await driftWindowRepository.replaced(this.#deps.db, kind, version)) if (ended.drifting) await this.#driftOver(kind, ended);
+    await referenceSampleRepository.replaced(this.#deps.db, kind, version);
     state.reference = version === undefined ? undefined : await scoreReferenceRepository.get(this.#deps.db, kind, version);
     const inputs = version === undefined ? undefined : await inputReferenceRepository.get(this.#deps.db, kind, version);
     state.inputReference = inputs && inputs.size > 0 ? inputs : undefined;

@@ -9,11 +9,15 @@ import { judgeCandidate, type GatePolicy } from './promotion-gate.js';
 import { runRepository, type RunRecord } from './run-repository.js';
 import type { RunSample } from './thermal-samples.js';
 import type { TrainJob, TrainMessage } from './train-job.js';
-import { startTraining, type TrainIsolation, type TrainProcess } from './train-process.js';
+import { trainingSetOf, trainingSetProblem } from './training-set.js';
+import { LOWEST_PRIORITY, startTraining, type TrainIsolation, type TrainProcess } from './train-process.js';
 
 /** The kinds a run can train: thermal (real IR images) and acoustic (the generated corpus plus labelled clips). */
 export const TRAINABLE_KINDS = ['thermal', 'acoustic'] as const;
 export type TrainableKind = (typeof TRAINABLE_KINDS)[number];
+
+/** The seed of the by-device split: fixed, so a device stays on its side from run to run. */
+const SPLIT_SEED = 1;
 
 /** Settings and collaborators of {@link RetrainingRunner}. */
 export interface RetrainingRunnerOptions {
@@ -36,6 +40,8 @@ export interface RetrainingRunnerOptions {
   readonly scoreReference: { readonly bins: number; readonly alertScore: number };
   /** Where runs train (default `process`: a niced child process, see {@link TrainIsolation}). */
   readonly isolation?: TrainIsolation;
+  /** The training's CPU priority, a nice value 0–19 (default 19, the lowest: scoring and the API come first). */
+  readonly trainNice?: number;
 }
 
 /** What a client asks for. */
@@ -53,8 +59,15 @@ export interface RunRequest {
 /** An event of a run, for its server-sent event stream. */
 export type RunEvent = { readonly type: 'log'; readonly line: string } | { readonly type: 'progress'; readonly progress: Json } | { readonly type: 'end'; readonly run: RunRecord };
 
-/** Why a run could not start. */
-export type StartRefusal = { readonly refused: 'running'; readonly running: RunRecord } | { readonly refused: 'samples'; readonly message: string };
+/**
+ * Why a run could not start: another is running; too few samples; `trainDevices` not known
+ * as devices (`unknown`); or a training set that cannot train the kind (`training-set`: the
+ * devices match no training sample, or leave a class the kind needs without samples).
+ */
+export type StartRefusal =
+  | { readonly refused: 'running'; readonly running: RunRecord }
+  | { readonly refused: 'samples' | 'training-set'; readonly message: string }
+  | { readonly refused: 'unknown-devices'; readonly devices: readonly string[]; readonly message: string };
 
 interface ActiveRun {
   readonly worker: TrainProcess;
@@ -88,31 +101,36 @@ export class RetrainingRunner {
     this.#track(this.#renew());
   }
 
-  /** Starts a run, or says why not (another running, too few samples). */
+  /** Starts a run, or says why not (another running, unknown devices, too few samples, no training data). Every refusal comes before the lease: no row, nothing held. */
   async run(req: RunRequest): Promise<{ run: RunRecord } | StartRefusal> {
+    if (req.trainDevices) {
+      const known = new Set((await this.#o.db.selectFrom('devices').select('id').where('id', 'in', [...req.trainDevices]).execute()).map((d) => d.id));
+      const unknown = req.trainDevices.filter((d) => !known.has(d));
+      if (unknown.length > 0) return { refused: 'unknown-devices', devices: unknown, message: `trainDevices: unknown devices ${unknown.join(', ')}` };
+    }
     const samples = await this.#samples(req.kind);
     const normal = samples.filter((s) => s.label === 'normal').length;
     if (samples.length < this.#o.minSamples || normal === 0 || normal === samples.length) {
       return { refused: 'samples', message: `a ${req.kind} run needs at least ${this.#o.minSamples} labelled samples with both labels; there are ${samples.length} (${normal} normal)` };
     }
+    const split = { kind: req.kind, heldOutFraction: this.#o.heldOutFraction, splitSeed: SPLIT_SEED, shuffleLabels: req.shuffleLabels ?? false, invertLabels: req.invertLabels ?? false, ...(req.trainDevices ? { trainDevices: req.trainDevices } : {}) };
+    const problem = trainingSetProblem(samples, split);
+    if (problem) return { refused: 'training-set', message: problem };
+    const trainSamples = trainingSetOf(samples, split).train.length;
     const now = new Date(this.#o.clock.now());
-    const params = { epochs: req.epochs ?? null, quick: req.quick ?? false, shuffleLabels: req.shuffleLabels ?? false, invertLabels: req.invertLabels ?? false, trainDevices: req.trainDevices ? [...req.trainDevices] : null, samples: samples.length };
+    const params = { epochs: req.epochs ?? null, quick: req.quick ?? false, shuffleLabels: req.shuffleLabels ?? false, invertLabels: req.invertLabels ?? false, trainDevices: req.trainDevices ? [...req.trainDevices] : null, samples: samples.length, trainSamples };
     const started = await runRepository.start(this.#o.db, { kind: req.kind, reason: req.reason, trigger: req.trigger ?? 'manual', params, owner: this.#o.owner, now, leaseMs: this.#o.leaseMs });
     if ('running' in started) return { refused: 'running', running: started.running };
     const run = started.run;
     const champion = await this.#o.registry.loadProduction(req.kind);
     const job: TrainJob = {
-      kind: req.kind,
       sampleStoreDir: resolve(this.#o.sampleStoreDir),
       samples,
       ...(champion ? { champion: { version: champion.record.version, bytes: champion.bytes } } : {}),
       ...(req.epochs === undefined ? {} : { epochs: req.epochs }),
       quick: req.quick ?? false,
-      heldOutFraction: this.#o.heldOutFraction,
-      splitSeed: 1,
-      shuffleLabels: req.shuffleLabels ?? false,
-      invertLabels: req.invertLabels ?? false,
-      ...(req.trainDevices ? { trainDevices: req.trainDevices } : {}),
+      ...split,
+      nice: this.#o.trainNice ?? LOWEST_PRIORITY,
       now: now.getTime(),
     };
     const worker = startTraining(job, this.#o.isolation ?? 'process');

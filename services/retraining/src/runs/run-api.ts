@@ -46,7 +46,8 @@ async function candidateStates(db: Kysely<Database>, runs: readonly RunRecord[])
 }
 
 /**
- * `POST /retraining/runs` (202, or 409 naming the running run, or 422 too few samples),
+ * `POST /retraining/runs` (202; 409 naming the running run; 400 unknown `trainDevices`; 422 too few
+ * samples, or a training set without the data the kind needs),
  * `GET /retraining/runs/{id}`, `GET /retraining/runs/{id}/report.png` (the evaluation chart),
  * `GET /retraining/runs/{id}/events` (server-sent events: log,
  * progress, end), `POST /retraining/runs/{id}/cancel`, `GET /retraining/history`.
@@ -60,8 +61,10 @@ export function createRunRouter(runner: RetrainingRunner, db: Kysely<Database>, 
       res.status(202).json(view(started.run));
     } else if (started.refused === 'running') {
       res.status(409).json({ error: 'run_in_progress', message: `a ${body.kind} run is already running (run ${started.running.id}); cancel it or wait`, runningRunId: started.running.id });
+    } else if (started.refused === 'unknown-devices') {
+      res.status(400).json({ error: 'invalid_request', field: 'trainDevices', message: started.message, devices: started.devices });
     } else {
-      res.status(422).json({ error: 'not_enough_samples', message: started.message });
+      res.status(422).json({ error: started.refused === 'samples' ? 'not_enough_samples' : 'no_training_data', message: started.message });
     }
   });
 

@@ -54,9 +54,10 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
     lineage: {
       parent: job.champion?.version ?? null,
       data_fingerprint: trained.metadata.trainingDataFingerprint ?? null,
-      samples: { train: train.length, held_out: heldOut.length },
+      // The classes as trained (after `invertLabels`/`shuffleLabels`): the lineage shows what the model was taught.
+      samples: { train: train.length, held_out: heldOut.length, train_classes: Object.fromEntries(classes.map((c) => [c, labels.filter((l) => l === c).length])) },
       classes,
-      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels },
+      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, inverted_labels: job.invertLabels, train_devices: job.trainDevices ? [...job.trainDevices] : null },
       train_report: JSON.parse(JSON.stringify(trained.summary)) as Json,
     },
   };

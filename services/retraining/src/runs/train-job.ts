@@ -21,6 +21,8 @@ export interface TrainJob {
   readonly invertLabels: boolean;
   /** Train on these devices' samples only (`site/device`; absent: all); the held-out set is all devices' share. */
   readonly trainDevices?: readonly string[];
+  /** CPU priority (nice value, 0–19) of every thread of the training: 19, the lowest, by default (`RETRAINING_TRAIN_NICE`). */
+  readonly nice: number;
   /** ms since the epoch: the candidate's version time. */
   readonly now: number;
 }

@@ -16,17 +16,17 @@ const post = (m: TrainMessage, transfer: ArrayBuffer[] = []): void => {
 };
 
 /**
- * Lowest CPU priority. On Linux a nice value is per thread and threads inherit it from the
+ * The job's CPU priority (nice 19, the lowest, by default). On Linux a nice value is per thread and threads inherit it from the
  * thread that creates them: in a child process every thread that exists now (V8's platform
  * threads for garbage collection and compilation, libuv's pool) is reniced by its id, and
  * any later one inherits. In a worker thread only the calling thread (pid 0) can be: the
  * other threads are the service's. Where lowering is not allowed, the run keeps the priority.
  */
-function yieldCpu(): void {
+function yieldCpu(nice: number): void {
   const threads = parentPort ? ['0'] : listThreads();
   for (const tid of threads) {
     try {
-      setPriority(Number(tid), 19);
+      setPriority(Number(tid), nice);
     } catch {
       // Not permitted here (some containers), or the thread ended: training still works, only less politely.
     }
@@ -56,7 +56,7 @@ function listThreads(): string[] {
 }
 
 async function run(job: TrainJob): Promise<void> {
-  yieldCpu();
+  yieldCpu(job.nice);
   yieldMemory();
   const context = { job, store: new FileArtifactStore(job.sampleStoreDir), log: (line: string) => post({ type: 'log', line }), post };
   const outcome = job.kind === 'acoustic' ? await runAcoustic(context) : await runThermal(context);
