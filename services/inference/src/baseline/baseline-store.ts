@@ -134,19 +134,31 @@ export class KyselyBaselineStore implements BaselineStore {
   }
 
   async markFaulty(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number }, note: string | undefined): Promise<void> {
-    await this.reset(key.deviceId, key.kind);
-    await this.#db
-      .insertInto('device_baselines')
-      .values({ device_id: key.deviceId, kind: key.kind, model_version: key.modelVersion, status: 'enrolling', method: enrollment.method, frames: enrollment.frames, marked_faulty_at: new Date(), faulty_note: note ?? null })
-      .execute();
+    await this.#replace(key, { method: enrollment.method, frames: enrollment.frames, accept_all: false, marked_faulty_at: new Date(), faulty_note: note ?? null });
   }
 
   async restart(key: BaselineKey, enrollment: { readonly method: string; readonly frames: number; readonly acceptAll: boolean }): Promise<void> {
-    await this.reset(key.deviceId, key.kind);
-    await this.#db
-      .insertInto('device_baselines')
-      .values({ device_id: key.deviceId, kind: key.kind, model_version: key.modelVersion, status: 'enrolling', method: enrollment.method, frames: enrollment.frames, accept_all: enrollment.acceptAll })
-      .execute();
+    await this.#replace(key, { method: enrollment.method, frames: enrollment.frames, accept_all: enrollment.acceptAll, marked_faulty_at: null, faulty_note: null });
+  }
+
+  /**
+   * Drops the device's enrollments and samples and starts one afresh, in one transaction. The
+   * insert is an upsert: another replica may have written a sample of the device between the
+   * delete and it (its row is then overwritten, not a unique violation).
+   */
+  async #replace(key: BaselineKey, fresh: { method: string; frames: number; accept_all: boolean; marked_faulty_at: Date | null; faulty_note: string | null }): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('device_baselines').where('device_id', '=', key.deviceId).where('kind', '=', key.kind).execute();
+      await trx.deleteFrom('baseline_samples').where('device_id', '=', key.deviceId).where('kind', '=', key.kind).execute();
+      const row = { device_id: key.deviceId, kind: key.kind, model_version: key.modelVersion, status: 'enrolling' as const, ...fresh };
+      await trx
+        .insertInto('device_baselines')
+        .values(row)
+        .onConflict((oc) => oc.columns(['device_id', 'kind', 'model_version']).doUpdateSet({ ...fresh, status: 'enrolling', accepted: 0, rejected: 0, frames_seen: null, last_sample_at: null, baseline: null, ready_at: null, started_at: new Date(), updated_at: new Date() }))
+        .execute();
+      // A sample another replica wrote in between belongs to the enrollment just dropped.
+      await trx.deleteFrom('baseline_samples').where('device_id', '=', key.deviceId).where('kind', '=', key.kind).execute();
+    });
   }
 
   async samples(key: BaselineKey, limit: number): Promise<Float32Array[]> {

@@ -19,6 +19,8 @@ class MemoryStore implements BaselineStore {
   readonly samplesOf: { at: Date; embedding: Float32Array; fleetScore: number }[] = [];
   record: BaselineRecord | undefined;
   failNext = false;
+  /** When set, sample writes wait for it (a slow database). */
+  gate: Promise<void> | undefined;
   rejected = 0;
   framesSeen = 0;
   faulty: string | undefined;
@@ -35,6 +37,7 @@ class MemoryStore implements BaselineStore {
       this.failNext = false;
       throw new Error('database down');
     }
+    await this.gate;
     for (const e of s.embeddings) this.samplesOf.push({ at: s.at, embedding: Float32Array.from(e), fleetScore: s.fleetScore });
     this.rejected += s.rejectedSince;
     this.framesSeen += s.framesSince;
@@ -119,6 +122,22 @@ describe('DeviceBaselines', () => {
     await baselines.observe(model, [frame(100, 0.2, 1), frame(200, 0.2, 2), frame(300, 0.2, 3), frame(400, 0.2, 4)]);
     assert.equal(store.samplesOf.length, 0, 'no sample taken after the mark');
     assert.deepEqual(baselines.baselinesFor(model, ['s/d']), [undefined]);
+  });
+
+  it('a sample write in flight when the machine is marked faulty finishes before the mark, not after it', async () => {
+    const store = new MemoryStore();
+    const { baselines, frame } = await setup(store, 10, { gate: 'commissioning' });
+    await baselines.prepare(model);
+    let open!: () => void;
+    store.gate = new Promise((resolve) => (open = resolve));
+    const writing = baselines.observe(model, [frame(0, 0.2, 1)]);
+    const marking = baselines.markFaulty(ref, model, 'found hot on site');
+    // A frame arriving while the mark waits takes no sample either.
+    await baselines.observe(model, [frame(100, 0.2, 2)]);
+    open();
+    await Promise.all([writing, marking]);
+    assert.equal(store.faulty, 'found hot on site');
+    assert.equal(store.samplesOf.length, 0, 'the in-flight sample landed before the mark dropped the enrollment, not after it');
   });
 
   it('sets the device threshold for the false alarms per day at the frame rate the device showed', async () => {

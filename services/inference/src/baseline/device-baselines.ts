@@ -248,7 +248,7 @@ export class DeviceBaselines {
   /** Forgets a device's baselines (every model version) so it enrolls again from its next healthy frames. */
   async reset(ref: DeviceRef): Promise<string[]> {
     const id = deviceKey(ref);
-    const versions = await this.#o.store.reset(id, this.#o.kind);
+    const versions = await this.#quiesced(id, () => this.#o.store.reset(id, this.#o.kind));
     for (const v of this.#versions.values()) v.devices.delete(id);
     const current = [...this.#versions.keys()].at(-1);
     const announced = versions[0] ?? current;
@@ -266,7 +266,7 @@ export class DeviceBaselines {
     const spec = model.baseline;
     if (!spec) throw new Error(`model ${model.version} scores against the fleet only; it has no baselines to enroll`);
     const id = deviceKey(ref);
-    await this.#o.store.restart({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: spec.frames, acceptAll });
+    await this.#quiesced(id, () => this.#o.store.restart({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: spec.frames, acceptAll }));
     for (const v of this.#versions.values()) v.devices.delete(id);
     this.#versions.get(model.version)?.devices.set(id, { ...fresh(), acceptAll, known: true, chain: Promise.resolve() });
     await this.#announce(ref, model.version, 'enrolling');
@@ -282,11 +282,36 @@ export class DeviceBaselines {
     const spec = model.baseline;
     if (!spec) throw new Error(`model ${model.version} scores against the fleet only; it has no baselines to enroll`);
     const id = deviceKey(ref);
-    await this.#o.store.markFaulty({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: this.enrollmentFrames(model) ?? spec.frames }, note);
+    await this.#quiesced(id, () => this.#o.store.markFaulty({ deviceId: id, kind: this.#o.kind, modelVersion: model.version }, { method: spec.method, frames: this.enrollmentFrames(model) ?? spec.frames }, note));
     for (const v of this.#versions.values()) v.devices.delete(id);
     this.#versions.get(model.version)?.devices.set(id, { ...fresh(), faulty: true, known: true, chain: Promise.resolve() });
     await this.#announce(ref, model.version, 'faulty');
     this.#o.logger.info({ kind: this.#o.kind, device: id, version: model.version, note }, 'device marked faulty: it does not enroll until reset');
+  }
+
+  /**
+   * Runs `change` (a reset, restart or faulty mark in the store) once the device's sample writes
+   * in flight have finished, taking no new samples meanwhile: a frame scored just before an
+   * engineer's action must not write its sample between the action's delete and its insert
+   * (it made the insert fail, and its sample outlived the reset). The caller installs the
+   * device's new state afterwards; if `change` fails, the old states are put back.
+   */
+  async #quiesced<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const held: [VersionState, DeviceState][] = [];
+    for (const v of this.#versions.values()) {
+      const state = v.devices.get(id);
+      // A faulty stand-in: observe() skips faulty devices, so nothing new joins the chain.
+      v.devices.set(id, { ...fresh(), faulty: true, known: true, chain: state?.chain ?? Promise.resolve() });
+      if (state) held.push([v, state]);
+    }
+    await Promise.allSettled(held.map(([, state]) => state.chain));
+    try {
+      return await change();
+    } catch (err) {
+      for (const v of this.#versions.values()) v.devices.delete(id);
+      for (const [v, state] of held) v.devices.set(id, state);
+      throw err;
+    }
   }
 
   async #complete(ref: DeviceRef, key: BaselineKey, spec: BaselineSpec, state: DeviceState): Promise<void> {
