@@ -28,7 +28,10 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
   deliberateLabels(labels, job);
   const classes = ['normal', ...[...new Set(labels.filter((l) => l !== 'normal'))].sort()];
   const plan = thermalIrPlan(job.quick, job.splitSeed);
-  const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs } };
+  // The shipped recipe's level channel reads 8-bit levels: with any °C matrix or 16-bit image
+  // among the samples the run trains without it (a `relative` model, any linear scale).
+  const levels = train.every((d) => d.raster.units === 'intensity' && d.raster.values.every((v) => v <= 255));
+  const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs, ...(levels ? {} : { levelChannel: undefined }) } };
   const samples: ThermalIrSample[] = train.map((d, i) => ({ id: String(d.sample.id), label: labels[i]!, values: atSize(d.raster, plan.width, plan.height) }));
   const hotSpotClasses = classes.filter((c) => HOT_SPOT_CLASSES.includes(c));
   const trained = await trainThermalIr({
@@ -56,7 +59,7 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
       data_fingerprint: trained.metadata.trainingDataFingerprint ?? null,
       samples: { train: train.length, held_out: heldOut.length },
       classes,
-      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels },
+      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, level_channel: sized.classifier.levelChannel !== undefined },
       train_report: JSON.parse(JSON.stringify(trained.summary)) as Json,
     },
   };
