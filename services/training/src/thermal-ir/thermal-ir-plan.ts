@@ -39,6 +39,9 @@ export function thermalIrPlan(quick: boolean, splitSeed = 1): ThermalIrPlan {
       balancePower: 0.5,
       seed: 7,
       mirrorAveraging: true,
+      // The image's 8-bit levels beside the standardised image: what a whole warmer module
+      // (Offline-Module) differs by. models/README.md (thermal-ir) has the figures.
+      levelChannel: { offset: 128, scale: 64 },
     },
     augmentation: { flips: true, maxShift: 2, noise: 0.05 },
     noveltyComponents: 8,
