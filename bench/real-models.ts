@@ -25,8 +25,8 @@ import { runThermalSection, type ThermalModelRow } from './support/thermal-ir-se
 
 /** The last commit whose `models/acoustic.onnx` is the model shipped before this work. */
 const BEFORE_REF = 'f5d3f0c';
-/** The last commit whose `models/thermal-ir.onnx` is the module-image model shipped before the issue-13 retraining (mirror averaging, 12 epochs). */
-const THERMAL_IR_BEFORE_REF = '42b21e8';
+/** The last commit whose `models/thermal-ir.onnx` is the module-image model shipped before the level channel (issue 13's retraining: mirror averaging, 12 epochs, any linear scale). */
+const THERMAL_IR_BEFORE_REF = '55e328a';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({

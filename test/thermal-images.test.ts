@@ -1,7 +1,8 @@
 // Thermal images in (issue 13): thermal frames on the bus (frame encoding 3) and the thermal
 // score upload take greyscale PNG (8/16-bit) and JPEG (8-bit) with an optional temperature range. A real infrared module image of
-// ../shared/data/thermal-ir (skipped when absent) and a generated 16-bit PNG are scored by the
-// shipped thermal-ir model (relative input: no scale needed); the °C scene model asks for the
+// ../shared/data/thermal-ir (skipped when absent) and a generated 8-bit PNG are scored by the
+// shipped thermal-ir model (`levels` input: the image's own 8-bit levels, no scale needed), which
+// refuses a 16-bit image and a temperature scale with the reason; the °C scene model asks for the
 // scale (422) and scores the image once given one; bad images are refused with the reason.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +32,15 @@ function generatedPng(): Uint8Array {
   const data = Uint16Array.from({ length: width * height }, (_, i) => 20_000 + 40 * (i % width) + 20 * Math.floor(i / width));
   for (let y = 18; y < 22; y++) for (let x = 10; x < 14; x++) data[y * width + x] = 60_000;
   return encodePng({ width, height, data, channels: 1, depth: 16 });
+}
+
+/** The same scene as an 8-bit grey PNG at this data set's levels (a module around 150), with or without the hot block. */
+function generated8BitPng(hot = true): Uint8Array {
+  const width = 24;
+  const height = 40;
+  const data = Uint8Array.from({ length: width * height }, (_, i) => 130 + (i % width) + Math.floor(i / width) / 2);
+  if (hot) for (let y = 18; y < 22; y++) for (let x = 10; x < 14; x++) data[y * width + x] = 250;
+  return encodePng({ width, height, data, channels: 1, depth: 8 });
 }
 
 interface Answer {
@@ -66,11 +76,11 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
     const res = await fetch(`${url}${query}`, { method: 'POST', headers: { 'content-type': type }, body });
     return { status: res.status, body: (await res.json()) as Answer };
   };
-  let relative: string;
+  let irModel: string;
   let celsius: string;
 
   before(async () => {
-    relative = await serve('thermal-ir.onnx');
+    irModel = await serve('thermal-ir.onnx');
     celsius = await serve('thermal.onnx');
   });
 
@@ -84,21 +94,28 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
 
   it('scores a real 8-bit infrared JPEG with the thermal-ir model, no temperature scale needed', { skip: existsSync(realImages) ? false : `no ${realImages}` }, async () => {
     const image = new Uint8Array(readFileSync(join(realImages, '0.jpg')));
-    const { status, body } = await post(relative, 'image/jpeg', image);
+    const { status, body } = await post(irModel, 'image/jpeg', image);
     assert.equal(status, 200, JSON.stringify(body));
     assert.deepEqual(body.input, { width: 24, height: 40, bitDepth: 8 });
     assert.ok(body.score >= 0 && body.score <= 1, `score ${body.score}`);
   });
 
-  it('scores a generated 16-bit PNG, and the hot block raises the score over the same image without it', async () => {
-    const hot = await post(relative, 'image/png', generatedPng());
+  it('scores a generated 8-bit PNG, and the hot block raises the score over the same image without it', async () => {
+    const hot = await post(irModel, 'image/png', generated8BitPng());
     assert.equal(hot.status, 200, JSON.stringify(hot.body));
-    assert.equal(hot.body.input['bitDepth'], 16);
-    const width = 24;
-    const plain = encodePng({ width, height: 40, data: Uint16Array.from({ length: width * 40 }, (_, i) => 20_000 + 40 * (i % width) + 20 * Math.floor(i / width)), channels: 1, depth: 16 });
-    const cool = await post(relative, 'image/png', plain);
+    assert.equal(hot.body.input['bitDepth'], 8);
+    const cool = await post(irModel, 'image/png', generated8BitPng(false));
     assert.equal(cool.status, 200);
     assert.ok(hot.body.score > cool.body.score, `hot ${hot.body.score} > plain ${cool.body.score}`);
+  });
+
+  it('the thermal-ir model reads 8-bit levels: a 16-bit image or a temperature scale is refused with the reason', async () => {
+    const sixteen = await post(irModel, 'image/png', generatedPng());
+    assert.equal(sixteen.status, 400, JSON.stringify(sixteen.body));
+    assert.match(sixteen.body.message ?? '', /reads 8-bit levels \(0–255\)/);
+    const scaled = await post(irModel, 'image/png', generated8BitPng(), '?minC=15&maxC=90');
+    assert.equal(scaled.status, 400, JSON.stringify(scaled.body));
+    assert.match(scaled.body.message ?? '', /own 8-bit levels, not °C/);
   });
 
   it('the °C scene model needs the temperature range (422 naming it) and scores the image with one', async () => {
@@ -121,9 +138,9 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
     const ref = { site: 'img', device: 'cam-1' };
     const publish = (seq: number, image: Uint8Array, scale?: { minC: number; maxC: number }) =>
       platform.bus.publish(busSubjects.frames.subject('thermal', ref), encodeFrame({ kind: 'thermal', ts: 1_700_000_000_000 + seq * 1_000, seq, width: 24, height: 40, image, ...(scale ? { scale } : {}) }), { msgId: deviceMessageId(ref, 'thermal', seq) });
-    const png = generatedPng();
+    const png = generated8BitPng();
     await publish(1, png);
-    await publish(2, png, { minC: 15, maxC: 90 });
+    await publish(2, generated8BitPng(false));
     // A PNG cut short: the codec sees its signature, the scorer cannot decode it.
     await publish(3, png.subarray(0, png.length - 40));
     const scored = await waitFor('two score events', () => (events.filter((e) => e.device === 'cam-1').length >= 2 ? events.filter((e) => e.device === 'cam-1') : undefined), 30_000);
@@ -138,19 +155,19 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
 
   it('refuses colour, truncated, oversized and non-image bodies with the reason', async () => {
     const colour = encodePng({ width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i % 3 === 0 ? 200 : 10)), channels: 3, depth: 8 });
-    const c = await post(relative, 'image/png', colour);
+    const c = await post(irModel, 'image/png', colour);
     assert.deepEqual([c.status, c.body.error], [400, 'invalid_image']);
     assert.match(c.body.message ?? '', /colour/);
     const png = generatedPng();
-    const t = await post(relative, 'image/png', png.subarray(0, png.length - 40));
+    const t = await post(irModel, 'image/png', png.subarray(0, png.length - 40));
     assert.deepEqual([t.status, t.body.error], [400, 'invalid_image']);
     // A small file that declares a 5000 × 5000 image: refused from its header.
     const huge = Uint8Array.from(png.subarray(0, 64));
     new DataView(huge.buffer).setUint32(16, 5_000);
     new DataView(huge.buffer).setUint32(20, 5_000);
-    const h = await post(relative, 'image/png', huge);
+    const h = await post(irModel, 'image/png', huge);
     assert.deepEqual([h.status, h.body.error], [422, 'upload_limit']);
-    const n = await post(relative, 'image/jpeg', new TextEncoder().encode('not an image'));
+    const n = await post(irModel, 'image/jpeg', new TextEncoder().encode('not an image'));
     assert.deepEqual([n.status, n.body.error], [400, 'invalid_image']);
   });
 });

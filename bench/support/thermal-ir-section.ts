@@ -90,7 +90,7 @@ export async function runThermalSection(options: ThermalSectionOptions): Promise
     await model.release();
     const probs = await classProbabilities(bytes, rows, [plan.height, plan.width], meta.classes?.length ?? THERMAL_IR_CLASSES.length);
     return {
-      model: `thermal-ir.onnx ${meta.version}${label} (module-image model, ${plan.width}×${plan.height}, relative input)`,
+      model: `thermal-ir.onnx ${meta.version}${label} (module-image model, ${plan.width}×${plan.height}, ${meta.thermalInput ?? 'celsius'} input)`,
       how: 'the images as they are (8-bit levels, no temperature scale)',
       evaluation: evaluateThermalIr(test.map((s, i): EvaluatedImage => ({ label: s.label, score: run.scores[i]!, probs: probs[i]! })), classes),
       cpuMsPerImage: run.cpuMsPerImage,

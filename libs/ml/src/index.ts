@@ -8,7 +8,7 @@ export { OnnxDataType } from './onnx/onnx-schema.js';
 export type { OnnxDataTypeCode } from './onnx/onnx-schema.js';
 export { OnnxDecodeError, OnnxGraphError } from './onnx/onnx-errors.js';
 export { encodeModelMetadata, readMetadataProps, readModelMetadata } from './onnx/model-metadata.js';
-export type { InputSignature, ModelMetadata, ModelTarget, WindowContract } from './onnx/model-metadata.js';
+export type { InputSignature, ModelMetadata, ModelTarget, ThermalInput, WindowContract } from './onnx/model-metadata.js';
 
 export type {
   ActivationName,

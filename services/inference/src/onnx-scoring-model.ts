@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { FrameKind } from '@premonitor/contracts';
-import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import type { BaselineFeed, BaselineSpec, ThermalInput } from '@premonitor/ml';
 import { readScoringMetadata, runScoringSession, scoringInputName, scoringSessionOptions, verifyScoringModel, type ScoringMetadata, type ScoringSessionSettings } from '@premonitor/ml/scoring';
 import type { ModelOutputs, ScoringModel } from './scoring-model.js';
 
@@ -25,7 +25,7 @@ export class OnnxScoringModel implements ScoringModel {
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
   readonly baseline: BaselineSpec | undefined;
-  readonly thermalInput: 'celsius' | 'relative' | undefined;
+  readonly thermalInput: ThermalInput | undefined;
   readonly #session: ort.InferenceSession;
 
   private constructor(session: ort.InferenceSession, meta: ScoringMetadata, sha256: string) {

@@ -1,5 +1,5 @@
 import type { FrameKind } from '@premonitor/contracts';
-import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import type { BaselineFeed, BaselineSpec, ThermalInput } from '@premonitor/ml';
 import type { ScoringOutputs } from '@premonitor/ml/scoring';
 
 /** Outputs of one model run, one value per input row (the contract's, from `@premonitor/ml/scoring`). */
@@ -27,7 +27,7 @@ export interface ScoringModel {
    * linear intensity scale: the graph standardises each frame, so images without a temperature
    * scale can be scored). Undefined for acoustic models.
    */
-  readonly thermalInput?: 'celsius' | 'relative';
+  readonly thermalInput?: ThermalInput;
   /**
    * Runs `rows` inputs packed row-major in `input` (`rows × product(frameShape)` values)
    * in one call. A model with a baseline takes each row's baseline in `baselines`; without

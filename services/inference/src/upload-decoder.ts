@@ -16,7 +16,8 @@ import {
   type TemperatureScale,
   type WavLimits,
 } from '@premonitor/ml/data';
-import { FrameAdaptError, audioRows, packRows, thermalImageRows, thermalRows, type FrameRows } from '@premonitor/ml/scoring';
+import { FrameAdaptError, audioRows, packRows, refuseCelsiusForLevels, thermalImageRows, thermalRows, type FrameRows } from '@premonitor/ml/scoring';
+import type { ThermalInput } from '@premonitor/ml';
 
 /** Bounds on one upload, checked before the work they bound. */
 export interface UploadLimits {
@@ -43,8 +44,8 @@ export interface UploadTarget {
   /** Acoustic: the model's rate, Hz. */
   readonly sampleRate: number | undefined;
   readonly frameShape: readonly number[];
-  /** Thermal: what the model reads — absolute °C, or any linear scale (`relative`). */
-  readonly thermalInput?: 'celsius' | 'relative' | undefined;
+  /** Thermal: what the model reads — absolute °C, any linear scale (`relative`) or the image's own 8-bit levels (`levels`). */
+  readonly thermalInput?: ThermalInput | undefined;
   /** The model's version, for messages. */
   readonly version?: string;
   /** An image's temperature scale, when the uploader gave one. */
@@ -117,6 +118,7 @@ export function decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: Up
     } else {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       const matrix = parseThermalMatrix(text, { format: target.mediaType === 'text/csv' ? 'csv' : 'json', maxWidth: limits.thermalMaxSide, maxHeight: limits.thermalMaxSide, maxCells: limits.thermalMaxCells });
+      refuseCelsiusForLevels({ thermalInput: target.thermalInput, version: target.version ?? 'in service' });
       rows = thermalRows(matrix, model);
       input = { width: matrix.width, height: matrix.height };
     }
@@ -137,7 +139,7 @@ function precheckImage(bytes: Uint8Array, target: UploadTarget, limits: UploadLi
   const side = Math.max(header.width, header.height);
   if (side > limits.thermalMaxSide) return limitRefusal('thermal_side', side, `at most ${limits.thermalMaxSide} pixels per side`, `the image is ${header.width}×${header.height}`);
   if (header.width * header.height > limits.thermalMaxCells) return limitRefusal('thermal_cells', header.width * header.height, `at most ${limits.thermalMaxCells} pixels`, `the image has ${header.width * header.height} pixels`);
-  if (!target.scale && target.thermalInput !== 'relative') {
+  if (!target.scale && target.thermalInput !== 'relative' && target.thermalInput !== 'levels') {
     return {
       ok: false,
       status: 422,

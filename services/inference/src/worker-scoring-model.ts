@@ -1,5 +1,5 @@
 import type { FrameKind } from '@premonitor/contracts';
-import type { BaselineFeed, BaselineSpec } from '@premonitor/ml';
+import type { BaselineFeed, BaselineSpec, ThermalInput } from '@premonitor/ml';
 import { readScoringMetadata, scoringInputName, verifyScoringModel, type ScoringMetadata } from '@premonitor/ml/scoring';
 import type { OnnxSessionSettings } from './onnx-scoring-model.js';
 import type { OnnxWorkerPool } from './onnx-worker-pool.js';
@@ -20,7 +20,7 @@ export class WorkerScoringModel implements ScoringModel {
   readonly sampleRate: number | undefined;
   readonly threshold: number | undefined;
   readonly baseline: BaselineSpec | undefined;
-  readonly thermalInput: 'celsius' | 'relative' | undefined;
+  readonly thermalInput: ThermalInput | undefined;
   readonly #pool: OnnxWorkerPool;
   readonly #model: number;
 

@@ -59,9 +59,12 @@ export interface ModelMetadata {
    * Thermal models: what the `frame` input must hold. `celsius` (the default when absent):
    * absolute °C, as the scene models with per-camera baselines read them. `relative`: any
    * linear intensity scale — 8/16-bit image levels or °C — because the graph standardises
-   * each frame itself; an image without a temperature scale can be scored.
+   * each frame itself; an image without a temperature scale can be scored. `levels`: the
+   * image's own 8-bit levels (0–255) as recorded, no temperature scale applied — the graph
+   * reads their level and contrast too (thermal-ir with a level channel), so no other scale
+   * gives the same score.
    */
-  readonly thermalInput?: 'celsius' | 'relative';
+  readonly thermalInput?: ThermalInput;
   /** Image classifiers beside an anomaly score (thermal-ir): the class names of the `class_probs` output, in order. Text classifiers use `targets`. */
   readonly classes?: readonly string[];
   /** Window models (telemetry, vibration): what one input window holds and how its scores become alarms. */
@@ -172,8 +175,11 @@ export function readModelMetadata(modelBytes: Uint8Array): ModelMetadata {
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined)) as unknown as ModelMetadata;
 }
 
+/** What a thermal model's `frame` input holds (`ModelMetadata.thermalInput`). */
+export type ThermalInput = 'celsius' | 'relative' | 'levels';
+
 function thermalInput(value: string | undefined): ModelMetadata['thermalInput'] {
   if (value === undefined) return undefined;
-  if (value !== 'celsius' && value !== 'relative') throw new OnnxDecodeError(`model metadata '${KEYS.thermalInput}' must be 'celsius' or 'relative', got '${value}'`);
+  if (value !== 'celsius' && value !== 'relative' && value !== 'levels') throw new OnnxDecodeError(`model metadata '${KEYS.thermalInput}' must be 'celsius', 'relative' or 'levels', got '${value}'`);
   return value;
 }

@@ -59,6 +59,16 @@ test('an image without a temperature scale is scored only by a model that reads 
   assert.equal(thermalImageRows(celsius, { frameShape: [4, 8], thermalInput: 'celsius', version: 'scene-1' })[0]!.length, 32);
 });
 
+test('a levels model takes 8-bit images without a scale and refuses °C and higher levels', () => {
+  const levels = { kind: 'thermal', frameShape: [2, 4], thermalInput: 'levels', version: 'ir-2', sampleRate: undefined } as const;
+  const raster = { width: 4, height: 2, values: ramp(8).map((v) => v * 30), units: 'intensity' as const };
+  assert.deepEqual([...thermalImageRows(raster, levels)[0]!], [...raster.values]);
+  const said = (pattern: RegExp) => (err: unknown) => err instanceof FrameAdaptError && pattern.test(err.message);
+  assert.throws(() => thermalImageRows({ ...raster, units: 'celsius' }, levels), said(/ir-2 reads the image's own 8-bit levels, not °C/));
+  assert.throws(() => thermalImageRows({ ...raster, values: raster.values.map((v) => v * 257) }, levels), said(/ir-2 reads 8-bit levels \(0–255\)/));
+  assert.throws(() => frameRows({ kind: 'thermal', width: 4, height: 2, celsius: new Float32Array(8).fill(30) }, levels), said(/not °C/));
+});
+
 test('a frame of the other kind, or whose values disagree with its size, is refused with FrameAdaptError', () => {
   const thermal = { kind: 'thermal', version: 't-1', frameShape: [24, 32], sampleRate: undefined } as const;
   assert.throws(() => frameRows({ kind: 'acoustic', sampleRate: 16000, samples: new Int16Array(10) }, thermal), (err: unknown) => err instanceof FrameAdaptError && /acoustic frame cannot be scored by the thermal model t-1/.test(err.message));

@@ -2,6 +2,7 @@ import { ThermalImageError, TemperatureScaleError } from '../data/data-errors.js
 import { resample } from '../data/resample.js';
 import { thermalImageRaster, type ThermalRaster } from '../data/temperature-scale.js';
 import { decodeThermalImage } from '../data/thermal-image.js';
+import type { ThermalInput } from '../onnx/model-metadata.js';
 import type { ScoringKind } from './model-contract.js';
 import { resizeBilinear } from './resize-bilinear.js';
 import { FrameAdaptError } from './scoring-errors.js';
@@ -17,8 +18,8 @@ export interface ModelInputSpec {
   readonly frameShape: readonly number[];
   /** Acoustic: the rate the model expects, Hz. */
   readonly sampleRate: number | undefined;
-  /** Thermal: `celsius` (absolute °C; absent means this) or `relative` (any linear intensity scale). */
-  readonly thermalInput?: 'celsius' | 'relative' | undefined;
+  /** Thermal: `celsius` (absolute °C; absent means this), `relative` (any linear intensity scale) or `levels` (the image's own 8-bit levels). */
+  readonly thermalInput?: ThermalInput | undefined;
 }
 
 /**
@@ -41,7 +42,9 @@ export type SensorFrame =
 export function frameRows(frame: SensorFrame, model: ModelInputSpec): FrameRows {
   if (frame.kind !== model.kind) throw new FrameAdaptError(`a ${frame.kind} frame cannot be scored by the ${model.kind} model ${model.version}`);
   if (frame.kind === 'acoustic') return audioRows(int16ToFloat(frame.samples), frame.sampleRate, model);
-  return 'image' in frame ? imageFrameRows(frame, model) : thermalRows(frame, model);
+  if ('image' in frame) return imageFrameRows(frame, model);
+  refuseCelsiusForLevels(model);
+  return thermalRows(frame, model);
 }
 
 /**
@@ -106,15 +109,28 @@ export function thermalRows(frame: { readonly width: number; readonly height: nu
 
 /**
  * A decoded thermal image (`thermalImageRaster` from `@premonitor/ml/data`) as one model row.
- * In °C it suits every thermal model; raw intensities (no temperature scale) only suit a model
- * whose metadata says `thermal_input: relative` — a °C scene model would read levels 0–255 as
- * temperatures — so for any other model this throws {@link FrameAdaptError} asking for a scale.
+ * In °C it suits a `celsius` or `relative` model; raw intensities (no temperature scale) suit a
+ * `relative` model, and a `levels` model when they are 8-bit (0–255) — a °C scene model would
+ * read levels 0–255 as temperatures, a `levels` model reads the level itself. Anything else
+ * throws {@link FrameAdaptError} saying what to send.
  */
 export function thermalImageRows(raster: ThermalRaster, model: Pick<ModelInputSpec, 'frameShape' | 'thermalInput' | 'version'>): FrameRows {
-  if (raster.units === 'intensity' && model.thermalInput !== 'relative') {
+  if (raster.units === 'intensity' && model.thermalInput !== 'relative' && model.thermalInput !== 'levels') {
     throw new FrameAdaptError(`model ${model.version} reads absolute °C; send the image's temperature scale (min/max °C or gain/offset) with it`);
   }
+  if (raster.units === 'celsius') refuseCelsiusForLevels(model);
+  if (model.thermalInput === 'levels' && raster.values.some((v) => v > 255)) {
+    throw new FrameAdaptError(`model ${model.version} reads 8-bit levels (0–255) and this image has higher ones (16-bit?): send the camera's 8-bit image`);
+  }
   return thermalRows({ width: raster.width, height: raster.height, celsius: raster.values }, model);
+}
+
+/**
+ * A `levels` model reads the level of the camera's own 8-bit image, which °C do not give back
+ * (their mapping to levels is the camera's): refuses them rather than score them wrongly.
+ */
+export function refuseCelsiusForLevels(model: Pick<ModelInputSpec, 'thermalInput' | 'version'>): void {
+  if (model.thermalInput === 'levels') throw new FrameAdaptError(`model ${model.version} reads the image's own 8-bit levels, not °C: send the image without a temperature scale`);
 }
 
 /** int16 PCM → float32 at full scale ±1 (value / 32768), the contract's input scaling. */

@@ -5,7 +5,7 @@
 export { SCORING_KINDS, checkScoringIo, contractTensors, isScoringKind, readScoringMetadata, scoringInputName } from './model-contract.js';
 export type { ContractDim, ContractTensor, IoDescription, ScoringKind, ScoringMetadata } from './model-contract.js';
 export { FrameAdaptError, ModelContractError } from './scoring-errors.js';
-export { audioRows, audioWindows, frameRows, int16ToFloat, thermalImageRows, thermalRows } from './frame-input.js';
+export { audioRows, audioWindows, frameRows, int16ToFloat, refuseCelsiusForLevels, thermalImageRows, thermalRows } from './frame-input.js';
 export type { FrameRows, ModelInputSpec, SensorFrame } from './frame-input.js';
 export { resizeBilinear } from './resize-bilinear.js';
 export { packRows, rowLength, scoreFrames } from './score-frames.js';

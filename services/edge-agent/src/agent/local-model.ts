@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Frame, FrameKind } from '@premonitor/contracts';
-import type { BaselineSpec } from '@premonitor/ml';
+import type { BaselineSpec, ThermalInput } from '@premonitor/ml';
 import { frameRows, readScoringMetadata, runScoringSession, scoreFrames, scoringInputName, scoringSessionOptions, verifyScoringModel, type FrameScore, type FrameScorer, type ScoringMetadata } from '@premonitor/ml/scoring';
 import { ModelContractError } from './model-errors.js';
 
@@ -25,8 +25,8 @@ export class LocalModel {
   readonly threshold: number;
   /** How the model compares a frame with the device's own baseline; undefined for a fleet-only model. */
   readonly baseline: BaselineSpec | undefined;
-  /** Thermal: `celsius` or `relative` input (`thermal_input` metadata); undefined for acoustic models. */
-  readonly thermalInput: 'celsius' | 'relative' | undefined;
+  /** Thermal: `celsius`, `relative` or `levels` input (`thermal_input` metadata); undefined for acoustic models. */
+  readonly thermalInput: ThermalInput | undefined;
   readonly #session: ort.InferenceSession;
   /** Packed rows → outputs in this session: what the reference batch and {@link run} feed. */
   readonly #runner: FrameScorer;

@@ -28,7 +28,10 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
   deliberateLabels(labels, job);
   const classes = ['normal', ...[...new Set(labels.filter((l) => l !== 'normal'))].sort()];
   const plan = thermalIrPlan(job.quick, job.splitSeed);
-  const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs } };
+  // The shipped recipe's level channel reads 8-bit levels: with any °C matrix or 16-bit image
+  // among the samples the run trains without it (a `relative` model, any linear scale).
+  const levels = train.every((d) => d.raster.units === 'intensity' && d.raster.values.every((v) => v <= 255));
+  const sized = { ...plan, classifier: { ...plan.classifier, epochs: job.epochs ?? plan.classifier.epochs, ...(levels ? {} : { levelChannel: undefined }) } };
   const samples: ThermalIrSample[] = train.map((d, i) => ({ id: String(d.sample.id), label: labels[i]!, values: atSize(d.raster, plan.width, plan.height) }));
   const hotSpotClasses = classes.filter((c) => HOT_SPOT_CLASSES.includes(c));
   const trained = await trainThermalIr({
@@ -57,7 +60,7 @@ export async function runThermal({ job, store, log, post }: RunContext): Promise
       // The classes as trained (after `invertLabels`/`shuffleLabels`): the lineage shows what the model was taught.
       samples: { train: train.length, held_out: heldOut.length, train_classes: Object.fromEntries(classes.map((c) => [c, labels.filter((l) => l === c).length])) },
       classes,
-      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, inverted_labels: job.invertLabels, train_devices: job.trainDevices ? [...job.trainDevices] : null },
+      settings: { epochs: sized.classifier.epochs, quick: job.quick, split_seed: job.splitSeed, shuffled_labels: job.shuffleLabels, inverted_labels: job.invertLabels, train_devices: job.trainDevices ? [...job.trainDevices] : null, level_channel: sized.classifier.levelChannel !== undefined },
       train_report: JSON.parse(JSON.stringify(trained.summary)) as Json,
     },
   };

@@ -16,14 +16,19 @@ export const MIN_SPREAD = 1e-3;
  * same score.
  */
 export function standardiseFrame(values: Float32Array, out = new Float32Array(values.length)): Float32Array {
+  const { mean, spread } = frameLevel(values);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - mean) / spread;
+  return out;
+}
+
+/** The mean and the spread (population sd, at least {@link MIN_SPREAD}) that {@link standardiseFrame} removes. */
+export function frameLevel(values: Float32Array): { readonly mean: number; readonly spread: number } {
   let mean = 0;
   for (const v of values) mean += v;
   mean /= values.length;
   let variance = 0;
   for (const v of values) variance += (v - mean) ** 2;
-  const spread = Math.max(Math.sqrt(variance / values.length), MIN_SPREAD);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - mean) / spread;
-  return out;
+  return { mean, spread: Math.max(Math.sqrt(variance / values.length), MIN_SPREAD) };
 }
 
 /** `frame [N, H, W]` → standardised `[N, H, W]`, as {@link standardiseFrame} computes it. */

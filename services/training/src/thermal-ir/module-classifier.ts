@@ -4,6 +4,8 @@ import { auc } from '../evaluation/roc.js';
 import type { EpochProgress } from '../training-progress.js';
 import { augmentFrame } from './frame-augmentation.js';
 import type { AugmentationPlan } from './frame-augmentation.js';
+import { levelChannelInput } from './level-channel.js';
+import type { ImageLevel, LevelChannel } from './level-channel.js';
 
 /** Shape and schedule of the module classifier. */
 export interface ClassifierPlan {
@@ -36,12 +38,20 @@ export interface ClassifierPlan {
    * does the same (`thermal-ir-graph.ts`); costs 4× the classifier's inference.
    */
   readonly mirrorAveraging: boolean;
+  /**
+   * A second input channel with the image's own levels (`(raw − offset) / scale`) beside the
+   * standardised one, so the net also sees the level and contrast the standardisation removes.
+   * Absent: the standardised image alone (the model then reads any linear scale alike).
+   */
+  readonly levelChannel?: LevelChannel | undefined;
 }
 
 /** Standardised images (`height × width` each) with their class index. */
 export interface LabelledImages {
   readonly images: readonly Float32Array[];
   readonly labels: readonly number[];
+  /** Each image's mean and spread before standardisation (needed with a level channel). */
+  readonly levels?: readonly ImageLevel[];
 }
 
 /** The trained network and how training went. */
@@ -70,7 +80,7 @@ export function buildModuleClassifier(height: number, width: number, classes: nu
   const init = () => ({ kernelInitializer: tf.initializers.heNormal({ seed: seed++ }) });
   const model = tf.sequential();
   plan.filters.forEach((filters, i) => {
-    const inputShape = i === 0 ? [height, width, 1] : undefined;
+    const inputShape = i === 0 ? [height, width, inputChannels(plan)] : undefined;
     if (plan.batchNorm) {
       model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, inputShape, ...init() }));
       model.add(tf.layers.batchNormalization());
@@ -107,6 +117,8 @@ export async function trainModuleClassifier(
 ): Promise<TrainedClassifier> {
   const { height, width, classes } = shape;
   const pixels = height * width;
+  const channels = inputChannels(plan);
+  const values = pixels * channels;
   const model = buildModuleClassifier(height, width, classes, plan);
   const optimizer = new ScheduledAdam(plan.learningRate, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -120,7 +132,7 @@ export async function trainModuleClassifier(
   for (const w of weights) cumulative.push((sum += w / total));
   const lastClass = weights.findLastIndex((w) => w > 0);
 
-  const validationX = tf.tensor4d(packImages(validation.images, pixels), [validation.images.length, height, width, 1]);
+  const validationX = tf.tensor4d(packImages(modelInputs(validation.images, validation.levels, plan.levelChannel), values), [validation.images.length, height, width, channels]);
   const validationY = tf.tidy(() => tf.oneHot(tf.tensor1d([...validation.labels], 'int32'), classes));
   const started = performance.now();
   let best = { auc: Number.NEGATIVE_INFINITY, epoch: 0, weights: [] as tf.Tensor[] };
@@ -130,7 +142,7 @@ export async function trainModuleClassifier(
       const progress = plan.epochs === 1 ? 0 : (epoch - 1) / (plan.epochs - 1);
       optimizer.setLearningRate(plan.learningRate * (plan.finalLearningRateFraction + (1 - plan.finalLearningRateFraction) * 0.5 * (1 + Math.cos(Math.PI * progress))));
       const n = train.images.length;
-      const data = new Float32Array(n * pixels);
+      const data = new Float32Array(n * values);
       const labels = new Int32Array(n);
       const scratch = new Float32Array(pixels);
       for (let k = 0; k < n; k++) {
@@ -138,10 +150,11 @@ export async function trainModuleClassifier(
         const c = cumulative.findIndex((edge, i) => u < edge && weights[i]! > 0);
         const list = byClass[c < 0 ? lastClass : c]!;
         const index = list[Math.floor(random.next() * list.length)]!;
-        data.set(augmentFrame(train.images[index]!, height, width, augmentation, random, scratch), k * pixels);
+        const augmented = augmentFrame(train.images[index]!, height, width, augmentation, random, scratch);
+        data.set(plan.levelChannel ? levelChannelInput(augmented, levelOf(train.levels, index), plan.levelChannel) : augmented, k * values);
         labels[k] = train.labels[index]!;
       }
-      const x = tf.tensor4d(data, [n, height, width, 1]);
+      const x = tf.tensor4d(data, [n, height, width, channels]);
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes));
       const history = await model.fit(x, y, { epochs: 1, batchSize: plan.batchSize, shuffle: false, verbose: 0 });
       tf.dispose([x, y]);
@@ -149,7 +162,7 @@ export async function trainModuleClassifier(
       const validationLoss = (await lossT!.data())[0]!;
       const validationAccuracy = (await accT!.data())[0]!;
       tf.dispose([lossT!, accT!]);
-      const validationAuc = normalVersusRest(predictClasses(model, validation.images, height, width, plan.mirrorAveraging), validation.labels, classes, shape.normalIndex);
+      const validationAuc = normalVersusRest(predictClasses(model, validation, height, width, plan), validation.labels, classes, shape.normalIndex);
       onEpoch({ epoch, epochs: plan.epochs, loss: Number(history.history['loss']?.[0] ?? Number.NaN), elapsedS: (performance.now() - started) / 1000, validationLoss, validationAccuracy, validationAuc });
       if (validationAuc > best.auc) {
         tf.dispose(best.weights);
@@ -171,18 +184,22 @@ export async function trainModuleClassifier(
 }
 
 /**
- * Class probabilities `[n × classes]` of standardised images, in batches; with `mirrorAveraging`
- * the mean over each image and its three mirror images (as the exported graph computes it).
+ * Class probabilities `[n × classes]` of standardised images (with their levels when the plan has
+ * a level channel), in batches; with `mirrorAveraging` the mean over each image and its three
+ * mirror images (as the exported graph computes it).
  */
-export function predictClasses(model: tf.LayersModel, images: readonly Float32Array[], height: number, width: number, mirrorAveraging = false): Float32Array {
+export function predictClasses(model: tf.LayersModel, data: Pick<LabelledImages, 'images' | 'levels'>, height: number, width: number, plan: Pick<ClassifierPlan, 'mirrorAveraging' | 'levelChannel'>): Float32Array {
+  const { images } = data;
   const classes = (model.outputs[0]!.shape.at(-1) as number | null) ?? 0;
-  const views = mirrorAveraging ? MIRROR_VIEWS : [MIRROR_VIEWS[0]!];
+  const channels = inputChannels(plan);
+  const views = plan.mirrorAveraging ? MIRROR_VIEWS : [MIRROR_VIEWS[0]!];
   const out = new Float32Array(images.length * classes);
   for (let start = 0; start < images.length; start += 512) {
     const batch = images.slice(start, start + 512);
+    const levels = data.levels?.slice(start, start + 512);
     for (const view of views) {
-      const mirrored = batch.map((image) => mirrorImage(image, height, width, view));
-      const probs = tf.tidy(() => model.predict(tf.tensor4d(packImages(mirrored, height * width), [batch.length, height, width, 1])) as tf.Tensor);
+      const mirrored = modelInputs(batch.map((image) => mirrorImage(image, height, width, view)), levels, plan.levelChannel);
+      const probs = tf.tidy(() => model.predict(tf.tensor4d(packImages(mirrored, height * width * channels), [batch.length, height, width, channels])) as tf.Tensor);
       const values = probs.dataSync();
       probs.dispose();
       for (let i = 0; i < values.length; i++) out[start * classes + i] += values[i]! / views.length;
@@ -207,6 +224,21 @@ function mirrorImage(image: Float32Array, height: number, width: number, view: {
     for (let x = 0; x < width; x++) out[y * width + x] = image[sy * width + (view.leftRight ? width - 1 - x : x)]!;
   }
   return out;
+}
+
+function inputChannels(plan: Pick<ClassifierPlan, 'levelChannel'>): number {
+  return plan.levelChannel ? 2 : 1;
+}
+
+function levelOf(levels: readonly ImageLevel[] | undefined, index: number): ImageLevel {
+  const level = levels?.[index];
+  if (!level) throw new RangeError(`image ${index} has no level: a level channel needs each image's mean and spread`);
+  return level;
+}
+
+/** The network's input of each standardised image: itself, or it and its level channel interleaved. */
+function modelInputs(images: readonly Float32Array[], levels: readonly ImageLevel[] | undefined, channel: LevelChannel | undefined): readonly Float32Array[] {
+  return channel ? images.map((image, i) => levelChannelInput(image, levelOf(levels, i), channel)) : images;
 }
 
 function normalVersusRest(probs: Float32Array, labels: readonly number[], classes: number, normalIndex: number): number {

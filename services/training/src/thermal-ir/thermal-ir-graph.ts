@@ -2,6 +2,8 @@ import { OnnxAttr, OnnxGraphBuilder, addLayers, encodeModelMetadata } from '@pre
 import type { LayerSpec, ModelMetadata } from '@premonitor/ml';
 import type { LogisticCalibration } from '../evaluation/logistic-calibration.js';
 import { addFrameStandardisation } from './frame-standardisation.js';
+import { addLevelChannel } from './level-channel.js';
+import type { LevelChannel } from './level-channel.js';
 import type { NormalSubspace } from './normal-subspace.js';
 
 /** Everything the module-image ONNX graph is made of. */
@@ -10,6 +12,8 @@ export interface ThermalIrGraphSpec {
   readonly width: number;
   /** Average the classifier over the image and its three mirror images (`ClassifierPlan.mirrorAveraging`). */
   readonly mirrorAveraging: boolean;
+  /** The classifier's second channel of raw levels (`ClassifierPlan.levelChannel`), if any. */
+  readonly levelChannel?: LevelChannel | undefined;
   /** The trained classifier, channels-last, softmax last (as `describeLayersModel` gives it). */
   readonly classifier: readonly LayerSpec[];
   readonly classes: readonly string[];
@@ -27,7 +31,8 @@ export interface ThermalIrGraphSpec {
 const EPS = 1e-7;
 
 /**
- * `frame [N, H, W]` (any linear intensity scale) → per-image standardisation → two heads:
+ * `frame [N, H, W]` (any linear intensity scale; the image's 8-bit levels with a level channel)
+ * → per-image standardisation (beside the levels themselves, with a level channel) → two heads:
  * - supervised: the conv classifier → `class_probs [N, C]`; `anomaly_probability` = 1 − P(normal);
  *   `error` = its log-odds, ln((1 − p) / p); `score` = sigmoid((error − center) / scale);
  * - unsupervised: the normal subspace → `novelty_error` (see `NormalSubspace`) and its
@@ -40,9 +45,10 @@ export function buildThermalIrModel(spec: ThermalIrGraphSpec): Uint8Array {
   const frame = g.addInput('frame', ['batch', h, w]);
   const standardised = addFrameStandardisation(g, frame);
 
-  const views = spec.mirrorAveraging ? addMirrorViews(g, standardised, h, w) : standardised;
-  const image = g.op('Unsqueeze', [views, g.addInt64Initializer(g.uniqueName('channel_axis'), [3])], {}, 'image');
-  const probs = addLayers(g, image, [h, w, 1], spec.classifier);
+  // Channels-last [N, H, W, C]; the mirror views gather along H and W, whatever C is.
+  const channels = spec.levelChannel ? addLevelChannel(g, standardised, frame, spec.levelChannel) : g.op('Unsqueeze', [standardised, g.addInt64Initializer(g.uniqueName('channel_axis'), [3])], {}, 'image');
+  const image = spec.mirrorAveraging ? addMirrorViews(g, channels, h, w) : channels;
+  const probs = addLayers(g, image, [h, w, spec.levelChannel ? 2 : 1], spec.classifier);
   const averaged = spec.mirrorAveraging ? averageMirrorViews(g, probs.name, spec.classes.length) : probs.name;
   g.addNode('Identity', [averaged], ['class_probs']);
   g.addOutput('class_probs', ['batch', spec.classes.length]);
@@ -58,13 +64,13 @@ export function buildThermalIrModel(spec: ThermalIrGraphSpec): Uint8Array {
 
   addNoveltyHead(g, standardised, spec);
   return g.toModelBytes({
-    docString: `Premonitor thermal module-image model: frame float32 [N, ${h}, ${w}] in any linear intensity scale (standardised per image in the graph) → score [N] (calibrated anomaly probability, 0.5 = threshold), error [N] (anomaly log-odds), class_probs [N, ${spec.classes.length}] (${spec.classes.join(', ')}), anomaly_probability [N], novelty_score [N] and novelty_error [N] (unsupervised, trained on normal images only).`,
+    docString: `Premonitor thermal module-image model: frame float32 [N, ${h}, ${w}] ${spec.levelChannel ? "in the image's own 8-bit levels (standardised per image in the graph, the levels beside it for the classifier)" : 'in any linear intensity scale (standardised per image in the graph)'} → score [N] (calibrated anomaly probability, 0.5 = threshold), error [N] (anomaly log-odds), class_probs [N, ${spec.classes.length}] (${spec.classes.join(', ')}), anomaly_probability [N], novelty_score [N] and novelty_error [N] (unsupervised, trained on normal images only).`,
     metadata: encodeModelMetadata(spec.metadata),
   });
 }
 
 /**
- * `[N, H, W]` → `[4N, H, W]`: the images, then left–right mirrored, top–bottom mirrored and both
+ * `[N, H, W, C]` → `[4N, H, W, C]`: the images, then left–right mirrored, top–bottom mirrored and both
  * (the order of `MIRROR_VIEWS`), so the classifier runs once on all four views.
  */
 function addMirrorViews(g: OnnxGraphBuilder, images: string, h: number, w: number): string {

@@ -65,7 +65,9 @@ export function buildThermalIrReport(input: ThermalIrReportInput) {
     },
     plan,
     training: { train_s: round1(input.trainS), classifier_fit_s: round1(input.fitS), epochs_run: input.epochsRun, best_epoch: input.bestEpoch },
-    input_normalisation: 'per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; any linear intensity scale gives the same score',
+    input_normalisation: plan.classifier.levelChannel
+      ? `per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; the classifier also reads the 8-bit levels themselves, (level − ${plan.classifier.levelChannel.offset}) / ${plan.classifier.levelChannel.scale}, as a second channel, so only the camera's own 8-bit image gives its score (the unsupervised head still reads any linear scale alike)`
+      : 'per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; any linear intensity scale gives the same score',
     calibration: { classifier: input.calibration, unsupervised: input.noveltyCalibration },
     test: { classifier: test, unsupervised: noveltyTest },
     goals,

@@ -4,6 +4,8 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { readModelMetadata } from '@premonitor/ml';
 import { SeededRandom } from '@premonitor/ml/data';
+import { frameLevel, standardiseFrame } from './frame-standardisation.js';
+import { levelChannelInput } from './level-channel.js';
 import { trainThermalIr } from './train-thermal-ir.js';
 import { thermalIrPlan } from './thermal-ir-plan.js';
 import type { ThermalIrPlan } from './thermal-ir-plan.js';
@@ -34,9 +36,11 @@ function samples(perClass: number): ThermalIrSample[] {
   return out;
 }
 
+const LEVELS = { offset: 128, scale: 64 };
+
 function tinyPlan(): ThermalIrPlan {
   const shipped = thermalIrPlan(true);
-  return { ...shipped, height: H, width: W, classifier: { ...shipped.classifier, filters: [4, 8, 8], dense: 8, epochs: 15, patience: 15, batchSize: 16, learningRate: 5e-3 }, noveltyComponents: 3 };
+  return { ...shipped, height: H, width: W, classifier: { ...shipped.classifier, filters: [4, 8, 8], dense: 8, epochs: 15, patience: 15, batchSize: 16, learningRate: 5e-3, levelChannel: LEVELS }, noveltyComponents: 3 };
 }
 
 test('trains both heads on in-memory samples, exports one graph that matches tfjs, and reports on the held-out split', async () => {
@@ -63,28 +67,49 @@ test('trains both heads on in-memory samples, exports one graph that matches tfj
   assert.ok(model.pictures?.some((p) => p.suffix === 'confusion' && p.png.length > 100));
 
   const meta = readModelMetadata(model.bytes);
-  assert.deepEqual([meta.kind, meta.thermalInput, meta.frameShape, meta.classes], ['thermal', 'relative', [H, W], CLASSES]);
+  // This classifier reads the 8-bit levels too (a level channel).
+  assert.deepEqual([meta.kind, meta.thermalInput, meta.frameShape, meta.classes], ['thermal', 'levels', [H, W], CLASSES]);
 });
 
-test('the exported model gives the same scores to an image in 8-bit levels, in 16-bit counts and in °C', async () => {
+test('without a level channel the exported model gives the same scores to an image in 8-bit levels, in 16-bit counts and in °C; with one only the unsupervised head does', async () => {
   const data = samples(40);
-  const model = await trainThermalIr({ samples: data, classes: CLASSES, normalClass: 'normal', hotSpotClasses: ['hot'], quick: true, plan: { ...tinyPlan(), classifier: { ...tinyPlan().classifier, epochs: 1 } }, now: new Date(), log: () => undefined });
-  const session = await ort.InferenceSession.create(model.bytes);
-  try {
-    const images = [data[0]!, data[45]!, data[90]!].map((s) => s.values);
-    const run = async (map: (v: number) => number) => {
-      const input = new Float32Array(images.length * H * W);
-      images.forEach((img, i) => input.set(img.map(map), i * H * W));
-      const out = await session.run({ frame: new ort.Tensor('float32', input, [images.length, H, W]) });
-      return [...(out['score']!.data as Float32Array), ...(out['novelty_score']!.data as Float32Array)];
-    };
-    const levels = await run((v) => v);
-    const counts = await run((v) => v * 257 + 1000); // the same image as 16-bit counts
-    const celsius = await run((v) => 15 + v * 0.2); // and through a range scale in °C
-    for (const other of [counts, celsius]) other.forEach((s, i) => assert.ok(Math.abs(s - levels[i]!) < 1e-4, `score ${i}: ${s} vs ${levels[i]}`));
-  } finally {
-    await session.release();
+  const oneEpoch = { ...tinyPlan().classifier, epochs: 1 };
+  for (const levelChannel of [undefined, LEVELS]) {
+    const plan = { ...tinyPlan(), classifier: { ...oneEpoch, levelChannel } };
+    const model = await trainThermalIr({ samples: data, classes: CLASSES, normalClass: 'normal', hotSpotClasses: ['hot'], quick: true, plan, now: new Date(), log: () => undefined });
+    assert.equal(readModelMetadata(model.bytes).thermalInput, levelChannel ? 'levels' : 'relative');
+    const session = await ort.InferenceSession.create(model.bytes);
+    try {
+      const images = [data[0]!, data[45]!, data[90]!].map((s) => s.values);
+      const run = async (map: (v: number) => number) => {
+        const input = new Float32Array(images.length * H * W);
+        images.forEach((img, i) => input.set(img.map(map), i * H * W));
+        const out = await session.run({ frame: new ort.Tensor('float32', input, [images.length, H, W]) });
+        return { score: [...(out['score']!.data as Float32Array)], novelty: [...(out['novelty_score']!.data as Float32Array)] };
+      };
+      const levels = await run((v) => v);
+      const counts = await run((v) => v * 257 + 1000); // the same image as 16-bit counts
+      const celsius = await run((v) => 15 + v * 0.2); // and through a range scale in °C
+      for (const other of [counts, celsius]) {
+        other.novelty.forEach((s, i) => assert.ok(Math.abs(s - levels.novelty[i]!) < 1e-4, `novelty score ${i}: ${s} vs ${levels.novelty[i]}`));
+        const same = other.score.every((s, i) => Math.abs(s - levels.score[i]!) < 1e-4);
+        assert.equal(same, !levelChannel, `classifier scores ${other.score.join(', ')} vs ${levels.score.join(', ')}`);
+      }
+    } finally {
+      await session.release();
+    }
   }
+});
+
+test('a level channel holds the raw levels beside the standardised image', () => {
+  const raw = new Float32Array([100, 140, 160, 200]);
+  const level = frameLevel(raw);
+  const input = levelChannelInput(standardiseFrame(raw), level, { offset: 128, scale: 64 });
+  assert.equal(input.length, 8);
+  raw.forEach((v, i) => {
+    assert.ok(Math.abs(input[2 * i]! - (v - 150) / level.spread) < 1e-6);
+    assert.ok(Math.abs(input[2 * i + 1]! - (v - 128) / 64) < 1e-6);
+  });
 });
 
 test('refuses samples with an unknown class, a wrong size or no normal images', async () => {

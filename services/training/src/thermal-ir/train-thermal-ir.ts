@@ -11,7 +11,7 @@ import { DataSetError } from '../training-errors.js';
 import { timed } from '../training-progress.js';
 import type { EpochProgress, ProgressSink } from '../training-progress.js';
 import type { TrainedModel } from '../trained-model.js';
-import { standardiseFrame } from './frame-standardisation.js';
+import { frameLevel, standardiseFrame } from './frame-standardisation.js';
 import { predictClasses, trainModuleClassifier } from './module-classifier.js';
 import { fitNormalSubspace, imageMirrors, subspaceError } from './normal-subspace.js';
 import { buildThermalIrModel } from './thermal-ir-graph.js';
@@ -78,7 +78,8 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const split = splitByImageId(options.samples, plan.split.seed, plan.split);
   const fingerprint = fingerprintOf(options.samples, plan);
   const standardised = options.samples.map((s) => standardiseFrame(s.values));
-  const labelled = (indices: readonly number[]) => ({ images: indices.map((i) => standardised[i]!), labels: indices.map((i) => classes.indexOf(options.samples[i]!.label)) });
+  const levels = options.samples.map((s) => frameLevel(s.values));
+  const labelled = (indices: readonly number[]) => ({ images: indices.map((i) => standardised[i]!), levels: indices.map((i) => levels[i]!), labels: indices.map((i) => classes.indexOf(options.samples[i]!.label)) });
   const train = labelled(split.train);
   const validation = labelled(split.validation);
   log(`thermal-ir: ${options.samples.length} images, split seed ${plan.split.seed}: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test`);
@@ -97,7 +98,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   log(`kept epoch ${trained.bestEpoch} of ${trained.epochsRun} (validation AUC ${trained.bestValidationAuc.toFixed(4)})`);
 
   // Calibrations from normal validation images only: their 99th percentile becomes score 0.5.
-  const validationProbs = predictClasses(trained.model, validation.images, height, width, plan.classifier.mirrorAveraging);
+  const validationProbs = predictClasses(trained.model, validation, height, width, plan.classifier);
   const normalValidation = validation.labels.map((l, i) => [l, i] as const).filter(([l]) => l === normalIndex).map(([, i]) => i);
   const logOdds = (probs: Float32Array, i: number): number => Math.log(1 - probs[i * classes.length + normalIndex]! + 1e-7) - Math.log(probs[i * classes.length + normalIndex]! + 1e-7);
   const calibration = fitLogisticCalibration(normalValidation.map((i) => logOdds(validationProbs, i)), plan.normalQuantile);
@@ -113,11 +114,12 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
     threshold: 0.5,
     calibration: { ...calibration, novelty: noveltyCalibration },
     trainingDataFingerprint: fingerprint,
-    thermalInput: 'relative',
+    // A level channel reads the raw 8-bit levels, so the model no longer takes any linear scale.
+    thermalInput: plan.classifier.levelChannel ? 'levels' : 'relative',
     classes,
     ...(metrics ? { metrics } : {}),
   });
-  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, mirrorAveraging: plan.classifier.mirrorAveraging, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, metadata: meta });
+  const build = (meta: ModelMetadata): Uint8Array => buildThermalIrModel({ height, width, mirrorAveraging: plan.classifier.mirrorAveraging, levelChannel: plan.classifier.levelChannel, classifier: layers, classes, normalIndex, calibration, novelty, noveltyCalibration, metadata: meta });
 
   // The exported bytes are what is evaluated: raw test images in, standardisation in the graph.
   const testSamples = split.test.map((i) => options.samples[i]!);
@@ -129,7 +131,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const latencyMs = await scorer.latencyMs(testSamples[0]!.values, 50);
   await scorer.close();
   const testImages = split.test.map((i) => standardised[i]!);
-  const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, testImages, height, width, plan.classifier.mirrorAveraging), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
+  const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, { images: testImages, levels: split.test.map((i) => levels[i]!) }, height, width, plan.classifier), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
   trained.model.dispose();
 
   const evaluationClasses = { classes, normalClass, hotSpotClasses, threshold: 0.5 };
