@@ -109,13 +109,15 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
     assert.ok(hot.body.score > cool.body.score, `hot ${hot.body.score} > plain ${cool.body.score}`);
   });
 
-  it('the thermal-ir model reads 8-bit levels: a 16-bit image or a temperature scale is refused with the reason', async () => {
+  it('the thermal-ir model reads 8-bit levels: a 16-bit image is refused with the reason, a temperature scale is not applied', async () => {
     const sixteen = await post(irModel, 'image/png', generatedPng());
     assert.equal(sixteen.status, 400, JSON.stringify(sixteen.body));
     assert.match(sixteen.body.message ?? '', /reads 8-bit levels \(0–255\)/);
+    const plain = await post(irModel, 'image/png', generated8BitPng());
     const scaled = await post(irModel, 'image/png', generated8BitPng(), '?minC=15&maxC=90');
-    assert.equal(scaled.status, 400, JSON.stringify(scaled.body));
-    assert.match(scaled.body.message ?? '', /own 8-bit levels, not °C/);
+    assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    assert.equal(scaled.body.input['scaleIgnored'], 1, 'the response says the scale was not applied');
+    assert.equal(scaled.body.score, plain.body.score, 'scored on the image\'s own levels, as without the scale');
   });
 
   it('the °C scene model needs the temperature range (422 naming it) and scores the image with one', async () => {
@@ -143,9 +145,12 @@ describe('thermal image uploads (InProcessBus + PGlite)', () => {
     await publish(2, generated8BitPng(false));
     // A PNG cut short: the codec sees its signature, the scorer cannot decode it.
     await publish(3, png.subarray(0, png.length - 40));
-    const scored = await waitFor('two score events', () => (events.filter((e) => e.device === 'cam-1').length >= 2 ? events.filter((e) => e.device === 'cam-1') : undefined), 30_000);
-    assert.deepEqual(scored!.map((e) => e.seq).sort(), [1, 2]);
+    // The same image with a temperature scale: the levels model reads its levels and scores it as frame 1.
+    await publish(4, png, { minC: 15, maxC: 90 });
+    const scored = await waitFor('three score events', () => (events.filter((e) => e.device === 'cam-1').length >= 3 ? events.filter((e) => e.device === 'cam-1') : undefined), 30_000);
+    assert.deepEqual(scored!.map((e) => e.seq).sort(), [1, 2, 4]);
     assert.ok(scored!.every((e) => e.score >= 0 && e.score <= 1));
+    assert.equal(scored!.find((e) => e.seq === 4)!.score, scored!.find((e) => e.seq === 1)!.score);
     const dead = await waitFor('the broken image dead-lettered', async () => {
       const rows = await platform.db.db.selectFrom('dead_letters').select(['reason', 'device_id']).where('device_id', '=', 'img/cam-1').execute();
       return rows.length > 0 ? rows : undefined;

@@ -112,9 +112,11 @@ export function decodeUpload(bytes: Uint8Array, target: UploadTarget, limits: Up
       const refused = precheckImage(bytes, target, limits);
       if (refused) return refused;
       const image = decodeThermalImage(bytes, { maxSide: limits.thermalMaxSide, maxPixels: limits.thermalMaxCells });
-      const raster = thermalImageRaster(image, target.scale);
+      // A `levels` model reads the image's own levels: a temperature scale sent with it is not needed and not applied.
+      const scale = target.thermalInput === 'levels' ? undefined : target.scale;
+      const raster = thermalImageRaster(image, scale);
       rows = thermalImageRows(raster, { frameShape: target.frameShape, thermalInput: target.thermalInput, version: target.version ?? 'in service' });
-      input = { width: image.width, height: image.height, bitDepth: image.bitDepth };
+      input = { width: image.width, height: image.height, bitDepth: image.bitDepth, ...(target.scale && !scale ? { scaleIgnored: 1 } : {}) };
     } else {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       const matrix = parseThermalMatrix(text, { format: target.mediaType === 'text/csv' ? 'csv' : 'json', maxWidth: limits.thermalMaxSide, maxHeight: limits.thermalMaxSide, maxCells: limits.thermalMaxCells });

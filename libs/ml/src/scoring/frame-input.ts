@@ -56,7 +56,8 @@ function imageFrameRows(frame: Extract<SensorFrame, { image: Uint8Array }>, mode
   try {
     const image = decodeThermalImage(frame.image, { maxSide: 1_024, maxPixels: 640 * 512 });
     if (image.width !== frame.width || image.height !== frame.height) throw new FrameAdaptError(`the frame declares ${frame.width}×${frame.height} but its image is ${image.width}×${image.height}`);
-    const raster = thermalImageRaster(image, frame.scale ? { kind: 'range', ...frame.scale } : undefined);
+    // A `levels` model reads the image's own levels: a temperature scale sent with the image is not applied.
+    const raster = thermalImageRaster(image, frame.scale && model.thermalInput !== 'levels' ? { kind: 'range', ...frame.scale } : undefined);
     return thermalImageRows(raster, model);
   } catch (err) {
     if (err instanceof ThermalImageError || err instanceof TemperatureScaleError) throw new FrameAdaptError(`thermal image: ${err.message}`, { cause: err });
@@ -130,7 +131,7 @@ export function thermalImageRows(raster: ThermalRaster, model: Pick<ModelInputSp
  * (their mapping to levels is the camera's): refuses them rather than score them wrongly.
  */
 export function refuseCelsiusForLevels(model: Pick<ModelInputSpec, 'thermalInput' | 'version'>): void {
-  if (model.thermalInput === 'levels') throw new FrameAdaptError(`model ${model.version} reads the image's own 8-bit levels, not °C: send the image without a temperature scale`);
+  if (model.thermalInput === 'levels') throw new FrameAdaptError(`model ${model.version} reads the image's own 8-bit levels, not °C: send the camera's 8-bit image (PNG/JPEG; no temperature scale is needed)`);
 }
 
 /** int16 PCM → float32 at full scale ±1 (value / 32768), the contract's input scaling. */
