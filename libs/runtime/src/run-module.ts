@@ -81,14 +81,15 @@ export function runModule<C extends CoreServiceConfig>(module: ServiceModule<C>,
     opened.push({ name: 'http', stop: () => http.stop() });
     await component.start();
     opened.push({ name, stop: () => component.stop() });
-    logger.info({ port }, `${name} ready`);
-
+    // Handlers before the ready line: whoever reads "ready" may signal at once (an orchestrator, a
+    // test), and a SIGTERM that arrived before them would kill the process undrained.
     exitOnSignals({
       timeoutMs,
       stop: closeAll,
       stopping: () => stopping,
       report: (line, failed) => (failed ? logger.error(line) : logger.info(line)),
     });
+    logger.info({ port }, `${name} ready`);
   };
 
   start().catch(async (err: unknown) => {
