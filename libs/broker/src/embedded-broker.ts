@@ -89,6 +89,9 @@ class ConnectRefusedError extends Error {
   }
 }
 
+/** How long a session's queue must stay empty before the broker takes it as handed over, ms. */
+const HAND_OVER_SETTLE_MS = 250;
+
 /**
  * The embedded-mode MQTT broker: Aedes on a TCP port (and optionally a TLS one), with
  * device authentication and the ACL shared with the Mosquitto configuration.
@@ -279,10 +282,15 @@ export class EmbeddedBroker {
   async #handOverPersistentSessions(aedes: Aedes, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (const client of clientsOf(aedes)) {
+      // Empty must hold for HAND_OVER_SETTLE_MS: a message Aedes acknowledged to a device may still
+      // be on its way to the session's queue (Aedes acknowledges before it routes).
       let left = await this.unacknowledged(client.id);
-      while (left > 0 && client.connected && performance.now() < deadline) {
+      let emptySince = left === 0 ? performance.now() : undefined;
+      while (client.connected && performance.now() < deadline && (left > 0 || performance.now() - emptySince! < HAND_OVER_SETTLE_MS)) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         left = await this.unacknowledged(client.id);
+        if (left > 0) emptySince = undefined;
+        else emptySince ??= performance.now();
       }
       if (left > 0) {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
