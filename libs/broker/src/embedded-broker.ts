@@ -282,19 +282,30 @@ export class EmbeddedBroker {
   async #handOverPersistentSessions(aedes: Aedes, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (const client of clientsOf(aedes)) {
-      // Empty must hold for HAND_OVER_SETTLE_MS: a message Aedes acknowledged to a device may still
-      // be on its way to the session's queue (Aedes acknowledges before it routes).
-      let left = await this.unacknowledged(client.id);
-      let emptySince = left === 0 ? performance.now() : undefined;
-      while (client.connected && performance.now() < deadline && (left > 0 || performance.now() - emptySince! < HAND_OVER_SETTLE_MS)) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        left = await this.unacknowledged(client.id);
-        if (left > 0) emptySince = undefined;
-        else emptySince ??= performance.now();
-      }
+      const left = await this.handOver(client.id, Math.max(0, deadline - performance.now()), { whileConnected: () => client.connected });
       if (left > 0) {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
       }
+    }
+  }
+
+  /**
+   * Waits until the session `clientId` has acknowledged everything held for it, at most
+   * `timeoutMs` (and, with `whileConnected`, only while that holds); returns what is left.
+   * Empty must hold for {@link HAND_OVER_SETTLE_MS}: Aedes acknowledges a device's message
+   * before it routes it, so one empty look can come just before the last messages land in the
+   * queue. Call once devices are refused, so the queue can only shrink.
+   */
+  async handOver(clientId: string, timeoutMs: number, options: { readonly whileConnected?: () => boolean; readonly pollMs?: number } = {}): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    let emptySince: number | undefined;
+    for (;;) {
+      const left = await this.unacknowledged(clientId);
+      const now = performance.now();
+      if (left > 0) emptySince = undefined;
+      else if ((emptySince ??= now) + HAND_OVER_SETTLE_MS <= now) return 0;
+      if (now >= deadline || options.whileConnected?.() === false) return left;
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
     }
   }
 
