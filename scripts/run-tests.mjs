@@ -3,7 +3,8 @@
 // (libs/*/dist, services/*/dist: *.spec.js; the fault suite's harness, test/faults/dist: *.spec.js)
 // and integration tests (test/dist: *.test.js). The fault cases themselves run with `npm run test:faults`.
 // Optional arguments filter by substring of the path: `npm test -- bus db`.
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -34,11 +35,20 @@ if (selected.length === 0) {
   console.error('no test files matched', filters);
   process.exit(1);
 }
+// One initdb for the whole run: every test's new PGlite database is a copy of this empty one
+// (test/support/pglite-template.ts). initdb is PostgreSQL's bootstrap in WASM, 5–50 s per
+// database depending on load, and some forty test files each make one or more.
+const templateRoot = mkdtempSync(join(tmpdir(), 'pm-pglite-template-'));
+const { PGlite } = await import('@electric-sql/pglite');
+await (await PGlite.create(join(templateRoot, 'pg'))).close();
+process.on('exit', () => rmSync(templateRoot, { recursive: true, force: true }));
+
 // The timeout is a guard against a hung file, not an assertion: node applies it to each file as a
 // whole, and the integration files that start the platform or restart brokers took 90–130 s on
 // a loaded 2-core host (load average ~30), so 120 s failed them for the machine's speed alone.
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...selected], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, PGLITE_TEMPLATE_DIR: join(templateRoot, 'pg') },
 });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -16,6 +16,7 @@ import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry, requestActor, type RouteDeclaration } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { ManualClock } from '@premonitor/time';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'access-test', level: 'silent' });
 
@@ -83,7 +84,7 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-access-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { logger, schema: [AUTH_SCHEMA] });
     ({ url, store } = await serve());
     await store.createUser({ name: 'vera', role: 'viewer' });
@@ -232,7 +233,7 @@ describe('access control in front of a module', { timeout: 120_000 }, () => {
 
   it('creates a first admin once, keeping only hashes', async () => {
     const fresh = await mkdtemp(join(tmpdir(), 'pm-access-first-'));
-    const other = await openDatabase({ kind: 'pglite', dataDir: join(fresh, 'pg') });
+    const other = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(fresh, 'pg') });
     try {
       await migrate(other, { logger, schema: [AUTH_SCHEMA] });
       const { AuthStore: Store } = await import('@premonitor/auth');
@@ -280,7 +281,7 @@ describe('bearer JWTs from an identity provider (OIDC)', { timeout: 60_000 }, ()
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-oidc-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { logger, schema: [AUTH_SCHEMA] });
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const other = await generateKeyPair('RS256');

@@ -23,6 +23,7 @@ import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import { ManualClock } from '@premonitor/time';
 import { busAndDatabaseModes, type BusAndDatabase } from './support/bus-and-database.js';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'alert-feedback-test', level: 'silent' });
 
@@ -134,7 +135,7 @@ describe('alert feedback behind the host access control: a viewer is refused, an
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-feedback-roles-'));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0' });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0' });
     platform = new EmbeddedPlatform(config, logger);
     ({ httpUrl } = await platform.start());
     const store = new AuthStore(platform.database().db);

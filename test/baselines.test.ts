@@ -22,6 +22,7 @@ import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'baselines-test', level: 'silent' });
 const thermalModel = fileURLToPath(new URL('../../models/thermal.onnx', import.meta.url));
@@ -37,7 +38,7 @@ interface Platform {
 
 const embedded = async (): Promise<Platform> => {
   const dir = await mkdtemp(join(tmpdir(), 'pm-baselines-'));
-  const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+  const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
   await migrate(db, { schema: PLATFORM_SCHEMA });
   const bus = new InProcessBus();
   await bus.start();

@@ -1,5 +1,6 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
 } from '@premonitor/db';
 import { needService } from './support/real-services.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 /** Every migration of the platform's schema, in the order `migrate` applies them. */
 const ALL_MIGRATIONS = schemaMigrations(PLATFORM_SCHEMA).map((m) => m.name);
@@ -47,12 +49,12 @@ function pgliteSubject(): Subject {
       dataDir = await mkdtemp(join(tmpdir(), 'pm-db-'));
       folders.push(dataDir);
     },
-    open: () => openDatabase({ kind: 'pglite', dataDir }),
+    open: () => openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir }),
     async openTwoStarters() {
       // PGlite is one process's database: two starters share the one handle.
       const folder = await mkdtemp(join(tmpdir(), 'pm-db-'));
       folders.push(folder);
-      const handle = await openDatabase({ kind: 'pglite', dataDir: folder });
+      const handle = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: folder });
       return { first: handle, second: handle, dispose: () => handle.close() };
     },
     async tearDown() {
@@ -359,5 +361,47 @@ describe('openDatabase failures', () => {
     assert.match(error.message, /Check that the server is running/);
     assert.ok(!error.message.includes('s3cret'));
     assert.ok(error.cause);
+  });
+});
+
+describe('a PGlite database made from a template', () => {
+  it('is a copy of the empty database instead of an initdb, independent of the template and of other copies', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pm-db-template-'));
+    try {
+      // The template as the test runner makes it: PGlite created it, closed it, nothing else.
+      const seed = await openDatabase({ kind: 'pglite', dataDir: join(root, 'template') });
+      await seed.close();
+      const a = await openDatabase({ kind: 'pglite', template: join(root, 'template'), dataDir: join(root, 'a') });
+      await sql`create table marker (v text)`.execute(a.db);
+      await sql`insert into marker values ('copy a')`.execute(a.db);
+      await a.close();
+      const b = await openDatabase({ kind: 'pglite', template: join(root, 'template'), dataDir: join(root, 'b') });
+      const tables = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public'`.execute(b.db);
+      assert.equal(tables.rows[0]?.n, 0, 'the second copy saw the first copy\'s tables: the template was written to');
+      await b.close();
+      // The first copy keeps its own data across a reopen (the template is not consulted again).
+      const again = await openDatabase({ kind: 'pglite', template: join(root, 'template'), dataDir: join(root, 'a') });
+      const rows = await sql<{ v: string }>`select v from marker`.execute(again.db);
+      assert.deepEqual(rows.rows.map((r) => r.v), ['copy a']);
+      await again.close();
+      assert.ok(!existsSync(join(root, 'a.init')) && !existsSync(join(root, 'b.init')), 'a staging folder was left behind');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a template folder that holds no database, saying so, and leaves no database behind', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pm-db-template-'));
+    try {
+      const error = await openDatabase({ kind: 'pglite', template: root, dataDir: join(root, 'db') }).then(
+        () => assert.fail('expected the open to fail'),
+        (err: unknown) => err,
+      );
+      assert.ok(error instanceof DatabaseConnectionError);
+      assert.match(error.message, /template .* holds no database/);
+      assert.ok(!existsSync(join(root, 'db')));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

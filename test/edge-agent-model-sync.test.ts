@@ -22,6 +22,7 @@ import { readModelMetadata } from '@premonitor/ml';
 import { systemClock } from '@premonitor/time';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'edge-model-sync-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -55,7 +56,7 @@ describe('model sync, core to edge', () => {
   before(async () => {
     broker = new EmbeddedBroker({ port: 0, credentials: null, logger });
     await broker.start();
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg'), logger });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg'), logger });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new InProcessBus({ logger });
     await bus.start();

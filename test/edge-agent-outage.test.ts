@@ -24,6 +24,7 @@ import { systemClock } from '@premonitor/time';
 import { servicesRequired } from './support/real-services.js';
 import { waitFor, waitWhileProgressing } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'edge-outage-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -38,7 +39,7 @@ class Core {
   readonly #dir = mkdtempSync(join(tmpdir(), 'pm-edge-core-'));
 
   async start(mqtt: { url: string; username?: string; password?: string; protocolVersion: 4 | 5 }, ref: DeviceRef): Promise<void> {
-    this.db = await openDatabase({ kind: 'pglite', dataDir: join(this.#dir, 'pg'), logger });
+    this.db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(this.#dir, 'pg'), logger });
     await migrate(this.db, { logger, schema: PLATFORM_SCHEMA });
     this.bus = new InProcessBus({ logger });
     await this.bus.start();

@@ -24,6 +24,7 @@ import { EdgeAgent, type SampleSink, type SensorSource } from '@premonitor/edge-
 import { systemClock } from '@premonitor/time';
 import { authEnv, bearer } from './support/auth.js';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'edge-telemetry-model-test', level: 'silent' });
 
@@ -117,7 +118,7 @@ describe('a device’s own telemetry model, core to edge', { timeout: 300_000 },
 
   /** The embedded core on `dataDir`; `env` adds to (or overrides) its settings. Model sync's periodic refresh: an hour. */
   const startPlatform = async (env: Record<string, string> = {}) => {
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', TELEMETRY_ENROLL_ROWS: String(ENROLL), MODEL_SYNC_REFRESH_MS: '3600000', LOG_LEVEL: 'silent', ...authEnv(), ...env });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', TELEMETRY_ENROLL_ROWS: String(ENROLL), MODEL_SYNC_REFRESH_MS: '3600000', LOG_LEVEL: 'silent', ...authEnv(), ...env });
     platform = new EmbeddedPlatform(config, logger);
     return platform.start();
   };

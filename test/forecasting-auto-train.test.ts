@@ -14,6 +14,7 @@ import { DEFAULT_RISK_THRESHOLDS, DEFAULT_TRAIN_OPTIONS, Forecasting } from '@pr
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { ManualClock } from '@premonitor/time';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'forecasting-auto-train-test', level: 'silent' });
 const DEVICE = 'site-b/press-1';
@@ -37,7 +38,7 @@ describe('automatic training (PGlite + in-process bus, manual clock)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-forecast-auto-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();

@@ -14,6 +14,7 @@ import { DEFAULT_RISK_THRESHOLDS, DEFAULT_TRAIN_OPTIONS, Forecasting, type Forec
 import type { ForecastEvent, ModelPromotedEvent } from '@premonitor/contracts';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'forecasting-test', level: 'silent' });
 const DEVICE = 'site-a/pump-1';
@@ -62,7 +63,7 @@ describe('forecasting service (PGlite + in-process bus)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-forecast-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();

@@ -22,6 +22,7 @@ import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'inference-fallback-test', level: 'silent' });
 const [pgService, natsService] = await Promise.all([needService('postgres'), needService('nats')]);
@@ -38,7 +39,7 @@ const targets: Target[] = [
     skip: false,
     async open() {
       const dir = await mkdtemp(join(tmpdir(), 'pm-fallback-pg-'));
-      const db = await openDatabase({ kind: 'pglite', dataDir: dir });
+      const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: dir });
       const bus = new InProcessBus();
       await bus.start();
       return { db, bus, close: async () => (await bus.stop(), await db.close(), await rm(dir, { recursive: true, force: true })) };

@@ -19,6 +19,7 @@ import { MemoryArtifactStore, ModelRegistry } from '@premonitor/registry';
 import { Inference, buildAcousticReferenceModel, buildThermalReferenceModel, type InferenceSettings } from '@premonitor/inference';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'inference-uploads-test', level: 'silent' });
 const MAX_UPLOAD = 4 * 1024 * 1024;
@@ -76,7 +77,7 @@ describe('upload limits (InProcessBus + PGlite)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-uploads-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();

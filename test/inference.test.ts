@@ -17,6 +17,7 @@ import { createScoresApi } from '@premonitor/ingest';
 import { Inference, buildAcousticReferenceModel, buildThermalReferenceModel, logistic, type InferenceSettings } from '@premonitor/inference';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'inference-test', level: 'silent' });
 
@@ -67,7 +68,7 @@ describe('inference service (InProcessBus + PGlite)', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pm-inference-'));
-    handle = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+    handle = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
     await migrate(handle, { schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();

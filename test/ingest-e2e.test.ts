@@ -23,6 +23,7 @@ import { authEnv, bearer } from './support/auth.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'e2e', level: 'silent' });
 
@@ -44,6 +45,7 @@ function embeddedMode(): Mode {
     async start() {
       dataDir = await mkdtemp(join(tmpdir(), 'pm-e2e-'));
       const config = loadConfig(platformConfigShape, {
+        ...pgliteTemplateEnv(),
         PM_DATA_DIR: dataDir,
         HTTP_PORT: '0',
         MQTT_PORT: '0',

@@ -17,6 +17,7 @@ import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { NodeProcess } from './support/node-process.js';
 import { authEnv, bearer } from './support/auth.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const [pg, nats] = await Promise.all([needService('postgres'), needService('nats')]);
 
@@ -41,7 +42,7 @@ describe('embedded mode: modules in a list on in-process adapters', { timeout: 1
     const dir = await mkdtemp(join(tmpdir(), 'pm-module-host-'));
     dirs.push(dir);
     const logger = createLogger({ service: 'test', level: 'silent' });
-    const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     const bus = new InProcessBus({ logger });
     await bus.start();
     const registry = createRegistry('test');

@@ -17,6 +17,7 @@ import { HttpServer, createRegistry } from '@premonitor/http';
 import { Notifier, NotifierConfigError, UnsafeUrlError, assertPublicUrl, parseRoutingSettings, verifySignature, type RoutingFile } from '@premonitor/notifier';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'notifier-test', level: 'silent' });
 const run = randomBytes(3).toString('hex');
@@ -112,7 +113,7 @@ describe('notifier (in-process bus, PGlite, real HTTP receiver)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-notifier-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { logger, schema: PLATFORM_SCHEMA });
     await receiver.start();
   });

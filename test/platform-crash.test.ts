@@ -16,7 +16,7 @@ test('a folder killed while creating its database, then twice mid-write, opens e
 
   // Killed in its very first start while PGlite creates the database (initdb): a folder in that
   // state used to abort every later open.
-  const firstEver = startPlatform(dir);
+  const firstEver = startPlatform(dir, {}, { initdb: true });
   running.add(firstEver);
   // PG_VERSION is among the first files initdb writes (in `pg.init`, renamed to `pg` when done).
   const initdbBegun = () => ['pg', 'pg.init'].some((d) => existsSync(join(dir, d, 'PG_VERSION')));

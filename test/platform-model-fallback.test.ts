@@ -15,6 +15,7 @@ import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import type { ModelStatus } from '@premonitor/inference';
 import { thermalModelWithWrongOutput } from './support/broken-models.js';
 import { authEnv, bearer } from './support/auth.js';
+import { pgliteTemplate, pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'platform-fallback-test', level: 'silent' });
 const MODELS = new URL('../../models/', import.meta.url).pathname;
@@ -30,14 +31,14 @@ describe('embedded platform with a broken production model', () => {
 
   it('starts, serves the shipped thermal model instead, and reports the fallback', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pm-platform-fallback-'));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', ...authEnv() });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     await platform.start();
     await platform.stop();
     platform = undefined;
 
     // Between two starts, a broken model is forced into production in the platform's own registry.
-    const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+    const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
     const bus = new InProcessBus();
     await bus.start();
     const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dataDir, 'models')), logger });

@@ -10,6 +10,7 @@ import { createLogger } from '@premonitor/log';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import { addDevice, tempDataFolder } from './support/embedded-platform-process.js';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'platform-mqtt-alerts-test', level: 'silent' });
 const PUMP: DeviceRef = { site: 'plant-1', device: 'pump-1' };
@@ -28,7 +29,7 @@ describe('embedded mode publishes alert state on MQTT', { timeout: 300_000 }, ()
   it("an edge alert shows up retained on the device's alert topic, unreadable by its neighbour", async (t) => {
     const dataDir = await tempDataFolder(t);
     for (const ref of [PUMP, NEIGHBOUR]) await addDevice(dataDir, ref, PASSWORD);
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent' });
     platform = new EmbeddedPlatform(config, logger);
     const { mqttUrl } = await platform.start();
     const connect = async (ref: DeviceRef) => {

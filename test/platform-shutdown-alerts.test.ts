@@ -9,6 +9,7 @@ import { loadConfig } from '@premonitor/config';
 import { openDatabase } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
+import { pgliteTemplate, pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'platform-shutdown-alerts-test', level: 'silent' });
 
@@ -24,6 +25,7 @@ describe('stopping embedded mode with simulated devices', { timeout: 300_000 }, 
   it('records the devices offline and opens no device-offline alert for them', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pm-platform-stop-'));
     const config = loadConfig(platformConfigShape, {
+      ...pgliteTemplateEnv(),
       PM_DATA_DIR: dataDir,
       HTTP_PORT: '0',
       MQTT_PORT: '0',
@@ -43,7 +45,7 @@ describe('stopping embedded mode with simulated devices', { timeout: 300_000 }, 
     await platform.stop();
     platform = undefined;
 
-    const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+    const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
     try {
       const devices = await db.db.selectFrom('devices').select(['id', 'online']).orderBy('id').execute();
       assert.deepEqual(devices, [{ id: 'demo/sim-001', online: false }, { id: 'demo/sim-002', online: false }], 'their offline statuses were stored');

@@ -11,6 +11,7 @@ import { READONLY_ROLE, migrate, openDatabase, type DatabaseHandle } from '@prem
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const pg = await needService('postgres');
 
@@ -76,7 +77,7 @@ describe('read-only role, PGlite', { timeout: 120_000 }, () => {
   });
   it('reads every table and view and changes nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-readonly-'));
-    h = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    h = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await checkReadonly(h);
   });
 });

@@ -27,6 +27,7 @@ import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
 import { waitFor } from './support/wait.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'registry-test', level: 'silent' });
 
@@ -58,7 +59,7 @@ const targets: Target[] = [
     skip: false,
     async open() {
       const dir = await mkdtemp(join(tmpdir(), 'pm-registry-pg-'));
-      const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
+      const handle = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: dir });
       return { handle, cleanup: async () => (await handle.close(), await rm(dir, { recursive: true, force: true })) };
     },
   },

@@ -21,6 +21,7 @@ import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter,
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { systemClock } from '@premonitor/time';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'retraining-run-options-test', level: 'silent' });
 const shared = process.env.PM_SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data');
@@ -65,7 +66,7 @@ describe('retraining run options over HTTP (trainDevices, invertLabels)', { skip
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-retrain-options-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     await migrate(db, { schema: PLATFORM_SCHEMA });
     bus = new InProcessBus();
     await bus.start();

@@ -15,13 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
 import { RolloutWatch, scoreReferenceOf, scoreReferenceRepository } from '@premonitor/retraining';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'rollout-spec', level: 'silent' });
 const settings = { watchMs: 60_000, minFrames: 20, minDeviceFrames: 10, maxOverRateRise: 0.2, maxPsi: 2, alertScore: 0.85 };
 
 async function setUp() {
   const dir = await mkdtemp(join(tmpdir(), 'pm-rollout-spec-'));
-  const db = await openDatabase({ kind: 'pglite', dataDir: dir });
+  const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: dir });
   await migrate(db, { schema: PLATFORM_SCHEMA });
   const bus = new InProcessBus();
   await bus.start();

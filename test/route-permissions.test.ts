@@ -17,6 +17,7 @@ import { siteRuleOf, type RouteDeclaration } from '@premonitor/http';
 import { sql } from 'kysely';
 import { createLogger } from '@premonitor/log';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const logger = createLogger({ service: 'route-permissions-test', level: 'silent' });
 const SITE = 'demo';
@@ -69,7 +70,7 @@ describe('every route of the embedded platform answers each role and site scope 
     // A notifier too (embedded mode hosts it only with a routing file), so its routes are probed; nothing is ever sent to the port.
     const routing = join(dir, 'routing.json');
     await writeFile(routing, JSON.stringify({ allowPrivateNetworks: true, allowHttp: true, channels: [{ name: 'probe-hook', type: 'webhook', secret: 'probe secret of 16+ chars', url: 'http://127.0.0.1:9/hook' }], routes: [{ channels: ['probe-hook'] }] }));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0', NOTIFIER_CONFIG_FILE: routing });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', FORECAST_INTERVAL_MINUTES: '0', NOTIFIER_CONFIG_FILE: routing });
     platform = new EmbeddedPlatform(config, logger);
     ({ httpUrl } = await platform.start());
     const store = new AuthStore(platform.database().db);

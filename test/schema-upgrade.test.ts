@@ -14,6 +14,7 @@ import { applyLegacyMigrations } from './support/legacy-migrations/apply-legacy.
 import { LEGACY_MIGRATIONS } from './support/legacy-migrations/migration-list.js';
 import { needService } from './support/real-services.js';
 import { createThrowawayDatabase } from './support/throwaway-postgres.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 const pg = await needService('postgres');
 const ALL = schemaMigrations(PLATFORM_SCHEMA);
@@ -102,7 +103,7 @@ function pgliteSubject(): Subject {
     open: async () => {
       const dir = await mkdtemp(join(tmpdir(), 'pm-schema-upgrade-'));
       dirs.push(dir);
-      return openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+      return openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
     },
     cleanUp: async () => {
       for (const d of dirs) await rm(d, { recursive: true, force: true });

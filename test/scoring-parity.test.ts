@@ -24,6 +24,7 @@ import { Inference, OnnxWorkerPool, WorkerScoringModel } from '@premonitor/infer
 import { LocalModel } from '@premonitor/edge-agent';
 import { encode as encodePng } from 'fast-png';
 import { waitFor } from './support/wait.js';
+import { pgliteTemplate } from './support/pglite-template.js';
 
 // Compiled to test/dist/, so the repository root is two levels up.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,7 +108,7 @@ function irFrames(): Case[] {
 /** Scores `cases` through the inference service in embedded mode (InProcessBus, PGlite, the registry, worker-thread sessions). */
 async function coreScores(kind: FrameKind, bytes: Uint8Array, cases: readonly Case[]): Promise<Map<string, ScoreEvent>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pm-parity-'));
-  const handle = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+  const handle = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
   const bus = new InProcessBus();
   let service: Inference | undefined;
   try {

@@ -17,6 +17,7 @@ import type { DatabaseHandle } from '@premonitor/db';
 import { createLogger } from '@premonitor/log';
 import { EmbeddedPlatform, platformConfigShape } from '@premonitor/platform';
 import { authEnv, bearer } from './support/auth.js';
+import { pgliteTemplateEnv } from './support/pglite-template.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const skabDir = resolve(process.env['PM_SHARED_DATA_DIR'] ?? resolve(repoRoot, '../shared/data'), 'skab/valve1');
@@ -65,7 +66,7 @@ describe('telemetry scoring: SKAB replayed through MQTT', { skip: !haveSkab, tim
     // Short quiet period so "resolved after" happens within the test; critical after 2 minutes of device time.
     const rulesFile = join(dataDir, 'rules.json');
     await writeFile(rulesFile, JSON.stringify({ rules: [{ id: 'telemetry-anomaly', quietPeriodMs: QUIET_MS, sustained: { forMs: 120_000, severity: 'CRITICAL' } }] }));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', FUSION_RULES_FILE: rulesFile, LOG_LEVEL: 'silent', ...authEnv() });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', MQTT_ALLOW_ANONYMOUS: 'true', FUSION_RULES_FILE: rulesFile, LOG_LEVEL: 'silent', ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     const endpoints = await platform.start();
     httpUrl = endpoints.httpUrl;

@@ -26,6 +26,7 @@ import { renderReportChart } from '@premonitor/training';
 import { authEnv, bearer } from '../support/auth.js';
 import { addDevice, tempDataFolder } from '../support/embedded-platform-process.js';
 import { scoredReports } from '../support/triage-records.js';
+import { pgliteTemplateEnv } from '../support/pglite-template.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot(), 'test/console/screenshots');
@@ -79,7 +80,7 @@ describe('operator console in a browser', { timeout: 600_000, skip: existsSync(C
     const routing = join(dataDir, 'routing.json');
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/${WEBHOOK_PATH_TOKEN}`;
     await writeFile(routing, JSON.stringify({ allowPrivateNetworks: true, allowHttp: true, channels: [{ name: 'ops-webhook', type: 'webhook', secret: 'webhook secret for tests', url: hookUrl }], routes: [{ severities: ['CRITICAL', 'WARNING'], channels: ['ops-webhook'] }] }));
-    const config = loadConfig(platformConfigShape, { PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '100000', NOTIFIER_CONFIG_FILE: routing, ...authEnv() });
+    const config = loadConfig(platformConfigShape, { ...pgliteTemplateEnv(), PM_DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DEVICES: '0', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '100000', NOTIFIER_CONFIG_FILE: routing, ...authEnv() });
     platform = new EmbeddedPlatform(config, logger);
     const endpoints = await platform.start();
     base = endpoints.httpUrl;

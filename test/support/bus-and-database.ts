@@ -11,6 +11,7 @@ import type { Logger } from '@premonitor/log';
 import { needService } from './real-services.js';
 import { createThrowawayDatabase } from './throwaway-postgres.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './pglite-template.js';
 
 /** A started bus and a migrated database; `stop` closes both and removes what they left. */
 export interface BusAndDatabase {
@@ -35,7 +36,7 @@ export async function busAndDatabaseModes(tag: string, logger: Logger): Promise<
       skip: false,
       async open() {
         const dir = await mkdtemp(join(tmpdir(), `pm-${tag}-`));
-        const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+        const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
         await migrate(db, { schema: PLATFORM_SCHEMA });
         const bus = new InProcessBus();
         await bus.start();

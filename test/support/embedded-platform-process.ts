@@ -6,6 +6,7 @@ import { CredentialStore } from '@premonitor/broker';
 import type { DeviceRef } from '@premonitor/contracts';
 import { openDatabase } from '@premonitor/db';
 import { NodeProcess } from './node-process.js';
+import { pgliteTemplate, pgliteTemplateEnv } from './pglite-template.js';
 
 /** `HTTP API  http://…` — printed once the platform has started. */
 export const STARTED = /HTTP API\s+(http:\/\/\S+)/;
@@ -15,10 +16,12 @@ export const TAKEOVER = /took over the data folder lock/;
 /**
  * `services/platform/dist/main.js` as its own process on `dataDir`: free ports, three simulated
  * devices sending telemetry every 20 ms (no frames: they cost CPU and are not needed), a summary
- * every 300 ms.
+ * every 300 ms. A first start copies the run's PGlite template unless `initdb` asks for a real
+ * initdb (a test of a start killed while creating its database).
  */
-export function startPlatform(dataDir: string, extra: Record<string, string> = {}): NodeProcess {
+export function startPlatform(dataDir: string, extra: Record<string, string> = {}, options: { initdb?: boolean } = {}): NodeProcess {
   return NodeProcess.start('services/platform/dist/main.js', {
+    ...(options.initdb ? {} : pgliteTemplateEnv()),
     PM_DATA_DIR: dataDir,
     HTTP_PORT: '0',
     MQTT_PORT: '0',
@@ -52,7 +55,7 @@ export async function waitForStored(p: NodeProcess, atLeast: number, timeoutMs =
 
 /** Opens the folder's database directly (no platform running) and counts the readings. */
 export async function countReadings(dataDir: string): Promise<number> {
-  const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+  const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
   try {
     const { rows } = await sql<{ n: string }>`select count(*)::text as n from readings`.execute(db.db);
     return Number(rows[0]?.n);
@@ -70,7 +73,7 @@ export async function addDevice(dataDir: string, ref: DeviceRef, password: strin
 
 /** seq of every telemetry message of one device in the folder's database (no platform running). */
 export async function storedSeqs(dataDir: string, ref: DeviceRef): Promise<Set<number>> {
-  const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+  const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
   try {
     const { rows } = await sql<{ seq: string }>`select seq::text as seq from telemetry where device_id = ${`${ref.site}/${ref.device}`}`.execute(db.db);
     return new Set(rows.map((r) => Number(r.seq)));

@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client';
 import { needService } from './real-services.js';
 import { createThrowawayDatabase } from './throwaway-postgres.js';
 import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
+import { pgliteTemplate } from './pglite-template.js';
 
 /** A running ingest and what it stands on. */
 export interface IngestRig {
@@ -83,7 +84,7 @@ export function embeddedRig(): RigMode {
       const dir = await mkdtemp(join(tmpdir(), 'pm-rig-'));
       const broker = new EmbeddedBroker({ port: 0, credentials: null, logger: options.logger });
       await broker.start();
-      const db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
+      const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
       await migrate(db, { schema: PLATFORM_SCHEMA });
       const bus = new InProcessBus();
       await bus.start();

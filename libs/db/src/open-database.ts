@@ -31,6 +31,13 @@ export interface PGliteOptions {
    * one process opens the folder (the embedded platform locks its data folder).
    */
   readonly dataDir: string;
+  /**
+   * A folder holding an empty PGlite database (PGlite created it and closed it; nothing else),
+   * copied in place of initdb when `dataDir` holds no database yet. initdb runs PostgreSQL's
+   * bootstrap in WASM: 5–50 s depending on load, against about a second for the copy. The test
+   * runner makes one per run (`PGLITE_TEMPLATE_DIR`); a platform leaves it unset.
+   */
+  readonly template?: string;
   readonly logger?: Logger;
 }
 
@@ -124,7 +131,7 @@ async function openPGlite(options: PGliteOptions): Promise<DatabaseHandle> {
   let client;
   try {
     await mkdir(dirname(target), { recursive: true });
-    client = await createPGlite(target, options.logger);
+    client = await createPGlite(target, { logger: options.logger, template: options.template });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new DatabaseConnectionError(

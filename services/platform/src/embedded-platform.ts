@@ -107,7 +107,7 @@ export class EmbeddedPlatform {
       if (!(await isPortFree(config.HTTP_HOST, config.HTTP_PORT))) throw new HttpPortInUseError(config.HTTP_PORT, 'HTTP_PORT');
       if (!(await isPortFree(config.MQTT_HOST, config.MQTT_PORT))) throw new MqttPortInUseError(config.MQTT_PORT, config.MQTT_HOST, 'MQTT_PORT');
       if (tls && !(await isPortFree(config.MQTT_HOST, tls.port))) throw new MqttPortInUseError(tls.port, config.MQTT_HOST, 'MQTT_TLS_PORT');
-      const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger }));
+      const db = (this.#db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg'), logger, ...(config.PGLITE_TEMPLATE_DIR ? { template: config.PGLITE_TEMPLATE_DIR } : {}) }));
       // One database for every module: every owner's tables, whichever modules this start hosts.
       await migrate(db, { logger, schema: PLATFORM_SCHEMA });
       this.#readingsAtStart = await countRows(db, 'readings');

@@ -12,6 +12,11 @@ export const platformConfigShape = {
    * (`premonitor.lock` inside): a second start on the same folder is refused.
    */
   PM_DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * An empty PGlite database copied in place of initdb on a first start (unset = initdb). The
+   * test runner sets it so that each test's platform skips seconds of WASM bootstrap.
+   */
+  PGLITE_TEMPLATE_DIR: z.string().min(1).optional(),
   /** Shipped ONNX models registered on first start (default: the repository's models/). */
   PM_MODELS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../models/', import.meta.url))),
   HTTP_HOST: z.string().default('127.0.0.1'),

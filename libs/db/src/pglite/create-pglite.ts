@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '@premonitor/log';
 import type { PGliteClient } from './pglite-dialect.js';
@@ -13,8 +13,12 @@ import type { PGliteClient } from './pglite-dialect.js';
  * `<dataDir>.init` folder, closed, and renamed into place; a leftover `.init` folder never
  * held data and is removed. A database that exists is opened as it is: after a crash (or
  * SIGKILL) PostgreSQL replays its write-ahead log on open.
+ *
+ * With a `template` (an empty PGlite database), the new database is a copy of it instead of a
+ * fresh initdb, made in the same staging folder.
  */
-export async function createPGlite(dataDir: string, logger?: Logger): Promise<PGliteClient> {
+export async function createPGlite(dataDir: string, options: { logger?: Logger | undefined; template?: string | undefined } = {}): Promise<PGliteClient> {
+  const { logger, template } = options;
   // Loaded only here so a distributed service never pulls in the WASM build.
   const { PGlite } = await import('@electric-sql/pglite');
   if (!(await isDatabaseFolder(dataDir))) {
@@ -23,9 +27,14 @@ export async function createPGlite(dataDir: string, logger?: Logger): Promise<PG
       logger?.warn({ folder: staging }, 'removing a database folder whose creation was interrupted (it never held data)');
       await rm(staging, { recursive: true, force: true });
     }
-    await mkdir(staging, { recursive: true });
-    const fresh = await PGlite.create(staging);
-    await fresh.close();
+    if (template !== undefined) {
+      if (!(await exists(join(template, 'PG_VERSION')))) throw new Error(`the PGlite template ${template} holds no database (no PG_VERSION)`);
+      await cp(template, staging, { recursive: true });
+    } else {
+      await mkdir(staging, { recursive: true });
+      const fresh = await PGlite.create(staging);
+      await fresh.close();
+    }
     // An empty dataDir (made by mkdir, or by an older version that crashed before writing) is replaced.
     await rm(dataDir, { recursive: true, force: true });
     await rename(staging, dataDir);
