@@ -11,6 +11,7 @@ import type { CredentialStore } from './credential-store.js';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { PacketSizeGuard, guardSocket, type PacketRefusal } from './packet-size-guard.js';
 import type { Principal } from './principal.js';
+import { PublishJournal } from './publish-journal.js';
 import { SubscriberBacklog } from './subscriber-backlog.js';
 
 /** A TLS listener beside the plain one. */
@@ -25,6 +26,18 @@ export interface EmbeddedBrokerTls {
   readonly key: string | Buffer;
   /** Name of the setting that chooses the port, quoted by PortInUseError; default `MQTT_TLS_PORT`. */
   readonly portSetting?: string;
+}
+
+/** The write-ahead journal that lets device messages the broker acknowledged survive a crash of its process. */
+export interface EmbeddedBrokerJournal {
+  /** Folder of the journal's segment files (in the data folder one process owns). */
+  readonly dir: string;
+  /** Bytes the journal may hold; when full, device messages are refused (not acknowledged) until it has room. */
+  readonly maxBytes: number;
+  /** Client ids of the persistent sessions whose acknowledgement means "stored" (ingest's). */
+  readonly storedBy: readonly string[];
+  /** How often the open segment is sealed and stored segments deleted, ms; default 1 000. */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** Configuration of the in-process broker used in embedded mode. */
@@ -45,7 +58,7 @@ export interface EmbeddedBrokerOptions {
   readonly limits?: BrokerLimits;
   /** Lockouts after failed logins; default DEFAULT_LOGIN_THROTTLE. */
   readonly loginThrottle?: LoginThrottleOptions;
-  /** Time source of the login throttle; default the wall clock. */
+  /** Time source of the login throttle and the journal; default the wall clock. */
   readonly clock?: Clock;
   /** Unacknowledged QoS≥1 messages per client that trigger a backlog warning (never a drop); default 10 000. */
   readonly backlogWarningThreshold?: number;
@@ -59,6 +72,12 @@ export interface EmbeddedBrokerOptions {
    * acknowledged before there is a session to hold it. Default true.
    */
   readonly admitDevices?: boolean;
+  /**
+   * Journal every authorised QoS≥1 device message to disk before acknowledging it, and publish
+   * what an earlier run left there again on `admitDevices()`. Needs credentials (devices are
+   * told apart by their login) and `admitDevices: false` (the replay must find the subscribers).
+   */
+  readonly journal?: EmbeddedBrokerJournal;
 }
 
 /**
@@ -126,6 +145,13 @@ export class EmbeddedBroker {
   /** Resolves device logins held while devices are refused; replaced each time they are refused again. */
   #admitted = gate();
   #aedes: Aedes | undefined;
+  #journal: PublishJournal | undefined;
+  /** Each journaled device message (the packet object Aedes routes) → its journal segment. */
+  readonly #journaled = new WeakMap<object, number>();
+  #journalFull = false;
+  #checkpoints: NodeJS.Timeout | undefined;
+  /** The checkpoint under way, awaited by stop(). */
+  #checkpointing: Promise<void> | undefined;
   #servers: Server[] = [];
   #port: number;
   #tlsPort: number | undefined;
@@ -136,6 +162,8 @@ export class EmbeddedBroker {
     this.#port = options.port;
     this.#tlsPort = options.tls?.port;
     this.#devicesRefused = options.admitDevices === false;
+    if (options.journal && options.credentials === null) throw new Error('EmbeddedBroker: a journal needs credentials (device messages are told apart by their login); drop `journal` or pass a CredentialStore');
+    if (options.journal && options.admitDevices !== false) throw new Error('EmbeddedBroker: a journal needs `admitDevices: false` — its replay, in admitDevices(), must come after the storing subscribers have subscribed');
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
     this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? systemClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
@@ -183,6 +211,7 @@ export class EmbeddedBroker {
     if (retired.length > 0) {
       logger.warn({ accounts: retired }, "MQTT service accounts with the retired role 'core' cannot log in; re-add each with a role (cli.js add-service --role ingest|model-sync --replace)");
     }
+    if (this.#options.journal) this.#journal = PublishJournal.open({ dir: this.#options.journal.dir, maxBytes: this.#options.journal.maxBytes, logger, clock: this.#options.clock ?? systemClock });
     const aedes = await Aedes.createBroker(this.#aedesOptions());
     this.#watch(aedes);
     const accept = (socket: Socket) => this.#accept(aedes, socket);
@@ -202,6 +231,8 @@ export class EmbeddedBroker {
     } catch (err) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      this.#journal?.close();
+      this.#journal = undefined;
       throw err;
     }
     this.#aedes = aedes;
@@ -209,8 +240,20 @@ export class EmbeddedBroker {
     logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
   }
 
-  /** Lets devices log in, the held ones first (after `admitDevices: false`, once the core subscribers are subscribed). */
-  admitDevices(): void {
+  /**
+   * Lets devices log in, the held ones first (after `admitDevices: false`, once the core
+   * subscribers are subscribed). With a journal, what an earlier run journaled and did not see
+   * stored is first published again, oldest first, and the journal's checkpoints begin.
+   */
+  async admitDevices(): Promise<void> {
+    const aedes = this.#aedes;
+    const journal = this.#journal;
+    if (aedes && journal && this.#checkpoints === undefined) {
+      await this.#replay(aedes, journal);
+      const intervalMs = this.#options.journal?.checkpointIntervalMs ?? 1_000;
+      this.#checkpoints = setInterval(() => void this.#checkpoint(aedes, journal), intervalMs);
+      this.#checkpoints.unref();
+    }
     this.#devicesRefused = false;
     this.#admitted.resolve();
   }
@@ -241,10 +284,8 @@ export class EmbeddedBroker {
   async unacknowledged(clientId: string): Promise<number> {
     const aedes = this.#aedes;
     if (!aedes) return 0;
-    // Aedes's types do not declare its persistence; outgoingStream is the documented persistence API (aedes-persistence).
-    const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }).persistence;
     let n = 0;
-    for await (const _ of persistence.outgoingStream({ id: clientId })) n++;
+    for await (const _ of outgoing(aedes, clientId)) n++;
     return n;
   }
 
@@ -265,6 +306,7 @@ export class EmbeddedBroker {
     await this.#handOverPersistentSessions(aedes, options.handOverTimeoutMs ?? 5_000);
     this.#aedes = undefined;
     this.#servers = [];
+    await this.#closeJournal(aedes);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not Aedes clients; without this, close waits for their connect timeout.
     for (const socket of this.#sockets) socket.destroy();
@@ -283,7 +325,10 @@ export class EmbeddedBroker {
     const deadline = performance.now() + timeoutMs;
     for (const client of clientsOf(aedes)) {
       const left = await this.handOver(client.id, Math.max(0, deadline - performance.now()), { whileConnected: () => client.connected });
-      if (left > 0) {
+      if (left === 0) continue;
+      if (this.#journal && this.#options.journal?.storedBy.includes(client.id)) {
+        this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: the journal keeps them for the next start');
+      } else {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
       }
     }
@@ -307,6 +352,87 @@ export class EmbeddedBroker {
       if (now >= deadline || options.whileConnected?.() === false) return left;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
     }
+  }
+
+  /** Journals a device message; false when it must be refused (the journal is full or cannot be written). */
+  #journalAppend(principal: Principal, packet: { readonly topic: string; readonly payload: string | Buffer; readonly qos: number; readonly retain: boolean }): boolean {
+    const journal = this.#journal;
+    if (!journal) return true;
+    const { logger, metrics } = this.#options;
+    let segment: number | undefined;
+    try {
+      segment = journal.append({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), qos: packet.qos === 2 ? 2 : 1, retain: packet.retain });
+    } catch (err) {
+      logger.error({ err, username: principal.username }, 'MQTT journal write failed: device message refused (the device keeps it and sends it again)');
+      metrics?.journalFull?.(principal.username);
+      return false;
+    }
+    if (segment === undefined) {
+      if (!this.#journalFull) {
+        logger.error(
+          { bytes: journal.bytes, maxBytes: this.#options.journal?.maxBytes },
+          'MQTT journal full: device messages are refused (devices keep them and send them again) until ingest has stored what the journal holds',
+        );
+      }
+      this.#journalFull = true;
+      metrics?.journalFull?.(principal.username);
+      return false;
+    }
+    this.#journaled.set(packet, segment);
+    return true;
+  }
+
+  /** Publishes again what the journal kept from an earlier run, oldest first; each message goes into the subscribers' sessions. */
+  async #replay(aedes: Aedes, journal: PublishJournal): Promise<void> {
+    const { logger, metrics } = this.#options;
+    let replayed = 0;
+    for (const { segment, records } of journal.recovered()) {
+      for (const record of records) {
+        const error = await new Promise<Error | undefined>((resolve) =>
+          aedes.publish({ cmd: 'publish', topic: record.topic, payload: record.payload, qos: record.qos, retain: record.retain, dup: false }, (err) => resolve(err ?? undefined)),
+        );
+        if (error) logger.error({ err: error, segment, topic: record.topic }, 'MQTT journal: a kept message could not be published again');
+        else replayed++;
+      }
+    }
+    if (replayed > 0) logger.warn({ messages: replayed, bytes: journal.bytes }, 'MQTT journal: messages acknowledged to devices before the last run ended, not known to be stored, were published again (ingest stores a message it already has once)');
+    metrics?.journalReplayed?.(replayed);
+  }
+
+  /** Seals the journal's open segment and deletes the segments the storing subscribers have acknowledged entirely. */
+  #checkpoint(aedes: Aedes, journal: PublishJournal): Promise<void> {
+    this.#checkpointing ??= (async () => {
+      const { logger, metrics, journal: settings } = this.#options;
+      try {
+        // A message waits for its PUBACK to be written before Aedes routes it, up to the drain timeout.
+        const givenUpAfterMs = (this.#options.drainTimeoutMs ?? 60_000) + 5_000;
+        await journal.checkpoint(() => brokerPosition(aedes), () => oldestQueued(aedes, settings?.storedBy ?? []), givenUpAfterMs);
+        if (this.#journalFull && journal.bytes < (settings?.maxBytes ?? 0)) {
+          this.#journalFull = false;
+          logger.warn({ bytes: journal.bytes }, 'MQTT journal has room again: device messages are accepted');
+        }
+        metrics?.journalBytes?.(journal.bytes);
+      } catch (err) {
+        logger.error({ err }, 'MQTT journal checkpoint failed; its segments are kept (and published again at the next start)');
+      } finally {
+        this.#checkpointing = undefined;
+      }
+    })();
+    return this.#checkpointing;
+  }
+
+  /** A last checkpoint (once replay began: before, nothing kept was published again), then the file is closed. */
+  async #closeJournal(aedes: Aedes): Promise<void> {
+    const journal = this.#journal;
+    if (!journal) return;
+    if (this.#checkpoints !== undefined) {
+      clearInterval(this.#checkpoints);
+      await this.#checkpointing;
+      await this.#checkpoint(aedes, journal);
+    }
+    this.#checkpoints = undefined;
+    this.#journal = undefined;
+    journal.close();
   }
 
   #accept(aedes: Aedes, socket: Socket): void {
@@ -343,6 +469,15 @@ export class EmbeddedBroker {
         }
         this.#backlog.forwarded(client, client.id, packet.topic, packet.qos);
         return packet;
+      },
+      // Called once a message is in every subscriber's session (Aedes's enqueue step), with the packet authorizePublish saw.
+      published: (packet, _client, callback) => {
+        const segment = this.#journaled.get(packet);
+        if (segment !== undefined) {
+          this.#journaled.delete(packet);
+          this.#journal?.routed(segment);
+        }
+        callback(null);
       },
     };
     if (this.#options.credentials === null) return options;
@@ -382,6 +517,8 @@ export class EmbeddedBroker {
             packet.retain = false;
           }
         }
+        // Written before Aedes sends the PUBACK (it does so once this callback returns).
+        if (principal.kind === 'device' && packet.qos > 0 && !this.#journalAppend(principal, packet)) return callback(new Error('journal full: not accepting device messages'));
         callback(null);
       },
       authorizeSubscribe: (client, subscription, callback) => {
@@ -499,6 +636,24 @@ function listen(server: Server, port: number, host: string, setting: string): Pr
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** The messages held for a client id's session, queued or in flight (Aedes's types do not declare its persistence; outgoingStream is aedes-persistence's API). */
+function outgoing(aedes: Aedes, clientId: string): AsyncIterable<{ readonly brokerCounter: number }> {
+  const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<{ readonly brokerCounter: number }> } }).persistence;
+  return persistence.outgoingStream({ id: clientId });
+}
+
+/** Aedes numbers every message it publishes (`brokerCounter`) from this counter, in order. */
+function brokerPosition(aedes: Aedes): number {
+  return (aedes as unknown as { counter: number }).counter;
+}
+
+/** The lowest `brokerCounter` the sessions `clientIds` still hold; Infinity when they hold nothing. */
+async function oldestQueued(aedes: Aedes, clientIds: readonly string[]): Promise<number> {
+  let oldest = Infinity;
+  for (const clientId of clientIds) for await (const packet of outgoing(aedes, clientId)) oldest = Math.min(oldest, packet.brokerCounter);
+  return oldest;
 }
 
 /** The clients Aedes holds (connected or closing); its types do not declare the map. */
