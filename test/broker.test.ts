@@ -764,6 +764,12 @@ describe('EmbeddedBroker lifecycle', () => {
     await Promise.all([core.endAsync(true), device.endAsync(true)]);
   });
 
+  it('refuses a journal it could not keep safe, saying why', () => {
+    const journal = { dir: join(tmpdir(), 'pm-never-created'), maxBytes: 1_000, storedBy: [coreId('ingest')] };
+    assert.throws(() => new EmbeddedBroker({ port: 0, credentials: null, logger: silent, admitDevices: false, journal }), /journal needs credentials/);
+    assert.throws(() => new EmbeddedBroker({ port: 0, credentials: CredentialStore.inMemory(), logger: silent, journal }), /journal needs `admitDevices: false`/);
+  });
+
   it('with a journal, what the storing session has not acknowledged is published again by the next broker on the folder, and a full journal refuses device messages until it is stored', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pm-broker-journal-'));
     const ingestId = coreId('ingest');

@@ -358,28 +358,29 @@ export class EmbeddedBroker {
   #journalAppend(principal: Principal, packet: { readonly topic: string; readonly payload: string | Buffer; readonly qos: number; readonly retain: boolean }): boolean {
     const journal = this.#journal;
     if (!journal) return true;
-    const { logger, metrics } = this.#options;
     let segment: number | undefined;
+    let error: unknown;
     try {
       segment = journal.append({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), qos: packet.qos === 2 ? 2 : 1, retain: packet.retain });
     } catch (err) {
-      logger.error({ err, username: principal.username }, 'MQTT journal write failed: device message refused (the device keeps it and sends it again)');
-      metrics?.journalFull?.(principal.username);
-      return false;
+      error = err;
     }
-    if (segment === undefined) {
-      if (!this.#journalFull) {
-        logger.error(
-          { bytes: journal.bytes, maxBytes: this.#options.journal?.maxBytes },
-          'MQTT journal full: device messages are refused (devices keep them and send them again) until ingest has stored what the journal holds',
-        );
-      }
-      this.#journalFull = true;
-      metrics?.journalFull?.(principal.username);
-      return false;
+    if (segment !== undefined) {
+      this.#journaled.set(packet, segment);
+      return true;
     }
-    this.#journaled.set(packet, segment);
-    return true;
+    // One line per episode (the next checkpoint with room ends it): a full disk would otherwise log every message.
+    if (!this.#journalFull) {
+      this.#options.logger.error(
+        { err: error, bytes: journal.bytes, maxBytes: this.#options.journal?.maxBytes, username: principal.username },
+        error
+          ? 'MQTT journal write failed: device messages are refused (devices keep them and send them again)'
+          : 'MQTT journal full: device messages are refused (devices keep them and send them again) until ingest has stored what the journal holds',
+      );
+    }
+    this.#journalFull = true;
+    this.#options.metrics?.journalFull?.(principal.username);
+    return false;
   }
 
   /** Publishes again what the journal kept from an earlier run, oldest first; each message goes into the subscribers' sessions. */
@@ -409,7 +410,7 @@ export class EmbeddedBroker {
         await journal.checkpoint(() => brokerPosition(aedes), () => oldestQueued(aedes, settings?.storedBy ?? []), givenUpAfterMs);
         if (this.#journalFull && journal.bytes < (settings?.maxBytes ?? 0)) {
           this.#journalFull = false;
-          logger.warn({ bytes: journal.bytes }, 'MQTT journal has room again: device messages are accepted');
+          logger.warn({ bytes: journal.bytes }, 'MQTT journal accepting device messages again');
         }
         metrics?.journalBytes?.(journal.bytes);
       } catch (err) {

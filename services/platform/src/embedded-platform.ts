@@ -84,6 +84,8 @@ export class EmbeddedPlatform {
   #lock: DataDirLock | undefined;
   #stopping: string | undefined;
   #readingsAtStart = 0;
+  /** The broker journals device messages (MQTT_JOURNAL_MAX_MB > 0, with credentials). */
+  #journaled = false;
   #rejectedAtStart = 0;
 
   constructor(
@@ -136,7 +138,7 @@ export class EmbeddedPlatform {
       await credentials.save();
 
       const registry = (this.#registry = createRegistry('platform'));
-      const journal = config.MQTT_JOURNAL_MAX_MB > 0 && !config.MQTT_ALLOW_ANONYMOUS;
+      const journal = (this.#journaled = config.MQTT_JOURNAL_MAX_MB > 0 && !config.MQTT_ALLOW_ANONYMOUS);
       if (config.MQTT_JOURNAL_MAX_MB > 0 && config.MQTT_ALLOW_ANONYMOUS) logger.warn('MQTT journal off: anonymous clients cannot be told apart from devices (MQTT_ALLOW_ANONYMOUS); a crash loses what was acknowledged and not yet stored');
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
@@ -280,7 +282,7 @@ export class EmbeddedPlatform {
       ...(broker ? [{ name: 'devices', stop: () => broker.refuseDevices() }] : []),
       // Then ingest persists everything the broker acknowledged (held in memory only) before it stops.
       ...(broker && moduleSteps.some((step) => step.name === ingestModule.name)
-        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }]
+        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4, this.#journaled) }]
         : []),
       ...moduleSteps.filter((step) => !alerting.includes(step)),
       ...(http ? [{ name: 'http', stop: () => http.stop() }] : []),
