@@ -429,6 +429,7 @@ export class EmbeddedBroker {
     if (this.#checkpoints !== undefined) {
       clearInterval(this.#checkpoints);
       await this.#checkpointing;
+      journal.seal();
       await this.#checkpoint(aedes, journal);
     }
     this.#checkpoints = undefined;

@@ -102,6 +102,26 @@ test('segments found at open wait for a checkpoint, and appends after them go to
   const segment = journal.append(reading(2))!;
   assert.deepEqual([...journal.recovered()].map((s) => s.segment), [segment - 1]);
   journal.routed(segment);
-  assert.equal(await journal.checkpoint(() => 3, async () => Infinity, 60_000), 2);
+  // The kept segment goes first; the open one is sealed only once nothing sealed waits.
+  assert.equal(await journal.checkpoint(() => 3, async () => Infinity, 60_000), 1);
+  assert.equal(await journal.checkpoint(() => 3, async () => Infinity, 60_000), 1);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('while a sealed segment waits for the subscriber, appends go on in one open segment instead of a file per checkpoint', async (t) => {
+  const dir = folder(t);
+  const journal = PublishJournal.open({ dir, maxBytes: 1 << 20, logger });
+  const routedAppend = (seq: number) => journal.routed(journal.append(reading(seq))!);
+  routedAppend(1);
+  // Ingest holds message 1 and everything after it.
+  assert.equal(await journal.checkpoint(() => 1, async () => 1, 60_000), 0);
+  for (let seq = 2; seq <= 4; seq++) {
+    routedAppend(seq);
+    assert.equal(await journal.checkpoint(() => seq, async () => 1, 60_000), 0);
+  }
+  assert.equal(readdirSync(dir).length, 2, 'the waiting segment and one open segment');
+  // Stored: the waiting one goes; the open one is sealed at the next checkpoint and goes with the one after.
+  assert.equal(await journal.checkpoint(() => 4, async () => Infinity, 60_000), 1);
+  assert.equal(await journal.checkpoint(() => 4, async () => Infinity, 60_000), 1);
   assert.deepEqual(readdirSync(dir), []);
 });

@@ -114,13 +114,13 @@ export class PublishJournal {
       for (let written = 0; written < bytes.length; ) written += writeSync(this.#fd!, bytes, written);
     } catch (err) {
       // A partial record must stay the segment's last (torn tail), or the reader would lose what follows it.
-      this.#seal();
+      this.seal();
       throw err;
     }
     segment.bytes += bytes.length;
     segment.unrouted++;
     this.#bytes += bytes.length;
-    if (segment.bytes >= this.#segmentBytes) this.#seal();
+    if (segment.bytes >= this.#segmentBytes) this.seal();
     return segment.id;
   }
 
@@ -131,8 +131,9 @@ export class PublishJournal {
   }
 
   /**
-   * Seals the open segment and deletes the sealed ones whose records are all stored; returns
-   * how many it deleted. A sealed segment is marked with the broker position `position()` once
+   * Seals the open segment when no sealed one is still waiting (while the subscriber lags, the
+   * open one grows to `segmentBytes` rather than a file per checkpoint), and deletes the sealed
+   * ones whose records are all stored; returns how many it deleted. A sealed segment is marked with the broker position `position()` once
    * its records are all routed (or `givenUpAfterMs` after sealing: a record whose
    * acknowledgement could not be sent is never routed), and deleted once `oldestUnstored()` —
    * the lowest position the storing subscriber has not acknowledged, read after the mark — is
@@ -140,7 +141,7 @@ export class PublishJournal {
    * from it. Appends may go on meanwhile (into a new segment).
    */
   async checkpoint(position: () => number, oldestUnstored: () => Promise<number>, givenUpAfterMs: number): Promise<number> {
-    if (this.#open && this.#open.bytes > 0) this.#seal();
+    if ([...this.#segments.values()].every((s) => s === this.#open)) this.seal();
     const now = this.#clock.now();
     for (const segment of this.#segments.values()) {
       if (segment.sealedAt === undefined || segment.routedBefore !== undefined) continue;
@@ -174,8 +175,9 @@ export class PublishJournal {
     return (this.#open = segment);
   }
 
-  #seal(): void {
-    if (!this.#open) return;
+  /** Seals the open segment (if it holds anything): the next append starts a new one. */
+  seal(): void {
+    if (!this.#open || this.#open.bytes === 0) return;
     this.#open.sealedAt = this.#clock.now();
     this.close();
   }
