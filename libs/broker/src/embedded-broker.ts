@@ -11,7 +11,8 @@ import type { CredentialStore } from './credential-store.js';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { PacketSizeGuard, guardSocket, type PacketRefusal } from './packet-size-guard.js';
 import type { Principal } from './principal.js';
-import { PublishJournal } from './publish-journal.js';
+import { outgoing } from './aedes-internals.js';
+import { BrokerJournal, type EmbeddedBrokerJournal } from './broker-journal.js';
 import { SubscriberBacklog } from './subscriber-backlog.js';
 
 /** A TLS listener beside the plain one. */
@@ -26,18 +27,6 @@ export interface EmbeddedBrokerTls {
   readonly key: string | Buffer;
   /** Name of the setting that chooses the port, quoted by PortInUseError; default `MQTT_TLS_PORT`. */
   readonly portSetting?: string;
-}
-
-/** The write-ahead journal that lets device messages the broker acknowledged survive a crash of its process. */
-export interface EmbeddedBrokerJournal {
-  /** Folder of the journal's segment files (in the data folder one process owns). */
-  readonly dir: string;
-  /** Bytes the journal may hold; when full, device messages are refused (not acknowledged) until it has room. */
-  readonly maxBytes: number;
-  /** Client ids of the persistent sessions whose acknowledgement means "stored" (ingest's). */
-  readonly storedBy: readonly string[];
-  /** How often the open segment is sealed and stored segments deleted, ms; default 1 000. */
-  readonly checkpointIntervalMs?: number;
 }
 
 /** Configuration of the in-process broker used in embedded mode. */
@@ -145,13 +134,7 @@ export class EmbeddedBroker {
   /** Resolves device logins held while devices are refused; replaced each time they are refused again. */
   #admitted = gate();
   #aedes: Aedes | undefined;
-  #journal: PublishJournal | undefined;
-  /** Each journaled device message (the packet object Aedes routes) → its journal segment. */
-  readonly #journaled = new WeakMap<object, number>();
-  #journalFull = false;
-  #checkpoints: NodeJS.Timeout | undefined;
-  /** The checkpoint under way, awaited by stop(). */
-  #checkpointing: Promise<void> | undefined;
+  #journal: BrokerJournal | undefined;
   #servers: Server[] = [];
   #port: number;
   #tlsPort: number | undefined;
@@ -211,7 +194,7 @@ export class EmbeddedBroker {
     if (retired.length > 0) {
       logger.warn({ accounts: retired }, "MQTT service accounts with the retired role 'core' cannot log in; re-add each with a role (cli.js add-service --role ingest|model-sync --replace)");
     }
-    if (this.#options.journal) this.#journal = PublishJournal.open({ dir: this.#options.journal.dir, maxBytes: this.#options.journal.maxBytes, logger, clock: this.#options.clock ?? systemClock });
+    if (this.#options.journal) this.#journal = BrokerJournal.open(this.#options.journal, { logger, clock: this.#options.clock ?? systemClock, drainTimeoutMs: this.#options.drainTimeoutMs ?? 60_000, ...(this.#options.metrics ? { metrics: this.#options.metrics } : {}) });
     const aedes = await Aedes.createBroker(this.#aedesOptions());
     this.#watch(aedes);
     const accept = (socket: Socket) => this.#accept(aedes, socket);
@@ -231,7 +214,7 @@ export class EmbeddedBroker {
     } catch (err) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      this.#journal?.close();
+      await this.#journal?.close(aedes);
       this.#journal = undefined;
       throw err;
     }
@@ -246,14 +229,7 @@ export class EmbeddedBroker {
    * stored is first published again, oldest first, and the journal's checkpoints begin.
    */
   async admitDevices(): Promise<void> {
-    const aedes = this.#aedes;
-    const journal = this.#journal;
-    if (aedes && journal && this.#checkpoints === undefined) {
-      await this.#replay(aedes, journal);
-      const intervalMs = this.#options.journal?.checkpointIntervalMs ?? 1_000;
-      this.#checkpoints = setInterval(() => void this.#checkpoint(aedes, journal), intervalMs);
-      this.#checkpoints.unref();
-    }
+    if (this.#aedes) await this.#journal?.replay(this.#aedes);
     this.#devicesRefused = false;
     this.#admitted.resolve();
   }
@@ -306,7 +282,8 @@ export class EmbeddedBroker {
     await this.#handOverPersistentSessions(aedes, options.handOverTimeoutMs ?? 5_000);
     this.#aedes = undefined;
     this.#servers = [];
-    await this.#closeJournal(aedes);
+    await this.#journal?.close(aedes);
+    this.#journal = undefined;
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not Aedes clients; without this, close waits for their connect timeout.
     for (const socket of this.#sockets) socket.destroy();
@@ -326,7 +303,7 @@ export class EmbeddedBroker {
     for (const client of clientsOf(aedes)) {
       const left = await this.handOver(client.id, Math.max(0, deadline - performance.now()), { whileConnected: () => client.connected });
       if (left === 0) continue;
-      if (this.#journal && this.#options.journal?.storedBy.includes(client.id)) {
+      if (this.#journal?.keepsFor(client.id)) {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: the journal keeps them for the next start');
       } else {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
@@ -352,89 +329,6 @@ export class EmbeddedBroker {
       if (now >= deadline || options.whileConnected?.() === false) return left;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
     }
-  }
-
-  /** Journals a device message; false when it must be refused (the journal is full or cannot be written). */
-  #journalAppend(principal: Principal, packet: { readonly topic: string; readonly payload: string | Buffer; readonly qos: number; readonly retain: boolean }): boolean {
-    const journal = this.#journal;
-    if (!journal) return true;
-    let segment: number | undefined;
-    let error: unknown;
-    try {
-      segment = journal.append({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), qos: packet.qos === 2 ? 2 : 1, retain: packet.retain });
-    } catch (err) {
-      error = err;
-    }
-    if (segment !== undefined) {
-      this.#journaled.set(packet, segment);
-      return true;
-    }
-    // One line per episode (the next checkpoint with room ends it): a full disk would otherwise log every message.
-    if (!this.#journalFull) {
-      this.#options.logger.error(
-        { err: error, bytes: journal.bytes, maxBytes: this.#options.journal?.maxBytes, username: principal.username },
-        error
-          ? 'MQTT journal write failed: device messages are refused (devices keep them and send them again)'
-          : 'MQTT journal full: device messages are refused (devices keep them and send them again) until ingest has stored what the journal holds',
-      );
-    }
-    this.#journalFull = true;
-    this.#options.metrics?.journalFull?.(principal.username);
-    return false;
-  }
-
-  /** Publishes again what the journal kept from an earlier run, oldest first; each message goes into the subscribers' sessions. */
-  async #replay(aedes: Aedes, journal: PublishJournal): Promise<void> {
-    const { logger, metrics } = this.#options;
-    let replayed = 0;
-    for (const { segment, records } of journal.recovered()) {
-      for (const record of records) {
-        const error = await new Promise<Error | undefined>((resolve) =>
-          aedes.publish({ cmd: 'publish', topic: record.topic, payload: record.payload, qos: record.qos, retain: record.retain, dup: false }, (err) => resolve(err ?? undefined)),
-        );
-        if (error) logger.error({ err: error, segment, topic: record.topic }, 'MQTT journal: a kept message could not be published again');
-        else replayed++;
-      }
-    }
-    if (replayed > 0) logger.warn({ messages: replayed, bytes: journal.bytes }, 'MQTT journal: messages acknowledged to devices before the last run ended, not known to be stored, were published again (ingest stores a message it already has once)');
-    metrics?.journalReplayed?.(replayed);
-  }
-
-  /** Seals the journal's open segment and deletes the segments the storing subscribers have acknowledged entirely. */
-  #checkpoint(aedes: Aedes, journal: PublishJournal): Promise<void> {
-    this.#checkpointing ??= (async () => {
-      const { logger, metrics, journal: settings } = this.#options;
-      try {
-        // A message waits for its PUBACK to be written before Aedes routes it, up to the drain timeout.
-        const givenUpAfterMs = (this.#options.drainTimeoutMs ?? 60_000) + 5_000;
-        await journal.checkpoint(() => brokerPosition(aedes), () => oldestQueued(aedes, settings?.storedBy ?? []), givenUpAfterMs);
-        if (this.#journalFull && journal.bytes < (settings?.maxBytes ?? 0)) {
-          this.#journalFull = false;
-          logger.warn({ bytes: journal.bytes }, 'MQTT journal accepting device messages again');
-        }
-        metrics?.journalBytes?.(journal.bytes);
-      } catch (err) {
-        logger.error({ err }, 'MQTT journal checkpoint failed; its segments are kept (and published again at the next start)');
-      } finally {
-        this.#checkpointing = undefined;
-      }
-    })();
-    return this.#checkpointing;
-  }
-
-  /** A last checkpoint (once replay began: before, nothing kept was published again), then the file is closed. */
-  async #closeJournal(aedes: Aedes): Promise<void> {
-    const journal = this.#journal;
-    if (!journal) return;
-    if (this.#checkpoints !== undefined) {
-      clearInterval(this.#checkpoints);
-      await this.#checkpointing;
-      journal.seal();
-      await this.#checkpoint(aedes, journal);
-    }
-    this.#checkpoints = undefined;
-    this.#journal = undefined;
-    journal.close();
   }
 
   #accept(aedes: Aedes, socket: Socket): void {
@@ -474,11 +368,7 @@ export class EmbeddedBroker {
       },
       // Called once a message is in every subscriber's session (Aedes's enqueue step), with the packet authorizePublish saw.
       published: (packet, _client, callback) => {
-        const segment = this.#journaled.get(packet);
-        if (segment !== undefined) {
-          this.#journaled.delete(packet);
-          this.#journal?.routed(segment);
-        }
+        this.#journal?.routed(packet);
         callback(null);
       },
     };
@@ -520,7 +410,7 @@ export class EmbeddedBroker {
           }
         }
         // Written before Aedes sends the PUBACK (it does so once this callback returns).
-        if (principal.kind === 'device' && packet.qos > 0 && !this.#journalAppend(principal, packet)) return callback(new Error('journal full: not accepting device messages'));
+        if (principal.kind === 'device' && packet.qos > 0 && this.#journal?.append(principal.username, packet) === false) return callback(new Error('journal full: not accepting device messages'));
         callback(null);
       },
       authorizeSubscribe: (client, subscription, callback) => {
@@ -638,24 +528,6 @@ function listen(server: Server, port: number, host: string, setting: string): Pr
       resolve((server.address() as AddressInfo).port);
     });
   });
-}
-
-/** The messages held for a client id's session, queued or in flight (Aedes's types do not declare its persistence; outgoingStream is aedes-persistence's API). */
-function outgoing(aedes: Aedes, clientId: string): AsyncIterable<{ readonly brokerCounter: number }> {
-  const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<{ readonly brokerCounter: number }> } }).persistence;
-  return persistence.outgoingStream({ id: clientId });
-}
-
-/** Aedes numbers every message it publishes (`brokerCounter`) from this counter, in order. */
-function brokerPosition(aedes: Aedes): number {
-  return (aedes as unknown as { counter: number }).counter;
-}
-
-/** The lowest `brokerCounter` the sessions `clientIds` still hold; Infinity when they hold nothing. */
-async function oldestQueued(aedes: Aedes, clientIds: readonly string[]): Promise<number> {
-  let oldest = Infinity;
-  for (const clientId of clientIds) for await (const packet of outgoing(aedes, clientId)) oldest = Math.min(oldest, packet.brokerCounter);
-  return oldest;
 }
 
 /** The clients Aedes holds (connected or closing); its types do not declare the map. */
