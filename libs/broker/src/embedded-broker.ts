@@ -117,6 +117,11 @@ const HAND_OVER_SETTLE_MS = 250;
  * cost is memory, not loss. A clean-session subscriber whose socket stays full for
  * `drainTimeoutMs` is disconnected and loses what was in flight — core consumers must
  * therefore connect with `clean: false`, a stable client id and QoS 1.
+ *
+ * Crash safety: the sessions live in this process's memory. With `journal`, each device
+ * message is also written to disk before its PUBACK ({@link BrokerJournal}), so one
+ * acknowledged and not yet stored by ingest survives a crash and is published again at the
+ * next start.
  */
 export class EmbeddedBroker {
   readonly #options: EmbeddedBrokerOptions;

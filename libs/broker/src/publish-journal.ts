@@ -49,7 +49,8 @@ const RETAIN_FLAG = 0b100;
  * The embedded broker's write-ahead journal of device messages: each one is written, with a
  * synchronous write, before the broker acknowledges it, so a process that dies (SIGKILL, OOM,
  * a crash) leaves it in the OS page cache and the next start publishes it again. No fsync: a
- * power cut can lose the last seconds, as it can PGlite's own commits (which never fsync).
+ * power cut can lose what the kernel has not written back yet (30 s by default), as it can
+ * PGlite's own commits (which never fsync).
  *
  * The journal is a folder of numbered segment files. Appends go to the open segment; a
  * checkpoint seals it, and a sealed segment is deleted once every record in it was routed
