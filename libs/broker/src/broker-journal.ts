@@ -10,7 +10,11 @@ export interface EmbeddedBrokerJournal {
   readonly dir: string;
   /** Bytes the journal may hold; when full, device messages are refused (not acknowledged) until it has room. */
   readonly maxBytes: number;
-  /** Client ids of the persistent sessions whose acknowledgement means "stored" (ingest's). */
+  /**
+   * Client ids of the persistent sessions whose acknowledgement means "stored" (ingest's): each
+   * must be subscribed to every device topic with QoS 1 and `clean: false` before `admitDevices()`,
+   * or a message would pass through no queue and its segment could go before it is stored.
+   */
   readonly storedBy: readonly string[];
   /** How often the open segment is sealed and stored segments deleted, ms; default 1 000. */
   readonly checkpointIntervalMs?: number;
