@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -521,6 +521,7 @@ function countingMetrics(): { metrics: BrokerMetrics; count: (key: string) => nu
       retainRefused: () => inc('retainRefused'),
       forwardRefused: () => inc('forwardRefused'),
       publishRefused: () => inc('publishRefused'),
+      journalFull: () => inc('journalFull'),
     },
   };
 }
@@ -702,7 +703,7 @@ describe('EmbeddedBroker lifecycle', () => {
       const device = connect(broker.url, deviceUsername(PUMP7)).then((c) => ((admitted = true), c));
       await waitFor('the device login held', () => count('loginHeld') === 1);
       assert.equal(admitted, false, 'no CONNACK while devices are not admitted');
-      broker.admitDevices();
+      await broker.admitDevices();
       assert.ok((await device).connected);
       await Promise.all([core.endAsync(), (await device).endAsync()]);
     } finally {
@@ -761,6 +762,73 @@ describe('EmbeddedBroker lifecycle', () => {
     assert.ok(acknowledged.size < 3_000, 'the stop came before the publisher finished');
     assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.size} acknowledged messages never reached the subscriber`);
     await Promise.all([core.endAsync(true), device.endAsync(true)]);
+  });
+
+  it('refuses a journal it could not keep safe, saying why', () => {
+    const journal = { dir: join(tmpdir(), 'pm-never-created'), maxBytes: 1_000, storedBy: [coreId('ingest')] };
+    assert.throws(() => new EmbeddedBroker({ port: 0, credentials: null, logger: silent, admitDevices: false, journal }), /journal needs credentials/);
+    assert.throws(() => new EmbeddedBroker({ port: 0, credentials: CredentialStore.inMemory(), logger: silent, journal }), /journal needs `admitDevices: false`/);
+  });
+
+  it('with a journal, what the storing session has not acknowledged is published again by the next broker on the folder, and a full journal refuses device messages until it is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-broker-journal-'));
+    const ingestId = coreId('ingest');
+    const { metrics, count } = countingMetrics();
+    const journaled = (credentials: CredentialStore) =>
+      new EmbeddedBroker({ port: 0, credentials, logger: silent, metrics, admitDevices: false, journal: { dir, maxBytes: 1_000, storedBy: [ingestId], checkpointIntervalMs: 20 } });
+    const reading = (seq: number) => JSON.stringify({ ts: 1_700_000_000_000, seq, readings: { t: 1 } });
+    const seqsOf = (client: MqttClient) => received(client).map((m) => (JSON.parse(m.payload) as { seq: number }).seq);
+    const credentials = await embeddedCredentials();
+    const first = journaled(credentials);
+    await first.start();
+    try {
+      // Ingest subscribes and goes away: its session keeps (and the journal holds) what devices send.
+      const ingest = await connect(first.url, 'ingest', { clean: false, clientId: ingestId });
+      await ingest.subscribeAsync(mqttTopic.telemetry(PUMP7), { qos: 1 });
+      await ingest.endAsync();
+      await first.admitDevices();
+      const device = await connect(first.url, deviceUsername(PUMP7));
+      let acked = 0;
+      while (device.connected) {
+        const seq = acked + 1;
+        const ok = await Promise.race([device.publishAsync(mqttTopic.telemetry(PUMP7), reading(seq), { qos: 1 }).then(() => true), closedByBroker(device).then(() => false)]);
+        if (ok) acked = seq;
+      }
+      assert.ok(acked >= 5, `${acked} acknowledged before the journal was full`);
+      assert.ok(count('journalFull') >= 1, 'the refusal is counted');
+      await device.endAsync(true);
+
+      // Ingest back: it stores (acknowledges) everything, the checkpoint frees the journal, devices are accepted again.
+      const back = await connect(first.url, 'ingest', { clean: false, clientId: ingestId });
+      await waitFor('the backlog handed to ingest', () => received(back).length === acked);
+      await waitFor('the journal emptied by a checkpoint', () => readdirSync(dir).length <= 1);
+      const again = await connect(first.url, deviceUsername(PUMP7));
+      await again.publishAsync(mqttTopic.telemetry(PUMP7), reading(acked + 1), { qos: 1 });
+      await waitFor('the new reading delivered', () => received(back).length === acked + 1);
+      // Then ingest goes away again and two more are acknowledged: the broker stops holding them.
+      await back.endAsync();
+      for (const seq of [acked + 2, acked + 3]) await again.publishAsync(mqttTopic.telemetry(PUMP7), reading(seq), { qos: 1 });
+      await again.endAsync(true);
+      await first.stop();
+
+      // The next broker on the folder (its sessions empty, like after a crash) publishes them again once ingest is subscribed.
+      const second = journaled(credentials);
+      await second.start();
+      try {
+        const fresh = await connect(second.url, 'ingest', { clean: false, clientId: ingestId });
+        await fresh.subscribeAsync(mqttTopic.telemetry(PUMP7), { qos: 1 });
+        await second.admitDevices();
+        await waitFor('the journaled readings delivered again', () => seqsOf(fresh).includes(acked + 3));
+        assert.deepEqual(seqsOf(fresh), [acked + 2, acked + 3]);
+        await waitFor('the journal emptied once ingest acknowledged', () => readdirSync(dir).length === 0);
+        await fresh.endAsync();
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stop() closes connected clients and the listener', async () => {

@@ -34,6 +34,12 @@ export interface BrokerMetrics {
   subscribeRefused?(username: string): void;
   /** A message was not delivered to a client without read access (queued, retained or live). */
   forwardRefused?(username: string): void;
+  /** A device message was refused (not acknowledged) because the journal is full or cannot be written. */
+  journalFull?(username: string): void;
+  /** The journal holds this many bytes (after each checkpoint). */
+  journalBytes?(bytes: number): void;
+  /** This many messages kept by the journal from an earlier run were published again at start. */
+  journalReplayed?(messages: number): void;
   /** A subscriber has this many unacknowledged QoS≥1 messages (reported at multiples of the threshold). */
   subscriberBacklog?(clientId: string, unacked: number): void;
 }

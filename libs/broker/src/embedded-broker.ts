@@ -11,6 +11,8 @@ import type { CredentialStore } from './credential-store.js';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { PacketSizeGuard, guardSocket, type PacketRefusal } from './packet-size-guard.js';
 import type { Principal } from './principal.js';
+import { outgoing } from './aedes-internals.js';
+import { BrokerJournal, type EmbeddedBrokerJournal } from './broker-journal.js';
 import { SubscriberBacklog } from './subscriber-backlog.js';
 
 /** A TLS listener beside the plain one. */
@@ -45,7 +47,7 @@ export interface EmbeddedBrokerOptions {
   readonly limits?: BrokerLimits;
   /** Lockouts after failed logins; default DEFAULT_LOGIN_THROTTLE. */
   readonly loginThrottle?: LoginThrottleOptions;
-  /** Time source of the login throttle; default the wall clock. */
+  /** Time source of the login throttle and the journal; default the wall clock. */
   readonly clock?: Clock;
   /** Unacknowledged QoS≥1 messages per client that trigger a backlog warning (never a drop); default 10 000. */
   readonly backlogWarningThreshold?: number;
@@ -59,6 +61,12 @@ export interface EmbeddedBrokerOptions {
    * acknowledged before there is a session to hold it. Default true.
    */
   readonly admitDevices?: boolean;
+  /**
+   * Journal every authorised QoS≥1 device message to disk before acknowledging it, and publish
+   * what an earlier run left there again on `admitDevices()`. Needs credentials (devices are
+   * told apart by their login) and `admitDevices: false` (the replay must find the subscribers).
+   */
+  readonly journal?: EmbeddedBrokerJournal;
 }
 
 /**
@@ -109,6 +117,11 @@ const HAND_OVER_SETTLE_MS = 250;
  * cost is memory, not loss. A clean-session subscriber whose socket stays full for
  * `drainTimeoutMs` is disconnected and loses what was in flight — core consumers must
  * therefore connect with `clean: false`, a stable client id and QoS 1.
+ *
+ * Crash safety: the sessions live in this process's memory. With `journal`, each device
+ * message is also written to disk before its PUBACK ({@link BrokerJournal}), so one
+ * acknowledged and not yet stored by ingest survives a crash and is published again at the
+ * next start.
  */
 export class EmbeddedBroker {
   readonly #options: EmbeddedBrokerOptions;
@@ -126,6 +139,7 @@ export class EmbeddedBroker {
   /** Resolves device logins held while devices are refused; replaced each time they are refused again. */
   #admitted = gate();
   #aedes: Aedes | undefined;
+  #journal: BrokerJournal | undefined;
   #servers: Server[] = [];
   #port: number;
   #tlsPort: number | undefined;
@@ -136,6 +150,8 @@ export class EmbeddedBroker {
     this.#port = options.port;
     this.#tlsPort = options.tls?.port;
     this.#devicesRefused = options.admitDevices === false;
+    if (options.journal && options.credentials === null) throw new Error('EmbeddedBroker: a journal needs credentials (device messages are told apart by their login); drop `journal` or pass a CredentialStore');
+    if (options.journal && options.admitDevices !== false) throw new Error('EmbeddedBroker: a journal needs `admitDevices: false` — its replay, in admitDevices(), must come after the storing subscribers have subscribed');
     this.#limits = Object.freeze({ ...(options.limits ?? DEFAULT_BROKER_LIMITS) });
     this.#throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, options.clock ?? systemClock);
     this.#backlog = new SubscriberBacklog<Client>(options.backlogWarningThreshold ?? 10_000, (clientId, unacked) => {
@@ -183,6 +199,7 @@ export class EmbeddedBroker {
     if (retired.length > 0) {
       logger.warn({ accounts: retired }, "MQTT service accounts with the retired role 'core' cannot log in; re-add each with a role (cli.js add-service --role ingest|model-sync --replace)");
     }
+    if (this.#options.journal) this.#journal = BrokerJournal.open(this.#options.journal, { logger, clock: this.#options.clock ?? systemClock, drainTimeoutMs: this.#options.drainTimeoutMs ?? 60_000, ...(this.#options.metrics ? { metrics: this.#options.metrics } : {}) });
     const aedes = await Aedes.createBroker(this.#aedesOptions());
     this.#watch(aedes);
     const accept = (socket: Socket) => this.#accept(aedes, socket);
@@ -202,6 +219,8 @@ export class EmbeddedBroker {
     } catch (err) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await this.#journal?.close(aedes);
+      this.#journal = undefined;
       throw err;
     }
     this.#aedes = aedes;
@@ -209,8 +228,13 @@ export class EmbeddedBroker {
     logger.info({ url: this.url, tlsUrl: this.tlsUrl, authenticated: credentials !== null }, 'embedded MQTT broker listening');
   }
 
-  /** Lets devices log in, the held ones first (after `admitDevices: false`, once the core subscribers are subscribed). */
-  admitDevices(): void {
+  /**
+   * Lets devices log in, the held ones first (after `admitDevices: false`, once the core
+   * subscribers are subscribed). With a journal, what an earlier run journaled and did not see
+   * stored is first published again, oldest first, and the journal's checkpoints begin.
+   */
+  async admitDevices(): Promise<void> {
+    if (this.#aedes) await this.#journal?.replay(this.#aedes);
     this.#devicesRefused = false;
     this.#admitted.resolve();
   }
@@ -241,10 +265,8 @@ export class EmbeddedBroker {
   async unacknowledged(clientId: string): Promise<number> {
     const aedes = this.#aedes;
     if (!aedes) return 0;
-    // Aedes's types do not declare its persistence; outgoingStream is the documented persistence API (aedes-persistence).
-    const persistence = (aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }).persistence;
     let n = 0;
-    for await (const _ of persistence.outgoingStream({ id: clientId })) n++;
+    for await (const _ of outgoing(aedes, clientId)) n++;
     return n;
   }
 
@@ -265,6 +287,8 @@ export class EmbeddedBroker {
     await this.#handOverPersistentSessions(aedes, options.handOverTimeoutMs ?? 5_000);
     this.#aedes = undefined;
     this.#servers = [];
+    await this.#journal?.close(aedes);
+    this.#journal = undefined;
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not Aedes clients; without this, close waits for their connect timeout.
     for (const socket of this.#sockets) socket.destroy();
@@ -283,7 +307,10 @@ export class EmbeddedBroker {
     const deadline = performance.now() + timeoutMs;
     for (const client of clientsOf(aedes)) {
       const left = await this.handOver(client.id, Math.max(0, deadline - performance.now()), { whileConnected: () => client.connected });
-      if (left > 0) {
+      if (left === 0) continue;
+      if (this.#journal?.keepsFor(client.id)) {
+        this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: the journal keeps them for the next start');
+      } else {
         this.#options.logger.warn({ clientId: client.id, left, timeoutMs }, 'MQTT broker stopping with messages its subscriber has not acknowledged: they were acknowledged to their publishers and are lost with this process');
       }
     }
@@ -344,6 +371,11 @@ export class EmbeddedBroker {
         this.#backlog.forwarded(client, client.id, packet.topic, packet.qos);
         return packet;
       },
+      // Called once a message is in every subscriber's session (Aedes's enqueue step), with the packet authorizePublish saw.
+      published: (packet, _client, callback) => {
+        this.#journal?.routed(packet);
+        callback(null);
+      },
     };
     if (this.#options.credentials === null) return options;
     return {
@@ -382,6 +414,8 @@ export class EmbeddedBroker {
             packet.retain = false;
           }
         }
+        // Written before Aedes sends the PUBACK (it does so once this callback returns).
+        if (principal.kind === 'device' && packet.qos > 0 && this.#journal?.append(principal.username, packet) === false) return callback(new Error('journal full: not accepting device messages'));
         callback(null);
       },
       authorizeSubscribe: (client, subscription, callback) => {

@@ -1,4 +1,6 @@
 export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedBrokerTls } from './embedded-broker.js';
+export type { EmbeddedBrokerJournal } from './broker-journal.js';
+export { PublishJournal, type JournalRecord, type PublishJournalOptions } from './publish-journal.js';
 export type { BrokerLogger, BrokerMetrics, ConnectRefusalReason } from './broker-metrics.js';
 export { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.js';
 export { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions, type Lockout, type ThrottleKey } from './login-throttle.js';

@@ -17,7 +17,13 @@ export function brokerPrometheusMetrics(registry: Registry): BrokerMetrics {
   const subscribeRefused = new Counter({ name: 'pm_broker_subscribe_refused_total', help: 'MQTT SUBSCRIBE filters outside the ACL, refused', registers });
   const loginsHeld = new Counter({ name: 'pm_broker_logins_held_total', help: 'Device logins held until the platform admits devices (starting, or draining on shutdown)', registers });
   const forwardRefused = new Counter({ name: 'pm_broker_forward_refused_total', help: 'Messages not delivered to a client without read access (live, retained or queued)', registers });
+  const journalBytes = new Gauge({ name: 'pm_broker_journal_bytes', help: 'Bytes of device messages the broker journal holds on disk until ingest has stored them', registers });
+  const journalRefused = new Counter({ name: 'pm_broker_journal_refused_total', help: 'Device messages refused (not acknowledged; the device sends them again) because the broker journal was full or could not be written', registers });
+  const journalReplayed = new Counter({ name: 'pm_broker_journal_replayed_total', help: 'Device messages the broker journal kept through a crash and published again at start', registers });
   return {
+    journalBytes: (bytes) => journalBytes.set(bytes),
+    journalFull: () => journalRefused.inc(),
+    journalReplayed: (n) => journalReplayed.inc(n),
     clientConnected: (n) => clients.set(n),
     clientDisconnected: (n) => clients.set(n),
     connectRefused: (reason) => {

@@ -84,6 +84,8 @@ export class EmbeddedPlatform {
   #lock: DataDirLock | undefined;
   #stopping: string | undefined;
   #readingsAtStart = 0;
+  /** The broker journals device messages (MQTT_JOURNAL_MAX_MB > 0, with credentials). */
+  #journaled = false;
   #rejectedAtStart = 0;
 
   constructor(
@@ -136,6 +138,8 @@ export class EmbeddedPlatform {
       await credentials.save();
 
       const registry = (this.#registry = createRegistry('platform'));
+      const journal = (this.#journaled = config.MQTT_JOURNAL_MAX_MB > 0 && !config.MQTT_ALLOW_ANONYMOUS);
+      if (config.MQTT_JOURNAL_MAX_MB > 0 && config.MQTT_ALLOW_ANONYMOUS) logger.warn('MQTT journal off: anonymous clients cannot be told apart from devices (MQTT_ALLOW_ANONYMOUS); a crash loses what was acknowledged and not yet stored');
       const broker = (this.#broker = new EmbeddedBroker({
         host: config.MQTT_HOST,
         port: config.MQTT_PORT,
@@ -146,6 +150,7 @@ export class EmbeddedPlatform {
         metrics: brokerPrometheusMetrics(registry),
         // Until ingest is subscribed nothing holds device messages: they would be acknowledged and dropped.
         admitDevices: false,
+        ...(journal ? { journal: { dir: join(dataDir, 'mqtt-journal'), maxBytes: config.MQTT_JOURNAL_MAX_MB * 1024 * 1024, storedBy: [coreClientId(INGEST_ACCOUNT)] } } : {}),
       }));
       await broker.start();
 
@@ -179,7 +184,8 @@ export class EmbeddedPlatform {
       for (const { path, router } of modules.routers) api.use(path, router);
       // Started means subscribed: ingest's start() waits for the broker's SUBACK.
       await modules.start();
-      broker.admitDevices();
+      // Replays what the journal kept from a crash into ingest's session, then lets devices in.
+      await broker.admitDevices();
 
       if (config.SIM_DEVICES > 0) {
         this.#simulator = new Simulator({
@@ -276,7 +282,7 @@ export class EmbeddedPlatform {
       ...(broker ? [{ name: 'devices', stop: () => broker.refuseDevices() }] : []),
       // Then ingest persists everything the broker acknowledged (held in memory only) before it stops.
       ...(broker && moduleSteps.some((step) => step.name === ingestModule.name)
-        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4) }]
+        ? [{ name: 'ingest (broker queue)', stop: () => awaitHandOver(broker, coreClientId(INGEST_ACCOUNT), timeoutMs / 4, this.#journaled) }]
         : []),
       ...moduleSteps.filter((step) => !alerting.includes(step)),
       ...(http ? [{ name: 'http', stop: () => http.stop() }] : []),

@@ -83,6 +83,13 @@ export const platformConfigShape = {
   RETRAINING_HELD_OUT_PERCENT: z.string().optional(),
   RETRAINING_GATE: z.string().optional(),
   RETRAINING_SCHEDULE: z.string().optional(),
+  /**
+   * Disk the broker's journal (`{PM_DATA_DIR}/mqtt-journal`) may use, MiB: every device message is
+   * written there before it is acknowledged, so a crash loses none; when full (ingest not storing
+   * for long), device messages are refused until it has room. 0 turns the journal off (a crash
+   * then loses what was acknowledged and not yet stored).
+   */
+  MQTT_JOURNAL_MAX_MB: envInt(512, 0, 1_048_576),
   /** Allow MQTT clients without credentials (development only). */
   MQTT_ALLOW_ANONYMOUS: envBool(false),
   LOG_LEVEL: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
