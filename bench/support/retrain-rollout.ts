@@ -41,7 +41,7 @@ interface RolloutCaseContext {
  */
 export const BENCH_WATCH_SETTINGS: Omit<ModelWatchSettings, 'durablePrefix' | 'site'> = {
   drift: { window: 300, minWindow: 100, bins: 10, psiThreshold: 0.25, jsThreshold: 0.3, referenceFrames: 200, alertScore: 0.85 },
-  rollout: { watchMs: 3_600_000, minFrames: 200, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2 },
+  rollout: { watchMs: 3_600_000, minFrames: 200, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2, judgeEveryFrames: 50, judgeEveryMs: 1_000, claimLeaseMs: 60_000 },
 };
 /** Frames fed under the forced candidate before the case gives up (the watch decides from 200 on). */
 const MAX_FRAMES_AFTER_PROMOTION = 1_000;
