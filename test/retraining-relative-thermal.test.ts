@@ -4,7 +4,8 @@
 // ../shared/data/thermal-ir, converted to 16-bit PNG (levels × 257) and a few to °C CSV matrices,
 // are uploaded; a quick run trains, and its candidate says `thermal_input: relative` (metadata and
 // lineage), and the real inference with it as production scores a 16-bit image and a °C matrix
-// that the shipped `levels` model refuses. PGlite + in-process bus; skipped without the data.
+// (both of which the shipped `levels` model refuses: test/thermal-images.test.ts). PGlite +
+// in-process bus; skipped without the data.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
