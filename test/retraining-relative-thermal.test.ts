@@ -13,18 +13,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import { InProcessBus } from '@premonitor/bus';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
 import { HttpServer, createRegistry } from '@premonitor/http';
 import { Inference } from '@premonitor/inference';
 import { createLogger } from '@premonitor/log';
 import { decodeThermalImage } from '@premonitor/ml/data';
 import { readScoringMetadata } from '@premonitor/ml/scoring';
-import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, type RunRecord } from '@premonitor/retraining';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
-import { systemClock } from '@premonitor/time';
-import { waitFor } from './support/wait.js';
+import { openRetrainingRig, type RetrainingRig } from './support/retraining-rig.js';
 
 const logger = createLogger({ service: 'retraining-relative-test', level: 'silent' });
 const shared = process.env.PM_SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data');
@@ -47,37 +41,13 @@ function asCelsiusCsv(jpeg: Uint8Array): Uint8Array {
 
 describe('a thermal run on 16-bit images and °C matrices trains a relative model (no level channel)', { skip, timeout: 900_000 }, () => {
   let dir: string;
-  let db: DatabaseHandle;
-  let bus: InProcessBus;
-  let registry: ModelRegistry;
-  let runner: RetrainingRunner;
-  let http: HttpServer;
-  let url: string;
+  let rig: RetrainingRig;
   let jpegs: Uint8Array[];
-
-  const upload = async (fields: Record<string, string>, files: { name: string; bytes: Uint8Array }[]) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const f of files) form.append('file', new Blob([f.bytes]), f.name);
-    const res = await fetch(`${url}/api/v1/samples`, { method: 'POST', body: form });
-    assert.equal(res.status, 201, await res.text());
-  };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-retrain-relative-'));
-    db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pg') });
-    await migrate(db, { schema: PLATFORM_SCHEMA });
-    bus = new InProcessBus();
-    await bus.start();
-    registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dir, 'models')), logger });
-    const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-    // No thermal model in production: the gate checks the floors only, set so that a quick run passes them.
-    runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'test:1', leaseMs: 5_000, renewMs: 500, heldOutFraction: 0.3, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc'], floor: { auc: 0 }, tolerance: 1, minGain: 0 }) });
-    runner.start();
-    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))];
-    http = new HttpServer({ logger, registry: createRegistry('retrain-relative', false), readiness: [], routers: routers.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
-    url = `http://127.0.0.1:${await http.start(0)}`;
-
+    rig = await openRetrainingRig(dir, { name: 'retrain-relative', logger, heldOutFraction: 0.3 });
+    const { upload } = rig;
     const meta = Object.values(JSON.parse(await readFile(join(thermalIr, 'module_metadata.json'), 'utf8')) as Record<string, { image_filepath: string; anomaly_class: string }>);
     const images = async (cls: string, n: number) => Promise.all(meta.filter((m) => m.anomaly_class === cls).slice(0, n).map(async (m) => ({ name: m.image_filepath, bytes: new Uint8Array(await readFile(join(thermalIr, m.image_filepath))) })));
     const [normal, hot] = [await images('No-Anomaly', 30), await images('Hot-Spot', 14)];
@@ -90,22 +60,18 @@ describe('a thermal run on 16-bit images and °C matrices trains a relative mode
   });
 
   after(async () => {
-    await runner?.stop();
-    await http?.stop();
-    await bus?.stop();
-    await db?.close();
+    await rig?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('trains a candidate without the level channel that says thermal_input relative, and inference with it scores 16-bit images and °C matrices', async () => {
-    const res = await fetch(`${url}/api/v1/retraining/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'thermal', reason: 'relative fallback', quick: true, epochs: 2 }) });
-    const run = (await res.json()) as RunRecord;
-    assert.equal(res.status, 202, JSON.stringify(run));
-    let done: RunRecord | undefined;
-    await waitFor(`run ${run.id} to end`, async () => (done = (await (await fetch(`${url}/api/v1/retraining/runs/${run.id}`)).json()) as RunRecord).status !== 'running', 600_000, 500);
-    assert.equal(done!.status, 'succeeded', done!.error ?? '');
-    const result = done!.result as { candidate: string; promoted: boolean };
-    assert.equal(result.promoted, true, JSON.stringify(done!.result));
+    const { db, bus, registry } = rig;
+    const { status, body: run } = await rig.startRun({ kind: 'thermal', reason: 'relative fallback', quick: true, epochs: 2 });
+    assert.equal(status, 202, JSON.stringify(run));
+    const done = await rig.ended(run.id, 600_000);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const result = done.result as { candidate: string; promoted: boolean };
+    assert.equal(result.promoted, true, JSON.stringify(done.result));
 
     // The contract, in the model file and in the registry's record of its lineage.
     const loaded = await registry.loadProduction('thermal');
@@ -113,7 +79,7 @@ describe('a thermal run on 16-bit images and °C matrices trains a relative mode
     const scoring = readScoringMetadata(loaded!.bytes, 'thermal');
     assert.equal(scoring.thermalInput, 'relative');
     const model = await db.db.selectFrom('models').select('metadata').where('kind', '=', 'thermal').where('version', '=', result.candidate).executeTakeFirstOrThrow();
-    const metadata = model.metadata as { thermal_input?: string; thermalInput?: string; lineage: { settings: Record<string, unknown> } };
+    const metadata = model.metadata as { lineage: { settings: Record<string, unknown> } };
     assert.equal(metadata.lineage.settings['level_channel'], false);
 
     // The real inference, this model in production: a 16-bit image and a °C matrix score.
