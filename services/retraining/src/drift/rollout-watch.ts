@@ -126,10 +126,13 @@ export class RolloutWatch {
     for (const timer of this.#timers) timer.unref();
   }
 
-  /** Stops the timers, then counts and judges the frames still waiting (a graceful stop loses none). */
+  /** Stops the timers, then counts and judges the frames still waiting (a graceful stop loses none while the database answers). */
   async stop(): Promise<void> {
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
-    await this.#flushAll();
+    await this.#flushAll().catch((err: unknown) => {
+      const frames = [...this.#pending.values()].reduce((n, p) => n + p.frames.size, 0);
+      this.#deps.logger.error({ err, frames }, 'rollout watch: frames could not be counted at the stop; they are lost to the watch');
+    });
   }
 
   /** A promotion (any path): the kind's open watch is superseded and the new model watched. */
