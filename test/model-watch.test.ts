@@ -78,7 +78,7 @@ for (const mode of await busAndDatabaseModes('model-watch', logger)) {
         { db: env.db.db, bus: env.bus, registry, clock: systemClock, logger, metrics },
         {
           drift: { window: 60, minWindow: 40, bins: 10, psiThreshold: 0.25, jsThreshold: 0.3, referenceFrames: 100, alertScore: 0.85 },
-          rollout: { watchMs: 600_000, minFrames: 60, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2 },
+          rollout: { watchMs: 600_000, minFrames: 60, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2, judgeEveryFrames: 20, judgeEveryMs: 200, claimLeaseMs: 60_000 },
           durablePrefix: `mw_${tag}`,
           site,
         },

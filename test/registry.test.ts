@@ -132,7 +132,10 @@ for (const target of targets) {
     it('rolls back to the previous production model, walking back through history', async () => {
       await registry.register({ kind: 'thermal', bytes: modelBytes('thermal', 't3', 2) });
       await registry.promote('thermal', 't3');
-      assert.equal((await registry.rollback('thermal')).version, 't2');
+      assert.equal((await registry.rollback('thermal', '', { from: 't3' })).version, 't2');
+      assert.equal((await registry.production('thermal'))?.version, 't2');
+      // A retried rollback from t3 (made already) changes nothing.
+      await assert.rejects(registry.rollback('thermal', '', { from: 't3' }), /the production thermal model is 't2', not 't3': not rolled back/);
       assert.equal((await registry.production('thermal'))?.version, 't2');
       assert.equal((await registry.rollback('thermal')).version, 't1');
       await assert.rejects(registry.rollback('thermal'), NothingToRollBackError);

@@ -11,17 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InProcessBus } from '@premonitor/bus';
-import { migrate, openDatabase, type DatabaseHandle } from '@premonitor/db';
-import { HttpServer, createRegistry } from '@premonitor/http';
 import { createLogger } from '@premonitor/log';
 import { writeWav } from '@premonitor/ml/data';
-import { FileArtifactStore, ModelRegistry } from '@premonitor/registry';
-import { DEFAULT_SAMPLE_LIMITS, RetrainingRunner, SampleIntake, createRunRouter, createSampleRouter, trainingSetOf, type RunRecord } from '@premonitor/retraining';
-import { PLATFORM_SCHEMA } from '@premonitor/platform/schema';
-import { systemClock } from '@premonitor/time';
-import { waitFor } from './support/wait.js';
-import { pgliteTemplate } from './support/pglite-template.js';
+import { trainingSetOf } from '@premonitor/retraining';
+import { openRetrainingRig, type RetrainingRig } from './support/retraining-rig.js';
 
 const logger = createLogger({ service: 'retraining-run-options-test', level: 'silent' });
 const shared = process.env.PM_SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data');
@@ -45,43 +38,19 @@ describe('retraining run options over HTTP (trainDevices, invertLabels)', { skip
   const [heldOutDevice] = devicesOn('heldOut', 'cam', 1) as [string];
   const [mic] = devicesOn('train', 'mic', 1) as [string];
   let dir: string;
-  let db: DatabaseHandle;
-  let bus: InProcessBus;
-  let runner: RetrainingRunner;
-  let http: HttpServer;
-  let url: string;
-
-  const startRun = async (body: unknown) => {
-    const res = await fetch(`${url}/api/v1/retraining/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as RunRecord & { error?: string; message?: string; devices?: string[] } };
-  };
-  const runRows = async () => (await db.db.selectFrom('retraining_runs').select(['id', 'status']).execute()).length;
-  const upload = async (fields: Record<string, string>, files: { name: string; bytes: Uint8Array }[]) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const f of files) form.append('file', new Blob([f.bytes]), f.name);
-    const res = await fetch(`${url}/api/v1/samples`, { method: 'POST', body: form });
-    assert.equal(res.status, 201, await res.text());
-  };
+  let rig: RetrainingRig;
+  const upload: RetrainingRig['upload'] = (fields, files) => rig.upload(fields, files);
+  const startRun = (body: unknown) => rig.startRun(body);
+  const runRows = async () => (await rig.db.db.selectFrom('retraining_runs').select(['id', 'status']).execute()).length;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pm-retrain-options-'));
-    db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dir, 'pg') });
-    await migrate(db, { schema: PLATFORM_SCHEMA });
-    bus = new InProcessBus();
-    await bus.start();
+    rig = await openRetrainingRig(dir, { name: 'retrain-options', logger, heldOutFraction: HELD_OUT });
     const now = new Date();
     for (const id of [mixedA, mixedB, normalOnly, empty, heldOutDevice, mic]) {
       const [site, device] = id.split('/') as [string, string];
-      await db.db.insertInto('devices').values({ id, site, device, first_seen: now, last_seen: now, status_changed_at: now, online: true }).execute();
+      await rig.db.db.insertInto('devices').values({ id, site, device, first_seen: now, last_seen: now, status_changed_at: now, online: true }).execute();
     }
-    const registry = new ModelRegistry({ db: db.db, bus, store: new FileArtifactStore(join(dir, 'models')), logger });
-    const intake = new SampleIntake({ db: db.db, store: new FileArtifactStore(join(dir, 'samples')), limits: DEFAULT_SAMPLE_LIMITS, clock: systemClock, logger });
-    runner = new RetrainingRunner({ db: db.db, registry, sampleStoreDir: join(dir, 'samples'), logger, clock: systemClock, owner: 'test:1', leaseMs: 5_000, renewMs: 500, heldOutFraction: HELD_OUT, minSamples: 20, scoreReference: { bins: 10, alertScore: 0.85 }, gate: () => ({ main: 'auc', guarded: ['auc'], floor: { auc: 0 }, tolerance: 1, minGain: 0 }) });
-    runner.start();
-    const routers = [createSampleRouter(intake, db.db, { maxFileBytes: 1 << 20, maxFiles: 1_000, maxRequestBytes: 64 << 20 }), createRunRouter(runner, db.db, new FileArtifactStore(join(dir, 'samples')))];
-    http = new HttpServer({ logger, registry: createRegistry('retrain-options', false), readiness: [], routers: routers.map((router) => ({ path: '/api/v1', router })), portSetting: 'HTTP_PORT' });
-    url = `http://127.0.0.1:${await http.start(0)}`;
 
     // Thermal: two training devices and a held-out one with both labels (10 normal, 3 Hot-Spot, 3 Cell each), one training device with normal images only.
     const meta = Object.values(JSON.parse(await readFile(join(thermalIr, 'module_metadata.json'), 'utf8')) as Record<string, { image_filepath: string; anomaly_class: string }>);
@@ -102,10 +71,7 @@ describe('retraining run options over HTTP (trainDevices, invertLabels)', { skip
   });
 
   after(async () => {
-    await runner?.stop();
-    await http?.stop();
-    await bus?.stop();
-    await db?.close();
+    await rig?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -153,11 +119,10 @@ describe('retraining run options over HTTP (trainDevices, invertLabels)', { skip
     assert.deepEqual([params.trainDevices, params.invertLabels, params.trainSamples, params.samples], [[mixedA, mixedB], true, 32, 54]);
     // The kind's lease is held: a second run is 409.
     assert.equal((await startRun({ kind: 'thermal', reason: 'again' })).status, 409);
-    let done: RunRecord | undefined;
-    await waitFor(`run ${run.id} to end`, async () => (done = (await (await fetch(`${url}/api/v1/retraining/runs/${run.id}`)).json()) as RunRecord).status !== 'running', 300_000, 500);
-    assert.equal(done!.status, 'succeeded', done!.error ?? '');
-    const candidate = (done!.result as { candidate: string }).candidate;
-    const model = await db.db.selectFrom('models').select('metadata').where('kind', '=', 'thermal').where('version', '=', candidate).executeTakeFirstOrThrow();
+    const done = await rig.ended(run.id, 300_000);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const candidate = (done.result as { candidate: string }).candidate;
+    const model = await rig.db.db.selectFrom('models').select('metadata').where('kind', '=', 'thermal').where('version', '=', candidate).executeTakeFirstOrThrow();
     const lineage = (model.metadata as { lineage: { settings: Record<string, unknown>; samples: { train: number; held_out: number; train_classes: Record<string, number> } } }).lineage;
     assert.deepEqual([lineage.settings['inverted_labels'], lineage.settings['train_devices']], [true, [mixedA, mixedB]]);
     // What the training process did with them: 32 images of the two devices (not the normal-only

@@ -17,7 +17,8 @@ import { collectModelHealth } from './support/model-health-events.js';
 import { waitFor } from './support/wait.js';
 
 const logger = createLogger({ service: 'rollout-replicas-test', level: process.env.TEST_LOG ? 'info' : 'silent' });
-const settings = { watchMs: 600_000, minFrames: 20, minDeviceFrames: 10, maxOverRateRise: 0.2, maxPsi: 100, alertScore: 0.85 };
+// Every frame counted at once (judgeEveryFrames 1): the replicas' counts and claims interleave frame by frame.
+const settings = { watchMs: 600_000, minFrames: 20, minDeviceFrames: 10, maxOverRateRise: 0.2, maxPsi: 100, alertScore: 0.85, judgeEveryFrames: 1, judgeEveryMs: 1_000, claimLeaseMs: 60_000 };
 
 for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
   describe(`rollout watch and live references shared by replicas, ${mode.name}`, { skip: mode.skip, timeout: 180_000 }, () => {
@@ -63,13 +64,17 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         for (let i = 0; i < 18; i++) await (i % 2 ? a : b).observe(score('thermal', i % 3 === 2 ? 'cam-2' : 'cam-1', i % 5 < 3 ? 0.95 : 0.1));
         assert.deepEqual(rollbacks, [], 'not before minFrames frames in all');
         assert.equal((await watchRow('thermal')).frames, 18, 'both replicas counted into the same watch');
+        // A frame redelivered to both replicas at once counts once (the 19th: below minFrames, nothing is judged yet).
+        const twice = score('thermal', 'cam-2', 0.1);
+        await Promise.all([a.observe(twice), b.observe(twice), a.observe(twice)]);
+        assert.equal((await watchRow('thermal')).frames, 19, 'a redelivered frame counts once');
         // The next frames reach both replicas at once: both judge 20+ frames; one claims the rollback.
         await Promise.all([a.observe(score('thermal', 'cam-1', 0.95)), b.observe(score('thermal', 'cam-1', 0.95)), a.observe(score('thermal', 'cam-1', 0.95)), b.observe(score('thermal', 'cam-1', 0.95))]);
         assert.deepEqual(rollbacks, ['thermal:t2'], 'rolled back once');
         const row = await watchRow('thermal');
         assert.equal(row.status, 'rolled_back');
         const decision = row.decision as { frames: number; reasons: string[]; devices: Record<string, { frames: number }> };
-        assert.ok(decision.frames >= 20 && decision.frames <= 22, `decided on ${decision.frames} frames`);
+        assert.ok(decision.frames >= 20 && decision.frames <= 23, `decided on ${decision.frames} frames`);
         assert.match(decision.reasons.join('; '), new RegExp(`^${site}/cam-1: \\d+\\.\\d % of \\d+ frames scored above 0\\.85`));
         await waitFor('the rollback event', () => (events.some((e) => e.event === 'rollback' && e.kind === 'thermal') ? true : undefined));
         await new Promise((r) => setTimeout(r, 300));
@@ -81,8 +86,8 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         await b.promoted({ kind: 'thermal', version: 't1', sha256: '0'.repeat(64), size: 1, previousVersion: 't2', ts: clock.now() });
         assert.equal((await watchRow('thermal')).id, row.id);
       } finally {
-        a.stop();
-        b.stop();
+        await a.stop();
+        await b.stop();
       }
     });
 
@@ -91,7 +96,7 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
       await before.start();
       await before.promoted(promotion('acoustic'));
       for (let i = 0; i < 12; i++) await before.observe(score('acoustic', 'pump-1', 0.97));
-      before.stop();
+      await before.stop();
       assert.deepEqual(rollbacks.filter((r) => r.startsWith('acoustic')), []);
       // A new process: nothing in memory; the 8 frames it sees complete the 20 of the watch.
       const restarted = replica();
@@ -104,7 +109,7 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         const row = await watchRow('acoustic');
         assert.deepEqual([row.status, (row.decision as { frames: number }).frames], ['rolled_back', 20]);
       } finally {
-        restarted.stop();
+        await restarted.stop();
       }
     });
 

@@ -126,8 +126,12 @@ describe('database roles per service, PostgreSQL', { skip: pg.skip, timeout: 120
     ['retraining', "delete from model_drift_samples where kind = 'acoustic' and id < (select id from model_drift_samples order by id desc offset 1 limit 1)", 'ok'],
     ['retraining', "insert into model_drift_devices (kind, device_id, site, device, version, window_size) values ('acoustic', 's/d', 's', 'd', 'v', 1) on conflict (kind, device_id) do update set drifting = true returning drifting", 'ok'],
     ['retraining', "delete from model_drift_devices where kind = 'acoustic' returning *", 'ok'],
-    // The rollout watch's counts (one transaction per frame), its rollback claim, and the frames of a live reference.
+    // The rollout watch's counts (one statement per batch, the watch's row locked), its rollback claim, the counted frames' keys, and the frames of a live reference.
     ['retraining', "update model_rollouts set frames = frames + 1, rollback_claimed_at = now() where false returning frames", 'ok'],
+    ['retraining', 'select id from model_rollouts where false for update', 'ok'],
+    ['retraining', "with r as (insert into model_rollouts (kind, version, started_at, ends_at) values ('acoustic', 'v', now(), now()) returning id) insert into model_rollout_frames (rollout_id, device_id, seq, ts) select id, 's/d', 1, 2 from r on conflict do nothing returning device_id", 'ok'],
+    ['retraining', "delete from model_rollout_frames f using model_rollouts r where f.rollout_id = r.id and r.status <> 'watching'", 'ok'],
+    ['retraining', 'update model_rollout_frames set seq = 0', DENIED],
     ['retraining', "with r as (insert into model_rollouts (kind, version, started_at, ends_at) values ('acoustic', 'v', now(), now()) returning id) insert into model_rollout_devices (rollout_id, device_id, site, device, frames, over) select id, 's/d', 's', 'd', 1, 0 from r on conflict (rollout_id, device_id) do update set frames = model_rollout_devices.frames + 1", 'ok'],
     ['retraining', "with r as (insert into model_rollouts (kind, version, started_at, ends_at) values ('acoustic', 'v', now(), now()) returning id) insert into model_rollout_bins (rollout_id, bin, count) select id, 0, 1 from r on conflict (rollout_id, bin) do update set count = model_rollout_bins.count + 1", 'ok'],
     ['retraining', "insert into model_reference_samples (kind, version, score) values ('acoustic', 'v', 0.1)", 'ok'],

@@ -5,7 +5,7 @@
 // watch reads; first under the production model until the watch has learned its live reference,
 // then under the forced candidate until the watch decides or the frame budget is spent.
 import { Registry } from 'prom-client';
-import type { Kysely } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { busSubjects, deviceMessageId, encodeFrame } from '@premonitor/contracts';
 import type { Bus } from '@premonitor/bus';
 import type { Database, DatabaseHandle } from '@premonitor/db';
@@ -41,7 +41,7 @@ interface RolloutCaseContext {
  */
 export const BENCH_WATCH_SETTINGS: Omit<ModelWatchSettings, 'durablePrefix' | 'site'> = {
   drift: { window: 300, minWindow: 100, bins: 10, psiThreshold: 0.25, jsThreshold: 0.3, referenceFrames: 200, alertScore: 0.85 },
-  rollout: { watchMs: 3_600_000, minFrames: 200, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2 },
+  rollout: { watchMs: 3_600_000, minFrames: 200, minDeviceFrames: 20, maxOverRateRise: 0.2, maxPsi: 2, judgeEveryFrames: 50, judgeEveryMs: 1_000, claimLeaseMs: 60_000 },
 };
 /** Frames fed under the forced candidate before the case gives up (the watch decides from 200 on). */
 const MAX_FRAMES_AFTER_PROMOTION = 1_000;
@@ -59,7 +59,10 @@ export async function rolloutCase(c: RolloutCaseContext): Promise<RolloutOutcome
   const db: Kysely<Database> = c.db.db;
   const acoustic = await c.registry.production('acoustic');
   if (!acoustic) throw new Error('the rollout case needs a production acoustic model');
-  const watch = new ModelWatch({ db, bus: c.bus, registry: c.registry, clock: systemClock, logger: c.logger, metrics: new Registry() }, { ...BENCH_WATCH_SETTINGS, durablePrefix: 'bench-rollout', site: c.site });
+  // The rollout watch's cost: statements on its tables (model_rollout*), whatever the load.
+  let rolloutStatements = 0;
+  const counting: KyselyPlugin = { transformQuery: (args) => (JSON.stringify(args.node).includes('model_rollout') && rolloutStatements++, args.node), transformResult: async (args) => args.result };
+  const watch = new ModelWatch({ db: db.withPlugin(counting), bus: c.bus, registry: c.registry, clock: systemClock, logger: c.logger, metrics: new Registry() }, { ...BENCH_WATCH_SETTINGS, durablePrefix: 'bench-rollout', site: c.site });
   const inference = new Inference(
     { kind: 'acoustic', batchSize: 16, batchMaxWaitMs: 5, ortThreads: 1, maxAckPending: 200, maxUploadBytes: 1 << 20, deadLetterMaxBytes: 1_024, instanceId: 'bench-rollout', retryDelayMs: 100, consumerName: 'bench_rollout_inference', deliverPolicy: 'new' },
     { db: c.db, bus: c.bus, logger: c.logger, registry: createRegistry('bench-rollout-inference', false), models: c.registry },
@@ -89,6 +92,7 @@ export async function rolloutCase(c: RolloutCaseContext): Promise<RolloutOutcome
     await feed(BENCH_WATCH_SETTINGS.drift.referenceFrames);
     for (let i = 0; i < 60 && !(await db.selectFrom('model_score_references').select('version').where('kind', '=', 'acoustic').where('version', '=', acoustic.version).executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 500));
     const promotedAt = Date.now();
+    const statementsBefore = rolloutStatements;
     await c.registry.promote('acoustic', c.badVersion, '', { force: true, reason: 'bench: a deliberately bad candidate, forced as an admin would' });
     let framesAfter = 0;
     let decided: Awaited<ReturnType<typeof rollout>>;
@@ -99,6 +103,7 @@ export async function rolloutCase(c: RolloutCaseContext): Promise<RolloutOutcome
       if (decided && decided.status !== 'watching') break;
     }
     decided = await rollout();
+    console.log(`rollout watch: ${rolloutStatements - statementsBefore} statements on its tables from the promotion to the end of the case (${decided?.frames ?? 0} frames counted)`);
     const rolledBack = decided?.status === 'rolled_back' && (await c.registry.production('acoustic'))?.version === acoustic.version;
     const rollbackS = rolledBack && decided?.decided_at ? round((decided.decided_at.getTime() - promotedAt) / 1000, 1) : null;
     // What the watch compared, whatever it decided: each model's share over the alert score and the kind-wide PSI.

@@ -84,7 +84,7 @@ export async function storedSeqs(dataDir: string, ref: DeviceRef): Promise<Set<n
 
 /** How many `telemetry` rows each seq of one device has in the folder's database (no platform running). */
 export async function storedSeqCounts(dataDir: string, ref: DeviceRef): Promise<Map<number, number>> {
-  const db = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pg') });
+  const db = await openDatabase({ kind: 'pglite', ...pgliteTemplate(), dataDir: join(dataDir, 'pg') });
   try {
     const { rows } = await sql<{ seq: string; n: string }>`select seq::text as seq, count(*)::text as n from telemetry where device_id = ${`${ref.site}/${ref.device}`} group by seq`.execute(db.db);
     return new Map(rows.map((r) => [Number(r.seq), Number(r.n)]));

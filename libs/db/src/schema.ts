@@ -39,6 +39,7 @@ export interface Database {
   model_drift_devices: ModelDriftDevicesTable;
   model_rollout_devices: ModelRolloutDevicesTable;
   model_rollout_bins: ModelRolloutBinsTable;
+  model_rollout_frames: ModelRolloutFramesTable;
   model_reference_samples: ModelReferenceSamplesTable;
   device_baselines: DeviceBaselinesTable;
   baseline_samples: BaselineSamplesTable;
@@ -537,6 +538,16 @@ export interface ModelRolloutBinsTable {
   rollout_id: number;
   bin: number;
   count: ColumnType<number, number | undefined, number>;
+}
+
+/** A frame counted into an open rollout watch (retraining/0013): a redelivered one counts once; dropped when the watch ends. */
+export interface ModelRolloutFramesTable {
+  rollout_id: number;
+  /** `site/device`. */
+  device_id: string;
+  seq: number;
+  /** The score event's `ts` (epoch ms). */
+  ts: number;
 }
 
 /** A live score (and input statistics) of a model still without a reference (retraining/0011); its first `DRIFT_REFERENCE_FRAMES` fix it. */

@@ -4,7 +4,7 @@ export type { ArtifactStore, StoredArtifact } from './artifact-store.js';
 export { FileArtifactStore } from './file-artifact-store.js';
 export { MemoryArtifactStore } from './memory-artifact-store.js';
 export { ModelRegistry } from './model-registry.js';
-export type { LoadedModel, ModelRegistryOptions, PromoteOptions, RegisterModelInput } from './model-registry.js';
+export type { LoadedModel, ModelRegistryOptions, PromoteOptions, RegisterModelInput, RollbackOptions } from './model-registry.js';
 export { checkScoringContract } from './model-check.js';
 export type { ModelCheck } from './model-check.js';
 export type { ModelRecord } from './model-record.js';

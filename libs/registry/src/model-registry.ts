@@ -62,6 +62,16 @@ export interface PromoteOptions {
   readonly reason?: string;
 }
 
+/** How {@link ModelRegistry.rollback} is asked. */
+export interface RollbackOptions extends PromoteOptions {
+  /**
+   * Roll back only from this production version; when another is production (the rollback was
+   * made already, or a promotion came first) the rollback is refused and nothing changes. Makes
+   * a retried rollback idempotent.
+   */
+  readonly from?: string;
+}
+
 /** A production model and its verified bytes. */
 export interface LoadedModel {
   readonly record: ModelRecord;
@@ -176,12 +186,13 @@ export class ModelRegistry {
    * Returns (kind, scope) to the model that was production before the current one; the
    * current one is archived. Repeated rollbacks walk further back through promotion history,
    * because a restored model keeps its original `promoted_at`. The model returned to is
-   * checked first, like a promotion.
+   * checked first, like a promotion. With `from`, only that version is rolled back from.
    */
-  async rollback(kind: string, scope = '', options: PromoteOptions = {}): Promise<ModelRecord> {
+  async rollback(kind: string, scope = '', options: RollbackOptions = {}): Promise<ModelRecord> {
     const now = new Date(this.#clock.now());
     const current = await repo.findProduction(this.#db, kind, scope);
     if (!current) throw new NothingToRollBackError(`no production ${kind} model in scope '${scope}' to roll back`);
+    if (options.from !== undefined && current.version !== options.from) throw new RegistryError(`the production ${kind} model is '${current.version}', not '${options.from}': not rolled back (rolled back already, or promoted since)`);
     const candidate = await repo.findPreviousProduction(this.#db, kind, scope, current.promoted_at ?? now);
     if (!candidate) throw new NothingToRollBackError(`${kind} model '${current.version}' is the first production model in scope '${scope}'; there is nothing to roll back to`);
     // Checked outside the transaction (it runs the model); the transaction then insists nothing moved meanwhile.

@@ -80,6 +80,12 @@ export const retrainingConfigShape = {
   ROLLOUT_MAX_OVER_RATE_RISE: envNumber(0.2, 0, 1),
   /** Rollback when the new model's scores (all devices) differ from the previous model's reference by a PSI above this. */
   ROLLOUT_MAX_PSI: envNumber(2, 0.01, 100),
+  /** A replica counts its frames of a watch into the database, and judges the watch's totals, once this many wait… */
+  ROLLOUT_JUDGE_EVERY_FRAMES: envInt(50, 1, 100_000),
+  /** …or once the oldest has waited this long, ms (and when it stops): not a query per frame. */
+  ROLLOUT_JUDGE_EVERY_MS: envInt(1_000, 10, 60_000),
+  /** A rollback claimed by a replica and not recorded after this long (ms; the replica died) is taken over by another. */
+  ROLLOUT_CLAIM_LEASE_MS: envInt(60_000, 1_000, 3_600_000),
 };
 
 function isCron(pattern: string): boolean {

@@ -260,9 +260,31 @@ const rolloutTallyRoles = serviceGrants('retraining/0012_rollout_tally_roles', {
   retraining: ['select, insert, update on model_rollout_devices, model_rollout_bins', 'select, insert, delete on model_reference_samples', 'usage on sequence model_reference_samples_id_seq'],
 });
 
+/**
+ * A frame counted into a rollout watch, by its identity (the score event's device, `seq` and
+ * `ts`): the bus delivers at least once, so a frame redelivered to this or another replica must
+ * not count twice. Rows live while their watch is open.
+ */
+const rolloutFrames: Migration = {
+  name: 'retraining/0013_rollout_frames',
+  statements: [
+    `create table if not exists model_rollout_frames (
+      rollout_id bigint not null references model_rollouts (id),
+      device_id text not null,
+      seq bigint not null,
+      ts bigint not null,
+      primary key (rollout_id, device_id, seq, ts)
+    )`,
+  ],
+};
+
+const rolloutFrameRoles = serviceGrants('retraining/0014_rollout_frame_roles', {
+  retraining: ['select, insert, delete on model_rollout_frames'],
+});
+
 /** Retraining's tables: its columns of `samples` (created by forecasting), `retraining_runs`, `triage_records`, the model watch's, `maintenance_reports`. */
 export const RETRAINING_SCHEMA: SchemaPart = {
   owner: 'retraining',
   after: ['core', 'forecasting'],
-  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity, rolloutTallies, rolloutTallyRoles],
+  migrations: [sampleUploads, retrainingRuns, triageRecords, modelWatch, maintenanceReports, serviceRoles, driftWindows, driftWindowRoles, driftWindowBands, driftSampleIdentity, rolloutTallies, rolloutTallyRoles, rolloutFrames, rolloutFrameRoles],
 };

@@ -67,8 +67,9 @@ export class ModelWatch {
   }
 
   async stop(): Promise<void> {
-    this.rollouts.stop();
     for (const subscription of this.#subscriptions.splice(0)) await subscription.stop();
     await this.#policy.settled();
+    // After the consumers drained: the frames they handed over are counted before the end.
+    await this.rollouts.stop();
   }
 }

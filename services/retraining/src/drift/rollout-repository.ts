@@ -6,6 +6,9 @@ export interface RolloutFrame {
   readonly deviceId: string;
   readonly site: string;
   readonly device: string;
+  /** The frame's identity within its device (the score event's `seq` and `ts`): a redelivered frame counts once. */
+  readonly seq: number;
+  readonly ts: number;
   /** Scored above the alert score. */
   readonly over: boolean;
   /** Its bin in the previous model's reference (none without a reference). */
@@ -47,6 +50,7 @@ export const rolloutRepository = {
       .where('status', '=', 'watching')
       .where('version', '<>', version)
       .execute();
+    await rolloutRepository.dropFrameKeys(db);
   },
 
   /** The kind's open watch, if any. */
@@ -55,34 +59,37 @@ export const rolloutRepository = {
   },
 
   /**
-   * Counts one frame into a watch still open and not being rolled back, in one transaction;
-   * returns the watch's frames so far, or undefined when it has ended (decided by any replica).
+   * Counts a batch of frames into a watch still open and not being rolled back, in one
+   * statement; a frame already counted (the same device, `seq` and `ts`, by any replica) counts
+   * nothing. Returns the watch's frames so far, or undefined when it has ended (decided by any
+   * replica) or its rollback is claimed. The watch's row is locked first, so concurrent batches
+   * of replicas and a claim are serialised on it.
    */
-  async count(db: Kysely<Database>, id: number, f: RolloutFrame): Promise<number | undefined> {
-    return db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('model_rollouts')
-        .set((eb) => ({ frames: eb('frames', '+', 1) }))
-        .where('id', '=', id)
-        .where('status', '=', 'watching')
-        .where('rollback_claimed_at', 'is', null)
-        .returning('frames')
-        .executeTakeFirst();
-      if (!row) return undefined;
-      await trx
-        .insertInto('model_rollout_devices')
-        .values({ rollout_id: id, device_id: f.deviceId, site: f.site, device: f.device, frames: 1, over: f.over ? 1 : 0 })
-        .onConflict((oc) => oc.columns(['rollout_id', 'device_id']).doUpdateSet({ frames: sql`model_rollout_devices.frames + 1`, over: sql`model_rollout_devices.over + excluded.over` }))
-        .execute();
-      if (f.bin !== undefined) {
-        await trx
-          .insertInto('model_rollout_bins')
-          .values({ rollout_id: id, bin: f.bin, count: 1 })
-          .onConflict((oc) => oc.columns(['rollout_id', 'bin']).doUpdateSet({ count: sql`model_rollout_bins.count + 1` }))
-          .execute();
-      }
-      return row.frames;
-    });
+  async count(db: Kysely<Database>, id: number, frames: readonly RolloutFrame[]): Promise<number | undefined> {
+    const input = JSON.stringify(frames.map((f) => ({ device_id: f.deviceId, site: f.site, device: f.device, seq: f.seq, ts: f.ts, over: f.over, bin: f.bin ?? null })));
+    const { rows } = await sql<{ frames: number }>`
+      with open as (
+        select id from model_rollouts where id = ${id} and status = 'watching' and rollback_claimed_at is null for update
+      ), input as (
+        select * from jsonb_to_recordset(${input}::jsonb) as i (device_id text, site text, device text, seq bigint, ts bigint, over boolean, bin integer)
+      ), fresh as (
+        insert into model_rollout_frames (rollout_id, device_id, seq, ts)
+        select open.id, input.device_id, input.seq, input.ts from input, open
+        on conflict do nothing
+        returning device_id, seq, ts
+      ), counted as (
+        select input.* from input join fresh using (device_id, seq, ts)
+      ), devices as (
+        insert into model_rollout_devices (rollout_id, device_id, site, device, frames, over)
+        select ${id}, device_id, min(site), min(device), count(*), count(*) filter (where over) from counted group by device_id
+        on conflict (rollout_id, device_id) do update set frames = model_rollout_devices.frames + excluded.frames, over = model_rollout_devices.over + excluded.over
+      ), bins as (
+        insert into model_rollout_bins (rollout_id, bin, count)
+        select ${id}, bin, count(*) from counted where bin is not null group by bin
+        on conflict (rollout_id, bin) do update set count = model_rollout_bins.count + excluded.count
+      )
+      update model_rollouts set frames = frames + (select count(*) from counted) where id in (select id from open) returning frames`.execute(db);
+    return rows[0]?.frames;
   },
 
   /** The devices and bin counts of a watch (`bins`: the reference's bin count). */
@@ -93,10 +100,36 @@ export const rolloutRepository = {
     return { devices: devices.map((d) => ({ deviceId: d.device_id, site: d.site, device: d.device, frames: d.frames, over: d.over })), counts };
   },
 
-  /** Claims the rollback of an open watch: true for exactly one caller (replica), which then rolls back and publishes. */
-  async claimRollback(db: Kysely<Database>, id: number, now: Date): Promise<boolean> {
-    const res = await db.updateTable('model_rollouts').set({ rollback_claimed_at: now }).where('id', '=', id).where('status', '=', 'watching').where('rollback_claimed_at', 'is', null).executeTakeFirst();
+  /**
+   * Claims the rollback of an open watch, with the verdict that decided it (kept in `decision`
+   * until the outcome replaces it): true for exactly one caller (replica), which then rolls back
+   * and publishes.
+   */
+  async claimRollback(db: Kysely<Database>, id: number, verdict: Json, now: Date): Promise<boolean> {
+    const res = await db
+      .updateTable('model_rollouts')
+      .set({ rollback_claimed_at: now, decision: JSON.stringify(verdict) })
+      .where('id', '=', id)
+      .where('status', '=', 'watching')
+      .where('rollback_claimed_at', 'is', null)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
+  },
+
+  /**
+   * Takes over a rollback claimed at or before `staleBefore` and still not recorded (its
+   * replica died or hung): the claim's verdict for exactly one caller, else undefined.
+   */
+  async reclaimRollback(db: Kysely<Database>, id: number, staleBefore: Date, now: Date): Promise<Json | undefined> {
+    const row = await db
+      .updateTable('model_rollouts')
+      .set({ rollback_claimed_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'watching')
+      .where('rollback_claimed_at', '<=', staleBefore)
+      .returning('decision')
+      .executeTakeFirst();
+    return row ? (row.decision ?? {}) : undefined;
   },
 
   /** Whether `restored` became production through a rollback of `from` by a watch (its own promotion event is then not watched). */
@@ -121,7 +154,13 @@ export const rolloutRepository = {
       .where('id', '=', id)
       .where('status', '=', 'watching')
       .executeTakeFirst();
+    await rolloutRepository.dropFrameKeys(db);
     return Number(res.numUpdatedRows) === 1;
+  },
+
+  /** Forgets the frame identities of ended watches: they only keep an open watch's counts free of duplicates. */
+  async dropFrameKeys(db: Kysely<Database>): Promise<void> {
+    await sql`delete from model_rollout_frames f using model_rollouts r where f.rollout_id = r.id and r.status <> 'watching'`.execute(db);
   },
 
   async watching(db: Kysely<Database>): Promise<ModelRollout[]> {

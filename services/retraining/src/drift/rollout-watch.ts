@@ -6,7 +6,7 @@ import type { Logger } from '@premonitor/log';
 import type { ModelRegistry } from '@premonitor/registry';
 import type { Clock } from '@premonitor/time';
 import { binOf, populationStabilityIndex } from './distribution-distance.js';
-import { rolloutRepository, type RolloutTally } from './rollout-repository.js';
+import { rolloutRepository, type RolloutFrame, type RolloutTally } from './rollout-repository.js';
 import { scoreReferenceRepository, type ScoreReference } from './score-reference.js';
 
 /** How a promoted model is watched (ROLLOUT_* in the config). */
@@ -21,6 +21,12 @@ export interface RolloutSettings {
   /** Largest PSI of the new model's scores against the previous model's reference. */
   readonly maxPsi: number;
   readonly alertScore: number;
+  /** A watch's frames are counted into the database and its totals judged once this many have come… */
+  readonly judgeEveryFrames: number;
+  /** …or once the oldest uncounted frame is this old (ms), whichever is first; and when the replica stops. */
+  readonly judgeEveryMs: number;
+  /** A claimed rollback not recorded after this long (ms; its replica died or hung) is taken over by another replica. */
+  readonly claimLeaseMs: number;
 }
 
 /** Collaborators of {@link RolloutWatch}. */
@@ -42,6 +48,21 @@ interface Watch {
   readonly reference: ScoreReference | undefined;
 }
 
+/** Frames this replica saw and has not yet counted into a watch, by frame identity (a redelivery within the batch is one frame). */
+interface Pending {
+  readonly watch: Watch;
+  frames: Map<string, RolloutFrame>;
+  /** When the oldest of them came (clock ms). */
+  since: number;
+}
+
+/** The verdict that decided a rollback, as its claim records it (another replica finishes the rollback from it). */
+interface Verdict {
+  readonly reasons: string[];
+  readonly worst: DeviceRef;
+  readonly figures: Record<string, Json>;
+}
+
 /** How long a replica trusts "no open watch for this version" before it looks in the database again. */
 const RECHECK_MS = 1_000;
 
@@ -58,9 +79,17 @@ const RECHECK_MS = 1_000;
  * The watch and its counts live in the database (`model_rollouts`, `model_rollout_devices`,
  * `model_rollout_bins`): replicas sharing the scores consumer each count their frames into the
  * same watch and judge the same totals; a replica that did not hear the promotion finds the open
- * watch when frames of its version arrive; a restart continues the watch where it was. A rollback
- * is claimed by a conditional update (`rollback_claimed_at`), so exactly one replica makes it
- * and publishes it; the others stop counting. Any replica ends a watch whose time is up.
+ * watch when frames of its version arrive; a restart continues the watch where it was. A replica
+ * buffers its frames and counts them in one statement every `judgeEveryFrames` frames or
+ * `judgeEveryMs` (and when it stops), then reads the totals and judges them — not a query per
+ * frame. A frame counts once however often the bus delivers it (`model_rollout_frames` keys it
+ * by device, `seq` and `ts`). A crash loses the uncounted frames of the last batch (acknowledged
+ * on the bus, so not redelivered): the watch judges fewer frames, never wrong counts. A rollback
+ * is claimed by a conditional update (`rollback_claimed_at`, with its verdict), so exactly one
+ * replica makes it and publishes it; the others stop counting. A claim not recorded as done
+ * within `claimLeaseMs` (its replica died) is taken over by another replica, which finishes the
+ * rollback from the recorded verdict — idempotently: the registry rolls back only from the
+ * watched version. Any replica ends a watch whose time is up.
  */
 export class RolloutWatch {
   readonly #deps: RolloutWatchDeps;
@@ -68,27 +97,42 @@ export class RolloutWatch {
   readonly #watches = new Map<FrameKind, Watch>();
   /** When this replica last looked for a kind's open watch. */
   readonly #checkedAt = new Map<FrameKind, number>();
+  /** This replica's uncounted frames, by watch id. */
+  readonly #pending = new Map<number, Pending>();
   /** Rollback events whose publish failed: retried at every tick until the bus takes them. */
   readonly #unpublished: Extract<ModelHealthEvent, { event: 'rollback' }>[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timers: NodeJS.Timeout[] = [];
 
   constructor(deps: RolloutWatchDeps, settings: RolloutSettings) {
     this.#deps = deps;
     this.#settings = Object.freeze({ ...settings });
   }
 
-  /** Resumes the watches left open (by a previous life or another replica), and ends those whose time is up every few seconds. */
+  /**
+   * Resumes the watches left open (by a previous life or another replica); every few seconds
+   * ends those whose time is up and takes over stale rollback claims, and every `judgeEveryMs`
+   * counts and judges the frames waiting.
+   */
   async start(): Promise<void> {
     for (const row of await rolloutRepository.watching(this.#deps.db)) {
       if (!(FRAME_KINDS as readonly string[]).includes(row.kind) || row.previous_version === null) continue;
       this.#watches.set(row.kind as FrameKind, await this.#watch(Number(row.id), row.kind as FrameKind, row.version, row.previous_version));
     }
-    this.#timer = setInterval(() => void this.#expire().catch((err: unknown) => this.#deps.logger.warn({ err }, 'rollout watch: ending watches failed; retrying')), Math.min(5_000, this.#settings.watchMs));
-    this.#timer.unref();
+    const { logger } = this.#deps;
+    this.#timers = [
+      setInterval(() => void this.#expire().catch((err: unknown) => logger.warn({ err }, 'rollout watch: ending watches failed; retrying')), Math.min(5_000, this.#settings.watchMs)),
+      setInterval(() => void this.#flushAll(this.#settings.judgeEveryMs).catch((err: unknown) => logger.warn({ err }, 'rollout watch: counting frames failed; they wait for the next try')), this.#settings.judgeEveryMs),
+    ];
+    for (const timer of this.#timers) timer.unref();
   }
 
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
+  /** Stops the timers, then counts and judges the frames still waiting (a graceful stop loses none while the database answers). */
+  async stop(): Promise<void> {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    await this.#flushAll().catch((err: unknown) => {
+      const frames = [...this.#pending.values()].reduce((n, p) => n + p.frames.size, 0);
+      this.#deps.logger.error({ err, frames }, 'rollout watch: frames could not be counted at the stop; they are lost to the watch');
+    });
   }
 
   /** A promotion (any path): the kind's open watch is superseded and the new model watched. */
@@ -112,17 +156,50 @@ export class RolloutWatch {
     this.#deps.logger.info({ kind, version: event.version, previous: event.previousVersion, until: new Date(endsAt).toISOString(), reference: watch.reference?.source ?? null }, 'rollout watch started');
   }
 
-  /** One score of a watched model: counted into its watch, whose totals are then judged. */
+  /**
+   * One score of a watched model: kept for its watch; once `judgeEveryFrames` frames wait or the
+   * oldest waited `judgeEveryMs`, they are counted and the watch's totals judged.
+   */
   async observe(event: ScoreEvent): Promise<void> {
     const watch = await this.#current(event.kind, event.modelVersion);
     if (!watch) return;
     const { reference } = watch;
-    const frame = { deviceId: deviceKey(event), site: event.site, device: event.device, over: event.score > this.#settings.alertScore, bin: reference ? binOf(event.score, reference.edges) : undefined };
-    const frames = await rolloutRepository.count(this.#deps.db, watch.id, frame);
+    const now = this.#deps.clock.now();
+    const frame: RolloutFrame = { deviceId: deviceKey(event), site: event.site, device: event.device, seq: event.seq, ts: event.ts, over: event.score > this.#settings.alertScore, bin: reference ? binOf(event.score, reference.edges) : undefined };
+    let pending = this.#pending.get(watch.id);
+    if (!pending) this.#pending.set(watch.id, (pending = { watch, frames: new Map(), since: now }));
+    if (pending.frames.size === 0) pending.since = now;
+    pending.frames.set(`${frame.deviceId}\u0000${frame.seq}\u0000${frame.ts}`, frame);
+    if (pending.frames.size >= this.#settings.judgeEveryFrames || now - pending.since >= this.#settings.judgeEveryMs) await this.#flush(pending);
+  }
+
+  /** Counts the waiting frames of every watch (with `olderThanMs`: of those whose oldest waited that long) and judges it. */
+  async #flushAll(olderThanMs = 0): Promise<void> {
+    const failures: unknown[] = [];
+    const now = this.#deps.clock.now();
+    for (const pending of [...this.#pending.values()]) if (now - pending.since >= olderThanMs) await this.#flush(pending).catch((err: unknown) => failures.push(err));
+    if (failures.length > 0) throw new AggregateError(failures, `counting the frames of ${failures.length} rollout watch(es) failed`);
+  }
+
+  /** Counts a watch's waiting frames in one statement, then judges its totals (from minFrames on). A failed count keeps the frames waiting. */
+  async #flush(pending: Pending): Promise<void> {
+    const { watch } = pending;
+    const frames = pending.frames;
+    if (frames.size === 0) return;
+    // Taken before the first await: frames that arrive meanwhile wait for the next batch.
+    pending.frames = new Map();
+    let total: number | undefined;
+    try {
+      total = await rolloutRepository.count(this.#deps.db, watch.id, [...frames.values()]);
+    } catch (err) {
+      for (const [key, frame] of frames) pending.frames.set(key, frame);
+      throw err;
+    }
     // Ended meanwhile (passed, superseded, or being rolled back by a replica): nothing more to count.
-    if (frames === undefined) return void this.#forget(watch);
-    if (!reference || frames < this.#settings.minFrames) return;
-    const verdict = this.#judge(watch, reference, frames, await rolloutRepository.tally(this.#deps.db, watch.id, reference.edges.length + 1));
+    if (total === undefined) return void this.#forget(watch);
+    const { reference } = watch;
+    if (!reference || total < this.#settings.minFrames) return;
+    const verdict = this.#judge(watch, reference, total, await rolloutRepository.tally(this.#deps.db, watch.id, reference.edges.length + 1));
     if (verdict) await this.#rollBack(watch, verdict);
   }
 
@@ -142,9 +219,10 @@ export class RolloutWatch {
 
   #forget(watch: Watch): void {
     if (this.#watches.get(watch.kind)?.id === watch.id) this.#watches.delete(watch.kind);
+    this.#pending.delete(watch.id);
   }
 
-  #judge(watch: Watch, reference: ScoreReference, frames: number, tally: RolloutTally): { reasons: string[]; worst: DeviceRef; figures: Record<string, Json> } | undefined {
+  #judge(watch: Watch, reference: ScoreReference, frames: number, tally: RolloutTally): Verdict | undefined {
     const reasons: string[] = [];
     let worst: { ref: DeviceRef; rise: number } | undefined;
     // The device a kind-wide verdict is published on when no device has minDeviceFrames yet: a
@@ -171,37 +249,49 @@ export class RolloutWatch {
     return { reasons, worst: target, figures: { frames, psi: round(psi), referenceOverRate: round(reference.overRate), referenceSource: reference.source, devices } };
   }
 
-  async #rollBack(watch: Watch, verdict: { reasons: string[]; worst: DeviceRef; figures: Record<string, Json> }): Promise<void> {
-    const { kind, version } = watch;
+  async #rollBack(watch: Watch, verdict: Verdict): Promise<void> {
+    // One replica decides: the others' frames find the watch claimed and stop counting.
+    const claimed = await rolloutRepository.claimRollback(this.#deps.db, watch.id, { reasons: verdict.reasons, worst: { site: verdict.worst.site, device: verdict.worst.device }, figures: verdict.figures }, new Date(this.#deps.clock.now()));
+    this.#forget(watch);
+    if (claimed) await this.#finishRollback(watch, verdict);
+  }
+
+  /**
+   * Makes a claimed rollback and records it. Idempotent, so that a replica taking over a stale
+   * claim can run it again: the registry rolls back only from the watched version, and when
+   * production is the previous model already (the claimer died after the registry's rollback),
+   * the rollback is recorded and published without another.
+   */
+  async #finishRollback(watch: Pick<Watch, 'id' | 'kind' | 'version' | 'previousVersion'>, verdict: Verdict): Promise<void> {
+    const { id, kind, version, previousVersion } = watch;
     const { db } = this.#deps;
     const log = this.#deps.logger.child({ kind, version });
-    // One replica decides: the others' frames find the watch claimed and stop counting.
-    if (!(await rolloutRepository.claimRollback(db, watch.id, new Date(this.#deps.clock.now())))) return void this.#forget(watch);
-    this.#forget(watch);
     const frames = Number(verdict.figures['frames']);
+    const reason = `rolled back by the rollout watch: ${verdict.reasons.join('; ')}`.slice(0, 1000);
+    let restored: string;
     try {
-      if ((await this.#deps.registry.production(kind))?.version !== version) {
-        await rolloutRepository.decide(db, watch.id, 'superseded', frames, { reasons: ['production changed during the watch'] }, new Date(this.#deps.clock.now()));
+      const production = (await this.#deps.registry.production(kind))?.version;
+      if (production !== version && production !== previousVersion) {
+        await rolloutRepository.decide(db, id, 'superseded', frames, { reasons: ['production changed during the watch'] }, new Date(this.#deps.clock.now()));
         return;
       }
-      const reason = `rolled back by the rollout watch: ${verdict.reasons.join('; ')}`.slice(0, 1000);
       // The reason goes into the registry's model_history too.
-      const restored = await this.#deps.registry.rollback(kind, '', { reason });
-      const now = this.#deps.clock.now();
-      const decision = { ...verdict.figures, reasons: verdict.reasons, restoredVersion: restored.version };
-      await rolloutRepository.decide(db, watch.id, 'rolled_back', frames, decision, new Date(now));
-      await db
-        .insertInto('audit_events')
-        .values({ actor: 'retraining:rollout-watch', action: 'model rollback', target: `/api/v1/models/${kind}/rollback`, status: 200, remote_addr: null, detail: JSON.stringify({ from: version, to: restored.version, reasons: verdict.reasons }) })
-        .execute();
-      log.warn({ restored: restored.version, reasons: verdict.reasons, frames }, 'rollout watch rolled the model back');
-      this.#unpublished.push({ event: 'rollback', site: verdict.worst.site, device: verdict.worst.device, kind, modelVersion: version, restoredVersion: restored.version, reason, frames, ts: Math.floor(now) });
+      restored = production === version ? (await this.#deps.registry.rollback(kind, '', { reason, from: version })).version : production;
     } catch (err) {
       // Nothing to roll back to, or the previous model fails its check now: keep it, say so loudly.
-      // The claim stays: no replica tries again; the watch ends at its time saying so.
+      // The claim stays; after claimLeaseMs a replica tries again (until the watch's end).
       log.error({ err, reasons: verdict.reasons }, 'rollout watch could not roll the model back; it stays in production');
       return;
     }
+    const now = this.#deps.clock.now();
+    const decision = { ...verdict.figures, reasons: verdict.reasons, restoredVersion: restored };
+    if (!(await rolloutRepository.decide(db, id, 'rolled_back', frames, decision, new Date(now)))) return;
+    await db
+      .insertInto('audit_events')
+      .values({ actor: 'retraining:rollout-watch', action: 'model rollback', target: `/api/v1/models/${kind}/rollback`, status: 200, remote_addr: null, detail: JSON.stringify({ from: version, to: restored, reasons: verdict.reasons }) })
+      .execute();
+    log.warn({ restored, reasons: verdict.reasons, frames }, 'rollout watch rolled the model back');
+    this.#unpublished.push({ event: 'rollback', site: verdict.worst.site, device: verdict.worst.device, kind, modelVersion: version, restoredVersion: restored, reason, frames, ts: Math.floor(now) });
     await this.#publishRollbacks();
   }
 
@@ -218,19 +308,37 @@ export class RolloutWatch {
     }
   }
 
-  /** Ends every open watch whose time is up (whichever replica looks first; the decision is conditional). */
+  /**
+   * Takes over the rollbacks whose claim went stale (until one lease past the watch's end), and
+   * ends every open watch whose time is up (whichever replica looks first; the decision is
+   * conditional) — after counting and judging this replica's last frames.
+   */
   async #expire(): Promise<void> {
     await this.#publishRollbacks();
+    await this.#flushAll().catch((err: unknown) => this.#deps.logger.warn({ err }, 'rollout watch: counting frames failed; they wait for the next try'));
     const now = this.#deps.clock.now();
+    const lease = this.#settings.claimLeaseMs;
     for (const row of await rolloutRepository.watching(this.#deps.db)) {
-      if (now < row.ends_at.getTime()) continue;
       const kind = row.kind as FrameKind;
+      const claimedAt = row.rollback_claimed_at?.getTime();
+      const stale = claimedAt !== undefined && now - claimedAt >= lease;
+      if (stale && row.previous_version !== null && now < row.ends_at.getTime() + lease) {
+        const verdict = verdictOf(await rolloutRepository.reclaimRollback(this.#deps.db, Number(row.id), new Date(now - lease), new Date(now)));
+        if (verdict) {
+          this.#deps.logger.warn({ kind, version: row.version, claimedAt: row.rollback_claimed_at }, 'rollout watch: a rollback claimed and not recorded; taking it over');
+          await this.#finishRollback({ id: Number(row.id), kind, version: row.version, previousVersion: row.previous_version }, verdict);
+        }
+        continue;
+      }
+      if (now < row.ends_at.getTime()) continue;
+      // A rollback in flight on another replica records its own outcome.
+      if (claimedAt !== undefined && !stale) continue;
       const known = this.#watches.get(kind);
       const watch = known?.id === Number(row.id) ? known : undefined;
       if (watch) this.#forget(watch);
       const reference = row.previous_version === null ? undefined : (watch?.reference ?? (await scoreReferenceRepository.get(this.#deps.db, kind, row.previous_version)));
       const note =
-        row.rollback_claimed_at !== null
+        claimedAt !== undefined
           ? 'a rollback was decided but could not be made (see the log): the model stayed in production'
           : !reference
             ? `${row.previous_version} has no reference score distribution: nothing to compare with`
@@ -247,6 +355,16 @@ export class RolloutWatch {
     const reference = await scoreReferenceRepository.get(this.#deps.db, kind, previousVersion);
     return { id, kind, version, previousVersion, reference };
   }
+}
+
+/** The verdict a claim recorded (`decision` while the watch is open), or undefined when it is not one. */
+function verdictOf(decision: Json | undefined): Verdict | undefined {
+  if (typeof decision !== 'object' || decision === null || Array.isArray(decision)) return undefined;
+  const { reasons, worst, figures } = decision as Record<string, Json>;
+  if (!Array.isArray(reasons) || typeof worst !== 'object' || worst === null || Array.isArray(worst) || typeof figures !== 'object' || figures === null || Array.isArray(figures)) return undefined;
+  const { site, device } = worst as Record<string, Json>;
+  if (typeof site !== 'string' || typeof device !== 'string') return undefined;
+  return { reasons: reasons.map(String), worst: { site, device }, figures: figures as Record<string, Json> };
 }
 
 function pct(x: number): string {
