@@ -22,13 +22,16 @@ const settings = { watchMs: 600_000, minFrames: 20, minDeviceFrames: 10, maxOver
 
 for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
   describe(`rollout watch and live references shared by replicas, ${mode.name}`, { skip: mode.skip, timeout: 180_000 }, () => {
-    const site = `rr-${randomBytes(4).toString('hex')}`;
+    const run = randomBytes(4).toString('hex');
+    const site = `rr-${run}`;
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     let env: BusAndDatabase;
     let health: Subscription;
     const events: ModelHealthEvent[] = [];
-    const production: Record<FrameKind, string> = { thermal: 't2', acoustic: 'a2' };
-    const previous: Record<FrameKind, string> = { thermal: 't1', acoustic: 'a1' };
+    // Versions of this run only: a rollback event's message id is its kind and version, and JetStream
+    // drops a second publish of one id within its duplicate window (a rerun of this file minutes later).
+    const production: Record<FrameKind, string> = { thermal: `t2-${run}`, acoustic: `a2-${run}` };
+    const previous: Record<FrameKind, string> = { thermal: `t1-${run}`, acoustic: `a1-${run}` };
     const rollbacks: string[] = [];
     // One registry behind both replicas, as in a deployment.
     const registry = {
@@ -70,7 +73,7 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         assert.equal((await watchRow('thermal')).frames, 19, 'a redelivered frame counts once');
         // The next frames reach both replicas at once: both judge 20+ frames; one claims the rollback.
         await Promise.all([a.observe(score('thermal', 'cam-1', 0.95)), b.observe(score('thermal', 'cam-1', 0.95)), a.observe(score('thermal', 'cam-1', 0.95)), b.observe(score('thermal', 'cam-1', 0.95))]);
-        assert.deepEqual(rollbacks, ['thermal:t2'], 'rolled back once');
+        assert.deepEqual(rollbacks, [`thermal:t2-${run}`], 'rolled back once');
         const row = await watchRow('thermal');
         assert.equal(row.status, 'rolled_back');
         const decision = row.decision as { frames: number; reasons: string[]; devices: Record<string, { frames: number }> };
@@ -80,10 +83,10 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         await new Promise((r) => setTimeout(r, 300));
         assert.equal(events.filter((e) => e.event === 'rollback' && e.kind === 'thermal').length, 1, 'published by one replica');
         // Frames of the rolled-back model that are still in flight count nowhere.
-        await b.observe(score('thermal', 'cam-1', 0.95, 't2'));
+        await b.observe(score('thermal', 'cam-1', 0.95, `t2-${run}`));
         assert.equal((await watchRow('thermal')).frames, row.frames);
         // The rollback's own promotion (heard by the other replica) opens no watch of the restored model.
-        await b.promoted({ kind: 'thermal', version: 't1', sha256: '0'.repeat(64), size: 1, previousVersion: 't2', ts: clock.now() });
+        await b.promoted({ kind: 'thermal', version: `t1-${run}`, sha256: '0'.repeat(64), size: 1, previousVersion: `t2-${run}`, ts: clock.now() });
         assert.equal((await watchRow('thermal')).id, row.id);
       } finally {
         await a.stop();
@@ -105,7 +108,7 @@ for (const mode of await busAndDatabaseModes('rollout-replicas', logger)) {
         for (let i = 0; i < 7; i++) await restarted.observe(score('acoustic', 'pump-1', 0.97));
         assert.deepEqual(rollbacks.filter((r) => r.startsWith('acoustic')), []);
         await restarted.observe(score('acoustic', 'pump-1', 0.97));
-        assert.deepEqual(rollbacks.filter((r) => r.startsWith('acoustic')), ['acoustic:a2']);
+        assert.deepEqual(rollbacks.filter((r) => r.startsWith('acoustic')), [`acoustic:a2-${run}`]);
         const row = await watchRow('acoustic');
         assert.deepEqual([row.status, (row.decision as { frames: number }).frames], ['rolled_back', 20]);
       } finally {

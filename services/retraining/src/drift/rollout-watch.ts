@@ -285,11 +285,16 @@ export class RolloutWatch {
     }
     const now = this.#deps.clock.now();
     const decision = { ...verdict.figures, reasons: verdict.reasons, restoredVersion: restored };
-    if (!(await rolloutRepository.decide(db, id, 'rolled_back', frames, decision, new Date(now)))) return;
-    await db
-      .insertInto('audit_events')
-      .values({ actor: 'retraining:rollout-watch', action: 'model rollback', target: `/api/v1/models/${kind}/rollback`, status: 200, remote_addr: null, detail: JSON.stringify({ from: version, to: restored, reasons: verdict.reasons }) })
-      .execute();
+    // The recorded rollback and its audit row appear together: a reader (or a replica) that sees one sees both.
+    const recorded = await db.transaction().execute(async (trx) => {
+      if (!(await rolloutRepository.decide(trx, id, 'rolled_back', frames, decision, new Date(now)))) return false;
+      await trx
+        .insertInto('audit_events')
+        .values({ actor: 'retraining:rollout-watch', action: 'model rollback', target: `/api/v1/models/${kind}/rollback`, status: 200, remote_addr: null, detail: JSON.stringify({ from: version, to: restored, reasons: verdict.reasons }) })
+        .execute();
+      return true;
+    });
+    if (!recorded) return;
     log.warn({ restored, reasons: verdict.reasons, frames }, 'rollout watch rolled the model back');
     this.#unpublished.push({ event: 'rollback', site: verdict.worst.site, device: verdict.worst.device, kind, modelVersion: version, restoredVersion: restored, reason, frames, ts: Math.floor(now) });
     await this.#publishRollbacks();
