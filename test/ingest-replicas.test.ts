@@ -97,8 +97,17 @@ describe('two ingest replicas on one shared subscription; one is killed mid-stre
     } finally {
       await device.endAsync();
     }
-    await waitFor('every acknowledged message stored', async () => (await stored()).size >= MESSAGES, 60_000, 200);
+    // On a timeout, say which messages are missing and what the replicas logged: a loss and a slow
+    // drain at load look alike from the count alone (CI at load once timed out here).
+    const drained = await waitFor('every acknowledged message stored', async () => (await stored()).size >= MESSAGES, 60_000, 200).then(
+      () => true,
+      () => false,
+    );
     const got = await stored();
+    if (!drained) {
+      const missing = [...expected].filter((k) => !got.has(k));
+      assert.fail(`${missing.length} of ${MESSAGES} acknowledged messages not stored after 60 s (first: ${missing.slice(0, 8).join(', ')}); replica logs, last lines:\n${replicas.map((r) => r.output.slice(-1_500)).join('\n---\n')}`);
+    }
     assert.deepEqual(got, expected, 'nothing lost, nothing unexpected');
     const { rows } = await sql<{ n: string }>`select count(*) as n from readings where device_id like ${`${site}/%`}`.execute(db.db);
     assert.equal(Number(rows[0]!.n), MESSAGES, 'each message stored once (one reading per message)');
