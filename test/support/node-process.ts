@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killWithThisProcess } from '@premonitor/testkit';
 
 /** How a child process ended. */
 export interface Exit {
@@ -25,7 +26,10 @@ export class NodeProcess {
   /** Starts `path` (relative to the repository root) with `env` on top of PATH only. */
   static start(path: string, env: Readonly<Record<string, string>>): NodeProcess {
     const main = fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-    return new NodeProcess(spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A file stopped by the runner's timeout must not leave its platform running (for hours, in CI).
+    killWithThisProcess(child);
+    return new NodeProcess(child);
   }
 
   get pid(): number {

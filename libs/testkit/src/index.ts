@@ -4,6 +4,7 @@ export { BoundedLog } from './bounded-log.js';
 export { Cleanup } from './cleanup.js';
 export { findBinary } from './find-binary.js';
 export { ManagedChild, type ChildExit, type ChildSpec } from './managed-child.js';
+export { killWithThisProcess } from './orphan-guard.js';
 export { NatsProcess } from './nats-process.js';
 export { RestartableServer } from './restartable-server.js';
 export { PostgresProcess, type PostgresOptions } from './postgres-process.js';

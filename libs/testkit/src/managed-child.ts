@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killWithThisProcess } from './orphan-guard.js';
 import { BoundedLog } from './bounded-log.js';
 
 /** How to start a child process. */
@@ -39,6 +40,7 @@ export class ManagedChild {
       gid: spec.gid,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    killWithThisProcess(this.#child);
     const collect = (d: Buffer) => {
       const text = d.toString();
       this.log.append(text);
