@@ -11,6 +11,8 @@ import type { ImageLevel, LevelChannel } from './level-channel.js';
 export interface ClassifierPlan {
   /** Filters of the three 3×3 conv stages (each followed by 2×2 max pooling). */
   readonly filters: readonly [number, number, number];
+  /** 3×3 convs in each stage before its pooling (VGG-style; default one per stage). */
+  readonly convsPerStage?: readonly [number, number, number] | undefined;
   /** Batch normalisation between each conv and its ReLU (folded into Mul+Add at export). */
   readonly batchNorm: boolean;
   /** Units of the hidden dense layer. */
@@ -72,21 +74,23 @@ class ScheduledAdam extends tf.AdamOptimizer {
 }
 
 /**
- * Three conv stages (3×3, optional batch norm, ReLU, 2×2 max pool) → flatten → dropout → dense ReLU → softmax over
+ * Three conv stages (one or more 3×3 convs with optional batch norm and ReLU, then a 2×2 max pool) → flatten → dropout → dense ReLU → softmax over
  * the classes. Input `[height, width, 1]`, standardised. Only layers the ONNX exporter knows.
  */
 export function buildModuleClassifier(height: number, width: number, classes: number, plan: ClassifierPlan): tf.Sequential {
   let seed = plan.seed;
   const init = () => ({ kernelInitializer: tf.initializers.heNormal({ seed: seed++ }) });
   const model = tf.sequential();
-  plan.filters.forEach((filters, i) => {
-    const inputShape = i === 0 ? [height, width, inputChannels(plan)] : undefined;
-    if (plan.batchNorm) {
-      model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, inputShape, ...init() }));
-      model.add(tf.layers.batchNormalization());
-      model.add(tf.layers.reLU());
-    } else {
-      model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', inputShape, ...init() }));
+  plan.filters.forEach((filters, stage) => {
+    for (let k = 0; k < (plan.convsPerStage?.[stage] ?? 1); k++) {
+      const inputShape = stage === 0 && k === 0 ? [height, width, inputChannels(plan)] : undefined;
+      if (plan.batchNorm) {
+        model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, inputShape, ...init() }));
+        model.add(tf.layers.batchNormalization());
+        model.add(tf.layers.reLU());
+      } else {
+        model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', inputShape, ...init() }));
+      }
     }
     model.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
   });

@@ -30,6 +30,10 @@ export interface ThermalIrReportInput {
   readonly split: SampleSplit;
   readonly trainS: number;
   readonly fitS: number;
+  /** CPU seconds of this process during the classifier's fit (all threads). */
+  readonly fitCpuS: number;
+  /** The exported graph's classifier head on the validation split (the figures candidates are chosen by). */
+  readonly validation: ThermalIrEvaluation;
   readonly epochsRun: number;
   readonly bestEpoch: number;
   readonly calibration: LogisticCalibration;
@@ -64,7 +68,14 @@ export function buildThermalIrReport(input: ThermalIrReportInput) {
       measured_on: 'the test split only; thresholds and early stopping used the validation split',
     },
     plan,
-    training: { train_s: round1(input.trainS), classifier_fit_s: round1(input.fitS), epochs_run: input.epochsRun, best_epoch: input.bestEpoch },
+    training: {
+      train_s: round1(input.trainS),
+      classifier_fit_s: round1(input.fitS),
+      classifier_fit_cpu_s: round1(input.fitCpuS),
+      epochs_run: input.epochsRun,
+      best_epoch: input.bestEpoch,
+      validation: { images: input.validation.images, auc: input.validation.anomaly.auc, recall_at_fpr1: input.validation.anomaly.recall_at_fpr1, recall_at_fpr5: input.validation.anomaly.recall_at_fpr5, hotspot_recall_at_fpr1: input.validation.hotspot.recall_at_fpr1, hotspot_recall_at_fpr5: input.validation.hotspot.recall_at_fpr5 },
+    },
     input_normalisation: plan.classifier.levelChannel
       ? `per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; the classifier also reads the 8-bit levels themselves, (level − ${plan.classifier.levelChannel.offset}) / ${plan.classifier.levelChannel.scale}, as a second channel, so only the camera's own 8-bit image gives its score (the unsupervised head still reads any linear scale alike)`
       : 'per image: minus its mean, divided by its standard deviation (floor 1e-3), inside the graph; any linear intensity scale gives the same score',

@@ -40,10 +40,10 @@ const LEVELS = { offset: 128, scale: 64 };
 
 function tinyPlan(): ThermalIrPlan {
   const shipped = thermalIrPlan(true);
-  return { ...shipped, height: H, width: W, classifier: { ...shipped.classifier, filters: [4, 8, 8], dense: 8, epochs: 15, patience: 15, batchSize: 16, learningRate: 5e-3, levelChannel: LEVELS }, noveltyComponents: 3 };
+  return { ...shipped, height: H, width: W, classifier: { ...shipped.classifier, filters: [4, 8, 8], convsPerStage: [1, 1, 2], dense: 8, epochs: 15, patience: 15, batchSize: 16, learningRate: 5e-3, levelChannel: LEVELS }, noveltyComponents: 3 };
 }
 
-test('trains both heads on in-memory samples, exports one graph that matches tfjs, and reports on the held-out split', async () => {
+test('trains both heads on in-memory samples, exports one graph that matches tfjs (with two convs in the last stage), and reports on the held-out split', async () => {
   const lines: string[] = [];
   const epochs: number[] = [];
   const data = samples(60);
@@ -60,6 +60,11 @@ test('trains both heads on in-memory samples, exports one graph that matches tfj
   assert.ok(report.export_parity.class_probs_max_abs_diff < 1e-4, `class probs parity ${report.export_parity.class_probs_max_abs_diff}`);
   assert.ok(report.export_parity.novelty_error_max_rel_diff < 1e-3, `novelty parity ${report.export_parity.novelty_error_max_rel_diff}`);
   assert.equal(report.data.split.test, 36);
+  // The design figures: the same exported graph on the validation split, in the report too.
+  const validation = (model.report as { training: { validation: { images: number; auc: number } } }).training.validation;
+  assert.equal(model.validation.images, validation.images);
+  assert.equal(model.validation.anomaly.auc, validation.auc);
+  assert.ok(validation.images > 0 && validation.images < 36, `validation images ${validation.images}`);
   // The toy faults are easy: both heads must separate them from normal modules.
   assert.ok(model.test.anomaly.auc > 0.9, `classifier AUC ${model.test.anomaly.auc}`);
   assert.ok(model.noveltyTest.per_class['hot']!.auc > 0.8, `unsupervised hot AUC ${model.noveltyTest.per_class['hot']!.auc}`);

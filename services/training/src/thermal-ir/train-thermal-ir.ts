@@ -52,6 +52,8 @@ export interface TrainedThermalIrModel extends TrainedModel {
   readonly test: ThermalIrEvaluation;
   /** The unsupervised head on the test split. */
   readonly noveltyTest: ThermalIrEvaluation;
+  /** The classifier head on the validation split, from the same exported graph (what candidate recipes are compared by). */
+  readonly validation: ThermalIrEvaluation;
 }
 
 /**
@@ -89,12 +91,15 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
 
   await useTfjsBackend('wasm');
   const fitStarted = performance.now();
-  log(`training the ${classes.length}-class conv classifier (${plan.classifier.filters.join('-')} filters) on ${train.images.length} images, ${plan.classifier.epochs} epochs at most (tfjs wasm)`);
+  const fitCpu0 = process.cpuUsage();
+  log(`training the ${classes.length}-class conv classifier (${plan.classifier.filters.join('-')} filters, ${(plan.classifier.convsPerStage ?? [1, 1, 1]).join('-')} convs per stage) on ${train.images.length} images, ${plan.classifier.epochs} epochs at most (tfjs wasm)`);
   const trained = await trainModuleClassifier(train, validation, { height, width, classes: classes.length, normalIndex }, plan.classifier, plan.augmentation, (p) => {
     log(`[thermal-ir] epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(4)}  validation loss ${p.validationLoss.toFixed(4)} accuracy ${p.validationAccuracy.toFixed(3)} AUC ${p.validationAuc.toFixed(4)}  ${p.elapsedS.toFixed(0)} s`);
     options.onEpoch?.(p);
   });
   const fitS = (performance.now() - fitStarted) / 1000;
+  const fitCpu = process.cpuUsage(fitCpu0);
+  const fitCpuS = (fitCpu.user + fitCpu.system) / 1e6;
   log(`kept epoch ${trained.bestEpoch} of ${trained.epochsRun} (validation AUC ${trained.bestValidationAuc.toFixed(4)})`);
 
   // Calibrations from normal validation images only: their 99th percentile becomes score 0.5.
@@ -129,6 +134,8 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const cpu = process.cpuUsage(cpu0);
   const cpuMsPerImage = (cpu.user + cpu.system) / 1000 / testSamples.length;
   const latencyMs = await scorer.latencyMs(testSamples[0]!.values, 50);
+  const validationSamples = split.validation.map((i) => options.samples[i]!);
+  const validationOutputs = await scorer.run(validationSamples.map((s) => s.values), 64);
   await scorer.close();
   const testImages = split.test.map((i) => standardised[i]!);
   const parity = exportParity(outputs.extra['class_probs']!, predictClasses(trained.model, { images: testImages, levels: split.test.map((i) => levels[i]!) }, height, width, plan.classifier), outputs.extra['novelty_error']!, testImages.map((img) => subspaceError(novelty, img)));
@@ -138,8 +145,9 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
   const probsOf = (i: number): Float32Array => outputs.extra['class_probs']!.subarray(i * classes.length, (i + 1) * classes.length);
   const test = evaluateThermalIr(testSamples.map((s, i): EvaluatedImage => ({ label: s.label, probs: probsOf(i), score: outputs.score[i]! })), evaluationClasses);
   const noveltyTest = evaluateThermalIr(testSamples.map((s, i) => ({ label: s.label, score: outputs.extra['novelty_score']![i]! })), evaluationClasses);
+  const validationEvaluation = evaluateThermalIr(validationSamples.map((s, i): EvaluatedImage => ({ label: s.label, score: validationOutputs.score[i]! })), evaluationClasses);
   const report = buildThermalIrReport({
-    plan, version, fingerprint, source: options.source, classes, normalClass, hotSpotClasses, split, trainS, fitS, epochsRun: trained.epochsRun, bestEpoch: trained.bestEpoch,
+    plan, version, fingerprint, source: options.source, classes, normalClass, hotSpotClasses, split, trainS, fitS, fitCpuS, validation: validationEvaluation, epochsRun: trained.epochsRun, bestEpoch: trained.bestEpoch,
     calibration, noveltyCalibration, test, noveltyTest, parity, latencyMs, cpuMsPerImage,
     rocInputs: testSamples.map((s, i) => ({ label: s.label, score: outputs.score[i]! })),
   });
@@ -158,6 +166,7 @@ export async function trainThermalIr(options: TrainThermalIrOptions): Promise<Tr
     summary: { ...report.summary, train_s: Math.round(trainS * 10) / 10 },
     test,
     noveltyTest,
+    validation: validationEvaluation,
   };
 }
 
