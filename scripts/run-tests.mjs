@@ -38,10 +38,15 @@ if (selected.length === 0) {
 // One initdb for the whole run: every test's new PGlite database is a copy of this empty one
 // (test/support/pglite-template.ts). initdb is PostgreSQL's bootstrap in WASM, 5–50 s per
 // database depending on load, and some forty test files each make one or more.
-const templateRoot = mkdtempSync(join(tmpdir(), 'pm-pglite-template-'));
-const { PGlite } = await import('@electric-sql/pglite');
-await (await PGlite.create(join(templateRoot, 'pg'))).close();
-process.on('exit', () => rmSync(templateRoot, { recursive: true, force: true }));
+// Only the integration tests (test/) open PGlite: a run of unit specs alone skips it.
+const env = { ...process.env };
+if (selected.some((f) => f.startsWith('test/'))) {
+  const templateRoot = mkdtempSync(join(tmpdir(), 'pm-pglite-template-'));
+  const { PGlite } = await import('@electric-sql/pglite');
+  await (await PGlite.create(join(templateRoot, 'pg'))).close();
+  process.on('exit', () => rmSync(templateRoot, { recursive: true, force: true }));
+  env.PGLITE_TEMPLATE_DIR = join(templateRoot, 'pg');
+}
 
 // The timeout is a guard against a hung file, not an assertion: node applies it to each file as a
 // whole, and the integration files that start the platform or restart brokers took 90–130 s on
@@ -49,6 +54,6 @@ process.on('exit', () => rmSync(templateRoot, { recursive: true, force: true }))
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...selected], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, PGLITE_TEMPLATE_DIR: join(templateRoot, 'pg') },
+  env,
 });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
